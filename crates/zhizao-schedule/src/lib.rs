@@ -1,0 +1,1 @@
+//! Flexible job-shop scheduling engine.
