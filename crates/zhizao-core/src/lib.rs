@@ -22,6 +22,7 @@ mod error;
 mod ids;
 mod language;
 mod money;
+mod paging;
 mod text;
 mod timestamp;
 
@@ -30,5 +31,6 @@ pub use error::{ErrorKind, FieldError};
 pub use ids::{IndustryCode, OrgCode, OrgKind, Role, TownCode, UnknownName};
 pub use language::Language;
 pub use money::{Fen, FenParseError};
+pub use paging::{Page, PageRequest};
 pub use text::Text;
 pub use timestamp::{Clock, FixedClock, SystemClock, Timestamp};

@@ -2,8 +2,8 @@
 --
 -- This one file runs on SQLite and PostgreSQL alike, so it keeps to their common dialect:
 -- BIGINT ids allocated by the application (see zhizao-db's id_sequences), instants as BIGINT
--- milliseconds since the Unix epoch in UTC, money as BIGINT fen, dates as ISO TEXT, BOOLEAN
--- flags. Unique constraints use PostgreSQL's default names ({table}_{column}_key) so that a
+-- milliseconds since the Unix epoch in UTC, money as BIGINT fen, dates as ISO TEXT, flags as
+-- BIGINT 0/1 (sqlx's Any driver cannot read SQLite booleans). Unique constraints use PostgreSQL's default names ({table}_{column}_key) so that a
 -- violation maps to the same name on both backends.
 
 CREATE TABLE id_sequences (
@@ -56,7 +56,7 @@ CREATE TABLE users (
     language TEXT NOT NULL DEFAULT 'zh-CN',
     email TEXT NOT NULL DEFAULT '',
     phone TEXT NOT NULL DEFAULT '',
-    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
     failed_login_count BIGINT NOT NULL DEFAULT 0,
     locked_until BIGINT,
     last_login_at BIGINT,
@@ -123,7 +123,7 @@ CREATE TABLE enterprises (
     legal_representative TEXT NOT NULL,
     town_code TEXT NOT NULL REFERENCES towns (code),
     industry_code TEXT NOT NULL REFERENCES industries (code),
-    above_designated_size BOOLEAN NOT NULL,
+    above_designated_size BIGINT NOT NULL CHECK (above_designated_size IN (0, 1)),
     employees BIGINT,
     annual_revenue_fen BIGINT,
     address TEXT NOT NULL DEFAULT '',

@@ -12,13 +12,28 @@ macro_rules! bind_all {
             query = match value.clone() {
                 SqlValue::Int(v) => query.bind(v),
                 SqlValue::Text(v) => query.bind(v),
-                SqlValue::Bool(v) => query.bind(v),
+                SqlValue::Bool(v) => query.bind(crate::Flag(v)),
                 SqlValue::NullInt => query.bind(None::<i64>),
                 SqlValue::NullText => query.bind(None::<String>),
             };
         }
         query
     }};
+}
+
+/// A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` escaped; use it with
+/// `LIKE $n ESCAPE '\'`.
+pub fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for character in text.chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// A value bound to a `$n` parameter.
@@ -28,7 +43,7 @@ pub enum SqlValue {
     Int(i64),
     /// A `TEXT`.
     Text(String),
-    /// A `BOOLEAN`.
+    /// A flag, stored as `BIGINT` 0/1 (see [`crate::Flag`]).
     Bool(bool),
     /// `NULL` in a `BIGINT` column.
     NullInt,
@@ -76,42 +91,70 @@ impl From<Option<String>> for SqlValue {
 /// (which both PostgreSQL and SQLite accept).
 ///
 /// `push` takes only `&'static str`: text typed by a user cannot become SQL, it can only be
-/// bound with [`SqlBuilder::push_bind`].
+/// bound with [`SqlBuilder::push_bind`]. Builders compose: a `WHERE` clause built once can be
+/// appended to both a `COUNT(*)` and a `SELECT` with [`SqlBuilder::push_builder`].
 #[derive(Debug, Clone, Default)]
 pub struct SqlBuilder {
-    sql: String,
-    values: Vec<SqlValue>,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Sql(&'static str),
+    Value(SqlValue),
 }
 
 impl SqlBuilder {
     /// Starts a statement.
     pub fn new(sql: &'static str) -> Self {
-        SqlBuilder { sql: sql.to_owned(), values: Vec::new() }
+        SqlBuilder { pieces: vec![Piece::Sql(sql)] }
     }
 
     /// Appends a fragment of SQL.
     pub fn push(&mut self, sql: &'static str) -> &mut Self {
-        self.sql.push_str(sql);
+        self.pieces.push(Piece::Sql(sql));
         self
     }
 
     /// Appends a parameter placeholder and binds `value` to it.
     pub fn push_bind(&mut self, value: impl Into<SqlValue>) -> &mut Self {
-        self.values.push(value.into());
-        self.sql.push('$');
-        self.sql.push_str(&self.values.len().to_string());
+        self.pieces.push(Piece::Value(value.into()));
         self
     }
 
-    /// The SQL text so far.
-    pub fn sql(&self) -> &str {
-        &self.sql
+    /// Appends another builder's fragments and values.
+    pub fn push_builder(&mut self, other: &SqlBuilder) -> &mut Self {
+        self.pieces.extend(other.pieces.iter().cloned());
+        self
+    }
+
+    /// The SQL text with numbered placeholders.
+    pub fn sql(&self) -> String {
+        let mut sql = String::new();
+        let mut parameter = 0;
+        for piece in &self.pieces {
+            match piece {
+                Piece::Sql(fragment) => sql.push_str(fragment),
+                Piece::Value(_) => {
+                    parameter += 1;
+                    sql.push('$');
+                    sql.push_str(&parameter.to_string());
+                }
+            }
+        }
+        sql
+    }
+
+    fn values(&self) -> impl Iterator<Item = &SqlValue> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Value(value) => Some(value),
+            Piece::Sql(_) => None,
+        })
     }
 
     /// The statement, ready to execute or fetch rows.
     pub fn query(&self) -> Query<'static, Any, AnyArguments> {
-        let query = sqlx::query(AssertSqlSafe(self.sql.clone()));
-        bind_all!(query, &self.values)
+        bind_all!(sqlx::query(AssertSqlSafe(self.sql())), self.values())
     }
 
     /// The statement, mapping each row to `T`.
@@ -119,8 +162,7 @@ impl SqlBuilder {
     where
         T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
     {
-        let query = sqlx::query_as(AssertSqlSafe(self.sql.clone()));
-        bind_all!(query, &self.values)
+        bind_all!(sqlx::query_as(AssertSqlSafe(self.sql())), self.values())
     }
 
     /// The statement, returning its first column.
@@ -128,8 +170,7 @@ impl SqlBuilder {
     where
         (T,): for<'r> FromRow<'r, sqlx::any::AnyRow>,
     {
-        let query = sqlx::query_scalar(AssertSqlSafe(self.sql.clone()));
-        bind_all!(query, &self.values)
+        bind_all!(sqlx::query_scalar(AssertSqlSafe(self.sql())), self.values())
     }
 }
 
@@ -138,9 +179,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_contains("电器"), "%电器%");
+    }
+
+    #[test]
     fn numbers_parameters_in_order() {
         let mut builder = SqlBuilder::new("SELECT id FROM t WHERE a = ");
         builder.push_bind(1i64).push(" AND b LIKE ").push_bind("x%").push(" LIMIT ").push_bind(10i64);
         assert_eq!(builder.sql(), "SELECT id FROM t WHERE a = $1 AND b LIKE $2 LIMIT $3");
+        let mut outer = SqlBuilder::new("SELECT COUNT(*) FROM t WHERE x = ");
+        outer.push_bind(true).push(" AND ").push_builder(&builder);
+        assert!(outer.sql().ends_with("x = $1 AND SELECT id FROM t WHERE a = $2 AND b LIKE $3 LIMIT $4"));
     }
 }

@@ -24,11 +24,13 @@
 mod builder;
 mod database;
 mod error;
+mod flag;
 mod ids;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use builder::{SqlBuilder, SqlValue};
+pub use builder::{SqlBuilder, SqlValue, like_contains};
 pub use database::{Backend, Database, PoolSettings, PoolStats};
 pub use error::{Error, Result, unique_violation};
+pub use flag::Flag;
 pub use ids::allocate_ids;
