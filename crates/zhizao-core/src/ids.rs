@@ -1,7 +1,6 @@
 //! Validated identifiers and the closed vocabularies of organisations and roles.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +25,9 @@ impl UnknownName {
     }
 }
 
+/// Declares an enum of stable machine names with labels in both languages, `ALL`, `as_str`,
+/// `label`, `FromStr` (errors list the accepted names) and serde by machine name.
+#[macro_export]
 macro_rules! closed_vocabulary {
     (
         $(#[$meta:meta])*
@@ -34,7 +36,7 @@ macro_rules! closed_vocabulary {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $tag)] $variant, )+
         }
@@ -49,17 +51,17 @@ macro_rules! closed_vocabulary {
             }
 
             /// The human name in both languages.
-            pub fn label(self) -> Text {
-                match self { $($name::$variant => Text::new($zh, $en),)+ }
+            pub fn label(self) -> $crate::Text {
+                match self { $($name::$variant => $crate::Text::new($zh, $en),)+ }
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownName;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::UnknownName;
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value.trim() {
                     $($tag => Ok($name::$variant),)+
-                    other => Err(UnknownName {
+                    other => Err($crate::UnknownName {
                         what: $what,
                         value: other.to_owned(),
                         expected: [$($tag),+].join(", "),
@@ -68,8 +70,8 @@ macro_rules! closed_vocabulary {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
