@@ -1,0 +1,188 @@
+//! The demo data set.
+//!
+//! A deterministic (same seed, same data), fictitious but plausible picture of Zhongshan's
+//! smart-manufacturing programme, big enough to feel real: the city bureau and every town and
+//! sub-district office, the twelve service platforms the seed names or implies, about 1,500
+//! enterprises spread over towns and industries the way the seed describes (appliances around
+//! Nantou and Dongfeng, lighting around Guzhen and Henglan, hardware around Xiaolan, garments
+//! around Shaxi and Dachong, electronics in the Torch zone, …), and exactly the recognition
+//! counts the seed reports (demonstration projects 2 / 19 / 44, technology centres 4 / 102 / 323,
+//! design centres 1 / 12, laboratories 1 / 6). People are written 张某某, the usual way of
+//! anonymising a name, and every company name ends in （示例）, "sample".
+//!
+//! [`load`] writes it into an empty database and does nothing to one that already has an
+//! organisation in it, so starting twice never duplicates anything.
+
+mod data;
+mod random;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use zhizao_core::{Clock, CreditCode, Timestamp};
+use zhizao_db::Database;
+use zhizao_identity::{Actor, NewOrganization, NewUser, PasswordHashing, create_organization_in, create_user_in};
+use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
+
+use crate::random::SplitMix64;
+
+/// The password of every demo login.
+pub const DEMO_PASSWORD: &str = "zhizao-demo-2026";
+
+/// The seed of the demo data set.
+pub const DEMO_SEED: u64 = 20_201_015;
+
+/// Why loading the demo data failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Creating an organisation or a user failed.
+    #[error("demo identity data: {0}")]
+    Identity(#[from] zhizao_identity::Error),
+    /// Registering an enterprise failed.
+    #[error("demo registry data: {0}")]
+    Registry(#[from] zhizao_registry::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] zhizao_db::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Database(zhizao_db::Error::Query(error))
+    }
+}
+
+/// A demo login.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLogin {
+    /// User name.
+    pub username: String,
+    /// Role name.
+    pub role: String,
+    /// What the account shows, in English.
+    pub description: String,
+}
+
+/// What [`load`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSummary {
+    /// False when the database already had data and nothing was written.
+    pub loaded: bool,
+    /// Organisations created (towns, platforms, panels, enterprises).
+    pub organizations: usize,
+    /// Enterprises registered.
+    pub enterprises: usize,
+    /// The demo logins (all with [`DEMO_PASSWORD`]).
+    pub logins: Vec<DemoLogin>,
+}
+
+/// The demo logins, whether or not this call loaded them.
+pub fn demo_logins() -> Vec<DemoLogin> {
+    data::USERS
+        .iter()
+        .map(|user| DemoLogin { username: user.username.to_owned(), role: user.role.to_owned(), description: user.description.to_owned() })
+        .collect()
+}
+
+/// Loads the demo data set into an empty database (reference data must already be synced).
+pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Clock>) -> Result<DemoSummary, Error> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(db.pool()).await?;
+    if existing > 0 {
+        return Ok(DemoSummary { loaded: false, organizations: 0, enterprises: 0, logins: demo_logins() });
+    }
+    let now = clock.now();
+    let actor = Actor::system("demo");
+    let mut random = SplitMix64::new(DEMO_SEED);
+    let mut transaction = db.begin().await?;
+    let mut organizations = 0;
+
+    let create = |code: String, kind: &str, name: String, town: Option<String>, sector: Option<&str>, description: &str| NewOrganization {
+        code,
+        kind: kind.to_owned(),
+        name,
+        town_code: town,
+        sector: sector.map(str::to_owned),
+        description: description.to_owned(),
+    };
+    let mut plain = vec![create("city".into(), "city", "中山市科学技术局".into(), None, None, "市级主管部门（示例）")];
+    let towns: Vec<(String, String)> = sqlx::query_as("SELECT code, name_zh FROM towns WHERE valid_to IS NULL ORDER BY sort_order")
+        .fetch_all(&mut *transaction)
+        .await?;
+    for (code, name) in &towns {
+        plain.push(create(code.clone(), "town", format!("{name}办事处"), Some(code.clone()), None, ""));
+    }
+    for platform in data::PLATFORMS {
+        plain.push(create(platform.code.into(), "platform", platform.name.into(), None, Some(platform.sector), platform.description));
+    }
+    for (code, name) in data::EXPERT_PANELS {
+        plain.push(create((*code).into(), "expert_panel", (*name).into(), None, None, ""));
+    }
+    for organization in &plain {
+        create_organization_in(&mut transaction, &actor, now, organization).await?;
+        organizations += 1;
+    }
+
+    let registrar = BulkRegistrar::load(&mut transaction, now).await?;
+    let enterprises = data::enterprises(&mut random, now);
+    let mut enterprise_ids = Vec::with_capacity(enterprises.len());
+    for enterprise in &enterprises {
+        let id = registrar.register(&mut transaction, &actor, now, &enterprise.input).await?;
+        enterprise_ids.push(id);
+        organizations += 1;
+    }
+
+    for platform in data::PLATFORMS {
+        let platform_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
+            .bind(platform.code)
+            .fetch_one(&mut *transaction)
+            .await?;
+        for (index, enterprise) in enterprises.iter().enumerate() {
+            if (platform.serves)(enterprise, &mut random) {
+                link_platform_client(&mut transaction, platform_id, enterprise_ids[index], now).await?;
+            }
+        }
+    }
+
+    let maker_code = enterprises.iter().find(|e| e.town == "442000111" && e.industry.starts_with("385")).map(|e| e.code.to_string());
+    for user in data::USERS {
+        let organization_code = if user.organization == data::DEMO_ENTERPRISE { maker_code.clone().unwrap_or_default() } else { user.organization.to_owned() };
+        let new = NewUser {
+            organization_code,
+            username: user.username.to_owned(),
+            display_name: user.display_name.to_owned(),
+            role: user.role.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            email: String::new(),
+            phone: String::new(),
+        };
+        create_user_in(&mut transaction, hashing, &actor, now, &new).await?;
+    }
+    zhizao_identity::audit::record(
+        &mut transaction,
+        &actor,
+        now,
+        zhizao_identity::audit::AuditEntry::new("demo.loaded", "system", "demo").note(format!("seed {DEMO_SEED}")),
+    )
+    .await?;
+    transaction.commit().await?;
+    tracing::info!(organizations, enterprises = enterprises.len(), "demo data loaded");
+    Ok(DemoSummary { loaded: true, organizations, enterprises: enterprises.len(), logins: demo_logins() })
+}
+
+/// One generated enterprise, with what the platforms choose their clients by.
+#[derive(Debug, Clone)]
+pub(crate) struct DemoEnterprise {
+    pub(crate) code: CreditCode,
+    pub(crate) town: String,
+    pub(crate) industry: String,
+    pub(crate) cluster: &'static str,
+    pub(crate) input: EnterpriseInput,
+}
+
+pub(crate) fn recognition(kind: &str, level: &str, year: i64) -> RecognitionInput {
+    RecognitionInput { kind: kind.to_owned(), level: level.to_owned(), year, title: String::new() }
+}
+
+pub(crate) fn now_year(now: Timestamp) -> i64 {
+    now.to_shanghai_date_string().get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026)
+}
