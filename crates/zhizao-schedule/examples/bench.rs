@@ -37,7 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("{}", BenchRow::table_header());
-    let report = run_benchmark(&options, &mut |row| println!("{}", row.table_line()))?;
+    let report = run_benchmark(&options, &mut |row| {
+        println!("{}", row.table_line());
+        eprintln!(
+            "  {} iterations ({:.0}/s)",
+            row.iterations,
+            row.iterations as f64 / row.elapsed.as_secs_f64().max(1e-9)
+        );
+    })?;
     println!("{}", report.mean_gap_line());
     Ok(())
 }

@@ -54,6 +54,8 @@ pub struct BenchRow {
     pub gap_percent: Option<f64>,
     /// Solve time.
     pub elapsed: Duration,
+    /// Search iterations (over all threads).
+    pub iterations: u64,
 }
 
 impl BenchRow {
@@ -159,6 +161,7 @@ pub fn run_benchmark(
             found: evaluation.makespan,
             gap_percent,
             elapsed: outcome.elapsed,
+            iterations: outcome.iterations,
         };
         on_row(&row);
         rows.push(row);

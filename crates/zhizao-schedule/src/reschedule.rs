@@ -3,12 +3,16 @@
 //! Every operation of the current schedule that started before `now` is frozen in place (it is
 //! running or finished); every other operation may not start before `now`. The event then
 //! changes the instance, and the solver restarts from the current machine sequences, so that an
-//! unaffected part of the plan tends to stay as it was. The result reports how many operations
-//! moved (changed machine or start time), the stability measure shown to planners.
+//! unaffected part of the plan tends to stay as it was. Stability is the secondary objective:
+//! afterwards every operation that kept its machine is pushed back to its previous start time
+//! wherever that does not worsen the objective. The result reports how many operations moved
+//! (changed machine or start time), the stability measure shown to planners.
+
+use std::collections::HashMap;
 
 use crate::model::{FrozenPlacement, Instance, Job, Time, Window};
 use crate::schedule::Schedule;
-use crate::solve::{SolveOptions, solve_from};
+use crate::solve::{SolveOptions, solve_from, stabilize};
 use crate::validate::validate;
 use crate::{Error, Result};
 
@@ -127,21 +131,25 @@ pub fn reschedule(
     }
     let new_instance = Instance::new(parts)?;
     let outcome = solve_from(&new_instance, options, Some(current), &|_| {});
-    let mut n_moved = 0;
-    for entry in &outcome.schedule.operations {
-        let before = current
-            .operations
-            .iter()
-            .find(|old| old.job == entry.job && old.operation == entry.operation);
-        if let Some(before) = before
-            && (before.machine != entry.machine || before.start != entry.start)
-        {
-            n_moved += 1;
-        }
-    }
+    // Stability is the secondary objective: keep previous start times where that is free.
+    let schedule = stabilize(&new_instance, &outcome.schedule, current, options.objective);
+    let previous: HashMap<(usize, usize), (usize, Time)> = current
+        .operations
+        .iter()
+        .map(|entry| ((entry.job, entry.operation), (entry.machine, entry.start)))
+        .collect();
+    let n_moved = schedule
+        .operations
+        .iter()
+        .filter(|entry| {
+            previous
+                .get(&(entry.job, entry.operation))
+                .is_some_and(|&before| before != (entry.machine, entry.start))
+        })
+        .count();
     Ok(Rescheduled {
         instance: new_instance,
-        schedule: outcome.schedule,
+        schedule,
         n_moved,
     })
 }

@@ -160,6 +160,55 @@ pub(crate) fn solve_from(
     }
 }
 
+/// Delays operations back to their start in `previous` where that costs nothing.
+///
+/// Keeps `schedule`'s machines and sequences, but decodes them with "not before the previous
+/// start" as an extra release for every operation that stays on its previous machine. If the
+/// objective does not get worse, that schedule (with fewer moved operations) is returned;
+/// otherwise `schedule` itself.
+pub(crate) fn stabilize(
+    instance: &Instance,
+    schedule: &Schedule,
+    previous: &Schedule,
+    objective: Objective,
+) -> Schedule {
+    let mut problem = Problem::new(instance, objective);
+    let operation_id = |problem: &Problem, job: usize, operation: usize| {
+        (job < problem.n_jobs)
+            .then(|| problem.job_start[job] as usize + operation)
+            .filter(|&id| id < problem.job_start[job + 1] as usize)
+    };
+    let mut new_machine = vec![usize::MAX; problem.n_operations];
+    for entry in &schedule.operations {
+        if let Some(id) = operation_id(&problem, entry.job, entry.operation) {
+            new_machine[id] = entry.machine;
+        }
+    }
+    for entry in &previous.operations {
+        let Some(operation) = operation_id(&problem, entry.job, entry.operation) else {
+            continue;
+        };
+        if !problem.is_frozen(operation as u32) && new_machine[operation] == entry.machine {
+            problem.earliest[operation] = problem.earliest[operation].max(entry.start);
+        }
+    }
+    let mut state = construct::from_schedule(&problem, schedule);
+    if !state.decode(&problem) {
+        return schedule.clone();
+    }
+    let stable = to_schedule(instance, &problem, &state, objective);
+    let key = |schedule: &Schedule| match objective {
+        Objective::Makespan => (schedule.makespan, 0),
+        Objective::Tardiness => (schedule.total_weighted_tardiness, 0),
+        Objective::TardinessThenMakespan => (schedule.total_weighted_tardiness, schedule.makespan),
+    };
+    if key(&stable) <= key(schedule) {
+        stable
+    } else {
+        schedule.clone()
+    }
+}
+
 fn is_proven_optimal(problem: &Problem, cost: Cost) -> bool {
     match problem.objective {
         Objective::Makespan => cost.0 <= problem.makespan_lower_bound,

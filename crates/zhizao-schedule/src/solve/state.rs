@@ -204,6 +204,9 @@ pub(crate) struct State {
     pub(crate) duration: Vec<Time>,
     pub(crate) sequences: Vec<Vec<u32>>,
     pub(crate) position: Vec<u32>,
+    /// Machine predecessor and successor of each operation (`NONE` at the ends).
+    previous_on_machine: Vec<u32>,
+    next_on_machine: Vec<u32>,
     pub(crate) start: Vec<Time>,
     /// Longest path from an operation's end to the end of the schedule (windows ignored).
     pub(crate) tail: Vec<Time>,
@@ -226,9 +229,15 @@ impl State {
             .map(|&index| problem.alternative_duration[index as usize])
             .collect();
         let mut position = vec![0; n];
+        let mut previous_on_machine = vec![NONE; n];
+        let mut next_on_machine = vec![NONE; n];
         for sequence in &sequences {
             for (index, &operation) in sequence.iter().enumerate() {
                 position[operation as usize] = index as u32;
+            }
+            for pair in sequence.windows(2) {
+                next_on_machine[pair[0] as usize] = pair[1];
+                previous_on_machine[pair[1] as usize] = pair[0];
             }
         }
         State {
@@ -237,6 +246,8 @@ impl State {
             duration,
             sequences,
             position,
+            previous_on_machine,
+            next_on_machine,
             start: vec![0; n],
             tail: vec![0; n],
             topological: Vec::with_capacity(n),
@@ -248,23 +259,12 @@ impl State {
 
     #[inline]
     pub(crate) fn machine_previous(&self, operation: u32) -> u32 {
-        let position = self.position[operation as usize];
-        if position == 0 {
-            NONE
-        } else {
-            self.sequences[self.machine[operation as usize] as usize][position as usize - 1]
-        }
+        self.previous_on_machine[operation as usize]
     }
 
     #[inline]
     pub(crate) fn machine_next(&self, operation: u32) -> u32 {
-        let sequence = &self.sequences[self.machine[operation as usize] as usize];
-        let position = self.position[operation as usize] as usize + 1;
-        if position < sequence.len() {
-            sequence[position]
-        } else {
-            NONE
-        }
+        self.next_on_machine[operation as usize]
     }
 
     #[inline]
@@ -280,12 +280,48 @@ impl State {
         self.stack.clear();
         for operation in 0..n {
             let degree = u8::from(problem.job_previous[operation] != NONE)
-                + u8::from(self.position[operation] > 0);
+                + u8::from(self.previous_on_machine[operation] != NONE);
             self.indegree[operation] = degree;
             if degree == 0 {
                 self.stack.push(operation as u32);
             }
         }
+        self.topological.resize(n, NONE);
+        self.run_kahn(problem, 0) == n
+    }
+
+    /// Like [`State::decode`], after a move whose changed arcs all end at operations whose
+    /// previous topological rank is at least `first_rank`: the operations ranked below keep
+    /// their start (none of their predecessors changed), only the rest is recomputed.
+    pub(crate) fn decode_from(&mut self, problem: &Problem, first_rank: usize) -> bool {
+        let n = problem.n_operations;
+        if first_rank == 0 || self.topological.len() != n {
+            return self.decode(problem);
+        }
+        self.stack.clear();
+        let first = first_rank as u32;
+        for rank in first_rank..n {
+            let operation = self.topological[rank];
+            let index = operation as usize;
+            let job_previous = problem.job_previous[index];
+            let machine_previous = self.previous_on_machine[index];
+            let degree = u8::from(
+                job_previous != NONE && self.topological_rank[job_previous as usize] >= first,
+            ) + u8::from(
+                machine_previous != NONE
+                    && self.topological_rank[machine_previous as usize] >= first,
+            );
+            self.indegree[index] = degree;
+            if degree == 0 {
+                self.stack.push(operation);
+            }
+        }
+        self.run_kahn(problem, first_rank) == n
+    }
+
+    /// Kahn's algorithm from the operations on the stack, writing ranks from `next_rank` on;
+    /// returns the rank after the last operation placed.
+    fn run_kahn(&mut self, problem: &Problem, mut next_rank: usize) -> usize {
         while let Some(operation) = self.stack.pop() {
             let index = operation as usize;
             let start = if problem.frozen_alternative[index] != NONE {
@@ -296,7 +332,7 @@ impl State {
                 if job_previous != NONE {
                     time = time.max(self.end(job_previous));
                 }
-                let machine_previous = self.machine_previous(operation);
+                let machine_previous = self.previous_on_machine[index];
                 let machine = self.machine[index];
                 let mut setup = 0;
                 if machine_previous != NONE {
@@ -314,8 +350,9 @@ impl State {
                 time
             };
             self.start[index] = start;
-            self.topological_rank[index] = self.topological.len() as u32;
-            self.topological.push(operation);
+            self.topological_rank[index] = next_rank as u32;
+            self.topological[next_rank] = operation;
+            next_rank += 1;
             let job_next = problem.job_next[index];
             if job_next != NONE {
                 self.indegree[job_next as usize] -= 1;
@@ -323,7 +360,7 @@ impl State {
                     self.stack.push(job_next);
                 }
             }
-            let machine_next = self.machine_next(operation);
+            let machine_next = self.next_on_machine[index];
             if machine_next != NONE {
                 self.indegree[machine_next as usize] -= 1;
                 if self.indegree[machine_next as usize] == 0 {
@@ -331,7 +368,7 @@ impl State {
                 }
             }
         }
-        self.topological.len() == n
+        next_rank
     }
 
     /// Computes tails in reverse topological order (after a successful [`State::decode`]).
@@ -395,6 +432,13 @@ impl State {
         let index = operation as usize;
         let old_machine = self.machine[index] as usize;
         let old_position = self.position[index] as usize;
+        let (previous, next) = (self.previous_on_machine[index], self.next_on_machine[index]);
+        if previous != NONE {
+            self.next_on_machine[previous as usize] = next;
+        }
+        if next != NONE {
+            self.previous_on_machine[next as usize] = previous;
+        }
         self.sequences[old_machine].remove(old_position);
         for (offset, &other) in self.sequences[old_machine][old_position..]
             .iter()
@@ -408,6 +452,20 @@ impl State {
         self.duration[index] = problem.alternative_duration[alternative as usize];
         let sequence = &mut self.sequences[machine as usize];
         sequence.insert(position, operation);
+        let previous = if position > 0 {
+            sequence[position - 1]
+        } else {
+            NONE
+        };
+        let next = sequence.get(position + 1).copied().unwrap_or(NONE);
+        self.previous_on_machine[index] = previous;
+        self.next_on_machine[index] = next;
+        if previous != NONE {
+            self.next_on_machine[previous as usize] = operation;
+        }
+        if next != NONE {
+            self.previous_on_machine[next as usize] = operation;
+        }
         for (offset, &other) in sequence[position..].iter().enumerate() {
             self.position[other as usize] = (position + offset) as u32;
         }

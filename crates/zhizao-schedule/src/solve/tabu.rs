@@ -45,12 +45,37 @@ struct Parameters {
 impl Parameters {
     fn for_problem(problem: &Problem) -> Parameters {
         let ratio = (problem.n_jobs / problem.n_machines.max(1)) as u64;
-        let tenure_min = 10 + ratio;
+        let n = problem.n_operations as u64;
+        let flexible =
+            problem.alternative_machine.len() as f64 > 1.05 * problem.n_operations.max(1) as f64;
+        let prefix = if flexible { "ZS_F_" } else { "ZS_J_" };
+        let env = |name: &str, default: u64| {
+            std::env::var(format!("{prefix}{name}"))
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let (tenure_base, stall_base, stall_per_operation, stall_max) = if flexible {
+            (
+                env("TENURE", 5),
+                env("STALL_BASE", 500),
+                env("STALL_PER_OP", 1),
+                env("STALL_MAX", 20_000),
+            )
+        } else {
+            (
+                env("TENURE", 15),
+                env("STALL_BASE", 2_000),
+                env("STALL_PER_OP", 20),
+                env("STALL_MAX", 50_000),
+            )
+        };
+        let tenure_min = tenure_base + ratio;
         Parameters {
             tenure_min,
-            tenure_span: tenure_min / 2,
-            stall_limit: (2_000 + 5 * problem.n_operations as u64).min(20_000),
-            perturbation_moves: 3,
+            tenure_span: tenure_min * env("SPAN_PCT", 50) / 100,
+            stall_limit: (stall_base + stall_per_operation * n).min(stall_max),
+            perturbation_moves: env("PERTURB", 3) as usize,
             exact_sample: 48,
         }
     }
@@ -654,6 +679,26 @@ impl<'a> Search<'a> {
         low..=high
     }
 
+    /// The lowest topological rank among the operations whose predecessors a move changes.
+    /// Operations ranked below keep their heads, so decoding can resume from there.
+    fn first_changed_rank(&self, state: &State, candidate: &Move) -> usize {
+        let operation = candidate.operation as usize;
+        let machine = self.problem.alternative_machine[candidate.alternative as usize] as usize;
+        let sequence = &state.sequences[machine];
+        let position = candidate.position as usize;
+        let rank = if candidate.same_machine {
+            let low = (state.position[operation] as usize).min(position);
+            state.topological_rank[sequence[low] as usize]
+        } else {
+            let mut rank = state.topological_rank[operation];
+            if let Some(&next) = sequence.get(position) {
+                rank = rank.min(state.topological_rank[next as usize]);
+            }
+            rank
+        };
+        rank as usize
+    }
+
     /// One iteration for makespan: pick the best admissible move by estimate. False if no move
     /// could be applied.
     fn step_estimated(&mut self, state: &mut State, best_cost: Cost) -> bool {
@@ -692,8 +737,9 @@ impl<'a> Search<'a> {
                 None => self.rng.below(candidates.len()),
             };
             let candidate = candidates.swap_remove(chosen);
+            let first_rank = self.first_changed_rank(state, &candidate);
             let undo = self.apply(state, &candidate, true);
-            if state.decode(self.problem) {
+            if state.decode_from(self.problem, first_rank) {
                 break true;
             }
             self.apply(state, &undo, false);

@@ -147,3 +147,20 @@ fn invalid_events_are_rejected() {
         "invalid rescheduling event: breakdown of machine 9, the instance has 6 machines"
     );
 }
+
+#[test]
+fn an_event_that_changes_nothing_moves_nothing() {
+    let (instance, current) = mk01_and_schedule();
+    let after_the_end = Event::Breakdown {
+        machine: 2,
+        start: current.makespan + 5,
+        duration: 10,
+    };
+    let outcome = reschedule(&instance, &current, 12, &after_the_end, &options()).unwrap();
+    validate(&outcome.instance, &outcome.schedule).unwrap();
+    assert!(outcome.schedule.makespan <= current.makespan);
+    if outcome.schedule.makespan == current.makespan {
+        assert_eq!(outcome.n_moved, 0);
+        assert_eq!(outcome.schedule.operations, current.operations);
+    }
+}
