@@ -14,8 +14,9 @@
 //! For makespan, moves are ranked by a fast estimate of the longest path through the operations
 //! they touch (heads and tails recomputed only along the moved segment), the best non-tabu move
 //! is applied and the schedule fully re-decoded, so the objective is always exact. For the
-//! tardiness objectives moves are evaluated exactly (apply, decode, measure, undo). A stall
-//! without improvement restarts from the best solution after a small random perturbation.
+//! tardiness objectives moves are evaluated exactly (apply, decode, measure, undo). When a phase
+//! stalls, its best solution joins a small elite pool and the search restarts, after a small
+//! random perturbation, from the overall best or from a random elite.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -40,43 +41,31 @@ struct Parameters {
     stall_limit: u64,
     perturbation_moves: usize,
     exact_sample: usize,
+    elite_pool: usize,
 }
 
 impl Parameters {
+    /// Values measured on Brandimarte, Hurink and Taillard subsets: flexible instances (more
+    /// than one machine per operation on average) prefer a short tenure and frequent restarts,
+    /// classic job shops a longer tenure and long phases.
     fn for_problem(problem: &Problem) -> Parameters {
         let ratio = (problem.n_jobs / problem.n_machines.max(1)) as u64;
         let n = problem.n_operations as u64;
         let flexible =
             problem.alternative_machine.len() as f64 > 1.05 * problem.n_operations.max(1) as f64;
-        let prefix = if flexible { "ZS_F_" } else { "ZS_J_" };
-        let env = |name: &str, default: u64| {
-            std::env::var(format!("{prefix}{name}"))
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(default)
-        };
-        let (tenure_base, stall_base, stall_per_operation, stall_max) = if flexible {
-            (
-                env("TENURE", 5),
-                env("STALL_BASE", 500),
-                env("STALL_PER_OP", 1),
-                env("STALL_MAX", 20_000),
-            )
+        let (tenure_base, stall_limit) = if flexible {
+            (5, (500 + n).min(20_000))
         } else {
-            (
-                env("TENURE", 15),
-                env("STALL_BASE", 2_000),
-                env("STALL_PER_OP", 20),
-                env("STALL_MAX", 50_000),
-            )
+            (15, (2_000 + 20 * n).min(50_000))
         };
         let tenure_min = tenure_base + ratio;
         Parameters {
             tenure_min,
-            tenure_span: tenure_min * env("SPAN_PCT", 50) / 100,
-            stall_limit: (stall_base + stall_per_operation * n).min(stall_max),
-            perturbation_moves: env("PERTURB", 3) as usize,
+            tenure_span: tenure_min / 2,
+            stall_limit,
+            perturbation_moves: 3,
             exact_sample: 48,
+            elite_pool: 8,
         }
     }
 }
@@ -186,6 +175,11 @@ impl<'a> Search<'a> {
         on_improvement(best_cost);
         let mut stall = 0u64;
         let mut iterations = 0u64;
+        // The best solution of the current phase (since the last restart) and an elite pool of
+        // phase bests to restart from.
+        let mut phase_best = state.clone();
+        let mut phase_cost = best_cost;
+        let mut elites: Vec<(Cost, State)> = Vec::new();
         loop {
             if self.is_optimal(best_cost) {
                 break;
@@ -215,22 +209,52 @@ impl<'a> Search<'a> {
                 if cost < best_cost {
                     best_cost = cost;
                     best.clone_from(&state);
-                    stall = 0;
                     on_improvement(best_cost);
+                }
+                if cost < phase_cost {
+                    phase_cost = cost;
+                    phase_best.clone_from(&state);
+                    stall = 0;
                     continue;
                 }
                 stall += 1;
             }
             if stall >= self.parameters.stall_limit {
                 stall = 0;
-                state.clone_from(&best);
+                self.remember_elite(&mut elites, phase_cost, &phase_best);
+                if elites.is_empty() || self.rng.chance(1, 2) {
+                    state.clone_from(&best);
+                } else {
+                    let pick = self.rng.below(elites.len());
+                    state.clone_from(&elites[pick].1);
+                }
                 self.perturb(&mut state);
+                phase_cost = state.cost(problem);
+                phase_best.clone_from(&state);
             }
         }
         SearchOutcome {
             best,
             cost: best_cost,
             iterations,
+        }
+    }
+
+    /// Adds a phase's best solution to the elite pool unless it is already there or worse
+    /// than every member of a full pool.
+    fn remember_elite(&mut self, elites: &mut Vec<(Cost, State)>, cost: Cost, state: &State) {
+        if elites
+            .iter()
+            .any(|(elite_cost, elite)| *elite_cost == cost && elite.start == state.start)
+        {
+            return;
+        }
+        if elites.len() < self.parameters.elite_pool {
+            elites.push((cost, state.clone()));
+        } else if let Some(worst) = (0..elites.len()).max_by_key(|&index| elites[index].0)
+            && cost < elites[worst].0
+        {
+            elites[worst] = (cost, state.clone());
         }
     }
 
