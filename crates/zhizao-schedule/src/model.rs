@@ -290,6 +290,7 @@ impl Instance {
                 n_operations += 1;
             }
         }
+        check_frozen_placements(&parts)?;
         Ok(Instance {
             parts,
             n_operations,
@@ -372,6 +373,64 @@ impl Instance {
         );
         text
     }
+}
+
+/// Frozen operations describe what already happened, so they must be consistent among
+/// themselves: in job order, not before the release, apart by the set-up on a shared machine,
+/// and clear of unavailability windows.
+fn check_frozen_placements(parts: &InstanceParts) -> Result<()> {
+    let mut per_machine: Vec<Vec<(Time, Time, usize, usize, usize)>> =
+        vec![Vec::new(); parts.n_machines];
+    for (job_index, job) in parts.jobs.iter().enumerate() {
+        let mut previous_end = job.release;
+        for (operation_index, operation) in job.operations.iter().enumerate() {
+            let Some(frozen) = operation.frozen else {
+                break;
+            };
+            let duration = operation.duration_on(frozen.machine).unwrap_or(0);
+            if frozen.start < previous_end {
+                return Err(Error::InvalidInstance(format!(
+                    "job {job_index} operation {operation_index}: frozen start {} lies before the release or the end of the previous operation ({previous_end})",
+                    frozen.start
+                )));
+            }
+            previous_end = frozen.start + duration;
+            per_machine[frozen.machine].push((
+                frozen.start,
+                previous_end,
+                operation.family,
+                job_index,
+                operation_index,
+            ));
+        }
+    }
+    for (machine, placed) in per_machine.iter_mut().enumerate() {
+        placed.sort_unstable();
+        for pair in placed.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            let setup = parts.setup_times[machine]
+                .as_ref()
+                .map_or(0, |matrix| matrix.time(first.2, second.2));
+            if second.0 < first.1 + setup {
+                return Err(Error::InvalidInstance(format!(
+                    "machine {machine}: frozen job {} operation {} overlaps frozen job {} operation {}",
+                    second.3, second.4, first.3, first.4
+                )));
+            }
+        }
+        for &(start, end, _, job, operation) in placed.iter() {
+            if start < end
+                && parts.unavailability[machine]
+                    .iter()
+                    .any(|window| start < window.end && window.start < end)
+            {
+                return Err(Error::InvalidInstance(format!(
+                    "machine {machine}: frozen job {job} operation {operation} overlaps an unavailability window"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_time(what: &str, value: Time) -> Result<()> {

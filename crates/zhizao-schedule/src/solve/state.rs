@@ -403,7 +403,10 @@ impl State {
         let mut total = 0;
         for job in 0..problem.n_jobs {
             if let (Some(due), Some(last)) = (problem.due[job], problem.job_last(job)) {
-                total += problem.weight[job] * (self.end(last) - due).max(0);
+                let tardiness = (self.end(last) - due).max(0);
+                total = problem.weight[job]
+                    .saturating_mul(tardiness)
+                    .saturating_add(total);
             }
         }
         total

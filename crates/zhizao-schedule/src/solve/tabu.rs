@@ -281,8 +281,8 @@ impl<'a> Search<'a> {
                 };
                 let tardiness = state.end(last) - due;
                 if tardiness > 0 {
-                    let weight = (problem.weight[job].max(1) * tardiness).max(1) as u64;
-                    total_weight += weight;
+                    let weight = problem.weight[job].max(1).saturating_mul(tardiness) as u64;
+                    total_weight = total_weight.saturating_add(weight);
                     if (self.rng.next_u64() % total_weight) < weight {
                         chosen = last;
                     }

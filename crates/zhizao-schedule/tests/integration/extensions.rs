@@ -295,3 +295,33 @@ fn plain_job_shop_helper_builds_valid_instances() {
     let instance = instance(2, vec![job(&[&[(0, 1)], &[(1, 1)]])]);
     assert!(!instance.has_extensions());
 }
+
+#[test]
+fn inconsistent_frozen_operations_are_rejected() {
+    let frozen_at = |machine, start| Some(FrozenPlacement { machine, start });
+    let mut first = job(&[&[(0, 5)]]);
+    let mut second = job(&[&[(0, 5)]]);
+    first.operations[0].frozen = frozen_at(0, 0);
+    second.operations[0].frozen = frozen_at(0, 3);
+    assert_eq!(
+        Instance::new(one_machine(vec![first.clone(), second]))
+            .unwrap_err()
+            .to_string(),
+        "invalid instance: machine 0: frozen job 1 operation 0 overlaps frozen job 0 operation 0"
+    );
+    let mut chain = job(&[&[(0, 5)], &[(0, 5)]]);
+    chain.operations[0].frozen = frozen_at(0, 0);
+    chain.operations[1].frozen = frozen_at(0, 2);
+    assert_eq!(
+        Instance::new(one_machine(vec![chain]))
+            .unwrap_err()
+            .to_string(),
+        "invalid instance: job 0 operation 1: frozen start 2 lies before the release or the end of the previous operation (5)"
+    );
+    let mut parts = one_machine(vec![first]);
+    parts.unavailability = vec![vec![Window { start: 4, end: 6 }]];
+    assert_eq!(
+        Instance::new(parts).unwrap_err().to_string(),
+        "invalid instance: machine 0: frozen job 0 operation 0 overlaps an unavailability window"
+    );
+}
