@@ -27,6 +27,7 @@ mod import;
 mod model;
 pub mod reference;
 mod scope;
+mod statistics;
 mod validate;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub use enterprises::{EnterpriseFilter, EnterpriseSort, SizeFilter, link_platfor
 pub use error::{Error, Result};
 pub use export::{ExportFormat, Exported};
 pub use import::{ImportMode, ImportOptions, ImportReport, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS};
+pub use statistics::RegistryStatistics;
 pub use model::{
     Enterprise, EnterpriseInput, Recognition, RecognitionInput, RecognitionKind, RecognitionLevel, Town, IndustryClass,
 };

@@ -362,3 +362,22 @@ async fn exports_round_trip_and_neutralise_formulas() {
         assert_eq!(report.rows, 0);
     }
 }
+
+#[tokio::test]
+async fn statistics_follow_scope() {
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let admin = f.login("admin").await;
+        let all = f.registry.statistics(&admin).await.unwrap();
+        assert_eq!((all.enterprises, all.above_designated_size), (3, 1));
+        assert_eq!(all.employees, 101 + 102 + 103);
+        assert_eq!(all.revenue_fen, 3 * 3_000_000_000 + 6);
+        assert_eq!(all.by_town[0], ("442000118".to_owned(), "小榄镇".to_owned(), "Xiaolan".to_owned(), 2));
+        assert_eq!(all.by_division.iter().map(|d| d.3).sum::<i64>(), 3);
+        let nantou = f.login("nantou").await;
+        let town = f.registry.statistics(&nantou).await.unwrap();
+        assert_eq!((town.enterprises, town.by_town.len()), (1, 1));
+        let expert = f.login("expert").await;
+        assert_eq!(f.registry.statistics(&expert).await.unwrap().enterprises, 0);
+    }
+}

@@ -1,19 +1,39 @@
 //! The `zhizao` command: CLI definitions and wiring, nothing else.
 
+mod config;
+mod platform_commands;
 mod schedule_commands;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::{ConfigArgs, ServeArgs};
+
 /// Zhizao (智造): the smart-manufacturing public technology service platform.
 #[derive(Debug, Parser)]
-#[command(name = "zhizao", version, about)]
+#[command(name = "zhizao", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the platform: web pages, REST API, metrics.
+    Serve(ServeArgs),
+    /// Bring the database schema and reference data up to date.
+    Migrate,
+    /// Write the demo data set into an empty database.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document of the REST API.
+    Openapi,
     /// Solve a scheduling instance (FJSP, JSSP or the JSON model).
     Solve(schedule_commands::SolveArgs),
     /// Validate a schedule against its instance, independently of the solver.
@@ -24,6 +44,41 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        /// The organisation's code (`city`, a township code, a credit code or a slug).
+        #[arg(long = "org")]
+        organization: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// city_admin, city_staff, town_staff, platform_staff, enterprise_user or expert.
+        #[arg(long)]
+        role: String,
+        /// Name shown on pages.
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        username: String,
+        /// A label for the token.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum BenchCommand {
     /// Solve every instance of a benchmark directory and report gaps to the best-known bounds.
     Schedule(schedule_commands::BenchScheduleArgs),
@@ -31,9 +86,40 @@ enum BenchCommand {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    init_logging();
     match cli.command {
         Command::Solve(args) => schedule_commands::solve(args),
         Command::Check(args) => schedule_commands::check(args),
         Command::Bench(BenchCommand::Schedule(args)) => schedule_commands::bench(args),
+        Command::Openapi => {
+            platform_commands::openapi();
+            Ok(())
+        }
+        command => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(async {
+                match command {
+                    Command::Serve(serve) => platform_commands::serve(&cli.config, &serve).await,
+                    Command::Migrate => platform_commands::migrate(&cli.config).await,
+                    Command::Demo => platform_commands::demo(&cli.config).await,
+                    Command::User(UserCommand::Create { organization, username, role, display_name, password_stdin }) => {
+                        platform_commands::create_user(&cli.config, &organization, &username, &role, &display_name, password_stdin).await
+                    }
+                    Command::Token(TokenCommand::Create { username, name }) => platform_commands::create_token(&cli.config, &username, &name).await,
+                    Command::Solve(_) | Command::Check(_) | Command::Bench(_) | Command::Openapi => unreachable!("handled above"),
+                }
+            })
+        }
     }
+}
+
+/// Logs to standard error; `ZHIZAO_LOG` (or `RUST_LOG`) sets the filter, default `info`.
+fn init_logging() {
+    let filter = std::env::var("ZHIZAO_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,0 +1,26 @@
+// Progressive enhancement only: every page works without this script.
+(function () {
+  "use strict";
+  // Ask before destructive actions.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+  // Filters submit themselves when a select changes.
+  document.querySelectorAll("form.auto-submit select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  // Copy buttons for one-time secrets.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var target = document.getElementById(button.getAttribute("data-copy"));
+      if (target && navigator.clipboard) {
+        navigator.clipboard.writeText(target.textContent.trim());
+        button.textContent = button.getAttribute("data-copied") || "✓";
+      }
+    });
+  });
+})();

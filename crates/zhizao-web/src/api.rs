@@ -1,0 +1,135 @@
+//! The REST API under `/api/v1`, described by OpenAPI 3.1 generated from these handlers.
+//!
+//! Each module owns its routes and its private request and response types. Request types deny
+//! unknown fields; money is integer fen; instants are RFC 3339 in UTC; optimistic locking uses
+//! `ETag` on reads and `If-Match` on writes.
+
+mod audit;
+mod enterprises;
+
+pub(crate) use enterprises::export_response;
+mod me;
+mod organizations;
+mod reference;
+mod tokens;
+mod users;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use zhizao_core::{PageRequest, Timestamp};
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Zhizao API",
+        description = "The REST API of Zhizao, the smart-manufacturing public technology service platform. \
+            Authenticate with `Authorization: Bearer TOKEN` (create a token on the account page or with \
+            `zhizao token create`). Every error is `application/problem+json` (RFC 9457). Money is integer fen; \
+            instants are RFC 3339 in UTC. Results are limited to what the token's user may see: an enterprise \
+            sees itself, a town its enterprises, a platform its client enterprises, the city everything; \
+            anything else answers 404.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "account", description = "The caller, their tokens and sessions"),
+        (name = "organizations", description = "Tenants: the city bureau, towns, platforms, enterprises, expert panels"),
+        (name = "users", description = "People who sign in"),
+        (name = "reference", description = "Towns and industry classes"),
+        (name = "enterprises", description = "The enterprise registry"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Every API route.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(me::router())
+        .merge(tokens::router())
+        .merge(organizations::router())
+        .merge(users::router())
+        .merge(reference::router())
+        .merge(enterprises::router())
+        .merge(audit::router())
+}
+
+/// `?page=&page_size=` of list endpoints.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Paging {
+    /// 1-based page number (default 1).
+    page: Option<u32>,
+    /// Items per page (default 50, at most 500).
+    page_size: Option<u32>,
+}
+
+impl Paging {
+    pub(crate) fn request(self) -> PageRequest {
+        PageRequest::new(self.page.unwrap_or(1), self.page_size.unwrap_or(50))
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PageOf<T: ToSchema> {
+    /// This page's items.
+    items: Vec<T>,
+    /// Items in the whole list.
+    total: i64,
+    /// 1-based page number.
+    page: u32,
+    /// Items per page.
+    page_size: u32,
+}
+
+impl<T: ToSchema> PageOf<T> {
+    pub(crate) fn from_page<U>(page: zhizao_core::Page<U>, f: impl FnMut(U) -> T) -> Self {
+        let page = page.map(f);
+        PageOf { items: page.items, total: page.total, page: page.page, page_size: page.page_size }
+    }
+}
+
+/// An instant as RFC 3339.
+pub(crate) fn rfc3339(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_rfc3339()
+}
+
+/// The version a client expects, from `If-Match: "N"`.
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i64>().map(Some).map_err(|_| ApiError::malformed(format!("If-Match must be a version ETag such as \"3\", got {text:?}")))
+}
+
+/// `ETag: "N"` for a version.
+pub(crate) fn etag(version: i64) -> [(header::HeaderName, HeaderValue); 1] {
+    [(header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\"")))]
+}
+
+/// For `Option<Option<T>>` fields: absent → `None` (unchanged), `null` → `Some(None)` (clear).
+pub(crate) fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,239 @@
+//! The pages' words in Simplified Chinese and English.
+//!
+//! Every string a page shows is a method on [`Tr`], so a template that names a missing message
+//! does not compile, and a unit test checks that no message is empty in either language.
+
+use zhizao_core::{Language, Text};
+
+/// The translator for one request's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tr(pub(crate) Language);
+
+impl Tr {
+    /// The `lang` attribute.
+    pub(crate) fn tag(&self) -> &'static str {
+        self.0.tag()
+    }
+
+    /// Whether the language is Chinese.
+    pub(crate) fn is_zh(&self) -> bool {
+        self.0 == Language::ZhCn
+    }
+
+    /// A domain message in this language.
+    pub(crate) fn text<'a>(&self, text: &'a Text) -> &'a str {
+        text.get(self.0)
+    }
+
+    /// Picks between two strings (for names the database holds in both languages).
+    pub(crate) fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.is_zh() || en.is_empty() { zh } else { en }
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident: $zh:literal, $en:literal;)+) => {
+        impl Tr {
+            $(
+                pub(crate) fn $key(&self) -> &'static str {
+                    match self.0 {
+                        Language::ZhCn => $zh,
+                        Language::En => $en,
+                    }
+                }
+            )+
+        }
+
+        #[cfg(test)]
+        const ALL_MESSAGES: &[(&str, &str, &str)] = &[$((stringify!($key), $zh, $en)),+];
+    };
+}
+
+messages! {
+    app_name: "智造平台", "Zhizao";
+    app_subtitle: "中山市智能制造公共技术服务平台", "Zhongshan smart-manufacturing public service platform";
+    nav_home: "首页", "Home";
+    nav_enterprises: "企业名录", "Enterprises";
+    nav_organizations: "机构", "Organisations";
+    nav_users: "用户", "Users";
+    nav_audit: "审计日志", "Audit log";
+    nav_account: "我的账号", "My account";
+    nav_api: "API 文档", "API";
+    switch_language: "English", "中文";
+    sign_in: "登录", "Sign in";
+    sign_out: "退出", "Sign out";
+    username: "用户名", "User name";
+    password: "密码", "Password";
+    sign_in_title: "登录智造平台", "Sign in to Zhizao";
+    sign_in_failed: "用户名或密码不正确", "Wrong user name or password";
+    sign_in_throttled: "尝试次数过多，请稍后再试", "Too many attempts; please try again later";
+    search: "搜索", "Search";
+    search_placeholder: "企业名称或统一社会信用代码", "Name or credit code";
+    filter: "筛选", "Filter";
+    reset: "重置", "Reset";
+    all: "全部", "All";
+    town: "镇街", "Town";
+    industry: "行业", "Industry";
+    size: "规模", "Size";
+    above_designated: "规上企业", "Above designated size";
+    below_designated: "规下企业", "Below designated size";
+    recognitions: "认定情况", "Recognitions";
+    recognition_kind: "认定类型", "Kind";
+    recognition_level: "认定级别", "Level";
+    year: "年份", "Year";
+    title: "名称", "Title";
+    sort: "排序", "Sort";
+    sort_name: "按名称", "By name";
+    sort_code: "按信用代码", "By credit code";
+    sort_revenue: "营业收入从高到低", "Revenue, highest first";
+    sort_employees: "从业人员从多到少", "Employees, most first";
+    sort_updated: "最近更新", "Recently updated";
+    credit_code: "统一社会信用代码", "Unified social credit code";
+    enterprise_name: "企业名称", "Name";
+    legal_representative: "法定代表人", "Legal representative";
+    industry_code: "行业代码", "Industry class";
+    employees: "从业人员", "Employees";
+    annual_revenue: "年营业收入（元）", "Annual revenue (yuan)";
+    address: "地址", "Address";
+    contact_name: "联系人", "Contact";
+    contact_phone: "联系电话", "Telephone";
+    contact_email: "电子邮箱", "E-mail";
+    established_on: "成立日期", "Established on";
+    total_results: "共", "Total";
+    results_unit: "条", "results";
+    page_label: "页", "Page";
+    previous_page: "上一页", "Previous";
+    next_page: "下一页", "Next";
+    no_results: "没有符合条件的记录", "Nothing matches";
+    export_xlsx: "导出 Excel", "Export Excel";
+    export_csv: "导出 CSV", "Export CSV";
+    import: "导入", "Import";
+    new_enterprise: "登记企业", "Register enterprise";
+    edit: "编辑", "Edit";
+    save: "保存", "Save";
+    cancel: "取消", "Cancel";
+    delete: "删除", "Delete";
+    confirm_delete: "确定删除？此操作会记入审计日志。", "Delete? This is recorded in the audit log.";
+    details: "基本信息", "Details";
+    change_history: "变更记录", "Change history";
+    when: "时间", "When";
+    who: "操作人", "Who";
+    action: "操作", "Action";
+    changes: "变更内容", "Changes";
+    from_address: "来源地址", "From";
+    version_conflict: "该记录已被他人修改，请刷新后重试", "Someone else changed this record; reload and try again";
+    saved: "已保存", "Saved";
+    form_has_errors: "表单有错误，请检查标红的字段", "The form has errors; see the marked fields";
+    import_title: "导入企业名录", "Import enterprises";
+    import_help: "上传 .xlsx、.xls、.ods 或 .csv 文件（UTF-8 或 GBK 编码）。第一行为表头，可使用中文或英文列名。任一行有错误时不会导入任何数据。", "Upload an .xlsx, .xls, .ods or .csv file (UTF-8 or GBK). The first row holds the headers, in Chinese or English. If any row has a problem, nothing is imported.";
+    import_file: "文件", "File";
+    import_mode: "导入方式", "Mode";
+    import_mode_create: "仅新增（已登记的信用代码视为错误）", "New only (registered credit codes are errors)";
+    import_mode_upsert: "新增并更新已登记的企业", "New and update registered enterprises";
+    import_dry_run: "仅检查，不写入", "Check only, write nothing";
+    import_template: "下载导入模板", "Download the template";
+    import_submit: "上传并导入", "Upload and import";
+    import_report: "导入结果", "Import report";
+    import_applied: "导入成功", "Imported";
+    import_not_applied: "未导入任何数据", "Nothing was imported";
+    import_checked: "检查通过（未写入）", "Checked, nothing written";
+    rows_read: "读取行数", "Rows read";
+    rows_created: "新增", "Created";
+    rows_updated: "更新", "Updated";
+    rows_unchanged: "无变化", "Unchanged";
+    rows_with_errors: "有错误的行", "Rows with problems";
+    row: "行", "Row";
+    column: "列", "Column";
+    reason: "原因", "Reason";
+    ignored_columns: "已忽略的列", "Ignored columns";
+    organizations: "机构", "Organisations";
+    organization: "机构", "Organisation";
+    new_organization: "新建机构", "New organisation";
+    code: "代码", "Code";
+    kind: "类型", "Kind";
+    name: "名称", "Name";
+    sector: "板块", "Sector";
+    description: "简介", "Description";
+    user_count: "用户数", "Users";
+    users: "用户", "Users";
+    new_user: "新建用户", "New user";
+    display_name: "姓名", "Name";
+    role: "角色", "Role";
+    email: "电子邮箱", "E-mail";
+    phone: "电话", "Telephone";
+    status: "状态", "Status";
+    active: "正常", "Active";
+    disabled: "已停用", "Disabled";
+    locked: "已锁定", "Locked";
+    last_login: "最近登录", "Last sign-in";
+    disable_user: "停用账号", "Disable";
+    unlock_user: "解除锁定", "Unlock";
+    reset_password: "重置密码", "Reset password";
+    new_password: "新密码", "New password";
+    current_password: "当前密码", "Current password";
+    change_password: "修改密码", "Change password";
+    password_changed: "密码已修改", "Password changed";
+    password_rules: "至少 10 个字符，包含字母、数字、符号中的至少两类", "At least 10 characters mixing two of letters, digits and symbols";
+    language: "界面语言", "Language";
+    sessions: "登录会话", "Sessions";
+    session_current: "当前会话", "This session";
+    revoke: "注销", "Revoke";
+    revoked: "已撤销", "Revoked";
+    created_at: "创建时间", "Created";
+    last_seen: "最近活动", "Last active";
+    browser: "浏览器", "Browser";
+    api_tokens: "API 令牌", "API tokens";
+    token_name: "令牌名称", "Token name";
+    token_prefix: "令牌前缀", "Prefix";
+    last_used: "最近使用", "Last used";
+    never: "从未", "Never";
+    create_token: "创建令牌", "Create token";
+    token_created: "令牌已创建。请立即复制，它只显示这一次：", "Token created. Copy it now; it is shown only once:";
+    token_usage: "调用 API 时在请求头中加入 Authorization: Bearer 令牌", "Send it as Authorization: Bearer TOKEN";
+    audit_log: "审计日志", "Audit log";
+    entity: "对象", "Entity";
+    channel: "渠道", "Channel";
+    from_date: "起始日期", "From";
+    until_date: "截止日期", "Until";
+    home_welcome: "欢迎", "Welcome";
+    home_scope: "您可查看的企业", "Enterprises you can see";
+    stat_enterprises: "企业总数", "Enterprises";
+    stat_above_designated: "规上企业", "Above designated size";
+    stat_employees: "从业人员合计", "Employees in total";
+    stat_revenue: "年营业收入合计（亿元）", "Annual revenue in total (100 M yuan)";
+    recognitions_summary: "认定情况汇总", "Recognitions";
+    by_town: "按镇街分布", "By town";
+    by_industry: "按行业分布（大类）", "By industry division";
+    count: "数量", "Count";
+    national: "国家级", "National";
+    provincial: "省级", "Provincial";
+    city_level: "市级", "City";
+    not_found_title: "找不到页面", "Page not found";
+    not_found_text: "您要找的内容不存在，或您无权查看。", "What you are looking for does not exist, or you may not see it.";
+    forbidden_title: "无权操作", "Not permitted";
+    forbidden_text: "您的角色不能执行此操作。", "Your role may not do this.";
+    error_title: "出错了", "Something went wrong";
+    error_text: "服务器暂时无法完成请求，请稍后重试。", "The server could not complete the request; please try again later.";
+    back_home: "返回首页", "Back to the start page";
+    csrf_failed: "页面已过期，请刷新后重试", "The page has expired; reload it and try again";
+    required_marker: "必填", "required";
+    demo_notice: "演示数据均为虚构", "All demo data is fictitious";
+    retired_town: "已撤并", "merged";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let mut keys = std::collections::HashSet::new();
+        for (key, zh, en) in ALL_MESSAGES {
+            assert!(keys.insert(*key), "{key} twice");
+            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{key} is empty in a language");
+            assert!(zh.chars().any(|c| !c.is_ascii()) || *key == "switch_language" || zh == en || zh.contains("API"), "{key}: the Chinese text looks untranslated: {zh}");
+        }
+        assert_eq!(Tr(Language::ZhCn).sign_in(), "登录");
+        assert_eq!(Tr(Language::En).sign_in(), "Sign in");
+    }
+}

@@ -1,0 +1,362 @@
+//! Server-rendered pages in Simplified Chinese (default) or English.
+//!
+//! Every page gets a [`Layout`] (translator, signed-in user, CSRF token, navigation); every form
+//! repeats the CSRF token, which [`verify_csrf`] checks against the browser's cookie; failures
+//! become pages through [`PageError`], never raw errors.
+
+mod account;
+mod admin;
+mod audit;
+mod auth;
+mod enterprises;
+mod home;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+use zhizao_core::{Language, Role};
+use zhizao_identity::{Principal, policy};
+
+use crate::auth::{Authentication, ClientIp, CsrfToken};
+use crate::cookies;
+use crate::i18n::Tr;
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(enterprises::router())
+        .merge(admin::router())
+        .merge(account::router())
+        .merge(audit::router())
+}
+
+/// The signed-in user as the page header shows them.
+#[derive(Debug, Clone)]
+pub(crate) struct LayoutUser {
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) organization_name: String,
+    pub(crate) role_label: String,
+}
+
+/// What every page's frame needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub(crate) t: Tr,
+    pub(crate) user: Option<LayoutUser>,
+    pub(crate) csrf: String,
+    /// Which navigation entry is current.
+    pub(crate) nav: &'static str,
+    pub(crate) can_administer: bool,
+    pub(crate) sees_registry: bool,
+    /// The current path with its query, to come back to after switching language.
+    pub(crate) here: String,
+    /// A message to show at the top, e.g. "saved".
+    pub(crate) notice: Option<String>,
+}
+
+impl Layout {
+    pub(crate) fn nav_class(&self, entry: &str) -> &'static str {
+        if self.nav == entry { "current" } else { "" }
+    }
+}
+
+/// The request as pages see it: language, CSRF token, signed-in principal (if any), address.
+#[derive(Debug, Clone)]
+pub(crate) struct PageContext {
+    pub(crate) language: Language,
+    pub(crate) csrf: String,
+    pub(crate) principal: Option<Principal>,
+    pub(crate) ip: String,
+    pub(crate) uri: Uri,
+    pub(crate) user_agent: String,
+}
+
+impl PageContext {
+    fn from_parts(parts: &Parts) -> Self {
+        let principal = match parts.extensions.get::<Authentication>() {
+            Some(Authentication::Principal(principal)) => Some((**principal).clone()),
+            _ => None,
+        };
+        PageContext {
+            language: parts.extensions.get::<Language>().copied().unwrap_or_default(),
+            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            principal,
+            ip: parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()).unwrap_or_default(),
+            uri: parts.uri.clone(),
+            user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
+        }
+    }
+
+    pub(crate) fn t(&self) -> Tr {
+        Tr(self.language)
+    }
+
+    /// The frame for a page under navigation entry `nav`.
+    pub(crate) fn layout(&self, nav: &'static str) -> Layout {
+        let user = self.principal.as_ref().map(|p| LayoutUser {
+            username: p.username.clone(),
+            display_name: p.display_name.clone(),
+            organization_name: p.organization_name.clone(),
+            role_label: p.role.label().get(self.language).to_owned(),
+        });
+        let notice = self.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice").map(|(_, v)| match v.as_ref() {
+                "saved" => self.t().saved().to_owned(),
+                "password" => self.t().password_changed().to_owned(),
+                other => other.chars().take(200).collect(),
+            })
+        });
+        Layout {
+            t: self.t(),
+            can_administer: self.principal.as_ref().is_some_and(policy::may_administer),
+            sees_registry: self.principal.as_ref().is_some_and(|p| policy::enterprise_scope(p) != policy::EnterpriseScope::Nothing),
+            user,
+            csrf: self.csrf.clone(),
+            nav,
+            here: self.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned()),
+            notice,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext::from_parts(parts))
+    }
+}
+
+/// A page that needs a signed-in user: the context and the principal; visitors are sent to the
+/// sign-in page and brought back afterwards.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedIn(pub(crate) PageContext, pub(crate) Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let context = PageContext::from_parts(parts);
+        match context.principal.clone() {
+            Some(principal) => Ok(SignedIn(context, principal)),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// A form body whose rejection is a page, not plain text.
+pub(crate) struct PageForm<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let context = {
+            let (parts, body) = request.into_parts();
+            let context = PageContext::from_parts(&parts);
+            (context, Request::from_parts(parts, body))
+        };
+        let (context, request) = context;
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(PageError::BadRequest(rejection.body_text()).render(&context)),
+        }
+    }
+}
+
+/// Checks a form's CSRF token against the browser's cookie.
+pub(crate) fn verify_csrf(context: &PageContext, submitted: &str) -> Result<(), PageError> {
+    if !context.csrf.is_empty() && cookies::constant_time_eq(&context.csrf, submitted) {
+        Ok(())
+    } else {
+        Err(PageError::CsrfFailed)
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    NotFound,
+    Forbidden,
+    CsrfFailed,
+    BadRequest(String),
+    Internal(String),
+}
+
+impl PageError {
+    pub(crate) fn render(&self, context: &PageContext) -> Response {
+        let t = context.t();
+        let (status, title, text) = match self {
+            PageError::NotFound => (StatusCode::NOT_FOUND, t.not_found_title(), t.not_found_text().to_owned()),
+            PageError::Forbidden => (StatusCode::FORBIDDEN, t.forbidden_title(), t.forbidden_text().to_owned()),
+            PageError::CsrfFailed => (StatusCode::FORBIDDEN, t.forbidden_title(), t.csrf_failed().to_owned()),
+            PageError::BadRequest(detail) => (StatusCode::BAD_REQUEST, t.error_title(), detail.clone()),
+            PageError::Internal(detail) => {
+                tracing::error!(%detail, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, t.error_title(), t.error_text().to_owned())
+            }
+        };
+        let page = ErrorPage { layout: context.layout(""), title, text };
+        (status, render(&page)).into_response()
+    }
+}
+
+impl From<zhizao_identity::Error> for PageError {
+    fn from(error: zhizao_identity::Error) -> Self {
+        from_kind(error.kind(), error.to_string())
+    }
+}
+
+impl From<zhizao_registry::Error> for PageError {
+    fn from(error: zhizao_registry::Error) -> Self {
+        from_kind(error.kind(), error.to_string())
+    }
+}
+
+fn from_kind(kind: zhizao_core::ErrorKind, detail: String) -> PageError {
+    use zhizao_core::ErrorKind;
+    match kind {
+        ErrorKind::NotFound => PageError::NotFound,
+        ErrorKind::Forbidden | ErrorKind::Unauthenticated => PageError::Forbidden,
+        ErrorKind::InvalidInput | ErrorKind::Conflict | ErrorKind::TooLarge | ErrorKind::RateLimited => PageError::BadRequest(detail),
+        ErrorKind::Unavailable | ErrorKind::Internal => PageError::Internal(detail),
+    }
+}
+
+/// Turns domain errors into error pages: `result.or_page(&context)?` in a handler returning
+/// `Result<Response, Response>`.
+pub(crate) trait OrPage<T> {
+    fn or_page(self, context: &PageContext) -> Result<T, Response>;
+}
+
+impl<T, E: Into<PageError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, context: &PageContext) -> Result<T, Response> {
+        self.map_err(|error| error.into().render(context))
+    }
+}
+
+/// Renders a template, or a plain error if rendering itself fails.
+pub(crate) fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    title: &'static str,
+    text: String,
+}
+
+/// The page shown for unknown paths.
+pub(crate) fn not_found_page(request: &Request) -> Response {
+    let (parts, _) = Request::new(()).into_parts();
+    let mut parts = parts;
+    parts.uri = request.uri().clone();
+    parts.extensions = request.extensions().clone();
+    PageError::NotFound.render(&PageContext::from_parts(&parts))
+}
+
+/// A URL path given as `next` is followed only if it stays on this site.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// A role's label.
+pub(crate) fn role_label(role: &str, t: Tr) -> String {
+    role.parse::<Role>().map(|r| r.label().get(t.0).to_owned()).unwrap_or_else(|_| role.to_owned())
+}
+
+/// A field's error on a form, for the template.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FormErrors(pub(crate) Vec<(String, String)>);
+
+impl FormErrors {
+    pub(crate) fn from_fields(errors: &[zhizao_core::FieldError], t: Tr) -> Self {
+        FormErrors(errors.iter().map(|e| (e.field.clone(), e.message.get(t.0).to_owned())).collect())
+    }
+
+    /// The message for `field` (or its sub-fields), empty if none.
+    pub(crate) fn get(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(f, _)| f == field || f.starts_with(&format!("{field}[")) || f.starts_with(&format!("{field}.")))
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub(crate) fn has(&self, field: &str) -> bool {
+        !self.get(field).is_empty()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Errors on fields the form does not show (e.g. from a stale version).
+    pub(crate) fn general(&self, shown: &[&str]) -> Vec<String> {
+        self.0.iter().filter(|(f, _)| !shown.iter().any(|s| f == s || f.starts_with(&format!("{s}[")))).map(|(f, m)| format!("{f}: {m}")).collect()
+    }
+}
+
+/// Builds a pager's links from the current query with `page` replaced.
+pub(crate) fn page_link(uri: &Uri, page: u32) -> String {
+    let mut pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k != "page" && k != "notice").map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default();
+    pairs.push(("page".to_owned(), page.to_string()));
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    format!("{}?{query}", uri.path())
+}
+
+/// The current query without paging, for export links.
+pub(crate) fn query_without_paging(uri: &Uri) -> String {
+    let pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k != "page" && k != "page_size" && k != "notice").map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default();
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/enterprises?q=1")), "/enterprises?q=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn pager_links_keep_filters() {
+        let uri: Uri = "/enterprises?q=%E7%94%B5%E5%99%A8&page=2&town=442000118".parse().unwrap();
+        assert_eq!(page_link(&uri, 3), "/enterprises?q=%E7%94%B5%E5%99%A8&town=442000118&page=3");
+        assert_eq!(query_without_paging(&uri), "q=%E7%94%B5%E5%99%A8&town=442000118");
+    }
+}

@@ -1,0 +1,113 @@
+//! The audit log page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use zhizao_core::{PageRequest, Timestamp};
+use zhizao_identity::audit::AuditFilter;
+
+use super::{Layout, OrPage, SignedIn, page_link, render};
+use crate::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/audit", get(audit))
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    entity_type: String,
+    #[serde(default)]
+    entity_key: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+    page: Option<u32>,
+}
+
+struct Row {
+    when: String,
+    who: String,
+    channel: String,
+    ip: String,
+    action: String,
+    entity: String,
+    changes: Vec<(String, String, String)>,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    q: AuditQuery,
+    rows: Vec<Row>,
+    total: i64,
+    page: u32,
+    page_count: u32,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// Midnight in Shanghai at the start of `date` (`YYYY-MM-DD`), plus `days`.
+fn shanghai_midnight(date: &str, days: i64) -> Option<Timestamp> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(date, &format).ok()?;
+    let midnight = date.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?);
+    Some(Timestamp::from_millis((midnight.unix_timestamp() + days * 86_400) * 1000))
+}
+
+fn compact(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.chars().take(120).collect(),
+        other => other.to_string().chars().take(120).collect(),
+    }
+}
+
+async fn audit(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<AuditQuery>) -> Result<Response, Response> {
+    let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let filter = AuditFilter {
+        actor: non_empty(&query.actor),
+        action: non_empty(&query.action),
+        entity_type: non_empty(&query.entity_type),
+        entity_key: non_empty(&query.entity_key),
+        from: shanghai_midnight(&query.from, 0),
+        until: shanghai_midnight(&query.until, 1),
+    };
+    let page = state.identity().audit_log(&principal, &filter, PageRequest::new(query.page.unwrap_or(1), 50)).await.or_page(&context)?;
+    let page_count = page.page_count();
+    let current = page.page;
+    let rows = page
+        .items
+        .iter()
+        .map(|entry| Row {
+            when: entry.occurred().to_shanghai_string(),
+            who: entry.actor_username.clone(),
+            channel: entry.channel.clone(),
+            ip: entry.ip.clone(),
+            action: entry.action.clone(),
+            entity: format!("{} {}", entry.entity_type, entry.entity_key),
+            changes: entry.parsed_changes().into_iter().map(|(f, c)| (f, compact(&c.before), compact(&c.after))).collect(),
+            note: entry.note.chars().take(200).collect(),
+        })
+        .collect();
+    Ok(render(&AuditPage {
+        layout: context.layout("audit"),
+        q: query,
+        rows,
+        total: page.total,
+        page: current,
+        page_count,
+        previous: (current > 1).then(|| page_link(&context.uri, current - 1)),
+        next: (current < page_count).then(|| page_link(&context.uri, current + 1)),
+    }))
+}

@@ -1,0 +1,158 @@
+//! The one typed configuration: built-in defaults, overridden by a TOML file, overridden by
+//! `ZHIZAO_*` environment variables, overridden by command-line options.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+use zhizao_web::CookieSecurity;
+
+/// A value that must never appear in logs or error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Settings shared by every command, as given on the command line (or in the environment,
+/// which clap reads for each option).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct ConfigArgs {
+    /// A TOML configuration file.
+    #[arg(long, global = true, env = "ZHIZAO_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Where the embedded database and other files live [default: ./zhizao-data].
+    #[arg(long, global = true, env = "ZHIZAO_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL (postgres://user:password@host/database) instead of the embedded SQLite.
+    #[arg(long, global = true, env = "ZHIZAO_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+}
+
+/// Options of `zhizao serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ZHIZAO_LISTEN", value_name = "ADDR")]
+    pub(crate) listen: Option<SocketAddr>,
+    /// Load the demo data set into an empty database.
+    #[arg(long, env = "ZHIZAO_DEMO", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub(crate) demo: Option<bool>,
+    /// Believe X-Forwarded-For and X-Forwarded-Proto (only behind a reverse proxy).
+    #[arg(long, env = "ZHIZAO_TRUST_FORWARDED_HEADERS", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub(crate) trust_forwarded_headers: Option<bool>,
+    /// The Secure attribute of cookies: auto (when a trusted proxy reports HTTPS), always or never.
+    #[arg(long, env = "ZHIZAO_COOKIE_SECURE", value_name = "MODE")]
+    pub(crate) cookie_secure: Option<String>,
+}
+
+/// The configuration file's contents; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    demo: Option<bool>,
+    trust_forwarded_headers: Option<bool>,
+    cookie_secure: Option<String>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) listen: SocketAddr,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) database_url: Secret,
+    pub(crate) demo: bool,
+    pub(crate) trust_forwarded_headers: bool,
+    pub(crate) cookie_security: CookieSecurity,
+}
+
+impl Config {
+    /// Resolves the configuration: command line and environment (already merged by clap) over
+    /// the file over the defaults.
+    pub(crate) fn load(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("zhizao-data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("zhizao.sqlite3").display()));
+        let cookie_secure = serve.cookie_secure.clone().or(file.cookie_secure).unwrap_or_else(|| "auto".to_owned());
+        let cookie_security = match cookie_secure.as_str() {
+            "auto" => CookieSecurity::Auto,
+            "always" => CookieSecurity::Always,
+            "never" => CookieSecurity::Never,
+            other => anyhow::bail!("cookie_secure must be auto, always or never, not {other:?}"),
+        };
+        Ok(Config {
+            listen: serve.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url: Secret(database_url),
+            demo: serve.demo.or(file.demo).unwrap_or(false),
+            trust_forwarded_headers: serve.trust_forwarded_headers.or(file.trust_forwarded_headers).unwrap_or(false),
+            cookie_security,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text).map_err(|error| anyhow::anyhow!("configuration file {}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_beats_file_beats_defaults() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("zhizao.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/zhizao\"\ndemo = true\n").unwrap();
+        let args = ConfigArgs { config: Some(path.clone()), ..ConfigArgs::default() };
+        let config = Config::load(&args, &ServeArgs::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert!(config.demo);
+        assert_eq!(config.database_url.expose(), "sqlite:///srv/zhizao/zhizao.sqlite3");
+
+        let serve = ServeArgs { listen: Some("127.0.0.1:7000".parse().unwrap()), demo: Some(false), ..ServeArgs::default() };
+        let args = ConfigArgs { config: Some(path), data_dir: Some("here".into()), database_url: None };
+        let config = Config::load(&args, &serve).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+        assert!(!config.demo);
+        assert_eq!(config.data_dir, PathBuf::from("here"));
+
+        let defaults = Config::load(&ConfigArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(defaults.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(defaults.database_url.expose(), "sqlite://zhizao-data/zhizao.sqlite3");
+        assert_eq!(format!("{:?}", defaults.database_url), "Secret(…)");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("zhizao.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nlisten_port = 1\n").unwrap();
+        let error = Config::load(&ConfigArgs { config: Some(path.clone()), ..ConfigArgs::default() }, &ServeArgs::default()).unwrap_err();
+        assert!(error.to_string().contains("listen_port"), "{error}");
+        std::fs::write(&path, "listen = \"not an address\"\n").unwrap();
+        let error = Config::load(&ConfigArgs { config: Some(path), ..ConfigArgs::default() }, &ServeArgs::default()).unwrap_err();
+        assert!(error.to_string().contains("listen"), "{error}");
+    }
+}
