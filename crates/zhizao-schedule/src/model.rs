@@ -379,8 +379,9 @@ impl Instance {
 /// themselves: in job order, not before the release, apart by the set-up on a shared machine,
 /// and clear of unavailability windows.
 fn check_frozen_placements(parts: &InstanceParts) -> Result<()> {
-    let mut per_machine: Vec<Vec<(Time, Time, usize, usize, usize)>> =
-        vec![Vec::new(); parts.n_machines];
+    /// Start, end, family, job and operation of a frozen operation.
+    type Placed = (Time, Time, usize, usize, usize);
+    let mut per_machine: Vec<Vec<Placed>> = vec![Vec::new(); parts.n_machines];
     for (job_index, job) in parts.jobs.iter().enumerate() {
         let mut previous_end = job.release;
         for (operation_index, operation) in job.operations.iter().enumerate() {
