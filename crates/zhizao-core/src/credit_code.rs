@@ -10,7 +10,9 @@ use crate::Text;
 pub const CREDIT_CODE_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights of positions 1–17 for the final check character: 3^(i-1) mod 31.
-const CHECK_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CHECK_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Weights of the eight body characters of an organisation code (GB 11714).
 const ORGANIZATION_CODE_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -34,7 +36,9 @@ pub enum CreditCodeError {
         found: usize,
     },
     /// A character outside the 31-symbol alphabet.
-    #[error("character {character:?} at position {position} is not allowed (allowed: digits and A–Y except I, O, S, V, Z)")]
+    #[error(
+        "character {character:?} at position {position} is not allowed (allowed: digits and A–Y except I, O, S, V, Z)"
+    )]
     InvalidCharacter {
         /// 1-based position.
         position: usize,
@@ -42,13 +46,17 @@ pub enum CreditCodeError {
         character: char,
     },
     /// Positions 3–8 must be the six digits of an administrative division code.
-    #[error("position {position} must be a digit of the administrative division code (positions 3–8)")]
+    #[error(
+        "position {position} must be a digit of the administrative division code (positions 3–8)"
+    )]
     DivisionCodeNotNumeric {
         /// 1-based position.
         position: usize,
     },
     /// The organisation code's check character (position 17) does not match positions 9–16.
-    #[error("the organisation code check character (position 17) should be {expected:?}, found {found:?}")]
+    #[error(
+        "the organisation code check character (position 17) should be {expected:?}, found {found:?}"
+    )]
     OrganizationCodeCheck {
         /// What positions 9–16 call for.
         expected: char,
@@ -72,8 +80,13 @@ impl CreditCodeError {
             CreditCodeError::WrongLength { found } => {
                 format!("统一社会信用代码应为 18 位，实际为 {found} 位")
             }
-            CreditCodeError::InvalidCharacter { position, character } => {
-                format!("第 {position} 位字符“{character}”不合法（只允许数字和除 I、O、S、V、Z 以外的大写字母）")
+            CreditCodeError::InvalidCharacter {
+                position,
+                character,
+            } => {
+                format!(
+                    "第 {position} 位字符“{character}”不合法（只允许数字和除 I、O、S、V、Z 以外的大写字母）"
+                )
             }
             CreditCodeError::DivisionCodeNotNumeric { position } => {
                 format!("第 {position} 位应为行政区划码数字（第 3–8 位）")
@@ -96,25 +109,37 @@ impl CreditCode {
         let normalized: String = input.trim().chars().map(to_half_width_upper).collect();
         let characters: Vec<char> = normalized.chars().collect();
         if characters.len() != 18 {
-            return Err(CreditCodeError::WrongLength { found: characters.len() });
+            return Err(CreditCodeError::WrongLength {
+                found: characters.len(),
+            });
         }
         let mut values = [0u32; 18];
         for (index, &character) in characters.iter().enumerate() {
-            values[index] = symbol_value(character)
-                .ok_or(CreditCodeError::InvalidCharacter { position: index + 1, character })?;
+            values[index] = symbol_value(character).ok_or(CreditCodeError::InvalidCharacter {
+                position: index + 1,
+                character,
+            })?;
         }
         for (index, &character) in characters.iter().enumerate().take(8).skip(2) {
             if !character.is_ascii_digit() {
-                return Err(CreditCodeError::DivisionCodeNotNumeric { position: index + 1 });
+                return Err(CreditCodeError::DivisionCodeNotNumeric {
+                    position: index + 1,
+                });
             }
         }
         let expected_org = organization_code_check(&characters[8..16]);
         if characters[16] != expected_org {
-            return Err(CreditCodeError::OrganizationCodeCheck { expected: expected_org, found: characters[16] });
+            return Err(CreditCodeError::OrganizationCodeCheck {
+                expected: expected_org,
+                found: characters[16],
+            });
         }
         let expected = final_check_character(&values[..17]);
         if characters[17] != expected {
-            return Err(CreditCodeError::CheckCharacter { expected, found: characters[17] });
+            return Err(CreditCodeError::CheckCharacter {
+                expected,
+                found: characters[17],
+            });
         }
         Ok(CreditCode(normalized))
     }
@@ -169,7 +194,10 @@ fn to_half_width_upper(character: char) -> char {
 }
 
 fn symbol_value(character: char) -> Option<u32> {
-    CREDIT_CODE_ALPHABET.iter().position(|&b| b as char == character).map(|p| p as u32)
+    CREDIT_CODE_ALPHABET
+        .iter()
+        .position(|&b| b as char == character)
+        .map(|p| p as u32)
 }
 
 fn final_check_character(values: &[u32]) -> char {
@@ -229,7 +257,10 @@ mod tests {
     #[test]
     fn published_codes_are_valid() {
         for code in PUBLISHED_CODES {
-            assert_eq!(CreditCode::parse(code).map(|c| c.to_string()), Ok(code.to_owned()));
+            assert_eq!(
+                CreditCode::parse(code).map(|c| c.to_string()),
+                Ok(code.to_owned())
+            );
         }
     }
 
@@ -246,12 +277,39 @@ mod tests {
             assert_eq!(CreditCode::parse(input), Err(expected), "input {input:?}");
         };
         check("", CreditCodeError::WrongLength { found: 0 });
-        check("9144030071526726X", CreditCodeError::WrongLength { found: 17 });
-        check("9144030071526726XGG", CreditCodeError::WrongLength { found: 19 });
-        check("9144030071526726IG", CreditCodeError::InvalidCharacter { position: 17, character: 'I' });
-        check("91A4030071526726XG", CreditCodeError::DivisionCodeNotNumeric { position: 3 });
-        check("9144030071526725XG", CreditCodeError::OrganizationCodeCheck { expected: '1', found: 'X' });
-        check("9144030071526726XA", CreditCodeError::CheckCharacter { expected: 'G', found: 'A' });
+        check(
+            "9144030071526726X",
+            CreditCodeError::WrongLength { found: 17 },
+        );
+        check(
+            "9144030071526726XGG",
+            CreditCodeError::WrongLength { found: 19 },
+        );
+        check(
+            "9144030071526726IG",
+            CreditCodeError::InvalidCharacter {
+                position: 17,
+                character: 'I',
+            },
+        );
+        check(
+            "91A4030071526726XG",
+            CreditCodeError::DivisionCodeNotNumeric { position: 3 },
+        );
+        check(
+            "9144030071526725XG",
+            CreditCodeError::OrganizationCodeCheck {
+                expected: '1',
+                found: 'X',
+            },
+        );
+        check(
+            "9144030071526726XA",
+            CreditCodeError::CheckCharacter {
+                expected: 'G',
+                found: 'A',
+            },
+        );
     }
 
     #[test]
@@ -267,12 +325,17 @@ mod tests {
     }
 
     fn valid_code() -> impl Strategy<Value = CreditCode> {
-        (alphabet_char(), alphabet_char(), "[0-9]{6}", proptest::collection::vec(alphabet_char(), 8)).prop_map(
-            |(registration, kind, division, body)| {
-                let body: String = body.into_iter().collect();
-                CreditCode::from_parts(registration, kind, &division, &body).expect("parts are valid")
-            },
+        (
+            alphabet_char(),
+            alphabet_char(),
+            "[0-9]{6}",
+            proptest::collection::vec(alphabet_char(), 8),
         )
+            .prop_map(|(registration, kind, division, body)| {
+                let body: String = body.into_iter().collect();
+                CreditCode::from_parts(registration, kind, &division, &body)
+                    .expect("parts are valid")
+            })
     }
 
     proptest! {

@@ -48,11 +48,26 @@ pub struct FieldError {
 impl FieldError {
     /// An error on a field of a form or JSON body.
     pub fn new(field: impl Into<String>, message: Text) -> Self {
-        Self { field: field.into(), message, row: None, column: None }
+        Self {
+            field: field.into(),
+            message,
+            row: None,
+            column: None,
+        }
     }
 
     /// An error on a cell of an imported sheet.
-    pub fn at_cell(field: impl Into<String>, row: u32, column: impl Into<String>, message: Text) -> Self {
-        Self { field: field.into(), message, row: Some(row), column: Some(column.into()) }
+    pub fn at_cell(
+        field: impl Into<String>,
+        row: u32,
+        column: impl Into<String>,
+        message: Text,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            message,
+            row: Some(row),
+            column: Some(column.into()),
+        }
     }
 }

@@ -21,7 +21,10 @@ pub struct UnknownName {
 impl UnknownName {
     /// The reason in both languages.
     pub fn text(&self) -> Text {
-        Text::owned(format!("“{}”不是有效的取值，可选：{}", self.value, self.expected), self.to_string())
+        Text::owned(
+            format!("“{}”不是有效的取值，可选：{}", self.value, self.expected),
+            self.to_string(),
+        )
     }
 }
 
@@ -189,7 +192,9 @@ impl IndustryCode {
     pub fn parse(value: &str) -> Result<Self, Text> {
         let trimmed = value.trim().to_ascii_uppercase();
         let digits = match trimmed.as_bytes() {
-            [letter] if letter.is_ascii_uppercase() && *letter <= b'T' => return Ok(IndustryCode(trimmed)),
+            [letter] if letter.is_ascii_uppercase() && *letter <= b'T' => {
+                return Ok(IndustryCode(trimmed));
+            }
             [letter, rest @ ..] if letter.is_ascii_uppercase() && !rest.is_empty() => &trimmed[1..],
             _ => trimmed.as_str(),
         };
@@ -205,7 +210,9 @@ impl IndustryCode {
 
     /// The two-digit division this code belongs to, if it is not a section.
     pub fn division(&self) -> Option<&str> {
-        self.0.get(..2).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        self.0
+            .get(..2)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
     }
 }
 
@@ -221,14 +228,21 @@ impl OrgCode {
     pub fn parse(value: &str) -> Result<Self, Text> {
         let value = value.trim();
         let shape_ok = (2..=64).contains(&value.len())
-            && value.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && value
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if shape_ok {
             Ok(OrgCode(value.to_owned()))
         } else {
             Err(Text::owned(
                 format!("机构代码“{value}”无效：应为 2–64 位字母、数字、“-”或“_”"),
-                format!("organisation code {value:?} is invalid: use 2–64 letters, digits, '-' or '_'"),
+                format!(
+                    "organisation code {value:?} is invalid: use 2–64 letters, digits, '-' or '_'"
+                ),
             ))
         }
     }
@@ -265,7 +279,11 @@ mod tests {
     #[test]
     fn industry_codes_accept_the_forms_spreadsheets_use() {
         let check = |input: &str, expected: Option<&str>| {
-            assert_eq!(IndustryCode::parse(input).ok().map(|c| c.0), expected.map(str::to_owned), "{input:?}");
+            assert_eq!(
+                IndustryCode::parse(input).ok().map(|c| c.0),
+                expected.map(str::to_owned),
+                "{input:?}"
+            );
         };
         check("3851", Some("3851"));
         check("C3851", Some("3851"));

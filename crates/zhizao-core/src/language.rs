@@ -56,10 +56,10 @@ impl Language {
             } else {
                 None
             };
-            if let Some(language) = language {
-                if best.is_none_or(|(q, _)| quality > q) {
-                    best = Some((quality, language));
-                }
+            if let Some(language) = language
+                && best.is_none_or(|(q, _)| quality > q)
+            {
+                best = Some((quality, language));
             }
         }
         best.map(|(_, l)| l).unwrap_or_default()

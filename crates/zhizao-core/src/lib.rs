@@ -26,7 +26,7 @@ mod paging;
 mod text;
 mod timestamp;
 
-pub use credit_code::{CreditCode, CreditCodeError, CREDIT_CODE_ALPHABET};
+pub use credit_code::{CREDIT_CODE_ALPHABET, CreditCode, CreditCodeError};
 pub use error::{ErrorKind, FieldError};
 pub use ids::{IndustryCode, OrgCode, OrgKind, Role, TownCode, UnknownName};
 pub use language::Language;

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::Text;
 
 /// An amount of money in fen (1 yuan = 100 fen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Fen(i64);
 
@@ -30,7 +32,10 @@ impl FenParseError {
             _ => "格式不正确",
         };
         let unit_zh = if self.unit == "yuan" { "元" } else { "万元" };
-        Text::owned(format!("“{}”不是有效的金额（{unit_zh}）：{reason_zh}", self.input), self.to_string())
+        Text::owned(
+            format!("“{}”不是有效的金额（{unit_zh}）：{reason_zh}", self.input),
+            self.to_string(),
+        )
     }
 }
 
@@ -69,7 +74,7 @@ impl Fen {
         let digits = yuan.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (index, digit) in digits.chars().enumerate() {
-            if index > 0 && (digits.len() - index) % 3 == 0 {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(digit);
@@ -86,8 +91,16 @@ impl Fen {
     }
 }
 
-fn parse_scaled(input: &str, decimals_allowed: usize, unit: &'static str) -> Result<Fen, FenParseError> {
-    let fail = |reason: &'static str| FenParseError { input: input.to_owned(), unit, reason };
+fn parse_scaled(
+    input: &str,
+    decimals_allowed: usize,
+    unit: &'static str,
+) -> Result<Fen, FenParseError> {
+    let fail = |reason: &'static str| FenParseError {
+        input: input.to_owned(),
+        unit,
+        reason,
+    };
     let cleaned: String = input
         .trim()
         .chars()
@@ -99,7 +112,10 @@ fn parse_scaled(input: &str, decimals_allowed: usize, unit: &'static str) -> Res
         })
         .filter(|c| !matches!(c, ',' | '，' | ' ' | '¥' | '￥'))
         .collect();
-    let cleaned = cleaned.strip_suffix("万元").or_else(|| cleaned.strip_suffix('元')).unwrap_or(&cleaned);
+    let cleaned = cleaned
+        .strip_suffix("万元")
+        .or_else(|| cleaned.strip_suffix('元'))
+        .unwrap_or(&cleaned);
     if cleaned.is_empty() {
         return Err(fail("empty"));
     }
@@ -119,7 +135,11 @@ fn parse_scaled(input: &str, decimals_allowed: usize, unit: &'static str) -> Res
         return Err(fail("too many decimal places"));
     }
     // Units per fen: yuan has 100 fen, 万元 has 1,000,000 fen.
-    let fen_per_unit: i128 = if decimals_allowed == 2 { 100 } else { 1_000_000 };
+    let fen_per_unit: i128 = if decimals_allowed == 2 {
+        100
+    } else {
+        1_000_000
+    };
     let whole_value: i128 = if whole.is_empty() {
         0
     } else {
@@ -130,7 +150,10 @@ fn parse_scaled(input: &str, decimals_allowed: usize, unit: &'static str) -> Res
         let place = fen_per_unit / 10i128.pow(index as u32 + 1);
         fraction_value += i128::from(digit - b'0') * place;
     }
-    let magnitude = whole_value.checked_mul(fen_per_unit).ok_or_else(|| fail("out of range"))? + fraction_value;
+    let magnitude = whole_value
+        .checked_mul(fen_per_unit)
+        .ok_or_else(|| fail("out of range"))?
+        + fraction_value;
     if magnitude > i128::from(Fen::MAX.0) {
         return Err(fail("out of range"));
     }
@@ -154,7 +177,11 @@ mod tests {
     #[test]
     fn parses_the_ways_people_write_yuan() {
         let check = |input: &str, expected: Option<i64>| {
-            assert_eq!(Fen::parse_yuan(input).ok().map(Fen::get), expected, "{input:?}");
+            assert_eq!(
+                Fen::parse_yuan(input).ok().map(Fen::get),
+                expected,
+                "{input:?}"
+            );
         };
         check("1234", Some(123_400));
         check("1234.5", Some(123_450));

@@ -16,7 +16,10 @@ impl PageRequest {
     /// Page `page` (1-based) of `page_size` items; out-of-range values are clamped (a page below
     /// 1 is the first page, a size above [`PageRequest::MAX_PAGE_SIZE`] is that maximum).
     pub fn new(page: u32, page_size: u32) -> Self {
-        PageRequest { page: page.max(1), page_size: page_size.clamp(1, Self::MAX_PAGE_SIZE) }
+        PageRequest {
+            page: page.max(1),
+            page_size: page_size.clamp(1, Self::MAX_PAGE_SIZE),
+        }
     }
 
     /// The 1-based page number.
@@ -62,7 +65,12 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// A page of `items` out of `total`.
     pub fn new(items: Vec<T>, total: i64, request: PageRequest) -> Self {
-        Page { items, total, page: request.page(), page_size: request.page_size() }
+        Page {
+            items,
+            total,
+            page: request.page(),
+            page_size: request.page_size(),
+        }
     }
 
     /// How many pages the whole list has (at least 1).
@@ -73,7 +81,12 @@ impl<T> Page<T> {
 
     /// The same page with each item transformed.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page, page_size: self.page_size }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+        }
     }
 }
 
@@ -84,7 +97,10 @@ mod tests {
     #[test]
     fn clamps_and_counts() {
         let request = PageRequest::new(0, 10_000);
-        assert_eq!((request.page(), request.page_size(), request.offset()), (1, 500, 0));
+        assert_eq!(
+            (request.page(), request.page_size(), request.offset()),
+            (1, 500, 0)
+        );
         let request = PageRequest::new(3, 20);
         assert_eq!((request.offset(), request.limit()), (40, 20));
         assert_eq!(Page::<u8>::new(vec![], 41, request).page_count(), 3);

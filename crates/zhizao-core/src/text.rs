@@ -22,12 +22,18 @@ pub struct Text {
 impl Text {
     /// A message from two static strings.
     pub const fn new(zh: &'static str, en: &'static str) -> Self {
-        Self { zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
+        Self {
+            zh: Cow::Borrowed(zh),
+            en: Cow::Borrowed(en),
+        }
     }
 
     /// A message from two formatted strings.
     pub fn owned(zh: String, en: String) -> Self {
-        Self { zh: Cow::Owned(zh), en: Cow::Owned(en) }
+        Self {
+            zh: Cow::Owned(zh),
+            en: Cow::Owned(en),
+        }
     }
 
     /// The message in `language`.

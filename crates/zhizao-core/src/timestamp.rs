@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use time::{OffsetDateTime, UtcOffset, format_description::BorrowedFormatItem, macros::format_description};
+use time::{
+    OffsetDateTime, UtcOffset, format_description::BorrowedFormatItem, macros::format_description,
+};
 
 /// China Standard Time, UTC+8 all year round (no daylight saving since 1991).
 const SHANGHAI: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -12,7 +14,8 @@ const SHANGHAI: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Err(_) => UtcOffset::UTC,
 };
 
-const DISPLAY_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day] [hour]:[minute]");
+const DISPLAY_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]");
 const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 /// A UTC instant with millisecond precision, stored as milliseconds since the Unix epoch.
@@ -43,12 +46,18 @@ impl Timestamp {
 
     /// `YYYY-MM-DD HH:MM` in Asia/Shanghai, for pages.
     pub fn to_shanghai_string(self) -> String {
-        self.to_offset_date_time().to_offset(SHANGHAI).format(DISPLAY_FORMAT).unwrap_or_default()
+        self.to_offset_date_time()
+            .to_offset(SHANGHAI)
+            .format(DISPLAY_FORMAT)
+            .unwrap_or_default()
     }
 
     /// `YYYY-MM-DD` in Asia/Shanghai.
     pub fn to_shanghai_date_string(self) -> String {
-        self.to_offset_date_time().to_offset(SHANGHAI).format(DATE_FORMAT).unwrap_or_default()
+        self.to_offset_date_time()
+            .to_offset(SHANGHAI)
+            .format(DATE_FORMAT)
+            .unwrap_or_default()
     }
 
     /// RFC 3339 in UTC, for APIs.
@@ -94,14 +103,20 @@ impl FixedClock {
 
     /// Moves the clock forward by `millis`.
     pub fn advance(&self, millis: i64) {
-        let mut now = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now = now.plus_millis(millis);
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

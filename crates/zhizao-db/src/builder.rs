@@ -107,7 +107,9 @@ enum Piece {
 impl SqlBuilder {
     /// Starts a statement.
     pub fn new(sql: &'static str) -> Self {
-        SqlBuilder { pieces: vec![Piece::Sql(sql)] }
+        SqlBuilder {
+            pieces: vec![Piece::Sql(sql)],
+        }
     }
 
     /// Appends a fragment of SQL.
@@ -187,10 +189,22 @@ mod tests {
     #[test]
     fn numbers_parameters_in_order() {
         let mut builder = SqlBuilder::new("SELECT id FROM t WHERE a = ");
-        builder.push_bind(1i64).push(" AND b LIKE ").push_bind("x%").push(" LIMIT ").push_bind(10i64);
-        assert_eq!(builder.sql(), "SELECT id FROM t WHERE a = $1 AND b LIKE $2 LIMIT $3");
+        builder
+            .push_bind(1i64)
+            .push(" AND b LIKE ")
+            .push_bind("x%")
+            .push(" LIMIT ")
+            .push_bind(10i64);
+        assert_eq!(
+            builder.sql(),
+            "SELECT id FROM t WHERE a = $1 AND b LIKE $2 LIMIT $3"
+        );
         let mut outer = SqlBuilder::new("SELECT COUNT(*) FROM t WHERE x = ");
         outer.push_bind(true).push(" AND ").push_builder(&builder);
-        assert!(outer.sql().ends_with("x = $1 AND SELECT id FROM t WHERE a = $2 AND b LIKE $3 LIMIT $4"));
+        assert!(
+            outer
+                .sql()
+                .ends_with("x = $1 AND SELECT id FROM t WHERE a = $2 AND b LIKE $3 LIMIT $4")
+        );
     }
 }

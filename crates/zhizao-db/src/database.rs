@@ -13,8 +13,11 @@ use crate::{Error, Result};
 
 /// Every migration, in order: version, description, SQL. Files are embedded in the binary; a
 /// migration that has run is never edited (sqlx checks its checksum), a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(20261126000001, "foundation", include_str!("../migrations/20261126000001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    20261126000001,
+    "foundation",
+    include_str!("../migrations/20261126000001_foundation.sql"),
+)];
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +60,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -90,7 +96,10 @@ impl Database {
             Backend::Sqlite => prepare_sqlite_url(url)?,
             Backend::Postgres => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(|source| Error::Connect { url: redact(&url), source })?;
+        let options = AnyConnectOptions::from_str(&url).map_err(|source| Error::Connect {
+            url: redact(&url),
+            source,
+        })?;
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
@@ -111,9 +120,16 @@ impl Database {
             })
             .connect_with(options)
             .await
-            .map_err(|source| Error::Connect { url: redact(&url), source })?;
+            .map_err(|source| Error::Connect {
+                url: redact(&url),
+                source,
+            })?;
         tracing::info!(backend = backend.name(), url = %redact(&url), "database connected");
-        Ok(Database { pool, backend, max_connections: settings.max_connections })
+        Ok(Database {
+            pool,
+            backend,
+            max_connections: settings.max_connections,
+        })
     }
 
     /// Applies every pending migration; a no-op when the schema is current.
@@ -121,10 +137,18 @@ impl Database {
         let migrations = MIGRATIONS
             .iter()
             .map(|&(version, description, sql)| {
-                Migration::new(version, Cow::Borrowed(description), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect();
-        Migrator::with_migrations(migrations).run(&self.pool).await?;
+        Migrator::with_migrations(migrations)
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -156,7 +180,11 @@ impl Database {
 
     /// Current pool occupancy.
     pub fn pool_stats(&self) -> PoolStats {
-        PoolStats { size: self.pool.size(), idle: self.pool.num_idle() as u32, max: self.max_connections }
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.max_connections,
+        }
     }
 
     /// Waits for connections in use to be returned and closes them all; SQLite checkpoints its
@@ -171,20 +199,37 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
-        return Err(Error::UnsupportedUrl { url: url.to_owned() });
+        return Err(Error::UnsupportedUrl {
+            url: url.to_owned(),
+        });
     }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|source| Error::CreateDirectory { path: parent.display().to_string(), source })?;
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| Error::CreateDirectory {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
-    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".to_owned() } else { format!("{query}&mode=rwc") };
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
     Ok(format!("sqlite://{path}?{query}"))
 }
 
 /// The URL with its password replaced by `***`, for logs and errors.
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((credentials, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match credentials.split_once(':') {
         Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -197,7 +242,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://zz:secret@db:5432/zhizao"), "postgres://zz:***@db:5432/zhizao");
+        assert_eq!(
+            redact("postgres://zz:secret@db:5432/zhizao"),
+            "postgres://zz:***@db:5432/zhizao"
+        );
         assert_eq!(redact("postgres://db/zhizao"), "postgres://db/zhizao");
         assert_eq!(redact("sqlite://data/z.sqlite3"), "sqlite://data/z.sqlite3");
     }
@@ -205,13 +253,19 @@ mod tests {
     #[test]
     fn recognises_backends() {
         assert_eq!(Backend::from_url("sqlite://x").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgresql://h/d").ok(), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("postgresql://h/d").ok(),
+            Some(Backend::Postgres)
+        );
         assert!(Backend::from_url("mysql://h/d").is_err());
     }
 
     #[test]
     fn sqlite_urls_create_files() {
-        assert_eq!(prepare_sqlite_url("sqlite://z.sqlite3").ok().as_deref(), Some("sqlite://z.sqlite3?mode=rwc"));
+        assert_eq!(
+            prepare_sqlite_url("sqlite://z.sqlite3").ok().as_deref(),
+            Some("sqlite://z.sqlite3?mode=rwc")
+        );
         assert!(prepare_sqlite_url("sqlite::memory:").is_err());
     }
 }

@@ -52,9 +52,10 @@ impl Error {
 
 fn sql_error_kind(error: &sqlx::Error) -> ErrorKind {
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-            ErrorKind::Unavailable
-        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => ErrorKind::Unavailable,
         sqlx::Error::RowNotFound => ErrorKind::NotFound,
         _ if unique_violation(error).is_some() => ErrorKind::Conflict,
         _ => ErrorKind::Internal,
@@ -68,13 +69,19 @@ fn sql_error_kind(error: &sqlx::Error) -> ErrorKind {
 /// their constraints that way).
 pub fn unique_violation(error: &sqlx::Error) -> Option<String> {
     let database_error = error.as_database_error()?;
-    if !matches!(database_error.kind(), sqlx::error::ErrorKind::UniqueViolation) {
+    if !matches!(
+        database_error.kind(),
+        sqlx::error::ErrorKind::UniqueViolation
+    ) {
         return None;
     }
     if let Some(constraint) = database_error.constraint() {
         return Some(constraint.to_owned());
     }
-    let columns = database_error.message().split_once("UNIQUE constraint failed:")?.1;
+    let columns = database_error
+        .message()
+        .split_once("UNIQUE constraint failed:")?
+        .1;
     let mut table = None;
     let mut names = Vec::new();
     for qualified in columns.split(',') {

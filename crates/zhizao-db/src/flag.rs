@@ -29,7 +29,10 @@ impl Type<Any> for Flag {
 }
 
 impl Encode<'_, Any> for Flag {
-    fn encode_by_ref(&self, buffer: &mut <Any as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+    fn encode_by_ref(
+        &self,
+        buffer: &mut <Any as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
         <i64 as Encode<'_, Any>>::encode_by_ref(&i64::from(self.0), buffer)
     }
 }

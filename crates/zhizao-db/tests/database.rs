@@ -17,10 +17,16 @@ async fn migrations_are_idempotent_and_ids_are_consecutive() {
 
         // A rolled-back allocation is given out again.
         let mut transaction = db.begin().await.unwrap();
-        assert_eq!(allocate_ids(&mut transaction, "things", 5).await.unwrap(), 5);
+        assert_eq!(
+            allocate_ids(&mut transaction, "things", 5).await.unwrap(),
+            5
+        );
         transaction.rollback().await.unwrap();
         let mut transaction = db.begin().await.unwrap();
-        assert_eq!(allocate_ids(&mut transaction, "things", 1).await.unwrap(), 5);
+        assert_eq!(
+            allocate_ids(&mut transaction, "things", 1).await.unwrap(),
+            5
+        );
         transaction.commit().await.unwrap();
         db.ping().await.unwrap();
     }
@@ -31,9 +37,24 @@ async fn unique_violations_carry_the_same_constraint_name_on_every_backend() {
     for test in test_databases().await {
         let db = &test.db;
         let insert = "INSERT INTO organizations (id, code, kind, name, created_at, updated_at) VALUES ($1, 'city', 'city', $2, 0, 0)";
-        sqlx::query(insert).bind(1i64).bind("市").execute(db.pool()).await.unwrap();
-        let error = sqlx::query(insert).bind(2i64).bind("又一个").execute(db.pool()).await.unwrap_err();
-        assert_eq!(unique_violation(&error).as_deref(), Some("organizations_code_key"), "{:?}", db.backend());
+        sqlx::query(insert)
+            .bind(1i64)
+            .bind("市")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let error = sqlx::query(insert)
+            .bind(2i64)
+            .bind("又一个")
+            .execute(db.pool())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            unique_violation(&error).as_deref(),
+            Some("organizations_code_key"),
+            "{:?}",
+            db.backend()
+        );
     }
 }
 
@@ -41,7 +62,9 @@ async fn unique_violations_carry_the_same_constraint_name_on_every_backend() {
 async fn built_queries_bind_every_kind_of_value() {
     for test in test_databases().await {
         let db = &test.db;
-        let mut insert = SqlBuilder::new("INSERT INTO organizations (id, code, kind, name, town_code, sector, created_at, updated_at) VALUES (");
+        let mut insert = SqlBuilder::new(
+            "INSERT INTO organizations (id, code, kind, name, town_code, sector, created_at, updated_at) VALUES (",
+        );
         insert
             .push_bind(7i64)
             .push(", ")
@@ -55,10 +78,16 @@ async fn built_queries_bind_every_kind_of_value() {
             .push(", 0, 0)");
         insert.query().execute(db.pool()).await.unwrap();
         let mut select = SqlBuilder::new("SELECT name FROM organizations WHERE code = ");
-        select.push_bind("polish").push(" AND town_code IS NULL AND sector = ").push_bind("smart_manufacturing");
+        select
+            .push_bind("polish")
+            .push(" AND town_code IS NULL AND sector = ")
+            .push_bind("smart_manufacturing");
         let name: String = select.query_scalar().fetch_one(db.pool()).await.unwrap();
         assert_eq!(name, "打磨抛光平台 '; DROP TABLE users; --");
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.pool()).await.unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         assert_eq!(count, 0);
     }
 }

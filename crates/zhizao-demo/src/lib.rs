@@ -21,7 +21,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use zhizao_core::{Clock, CreditCode, Timestamp};
 use zhizao_db::Database;
-use zhizao_identity::{Actor, NewOrganization, NewUser, PasswordHashing, create_organization_in, create_user_in};
+use zhizao_identity::{
+    Actor, NewOrganization, NewUser, PasswordHashing, create_organization_in, create_user_in,
+};
 use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
 
 use crate::random::SplitMix64;
@@ -80,15 +82,30 @@ pub struct DemoSummary {
 pub fn demo_logins() -> Vec<DemoLogin> {
     data::USERS
         .iter()
-        .map(|user| DemoLogin { username: user.username.to_owned(), role: user.role.to_owned(), description: user.description.to_owned() })
+        .map(|user| DemoLogin {
+            username: user.username.to_owned(),
+            role: user.role.to_owned(),
+            description: user.description.to_owned(),
+        })
         .collect()
 }
 
 /// Loads the demo data set into an empty database (reference data must already be synced).
-pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Clock>) -> Result<DemoSummary, Error> {
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(db.pool()).await?;
+pub async fn load(
+    db: &Database,
+    hashing: &PasswordHashing,
+    clock: &Arc<dyn Clock>,
+) -> Result<DemoSummary, Error> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+        .fetch_one(db.pool())
+        .await?;
     if existing > 0 {
-        return Ok(DemoSummary { loaded: false, organizations: 0, enterprises: 0, logins: demo_logins() });
+        return Ok(DemoSummary {
+            loaded: false,
+            organizations: 0,
+            enterprises: 0,
+            logins: demo_logins(),
+        });
     }
     let now = clock.now();
     let actor = Actor::system("demo");
@@ -96,7 +113,12 @@ pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Cloc
     let mut transaction = db.begin().await?;
     let mut organizations = 0;
 
-    let create = |code: String, kind: &str, name: String, town: Option<String>, sector: Option<&str>, description: &str| NewOrganization {
+    let create = |code: String,
+                  kind: &str,
+                  name: String,
+                  town: Option<String>,
+                  sector: Option<&str>,
+                  description: &str| NewOrganization {
         code,
         kind: kind.to_owned(),
         name,
@@ -104,18 +126,48 @@ pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Cloc
         sector: sector.map(str::to_owned),
         description: description.to_owned(),
     };
-    let mut plain = vec![create("city".into(), "city", "中山市科学技术局".into(), None, None, "市级主管部门（示例）")];
-    let towns: Vec<(String, String)> = sqlx::query_as("SELECT code, name_zh FROM towns WHERE valid_to IS NULL ORDER BY sort_order")
-        .fetch_all(&mut *transaction)
-        .await?;
+    let mut plain = vec![create(
+        "city".into(),
+        "city",
+        "中山市科学技术局".into(),
+        None,
+        None,
+        "市级主管部门（示例）",
+    )];
+    let towns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT code, name_zh FROM towns WHERE valid_to IS NULL ORDER BY sort_order",
+    )
+    .fetch_all(&mut *transaction)
+    .await?;
     for (code, name) in &towns {
-        plain.push(create(code.clone(), "town", format!("{name}办事处"), Some(code.clone()), None, ""));
+        plain.push(create(
+            code.clone(),
+            "town",
+            format!("{name}办事处"),
+            Some(code.clone()),
+            None,
+            "",
+        ));
     }
     for platform in data::PLATFORMS {
-        plain.push(create(platform.code.into(), "platform", platform.name.into(), None, Some(platform.sector), platform.description));
+        plain.push(create(
+            platform.code.into(),
+            "platform",
+            platform.name.into(),
+            None,
+            Some(platform.sector),
+            platform.description,
+        ));
     }
     for (code, name) in data::EXPERT_PANELS {
-        plain.push(create((*code).into(), "expert_panel", (*name).into(), None, None, ""));
+        plain.push(create(
+            (*code).into(),
+            "expert_panel",
+            (*name).into(),
+            None,
+            None,
+            "",
+        ));
     }
     for organization in &plain {
         create_organization_in(&mut transaction, &actor, now, organization).await?;
@@ -126,7 +178,9 @@ pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Cloc
     let enterprises = data::enterprises(&mut random, now);
     let mut enterprise_ids = Vec::with_capacity(enterprises.len());
     for enterprise in &enterprises {
-        let id = registrar.register(&mut transaction, &actor, now, &enterprise.input).await?;
+        let id = registrar
+            .register(&mut transaction, &actor, now, &enterprise.input)
+            .await?;
         enterprise_ids.push(id);
         organizations += 1;
     }
@@ -138,14 +192,22 @@ pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Cloc
             .await?;
         for (index, enterprise) in enterprises.iter().enumerate() {
             if (platform.serves)(enterprise, &mut random) {
-                link_platform_client(&mut transaction, platform_id, enterprise_ids[index], now).await?;
+                link_platform_client(&mut transaction, platform_id, enterprise_ids[index], now)
+                    .await?;
             }
         }
     }
 
-    let maker_code = enterprises.iter().find(|e| e.town == "442000111" && e.industry.starts_with("385")).map(|e| e.code.to_string());
+    let maker_code = enterprises
+        .iter()
+        .find(|e| e.town == "442000111" && e.industry.starts_with("385"))
+        .map(|e| e.code.to_string());
     for user in data::USERS {
-        let organization_code = if user.organization == data::DEMO_ENTERPRISE { maker_code.clone().unwrap_or_default() } else { user.organization.to_owned() };
+        let organization_code = if user.organization == data::DEMO_ENTERPRISE {
+            maker_code.clone().unwrap_or_default()
+        } else {
+            user.organization.to_owned()
+        };
         let new = NewUser {
             organization_code,
             username: user.username.to_owned(),
@@ -161,12 +223,22 @@ pub async fn load(db: &Database, hashing: &PasswordHashing, clock: &Arc<dyn Cloc
         &mut transaction,
         &actor,
         now,
-        zhizao_identity::audit::AuditEntry::new("demo.loaded", "system", "demo").note(format!("seed {DEMO_SEED}")),
+        zhizao_identity::audit::AuditEntry::new("demo.loaded", "system", "demo")
+            .note(format!("seed {DEMO_SEED}")),
     )
     .await?;
     transaction.commit().await?;
-    tracing::info!(organizations, enterprises = enterprises.len(), "demo data loaded");
-    Ok(DemoSummary { loaded: true, organizations, enterprises: enterprises.len(), logins: demo_logins() })
+    tracing::info!(
+        organizations,
+        enterprises = enterprises.len(),
+        "demo data loaded"
+    );
+    Ok(DemoSummary {
+        loaded: true,
+        organizations,
+        enterprises: enterprises.len(),
+        logins: demo_logins(),
+    })
 }
 
 /// One generated enterprise, with what the platforms choose their clients by.
@@ -180,9 +252,17 @@ pub(crate) struct DemoEnterprise {
 }
 
 pub(crate) fn recognition(kind: &str, level: &str, year: i64) -> RecognitionInput {
-    RecognitionInput { kind: kind.to_owned(), level: level.to_owned(), year, title: String::new() }
+    RecognitionInput {
+        kind: kind.to_owned(),
+        level: level.to_owned(),
+        year,
+        title: String::new(),
+    }
 }
 
 pub(crate) fn now_year(now: Timestamp) -> i64 {
-    now.to_shanghai_date_string().get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026)
+    now.to_shanghai_date_string()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2026)
 }

@@ -66,6 +66,9 @@ mod tests {
         for _ in 0..4000 {
             counts[a.weighted(&[1, 1, 1, 1])] += 1;
         }
-        assert!(counts.iter().all(|&c| (850..1150).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (850..1150).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

@@ -11,23 +11,64 @@ async fn loads_once_with_the_seeds_recognition_counts() {
     for test in test_databases().await {
         let db = &test.db;
         zhizao_registry::reference::sync(db).await.unwrap();
-        let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(Timestamp::from_millis(1_795_700_000_000)));
-        let summary = zhizao_demo::load(db, &PasswordHashing::for_tests(), &clock).await.unwrap();
+        let clock: Arc<dyn Clock> =
+            Arc::new(FixedClock::new(Timestamp::from_millis(1_795_700_000_000)));
+        let summary = zhizao_demo::load(db, &PasswordHashing::for_tests(), &clock)
+            .await
+            .unwrap();
         assert!(summary.loaded);
         assert_eq!(summary.enterprises, 1_500);
-        let again = zhizao_demo::load(db, &PasswordHashing::for_tests(), &clock).await.unwrap();
+        let again = zhizao_demo::load(db, &PasswordHashing::for_tests(), &clock)
+            .await
+            .unwrap();
         assert!(!again.loaded, "a second load writes nothing");
-        let enterprises: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises").fetch_one(db.pool()).await.unwrap();
+        let enterprises: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         assert_eq!(enterprises, 1_500);
         let counts: Vec<(String, String, i64)> =
             sqlx::query_as("SELECT kind, level, COUNT(*) FROM recognitions GROUP BY kind, level ORDER BY kind, level").fetch_all(db.pool()).await.unwrap();
-        let count = |kind: &str, level: &str| counts.iter().find(|c| c.0 == kind && c.1 == level).map_or(0, |c| c.2);
-        assert_eq!([count("demonstration_project", "national"), count("demonstration_project", "provincial"), count("demonstration_project", "city")], [2, 19, 44]);
-        assert_eq!([count("technology_center", "national"), count("technology_center", "provincial"), count("technology_center", "city")], [4, 102, 323]);
-        assert_eq!([count("design_center", "national"), count("design_center", "provincial")], [1, 12]);
-        let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'platform'").fetch_one(db.pool()).await.unwrap();
+        let count = |kind: &str, level: &str| {
+            counts
+                .iter()
+                .find(|c| c.0 == kind && c.1 == level)
+                .map_or(0, |c| c.2)
+        };
+        assert_eq!(
+            [
+                count("demonstration_project", "national"),
+                count("demonstration_project", "provincial"),
+                count("demonstration_project", "city")
+            ],
+            [2, 19, 44]
+        );
+        assert_eq!(
+            [
+                count("technology_center", "national"),
+                count("technology_center", "provincial"),
+                count("technology_center", "city")
+            ],
+            [4, 102, 323]
+        );
+        assert_eq!(
+            [
+                count("design_center", "national"),
+                count("design_center", "provincial")
+            ],
+            [1, 12]
+        );
+        let platforms: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'platform'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert_eq!(platforms, 12);
-        let towns: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'town'").fetch_one(db.pool()).await.unwrap();
+        let towns: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'town'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert_eq!(towns, 23);
         let polishing_clients: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM platform_clients pc JOIN organizations o ON o.id = pc.platform_id WHERE o.code = 'robot-polishing'",
@@ -35,18 +76,35 @@ async fn loads_once_with_the_seeds_recognition_counts() {
         .fetch_one(db.pool())
         .await
         .unwrap();
-        assert!((40..=90).contains(&polishing_clients), "50-odd SMEs, got {polishing_clients}");
+        assert!(
+            (40..=90).contains(&polishing_clients),
+            "50-odd SMEs, got {polishing_clients}"
+        );
         let nantou_appliances: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises WHERE town_code = '442000111' AND industry_code LIKE '385%'")
             .fetch_one(db.pool())
             .await
             .unwrap();
-        assert!(nantou_appliances > 60, "appliances cluster around Nantou: {nantou_appliances}");
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.pool()).await.unwrap();
+        assert!(
+            nantou_appliances > 60,
+            "appliances cluster around Nantou: {nantou_appliances}"
+        );
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         assert_eq!(users as usize, zhizao_demo::demo_logins().len());
         // Deterministic: the first enterprise is always the same one.
-        let first: String = sqlx::query_scalar("SELECT credit_code FROM enterprises ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap();
+        let first: String =
+            sqlx::query_scalar("SELECT credit_code FROM enterprises ORDER BY id LIMIT 1")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert_eq!(first.len(), 18);
-        let name: String = sqlx::query_scalar("SELECT name FROM enterprises ORDER BY credit_code LIMIT 1").fetch_one(db.pool()).await.unwrap();
+        let name: String =
+            sqlx::query_scalar("SELECT name FROM enterprises ORDER BY credit_code LIMIT 1")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert!(name.ends_with("（示例）"), "{name}");
     }
 }

@@ -34,11 +34,17 @@ impl Changes {
     }
 
     /// Records `field` if its value differs.
-    pub fn field(&mut self, field: &str, before: impl Serialize, after: impl Serialize) -> &mut Self {
+    pub fn field(
+        &mut self,
+        field: &str,
+        before: impl Serialize,
+        after: impl Serialize,
+    ) -> &mut Self {
         let before = serde_json::to_value(before).unwrap_or(Value::Null);
         let after = serde_json::to_value(after).unwrap_or(Value::Null);
         if before != after {
-            self.0.insert(field.to_owned(), FieldChange { before, after });
+            self.0
+                .insert(field.to_owned(), FieldChange { before, after });
         }
         self
     }
@@ -78,7 +84,11 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// An entry without field changes or note.
-    pub fn new(action: &'static str, entity_type: &'static str, entity_key: impl Into<String>) -> Self {
+    pub fn new(
+        action: &'static str,
+        entity_type: &'static str,
+        entity_key: impl Into<String>,
+    ) -> Self {
         AuditEntry {
             action,
             entity_type,
@@ -109,7 +119,12 @@ impl AuditEntry {
 }
 
 /// Writes `entry` on `connection` (normally the transaction that made the change).
-pub async fn record(connection: &mut AnyConnection, actor: &Actor, now: Timestamp, entry: AuditEntry) -> Result<()> {
+pub async fn record(
+    connection: &mut AnyConnection,
+    actor: &Actor,
+    now: Timestamp,
+    entry: AuditEntry,
+) -> Result<()> {
     record_many(connection, actor, now, vec![entry]).await
 }
 
@@ -215,14 +230,20 @@ pub struct AuditFilter {
     pub until: Option<Timestamp>,
 }
 
-const AUDIT_COLUMNS: &str =
-    "SELECT id, occurred_at, actor_user_id, actor_username, channel, ip, action, entity_type, entity_key, changes, note FROM audit_log";
+const AUDIT_COLUMNS: &str = "SELECT id, occurred_at, actor_user_id, actor_username, channel, ip, action, entity_type, entity_key, changes, note FROM audit_log";
 
 impl Identity {
     /// Lists audit entries, newest first. City administrators only.
-    pub async fn audit_log(&self, principal: &Principal, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
+    pub async fn audit_log(
+        &self,
+        principal: &Principal,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
         if !policy::may_administer(principal) {
-            return Err(Error::Forbidden("only city administrators may browse the audit log"));
+            return Err(Error::Forbidden(
+                "only city administrators may browse the audit log",
+            ));
         }
         list_entries(&self.db, filter, page).await
     }
@@ -230,35 +251,66 @@ impl Identity {
 
 /// Lists entries without a permission check: callers decide who may see them (the registry shows
 /// an enterprise's own history to whoever may see that enterprise).
-pub async fn list_entries(db: &zhizao_db::Database, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditRecord>> {
+pub async fn list_entries(
+    db: &zhizao_db::Database,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditRecord>> {
     let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
     if let Some(actor) = &filter.actor {
-        conditions.push(" AND actor_username = ").push_bind(actor.as_str());
+        conditions
+            .push(" AND actor_username = ")
+            .push_bind(actor.as_str());
     }
     if let Some(action) = &filter.action {
         if action.ends_with('.') {
-            conditions.push(" AND substr(action, 1, ").push_bind(action.chars().count() as i64).push(") = ").push_bind(action.as_str());
+            conditions
+                .push(" AND substr(action, 1, ")
+                .push_bind(action.chars().count() as i64)
+                .push(") = ")
+                .push_bind(action.as_str());
         } else {
             conditions.push(" AND action = ").push_bind(action.as_str());
         }
     }
     if let Some(entity_type) = &filter.entity_type {
-        conditions.push(" AND entity_type = ").push_bind(entity_type.as_str());
+        conditions
+            .push(" AND entity_type = ")
+            .push_bind(entity_type.as_str());
     }
     if let Some(entity_key) = &filter.entity_key {
-        conditions.push(" AND entity_key = ").push_bind(entity_key.as_str());
+        conditions
+            .push(" AND entity_key = ")
+            .push_bind(entity_key.as_str());
     }
     if let Some(from) = filter.from {
-        conditions.push(" AND occurred_at >= ").push_bind(from.as_millis());
+        conditions
+            .push(" AND occurred_at >= ")
+            .push_bind(from.as_millis());
     }
     if let Some(until) = filter.until {
-        conditions.push(" AND occurred_at < ").push_bind(until.as_millis());
+        conditions
+            .push(" AND occurred_at < ")
+            .push_bind(until.as_millis());
     }
     let mut count = SqlBuilder::new("SELECT COUNT(*) FROM audit_log");
     count.push_builder(&conditions);
-    let total: i64 = count.query_scalar().fetch_one(db.pool()).await.map_err(Error::from)?;
+    let total: i64 = count
+        .query_scalar()
+        .fetch_one(db.pool())
+        .await
+        .map_err(Error::from)?;
     let mut select = SqlBuilder::new(AUDIT_COLUMNS);
-    select.push_builder(&conditions).push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
-    let items = select.query_as::<AuditRecord>().fetch_all(db.pool()).await.map_err(Error::from)?;
+    select
+        .push_builder(&conditions)
+        .push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        .push_bind(page.limit())
+        .push(" OFFSET ")
+        .push_bind(page.offset());
+    let items = select
+        .query_as::<AuditRecord>()
+        .fetch_all(db.pool())
+        .await
+        .map_err(Error::from)?;
     Ok(Page::new(items, total, page))
 }

@@ -73,7 +73,9 @@ impl Error {
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Invalid(_) => ErrorKind::InvalidInput,
-            Error::Duplicate { .. } | Error::StaleVersion { .. } | Error::InUse(_) => ErrorKind::Conflict,
+            Error::Duplicate { .. } | Error::StaleVersion { .. } | Error::InUse(_) => {
+                ErrorKind::Conflict
+            }
             Error::Database(error) => error.kind(),
             Error::Hashing(_) => ErrorKind::Internal,
         }

@@ -31,7 +31,9 @@ use zhizao_core::Clock;
 use zhizao_db::Database;
 
 pub use error::{Error, Result};
-pub use organizations::{NewOrganization, Organization, OrganizationFilter, OrganizationUpdate, create_organization_in};
+pub use organizations::{
+    NewOrganization, Organization, OrganizationFilter, OrganizationUpdate, create_organization_in,
+};
 pub use password::PasswordHashing;
 pub use principal::{Actor, Channel, Credential, Principal};
 pub use sessions::{LoginOutcome, SessionToken, SessionView};
@@ -81,9 +83,23 @@ pub struct Identity {
 
 impl Identity {
     /// The service over `db`.
-    pub fn new(db: Database, clock: Arc<dyn Clock>, hashing: PasswordHashing, settings: IdentitySettings) -> Self {
-        let address_throttle = Arc::new(throttle::AddressThrottle::new(settings.failures_per_address, settings.address_window_ms));
-        Identity { db, clock, hashing, settings, address_throttle }
+    pub fn new(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        hashing: PasswordHashing,
+        settings: IdentitySettings,
+    ) -> Self {
+        let address_throttle = Arc::new(throttle::AddressThrottle::new(
+            settings.failures_per_address,
+            settings.address_window_ms,
+        ));
+        Identity {
+            db,
+            clock,
+            hashing,
+            settings,
+            address_throttle,
+        }
     }
 
     /// The database this service reads and writes.

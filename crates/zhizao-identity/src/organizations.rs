@@ -86,7 +86,13 @@ pub(crate) const ORGANIZATION_COLUMNS: &str = "SELECT o.id, o.code, o.kind, o.na
 fn validate_name(name: &str, field: &'static str, errors: &mut Vec<zhizao_core::FieldError>) {
     let length = name.trim().chars().count();
     if length == 0 || length > 200 {
-        errors.push(zhizao_core::FieldError::new(field, Text::new("名称须为 1–200 个字符", "the name must have 1 to 200 characters")));
+        errors.push(zhizao_core::FieldError::new(
+            field,
+            Text::new(
+                "名称须为 1–200 个字符",
+                "the name must have 1 to 200 characters",
+            ),
+        ));
     }
 }
 
@@ -115,9 +121,18 @@ pub async fn create_organization_in(
         }
     };
     validate_name(&new.name, "name", &mut errors);
-    let town_code = match (&kind, new.town_code.as_deref().map(str::trim).filter(|t| !t.is_empty())) {
+    let town_code = match (
+        &kind,
+        new.town_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    ) {
         (Some(OrgKind::Town), None) => {
-            errors.push(zhizao_core::FieldError::new("town_code", Text::new("镇街机构须指定镇街", "a town office needs its town")));
+            errors.push(zhizao_core::FieldError::new(
+                "town_code",
+                Text::new("镇街机构须指定镇街", "a town office needs its town"),
+            ));
             None
         }
         (_, Some(town)) => match TownCode::parse(town) {
@@ -129,13 +144,16 @@ pub async fn create_organization_in(
         },
         (_, None) => None,
     };
-    if let (Some(OrgKind::Town), Some(code), Some(town)) = (&kind, &code, &town_code) {
-        if code.as_str() != town.as_str() {
-            errors.push(zhizao_core::FieldError::new(
-                "code",
-                Text::new("镇街机构的代码须为其乡级区划代码", "a town office's code must be its township code"),
-            ));
-        }
+    if let (Some(OrgKind::Town), Some(code), Some(town)) = (&kind, &code, &town_code)
+        && code.as_str() != town.as_str()
+    {
+        errors.push(zhizao_core::FieldError::new(
+            "code",
+            Text::new(
+                "镇街机构的代码须为其乡级区划代码",
+                "a town office's code must be its township code",
+            ),
+        ));
     }
     if let Some(town) = &town_code {
         let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM towns WHERE code = $1")
@@ -145,18 +163,30 @@ pub async fn create_organization_in(
         if known == 0 {
             errors.push(zhizao_core::FieldError::new(
                 "town_code",
-                Text::owned(format!("未知的镇街代码“{town}”"), format!("unknown town code {town:?}")),
+                Text::owned(
+                    format!("未知的镇街代码“{town}”"),
+                    format!("unknown town code {town:?}"),
+                ),
             ));
         }
     }
-    if new.sector.as_ref().is_some_and(|s| s.chars().count() > 100) || new.description.chars().count() > 2000 {
-        errors.push(zhizao_core::FieldError::new("description", Text::new("内容过长", "too long")));
+    if new.sector.as_ref().is_some_and(|s| s.chars().count() > 100)
+        || new.description.chars().count() > 2000
+    {
+        errors.push(zhizao_core::FieldError::new(
+            "description",
+            Text::new("内容过长", "too long"),
+        ));
     }
     let (Some(kind), Some(code), true) = (kind, code, errors.is_empty()) else {
         return Err(Error::Invalid(errors));
     };
     let id = allocate_ids(connection, "organizations", 1).await?;
-    let sector = new.sector.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let sector = new
+        .sector
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let inserted = sqlx::query(
         "INSERT INTO organizations (id, code, kind, name, town_code, sector, description, created_at, updated_at, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
@@ -173,7 +203,10 @@ pub async fn create_organization_in(
     .await;
     if let Err(error) = inserted {
         if unique_violation(&error).as_deref() == Some("organizations_code_key") {
-            return Err(Error::Duplicate { field: "code", value: code.as_str().to_owned() });
+            return Err(Error::Duplicate {
+                field: "code",
+                value: code.as_str().to_owned(),
+            });
         }
         return Err(error.into());
     }
@@ -188,33 +221,57 @@ pub async fn create_organization_in(
         connection,
         actor,
         now,
-        AuditEntry::new("organization.created", "organization", code.as_str()).subject(id).changes(changes),
+        AuditEntry::new("organization.created", "organization", code.as_str())
+            .subject(id)
+            .changes(changes),
     )
     .await?;
-    fetch_by_code(connection, code.as_str()).await?.ok_or_else(|| Error::NotFound { what: "organisation", key: code.to_string() })
+    fetch_by_code(connection, code.as_str())
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "organisation",
+            key: code.to_string(),
+        })
 }
 
-pub(crate) async fn fetch_by_code(connection: &mut AnyConnection, code: &str) -> Result<Option<Organization>> {
+pub(crate) async fn fetch_by_code(
+    connection: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<Organization>> {
     let mut select = SqlBuilder::new(ORGANIZATION_COLUMNS);
     select.push(" WHERE o.code = ").push_bind(code);
-    Ok(select.query_as::<Organization>().fetch_optional(&mut *connection).await?)
+    Ok(select
+        .query_as::<Organization>()
+        .fetch_optional(&mut *connection)
+        .await?)
 }
 
 impl Identity {
     /// Creates an organisation other than an enterprise (enterprises are registered in the
     /// registry). City administrators only.
-    pub async fn create_organization(&self, principal: &Principal, new: &NewOrganization) -> Result<Organization> {
+    pub async fn create_organization(
+        &self,
+        principal: &Principal,
+        new: &NewOrganization,
+    ) -> Result<Organization> {
         if !policy::may_administer(principal) {
-            return Err(Error::Forbidden("only city administrators may create organisations"));
+            return Err(Error::Forbidden(
+                "only city administrators may create organisations",
+            ));
         }
         if new.kind == OrgKind::Enterprise.as_str() {
             return Err(Error::invalid(
                 "kind",
-                Text::new("企业请在企业名录中登记", "register enterprises in the enterprise registry"),
+                Text::new(
+                    "企业请在企业名录中登记",
+                    "register enterprises in the enterprise registry",
+                ),
             ));
         }
         let mut transaction = self.db.begin().await?;
-        let organization = create_organization_in(&mut transaction, &principal.actor(), self.clock.now(), new).await?;
+        let organization =
+            create_organization_in(&mut transaction, &principal.actor(), self.clock.now(), new)
+                .await?;
         transaction.commit().await?;
         Ok(organization)
     }
@@ -228,12 +285,19 @@ impl Identity {
     ) -> Result<Page<Organization>> {
         let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
         if !policy::sees_all_organizations(principal) {
-            conditions.push(" AND o.id = ").push_bind(principal.organization_id);
+            conditions
+                .push(" AND o.id = ")
+                .push_bind(principal.organization_id);
         }
         if let Some(kind) = filter.kind {
             conditions.push(" AND o.kind = ").push_bind(kind.as_str());
         }
-        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = like_contains(search);
             conditions
                 .push(" AND (o.name LIKE ")
@@ -252,7 +316,10 @@ impl Identity {
             .push_bind(page.limit())
             .push(" OFFSET ")
             .push_bind(page.offset());
-        let items = select.query_as::<Organization>().fetch_all(self.db.pool()).await?;
+        let items = select
+            .query_as::<Organization>()
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(Page::new(items, total, page))
     }
 
@@ -260,8 +327,13 @@ impl Identity {
     pub async fn organization(&self, principal: &Principal, code: &str) -> Result<Organization> {
         let mut connection = self.db.pool().acquire().await?;
         match fetch_by_code(&mut connection, code).await? {
-            Some(organization) if policy::may_see_organization(principal, organization.id) => Ok(organization),
-            _ => Err(Error::NotFound { what: "organisation", key: code.to_owned() }),
+            Some(organization) if policy::may_see_organization(principal, organization.id) => {
+                Ok(organization)
+            }
+            _ => Err(Error::NotFound {
+                what: "organisation",
+                key: code.to_owned(),
+            }),
         }
     }
 
@@ -276,16 +348,28 @@ impl Identity {
     ) -> Result<Organization> {
         let mut transaction = self.db.begin().await?;
         let current = match fetch_by_code(&mut transaction, code).await? {
-            Some(organization) if policy::may_see_organization(principal, organization.id) => organization,
-            _ => return Err(Error::NotFound { what: "organisation", key: code.to_owned() }),
+            Some(organization) if policy::may_see_organization(principal, organization.id) => {
+                organization
+            }
+            _ => {
+                return Err(Error::NotFound {
+                    what: "organisation",
+                    key: code.to_owned(),
+                });
+            }
         };
         if !policy::may_administer(principal) {
-            return Err(Error::Forbidden("only city administrators may change organisations"));
+            return Err(Error::Forbidden(
+                "only city administrators may change organisations",
+            ));
         }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(Error::StaleVersion { what: "organisation", current: current.version });
-            }
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(Error::StaleVersion {
+                what: "organisation",
+                current: current.version,
+            });
         }
         let mut errors = Vec::new();
         if let Some(name) = &update.name {
@@ -294,12 +378,26 @@ impl Identity {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let name = update.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
+        let name = update
+            .name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.name)
+            .to_owned();
         let sector = match &update.sector {
-            Some(sector) => sector.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            Some(sector) => sector
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             None => current.sector.clone(),
         };
-        let description = update.description.as_deref().map(str::trim).unwrap_or(&current.description).to_owned();
+        let description = update
+            .description
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.description)
+            .to_owned();
         let mut changes = Changes::new();
         changes
             .field("name", &current.name, &name)
@@ -325,10 +423,17 @@ impl Identity {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new("organization.updated", "organization", code).subject(current.id).changes(changes),
+            AuditEntry::new("organization.updated", "organization", code)
+                .subject(current.id)
+                .changes(changes),
         )
         .await?;
-        let updated = fetch_by_code(&mut transaction, code).await?.ok_or_else(|| Error::NotFound { what: "organisation", key: code.to_owned() })?;
+        let updated = fetch_by_code(&mut transaction, code)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "organisation",
+                key: code.to_owned(),
+            })?;
         transaction.commit().await?;
         Ok(updated)
     }

@@ -17,18 +17,25 @@ pub struct PasswordHashing {
 impl Default for PasswordHashing {
     /// OWASP's recommended argon2id setting: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        PasswordHashing { memory_kib: 19 * 1024, iterations: 2 }
+        PasswordHashing {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+        }
     }
 }
 
 impl PasswordHashing {
     /// Cheap parameters for tests only: hashes are still argon2id, just fast.
     pub fn for_tests() -> Self {
-        PasswordHashing { memory_kib: 256, iterations: 1 }
+        PasswordHashing {
+            memory_kib: 256,
+            iterations: 1,
+        }
     }
 
     fn argon2(&self) -> Result<Argon2<'static>> {
-        let params = Params::new(self.memory_kib, self.iterations, 1, None).map_err(|e| Error::Hashing(e.to_string()))?;
+        let params = Params::new(self.memory_kib, self.iterations, 1, None)
+            .map_err(|e| Error::Hashing(e.to_string()))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -36,7 +43,10 @@ impl PasswordHashing {
     pub async fn hash(&self, password: String) -> Result<String> {
         let argon2 = self.argon2()?;
         tokio::task::spawn_blocking(move || {
-            argon2.hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| Error::Hashing(e.to_string()))
+            argon2
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| Error::Hashing(e.to_string()))
         })
         .await
         .map_err(|e| Error::Hashing(e.to_string()))?
@@ -47,7 +57,9 @@ impl PasswordHashing {
     pub async fn verify(&self, password: String, stored: String) -> Result<bool> {
         let argon2 = self.argon2()?;
         tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = PasswordHash::new(&stored) else { return false };
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                return false;
+            };
             argon2.verify_password(password.as_bytes(), &parsed).is_ok()
         })
         .await
@@ -58,7 +70,10 @@ impl PasswordHashing {
     /// as a wrong password.
     pub(crate) async fn verify_dummy(&self, password: String) {
         let hash = DUMMY_HASH.get_or_init(|| {
-            self.argon2().ok().and_then(|a| a.hash_password(b"dummy").ok().map(|h| h.to_string())).unwrap_or_default()
+            self.argon2()
+                .ok()
+                .and_then(|a| a.hash_password(b"dummy").ok().map(|h| h.to_string()))
+                .unwrap_or_default()
         });
         let _ = self.verify(password, hash.clone()).await;
     }
@@ -71,11 +86,20 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 pub(crate) fn validate_new_password(password: &str, username: &str) -> Result<()> {
     let length = password.chars().count();
     let message = if length < 10 {
-        Some(Text::new("密码至少 10 个字符", "the password must have at least 10 characters"))
+        Some(Text::new(
+            "密码至少 10 个字符",
+            "the password must have at least 10 characters",
+        ))
     } else if length > 256 {
-        Some(Text::new("密码不能超过 256 个字符", "the password must have at most 256 characters"))
+        Some(Text::new(
+            "密码不能超过 256 个字符",
+            "the password must have at most 256 characters",
+        ))
     } else if password.eq_ignore_ascii_case(username) {
-        Some(Text::new("密码不能与用户名相同", "the password must differ from the user name"))
+        Some(Text::new(
+            "密码不能与用户名相同",
+            "the password must differ from the user name",
+        ))
     } else {
         let letters = password.chars().any(char::is_alphabetic);
         let digits = password.chars().any(|c| c.is_ascii_digit());
@@ -104,9 +128,24 @@ mod tests {
         let hashing = PasswordHashing::for_tests();
         let hash = hashing.hash("correct horse 1".to_owned()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(hashing.verify("correct horse 1".to_owned(), hash.clone()).await.unwrap());
-        assert!(!hashing.verify("correct horse 2".to_owned(), hash).await.unwrap());
-        assert!(!hashing.verify("x".to_owned(), "not a hash".to_owned()).await.unwrap());
+        assert!(
+            hashing
+                .verify("correct horse 1".to_owned(), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hashing
+                .verify("correct horse 2".to_owned(), hash)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hashing
+                .verify("x".to_owned(), "not a hash".to_owned())
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

@@ -64,15 +64,27 @@ pub fn enterprise_scope(principal: &Principal) -> EnterpriseScope {
 /// What `principal` may change on an enterprise that is in their scope.
 pub fn enterprise_edit_rights(principal: &Principal) -> EnterpriseEditRights {
     match principal.role {
-        Role::CityAdmin | Role::CityStaff => {
-            EnterpriseEditRights { identity: true, contacts: true, figures: true, size_flag: true, recognitions: true }
-        }
-        Role::TownStaff => {
-            EnterpriseEditRights { identity: true, contacts: true, figures: true, size_flag: false, recognitions: false }
-        }
-        Role::EnterpriseUser => {
-            EnterpriseEditRights { identity: false, contacts: true, figures: true, size_flag: false, recognitions: false }
-        }
+        Role::CityAdmin | Role::CityStaff => EnterpriseEditRights {
+            identity: true,
+            contacts: true,
+            figures: true,
+            size_flag: true,
+            recognitions: true,
+        },
+        Role::TownStaff => EnterpriseEditRights {
+            identity: true,
+            contacts: true,
+            figures: true,
+            size_flag: false,
+            recognitions: false,
+        },
+        Role::EnterpriseUser => EnterpriseEditRights {
+            identity: false,
+            contacts: true,
+            figures: true,
+            size_flag: false,
+            recognitions: false,
+        },
         Role::PlatformStaff | Role::Expert => EnterpriseEditRights::default(),
     }
 }
@@ -80,7 +92,10 @@ pub fn enterprise_edit_rights(principal: &Principal) -> EnterpriseEditRights {
 /// Whether `principal` may register new enterprises (town staff only in their own town, which
 /// the registry checks against [`enterprise_scope`]).
 pub fn may_register_enterprises(principal: &Principal) -> bool {
-    matches!(principal.role, Role::CityAdmin | Role::CityStaff | Role::TownStaff)
+    matches!(
+        principal.role,
+        Role::CityAdmin | Role::CityStaff | Role::TownStaff
+    )
 }
 
 /// Whether `principal` may import spreadsheets of enterprises (each row must fall in their scope).
@@ -136,16 +151,31 @@ mod tests {
     #[test]
     fn scopes_follow_the_organisation() {
         let check = |role: Role, town: Option<&str>, expected: EnterpriseScope| {
-            assert_eq!(enterprise_scope(&principal(role, town)), expected, "{role:?}");
+            assert_eq!(
+                enterprise_scope(&principal(role, town)),
+                expected,
+                "{role:?}"
+            );
         };
         check(Role::CityAdmin, None, EnterpriseScope::All);
         check(Role::CityStaff, None, EnterpriseScope::All);
-        check(Role::TownStaff, Some("442000118"), EnterpriseScope::Town("442000118".into()));
+        check(
+            Role::TownStaff,
+            Some("442000118"),
+            EnterpriseScope::Town("442000118".into()),
+        );
         check(Role::TownStaff, None, EnterpriseScope::Nothing);
-        check(Role::PlatformStaff, None, EnterpriseScope::PlatformClients(42));
+        check(
+            Role::PlatformStaff,
+            None,
+            EnterpriseScope::PlatformClients(42),
+        );
         check(Role::EnterpriseUser, None, EnterpriseScope::Single(42));
         check(Role::Expert, None, EnterpriseScope::Nothing);
-        assert_eq!(principal(Role::Expert, None).organization_kind, OrgKind::ExpertPanel);
+        assert_eq!(
+            principal(Role::Expert, None).organization_kind,
+            OrgKind::ExpertPanel
+        );
     }
 
     #[test]
@@ -153,13 +183,27 @@ mod tests {
         for role in Role::ALL {
             let p = principal(*role, Some("442000118"));
             let rights = enterprise_edit_rights(&p);
-            assert_eq!(rights.recognitions, matches!(role, Role::CityAdmin | Role::CityStaff), "{role:?}");
+            assert_eq!(
+                rights.recognitions,
+                matches!(role, Role::CityAdmin | Role::CityStaff),
+                "{role:?}"
+            );
             assert_eq!(may_administer(&p), *role == Role::CityAdmin, "{role:?}");
-            assert_eq!(may_delete_enterprises(&p), *role == Role::CityAdmin, "{role:?}");
+            assert_eq!(
+                may_delete_enterprises(&p),
+                *role == Role::CityAdmin,
+                "{role:?}"
+            );
         }
         assert!(!enterprise_edit_rights(&principal(Role::PlatformStaff, None)).any());
-        assert!(may_see_organization(&principal(Role::EnterpriseUser, None), 42));
-        assert!(!may_see_organization(&principal(Role::EnterpriseUser, None), 43));
+        assert!(may_see_organization(
+            &principal(Role::EnterpriseUser, None),
+            42
+        ));
+        assert!(!may_see_organization(
+            &principal(Role::EnterpriseUser, None),
+            43
+        ));
         assert!(may_see_organization(&principal(Role::CityStaff, None), 43));
     }
 }

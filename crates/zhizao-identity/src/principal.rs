@@ -102,17 +102,35 @@ pub struct Actor {
 impl Actor {
     /// The platform itself, e.g. the demo loader.
     pub fn system(component: &str) -> Self {
-        Actor { user_id: None, username: component.to_owned(), organization_id: None, channel: Channel::System, ip: String::new() }
+        Actor {
+            user_id: None,
+            username: component.to_owned(),
+            organization_id: None,
+            channel: Channel::System,
+            ip: String::new(),
+        }
     }
 
     /// An operator at the server's command line.
     pub fn command_line() -> Self {
         let operator = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
-        Actor { user_id: None, username: format!("cli:{operator}"), organization_id: None, channel: Channel::Cli, ip: String::new() }
+        Actor {
+            user_id: None,
+            username: format!("cli:{operator}"),
+            organization_id: None,
+            channel: Channel::Cli,
+            ip: String::new(),
+        }
     }
 
     /// Someone not yet signed in, e.g. a failed sign-in attempt for `username`.
     pub fn anonymous(username: &str, channel: Channel, ip: &str) -> Self {
-        Actor { user_id: None, username: username.to_owned(), organization_id: None, channel, ip: ip.to_owned() }
+        Actor {
+            user_id: None,
+            username: username.to_owned(),
+            organization_id: None,
+            channel,
+            ip: ip.to_owned(),
+        }
     }
 }

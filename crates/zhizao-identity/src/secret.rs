@@ -28,6 +28,9 @@ mod tests {
         let b = random_secret();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert_eq!(hash_secret("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -77,7 +77,12 @@ pub(crate) const PRINCIPAL_COLUMNS: &str = "SELECT u.id AS user_id, u.username, 
      o.town_code FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 impl PrincipalRow {
-    pub(crate) fn into_principal(self, credential: Credential, channel: Channel, ip: &str) -> Option<Principal> {
+    pub(crate) fn into_principal(
+        self,
+        credential: Credential,
+        channel: Channel,
+        ip: &str,
+    ) -> Option<Principal> {
         if self.disabled {
             return None;
         }
@@ -120,12 +125,21 @@ impl Identity {
     /// [`crate::IdentitySettings::failures_before_lockout`] failures in a row the account is locked
     /// for a while that doubles with each further failure; too many failures from one address
     /// refuse that address for a while. Every attempt is audited.
-    pub async fn login(&self, username: &str, password: &str, ip: &str, user_agent: &str) -> Result<LoginOutcome> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: &str,
+        user_agent: &str,
+    ) -> Result<LoginOutcome> {
         let now = self.clock.now();
         if let Err(retry_after_seconds) = self.address_throttle.check(ip, now.as_millis()) {
-            return Err(Error::Throttled { retry_after_seconds });
+            return Err(Error::Throttled {
+                retry_after_seconds,
+            });
         }
-        let normalized = parse_username(username).unwrap_or_else(|_| username.trim().to_ascii_lowercase());
+        let normalized =
+            parse_username(username).unwrap_or_else(|_| username.trim().to_ascii_lowercase());
         let row: Option<LoginRow> = sqlx::query_as(
             "SELECT u.id, u.password_hash, u.disabled, u.failed_login_count, u.locked_until, u.organization_id \
              FROM users u WHERE u.username = $1",
@@ -136,30 +150,45 @@ impl Identity {
         let Some(row) = row else {
             self.hashing.verify_dummy(password.to_owned()).await;
             self.address_throttle.record_failure(ip, now.as_millis());
-            self.audit_failed_login(&normalized, ip, None, "unknown user").await?;
+            self.audit_failed_login(&normalized, ip, None, "unknown user")
+                .await?;
             return Err(Error::InvalidCredentials);
         };
         if let Some(locked_until) = row.locked_until.filter(|&t| t > now.as_millis()) {
-            self.audit_failed_login(&normalized, ip, Some(row.organization_id), "account locked").await?;
-            return Err(Error::Throttled { retry_after_seconds: ((locked_until - now.as_millis()) / 1000).max(1) });
+            self.audit_failed_login(&normalized, ip, Some(row.organization_id), "account locked")
+                .await?;
+            return Err(Error::Throttled {
+                retry_after_seconds: ((locked_until - now.as_millis()) / 1000).max(1),
+            });
         }
-        let password_ok = self.hashing.verify(password.to_owned(), row.password_hash.clone()).await?;
+        let password_ok = self
+            .hashing
+            .verify(password.to_owned(), row.password_hash.clone())
+            .await?;
         if !password_ok || row.disabled {
             self.address_throttle.record_failure(ip, now.as_millis());
             let failures = row.failed_login_count + 1;
             let lock_until = (failures >= self.settings.failures_before_lockout).then(|| {
                 let doublings = (failures - self.settings.failures_before_lockout).min(10) as u32;
-                let lock = (self.settings.lockout_base_ms.saturating_mul(1 << doublings)).min(24 * 3_600_000);
+                let lock = (self.settings.lockout_base_ms.saturating_mul(1 << doublings))
+                    .min(24 * 3_600_000);
                 now.as_millis() + lock
             });
-            sqlx::query("UPDATE users SET failed_login_count = $1, locked_until = $2 WHERE id = $3")
-                .bind(failures)
-                .bind(lock_until)
-                .bind(row.id)
-                .execute(self.db.pool())
+            sqlx::query(
+                "UPDATE users SET failed_login_count = $1, locked_until = $2 WHERE id = $3",
+            )
+            .bind(failures)
+            .bind(lock_until)
+            .bind(row.id)
+            .execute(self.db.pool())
+            .await?;
+            let reason = if row.disabled {
+                "account disabled"
+            } else {
+                "wrong password"
+            };
+            self.audit_failed_login(&normalized, ip, Some(row.organization_id), reason)
                 .await?;
-            let reason = if row.disabled { "account disabled" } else { "wrong password" };
-            self.audit_failed_login(&normalized, ip, Some(row.organization_id), reason).await?;
             return Err(Error::InvalidCredentials);
         }
 
@@ -201,7 +230,10 @@ impl Identity {
         )
         .await?;
         transaction.commit().await?;
-        Ok(LoginOutcome { principal, token: SessionToken(secret) })
+        Ok(LoginOutcome {
+            principal,
+            token: SessionToken(secret),
+        })
     }
 
     fn session_expiry(&self, created_at: Timestamp, now: Timestamp) -> Timestamp {
@@ -210,18 +242,35 @@ impl Identity {
         idle.min(absolute)
     }
 
-    async fn audit_failed_login(&self, username: &str, ip: &str, organization_id: Option<i64>, reason: &str) -> Result<()> {
+    async fn audit_failed_login(
+        &self,
+        username: &str,
+        ip: &str,
+        organization_id: Option<i64>,
+        reason: &str,
+    ) -> Result<()> {
         let mut transaction = self.db.begin().await?;
         let mut entry = AuditEntry::new("session.login_failed", "user", username).note(reason);
         entry.subject_organization_id = organization_id;
-        audit::record(&mut transaction, &Actor::anonymous(username, Channel::Web, ip), self.clock.now(), entry).await?;
+        audit::record(
+            &mut transaction,
+            &Actor::anonymous(username, Channel::Web, ip),
+            self.clock.now(),
+            entry,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(())
     }
 
     /// The principal behind a session cookie, or [`Error::InvalidCredentials`] when the session is
     /// unknown, revoked, expired, or its user disabled. Extends the session's idle timeout.
-    pub async fn authenticate_session(&self, token: &str, channel: Channel, ip: &str) -> Result<Principal> {
+    pub async fn authenticate_session(
+        &self,
+        token: &str,
+        channel: Channel,
+        ip: &str,
+    ) -> Result<Principal> {
         let now = self.clock.now();
         #[derive(sqlx::FromRow)]
         struct SessionRow {
@@ -238,13 +287,21 @@ impl Identity {
         .bind(hash_secret(token))
         .fetch_optional(self.db.pool())
         .await?;
-        let Some(session) = session.filter(|s| s.revoked_at.is_none() && s.expires_at > now.as_millis()) else {
+        let Some(session) =
+            session.filter(|s| s.revoked_at.is_none() && s.expires_at > now.as_millis())
+        else {
             return Err(Error::InvalidCredentials);
         };
         let mut select = zhizao_db::SqlBuilder::new(PRINCIPAL_COLUMNS);
         select.push(" WHERE u.id = ").push_bind(session.user_id);
-        let row: PrincipalRow = select.query_as().fetch_optional(self.db.pool()).await?.ok_or(Error::InvalidCredentials)?;
-        let principal = row.into_principal(Credential::Session(session.id), channel, ip).ok_or(Error::InvalidCredentials)?;
+        let row: PrincipalRow = select
+            .query_as()
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or(Error::InvalidCredentials)?;
+        let principal = row
+            .into_principal(Credential::Session(session.id), channel, ip)
+            .ok_or(Error::InvalidCredentials)?;
         if now.as_millis() - session.last_seen_at >= TOUCH_INTERVAL_MS {
             let expires_at = self.session_expiry(Timestamp::from_millis(session.created_at), now);
             sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
@@ -266,7 +323,11 @@ impl Identity {
     }
 
     /// Lists the open sessions of `username`: one's own, or anyone's for administrators.
-    pub async fn list_sessions(&self, principal: &Principal, username: &str) -> Result<Vec<SessionView>> {
+    pub async fn list_sessions(
+        &self,
+        principal: &Principal,
+        username: &str,
+    ) -> Result<Vec<SessionView>> {
         let user = self.user(principal, username).await?;
         let now = self.clock.now();
         let mut sessions: Vec<SessionView> = sqlx::query_as(
@@ -285,10 +346,16 @@ impl Identity {
 
     /// Revokes one session of one's own, or anyone's for administrators.
     pub async fn revoke_session(&self, principal: &Principal, session_id: i64) -> Result<()> {
-        self.end_session(principal, session_id, "session.revoked").await
+        self.end_session(principal, session_id, "session.revoked")
+            .await
     }
 
-    async fn end_session(&self, principal: &Principal, session_id: i64, action: &'static str) -> Result<()> {
+    async fn end_session(
+        &self,
+        principal: &Principal,
+        session_id: i64,
+        action: &'static str,
+    ) -> Result<()> {
         let owner: Option<(i64, String, i64)> = sqlx::query_as(
             "SELECT s.user_id, u.username, u.organization_id FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id = $1 AND s.revoked_at IS NULL",
@@ -296,10 +363,13 @@ impl Identity {
         .bind(session_id)
         .fetch_optional(self.db.pool())
         .await?;
-        let Some((user_id, username, organization_id)) =
-            owner.filter(|(user_id, _, _)| *user_id == principal.user_id || policy::may_administer(principal))
-        else {
-            return Err(Error::NotFound { what: "session", key: session_id.to_string() });
+        let Some((user_id, username, organization_id)) = owner.filter(|(user_id, _, _)| {
+            *user_id == principal.user_id || policy::may_administer(principal)
+        }) else {
+            return Err(Error::NotFound {
+                what: "session",
+                key: session_id.to_string(),
+            });
         };
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
@@ -313,7 +383,9 @@ impl Identity {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new(action, "user", username).subject(organization_id).note(format!("session {session_id}")),
+            AuditEntry::new(action, "user", username)
+                .subject(organization_id)
+                .note(format!("session {session_id}")),
         )
         .await?;
         transaction.commit().await?;

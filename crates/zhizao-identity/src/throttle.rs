@@ -19,13 +19,19 @@ const MAX_ADDRESSES: usize = 100_000;
 
 impl AddressThrottle {
     pub(crate) fn new(limit: u32, window_ms: i64) -> Self {
-        AddressThrottle { limit, window_ms, failures: Mutex::new(HashMap::new()) }
+        AddressThrottle {
+            limit,
+            window_ms,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `Err(seconds to wait)` when `address` has used up its failures in the window.
     pub(crate) fn check(&self, address: &str, now_ms: i64) -> Result<(), i64> {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(times) = failures.get_mut(address) else { return Ok(()) };
+        let Some(times) = failures.get_mut(address) else {
+            return Ok(());
+        };
         while times.front().is_some_and(|&t| t <= now_ms - self.window_ms) {
             times.pop_front();
         }
@@ -66,7 +72,10 @@ mod tests {
             throttle.record_failure("10.0.0.1", t);
         }
         assert_eq!(throttle.check("10.0.0.1", 1_000), Err(59));
-        assert!(throttle.check("10.0.0.2", 1_000).is_ok(), "other addresses are unaffected");
+        assert!(
+            throttle.check("10.0.0.2", 1_000).is_ok(),
+            "other addresses are unaffected"
+        );
         assert!(throttle.check("10.0.0.1", 60_001).is_ok());
     }
 }

@@ -55,10 +55,19 @@ pub async fn create_token_in(
 ) -> Result<NewApiToken> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::invalid("name", Text::new("令牌名称须为 1–100 个字符", "the token name must have 1 to 100 characters")));
+        return Err(Error::invalid(
+            "name",
+            Text::new(
+                "令牌名称须为 1–100 个字符",
+                "the token name must have 1 to 100 characters",
+            ),
+        ));
     }
     if expires_at.is_some_and(|t| t <= now) {
-        return Err(Error::invalid("expires_at", Text::new("过期时间须晚于现在", "the expiry must be in the future")));
+        return Err(Error::invalid(
+            "expires_at",
+            Text::new("过期时间须晚于现在", "the expiry must be in the future"),
+        ));
     }
     let secret = format!("{TOKEN_PREFIX}{}", random_secret());
     let id = allocate_ids(connection, "api_tokens", 1).await?;
@@ -75,15 +84,18 @@ pub async fn create_token_in(
     .bind(expires_at.map(Timestamp::as_millis))
     .execute(&mut *connection)
     .await?;
-    let (username, organization_id): (String, i64) = sqlx::query_as("SELECT username, organization_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *connection)
-        .await?;
+    let (username, organization_id): (String, i64) =
+        sqlx::query_as("SELECT username, organization_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *connection)
+            .await?;
     audit::record(
         connection,
         actor,
         now,
-        AuditEntry::new("token.created", "user", username).subject(organization_id).note(format!("token {id} {name:?} {prefix}…")),
+        AuditEntry::new("token.created", "user", username)
+            .subject(organization_id)
+            .note(format!("token {id} {name:?} {prefix}…")),
     )
     .await?;
     let view = TokenView {
@@ -105,22 +117,51 @@ const TOKEN_USE_AUDIT_INTERVAL_MS: i64 = 3_600_000;
 
 impl Identity {
     /// Creates a token for the principal themselves.
-    pub async fn create_token(&self, principal: &Principal, name: &str, expires_at: Option<Timestamp>) -> Result<NewApiToken> {
+    pub async fn create_token(
+        &self,
+        principal: &Principal,
+        name: &str,
+        expires_at: Option<Timestamp>,
+    ) -> Result<NewApiToken> {
         let mut transaction = self.db.begin().await?;
-        let token = create_token_in(&mut transaction, &principal.actor(), self.clock.now(), principal.user_id, name, expires_at).await?;
+        let token = create_token_in(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            principal.user_id,
+            name,
+            expires_at,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(token)
     }
 
     /// Creates a token for the named user from the server's command line.
-    pub async fn create_token_for_user(&self, actor: &Actor, username: &str, name: &str) -> Result<NewApiToken> {
+    pub async fn create_token_for_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        name: &str,
+    ) -> Result<NewApiToken> {
         let mut transaction = self.db.begin().await?;
         let user_id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username.trim().to_ascii_lowercase())
             .fetch_optional(&mut *transaction)
             .await?;
-        let user_id = user_id.ok_or_else(|| Error::NotFound { what: "user", key: username.to_owned() })?;
-        let token = create_token_in(&mut transaction, actor, self.clock.now(), user_id, name, None).await?;
+        let user_id = user_id.ok_or_else(|| Error::NotFound {
+            what: "user",
+            key: username.to_owned(),
+        })?;
+        let token = create_token_in(
+            &mut transaction,
+            actor,
+            self.clock.now(),
+            user_id,
+            name,
+            None,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(token)
     }
@@ -145,13 +186,21 @@ impl Identity {
                 .bind(hash_secret(secret))
                 .fetch_optional(self.db.pool())
                 .await?;
-        let Some(token) = token.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now.as_millis())) else {
+        let Some(token) = token
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now.as_millis()))
+        else {
             return Err(Error::InvalidCredentials);
         };
         let mut select = zhizao_db::SqlBuilder::new(PRINCIPAL_COLUMNS);
         select.push(" WHERE u.id = ").push_bind(token.user_id);
-        let row: PrincipalRow = select.query_as().fetch_optional(self.db.pool()).await?.ok_or(Error::InvalidCredentials)?;
-        let principal = row.into_principal(Credential::Token(token.id), Channel::Api, ip).ok_or(Error::InvalidCredentials)?;
+        let row: PrincipalRow = select
+            .query_as()
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or(Error::InvalidCredentials)?;
+        let principal = row
+            .into_principal(Credential::Token(token.id), Channel::Api, ip)
+            .ok_or(Error::InvalidCredentials)?;
         let since_last_use = token.last_used_at.map_or(i64::MAX, |t| now.as_millis() - t);
         if since_last_use >= 60_000 {
             let mut transaction = self.db.begin().await?;
@@ -178,7 +227,11 @@ impl Identity {
     }
 
     /// Lists the tokens of `username`: one's own, or anyone's for administrators.
-    pub async fn list_tokens(&self, principal: &Principal, username: &str) -> Result<Vec<TokenView>> {
+    pub async fn list_tokens(
+        &self,
+        principal: &Principal,
+        username: &str,
+    ) -> Result<Vec<TokenView>> {
         let user = self.user(principal, username).await?;
         Ok(sqlx::query_as(
             "SELECT id, name, token_prefix, created_at, expires_at, last_used_at, last_used_ip, revoked_at \
@@ -198,10 +251,13 @@ impl Identity {
         .bind(token_id)
         .fetch_optional(self.db.pool())
         .await?;
-        let Some((_, username, organization_id)) =
-            owner.filter(|(user_id, _, _)| *user_id == principal.user_id || policy::may_administer(principal))
-        else {
-            return Err(Error::NotFound { what: "token", key: token_id.to_string() });
+        let Some((_, username, organization_id)) = owner.filter(|(user_id, _, _)| {
+            *user_id == principal.user_id || policy::may_administer(principal)
+        }) else {
+            return Err(Error::NotFound {
+                what: "token",
+                key: token_id.to_string(),
+            });
         };
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
@@ -214,7 +270,9 @@ impl Identity {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new("token.revoked", "user", username).subject(organization_id).note(format!("token {token_id}")),
+            AuditEntry::new("token.revoked", "user", username)
+                .subject(organization_id)
+                .note(format!("token {token_id}")),
         )
         .await?;
         transaction.commit().await?;

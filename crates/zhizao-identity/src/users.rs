@@ -90,7 +90,9 @@ const USER_COLUMNS: &str = "SELECT u.id, u.username, u.display_name, u.role, o.c
 pub(crate) fn parse_username(username: &str) -> std::result::Result<String, Text> {
     let username = username.trim().to_ascii_lowercase();
     let valid = (3..=64).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
     if valid {
         Ok(username)
     } else {
@@ -105,7 +107,10 @@ fn check_text(field: &'static str, value: &str, max: usize, errors: &mut Vec<Fie
     if value.chars().count() > max {
         errors.push(FieldError::new(
             field,
-            Text::owned(format!("不能超过 {max} 个字符"), format!("must have at most {max} characters")),
+            Text::owned(
+                format!("不能超过 {max} 个字符"),
+                format!("must have at most {max} characters"),
+            ),
         ));
     }
 }
@@ -120,8 +125,14 @@ pub async fn create_user_in(
     new: &NewUser,
 ) -> Result<UserView> {
     let mut errors = Vec::new();
-    let username = parse_username(&new.username).map_err(|m| errors.push(FieldError::new("username", m))).ok();
-    let role = new.role.parse::<Role>().map_err(|e| errors.push(FieldError::new("role", e.text()))).ok();
+    let username = parse_username(&new.username)
+        .map_err(|m| errors.push(FieldError::new("username", m)))
+        .ok();
+    let role = new
+        .role
+        .parse::<Role>()
+        .map_err(|e| errors.push(FieldError::new("role", e.text())))
+        .ok();
     let organization = fetch_by_code(connection, new.organization_code.trim()).await?;
     match (&organization, role) {
         (None, _) => errors.push(FieldError::new(
@@ -131,27 +142,41 @@ pub async fn create_user_in(
                 format!("organisation {:?} does not exist", new.organization_code),
             ),
         )),
-        (Some(organization), Some(role)) if organization.org_kind() != role.org_kind() => errors.push(FieldError::new(
-            "role",
-            Text::owned(
-                format!("角色“{}”不属于{}类机构", role.label().zh, organization.org_kind().label().zh),
-                format!("role {role} does not belong to a {} organisation", organization.org_kind()),
-            ),
-        )),
+        (Some(organization), Some(role)) if organization.org_kind() != role.org_kind() => errors
+            .push(FieldError::new(
+                "role",
+                Text::owned(
+                    format!(
+                        "角色“{}”不属于{}类机构",
+                        role.label().zh,
+                        organization.org_kind().label().zh
+                    ),
+                    format!(
+                        "role {role} does not belong to a {} organisation",
+                        organization.org_kind()
+                    ),
+                ),
+            )),
         _ => {}
     }
-    if let Some(username) = &username {
-        if let Err(Error::Invalid(password_errors)) = validate_new_password(&new.password, username) {
-            errors.extend(password_errors);
-        }
+    if let Some(username) = &username
+        && let Err(Error::Invalid(password_errors)) = validate_new_password(&new.password, username)
+    {
+        errors.extend(password_errors);
     }
     check_text("display_name", &new.display_name, 100, &mut errors);
     check_text("email", &new.email, 200, &mut errors);
     check_text("phone", &new.phone, 50, &mut errors);
-    let (Some(username), Some(role), Some(organization), true) = (username, role, organization, errors.is_empty()) else {
+    let (Some(username), Some(role), Some(organization), true) =
+        (username, role, organization, errors.is_empty())
+    else {
         return Err(Error::Invalid(errors));
     };
-    let display_name = if new.display_name.trim().is_empty() { username.clone() } else { new.display_name.trim().to_owned() };
+    let display_name = if new.display_name.trim().is_empty() {
+        username.clone()
+    } else {
+        new.display_name.trim().to_owned()
+    };
     let password_hash = hashing.hash(new.password.clone()).await?;
     let id = allocate_ids(connection, "users", 1).await?;
     let inserted = sqlx::query(
@@ -172,7 +197,10 @@ pub async fn create_user_in(
     .await;
     if let Err(error) = inserted {
         if unique_violation(&error).as_deref() == Some("users_username_key") {
-            return Err(Error::Duplicate { field: "username", value: username });
+            return Err(Error::Duplicate {
+                field: "username",
+                value: username,
+            });
         }
         return Err(error.into());
     }
@@ -185,16 +213,28 @@ pub async fn create_user_in(
         connection,
         actor,
         now,
-        AuditEntry::new("user.created", "user", &username).subject(organization.id).changes(changes),
+        AuditEntry::new("user.created", "user", &username)
+            .subject(organization.id)
+            .changes(changes),
     )
     .await?;
-    fetch_user(connection, &username).await?.ok_or_else(|| Error::NotFound { what: "user", key: username })
+    fetch_user(connection, &username)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "user",
+            key: username,
+        })
 }
 
 async fn fetch_user(connection: &mut AnyConnection, username: &str) -> Result<Option<UserView>> {
     let mut select = SqlBuilder::new(USER_COLUMNS);
-    select.push(" WHERE u.username = ").push_bind(username.trim().to_ascii_lowercase());
-    Ok(select.query_as::<UserView>().fetch_optional(&mut *connection).await?)
+    select
+        .push(" WHERE u.username = ")
+        .push_bind(username.trim().to_ascii_lowercase());
+    Ok(select
+        .query_as::<UserView>()
+        .fetch_optional(&mut *connection)
+        .await?)
 }
 
 /// Which users to list.
@@ -212,16 +252,30 @@ impl Identity {
     /// Creates a user. City administrators only.
     pub async fn create_user(&self, principal: &Principal, new: &NewUser) -> Result<UserView> {
         if !policy::may_administer(principal) {
-            return Err(Error::Forbidden("only city administrators may create users"));
+            return Err(Error::Forbidden(
+                "only city administrators may create users",
+            ));
         }
         let mut transaction = self.db.begin().await?;
-        let user = create_user_in(&mut transaction, &self.hashing, &principal.actor(), self.clock.now(), new).await?;
+        let user = create_user_in(
+            &mut transaction,
+            &self.hashing,
+            &principal.actor(),
+            self.clock.now(),
+            new,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(user)
     }
 
     /// Lists users: all for city administrators, only themselves for everyone else.
-    pub async fn list_users(&self, principal: &Principal, filter: &UserFilter, page: PageRequest) -> Result<Page<UserView>> {
+    pub async fn list_users(
+        &self,
+        principal: &Principal,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<UserView>> {
         let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
         if !policy::may_administer(principal) {
             conditions.push(" AND u.id = ").push_bind(principal.user_id);
@@ -232,7 +286,12 @@ impl Identity {
         if let Some(role) = filter.role {
             conditions.push(" AND u.role = ").push_bind(role.as_str());
         }
-        if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = like_contains(search);
             conditions
                 .push(" AND (u.username LIKE ")
@@ -241,12 +300,22 @@ impl Identity {
                 .push_bind(pattern)
                 .push(" ESCAPE '\\')");
         }
-        let mut count = SqlBuilder::new("SELECT COUNT(*) FROM users u JOIN organizations o ON o.id = u.organization_id");
+        let mut count = SqlBuilder::new(
+            "SELECT COUNT(*) FROM users u JOIN organizations o ON o.id = u.organization_id",
+        );
         count.push_builder(&conditions);
         let total: i64 = count.query_scalar().fetch_one(self.db.pool()).await?;
         let mut select = SqlBuilder::new(USER_COLUMNS);
-        select.push_builder(&conditions).push(" ORDER BY o.code, u.username LIMIT ").push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
-        let items = select.query_as::<UserView>().fetch_all(self.db.pool()).await?;
+        select
+            .push_builder(&conditions)
+            .push(" ORDER BY o.code, u.username LIMIT ")
+            .push_bind(page.limit())
+            .push(" OFFSET ")
+            .push_bind(page.offset());
+        let items = select
+            .query_as::<UserView>()
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(Page::new(items, total, page))
     }
 
@@ -254,8 +323,13 @@ impl Identity {
     pub async fn user(&self, principal: &Principal, username: &str) -> Result<UserView> {
         let mut connection = self.db.pool().acquire().await?;
         match fetch_user(&mut connection, username).await? {
-            Some(user) if policy::may_administer(principal) || user.id == principal.user_id => Ok(user),
-            _ => Err(Error::NotFound { what: "user", key: username.to_owned() }),
+            Some(user) if policy::may_administer(principal) || user.id == principal.user_id => {
+                Ok(user)
+            }
+            _ => Err(Error::NotFound {
+                what: "user",
+                key: username.to_owned(),
+            }),
         }
     }
 
@@ -271,27 +345,42 @@ impl Identity {
         let mut transaction = self.db.begin().await?;
         let current = match fetch_user(&mut transaction, username).await? {
             Some(user) if policy::may_administer(principal) || user.id == principal.user_id => user,
-            _ => return Err(Error::NotFound { what: "user", key: username.to_owned() }),
+            _ => {
+                return Err(Error::NotFound {
+                    what: "user",
+                    key: username.to_owned(),
+                });
+            }
         };
         let administers = policy::may_administer(principal);
         if !administers && (update.role.is_some() || update.disabled.is_some() || update.unlock) {
-            return Err(Error::Forbidden("only city administrators may change roles or disable users"));
+            return Err(Error::Forbidden(
+                "only city administrators may change roles or disable users",
+            ));
         }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(Error::StaleVersion { what: "user", current: current.version });
-            }
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(Error::StaleVersion {
+                what: "user",
+                current: current.version,
+            });
         }
         let mut errors = Vec::new();
         let role = match &update.role {
             Some(role) => match role.parse::<Role>() {
-                Ok(role) if role.org_kind().as_str() == current.organization_kind => role.as_str().to_owned(),
+                Ok(role) if role.org_kind().as_str() == current.organization_kind => {
+                    role.as_str().to_owned()
+                }
                 Ok(role) => {
                     errors.push(FieldError::new(
                         "role",
                         Text::owned(
                             format!("角色“{}”与该用户所属机构类型不符", role.label().zh),
-                            format!("role {role} does not fit the user's {} organisation", current.organization_kind),
+                            format!(
+                                "role {role} does not fit the user's {} organisation",
+                                current.organization_kind
+                            ),
                         ),
                     ));
                     current.role.clone()
@@ -304,16 +393,40 @@ impl Identity {
             None => current.role.clone(),
         };
         if update.disabled == Some(true) && current.id == principal.user_id {
-            errors.push(FieldError::new("disabled", Text::new("不能停用自己的账号", "you cannot disable your own account")));
+            errors.push(FieldError::new(
+                "disabled",
+                Text::new("不能停用自己的账号", "you cannot disable your own account"),
+            ));
         }
         if role != current.role && current.id == principal.user_id {
-            errors.push(FieldError::new("role", Text::new("不能修改自己的角色", "you cannot change your own role")));
+            errors.push(FieldError::new(
+                "role",
+                Text::new("不能修改自己的角色", "you cannot change your own role"),
+            ));
         }
-        let display_name = update.display_name.as_deref().map(str::trim).unwrap_or(&current.display_name).to_owned();
-        let email = update.email.as_deref().map(str::trim).unwrap_or(&current.email).to_owned();
-        let phone = update.phone.as_deref().map(str::trim).unwrap_or(&current.phone).to_owned();
+        let display_name = update
+            .display_name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.display_name)
+            .to_owned();
+        let email = update
+            .email
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.email)
+            .to_owned();
+        let phone = update
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.phone)
+            .to_owned();
         if display_name.is_empty() {
-            errors.push(FieldError::new("display_name", Text::new("姓名不能为空", "the name must not be empty")));
+            errors.push(FieldError::new(
+                "display_name",
+                Text::new("姓名不能为空", "the name must not be empty"),
+            ));
         }
         check_text("display_name", &display_name, 100, &mut errors);
         check_text("email", &email, 200, &mut errors);
@@ -322,7 +435,11 @@ impl Identity {
             return Err(Error::Invalid(errors));
         }
         let disabled = update.disabled.unwrap_or(current.disabled);
-        let locked_until = if update.unlock { None } else { current.locked_until };
+        let locked_until = if update.unlock {
+            None
+        } else {
+            current.locked_until
+        };
         let mut changes = Changes::new();
         changes
             .field("display_name", &current.display_name, &display_name)
@@ -356,22 +473,34 @@ impl Identity {
         let action = if role != current.role {
             "user.role_changed"
         } else if disabled != current.disabled {
-            if disabled { "user.disabled" } else { "user.enabled" }
+            if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            }
         } else {
             "user.updated"
         };
-        let organization_id: i64 = sqlx::query_scalar("SELECT organization_id FROM users WHERE id = $1")
-            .bind(current.id)
-            .fetch_one(&mut *transaction)
-            .await?;
+        let organization_id: i64 =
+            sqlx::query_scalar("SELECT organization_id FROM users WHERE id = $1")
+                .bind(current.id)
+                .fetch_one(&mut *transaction)
+                .await?;
         audit::record(
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new(action, "user", &current.username).subject(organization_id).changes(changes),
+            AuditEntry::new(action, "user", &current.username)
+                .subject(organization_id)
+                .changes(changes),
         )
         .await?;
-        let updated = fetch_user(&mut transaction, &current.username).await?.ok_or_else(|| Error::NotFound { what: "user", key: username.to_owned() })?;
+        let updated = fetch_user(&mut transaction, &current.username)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "user",
+                key: username.to_owned(),
+            })?;
         transaction.commit().await?;
         Ok(updated)
     }
@@ -388,16 +517,23 @@ impl Identity {
         let target = self.user(principal, username).await?;
         let own = target.id == principal.user_id;
         if !own && !policy::may_administer(principal) {
-            return Err(Error::NotFound { what: "user", key: username.to_owned() });
+            return Err(Error::NotFound {
+                what: "user",
+                key: username.to_owned(),
+            });
         }
         if own {
-            let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-                .bind(target.id)
-                .fetch_one(self.db.pool())
-                .await?;
+            let stored: String =
+                sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                    .bind(target.id)
+                    .fetch_one(self.db.pool())
+                    .await?;
             let given = current_password.unwrap_or_default().to_owned();
             if !self.hashing.verify(given, stored).await? {
-                return Err(Error::invalid("current_password", Text::new("当前密码不正确", "the current password is wrong")));
+                return Err(Error::invalid(
+                    "current_password",
+                    Text::new("当前密码不正确", "the current password is wrong"),
+                ));
             }
         }
         validate_new_password(new_password, &target.username)?;
@@ -425,7 +561,15 @@ impl Identity {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new(if own { "user.password_changed" } else { "user.password_reset" }, "user", &target.username),
+            AuditEntry::new(
+                if own {
+                    "user.password_changed"
+                } else {
+                    "user.password_reset"
+                },
+                "user",
+                &target.username,
+            ),
         )
         .await?;
         transaction.commit().await?;
@@ -444,7 +588,11 @@ impl Identity {
 }
 
 /// Ends every session and revokes every token of a user (when the user is disabled).
-async fn revoke_all_credentials(connection: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<()> {
+async fn revoke_all_credentials(
+    connection: &mut AnyConnection,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(now.as_millis())
         .bind(user_id)

@@ -6,8 +6,8 @@ use zhizao_core::{FixedClock, PageRequest, Timestamp};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::audit::AuditFilter;
 use zhizao_identity::{
-    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal, UserUpdate,
-    create_organization_in, create_user_in,
+    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing,
+    Principal, UserUpdate, create_organization_in, create_user_in,
 };
 
 const START: i64 = 1_795_700_000_000;
@@ -21,7 +21,12 @@ struct Fixture {
 
 async fn fixture(test: TestDatabase) -> Fixture {
     let clock = Arc::new(FixedClock::new(Timestamp::from_millis(START)));
-    let identity = Identity::new(test.db.clone(), clock.clone(), PasswordHashing::for_tests(), IdentitySettings::default());
+    let identity = Identity::new(
+        test.db.clone(),
+        std::sync::Arc::<FixedClock>::clone(&clock),
+        PasswordHashing::for_tests(),
+        IdentitySettings::default(),
+    );
     sqlx::query("INSERT INTO towns (code, name_zh, name_en, kind, valid_from, sort_order) VALUES ('442000118', '小榄镇', 'Xiaolan', 'town', '2021-01-01', 1)")
         .execute(test.db.pool())
         .await
@@ -41,11 +46,15 @@ async fn fixture(test: TestDatabase) -> Fixture {
             town_code: town.map(Into::into),
             ..NewOrganization::default()
         };
-        create_organization_in(&mut transaction, &actor, now, &new).await.unwrap();
+        create_organization_in(&mut transaction, &actor, now, &new)
+            .await
+            .unwrap();
     }
-    for (organization, username, role) in
-        [("city", "admin", "city_admin"), ("442000118", "xiaolan", "town_staff"), ("polish", "polisher", "platform_staff")]
-    {
+    for (organization, username, role) in [
+        ("city", "admin", "city_admin"),
+        ("442000118", "xiaolan", "town_staff"),
+        ("polish", "polisher", "platform_staff"),
+    ] {
         let new = NewUser {
             organization_code: organization.into(),
             username: username.into(),
@@ -53,14 +62,29 @@ async fn fixture(test: TestDatabase) -> Fixture {
             password: PASSWORD.into(),
             ..NewUser::default()
         };
-        create_user_in(&mut transaction, &PasswordHashing::for_tests(), &actor, now, &new).await.unwrap();
+        create_user_in(
+            &mut transaction,
+            &PasswordHashing::for_tests(),
+            &actor,
+            now,
+            &new,
+        )
+        .await
+        .unwrap();
     }
     transaction.commit().await.unwrap();
-    Fixture { identity, clock, _db: test }
+    Fixture {
+        identity,
+        clock,
+        _db: test,
+    }
 }
 
 async fn login(identity: &Identity, username: &str) -> (Principal, String) {
-    let outcome = identity.login(username, PASSWORD, "10.0.0.1", "test").await.unwrap();
+    let outcome = identity
+        .login(username, PASSWORD, "10.0.0.1", "test")
+        .await
+        .unwrap();
     (outcome.principal, outcome.token.expose().to_owned())
 }
 
@@ -71,23 +95,43 @@ async fn sign_in_opens_a_session_that_expires_and_can_be_revoked() {
         let (principal, token) = login(&f.identity, "Admin").await;
         assert_eq!(principal.username, "admin");
         assert_eq!(principal.organization_code, "city");
-        let again = f.identity.authenticate_session(&token, Channel::Web, "10.0.0.1").await.unwrap();
+        let again = f
+            .identity
+            .authenticate_session(&token, Channel::Web, "10.0.0.1")
+            .await
+            .unwrap();
         assert_eq!(again.user_id, principal.user_id);
         assert!(matches!(
-            f.identity.authenticate_session("not-a-token", Channel::Web, "10.0.0.1").await,
+            f.identity
+                .authenticate_session("not-a-token", Channel::Web, "10.0.0.1")
+                .await,
             Err(Error::InvalidCredentials)
         ));
 
         // Idle for longer than the timeout: the session is over.
-        f.clock.advance(IdentitySettings::default().session_idle_timeout_ms + 1);
-        assert!(f.identity.authenticate_session(&token, Channel::Web, "x").await.is_err());
+        f.clock
+            .advance(IdentitySettings::default().session_idle_timeout_ms + 1);
+        assert!(
+            f.identity
+                .authenticate_session(&token, Channel::Web, "x")
+                .await
+                .is_err()
+        );
 
         let (principal, token) = login(&f.identity, "admin").await;
         let sessions = f.identity.list_sessions(&principal, "admin").await.unwrap();
         assert_eq!(sessions.len(), 1, "the expired session is not listed");
         assert!(sessions[0].current);
-        f.identity.revoke_session(&principal, sessions[0].id).await.unwrap();
-        assert!(f.identity.authenticate_session(&token, Channel::Web, "x").await.is_err());
+        f.identity
+            .revoke_session(&principal, sessions[0].id)
+            .await
+            .unwrap();
+        assert!(
+            f.identity
+                .authenticate_session(&token, Channel::Web, "x")
+                .await
+                .is_err()
+        );
     }
 }
 
@@ -96,25 +140,50 @@ async fn repeated_failures_lock_the_account_and_are_audited() {
     for test in test_databases().await {
         let f = fixture(test).await;
         for _ in 0..5 {
-            let error = f.identity.login("xiaolan", "wrong-password-1", "10.0.0.9", "t").await.unwrap_err();
+            let error = f
+                .identity
+                .login("xiaolan", "wrong-password-1", "10.0.0.9", "t")
+                .await
+                .unwrap_err();
             assert!(matches!(error, Error::InvalidCredentials), "{error:?}");
         }
         // Locked now, even with the right password.
-        let error = f.identity.login("xiaolan", PASSWORD, "10.0.0.9", "t").await.unwrap_err();
-        assert!(matches!(error, Error::Throttled { retry_after_seconds } if retry_after_seconds > 0), "{error:?}");
+        let error = f
+            .identity
+            .login("xiaolan", PASSWORD, "10.0.0.9", "t")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Throttled { retry_after_seconds } if retry_after_seconds > 0),
+            "{error:?}"
+        );
         // Unknown users fail the same way as wrong passwords.
-        assert!(matches!(f.identity.login("nobody", PASSWORD, "10.0.0.9", "t").await, Err(Error::InvalidCredentials)));
-        f.clock.advance(IdentitySettings::default().lockout_base_ms + 1);
+        assert!(matches!(
+            f.identity.login("nobody", PASSWORD, "10.0.0.9", "t").await,
+            Err(Error::InvalidCredentials)
+        ));
+        f.clock
+            .advance(IdentitySettings::default().lockout_base_ms + 1);
         let (admin, _) = login(&f.identity, "xiaolan").await;
         assert_eq!(admin.role.as_str(), "town_staff");
 
         let (admin, _) = login(&f.identity, "admin").await;
         let failures = f
             .identity
-            .audit_log(&admin, &AuditFilter { action: Some("session.login_failed".into()), ..AuditFilter::default() }, PageRequest::default())
+            .audit_log(
+                &admin,
+                &AuditFilter {
+                    action: Some("session.login_failed".into()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
             .await
             .unwrap();
-        assert_eq!(failures.total, 7, "5 wrong passwords, 1 locked attempt, 1 unknown user");
+        assert_eq!(
+            failures.total, 7,
+            "5 wrong passwords, 1 locked attempt, 1 unknown user"
+        );
         assert!(failures.items.iter().all(|e| e.ip == "10.0.0.9"));
     }
 }
@@ -125,11 +194,24 @@ async fn one_address_cannot_guess_across_many_accounts() {
         let f = fixture(test).await;
         let limit = IdentitySettings::default().failures_per_address;
         for attempt in 0..limit {
-            let _ = f.identity.login(&format!("guess{attempt}"), "nope-nope-1", "10.9.9.9", "t").await;
+            let _ = f
+                .identity
+                .login(&format!("guess{attempt}"), "nope-nope-1", "10.9.9.9", "t")
+                .await;
         }
-        let error = f.identity.login("admin", PASSWORD, "10.9.9.9", "t").await.unwrap_err();
+        let error = f
+            .identity
+            .login("admin", PASSWORD, "10.9.9.9", "t")
+            .await
+            .unwrap_err();
         assert!(matches!(error, Error::Throttled { .. }), "{error:?}");
-        assert!(f.identity.login("admin", PASSWORD, "10.9.9.10", "t").await.is_ok(), "other addresses still work");
+        assert!(
+            f.identity
+                .login("admin", PASSWORD, "10.9.9.10", "t")
+                .await
+                .is_ok(),
+            "other addresses still work"
+        );
     }
 }
 
@@ -138,27 +220,56 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable() {
     for test in test_databases().await {
         let f = fixture(test).await;
         let (principal, _) = login(&f.identity, "polisher").await;
-        let token = f.identity.create_token(&principal, "ERP sync", None).await.unwrap();
+        let token = f
+            .identity
+            .create_token(&principal, "ERP sync", None)
+            .await
+            .unwrap();
         assert!(token.secret.starts_with("zz_"));
         let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
             .fetch_all(f.identity.database().pool())
             .await
             .unwrap();
-        assert!(!stored.contains(&token.secret), "the secret itself is never stored");
+        assert!(
+            !stored.contains(&token.secret),
+            "the secret itself is never stored"
+        );
 
-        let by_token = f.identity.authenticate_token(&token.secret, "10.1.1.1").await.unwrap();
+        let by_token = f
+            .identity
+            .authenticate_token(&token.secret, "10.1.1.1")
+            .await
+            .unwrap();
         assert_eq!(by_token.username, "polisher");
         assert_eq!(by_token.channel, Channel::Api);
-        let listed = f.identity.list_tokens(&principal, "polisher").await.unwrap();
+        let listed = f
+            .identity
+            .list_tokens(&principal, "polisher")
+            .await
+            .unwrap();
         assert_eq!(listed[0].last_used_ip.as_deref(), Some("10.1.1.1"));
 
         // Another tenant cannot see or revoke it.
         let (other, _) = login(&f.identity, "xiaolan").await;
-        assert!(matches!(f.identity.revoke_token(&other, token.view.id).await, Err(Error::NotFound { .. })));
-        assert!(matches!(f.identity.list_tokens(&other, "polisher").await, Err(Error::NotFound { .. })));
+        assert!(matches!(
+            f.identity.revoke_token(&other, token.view.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            f.identity.list_tokens(&other, "polisher").await,
+            Err(Error::NotFound { .. })
+        ));
 
-        f.identity.revoke_token(&principal, token.view.id).await.unwrap();
-        assert!(f.identity.authenticate_token(&token.secret, "10.1.1.1").await.is_err());
+        f.identity
+            .revoke_token(&principal, token.view.id)
+            .await
+            .unwrap();
+        assert!(
+            f.identity
+                .authenticate_token(&token.secret, "10.1.1.1")
+                .await
+                .is_err()
+        );
     }
 }
 
@@ -168,38 +279,95 @@ async fn disabling_a_user_ends_their_access_and_role_changes_are_audited() {
         let f = fixture(test).await;
         let (admin, _) = login(&f.identity, "admin").await;
         let (_, session) = login(&f.identity, "polisher").await;
-        let token = f.identity.create_token_for_user(&Actor::command_line(), "polisher", "cli").await.unwrap();
+        let token = f
+            .identity
+            .create_token_for_user(&Actor::command_line(), "polisher", "cli")
+            .await
+            .unwrap();
 
         let stale = f
             .identity
-            .update_user(&admin, "polisher", &UserUpdate { display_name: Some("张某某".into()), ..UserUpdate::default() }, Some(99))
+            .update_user(
+                &admin,
+                "polisher",
+                &UserUpdate {
+                    display_name: Some("张某某".into()),
+                    ..UserUpdate::default()
+                },
+                Some(99),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(stale, Error::StaleVersion { current: 1, .. }), "{stale:?}");
+        assert!(
+            matches!(stale, Error::StaleVersion { current: 1, .. }),
+            "{stale:?}"
+        );
 
         let wrong_kind = f
             .identity
-            .update_user(&admin, "polisher", &UserUpdate { role: Some("city_staff".into()), ..UserUpdate::default() }, None)
+            .update_user(
+                &admin,
+                "polisher",
+                &UserUpdate {
+                    role: Some("city_staff".into()),
+                    ..UserUpdate::default()
+                },
+                None,
+            )
             .await
             .unwrap_err();
         assert_eq!(wrong_kind.field_errors()[0].field, "role");
 
         let disabled = f
             .identity
-            .update_user(&admin, "polisher", &UserUpdate { disabled: Some(true), ..UserUpdate::default() }, Some(1))
+            .update_user(
+                &admin,
+                "polisher",
+                &UserUpdate {
+                    disabled: Some(true),
+                    ..UserUpdate::default()
+                },
+                Some(1),
+            )
             .await
             .unwrap();
         assert!(disabled.disabled);
-        assert!(f.identity.authenticate_session(&session, Channel::Web, "x").await.is_err());
-        assert!(f.identity.authenticate_token(&token.secret, "x").await.is_err());
-        assert!(f.identity.login("polisher", PASSWORD, "10.0.0.2", "t").await.is_err());
+        assert!(
+            f.identity
+                .authenticate_session(&session, Channel::Web, "x")
+                .await
+                .is_err()
+        );
+        assert!(
+            f.identity
+                .authenticate_token(&token.secret, "x")
+                .await
+                .is_err()
+        );
+        assert!(
+            f.identity
+                .login("polisher", PASSWORD, "10.0.0.2", "t")
+                .await
+                .is_err()
+        );
 
         let history = f
             .identity
-            .audit_log(&admin, &AuditFilter { entity_key: Some("polisher".into()), ..AuditFilter::default() }, PageRequest::default())
+            .audit_log(
+                &admin,
+                &AuditFilter {
+                    entity_key: Some("polisher".into()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
             .await
             .unwrap();
-        let disabled_entry = history.items.iter().find(|e| e.action == "user.disabled").expect("disable audited");
+        let disabled_entry = history
+            .items
+            .iter()
+            .find(|e| e.action == "user.disabled")
+            .expect("disable audited");
         let changes = disabled_entry.parsed_changes();
         assert_eq!(changes["disabled"].before, serde_json::json!(false));
         assert_eq!(changes["disabled"].after, serde_json::json!(true));
@@ -207,7 +375,9 @@ async fn disabling_a_user_ends_their_access_and_role_changes_are_audited() {
 
         let (town, _) = login(&f.identity, "xiaolan").await;
         assert!(matches!(
-            f.identity.audit_log(&town, &AuditFilter::default(), PageRequest::default()).await,
+            f.identity
+                .audit_log(&town, &AuditFilter::default(), PageRequest::default())
+                .await,
             Err(Error::Forbidden(_))
         ));
     }
@@ -222,30 +392,66 @@ async fn organisations_are_validated_and_scoped() {
             .identity
             .create_organization(
                 &admin,
-                &NewOrganization { code: "../x".into(), kind: "town".into(), name: " ".into(), ..NewOrganization::default() },
+                &NewOrganization {
+                    code: "../x".into(),
+                    kind: "town".into(),
+                    name: " ".into(),
+                    ..NewOrganization::default()
+                },
             )
             .await
             .unwrap_err();
-        let fields: Vec<&str> = invalid.field_errors().iter().map(|e| e.field.as_str()).collect();
+        let fields: Vec<&str> = invalid
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
         assert_eq!(fields, ["code", "name", "town_code"]);
         let duplicate = f
             .identity
             .create_organization(
                 &admin,
-                &NewOrganization { code: "polish".into(), kind: "platform".into(), name: "又一个".into(), ..NewOrganization::default() },
+                &NewOrganization {
+                    code: "polish".into(),
+                    kind: "platform".into(),
+                    name: "又一个".into(),
+                    ..NewOrganization::default()
+                },
             )
             .await
             .unwrap_err();
-        assert!(matches!(duplicate, Error::Duplicate { field: "code", .. }), "{duplicate:?}");
+        assert!(
+            matches!(duplicate, Error::Duplicate { field: "code", .. }),
+            "{duplicate:?}"
+        );
 
-        let all = f.identity.list_organizations(&admin, &Default::default(), PageRequest::default()).await.unwrap();
+        let all = f
+            .identity
+            .list_organizations(&admin, &Default::default(), PageRequest::default())
+            .await
+            .unwrap();
         assert_eq!(all.total, 3);
         let (platform, _) = login(&f.identity, "polisher").await;
-        let own = f.identity.list_organizations(&platform, &Default::default(), PageRequest::default()).await.unwrap();
-        assert_eq!(own.items.iter().map(|o| o.code.as_str()).collect::<Vec<_>>(), ["polish"]);
-        assert!(matches!(f.identity.organization(&platform, "city").await, Err(Error::NotFound { .. })));
+        let own = f
+            .identity
+            .list_organizations(&platform, &Default::default(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            own.items
+                .iter()
+                .map(|o| o.code.as_str())
+                .collect::<Vec<_>>(),
+            ["polish"]
+        );
         assert!(matches!(
-            f.identity.update_organization(&platform, "city", &Default::default(), None).await,
+            f.identity.organization(&platform, "city").await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            f.identity
+                .update_organization(&platform, "city", &Default::default(), None)
+                .await,
             Err(Error::NotFound { .. })
         ));
     }

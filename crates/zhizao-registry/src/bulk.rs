@@ -21,11 +21,20 @@ pub struct BulkRegistrar {
 impl BulkRegistrar {
     /// Loads the reference data once.
     pub async fn load(connection: &mut AnyConnection, now: Timestamp) -> Result<Self> {
-        Ok(BulkRegistrar { references: References::load(connection).await?, today: now.to_shanghai_date_string() })
+        Ok(BulkRegistrar {
+            references: References::load(connection).await?,
+            today: now.to_shanghai_date_string(),
+        })
     }
 
     /// Validates and registers one enterprise; returns its id.
-    pub async fn register(&self, connection: &mut AnyConnection, actor: &Actor, now: Timestamp, input: &EnterpriseInput) -> Result<i64> {
+    pub async fn register(
+        &self,
+        connection: &mut AnyConnection,
+        actor: &Actor,
+        now: Timestamp,
+        input: &EnterpriseInput,
+    ) -> Result<i64> {
         let record = validate_new(input, &self.references, &self.today).map_err(Error::Invalid)?;
         insert_enterprise(connection, actor, now, &record, "enterprise.created", "").await
     }

@@ -57,8 +57,12 @@ impl EnterpriseSort {
         match self {
             EnterpriseSort::Name => " ORDER BY e.name, e.credit_code",
             EnterpriseSort::CreditCode => " ORDER BY e.credit_code",
-            EnterpriseSort::RevenueDescending => " ORDER BY COALESCE(e.annual_revenue_fen, -1) DESC, e.credit_code",
-            EnterpriseSort::EmployeesDescending => " ORDER BY COALESCE(e.employees, -1) DESC, e.credit_code",
+            EnterpriseSort::RevenueDescending => {
+                " ORDER BY COALESCE(e.annual_revenue_fen, -1) DESC, e.credit_code"
+            }
+            EnterpriseSort::EmployeesDescending => {
+                " ORDER BY COALESCE(e.employees, -1) DESC, e.credit_code"
+            }
             EnterpriseSort::RecentlyUpdated => " ORDER BY e.updated_at DESC, e.credit_code",
         }
     }
@@ -103,7 +107,12 @@ const ENTERPRISE_FROM: &str = "SELECT COUNT(*) FROM enterprises e";
 fn filter_conditions(scope: &EnterpriseScope, filter: &EnterpriseFilter) -> SqlBuilder {
     let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
     restrict_to(scope, &mut conditions);
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         conditions
             .push(" AND (e.name LIKE ")
             .push_bind(like_contains(search))
@@ -114,9 +123,17 @@ fn filter_conditions(scope: &EnterpriseScope, filter: &EnterpriseFilter) -> SqlB
     if let Some(town) = filter.town.as_deref().filter(|t| !t.is_empty()) {
         restrict_to(&EnterpriseScope::Town(town.to_owned()), &mut conditions);
     }
-    if let Some(industry) = filter.industry.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+    if let Some(industry) = filter
+        .industry
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
         let prefix = industry.trim_start_matches(['C', 'c']);
-        conditions.push(" AND e.industry_code LIKE ").push_bind(format!("{}%", prefix.replace(['%', '_', '\\'], ""))).push(" ESCAPE '\\'");
+        conditions
+            .push(" AND e.industry_code LIKE ")
+            .push_bind(format!("{}%", prefix.replace(['%', '_', '\\'], "")))
+            .push(" ESCAPE '\\'");
     }
     match filter.size {
         Some(SizeFilter::AboveDesignated) => {
@@ -140,12 +157,17 @@ fn filter_conditions(scope: &EnterpriseScope, filter: &EnterpriseFilter) -> SqlB
     conditions
 }
 
-async fn attach_recognitions(connection: &mut AnyConnection, enterprises: &mut [Enterprise]) -> Result<()> {
+async fn attach_recognitions(
+    connection: &mut AnyConnection,
+    enterprises: &mut [Enterprise],
+) -> Result<()> {
     // One query per page, not per row; the page is at most PageRequest::MAX_PAGE_SIZE long.
     if enterprises.is_empty() {
         return Ok(());
     }
-    let mut select = SqlBuilder::new("SELECT id, enterprise_id, kind, level, year, title FROM recognitions WHERE enterprise_id IN (");
+    let mut select = SqlBuilder::new(
+        "SELECT id, enterprise_id, kind, level, year, title FROM recognitions WHERE enterprise_id IN (",
+    );
     for (index, enterprise) in enterprises.iter().enumerate() {
         if index > 0 {
             select.push(", ");
@@ -155,17 +177,31 @@ async fn attach_recognitions(connection: &mut AnyConnection, enterprises: &mut [
     select.push(") ORDER BY year DESC, level, kind");
     let recognitions: Vec<Recognition> = select.query_as().fetch_all(&mut *connection).await?;
     for enterprise in enterprises.iter_mut() {
-        enterprise.recognitions = recognitions.iter().filter(|r| r.enterprise_id == enterprise.id).cloned().collect();
+        enterprise.recognitions = recognitions
+            .iter()
+            .filter(|r| r.enterprise_id == enterprise.id)
+            .cloned()
+            .collect();
     }
     Ok(())
 }
 
 /// Loads one enterprise by credit code if it is in `scope`.
-pub(crate) async fn fetch_in_scope(connection: &mut AnyConnection, scope: &EnterpriseScope, credit_code: &str) -> Result<Option<Enterprise>> {
+pub(crate) async fn fetch_in_scope(
+    connection: &mut AnyConnection,
+    scope: &EnterpriseScope,
+    credit_code: &str,
+) -> Result<Option<Enterprise>> {
     let mut select = SqlBuilder::new(ENTERPRISE_COLUMNS);
-    select.push(" WHERE e.credit_code = ").push_bind(credit_code.trim().to_ascii_uppercase());
+    select
+        .push(" WHERE e.credit_code = ")
+        .push_bind(credit_code.trim().to_ascii_uppercase());
     restrict_to(scope, &mut select);
-    let Some(enterprise) = select.query_as::<Enterprise>().fetch_optional(&mut *connection).await? else {
+    let Some(enterprise) = select
+        .query_as::<Enterprise>()
+        .fetch_optional(&mut *connection)
+        .await?
+    else {
         return Ok(None);
     };
     let mut enterprises = [enterprise];
@@ -176,24 +212,84 @@ pub(crate) async fn fetch_in_scope(connection: &mut AnyConnection, scope: &Enter
 
 /// Whether `record` changes any field group that `rights` does not cover; names the first such
 /// field.
-pub(crate) fn forbidden_field(current: &Enterprise, record: &EnterpriseRecord, rights: EnterpriseEditRights) -> Option<&'static str> {
-    let current_recognitions: Vec<_> = current.recognitions.iter().map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str())).collect();
-    let new_recognitions: Vec<_> = record.recognitions.iter().map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str())).collect();
+pub(crate) fn forbidden_field(
+    current: &Enterprise,
+    record: &EnterpriseRecord,
+    rights: EnterpriseEditRights,
+) -> Option<&'static str> {
+    let current_recognitions: Vec<_> = current
+        .recognitions
+        .iter()
+        .map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str()))
+        .collect();
+    let new_recognitions: Vec<_> = record
+        .recognitions
+        .iter()
+        .map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str()))
+        .collect();
     let groups: [(&'static str, bool, bool); 12] = [
         ("name", current.name != record.name, rights.identity),
-        ("legal_representative", current.legal_representative != record.legal_representative, rights.identity),
-        ("town_code", current.town_code != record.town_code, rights.identity),
-        ("industry_code", current.industry_code != record.industry_code, rights.identity),
-        ("established_on", current.established_on != record.established_on, rights.identity),
-        ("address", current.address != record.address, rights.contacts),
-        ("contact_name", current.contact_name != record.contact_name, rights.contacts),
-        ("contact_phone", current.contact_phone != record.contact_phone || current.contact_email != record.contact_email, rights.contacts),
-        ("employees", current.employees != record.employees, rights.figures),
-        ("annual_revenue_fen", current.annual_revenue_fen != record.annual_revenue_fen, rights.figures),
-        ("above_designated_size", current.above_designated_size != record.above_designated_size, rights.size_flag),
-        ("recognitions", sorted(current_recognitions) != sorted(new_recognitions), rights.recognitions),
+        (
+            "legal_representative",
+            current.legal_representative != record.legal_representative,
+            rights.identity,
+        ),
+        (
+            "town_code",
+            current.town_code != record.town_code,
+            rights.identity,
+        ),
+        (
+            "industry_code",
+            current.industry_code != record.industry_code,
+            rights.identity,
+        ),
+        (
+            "established_on",
+            current.established_on != record.established_on,
+            rights.identity,
+        ),
+        (
+            "address",
+            current.address != record.address,
+            rights.contacts,
+        ),
+        (
+            "contact_name",
+            current.contact_name != record.contact_name,
+            rights.contacts,
+        ),
+        (
+            "contact_phone",
+            current.contact_phone != record.contact_phone
+                || current.contact_email != record.contact_email,
+            rights.contacts,
+        ),
+        (
+            "employees",
+            current.employees != record.employees,
+            rights.figures,
+        ),
+        (
+            "annual_revenue_fen",
+            current.annual_revenue_fen != record.annual_revenue_fen,
+            rights.figures,
+        ),
+        (
+            "above_designated_size",
+            current.above_designated_size != record.above_designated_size,
+            rights.size_flag,
+        ),
+        (
+            "recognitions",
+            sorted(current_recognitions) != sorted(new_recognitions),
+            rights.recognitions,
+        ),
     ];
-    groups.into_iter().find(|(_, changed, allowed)| *changed && !*allowed).map(|(field, _, _)| field)
+    groups
+        .into_iter()
+        .find(|(_, changed, allowed)| *changed && !*allowed)
+        .map(|(field, _, _)| field)
 }
 
 /// Whether writing `record` would change anything about `current`.
@@ -208,23 +304,79 @@ fn sorted<T: Ord>(mut values: Vec<T>) -> Vec<T> {
 
 fn record_changes(current: Option<&Enterprise>, record: &EnterpriseRecord) -> Changes {
     let mut changes = Changes::new();
-    let before = |f: fn(&Enterprise) -> serde_json::Value| current.map(f).unwrap_or(serde_json::Value::Null);
+    let before =
+        |f: fn(&Enterprise) -> serde_json::Value| current.map(f).unwrap_or(serde_json::Value::Null);
     changes
         .field("name", before(|e| e.name.clone().into()), &record.name)
-        .field("legal_representative", before(|e| e.legal_representative.clone().into()), &record.legal_representative)
-        .field("town_code", before(|e| e.town_code.clone().into()), &record.town_code)
-        .field("industry_code", before(|e| e.industry_code.clone().into()), &record.industry_code)
-        .field("above_designated_size", before(|e| e.above_designated_size.into()), record.above_designated_size)
-        .field("employees", before(|e| e.employees.into()), record.employees)
-        .field("annual_revenue_fen", before(|e| e.annual_revenue_fen.into()), record.annual_revenue_fen)
-        .field("address", before(|e| e.address.clone().into()), &record.address)
-        .field("contact_name", before(|e| e.contact_name.clone().into()), &record.contact_name)
-        .field("contact_phone", before(|e| e.contact_phone.clone().into()), &record.contact_phone)
-        .field("contact_email", before(|e| e.contact_email.clone().into()), &record.contact_email)
-        .field("established_on", before(|e| e.established_on.clone().into()), &record.established_on);
+        .field(
+            "legal_representative",
+            before(|e| e.legal_representative.clone().into()),
+            &record.legal_representative,
+        )
+        .field(
+            "town_code",
+            before(|e| e.town_code.clone().into()),
+            &record.town_code,
+        )
+        .field(
+            "industry_code",
+            before(|e| e.industry_code.clone().into()),
+            &record.industry_code,
+        )
+        .field(
+            "above_designated_size",
+            before(|e| e.above_designated_size.into()),
+            record.above_designated_size,
+        )
+        .field(
+            "employees",
+            before(|e| e.employees.into()),
+            record.employees,
+        )
+        .field(
+            "annual_revenue_fen",
+            before(|e| e.annual_revenue_fen.into()),
+            record.annual_revenue_fen,
+        )
+        .field(
+            "address",
+            before(|e| e.address.clone().into()),
+            &record.address,
+        )
+        .field(
+            "contact_name",
+            before(|e| e.contact_name.clone().into()),
+            &record.contact_name,
+        )
+        .field(
+            "contact_phone",
+            before(|e| e.contact_phone.clone().into()),
+            &record.contact_phone,
+        )
+        .field(
+            "contact_email",
+            before(|e| e.contact_email.clone().into()),
+            &record.contact_email,
+        )
+        .field(
+            "established_on",
+            before(|e| e.established_on.clone().into()),
+            &record.established_on,
+        );
     let describe = |kind: &str, level: &str, year: i64| format!("{level}/{kind}/{year}");
-    let old: Vec<String> = current.map(|e| e.recognitions.iter().map(|r| describe(&r.kind, &r.level, r.year)).collect()).unwrap_or_default();
-    let new: Vec<String> = record.recognitions.iter().map(|r| describe(&r.kind, &r.level, r.year)).collect();
+    let old: Vec<String> = current
+        .map(|e| {
+            e.recognitions
+                .iter()
+                .map(|r| describe(&r.kind, &r.level, r.year))
+                .collect()
+        })
+        .unwrap_or_default();
+    let new: Vec<String> = record
+        .recognitions
+        .iter()
+        .map(|r| describe(&r.kind, &r.level, r.year))
+        .collect();
     changes.field("recognitions", sorted(old), sorted(new));
     changes
 }
@@ -248,7 +400,8 @@ pub(crate) async fn insert_enterprise(
     // A savepoint, so that after a duplicate the transaction can still look up who has the code
     // (PostgreSQL aborts a transaction on any failed statement).
     let mut savepoint = connection.begin().await?;
-    let organization = match create_organization_in(&mut savepoint, actor, now, &organization).await {
+    let organization = match create_organization_in(&mut savepoint, actor, now, &organization).await
+    {
         Ok(organization) => organization,
         Err(zhizao_identity::Error::Duplicate { .. }) => {
             savepoint.rollback().await?;
@@ -301,21 +454,34 @@ pub(crate) async fn insert_enterprise(
 }
 
 async fn duplicate(connection: &mut AnyConnection, credit_code: &str) -> Error {
-    let existing_name: Option<String> = sqlx::query_scalar("SELECT name FROM organizations WHERE code = $1")
-        .bind(credit_code)
-        .fetch_optional(&mut *connection)
-        .await
-        .ok()
-        .flatten();
-    Error::DuplicateCreditCode { credit_code: credit_code.to_owned(), existing_name: existing_name.unwrap_or_default() }
+    let existing_name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM organizations WHERE code = $1")
+            .bind(credit_code)
+            .fetch_optional(&mut *connection)
+            .await
+            .ok()
+            .flatten();
+    Error::DuplicateCreditCode {
+        credit_code: credit_code.to_owned(),
+        existing_name: existing_name.unwrap_or_default(),
+    }
 }
 
-async fn replace_recognitions(connection: &mut AnyConnection, enterprise_id: i64, record: &EnterpriseRecord, now: Timestamp) -> Result<()> {
-    sqlx::query("DELETE FROM recognitions WHERE enterprise_id = $1").bind(enterprise_id).execute(&mut *connection).await?;
+async fn replace_recognitions(
+    connection: &mut AnyConnection,
+    enterprise_id: i64,
+    record: &EnterpriseRecord,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("DELETE FROM recognitions WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .execute(&mut *connection)
+        .await?;
     if record.recognitions.is_empty() {
         return Ok(());
     }
-    let first_id = allocate_ids(connection, "recognitions", record.recognitions.len() as i64).await?;
+    let first_id =
+        allocate_ids(connection, "recognitions", record.recognitions.len() as i64).await?;
     for (offset, recognition) in record.recognitions.iter().enumerate() {
         sqlx::query("INSERT INTO recognitions (id, enterprise_id, kind, level, year, title, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(first_id + offset as i64)
@@ -369,7 +535,10 @@ pub(crate) async fn update_enterprise(
     .execute(&mut *connection)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(Error::StaleVersion { credit_code: current.credit_code.clone(), current: current.version + 1 });
+        return Err(Error::StaleVersion {
+            credit_code: current.credit_code.clone(),
+            current: current.version + 1,
+        });
     }
     sqlx::query("UPDATE organizations SET name = $1, town_code = $2, updated_at = $3, version = version + 1 WHERE id = $4")
         .bind(&record.name)
@@ -385,7 +554,10 @@ pub(crate) async fn update_enterprise(
         connection,
         actor,
         now,
-        AuditEntry::new(action, "enterprise", &current.credit_code).subject(current.id).changes(changes).note(note),
+        AuditEntry::new(action, "enterprise", &current.credit_code)
+            .subject(current.id)
+            .changes(changes)
+            .note(note),
     )
     .await?;
     Ok(true)
@@ -397,24 +569,44 @@ impl Registry {
     }
 
     /// Lists the enterprises `principal` can see that match `filter`.
-    pub async fn list_enterprises(&self, principal: &Principal, filter: &EnterpriseFilter, page: PageRequest) -> Result<Page<Enterprise>> {
+    pub async fn list_enterprises(
+        &self,
+        principal: &Principal,
+        filter: &EnterpriseFilter,
+        page: PageRequest,
+    ) -> Result<Page<Enterprise>> {
         let conditions = filter_conditions(&policy::enterprise_scope(principal), filter);
         let mut count = SqlBuilder::new(ENTERPRISE_FROM);
         count.push_builder(&conditions);
         let mut connection = self.db.pool().acquire().await?;
         let total: i64 = count.query_scalar().fetch_one(&mut *connection).await?;
         let mut select = SqlBuilder::new(ENTERPRISE_COLUMNS);
-        select.push_builder(&conditions).push(filter.sort.order_by()).push(" LIMIT ").push_bind(page.limit()).push(" OFFSET ").push_bind(page.offset());
+        select
+            .push_builder(&conditions)
+            .push(filter.sort.order_by())
+            .push(" LIMIT ")
+            .push_bind(page.limit())
+            .push(" OFFSET ")
+            .push_bind(page.offset());
         let mut items: Vec<Enterprise> = select.query_as().fetch_all(&mut *connection).await?;
         attach_recognitions(&mut connection, &mut items).await?;
         Ok(Page::new(items, total, page))
     }
 
     /// Every enterprise matching `filter` in the principal's scope (for export), up to `limit`.
-    pub(crate) async fn all_enterprises(&self, principal: &Principal, filter: &EnterpriseFilter, limit: i64) -> Result<Vec<Enterprise>> {
+    pub(crate) async fn all_enterprises(
+        &self,
+        principal: &Principal,
+        filter: &EnterpriseFilter,
+        limit: i64,
+    ) -> Result<Vec<Enterprise>> {
         let conditions = filter_conditions(&policy::enterprise_scope(principal), filter);
         let mut select = SqlBuilder::new(ENTERPRISE_COLUMNS);
-        select.push_builder(&conditions).push(filter.sort.order_by()).push(" LIMIT ").push_bind(limit);
+        select
+            .push_builder(&conditions)
+            .push(filter.sort.order_by())
+            .push(" LIMIT ")
+            .push_bind(limit);
         let mut connection = self.db.pool().acquire().await?;
         let mut items: Vec<Enterprise> = select.query_as().fetch_all(&mut *connection).await?;
         for chunk in items.chunks_mut(PageRequest::MAX_PAGE_SIZE as usize) {
@@ -426,13 +618,21 @@ impl Registry {
     /// One enterprise, if `principal` can see it; otherwise not found.
     pub async fn enterprise(&self, principal: &Principal, credit_code: &str) -> Result<Enterprise> {
         let mut connection = self.db.pool().acquire().await?;
-        fetch_in_scope(&mut connection, &policy::enterprise_scope(principal), credit_code)
-            .await?
-            .ok_or_else(|| Error::NotFound(credit_code.to_owned()))
+        fetch_in_scope(
+            &mut connection,
+            &policy::enterprise_scope(principal),
+            credit_code,
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound(credit_code.to_owned()))
     }
 
     /// Registers an enterprise. City staff anywhere, town staff in their own town.
-    pub async fn create_enterprise(&self, principal: &Principal, input: &EnterpriseInput) -> Result<Enterprise> {
+    pub async fn create_enterprise(
+        &self,
+        principal: &Principal,
+        input: &EnterpriseInput,
+    ) -> Result<Enterprise> {
         if !policy::may_register_enterprises(principal) {
             return Err(Error::Forbidden("your role may not register enterprises"));
         }
@@ -440,16 +640,44 @@ impl Registry {
         let references = References::load(&mut transaction).await?;
         let record = validate_new(input, &references, &self.today()).map_err(Error::Invalid)?;
         let scope = policy::enterprise_scope(principal);
-        if !town_in_scope(&scope, &record.town_code, |code| references.successor_of(code)) {
-            return Err(Error::invalid("town_code", Text::new("只能登记本镇街的企业", "you may only register enterprises of your own town")));
+        if !town_in_scope(&scope, &record.town_code, |code| {
+            references.successor_of(code)
+        }) {
+            return Err(Error::invalid(
+                "town_code",
+                Text::new(
+                    "只能登记本镇街的企业",
+                    "you may only register enterprises of your own town",
+                ),
+            ));
         }
-        if !policy::enterprise_edit_rights(principal).recognitions && !record.recognitions.is_empty() {
-            return Err(Error::invalid("recognitions", Text::new("认定信息由市级部门维护", "recognitions are maintained by the city")));
+        if !policy::enterprise_edit_rights(principal).recognitions
+            && !record.recognitions.is_empty()
+        {
+            return Err(Error::invalid(
+                "recognitions",
+                Text::new(
+                    "认定信息由市级部门维护",
+                    "recognitions are maintained by the city",
+                ),
+            ));
         }
-        insert_enterprise(&mut transaction, &principal.actor(), self.clock.now(), &record, "enterprise.created", "").await?;
-        let created = fetch_in_scope(&mut transaction, &EnterpriseScope::All, record.credit_code.as_str())
-            .await?
-            .ok_or_else(|| Error::NotFound(record.credit_code.to_string()))?;
+        insert_enterprise(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            &record,
+            "enterprise.created",
+            "",
+        )
+        .await?;
+        let created = fetch_in_scope(
+            &mut transaction,
+            &EnterpriseScope::All,
+            record.credit_code.as_str(),
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound(record.credit_code.to_string()))?;
         transaction.commit().await?;
         Ok(created)
     }
@@ -465,46 +693,97 @@ impl Registry {
     ) -> Result<Enterprise> {
         let scope = policy::enterprise_scope(principal);
         let mut transaction = self.db.begin().await?;
-        let current = fetch_in_scope(&mut transaction, &scope, credit_code).await?.ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
+        let current = fetch_in_scope(&mut transaction, &scope, credit_code)
+            .await?
+            .ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
         let rights = policy::enterprise_edit_rights(principal);
         if !rights.any() {
             return Err(Error::Forbidden("your role may not change enterprises"));
         }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(Error::StaleVersion { credit_code: current.credit_code.clone(), current: current.version });
-            }
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(Error::StaleVersion {
+                credit_code: current.credit_code.clone(),
+                current: current.version,
+            });
         }
         let references = References::load(&mut transaction).await?;
-        let record = validate_update(&current, input, &references, &self.today()).map_err(Error::Invalid)?;
+        let record =
+            validate_update(&current, input, &references, &self.today()).map_err(Error::Invalid)?;
         if let Some(field) = forbidden_field(&current, &record, rights) {
-            return Err(Error::invalid(field, Text::new("您的角色无权修改此项", "your role may not change this field")));
+            return Err(Error::invalid(
+                field,
+                Text::new(
+                    "您的角色无权修改此项",
+                    "your role may not change this field",
+                ),
+            ));
         }
-        if !town_in_scope(&scope, &record.town_code, |code| references.successor_of(code)) && scope != EnterpriseScope::Single(current.id) {
-            return Err(Error::invalid("town_code", Text::new("不能把企业移出本镇街", "you cannot move an enterprise out of your town")));
+        if !town_in_scope(&scope, &record.town_code, |code| {
+            references.successor_of(code)
+        }) && scope != EnterpriseScope::Single(current.id)
+        {
+            return Err(Error::invalid(
+                "town_code",
+                Text::new(
+                    "不能把企业移出本镇街",
+                    "you cannot move an enterprise out of your town",
+                ),
+            ));
         }
-        update_enterprise(&mut transaction, &principal.actor(), self.clock.now(), &current, &record, "enterprise.updated", "").await?;
-        let updated = fetch_in_scope(&mut transaction, &EnterpriseScope::All, credit_code).await?.ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
+        update_enterprise(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            &current,
+            &record,
+            "enterprise.updated",
+            "",
+        )
+        .await?;
+        let updated = fetch_in_scope(&mut transaction, &EnterpriseScope::All, credit_code)
+            .await?
+            .ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
         transaction.commit().await?;
         Ok(updated)
     }
 
     /// Deletes an enterprise that has no user accounts. City administrators only.
-    pub async fn delete_enterprise(&self, principal: &Principal, credit_code: &str, expected_version: Option<i64>) -> Result<()> {
+    pub async fn delete_enterprise(
+        &self,
+        principal: &Principal,
+        credit_code: &str,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         let scope = policy::enterprise_scope(principal);
         let mut transaction = self.db.begin().await?;
-        let current = fetch_in_scope(&mut transaction, &scope, credit_code).await?.ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
+        let current = fetch_in_scope(&mut transaction, &scope, credit_code)
+            .await?
+            .ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
         if !policy::may_delete_enterprises(principal) {
-            return Err(Error::Forbidden("only city administrators may delete enterprises"));
+            return Err(Error::Forbidden(
+                "only city administrators may delete enterprises",
+            ));
         }
-        if let Some(expected) = expected_version {
-            if expected != current.version {
-                return Err(Error::StaleVersion { credit_code: current.credit_code.clone(), current: current.version });
-            }
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(Error::StaleVersion {
+                credit_code: current.credit_code.clone(),
+                current: current.version,
+            });
         }
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE organization_id = $1").bind(current.id).fetch_one(&mut *transaction).await?;
+        let users: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE organization_id = $1")
+                .bind(current.id)
+                .fetch_one(&mut *transaction)
+                .await?;
         if users > 0 {
-            return Err(Error::InUse { credit_code: current.credit_code.clone(), users });
+            return Err(Error::InUse {
+                credit_code: current.credit_code.clone(),
+                users,
+            });
         }
         for statement in [
             "DELETE FROM recognitions WHERE enterprise_id = $1",
@@ -512,10 +791,15 @@ impl Registry {
             "DELETE FROM enterprises WHERE id = $1",
             "DELETE FROM organizations WHERE id = $1",
         ] {
-            sqlx::query(statement).bind(current.id).execute(&mut *transaction).await?;
+            sqlx::query(statement)
+                .bind(current.id)
+                .execute(&mut *transaction)
+                .await?;
         }
         let mut changes = Changes::new();
-        changes.field("name", &current.name, serde_json::Value::Null).field("town_code", &current.town_code, serde_json::Value::Null);
+        changes
+            .field("name", &current.name, serde_json::Value::Null)
+            .field("town_code", &current.town_code, serde_json::Value::Null);
         let now = self.clock.now();
         audit::record(
             &mut transaction,
@@ -532,26 +816,52 @@ impl Registry {
     }
 
     /// The enterprise's change history (its audit entries), newest first, for whoever may see it.
-    pub async fn enterprise_history(&self, principal: &Principal, credit_code: &str, page: PageRequest) -> Result<Page<AuditRecord>> {
+    pub async fn enterprise_history(
+        &self,
+        principal: &Principal,
+        credit_code: &str,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
         let enterprise = self.enterprise(principal, credit_code).await?;
-        let filter = AuditFilter { entity_type: Some("enterprise".into()), entity_key: Some(enterprise.credit_code), ..AuditFilter::default() };
+        let filter = AuditFilter {
+            entity_type: Some("enterprise".into()),
+            entity_key: Some(enterprise.credit_code),
+            ..AuditFilter::default()
+        };
         Ok(audit::list_entries(&self.db, &filter, page).await?)
     }
 
     /// Records that an enterprise brought work to a platform, putting it in the platform staff's
     /// scope. City administrators only (later, orders and service requests do this themselves).
-    pub async fn add_platform_client(&self, principal: &Principal, platform_code: &str, credit_code: &str) -> Result<()> {
+    pub async fn add_platform_client(
+        &self,
+        principal: &Principal,
+        platform_code: &str,
+        credit_code: &str,
+    ) -> Result<()> {
         if !policy::may_administer(principal) {
-            return Err(Error::Forbidden("only city administrators may link enterprises to platforms"));
+            return Err(Error::Forbidden(
+                "only city administrators may link enterprises to platforms",
+            ));
         }
         let mut transaction = self.db.begin().await?;
-        let enterprise = fetch_in_scope(&mut transaction, &EnterpriseScope::All, credit_code).await?.ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
-        let platform: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'")
-            .bind(platform_code)
-            .fetch_optional(&mut *transaction)
-            .await?;
+        let enterprise = fetch_in_scope(&mut transaction, &EnterpriseScope::All, credit_code)
+            .await?
+            .ok_or_else(|| Error::NotFound(credit_code.to_owned()))?;
+        let platform: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'",
+        )
+        .bind(platform_code)
+        .fetch_optional(&mut *transaction)
+        .await?;
         let Some(platform_id) = platform else {
-            return Err(Error::invalid("platform_code", Text::owned(format!("平台“{platform_code}”不存在"), format!("platform {platform_code:?} does not exist"))));
+            return Err(Error::invalid(
+                "platform_code",
+                Text::owned(
+                    format!("平台“{platform_code}”不存在"),
+                    format!("platform {platform_code:?} does not exist"),
+                ),
+            ));
         };
         let now = self.clock.now();
         link_platform_client(&mut transaction, platform_id, enterprise.id, now).await?;
@@ -559,7 +869,13 @@ impl Registry {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new("enterprise.platform_client_added", "enterprise", &enterprise.credit_code).subject(enterprise.id).note(platform_code),
+            AuditEntry::new(
+                "enterprise.platform_client_added",
+                "enterprise",
+                &enterprise.credit_code,
+            )
+            .subject(enterprise.id)
+            .note(platform_code),
         )
         .await?;
         transaction.commit().await?;
@@ -568,7 +884,12 @@ impl Registry {
 }
 
 /// Makes `enterprise_id` a client of `platform_id`; idempotent.
-pub async fn link_platform_client(connection: &mut AnyConnection, platform_id: i64, enterprise_id: i64, now: Timestamp) -> Result<()> {
+pub async fn link_platform_client(
+    connection: &mut AnyConnection,
+    platform_id: i64,
+    enterprise_id: i64,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query("INSERT INTO platform_clients (platform_id, enterprise_id, since) VALUES ($1, $2, $3) ON CONFLICT (platform_id, enterprise_id) DO NOTHING")
         .bind(platform_id)
         .bind(enterprise_id)

@@ -26,7 +26,9 @@ pub enum Error {
         existing_name: String,
     },
     /// The enterprise changed since the caller read it.
-    #[error("enterprise {credit_code} was changed by someone else (now version {current}); reload and try again")]
+    #[error(
+        "enterprise {credit_code} was changed by someone else (now version {current}); reload and try again"
+    )]
     StaleVersion {
         /// The enterprise.
         credit_code: String,
@@ -75,7 +77,9 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::Invalid(_) => ErrorKind::InvalidInput,
-            Error::DuplicateCreditCode { .. } | Error::StaleVersion { .. } | Error::InUse { .. } => ErrorKind::Conflict,
+            Error::DuplicateCreditCode { .. }
+            | Error::StaleVersion { .. }
+            | Error::InUse { .. } => ErrorKind::Conflict,
             Error::TooLarge { .. } => ErrorKind::TooLarge,
             Error::Export(_) => ErrorKind::Internal,
             Error::Identity(error) => error.kind(),

@@ -33,7 +33,9 @@ impl ExportFormat {
     /// The MIME type.
     pub fn content_type(self) -> &'static str {
         match self {
-            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
             ExportFormat::Csv => "text/csv; charset=utf-8",
         }
     }
@@ -50,7 +52,9 @@ pub struct Exported {
 
 /// Export columns: every import column (the revenue in yuan, not 万元).
 fn export_columns() -> impl Iterator<Item = &'static crate::columns::Column> {
-    COLUMNS.iter().filter(|c| c.field != ColumnField::RevenueWanYuan)
+    COLUMNS
+        .iter()
+        .filter(|c| c.field != ColumnField::RevenueWanYuan)
 }
 
 /// A cell's value: text, or a number that spreadsheets can sum.
@@ -61,12 +65,22 @@ enum Cell {
 }
 
 fn cell(enterprise: &Enterprise, field: ColumnField, language: Language) -> Cell {
-    let text = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) };
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_owned())
+        }
+    };
     match field {
         ColumnField::CreditCode => text(&enterprise.credit_code),
         ColumnField::Name => text(&enterprise.name),
         ColumnField::LegalRepresentative => text(&enterprise.legal_representative),
-        ColumnField::Town => text(if language == Language::ZhCn { &enterprise.town_name_zh } else { &enterprise.town_name_en }),
+        ColumnField::Town => text(if language == Language::ZhCn {
+            &enterprise.town_name_zh
+        } else {
+            &enterprise.town_name_en
+        }),
         ColumnField::IndustryCode => text(&enterprise.industry_code),
         ColumnField::IndustryName => text(&enterprise.industry_name_zh),
         ColumnField::AboveDesignatedSize => Cell::Text(
@@ -78,11 +92,15 @@ fn cell(enterprise: &Enterprise, field: ColumnField, language: Language) -> Cell
             }
             .to_owned(),
         ),
-        ColumnField::Employees => enterprise.employees.map_or(Cell::Empty, |n| Cell::Number(n as f64, n.to_string())),
-        ColumnField::RevenueYuan | ColumnField::RevenueWanYuan => enterprise.annual_revenue_fen.map_or(Cell::Empty, |fen| {
-            let plain = Fen::new(fen).to_plain_yuan_string();
-            Cell::Number(fen as f64 / 100.0, plain)
-        }),
+        ColumnField::Employees => enterprise
+            .employees
+            .map_or(Cell::Empty, |n| Cell::Number(n as f64, n.to_string())),
+        ColumnField::RevenueYuan | ColumnField::RevenueWanYuan => {
+            enterprise.annual_revenue_fen.map_or(Cell::Empty, |fen| {
+                let plain = Fen::new(fen).to_plain_yuan_string();
+                Cell::Number(fen as f64 / 100.0, plain)
+            })
+        }
         ColumnField::Address => text(&enterprise.address),
         ColumnField::ContactName => text(&enterprise.contact_name),
         ColumnField::ContactPhone => text(&enterprise.contact_phone),
@@ -93,14 +111,28 @@ fn cell(enterprise: &Enterprise, field: ColumnField, language: Language) -> Cell
 }
 
 /// Writes `enterprises` as a workbook or CSV with headers in `language`.
-pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: Language) -> Result<Vec<u8>> {
-    let headers: Vec<&str> = export_columns().map(|c| if language == Language::ZhCn { c.zh } else { c.en }).collect();
+pub(crate) fn write(
+    enterprises: &[Enterprise],
+    format: ExportFormat,
+    language: Language,
+) -> Result<Vec<u8>> {
+    let headers: Vec<&str> = export_columns()
+        .map(|c| {
+            if language == Language::ZhCn {
+                c.zh
+            } else {
+                c.en
+            }
+        })
+        .collect();
     match format {
         ExportFormat::Csv => {
             let mut buffer = b"\xEF\xBB\xBF".to_vec();
             {
                 let mut writer = csv::Writer::from_writer(&mut buffer);
-                writer.write_record(&headers).map_err(|e| Error::Export(e.to_string()))?;
+                writer
+                    .write_record(&headers)
+                    .map_err(|e| Error::Export(e.to_string()))?;
                 for enterprise in enterprises {
                     let row: Vec<String> = export_columns()
                         .map(|c| match cell(enterprise, c.field, language) {
@@ -109,7 +141,9 @@ pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: 
                             Cell::Empty => String::new(),
                         })
                         .collect();
-                    writer.write_record(&row).map_err(|e| Error::Export(e.to_string()))?;
+                    writer
+                        .write_record(&row)
+                        .map_err(|e| Error::Export(e.to_string()))?;
                 }
                 writer.flush().map_err(|e| Error::Export(e.to_string()))?;
             }
@@ -119,15 +153,29 @@ pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: 
             let xlsx = |e: rust_xlsxwriter::XlsxError| Error::Export(e.to_string());
             let mut workbook = Workbook::new();
             let sheet = workbook.add_worksheet();
-            sheet.set_name(if language == Language::ZhCn { "企业名录" } else { "Enterprises" }).map_err(xlsx)?;
+            sheet
+                .set_name(if language == Language::ZhCn {
+                    "企业名录"
+                } else {
+                    "Enterprises"
+                })
+                .map_err(xlsx)?;
             let bold = Format::new().set_bold();
             let money = Format::new().set_num_format("#,##0.00");
             let text_format = Format::new().set_num_format("@");
             for (column, header) in headers.iter().enumerate() {
-                sheet.write_string_with_format(0, column as u16, *header, &bold).map_err(xlsx)?;
+                sheet
+                    .write_string_with_format(0, column as u16, *header, &bold)
+                    .map_err(xlsx)?;
                 let width = match export_columns().nth(column).map(|c| c.field) {
-                    Some(ColumnField::Name | ColumnField::Address | ColumnField::Recognitions) => 36.0,
-                    Some(ColumnField::CreditCode | ColumnField::IndustryName | ColumnField::RevenueYuan) => 22.0,
+                    Some(ColumnField::Name | ColumnField::Address | ColumnField::Recognitions) => {
+                        36.0
+                    }
+                    Some(
+                        ColumnField::CreditCode
+                        | ColumnField::IndustryName
+                        | ColumnField::RevenueYuan,
+                    ) => 22.0,
                     _ => 14.0,
                 };
                 sheet.set_column_width(column as u16, width).map_err(xlsx)?;
@@ -138,10 +186,19 @@ pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: 
                     let column = column as u16;
                     match cell(enterprise, definition.field, language) {
                         Cell::Text(s) => {
-                            sheet.write_string_with_format(row, column, escape_formula(&s), &text_format).map_err(xlsx)?;
+                            sheet
+                                .write_string_with_format(
+                                    row,
+                                    column,
+                                    escape_formula(&s),
+                                    &text_format,
+                                )
+                                .map_err(xlsx)?;
                         }
                         Cell::Number(n, _) if definition.field == ColumnField::RevenueYuan => {
-                            sheet.write_number_with_format(row, column, n, &money).map_err(xlsx)?;
+                            sheet
+                                .write_number_with_format(row, column, n, &money)
+                                .map_err(xlsx)?;
                         }
                         Cell::Number(n, _) => {
                             sheet.write_number(row, column, n).map_err(xlsx)?;
@@ -152,7 +209,9 @@ pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: 
             }
             sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
             let last_column = headers.len().saturating_sub(1) as u16;
-            sheet.autofilter(0, 0, enterprises.len() as u32, last_column).map_err(xlsx)?;
+            sheet
+                .autofilter(0, 0, enterprises.len() as u32, last_column)
+                .map_err(xlsx)?;
             workbook.save_to_buffer().map_err(xlsx)
         }
     }
@@ -160,10 +219,21 @@ pub(crate) fn write(enterprises: &[Enterprise], format: ExportFormat, language: 
 
 impl Registry {
     /// Exports every enterprise in the principal's scope matching `filter`.
-    pub async fn export_enterprises(&self, principal: &Principal, filter: &EnterpriseFilter, format: ExportFormat, language: Language) -> Result<Exported> {
-        let enterprises = self.all_enterprises(principal, filter, MAX_EXPORT_ROWS).await?;
+    pub async fn export_enterprises(
+        &self,
+        principal: &Principal,
+        filter: &EnterpriseFilter,
+        format: ExportFormat,
+        language: Language,
+    ) -> Result<Exported> {
+        let enterprises = self
+            .all_enterprises(principal, filter, MAX_EXPORT_ROWS)
+            .await?;
         let bytes = write(&enterprises, format, language)?;
-        Ok(Exported { bytes, rows: enterprises.len() })
+        Ok(Exported {
+            bytes,
+            rows: enterprises.len(),
+        })
     }
 
     /// An empty workbook with the import columns, to fill in.

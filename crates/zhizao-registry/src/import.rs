@@ -7,11 +7,14 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 use serde::Serialize;
 use zhizao_core::{CreditCode, Fen, FieldError, Text};
+use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
 use zhizao_identity::policy::{self, EnterpriseScope};
-use zhizao_identity::Principal;
 
-use crate::columns::{COLUMNS, ColumnField, REQUIRED, column_for_header, column_letter, parse_recognitions, unescape_formula};
+use crate::columns::{
+    COLUMNS, ColumnField, REQUIRED, column_for_header, column_letter, parse_recognitions,
+    unescape_formula,
+};
 use crate::enterprises::{fetch_in_scope, insert_enterprise, update_enterprise};
 use crate::model::EnterpriseInput;
 use crate::scope::town_in_scope;
@@ -93,11 +96,21 @@ fn file_error(message: Text) -> Error {
 
 /// Reads the first worksheet (or the CSV) into a header row and data rows.
 fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet> {
-    let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let extension = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     let looks_like_zip = bytes.starts_with(b"PK\x03\x04");
     let looks_like_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     match extension.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes, if extension == "xlsm" { "xlsx" } else { leak_format(&extension) }),
+        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(
+            bytes,
+            if extension == "xlsm" {
+                "xlsx"
+            } else {
+                leak_format(&extension)
+            },
+        ),
         "csv" | "txt" if looks_like_zip || looks_like_ole => Err(file_error(Text::new(
             "文件扩展名为 .csv，但内容是 Excel 工作簿；请改用 .xlsx 扩展名",
             "the file is named .csv but holds an Excel workbook; name it .xlsx",
@@ -127,8 +140,16 @@ fn cell_text(cell: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
         Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是".to_owned() } else { "否".to_owned() },
-        Data::DateTime(date) => excel_serial_to_date(date.as_f64()).unwrap_or_else(|| date.as_f64().to_string()),
+        Data::Bool(b) => {
+            if *b {
+                "是".to_owned()
+            } else {
+                "否".to_owned()
+            }
+        }
+        Data::DateTime(date) => {
+            excel_serial_to_date(date.as_f64()).unwrap_or_else(|| date.as_f64().to_string())
+        }
         Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
         Data::DurationIso(s) => s.clone(),
         Data::Error(error) => format!("#{error:?}"),
@@ -142,9 +163,18 @@ fn excel_serial_to_date(serial: f64) -> Option<String> {
     }
     // Serial 60 is Excel's non-existent 1900-02-29; from 61 on, day 0 is 1899-12-30.
     let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).ok()?;
-    let days = if serial < 61.0 { serial as i64 + 1 } else { serial as i64 };
+    let days = if serial < 61.0 {
+        serial as i64 + 1
+    } else {
+        serial as i64
+    };
     let date = epoch.checked_add(time::Duration::days(days))?;
-    Some(format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day()))
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day()
+    ))
 }
 
 fn read_workbook(bytes: &[u8], format: &'static str) -> Result<Sheet> {
@@ -154,22 +184,39 @@ fn read_workbook(bytes: &[u8], format: &'static str) -> Result<Sheet> {
             format!("cannot read the {format} file: {detail}"),
         ))
     };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| unreadable(e.to_string()))?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| unreadable(e.to_string()))?;
     let Some(sheet_name) = workbook.sheet_names().first().cloned() else {
         return Err(unreadable("no worksheet".to_owned()));
     };
-    let range = workbook.worksheet_range(&sheet_name).map_err(|e| unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range(&sheet_name)
+        .map_err(|e| unreadable(e.to_string()))?;
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows().enumerate().map(|(index, cells)| {
         let mut texts = vec![String::new(); first_column as usize];
         texts.extend(cells.iter().map(cell_text));
-        SheetRow { number: first_row + index as u32 + 1, cells: texts }
+        SheetRow {
+            number: first_row + index as u32 + 1,
+            cells: texts,
+        }
     });
-    let header = rows.by_ref().find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
+    let header = rows
+        .by_ref()
+        .find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
     let Some(header) = header else {
-        return Err(file_error(Text::new("工作表是空的", "the worksheet is empty")));
+        return Err(file_error(Text::new(
+            "工作表是空的",
+            "the worksheet is empty",
+        )));
     };
-    Ok(Sheet { headers: header.cells, header_row: header.number, rows: rows.collect(), format, encoding: None })
+    Ok(Sheet {
+        headers: header.cells,
+        header_row: header.number,
+        rows: rows.collect(),
+        format,
+        encoding: None,
+    })
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Sheet> {
@@ -189,8 +236,16 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet> {
         }
     };
     let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     // The reader reports where it started reading a record, which is before any blank lines it
     // skipped; count lines ourselves from the byte offset so row numbers match the editor's.
@@ -200,25 +255,46 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            file_error(Text::owned(format!("第 {line} 行不是有效的 CSV：{e}"), format!("line {line} is not valid CSV: {e}")))
+            file_error(Text::owned(
+                format!("第 {line} 行不是有效的 CSV：{e}"),
+                format!("line {line} is not valid CSV: {e}"),
+            ))
         })?;
-        let mut start = record.position().map(|p| p.byte() as usize).unwrap_or(counted_to).min(bytes.len());
+        let mut start = record
+            .position()
+            .map(|p| p.byte() as usize)
+            .unwrap_or(counted_to)
+            .min(bytes.len());
         while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
             start += 1;
         }
-        line += bytes[counted_to..start.max(counted_to)].iter().filter(|&&b| b == b'\n').count() as u32;
+        line += bytes[counted_to..start.max(counted_to)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
         counted_to = start.max(counted_to);
-        rows.push(SheetRow { number: line, cells: record.iter().map(str::to_owned).collect() });
+        rows.push(SheetRow {
+            number: line,
+            cells: record.iter().map(str::to_owned).collect(),
+        });
         if rows.len() > MAX_IMPORT_ROWS + 1 {
             break;
         }
     }
     let mut rows = rows.into_iter();
-    let header = rows.by_ref().find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
+    let header = rows
+        .by_ref()
+        .find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
     let Some(header) = header else {
         return Err(file_error(Text::new("文件是空的", "the file is empty")));
     };
-    Ok(Sheet { headers: header.cells, header_row: header.number, rows: rows.collect(), format: "csv", encoding: Some(encoding) })
+    Ok(Sheet {
+        headers: header.cells,
+        header_row: header.number,
+        rows: rows.collect(),
+        format: "csv",
+        encoding: Some(encoding),
+    })
 }
 
 fn parse_flag(value: &str) -> Option<bool> {
@@ -230,15 +306,32 @@ fn parse_flag(value: &str) -> Option<bool> {
 }
 
 fn parse_count(value: &str) -> Option<i64> {
-    let cleaned: String = value.trim().trim_end_matches('人').chars().filter(|c| *c != ',' && *c != '，').collect();
-    cleaned.parse::<i64>().ok().or_else(|| cleaned.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 1e12).map(|f| f as i64))
+    let cleaned: String = value
+        .trim()
+        .trim_end_matches('人')
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    cleaned.parse::<i64>().ok().or_else(|| {
+        cleaned
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e12)
+            .map(|f| f as i64)
+    })
 }
 
 fn parse_date(value: &str) -> String {
-    let normalized: String = value.trim().replace(['/', '.', '年', '月'], "-").trim_end_matches('日').to_owned();
+    let normalized: String = value
+        .trim()
+        .replace(['/', '.', '年', '月'], "-")
+        .trim_end_matches('日')
+        .to_owned();
     let parts: Vec<&str> = normalized.split('-').collect();
     match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && !m.is_empty() && m.len() <= 2 && !d.is_empty() && d.len() <= 2 => {
+        [y, m, d]
+            if y.len() == 4 && !m.is_empty() && m.len() <= 2 && !d.is_empty() && d.len() <= 2 =>
+        {
             format!("{y}-{m:0>2}-{d:0>2}")
         }
         _ => value.trim().to_owned(),
@@ -276,37 +369,64 @@ fn layout(sheet: &Sheet) -> Result<Layout> {
             None => ignored.push(header.trim().to_owned()),
         }
     }
-    if positions.contains_key(&ColumnField::RevenueYuan) && positions.contains_key(&ColumnField::RevenueWanYuan) {
+    if positions.contains_key(&ColumnField::RevenueYuan)
+        && positions.contains_key(&ColumnField::RevenueWanYuan)
+    {
         errors.push(FieldError::at_cell(
             "annual_revenue_fen",
             sheet.header_row,
             column_letter(positions[&ColumnField::RevenueWanYuan]),
-            Text::new("营业收入只能按元或万元给出一列", "give revenue in one column only, in yuan or in 10,000 yuan"),
+            Text::new(
+                "营业收入只能按元或万元给出一列",
+                "give revenue in one column only, in yuan or in 10,000 yuan",
+            ),
         ));
     }
     for field in REQUIRED {
         if !positions.contains_key(field) {
-            let column = COLUMNS.iter().find(|c| c.field == *field).expect("required columns are columns");
+            let column = COLUMNS
+                .iter()
+                .find(|c| c.field == *field)
+                .expect("required columns are columns");
             errors.push(FieldError::at_cell(
                 field.api_name(),
                 sheet.header_row,
                 column.zh,
-                Text::owned(format!("缺少必需的列“{}”", column.zh), format!("the required column \"{}\" ({}) is missing", column.zh, column.en)),
+                Text::owned(
+                    format!("缺少必需的列“{}”", column.zh),
+                    format!(
+                        "the required column \"{}\" ({}) is missing",
+                        column.zh, column.en
+                    ),
+                ),
             ));
         }
     }
-    if errors.is_empty() { Ok(Layout { positions, ignored }) } else { Err(Error::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(Layout { positions, ignored })
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }
 
 /// One row's input, and the problems found while reading its cells.
-fn row_input(row: &SheetRow, layout: &Layout, headers: &[String]) -> (EnterpriseInput, Vec<FieldError>) {
+fn row_input(
+    row: &SheetRow,
+    layout: &Layout,
+    headers: &[String],
+) -> (EnterpriseInput, Vec<FieldError>) {
     let mut input = EnterpriseInput::default();
     let mut errors = Vec::new();
     for (&field, &index) in &layout.positions {
         let raw = row.cells.get(index).map(String::as_str).unwrap_or("");
         let value = unescape_formula(raw.trim()).trim();
         let mut fail = |message: Text| {
-            errors.push(FieldError::at_cell(field.api_name(), row.number, cell_name(index, headers), message));
+            errors.push(FieldError::at_cell(
+                field.api_name(),
+                row.number,
+                cell_name(index, headers),
+                message,
+            ));
         };
         match field {
             ColumnField::CreditCode => input.credit_code = Some(value.to_owned()),
@@ -317,17 +437,31 @@ fn row_input(row: &SheetRow, layout: &Layout, headers: &[String]) -> (Enterprise
             ColumnField::IndustryName => {}
             ColumnField::AboveDesignatedSize => match parse_flag(value) {
                 Some(flag) => input.above_designated_size = Some(flag),
-                None if value.is_empty() => fail(Text::new("必填：是 或 否", "is required: yes or no")),
-                None => fail(Text::owned(format!("“{value}”应为“是”或“否”"), format!("{value:?} should be yes or no"))),
+                None if value.is_empty() => {
+                    fail(Text::new("必填：是 或 否", "is required: yes or no"))
+                }
+                None => fail(Text::owned(
+                    format!("“{value}”应为“是”或“否”"),
+                    format!("{value:?} should be yes or no"),
+                )),
             },
             ColumnField::Employees if value.is_empty() => input.employees = Some(None),
             ColumnField::Employees => match parse_count(value) {
                 Some(count) => input.employees = Some(Some(count)),
-                None => fail(Text::owned(format!("“{value}”不是整数"), format!("{value:?} is not a whole number"))),
+                None => fail(Text::owned(
+                    format!("“{value}”不是整数"),
+                    format!("{value:?} is not a whole number"),
+                )),
             },
-            ColumnField::RevenueYuan | ColumnField::RevenueWanYuan if value.is_empty() => input.annual_revenue_fen = Some(None),
+            ColumnField::RevenueYuan | ColumnField::RevenueWanYuan if value.is_empty() => {
+                input.annual_revenue_fen = Some(None)
+            }
             ColumnField::RevenueYuan | ColumnField::RevenueWanYuan => {
-                let parsed = if field == ColumnField::RevenueYuan { Fen::parse_yuan(value) } else { Fen::parse_wan_yuan(value) };
+                let parsed = if field == ColumnField::RevenueYuan {
+                    Fen::parse_yuan(value)
+                } else {
+                    Fen::parse_wan_yuan(value)
+                };
                 match parsed {
                     Ok(amount) => input.annual_revenue_fen = Some(Some(amount.get())),
                     Err(error) => fail(error.text()),
@@ -337,7 +471,9 @@ fn row_input(row: &SheetRow, layout: &Layout, headers: &[String]) -> (Enterprise
             ColumnField::ContactName => input.contact_name = Some(value.to_owned()),
             ColumnField::ContactPhone => input.contact_phone = Some(value.to_owned()),
             ColumnField::ContactEmail => input.contact_email = Some(value.to_owned()),
-            ColumnField::EstablishedOn => input.established_on = Some(Some(parse_date(value)).filter(|v| !v.is_empty())),
+            ColumnField::EstablishedOn => {
+                input.established_on = Some(Some(parse_date(value)).filter(|v| !v.is_empty()))
+            }
             ColumnField::Recognitions => match parse_recognitions(value) {
                 Ok(recognitions) => input.recognitions = Some(recognitions),
                 Err(message) => fail(message),
@@ -348,16 +484,34 @@ fn row_input(row: &SheetRow, layout: &Layout, headers: &[String]) -> (Enterprise
 }
 
 fn cell_name(index: usize, headers: &[String]) -> String {
-    format!("{} {}", column_letter(index), headers.get(index).map(|h| h.trim()).unwrap_or(""))
+    format!(
+        "{} {}",
+        column_letter(index),
+        headers.get(index).map(|h| h.trim()).unwrap_or("")
+    )
 }
 
 /// Where the validator's field names sit in this file, for pinning its errors to cells.
-fn pin_to_cells(errors: Vec<FieldError>, row: u32, layout: &Layout, headers: &[String]) -> Vec<FieldError> {
+fn pin_to_cells(
+    errors: Vec<FieldError>,
+    row: u32,
+    layout: &Layout,
+    headers: &[String],
+) -> Vec<FieldError> {
     errors
         .into_iter()
         .map(|error| {
-            let base = error.field.split('[').next().unwrap_or(&error.field).to_owned();
-            let index = layout.positions.iter().find(|(field, _)| field.api_name() == base).map(|(_, &index)| index);
+            let base = error
+                .field
+                .split('[')
+                .next()
+                .unwrap_or(&error.field)
+                .to_owned();
+            let index = layout
+                .positions
+                .iter()
+                .find(|(field, _)| field.api_name() == base)
+                .map(|(_, &index)| index);
             let column = index.map(|i| cell_name(i, headers)).unwrap_or_default();
             FieldError::at_cell(error.field, row, column, error.message)
         })
@@ -373,18 +527,36 @@ enum Planned {
 impl Registry {
     /// Imports enterprises from a spreadsheet. Every row is checked first; if any row has a
     /// problem nothing is written and the report lists every problem with its row and column.
-    pub async fn import_enterprises(&self, principal: &Principal, file_name: &str, bytes: &[u8], options: &ImportOptions) -> Result<ImportReport> {
+    pub async fn import_enterprises(
+        &self,
+        principal: &Principal,
+        file_name: &str,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<ImportReport> {
         if !policy::may_import_enterprises(principal) {
             return Err(Error::Forbidden("your role may not import enterprises"));
         }
         if bytes.len() > MAX_IMPORT_BYTES {
-            return Err(Error::TooLarge { unit: "bytes", actual: bytes.len() as u64, limit: MAX_IMPORT_BYTES as u64 });
+            return Err(Error::TooLarge {
+                unit: "bytes",
+                actual: bytes.len() as u64,
+                limit: MAX_IMPORT_BYTES as u64,
+            });
         }
         let file_name = sanitize_file_name(file_name);
         let sheet = read_sheet(&file_name, bytes)?;
-        let data_rows: Vec<&SheetRow> = sheet.rows.iter().filter(|r| r.cells.iter().any(|c| !c.trim().is_empty())).collect();
+        let data_rows: Vec<&SheetRow> = sheet
+            .rows
+            .iter()
+            .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+            .collect();
         if data_rows.len() > MAX_IMPORT_ROWS {
-            return Err(Error::TooLarge { unit: "rows", actual: data_rows.len() as u64, limit: MAX_IMPORT_ROWS as u64 });
+            return Err(Error::TooLarge {
+                unit: "rows",
+                actual: data_rows.len() as u64,
+                limit: MAX_IMPORT_ROWS as u64,
+            });
         }
         let layout = layout(&sheet)?;
         let scope = policy::enterprise_scope(principal);
@@ -410,77 +582,141 @@ impl Registry {
         let mut plans = Vec::with_capacity(data_rows.len());
         for row in data_rows {
             let (input, mut errors) = row_input(row, &layout, &sheet.headers);
-            let code = input.credit_code.as_deref().and_then(|c| CreditCode::parse(c).ok());
-            let credit_column = layout.positions.get(&ColumnField::CreditCode).map(|&i| cell_name(i, &sheet.headers)).unwrap_or_default();
-            if let Some(code) = &code {
-                if let Some(first) = first_row_of_code.insert(code.to_string(), row.number) {
-                    first_row_of_code.insert(code.to_string(), first);
-                    errors.push(FieldError::at_cell(
-                        "credit_code",
-                        row.number,
-                        credit_column.clone(),
-                        Text::owned(format!("与第 {first} 行的信用代码重复"), format!("the same credit code as row {first}")),
-                    ));
-                }
+            let code = input
+                .credit_code
+                .as_deref()
+                .and_then(|c| CreditCode::parse(c).ok());
+            let credit_column = layout
+                .positions
+                .get(&ColumnField::CreditCode)
+                .map(|&i| cell_name(i, &sheet.headers))
+                .unwrap_or_default();
+            if let Some(code) = &code
+                && let Some(first) = first_row_of_code.insert(code.to_string(), row.number)
+            {
+                first_row_of_code.insert(code.to_string(), first);
+                errors.push(FieldError::at_cell(
+                    "credit_code",
+                    row.number,
+                    credit_column.clone(),
+                    Text::owned(
+                        format!("与第 {first} 行的信用代码重复"),
+                        format!("the same credit code as row {first}"),
+                    ),
+                ));
             }
             let existing = match &code {
-                Some(code) => fetch_in_scope(&mut transaction, &EnterpriseScope::All, code.as_str()).await?,
+                Some(code) => {
+                    fetch_in_scope(&mut transaction, &EnterpriseScope::All, code.as_str()).await?
+                }
                 None => None,
             };
             let plan = match existing {
                 Some(existing) if options.mode == ImportMode::Create => {
-                    let visible = fetch_in_scope(&mut transaction, &scope, &existing.credit_code).await?.is_some();
+                    let visible = fetch_in_scope(&mut transaction, &scope, &existing.credit_code)
+                        .await?
+                        .is_some();
                     let message = if visible {
                         Text::owned(
-                            format!("该信用代码已登记为“{}”（如需更新，请选择“新增并更新”方式）", existing.name),
-                            format!("already registered as {:?} (choose the update mode to change it)", existing.name),
+                            format!(
+                                "该信用代码已登记为“{}”（如需更新，请选择“新增并更新”方式）",
+                                existing.name
+                            ),
+                            format!(
+                                "already registered as {:?} (choose the update mode to change it)",
+                                existing.name
+                            ),
                         )
                     } else {
-                        Text::new("该信用代码已由其他镇街登记", "already registered outside your scope")
+                        Text::new(
+                            "该信用代码已由其他镇街登记",
+                            "already registered outside your scope",
+                        )
                     };
-                    errors.push(FieldError::at_cell("credit_code", row.number, credit_column.clone(), message));
+                    errors.push(FieldError::at_cell(
+                        "credit_code",
+                        row.number,
+                        credit_column.clone(),
+                        message,
+                    ));
                     None
                 }
                 Some(existing) => {
-                    let visible = fetch_in_scope(&mut transaction, &scope, &existing.credit_code).await?;
+                    let visible =
+                        fetch_in_scope(&mut transaction, &scope, &existing.credit_code).await?;
                     match visible {
                         None => {
-                            errors.push(FieldError::at_cell("credit_code", row.number, credit_column.clone(), Text::new("该信用代码已由其他镇街登记", "already registered outside your scope")));
+                            errors.push(FieldError::at_cell(
+                                "credit_code",
+                                row.number,
+                                credit_column.clone(),
+                                Text::new(
+                                    "该信用代码已由其他镇街登记",
+                                    "already registered outside your scope",
+                                ),
+                            ));
                             None
                         }
-                        Some(current) => match validate_update(&current, &input, &references, &today) {
-                            Err(field_errors) => {
-                                errors.extend(pin_to_cells(field_errors, row.number, &layout, &sheet.headers));
-                                None
-                            }
-                            Ok(record) => {
-                                let changes_forbidden = crate::enterprises::forbidden_field(&current, &record, rights);
-                                if let Some(field) = changes_forbidden {
+                        Some(current) => {
+                            match validate_update(&current, &input, &references, &today) {
+                                Err(field_errors) => {
                                     errors.extend(pin_to_cells(
-                                        vec![FieldError::new(field, Text::new("您的角色无权修改此项", "your role may not change this field"))],
+                                        field_errors,
                                         row.number,
                                         &layout,
                                         &sheet.headers,
                                     ));
                                     None
-                                } else if crate::enterprises::would_change(&current, &record) {
-                                    Some(Planned::Update(Box::new(current), record))
-                                } else {
-                                    Some(Planned::Unchanged)
+                                }
+                                Ok(record) => {
+                                    let changes_forbidden = crate::enterprises::forbidden_field(
+                                        &current, &record, rights,
+                                    );
+                                    if let Some(field) = changes_forbidden {
+                                        errors.extend(pin_to_cells(
+                                            vec![FieldError::new(
+                                                field,
+                                                Text::new(
+                                                    "您的角色无权修改此项",
+                                                    "your role may not change this field",
+                                                ),
+                                            )],
+                                            row.number,
+                                            &layout,
+                                            &sheet.headers,
+                                        ));
+                                        None
+                                    } else if crate::enterprises::would_change(&current, &record) {
+                                        Some(Planned::Update(Box::new(current), record))
+                                    } else {
+                                        Some(Planned::Unchanged)
+                                    }
                                 }
                             }
-                        },
+                        }
                     }
                 }
                 None => match validate_new(&input, &references, &today) {
                     Err(field_errors) => {
-                        errors.extend(pin_to_cells(field_errors, row.number, &layout, &sheet.headers));
+                        errors.extend(pin_to_cells(
+                            field_errors,
+                            row.number,
+                            &layout,
+                            &sheet.headers,
+                        ));
                         None
                     }
                     Ok(record) => {
-                        if !town_in_scope(&scope, &record.town_code, |c| references.successor_of(c)) {
+                        if !town_in_scope(&scope, &record.town_code, |c| references.successor_of(c))
+                        {
                             errors.extend(pin_to_cells(
-                                vec![FieldError::new("town_code", Text::new("只能登记本镇街的企业", "you may only register enterprises of your own town"))],
+                                vec![FieldError::new(
+                                    "town_code",
+                                    Text::new(
+                                        "只能登记本镇街的企业",
+                                        "you may only register enterprises of your own town",
+                                    ),
+                                )],
                                 row.number,
                                 &layout,
                                 &sheet.headers,
@@ -488,7 +724,13 @@ impl Registry {
                             None
                         } else if !rights.recognitions && !record.recognitions.is_empty() {
                             errors.extend(pin_to_cells(
-                                vec![FieldError::new("recognitions", Text::new("认定信息由市级部门维护", "recognitions are maintained by the city"))],
+                                vec![FieldError::new(
+                                    "recognitions",
+                                    Text::new(
+                                        "认定信息由市级部门维护",
+                                        "recognitions are maintained by the city",
+                                    ),
+                                )],
                                 row.number,
                                 &layout,
                                 &sheet.headers,
@@ -514,7 +756,14 @@ impl Registry {
                 let mut seen = std::collections::HashSet::new();
                 errors.retain(|e| seen.insert((e.field.clone(), e.column.clone())));
                 errors.sort_by_key(|e| {
-                    let letters = e.column.as_deref().unwrap_or("").split(' ').next().unwrap_or("").to_owned();
+                    let letters = e
+                        .column
+                        .as_deref()
+                        .unwrap_or("")
+                        .split(' ')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned();
                     (letters.len(), letters)
                 });
                 let room = MAX_REPORTED_ERRORS.saturating_sub(report.errors.len());
@@ -531,10 +780,27 @@ impl Registry {
         for plan in plans {
             match plan {
                 Planned::Create(record) => {
-                    insert_enterprise(&mut transaction, &actor, now, &record, "enterprise.imported", &note).await?;
+                    insert_enterprise(
+                        &mut transaction,
+                        &actor,
+                        now,
+                        &record,
+                        "enterprise.imported",
+                        &note,
+                    )
+                    .await?;
                 }
                 Planned::Update(current, record) => {
-                    update_enterprise(&mut transaction, &actor, now, &current, &record, "enterprise.imported", &note).await?;
+                    update_enterprise(
+                        &mut transaction,
+                        &actor,
+                        now,
+                        &current,
+                        &record,
+                        "enterprise.imported",
+                        &note,
+                    )
+                    .await?;
                 }
                 Planned::Unchanged => {}
             }
@@ -543,8 +809,10 @@ impl Registry {
             &mut transaction,
             &actor,
             now,
-            AuditEntry::new("enterprise.import", "import", &file_name)
-                .note(format!("{} rows: {} created, {} updated, {} unchanged", report.rows, report.created, report.updated, report.unchanged)),
+            AuditEntry::new("enterprise.import", "import", &file_name).note(format!(
+                "{} rows: {} created, {} updated, {} unchanged",
+                report.rows, report.created, report.updated, report.unchanged
+            )),
         )
         .await?;
         transaction.commit().await?;
@@ -559,7 +827,11 @@ pub(crate) fn sanitize_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() { "upload".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "upload".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
@@ -571,7 +843,10 @@ mod tests {
     #[test]
     fn file_names_lose_their_paths() {
         assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize_file_name("C:\\Users\\张\\企业名录.xlsx"), "企业名录.xlsx");
+        assert_eq!(
+            sanitize_file_name("C:\\Users\\张\\企业名录.xlsx"),
+            "企业名录.xlsx"
+        );
         assert_eq!(sanitize_file_name("..\u{0}"), "upload");
         assert_eq!(sanitize_file_name(".hidden.csv"), "hidden.csv");
     }
@@ -594,7 +869,8 @@ mod tests {
 
     #[test]
     fn gbk_csv_is_decoded() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("统一社会信用代码,企业名称\n9144030071526726XG,示例电器\n");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("统一社会信用代码,企业名称\n9144030071526726XG,示例电器\n");
         let sheet = read_csv(&bytes).unwrap();
         assert_eq!(sheet.encoding, Some("GB18030"));
         assert_eq!(sheet.headers[1], "企业名称");
@@ -616,8 +892,8 @@ mod tests {
 
         #[test]
         fn every_cell_of_arbitrary_csv_maps_without_panicking(text in "[^\\x00]{0,400}") {
-            if let Ok(sheet) = read_csv(text.as_bytes()) {
-                if let Ok(layout) = layout(&sheet) {
+            if let Ok(sheet) = read_csv(text.as_bytes())
+                && let Ok(layout) = layout(&sheet) {
                     for row in &sheet.rows {
                         let (_, errors) = row_input(row, &layout, &sheet.headers);
                         for error in errors {
@@ -625,7 +901,6 @@ mod tests {
                         }
                     }
                 }
-            }
         }
     }
 }

@@ -40,10 +40,11 @@ pub use enterprises::{EnterpriseFilter, EnterpriseSort, SizeFilter, link_platfor
 pub use error::{Error, Result};
 pub use export::{ExportFormat, Exported};
 pub use import::{ImportMode, ImportOptions, ImportReport, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS};
-pub use statistics::RegistryStatistics;
 pub use model::{
-    Enterprise, EnterpriseInput, Recognition, RecognitionInput, RecognitionKind, RecognitionLevel, Town, IndustryClass,
+    Enterprise, EnterpriseInput, IndustryClass, Recognition, RecognitionInput, RecognitionKind,
+    RecognitionLevel, Town,
 };
+pub use statistics::RegistryStatistics;
 
 /// The registry service: one per process.
 #[derive(Debug, Clone)]

@@ -16,7 +16,9 @@ const INDUSTRIES_CSV: &str = include_str!("../data/industry_gbt4754_2017_c.csv")
 const DIVISIONS_EN_CSV: &str = include_str!("../data/divisions_en.csv");
 
 fn records(csv_text: &str) -> impl Iterator<Item = csv::StringRecord> + '_ {
-    csv::Reader::from_reader(csv_text.as_bytes()).into_records().map(|r| r.expect("embedded reference data is valid CSV"))
+    csv::Reader::from_reader(csv_text.as_bytes())
+        .into_records()
+        .map(|r| r.expect("embedded reference data is valid CSV"))
 }
 
 /// Writes the embedded towns and industry classes to the database; idempotent.
@@ -45,12 +47,18 @@ pub async fn sync(db: &Database) -> Result<()> {
     }
     for record in records(TOWNS_CSV) {
         sqlx::query("UPDATE towns SET successor_code = $1 WHERE code = $2")
-            .bind(Some(&record[6]).filter(|v| !v.is_empty()).map(str::to_owned))
+            .bind(
+                Some(&record[6])
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned),
+            )
             .bind(&record[0])
             .execute(&mut *transaction)
             .await?;
     }
-    let english: HashMap<String, String> = records(DIVISIONS_EN_CSV).map(|r| (r[0].to_owned(), r[1].to_owned())).collect();
+    let english: HashMap<String, String> = records(DIVISIONS_EN_CSV)
+        .map(|r| (r[0].to_owned(), r[1].to_owned()))
+        .collect();
     for (order, record) in records(INDUSTRIES_CSV).enumerate() {
         sqlx::query(
             "INSERT INTO industries (code, level, parent_code, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -82,8 +90,14 @@ impl Registry {
     }
 
     /// Industry codes at `level` (`division`, `group`, `class`), optionally under `parent`.
-    pub async fn industries(&self, level: Option<&str>, parent: Option<&str>) -> Result<Vec<IndustryClass>> {
-        let mut select = zhizao_db::SqlBuilder::new("SELECT code, level, parent_code, name_zh, name_en FROM industries WHERE 1 = 1");
+    pub async fn industries(
+        &self,
+        level: Option<&str>,
+        parent: Option<&str>,
+    ) -> Result<Vec<IndustryClass>> {
+        let mut select = zhizao_db::SqlBuilder::new(
+            "SELECT code, level, parent_code, name_zh, name_en FROM industries WHERE 1 = 1",
+        );
         if let Some(level) = level {
             select.push(" AND level = ").push_bind(level);
         }
@@ -91,7 +105,10 @@ impl Registry {
             select.push(" AND parent_code = ").push_bind(parent);
         }
         select.push(" ORDER BY sort_order");
-        Ok(select.query_as::<IndustryClass>().fetch_all(self.db.pool()).await?)
+        Ok(select
+            .query_as::<IndustryClass>()
+            .fetch_all(self.db.pool())
+            .await?)
     }
 }
 
@@ -109,12 +126,28 @@ mod tests {
         let current = towns.iter().filter(|r| r[5].is_empty()).count();
         assert_eq!(current, 23, "Zhongshan has 23 township-level units today");
         for town in &towns {
-            assert!(zhizao_core::TownCode::parse(&town[0]).is_ok(), "{:?}", &town[0]);
+            assert!(
+                zhizao_core::TownCode::parse(&town[0]).is_ok(),
+                "{:?}",
+                &town[0]
+            );
             assert!(town[0].starts_with("442000"));
-            assert_eq!(town[5].is_empty(), town[6].is_empty(), "retired units name a successor: {:?}", &town[0]);
+            assert_eq!(
+                town[5].is_empty(),
+                town[6].is_empty(),
+                "retired units name a successor: {:?}",
+                &town[0]
+            );
             if !town[6].is_empty() {
-                let successor = towns.iter().find(|t| t[0] == town[6]).expect("successor exists");
-                assert!(successor[5].is_empty(), "successor of {} is current", &town[0]);
+                let successor = towns
+                    .iter()
+                    .find(|t| t[0] == town[6])
+                    .expect("successor exists");
+                assert!(
+                    successor[5].is_empty(),
+                    "successor of {} is current",
+                    &town[0]
+                );
             }
         }
     }
@@ -125,12 +158,29 @@ mod tests {
         let codes: HashSet<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
         assert_eq!(codes.len(), rows.len());
         let count = |level: &str| rows.iter().filter(|r| &r[1] == level).count();
-        assert_eq!((count("division"), count("group"), count("class")), (31, 179, 609));
+        assert_eq!(
+            (count("division"), count("group"), count("class")),
+            (31, 179, 609)
+        );
         for row in rows.iter().filter(|r| &r[1] != "section") {
-            assert!(codes.contains(&row[2]), "{} has parent {}", &row[0], &row[2]);
-            assert!(&row[2] == "C" || row[0].starts_with(&row[2]), "{} under {}", &row[0], &row[2]);
+            assert!(
+                codes.contains(&row[2]),
+                "{} has parent {}",
+                &row[0],
+                &row[2]
+            );
+            assert!(
+                &row[2] == "C" || row[0].starts_with(&row[2]),
+                "{} under {}",
+                &row[0],
+                &row[2]
+            );
         }
-        assert!(rows.iter().any(|r| &r[0] == "3874" && r[3].contains("智能照明")), "2017 edition");
+        assert!(
+            rows.iter()
+                .any(|r| &r[0] == "3874" && r[3].contains("智能照明")),
+            "2017 edition"
+        );
         for division in records(DIVISIONS_EN_CSV) {
             assert!(codes.contains(&division[0]), "{}", &division[0]);
         }

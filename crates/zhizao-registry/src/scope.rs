@@ -19,7 +19,11 @@ pub(crate) fn restrict_to(scope: &EnterpriseScope, sql: &mut SqlBuilder) {
                 .push("))");
         }
         EnterpriseScope::PlatformClients(platform_id) => {
-            sql.push(" AND e.id IN (SELECT enterprise_id FROM platform_clients WHERE platform_id = ").push_bind(*platform_id).push(")");
+            sql.push(
+                " AND e.id IN (SELECT enterprise_id FROM platform_clients WHERE platform_id = ",
+            )
+            .push_bind(*platform_id)
+            .push(")");
         }
         EnterpriseScope::Single(enterprise_id) => {
             sql.push(" AND e.id = ").push_bind(*enterprise_id);
@@ -33,7 +37,11 @@ pub(crate) fn restrict_to(scope: &EnterpriseScope, sql: &mut SqlBuilder) {
 /// Whether an enterprise in `town_code` falls in `scope` as far as the town decides it (used to
 /// check where a new enterprise may be registered); `successors` maps retired towns to the
 /// towns that took them over.
-pub(crate) fn town_in_scope(scope: &EnterpriseScope, town_code: &str, successor: impl Fn(&str) -> Option<String>) -> bool {
+pub(crate) fn town_in_scope(
+    scope: &EnterpriseScope,
+    town_code: &str,
+    successor: impl Fn(&str) -> Option<String>,
+) -> bool {
     match scope {
         EnterpriseScope::All => true,
         EnterpriseScope::Town(town) => {
@@ -47,6 +55,8 @@ pub(crate) fn town_in_scope(scope: &EnterpriseScope, town_code: &str, successor:
             }
             false
         }
-        EnterpriseScope::PlatformClients(_) | EnterpriseScope::Single(_) | EnterpriseScope::Nothing => false,
+        EnterpriseScope::PlatformClients(_)
+        | EnterpriseScope::Single(_)
+        | EnterpriseScope::Nothing => false,
     }
 }

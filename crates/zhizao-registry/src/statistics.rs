@@ -40,22 +40,44 @@ impl Registry {
              CAST(COALESCE(SUM(e.annual_revenue_fen), 0) AS BIGINT) FROM enterprises e",
         );
         totals.push_builder(&conditions);
-        let (enterprises, above_designated_size, employees, revenue_fen): (i64, i64, i64, i64) = totals.query_as().fetch_one(&mut *connection).await?;
+        let (enterprises, above_designated_size, employees, revenue_fen): (i64, i64, i64, i64) =
+            totals.query_as().fetch_one(&mut *connection).await?;
 
-        let mut recognitions = SqlBuilder::new("SELECT r.kind, r.level, COUNT(*) FROM recognitions r JOIN enterprises e ON e.id = r.enterprise_id");
-        recognitions.push_builder(&conditions).push(" GROUP BY r.kind, r.level ORDER BY r.kind, r.level");
-        let recognitions: Vec<(String, String, i64)> = recognitions.query_as().fetch_all(&mut *connection).await?;
+        let mut recognitions = SqlBuilder::new(
+            "SELECT r.kind, r.level, COUNT(*) FROM recognitions r JOIN enterprises e ON e.id = r.enterprise_id",
+        );
+        recognitions
+            .push_builder(&conditions)
+            .push(" GROUP BY r.kind, r.level ORDER BY r.kind, r.level");
+        let recognitions: Vec<(String, String, i64)> =
+            recognitions.query_as().fetch_all(&mut *connection).await?;
 
-        let mut by_town = SqlBuilder::new("SELECT t.code, t.name_zh, t.name_en, COUNT(*) AS n FROM enterprises e JOIN towns t ON t.code = e.town_code");
-        by_town.push_builder(&conditions).push(" GROUP BY t.code, t.name_zh, t.name_en ORDER BY n DESC, t.code");
-        let by_town: Vec<(String, String, String, i64)> = by_town.query_as().fetch_all(&mut *connection).await?;
+        let mut by_town = SqlBuilder::new(
+            "SELECT t.code, t.name_zh, t.name_en, COUNT(*) AS n FROM enterprises e JOIN towns t ON t.code = e.town_code",
+        );
+        by_town
+            .push_builder(&conditions)
+            .push(" GROUP BY t.code, t.name_zh, t.name_en ORDER BY n DESC, t.code");
+        let by_town: Vec<(String, String, String, i64)> =
+            by_town.query_as().fetch_all(&mut *connection).await?;
 
         let mut by_division = SqlBuilder::new(
             "SELECT d.code, d.name_zh, d.name_en, COUNT(*) AS n FROM enterprises e JOIN industries d ON d.code = substr(e.industry_code, 1, 2)",
         );
-        by_division.push_builder(&conditions).push(" GROUP BY d.code, d.name_zh, d.name_en ORDER BY n DESC, d.code");
-        let by_division: Vec<(String, String, Option<String>, i64)> = by_division.query_as().fetch_all(&mut *connection).await?;
+        by_division
+            .push_builder(&conditions)
+            .push(" GROUP BY d.code, d.name_zh, d.name_en ORDER BY n DESC, d.code");
+        let by_division: Vec<(String, String, Option<String>, i64)> =
+            by_division.query_as().fetch_all(&mut *connection).await?;
 
-        Ok(RegistryStatistics { enterprises, above_designated_size, employees, revenue_fen, recognitions, by_town, by_division })
+        Ok(RegistryStatistics {
+            enterprises,
+            above_designated_size,
+            employees,
+            revenue_fen,
+            recognitions,
+            by_town,
+            by_division,
+        })
     }
 }

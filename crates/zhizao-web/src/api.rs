@@ -55,7 +55,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -103,7 +106,12 @@ pub(crate) struct PageOf<T: ToSchema> {
 impl<T: ToSchema> PageOf<T> {
     pub(crate) fn from_page<U>(page: zhizao_core::Page<U>, f: impl FnMut(U) -> T) -> Self {
         let page = page.map(f);
-        PageOf { items: page.items, total: page.total, page: page.page, page_size: page.page_size }
+        PageOf {
+            items: page.items,
+            total: page.total,
+            page: page.page,
+            page_size: page.page_size,
+        }
     }
 }
 
@@ -114,15 +122,25 @@ pub(crate) fn rfc3339(millis: i64) -> String {
 
 /// The version a client expects, from `If-Match: "N"`.
 pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let text = value.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i64>().map(Some).map_err(|_| ApiError::malformed(format!("If-Match must be a version ETag such as \"3\", got {text:?}")))
+    text.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::malformed(format!(
+            "If-Match must be a version ETag such as \"3\", got {text:?}"
+        ))
+    })
 }
 
 /// `ETag: "N"` for a version.
 pub(crate) fn etag(version: i64) -> [(header::HeaderName, HeaderValue); 1] {
-    [(header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\"")))]
+    [(
+        header::ETAG,
+        HeaderValue::from_str(&format!("\"{version}\""))
+            .unwrap_or(HeaderValue::from_static("\"0\"")),
+    )]
 }
 
 /// For `Option<Option<T>>` fields: absent → `None` (unchanged), `null` → `Some(None)` (clear).

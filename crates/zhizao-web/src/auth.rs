@@ -11,9 +11,9 @@ use axum::response::Response;
 use zhizao_core::Language;
 use zhizao_identity::{Channel, Credential, Principal};
 
+use crate::AppState;
 use crate::cookies;
 use crate::problem::ApiError;
-use crate::AppState;
 
 /// The outcome of authentication, stored in the request's extensions.
 #[derive(Debug, Clone)]
@@ -31,27 +31,49 @@ pub(crate) enum Authentication {
 pub(crate) struct CsrfToken(pub(crate) String);
 
 /// The client's address, as far as we may believe.
-pub(crate) fn client_ip(parts_headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>, trust_forwarded: bool) -> String {
-    if trust_forwarded {
-        if let Some(forwarded) = parts_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            if let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty()) {
-                return first.chars().take(64).collect();
-            }
-        }
+pub(crate) fn client_ip(
+    parts_headers: &HeaderMap,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    trust_forwarded: bool,
+) -> String {
+    if trust_forwarded
+        && let Some(forwarded) = parts_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = forwarded
+            .split(',')
+            .next()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    {
+        return first.chars().take(64).collect();
     }
-    connect.map(|ConnectInfo(address)| address.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+    connect
+        .map(|ConnectInfo(address)| address.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Resolves credentials and language for every request, and issues a CSRF cookie to browsers
 /// that have none.
-pub(crate) async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn resolve(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers().clone();
-    let ip = client_ip(&headers, request.extensions().get::<ConnectInfo<SocketAddr>>(), state.settings().trust_forwarded_headers);
+    let ip = client_ip(
+        &headers,
+        request.extensions().get::<ConnectInfo<SocketAddr>>(),
+        state.settings().trust_forwarded_headers,
+    );
     let is_api = request.uri().path().starts_with("/api/");
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|token| token.trim().to_owned());
     let authentication = if let Some(token) = bearer {
         match state.identity().authenticate_token(&token, &ip).await {
@@ -60,22 +82,36 @@ pub(crate) async fn resolve(State(state): State<AppState>, mut request: Request,
         }
     } else if let Some(session) = cookies::get(&headers, cookies::SESSION) {
         let channel = if is_api { Channel::Api } else { Channel::Web };
-        match state.identity().authenticate_session(session, channel, &ip).await {
+        match state
+            .identity()
+            .authenticate_session(session, channel, &ip)
+            .await
+        {
             Ok(principal) => Authentication::Principal(Box::new(principal)),
             Err(_) => Authentication::Invalid,
         }
     } else {
         Authentication::Anonymous
     };
-    let negotiated = || headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Language::negotiate).unwrap_or_default();
+    let negotiated = || {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Language::negotiate)
+            .unwrap_or_default()
+    };
     // API clients choose with Accept-Language. Pages are in Chinese unless the user chose
     // English: their saved choice when signed in, else the visitor's cookie.
     let language = match &authentication {
         _ if is_api => negotiated(),
         Authentication::Principal(principal) => principal.language,
-        _ => cookies::get(&headers, cookies::LANGUAGE).and_then(Language::from_tag).unwrap_or_default(),
+        _ => cookies::get(&headers, cookies::LANGUAGE)
+            .and_then(Language::from_tag)
+            .unwrap_or_default(),
     };
-    let existing_csrf = cookies::get(&headers, cookies::CSRF).filter(|t| t.len() >= 20).map(str::to_owned);
+    let existing_csrf = cookies::get(&headers, cookies::CSRF)
+        .filter(|t| t.len() >= 20)
+        .map(str::to_owned);
     let csrf = existing_csrf.clone().unwrap_or_else(cookies::random_token);
     request.extensions_mut().insert(authentication);
     request.extensions_mut().insert(language);
@@ -84,7 +120,16 @@ pub(crate) async fn resolve(State(state): State<AppState>, mut request: Request,
     let mut response = next.run(request).await;
     if existing_csrf.is_none() && !is_api {
         let secure = cookies::is_secure(&headers, state.settings());
-        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &csrf, cookies::Lifetime::Session, true, secure));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set(
+                cookies::CSRF,
+                &csrf,
+                cookies::Lifetime::Session,
+                true,
+                secure,
+            ),
+        );
     }
     response
 }
@@ -104,18 +149,29 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authentication>() {
             Some(Authentication::Principal(principal)) => {
-                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                let unsafe_method =
+                    !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 if unsafe_method && matches!(principal.credential, Credential::Session(_)) {
                     let expected = cookies::get(&parts.headers, cookies::CSRF).unwrap_or("");
-                    let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let given = parts
+                        .headers
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
                     if expected.is_empty() || !cookies::constant_time_eq(expected, given) {
-                        return Err(ApiError::forbidden("a write authenticated by a session cookie must send the CSRF token in X-CSRF-Token"));
+                        return Err(ApiError::forbidden(
+                            "a write authenticated by a session cookie must send the CSRF token in X-CSRF-Token",
+                        ));
                     }
                 }
                 Ok(Caller((**principal).clone()))
             }
-            Some(Authentication::Invalid) => Err(ApiError::unauthenticated("the token or session is invalid, expired or revoked")),
-            _ => Err(ApiError::unauthenticated("send Authorization: Bearer TOKEN (create tokens on the account page or with `zhizao token create`)")),
+            Some(Authentication::Invalid) => Err(ApiError::unauthenticated(
+                "the token or session is invalid, expired or revoked",
+            )),
+            _ => Err(ApiError::unauthenticated(
+                "send Authorization: Bearer TOKEN (create tokens on the account page or with `zhizao token create`)",
+            )),
         }
     }
 }

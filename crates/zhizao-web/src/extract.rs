@@ -22,16 +22,24 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
 
 /// Reads a body of at most `limit` bytes; a larger one is a 413.
 pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::too_large(format!("the body has {} bytes; at most {limit} are accepted", declared.unwrap_or(0))));
+        return Err(ApiError::too_large(format!(
+            "the body has {} bytes; at most {limit} are accepted",
+            declared.unwrap_or(0)
+        )));
     }
     axum::body::to_bytes(request.into_body(), limit)
         .await
@@ -44,7 +52,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     match result {
         Ok(value) => {
-            deserializer.end().map_err(|e| ApiError::malformed(format!("trailing characters after the JSON value at line {} column {}", e.line(), e.column())))?;
+            deserializer.end().map_err(|e| {
+                ApiError::malformed(format!(
+                    "trailing characters after the JSON value at line {} column {}",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
             Ok(value)
         }
         Err(error) => {
@@ -54,10 +68,18 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             let message = inner.to_string();
             match inner.classify() {
                 serde_json::error::Category::Data if path != "." => {
-                    let field_error = FieldError::new(path.clone(), Text::owned(format!("格式不正确：{message}"), message.clone()));
-                    Err(ApiError::malformed(format!("invalid value at {path} ({position}): {message}")).with_errors(vec![field_error]))
+                    let field_error = FieldError::new(
+                        path.clone(),
+                        Text::owned(format!("格式不正确：{message}"), message.clone()),
+                    );
+                    Err(ApiError::malformed(format!(
+                        "invalid value at {path} ({position}): {message}"
+                    ))
+                    .with_errors(vec![field_error]))
                 }
-                _ => Err(ApiError::malformed(format!("malformed JSON at {position}: {message}"))),
+                _ => Err(ApiError::malformed(format!(
+                    "malformed JSON at {position}: {message}"
+                ))),
             }
         }
     }
@@ -68,7 +90,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if !is_json(request.headers()) {
-            return Err(ApiError::unsupported_media_type("send the body as application/json"));
+            return Err(ApiError::unsupported_media_type(
+                "send the body as application/json",
+            ));
         }
         let bytes = read_body(request, state.settings().max_json_bytes).await?;
         parse_json(&bytes).map(ApiJson)
@@ -84,13 +108,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(deserializer).map(ApiQuery).map_err(|error| {
-            let path = error.path().to_string();
-            let message = error.inner().to_string();
-            ApiError::malformed(format!("invalid query parameter {path}: {message}"))
-                .with_errors(vec![FieldError::new(path, Text::owned(format!("查询参数不正确：{message}"), message.clone()))])
-        })
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let message = error.inner().to_string();
+                ApiError::malformed(format!("invalid query parameter {path}: {message}"))
+                    .with_errors(vec![FieldError::new(
+                        path,
+                        Text::owned(format!("查询参数不正确：{message}"), message.clone()),
+                    )])
+            })
     }
 }
 
@@ -136,14 +166,32 @@ mod tests {
 
     #[test]
     fn json_errors_name_position_and_field() {
-        let error = parse_json::<Body>(b"{\"name\": \"x\",\n \"items\": [ {\"year\": \"2019\"} ]}").unwrap_err();
-        assert!(detail(error.clone()).contains("items[0].year"), "{}", detail(error));
-        let error = parse_json::<Body>(b"{\"name\": \"x\", \"items\": [], \"extra\": 1}").unwrap_err();
-        assert!(detail(error.clone()).contains("unknown field `extra`"), "{}", detail(error));
+        let error = parse_json::<Body>(b"{\"name\": \"x\",\n \"items\": [ {\"year\": \"2019\"} ]}")
+            .unwrap_err();
+        assert!(
+            detail(error.clone()).contains("items[0].year"),
+            "{}",
+            detail(error)
+        );
+        let error =
+            parse_json::<Body>(b"{\"name\": \"x\", \"items\": [], \"extra\": 1}").unwrap_err();
+        assert!(
+            detail(error.clone()).contains("unknown field `extra`"),
+            "{}",
+            detail(error)
+        );
         let error = parse_json::<Body>(b"{\"name\": \n\"x\",, }").unwrap_err();
-        assert!(detail(error.clone()).contains("line 2 column 5"), "{}", detail(error));
+        assert!(
+            detail(error.clone()).contains("line 2 column 5"),
+            "{}",
+            detail(error)
+        );
         let error = parse_json::<Body>(b"{\"name\": \"x\", \"items\": []} []").unwrap_err();
-        assert!(detail(error.clone()).contains("trailing"), "{}", detail(error));
+        assert!(
+            detail(error.clone()).contains("trailing"),
+            "{}",
+            detail(error)
+        );
         assert!(parse_json::<Body>(b"{\"name\": \"x\", \"items\": [{\"year\": 2019}]}").is_ok());
     }
 }

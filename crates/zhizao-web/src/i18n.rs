@@ -27,7 +27,11 @@ impl Tr {
 
     /// Picks between two strings (for names the database holds in both languages).
     pub(crate) fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        if self.is_zh() || en.is_empty() { zh } else { en }
+        if self.is_zh() || en.is_empty() {
+            zh
+        } else {
+            en
+        }
     }
 }
 
@@ -120,7 +124,7 @@ messages! {
     who: "操作人", "Who";
     action: "操作", "Action";
     changes: "变更内容", "Changes";
-    from_address: "来源地址", "From";
+    source_address: "来源地址", "From";
     version_conflict: "该记录已被他人修改，请刷新后重试", "Someone else changed this record; reload and try again";
     saved: "已保存", "Saved";
     form_has_errors: "表单有错误，请检查标红的字段", "The form has errors; see the marked fields";
@@ -193,7 +197,7 @@ messages! {
     audit_log: "审计日志", "Audit log";
     entity: "对象", "Entity";
     channel: "渠道", "Channel";
-    from_date: "起始日期", "From";
+    start_date: "起始日期", "From";
     until_date: "截止日期", "Until";
     home_welcome: "欢迎", "Welcome";
     home_scope: "您可查看的企业", "Enterprises you can see";
@@ -230,8 +234,14 @@ mod tests {
         let mut keys = std::collections::HashSet::new();
         for (key, zh, en) in ALL_MESSAGES {
             assert!(keys.insert(*key), "{key} twice");
-            assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{key} is empty in a language");
-            assert!(zh.chars().any(|c| !c.is_ascii()) || *key == "switch_language" || zh == en || zh.contains("API"), "{key}: the Chinese text looks untranslated: {zh}");
+            assert!(
+                !zh.trim().is_empty() && !en.trim().is_empty(),
+                "{key} is empty in a language"
+            );
+            assert!(
+                !zh.is_ascii() || *key == "switch_language" || zh == en || zh.contains("API"),
+                "{key}: the Chinese text looks untranslated: {zh}"
+            );
         }
         assert_eq!(Tr(Language::ZhCn).sign_in(), "登录");
         assert_eq!(Tr(Language::En).sign_in(), "Sign in");

@@ -92,8 +92,19 @@ struct Inner {
 
 impl AppState {
     /// State over the domain services.
-    pub fn new(identity: Identity, registry: Registry, db: Database, settings: WebSettings) -> Self {
-        AppState(Arc::new(Inner { identity, registry, db, settings, metrics: metrics::Metrics::new() }))
+    pub fn new(
+        identity: Identity,
+        registry: Registry,
+        db: Database,
+        settings: WebSettings,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            identity,
+            registry,
+            db,
+            settings,
+            metrics: metrics::Metrics::new(),
+        }))
     }
 
     pub(crate) fn identity(&self) -> &Identity {
@@ -119,7 +130,9 @@ impl AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("settings", &self.0.settings).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("settings", &self.0.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,7 +140,10 @@ impl std::fmt::Debug for AppState {
 pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
     let api_router = api_router.method_not_allowed_fallback(problem::method_not_allowed);
-    let openapi_json: Arc<str> = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()).into();
+    let openapi_json: Arc<str> = openapi
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+        .into();
     let timeout = state.settings().request_timeout;
     Router::new()
         .merge(api_router)
@@ -135,10 +151,19 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router(openapi_json))
         .merge(assets::router())
         .fallback(problem::fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::resolve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
         .layer(axum::middleware::from_fn(problem::render))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -159,7 +184,10 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -36,17 +36,46 @@ impl Metrics {
         let mut registry = Registry::with_prefix("zhizao");
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+            Histogram::new([
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ])
         });
         let pool_size = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
-        registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by method, route and status", durations.clone());
-        registry.register("db_pool_connections", "Open database connections", pool_size.clone());
-        registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
-        registry.register("db_pool_max_connections", "Configured maximum of database connections", pool_max.clone());
-        Metrics { registry, requests, durations, pool_size, pool_idle, pool_max }
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by method, route and status",
+            durations.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Open database connections",
+            pool_size.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "Configured maximum of database connections",
+            pool_max.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            durations,
+            pool_size,
+            pool_idle,
+            pool_max,
+        }
     }
 
     /// The text exposition, with pool gauges read now.
@@ -64,16 +93,36 @@ impl Metrics {
 
 /// Counts and times every request by its route template (never the raw path, which would let
 /// clients create unbounded label values).
-pub(crate) async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
     let response = next.run(request).await;
     let route = route
-        .or_else(|| response.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()))
+        .or_else(|| {
+            response
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+        })
         .unwrap_or_else(|| "unmatched".to_owned());
-    let labels = RequestLabels { method, route, status: response.status().as_u16() };
+    let labels = RequestLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics().requests.get_or_create(&labels).inc();
-    state.metrics().durations.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics()
+        .durations
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
     response
 }

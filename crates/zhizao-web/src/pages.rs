@@ -4,6 +4,10 @@
 //! repeats the CSRF token, which [`verify_csrf`] checks against the browser's cookie; failures
 //! become pages through [`PageError`], never raw errors.
 
+// Page handlers answer failures with the error page itself, so their `Err` is an axum
+// `Response`: large, but built and moved once per failed request.
+#![allow(clippy::result_large_err)]
+
 mod account;
 mod admin;
 mod audit;
@@ -21,10 +25,10 @@ use serde::de::DeserializeOwned;
 use zhizao_core::{Language, Role};
 use zhizao_identity::{Principal, policy};
 
+use crate::AppState;
 use crate::auth::{Authentication, ClientIp, CsrfToken};
 use crate::cookies;
 use crate::i18n::Tr;
-use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -85,12 +89,29 @@ impl PageContext {
             _ => None,
         };
         PageContext {
-            language: parts.extensions.get::<Language>().copied().unwrap_or_default(),
-            csrf: parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            language: parts
+                .extensions
+                .get::<Language>()
+                .copied()
+                .unwrap_or_default(),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
             principal,
-            ip: parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()).unwrap_or_default(),
+            ip: parts
+                .extensions
+                .get::<ClientIp>()
+                .map(|ip| ip.0.clone())
+                .unwrap_or_default(),
             uri: parts.uri.clone(),
-            user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
         }
     }
 
@@ -107,20 +128,29 @@ impl PageContext {
             role_label: p.role.label().get(self.language).to_owned(),
         });
         let notice = self.uri.query().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice").map(|(_, v)| match v.as_ref() {
-                "saved" => self.t().saved().to_owned(),
-                "password" => self.t().password_changed().to_owned(),
-                other => other.chars().take(200).collect(),
-            })
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "notice")
+                .map(|(_, v)| match v.as_ref() {
+                    "saved" => self.t().saved().to_owned(),
+                    "password" => self.t().password_changed().to_owned(),
+                    other => other.chars().take(200).collect(),
+                })
         });
         Layout {
             t: self.t(),
             can_administer: self.principal.as_ref().is_some_and(policy::may_administer),
-            sees_registry: self.principal.as_ref().is_some_and(|p| policy::enterprise_scope(p) != policy::EnterpriseScope::Nothing),
+            sees_registry: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::enterprise_scope(p) != policy::EnterpriseScope::Nothing),
             user,
             csrf: self.csrf.clone(),
             nav,
-            here: self.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned()),
+            here: self
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned()),
             notice,
         }
     }
@@ -147,8 +177,15 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         match context.principal.clone() {
             Some(principal) => Ok(SignedIn(context, principal)),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let target = format!(
+                    "/login?next={}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
                 Err(Redirect::to(&target).into_response())
             }
         }
@@ -198,16 +235,38 @@ impl PageError {
     pub(crate) fn render(&self, context: &PageContext) -> Response {
         let t = context.t();
         let (status, title, text) = match self {
-            PageError::NotFound => (StatusCode::NOT_FOUND, t.not_found_title(), t.not_found_text().to_owned()),
-            PageError::Forbidden => (StatusCode::FORBIDDEN, t.forbidden_title(), t.forbidden_text().to_owned()),
-            PageError::CsrfFailed => (StatusCode::FORBIDDEN, t.forbidden_title(), t.csrf_failed().to_owned()),
-            PageError::BadRequest(detail) => (StatusCode::BAD_REQUEST, t.error_title(), detail.clone()),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                t.not_found_title(),
+                t.not_found_text().to_owned(),
+            ),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                t.forbidden_title(),
+                t.forbidden_text().to_owned(),
+            ),
+            PageError::CsrfFailed => (
+                StatusCode::FORBIDDEN,
+                t.forbidden_title(),
+                t.csrf_failed().to_owned(),
+            ),
+            PageError::BadRequest(detail) => {
+                (StatusCode::BAD_REQUEST, t.error_title(), detail.clone())
+            }
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, t.error_title(), t.error_text().to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    t.error_title(),
+                    t.error_text().to_owned(),
+                )
             }
         };
-        let page = ErrorPage { layout: context.layout(""), title, text };
+        let page = ErrorPage {
+            layout: context.layout(""),
+            title,
+            text,
+        };
         (status, render(&page)).into_response()
     }
 }
@@ -229,7 +288,10 @@ fn from_kind(kind: zhizao_core::ErrorKind, detail: String) -> PageError {
     match kind {
         ErrorKind::NotFound => PageError::NotFound,
         ErrorKind::Forbidden | ErrorKind::Unauthenticated => PageError::Forbidden,
-        ErrorKind::InvalidInput | ErrorKind::Conflict | ErrorKind::TooLarge | ErrorKind::RateLimited => PageError::BadRequest(detail),
+        ErrorKind::InvalidInput
+        | ErrorKind::Conflict
+        | ErrorKind::TooLarge
+        | ErrorKind::RateLimited => PageError::BadRequest(detail),
         ErrorKind::Unavailable | ErrorKind::Internal => PageError::Internal(detail),
     }
 }
@@ -277,14 +339,23 @@ pub(crate) fn not_found_page(request: &Request) -> Response {
 /// A URL path given as `next` is followed only if it stays on this site.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.contains("://") =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 /// A role's label.
 pub(crate) fn role_label(role: &str, t: Tr) -> String {
-    role.parse::<Role>().map(|r| r.label().get(t.0).to_owned()).unwrap_or_else(|_| role.to_owned())
+    role.parse::<Role>()
+        .map(|r| r.label().get(t.0).to_owned())
+        .unwrap_or_else(|_| role.to_owned())
 }
 
 /// A field's error on a form, for the template.
@@ -293,14 +364,23 @@ pub(crate) struct FormErrors(pub(crate) Vec<(String, String)>);
 
 impl FormErrors {
     pub(crate) fn from_fields(errors: &[zhizao_core::FieldError], t: Tr) -> Self {
-        FormErrors(errors.iter().map(|e| (e.field.clone(), e.message.get(t.0).to_owned())).collect())
+        FormErrors(
+            errors
+                .iter()
+                .map(|e| (e.field.clone(), e.message.get(t.0).to_owned()))
+                .collect(),
+        )
     }
 
     /// The message for `field` (or its sub-fields), empty if none.
     pub(crate) fn get(&self, field: &str) -> String {
         self.0
             .iter()
-            .filter(|(f, _)| f == field || f.starts_with(&format!("{field}[")) || f.starts_with(&format!("{field}.")))
+            .filter(|(f, _)| {
+                f == field
+                    || f.starts_with(&format!("{field}["))
+                    || f.starts_with(&format!("{field}."))
+            })
             .map(|(_, m)| m.as_str())
             .collect::<Vec<_>>()
             .join("; ")
@@ -316,7 +396,15 @@ impl FormErrors {
 
     /// Errors on fields the form does not show (e.g. from a stale version).
     pub(crate) fn general(&self, shown: &[&str]) -> Vec<String> {
-        self.0.iter().filter(|(f, _)| !shown.iter().any(|s| f == s || f.starts_with(&format!("{s}[")))).map(|(f, m)| format!("{f}: {m}")).collect()
+        self.0
+            .iter()
+            .filter(|(f, _)| {
+                !shown
+                    .iter()
+                    .any(|s| f == s || f.starts_with(&format!("{s}[")))
+            })
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect()
     }
 }
 
@@ -324,10 +412,17 @@ impl FormErrors {
 pub(crate) fn page_link(uri: &Uri, page: u32) -> String {
     let mut pairs: Vec<(String, String)> = uri
         .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k != "page" && k != "notice").map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k != "page" && k != "notice")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     pairs.push(("page".to_owned(), page.to_string()));
-    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
     format!("{}?{query}", uri.path())
 }
 
@@ -335,9 +430,16 @@ pub(crate) fn page_link(uri: &Uri, page: u32) -> String {
 pub(crate) fn query_without_paging(uri: &Uri) -> String {
     let pairs: Vec<(String, String)> = uri
         .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k != "page" && k != "page_size" && k != "notice").map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k != "page" && k != "page_size" && k != "notice")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
         .unwrap_or_default();
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 #[cfg(test)]
@@ -355,8 +457,16 @@ mod tests {
 
     #[test]
     fn pager_links_keep_filters() {
-        let uri: Uri = "/enterprises?q=%E7%94%B5%E5%99%A8&page=2&town=442000118".parse().unwrap();
-        assert_eq!(page_link(&uri, 3), "/enterprises?q=%E7%94%B5%E5%99%A8&town=442000118&page=3");
-        assert_eq!(query_without_paging(&uri), "q=%E7%94%B5%E5%99%A8&town=442000118");
+        let uri: Uri = "/enterprises?q=%E7%94%B5%E5%99%A8&page=2&town=442000118"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            page_link(&uri, 3),
+            "/enterprises?q=%E7%94%B5%E5%99%A8&town=442000118&page=3"
+        );
+        assert_eq!(
+            query_without_paging(&uri),
+            "q=%E7%94%B5%E5%99%A8&town=442000118"
+        );
     }
 }

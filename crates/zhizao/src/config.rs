@@ -35,7 +35,13 @@ pub(crate) struct ConfigArgs {
     #[arg(long, global = true, env = "ZHIZAO_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
     /// A PostgreSQL URL (postgres://user:password@host/database) instead of the embedded SQLite.
-    #[arg(long, global = true, env = "ZHIZAO_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ZHIZAO_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub(crate) database_url: Option<String>,
 }
 
@@ -87,13 +93,21 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("zhizao-data"));
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("zhizao-data"));
         let database_url = args
             .database_url
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("zhizao.sqlite3").display()));
-        let cookie_secure = serve.cookie_secure.clone().or(file.cookie_secure).unwrap_or_else(|| "auto".to_owned());
+        let cookie_secure = serve
+            .cookie_secure
+            .clone()
+            .or(file.cookie_secure)
+            .unwrap_or_else(|| "auto".to_owned());
         let cookie_security = match cookie_secure.as_str() {
             "auto" => CookieSecurity::Auto,
             "always" => CookieSecurity::Always,
@@ -101,19 +115,27 @@ impl Config {
             other => anyhow::bail!("cookie_secure must be auto, always or never, not {other:?}"),
         };
         Ok(Config {
-            listen: serve.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            listen: serve
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
             database_url: Secret(database_url),
             demo: serve.demo.or(file.demo).unwrap_or(false),
-            trust_forwarded_headers: serve.trust_forwarded_headers.or(file.trust_forwarded_headers).unwrap_or(false),
+            trust_forwarded_headers: serve
+                .trust_forwarded_headers
+                .or(file.trust_forwarded_headers)
+                .unwrap_or(false),
             cookie_security,
         })
     }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-    toml::from_str(&text).map_err(|error| anyhow::anyhow!("configuration file {}: {error}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|error| anyhow::anyhow!("configuration file {}: {error}", path.display()))
 }
 
 #[cfg(test)]
@@ -124,15 +146,33 @@ mod tests {
     fn command_line_beats_file_beats_defaults() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("zhizao.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/zhizao\"\ndemo = true\n").unwrap();
-        let args = ConfigArgs { config: Some(path.clone()), ..ConfigArgs::default() };
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/zhizao\"\ndemo = true\n",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            ..ConfigArgs::default()
+        };
         let config = Config::load(&args, &ServeArgs::default()).unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert!(config.demo);
-        assert_eq!(config.database_url.expose(), "sqlite:///srv/zhizao/zhizao.sqlite3");
+        assert_eq!(
+            config.database_url.expose(),
+            "sqlite:///srv/zhizao/zhizao.sqlite3"
+        );
 
-        let serve = ServeArgs { listen: Some("127.0.0.1:7000".parse().unwrap()), demo: Some(false), ..ServeArgs::default() };
-        let args = ConfigArgs { config: Some(path), data_dir: Some("here".into()), database_url: None };
+        let serve = ServeArgs {
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            demo: Some(false),
+            ..ServeArgs::default()
+        };
+        let args = ConfigArgs {
+            config: Some(path),
+            data_dir: Some("here".into()),
+            database_url: None,
+        };
         let config = Config::load(&args, &serve).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         assert!(!config.demo);
@@ -140,7 +180,10 @@ mod tests {
 
         let defaults = Config::load(&ConfigArgs::default(), &ServeArgs::default()).unwrap();
         assert_eq!(defaults.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(defaults.database_url.expose(), "sqlite://zhizao-data/zhizao.sqlite3");
+        assert_eq!(
+            defaults.database_url.expose(),
+            "sqlite://zhizao-data/zhizao.sqlite3"
+        );
         assert_eq!(format!("{:?}", defaults.database_url), "Secret(…)");
     }
 
@@ -149,10 +192,24 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("zhizao.toml");
         std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nlisten_port = 1\n").unwrap();
-        let error = Config::load(&ConfigArgs { config: Some(path.clone()), ..ConfigArgs::default() }, &ServeArgs::default()).unwrap_err();
+        let error = Config::load(
+            &ConfigArgs {
+                config: Some(path.clone()),
+                ..ConfigArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("listen_port"), "{error}");
         std::fs::write(&path, "listen = \"not an address\"\n").unwrap();
-        let error = Config::load(&ConfigArgs { config: Some(path), ..ConfigArgs::default() }, &ServeArgs::default()).unwrap_err();
+        let error = Config::load(
+            &ConfigArgs {
+                config: Some(path),
+                ..ConfigArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("listen"), "{error}");
     }
 }

@@ -96,17 +96,38 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         command => {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 match command {
                     Command::Serve(serve) => platform_commands::serve(&cli.config, &serve).await,
                     Command::Migrate => platform_commands::migrate(&cli.config).await,
                     Command::Demo => platform_commands::demo(&cli.config).await,
-                    Command::User(UserCommand::Create { organization, username, role, display_name, password_stdin }) => {
-                        platform_commands::create_user(&cli.config, &organization, &username, &role, &display_name, password_stdin).await
+                    Command::User(UserCommand::Create {
+                        organization,
+                        username,
+                        role,
+                        display_name,
+                        password_stdin,
+                    }) => {
+                        platform_commands::create_user(
+                            &cli.config,
+                            &organization,
+                            &username,
+                            &role,
+                            &display_name,
+                            password_stdin,
+                        )
+                        .await
                     }
-                    Command::Token(TokenCommand::Create { username, name }) => platform_commands::create_token(&cli.config, &username, &name).await,
-                    Command::Solve(_) | Command::Check(_) | Command::Bench(_) | Command::Openapi => unreachable!("handled above"),
+                    Command::Token(TokenCommand::Create { username, name }) => {
+                        platform_commands::create_token(&cli.config, &username, &name).await
+                    }
+                    Command::Solve(_)
+                    | Command::Check(_)
+                    | Command::Bench(_)
+                    | Command::Openapi => unreachable!("handled above"),
                 }
             })
         }
@@ -119,7 +140,10 @@ fn init_logging() {
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".to_owned());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .try_init();
 }

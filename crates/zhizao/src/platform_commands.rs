@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use zhizao_core::{Clock, SystemClock};
 use zhizao_db::{Database, PoolSettings};
-use zhizao_identity::{Actor, Identity, IdentitySettings, NewUser, PasswordHashing, create_user_in};
+use zhizao_identity::{
+    Actor, Identity, IdentitySettings, NewUser, PasswordHashing, create_user_in,
+};
 use zhizao_registry::Registry;
 use zhizao_web::{AppState, WebSettings};
 
@@ -15,10 +17,17 @@ use crate::config::{Config, ConfigArgs, ServeArgs};
 
 /// Opens the database and brings its schema and reference data up to date.
 async fn open_database(config: &Config) -> anyhow::Result<Database> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
     let db = Database::connect(config.database_url.expose(), PoolSettings::default()).await?;
     db.migrate().await.context("migrating the database")?;
-    zhizao_registry::reference::sync(&db).await.context("writing reference data")?;
+    zhizao_registry::reference::sync(&db)
+        .await
+        .context("writing reference data")?;
     Ok(db)
 }
 
@@ -33,11 +42,17 @@ async fn load_demo(db: &Database) -> anyhow::Result<zhizao_demo::DemoSummary> {
 
 fn print_demo_logins(summary: &zhizao_demo::DemoSummary) {
     if summary.loaded {
-        println!("Demo data loaded: {} organisations, {} enterprises.", summary.organizations, summary.enterprises);
+        println!(
+            "Demo data loaded: {} organisations, {} enterprises.",
+            summary.organizations, summary.enterprises
+        );
     }
     println!("Demo logins (password: {}):", zhizao_demo::DEMO_PASSWORD);
     for login in &summary.logins {
-        println!("  {:<12} {:<16} {}", login.username, login.role, login.description);
+        println!(
+            "  {:<12} {:<16} {}",
+            login.username, login.role, login.description
+        );
     }
 }
 
@@ -45,9 +60,18 @@ fn print_demo_logins(summary: &zhizao_demo::DemoSummary) {
 pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args, serve)?;
     let db = open_database(&config).await?;
-    let demo = if config.demo { Some(load_demo(&db).await?) } else { None };
+    let demo = if config.demo {
+        Some(load_demo(&db).await?)
+    } else {
+        None
+    };
     let clock = clock();
-    let identity = Identity::new(db.clone(), Arc::clone(&clock), PasswordHashing::default(), IdentitySettings::default());
+    let identity = Identity::new(
+        db.clone(),
+        Arc::clone(&clock),
+        PasswordHashing::default(),
+        IdentitySettings::default(),
+    );
     let registry = Registry::new(db.clone(), clock);
     let settings = WebSettings {
         cookie_security: config.cookie_security,
@@ -55,7 +79,9 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         ..WebSettings::default()
     };
     let router = zhizao_web::router(AppState::new(identity, registry, db.clone(), settings));
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     println!("Zhizao is running at http://{address}/  (Ctrl-C to stop)");
     if let Some(summary) = &demo {
@@ -115,10 +141,22 @@ pub(crate) async fn demo(args: &ConfigArgs) -> anyhow::Result<()> {
 }
 
 /// `zhizao user create`.
-pub(crate) async fn create_user(args: &ConfigArgs, organization: &str, username: &str, role: &str, display_name: &str, password_stdin: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(password_stdin, "give the password on standard input with --password-stdin (never on the command line)");
+pub(crate) async fn create_user(
+    args: &ConfigArgs,
+    organization: &str,
+    username: &str,
+    role: &str,
+    display_name: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        password_stdin,
+        "give the password on standard input with --password-stdin (never on the command line)"
+    );
     let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
     let config = Config::load(args, &ServeArgs::default())?;
     let db = open_database(&config).await?;
@@ -132,25 +170,54 @@ pub(crate) async fn create_user(args: &ConfigArgs, organization: &str, username:
         phone: String::new(),
     };
     let mut transaction = db.begin().await?;
-    let user = create_user_in(&mut transaction, &PasswordHashing::default(), &Actor::command_line(), clock().now(), &new)
-        .await
-        .map_err(|error| match error.field_errors() {
-            [] => anyhow::anyhow!(error),
-            fields => anyhow::anyhow!(fields.iter().map(|e| format!("{}: {}", e.field, e.message.en)).collect::<Vec<_>>().join("\n")),
-        })?;
+    let user = create_user_in(
+        &mut transaction,
+        &PasswordHashing::default(),
+        &Actor::command_line(),
+        clock().now(),
+        &new,
+    )
+    .await
+    .map_err(|error| match error.field_errors() {
+        [] => anyhow::anyhow!(error),
+        fields => anyhow::anyhow!(
+            fields
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message.en))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    })?;
     transaction.commit().await?;
-    println!("Created user {} ({}) in {}.", user.username, user.role, user.organization_code);
+    println!(
+        "Created user {} ({}) in {}.",
+        user.username, user.role, user.organization_code
+    );
     db.close().await;
     Ok(())
 }
 
 /// `zhizao token create`.
-pub(crate) async fn create_token(args: &ConfigArgs, username: &str, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn create_token(
+    args: &ConfigArgs,
+    username: &str,
+    name: &str,
+) -> anyhow::Result<()> {
     let config = Config::load(args, &ServeArgs::default())?;
     let db = open_database(&config).await?;
-    let identity = Identity::new(db.clone(), clock(), PasswordHashing::default(), IdentitySettings::default());
-    let token = identity.create_token_for_user(&Actor::command_line(), username, name).await?;
-    eprintln!("Token {:?} created for {username}. It is shown once; store it now:", token.view.name);
+    let identity = Identity::new(
+        db.clone(),
+        clock(),
+        PasswordHashing::default(),
+        IdentitySettings::default(),
+    );
+    let token = identity
+        .create_token_for_user(&Actor::command_line(), username, name)
+        .await?;
+    eprintln!(
+        "Token {:?} created for {username}. It is shown once; store it now:",
+        token.view.name
+    );
     println!("{}", token.secret);
     db.close().await;
     Ok(())

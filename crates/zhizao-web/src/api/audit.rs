@@ -76,11 +76,17 @@ struct AuditQuery {
 /// Browses the audit log, newest first. City administrators only.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = PageOf<AuditEntryDto>), (status = 403, body = crate::problem::Problem)))]
-async fn audit_log(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<Json<PageOf<AuditEntryDto>>, ApiError> {
+async fn audit_log(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<PageOf<AuditEntryDto>>, ApiError> {
     let instant = |field: &str, value: Option<&str>| -> Result<_, ApiError> {
         match value.filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(text) => parse_rfc3339(text).map(Some).ok_or_else(|| ApiError::malformed(format!("{field} must be an RFC 3339 instant, got {text:?}"))),
+            Some(text) => parse_rfc3339(text).map(Some).ok_or_else(|| {
+                ApiError::malformed(format!("{field} must be an RFC 3339 instant, got {text:?}"))
+            }),
         }
     };
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
@@ -92,7 +98,13 @@ async fn audit_log(State(state): State<AppState>, Caller(principal): Caller, Api
         entity_type: non_empty(query.entity_type),
         entity_key: non_empty(query.entity_key),
     };
-    let paging = Paging { page: query.page, page_size: query.page_size };
-    let page = state.identity().audit_log(&principal, &filter, paging.request()).await?;
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let page = state
+        .identity()
+        .audit_log(&principal, &filter, paging.request())
+        .await?;
     Ok(Json(PageOf::from_page(page, AuditEntryDto::from)))
 }

@@ -10,8 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{FieldError, Language};
 use zhizao_registry::{
-    Enterprise, EnterpriseFilter, EnterpriseInput, EnterpriseSort, ExportFormat, ImportMode, ImportOptions, ImportReport, RecognitionInput,
-    RecognitionKind, RecognitionLevel, SizeFilter,
+    Enterprise, EnterpriseFilter, EnterpriseInput, EnterpriseSort, ExportFormat, ImportMode,
+    ImportOptions, ImportReport, RecognitionInput, RecognitionKind, RecognitionLevel, SizeFilter,
 };
 
 use super::audit::AuditEntryDto;
@@ -24,11 +24,17 @@ use crate::problem::ApiError;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     let import = OpenApiRouter::new()
         .routes(routes!(import_enterprises))
-        .layer(DefaultBodyLimit::max(zhizao_registry::MAX_IMPORT_BYTES + 256 * 1024));
+        .layer(DefaultBodyLimit::max(
+            zhizao_registry::MAX_IMPORT_BYTES + 256 * 1024,
+        ));
     OpenApiRouter::new()
         .routes(routes!(list_enterprises, create_enterprise))
         .routes(routes!(export_enterprises))
-        .routes(routes!(get_enterprise, update_enterprise, delete_enterprise))
+        .routes(routes!(
+            get_enterprise,
+            update_enterprise,
+            delete_enterprise
+        ))
         .routes(routes!(enterprise_history))
         .merge(import)
 }
@@ -95,8 +101,15 @@ impl From<Enterprise> for EnterpriseDto {
             credit_code: e.credit_code,
             name: e.name,
             legal_representative: e.legal_representative,
-            town: TownRef { code: e.town_code, name_zh: e.town_name_zh, name_en: e.town_name_en },
-            industry: IndustryRef { code: e.industry_code, name_zh: e.industry_name_zh },
+            town: TownRef {
+                code: e.town_code,
+                name_zh: e.town_name_zh,
+                name_en: e.town_name_en,
+            },
+            industry: IndustryRef {
+                code: e.industry_code,
+                name_zh: e.industry_name_zh,
+            },
             above_designated_size: e.above_designated_size,
             employees: e.employees,
             annual_revenue_fen: e.annual_revenue_fen,
@@ -105,7 +118,16 @@ impl From<Enterprise> for EnterpriseDto {
             contact_phone: e.contact_phone,
             contact_email: e.contact_email,
             established_on: e.established_on,
-            recognitions: e.recognitions.into_iter().map(|r| RecognitionDto { kind: r.kind, level: r.level, year: r.year, title: r.title }).collect(),
+            recognitions: e
+                .recognitions
+                .into_iter()
+                .map(|r| RecognitionDto {
+                    kind: r.kind,
+                    level: r.level,
+                    year: r.year,
+                    title: r.title,
+                })
+                .collect(),
             created_at: rfc3339(e.created_at),
             updated_at: rfc3339(e.updated_at),
             version: e.version,
@@ -169,7 +191,16 @@ struct UpdateEnterprise {
 }
 
 fn recognition_inputs(recognitions: Option<Vec<RecognitionDto>>) -> Option<Vec<RecognitionInput>> {
-    recognitions.map(|list| list.into_iter().map(|r| RecognitionInput { kind: r.kind, level: r.level, year: r.year, title: r.title }).collect())
+    recognitions.map(|list| {
+        list.into_iter()
+            .map(|r| RecognitionInput {
+                kind: r.kind,
+                level: r.level,
+                year: r.year,
+                title: r.title,
+            })
+            .collect()
+    })
 }
 
 /// Filters shared by the list and the export.
@@ -205,18 +236,36 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 
 impl EnterpriseQuery {
     pub(crate) fn filter(&self) -> Result<EnterpriseFilter, ApiError> {
-        let invalid = |name: &str, value: &str, expected: &str| ApiError::malformed(format!("{name} must be {expected}, not {value:?}"));
+        let invalid = |name: &str, value: &str, expected: &str| {
+            ApiError::malformed(format!("{name} must be {expected}, not {value:?}"))
+        };
         let size = match non_empty(&self.size) {
             None => None,
             Some("above") => Some(SizeFilter::AboveDesignated),
             Some("below") => Some(SizeFilter::BelowDesignated),
             Some(other) => return Err(invalid("size", other, "above or below")),
         };
-        let recognition_kind = non_empty(&self.recognition_kind).map(|k| k.parse::<RecognitionKind>().map_err(|e| ApiError::malformed(e.to_string()))).transpose()?;
-        let recognition_level = non_empty(&self.recognition_level).map(|l| l.parse::<RecognitionLevel>().map_err(|e| ApiError::malformed(e.to_string()))).transpose()?;
+        let recognition_kind = non_empty(&self.recognition_kind)
+            .map(|k| {
+                k.parse::<RecognitionKind>()
+                    .map_err(|e| ApiError::malformed(e.to_string()))
+            })
+            .transpose()?;
+        let recognition_level = non_empty(&self.recognition_level)
+            .map(|l| {
+                l.parse::<RecognitionLevel>()
+                    .map_err(|e| ApiError::malformed(e.to_string()))
+            })
+            .transpose()?;
         let sort = match non_empty(&self.sort) {
             None => EnterpriseSort::default(),
-            Some(sort) => EnterpriseSort::parse(sort).ok_or_else(|| invalid("sort", sort, "name, credit_code, -revenue, -employees or -updated"))?,
+            Some(sort) => EnterpriseSort::parse(sort).ok_or_else(|| {
+                invalid(
+                    "sort",
+                    sort,
+                    "name, credit_code, -revenue, -employees or -updated",
+                )
+            })?,
         };
         Ok(EnterpriseFilter {
             search: non_empty(&self.q).map(str::to_owned),
@@ -233,17 +282,31 @@ impl EnterpriseQuery {
 /// Searches and filters the enterprises the caller may see.
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", params(EnterpriseQuery),
     responses((status = 200, body = PageOf<EnterpriseDto>), (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)))]
-async fn list_enterprises(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<EnterpriseQuery>) -> Result<Json<PageOf<EnterpriseDto>>, ApiError> {
+async fn list_enterprises(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<EnterpriseQuery>,
+) -> Result<Json<PageOf<EnterpriseDto>>, ApiError> {
     let filter = query.filter()?;
-    let paging = Paging { page: query.page, page_size: query.page_size };
-    let page = state.registry().list_enterprises(&principal, &filter, paging.request()).await?;
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let page = state
+        .registry()
+        .list_enterprises(&principal, &filter, paging.request())
+        .await?;
     Ok(Json(PageOf::from_page(page, EnterpriseDto::from)))
 }
 
 /// Registers an enterprise (city staff anywhere, town staff in their town).
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body = CreateEnterprise,
     responses((status = 201, body = EnterpriseDto), (status = 409, body = crate::problem::Problem, description = "The credit code is registered; the problem names the enterprise"), (status = 422, body = crate::problem::Problem)))]
-async fn create_enterprise(State(state): State<AppState>, Caller(principal): Caller, ApiJson(body): ApiJson<CreateEnterprise>) -> Result<impl IntoResponse, ApiError> {
+async fn create_enterprise(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<CreateEnterprise>,
+) -> Result<impl IntoResponse, ApiError> {
     let input = EnterpriseInput {
         credit_code: body.credit_code,
         name: body.name,
@@ -260,17 +323,37 @@ async fn create_enterprise(State(state): State<AppState>, Caller(principal): Cal
         established_on: Some(body.established_on),
         recognitions: recognition_inputs(body.recognitions),
     };
-    let enterprise = state.registry().create_enterprise(&principal, &input).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/enterprises/{}", enterprise.credit_code)).unwrap_or(HeaderValue::from_static("/api/v1/enterprises"));
-    Ok((StatusCode::CREATED, etag(enterprise.version), [(header::LOCATION, location)], Json(EnterpriseDto::from(enterprise))))
+    let enterprise = state
+        .registry()
+        .create_enterprise(&principal, &input)
+        .await?;
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/enterprises/{}", enterprise.credit_code))
+            .unwrap_or(HeaderValue::from_static("/api/v1/enterprises"));
+    Ok((
+        StatusCode::CREATED,
+        etag(enterprise.version),
+        [(header::LOCATION, location)],
+        Json(EnterpriseDto::from(enterprise)),
+    ))
 }
 
 /// One enterprise.
 #[utoipa::path(get, path = "/api/v1/enterprises/{credit_code}", tag = "enterprises", params(("credit_code" = String, Path)),
     responses((status = 200, body = EnterpriseDto, headers(("ETag" = String, description = "The version, for If-Match"))), (status = 404, body = crate::problem::Problem)))]
-async fn get_enterprise(State(state): State<AppState>, Caller(principal): Caller, ApiPath(credit_code): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
-    let enterprise = state.registry().enterprise(&principal, &credit_code).await?;
-    Ok((etag(enterprise.version), Json(EnterpriseDto::from(enterprise))))
+async fn get_enterprise(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(credit_code): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let enterprise = state
+        .registry()
+        .enterprise(&principal, &credit_code)
+        .await?;
+    Ok((
+        etag(enterprise.version),
+        Json(EnterpriseDto::from(enterprise)),
+    ))
 }
 
 /// Changes an enterprise within the caller's rights; send `If-Match` with the version read.
@@ -299,15 +382,29 @@ async fn update_enterprise(
         established_on: body.established_on,
         recognitions: recognition_inputs(body.recognitions),
     };
-    let enterprise = state.registry().update_enterprise(&principal, &credit_code, &input, if_match(&headers)?).await?;
-    Ok((etag(enterprise.version), Json(EnterpriseDto::from(enterprise))))
+    let enterprise = state
+        .registry()
+        .update_enterprise(&principal, &credit_code, &input, if_match(&headers)?)
+        .await?;
+    Ok((
+        etag(enterprise.version),
+        Json(EnterpriseDto::from(enterprise)),
+    ))
 }
 
 /// Deletes an enterprise without user accounts. City administrators only.
 #[utoipa::path(delete, path = "/api/v1/enterprises/{credit_code}", tag = "enterprises", params(("credit_code" = String, Path)),
     responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
-async fn delete_enterprise(State(state): State<AppState>, Caller(principal): Caller, ApiPath(credit_code): ApiPath<String>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
-    state.registry().delete_enterprise(&principal, &credit_code, if_match(&headers)?).await?;
+async fn delete_enterprise(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(credit_code): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    state
+        .registry()
+        .delete_enterprise(&principal, &credit_code, if_match(&headers)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,7 +417,10 @@ async fn enterprise_history(
     ApiPath(credit_code): ApiPath<String>,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<PageOf<AuditEntryDto>>, ApiError> {
-    let page = state.registry().enterprise_history(&principal, &credit_code, paging.request()).await?;
+    let page = state
+        .registry()
+        .enterprise_history(&principal, &credit_code, paging.request())
+        .await?;
     Ok(Json(PageOf::from_page(page, AuditEntryDto::from)))
 }
 
@@ -362,21 +462,47 @@ struct ImportReportDto {
 #[utoipa::path(post, path = "/api/v1/enterprises/import", tag = "enterprises", params(ImportQuery),
     request_body(content_type = "multipart/form-data", description = "A `file` part holding the spreadsheet"),
     responses((status = 200, body = ImportReportDto, description = "Imported (or checked, for a dry run)"), (status = 413, body = crate::problem::Problem), (status = 415, body = crate::problem::Problem), (status = 422, body = ImportReportDto, description = "Problems found; nothing written")))]
-async fn import_enterprises(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<ImportQuery>, request: Request) -> Result<Response, ApiError> {
+async fn import_enterprises(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let mode = match query.mode.as_deref() {
         None | Some("create") => ImportMode::Create,
         Some("upsert") => ImportMode::Upsert,
-        Some(other) => return Err(ApiError::malformed(format!("mode must be create or upsert, not {other:?}"))),
+        Some(other) => {
+            return Err(ApiError::malformed(format!(
+                "mode must be create or upsert, not {other:?}"
+            )));
+        }
     };
-    let options = ImportOptions { mode, dry_run: query.dry_run.unwrap_or(false) };
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let options = ImportOptions {
+        mode,
+        dry_run: query.dry_run.unwrap_or(false),
+    };
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let (file_name, bytes) = if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::malformed(e.body_text()))?;
+        let mut multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| ApiError::malformed(e.body_text()))?;
         let mut file = None;
-        while let Some(field) = multipart.next_field().await.map_err(|e| upload_error(e.status(), e.body_text()))? {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| upload_error(e.status(), e.body_text()))?
+        {
             if field.name() == Some("file") {
                 let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field.bytes().await.map_err(|e| upload_error(e.status(), e.body_text()))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| upload_error(e.status(), e.body_text()))?;
                 file = Some((name, bytes));
             }
         }
@@ -388,20 +514,38 @@ async fn import_enterprises(State(state): State<AppState>, Caller(principal): Ca
             "application/vnd.oasis.opendocument.spreadsheet" => "ods",
             "text/csv" | "text/plain" => "csv",
             "application/octet-stream" if query.file_name.is_some() => "",
-            _ => return Err(ApiError::unsupported_media_type("send multipart/form-data, a spreadsheet MIME type or text/csv")),
+            _ => {
+                return Err(ApiError::unsupported_media_type(
+                    "send multipart/form-data, a spreadsheet MIME type or text/csv",
+                ));
+            }
         };
-        let name = query.file_name.clone().unwrap_or_else(|| format!("upload.{extension}"));
+        let name = query
+            .file_name
+            .clone()
+            .unwrap_or_else(|| format!("upload.{extension}"));
         let bytes = read_body(request, zhizao_registry::MAX_IMPORT_BYTES).await?;
         (name, bytes)
     };
-    let report = state.registry().import_enterprises(&principal, &file_name, &bytes, &options).await?;
-    let status = if report.rows_with_errors > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let report = state
+        .registry()
+        .import_enterprises(&principal, &file_name, &bytes, &options)
+        .await?;
+    let status = if report.rows_with_errors > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let language = principal.language;
     Ok((status, Json(report_dto(report, language))).into_response())
 }
 
 fn upload_error(status: StatusCode, detail: String) -> ApiError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(detail) } else { ApiError::malformed(detail) }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(detail)
+    } else {
+        ApiError::malformed(detail)
+    }
 }
 
 fn report_dto(report: ImportReport, language: Language) -> ImportReportDto {
@@ -425,15 +569,25 @@ fn report_dto(report: ImportReport, language: Language) -> ImportReportDto {
 /// reads. Cells that would start a formula are prefixed with an apostrophe.
 #[utoipa::path(get, path = "/api/v1/enterprises/export", tag = "enterprises", params(EnterpriseQuery),
     responses((status = 200, description = "The spreadsheet", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = crate::problem::Problem)))]
-async fn export_enterprises(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<EnterpriseQuery>) -> Result<Response, ApiError> {
+async fn export_enterprises(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<EnterpriseQuery>,
+) -> Result<Response, ApiError> {
     let format = match non_empty(&query.format) {
         None | Some("xlsx") => ExportFormat::Xlsx,
         Some("csv") => ExportFormat::Csv,
-        Some(other) => return Err(ApiError::malformed(format!("format must be xlsx or csv, not {other:?}"))),
+        Some(other) => {
+            return Err(ApiError::malformed(format!(
+                "format must be xlsx or csv, not {other:?}"
+            )));
+        }
     };
     let language = match non_empty(&query.language) {
         None => Language::ZhCn,
-        Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::malformed(format!("language must be zh-CN or en, not {tag:?}")))?,
+        Some(tag) => Language::from_tag(tag).ok_or_else(|| {
+            ApiError::malformed(format!("language must be zh-CN or en, not {tag:?}"))
+        })?,
     };
     let filter = query.filter()?;
     Ok(export_response(&state, &principal, &filter, format, language).await?)
@@ -447,13 +601,27 @@ pub(crate) async fn export_response(
     format: ExportFormat,
     language: Language,
 ) -> Result<Response, zhizao_registry::Error> {
-    let exported = state.registry().export_enterprises(principal, filter, format, language).await?;
-    let date = zhizao_core::Timestamp::from_millis(state.identity().clock().now().as_millis()).to_shanghai_date_string();
-    let disposition = format!("attachment; filename=\"enterprises-{date}.{}\"", format.extension());
+    let exported = state
+        .registry()
+        .export_enterprises(principal, filter, format, language)
+        .await?;
+    let date = zhizao_core::Timestamp::from_millis(state.identity().clock().now().as_millis())
+        .to_shanghai_date_string();
+    let disposition = format!(
+        "attachment; filename=\"enterprises-{date}.{}\"",
+        format.extension()
+    );
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         exported.bytes,

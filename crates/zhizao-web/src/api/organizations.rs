@@ -101,32 +101,73 @@ struct UpdateOrganization {
 /// Lists organisations: all for city staff, one's own otherwise.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrganizationQuery),
     responses((status = 200, body = PageOf<OrganizationDto>), (status = 401, body = crate::problem::Problem)))]
-async fn list_organizations(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<OrganizationQuery>) -> Result<Json<PageOf<OrganizationDto>>, ApiError> {
+async fn list_organizations(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<OrganizationQuery>,
+) -> Result<Json<PageOf<OrganizationDto>>, ApiError> {
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(kind) => Some(kind.parse::<OrgKind>().map_err(|e| ApiError::malformed(e.to_string()))?),
+        Some(kind) => Some(
+            kind.parse::<OrgKind>()
+                .map_err(|e| ApiError::malformed(e.to_string()))?,
+        ),
         None => None,
     };
-    let filter = OrganizationFilter { kind, search: query.q };
-    let paging = Paging { page: query.page, page_size: query.page_size };
-    let page = state.identity().list_organizations(&principal, &filter, paging.request()).await?;
+    let filter = OrganizationFilter {
+        kind,
+        search: query.q,
+    };
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let page = state
+        .identity()
+        .list_organizations(&principal, &filter, paging.request())
+        .await?;
     Ok(Json(PageOf::from_page(page, OrganizationDto::from)))
 }
 
 /// Creates an organisation. City administrators only.
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationDto), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
-async fn create_organization(State(state): State<AppState>, Caller(principal): Caller, ApiJson(body): ApiJson<CreateOrganization>) -> Result<impl IntoResponse, ApiError> {
-    let new = NewOrganization { code: body.code, kind: body.kind, name: body.name, town_code: body.town_code, sector: body.sector, description: body.description };
-    let organization = state.identity().create_organization(&principal, &new).await?;
-    Ok((StatusCode::CREATED, etag(organization.version), Json(OrganizationDto::from(organization))))
+async fn create_organization(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<CreateOrganization>,
+) -> Result<impl IntoResponse, ApiError> {
+    let new = NewOrganization {
+        code: body.code,
+        kind: body.kind,
+        name: body.name,
+        town_code: body.town_code,
+        sector: body.sector,
+        description: body.description,
+    };
+    let organization = state
+        .identity()
+        .create_organization(&principal, &new)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        etag(organization.version),
+        Json(OrganizationDto::from(organization)),
+    ))
 }
 
 /// One organisation.
 #[utoipa::path(get, path = "/api/v1/organizations/{code}", tag = "organizations", params(("code" = String, Path)),
     responses((status = 200, body = OrganizationDto), (status = 404, body = crate::problem::Problem)))]
-async fn get_organization(State(state): State<AppState>, Caller(principal): Caller, ApiPath(code): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
+async fn get_organization(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
     let organization = state.identity().organization(&principal, &code).await?;
-    Ok((etag(organization.version), Json(OrganizationDto::from(organization))))
+    Ok((
+        etag(organization.version),
+        Json(OrganizationDto::from(organization)),
+    ))
 }
 
 /// Changes an organisation. City administrators only; send `If-Match` with the version read.
@@ -139,9 +180,19 @@ async fn update_organization(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateOrganization>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let update = OrganizationUpdate { name: body.name, sector: body.sector, description: body.description };
-    let organization = state.identity().update_organization(&principal, &code, &update, if_match(&headers)?).await?;
-    Ok((etag(organization.version), Json(OrganizationDto::from(organization))))
+    let update = OrganizationUpdate {
+        name: body.name,
+        sector: body.sector,
+        description: body.description,
+    };
+    let organization = state
+        .identity()
+        .update_organization(&principal, &code, &update, if_match(&headers)?)
+        .await?;
+    Ok((
+        etag(organization.version),
+        Json(OrganizationDto::from(organization)),
+    ))
 }
 
 /// An enterprise that brought work to a platform.
@@ -155,7 +206,15 @@ struct PlatformClient {
 /// administrators only.
 #[utoipa::path(post, path = "/api/v1/platforms/{code}/clients", tag = "organizations", params(("code" = String, Path, description = "Platform code")), request_body = PlatformClient,
     responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
-async fn add_platform_client(State(state): State<AppState>, Caller(principal): Caller, ApiPath(code): ApiPath<String>, ApiJson(body): ApiJson<PlatformClient>) -> Result<StatusCode, ApiError> {
-    state.registry().add_platform_client(&principal, &code, &body.credit_code).await?;
+async fn add_platform_client(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<PlatformClient>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .registry()
+        .add_platform_client(&principal, &code, &body.credit_code)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,7 +17,10 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::problem::ApiError;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token)).routes(routes!(revoke_session))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(revoke_session))
 }
 
 /// An API token (never its secret).
@@ -69,34 +72,66 @@ struct CreatedToken {
 
 /// The caller's tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, body = Vec<Token>), (status = 401, body = crate::problem::Problem)))]
-async fn list_tokens(State(state): State<AppState>, Caller(principal): Caller) -> Result<Json<Vec<Token>>, ApiError> {
-    let tokens = state.identity().list_tokens(&principal, &principal.username).await?;
+async fn list_tokens(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<Token>>, ApiError> {
+    let tokens = state
+        .identity()
+        .list_tokens(&principal, &principal.username)
+        .await?;
     Ok(Json(tokens.into_iter().map(Token::from).collect()))
 }
 
 /// Creates a token for the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 422, body = crate::problem::Problem)))]
-async fn create_token(State(state): State<AppState>, Caller(principal): Caller, ApiJson(body): ApiJson<CreateToken>) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+async fn create_token(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let expires_at = match body.expires_at.as_deref() {
         None => None,
         Some(text) => Some(parse_rfc3339(text).ok_or_else(|| {
-            ApiError::validation(vec![zhizao_core::FieldError::new("expires_at", Text::new("应为 RFC 3339 时间，如 2027-01-01T00:00:00+08:00", "must be an RFC 3339 instant such as 2027-01-01T00:00:00+08:00"))])
+            ApiError::validation(vec![zhizao_core::FieldError::new(
+                "expires_at",
+                Text::new(
+                    "应为 RFC 3339 时间，如 2027-01-01T00:00:00+08:00",
+                    "must be an RFC 3339 instant such as 2027-01-01T00:00:00+08:00",
+                ),
+            )])
         })?),
     };
-    let created = state.identity().create_token(&principal, &body.name, expires_at).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: created.view.into(), secret: created.secret })))
+    let created = state
+        .identity()
+        .create_token(&principal, &body.name, expires_at)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: created.view.into(),
+            secret: created.secret,
+        }),
+    ))
 }
 
 pub(crate) fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(Timestamp::from_millis((parsed.unix_timestamp_nanos() / 1_000_000) as i64))
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(Timestamp::from_millis(
+        (parsed.unix_timestamp_nanos() / 1_000_000) as i64,
+    ))
 }
 
 /// Revokes one of the caller's tokens (or anyone's, for administrators).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "account", params(("id" = i64, Path, description = "Token id")),
     responses((status = 204), (status = 404, body = crate::problem::Problem)))]
-async fn revoke_token(State(state): State<AppState>, Caller(principal): Caller, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
     state.identity().revoke_token(&principal, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -104,7 +139,11 @@ async fn revoke_token(State(state): State<AppState>, Caller(principal): Caller, 
 /// Ends one of the caller's sessions (or anyone's, for administrators).
 #[utoipa::path(delete, path = "/api/v1/sessions/{id}", tag = "account", params(("id" = i64, Path, description = "Session id")),
     responses((status = 204), (status = 404, body = crate::problem::Problem)))]
-async fn revoke_session(State(state): State<AppState>, Caller(principal): Caller, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
+async fn revoke_session(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
     state.identity().revoke_session(&principal, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

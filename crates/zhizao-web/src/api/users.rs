@@ -153,21 +153,42 @@ impl From<SessionView> for Session {
 
 /// Lists users: all for city administrators, oneself otherwise.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery), responses((status = 200, body = PageOf<UserDto>), (status = 401, body = crate::problem::Problem)))]
-async fn list_users(State(state): State<AppState>, Caller(principal): Caller, ApiQuery(query): ApiQuery<UserQuery>) -> Result<Json<PageOf<UserDto>>, ApiError> {
+async fn list_users(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> Result<Json<PageOf<UserDto>>, ApiError> {
     let role = match query.role.as_deref().filter(|r| !r.is_empty()) {
-        Some(role) => Some(role.parse::<Role>().map_err(|e| ApiError::malformed(e.to_string()))?),
+        Some(role) => Some(
+            role.parse::<Role>()
+                .map_err(|e| ApiError::malformed(e.to_string()))?,
+        ),
         None => None,
     };
-    let filter = UserFilter { organization_code: query.organization, role, search: query.q };
-    let paging = Paging { page: query.page, page_size: query.page_size };
-    let page = state.identity().list_users(&principal, &filter, paging.request()).await?;
+    let filter = UserFilter {
+        organization_code: query.organization,
+        role,
+        search: query.q,
+    };
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let page = state
+        .identity()
+        .list_users(&principal, &filter, paging.request())
+        .await?;
     Ok(Json(PageOf::from_page(page, UserDto::from)))
 }
 
 /// Creates a user. City administrators only.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserDto), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
-async fn create_user(State(state): State<AppState>, Caller(principal): Caller, ApiJson(body): ApiJson<CreateUser>) -> Result<impl IntoResponse, ApiError> {
+async fn create_user(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<impl IntoResponse, ApiError> {
     let new = NewUser {
         organization_code: body.organization_code,
         username: body.username,
@@ -178,13 +199,21 @@ async fn create_user(State(state): State<AppState>, Caller(principal): Caller, A
         phone: body.phone,
     };
     let user = state.identity().create_user(&principal, &new).await?;
-    Ok((StatusCode::CREATED, etag(user.version), Json(UserDto::from(user))))
+    Ok((
+        StatusCode::CREATED,
+        etag(user.version),
+        Json(UserDto::from(user)),
+    ))
 }
 
 /// One user: anyone for administrators, oneself otherwise.
 #[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
     responses((status = 200, body = UserDto), (status = 404, body = crate::problem::Problem)))]
-async fn get_user(State(state): State<AppState>, Caller(principal): Caller, ApiPath(username): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
+async fn get_user(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(username): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
     let user = state.identity().user(&principal, &username).await?;
     Ok((etag(user.version), Json(UserDto::from(user))))
 }
@@ -199,31 +228,65 @@ async fn update_user(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let update = UserUpdate { display_name: body.display_name, role: body.role, email: body.email, phone: body.phone, disabled: body.disabled, unlock: body.unlock };
-    let user = state.identity().update_user(&principal, &username, &update, if_match(&headers)?).await?;
+    let update = UserUpdate {
+        display_name: body.display_name,
+        role: body.role,
+        email: body.email,
+        phone: body.phone,
+        disabled: body.disabled,
+        unlock: body.unlock,
+    };
+    let user = state
+        .identity()
+        .update_user(&principal, &username, &update, if_match(&headers)?)
+        .await?;
     Ok((etag(user.version), Json(UserDto::from(user))))
 }
 
 /// Sets a new password; other sessions of that user end.
 #[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)), request_body = ChangePassword,
     responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
-async fn change_password(State(state): State<AppState>, Caller(principal): Caller, ApiPath(username): ApiPath<String>, ApiJson(body): ApiJson<ChangePassword>) -> Result<StatusCode, ApiError> {
-    state.identity().change_password(&principal, &username, body.current_password.as_deref(), &body.new_password).await?;
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .identity()
+        .change_password(
+            &principal,
+            &username,
+            body.current_password.as_deref(),
+            &body.new_password,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A user's open sessions.
 #[utoipa::path(get, path = "/api/v1/users/{username}/sessions", tag = "users", params(("username" = String, Path)),
     responses((status = 200, body = Vec<Session>), (status = 404, body = crate::problem::Problem)))]
-async fn user_sessions(State(state): State<AppState>, Caller(principal): Caller, ApiPath(username): ApiPath<String>) -> Result<Json<Vec<Session>>, ApiError> {
-    let sessions = state.identity().list_sessions(&principal, &username).await?;
+async fn user_sessions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(username): ApiPath<String>,
+) -> Result<Json<Vec<Session>>, ApiError> {
+    let sessions = state
+        .identity()
+        .list_sessions(&principal, &username)
+        .await?;
     Ok(Json(sessions.into_iter().map(Session::from).collect()))
 }
 
 /// A user's API tokens.
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "users", params(("username" = String, Path)),
     responses((status = 200, body = Vec<Token>), (status = 404, body = crate::problem::Problem)))]
-async fn user_tokens(State(state): State<AppState>, Caller(principal): Caller, ApiPath(username): ApiPath<String>) -> Result<Json<Vec<Token>>, ApiError> {
+async fn user_tokens(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(username): ApiPath<String>,
+) -> Result<Json<Vec<Token>>, ApiError> {
     let tokens = state.identity().list_tokens(&principal, &username).await?;
     Ok(Json(tokens.into_iter().map(Token::from).collect()))
 }

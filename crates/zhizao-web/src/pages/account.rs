@@ -10,7 +10,10 @@ use zhizao_core::Timestamp;
 use zhizao_identity::Principal;
 
 use super::admin::{SessionRow, session_rows};
-use super::{Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, role_label, safe_next, verify_csrf};
+use super::{
+    Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, role_label, safe_next,
+    verify_csrf,
+};
 use crate::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -46,10 +49,24 @@ struct AccountPage {
     password_error: String,
 }
 
-async fn account_page(state: &AppState, context: &PageContext, principal: &Principal, new_secret: Option<String>, password_error: String) -> Result<Response, Response> {
+async fn account_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &Principal,
+    new_secret: Option<String>,
+    password_error: String,
+) -> Result<Response, Response> {
     let t = context.t();
-    let tokens = state.identity().list_tokens(principal, &principal.username).await.or_page(context)?;
-    let sessions = state.identity().list_sessions(principal, &principal.username).await.or_page(context)?;
+    let tokens = state
+        .identity()
+        .list_tokens(principal, &principal.username)
+        .await
+        .or_page(context)?;
+    let sessions = state
+        .identity()
+        .list_sessions(principal, &principal.username)
+        .await
+        .or_page(context)?;
     let tokens = tokens
         .into_iter()
         .map(|token| TokenRow {
@@ -57,12 +74,24 @@ async fn account_page(state: &AppState, context: &PageContext, principal: &Princ
             name: token.name,
             prefix: token.token_prefix,
             created: Timestamp::from_millis(token.created_at).to_shanghai_string(),
-            last_used: token.last_used_at.map(|m| Timestamp::from_millis(m).to_shanghai_string()).unwrap_or_else(|| t.never().to_owned()),
-            status: if token.revoked_at.is_some() { t.revoked() } else { t.active() }.to_owned(),
+            last_used: token
+                .last_used_at
+                .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+                .unwrap_or_else(|| t.never().to_owned()),
+            status: if token.revoked_at.is_some() {
+                t.revoked()
+            } else {
+                t.active()
+            }
+            .to_owned(),
             active: token.revoked_at.is_none(),
         })
         .collect();
-    let status = if password_error.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if password_error.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = AccountPage {
         layout: context.layout("account"),
         username: principal.username.clone(),
@@ -77,7 +106,10 @@ async fn account_page(state: &AppState, context: &PageContext, principal: &Princ
     Ok((status, render(&page)).into_response())
 }
 
-async fn account(State(state): State<AppState>, SignedIn(context, principal): SignedIn) -> Result<Response, Response> {
+async fn account(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
     account_page(&state, &context, &principal, None, String::new()).await
 }
 
@@ -90,13 +122,31 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, SignedIn(context, principal): SignedIn, PageForm(form): PageForm<PasswordForm>) -> Result<Response, Response> {
+async fn change_password(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state.identity().change_password(&principal, &principal.username, Some(&form.current_password), &form.new_password).await {
+    match state
+        .identity()
+        .change_password(
+            &principal,
+            &principal.username,
+            Some(&form.current_password),
+            &form.new_password,
+        )
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/account?notice=password").into_response()),
         Err(error) if !error.field_errors().is_empty() => {
             let t = context.t();
-            let message = error.field_errors().iter().map(|e| t.text(&e.message).to_owned()).collect::<Vec<_>>().join("；");
+            let message = error
+                .field_errors()
+                .iter()
+                .map(|e| t.text(&e.message).to_owned())
+                .collect::<Vec<_>>()
+                .join("；");
             account_page(&state, &context, &principal, None, message).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -110,14 +160,36 @@ struct TokenForm {
     name: String,
 }
 
-async fn create_token(State(state): State<AppState>, SignedIn(context, principal): SignedIn, PageForm(form): PageForm<TokenForm>) -> Result<Response, Response> {
+async fn create_token(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<TokenForm>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state.identity().create_token(&principal, &form.name, None).await {
+    match state
+        .identity()
+        .create_token(&principal, &form.name, None)
+        .await
+    {
         // Shown once, on this response; never stored or shown again.
-        Ok(token) => account_page(&state, &context, &principal, Some(token.secret), String::new()).await,
+        Ok(token) => {
+            account_page(
+                &state,
+                &context,
+                &principal,
+                Some(token.secret),
+                String::new(),
+            )
+            .await
+        }
         Err(error) if !error.field_errors().is_empty() => {
             let t = context.t();
-            let message = error.field_errors().iter().map(|e| t.text(&e.message).to_owned()).collect::<Vec<_>>().join("；");
+            let message = error
+                .field_errors()
+                .iter()
+                .map(|e| t.text(&e.message).to_owned())
+                .collect::<Vec<_>>()
+                .join("；");
             account_page(&state, &context, &principal, None, message).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -130,15 +202,37 @@ struct RevokeForm {
     next: Option<String>,
 }
 
-async fn revoke_token(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(id): Path<i64>, PageForm(form): PageForm<RevokeForm>) -> Result<Response, Response> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RevokeForm>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    state.identity().revoke_token(&principal, id).await.or_page(&context)?;
+    state
+        .identity()
+        .revoke_token(&principal, id)
+        .await
+        .or_page(&context)?;
     Ok(Redirect::to("/account?notice=saved").into_response())
 }
 
-async fn revoke_session(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(id): Path<i64>, PageForm(form): PageForm<RevokeForm>) -> Result<Response, Response> {
+async fn revoke_session(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RevokeForm>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    state.identity().revoke_session(&principal, id).await.or_page(&context)?;
+    state
+        .identity()
+        .revoke_session(&principal, id)
+        .await
+        .or_page(&context)?;
     let next = safe_next(form.next.as_deref());
-    Ok(Redirect::to(&format!("{next}{}notice=saved", if next.contains('?') { "&" } else { "?" })).into_response())
+    Ok(Redirect::to(&format!(
+        "{next}{}notice=saved",
+        if next.contains('?') { "&" } else { "?" }
+    ))
+    .into_response())
 }

@@ -7,17 +7,29 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::{OrgKind, PageRequest, Role, Timestamp};
-use zhizao_identity::{NewOrganization, NewUser, OrganizationFilter, OrganizationUpdate, UserFilter, UserUpdate, UserView, policy};
+use zhizao_identity::{
+    NewOrganization, NewUser, OrganizationFilter, OrganizationUpdate, UserFilter, UserUpdate,
+    UserView, policy,
+};
 
-use super::{FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link, render, role_label, verify_csrf};
+use super::{
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link, render,
+    role_label, verify_csrf,
+};
 use crate::AppState;
 use crate::i18n::Tr;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/organizations", get(organizations))
-        .route("/organizations/new", get(new_organization_form).post(create_organization))
-        .route("/organizations/{code}", get(organization).post(update_organization))
+        .route(
+            "/organizations/new",
+            get(new_organization_form).post(create_organization),
+        )
+        .route(
+            "/organizations/{code}",
+            get(organization).post(update_organization),
+        )
         .route("/users", get(users))
         .route("/users/new", get(new_user_form).post(create_user))
         .route("/users/{username}", get(user).post(update_user))
@@ -33,11 +45,16 @@ fn kind_options(t: Tr, include_enterprise: bool) -> Vec<(&'static str, String)> 
 }
 
 fn role_options(t: Tr) -> Vec<(&'static str, String)> {
-    Role::ALL.iter().map(|r| (r.as_str(), t.text(&r.label()).to_owned())).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), t.text(&r.label()).to_owned()))
+        .collect()
 }
 
 fn kind_label(kind: &str, t: Tr) -> String {
-    kind.parse::<OrgKind>().map(|k| t.text(&k.label()).to_owned()).unwrap_or_else(|_| kind.to_owned())
+    kind.parse::<OrgKind>()
+        .map(|k| t.text(&k.label()).to_owned())
+        .unwrap_or_else(|_| kind.to_owned())
 }
 
 fn status(user: &UserView, t: Tr, now: i64) -> String {
@@ -51,7 +68,9 @@ fn status(user: &UserView, t: Tr, now: i64) -> String {
 }
 
 fn when(millis: Option<i64>, t: Tr) -> String {
-    millis.map(|m| Timestamp::from_millis(m).to_shanghai_string()).unwrap_or_else(|| t.never().to_owned())
+    millis
+        .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+        .unwrap_or_else(|| t.never().to_owned())
 }
 
 struct OrganizationRow {
@@ -90,16 +109,37 @@ struct ListQuery {
     page: Option<u32>,
 }
 
-async fn organizations(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<ListQuery>) -> Result<Response, Response> {
+async fn organizations(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
     let t = context.t();
-    let filter = OrganizationFilter { kind: query.kind.parse().ok(), search: Some(query.q.clone()).filter(|q| !q.is_empty()) };
-    let page = state.identity().list_organizations(&principal, &filter, PageRequest::new(query.page.unwrap_or(1), 50)).await.or_page(&context)?;
+    let filter = OrganizationFilter {
+        kind: query.kind.parse().ok(),
+        search: Some(query.q.clone()).filter(|q| !q.is_empty()),
+    };
+    let page = state
+        .identity()
+        .list_organizations(
+            &principal,
+            &filter,
+            PageRequest::new(query.page.unwrap_or(1), 50),
+        )
+        .await
+        .or_page(&context)?;
     let page_count = page.page_count();
     let current = page.page;
     let rows = page
         .items
         .into_iter()
-        .map(|o| OrganizationRow { kind: kind_label(&o.kind, t), code: o.code, name: o.name, sector: o.sector.unwrap_or_default(), users: o.user_count })
+        .map(|o| OrganizationRow {
+            kind: kind_label(&o.kind, t),
+            code: o.code,
+            name: o.name,
+            sector: o.sector.unwrap_or_default(),
+            users: o.user_count,
+        })
         .collect();
     Ok(render(&OrganizationsPage {
         layout: context.layout("organizations"),
@@ -150,7 +190,12 @@ struct OrganizationFields {
     version: Option<i64>,
 }
 
-async fn organization_form(state: &AppState, context: &PageContext, fields: OrganizationFields, errors: FormErrors) -> Result<Response, Response> {
+async fn organization_form(
+    state: &AppState,
+    context: &PageContext,
+    fields: OrganizationFields,
+    errors: FormErrors,
+) -> Result<Response, Response> {
     let t = context.t();
     let towns = state
         .registry()
@@ -159,10 +204,20 @@ async fn organization_form(state: &AppState, context: &PageContext, fields: Orga
         .or_page(context)?
         .into_iter()
         .filter(|town| town.is_current())
-        .map(|town| (town.code.clone(), format!("{} {}", town.code, t.pick(&town.name_zh, &town.name_en))))
+        .map(|town| {
+            (
+                town.code.clone(),
+                format!("{} {}", town.code, t.pick(&town.name_zh, &town.name_en)),
+            )
+        })
         .collect();
-    let general_errors = errors.general(&["code", "kind", "name", "town_code", "sector", "description"]);
-    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let general_errors =
+        errors.general(&["code", "kind", "name", "town_code", "sector", "description"]);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = OrganizationForm {
         layout: context.layout("organizations"),
         kinds: kind_options(t, false),
@@ -179,14 +234,30 @@ async fn organization_form(state: &AppState, context: &PageContext, fields: Orga
     Ok((status, render(&page)).into_response())
 }
 
-async fn new_organization_form(State(state): State<AppState>, SignedIn(context, principal): SignedIn) -> Result<Response, Response> {
+async fn new_organization_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
     if !policy::may_administer(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
-    organization_form(&state, &context, OrganizationFields { kind: "platform".into(), ..Default::default() }, FormErrors::default()).await
+    organization_form(
+        &state,
+        &context,
+        OrganizationFields {
+            kind: "platform".into(),
+            ..Default::default()
+        },
+        FormErrors::default(),
+    )
+    .await
 }
 
-async fn create_organization(State(state): State<AppState>, SignedIn(context, principal): SignedIn, PageForm(fields): PageForm<OrganizationFields>) -> Result<Response, Response> {
+async fn create_organization(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(fields): PageForm<OrganizationFields>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     let new = NewOrganization {
         code: fields.code.clone(),
@@ -197,10 +268,26 @@ async fn create_organization(State(state): State<AppState>, SignedIn(context, pr
         description: fields.description.clone(),
     };
     match state.identity().create_organization(&principal, &new).await {
-        Ok(organization) => Ok(Redirect::to(&format!("/organizations/{}?notice=saved", organization.code)).into_response()),
+        Ok(organization) => Ok(Redirect::to(&format!(
+            "/organizations/{}?notice=saved",
+            organization.code
+        ))
+        .into_response()),
         Err(zhizao_identity::Error::Duplicate { field, value }) => {
-            let errors = vec![zhizao_core::FieldError::new(field, zhizao_core::Text::owned(format!("“{value}”已被使用"), format!("{value:?} is already in use")))];
-            organization_form(&state, &context, fields, FormErrors::from_fields(&errors, context.t())).await
+            let errors = vec![zhizao_core::FieldError::new(
+                field,
+                zhizao_core::Text::owned(
+                    format!("“{value}”已被使用"),
+                    format!("{value:?} is already in use"),
+                ),
+            )];
+            organization_form(
+                &state,
+                &context,
+                fields,
+                FormErrors::from_fields(&errors, context.t()),
+            )
+            .await
         }
         Err(error) if !error.field_errors().is_empty() => {
             let errors = FormErrors::from_fields(error.field_errors(), context.t());
@@ -221,11 +308,24 @@ struct OrganizationPage {
     general_errors: Vec<String>,
 }
 
-async fn organization_page(state: &AppState, context: &PageContext, principal: &zhizao_identity::Principal, code: &str, errors: FormErrors) -> Result<Response, Response> {
+async fn organization_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    code: &str,
+    errors: FormErrors,
+) -> Result<Response, Response> {
     let t = context.t();
-    let organization = state.identity().organization(principal, code).await.or_page(context)?;
+    let organization = state
+        .identity()
+        .organization(principal, code)
+        .await
+        .or_page(context)?;
     let users = if policy::may_administer(principal) {
-        let filter = UserFilter { organization_code: Some(code.to_owned()), ..Default::default() };
+        let filter = UserFilter {
+            organization_code: Some(code.to_owned()),
+            ..Default::default()
+        };
         let now = state.identity().clock().now().as_millis();
         state
             .identity()
@@ -234,28 +334,66 @@ async fn organization_page(state: &AppState, context: &PageContext, principal: &
             .or_page(context)?
             .items
             .iter()
-            .map(|u| (u.username.clone(), u.display_name.clone(), role_label(&u.role, t), status(u, t, now)))
+            .map(|u| {
+                (
+                    u.username.clone(),
+                    u.display_name.clone(),
+                    role_label(&u.role, t),
+                    status(u, t, now),
+                )
+            })
             .collect()
     } else {
         Vec::new()
     };
     let general_errors = errors.general(&["name", "sector", "description"]);
-    let status_code = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    let page = OrganizationPage { layout: context.layout("organizations"), kind_label: kind_label(&organization.kind, t), o: organization, users, errors, general_errors };
+    let status_code = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = OrganizationPage {
+        layout: context.layout("organizations"),
+        kind_label: kind_label(&organization.kind, t),
+        o: organization,
+        users,
+        errors,
+        general_errors,
+    };
     Ok((status_code, render(&page)).into_response())
 }
 
-async fn organization(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>) -> Result<Response, Response> {
+async fn organization(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, Response> {
     organization_page(&state, &context, &principal, &code, FormErrors::default()).await
 }
 
-async fn update_organization(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>, PageForm(fields): PageForm<OrganizationFields>) -> Result<Response, Response> {
+async fn update_organization(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(fields): PageForm<OrganizationFields>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
-    let update = OrganizationUpdate { name: Some(fields.name), sector: Some(Some(fields.sector).filter(|s| !s.is_empty())), description: Some(fields.description) };
-    match state.identity().update_organization(&principal, &code, &update, fields.version).await {
+    let update = OrganizationUpdate {
+        name: Some(fields.name),
+        sector: Some(Some(fields.sector).filter(|s| !s.is_empty())),
+        description: Some(fields.description),
+    };
+    match state
+        .identity()
+        .update_organization(&principal, &code, &update, fields.version)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/organizations/{code}?notice=saved")).into_response()),
         Err(zhizao_identity::Error::StaleVersion { .. }) => {
-            let errors = FormErrors(vec![("version".to_owned(), context.t().version_conflict().to_owned())]);
+            let errors = FormErrors(vec![(
+                "version".to_owned(),
+                context.t().version_conflict().to_owned(),
+            )]);
             organization_page(&state, &context, &principal, &code, errors).await
         }
         Err(error) if !error.field_errors().is_empty() => {
@@ -292,7 +430,11 @@ struct UsersPage {
     next: Option<String>,
 }
 
-async fn users(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<ListQuery>) -> Result<Response, Response> {
+async fn users(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
     if !policy::may_administer(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
@@ -302,7 +444,15 @@ async fn users(State(state): State<AppState>, SignedIn(context, principal): Sign
         role: query.role.parse().ok(),
         search: Some(query.q.clone()).filter(|q| !q.is_empty()),
     };
-    let page = state.identity().list_users(&principal, &filter, PageRequest::new(query.page.unwrap_or(1), 50)).await.or_page(&context)?;
+    let page = state
+        .identity()
+        .list_users(
+            &principal,
+            &filter,
+            PageRequest::new(query.page.unwrap_or(1), 50),
+        )
+        .await
+        .or_page(&context)?;
     let now = state.identity().clock().now().as_millis();
     let page_count = page.page_count();
     let current = page.page;
@@ -379,16 +529,46 @@ struct UserFields {
     organization: String,
 }
 
-async fn user_form(state: &AppState, context: &PageContext, principal: &zhizao_identity::Principal, fields: UserFields, errors: FormErrors) -> Result<Response, Response> {
+async fn user_form(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    fields: UserFields,
+    errors: FormErrors,
+) -> Result<Response, Response> {
     let t = context.t();
     let mut organizations = Vec::new();
-    for kind in [OrgKind::City, OrgKind::Town, OrgKind::Platform, OrgKind::ExpertPanel] {
-        let filter = OrganizationFilter { kind: Some(kind), search: None };
-        let page = state.identity().list_organizations(principal, &filter, PageRequest::new(1, 500)).await.or_page(context)?;
+    for kind in [
+        OrgKind::City,
+        OrgKind::Town,
+        OrgKind::Platform,
+        OrgKind::ExpertPanel,
+    ] {
+        let filter = OrganizationFilter {
+            kind: Some(kind),
+            search: None,
+        };
+        let page = state
+            .identity()
+            .list_organizations(principal, &filter, PageRequest::new(1, 500))
+            .await
+            .or_page(context)?;
         organizations.extend(page.items.into_iter().map(|o| (o.code, o.name)));
     }
-    let general_errors = errors.general(&["organization_code", "username", "display_name", "role", "password", "email", "phone"]);
-    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let general_errors = errors.general(&[
+        "organization_code",
+        "username",
+        "display_name",
+        "role",
+        "password",
+        "email",
+        "phone",
+    ]);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = UserForm {
         layout: context.layout("users"),
         roles: role_options(t),
@@ -405,15 +585,26 @@ async fn user_form(state: &AppState, context: &PageContext, principal: &zhizao_i
     Ok((status, render(&page)).into_response())
 }
 
-async fn new_user_form(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<UserFields>) -> Result<Response, Response> {
+async fn new_user_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<UserFields>,
+) -> Result<Response, Response> {
     if !policy::may_administer(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
-    let fields = UserFields { organization_code: query.organization, ..Default::default() };
+    let fields = UserFields {
+        organization_code: query.organization,
+        ..Default::default()
+    };
     user_form(&state, &context, &principal, fields, FormErrors::default()).await
 }
 
-async fn create_user(State(state): State<AppState>, SignedIn(context, principal): SignedIn, PageForm(fields): PageForm<UserFields>) -> Result<Response, Response> {
+async fn create_user(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(fields): PageForm<UserFields>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     let new = NewUser {
         organization_code: fields.organization_code.clone(),
@@ -425,10 +616,25 @@ async fn create_user(State(state): State<AppState>, SignedIn(context, principal)
         phone: fields.phone.clone(),
     };
     match state.identity().create_user(&principal, &new).await {
-        Ok(user) => Ok(Redirect::to(&format!("/users/{}?notice=saved", user.username)).into_response()),
+        Ok(user) => {
+            Ok(Redirect::to(&format!("/users/{}?notice=saved", user.username)).into_response())
+        }
         Err(zhizao_identity::Error::Duplicate { field, value }) => {
-            let errors = vec![zhizao_core::FieldError::new(field, zhizao_core::Text::owned(format!("“{value}”已被使用"), format!("{value:?} is already in use")))];
-            user_form(&state, &context, &principal, fields, FormErrors::from_fields(&errors, context.t())).await
+            let errors = vec![zhizao_core::FieldError::new(
+                field,
+                zhizao_core::Text::owned(
+                    format!("“{value}”已被使用"),
+                    format!("{value:?} is already in use"),
+                ),
+            )];
+            user_form(
+                &state,
+                &context,
+                &principal,
+                fields,
+                FormErrors::from_fields(&errors, context.t()),
+            )
+            .await
         }
         Err(error) if !error.field_errors().is_empty() => {
             let errors = FormErrors::from_fields(error.field_errors(), context.t());
@@ -475,16 +681,34 @@ struct UserPage {
     general_errors: Vec<String>,
 }
 
-async fn user_page(state: &AppState, context: &PageContext, principal: &zhizao_identity::Principal, username: &str, errors: FormErrors) -> Result<Response, Response> {
+async fn user_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    username: &str,
+    errors: FormErrors,
+) -> Result<Response, Response> {
     if !policy::may_administer(principal) {
         return Err(PageError::NotFound.render(context));
     }
     let t = context.t();
-    let user = state.identity().user(principal, username).await.or_page(context)?;
-    let sessions = state.identity().list_sessions(principal, username).await.or_page(context)?;
+    let user = state
+        .identity()
+        .user(principal, username)
+        .await
+        .or_page(context)?;
+    let sessions = state
+        .identity()
+        .list_sessions(principal, username)
+        .await
+        .or_page(context)?;
     let now = state.identity().clock().now().as_millis();
     let general_errors = errors.general(&["display_name", "role", "email", "phone", "password"]);
-    let status_code = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status_code = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = UserPage {
         layout: context.layout("users"),
         role_label: role_label(&user.role, t),
@@ -499,11 +723,27 @@ async fn user_page(state: &AppState, context: &PageContext, principal: &zhizao_i
     Ok((status_code, render(&page)).into_response())
 }
 
-async fn user(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(username): Path<String>) -> Result<Response, Response> {
-    user_page(&state, &context, &principal, &username, FormErrors::default()).await
+async fn user(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(username): Path<String>,
+) -> Result<Response, Response> {
+    user_page(
+        &state,
+        &context,
+        &principal,
+        &username,
+        FormErrors::default(),
+    )
+    .await
 }
 
-async fn update_user(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(username): Path<String>, PageForm(fields): PageForm<UserFields>) -> Result<Response, Response> {
+async fn update_user(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(username): Path<String>,
+    PageForm(fields): PageForm<UserFields>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     if !policy::may_administer(&principal) {
         return Err(PageError::NotFound.render(&context));
@@ -516,10 +756,17 @@ async fn update_user(State(state): State<AppState>, SignedIn(context, principal)
         disabled: Some(fields.disabled.as_deref() == Some("true")),
         unlock: fields.unlock.as_deref() == Some("true"),
     };
-    match state.identity().update_user(&principal, &username, &update, fields.version).await {
+    match state
+        .identity()
+        .update_user(&principal, &username, &update, fields.version)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/users/{username}?notice=saved")).into_response()),
         Err(zhizao_identity::Error::StaleVersion { .. }) => {
-            let errors = FormErrors(vec![("version".to_owned(), context.t().version_conflict().to_owned())]);
+            let errors = FormErrors(vec![(
+                "version".to_owned(),
+                context.t().version_conflict().to_owned(),
+            )]);
             user_page(&state, &context, &principal, &username, errors).await
         }
         Err(error) if !error.field_errors().is_empty() => {
@@ -530,9 +777,18 @@ async fn update_user(State(state): State<AppState>, SignedIn(context, principal)
     }
 }
 
-async fn reset_password(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(username): Path<String>, PageForm(fields): PageForm<UserFields>) -> Result<Response, Response> {
+async fn reset_password(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(username): Path<String>,
+    PageForm(fields): PageForm<UserFields>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
-    match state.identity().change_password(&principal, &username, None, &fields.new_password).await {
+    match state
+        .identity()
+        .change_password(&principal, &username, None, &fields.new_password)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/users/{username}?notice=password")).into_response()),
         Err(error) if !error.field_errors().is_empty() => {
             let errors = FormErrors::from_fields(error.field_errors(), context.t());

@@ -61,8 +61,12 @@ struct AuditPage {
 fn shanghai_midnight(date: &str, days: i64) -> Option<Timestamp> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(date, &format).ok()?;
-    let midnight = date.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?);
-    Some(Timestamp::from_millis((midnight.unix_timestamp() + days * 86_400) * 1000))
+    let midnight = date
+        .midnight()
+        .assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?);
+    Some(Timestamp::from_millis(
+        (midnight.unix_timestamp() + days * 86_400) * 1000,
+    ))
 }
 
 fn compact(value: &serde_json::Value) -> String {
@@ -73,7 +77,11 @@ fn compact(value: &serde_json::Value) -> String {
     }
 }
 
-async fn audit(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<AuditQuery>) -> Result<Response, Response> {
+async fn audit(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, Response> {
     let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = AuditFilter {
         actor: non_empty(&query.actor),
@@ -83,7 +91,15 @@ async fn audit(State(state): State<AppState>, SignedIn(context, principal): Sign
         from: shanghai_midnight(&query.from, 0),
         until: shanghai_midnight(&query.until, 1),
     };
-    let page = state.identity().audit_log(&principal, &filter, PageRequest::new(query.page.unwrap_or(1), 50)).await.or_page(&context)?;
+    let page = state
+        .identity()
+        .audit_log(
+            &principal,
+            &filter,
+            PageRequest::new(query.page.unwrap_or(1), 50),
+        )
+        .await
+        .or_page(&context)?;
     let page_count = page.page_count();
     let current = page.page;
     let rows = page
@@ -96,7 +112,11 @@ async fn audit(State(state): State<AppState>, SignedIn(context, principal): Sign
             ip: entry.ip.clone(),
             action: entry.action.clone(),
             entity: format!("{} {}", entry.entity_type, entry.entity_key),
-            changes: entry.parsed_changes().into_iter().map(|(f, c)| (f, compact(&c.before), compact(&c.after))).collect(),
+            changes: entry
+                .parsed_changes()
+                .into_iter()
+                .map(|(f, c)| (f, compact(&c.before), compact(&c.after)))
+                .collect(),
             note: entry.note.chars().take(200).collect(),
         })
         .collect();

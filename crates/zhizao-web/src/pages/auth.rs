@@ -14,7 +14,10 @@ use crate::AppState;
 use crate::cookies::{self, Lifetime};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/login", get(login_form).post(login)).route("/logout", post(logout)).route("/language", post(switch_language))
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/language", post(switch_language))
 }
 
 #[derive(Template)]
@@ -35,7 +38,12 @@ async fn login_form(context: PageContext, Query(query): Query<NextQuery>) -> Res
     if context.principal.is_some() {
         return Redirect::to(&safe_next(query.next.as_deref())).into_response();
     }
-    render(&LoginPage { layout: context.layout("login"), next: safe_next(query.next.as_deref()), username: String::new(), error: String::new() })
+    render(&LoginPage {
+        layout: context.layout("login"),
+        next: safe_next(query.next.as_deref()),
+        username: String::new(),
+        error: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -46,17 +54,50 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, context: PageContext, headers: axum::http::HeaderMap, PageForm(form): PageForm<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    context: PageContext,
+    headers: axum::http::HeaderMap,
+    PageForm(form): PageForm<LoginForm>,
+) -> Response {
     if let Err(error) = verify_csrf(&context, &form.csrf_token) {
         return error.render(&context);
     }
     let next = safe_next(form.next.as_deref());
-    match state.identity().login(&form.username, &form.password, &context.ip, &context.user_agent).await {
+    match state
+        .identity()
+        .login(
+            &form.username,
+            &form.password,
+            &context.ip,
+            &context.user_agent,
+        )
+        .await
+    {
         Ok(outcome) => {
             let secure = cookies::is_secure(&headers, state.settings());
-            let session = cookies::set(cookies::SESSION, outcome.token.expose(), Lifetime::Session, true, secure);
-            let language = cookies::set(cookies::LANGUAGE, outcome.principal.language.tag(), Lifetime::Seconds(365 * 86_400), false, secure);
-            (AppendHeaders([(header::SET_COOKIE, session), (header::SET_COOKIE, language)]), Redirect::to(&next)).into_response()
+            let session = cookies::set(
+                cookies::SESSION,
+                outcome.token.expose(),
+                Lifetime::Session,
+                true,
+                secure,
+            );
+            let language = cookies::set(
+                cookies::LANGUAGE,
+                outcome.principal.language.tag(),
+                Lifetime::Seconds(365 * 86_400),
+                false,
+                secure,
+            );
+            (
+                AppendHeaders([
+                    (header::SET_COOKIE, session),
+                    (header::SET_COOKIE, language),
+                ]),
+                Redirect::to(&next),
+            )
+                .into_response()
         }
         Err(error) => {
             let t = context.t();
@@ -68,7 +109,12 @@ async fn login(State(state): State<AppState>, context: PageContext, headers: axu
                     t.error_text()
                 }
             };
-            let page = LoginPage { layout: context.layout("login"), next, username: form.username, error: message.to_owned() };
+            let page = LoginPage {
+                layout: context.layout("login"),
+                next,
+                username: form.username,
+                error: message.to_owned(),
+            };
             (axum::http::StatusCode::UNAUTHORIZED, render(&page)).into_response()
         }
     }
@@ -79,17 +125,29 @@ struct CsrfOnly {
     csrf_token: String,
 }
 
-async fn logout(State(state): State<AppState>, context: PageContext, headers: axum::http::HeaderMap, PageForm(form): PageForm<CsrfOnly>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    context: PageContext,
+    headers: axum::http::HeaderMap,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Response {
     if let Err(error) = verify_csrf(&context, &form.csrf_token) {
         return error.render(&context);
     }
-    if let Some(principal) = &context.principal {
-        if let Err(error) = state.identity().logout(principal).await {
-            tracing::warn!(%error, "sign-out failed");
-        }
+    if let Some(principal) = &context.principal
+        && let Err(error) = state.identity().logout(principal).await
+    {
+        tracing::warn!(%error, "sign-out failed");
     }
     let secure = cookies::is_secure(&headers, state.settings());
-    ([(header::SET_COOKIE, cookies::set(cookies::SESSION, "", Lifetime::Expired, true, secure))], Redirect::to("/login")).into_response()
+    (
+        [(
+            header::SET_COOKIE,
+            cookies::set(cookies::SESSION, "", Lifetime::Expired, true, secure),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -101,17 +159,32 @@ struct LanguageForm {
 
 /// Switches the interface language: remembered in a cookie, and for signed-in users in their
 /// account so that it follows them to other browsers.
-async fn switch_language(State(state): State<AppState>, context: PageContext, headers: axum::http::HeaderMap, PageForm(form): PageForm<LanguageForm>) -> Response {
+async fn switch_language(
+    State(state): State<AppState>,
+    context: PageContext,
+    headers: axum::http::HeaderMap,
+    PageForm(form): PageForm<LanguageForm>,
+) -> Response {
     if let Err(error) = verify_csrf(&context, &form.csrf_token) {
         return error.render(&context);
     }
     let language = Language::from_tag(&form.language).unwrap_or_default();
-    if let Some(principal) = &context.principal {
-        if let Err(error) = state.identity().set_language(principal, language).await {
-            tracing::warn!(%error, "saving the language failed");
-        }
+    if let Some(principal) = &context.principal
+        && let Err(error) = state.identity().set_language(principal, language).await
+    {
+        tracing::warn!(%error, "saving the language failed");
     }
     let secure = cookies::is_secure(&headers, state.settings());
-    let cookie = cookies::set(cookies::LANGUAGE, language.tag(), Lifetime::Seconds(365 * 86_400), false, secure);
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(form.next.as_deref()))).into_response()
+    let cookie = cookies::set(
+        cookies::LANGUAGE,
+        language.tag(),
+        Lifetime::Seconds(365 * 86_400),
+        false,
+        secure,
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(form.next.as_deref())),
+    )
+        .into_response()
 }

@@ -8,15 +8,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::{Fen, FieldError, Language, PageRequest, Text};
-use zhizao_identity::policy::{self, EnterpriseEditRights};
 use zhizao_identity::Principal;
+use zhizao_identity::policy::{self, EnterpriseEditRights};
 use zhizao_registry::{
-    Enterprise, EnterpriseFilter, EnterpriseInput, EnterpriseSort, ExportFormat, ImportMode, ImportOptions, ImportReport, RecognitionInput,
-    RecognitionKind, RecognitionLevel, SizeFilter,
+    Enterprise, EnterpriseFilter, EnterpriseInput, EnterpriseSort, ExportFormat, ImportMode,
+    ImportOptions, ImportReport, RecognitionInput, RecognitionKind, RecognitionLevel, SizeFilter,
 };
 
 use super::home::grouped;
-use super::{FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link, query_without_paging, render, verify_csrf};
+use super::{
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link,
+    query_without_paging, render, verify_csrf,
+};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -24,7 +27,12 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/enterprises", get(list))
         .route("/enterprises/new", get(new_form).post(create))
-        .route("/enterprises/import", get(import_form).post(import).layer(DefaultBodyLimit::max(zhizao_registry::MAX_IMPORT_BYTES + 256 * 1024)))
+        .route(
+            "/enterprises/import",
+            get(import_form).post(import).layer(DefaultBodyLimit::max(
+                zhizao_registry::MAX_IMPORT_BYTES + 256 * 1024,
+            )),
+        )
         .route("/enterprises/import/template.xlsx", get(template))
         .route("/enterprises/export.xlsx", get(export_xlsx))
         .route("/enterprises/export.csv", get(export_csv))
@@ -119,16 +127,29 @@ fn badges(enterprise: &Enterprise, t: Tr) -> Vec<(&'static str, String)> {
                 RecognitionLevel::City => "",
             };
             let separator = if t.is_zh() { "" } else { " " };
-            Some((class, format!("{}{separator}{} {}", t.text(&level.label()), t.text(&kind.label()), r.year)))
+            Some((
+                class,
+                format!(
+                    "{}{separator}{} {}",
+                    t.text(&level.label()),
+                    t.text(&kind.label()),
+                    r.year
+                ),
+            ))
         })
         .collect()
 }
 
 fn money(fen: Option<i64>) -> String {
-    fen.map(|f| Fen::new(f).to_yuan_string()).unwrap_or_default()
+    fen.map(|f| Fen::new(f).to_yuan_string())
+        .unwrap_or_default()
 }
 
-async fn town_options(state: &AppState, t: Tr, include_retired: bool) -> Result<Vec<(String, String)>, zhizao_registry::Error> {
+async fn town_options(
+    state: &AppState,
+    t: Tr,
+    include_retired: bool,
+) -> Result<Vec<(String, String)>, zhizao_registry::Error> {
     Ok(state
         .registry()
         .towns()
@@ -137,31 +158,64 @@ async fn town_options(state: &AppState, t: Tr, include_retired: bool) -> Result<
         .filter(|town| include_retired || town.is_current())
         .map(|town| {
             let name = t.pick(&town.name_zh, &town.name_en).to_owned();
-            let label = if town.is_current() { name } else { format!("{name}（{}）", t.retired_town()) };
+            let label = if town.is_current() {
+                name
+            } else {
+                format!("{name}（{}）", t.retired_town())
+            };
             (town.code, label)
         })
         .collect())
 }
 
 fn kind_options(t: Tr) -> Vec<(&'static str, String)> {
-    RecognitionKind::ALL.iter().map(|k| (k.as_str(), t.text(&k.label()).to_owned())).collect()
+    RecognitionKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), t.text(&k.label()).to_owned()))
+        .collect()
 }
 
 fn level_options(t: Tr) -> Vec<(&'static str, String)> {
-    RecognitionLevel::ALL.iter().map(|l| (l.as_str(), t.text(&l.label()).to_owned())).collect()
+    RecognitionLevel::ALL
+        .iter()
+        .map(|l| (l.as_str(), t.text(&l.label()).to_owned()))
+        .collect()
 }
 
-async fn list(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<ListQuery>) -> Result<Response, Response> {
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
     let t = context.t();
     let page_request = PageRequest::new(query.page.unwrap_or(1), 50);
-    let page = state.registry().list_enterprises(&principal, &query.filter(), page_request).await.or_page(&context)?;
+    let page = state
+        .registry()
+        .list_enterprises(&principal, &query.filter(), page_request)
+        .await
+        .or_page(&context)?;
     let towns = town_options(&state, t, true).await.or_page(&context)?;
     let mut industries = Vec::new();
-    for division in state.registry().industries(Some("division"), None).await.or_page(&context)? {
-        let name = t.pick(&division.name_zh, division.name_en.as_deref().unwrap_or("")).to_owned();
+    for division in state
+        .registry()
+        .industries(Some("division"), None)
+        .await
+        .or_page(&context)?
+    {
+        let name = t
+            .pick(&division.name_zh, division.name_en.as_deref().unwrap_or(""))
+            .to_owned();
         industries.push((division.code.clone(), format!("{} {name}", division.code)));
-        for group in state.registry().industries(Some("group"), Some(&division.code)).await.or_page(&context)? {
-            industries.push((group.code.clone(), format!("\u{a0}\u{a0}{} {}", group.code, group.name_zh)));
+        for group in state
+            .registry()
+            .industries(Some("group"), Some(&division.code))
+            .await
+            .or_page(&context)?
+        {
+            industries.push((
+                group.code.clone(),
+                format!("\u{a0}\u{a0}{} {}", group.code, group.name_zh),
+            ));
         }
     }
     let rows = page
@@ -241,7 +295,9 @@ fn show_value(value: &serde_json::Value) -> String {
         serde_json::Value::Null => "—".to_owned(),
         serde_json::Value::String(s) if s.is_empty() => "—".to_owned(),
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(show_value).collect::<Vec<_>>().join("、"),
+        serde_json::Value::Array(items) => {
+            items.iter().map(show_value).collect::<Vec<_>>().join("、")
+        }
         other => other.to_string(),
     }
 }
@@ -251,10 +307,27 @@ struct PageQuery {
     page: Option<u32>,
 }
 
-async fn detail(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>, Query(query): Query<PageQuery>) -> Result<Response, Response> {
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, Response> {
     let t = context.t();
-    let enterprise = state.registry().enterprise(&principal, &code).await.or_page(&context)?;
-    let history = state.registry().enterprise_history(&principal, &code, PageRequest::new(query.page.unwrap_or(1), 20)).await.or_page(&context)?;
+    let enterprise = state
+        .registry()
+        .enterprise(&principal, &code)
+        .await
+        .or_page(&context)?;
+    let history = state
+        .registry()
+        .enterprise_history(
+            &principal,
+            &code,
+            PageRequest::new(query.page.unwrap_or(1), 20),
+        )
+        .await
+        .or_page(&context)?;
     let rights = policy::enterprise_edit_rights(&principal);
     let rows = history
         .items
@@ -264,17 +337,34 @@ async fn detail(State(state): State<AppState>, SignedIn(context, principal): Sig
             who: entry.actor_username.clone(),
             channel: entry.channel.clone(),
             action: entry.action.clone(),
-            changes: entry.parsed_changes().into_iter().map(|(field, change)| (field, show_value(&change.before), show_value(&change.after))).collect(),
+            changes: entry
+                .parsed_changes()
+                .into_iter()
+                .map(|(field, change)| {
+                    (field, show_value(&change.before), show_value(&change.after))
+                })
+                .collect(),
             note: entry.note.chars().take(200).collect(),
         })
         .collect();
     let page_count = history.page_count();
     let page = DetailPage {
         layout: context.layout("enterprises"),
-        town: t.pick(&enterprise.town_name_zh, &enterprise.town_name_en).to_owned(),
-        employees: enterprise.employees.map(grouped).unwrap_or_else(|| "—".to_owned()),
-        revenue: enterprise.annual_revenue_fen.map(|f| Fen::new(f).to_yuan_string()).unwrap_or_else(|| "—".to_owned()),
-        established_on: enterprise.established_on.clone().unwrap_or_else(|| "—".to_owned()),
+        town: t
+            .pick(&enterprise.town_name_zh, &enterprise.town_name_en)
+            .to_owned(),
+        employees: enterprise
+            .employees
+            .map(grouped)
+            .unwrap_or_else(|| "—".to_owned()),
+        revenue: enterprise
+            .annual_revenue_fen
+            .map(|f| Fen::new(f).to_yuan_string())
+            .unwrap_or_else(|| "—".to_owned()),
+        established_on: enterprise
+            .established_on
+            .clone()
+            .unwrap_or_else(|| "—".to_owned()),
         badges: badges(&enterprise, t),
         can_edit: rights.any(),
         can_delete: policy::may_delete_enterprises(&principal),
@@ -334,18 +424,37 @@ const BLANK_RECOGNITION_ROWS: usize = 3;
 
 impl FormValues {
     fn from_enterprise(e: &Enterprise) -> Self {
-        let mut recognitions: Vec<RecognitionRow> =
-            e.recognitions.iter().map(|r| RecognitionRow { kind: r.kind.clone(), level: r.level.clone(), year: r.year.to_string(), title: r.title.clone() }).collect();
-        recognitions.extend(std::iter::repeat_n(RecognitionRow::default(), BLANK_RECOGNITION_ROWS));
+        let mut recognitions: Vec<RecognitionRow> = e
+            .recognitions
+            .iter()
+            .map(|r| RecognitionRow {
+                kind: r.kind.clone(),
+                level: r.level.clone(),
+                year: r.year.to_string(),
+                title: r.title.clone(),
+            })
+            .collect();
+        recognitions.extend(std::iter::repeat_n(
+            RecognitionRow::default(),
+            BLANK_RECOGNITION_ROWS,
+        ));
         FormValues {
             credit_code: e.credit_code.clone(),
             name: e.name.clone(),
             legal_representative: e.legal_representative.clone(),
             town_code: e.town_code.clone(),
             industry_code: e.industry_code.clone(),
-            above_designated_size: if e.above_designated_size { "true" } else { "false" }.to_owned(),
+            above_designated_size: if e.above_designated_size {
+                "true"
+            } else {
+                "false"
+            }
+            .to_owned(),
             employees: e.employees.map(|n| n.to_string()).unwrap_or_default(),
-            annual_revenue_yuan: e.annual_revenue_fen.map(|f| Fen::new(f).to_plain_yuan_string()).unwrap_or_default(),
+            annual_revenue_yuan: e
+                .annual_revenue_fen
+                .map(|f| Fen::new(f).to_plain_yuan_string())
+                .unwrap_or_default(),
             address: e.address.clone(),
             contact_name: e.contact_name.clone(),
             contact_phone: e.contact_phone.clone(),
@@ -357,7 +466,10 @@ impl FormValues {
     }
 
     fn blank() -> Self {
-        FormValues { recognitions: vec![RecognitionRow::default(); BLANK_RECOGNITION_ROWS], ..FormValues::default() }
+        FormValues {
+            recognitions: vec![RecognitionRow::default(); BLANK_RECOGNITION_ROWS],
+            ..FormValues::default()
+        }
     }
 
     fn from_pairs(pairs: &[(String, String)]) -> Self {
@@ -396,7 +508,11 @@ impl FormValues {
 
     /// The submission as registry input: fields the form did not send (disabled inputs) stay
     /// unchanged; problems with numbers are reported like the registry's own.
-    fn to_input(&self, pairs: &[(String, String)], with_recognitions: bool) -> Result<EnterpriseInput, Vec<FieldError>> {
+    fn to_input(
+        &self,
+        pairs: &[(String, String)],
+        with_recognitions: bool,
+    ) -> Result<EnterpriseInput, Vec<FieldError>> {
         let sent = |key: &str| pairs.iter().any(|(k, _)| k == key);
         let text = |key: &str, value: &str| sent(key).then(|| value.to_owned());
         let mut errors = Vec::new();
@@ -406,7 +522,10 @@ impl FormValues {
                 value => match value.replace([',', '，'], "").parse::<i64>() {
                     Ok(n) => Some(Some(n)),
                     Err(_) => {
-                        errors.push(FieldError::new("employees", Text::new("请填写整数", "enter a whole number")));
+                        errors.push(FieldError::new(
+                            "employees",
+                            Text::new("请填写整数", "enter a whole number"),
+                        ));
                         None
                     }
                 },
@@ -431,12 +550,24 @@ impl FormValues {
         let recognitions = if with_recognitions {
             let mut list = Vec::new();
             for (index, row) in self.recognitions.iter().enumerate() {
-                if row.kind.is_empty() && row.level.is_empty() && row.year.trim().is_empty() && row.title.trim().is_empty() {
+                if row.kind.is_empty()
+                    && row.level.is_empty()
+                    && row.year.trim().is_empty()
+                    && row.title.trim().is_empty()
+                {
                     continue;
                 }
                 match row.year.trim().parse::<i64>() {
-                    Ok(year) => list.push(RecognitionInput { kind: row.kind.clone(), level: row.level.clone(), year, title: row.title.clone() }),
-                    Err(_) => errors.push(FieldError::new(format!("recognitions[{index}].year"), Text::new("请填写年份", "enter the year"))),
+                    Ok(year) => list.push(RecognitionInput {
+                        kind: row.kind.clone(),
+                        level: row.level.clone(),
+                        year,
+                        title: row.title.clone(),
+                    }),
+                    Err(_) => errors.push(FieldError::new(
+                        format!("recognitions[{index}].year"),
+                        Text::new("请填写年份", "enter the year"),
+                    )),
                 }
             }
             Some(list)
@@ -450,7 +581,9 @@ impl FormValues {
             credit_code: text("credit_code", &self.credit_code),
             name: text("name", &self.name),
             legal_representative: text("legal_representative", &self.legal_representative),
-            town: text("town_code", &self.town_code).filter(|t| !t.is_empty()).or_else(|| sent("town_code").then(String::new)),
+            town: text("town_code", &self.town_code)
+                .filter(|t| !t.is_empty())
+                .or_else(|| sent("town_code").then(String::new)),
             industry_code: text("industry_code", &self.industry_code),
             above_designated_size: if sent("above_designated_size") {
                 match self.above_designated_size.as_str() {
@@ -467,7 +600,8 @@ impl FormValues {
             contact_name: text("contact_name", &self.contact_name),
             contact_phone: text("contact_phone", &self.contact_phone),
             contact_email: text("contact_email", &self.contact_email),
-            established_on: sent("established_on").then(|| Some(self.established_on.clone()).filter(|d| !d.trim().is_empty())),
+            established_on: sent("established_on")
+                .then(|| Some(self.established_on.clone()).filter(|d| !d.trim().is_empty())),
             recognitions,
         })
     }
@@ -490,8 +624,20 @@ struct FormPage {
 }
 
 const SHOWN_FIELDS: &[&str] = &[
-    "credit_code", "name", "legal_representative", "town_code", "industry_code", "above_designated_size", "employees", "annual_revenue_fen",
-    "established_on", "address", "contact_name", "contact_phone", "contact_email", "recognitions",
+    "credit_code",
+    "name",
+    "legal_representative",
+    "town_code",
+    "industry_code",
+    "above_designated_size",
+    "employees",
+    "annual_revenue_fen",
+    "established_on",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "recognitions",
 ];
 
 async fn form_page(
@@ -510,10 +656,23 @@ async fn form_page(
         .await
         .or_page(context)?
         .into_iter()
-        .map(|class| (class.code.clone(), format!("{} {}", class.code, class.name_zh)))
+        .map(|class| {
+            (
+                class.code.clone(),
+                format!("{} {}", class.code, class.name_zh),
+            )
+        })
         .collect();
-    let yes_no = vec![("true".to_owned(), t.above_designated().to_owned()), ("false".to_owned(), t.below_designated().to_owned())];
-    let field = |name: &'static str, label: &'static str, kind: &'static str, value: &str, editable: bool, required: bool| FormField {
+    let yes_no = vec![
+        ("true".to_owned(), t.above_designated().to_owned()),
+        ("false".to_owned(), t.below_designated().to_owned()),
+    ];
+    let field = |name: &'static str,
+                 label: &'static str,
+                 kind: &'static str,
+                 value: &str,
+                 editable: bool,
+                 required: bool| FormField {
         name,
         label,
         kind,
@@ -525,19 +684,119 @@ async fn form_page(
     };
     let identity = creating || rights.identity;
     let mut fields = vec![
-        field("credit_code", t.credit_code(), "text", &values.credit_code, creating, true),
-        field("name", t.enterprise_name(), "text", &values.name, identity, true),
-        field("legal_representative", t.legal_representative(), "text", &values.legal_representative, identity, true),
-        FormField { options: towns, ..field("town_code", t.town(), "select", &values.town_code, identity, true) },
-        FormField { options: classes, ..field("industry_code", t.industry_code(), "select", &values.industry_code, identity, true) },
-        FormField { options: yes_no, ..field("above_designated_size", t.size(), "select", &values.above_designated_size, creating || rights.size_flag, true) },
-        field("employees", t.employees(), "number", &values.employees, creating || rights.figures, false),
-        field("annual_revenue_yuan", t.annual_revenue(), "text", &values.annual_revenue_yuan, creating || rights.figures, false),
-        field("established_on", t.established_on(), "date", &values.established_on, identity, false),
-        field("address", t.address(), "text", &values.address, creating || rights.contacts, false),
-        field("contact_name", t.contact_name(), "text", &values.contact_name, creating || rights.contacts, false),
-        field("contact_phone", t.contact_phone(), "text", &values.contact_phone, creating || rights.contacts, false),
-        field("contact_email", t.contact_email(), "email", &values.contact_email, creating || rights.contacts, false),
+        field(
+            "credit_code",
+            t.credit_code(),
+            "text",
+            &values.credit_code,
+            creating,
+            true,
+        ),
+        field(
+            "name",
+            t.enterprise_name(),
+            "text",
+            &values.name,
+            identity,
+            true,
+        ),
+        field(
+            "legal_representative",
+            t.legal_representative(),
+            "text",
+            &values.legal_representative,
+            identity,
+            true,
+        ),
+        FormField {
+            options: towns,
+            ..field(
+                "town_code",
+                t.town(),
+                "select",
+                &values.town_code,
+                identity,
+                true,
+            )
+        },
+        FormField {
+            options: classes,
+            ..field(
+                "industry_code",
+                t.industry_code(),
+                "select",
+                &values.industry_code,
+                identity,
+                true,
+            )
+        },
+        FormField {
+            options: yes_no,
+            ..field(
+                "above_designated_size",
+                t.size(),
+                "select",
+                &values.above_designated_size,
+                creating || rights.size_flag,
+                true,
+            )
+        },
+        field(
+            "employees",
+            t.employees(),
+            "number",
+            &values.employees,
+            creating || rights.figures,
+            false,
+        ),
+        field(
+            "annual_revenue_yuan",
+            t.annual_revenue(),
+            "text",
+            &values.annual_revenue_yuan,
+            creating || rights.figures,
+            false,
+        ),
+        field(
+            "established_on",
+            t.established_on(),
+            "date",
+            &values.established_on,
+            identity,
+            false,
+        ),
+        field(
+            "address",
+            t.address(),
+            "text",
+            &values.address,
+            creating || rights.contacts,
+            false,
+        ),
+        field(
+            "contact_name",
+            t.contact_name(),
+            "text",
+            &values.contact_name,
+            creating || rights.contacts,
+            false,
+        ),
+        field(
+            "contact_phone",
+            t.contact_phone(),
+            "text",
+            &values.contact_phone,
+            creating || rights.contacts,
+            false,
+        ),
+        field(
+            "contact_email",
+            t.contact_email(),
+            "email",
+            &values.contact_email,
+            creating || rights.contacts,
+            false,
+        ),
     ];
     // The revenue input is in yuan; the registry reports its errors on the fen field.
     let mut errors = errors;
@@ -553,9 +812,17 @@ async fn form_page(
     }
     let general_errors = errors.general(&[SHOWN_FIELDS, &["annual_revenue_yuan"]].concat());
     let (heading, action, cancel) = if creating {
-        (t.new_enterprise().to_owned(), "/enterprises/new".to_owned(), "/enterprises".to_owned())
+        (
+            t.new_enterprise().to_owned(),
+            "/enterprises/new".to_owned(),
+            "/enterprises".to_owned(),
+        )
     } else {
-        (format!("{} · {}", t.edit(), values.name), format!("/enterprises/{}/edit", values.credit_code), format!("/enterprises/{}", values.credit_code))
+        (
+            format!("{} · {}", t.edit(), values.name),
+            format!("/enterprises/{}/edit", values.credit_code),
+            format!("/enterprises/{}", values.credit_code),
+        )
     };
     let page = FormPage {
         layout: context.layout("enterprises"),
@@ -570,38 +837,83 @@ async fn form_page(
         errors,
         v: values,
     };
-    let status = if page.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if page.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok((status, render(&page)).into_response())
 }
 
-async fn new_form(State(state): State<AppState>, SignedIn(context, principal): SignedIn) -> Result<Response, Response> {
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
     if !policy::may_register_enterprises(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
     let rights = policy::enterprise_edit_rights(&principal);
-    form_page(&state, &context, true, FormValues::blank(), rights, FormErrors::default()).await
+    form_page(
+        &state,
+        &context,
+        true,
+        FormValues::blank(),
+        rights,
+        FormErrors::default(),
+    )
+    .await
 }
 
 fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or("")
+    pairs
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
-async fn create(State(state): State<AppState>, SignedIn(context, principal): SignedIn, PageForm(pairs): PageForm<Vec<(String, String)>>) -> Result<Response, Response> {
+async fn create(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
     verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let rights = policy::enterprise_edit_rights(&principal);
     let values = FormValues::from_pairs(&pairs);
     let input = match values.to_input(&pairs, rights.recognitions) {
         Ok(input) => input,
-        Err(errors) => return form_page(&state, &context, true, values, rights, FormErrors::from_fields(&errors, context.t())).await,
+        Err(errors) => {
+            return form_page(
+                &state,
+                &context,
+                true,
+                values,
+                rights,
+                FormErrors::from_fields(&errors, context.t()),
+            )
+            .await;
+        }
     };
     match state.registry().create_enterprise(&principal, &input).await {
-        Ok(enterprise) => Ok(Redirect::to(&format!("/enterprises/{}?notice=saved", enterprise.credit_code)).into_response()),
+        Ok(enterprise) => Ok(Redirect::to(&format!(
+            "/enterprises/{}?notice=saved",
+            enterprise.credit_code
+        ))
+        .into_response()),
         Err(error) => {
             let field_errors = registry_field_errors(&error);
             if field_errors.is_empty() {
                 return Err(PageError::from(error).render(&context));
             }
-            form_page(&state, &context, true, values, rights, FormErrors::from_fields(&field_errors, context.t())).await
+            form_page(
+                &state,
+                &context,
+                true,
+                values,
+                rights,
+                FormErrors::from_fields(&field_errors, context.t()),
+            )
+            .await
         }
     }
 }
@@ -609,27 +921,64 @@ async fn create(State(state): State<AppState>, SignedIn(context, principal): Sig
 /// A registry error as form errors, if it is about the input.
 fn registry_field_errors(error: &zhizao_registry::Error) -> Vec<FieldError> {
     match error {
-        zhizao_registry::Error::DuplicateCreditCode { credit_code, existing_name } => vec![FieldError::new(
+        zhizao_registry::Error::DuplicateCreditCode {
+            credit_code,
+            existing_name,
+        } => vec![FieldError::new(
             "credit_code",
-            Text::owned(format!("信用代码 {credit_code} 已登记为“{existing_name}”"), format!("credit code {credit_code} is already registered to {existing_name:?}")),
+            Text::owned(
+                format!("信用代码 {credit_code} 已登记为“{existing_name}”"),
+                format!("credit code {credit_code} is already registered to {existing_name:?}"),
+            ),
         )],
-        zhizao_registry::Error::StaleVersion { .. } => vec![FieldError::new("version", Text::new("该记录已被他人修改，请刷新后重试", "someone else changed this record; reload and try again"))],
+        zhizao_registry::Error::StaleVersion { .. } => vec![FieldError::new(
+            "version",
+            Text::new(
+                "该记录已被他人修改，请刷新后重试",
+                "someone else changed this record; reload and try again",
+            ),
+        )],
         other => other.field_errors().to_vec(),
     }
 }
 
-async fn edit_form(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>) -> Result<Response, Response> {
-    let enterprise = state.registry().enterprise(&principal, &code).await.or_page(&context)?;
+async fn edit_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, Response> {
+    let enterprise = state
+        .registry()
+        .enterprise(&principal, &code)
+        .await
+        .or_page(&context)?;
     let rights = policy::enterprise_edit_rights(&principal);
     if !rights.any() {
         return Err(PageError::Forbidden.render(&context));
     }
-    form_page(&state, &context, false, FormValues::from_enterprise(&enterprise), rights, FormErrors::default()).await
+    form_page(
+        &state,
+        &context,
+        false,
+        FormValues::from_enterprise(&enterprise),
+        rights,
+        FormErrors::default(),
+    )
+    .await
 }
 
-async fn update(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>, PageForm(pairs): PageForm<Vec<(String, String)>>) -> Result<Response, Response> {
+async fn update(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
     verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
-    let current = state.registry().enterprise(&principal, &code).await.or_page(&context)?;
+    let current = state
+        .registry()
+        .enterprise(&principal, &code)
+        .await
+        .or_page(&context)?;
     let rights = policy::enterprise_edit_rights(&principal);
     let mut values = FormValues::from_pairs(&pairs);
     values.credit_code = current.credit_code.clone();
@@ -639,10 +988,28 @@ async fn update(State(state): State<AppState>, SignedIn(context, principal): Sig
     let version = values.version.parse::<i64>().ok();
     let input = match values.to_input(&pairs, rights.recognitions) {
         Ok(input) => input,
-        Err(errors) => return form_page(&state, &context, false, values, rights, FormErrors::from_fields(&errors, context.t())).await,
+        Err(errors) => {
+            return form_page(
+                &state,
+                &context,
+                false,
+                values,
+                rights,
+                FormErrors::from_fields(&errors, context.t()),
+            )
+            .await;
+        }
     };
-    match state.registry().update_enterprise(&principal, &code, &input, version).await {
-        Ok(enterprise) => Ok(Redirect::to(&format!("/enterprises/{}?notice=saved", enterprise.credit_code)).into_response()),
+    match state
+        .registry()
+        .update_enterprise(&principal, &code, &input, version)
+        .await
+    {
+        Ok(enterprise) => Ok(Redirect::to(&format!(
+            "/enterprises/{}?notice=saved",
+            enterprise.credit_code
+        ))
+        .into_response()),
         Err(error) => {
             let field_errors = registry_field_errors(&error);
             if field_errors.is_empty() {
@@ -655,12 +1022,18 @@ async fn update(State(state): State<AppState>, SignedIn(context, principal): Sig
             for (key, _) in &pairs {
                 match key.as_str() {
                     "name" => shown.name = submitted.name.clone(),
-                    "legal_representative" => shown.legal_representative = submitted.legal_representative.clone(),
+                    "legal_representative" => {
+                        shown.legal_representative = submitted.legal_representative.clone()
+                    }
                     "town_code" => shown.town_code = submitted.town_code.clone(),
                     "industry_code" => shown.industry_code = submitted.industry_code.clone(),
-                    "above_designated_size" => shown.above_designated_size = submitted.above_designated_size.clone(),
+                    "above_designated_size" => {
+                        shown.above_designated_size = submitted.above_designated_size.clone()
+                    }
                     "employees" => shown.employees = submitted.employees.clone(),
-                    "annual_revenue_yuan" => shown.annual_revenue_yuan = submitted.annual_revenue_yuan.clone(),
+                    "annual_revenue_yuan" => {
+                        shown.annual_revenue_yuan = submitted.annual_revenue_yuan.clone()
+                    }
                     "address" => shown.address = submitted.address.clone(),
                     "contact_name" => shown.contact_name = submitted.contact_name.clone(),
                     "contact_phone" => shown.contact_phone = submitted.contact_phone.clone(),
@@ -672,7 +1045,15 @@ async fn update(State(state): State<AppState>, SignedIn(context, principal): Sig
             if rights.recognitions {
                 shown.recognitions = submitted.recognitions.clone();
             }
-            form_page(&state, &context, false, shown, rights, FormErrors::from_fields(&field_errors, context.t())).await
+            form_page(
+                &state,
+                &context,
+                false,
+                shown,
+                rights,
+                FormErrors::from_fields(&field_errors, context.t()),
+            )
+            .await
         }
     }
 }
@@ -683,9 +1064,18 @@ struct DeleteForm {
     version: Option<i64>,
 }
 
-async fn delete(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Path(code): Path<String>, PageForm(form): PageForm<DeleteForm>) -> Result<Response, Response> {
+async fn delete(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<DeleteForm>,
+) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    state.registry().delete_enterprise(&principal, &code, form.version).await.or_page(&context)?;
+    state
+        .registry()
+        .delete_enterprise(&principal, &code, form.version)
+        .await
+        .or_page(&context)?;
     Ok(Redirect::to("/enterprises?notice=saved").into_response())
 }
 
@@ -700,7 +1090,10 @@ async fn import_form(SignedIn(context, principal): SignedIn) -> Result<Response,
     if !policy::may_import_enterprises(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
-    Ok(render(&ImportPage { layout: context.layout("enterprises"), error: String::new() }))
+    Ok(render(&ImportPage {
+        layout: context.layout("enterprises"),
+        error: String::new(),
+    }))
 }
 
 #[derive(Template)]
@@ -711,31 +1104,59 @@ struct ReportPage {
     errors: Vec<(String, String, String)>,
 }
 
-async fn import(State(state): State<AppState>, SignedIn(context, principal): SignedIn, mut multipart: Multipart) -> Result<Response, Response> {
+async fn import(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    mut multipart: Multipart,
+) -> Result<Response, Response> {
     let t = context.t();
     let mut csrf = String::new();
     let mut mode = ImportMode::Create;
     let mut dry_run = false;
     let mut file: Option<(String, axum::body::Bytes)> = None;
-    let too_large = || Text::owned(
-        format!("文件过大：最多 {} MB", zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024),
-        format!("the file is too large: at most {} MB", zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024),
-    );
+    let too_large = || {
+        Text::owned(
+            format!(
+                "文件过大：最多 {} MB",
+                zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024
+            ),
+            format!(
+                "the file is too large: at most {} MB",
+                zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024
+            ),
+        )
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(_) => return Ok(render(&ImportPage { layout: context.layout("enterprises"), error: t.text(&too_large()).to_owned() })),
+            Err(_) => {
+                return Ok(render(&ImportPage {
+                    layout: context.layout("enterprises"),
+                    error: t.text(&too_large()).to_owned(),
+                }));
+            }
         };
         match field.name().unwrap_or("") {
             "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-            "mode" => mode = if field.text().await.unwrap_or_default() == "upsert" { ImportMode::Upsert } else { ImportMode::Create },
+            "mode" => {
+                mode = if field.text().await.unwrap_or_default() == "upsert" {
+                    ImportMode::Upsert
+                } else {
+                    ImportMode::Create
+                }
+            }
             "dry_run" => dry_run = field.text().await.unwrap_or_default() == "true",
             "file" => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
                 match field.bytes().await {
                     Ok(bytes) => file = Some((name, bytes)),
-                    Err(_) => return Ok(render(&ImportPage { layout: context.layout("enterprises"), error: t.text(&too_large()).to_owned() })),
+                    Err(_) => {
+                        return Ok(render(&ImportPage {
+                            layout: context.layout("enterprises"),
+                            error: t.text(&too_large()).to_owned(),
+                        }));
+                    }
                 }
             }
             _ => {}
@@ -743,50 +1164,106 @@ async fn import(State(state): State<AppState>, SignedIn(context, principal): Sig
     }
     verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
     let Some((name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return Ok(render(&ImportPage { layout: context.layout("enterprises"), error: t.import_file().to_owned() + " ?" }));
+        return Ok(render(&ImportPage {
+            layout: context.layout("enterprises"),
+            error: t.import_file().to_owned() + " ?",
+        }));
     };
-    match state.registry().import_enterprises(&principal, &name, &bytes, &ImportOptions { mode, dry_run }).await {
+    match state
+        .registry()
+        .import_enterprises(&principal, &name, &bytes, &ImportOptions { mode, dry_run })
+        .await
+    {
         Ok(report) => {
             let errors = report
                 .errors
                 .iter()
-                .map(|e| (e.row.map(|r| r.to_string()).unwrap_or_default(), e.column.clone().unwrap_or_default(), t.text(&e.message).to_owned()))
+                .map(|e| {
+                    (
+                        e.row.map(|r| r.to_string()).unwrap_or_default(),
+                        e.column.clone().unwrap_or_default(),
+                        t.text(&e.message).to_owned(),
+                    )
+                })
                 .collect();
-            Ok(render(&ReportPage { layout: context.layout("enterprises"), report, errors }))
+            Ok(render(&ReportPage {
+                layout: context.layout("enterprises"),
+                report,
+                errors,
+            }))
         }
         Err(error) => {
             let message = match &error {
                 zhizao_registry::Error::TooLarge { .. } => t.text(&too_large()).to_owned(),
-                other if !other.field_errors().is_empty() => other.field_errors().iter().map(|e| t.text(&e.message).to_owned()).collect::<Vec<_>>().join("；"),
+                other if !other.field_errors().is_empty() => other
+                    .field_errors()
+                    .iter()
+                    .map(|e| t.text(&e.message).to_owned())
+                    .collect::<Vec<_>>()
+                    .join("；"),
                 _ => return Err(PageError::from(error).render(&context)),
             };
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&ImportPage { layout: context.layout("enterprises"), error: message })).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render(&ImportPage {
+                    layout: context.layout("enterprises"),
+                    error: message,
+                }),
+            )
+                .into_response())
         }
     }
 }
 
-async fn template(State(state): State<AppState>, SignedIn(context, _): SignedIn) -> Result<Response, Response> {
-    let bytes = state.registry().import_template(context.language).or_page(&context)?;
+async fn template(
+    State(state): State<AppState>,
+    SignedIn(context, _): SignedIn,
+) -> Result<Response, Response> {
+    let bytes = state
+        .registry()
+        .import_template(context.language)
+        .or_page(&context)?;
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, ExportFormat::Xlsx.content_type()),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"enterprise-import-template.xlsx\""),
+            (
+                axum::http::header::CONTENT_TYPE,
+                ExportFormat::Xlsx.content_type(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enterprise-import-template.xlsx\"",
+            ),
         ],
         bytes,
     )
         .into_response())
 }
 
-async fn export(state: AppState, context: PageContext, principal: Principal, query: ListQuery, format: ExportFormat) -> Result<Response, Response> {
+async fn export(
+    state: AppState,
+    context: PageContext,
+    principal: Principal,
+    query: ListQuery,
+    format: ExportFormat,
+) -> Result<Response, Response> {
     let language: Language = context.language;
-    crate::api::export_response(&state, &principal, &query.filter(), format, language).await.or_page(&context)
+    crate::api::export_response(&state, &principal, &query.filter(), format, language)
+        .await
+        .or_page(&context)
 }
 
-async fn export_xlsx(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<ListQuery>) -> Result<Response, Response> {
+async fn export_xlsx(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
     export(state, context, principal, query, ExportFormat::Xlsx).await
 }
 
-async fn export_csv(State(state): State<AppState>, SignedIn(context, principal): SignedIn, Query(query): Query<ListQuery>) -> Result<Response, Response> {
+async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
     export(state, context, principal, query, ExportFormat::Csv).await
 }
-

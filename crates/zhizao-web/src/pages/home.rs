@@ -49,11 +49,22 @@ pub(crate) fn grouped(value: i64) -> String {
     text.trim_end_matches(".00").to_owned()
 }
 
-async fn home(State(state): State<AppState>, SignedIn(context, principal): SignedIn) -> Result<Response, Response> {
+async fn home(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
     let t = context.t();
-    let stats = state.registry().statistics(&principal).await.or_page(&context)?;
+    let stats = state
+        .registry()
+        .statistics(&principal)
+        .await
+        .or_page(&context)?;
     let count = |kind: RecognitionKind, level: RecognitionLevel| {
-        stats.recognitions.iter().find(|(k, l, _)| k == kind.as_str() && l == level.as_str()).map_or(0, |(_, _, n)| *n)
+        stats
+            .recognitions
+            .iter()
+            .find(|(k, l, _)| k == kind.as_str() && l == level.as_str())
+            .map_or(0, |(_, _, n)| *n)
     };
     let recognition_rows = RecognitionKind::ALL
         .iter()
@@ -67,11 +78,23 @@ async fn home(State(state): State<AppState>, SignedIn(context, principal): Signe
         .collect();
     // 亿元 (100 M yuan) with two decimals, from integer fen.
     let revenue_yi = format!("{:.2}", stats.revenue_fen as f64 / 10_000_000_000.0);
-    let towns = stats.by_town.iter().map(|(code, zh, en, n)| CountRow { code: code.clone(), name: t.pick(zh, en).to_owned(), count: *n }).collect();
+    let towns = stats
+        .by_town
+        .iter()
+        .map(|(code, zh, en, n)| CountRow {
+            code: code.clone(),
+            name: t.pick(zh, en).to_owned(),
+            count: *n,
+        })
+        .collect();
     let divisions = stats
         .by_division
         .iter()
-        .map(|(code, zh, en, n)| CountRow { code: code.clone(), name: t.pick(zh, en.as_deref().unwrap_or("")).to_owned(), count: *n })
+        .map(|(code, zh, en, n)| CountRow {
+            code: code.clone(),
+            name: t.pick(zh, en.as_deref().unwrap_or("")).to_owned(),
+            count: *n,
+        })
         .collect();
     let page = HomePage {
         layout: context.layout("home"),

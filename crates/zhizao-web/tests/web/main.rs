@@ -1,0 +1,8 @@
+//! The web layer's integration tests, linked into one binary: the API's contract, tenant
+//! isolation on every endpoint, the pages, and a real browser.
+
+mod api;
+mod browser;
+mod pages;
+mod support;
+mod tenancy;

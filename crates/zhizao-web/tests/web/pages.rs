@@ -1,0 +1,523 @@
+//! The pages, driven in-process like a browser without JavaScript: sign-in with CSRF, every
+//! page for every role, language switching, forms with errors next to their fields, and other
+//! tenants' pages answering "not found".
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::support::{PASSWORD, Reply, TestApp, apps, maker_code, nantou_code, xiaolan_code};
+
+/// A cookie jar and the requests a browser would make.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    cookies: HashMap<String, String>,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Visitor {
+            app,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Reply {
+        let request = request
+            .header(header::COOKIE, self.cookie_header())
+            .body(body)
+            .unwrap();
+        let reply = self.app.send(request).await;
+        for value in reply.headers.get_all(header::SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
+            let (name, content) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), content.to_owned());
+            }
+        }
+        reply
+    }
+
+    async fn get(&mut self, path: &str) -> Reply {
+        self.send(Request::builder().uri(path), Body::empty()).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            Request::builder()
+                .method("POST")
+                .uri(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies
+            .get("zhizao_csrf")
+            .cloned()
+            .expect("a CSRF cookie was issued")
+    }
+
+    async fn sign_in(&mut self, username: &str) {
+        self.get("/login").await;
+        let csrf = self.csrf();
+        let reply = self
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &csrf),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    }
+}
+
+fn title(reply: &Reply) -> String {
+    let text = reply.text();
+    text.split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(t, _)| t.to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_csrf_token_and_the_right_password() {
+    for app in apps().await {
+        let mut visitor = Visitor::new(&app);
+        let page = visitor.get("/enterprises").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let cookie = page
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("zhizao_csrf="))
+            .unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert_eq!(page.headers[header::LOCATION], "/login?next=%2Fenterprises");
+        let login = visitor.get("/login?next=%2Fenterprises").await;
+        assert_eq!(title(&login), "登录 · 智造平台", "Chinese by default");
+        assert!(login.text().contains("lang=\"zh-CN\""));
+        assert!(
+            login.headers.get(header::SET_COOKIE).is_none(),
+            "the CSRF cookie is issued once"
+        );
+
+        let forged = visitor
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", "forged-token-0123456789"),
+                    ("username", "admin"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let csrf = visitor.csrf();
+        let wrong = visitor
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &csrf),
+                    ("username", "admin"),
+                    ("password", "wrong-password-1"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.text().contains("用户名或密码不正确"));
+        assert!(
+            wrong.text().contains("value=\"admin\""),
+            "the user name is kept"
+        );
+        let evil = visitor
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &csrf),
+                    ("username", "admin"),
+                    ("password", PASSWORD),
+                    ("next", "https://evil.example/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            evil.headers[header::LOCATION],
+            "/",
+            "an outside next is ignored"
+        );
+        let session = evil
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("zhizao_session="));
+        let session = session
+            .unwrap_or_else(|| panic!("no session cookie: {:?} {}", evil.headers, evil.text()));
+        assert!(
+            session.contains("HttpOnly")
+                && session.contains("SameSite=Lax")
+                && !session.contains("Secure"),
+            "{session}"
+        );
+        let home = visitor.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.text().contains("欢迎"));
+
+        // A session cookie does not authorise API writes without the CSRF header.
+        let write = visitor
+            .send(
+                Request::builder()
+                    .method("POST")
+                    .uri("/api/v1/tokens")
+                    .header(header::CONTENT_TYPE, "application/json"),
+                Body::from("{\"name\": \"x\"}"),
+            )
+            .await;
+        write.problem(StatusCode::FORBIDDEN);
+        let csrf = visitor.csrf();
+        let write = visitor
+            .send(
+                Request::builder()
+                    .method("POST")
+                    .uri("/api/v1/tokens")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("x-csrf-token", csrf.clone()),
+                Body::from("{\"name\": \"x\"}"),
+            )
+            .await;
+        assert_eq!(write.status, StatusCode::CREATED);
+
+        let out = visitor.post("/logout", &[("csrf_token", &csrf)]).await;
+        assert_eq!(out.headers[header::LOCATION], "/login");
+        assert_eq!(
+            visitor.get("/").await.status,
+            StatusCode::SEE_OTHER,
+            "signed out"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_page_renders_for_every_role_and_other_tenants_see_404() {
+    for app in apps().await {
+        for (username, _, _) in crate::support::USERS {
+            let mut visitor = Visitor::new(&app);
+            visitor.sign_in(username).await;
+            let administer = *username == "admin";
+            let registry = !["expert"].contains(username);
+            let mut pages = vec![("/", true), ("/account", true), ("/organizations", true)];
+            pages.push(("/enterprises", true));
+            pages.push((
+                "/enterprises?q=%E6%B5%8B%E8%AF%95&size=above&sort=-revenue&page=1",
+                true,
+            ));
+            pages.push(("/users", administer));
+            pages.push(("/audit", administer));
+            pages.push(("/users/new", administer));
+            pages.push(("/organizations/new", administer));
+            for (path, allowed) in pages {
+                let reply = visitor.get(path).await;
+                let expected = if allowed {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(
+                    reply.status,
+                    expected,
+                    "{username} {path}: {}",
+                    reply.text()
+                );
+                assert!(!title(&reply).is_empty(), "{path} has a title");
+            }
+            let own = format!("/enterprises/{}", maker_code());
+            let nantou = format!("/enterprises/{}", nantou_code());
+            let xiaolan = format!("/enterprises/{}", xiaolan_code());
+            let visible: Vec<&str> = match *username {
+                "admin" | "staff" => vec![&own, &nantou, &xiaolan],
+                "xiaolan" => vec![&own, &xiaolan],
+                "nantou" | "polisher" => vec![&nantou],
+                "maker" => vec![&own],
+                _ => vec![],
+            };
+            for (path, name) in [
+                (&own, "中山市测试1号企业"),
+                (&nantou, "中山市测试3号企业"),
+                (&xiaolan, "中山市测试2号企业"),
+            ] {
+                let reply = visitor.get(path).await;
+                if visible.contains(&path.as_str()) {
+                    assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
+                    assert!(reply.text().contains("变更记录"), "the history is shown");
+                } else {
+                    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{username} {path}");
+                    assert!(!reply.text().contains(name), "a 404 page reveals nothing");
+                    let csrf = visitor.csrf();
+                    for write in [format!("{path}/edit"), format!("{path}/delete")] {
+                        let reply = visitor
+                            .post(
+                                &write,
+                                &[("csrf_token", &csrf), ("version", "1"), ("address", "x")],
+                            )
+                            .await;
+                        assert_eq!(
+                            reply.status,
+                            StatusCode::NOT_FOUND,
+                            "{username} POST {write}"
+                        );
+                    }
+                    assert_eq!(
+                        visitor.get(&format!("{path}/edit")).await.status,
+                        StatusCode::NOT_FOUND
+                    );
+                }
+            }
+            let other_org = visitor.get("/organizations/polish").await.status;
+            assert_eq!(
+                other_org,
+                if ["admin", "staff", "polisher"].contains(username) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                "{username}"
+            );
+            let other_user = visitor.get("/users/polisher").await.status;
+            assert_eq!(
+                other_user,
+                if administer {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                "{username}"
+            );
+            let csrf = visitor.csrf();
+            let token = app.token_ids["polisher"].to_string();
+            if !["admin", "polisher"].contains(username) {
+                let reply = visitor
+                    .post(
+                        &format!("/account/tokens/{token}/revoke"),
+                        &[("csrf_token", &csrf)],
+                    )
+                    .await;
+                assert_eq!(
+                    reply.status,
+                    StatusCode::NOT_FOUND,
+                    "{username} revoking another's token"
+                );
+                let reply = visitor
+                    .post(
+                        "/users/polisher",
+                        &[
+                            ("csrf_token", &csrf),
+                            ("display_name", "x"),
+                            ("role", "platform_staff"),
+                        ],
+                    )
+                    .await;
+                assert_eq!(
+                    reply.status,
+                    StatusCode::NOT_FOUND,
+                    "{username} editing another user"
+                );
+                let reply = visitor
+                    .post(
+                        "/organizations/polish",
+                        &[("csrf_token", &csrf), ("name", "x")],
+                    )
+                    .await;
+                // City staff may see every organisation but not change one.
+                let expected = if *username == "staff" {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                assert_eq!(
+                    reply.status, expected,
+                    "{username} editing another organisation"
+                );
+            }
+            let _ = registry;
+        }
+    }
+}
+
+#[tokio::test]
+async fn language_switches_and_follows_the_user() {
+    for app in apps().await {
+        let mut visitor = Visitor::new(&app);
+        visitor.sign_in("maker").await;
+        let csrf = visitor.csrf();
+        let switched = visitor
+            .post(
+                "/language",
+                &[
+                    ("csrf_token", &csrf),
+                    ("language", "en"),
+                    ("next", "/account"),
+                ],
+            )
+            .await;
+        assert_eq!(switched.headers[header::LOCATION], "/account");
+        let account = visitor.get("/account").await;
+        assert!(
+            title(&account).contains("My account"),
+            "{}",
+            title(&account)
+        );
+        // A new browser of the same user opens in English too.
+        let mut other_browser = Visitor::new(&app);
+        other_browser.sign_in("maker").await;
+        assert!(title(&other_browser.get("/").await).contains("Home"));
+        let csrf = other_browser.csrf();
+        other_browser
+            .post(
+                "/language",
+                &[("csrf_token", &csrf), ("language", "zh-CN"), ("next", "/")],
+            )
+            .await;
+        assert!(title(&other_browser.get("/").await).contains("首页"));
+    }
+}
+
+#[tokio::test]
+async fn forms_show_errors_next_to_fields_and_keep_input() {
+    for app in apps().await {
+        let mut visitor = Visitor::new(&app);
+        visitor.sign_in("staff").await;
+        let csrf = visitor.csrf();
+        let reply = visitor
+            .post(
+                "/enterprises/new",
+                &[
+                    ("csrf_token", &csrf),
+                    ("credit_code", "91442000000000001X"),
+                    ("name", "中山市表单测试有限公司"),
+                    ("legal_representative", ""),
+                    ("town_code", "442000118"),
+                    ("industry_code", "3851"),
+                    ("above_designated_size", "false"),
+                    ("employees", "many"),
+                    ("annual_revenue_yuan", "12.345"),
+                    ("r0_kind", "technology_center"),
+                    ("r0_level", "city"),
+                    ("r0_year", "2019"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = reply.text();
+        assert!(
+            html.contains("value=\"中山市表单测试有限公司\""),
+            "input is kept"
+        );
+        assert!(
+            html.contains("id=\"employees-error\""),
+            "the error sits next to its field"
+        );
+        let reply = visitor
+            .post(
+                "/enterprises/new",
+                &[
+                    ("csrf_token", &csrf),
+                    ("credit_code", "91442000000000001X"),
+                    ("name", "中山市表单测试有限公司"),
+                    ("legal_representative", "赵某某"),
+                    ("town_code", "442000118"),
+                    ("industry_code", "3851"),
+                    ("above_designated_size", "false"),
+                    ("employees", "12"),
+                    ("annual_revenue_yuan", "1,234.50"),
+                ],
+            )
+            .await;
+        let html = reply.text();
+        assert!(html.contains("id=\"credit_code-error\""), "{html}");
+        assert!(
+            html.contains("第 17 位"),
+            "the check-character error names the position"
+        );
+        let code = crate::support::code(77);
+        let reply = visitor
+            .post(
+                "/enterprises/new",
+                &[
+                    ("csrf_token", &csrf),
+                    ("credit_code", &code),
+                    ("name", "中山市表单测试有限公司"),
+                    ("legal_representative", "赵某某"),
+                    ("town_code", "442000118"),
+                    ("industry_code", "3851"),
+                    ("above_designated_size", "false"),
+                    ("employees", "12"),
+                    ("annual_revenue_yuan", "1,234.50"),
+                    ("r0_kind", "technology_center"),
+                    ("r0_level", "city"),
+                    ("r0_year", "2019"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = visitor.get(&format!("/enterprises/{code}")).await.text();
+        assert!(page.contains("1,234.50"));
+        assert!(page.contains("市级企业技术中心 2019"), "{page}");
+
+        // Editing with a stale version is refused with a message, nothing changes.
+        let reply = visitor
+            .post(
+                &format!("/enterprises/{code}/edit"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("version", "0"),
+                    ("name", "改名"),
+                    ("address", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.text().contains("该记录已被他人修改"));
+        let reply = visitor
+            .post(
+                &format!("/enterprises/{code}/edit"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("version", "1"),
+                    ("address", "小榄镇示例路 9 号"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = visitor.get(&format!("/enterprises/{code}")).await.text();
+        assert!(
+            page.contains("小榄镇示例路 9 号") && page.contains("staff"),
+            "the history shows who changed the address"
+        );
+    }
+}

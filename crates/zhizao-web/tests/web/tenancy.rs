@@ -1,0 +1,371 @@
+//! Tenant isolation on every endpoint: anonymous callers get 401 everywhere; a user of another
+//! tenant gets 404 (never 403, so existence does not leak) for every resource that is not theirs,
+//! whether reading or writing; lists and exports hold only what the caller may see.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{NOW, PASSWORD, TestApp, apps, maker_code, nantou_code, xiaolan_code};
+
+/// Every operation of the OpenAPI document, with its path parameters filled in.
+fn operations(openapi: &Value, fill: &dyn Fn(&str) -> String) -> Vec<(String, String, String)> {
+    let mut operations = Vec::new();
+    for (path, item) in openapi["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_uppercase(), path.clone(), fill(path)));
+            }
+        }
+    }
+    operations
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_401_on_every_api_operation() {
+    for app in apps().await {
+        let openapi = app.api("GET", "/api/openapi.json", None, None).await.json();
+        let fill = |path: &str| {
+            path.replace("{credit_code}", &xiaolan_code())
+                .replace("{code}", "polish")
+                .replace("{username}", "polisher")
+                .replace("{id}", "1")
+        };
+        let operations = operations(&openapi, &fill);
+        assert!(
+            operations.len() >= 25,
+            "the document lists every operation: {}",
+            operations.len()
+        );
+        for (method, template, path) in operations {
+            let body = if method == "GET" || method == "DELETE" {
+                None
+            } else {
+                Some(json!({}))
+            };
+            let reply = app.api(&method, &path, None, body.clone()).await;
+            reply.problem(StatusCode::UNAUTHORIZED);
+            // A token that is not valid is no better than none.
+            let mut request = axum::http::Request::builder()
+                .method(method.as_str())
+                .uri(&path)
+                .header("authorization", "Bearer zz_forged");
+            if body.is_some() {
+                request = request.header("content-type", "application/json");
+            }
+            let reply = app
+                .send(
+                    request
+                        .body(axum::body::Body::from(
+                            body.map(|b| b.to_string()).unwrap_or_default(),
+                        ))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {template} with a forged token on {}",
+                app.backend
+            );
+        }
+    }
+}
+
+/// A resource, who owns it (and so may see it), and how to reach it.
+struct Resource {
+    /// The path template as the OpenAPI document writes it.
+    template: &'static str,
+    /// Users who may see it.
+    insiders: &'static [&'static str],
+}
+
+const ENTERPRISE_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/enterprises/{credit_code}",
+        insiders: ENTERPRISE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/enterprises/{credit_code}/history",
+        insiders: ENTERPRISE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/organizations/{code}",
+        insiders: &["admin", "staff", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/users/{username}",
+        insiders: &["admin", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/users/{username}/password",
+        insiders: &["admin", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/users/{username}/sessions",
+        insiders: &["admin", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/users/{username}/tokens",
+        insiders: &["admin", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/tokens/{id}",
+        insiders: &["admin", "polisher"],
+    },
+    Resource {
+        template: "/api/v1/sessions/{id}",
+        insiders: &["admin", "polisher"],
+    },
+];
+
+/// Path templates with parameters that are actions rather than resources: only city
+/// administrators may call them at all, so everyone else gets 403 whatever the parameter.
+const ADMIN_ACTIONS: &[&str] = &["/api/v1/platforms/{code}/clients"];
+
+fn body_for(method: &str, template: &str) -> Option<Value> {
+    match (method, template) {
+        ("GET" | "DELETE", _) => None,
+        (_, t) if t.ends_with("/password") => Some(json!({"new_password": "another-password-9"})),
+        (_, t) if t.starts_with("/api/v1/enterprises") => Some(json!({"address": "x"})),
+        (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
+        (_, t) if t.starts_with("/api/v1/users") => Some(json!({"phone": "1"})),
+        _ => Some(json!({})),
+    }
+}
+
+async fn polisher_session(app: &TestApp) -> i64 {
+    let outcome = app
+        .identity
+        .login("polisher", PASSWORD, "10.0.0.7", "test")
+        .await
+        .unwrap();
+    match outcome.principal.credential {
+        zhizao_identity::Credential::Session(id) => id,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn other_tenants_get_404_on_every_resource_operation() {
+    for app in apps().await {
+        let openapi = app.api("GET", "/api/openapi.json", None, None).await.json();
+        let session = polisher_session(&app).await;
+        let token = app.token_ids["polisher"];
+        let fill = |path: &str| {
+            let with_id = if path.starts_with("/api/v1/sessions") {
+                session
+            } else {
+                token
+            };
+            path.replace("{credit_code}", &xiaolan_code())
+                .replace("{code}", "polish")
+                .replace("{username}", "polisher")
+                .replace("{id}", &with_id.to_string())
+        };
+        let parameterised: BTreeSet<String> = operations(&openapi, &fill)
+            .into_iter()
+            .filter(|(_, t, _)| t.contains('{'))
+            .map(|(_, t, _)| t)
+            .collect();
+        let covered: BTreeSet<String> = RESOURCES
+            .iter()
+            .map(|r| r.template.to_owned())
+            .chain(ADMIN_ACTIONS.iter().map(|t| (*t).to_owned()))
+            .collect();
+        assert_eq!(
+            parameterised, covered,
+            "every operation with a parameter is in the isolation table"
+        );
+
+        let mut checked = 0;
+        for (method, template, path) in operations(&openapi, &fill) {
+            let Some(resource) = RESOURCES.iter().find(|r| r.template == template) else {
+                continue;
+            };
+            for (username, _, _) in crate::support::USERS {
+                if resource.insiders.contains(username) {
+                    continue;
+                }
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                let problem = reply.problem(StatusCode::NOT_FOUND);
+                assert!(
+                    !problem.to_string().contains("共享打磨抛光平台"),
+                    "a 404 reveals nothing: {problem}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "checked {checked} outsider calls");
+        for template in ADMIN_ACTIONS {
+            let path = fill(template);
+            for (username, _, _) in crate::support::USERS
+                .iter()
+                .filter(|(u, _, _)| *u != "admin")
+            {
+                app.api(
+                    "POST",
+                    &path,
+                    Some(username),
+                    Some(json!({"credit_code": nantou_code()})),
+                )
+                .await
+                .problem(StatusCode::FORBIDDEN);
+            }
+            let reply = app
+                .api(
+                    "POST",
+                    &path,
+                    Some("admin"),
+                    Some(json!({"credit_code": maker_code()})),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        }
+        // The resources still exist and are unchanged for their owners.
+        let reply = app
+            .api(
+                "GET",
+                &format!("/api/v1/enterprises/{}", xiaolan_code()),
+                Some("xiaolan"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            reply.json()["address"],
+            "",
+            "no outsider write went through"
+        );
+        assert_eq!(
+            app.api("GET", "/api/v1/tokens", Some("polisher"), None)
+                .await
+                .json()[0]["revoked_at"],
+            Value::Null
+        );
+    }
+}
+
+fn codes(reply: &crate::support::Reply) -> Vec<String> {
+    let mut codes: Vec<String> = reply.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["credit_code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[tokio::test]
+async fn collections_hold_only_what_the_caller_may_see() {
+    for app in apps().await {
+        let all = {
+            let mut all = vec![maker_code(), xiaolan_code(), nantou_code()];
+            all.sort();
+            all
+        };
+        for (username, expected) in [
+            ("admin", all.clone()),
+            ("staff", all.clone()),
+            ("xiaolan", vec![maker_code(), xiaolan_code()]),
+            ("nantou", vec![nantou_code()]),
+            ("polisher", vec![nantou_code()]),
+            ("maker", vec![maker_code()]),
+            ("expert", vec![]),
+        ] {
+            let mut expected = expected;
+            expected.sort();
+            let list = app
+                .api("GET", "/api/v1/enterprises", Some(username), None)
+                .await;
+            assert_eq!(codes(&list), expected, "{username} on {}", app.backend);
+            let export = app
+                .api(
+                    "GET",
+                    "/api/v1/enterprises/export?format=csv",
+                    Some(username),
+                    None,
+                )
+                .await;
+            assert_eq!(export.status, StatusCode::OK);
+            let rows = export.text().lines().count() - 1;
+            assert_eq!(rows, expected.len(), "{username}'s export");
+            let organizations = app
+                .api("GET", "/api/v1/organizations", Some(username), None)
+                .await
+                .json();
+            let visible = organizations["total"].as_i64().unwrap();
+            if ["admin", "staff"].contains(&username) {
+                assert!(visible >= 8, "{username} sees every organisation");
+            } else {
+                assert_eq!(visible, 1, "{username} sees only their own organisation");
+            }
+            let users = app
+                .api("GET", "/api/v1/users", Some(username), None)
+                .await
+                .json();
+            let expected_users = if username == "admin" {
+                crate::support::USERS.len() as i64
+            } else {
+                1
+            };
+            assert_eq!(
+                users["total"].as_i64(),
+                Some(expected_users),
+                "{username}'s user list"
+            );
+            let audit = app.api("GET", "/api/v1/audit", Some(username), None).await;
+            if username == "admin" {
+                assert_eq!(audit.status, StatusCode::OK);
+            } else {
+                audit.problem(StatusCode::FORBIDDEN);
+            }
+            let me = app
+                .api("GET", "/api/v1/me", Some(username), None)
+                .await
+                .json();
+            assert_eq!(me["username"], username);
+        }
+        // Writes that a role may not do at all are refused, and change nothing.
+        let new = json!({"credit_code": crate::support::code(9), "name": "甲", "legal_representative": "乙", "town_code": "442000118", "industry_code": "3851", "above_designated_size": false});
+        for username in ["polisher", "maker", "expert"] {
+            app.api(
+                "POST",
+                "/api/v1/enterprises",
+                Some(username),
+                Some(new.clone()),
+            )
+            .await
+            .problem(StatusCode::FORBIDDEN);
+            app.api(
+                "POST",
+                "/api/v1/organizations",
+                Some(username),
+                Some(json!({"code": "x1", "kind": "platform", "name": "x"})),
+            )
+            .await
+            .problem(StatusCode::FORBIDDEN);
+        }
+        let town_elsewhere = app
+            .api(
+                "POST",
+                "/api/v1/enterprises",
+                Some("nantou"),
+                Some(new.clone()),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(town_elsewhere["errors"][0]["field"], "town_code");
+        assert_eq!(
+            app.api("GET", "/api/v1/enterprises", Some("admin"), None)
+                .await
+                .json()["total"],
+            3
+        );
+        let _ = NOW;
+    }
+}
