@@ -145,6 +145,8 @@ messages! {
     rows_created: "新增", "Created";
     rows_updated: "更新", "Updated";
     rows_unchanged: "无变化", "Unchanged";
+    rows_to_create: "待新增", "To create";
+    rows_to_update: "待更新", "To update";
     rows_with_errors: "有错误的行", "Rows with problems";
     row: "行", "Row";
     column: "列", "Column";

@@ -521,3 +521,73 @@ async fn forms_show_errors_next_to_fields_and_keep_input() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_page_sends_visitors_to_sign_in() {
+    for app in apps().await {
+        let mut visitor = Visitor::new(&app);
+        let code = xiaolan_code();
+        let gets = [
+            "/".to_owned(),
+            "/enterprises".to_owned(),
+            "/enterprises/new".to_owned(),
+            "/enterprises/import".to_owned(),
+            "/enterprises/import/template.xlsx".to_owned(),
+            "/enterprises/export.xlsx".to_owned(),
+            "/enterprises/export.csv".to_owned(),
+            format!("/enterprises/{code}"),
+            format!("/enterprises/{code}/edit"),
+            "/organizations".to_owned(),
+            "/organizations/new".to_owned(),
+            "/organizations/polish".to_owned(),
+            "/users".to_owned(),
+            "/users/new".to_owned(),
+            "/users/polisher".to_owned(),
+            "/account".to_owned(),
+            "/audit".to_owned(),
+        ];
+        for path in &gets {
+            let reply = visitor.get(path).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "GET {path}");
+            assert!(
+                reply.headers[header::LOCATION]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login?next="),
+                "GET {path}"
+            );
+        }
+        let csrf = {
+            visitor.get("/login").await;
+            visitor.csrf()
+        };
+        let posts = [
+            "/enterprises/new".to_owned(),
+            format!("/enterprises/{code}/edit"),
+            format!("/enterprises/{code}/delete"),
+            "/organizations/new".to_owned(),
+            "/organizations/polish".to_owned(),
+            "/users/new".to_owned(),
+            "/users/polisher".to_owned(),
+            "/users/polisher/password".to_owned(),
+            "/account/password".to_owned(),
+            "/account/tokens".to_owned(),
+            "/account/tokens/1/revoke".to_owned(),
+            "/account/sessions/1/revoke".to_owned(),
+        ];
+        for path in &posts {
+            let reply = visitor.post(path, &[("csrf_token", &csrf)]).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "POST {path}");
+            assert!(
+                reply.headers[header::LOCATION]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login?next="),
+                "POST {path}"
+            );
+        }
+        let reply = visitor.get("/no-such-page").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(reply.content_type().starts_with("text/html"));
+    }
+}
