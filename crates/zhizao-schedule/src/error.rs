@@ -19,7 +19,7 @@ pub enum Error {
     /// A schedule file could not be read as the versioned schedule format.
     #[error("invalid schedule file: {0}")]
     InvalidScheduleFile(String),
-    /// A schedule breaks a constraint of its instance (see [`crate::validate`]).
+    /// A schedule breaks a constraint of its instance (see [`crate::validate()`]).
     #[error("schedule violates the instance: {0}")]
     Violation(#[from] crate::validate::Violation),
     /// A file could not be read or written.

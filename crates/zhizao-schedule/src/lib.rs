@@ -11,7 +11,7 @@
 //! 3. [`validate()`] checks the schedule against the instance, independently of the solver;
 //! 4. [`reschedule()`] reacts to a breakdown, a rush job or a cancellation without moving what
 //!    already runs;
-//! 5. [`bench`] runs whole benchmark sets against best-known bounds.
+//! 5. [`mod@bench`] runs whole benchmark sets against best-known bounds.
 //!
 //! ```
 //! use std::time::Duration;

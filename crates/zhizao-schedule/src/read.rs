@@ -1,8 +1,8 @@
 //! Instance readers: FJSP `.fjs`, JSSP "n m / machine time" text, and the JSON model.
 //!
 //! Every reader takes raw bytes and never panics: malformed input yields
-//! [`Error::Parse`](crate::Error::Parse) naming the 1-based line and what was expected there, or
-//! [`Error::InvalidInstance`](crate::Error::InvalidInstance) when the content is well formed but
+//! [`Error::Parse`] naming the 1-based line and what was expected there, or
+//! [`Error::InvalidInstance`] when the content is well formed but
 //! breaks a model invariant.
 
 mod json;
