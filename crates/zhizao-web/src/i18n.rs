@@ -249,3 +249,94 @@ mod tests {
         assert_eq!(Tr(Language::En).sign_in(), "Sign in");
     }
 }
+
+impl Tr {
+    /// The label of a field named in the audit log; unknown names are shown as they are.
+    pub(crate) fn field_label(&self, field: &str) -> String {
+        let label = match field {
+            "name" => self.name(),
+            "legal_representative" => self.legal_representative(),
+            "town_code" => self.town(),
+            "industry_code" => self.industry_code(),
+            "above_designated_size" => self.above_designated(),
+            "employees" => self.employees(),
+            "annual_revenue_fen" => self.annual_revenue(),
+            "address" => self.address(),
+            "contact_name" => self.contact_name(),
+            "contact_phone" => self.contact_phone(),
+            "contact_email" => self.contact_email(),
+            "established_on" => self.established_on(),
+            "recognitions" => self.recognitions(),
+            "role" => self.role(),
+            "display_name" => self.display_name(),
+            "email" => self.email(),
+            "phone" => self.phone(),
+            "disabled" => self.disabled(),
+            "locked_until" => self.locked(),
+            "code" => self.code(),
+            "kind" => self.kind(),
+            "sector" => self.sector(),
+            "description" => self.description(),
+            "organization" => self.organization(),
+            _ => return field.to_owned(),
+        };
+        label.to_owned()
+    }
+
+    /// The label of an audited action; unknown actions are shown as they are.
+    pub(crate) fn action_label(&self, action: &str) -> String {
+        let (zh, en) = match action {
+            "enterprise.created" => ("登记企业", "Enterprise registered"),
+            "enterprise.updated" => ("修改企业信息", "Enterprise changed"),
+            "enterprise.imported" => ("表格导入", "Imported from a spreadsheet"),
+            "enterprise.import" => ("导入文件", "File imported"),
+            "enterprise.deleted" => ("删除企业", "Enterprise deleted"),
+            "enterprise.platform_client_added" => ("加入平台服务名单", "Became a platform client"),
+            "organization.created" => ("新建机构", "Organisation created"),
+            "organization.updated" => ("修改机构", "Organisation changed"),
+            "user.created" => ("新建用户", "User created"),
+            "user.updated" => ("修改用户", "User changed"),
+            "user.role_changed" => ("变更角色", "Role changed"),
+            "user.disabled" => ("停用账号", "Account disabled"),
+            "user.enabled" => ("启用账号", "Account enabled"),
+            "user.password_changed" => ("修改密码", "Password changed"),
+            "user.password_reset" => ("重置密码", "Password reset"),
+            "session.login" => ("登录", "Signed in"),
+            "session.login_failed" => ("登录失败", "Sign-in failed"),
+            "session.logout" => ("退出", "Signed out"),
+            "session.revoked" => ("注销会话", "Session revoked"),
+            "token.created" => ("创建令牌", "Token created"),
+            "token.used" => ("使用令牌", "Token used"),
+            "token.revoked" => ("撤销令牌", "Token revoked"),
+            "demo.loaded" => ("载入演示数据", "Demo data loaded"),
+            _ => return action.to_owned(),
+        };
+        self.pick(zh, en).to_owned()
+    }
+
+    /// A value recorded in the audit log, readable: yes/no, yuan for fen, dashes for nothing.
+    pub(crate) fn audit_value(&self, field: &str, value: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match value {
+            Value::Null => "—".to_owned(),
+            Value::Bool(true) => self.pick("是", "yes").to_owned(),
+            Value::Bool(false) => self.pick("否", "no").to_owned(),
+            Value::Number(n) if field.ends_with("_fen") => n
+                .as_i64()
+                .map(|f| zhizao_core::Fen::new(f).to_yuan_string())
+                .unwrap_or_else(|| n.to_string()),
+            Value::Number(n) if field.ends_with("_until") || field.ends_with("_at") => n
+                .as_i64()
+                .map(|m| zhizao_core::Timestamp::from_millis(m).to_shanghai_string())
+                .unwrap_or_else(|| n.to_string()),
+            Value::String(s) if s.is_empty() => "—".to_owned(),
+            Value::String(s) => s.chars().take(200).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|v| self.audit_value(field, v))
+                .collect::<Vec<_>>()
+                .join("、"),
+            other => other.to_string().chars().take(200).collect(),
+        }
+    }
+}

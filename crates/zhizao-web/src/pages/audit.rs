@@ -69,19 +69,12 @@ fn shanghai_midnight(date: &str, days: i64) -> Option<Timestamp> {
     ))
 }
 
-fn compact(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "—".to_owned(),
-        serde_json::Value::String(s) => s.chars().take(120).collect(),
-        other => other.to_string().chars().take(120).collect(),
-    }
-}
-
 async fn audit(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, Response> {
+    let t = context.t();
     let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = AuditFilter {
         actor: non_empty(&query.actor),
@@ -110,12 +103,18 @@ async fn audit(
             who: entry.actor_username.clone(),
             channel: entry.channel.clone(),
             ip: entry.ip.clone(),
-            action: entry.action.clone(),
+            action: t.action_label(&entry.action),
             entity: format!("{} {}", entry.entity_type, entry.entity_key),
             changes: entry
                 .parsed_changes()
                 .into_iter()
-                .map(|(f, c)| (f, compact(&c.before), compact(&c.after)))
+                .map(|(field, change)| {
+                    (
+                        t.field_label(&field),
+                        t.audit_value(&field, &change.before),
+                        t.audit_value(&field, &change.after),
+                    )
+                })
                 .collect(),
             note: entry.note.chars().take(200).collect(),
         })

@@ -290,18 +290,6 @@ struct DetailPage {
     next: Option<String>,
 }
 
-fn show_value(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "—".to_owned(),
-        serde_json::Value::String(s) if s.is_empty() => "—".to_owned(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => {
-            items.iter().map(show_value).collect::<Vec<_>>().join("、")
-        }
-        other => other.to_string(),
-    }
-}
-
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<u32>,
@@ -336,12 +324,16 @@ async fn detail(
             when: entry.occurred().to_shanghai_string(),
             who: entry.actor_username.clone(),
             channel: entry.channel.clone(),
-            action: entry.action.clone(),
+            action: t.action_label(&entry.action),
             changes: entry
                 .parsed_changes()
                 .into_iter()
                 .map(|(field, change)| {
-                    (field, show_value(&change.before), show_value(&change.after))
+                    (
+                        t.field_label(&field),
+                        t.audit_value(&field, &change.before),
+                        t.audit_value(&field, &change.after),
+                    )
                 })
                 .collect(),
             note: entry.note.chars().take(200).collect(),
