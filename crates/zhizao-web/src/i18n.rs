@@ -227,29 +227,6 @@ messages! {
     retired_town: "已撤并", "merged";
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_message_exists_in_both_languages() {
-        let mut keys = std::collections::HashSet::new();
-        for (key, zh, en) in ALL_MESSAGES {
-            assert!(keys.insert(*key), "{key} twice");
-            assert!(
-                !zh.trim().is_empty() && !en.trim().is_empty(),
-                "{key} is empty in a language"
-            );
-            assert!(
-                !zh.is_ascii() || *key == "switch_language" || zh == en || zh.contains("API"),
-                "{key}: the Chinese text looks untranslated: {zh}"
-            );
-        }
-        assert_eq!(Tr(Language::ZhCn).sign_in(), "登录");
-        assert_eq!(Tr(Language::En).sign_in(), "Sign in");
-    }
-}
-
 impl Tr {
     /// The label of a field named in the audit log; unknown names are shown as they are.
     pub(crate) fn field_label(&self, field: &str) -> String {
@@ -338,5 +315,28 @@ impl Tr {
                 .join("、"),
             other => other.to_string().chars().take(200).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let mut keys = std::collections::HashSet::new();
+        for (key, zh, en) in ALL_MESSAGES {
+            assert!(keys.insert(*key), "{key} twice");
+            assert!(
+                !zh.trim().is_empty() && !en.trim().is_empty(),
+                "{key} is empty in a language"
+            );
+            assert!(
+                !zh.is_ascii() || *key == "switch_language" || zh == en || zh.contains("API"),
+                "{key}: the Chinese text looks untranslated: {zh}"
+            );
+        }
+        assert_eq!(Tr(Language::ZhCn).sign_in(), "登录");
+        assert_eq!(Tr(Language::En).sign_in(), "Sign in");
     }
 }
