@@ -176,6 +176,37 @@ impl SqlBuilder {
     }
 }
 
+/// One page of a filtered list: counts the rows `from_for_count … conditions` match, then
+/// selects `select … conditions order_by LIMIT … OFFSET …`, both with the same bound values.
+///
+/// `select` is the full `SELECT columns FROM tables` text and `from_for_count` the matching
+/// `SELECT COUNT(*) FROM tables`; `conditions` starts with ` WHERE`.
+pub async fn fetch_page<T>(
+    pool: &sqlx::AnyPool,
+    select: &'static str,
+    count: &'static str,
+    conditions: &SqlBuilder,
+    order_by: &'static str,
+    page: zhizao_core::PageRequest,
+) -> Result<zhizao_core::Page<T>, sqlx::Error>
+where
+    T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut counting = SqlBuilder::new(count);
+    counting.push_builder(conditions);
+    let total: i64 = counting.query_scalar().fetch_one(pool).await?;
+    let mut selecting = SqlBuilder::new(select);
+    selecting
+        .push_builder(conditions)
+        .push(order_by)
+        .push(" LIMIT ")
+        .push_bind(page.limit())
+        .push(" OFFSET ")
+        .push_bind(page.offset());
+    let items = selecting.query_as::<T>().fetch_all(pool).await?;
+    Ok(zhizao_core::Page::new(items, total, page))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,7 @@ mod ids;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use builder::{SqlBuilder, SqlValue, like_contains};
+pub use builder::{SqlBuilder, SqlValue, fetch_page, like_contains};
 pub use database::{Backend, Database, PoolSettings, PoolStats};
 pub use error::{Error, Result, unique_violation};
 pub use flag::Flag;

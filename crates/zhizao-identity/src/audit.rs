@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use zhizao_core::{Page, PageRequest, Timestamp};
-use zhizao_db::{SqlBuilder, allocate_ids};
+use zhizao_db::{SqlBuilder, allocate_ids, fetch_page};
 
 use crate::{Actor, Error, Identity, Principal, Result, policy};
 
@@ -293,24 +293,13 @@ pub async fn list_entries(
             .push(" AND occurred_at < ")
             .push_bind(until.as_millis());
     }
-    let mut count = SqlBuilder::new("SELECT COUNT(*) FROM audit_log");
-    count.push_builder(&conditions);
-    let total: i64 = count
-        .query_scalar()
-        .fetch_one(db.pool())
-        .await
-        .map_err(Error::from)?;
-    let mut select = SqlBuilder::new(AUDIT_COLUMNS);
-    select
-        .push_builder(&conditions)
-        .push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-        .push_bind(page.limit())
-        .push(" OFFSET ")
-        .push_bind(page.offset());
-    let items = select
-        .query_as::<AuditRecord>()
-        .fetch_all(db.pool())
-        .await
-        .map_err(Error::from)?;
-    Ok(Page::new(items, total, page))
+    Ok(fetch_page(
+        db.pool(),
+        AUDIT_COLUMNS,
+        "SELECT COUNT(*) FROM audit_log",
+        &conditions,
+        " ORDER BY occurred_at DESC, id DESC",
+        page,
+    )
+    .await?)
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 use zhizao_core::{OrgCode, OrgKind, Page, PageRequest, Text, Timestamp, TownCode};
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains, unique_violation};
+use zhizao_db::{SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 
 use crate::audit::{self, AuditEntry, Changes};
 use crate::{Actor, Error, Identity, Principal, Result, policy};
@@ -306,21 +306,16 @@ impl Identity {
                 .push_bind(pattern)
                 .push(" ESCAPE '\\')");
         }
-        let mut count = SqlBuilder::new("SELECT COUNT(*) FROM organizations o");
-        count.push_builder(&conditions);
-        let total: i64 = count.query_scalar().fetch_one(self.db.pool()).await?;
-        let mut select = SqlBuilder::new(ORGANIZATION_COLUMNS);
-        select
-            .push_builder(&conditions)
-            .push(" ORDER BY CASE o.kind WHEN 'city' THEN 0 WHEN 'town' THEN 1 WHEN 'platform' THEN 2 WHEN 'expert_panel' THEN 3 ELSE 4 END, o.code LIMIT ")
-            .push_bind(page.limit())
-            .push(" OFFSET ")
-            .push_bind(page.offset());
-        let items = select
-            .query_as::<Organization>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(Page::new(items, total, page))
+        Ok(fetch_page(
+            self.db.pool(),
+            ORGANIZATION_COLUMNS,
+            "SELECT COUNT(*) FROM organizations o",
+            &conditions,
+            " ORDER BY CASE o.kind WHEN 'city' THEN 0 WHEN 'town' THEN 1 WHEN 'platform' THEN 2 \
+             WHEN 'expert_panel' THEN 3 ELSE 4 END, o.code",
+            page,
+        )
+        .await?)
     }
 
     /// One organisation, if `principal` may see it; otherwise not found.

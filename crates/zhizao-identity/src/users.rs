@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 use zhizao_core::{FieldError, Language, Page, PageRequest, Role, Text, Timestamp};
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains, unique_violation};
+use zhizao_db::{SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 
 use crate::audit::{self, AuditEntry, Changes};
 use crate::organizations::fetch_by_code;
@@ -300,23 +300,15 @@ impl Identity {
                 .push_bind(pattern)
                 .push(" ESCAPE '\\')");
         }
-        let mut count = SqlBuilder::new(
+        Ok(fetch_page(
+            self.db.pool(),
+            USER_COLUMNS,
             "SELECT COUNT(*) FROM users u JOIN organizations o ON o.id = u.organization_id",
-        );
-        count.push_builder(&conditions);
-        let total: i64 = count.query_scalar().fetch_one(self.db.pool()).await?;
-        let mut select = SqlBuilder::new(USER_COLUMNS);
-        select
-            .push_builder(&conditions)
-            .push(" ORDER BY o.code, u.username LIMIT ")
-            .push_bind(page.limit())
-            .push(" OFFSET ")
-            .push_bind(page.offset());
-        let items = select
-            .query_as::<UserView>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(Page::new(items, total, page))
+            &conditions,
+            " ORDER BY o.code, u.username",
+            page,
+        )
+        .await?)
     }
 
     /// One user: any for city administrators, only themselves for everyone else.

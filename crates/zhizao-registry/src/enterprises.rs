@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, Connection};
 use zhizao_core::{OrgKind, Page, PageRequest, Text, Timestamp};
-use zhizao_db::{Flag, SqlBuilder, allocate_ids, like_contains, unique_violation};
+use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, AuditFilter, AuditRecord, Changes};
 use zhizao_identity::policy::{self, EnterpriseEditRights, EnterpriseScope};
 use zhizao_identity::{Actor, NewOrganization, Principal, create_organization_in};
@@ -102,7 +102,7 @@ const ENTERPRISE_COLUMNS: &str = "SELECT e.id, e.credit_code, e.name, e.legal_re
      e.contact_email, e.established_on, e.created_at, e.updated_at, e.version \
      FROM enterprises e JOIN towns t ON t.code = e.town_code JOIN industries i ON i.code = e.industry_code";
 
-const ENTERPRISE_FROM: &str = "SELECT COUNT(*) FROM enterprises e";
+const ENTERPRISE_COUNT: &str = "SELECT COUNT(*) FROM enterprises e";
 
 fn filter_conditions(scope: &EnterpriseScope, filter: &EnterpriseFilter) -> SqlBuilder {
     let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
@@ -210,86 +210,32 @@ pub(crate) async fn fetch_in_scope(
     Ok(Some(enterprise))
 }
 
-/// Whether `record` changes any field group that `rights` does not cover; names the first such
-/// field.
+/// Which right covers a field: names, town, industry and date of establishment are identity;
+/// address and contacts are contacts; employees and revenue are figures.
+fn field_allowed(field: &str, rights: EnterpriseEditRights) -> bool {
+    match field {
+        "name" | "legal_representative" | "town_code" | "industry_code" | "established_on" => {
+            rights.identity
+        }
+        "address" | "contact_name" | "contact_phone" | "contact_email" => rights.contacts,
+        "employees" | "annual_revenue_fen" => rights.figures,
+        "above_designated_size" => rights.size_flag,
+        "recognitions" => rights.recognitions,
+        _ => false,
+    }
+}
+
+/// The first field `record` changes that `rights` do not cover, if any.
 pub(crate) fn forbidden_field(
     current: &Enterprise,
     record: &EnterpriseRecord,
     rights: EnterpriseEditRights,
-) -> Option<&'static str> {
-    let current_recognitions: Vec<_> = current
-        .recognitions
-        .iter()
-        .map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str()))
-        .collect();
-    let new_recognitions: Vec<_> = record
-        .recognitions
-        .iter()
-        .map(|r| (r.kind.as_str(), r.level.as_str(), r.year, r.title.as_str()))
-        .collect();
-    let groups: [(&'static str, bool, bool); 12] = [
-        ("name", current.name != record.name, rights.identity),
-        (
-            "legal_representative",
-            current.legal_representative != record.legal_representative,
-            rights.identity,
-        ),
-        (
-            "town_code",
-            current.town_code != record.town_code,
-            rights.identity,
-        ),
-        (
-            "industry_code",
-            current.industry_code != record.industry_code,
-            rights.identity,
-        ),
-        (
-            "established_on",
-            current.established_on != record.established_on,
-            rights.identity,
-        ),
-        (
-            "address",
-            current.address != record.address,
-            rights.contacts,
-        ),
-        (
-            "contact_name",
-            current.contact_name != record.contact_name,
-            rights.contacts,
-        ),
-        (
-            "contact_phone",
-            current.contact_phone != record.contact_phone
-                || current.contact_email != record.contact_email,
-            rights.contacts,
-        ),
-        (
-            "employees",
-            current.employees != record.employees,
-            rights.figures,
-        ),
-        (
-            "annual_revenue_fen",
-            current.annual_revenue_fen != record.annual_revenue_fen,
-            rights.figures,
-        ),
-        (
-            "above_designated_size",
-            current.above_designated_size != record.above_designated_size,
-            rights.size_flag,
-        ),
-        (
-            "recognitions",
-            sorted(current_recognitions) != sorted(new_recognitions),
-            rights.recognitions,
-        ),
-    ];
-    groups
-        .into_iter()
-        .find(|(_, changed, allowed)| *changed && !*allowed)
-        .map(|(field, _, _)| field)
+) -> Option<String> {
+    record_changes(Some(current), record)
+        .fields()
+        .keys()
+        .find(|field| !field_allowed(field, rights))
+        .cloned()
 }
 
 /// Whether writing `record` would change anything about `current`.
@@ -363,19 +309,27 @@ fn record_changes(current: Option<&Enterprise>, record: &EnterpriseRecord) -> Ch
             before(|e| e.established_on.clone().into()),
             &record.established_on,
         );
-    let describe = |kind: &str, level: &str, year: i64| format!("{level}/{kind}/{year}");
+    // Recognitions are compared as a set of `level/kind/year` (and the title, when there is one).
+    let describe = |kind: &str, level: &str, year: i64, title: &str| {
+        let title = title.trim();
+        if title.is_empty() {
+            format!("{level}/{kind}/{year}")
+        } else {
+            format!("{level}/{kind}/{year} {title}")
+        }
+    };
     let old: Vec<String> = current
         .map(|e| {
             e.recognitions
                 .iter()
-                .map(|r| describe(&r.kind, &r.level, r.year))
+                .map(|r| describe(&r.kind, &r.level, r.year, &r.title))
                 .collect()
         })
         .unwrap_or_default();
     let new: Vec<String> = record
         .recognitions
         .iter()
-        .map(|r| describe(&r.kind, &r.level, r.year))
+        .map(|r| describe(&r.kind, &r.level, r.year, &r.title))
         .collect();
     changes.field("recognitions", sorted(old), sorted(new));
     changes
@@ -576,21 +530,18 @@ impl Registry {
         page: PageRequest,
     ) -> Result<Page<Enterprise>> {
         let conditions = filter_conditions(&policy::enterprise_scope(principal), filter);
-        let mut count = SqlBuilder::new(ENTERPRISE_FROM);
-        count.push_builder(&conditions);
+        let mut page = fetch_page::<Enterprise>(
+            self.db.pool(),
+            ENTERPRISE_COLUMNS,
+            ENTERPRISE_COUNT,
+            &conditions,
+            filter.sort.order_by(),
+            page,
+        )
+        .await?;
         let mut connection = self.db.pool().acquire().await?;
-        let total: i64 = count.query_scalar().fetch_one(&mut *connection).await?;
-        let mut select = SqlBuilder::new(ENTERPRISE_COLUMNS);
-        select
-            .push_builder(&conditions)
-            .push(filter.sort.order_by())
-            .push(" LIMIT ")
-            .push_bind(page.limit())
-            .push(" OFFSET ")
-            .push_bind(page.offset());
-        let mut items: Vec<Enterprise> = select.query_as().fetch_all(&mut *connection).await?;
-        attach_recognitions(&mut connection, &mut items).await?;
-        Ok(Page::new(items, total, page))
+        attach_recognitions(&mut connection, &mut page.items).await?;
+        Ok(page)
     }
 
     /// Every enterprise matching `filter` in the principal's scope (for export), up to `limit`.
@@ -713,7 +664,7 @@ impl Registry {
             validate_update(&current, input, &references, &self.today()).map_err(Error::Invalid)?;
         if let Some(field) = forbidden_field(&current, &record, rights) {
             return Err(Error::invalid(
-                field,
+                &field,
                 Text::new(
                     "您的角色无权修改此项",
                     "your role may not change this field",

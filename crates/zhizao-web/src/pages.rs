@@ -408,6 +408,27 @@ impl FormErrors {
     }
 }
 
+/// Where a list page sits among its pages, with links that keep the current filters.
+#[derive(Debug, Clone)]
+pub(crate) struct Pager {
+    pub(crate) page: u32,
+    pub(crate) page_count: u32,
+    pub(crate) previous: Option<String>,
+    pub(crate) next: Option<String>,
+}
+
+impl Pager {
+    pub(crate) fn new<T>(uri: &Uri, page: &zhizao_core::Page<T>) -> Self {
+        let page_count = page.page_count();
+        Pager {
+            page: page.page,
+            page_count,
+            previous: (page.page > 1).then(|| page_link(uri, page.page - 1)),
+            next: (page.page < page_count).then(|| page_link(uri, page.page + 1)),
+        }
+    }
+}
+
 /// Builds a pager's links from the current query with `page` replaced.
 pub(crate) fn page_link(uri: &Uri, page: u32) -> String {
     let mut pairs: Vec<(String, String)> = uri

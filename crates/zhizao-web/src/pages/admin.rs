@@ -13,7 +13,7 @@ use zhizao_identity::{
 };
 
 use super::{
-    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link, render,
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render,
     role_label, verify_csrf,
 };
 use crate::AppState;
@@ -90,10 +90,7 @@ struct OrganizationsPage {
     kinds: Vec<(&'static str, String)>,
     rows: Vec<OrganizationRow>,
     total: i64,
-    page: u32,
-    page_count: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -128,8 +125,7 @@ async fn organizations(
         )
         .await
         .or_page(&context)?;
-    let page_count = page.page_count();
-    let current = page.page;
+    let pager = Pager::new(&context.uri, &page);
     let rows = page
         .items
         .into_iter()
@@ -148,10 +144,7 @@ async fn organizations(
         kind: query.kind,
         rows,
         total: page.total,
-        page: current,
-        page_count,
-        previous: (current > 1).then(|| page_link(&context.uri, current - 1)),
-        next: (current < page_count).then(|| page_link(&context.uri, current + 1)),
+        pager,
     }))
 }
 
@@ -424,10 +417,7 @@ struct UsersPage {
     roles: Vec<(&'static str, String)>,
     rows: Vec<UserRow>,
     total: i64,
-    page: u32,
-    page_count: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 async fn users(
@@ -454,8 +444,7 @@ async fn users(
         .await
         .or_page(&context)?;
     let now = state.identity().clock().now().as_millis();
-    let page_count = page.page_count();
-    let current = page.page;
+    let pager = Pager::new(&context.uri, &page);
     let rows = page
         .items
         .iter()
@@ -477,10 +466,7 @@ async fn users(
         organization: query.organization,
         rows,
         total: page.total,
-        page: current,
-        page_count,
-        previous: (current > 1).then(|| page_link(&context.uri, current - 1)),
-        next: (current < page_count).then(|| page_link(&context.uri, current + 1)),
+        pager,
     }))
 }
 

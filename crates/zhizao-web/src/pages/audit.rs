@@ -9,7 +9,7 @@ use serde::Deserialize;
 use zhizao_core::{PageRequest, Timestamp};
 use zhizao_identity::audit::AuditFilter;
 
-use super::{Layout, OrPage, SignedIn, page_link, render};
+use super::{Layout, OrPage, Pager, SignedIn, render};
 use crate::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -51,10 +51,7 @@ struct AuditPage {
     q: AuditQuery,
     rows: Vec<Row>,
     total: i64,
-    page: u32,
-    page_count: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// Midnight in Shanghai at the start of `date` (`YYYY-MM-DD`), plus `days`.
@@ -93,8 +90,7 @@ async fn audit(
         )
         .await
         .or_page(&context)?;
-    let page_count = page.page_count();
-    let current = page.page;
+    let pager = Pager::new(&context.uri, &page);
     let rows = page
         .items
         .iter()
@@ -124,9 +120,6 @@ async fn audit(
         q: query,
         rows,
         total: page.total,
-        page: current,
-        page_count,
-        previous: (current > 1).then(|| page_link(&context.uri, current - 1)),
-        next: (current < page_count).then(|| page_link(&context.uri, current + 1)),
+        pager,
     }))
 }

@@ -17,7 +17,7 @@ use zhizao_registry::{
 
 use super::home::grouped;
 use super::{
-    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, page_link,
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn,
     query_without_paging, render, verify_csrf,
 };
 use crate::AppState;
@@ -106,10 +106,7 @@ struct ListPage {
     sorts: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
     total: i64,
-    page: u32,
-    page_count: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
     can_register: bool,
     can_import: bool,
 }
@@ -233,8 +230,7 @@ async fn list(
             badges: badges(e, t),
         })
         .collect();
-    let page_count = page.page_count();
-    let current = page.page;
+    let pager = Pager::new(&context.uri, &page);
     let list = ListPage {
         layout: context.layout("enterprises"),
         export_query: query_without_paging(&context.uri),
@@ -251,10 +247,7 @@ async fn list(
         ],
         rows,
         total: page.total,
-        page: current,
-        page_count,
-        previous: (current > 1).then(|| page_link(&context.uri, current - 1)),
-        next: (current < page_count).then(|| page_link(&context.uri, current + 1)),
+        pager,
         can_register: policy::may_register_enterprises(&principal),
         can_import: policy::may_import_enterprises(&principal),
         query,
@@ -284,10 +277,7 @@ struct DetailPage {
     can_edit: bool,
     can_delete: bool,
     history: Vec<HistoryRow>,
-    page: u32,
-    page_count: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 #[derive(Deserialize)]
@@ -339,7 +329,7 @@ async fn detail(
             note: entry.note.chars().take(200).collect(),
         })
         .collect();
-    let page_count = history.page_count();
+    let pager = Pager::new(&context.uri, &history);
     let page = DetailPage {
         layout: context.layout("enterprises"),
         town: t
@@ -361,10 +351,7 @@ async fn detail(
         can_edit: rights.any(),
         can_delete: policy::may_delete_enterprises(&principal),
         history: rows,
-        page: history.page,
-        page_count,
-        previous: (history.page > 1).then(|| page_link(&context.uri, history.page - 1)),
-        next: (history.page < page_count).then(|| page_link(&context.uri, history.page + 1)),
+        pager,
         e: enterprise,
     };
     Ok(render(&page))
