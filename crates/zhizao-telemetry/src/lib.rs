@@ -6,5 +6,7 @@
 
 pub mod line_protocol;
 mod point;
+pub mod wal;
+pub mod wal_codec;
 
 pub use point::{FieldValue, Point, Precision};
