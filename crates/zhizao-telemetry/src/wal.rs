@@ -69,8 +69,18 @@ pub struct Replay {
     pub truncated_bytes: u64,
 }
 
+/// Where durable batches go: the writer thread calls it in sequence order, after a batch is on
+/// disk and before its writer is answered, so that an acknowledged write is already visible.
+pub trait WalSink: Send + Sync + 'static {
+    /// A batch is durable.
+    fn apply(&self, batch: &WalBatch);
+    /// The log was rotated: every batch applied so far has a sequence ≤ `through`, every later
+    /// one will be greater.
+    fn rotated(&self, through: u64);
+}
+
 enum Request {
-    Append(Vec<u8>, tokio::sync::oneshot::Sender<Result<u64, String>>),
+    Append(WalBatch, tokio::sync::oneshot::Sender<Result<u64, String>>),
     Rotate(tokio::sync::oneshot::Sender<Result<u64, String>>),
 }
 
@@ -189,8 +199,12 @@ impl Wal {
     /// Opens (or creates) the log in `directory`, replays it, cuts off a torn tail, and starts
     /// the writer thread. New batches continue the sequence after the last one found, or after
     /// `persisted_through` if that is larger (segments already persisted may have been removed).
-    pub fn open(directory: &Path, persisted_through: u64) -> Result<(Wal, Replay), WalError> {
-        Self::open_with_segment_size(directory, persisted_through, DEFAULT_SEGMENT_BYTES)
+    pub fn open(
+        directory: &Path,
+        persisted_through: u64,
+        sink: std::sync::Arc<dyn WalSink>,
+    ) -> Result<(Wal, Replay), WalError> {
+        Self::open_with_segment_size(directory, persisted_through, DEFAULT_SEGMENT_BYTES, sink)
     }
 
     /// [`Wal::open`] with a custom segment size (tests use small ones).
@@ -198,6 +212,7 @@ impl Wal {
         directory: &Path,
         persisted_through: u64,
         segment_bytes: u64,
+        sink: std::sync::Arc<dyn WalSink>,
     ) -> Result<(Wal, Replay), WalError> {
         fs::create_dir_all(directory).map_err(io_error(directory))?;
         let found = segments(directory)?;
@@ -247,6 +262,7 @@ impl Wal {
             length,
             next_sequence: last_sequence + 1,
             segment_bytes,
+            sink,
         };
         let (requests, receiver) = mpsc::channel();
         std::thread::Builder::new()
@@ -267,14 +283,10 @@ impl Wal {
 
     /// Appends a batch (its `sequence` is assigned here) and returns its sequence once it is
     /// durable on disk.
-    pub async fn append(&self, batch: &WalBatch) -> Result<u64, WalError> {
-        let payload = encode_batch(&WalBatch {
-            sequence: 0,
-            ..batch.clone()
-        });
+    pub async fn append(&self, batch: WalBatch) -> Result<u64, WalError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.requests
-            .send(Request::Append(payload, reply))
+            .send(Request::Append(batch, reply))
             .map_err(|_| WalError::Closed)?;
         answer
             .await
@@ -342,6 +354,7 @@ struct Writer {
     length: u64,
     next_sequence: u64,
     segment_bytes: u64,
+    sink: std::sync::Arc<dyn WalSink>,
 }
 
 /// Requests taken into one group commit at most.
@@ -361,8 +374,8 @@ impl Writer {
             let mut failure = None;
             for request in group {
                 match request {
-                    Request::Append(payload, reply) => match self.write_record(payload) {
-                        Ok(sequence) => appended.push((sequence, reply)),
+                    Request::Append(mut batch, reply) => match self.write_record(&mut batch) {
+                        Ok(_) => appended.push((batch, reply)),
                         Err(error) => {
                             let _ = reply.send(Err(error.to_string()));
                             failure = Some(error);
@@ -372,9 +385,11 @@ impl Writer {
                     Request::Rotate(reply) => {
                         // Everything before the rotation must be durable before the new segment starts.
                         let result = self.sync().and_then(|()| {
-                            for (sequence, reply) in appended.drain(..) {
-                                let _ = reply.send(Ok(sequence));
+                            for (batch, reply) in appended.drain(..) {
+                                self.sink.apply(&batch);
+                                let _ = reply.send(Ok(batch.sequence));
                             }
+                            self.sink.rotated(self.next_sequence - 1);
                             self.start_segment()
                         });
                         match result {
@@ -392,8 +407,9 @@ impl Writer {
             }
             match self.sync() {
                 Ok(()) if failure.is_none() => {
-                    for (sequence, reply) in appended {
-                        let _ = reply.send(Ok(sequence));
+                    for (batch, reply) in appended {
+                        self.sink.apply(&batch);
+                        let _ = reply.send(Ok(batch.sequence));
                     }
                 }
                 result => {
@@ -411,13 +427,14 @@ impl Writer {
         }
     }
 
-    fn write_record(&mut self, mut payload: Vec<u8>) -> Result<u64, WalError> {
+    fn write_record(&mut self, batch: &mut WalBatch) -> Result<u64, WalError> {
         if self.length >= self.segment_bytes {
             self.sync()?;
             self.start_segment()?;
         }
         let sequence = self.next_sequence;
-        crate::wal_codec::set_sequence(&mut payload, sequence);
+        batch.sequence = sequence;
+        let payload = encode_batch(batch);
         let mut record = Vec::with_capacity(payload.len() + 8);
         record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         record.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
@@ -449,8 +466,30 @@ impl Writer {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
     use crate::{FieldValue, Point};
+
+    /// Records what the writer hands on.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl WalSink for Recorder {
+        fn apply(&self, batch: &WalBatch) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("apply {}", batch.sequence));
+        }
+        fn rotated(&self, through: u64) {
+            self.0.lock().unwrap().push(format!("rotated {through}"));
+        }
+    }
+
+    fn sink() -> Arc<Recorder> {
+        Arc::new(Recorder::default())
+    }
 
     fn batch(n: i64) -> WalBatch {
         WalBatch {
@@ -475,13 +514,13 @@ mod tests {
     #[tokio::test]
     async fn acknowledged_batches_come_back_in_order_after_reopening() {
         let directory = tempfile::tempdir().unwrap();
-        let (wal, replay) = Wal::open_with_segment_size(directory.path(), 0, 300).unwrap();
+        let (wal, replay) = Wal::open_with_segment_size(directory.path(), 0, 300, sink()).unwrap();
         assert!(replay.batches.is_empty());
         let mut handles = Vec::new();
         for n in 0..40 {
             let wal = wal.clone();
             handles.push(tokio::spawn(
-                async move { wal.append(&batch(n)).await.unwrap() },
+                async move { wal.append(batch(n)).await.unwrap() },
             ));
         }
         let mut sequences = Vec::new();
@@ -497,7 +536,7 @@ mod tests {
             "small segments rotate: {}",
             segments.len()
         );
-        let (wal, replay) = Wal::open_with_segment_size(directory.path(), 0, 300).unwrap();
+        let (wal, replay) = Wal::open_with_segment_size(directory.path(), 0, 300, sink()).unwrap();
         assert_eq!(
             replay
                 .batches
@@ -508,7 +547,7 @@ mod tests {
         );
         assert_eq!(replay.truncated_bytes, 0);
         assert_eq!(
-            wal.append(&batch(99)).await.unwrap(),
+            wal.append(batch(99)).await.unwrap(),
             41,
             "the sequence continues"
         );
@@ -517,9 +556,9 @@ mod tests {
     #[tokio::test]
     async fn a_torn_tail_is_cut_off_and_writing_continues() {
         let directory = tempfile::tempdir().unwrap();
-        let (wal, _) = Wal::open(directory.path(), 0).unwrap();
+        let (wal, _) = Wal::open(directory.path(), 0, sink()).unwrap();
         for n in 0..3 {
-            wal.append(&batch(n)).await.unwrap();
+            wal.append(batch(n)).await.unwrap();
         }
         drop(wal);
         let (_, path) = segments(directory.path()).unwrap().pop().unwrap();
@@ -528,13 +567,13 @@ mod tests {
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(&[40, 0, 0, 0, 1, 2, 3, 4, 9, 9]).unwrap();
         drop(file);
-        let (wal, replay) = Wal::open(directory.path(), 0).unwrap();
+        let (wal, replay) = Wal::open(directory.path(), 0, sink()).unwrap();
         assert_eq!(replay.batches.len(), 3);
         assert_eq!(replay.truncated_bytes, 10);
         assert_eq!(fs::metadata(&path).unwrap().len(), full);
-        assert_eq!(wal.append(&batch(3)).await.unwrap(), 4);
+        assert_eq!(wal.append(batch(3)).await.unwrap(), 4);
         drop(wal);
-        let (_, replay) = Wal::open(directory.path(), 0).unwrap();
+        let (_, replay) = Wal::open(directory.path(), 0, sink()).unwrap();
         assert_eq!(replay.batches.len(), 4);
         assert_eq!(replay.batches[3].points[0].tags[0].1, "press-03");
     }
@@ -542,9 +581,9 @@ mod tests {
     #[tokio::test]
     async fn corruption_before_the_end_is_an_error_not_a_silent_loss() {
         let directory = tempfile::tempdir().unwrap();
-        let (wal, _) = Wal::open_with_segment_size(directory.path(), 0, 200).unwrap();
+        let (wal, _) = Wal::open_with_segment_size(directory.path(), 0, 200, sink()).unwrap();
         for n in 0..10 {
-            wal.append(&batch(n)).await.unwrap();
+            wal.append(batch(n)).await.unwrap();
         }
         drop(wal);
         let (_, first) = segments(directory.path()).unwrap().remove(0);
@@ -552,22 +591,32 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 0xFF;
         fs::write(&first, bytes).unwrap();
-        let error = Wal::open_with_segment_size(directory.path(), 0, 200).unwrap_err();
+        let error = Wal::open_with_segment_size(directory.path(), 0, 200, sink()).unwrap_err();
         assert!(matches!(error, WalError::Corrupt { .. }), "{error}");
     }
 
     #[tokio::test]
     async fn persisted_segments_are_removed() {
         let directory = tempfile::tempdir().unwrap();
-        let (wal, _) = Wal::open(directory.path(), 0).unwrap();
+        let recorder = sink();
+        let (wal, _) = Wal::open(
+            directory.path(),
+            0,
+            Arc::clone(&recorder) as Arc<dyn WalSink>,
+        )
+        .unwrap();
         for n in 0..3 {
-            wal.append(&batch(n)).await.unwrap();
+            wal.append(batch(n)).await.unwrap();
         }
         assert_eq!(wal.rotate().await.unwrap(), 3);
-        wal.append(&batch(3)).await.unwrap();
+        wal.append(batch(3)).await.unwrap();
         assert_eq!(wal.remove_persisted(3).unwrap(), 1);
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["apply 1", "apply 2", "apply 3", "rotated 3", "apply 4"]
+        );
         drop(wal);
-        let (wal, replay) = Wal::open(directory.path(), 3).unwrap();
+        let (wal, replay) = Wal::open(directory.path(), 3, sink()).unwrap();
         assert_eq!(
             replay
                 .batches
@@ -576,13 +625,13 @@ mod tests {
                 .collect::<Vec<_>>(),
             [4]
         );
-        assert_eq!(wal.append(&batch(4)).await.unwrap(), 5);
+        assert_eq!(wal.append(batch(4)).await.unwrap(), 5);
     }
 
     #[tokio::test]
     async fn an_empty_log_continues_after_the_persisted_sequence() {
         let directory = tempfile::tempdir().unwrap();
-        let (wal, _) = Wal::open(directory.path(), 41).unwrap();
-        assert_eq!(wal.append(&batch(0)).await.unwrap(), 42);
+        let (wal, _) = Wal::open(directory.path(), 41, sink()).unwrap();
+        assert_eq!(wal.append(batch(0)).await.unwrap(), 42);
     }
 }

@@ -81,13 +81,6 @@ pub fn encode_batch(batch: &WalBatch) -> Vec<u8> {
     out
 }
 
-/// Overwrites the sequence number of an encoded batch.
-pub(crate) fn set_sequence(payload: &mut [u8], sequence: u64) {
-    if payload.len() >= 9 {
-        payload[1..9].copy_from_slice(&sequence.to_le_bytes());
-    }
-}
-
 fn put_str(out: &mut Vec<u8>, value: &str) {
     out.extend_from_slice(&(value.len() as u32).to_le_bytes());
     out.extend_from_slice(value.as_bytes());

@@ -1,0 +1,618 @@
+//! The telemetry store: write-ahead log → in-memory buffers → Parquet files, per tenant.
+//!
+//! A write is checked against the tables' schemas (all or nothing), appended to the log and,
+//! once durable, applied to the in-memory buffers by the log's writer thread before the writer
+//! is answered, so it is queryable as soon as it is acknowledged. When the buffers grow past a
+//! size or age, the log is rotated and the buffers are frozen as of that rotation; a background
+//! task writes frozen buffers to Parquet (one file per table and UTC day, sorted by device and
+//! time, zstd-compressed, dictionary-encoded), records the files and the persisted sequence in
+//! the manifest, drops the frozen buffers in the same step, and deletes the persisted log
+//! segments. After a crash, the manifest says which files are real (others are removed) and the
+//! log replays everything after the persisted sequence.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use arrow::array::{Array, ArrayRef, TimestampNanosecondArray, UInt32Array, new_null_array};
+use arrow::compute::{SortColumn, lexsort_to_indices, take};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::Point;
+use crate::buffer::TableBuffer;
+use crate::manifest::{FileEntry, Manifest, TableEntry};
+use crate::names::{TIME_COLUMN, check_database, check_identifier, path_segment};
+use crate::schema::{SchemaError, TableSchema};
+use crate::wal::{Wal, WalError, WalSink};
+use crate::wal_codec::WalBatch;
+
+/// Identifies a table: tenant, database, table name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableKey {
+    /// The tenant (organisation id).
+    pub tenant: i64,
+    /// The tenant's database.
+    pub database: String,
+    /// The table (measurement).
+    pub table: String,
+}
+
+/// When buffers are frozen and written to Parquet.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Where the log, the manifest and the Parquet files live.
+    pub root: PathBuf,
+    /// Freeze when the buffers hold this many rows.
+    pub freeze_rows: usize,
+    /// Freeze when the buffers hold about this many bytes.
+    pub freeze_bytes: usize,
+    /// Freeze when the oldest buffered row is this old.
+    pub freeze_age: Duration,
+}
+
+impl StoreOptions {
+    /// Production defaults under `root`.
+    pub fn new(root: PathBuf) -> Self {
+        StoreOptions {
+            root,
+            freeze_rows: 1_000_000,
+            freeze_bytes: 256 * 1024 * 1024,
+            freeze_age: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A name (database, table, column) is not acceptable.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    /// The write does not fit the tables' schemas.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The log failed; nothing more can be acknowledged.
+    #[error(transparent)]
+    Wal(#[from] WalError),
+    /// The manifest failed.
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    /// Writing or encoding Parquet or Arrow data failed.
+    #[error("persisting telemetry failed: {0}")]
+    Persist(String),
+    /// File system trouble.
+    #[error("telemetry storage I/O on {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// Rows of one table frozen at a log rotation.
+#[derive(Debug)]
+pub(crate) struct Frozen {
+    pub(crate) through: u64,
+    pub(crate) tables: Vec<(TableKey, RecordBatch)>,
+}
+
+/// What queries and writes share.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) schemas: HashMap<TableKey, TableSchema>,
+    pub(crate) active: HashMap<TableKey, TableBuffer>,
+    active_rows: usize,
+    active_bytes: usize,
+    active_since: Option<Instant>,
+    pub(crate) frozen: Vec<Arc<Frozen>>,
+    pub(crate) files: HashMap<TableKey, Vec<FileEntry>>,
+    persisted_through: u64,
+}
+
+/// The part of the store the log's writer thread applies batches to.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) root: PathBuf,
+    pub(crate) state: RwLock<State>,
+}
+
+impl Shared {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl WalSink for Shared {
+    fn apply(&self, batch: &WalBatch) {
+        let mut state = self.write();
+        for point in &batch.points {
+            let key = TableKey {
+                tenant: batch.tenant,
+                database: batch.database.clone(),
+                table: point.measurement.clone(),
+            };
+            // Schemas were reserved before the write; on replay they are rebuilt here.
+            if state
+                .schemas
+                .entry(key.clone())
+                .or_default()
+                .merge(point)
+                .is_err()
+            {
+                tracing::error!(table = %key.table, "a logged point no longer fits its table; skipped");
+                continue;
+            }
+            state.active.entry(key).or_default().push(point);
+            state.active_rows += 1;
+            state.active_bytes += approximate_bytes(point);
+        }
+        state.active_since.get_or_insert_with(Instant::now);
+    }
+
+    fn rotated(&self, through: u64) {
+        let mut state = self.write();
+        let active = std::mem::take(&mut state.active);
+        state.active_rows = 0;
+        state.active_bytes = 0;
+        state.active_since = None;
+        let mut tables = Vec::with_capacity(active.len());
+        for (key, buffer) in active {
+            let schema = state.schemas.get(&key).cloned().unwrap_or_default().arrow();
+            match buffer.to_record_batch(&schema) {
+                Ok(batch) => tables.push((key, batch)),
+                Err(error) => tracing::error!(%error, "freezing a buffer failed"),
+            }
+        }
+        if !tables.is_empty() {
+            state.frozen.push(Arc::new(Frozen { through, tables }));
+        }
+    }
+}
+
+/// Roughly what a point costs in the buffers: 16 bytes per value, plus string contents.
+fn approximate_bytes(point: &Point) -> usize {
+    let strings: usize = point
+        .fields
+        .iter()
+        .map(|(_, v)| {
+            if let crate::FieldValue::String(s) = v {
+                s.len()
+            } else {
+                0
+            }
+        })
+        .sum();
+    8 + 16 * (point.tags.len() + point.fields.len()) + strings
+}
+
+/// The telemetry store; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TelemetryStore {
+    pub(crate) shared: Arc<Shared>,
+    wal: Wal,
+    options: StoreOptions,
+    persisting: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteReceipt {
+    /// The batch's position in the log.
+    pub sequence: u64,
+    /// Points written.
+    pub points: usize,
+}
+
+fn manifest_path(root: &Path) -> PathBuf {
+    root.join("manifest.json")
+}
+
+impl TelemetryStore {
+    /// Opens the store under `options.root`: reads the manifest, removes files it does not list
+    /// (left by a crash mid-persist), replays the log.
+    pub fn open(options: StoreOptions) -> Result<Self, StoreError> {
+        let root = options.root.clone();
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StoreError::Io { path, source }
+        };
+        fs::create_dir_all(root.join("tables")).map_err(io(&root))?;
+        let manifest = Manifest::load(&manifest_path(&root))?;
+        let mut state = State {
+            persisted_through: manifest.persisted_through,
+            ..State::default()
+        };
+        let mut known = BTreeSet::new();
+        for table in manifest.tables {
+            let key = TableKey {
+                tenant: table.tenant,
+                database: table.database,
+                table: table.table,
+            };
+            known.extend(table.files.iter().map(|f| root.join(&f.path)));
+            state.schemas.insert(key.clone(), table.schema);
+            state.files.insert(key, table.files);
+        }
+        remove_unlisted(&root.join("tables"), &known)?;
+        let shared = Arc::new(Shared {
+            root: root.clone(),
+            state: RwLock::new(state),
+        });
+        let (wal, replay) = Wal::open(
+            &root.join("wal"),
+            manifest.persisted_through,
+            Arc::clone(&shared) as Arc<dyn WalSink>,
+        )?;
+        let replayed = replay
+            .batches
+            .iter()
+            .filter(|b| b.sequence > manifest.persisted_through)
+            .count();
+        for batch in replay
+            .batches
+            .iter()
+            .filter(|b| b.sequence > manifest.persisted_through)
+        {
+            shared.apply(batch);
+        }
+        tracing::info!(
+            replayed,
+            truncated_bytes = replay.truncated_bytes,
+            "telemetry store opened"
+        );
+        Ok(TelemetryStore {
+            shared,
+            wal,
+            options,
+            persisting: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    /// Writes points for `tenant` into `database`. Either every point is written or none; the
+    /// points are durable and queryable when this returns `Ok`.
+    pub async fn write(
+        &self,
+        tenant: i64,
+        database: &str,
+        points: Vec<Point>,
+    ) -> Result<WriteReceipt, StoreError> {
+        check_database(database)?;
+        for point in &points {
+            check_identifier("table", &point.measurement)?;
+        }
+        if points.is_empty() {
+            return Ok(WriteReceipt {
+                sequence: 0,
+                points: 0,
+            });
+        }
+        {
+            // Reserve the schema changes first: a conflicting write is refused before the log.
+            let mut state = self.shared.write();
+            let mut changed: HashMap<TableKey, TableSchema> = HashMap::new();
+            for point in &points {
+                let key = TableKey {
+                    tenant,
+                    database: database.to_owned(),
+                    table: point.measurement.clone(),
+                };
+                let schema = match changed.get_mut(&key) {
+                    Some(schema) => schema,
+                    None => {
+                        let existing = state.schemas.get(&key).cloned().unwrap_or_default();
+                        changed.entry(key).or_insert(existing)
+                    }
+                };
+                schema.merge(point)?;
+            }
+            state.schemas.extend(changed);
+        }
+        let count = points.len();
+        let sequence = self
+            .wal
+            .append(WalBatch {
+                sequence: 0,
+                tenant,
+                database: database.to_owned(),
+                points,
+            })
+            .await?;
+        Ok(WriteReceipt {
+            sequence,
+            points: count,
+        })
+    }
+
+    fn should_freeze(&self) -> bool {
+        let state = self.shared.read();
+        state.active_rows > 0
+            && (state.active_rows >= self.options.freeze_rows
+                || state.active_bytes >= self.options.freeze_bytes
+                || state
+                    .active_since
+                    .is_some_and(|since| since.elapsed() >= self.options.freeze_age))
+    }
+
+    /// Freezes the buffers if they are due (or always, with `force`) and writes every frozen
+    /// buffer to Parquet. Returns the number of files written.
+    pub async fn persist(&self, force: bool) -> Result<usize, StoreError> {
+        let _guard = self.persisting.lock().await;
+        let has_rows = self.shared.read().active_rows > 0;
+        if has_rows && (force || self.should_freeze()) {
+            self.wal.rotate().await?;
+        }
+        let frozen: Vec<Arc<Frozen>> = self.shared.read().frozen.clone();
+        let mut written = 0;
+        for snapshot in frozen {
+            let root = self.shared.root.clone();
+            let snapshot_for_writing = Arc::clone(&snapshot);
+            let files =
+                tokio::task::spawn_blocking(move || write_snapshot(&root, &snapshot_for_writing))
+                    .await
+                    .map_err(|e| StoreError::Persist(e.to_string()))??;
+            written += files.len();
+            let manifest = {
+                let state = self.shared.read();
+                let mut manifest = Manifest {
+                    version: 1,
+                    persisted_through: snapshot.through,
+                    tables: Vec::new(),
+                };
+                let mut keys: BTreeSet<&TableKey> = state.files.keys().collect();
+                keys.extend(files.iter().map(|(k, _)| k));
+                for key in keys {
+                    let mut table_files = state.files.get(key).cloned().unwrap_or_default();
+                    table_files.extend(
+                        files
+                            .iter()
+                            .filter(|(k, _)| k == key)
+                            .map(|(_, f)| f.clone()),
+                    );
+                    manifest.tables.push(TableEntry {
+                        tenant: key.tenant,
+                        database: key.database.clone(),
+                        table: key.table.clone(),
+                        schema: state.schemas.get(key).cloned().unwrap_or_default(),
+                        files: table_files,
+                    });
+                }
+                manifest
+            };
+            manifest.save(&manifest_path(&self.shared.root))?;
+            {
+                // Files in, frozen rows out, in one step: queries never see both or neither.
+                let mut state = self.shared.write();
+                for (key, file) in files {
+                    state.files.entry(key).or_default().push(file);
+                }
+                state.frozen.retain(|f| f.through != snapshot.through);
+                state.persisted_through = snapshot.through;
+            }
+            self.wal.remove_persisted(snapshot.through)?;
+        }
+        Ok(written)
+    }
+
+    /// Persists what is due every `interval` until `shutdown` resolves, then persists everything.
+    pub async fn run_background(
+        &self,
+        interval: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {
+                    if let Err(error) = self.persist(false).await {
+                        tracing::error!(%error, "persisting telemetry failed; will retry");
+                    }
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        if let Err(error) = self.persist(true).await {
+            tracing::error!(%error, "persisting telemetry at shutdown failed; the log still holds it");
+        }
+    }
+
+    /// The sequence through which data is in Parquet files.
+    pub fn persisted_through(&self) -> u64 {
+        self.shared.read().persisted_through
+    }
+}
+
+/// Deletes Parquet and temporary files under `directory` that the manifest does not list.
+fn remove_unlisted(directory: &Path, known: &BTreeSet<PathBuf>) -> Result<(), StoreError> {
+    let entries = match fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: directory.to_owned(),
+                source,
+            });
+        }
+    };
+    for entry in entries {
+        let path = entry
+            .map_err(|source| StoreError::Io {
+                path: directory.to_owned(),
+                source,
+            })?
+            .path();
+        if path.is_dir() {
+            remove_unlisted(&path, known)?;
+        } else if !known.contains(&path) {
+            tracing::warn!(path = %path.display(), "removing a file the manifest does not list");
+            fs::remove_file(&path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The UTC day (`YYYY-MM-DD`) of an instant in nanoseconds.
+fn day_of(time_ns: i64) -> String {
+    let seconds = time_ns.div_euclid(1_000_000_000);
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day()))
+        .unwrap_or_else(|_| "out-of-range".to_owned())
+}
+
+/// Writes one frozen snapshot: a file per table and UTC day, rows sorted by device and time.
+fn write_snapshot(
+    root: &Path,
+    snapshot: &Frozen,
+) -> Result<Vec<(TableKey, FileEntry)>, StoreError> {
+    let mut written = Vec::new();
+    for (key, batch) in &snapshot.tables {
+        let times = batch
+            .column_by_name(TIME_COLUMN)
+            .and_then(|c| c.as_any().downcast_ref::<TimestampNanosecondArray>())
+            .ok_or_else(|| StoreError::Persist("a frozen batch has no time column".into()))?;
+        let mut days: std::collections::BTreeMap<String, Vec<u32>> =
+            std::collections::BTreeMap::new();
+        for (row, time) in times.values().iter().enumerate() {
+            days.entry(day_of(*time)).or_default().push(row as u32);
+        }
+        for (day, rows) in days {
+            let part = take_rows(batch, &UInt32Array::from(rows))?;
+            let sorted = sort_for_storage(&part)?;
+            let relative = format!(
+                "tables/{}/{}/{}/{day}/{:020}.parquet",
+                key.tenant,
+                path_segment(&key.database),
+                path_segment(&key.table),
+                snapshot.through
+            );
+            let path = root.join(&relative);
+            let bytes = write_parquet(&path, &sorted)?;
+            let time = sorted
+                .column_by_name(TIME_COLUMN)
+                .and_then(|c| c.as_any().downcast_ref::<TimestampNanosecondArray>())
+                .ok_or_else(|| StoreError::Persist("lost the time column".into()))?;
+            let min = time.values().iter().copied().min().unwrap_or(0);
+            let max = time.values().iter().copied().max().unwrap_or(0);
+            written.push((
+                key.clone(),
+                FileEntry {
+                    path: relative,
+                    min_time_ns: min,
+                    max_time_ns: max,
+                    rows: sorted.num_rows() as u64,
+                    bytes,
+                },
+            ));
+        }
+    }
+    Ok(written)
+}
+
+fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> Result<RecordBatch, StoreError> {
+    let columns: Result<Vec<ArrayRef>, _> = batch
+        .columns()
+        .iter()
+        .map(|c| take(c.as_ref(), indices, None))
+        .collect();
+    RecordBatch::try_new(
+        batch.schema(),
+        columns.map_err(|e| StoreError::Persist(e.to_string()))?,
+    )
+    .map_err(|e| StoreError::Persist(e.to_string()))
+}
+
+/// Sorts by `device` (if the table has it) and then time, which keeps each device's rows
+/// together for compression and lets readers skip row groups by device and time.
+fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
+    let mut keys = Vec::new();
+    if let Some(device) = batch.column_by_name("device") {
+        keys.push(SortColumn {
+            values: Arc::clone(device),
+            options: None,
+        });
+    }
+    if let Some(time) = batch.column_by_name(TIME_COLUMN) {
+        keys.push(SortColumn {
+            values: Arc::clone(time),
+            options: None,
+        });
+    }
+    let indices =
+        lexsort_to_indices(&keys, None).map_err(|e| StoreError::Persist(e.to_string()))?;
+    take_rows(batch, &indices)
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let directory = path
+        .parent()
+        .ok_or_else(|| StoreError::Persist("a file without a directory".into()))?;
+    fs::create_dir_all(directory).map_err(io)?;
+    let temporary = path.with_extension("parquet.tmp");
+    let file = fs::File::create(&temporary).map_err(io)?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| StoreError::Persist(e.to_string()))?,
+        ))
+        .set_dictionary_enabled(true)
+        .set_max_row_group_row_count(Some(1_000_000))
+        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Page)
+        .build();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))
+        .map_err(|e| StoreError::Persist(e.to_string()))?;
+    writer
+        .write(batch)
+        .map_err(|e| StoreError::Persist(e.to_string()))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| StoreError::Persist(e.to_string()))?;
+    file.sync_all().map_err(io)?;
+    let bytes = file.metadata().map_err(io)?.len();
+    fs::rename(&temporary, path).map_err(io)?;
+    fs::File::open(directory)
+        .and_then(|d| d.sync_all())
+        .map_err(io)?;
+    Ok(bytes)
+}
+
+/// A batch widened to `schema` (columns added to the table after it was frozen are null).
+pub(crate) fn widen(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    if batch.schema() == *schema {
+        return Ok(batch.clone());
+    }
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            batch
+                .column_by_name(field.name())
+                .cloned()
+                .unwrap_or_else(|| new_null_array(field.data_type(), batch.num_rows()))
+        })
+        .collect();
+    RecordBatch::try_new(Arc::clone(schema), columns)
+}
