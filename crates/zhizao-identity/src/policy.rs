@@ -113,6 +113,13 @@ pub fn may_administer(principal: &Principal) -> bool {
     principal.role == Role::CityAdmin
 }
 
+/// The tenant whose telemetry `principal` writes and queries: an enterprise's own users act for
+/// their enterprise; other roles have no telemetry of their own (the city sees aggregates
+/// through reports, not raw tenant data).
+pub fn telemetry_tenant(principal: &Principal) -> Option<i64> {
+    (principal.role == Role::EnterpriseUser).then_some(principal.organization_id)
+}
+
 /// Whether `principal` sees every organisation (city staff) rather than only their own.
 pub fn sees_all_organizations(principal: &Principal) -> bool {
     matches!(principal.role, Role::CityAdmin | Role::CityStaff)

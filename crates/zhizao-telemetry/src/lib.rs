@@ -5,6 +5,7 @@
 //! and SQL over them with DataFusion. It starts with the line protocol parser.
 
 mod buffer;
+pub mod encode;
 pub mod line_protocol;
 pub mod manifest;
 pub mod names;

@@ -61,8 +61,10 @@ pub fn check_identifier(what: &'static str, name: &str) -> Result<(), NameError>
 }
 
 /// A name as one path segment: ASCII letters, digits, `_` and `-` stay, every other byte becomes
-/// `%XX`, so no name can climb out of its directory or collide with another.
+/// `%XX`, so no name can climb out of its directory or collide with another. Long names are cut
+/// and given a hash of the whole name, so a segment stays within file-system limits (255 bytes).
 pub fn path_segment(name: &str) -> String {
+    const MAX_SEGMENT: usize = 120;
     let mut segment = String::with_capacity(name.len());
     for byte in name.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-') {
@@ -70,6 +72,14 @@ pub fn path_segment(name: &str) -> String {
         } else {
             let _ = write!(segment, "%{byte:02X}");
         }
+    }
+    if segment.len() > MAX_SEGMENT {
+        // FNV-1a over the whole name: stable across versions and platforms.
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        segment.truncate(80);
+        let _ = write!(segment, "~{hash:016x}");
     }
     segment
 }
@@ -90,5 +100,9 @@ mod tests {
         assert_eq!(path_segment("../x y"), "%2E%2E%2Fx%20y");
         assert_eq!(path_segment("press_07"), "press_07");
         assert_ne!(path_segment("a.b"), path_segment("a%2Eb"));
+        let long_a = "传感器".repeat(60) + "a";
+        let long_b = "传感器".repeat(60) + "b";
+        assert!(path_segment(&long_a).len() <= 120);
+        assert_ne!(path_segment(&long_a), path_segment(&long_b));
     }
 }

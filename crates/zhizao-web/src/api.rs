@@ -11,6 +11,7 @@ pub(crate) use enterprises::export_response;
 mod me;
 mod organizations;
 mod reference;
+mod telemetry;
 mod tokens;
 mod users;
 
@@ -46,6 +47,8 @@ use crate::problem::ApiError;
         (name = "reference", description = "Towns and industry classes"),
         (name = "enterprises", description = "The enterprise registry"),
         (name = "audit", description = "Who changed what"),
+        (name = "telemetry", description = "Points from equipment and smart products, and SQL over them; \
+            /write, /api/v2/write and /api/v3/query_sql speak InfluxDB's protocols and error formats"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +75,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(reference::router())
         .merge(enterprises::router())
         .merge(audit::router())
+        .merge(telemetry::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -67,14 +67,7 @@ pub(crate) async fn resolve(
         state.settings().trust_forwarded_headers,
     );
     let is_api = request.uri().path().starts_with("/api/");
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|token| token.trim().to_owned());
+    let bearer = presented_token(&headers, request.uri());
     let authentication = if let Some(token) = bearer {
         match state.identity().authenticate_token(&token, &ip).await {
             Ok(principal) => Authentication::Principal(Box::new(principal)),
@@ -137,6 +130,46 @@ pub(crate) async fn resolve(
 /// The client's address.
 #[derive(Debug, Clone)]
 pub(crate) struct ClientIp(pub(crate) String);
+
+/// The API token a request presents, in any of the ways clients send one: `Authorization:
+/// Bearer …` (the REST API), `Authorization: Token …` (InfluxDB 2 clients), HTTP Basic with the
+/// token as password, or `?p=…` (InfluxDB 1 clients, on the InfluxDB-compatible paths only).
+/// Any other `Authorization` header presents an empty (invalid) token.
+fn presented_token(headers: &HeaderMap, uri: &axum::http::Uri) -> Option<String> {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let value = value.trim();
+        let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+        let credentials = credentials.trim();
+        return match scheme.to_ascii_lowercase().as_str() {
+            "bearer" | "token" => Some(credentials.to_owned()),
+            "basic" => {
+                use base64::Engine;
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(credentials)
+                    .unwrap_or_default();
+                let text = String::from_utf8(decoded).unwrap_or_default();
+                Some(
+                    text.split_once(':')
+                        .map(|(_, password)| password.to_owned())
+                        .unwrap_or_default(),
+                )
+            }
+            _ => Some(String::new()),
+        };
+    }
+    let path = uri.path();
+    if path == "/write" || path == "/query" {
+        return uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "p")
+                .map(|(_, v)| v.into_owned())
+        });
+    }
+    None
+}
 
 /// The signed-in caller of an API route; anonymous or invalid credentials are a 401.
 /// Writes authenticated by the session cookie must repeat the CSRF token in `X-CSRF-Token`.

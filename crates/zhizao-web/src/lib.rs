@@ -40,6 +40,7 @@ use tower_http::trace::TraceLayer;
 use zhizao_db::Database;
 use zhizao_identity::Identity;
 use zhizao_registry::Registry;
+use zhizao_telemetry::TelemetryStore;
 
 /// Whether cookies carry the `Secure` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,6 +86,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     identity: Identity,
     registry: Registry,
+    telemetry: TelemetryStore,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -95,12 +97,14 @@ impl AppState {
     pub fn new(
         identity: Identity,
         registry: Registry,
+        telemetry: TelemetryStore,
         db: Database,
         settings: WebSettings,
     ) -> Self {
         AppState(Arc::new(Inner {
             identity,
             registry,
+            telemetry,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -113,6 +117,10 @@ impl AppState {
 
     pub(crate) fn registry(&self) -> &Registry {
         &self.0.registry
+    }
+
+    pub(crate) fn telemetry(&self) -> &TelemetryStore {
+        &self.0.telemetry
     }
 
     pub(crate) fn db(&self) -> &Database {

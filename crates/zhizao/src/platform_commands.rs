@@ -11,6 +11,7 @@ use zhizao_identity::{
     Actor, Identity, IdentitySettings, NewUser, PasswordHashing, create_user_in,
 };
 use zhizao_registry::Registry;
+use zhizao_telemetry::{StoreOptions, TelemetryStore};
 use zhizao_web::{AppState, WebSettings};
 
 use crate::config::{Config, ConfigArgs, ServeArgs};
@@ -78,7 +79,15 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         trust_forwarded_headers: config.trust_forwarded_headers,
         ..WebSettings::default()
     };
-    let router = zhizao_web::router(AppState::new(identity, registry, db.clone(), settings));
+    let telemetry = TelemetryStore::open(StoreOptions::new(config.data_dir.join("telemetry")))
+        .context("opening the telemetry store")?;
+    let router = zhizao_web::router(AppState::new(
+        identity,
+        registry,
+        telemetry.clone(),
+        db.clone(),
+        settings,
+    ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -88,8 +97,22 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         print_demo_logins(summary);
     }
     tracing::info!(%address, "listening");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let persister = {
+        let telemetry = telemetry.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            telemetry
+                .run_background(std::time::Duration::from_secs(1), async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        })
+    };
     zhizao_web::serve(listener, router, shutdown_signal()).await?;
-    tracing::info!("requests finished; closing the database");
+    tracing::info!("requests finished; persisting telemetry and closing the database");
+    let _ = stop.send(true);
+    let _ = persister.await;
     db.close().await;
     println!("Zhizao stopped.");
     Ok(())

@@ -264,6 +264,7 @@ async fn every_page_renders_for_every_role_and_other_tenants_see_404() {
                 "xiaolan" => vec![&own, &xiaolan],
                 "nantou" | "polisher" => vec![&nantou],
                 "maker" => vec![&own],
+                "rival" => vec![&nantou],
                 _ => vec![],
             };
             for (path, name) in [

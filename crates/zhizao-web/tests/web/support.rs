@@ -49,6 +49,7 @@ pub(crate) const USERS: &[(&str, &str, &str)] = &[
     ("polisher", "polish", "platform_staff"),
     ("expert", "experts", "expert"),
     ("maker", "<maker>", "enterprise_user"),
+    ("rival", "<rival>", "enterprise_user"),
 ];
 
 pub(crate) struct TestApp {
@@ -56,8 +57,10 @@ pub(crate) struct TestApp {
     pub(crate) tokens: HashMap<&'static str, String>,
     pub(crate) token_ids: HashMap<&'static str, i64>,
     pub(crate) identity: Identity,
+    pub(crate) telemetry: zhizao_telemetry::TelemetryStore,
     pub(crate) backend: &'static str,
     pub(crate) _db: TestDatabase,
+    pub(crate) _telemetry_directory: tempfile::TempDir,
 }
 
 pub(crate) fn enterprise(n: u32, town: &str, industry: &str) -> EnterpriseInput {
@@ -144,10 +147,10 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
     let mut tokens = HashMap::new();
     let mut token_ids = HashMap::new();
     for (username, organization, role) in USERS {
-        let organization = if *organization == "<maker>" {
-            maker_code()
-        } else {
-            (*organization).to_owned()
+        let organization = match *organization {
+            "<maker>" => maker_code(),
+            "<rival>" => nantou_code(),
+            other => other.to_owned(),
         };
         let new = NewUser {
             organization_code: organization,
@@ -172,9 +175,15 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         token_ids.insert(*username, token.view.id);
     }
     transaction.commit().await.unwrap();
+    let telemetry_directory = tempfile::tempdir().unwrap();
+    let telemetry = zhizao_telemetry::TelemetryStore::open(zhizao_telemetry::StoreOptions::new(
+        telemetry_directory.path().to_owned(),
+    ))
+    .unwrap();
     let state = AppState::new(
         identity.clone(),
         registry,
+        telemetry.clone(),
         db.clone(),
         WebSettings::default(),
     );
@@ -185,8 +194,10 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         tokens,
         token_ids,
         identity,
+        telemetry,
         backend,
         _db: test,
+        _telemetry_directory: telemetry_directory,
     }
 }
 

@@ -1,0 +1,4 @@
+//! The telemetry crate's integration tests, linked into one binary.
+
+mod line_protocol;
+mod store;
