@@ -408,6 +408,45 @@ impl FormErrors {
     }
 }
 
+/// An audit entry as the history and audit-log tables show it: labels and values in the page's
+/// language.
+#[derive(Debug, Clone)]
+pub(crate) struct AuditRow {
+    pub(crate) when: String,
+    pub(crate) who: String,
+    pub(crate) channel: String,
+    pub(crate) ip: String,
+    pub(crate) action: String,
+    pub(crate) entity: String,
+    pub(crate) changes: Vec<(String, String, String)>,
+    pub(crate) note: String,
+}
+
+impl AuditRow {
+    pub(crate) fn new(entry: &zhizao_identity::audit::AuditRecord, t: Tr) -> Self {
+        AuditRow {
+            when: entry.occurred().to_shanghai_string(),
+            who: entry.actor_username.clone(),
+            channel: entry.channel.clone(),
+            ip: entry.ip.clone(),
+            action: t.action_label(&entry.action),
+            entity: format!("{} {}", entry.entity_type, entry.entity_key),
+            changes: entry
+                .parsed_changes()
+                .into_iter()
+                .map(|(field, change)| {
+                    (
+                        t.field_label(&field),
+                        t.audit_value(&field, &change.before),
+                        t.audit_value(&field, &change.after),
+                    )
+                })
+                .collect(),
+            note: entry.note.chars().take(200).collect(),
+        }
+    }
+}
+
 /// Where a list page sits among its pages, with links that keep the current filters.
 #[derive(Debug, Clone)]
 pub(crate) struct Pager {

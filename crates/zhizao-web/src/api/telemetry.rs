@@ -203,29 +203,38 @@ async fn write_v1(
     Query(query): Query<WriteV1Query>,
     request: Request,
 ) -> Response {
+    let precision = match query.precision.as_deref() {
+        None => Ok(Precision::Nanoseconds),
+        Some(name) => Precision::from_v1(name)
+            .ok_or_else(|| format!("invalid precision {name:?}: use n, u, ms, s, m or h")),
+    };
+    let database = Ok(query.db.unwrap_or_else(|| DEFAULT_DATABASE.to_owned()));
+    influx_write(&state, request, database, precision).await
+}
+
+/// The shared path of both InfluxDB write endpoints: the caller first (so anonymous requests
+/// learn nothing else), then the parameters, then the body.
+async fn influx_write(
+    state: &AppState,
+    request: Request,
+    database: Result<String, String>,
+    precision: Result<Precision, String>,
+) -> Response {
     let (_, tenant) = match influx_caller(request.extensions()) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let precision = match query.precision.as_deref() {
-        None => Precision::Nanoseconds,
-        Some(name) => match Precision::from_v1(name) {
-            Some(precision) => precision,
-            None => {
-                return influx_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid",
-                    format!("invalid precision {name:?}: use n, u, ms, s, m or h"),
-                );
-            }
-        },
+    let (database, precision) = match (database, precision) {
+        (Ok(database), Ok(precision)) => (database, precision),
+        (Err(message), _) | (_, Err(message)) => {
+            return influx_error(StatusCode::BAD_REQUEST, "invalid", message);
+        }
     };
-    let database = query.db.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     let body = match write_body(request).await {
         Ok(body) => body,
         Err(response) => return response,
     };
-    write_lines(&state, tenant, &database, &body, precision).await
+    write_lines(state, tenant, &database, &body, precision).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -250,31 +259,16 @@ async fn write_v2(
     Query(query): Query<WriteV2Query>,
     request: Request,
 ) -> Response {
-    let (_, tenant) = match influx_caller(request.extensions()) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
     let precision = match query.precision.as_deref() {
-        None => Precision::Nanoseconds,
-        Some(name) => match Precision::from_v2(name) {
-            Some(precision) => precision,
-            None => {
-                return influx_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid",
-                    format!("invalid precision {name:?}: use ns, us, ms or s"),
-                );
-            }
-        },
+        None => Ok(Precision::Nanoseconds),
+        Some(name) => Precision::from_v2(name)
+            .ok_or_else(|| format!("invalid precision {name:?}: use ns, us, ms or s")),
     };
-    let Some(bucket) = query.bucket.filter(|b| !b.is_empty()) else {
-        return influx_error(StatusCode::BAD_REQUEST, "invalid", "bucket is required");
-    };
-    let body = match write_body(request).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    write_lines(&state, tenant, &bucket, &body, precision).await
+    let bucket = query
+        .bucket
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| "bucket is required".to_owned());
+    influx_write(&state, request, bucket, precision).await
 }
 
 /// A point in Zhizao's JSON ingest.

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use zhizao_core::{PageRequest, Timestamp};
 use zhizao_identity::audit::AuditFilter;
 
-use super::{Layout, OrPage, Pager, SignedIn, render};
+use super::{AuditRow, Layout, OrPage, Pager, SignedIn, render};
 use crate::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -33,23 +33,12 @@ struct AuditQuery {
     page: Option<u32>,
 }
 
-struct Row {
-    when: String,
-    who: String,
-    channel: String,
-    ip: String,
-    action: String,
-    entity: String,
-    changes: Vec<(String, String, String)>,
-    note: String,
-}
-
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     layout: Layout,
     q: AuditQuery,
-    rows: Vec<Row>,
+    rows: Vec<AuditRow>,
     total: i64,
     pager: Pager,
 }
@@ -94,26 +83,7 @@ async fn audit(
     let rows = page
         .items
         .iter()
-        .map(|entry| Row {
-            when: entry.occurred().to_shanghai_string(),
-            who: entry.actor_username.clone(),
-            channel: entry.channel.clone(),
-            ip: entry.ip.clone(),
-            action: t.action_label(&entry.action),
-            entity: format!("{} {}", entry.entity_type, entry.entity_key),
-            changes: entry
-                .parsed_changes()
-                .into_iter()
-                .map(|(field, change)| {
-                    (
-                        t.field_label(&field),
-                        t.audit_value(&field, &change.before),
-                        t.audit_value(&field, &change.after),
-                    )
-                })
-                .collect(),
-            note: entry.note.chars().take(200).collect(),
-        })
+        .map(|entry| AuditRow::new(entry, t))
         .collect();
     Ok(render(&AuditPage {
         layout: context.layout("audit"),

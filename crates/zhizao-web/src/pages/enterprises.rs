@@ -17,7 +17,7 @@ use zhizao_registry::{
 
 use super::home::grouped;
 use super::{
-    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn,
+    AuditRow, FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn,
     query_without_paging, render, verify_csrf,
 };
 use crate::AppState;
@@ -255,15 +255,6 @@ async fn list(
     Ok(render(&list))
 }
 
-struct HistoryRow {
-    when: String,
-    who: String,
-    channel: String,
-    action: String,
-    changes: Vec<(String, String, String)>,
-    note: String,
-}
-
 #[derive(Template)]
 #[template(path = "enterprises/detail.html")]
 struct DetailPage {
@@ -276,7 +267,7 @@ struct DetailPage {
     badges: Vec<(&'static str, String)>,
     can_edit: bool,
     can_delete: bool,
-    history: Vec<HistoryRow>,
+    history: Vec<AuditRow>,
     pager: Pager,
 }
 
@@ -310,24 +301,7 @@ async fn detail(
     let rows = history
         .items
         .iter()
-        .map(|entry| HistoryRow {
-            when: entry.occurred().to_shanghai_string(),
-            who: entry.actor_username.clone(),
-            channel: entry.channel.clone(),
-            action: t.action_label(&entry.action),
-            changes: entry
-                .parsed_changes()
-                .into_iter()
-                .map(|(field, change)| {
-                    (
-                        t.field_label(&field),
-                        t.audit_value(&field, &change.before),
-                        t.audit_value(&field, &change.after),
-                    )
-                })
-                .collect(),
-            note: entry.note.chars().take(200).collect(),
-        })
+        .map(|entry| AuditRow::new(entry, t))
         .collect();
     let pager = Pager::new(&context.uri, &history);
     let page = DetailPage {
