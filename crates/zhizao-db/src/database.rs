@@ -13,11 +13,18 @@ use crate::{Error, Result};
 
 /// Every migration, in order: version, description, SQL. Files are embedded in the binary; a
 /// migration that has run is never edited (sqlx checks its checksum), a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    20261126000001,
-    "foundation",
-    include_str!("../migrations/20261126000001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        20261126000001,
+        "foundation",
+        include_str!("../migrations/20261126000001_foundation.sql"),
+    ),
+    (
+        20261126000002,
+        "devices",
+        include_str!("../migrations/20261126000002_devices.sql"),
+    ),
+];
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ mod organizations;
 mod password;
 pub mod policy;
 mod principal;
-mod secret;
+pub mod secret;
 mod sessions;
 mod throttle;
 mod tokens;

@@ -1,11 +1,11 @@
-//! Random secrets and their stored hashes.
+//! Random secrets (session cookies, API and device tokens) and the hashes stored for them.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 /// 256 random bits, URL-safe base64 (43 characters).
-pub(crate) fn random_secret() -> String {
+pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     URL_SAFE_NO_PAD.encode(bytes)
@@ -13,7 +13,7 @@ pub(crate) fn random_secret() -> String {
 
 /// The SHA-256 of a high-entropy secret, hex encoded. Secrets with 256 random bits need no salt
 /// or slow hash; only user-chosen passwords do (see `password`).
-pub(crate) fn hash_secret(secret: &str) -> String {
+pub fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -237,19 +237,7 @@ pub(crate) fn column_for_header(header: &str) -> Option<&'static Column> {
     })
 }
 
-/// The spreadsheet letter of a 0-based column index: 0 → A, 25 → Z, 26 → AA.
-pub(crate) fn column_letter(mut index: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
-}
+pub(crate) use zhizao_sheets::column_letter;
 
 /// Makes a text cell safe to open in a spreadsheet program: a value that would start a formula
 /// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading apostrophe, which spreadsheet

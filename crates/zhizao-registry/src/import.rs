@@ -1,15 +1,13 @@
 //! Importing enterprises from the city's spreadsheets (`.xlsx`, `.xls`, `.ods`, `.csv`), all or
 //! nothing, with every problem reported by row and column.
 
-use std::collections::HashMap;
-use std::io::Cursor;
-
-use calamine::{Data, Reader};
 use serde::Serialize;
+use std::collections::HashMap;
 use zhizao_core::{CreditCode, Fen, FieldError, Text};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
 use zhizao_identity::policy::{self, EnterpriseScope};
+use zhizao_sheets::{Sheet, SheetRow, cell_name};
 
 use crate::columns::{
     COLUMNS, ColumnField, REQUIRED, column_for_header, column_letter, parse_recognitions,
@@ -77,224 +75,10 @@ pub struct ImportReport {
 }
 
 /// A cell as read, with its position.
-struct SheetRow {
-    number: u32,
-    cells: Vec<String>,
-}
-
-struct Sheet {
-    headers: Vec<String>,
-    header_row: u32,
-    rows: Vec<SheetRow>,
-    format: &'static str,
-    encoding: Option<&'static str>,
-}
-
-fn file_error(message: Text) -> Error {
-    Error::Invalid(vec![FieldError::new("file", message)])
-}
-
-/// Reads the first worksheet (or the CSV) into a header row and data rows.
+/// Reads the file, with the reader's problem as this crate's validation error on `file`.
 fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet> {
-    let extension = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let looks_like_zip = bytes.starts_with(b"PK\x03\x04");
-    let looks_like_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    match extension.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(
-            bytes,
-            if extension == "xlsm" {
-                "xlsx"
-            } else {
-                leak_format(&extension)
-            },
-        ),
-        "csv" | "txt" if looks_like_zip || looks_like_ole => Err(file_error(Text::new(
-            "文件扩展名为 .csv，但内容是 Excel 工作簿；请改用 .xlsx 扩展名",
-            "the file is named .csv but holds an Excel workbook; name it .xlsx",
-        ))),
-        "csv" | "txt" => read_csv(bytes),
-        _ if looks_like_zip => read_workbook(bytes, "xlsx"),
-        _ if looks_like_ole => read_workbook(bytes, "xls"),
-        _ => Err(file_error(Text::owned(
-            format!("不支持的文件类型“{file_name}”：请上传 .xlsx、.xls、.ods 或 .csv 文件"),
-            format!("unsupported file {file_name:?}: upload an .xlsx, .xls, .ods or .csv file"),
-        ))),
-    }
-}
-
-fn leak_format(extension: &str) -> &'static str {
-    match extension {
-        "xls" => "xls",
-        "ods" => "ods",
-        _ => "xlsx",
-    }
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => {
-            if *b {
-                "是".to_owned()
-            } else {
-                "否".to_owned()
-            }
-        }
-        Data::DateTime(date) => {
-            excel_serial_to_date(date.as_f64()).unwrap_or_else(|| date.as_f64().to_string())
-        }
-        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(error) => format!("#{error:?}"),
-    }
-}
-
-/// Excel's serial day number (1900 date system) as `YYYY-MM-DD`.
-fn excel_serial_to_date(serial: f64) -> Option<String> {
-    if !(1.0..=2_958_465.0).contains(&serial) {
-        return None;
-    }
-    // Serial 60 is Excel's non-existent 1900-02-29; from 61 on, day 0 is 1899-12-30.
-    let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).ok()?;
-    let days = if serial < 61.0 {
-        serial as i64 + 1
-    } else {
-        serial as i64
-    };
-    let date = epoch.checked_add(time::Duration::days(days))?;
-    Some(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        date.month() as u8,
-        date.day()
-    ))
-}
-
-fn read_workbook(bytes: &[u8], format: &'static str) -> Result<Sheet> {
-    let unreadable = |detail: String| {
-        file_error(Text::owned(
-            format!("无法读取 {format} 文件：{detail}"),
-            format!("cannot read the {format} file: {detail}"),
-        ))
-    };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| unreadable(e.to_string()))?;
-    let Some(sheet_name) = workbook.sheet_names().first().cloned() else {
-        return Err(unreadable("no worksheet".to_owned()));
-    };
-    let range = workbook
-        .worksheet_range(&sheet_name)
-        .map_err(|e| unreadable(e.to_string()))?;
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows().enumerate().map(|(index, cells)| {
-        let mut texts = vec![String::new(); first_column as usize];
-        texts.extend(cells.iter().map(cell_text));
-        SheetRow {
-            number: first_row + index as u32 + 1,
-            cells: texts,
-        }
-    });
-    let header = rows
-        .by_ref()
-        .find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
-    let Some(header) = header else {
-        return Err(file_error(Text::new(
-            "工作表是空的",
-            "the worksheet is empty",
-        )));
-    };
-    Ok(Sheet {
-        headers: header.cells,
-        header_row: header.number,
-        rows: rows.collect(),
-        format,
-        encoding: None,
-    })
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Sheet> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let (text, encoding) = match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), "UTF-8"),
-        Err(_) => {
-            // Spreadsheets saved as CSV by Chinese Excel are in GBK; GB18030 is its superset.
-            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-            if had_errors {
-                return Err(file_error(Text::new(
-                    "无法识别 CSV 文件的字符编码（支持 UTF-8 和 GBK/GB18030）",
-                    "cannot tell the CSV file's character encoding (UTF-8 and GBK/GB18030 are supported)",
-                )));
-            }
-            (decoded.into_owned(), "GB18030")
-        }
-    };
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    // The reader reports where it started reading a record, which is before any blank lines it
-    // skipped; count lines ourselves from the byte offset so row numbers match the editor's.
-    let bytes = text.as_bytes();
-    let mut line = 1u32;
-    let mut counted_to = 0usize;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            file_error(Text::owned(
-                format!("第 {line} 行不是有效的 CSV：{e}"),
-                format!("line {line} is not valid CSV: {e}"),
-            ))
-        })?;
-        let mut start = record
-            .position()
-            .map(|p| p.byte() as usize)
-            .unwrap_or(counted_to)
-            .min(bytes.len());
-        while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
-            start += 1;
-        }
-        line += bytes[counted_to..start.max(counted_to)]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
-        counted_to = start.max(counted_to);
-        rows.push(SheetRow {
-            number: line,
-            cells: record.iter().map(str::to_owned).collect(),
-        });
-        if rows.len() > MAX_IMPORT_ROWS + 1 {
-            break;
-        }
-    }
-    let mut rows = rows.into_iter();
-    let header = rows
-        .by_ref()
-        .find(|row| row.cells.iter().any(|c| !c.trim().is_empty()));
-    let Some(header) = header else {
-        return Err(file_error(Text::new("文件是空的", "the file is empty")));
-    };
-    Ok(Sheet {
-        headers: header.cells,
-        header_row: header.number,
-        rows: rows.collect(),
-        format: "csv",
-        encoding: Some(encoding),
-    })
+    zhizao_sheets::read_sheet(file_name, bytes, MAX_IMPORT_ROWS)
+        .map_err(|error| Error::Invalid(vec![FieldError::new("file", error.message)]))
 }
 
 fn parse_flag(value: &str) -> Option<bool> {
@@ -481,14 +265,6 @@ fn row_input(
         }
     }
     (input, errors)
-}
-
-fn cell_name(index: usize, headers: &[String]) -> String {
-    format!(
-        "{} {}",
-        column_letter(index),
-        headers.get(index).map(|h| h.trim()).unwrap_or("")
-    )
 }
 
 /// Where the validator's field names sit in this file, for pinning its errors to cells.
@@ -862,37 +638,12 @@ mod tests {
         assert_eq!(parse_date("2015/3/1"), "2015-03-01");
         assert_eq!(parse_date("2015年3月1日"), "2015-03-01");
         assert_eq!(parse_date("yesterday"), "yesterday");
-        assert_eq!(excel_serial_to_date(43831.0).as_deref(), Some("2020-01-01"));
-        assert_eq!(excel_serial_to_date(1.0).as_deref(), Some("1900-01-01"));
-        assert_eq!(excel_serial_to_date(-5.0), None);
-    }
-
-    #[test]
-    fn gbk_csv_is_decoded() {
-        let (bytes, _, _) =
-            encoding_rs::GBK.encode("统一社会信用代码,企业名称\n9144030071526726XG,示例电器\n");
-        let sheet = read_csv(&bytes).unwrap();
-        assert_eq!(sheet.encoding, Some("GB18030"));
-        assert_eq!(sheet.headers[1], "企业名称");
-        assert_eq!(sheet.rows[0].number, 2);
     }
 
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic_the_readers(bytes in proptest::collection::vec(any::<u8>(), 0..2000), name in "[a-z]{1,5}\\.(csv|xlsx|xls|ods|bin)") {
-            let _ = read_sheet(&name, &bytes);
-        }
-
-        #[test]
-        fn arbitrary_zip_like_bytes_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..2000)) {
-            let mut bytes = b"PK\x03\x04".to_vec();
-            bytes.extend(tail);
-            let _ = read_sheet("x.xlsx", &bytes);
-        }
-
-        #[test]
         fn every_cell_of_arbitrary_csv_maps_without_panicking(text in "[^\\x00]{0,400}") {
-            if let Ok(sheet) = read_csv(text.as_bytes())
+            if let Ok(sheet) = zhizao_sheets::read_csv(text.as_bytes(), MAX_IMPORT_ROWS)
                 && let Ok(layout) = layout(&sheet) {
                     for row in &sheet.rows {
                         let (_, errors) = row_input(row, &layout, &sheet.headers);

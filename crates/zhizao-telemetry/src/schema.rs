@@ -23,6 +23,7 @@ pub enum FieldType {
     /// Signed 64-bit integer.
     Integer,
     /// Unsigned 64-bit integer.
+    #[serde(rename = "unsigned")]
     UInteger,
     /// UTF-8 string.
     String,

@@ -1,0 +1,626 @@
+//! Devices: registration, access tokens, and resolving a token to exactly one device.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
+use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
+use zhizao_identity::Principal;
+use zhizao_identity::audit::{self, AuditEntry, Changes};
+use zhizao_identity::secret::{hash_secret, random_secret};
+use zhizao_telemetry::names::check_database;
+
+use crate::profiles::{Profile, fetch_profile, tenant_of};
+use crate::{Devices, Error, Result};
+
+/// Every device token starts with this (API tokens start with `zz_`).
+pub const DEVICE_TOKEN_PREFIX: &str = "zd_";
+
+/// A registered device (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Device {
+    /// Internal id.
+    pub id: i64,
+    /// Unique within the enterprise; the `device` tag of its telemetry.
+    pub name: String,
+    /// What people call it.
+    pub label: String,
+    /// Serial number.
+    pub serial_number: String,
+    /// Its profile's name.
+    pub profile: String,
+    /// The telemetry table its points go to (from the profile).
+    pub table_name: String,
+    /// The telemetry database its points go to.
+    pub database_name: String,
+    /// The first characters of its token.
+    pub token_prefix: String,
+    /// A disabled device's token is refused.
+    #[sqlx(try_from = "zhizao_db::Flag")]
+    pub disabled: bool,
+    /// Last heard from (ms, updated at most once a minute).
+    pub last_seen_at: Option<i64>,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Last changed (ms).
+    pub updated_at: i64,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+/// A device as submitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceInput {
+    /// Name: 1–100 characters without control characters or `/`.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Serial number.
+    pub serial_number: String,
+    /// The profile's name.
+    pub profile: String,
+    /// The telemetry database (default `default`).
+    pub database_name: String,
+}
+
+/// Changes to a device; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceUpdate {
+    /// New label.
+    pub label: Option<String>,
+    /// New serial number.
+    pub serial_number: Option<String>,
+    /// New profile.
+    pub profile: Option<String>,
+    /// New database.
+    pub database_name: Option<String>,
+    /// Disable or enable.
+    pub disabled: Option<bool>,
+}
+
+/// A device with its new token: the only time the token is available.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewDeviceToken {
+    /// The device.
+    pub device: Device,
+    /// The access token (ThingsBoard's "access token": the MQTT user name, the HTTP path part).
+    pub token: String,
+}
+
+/// Who a device token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    /// The device's id.
+    pub device_id: i64,
+    /// Its enterprise (organisation id): the tenant of everything it writes.
+    pub tenant: i64,
+    /// Its name: the `device` tag of everything it writes.
+    pub name: String,
+    /// The telemetry database it writes to.
+    pub database: String,
+    /// The telemetry table its profile writes to.
+    pub table: String,
+}
+
+const DEVICE_COLUMNS: &str = "SELECT d.id, d.name, d.label, d.serial_number, p.name AS profile, p.table_name, d.database_name, \
+     d.token_prefix, d.disabled, d.last_seen_at, d.created_at, d.updated_at, d.version \
+     FROM devices d JOIN device_profiles p ON p.id = d.profile_id";
+
+fn check_device_name(name: &str) -> Option<FieldError> {
+    let valid = !name.is_empty()
+        && name.chars().count() <= 100
+        && !name.chars().any(|c| c.is_control() || c == '/');
+    (!valid).then(|| {
+        FieldError::new(
+            "name",
+            Text::new(
+                "设备名称须为 1–100 个字符，不含“/”和控制字符",
+                "the device name must have 1 to 100 characters without '/' or control characters",
+            ),
+        )
+    })
+}
+
+fn check_text(field: &'static str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            Text::owned(
+                format!("不能超过 {max} 个字符"),
+                format!("must have at most {max} characters"),
+            ),
+        ));
+    }
+}
+
+pub(crate) async fn fetch_device(
+    connection: &mut AnyConnection,
+    tenant: i64,
+    name: &str,
+) -> Result<Option<Device>> {
+    let mut select = SqlBuilder::new(DEVICE_COLUMNS);
+    select
+        .push(" WHERE d.organization_id = ")
+        .push_bind(tenant)
+        .push(" AND d.name = ")
+        .push_bind(name);
+    Ok(select
+        .query_as::<Device>()
+        .fetch_optional(&mut *connection)
+        .await?)
+}
+
+fn new_token() -> (String, String, String) {
+    let token = format!("{DEVICE_TOKEN_PREFIX}{}", random_secret());
+    let prefix: String = token.chars().take(DEVICE_TOKEN_PREFIX.len() + 6).collect();
+    let hash = hash_secret(&token);
+    (token, prefix, hash)
+}
+
+/// Checks a new device's fields; returns its profile when that exists, and every problem.
+pub(crate) async fn check_device_input(
+    connection: &mut AnyConnection,
+    tenant: i64,
+    input: &DeviceInput,
+) -> Result<(Option<Profile>, Vec<FieldError>)> {
+    let mut errors = Vec::new();
+    errors.extend(check_device_name(input.name.trim()));
+    check_text("label", &input.label, 200, &mut errors);
+    check_text("serial_number", &input.serial_number, 100, &mut errors);
+    if let Err(error) = check_database(database_or_default(&input.database_name)) {
+        errors.push(FieldError::new(
+            "database_name",
+            Text::owned(
+                format!("数据库名称无效：{}", error.reason),
+                error.to_string(),
+            ),
+        ));
+    }
+    let profile = fetch_profile(connection, tenant, input.profile.trim()).await?;
+    if profile.is_none() {
+        errors.push(FieldError::new(
+            "profile",
+            Text::owned(
+                format!("设备型号“{}”不存在", input.profile.trim()),
+                format!("device profile {:?} does not exist", input.profile.trim()),
+            ),
+        ));
+    }
+    Ok((profile, errors))
+}
+
+fn database_or_default(name: &str) -> &str {
+    if name.trim().is_empty() {
+        "default"
+    } else {
+        name.trim()
+    }
+}
+
+/// Inserts a checked device with a new token, audited.
+pub(crate) async fn insert_device(
+    connection: &mut AnyConnection,
+    principal: &Principal,
+    tenant: i64,
+    profile: &Profile,
+    input: &DeviceInput,
+    now: Timestamp,
+) -> Result<NewDeviceToken> {
+    let name = input.name.trim();
+    let database = database_or_default(&input.database_name);
+    let id = allocate_ids(connection, "devices", 1).await?;
+    let (token, prefix, hash) = new_token();
+    let inserted = sqlx::query(
+        "INSERT INTO devices (id, organization_id, profile_id, name, label, serial_number, database_name, token_prefix, token_hash, \
+         disabled, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, 1)",
+    )
+    .bind(id)
+    .bind(tenant)
+    .bind(profile.id)
+    .bind(name)
+    .bind(input.label.trim())
+    .bind(input.serial_number.trim())
+    .bind(database)
+    .bind(&prefix)
+    .bind(hash)
+    .bind(now.as_millis())
+    .execute(&mut *connection)
+    .await;
+    if let Err(error) = inserted {
+        if unique_violation(&error).as_deref() == Some("devices_organization_id_name_key") {
+            return Err(Error::Duplicate {
+                what: "device",
+                name: name.to_owned(),
+            });
+        }
+        return Err(error.into());
+    }
+    let mut changes = Changes::new();
+    changes
+        .created("profile", &profile.name)
+        .created("database_name", database)
+        .created("label", input.label.trim());
+    audit::record(
+        connection,
+        &principal.actor(),
+        now,
+        AuditEntry::new("device.created", "device", name)
+            .subject(tenant)
+            .changes(changes),
+    )
+    .await?;
+    let device = fetch_device(connection, tenant, name)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "device",
+            key: name.to_owned(),
+        })?;
+    Ok(NewDeviceToken { device, token })
+}
+
+/// Minimum interval between writes of a device's last-seen time.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+impl Devices {
+    /// The caller's enterprise's devices, optionally of one profile or matching a search.
+    pub async fn list_devices(
+        &self,
+        principal: &Principal,
+        profile: Option<&str>,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Device>> {
+        let tenant = tenant_of(principal)?;
+        let mut conditions = SqlBuilder::new(" WHERE d.organization_id = ");
+        conditions.push_bind(tenant);
+        if let Some(profile) = profile.filter(|p| !p.is_empty()) {
+            conditions.push(" AND p.name = ").push_bind(profile);
+        }
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = like_contains(search);
+            conditions
+                .push(" AND (d.name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR d.label LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR d.serial_number LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        Ok(fetch_page(
+            self.db.pool(),
+            DEVICE_COLUMNS,
+            "SELECT COUNT(*) FROM devices d JOIN device_profiles p ON p.id = d.profile_id",
+            &conditions,
+            " ORDER BY d.name",
+            page,
+        )
+        .await?)
+    }
+
+    /// One device of the caller's enterprise.
+    pub async fn device(&self, principal: &Principal, name: &str) -> Result<Device> {
+        let tenant = tenant_of(principal)?;
+        let mut connection = self.db.pool().acquire().await?;
+        fetch_device(&mut connection, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })
+    }
+
+    /// Registers a device and returns it with its access token (shown once).
+    pub async fn create_device(
+        &self,
+        principal: &Principal,
+        input: &DeviceInput,
+    ) -> Result<NewDeviceToken> {
+        let tenant = tenant_of(principal)?;
+        let mut transaction = self.db.begin().await?;
+        let (profile, errors) = check_device_input(&mut transaction, tenant, input).await?;
+        let (Some(profile), true) = (profile, errors.is_empty()) else {
+            return Err(Error::Invalid(errors));
+        };
+        let created = insert_device(
+            &mut transaction,
+            principal,
+            tenant,
+            &profile,
+            input,
+            self.clock.now(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(created)
+    }
+
+    /// Changes a device; applies only at `expected_version` when given.
+    pub async fn update_device(
+        &self,
+        principal: &Principal,
+        name: &str,
+        update: &DeviceUpdate,
+        expected_version: Option<i64>,
+    ) -> Result<Device> {
+        let tenant = tenant_of(principal)?;
+        let mut transaction = self.db.begin().await?;
+        let current = fetch_device(&mut transaction, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(Error::StaleVersion {
+                what: "device",
+                current: current.version,
+            });
+        }
+        let mut errors = Vec::new();
+        let label = update
+            .label
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.label)
+            .to_owned();
+        let serial = update
+            .serial_number
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.serial_number)
+            .to_owned();
+        let database = update
+            .database_name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.database_name)
+            .to_owned();
+        check_text("label", &label, 200, &mut errors);
+        check_text("serial_number", &serial, 100, &mut errors);
+        if let Err(error) = check_database(&database) {
+            errors.push(FieldError::new(
+                "database_name",
+                Text::owned(
+                    format!("数据库名称无效：{}", error.reason),
+                    error.to_string(),
+                ),
+            ));
+        }
+        let profile_name = update
+            .profile
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.profile)
+            .to_owned();
+        let profile = fetch_profile(&mut transaction, tenant, &profile_name).await?;
+        if profile.is_none() {
+            errors.push(FieldError::new(
+                "profile",
+                Text::owned(
+                    format!("设备型号“{profile_name}”不存在"),
+                    format!("device profile {profile_name:?} does not exist"),
+                ),
+            ));
+        }
+        let (Some(profile), true) = (profile, errors.is_empty()) else {
+            return Err(Error::Invalid(errors));
+        };
+        let disabled = update.disabled.unwrap_or(current.disabled);
+        let mut changes = Changes::new();
+        changes
+            .field("label", &current.label, &label)
+            .field("serial_number", &current.serial_number, &serial)
+            .field("database_name", &current.database_name, &database)
+            .field("profile", &current.profile, &profile.name)
+            .field("disabled", current.disabled, disabled);
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let now = self.clock.now();
+        sqlx::query(
+            "UPDATE devices SET label = $1, serial_number = $2, database_name = $3, profile_id = $4, disabled = $5, updated_at = $6, \
+             version = version + 1 WHERE id = $7",
+        )
+        .bind(&label)
+        .bind(&serial)
+        .bind(&database)
+        .bind(profile.id)
+        .bind(Flag(disabled))
+        .bind(now.as_millis())
+        .bind(current.id)
+        .execute(&mut *transaction)
+        .await?;
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("device.updated", "device", name)
+                .subject(tenant)
+                .changes(changes),
+        )
+        .await?;
+        let updated = fetch_device(&mut transaction, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })?;
+        transaction.commit().await?;
+        Ok(updated)
+    }
+
+    /// Replaces a device's token (the old one stops working at once) and returns the new one.
+    pub async fn rotate_token(&self, principal: &Principal, name: &str) -> Result<NewDeviceToken> {
+        let tenant = tenant_of(principal)?;
+        let mut transaction = self.db.begin().await?;
+        let current = fetch_device(&mut transaction, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })?;
+        let (token, prefix, hash) = new_token();
+        let now = self.clock.now();
+        sqlx::query("UPDATE devices SET token_prefix = $1, token_hash = $2, updated_at = $3, version = version + 1 WHERE id = $4")
+            .bind(&prefix)
+            .bind(hash)
+            .bind(now.as_millis())
+            .bind(current.id)
+            .execute(&mut *transaction)
+            .await?;
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("device.token_rotated", "device", name)
+                .subject(tenant)
+                .note(format!("{prefix}…")),
+        )
+        .await?;
+        let device = fetch_device(&mut transaction, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })?;
+        transaction.commit().await?;
+        Ok(NewDeviceToken { device, token })
+    }
+
+    /// Deletes a device (its telemetry stays, under its name).
+    pub async fn delete_device(&self, principal: &Principal, name: &str) -> Result<()> {
+        let tenant = tenant_of(principal)?;
+        let mut transaction = self.db.begin().await?;
+        let current = fetch_device(&mut transaction, tenant, name)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                key: name.to_owned(),
+            })?;
+        sqlx::query("DELETE FROM device_attributes WHERE device_id = $1")
+            .bind(current.id)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query("DELETE FROM devices WHERE id = $1")
+            .bind(current.id)
+            .execute(&mut *transaction)
+            .await?;
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new("device.deleted", "device", name).subject(tenant),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// The device a token belongs to, if the token is valid and the device enabled; records
+    /// that the device was seen.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<DeviceIdentity>> {
+        if !token.starts_with(DEVICE_TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            organization_id: i64,
+            name: String,
+            database_name: String,
+            table_name: String,
+            #[sqlx(try_from = "zhizao_db::Flag")]
+            disabled: bool,
+            last_seen_at: Option<i64>,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT d.id, d.organization_id, d.name, d.database_name, p.table_name, d.disabled, d.last_seen_at \
+             FROM devices d JOIN device_profiles p ON p.id = d.profile_id WHERE d.token_hash = $1",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row.filter(|r| !r.disabled) else {
+            return Ok(None);
+        };
+        let now = self.clock.now().as_millis();
+        if row
+            .last_seen_at
+            .is_none_or(|seen| now - seen >= TOUCH_INTERVAL_MS)
+        {
+            sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(row.id)
+                .execute(self.db.pool())
+                .await?;
+        }
+        Ok(Some(DeviceIdentity {
+            device_id: row.id,
+            tenant: row.organization_id,
+            name: row.name,
+            database: row.database_name,
+            table: row.table_name,
+        }))
+    }
+
+    /// Stores attributes a device reports about itself (ThingsBoard's client-side attributes).
+    pub async fn set_client_attributes(
+        &self,
+        device: &DeviceIdentity,
+        attributes: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        if let Some(name) = attributes
+            .keys()
+            .find(|k| k.is_empty() || k.chars().count() > 200)
+        {
+            return Err(Error::invalid(
+                format!("attributes.{name}"),
+                Text::new(
+                    "属性名称须为 1–200 个字符",
+                    "an attribute name must have 1 to 200 characters",
+                ),
+            ));
+        }
+        let now = self.clock.now().as_millis();
+        let mut transaction = self.db.begin().await?;
+        for (name, value) in attributes {
+            sqlx::query(
+                "INSERT INTO device_attributes (device_id, scope, name, value, updated_at) VALUES ($1, 'client', $2, $3, $4) \
+                 ON CONFLICT (device_id, scope, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(device.device_id)
+            .bind(name)
+            .bind(value.to_string())
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// A device's attributes in one scope (`client`, `server` or `shared`), optionally only
+    /// the named ones.
+    pub async fn attributes(
+        &self,
+        device_id: i64,
+        scope: &'static str,
+        names: Option<&[String]>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM device_attributes WHERE device_id = $1 AND scope = $2 ORDER BY name")
+            .bind(device_id)
+            .bind(scope)
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(name, _)| names.is_none_or(|wanted| wanted.iter().any(|w| w == name)))
+            .map(|(name, value)| {
+                (
+                    name,
+                    serde_json::from_str(&value).unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .collect())
+    }
+}
