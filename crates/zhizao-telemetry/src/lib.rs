@@ -1,11 +1,12 @@
 //! Telemetry from connected equipment and smart products.
 //!
-//! Work in progress: this crate will own ingest (InfluxDB line protocol, JSON, MQTT), the
-//! write-ahead log, in-memory Arrow buffers, Parquet files partitioned by tenant, table and time,
-//! and SQL over them with DataFusion. It starts with the line protocol parser.
+//! The store behind every ingest path (InfluxDB line protocol, JSON, MQTT): a write-ahead log,
+//! in-memory Arrow buffers, Parquet files partitioned by tenant, table and time, a last-value
+//! cache, and SQL over them with DataFusion, one tenant per query session.
 
 mod buffer;
 pub mod encode;
+mod latest;
 pub mod line_protocol;
 pub mod manifest;
 pub mod names;
@@ -16,6 +17,7 @@ mod store;
 pub mod wal;
 pub mod wal_codec;
 
+pub use latest::{DEVICE_TAG, LatestValue};
 pub use point::{FieldValue, Point, Precision};
 pub use query::{QueryError, QueryLimits, QueryOutput};
 pub use store::{StoreError, StoreOptions, TableKey, TelemetryStore, WriteReceipt};

@@ -26,6 +26,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::Point;
 use crate::buffer::TableBuffer;
+use crate::latest::{LastValues, LatestValue};
 use crate::manifest::{FileEntry, Manifest, TableEntry};
 use crate::names::{TIME_COLUMN, check_database, check_identifier, path_segment};
 use crate::schema::{SchemaError, TableSchema};
@@ -114,6 +115,7 @@ pub(crate) struct State {
     pub(crate) frozen: Vec<Arc<Frozen>>,
     pub(crate) files: HashMap<TableKey, Vec<FileEntry>>,
     persisted_through: u64,
+    latest: LastValues,
 }
 
 /// The part of the store the log's writer thread applies batches to.
@@ -157,6 +159,7 @@ impl WalSink for Shared {
                 tracing::error!(table = %key.table, "a logged point no longer fits its table; skipped");
                 continue;
             }
+            state.latest.apply(&key, point);
             state.active.entry(key).or_default().push(point);
             state.active_rows += 1;
             state.active_bytes += approximate_bytes(point);
@@ -222,6 +225,10 @@ fn manifest_path(root: &Path) -> PathBuf {
     root.join("manifest.json")
 }
 
+fn latest_path(root: &Path) -> PathBuf {
+    root.join("latest.jsonl")
+}
+
 impl TelemetryStore {
     /// Opens the store under `options.root`: reads the manifest, removes files it does not list
     /// (left by a crash mid-persist), replays the log.
@@ -235,6 +242,7 @@ impl TelemetryStore {
         let manifest = Manifest::load(&manifest_path(&root))?;
         let mut state = State {
             persisted_through: manifest.persisted_through,
+            latest: LastValues::load(&latest_path(&root)),
             ..State::default()
         };
         let mut known = BTreeSet::new();
@@ -403,6 +411,7 @@ impl TelemetryStore {
                 state.frozen.retain(|f| f.through != snapshot.through);
                 state.persisted_through = snapshot.through;
             }
+            self.save_latest().await;
             self.wal.remove_persisted(snapshot.through)?;
         }
         Ok(written)
@@ -429,6 +438,53 @@ impl TelemetryStore {
         if let Err(error) = self.persist(true).await {
             tracing::error!(%error, "persisting telemetry at shutdown failed; the log still holds it");
         }
+    }
+
+    /// Saves the last-value cache before the log segments it was built from are deleted. A
+    /// failure is logged, not fatal: the cache then misses only values that are in the files.
+    async fn save_latest(&self) {
+        let shared = Arc::clone(&self.shared);
+        let saved = tokio::task::spawn_blocking(move || {
+            let path = latest_path(&shared.root);
+            shared.read().latest.save(&path)
+        })
+        .await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "saving the last-value cache failed"),
+            Err(error) => tracing::warn!(%error, "saving the last-value cache failed"),
+        }
+    }
+
+    /// One device's latest value of every field of a table (from the last-value cache).
+    pub fn latest(
+        &self,
+        tenant: i64,
+        database: &str,
+        table: &str,
+        device: &str,
+    ) -> Vec<LatestValue> {
+        let key = TableKey {
+            tenant,
+            database: database.to_owned(),
+            table: table.to_owned(),
+        };
+        self.shared.read().latest.device(&key, device)
+    }
+
+    /// Every device's latest values in a table, by device name.
+    pub fn latest_by_device(
+        &self,
+        tenant: i64,
+        database: &str,
+        table: &str,
+    ) -> Vec<(String, Vec<LatestValue>)> {
+        let key = TableKey {
+            tenant,
+            database: database.to_owned(),
+            table: table.to_owned(),
+        };
+        self.shared.read().latest.table(&key)
     }
 
     /// The sequence through which data is in Parquet files.

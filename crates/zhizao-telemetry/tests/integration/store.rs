@@ -105,12 +105,48 @@ async fn writes_are_queryable_at_once_and_survive_persistence_and_restart() {
         "two hours of readings starting at :33 span three hourly bins"
     );
 
+    let latest = |store: &TelemetryStore| {
+        store
+            .latest(1, "factory", "machine_telemetry", "press-07")
+            .into_iter()
+            .map(|v| (v.field, v.value))
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        ("running".to_owned(), FieldValue::Boolean(true)),
+        ("temperature".to_owned(), FieldValue::Float(99.0)),
+    ];
+    assert_eq!(
+        latest(&store),
+        expected,
+        "the newest point, not the last written"
+    );
+    assert_eq!(
+        store
+            .latest_by_device(1, "factory", "machine_telemetry")
+            .len(),
+        3
+    );
+    assert!(
+        store
+            .latest(2, "factory", "machine_telemetry", "press-07")
+            .is_empty()
+    );
+
     drop(store);
     // Reopen: files from the manifest, the last point from the log.
     let store = TelemetryStore::open(options(directory.path())).unwrap();
     assert_eq!(
         scalar(&store, 1, "SELECT count(*) FROM machine_telemetry").await,
         "122"
+    );
+    assert_eq!(latest(&store), expected, "the cache survives a restart");
+    assert_eq!(
+        store
+            .latest_by_device(1, "factory", "machine_telemetry")
+            .len(),
+        3,
+        "persisted devices from the saved cache, the rest from the log"
     );
     assert_eq!(scalar(&store, 1, "SELECT max(temperature) FROM machine_telemetry WHERE device = 'press-07' AND time > to_timestamp_nanos(1795780000000000000)").await, "99.0");
 }
