@@ -9,7 +9,7 @@ use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::secret::{hash_secret, random_secret};
 use zhizao_telemetry::names::check_database;
 
-use crate::profiles::{Profile, fetch_profile, tenant_of};
+use crate::profiles::{Profile, fetch_profile, named_tenant, tenant_of};
 use crate::{Devices, Error, Result};
 
 /// Every device token starts with this (API tokens start with `zz_`).
@@ -299,7 +299,7 @@ impl Devices {
 
     /// One device of the caller's enterprise.
     pub async fn device(&self, principal: &Principal, name: &str) -> Result<Device> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device", name)?;
         let mut connection = self.db.pool().acquire().await?;
         fetch_device(&mut connection, tenant, name)
             .await?
@@ -307,6 +307,24 @@ impl Devices {
                 what: "device",
                 key: name.to_owned(),
             })
+    }
+
+    /// One of the caller's devices with the identity its telemetry is stored under.
+    pub async fn device_with_identity(
+        &self,
+        principal: &Principal,
+        name: &str,
+    ) -> Result<(Device, DeviceIdentity)> {
+        let tenant = named_tenant(principal, "device", name)?;
+        let device = self.device(principal, name).await?;
+        let identity = DeviceIdentity {
+            device_id: device.id,
+            tenant,
+            name: device.name.clone(),
+            database: device.database_name.clone(),
+            table: device.table_name.clone(),
+        };
+        Ok((device, identity))
     }
 
     /// Registers a device and returns it with its access token (shown once).
@@ -342,7 +360,7 @@ impl Devices {
         update: &DeviceUpdate,
         expected_version: Option<i64>,
     ) -> Result<Device> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
         let current = fetch_device(&mut transaction, tenant, name)
             .await?
@@ -451,7 +469,7 @@ impl Devices {
 
     /// Replaces a device's token (the old one stops working at once) and returns the new one.
     pub async fn rotate_token(&self, principal: &Principal, name: &str) -> Result<NewDeviceToken> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
         let current = fetch_device(&mut transaction, tenant, name)
             .await?
@@ -489,7 +507,7 @@ impl Devices {
 
     /// Deletes a device (its telemetry stays, under its name).
     pub async fn delete_device(&self, principal: &Principal, name: &str) -> Result<()> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
         let current = fetch_device(&mut transaction, tenant, name)
             .await?
@@ -513,6 +531,27 @@ impl Devices {
         )
         .await?;
         transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Audits a command a user sends to one of their devices.
+    pub async fn record_command(
+        &self,
+        principal: &Principal,
+        name: &str,
+        method: &str,
+    ) -> Result<()> {
+        let tenant = named_tenant(principal, "device", name)?;
+        let mut connection = self.db.pool().acquire().await?;
+        audit::record(
+            &mut connection,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new("device.command", "device", name)
+                .subject(tenant)
+                .note(method.chars().take(200).collect::<String>()),
+        )
+        .await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod devices;
 mod error;
 mod import;
 mod profiles;
+pub mod rpc;
 pub mod thingsboard;
 
 use std::sync::Arc;

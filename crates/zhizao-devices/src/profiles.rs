@@ -248,8 +248,18 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The caller's enterprise, for lists and creation: other roles have no devices (403).
 pub(crate) fn tenant_of(principal: &Principal) -> Result<i64> {
     policy::telemetry_tenant(principal).ok_or(Error::Forbidden)
+}
+
+/// The caller's enterprise, for one named profile or device: to anyone else it does not exist
+/// (404), so existence does not leak.
+pub(crate) fn named_tenant(principal: &Principal, what: &'static str, name: &str) -> Result<i64> {
+    policy::telemetry_tenant(principal).ok_or_else(|| Error::NotFound {
+        what,
+        key: name.to_owned(),
+    })
 }
 
 impl Devices {
@@ -276,7 +286,7 @@ impl Devices {
 
     /// One profile of the caller's enterprise.
     pub async fn profile(&self, principal: &Principal, name: &str) -> Result<Profile> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device profile", name)?;
         let mut connection = self.db.pool().acquire().await?;
         fetch_profile(&mut connection, tenant, name)
             .await?
@@ -358,7 +368,7 @@ impl Devices {
         input: &ProfileInput,
         expected_version: Option<i64>,
     ) -> Result<Profile> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device profile", name)?;
         let mut transaction = self.db.begin().await?;
         let current = fetch_profile(&mut transaction, tenant, name)
             .await?
@@ -426,7 +436,7 @@ impl Devices {
 
     /// Deletes a profile that no device uses.
     pub async fn delete_profile(&self, principal: &Principal, name: &str) -> Result<()> {
-        let tenant = tenant_of(principal)?;
+        let tenant = named_tenant(principal, "device profile", name)?;
         let mut transaction = self.db.begin().await?;
         let current = fetch_profile(&mut transaction, tenant, name)
             .await?

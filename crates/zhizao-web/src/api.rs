@@ -5,6 +5,8 @@
 //! `ETag` on reads and `If-Match` on writes.
 
 mod audit;
+mod device_api;
+pub(crate) mod devices;
 mod enterprises;
 
 pub(crate) use enterprises::export_response;
@@ -47,6 +49,10 @@ use crate::problem::ApiError;
         (name = "reference", description = "Towns and industry classes"),
         (name = "enterprises", description = "The enterprise registry"),
         (name = "audit", description = "Who changed what"),
+        (name = "devices", description = "Device profiles (product models) and devices of the caller's enterprise: \
+            tokens, attributes, latest values, charts, commands"),
+        (name = "device API", description = "What devices call with their access token in the path, as the ThingsBoard \
+            HTTP device API does: telemetry, attributes, commands"),
         (name = "telemetry", description = "Points from equipment and smart products, and SQL over them; \
             /write, /api/v2/write and /api/v3/query_sql speak InfluxDB's protocols and error formats"),
     )
@@ -76,6 +82,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(enterprises::router())
         .merge(audit::router())
         .merge(telemetry::router())
+        .merge(devices::router())
+        .merge(device_api::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

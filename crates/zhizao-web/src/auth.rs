@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use zhizao_core::Language;
+use zhizao_devices::{DEVICE_TOKEN_PREFIX, DeviceIdentity};
 use zhizao_identity::{Channel, Credential, Principal};
 
 use crate::AppState;
@@ -24,6 +25,8 @@ pub(crate) enum Authentication {
     Invalid,
     /// A signed-in principal.
     Principal(Box<Principal>),
+    /// A device, by its access token: it may only write its own telemetry.
+    Device(Box<DeviceIdentity>),
 }
 
 /// The CSRF token of this browser (from its cookie, or newly issued with this response).
@@ -68,7 +71,19 @@ pub(crate) async fn resolve(
     );
     let is_api = request.uri().path().starts_with("/api/");
     let bearer = presented_token(&headers, request.uri());
-    let authentication = if let Some(token) = bearer {
+    let authentication = if let Some(token) = bearer
+        .as_deref()
+        .filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX))
+    {
+        match state.devices().authenticate(token).await {
+            Ok(Some(device)) => Authentication::Device(Box::new(device)),
+            Ok(None) => Authentication::Invalid,
+            Err(error) => {
+                tracing::warn!(%error, "device authentication failed");
+                Authentication::Invalid
+            }
+        }
+    } else if let Some(token) = bearer {
         match state.identity().authenticate_token(&token, &ip).await {
             Ok(principal) => Authentication::Principal(Box::new(principal)),
             Err(_) => Authentication::Invalid,
@@ -201,6 +216,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             }
             Some(Authentication::Invalid) => Err(ApiError::unauthenticated(
                 "the token or session is invalid, expired or revoked",
+            )),
+            Some(Authentication::Device(_)) => Err(ApiError::forbidden(
+                "a device token only writes its device's telemetry (/write, /api/v2/write, /api/v1/{token}/…)",
             )),
             _ => Err(ApiError::unauthenticated(
                 "send Authorization: Bearer TOKEN (create tokens on the account page or with `zhizao token create`)",

@@ -139,6 +139,67 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
+/// A spreadsheet or other file sent to an import endpoint: `multipart/form-data` with a `file`
+/// part, or the file itself as the body (its kind from the content type, its name from
+/// `file_name`). Returns the file's name and bytes.
+pub(crate) async fn uploaded_file(
+    state: &AppState,
+    request: Request,
+    file_name: Option<String>,
+    limit: usize,
+) -> Result<(String, Bytes), ApiError> {
+    use axum::extract::Multipart;
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let upload_error = |status: axum::http::StatusCode, detail: String| {
+            if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(detail)
+            } else {
+                ApiError::malformed(detail)
+            }
+        };
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::malformed(e.body_text()))?;
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| upload_error(e.status(), e.body_text()))?
+        {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| upload_error(e.status(), e.body_text()))?;
+                file = Some((name, bytes));
+            }
+        }
+        return file.ok_or_else(|| ApiError::malformed("the form has no part named \"file\""));
+    }
+    let extension = match content_type.split(';').next().unwrap_or("").trim() {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.oasis.opendocument.spreadsheet" => "ods",
+        "text/csv" | "text/plain" => "csv",
+        "application/octet-stream" if file_name.is_some() => "",
+        _ => {
+            return Err(ApiError::unsupported_media_type(
+                "send multipart/form-data, a spreadsheet MIME type or text/csv",
+            ));
+        }
+    };
+    let name = file_name.unwrap_or_else(|| format!("upload.{extension}"));
+    let bytes = read_body(request, limit).await?;
+    Ok((name, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -38,6 +38,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use zhizao_db::Database;
+use zhizao_devices::Devices;
+use zhizao_devices::rpc::CommandHub;
 use zhizao_identity::Identity;
 use zhizao_registry::Registry;
 use zhizao_telemetry::TelemetryStore;
@@ -79,6 +81,21 @@ impl Default for WebSettings {
     }
 }
 
+/// The domain services the HTTP layer calls.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Accounts, sessions, tokens, audit.
+    pub identity: Identity,
+    /// The enterprise registry.
+    pub registry: Registry,
+    /// Device profiles and devices.
+    pub devices: Devices,
+    /// Commands to connected devices (shared with the MQTT transport).
+    pub commands: CommandHub,
+    /// The telemetry store.
+    pub telemetry: TelemetryStore,
+}
+
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -86,6 +103,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     identity: Identity,
     registry: Registry,
+    devices: Devices,
+    commands: CommandHub,
     telemetry: TelemetryStore,
     db: Database,
     settings: WebSettings,
@@ -94,16 +113,19 @@ struct Inner {
 
 impl AppState {
     /// State over the domain services.
-    pub fn new(
-        identity: Identity,
-        registry: Registry,
-        telemetry: TelemetryStore,
-        db: Database,
-        settings: WebSettings,
-    ) -> Self {
+    pub fn new(services: Services, db: Database, settings: WebSettings) -> Self {
+        let Services {
+            identity,
+            registry,
+            devices,
+            commands,
+            telemetry,
+        } = services;
         AppState(Arc::new(Inner {
             identity,
             registry,
+            devices,
+            commands,
             telemetry,
             db,
             settings,
@@ -117,6 +139,14 @@ impl AppState {
 
     pub(crate) fn registry(&self) -> &Registry {
         &self.0.registry
+    }
+
+    pub(crate) fn devices(&self) -> &Devices {
+        &self.0.devices
+    }
+
+    pub(crate) fn commands(&self) -> &CommandHub {
+        &self.0.commands
     }
 
     pub(crate) fn telemetry(&self) -> &TelemetryStore {

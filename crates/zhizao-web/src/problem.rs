@@ -174,6 +174,30 @@ impl ApiError {
     }
 }
 
+impl From<zhizao_devices::Error> for ApiError {
+    fn from(error: zhizao_devices::Error) -> Self {
+        match &error {
+            zhizao_devices::Error::StaleVersion { .. } => {
+                ApiError::conflict("stale-version", error.to_string())
+            }
+            zhizao_devices::Error::Duplicate { .. } => {
+                ApiError::conflict("duplicate", error.to_string()).with_errors(vec![
+                    FieldError::new(
+                        "name",
+                        Text::owned("名称已被使用".into(), error.to_string()),
+                    ),
+                ])
+            }
+            zhizao_devices::Error::InUse { .. } => ApiError::conflict("in-use", error.to_string()),
+            _ => ApiError::from_kind(
+                error.kind(),
+                error.to_string(),
+                error.field_errors().to_vec(),
+            ),
+        }
+    }
+}
+
 impl From<zhizao_identity::Error> for ApiError {
     fn from(error: zhizao_identity::Error) -> Self {
         let errors = error.field_errors().to_vec();

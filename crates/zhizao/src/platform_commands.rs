@@ -73,7 +73,9 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         PasswordHashing::default(),
         IdentitySettings::default(),
     );
-    let registry = Registry::new(db.clone(), clock);
+    let registry = Registry::new(db.clone(), Arc::clone(&clock));
+    let devices = zhizao_devices::Devices::new(db.clone(), clock);
+    let commands = zhizao_devices::rpc::CommandHub::default();
     let settings = WebSettings {
         cookie_security: config.cookie_security,
         trust_forwarded_headers: config.trust_forwarded_headers,
@@ -82,9 +84,13 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     let telemetry = TelemetryStore::open(StoreOptions::new(config.data_dir.join("telemetry")))
         .context("opening the telemetry store")?;
     let router = zhizao_web::router(AppState::new(
-        identity,
-        registry,
-        telemetry.clone(),
+        zhizao_web::Services {
+            identity,
+            registry,
+            devices,
+            commands,
+            telemetry: telemetry.clone(),
+        },
         db.clone(),
         settings,
     ));

@@ -1,7 +1,7 @@
 //! The enterprise registry.
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use super::audit::AuditEntryDto;
 use super::{PageOf, Paging, double_option, etag, if_match, rfc3339};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, read_body};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, uploaded_file};
 use crate::problem::ApiError;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -481,52 +481,13 @@ async fn import_enterprises(
         mode,
         dry_run: query.dry_run.unwrap_or(false),
     };
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let (file_name, bytes) = if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, &state)
-            .await
-            .map_err(|e| ApiError::malformed(e.body_text()))?;
-        let mut file = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| upload_error(e.status(), e.body_text()))?
-        {
-            if field.name() == Some("file") {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| upload_error(e.status(), e.body_text()))?;
-                file = Some((name, bytes));
-            }
-        }
-        file.ok_or_else(|| ApiError::malformed("the form has no part named \"file\""))?
-    } else {
-        let extension = match content_type.split(';').next().unwrap_or("").trim() {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
-            "application/vnd.ms-excel" => "xls",
-            "application/vnd.oasis.opendocument.spreadsheet" => "ods",
-            "text/csv" | "text/plain" => "csv",
-            "application/octet-stream" if query.file_name.is_some() => "",
-            _ => {
-                return Err(ApiError::unsupported_media_type(
-                    "send multipart/form-data, a spreadsheet MIME type or text/csv",
-                ));
-            }
-        };
-        let name = query
-            .file_name
-            .clone()
-            .unwrap_or_else(|| format!("upload.{extension}"));
-        let bytes = read_body(request, zhizao_registry::MAX_IMPORT_BYTES).await?;
-        (name, bytes)
-    };
+    let (file_name, bytes) = uploaded_file(
+        &state,
+        request,
+        query.file_name.clone(),
+        zhizao_registry::MAX_IMPORT_BYTES,
+    )
+    .await?;
     let report = state
         .registry()
         .import_enterprises(&principal, &file_name, &bytes, &options)
@@ -538,14 +499,6 @@ async fn import_enterprises(
     };
     let language = principal.language;
     Ok((status, Json(report_dto(report, language))).into_response())
-}
-
-fn upload_error(status: StatusCode, detail: String) -> ApiError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::too_large(detail)
-    } else {
-        ApiError::malformed(detail)
-    }
 }
 
 fn report_dto(report: ImportReport, language: Language) -> ImportReportDto {

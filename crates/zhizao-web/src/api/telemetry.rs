@@ -22,10 +22,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{FieldError, Text};
-use zhizao_identity::{Principal, policy};
+use zhizao_devices::DeviceIdentity;
+use zhizao_identity::policy;
 use zhizao_telemetry::encode::{ResultFormat, encode};
 use zhizao_telemetry::line_protocol;
-use zhizao_telemetry::{FieldValue, Point, Precision, QueryError, QueryLimits, StoreError};
+use zhizao_telemetry::{
+    DEVICE_TAG, FieldValue, Point, Precision, QueryError, QueryLimits, StoreError,
+};
 
 use crate::AppState;
 use crate::auth::{Authentication, Caller};
@@ -65,23 +68,54 @@ fn influx_error(status: StatusCode, code: &str, message: impl Into<String>) -> R
         .into_response()
 }
 
-/// The caller of an InfluxDB-compatible endpoint, and the tenant they write to.
-fn influx_caller(extensions: &axum::http::Extensions) -> Result<(Principal, i64), Response> {
+/// Who writes through an InfluxDB-compatible endpoint: an enterprise's user (any database and
+/// device of their enterprise) or a device (only its own database, as itself).
+enum InfluxWriter {
+    User { tenant: i64 },
+    Device(Box<DeviceIdentity>),
+}
+
+/// The caller of an InfluxDB-compatible endpoint.
+fn influx_caller(extensions: &axum::http::Extensions) -> Result<InfluxWriter, Response> {
     match extensions.get::<Authentication>() {
         Some(Authentication::Principal(principal)) => match policy::telemetry_tenant(principal) {
-            Some(tenant) => Ok(((**principal).clone(), tenant)),
+            Some(tenant) => Ok(InfluxWriter::User { tenant }),
             None => Err(influx_error(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "only an enterprise's accounts have telemetry",
             )),
         },
+        Some(Authentication::Device(device)) => Ok(InfluxWriter::Device(device.clone())),
         _ => Err(influx_error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "unauthorized access: send Authorization: Token YOUR_TOKEN",
         )),
     }
+}
+
+/// Tags every point with the device's name; a point naming another device refuses the write.
+fn as_device(points: &mut [Point], device: &DeviceIdentity) -> Result<(), String> {
+    for (index, point) in points.iter_mut().enumerate() {
+        match point.tags.iter().find(|(k, _)| k == DEVICE_TAG) {
+            Some((_, name)) if name != &device.name => {
+                return Err(format!(
+                    "point {}: this token belongs to device {:?} and cannot write as {name:?}",
+                    index + 1,
+                    device.name
+                ));
+            }
+            Some(_) => {}
+            None => {
+                point
+                    .tags
+                    .push((DEVICE_TAG.to_owned(), device.name.clone()));
+                point.tags.sort();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a write body, inflating it if it is gzip-compressed.
@@ -132,14 +166,23 @@ async fn write_body(request: Request) -> Result<String, Response> {
 /// Parses line protocol and writes it; all or nothing.
 async fn write_lines(
     state: &AppState,
-    tenant: i64,
+    writer: &InfluxWriter,
     database: &str,
     body: &str,
     precision: Precision,
 ) -> Response {
-    let points = match line_protocol::parse(body, precision, now_ns()) {
+    let mut points = match line_protocol::parse(body, precision, now_ns()) {
         Ok(points) => points,
         Err(errors) => return influx_error(StatusCode::BAD_REQUEST, "invalid", errors.to_string()),
+    };
+    let tenant = match writer {
+        InfluxWriter::User { tenant } => *tenant,
+        InfluxWriter::Device(device) => {
+            if let Err(message) = as_device(&mut points, device) {
+                return influx_error(StatusCode::FORBIDDEN, "forbidden", message);
+            }
+            device.tenant
+        }
     };
     match state.telemetry().write(tenant, database, points).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -220,8 +263,8 @@ async fn influx_write(
     database: Result<String, String>,
     precision: Result<Precision, String>,
 ) -> Response {
-    let (_, tenant) = match influx_caller(request.extensions()) {
-        Ok(caller) => caller,
+    let writer = match influx_caller(request.extensions()) {
+        Ok(writer) => writer,
         Err(response) => return response,
     };
     let (database, precision) = match (database, precision) {
@@ -230,11 +273,28 @@ async fn influx_write(
             return influx_error(StatusCode::BAD_REQUEST, "invalid", message);
         }
     };
+    if let InfluxWriter::Device(device) = &writer
+        && database != device.database
+        && database != DEFAULT_DATABASE
+    {
+        return influx_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "device {:?} writes to database {:?}, not {database:?}",
+                device.name, device.database
+            ),
+        );
+    }
+    let database = match &writer {
+        InfluxWriter::Device(device) => device.database.clone(),
+        InfluxWriter::User { .. } => database,
+    };
     let body = match write_body(request).await {
         Ok(body) => body,
         Err(response) => return response,
     };
-    write_lines(state, tenant, &database, &body, precision).await
+    write_lines(state, &writer, &database, &body, precision).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -560,8 +620,15 @@ async fn query_sql(state: AppState, tenant: i64, request: QuerySql) -> Response 
 #[utoipa::path(get, path = "/api/v3/query_sql", tag = "telemetry", params(QuerySql),
     responses((status = 200, description = "The rows"), (status = 400), (status = 401)))]
 async fn query_sql_get(State(state): State<AppState>, request: Request) -> Response {
-    let (_, tenant) = match influx_caller(request.extensions()) {
-        Ok(caller) => caller,
+    let tenant = match influx_caller(request.extensions()) {
+        Ok(InfluxWriter::User { tenant }) => tenant,
+        Ok(InfluxWriter::Device(_)) => {
+            return influx_error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a device token writes telemetry but does not query it: use an account's API token",
+            );
+        }
         Err(response) => return response,
     };
     let query = match Query::<QuerySql>::try_from_uri(request.uri()) {
@@ -578,8 +645,15 @@ async fn query_sql_get(State(state): State<AppState>, request: Request) -> Respo
 #[utoipa::path(post, path = "/api/v3/query_sql", tag = "telemetry", request_body = QuerySql,
     responses((status = 200, description = "The rows"), (status = 400), (status = 401)))]
 async fn query_sql_post(State(state): State<AppState>, request: Request) -> Response {
-    let (_, tenant) = match influx_caller(request.extensions()) {
-        Ok(caller) => caller,
+    let tenant = match influx_caller(request.extensions()) {
+        Ok(InfluxWriter::User { tenant }) => tenant,
+        Ok(InfluxWriter::Device(_)) => {
+            return influx_error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a device token writes telemetry but does not query it: use an account's API token",
+            );
+        }
         Err(response) => return response,
     };
     let bytes: Bytes = match read_body(request, 1024 * 1024).await {

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod devices;
 mod pages;
 mod support;
 mod telemetry;

@@ -180,10 +180,16 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         telemetry_directory.path().to_owned(),
     ))
     .unwrap();
+    let devices = zhizao_devices::Devices::new(db.clone(), Arc::new(zhizao_core::SystemClock));
+    let commands = zhizao_devices::rpc::CommandHub::default();
     let state = AppState::new(
-        identity.clone(),
-        registry,
-        telemetry.clone(),
+        zhizao_web::Services {
+            identity: identity.clone(),
+            registry,
+            devices: devices.clone(),
+            commands: commands.clone(),
+            telemetry: telemetry.clone(),
+        },
         db.clone(),
         WebSettings::default(),
     );
@@ -278,6 +284,17 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// A device's JSON message to a device-API path, `{token}` replaced by its access token.
+    pub(crate) async fn send_device(&self, template: &str, token: &str, body: Value) -> Reply {
+        let request = Request::builder()
+            .method("POST")
+            .uri(template.replace("{token}", token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
     }
 
     /// A JSON API call as `user` (or anonymously).

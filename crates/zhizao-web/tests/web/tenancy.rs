@@ -34,6 +34,8 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{code}", "polish")
                 .replace("{username}", "polisher")
                 .replace("{id}", "1")
+                .replace("{name}", "press-07")
+                .replace("{token}", "zd_forged")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -95,6 +97,8 @@ struct Resource {
 }
 
 const ENTERPRISE_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+/// Devices and profiles are the maker's alone (the city sees telemetry only in aggregate).
+const DEVICE_INSIDERS: &[&str] = &["maker"];
 const RESOURCES: &[Resource] = &[
     Resource {
         template: "/api/v1/enterprises/{credit_code}",
@@ -132,6 +136,48 @@ const RESOURCES: &[Resource] = &[
         template: "/api/v1/sessions/{id}",
         insiders: &["admin", "polisher"],
     },
+    Resource {
+        template: "/api/v1/device-profiles/{name}",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/token",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/attributes",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/latest",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/live",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/series",
+        insiders: DEVICE_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/devices/{name}/rpc",
+        insiders: DEVICE_INSIDERS,
+    },
+];
+
+/// Paths a device calls with its access token in the path (the ThingsBoard device API): the
+/// token is the credential, so anything but a valid device token is 401, an account's API
+/// token included, and a device reaches only itself (tested in `devices.rs`).
+const DEVICE_TOKEN_PATHS: &[&str] = &[
+    "/api/v1/{token}/telemetry",
+    "/api/v1/{token}/attributes",
+    "/api/v1/{token}/rpc",
+    "/api/v1/{token}/rpc/{id}",
 ];
 
 /// Path templates with parameters that are actions rather than resources: only city
@@ -145,6 +191,7 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, t) if t.starts_with("/api/v1/enterprises") => Some(json!({"address": "x"})),
         (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
         (_, t) if t.starts_with("/api/v1/users") => Some(json!({"phone": "1"})),
+        (_, t) if t.ends_with("/rpc") => Some(json!({"method": "setSpeed", "params": {"rpm": 1}})),
         _ => Some(json!({})),
     }
 }
@@ -167,6 +214,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let openapi = app.api("GET", "/api/openapi.json", None, None).await.json();
         let session = polisher_session(&app).await;
         let token = app.token_ids["polisher"];
+        let device_token = crate::devices::maker_device(&app).await;
+        let maker_api_token = app.tokens["maker"].clone();
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -177,6 +226,15 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{code}", "polish")
                 .replace("{username}", "polisher")
                 .replace("{id}", &with_id.to_string())
+                .replace(
+                    "{name}",
+                    if path.starts_with("/api/v1/device-profiles") {
+                        "cnc"
+                    } else {
+                        "press-07"
+                    },
+                )
+                .replace("{token}", &maker_api_token)
         };
         let parameterised: BTreeSet<String> = operations(&openapi, &fill)
             .into_iter()
@@ -187,6 +245,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .iter()
             .map(|r| r.template.to_owned())
             .chain(ADMIN_ACTIONS.iter().map(|t| (*t).to_owned()))
+            .chain(DEVICE_TOKEN_PATHS.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -214,6 +273,31 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             }
         }
         assert!(checked >= 40, "checked {checked} outsider calls");
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !DEVICE_TOKEN_PATHS.contains(&template.as_str()) {
+                continue;
+            }
+            // An account's API token is not a device token.
+            app.api(&method, &path, None, body_for(&method, &template))
+                .await
+                .problem(StatusCode::UNAUTHORIZED);
+        }
+        // The maker's device and profile are unchanged by every outsider call.
+        let device = app
+            .api("GET", "/api/v1/devices/press-07", Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(device["label"], "冲压机 7 号");
+        assert_eq!(device["disabled"], false);
+        let reply = app
+            .send_device("/api/v1/{token}/telemetry", &device_token, json!({"t": 1}))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "the token was not rotated: {}",
+            reply.text()
+        );
         for template in ADMIN_ACTIONS {
             let path = fill(template);
             for (username, _, _) in crate::support::USERS
