@@ -21,6 +21,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "devices.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/devices.js"),
+    ),
+    (
+        // Apache ECharts 5.6.0 (Apache-2.0; LICENSE and NOTICE beside it), from npm.
+        "echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/vendor/echarts/echarts-5.6.0.min.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),

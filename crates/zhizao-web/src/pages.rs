@@ -12,6 +12,7 @@ mod account;
 mod admin;
 mod audit;
 mod auth;
+mod devices;
 mod enterprises;
 mod home;
 
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(account::router())
         .merge(audit::router())
+        .merge(devices::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -59,6 +61,8 @@ pub(crate) struct Layout {
     pub(crate) nav: &'static str,
     pub(crate) can_administer: bool,
     pub(crate) sees_registry: bool,
+    /// Enterprise users have devices and telemetry.
+    pub(crate) has_devices: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -143,6 +147,10 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(|p| policy::enterprise_scope(p) != policy::EnterpriseScope::Nothing),
+            has_devices: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::telemetry_tenant(p).is_some()),
             user,
             csrf: self.csrf.clone(),
             nav,
@@ -273,6 +281,12 @@ impl PageError {
 
 impl From<zhizao_identity::Error> for PageError {
     fn from(error: zhizao_identity::Error) -> Self {
+        from_kind(error.kind(), error.to_string())
+    }
+}
+
+impl From<zhizao_devices::Error> for PageError {
+    fn from(error: zhizao_devices::Error) -> Self {
         from_kind(error.kind(), error.to_string())
     }
 }

@@ -546,6 +546,9 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/users/polisher".to_owned(),
             "/account".to_owned(),
             "/audit".to_owned(),
+            "/devices".to_owned(),
+            "/devices/press-07".to_owned(),
+            "/telemetry/sql".to_owned(),
         ];
         for path in &gets {
             let reply = visitor.get(path).await;
@@ -575,6 +578,8 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/account/tokens".to_owned(),
             "/account/tokens/1/revoke".to_owned(),
             "/account/sessions/1/revoke".to_owned(),
+            "/devices".to_owned(),
+            "/devices/import".to_owned(),
         ];
         for path in &posts {
             let reply = visitor.post(path, &[("csrf_token", &csrf)]).await;
@@ -590,5 +595,60 @@ async fn every_page_sends_visitors_to_sign_in() {
         let reply = visitor.get("/no-such-page").await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert!(reply.content_type().starts_with("text/html"));
+    }
+}
+
+#[tokio::test]
+async fn device_pages_belong_to_the_enterprise() {
+    for app in apps().await {
+        crate::devices::maker_device(&app).await;
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let csrf = maker.csrf();
+        let reply = maker
+            .post(
+                "/devices",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", "press-08"),
+                    ("profile", "cnc"),
+                    ("label", "八号"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let page = reply.text();
+        assert!(page.contains("zd_"), "the new token is shown once");
+        let bad = maker
+            .post(
+                "/devices",
+                &[("csrf_token", &csrf), ("name", "a/b"), ("profile", "cnc")],
+            )
+            .await
+            .text();
+        assert!(
+            bad.contains("notice error") && bad.contains("name"),
+            "{bad}"
+        );
+        let page = maker.get("/devices/press-08").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page = page.text();
+        assert!(
+            page.contains("八号") && page.contains("设定转速"),
+            "the profile's command is offered"
+        );
+        assert_eq!(maker.get("/telemetry/sql").await.status, StatusCode::OK);
+
+        for outsider in ["rival", "admin", "xiaolan"] {
+            let mut visitor = Visitor::new(&app);
+            visitor.sign_in(outsider).await;
+            let reply = visitor.get("/devices/press-08").await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{outsider}");
+            assert!(!reply.text().contains("八号"));
+        }
+        let mut rival = Visitor::new(&app);
+        rival.sign_in("rival").await;
+        let list = rival.get("/devices").await.text();
+        assert!(!list.contains("press-08"), "the rival's list is empty");
     }
 }

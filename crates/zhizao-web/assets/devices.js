@@ -1,0 +1,157 @@
+// The device page (live values, charts, commands) and the SQL console.
+(function () {
+  "use strict";
+
+  function api(method, path, csrf, body) {
+    var headers = { "Accept": "application/json" };
+    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    if (csrf) { headers["X-CSRF-Token"] = csrf; }
+    return fetch(path, { method: method, headers: headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  function problemText(reply, json) {
+    if (json && json.errors && json.errors.length) {
+      return json.errors.map(function (e) { return (e.field ? e.field + ": " : "") + e.message; }).join("; ");
+    }
+    return (json && (json.detail || json.title)) || String(reply.status);
+  }
+
+  function shanghai(ms) {
+    var d = new Date(ms + 8 * 3600 * 1000);
+    return d.toISOString().replace("T", " ").slice(0, 19);
+  }
+
+  var device = document.getElementById("device");
+  if (device) {
+    var name = device.getAttribute("data-name");
+    var csrf = device.getAttribute("data-csrf");
+    var base = "/api/v1/devices/" + encodeURIComponent(name);
+
+    // Latest values, pushed by the server.
+    if (window.EventSource) {
+      var source = new EventSource(base + "/live");
+      source.addEventListener("latest", function (event) {
+        var latest = JSON.parse(event.data);
+        var body = document.getElementById("latest");
+        latest.values.forEach(function (v) {
+          var row = body.querySelector('tr[data-field="' + CSS.escape(v.field) + '"]');
+          if (!row) {
+            row = document.createElement("tr");
+            row.setAttribute("data-field", v.field);
+            row.innerHTML = '<td></td><td class="mono value"></td><td></td><td class="mono time"></td>';
+            row.children[0].textContent = (v.label ? v.label + " " : "") + v.field;
+            row.children[2].textContent = v.unit;
+            body.appendChild(row);
+          }
+          var cell = row.querySelector(".value");
+          var text = typeof v.value === "string" ? v.value : JSON.stringify(v.value);
+          if (cell.textContent !== text) {
+            cell.textContent = text;
+            cell.classList.remove("flash"); void cell.offsetWidth; cell.classList.add("flash");
+          }
+          row.querySelector(".time").textContent = shanghai(v.time_ms);
+        });
+      });
+    }
+
+    // Charts from server-side downsampled series.
+    var chartElement = document.getElementById("chart");
+    if (chartElement && window.echarts) {
+      var chart = window.echarts.init(chartElement);
+      var fieldSelect = document.getElementById("chart-field");
+      var rangeSelect = document.getElementById("chart-range");
+      var draw = function () {
+        var to = Date.now();
+        var from = to - Number(rangeSelect.value);
+        var url = base + "/series?field=" + encodeURIComponent(fieldSelect.value) +
+          "&from=" + from + "&to=" + to + "&points=600";
+        api("GET", url).then(function (reply) { return reply.json(); }).then(function (series) {
+          var points = series.points || [];
+          chart.setOption({
+            animation: false,
+            title: points.length ? undefined : { text: device.getAttribute("data-no-data"), left: "center", top: "middle", textStyle: { color: "#888", fontSize: 14 } },
+            tooltip: { trigger: "axis" },
+            grid: { left: 60, right: 20, top: 20, bottom: 60 },
+            xAxis: { type: "time", min: series.from_ms, max: series.to_ms },
+            yAxis: { type: "value", name: series.unit, scale: true },
+            dataZoom: [{ type: "inside" }, { type: "slider" }],
+            series: [
+              { name: "avg", type: "line", showSymbol: false, data: points.map(function (p) { return [p[0], p[1]]; }) },
+              { name: "min", type: "line", showSymbol: false, lineStyle: { opacity: 0.3 }, data: points.map(function (p) { return [p[0], p[2]]; }) },
+              { name: "max", type: "line", showSymbol: false, lineStyle: { opacity: 0.3 }, data: points.map(function (p) { return [p[0], p[3]]; }) }
+            ]
+          }, true);
+        });
+      };
+      fieldSelect.addEventListener("change", draw);
+      rangeSelect.addEventListener("change", draw);
+      window.addEventListener("resize", function () { chart.resize(); });
+      draw();
+      setInterval(draw, 30000);
+    }
+
+    // Commands.
+    var form = document.getElementById("command-form");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var output = document.getElementById("command-response");
+      var params;
+      try { params = JSON.parse(document.getElementById("command-params").value || "{}"); }
+      catch (e) { output.textContent = e.message; return; }
+      output.textContent = "…";
+      api("POST", base + "/rpc", csrf, { method: document.getElementById("command-method").value, params: params })
+        .then(function (reply) {
+          return reply.json().then(function (json) {
+            output.textContent = reply.ok ? JSON.stringify(json.response) : problemText(reply, json);
+          });
+        });
+    });
+  }
+
+  // The SQL console.
+  var sqlForm = document.getElementById("sql-form");
+  if (sqlForm) {
+    var run = function (format) {
+      var body = { sql: document.getElementById("sql").value, database: document.getElementById("database").value, format: format };
+      return api("POST", "/api/v1/query", sqlForm.getAttribute("data-csrf"), body);
+    };
+    var error = document.getElementById("sql-error");
+    sqlForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      error.hidden = true;
+      var started = performance.now();
+      run("json").then(function (reply) {
+        return reply.json().then(function (json) {
+          var table = document.getElementById("sql-result");
+          table.tHead.innerHTML = ""; table.tBodies[0].innerHTML = "";
+          if (!reply.ok) { error.textContent = problemText(reply, json); error.hidden = false; return; }
+          var columns = json.length ? Object.keys(json[0]) : [];
+          var head = table.tHead.insertRow();
+          columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+          json.forEach(function (row) {
+            var tr = table.tBodies[0].insertRow();
+            columns.forEach(function (c) {
+              var td = tr.insertCell();
+              var v = row[c];
+              td.textContent = v === null || v === undefined ? "" : (typeof v === "object" ? JSON.stringify(v) : String(v));
+            });
+          });
+          document.getElementById("sql-summary").textContent =
+            json.length + " · " + Math.round(performance.now() - started) + " ms";
+        });
+      });
+    });
+    document.getElementById("sql-csv").addEventListener("click", function () {
+      run("csv").then(function (reply) {
+        if (!reply.ok) { return reply.json().then(function (json) { error.textContent = problemText(reply, json); error.hidden = false; }); }
+        return reply.blob().then(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = "query.csv";
+          link.click();
+        });
+      });
+    });
+  }
+})();

@@ -1,0 +1,459 @@
+//! Device pages of an enterprise: the device list with registration (one by one or from a
+//! spreadsheet), a device's page (latest values pushed live, charts drawn from server-side
+//! downsampled series, attributes, commands), and the SQL console.
+//!
+//! The live parts are progressive: the page renders the values it has, and `devices.js` then
+//! subscribes to `/api/v1/devices/{name}/live`, draws charts from `/series` and sends commands
+//! to `/rpc` with the session cookie and the CSRF header.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use zhizao_core::{PageRequest, Timestamp};
+use zhizao_devices::{Device, DeviceImportReport, DeviceInput, Profile};
+
+use super::{
+    Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render, verify_csrf,
+};
+use crate::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/devices", get(list).post(register))
+        .route("/devices/import", axum::routing::post(import))
+        .route("/devices/{name}", get(detail))
+        .route("/telemetry/sql", get(sql_console))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    profile: String,
+    page: Option<u32>,
+}
+
+struct DeviceRow {
+    name: String,
+    label: String,
+    profile: String,
+    serial_number: String,
+    online: bool,
+    disabled: bool,
+    last_seen: String,
+}
+
+/// A device registered just now, with its token.
+struct Registered {
+    name: String,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "devices/list.html")]
+struct ListPage {
+    layout: Layout,
+    q: ListQuery,
+    profiles: Vec<Profile>,
+    rows: Vec<DeviceRow>,
+    total: i64,
+    pager: Pager,
+    registered: Vec<Registered>,
+    errors: Vec<String>,
+}
+
+fn when(millis: Option<i64>) -> String {
+    millis
+        .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+async fn list_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    query: ListQuery,
+    registered: Vec<Registered>,
+    errors: Vec<String>,
+) -> Result<Response, Response> {
+    let devices = state.devices();
+    let profiles = devices
+        .list_profiles(principal, PageRequest::new(1, 500))
+        .await
+        .or_page(context)?
+        .items;
+    let page = devices
+        .list_devices(
+            principal,
+            Some(query.profile.as_str()),
+            Some(query.q.as_str()),
+            PageRequest::new(query.page.unwrap_or(1), 50),
+        )
+        .await
+        .or_page(context)?;
+    let pager = Pager::new(&context.uri, &page);
+    let rows = page
+        .items
+        .iter()
+        .map(|d: &Device| DeviceRow {
+            name: d.name.clone(),
+            label: d.label.clone(),
+            profile: d.profile.clone(),
+            serial_number: d.serial_number.clone(),
+            online: state.commands().is_online(d.id),
+            disabled: d.disabled,
+            last_seen: when(d.last_seen_at),
+        })
+        .collect();
+    Ok(render(&ListPage {
+        layout: context.layout("devices"),
+        q: query,
+        profiles,
+        rows,
+        total: page.total,
+        pager,
+        registered,
+        errors,
+    }))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, Response> {
+    list_page(&state, &context, &principal, query, Vec::new(), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    csrf_token: String,
+    name: String,
+    profile: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    serial_number: String,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<RegisterForm>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let input = DeviceInput {
+        name: form.name,
+        label: form.label,
+        serial_number: form.serial_number,
+        profile: form.profile,
+        database_name: String::new(),
+    };
+    let t = context.t();
+    let (registered, errors) = match state.devices().create_device(&principal, &input).await {
+        Ok(created) => (
+            vec![Registered {
+                name: created.device.name,
+                token: created.token,
+            }],
+            Vec::new(),
+        ),
+        Err(error) if !error.field_errors().is_empty() => (
+            Vec::new(),
+            error
+                .field_errors()
+                .iter()
+                .map(|e| format!("{}: {}", e.field, t.text(&e.message)))
+                .collect(),
+        ),
+        Err(error @ zhizao_devices::Error::Duplicate { .. }) => {
+            (Vec::new(), vec![error.to_string()])
+        }
+        Err(error) => return Err(PageError::from(error).render(&context)),
+    };
+    list_page(
+        &state,
+        &context,
+        &principal,
+        ListQuery::default(),
+        registered,
+        errors,
+    )
+    .await
+}
+
+fn import_messages(report: &DeviceImportReport, context: &PageContext) -> Vec<String> {
+    let t = context.t();
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}{}: {}",
+                e.row.map(|r| format!("#{r}")).unwrap_or_default(),
+                e.column.clone().unwrap_or_default(),
+                if e.column.is_some() { "" } else { &e.field },
+                t.text(&e.message)
+            )
+        })
+        .collect()
+}
+
+async fn import(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    mut multipart: Multipart,
+) -> Result<Response, Response> {
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                if let Ok(bytes) = field.bytes().await {
+                    file = Some((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
+    let Some((file_name, bytes)) = file else {
+        return list_page(
+            &state,
+            &context,
+            &principal,
+            ListQuery::default(),
+            Vec::new(),
+            vec!["file: —".to_owned()],
+        )
+        .await;
+    };
+    let t = context.t();
+    let (registered, errors) = match state
+        .devices()
+        .import_devices(&principal, &file_name, &bytes)
+        .await
+    {
+        Ok(report) if report.applied => (
+            report
+                .created
+                .into_iter()
+                .map(|c| Registered {
+                    name: c.device.name,
+                    token: c.token,
+                })
+                .collect(),
+            Vec::new(),
+        ),
+        Ok(report) => (Vec::new(), import_messages(&report, &context)),
+        Err(error) if !error.field_errors().is_empty() => (
+            Vec::new(),
+            error
+                .field_errors()
+                .iter()
+                .map(|e| format!("{}: {}", e.field, t.text(&e.message)))
+                .collect(),
+        ),
+        Err(error) => return Err(PageError::from(error).render(&context)),
+    };
+    list_page(
+        &state,
+        &context,
+        &principal,
+        ListQuery::default(),
+        registered,
+        errors,
+    )
+    .await
+}
+
+struct LatestRow {
+    field: String,
+    label: String,
+    value: String,
+    unit: String,
+    time: String,
+}
+
+struct AttributeRow {
+    name: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "devices/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    device: Device,
+    profile: Profile,
+    online: bool,
+    last_seen: String,
+    latest: Vec<LatestRow>,
+    chart_fields: Vec<(String, String)>,
+    client_attributes: Vec<AttributeRow>,
+    shared_attributes: Vec<AttributeRow>,
+    origin_hint: String,
+}
+
+fn attribute_rows(map: serde_json::Map<String, serde_json::Value>) -> Vec<AttributeRow> {
+    map.into_iter()
+        .map(|(name, value)| AttributeRow {
+            name,
+            value: match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            },
+        })
+        .collect()
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    let devices = state.devices();
+    let (device, identity) = devices
+        .device_with_identity(&principal, &name)
+        .await
+        .or_page(&context)?;
+    let profile = devices
+        .profile(&principal, &device.profile)
+        .await
+        .or_page(&context)?;
+    let latest = state
+        .telemetry()
+        .latest(
+            identity.tenant,
+            &identity.database,
+            &identity.table,
+            &identity.name,
+        )
+        .into_iter()
+        .map(|v| {
+            let spec = profile.telemetry.iter().find(|t| t.name == v.field);
+            LatestRow {
+                label: spec.map(|s| s.label.clone()).unwrap_or_default(),
+                unit: spec.map(|s| s.unit.clone()).unwrap_or_default(),
+                value: match &v.value {
+                    zhizao_telemetry::FieldValue::Float(f) => format!("{f}"),
+                    zhizao_telemetry::FieldValue::Integer(i) => i.to_string(),
+                    zhizao_telemetry::FieldValue::UInteger(u) => u.to_string(),
+                    zhizao_telemetry::FieldValue::String(s) => s.clone(),
+                    zhizao_telemetry::FieldValue::Boolean(b) => b.to_string(),
+                },
+                time: when(Some(v.time_ns.div_euclid(1_000_000))),
+                field: v.field,
+            }
+        })
+        .collect();
+    use zhizao_telemetry::schema::FieldType;
+    let chart_fields = profile
+        .telemetry
+        .iter()
+        .filter(|t| !matches!(t.field_type, FieldType::String))
+        .map(|t| {
+            let label = if t.label.is_empty() {
+                t.name.clone()
+            } else {
+                format!("{} ({})", t.label, t.name)
+            };
+            (t.name.clone(), label)
+        })
+        .collect();
+    let client_attributes = attribute_rows(
+        devices
+            .attributes(device.id, "client", None)
+            .await
+            .or_page(&context)?,
+    );
+    let shared_attributes = attribute_rows(
+        devices
+            .attributes(device.id, "shared", None)
+            .await
+            .or_page(&context)?,
+    );
+    let online = state.commands().is_online(device.id);
+    Ok(render(&DetailPage {
+        layout: context.layout("devices"),
+        last_seen: when(device.last_seen_at),
+        online,
+        latest,
+        chart_fields,
+        client_attributes,
+        shared_attributes,
+        origin_hint: "http://HOST:8080".to_owned(),
+        device,
+        profile,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct SqlQueryForm {
+    #[serde(default)]
+    sql: String,
+    #[serde(default)]
+    database: String,
+}
+
+struct TableInfo {
+    database: String,
+    table: String,
+    columns: String,
+}
+
+#[derive(Template)]
+#[template(path = "devices/sql.html")]
+struct SqlPage {
+    layout: Layout,
+    q: SqlQueryForm,
+    tables: Vec<TableInfo>,
+    example: String,
+}
+
+async fn sql_console(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<SqlQueryForm>,
+) -> Result<Response, Response> {
+    let tenant = zhizao_identity::policy::telemetry_tenant(&principal)
+        .ok_or(PageError::Forbidden)
+        .map_err(|e| e.render(&context))?;
+    let mut tables = Vec::new();
+    for (database, database_tables) in state.telemetry().catalog(tenant) {
+        for (table, schema) in database_tables {
+            let columns = schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            tables.push(TableInfo {
+                database: database.clone(),
+                table,
+                columns,
+            });
+        }
+    }
+    let example = tables
+        .first()
+        .map(|t| {
+            format!(
+                "SELECT date_bin(INTERVAL '1 minute', time) AS t, device, count(*) AS points\nFROM \"{}\"\nWHERE time > now() - INTERVAL '1 day'\nGROUP BY t, device\nORDER BY t DESC\nLIMIT 100",
+                t.table.replace('"', "\"\"")
+            )
+        })
+        .unwrap_or_else(|| "SELECT 1".to_owned());
+    Ok(render(&SqlPage {
+        layout: context.layout("sql"),
+        q: query,
+        tables,
+        example,
+    }))
+}
