@@ -8,6 +8,7 @@ use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::secret::{hash_secret, random_secret};
 use zhizao_telemetry::names::check_database;
+use zhizao_telemetry::schema::FieldType;
 
 use crate::profiles::{Profile, fetch_profile, named_tenant, tenant_of};
 use crate::{Devices, Error, Result};
@@ -99,6 +100,17 @@ pub struct DeviceIdentity {
     pub database: String,
     /// The telemetry table its profile writes to.
     pub table: String,
+    /// The types its profile declares for telemetry fields (by name); JSON values are converted
+    /// to these, and a value that cannot be is refused.
+    pub field_types: Vec<(String, FieldType)>,
+}
+
+fn declared_types(telemetry_json: &str) -> Vec<(String, FieldType)> {
+    serde_json::from_str::<Vec<crate::TelemetrySpec>>(telemetry_json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|spec| (spec.name, spec.field_type))
+        .collect()
 }
 
 const DEVICE_COLUMNS: &str = "SELECT d.id, d.name, d.label, d.serial_number, p.name AS profile, p.table_name, d.database_name, \
@@ -317,12 +329,18 @@ impl Devices {
     ) -> Result<(Device, DeviceIdentity)> {
         let tenant = named_tenant(principal, "device", name)?;
         let device = self.device(principal, name).await?;
+        let profile = self.profile(principal, &device.profile).await?;
         let identity = DeviceIdentity {
             device_id: device.id,
             tenant,
             name: device.name.clone(),
             database: device.database_name.clone(),
             table: device.table_name.clone(),
+            field_types: profile
+                .telemetry
+                .into_iter()
+                .map(|spec| (spec.name, spec.field_type))
+                .collect(),
         };
         Ok((device, identity))
     }
@@ -568,12 +586,13 @@ impl Devices {
             name: String,
             database_name: String,
             table_name: String,
+            telemetry: String,
             #[sqlx(try_from = "zhizao_db::Flag")]
             disabled: bool,
             last_seen_at: Option<i64>,
         }
         let row: Option<Row> = sqlx::query_as(
-            "SELECT d.id, d.organization_id, d.name, d.database_name, p.table_name, d.disabled, d.last_seen_at \
+            "SELECT d.id, d.organization_id, d.name, d.database_name, p.table_name, p.telemetry, d.disabled, d.last_seen_at \
              FROM devices d JOIN device_profiles p ON p.id = d.profile_id WHERE d.token_hash = $1",
         )
         .bind(hash_secret(token))
@@ -599,6 +618,7 @@ impl Devices {
             name: row.name,
             database: row.database_name,
             table: row.table_name,
+            field_types: declared_types(&row.telemetry),
         }))
     }
 

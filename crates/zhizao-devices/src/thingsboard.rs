@@ -6,10 +6,13 @@
 //! - `{"ts": 1451649600512, "values": {"temperature": 42.2}}`: values at a time (ms);
 //! - an array of either.
 //!
-//! Integers stay integers, other numbers are floats, strings and booleans stay what they are,
-//! and nested objects or arrays are stored as their JSON text (as ThingsBoard does).
+//! Values take the types the device's profile declares (`70` for a float field is `70.0`, a
+//! string for a numeric field is refused); undeclared numbers are floats, so `70` and a later
+//! `70.5` share a column; strings and booleans stay what they are, and nested objects or arrays
+//! are stored as their JSON text (as ThingsBoard does).
 
 use serde_json::{Map, Value};
+use zhizao_telemetry::schema::FieldType;
 use zhizao_telemetry::{FieldValue, Point};
 
 use crate::DeviceIdentity;
@@ -82,7 +85,7 @@ pub fn telemetry_points(
         let time_ns = time_ms
             .checked_mul(1_000_000)
             .ok_or_else(|| fail(format!("{path}.ts"), "ts is out of range"))?;
-        let fields = fields(values, &values_path)?;
+        let fields = fields(values, &values_path, &device.field_types)?;
         points.push(Point {
             measurement: device.table.clone(),
             tags: vec![("device".to_owned(), device.name.clone())],
@@ -93,9 +96,39 @@ pub fn telemetry_points(
     Ok(points)
 }
 
+/// A JSON value as a field of the declared type, or why it cannot be one.
+fn typed(value: &Value, declared: FieldType) -> Result<FieldValue, &'static str> {
+    match (declared, value) {
+        (FieldType::Float, Value::Number(n)) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(FieldValue::Float)
+            .ok_or("the number is out of range"),
+        (FieldType::Integer, Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .map(FieldValue::Integer)
+            .ok_or("the profile declares an integer"),
+        (FieldType::UInteger, Value::Number(n)) => n
+            .as_u64()
+            .map(FieldValue::UInteger)
+            .ok_or("the profile declares an unsigned integer"),
+        (FieldType::Boolean, Value::Bool(b)) => Ok(FieldValue::Boolean(*b)),
+        (FieldType::String, Value::String(s)) => Ok(FieldValue::String(s.clone())),
+        (FieldType::String, other) => Ok(FieldValue::String(other.to_string())),
+        (FieldType::Boolean, _) => Err("the profile declares a boolean"),
+        (_, _) => Err("the profile declares a number"),
+    }
+}
+
 fn fields(
     values: &Map<String, Value>,
     path: &str,
+    declared: &[(String, FieldType)],
 ) -> Result<Vec<(String, FieldValue)>, TelemetryError> {
     if values.is_empty() {
         return Err(fail(path, "no values"));
@@ -111,16 +144,23 @@ fn fields(
                 format!("{key:?} is reserved: the platform sets it"),
             ));
         }
-        let field = match value {
-            Value::Bool(b) => FieldValue::Boolean(*b),
-            Value::String(s) => FieldValue::String(s.clone()),
-            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-                (Some(i), _) => FieldValue::Integer(i),
-                (None, Some(f)) if f.is_finite() => FieldValue::Float(f),
-                _ => return Err(fail(format!("{path}.{key}"), "the number is out of range")),
+        if value.is_null() {
+            continue;
+        }
+        let field = match declared.iter().find(|(name, _)| name == key) {
+            Some((_, field_type)) => {
+                typed(value, *field_type).map_err(|reason| fail(format!("{path}.{key}"), reason))?
+            }
+            // Undeclared numbers are floats, so `70` and later `70.5` land in one column.
+            None => match value {
+                Value::Bool(b) => FieldValue::Boolean(*b),
+                Value::String(s) => FieldValue::String(s.clone()),
+                Value::Number(n) => match n.as_f64() {
+                    Some(f) if f.is_finite() => FieldValue::Float(f),
+                    _ => return Err(fail(format!("{path}.{key}"), "the number is out of range")),
+                },
+                nested => FieldValue::String(nested.to_string()),
             },
-            Value::Null => continue,
-            nested => FieldValue::String(nested.to_string()),
         };
         fields.push((key.clone(), field));
     }
@@ -143,6 +183,12 @@ mod tests {
             name: "press-07".into(),
             database: "default".into(),
             table: "machine_telemetry".into(),
+            field_types: vec![
+                ("rpm".into(), FieldType::Integer),
+                ("temperature".into(), FieldType::Float),
+                ("running".into(), FieldType::Boolean),
+                ("note".into(), FieldType::String),
+            ],
         }
     }
 
@@ -174,7 +220,7 @@ mod tests {
             Ok(vec![(
                 5_000_000,
                 vec![
-                    ("count", FieldValue::Integer(3)),
+                    ("count", FieldValue::Float(3.0)),
                     ("mode", FieldValue::String("eco".into())),
                     ("ok", FieldValue::Boolean(true)),
                     ("temperature", FieldValue::Float(42.5)),
@@ -191,7 +237,7 @@ mod tests {
         check(
             r#"[{"ts": 1, "values": {"a": 1}}, {"b": {"nested": [1, 2]}}]"#,
             Ok(vec![
-                (1_000_000, vec![("a", FieldValue::Integer(1))]),
+                (1_000_000, vec![("a", FieldValue::Float(1.0))]),
                 (
                     5_000_000,
                     vec![("b", FieldValue::String("{\"nested\":[1,2]}".into()))],
@@ -213,6 +259,31 @@ mod tests {
         check(
             r#"{"device": "someone-else", "x": 1}"#,
             Err("at .device: \"device\" is reserved"),
+        );
+        // Declared types: an integral float is an integer, an integer a float; the rest refused.
+        check(
+            r#"{"rpm": 1200.0, "temperature": 70, "running": false, "note": 5}"#,
+            Ok(vec![(
+                5_000_000,
+                vec![
+                    ("note", FieldValue::String("5".into())),
+                    ("rpm", FieldValue::Integer(1200)),
+                    ("running", FieldValue::Boolean(false)),
+                    ("temperature", FieldValue::Float(70.0)),
+                ],
+            )]),
+        );
+        check(
+            r#"{"temperature": "hot"}"#,
+            Err("at .temperature: the profile declares a number"),
+        );
+        check(
+            r#"{"rpm": 1.5}"#,
+            Err("at .rpm: the profile declares an integer"),
+        );
+        check(
+            r#"{"running": 1}"#,
+            Err("at .running: the profile declares a boolean"),
         );
         let points = telemetry_points(br#"{"x": 1}"#, &device(), 0).unwrap();
         assert_eq!(

@@ -60,6 +60,9 @@ pub(crate) struct ServeArgs {
     /// The Secure attribute of cookies: auto (when a trusted proxy reports HTTPS), always or never.
     #[arg(long, env = "ZHIZAO_COOKIE_SECURE", value_name = "MODE")]
     pub(crate) cookie_secure: Option<String>,
+    /// Address of the embedded MQTT broker for devices, or `off` [default: 127.0.0.1:1883].
+    #[arg(long, env = "ZHIZAO_MQTT_LISTEN", value_name = "ADDR|off")]
+    pub(crate) mqtt_listen: Option<String>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -72,6 +75,7 @@ struct FileConfig {
     demo: Option<bool>,
     trust_forwarded_headers: Option<bool>,
     cookie_secure: Option<String>,
+    mqtt_listen: Option<String>,
 }
 
 /// The effective configuration.
@@ -83,6 +87,8 @@ pub(crate) struct Config {
     pub(crate) demo: bool,
     pub(crate) trust_forwarded_headers: bool,
     pub(crate) cookie_security: CookieSecurity,
+    /// The embedded MQTT broker's address; `None` when it is off.
+    pub(crate) mqtt_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -114,7 +120,22 @@ impl Config {
             "never" => CookieSecurity::Never,
             other => anyhow::bail!("cookie_secure must be auto, always or never, not {other:?}"),
         };
+        let mqtt_listen = match serve
+            .mqtt_listen
+            .clone()
+            .or(file.mqtt_listen)
+            .unwrap_or_else(|| "127.0.0.1:1883".to_owned())
+            .trim()
+        {
+            "off" | "none" | "false" => None,
+            address => Some(address.parse::<SocketAddr>().map_err(|_| {
+                anyhow::anyhow!(
+                    "mqtt_listen must be an address such as 127.0.0.1:1883, or off; not {address:?}"
+                )
+            })?),
+        };
         Ok(Config {
+            mqtt_listen,
             listen: serve
                 .listen
                 .or(file.listen)
@@ -181,6 +202,10 @@ mod tests {
         let defaults = Config::load(&ConfigArgs::default(), &ServeArgs::default()).unwrap();
         assert_eq!(defaults.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(
+            defaults.mqtt_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:1883")
+        );
+        assert_eq!(
             defaults.database_url.expose(),
             "sqlite://zhizao-data/zhizao.sqlite3"
         );
@@ -211,5 +236,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("listen"), "{error}");
+        for (value, expected) in [("off", None), (" 0.0.0.0:1884 ", Some("0.0.0.0:1884"))] {
+            let serve = ServeArgs {
+                mqtt_listen: Some(value.into()),
+                ..ServeArgs::default()
+            };
+            let config = Config::load(&ConfigArgs::default(), &serve).unwrap();
+            assert_eq!(
+                config.mqtt_listen.map(|a| a.to_string()).as_deref(),
+                expected
+            );
+        }
+        let serve = ServeArgs {
+            mqtt_listen: Some("port 1883".into()),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&ConfigArgs::default(), &serve).unwrap_err();
+        assert!(error.to_string().contains("mqtt_listen"), "{error}");
     }
 }

@@ -76,6 +76,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     let registry = Registry::new(db.clone(), Arc::clone(&clock));
     let devices = zhizao_devices::Devices::new(db.clone(), clock);
     let commands = zhizao_devices::rpc::CommandHub::default();
+
     let settings = WebSettings {
         cookie_security: config.cookie_security,
         trust_forwarded_headers: config.trust_forwarded_headers,
@@ -83,6 +84,12 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     };
     let telemetry = TelemetryStore::open(StoreOptions::new(config.data_dir.join("telemetry")))
         .context("opening the telemetry store")?;
+    let broker = zhizao_mqtt::Broker::new(
+        devices.clone(),
+        telemetry.clone(),
+        commands.clone(),
+        zhizao_mqtt::BrokerSettings::default(),
+    );
     let router = zhizao_web::router(AppState::new(
         zhizao_web::Services {
             identity,
@@ -98,7 +105,19 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
+    let mqtt_listener = match config.mqtt_listen {
+        Some(mqtt_address) => Some(tokio::net::TcpListener::bind(mqtt_address).await.with_context(|| {
+            format!("cannot listen for MQTT on {mqtt_address}; choose another address with --mqtt-listen, or turn the broker off with --mqtt-listen off")
+        })?),
+        None => None,
+    };
     println!("Zhizao is running at http://{address}/  (Ctrl-C to stop)");
+    if let Some(mqtt_listener) = &mqtt_listener {
+        println!(
+            "MQTT broker for devices at mqtt://{}",
+            mqtt_listener.local_addr()?
+        );
+    }
     if let Some(summary) = &demo {
         print_demo_logins(summary);
     }
@@ -115,9 +134,18 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
                 .await;
         })
     };
+    let mqtt = mqtt_listener.map(|mqtt_listener| {
+        let mut stopped = stopped.clone();
+        tokio::spawn(broker.serve(mqtt_listener, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
     zhizao_web::serve(listener, router, shutdown_signal()).await?;
     tracing::info!("requests finished; persisting telemetry and closing the database");
     let _ = stop.send(true);
+    if let Some(mqtt) = mqtt {
+        let _ = mqtt.await;
+    }
     let _ = persister.await;
     db.close().await;
     println!("Zhizao stopped.");

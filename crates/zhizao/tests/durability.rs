@@ -29,7 +29,13 @@ fn zhizao(data_dir: &std::path::Path) -> Command {
 
 fn start(data_dir: &std::path::Path) -> Server {
     let mut child = zhizao(data_dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--mqtt-listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

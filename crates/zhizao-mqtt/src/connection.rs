@@ -1,0 +1,621 @@
+//! One device connection: CONNECT and login, then packets in both directions until the device
+//! disconnects, breaks the protocol, goes quiet past its keep-alive, or is taken over by a new
+//! connection with the same client id.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use rumqttc::mqttbytes::v4::{
+    ConnAck, ConnectReturnCode, Packet, PubAck, Publish, SubAck, SubscribeReasonCode, UnsubAck,
+};
+use rumqttc::mqttbytes::{Error as PacketError, Protocol, QoS};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{mpsc, watch};
+use zhizao_devices::DeviceIdentity;
+use zhizao_devices::rpc::RpcRequest;
+use zhizao_devices::thingsboard::telemetry_points;
+
+use crate::topics::{PublishTopic, Subscription, attributes_response_topic, rpc_request_topic};
+use crate::{Broker, StoredSession};
+
+/// Why a connection ended other than by DISCONNECT.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConnectionError {
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the client closed the connection without DISCONNECT")]
+    Closed,
+    #[error("malformed packet: {0}")]
+    Malformed(PacketError),
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("invalid message on {topic}: {reason}")]
+    Invalid { topic: String, reason: String },
+    #[error("the store cannot accept writes now: {0}")]
+    Unavailable(String),
+    #[error("no packet within the keep-alive interval")]
+    KeepAlive,
+    #[error("taken over by a new connection with the same client id")]
+    TakenOver,
+}
+
+type Result<T, E = ConnectionError> = std::result::Result<T, E>;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+async fn read_packet(
+    reader: &mut OwnedReadHalf,
+    input: &mut BytesMut,
+    max: usize,
+) -> Result<Packet> {
+    loop {
+        match Packet::read(input, max) {
+            Ok(packet) => return Ok(packet),
+            Err(PacketError::InsufficientBytes(_)) => {}
+            Err(error) => return Err(ConnectionError::Malformed(error)),
+        }
+        if reader.read_buf(input).await? == 0 {
+            return Err(ConnectionError::Closed);
+        }
+    }
+}
+
+fn lower(qos: QoS) -> QoS {
+    match qos {
+        QoS::AtMostOnce => QoS::AtMostOnce,
+        _ => QoS::AtLeastOnce,
+    }
+}
+
+pub(crate) struct Connection<'a> {
+    broker: &'a Broker,
+    device: DeviceIdentity,
+    writer: OwnedWriteHalf,
+    output: BytesMut,
+    subscriptions: HashMap<Subscription, QoS>,
+    unacknowledged: BTreeMap<u16, Publish>,
+    next_packet_id: u16,
+    commands: Option<mpsc::Receiver<RpcRequest>>,
+}
+
+/// How handling a packet left the connection.
+enum Flow {
+    Continue,
+    Disconnect,
+}
+
+impl<'a> Connection<'a> {
+    pub(crate) async fn run(broker: &'a Broker, stream: TcpStream) -> Result<()> {
+        let (mut reader, writer) = stream.into_split();
+        let max = broker.settings.max_packet_bytes;
+        let mut input = BytesMut::with_capacity(1024);
+        let first = tokio::time::timeout(
+            broker.settings.connect_timeout,
+            read_packet(&mut reader, &mut input, max),
+        )
+        .await
+        .map_err(|_| ConnectionError::Protocol("no CONNECT in time".into()))??;
+        let Packet::Connect(connect) = first else {
+            return Err(ConnectionError::Protocol(
+                "the first packet must be CONNECT".into(),
+            ));
+        };
+        let mut refuse = Refusal { writer, max };
+        if connect.protocol != Protocol::V4 {
+            return refuse
+                .with(
+                    ConnectReturnCode::RefusedProtocolVersion,
+                    "only MQTT 3.1.1 is spoken",
+                )
+                .await;
+        }
+        let token = connect
+            .login
+            .as_ref()
+            .map(|l| l.username.as_str())
+            .unwrap_or("");
+        let device = match broker.devices.authenticate(token).await {
+            Ok(Some(device)) => device,
+            Ok(None) => {
+                return refuse
+                    .with(
+                        ConnectReturnCode::BadUserNamePassword,
+                        "unknown, rotated or disabled access token",
+                    )
+                    .await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "device authentication failed");
+                return refuse
+                    .with(
+                        ConnectReturnCode::ServiceUnavailable,
+                        "authentication is unavailable",
+                    )
+                    .await;
+            }
+        };
+        if let Some(will) = &connect.last_will
+            && (PublishTopic::parse(&will.topic).is_none() || will.qos == QoS::ExactlyOnce)
+        {
+            return refuse
+                .with(
+                    ConnectReturnCode::NotAuthorized,
+                    "the will's topic is not the device's own",
+                )
+                .await;
+        }
+        if connect.client_id.is_empty() && !connect.clean_session {
+            return refuse
+                .with(
+                    ConnectReturnCode::BadClientId,
+                    "a persistent session needs a client id",
+                )
+                .await;
+        }
+        let key = (device.device_id, connect.client_id.clone());
+        let (kick, mut kicked) = watch::channel(false);
+        let (number, previous) = {
+            let mut state = broker.lock();
+            state.next_connection += 1;
+            let number = state.next_connection;
+            state.live.insert(number);
+            let previous = state
+                .connections
+                .insert(key.clone(), (number, kick))
+                .map(|(n, old)| {
+                    let _ = old.send(true);
+                    n
+                });
+            (number, previous)
+        };
+        if let Some(previous) = previous {
+            // Let the connection being taken over store its session first.
+            for _ in 0..100 {
+                if !broker.lock().live.contains(&previous) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let stored = {
+            let mut state = broker.lock();
+            let stored = state.sessions.remove(&key);
+            if connect.clean_session { None } else { stored }
+        };
+        let session_present = stored.is_some();
+        let mut connection = Connection {
+            broker,
+            device,
+            writer: refuse.writer,
+            output: BytesMut::with_capacity(256),
+            subscriptions: HashMap::new(),
+            unacknowledged: BTreeMap::new(),
+            next_packet_id: 0,
+            commands: None,
+        };
+        connection
+            .write(Packet::ConnAck(ConnAck::new(
+                ConnectReturnCode::Success,
+                session_present,
+            )))
+            .await?;
+        if let Some(stored) = stored {
+            connection.subscriptions = stored.subscriptions;
+            if connection
+                .subscriptions
+                .contains_key(&Subscription::RpcRequests)
+            {
+                connection.commands = Some(broker.commands.subscribe(connection.device.device_id));
+            }
+            for mut publish in stored.unacknowledged {
+                publish.dup = true;
+                connection
+                    .unacknowledged
+                    .insert(publish.pkid, publish.clone());
+                connection.write(Packet::Publish(publish)).await?;
+            }
+        }
+        tracing::debug!(device = %connection.device.name, client = %connect.client_id, "device connected over MQTT");
+
+        let keep_alive = (connect.keep_alive > 0)
+            .then(|| Duration::from_millis(u64::from(connect.keep_alive) * 1500));
+        let outcome = connection
+            .serve(&mut reader, &mut input, keep_alive, &mut kicked)
+            .await;
+
+        // The end: the will unless the device said goodbye, the session if it persists.
+        if outcome.is_err()
+            && let Some(will) = &connect.last_will
+            && let Some(topic) = PublishTopic::parse(&will.topic)
+            && let Err(error) = connection
+                .process(&topic, &will.topic, will.message.clone())
+                .await
+        {
+            tracing::info!(%error, "the last will could not be applied");
+        }
+        connection.commands = None;
+        let mut state = broker.lock();
+        if !connect.clean_session {
+            state.sessions.insert(
+                key.clone(),
+                StoredSession {
+                    subscriptions: std::mem::take(&mut connection.subscriptions),
+                    unacknowledged: std::mem::take(&mut connection.unacknowledged)
+                        .into_values()
+                        .collect(),
+                },
+            );
+        }
+        if state
+            .connections
+            .get(&key)
+            .is_some_and(|(n, _)| *n == number)
+        {
+            state.connections.remove(&key);
+        }
+        state.live.remove(&number);
+        drop(state);
+        outcome
+    }
+
+    async fn serve(
+        &mut self,
+        reader: &mut OwnedReadHalf,
+        input: &mut BytesMut,
+        keep_alive: Option<Duration>,
+        kicked: &mut watch::Receiver<bool>,
+    ) -> Result<()> {
+        let max = self.broker.settings.max_packet_bytes;
+        let mut last_heard = Instant::now();
+        loop {
+            loop {
+                match Packet::read(input, max) {
+                    Ok(packet) => {
+                        last_heard = Instant::now();
+                        if let Flow::Disconnect = self.handle(packet).await? {
+                            return Ok(());
+                        }
+                    }
+                    Err(PacketError::InsufficientBytes(_)) => break,
+                    Err(error) => return Err(ConnectionError::Malformed(error)),
+                }
+            }
+            let deadline = keep_alive.map(|k| last_heard + k);
+            tokio::select! {
+                read = reader.read_buf(input) => {
+                    if read? == 0 {
+                        return Err(ConnectionError::Closed);
+                    }
+                }
+                command = next_command(&mut self.commands) => match command {
+                    Some(command) => self.send_command(command).await?,
+                    None => self.commands = None,
+                },
+                () = sleep_until(deadline) => return Err(ConnectionError::KeepAlive),
+                _ = kicked.changed() => return Err(ConnectionError::TakenOver),
+            }
+        }
+    }
+
+    async fn handle(&mut self, packet: Packet) -> Result<Flow> {
+        match packet {
+            Packet::PingReq => self.write(Packet::PingResp).await?,
+            Packet::Publish(publish) => self.publish(publish).await?,
+            Packet::PubAck(ack) => {
+                self.unacknowledged.remove(&ack.pkid);
+            }
+            Packet::Subscribe(subscribe) => {
+                let mut codes = Vec::with_capacity(subscribe.filters.len());
+                let mut granted = Vec::new();
+                for filter in &subscribe.filters {
+                    match Subscription::parse(&filter.path) {
+                        Some(subscription) => {
+                            let qos = lower(filter.qos);
+                            self.subscriptions.insert(subscription, qos);
+                            granted.push((subscription, qos));
+                            codes.push(SubscribeReasonCode::Success(qos));
+                        }
+                        None => {
+                            tracing::info!(device = %self.device.name, filter = %filter.path, "subscription refused");
+                            codes.push(SubscribeReasonCode::Failure);
+                        }
+                    }
+                }
+                if self.subscriptions.contains_key(&Subscription::RpcRequests)
+                    && self.commands.is_none()
+                {
+                    self.commands = Some(self.broker.commands.subscribe(self.device.device_id));
+                }
+                self.write(Packet::SubAck(SubAck::new(subscribe.pkid, codes)))
+                    .await?;
+                for (subscription, qos) in granted {
+                    let retained: Vec<Publish> = {
+                        let state = self.broker.lock();
+                        state
+                            .retained
+                            .iter()
+                            .filter(|((device, topic), _)| {
+                                *device == self.device.device_id && subscription.covers(topic)
+                            })
+                            .map(|(_, publish)| publish.clone())
+                            .collect()
+                    };
+                    for publish in retained {
+                        self.send(&publish.topic, publish.payload.clone(), qos, true)
+                            .await?;
+                    }
+                }
+            }
+            Packet::Unsubscribe(unsubscribe) => {
+                for topic in &unsubscribe.topics {
+                    if let Some(subscription) = Subscription::parse(topic) {
+                        self.subscriptions.remove(&subscription);
+                        if subscription == Subscription::RpcRequests {
+                            self.commands = None;
+                        }
+                    }
+                }
+                self.write(Packet::UnsubAck(UnsubAck::new(unsubscribe.pkid)))
+                    .await?;
+            }
+            Packet::Disconnect => return Ok(Flow::Disconnect),
+            Packet::Connect(_) => return Err(ConnectionError::Protocol("a second CONNECT".into())),
+            other => {
+                return Err(ConnectionError::Protocol(format!(
+                    "a client does not send {other:?}"
+                )));
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    async fn publish(&mut self, publish: Publish) -> Result<()> {
+        if publish.qos == QoS::ExactlyOnce {
+            return Err(ConnectionError::Protocol(
+                "QoS 2 is not supported; use QoS 0 or 1".into(),
+            ));
+        }
+        let Some(topic) = PublishTopic::parse(&publish.topic) else {
+            return Err(ConnectionError::Refused(format!(
+                "device {:?} may not publish to {:?}",
+                self.device.name, publish.topic
+            )));
+        };
+        if publish.retain {
+            let key = (self.device.device_id, publish.topic.clone());
+            let mut state = self.broker.lock();
+            if publish.payload.is_empty() {
+                state.retained.remove(&key);
+            } else {
+                let mut kept = publish.clone();
+                kept.dup = false;
+                state.retained.insert(key, kept);
+            }
+        }
+        self.process(&topic, &publish.topic, publish.payload.clone())
+            .await?;
+        if publish.qos == QoS::AtLeastOnce {
+            self.write(Packet::PubAck(PubAck::new(publish.pkid)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Applies a message the device sent (or its will).
+    async fn process(&mut self, topic: &PublishTopic, name: &str, payload: Bytes) -> Result<()> {
+        let invalid = |reason: String| ConnectionError::Invalid {
+            topic: name.to_owned(),
+            reason,
+        };
+        match topic {
+            PublishTopic::Telemetry => {
+                let points = telemetry_points(&payload, &self.device, now_ms())
+                    .map_err(|e| invalid(e.to_string()))?;
+                self.broker
+                    .telemetry
+                    .write(self.device.tenant, &self.device.database, points)
+                    .await
+                    .map_err(|error| match error {
+                        zhizao_telemetry::StoreError::Name(_)
+                        | zhizao_telemetry::StoreError::Schema(_) => invalid(error.to_string()),
+                        other => ConnectionError::Unavailable(other.to_string()),
+                    })?;
+            }
+            PublishTopic::Attributes => {
+                let attributes: serde_json::Map<String, Value> =
+                    serde_json::from_slice(&payload)
+                        .map_err(|e| invalid(format!("expected a JSON object: {e}")))?;
+                self.broker
+                    .devices
+                    .set_client_attributes(&self.device, &attributes)
+                    .await
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
+            PublishTopic::RpcResponse(id) => {
+                let answer = if payload.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&payload).unwrap_or_else(|_| {
+                        Value::String(String::from_utf8_lossy(&payload).into_owned())
+                    })
+                };
+                if !self
+                    .broker
+                    .commands
+                    .respond(self.device.device_id, *id, answer)
+                {
+                    tracing::debug!(device = %self.device.name, id, "an answer nobody waits for");
+                }
+            }
+            PublishTopic::AttributesRequest(id) => {
+                let request: Value = if payload.is_empty() {
+                    Value::Object(Default::default())
+                } else {
+                    serde_json::from_slice(&payload)
+                        .map_err(|e| invalid(format!("not JSON: {e}")))?
+                };
+                let keys = |name: &str| {
+                    request.get(name).and_then(Value::as_str).map(|list| {
+                        list.split(',')
+                            .map(str::trim)
+                            .filter(|k| !k.is_empty())
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>()
+                    })
+                };
+                let client = self
+                    .broker
+                    .devices
+                    .attributes(
+                        self.device.device_id,
+                        "client",
+                        keys("clientKeys").as_deref(),
+                    )
+                    .await
+                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                let shared = self
+                    .broker
+                    .devices
+                    .attributes(
+                        self.device.device_id,
+                        "shared",
+                        keys("sharedKeys").as_deref(),
+                    )
+                    .await
+                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                if let Some(qos) = self
+                    .subscriptions
+                    .get(&Subscription::AttributeResponses)
+                    .copied()
+                {
+                    let body = serde_json::json!({ "client": client, "shared": shared });
+                    self.send(
+                        &attributes_response_topic(*id),
+                        Bytes::from(body.to_string()),
+                        qos,
+                        false,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_command(&mut self, command: RpcRequest) -> Result<()> {
+        let qos = self
+            .subscriptions
+            .get(&Subscription::RpcRequests)
+            .copied()
+            .unwrap_or(QoS::AtMostOnce);
+        let body = Bytes::from(command.body().to_string());
+        self.send(&rpc_request_topic(command.id), body, qos, false)
+            .await
+    }
+
+    async fn send(&mut self, topic: &str, payload: Bytes, qos: QoS, retain: bool) -> Result<()> {
+        let mut publish = Publish::from_bytes(topic, qos, payload);
+        publish.retain = retain;
+        if qos == QoS::AtLeastOnce {
+            if self.unacknowledged.len() >= usize::from(u16::MAX) - 1 {
+                return Err(ConnectionError::Protocol(
+                    "too many unacknowledged messages".into(),
+                ));
+            }
+            loop {
+                self.next_packet_id = self.next_packet_id.wrapping_add(1).max(1);
+                if !self.unacknowledged.contains_key(&self.next_packet_id) {
+                    break;
+                }
+            }
+            publish.pkid = self.next_packet_id;
+            self.unacknowledged.insert(publish.pkid, publish.clone());
+        }
+        self.write(Packet::Publish(publish)).await
+    }
+
+    async fn write(&mut self, packet: Packet) -> Result<()> {
+        self.output.clear();
+        packet
+            .write(&mut self.output, self.broker.settings.max_packet_bytes)
+            .map_err(|e| ConnectionError::Protocol(format!("cannot encode {e}")))?;
+        self.writer.write_all(&self.output).await?;
+        Ok(())
+    }
+}
+
+/// The writer of a connection being refused at CONNECT.
+struct Refusal {
+    writer: OwnedWriteHalf,
+    max: usize,
+}
+
+impl Refusal {
+    async fn with(&mut self, code: ConnectReturnCode, reason: &str) -> Result<()> {
+        let mut output = BytesMut::new();
+        if Packet::ConnAck(ConnAck::new(code, false))
+            .write(&mut output, self.max)
+            .is_ok()
+        {
+            let _ = self.writer.write_all(&output).await;
+        }
+        let _ = self.writer.shutdown().await;
+        Err(ConnectionError::Refused(reason.to_owned()))
+    }
+}
+
+async fn next_command(commands: &mut Option<mpsc::Receiver<RpcRequest>>) -> Option<RpcRequest> {
+    match commands {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever a client sends, reading packets never panics (the broker closes the
+        /// connection on an error instead).
+        #[test]
+        fn arbitrary_bytes_never_panic_the_packet_reader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut input = BytesMut::from(&bytes[..]);
+            for _ in 0..64 {
+                match Packet::read(&mut input, 256) {
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+
+        /// The same with a valid fixed header in front, so the packet bodies are exercised.
+        #[test]
+        fn arbitrary_packet_bodies_never_panic(kind in 1u8..15, flags in 0u8..16, body in proptest::collection::vec(any::<u8>(), 0..120)) {
+            let mut bytes = vec![(kind << 4) | flags, body.len() as u8];
+            bytes.extend(body);
+            let mut input = BytesMut::from(&bytes[..]);
+            let _ = Packet::read(&mut input, 1024);
+        }
+    }
+}
