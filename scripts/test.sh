@@ -3,7 +3,7 @@
 # SQLite and a throw-away PostgreSQL cluster, and the headless-Chromium browser tests.
 #
 # Installs what it needs from Debian when it is missing (PostgreSQL, Chromium and its WebDriver,
-# a CJK font), so it works on a fresh machine. Usage: scripts/test.sh [extra cargo test args]
+# a CJK font, Mosquitto and its clients), so it works on a fresh machine. Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,8 @@ need_packages=()
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK\|Noto Serif CJK\|WenQuanYi' || need_packages+=(fonts-noto-cjk)
+{ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; } || need_packages+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
 pg_bin_dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin_dir" ] && [ -x "$pg_bin_dir/initdb" ] || need_packages+=(postgresql)
 if [ ${#need_packages[@]} -gt 0 ]; then

@@ -412,103 +412,20 @@ impl<'a> Connection<'a> {
         Ok(())
     }
 
-    /// Applies a message the device sent (or its will).
+    /// Applies a message the device sent (or its will) and sends any answer it asks for.
     async fn process(&mut self, topic: &PublishTopic, name: &str, payload: Bytes) -> Result<()> {
-        let invalid = |reason: String| ConnectionError::Invalid {
-            topic: name.to_owned(),
-            reason,
-        };
-        match topic {
-            PublishTopic::Telemetry => {
-                let points = telemetry_points(&payload, &self.device, now_ms())
-                    .map_err(|e| invalid(e.to_string()))?;
-                self.broker
-                    .telemetry
-                    .write(self.device.tenant, &self.device.database, points)
-                    .await
-                    .map_err(|error| match error {
-                        zhizao_telemetry::StoreError::Name(_)
-                        | zhizao_telemetry::StoreError::Schema(_) => invalid(error.to_string()),
-                        other => ConnectionError::Unavailable(other.to_string()),
-                    })?;
-            }
-            PublishTopic::Attributes => {
-                let attributes: serde_json::Map<String, Value> =
-                    serde_json::from_slice(&payload)
-                        .map_err(|e| invalid(format!("expected a JSON object: {e}")))?;
-                self.broker
-                    .devices
-                    .set_client_attributes(&self.device, &attributes)
-                    .await
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
-            PublishTopic::RpcResponse(id) => {
-                let answer = if payload.is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_slice(&payload).unwrap_or_else(|_| {
-                        Value::String(String::from_utf8_lossy(&payload).into_owned())
-                    })
-                };
-                if !self
-                    .broker
-                    .commands
-                    .respond(self.device.device_id, *id, answer)
-                {
-                    tracing::debug!(device = %self.device.name, id, "an answer nobody waits for");
-                }
-            }
-            PublishTopic::AttributesRequest(id) => {
-                let request: Value = if payload.is_empty() {
-                    Value::Object(Default::default())
-                } else {
-                    serde_json::from_slice(&payload)
-                        .map_err(|e| invalid(format!("not JSON: {e}")))?
-                };
-                let keys = |name: &str| {
-                    request.get(name).and_then(Value::as_str).map(|list| {
-                        list.split(',')
-                            .map(str::trim)
-                            .filter(|k| !k.is_empty())
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>()
-                    })
-                };
-                let client = self
-                    .broker
-                    .devices
-                    .attributes(
-                        self.device.device_id,
-                        "client",
-                        keys("clientKeys").as_deref(),
-                    )
-                    .await
-                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
-                let shared = self
-                    .broker
-                    .devices
-                    .attributes(
-                        self.device.device_id,
-                        "shared",
-                        keys("sharedKeys").as_deref(),
-                    )
-                    .await
-                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
-                if let Some(qos) = self
-                    .subscriptions
-                    .get(&Subscription::AttributeResponses)
-                    .copied()
-                {
-                    let body = serde_json::json!({ "client": client, "shared": shared });
-                    self.send(
-                        &attributes_response_topic(*id),
-                        Bytes::from(body.to_string()),
-                        qos,
-                        false,
-                    )
-                    .await?;
-                }
-            }
+        let answer = self
+            .broker
+            .apply(&self.device, topic, name, payload)
+            .await?;
+        if let Some((id, body)) = answer
+            && let Some(qos) = self
+                .subscriptions
+                .get(&Subscription::AttributeResponses)
+                .copied()
+        {
+            self.send(&attributes_response_topic(id), body, qos, false)
+                .await?;
         }
         Ok(())
     }
@@ -552,6 +469,88 @@ impl<'a> Connection<'a> {
             .map_err(|e| ConnectionError::Protocol(format!("cannot encode {e}")))?;
         self.writer.write_all(&self.output).await?;
         Ok(())
+    }
+}
+
+impl Broker {
+    /// Applies a message a device sent (or its will): telemetry, client attributes, a command's
+    /// answer or an attribute request, whose answer (request id and body) it returns.
+    pub(crate) async fn apply(
+        &self,
+        device: &DeviceIdentity,
+        topic: &PublishTopic,
+        name: &str,
+        payload: Bytes,
+    ) -> Result<Option<(u64, Bytes)>> {
+        let invalid = |reason: String| ConnectionError::Invalid {
+            topic: name.to_owned(),
+            reason,
+        };
+        match topic {
+            PublishTopic::Telemetry => {
+                let points = telemetry_points(&payload, device, now_ms())
+                    .map_err(|e| invalid(e.to_string()))?;
+                self.telemetry
+                    .write(device.tenant, &device.database, points)
+                    .await
+                    .map_err(|error| match error {
+                        zhizao_telemetry::StoreError::Name(_)
+                        | zhizao_telemetry::StoreError::Schema(_) => invalid(error.to_string()),
+                        other => ConnectionError::Unavailable(other.to_string()),
+                    })?;
+            }
+            PublishTopic::Attributes => {
+                let attributes: serde_json::Map<String, Value> =
+                    serde_json::from_slice(&payload)
+                        .map_err(|e| invalid(format!("expected a JSON object: {e}")))?;
+                self.devices
+                    .set_client_attributes(device, &attributes)
+                    .await
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
+            PublishTopic::RpcResponse(id) => {
+                let answer = if payload.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&payload).unwrap_or_else(|_| {
+                        Value::String(String::from_utf8_lossy(&payload).into_owned())
+                    })
+                };
+                if !self.commands.respond(device.device_id, *id, answer) {
+                    tracing::debug!(device = %device.name, id, "an answer nobody waits for");
+                }
+            }
+            PublishTopic::AttributesRequest(id) => {
+                let request: Value = if payload.is_empty() {
+                    Value::Object(Default::default())
+                } else {
+                    serde_json::from_slice(&payload)
+                        .map_err(|e| invalid(format!("not JSON: {e}")))?
+                };
+                let keys = |name: &str| {
+                    request.get(name).and_then(Value::as_str).map(|list| {
+                        list.split(',')
+                            .map(str::trim)
+                            .filter(|k| !k.is_empty())
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>()
+                    })
+                };
+                let client = self
+                    .devices
+                    .attributes(device.device_id, "client", keys("clientKeys").as_deref())
+                    .await
+                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                let shared = self
+                    .devices
+                    .attributes(device.device_id, "shared", keys("sharedKeys").as_deref())
+                    .await
+                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                let body = serde_json::json!({ "client": client, "shared": shared });
+                return Ok(Some((*id, Bytes::from(body.to_string()))));
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -20,7 +20,10 @@
 //! A malformed packet closes that connection only.
 
 mod connection;
+mod external;
 pub mod topics;
+
+pub use external::{BrokerUrlError, ExternalBroker};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

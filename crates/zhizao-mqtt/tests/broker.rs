@@ -609,3 +609,296 @@ async fn malformed_packets_silence_and_lost_connections_end_only_that_connection
         );
     }
 }
+
+/// A throw-away Mosquitto (Debian's `mosquitto`) on a free port.
+struct Mosquitto {
+    child: std::process::Child,
+    port: u16,
+    _directory: tempfile::TempDir,
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn installed(program: &str) -> Option<String> {
+    [
+        format!("/usr/sbin/{program}"),
+        format!("/usr/bin/{program}"),
+    ]
+    .into_iter()
+    .find(|path| std::path::Path::new(path).exists())
+    .or_else(|| {
+        std::process::Command::new(program)
+            .arg("--help")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()
+            .map(|_| program.to_owned())
+    })
+}
+
+/// Mosquitto, or `None` where it is not installed; CI installs it (scripts/test.sh), so there
+/// its absence fails the test.
+async fn mosquitto() -> Option<Mosquitto> {
+    let Some(binary) = installed("mosquitto") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "mosquitto is required in CI (scripts/test.sh installs it)"
+        );
+        eprintln!("mosquitto is not installed; skipping");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let directory = tempfile::tempdir().unwrap();
+    let config = directory.path().join("mosquitto.conf");
+    std::fs::write(
+        &config,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(binary)
+        .arg("-c")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(Mosquitto {
+                child,
+                port,
+                _directory: directory,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("mosquitto did not start");
+}
+
+async fn count(store: &TelemetryStore, tenant: i64) -> i64 {
+    let output = store
+        .query(
+            tenant,
+            "default",
+            "SELECT count(*) AS n FROM machine",
+            zhizao_telemetry::QueryLimits::default(),
+        )
+        .await;
+    match output {
+        Ok(output) => {
+            use arrow::array::AsArray;
+            output.batches[0]
+                .column(0)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0)
+        }
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test]
+async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
+    let Some(mosquitto) = mosquitto().await else {
+        return;
+    };
+    for (round, test) in test_databases().await.into_iter().enumerate() {
+        let f = fixture(test).await;
+        // Two nodes, each with its own store, in one shared-subscription group (one group per
+        // round: the previous round's nodes, on another database, stay subscribed).
+        let mut stores = Vec::new();
+        let mut directories = Vec::new();
+        for _ in 0..2 {
+            let directory = tempfile::tempdir().unwrap();
+            let store =
+                TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
+            let node = Broker::new(
+                f.devices.clone(),
+                store.clone(),
+                CommandHub::default(),
+                BrokerSettings::default(),
+            );
+            let external = zhizao_mqtt::ExternalBroker::parse(&format!(
+                "mqtt://127.0.0.1:{}?group=round{round}",
+                mosquitto.port
+            ))
+            .unwrap();
+            tokio::spawn(node.run_external(external, std::future::pending()));
+            stores.push(store);
+            directories.push(directory);
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+
+        let token = &f.tokens[0];
+        let mut options = MqttOptions::new("press-07", "127.0.0.1", mosquitto.port);
+        options.set_credentials(token.as_str(), "");
+        let (device, mut events) = AsyncClient::new(options, 100);
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::ConnAck(_)))
+        })
+        .await;
+        // The device's event loop runs on its own, handing incoming publishes over.
+        let (received, mut answers) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok(event) = events.poll().await {
+                if let Event::Incoming(rumqttc::Packet::Publish(publish)) = event {
+                    let _ = received.send(publish);
+                }
+            }
+        });
+        device
+            .subscribe(
+                format!("v1/devices/{token}/attributes/response/+"),
+                QoS::AtLeastOnce,
+            )
+            .await
+            .unwrap();
+        const MESSAGES: i64 = 40;
+        for n in 0..MESSAGES {
+            let body = format!(
+                r#"{{"ts": {}, "values": {{"temperature": {n}}}}}"#,
+                1_700_000_000_000i64 + n * 1000
+            );
+            device
+                .publish(
+                    format!("v1/devices/{token}/telemetry"),
+                    QoS::AtLeastOnce,
+                    false,
+                    body,
+                )
+                .await
+                .unwrap();
+        }
+        // Under an unknown token: dropped.
+        device
+            .publish(
+                "v1/devices/zd_unknown/telemetry",
+                QoS::AtLeastOnce,
+                false,
+                r#"{"temperature": 1}"#,
+            )
+            .await
+            .unwrap();
+        device
+            .publish(
+                format!("v1/devices/{token}/attributes"),
+                QoS::AtLeastOnce,
+                false,
+                r#"{"firmware": "4.2"}"#,
+            )
+            .await
+            .unwrap();
+        let mut counts = (0, 0);
+        let started = std::time::Instant::now();
+        for _ in 0..400 {
+            counts = (
+                count(&stores[0], f.tenant).await,
+                count(&stores[1], f.tenant).await,
+            );
+            if counts.0 + counts.1 >= MESSAGES {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            counts.0 + counts.1,
+            MESSAGES,
+            "every message handled exactly once: {counts:?} after {:?}",
+            started.elapsed()
+        );
+        assert!(
+            counts.0 > 0 && counts.1 > 0,
+            "both nodes took a share: {counts:?}"
+        );
+
+        // An attribute request is answered under the token.
+        device
+            .publish(
+                format!("v1/devices/{token}/attributes/request/9"),
+                QoS::AtLeastOnce,
+                false,
+                r#"{"clientKeys": "firmware"}"#,
+            )
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+            .await
+            .expect("answered in time")
+            .unwrap();
+        assert!(
+            answer.topic.ends_with("/attributes/response/9"),
+            "{}",
+            answer.topic
+        );
+        let body: serde_json::Value = serde_json::from_slice(&answer.payload).unwrap();
+        assert_eq!(body["client"]["firmware"], "4.2");
+    }
+}
+
+#[tokio::test]
+async fn mosquitto_clients_publish_to_the_embedded_broker() {
+    let Some(publisher) = installed("mosquitto_pub") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "mosquitto_pub is required in CI (scripts/test.sh installs it)"
+        );
+        return;
+    };
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let status = tokio::process::Command::new(&publisher)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &f.address.port().to_string(),
+                "-u",
+                &f.tokens[1],
+            ])
+            .args([
+                "-q",
+                "1",
+                "-t",
+                "v1/devices/me/telemetry",
+                "-m",
+                r#"{"temperature": 36.6}"#,
+            ])
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(
+            latest(&f, "press-08"),
+            [("temperature".to_owned(), FieldValue::Float(36.6))]
+        );
+        let refused = tokio::process::Command::new(&publisher)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &f.address.port().to_string(),
+                "-u",
+                "zd_wrong",
+            ])
+            .args(["-q", "1", "-t", "v1/devices/me/telemetry", "-m", "{}"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await
+            .unwrap();
+        assert!(!refused.success(), "a wrong token is refused");
+    }
+}

@@ -63,6 +63,16 @@ pub(crate) struct ServeArgs {
     /// Address of the embedded MQTT broker for devices, or `off` [default: 127.0.0.1:1883].
     #[arg(long, env = "ZHIZAO_MQTT_LISTEN", value_name = "ADDR|off")]
     pub(crate) mqtt_listen: Option<String>,
+    /// An external MQTT broker to take a share of the devices' messages from, with shared
+    /// subscriptions: mqtt://[user[:password]@]host[:port][?group=NAME]. Turns the embedded
+    /// broker off unless --mqtt-listen is also given.
+    #[arg(
+        long,
+        env = "ZHIZAO_MQTT_BROKER",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) mqtt_broker: Option<String>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -76,6 +86,7 @@ struct FileConfig {
     trust_forwarded_headers: Option<bool>,
     cookie_secure: Option<String>,
     mqtt_listen: Option<String>,
+    mqtt_broker: Option<String>,
 }
 
 /// The effective configuration.
@@ -89,6 +100,8 @@ pub(crate) struct Config {
     pub(crate) cookie_security: CookieSecurity,
     /// The embedded MQTT broker's address; `None` when it is off.
     pub(crate) mqtt_listen: Option<SocketAddr>,
+    /// The external MQTT broker, if any.
+    pub(crate) mqtt_broker: Option<zhizao_mqtt::ExternalBroker>,
 }
 
 impl Config {
@@ -120,11 +133,23 @@ impl Config {
             "never" => CookieSecurity::Never,
             other => anyhow::bail!("cookie_secure must be auto, always or never, not {other:?}"),
         };
+        let mqtt_broker = serve
+            .mqtt_broker
+            .clone()
+            .or(file.mqtt_broker)
+            .map(|url| zhizao_mqtt::ExternalBroker::parse(url.trim()))
+            .transpose()
+            .map_err(|error| anyhow::anyhow!("mqtt_broker: {error}"))?;
+        let default_listen = if mqtt_broker.is_some() {
+            "off"
+        } else {
+            "127.0.0.1:1883"
+        };
         let mqtt_listen = match serve
             .mqtt_listen
             .clone()
             .or(file.mqtt_listen)
-            .unwrap_or_else(|| "127.0.0.1:1883".to_owned())
+            .unwrap_or_else(|| default_listen.to_owned())
             .trim()
         {
             "off" | "none" | "false" => None,
@@ -136,6 +161,7 @@ impl Config {
         };
         Ok(Config {
             mqtt_listen,
+            mqtt_broker,
             listen: serve
                 .listen
                 .or(file.listen)
@@ -253,5 +279,21 @@ mod tests {
         };
         let error = Config::load(&ConfigArgs::default(), &serve).unwrap_err();
         assert!(error.to_string().contains("mqtt_listen"), "{error}");
+        let serve = ServeArgs {
+            mqtt_broker: Some("mqtt://zhizao:pw@broker:1884".into()),
+            ..ServeArgs::default()
+        };
+        let config = Config::load(&ConfigArgs::default(), &serve).unwrap();
+        assert_eq!(config.mqtt_broker.map(|b| b.port), Some(1884));
+        assert_eq!(
+            config.mqtt_listen, None,
+            "an external broker replaces the embedded one"
+        );
+        let serve = ServeArgs {
+            mqtt_broker: Some("http://broker".into()),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&ConfigArgs::default(), &serve).unwrap_err();
+        assert!(error.to_string().contains("mqtt_broker"), "{error}");
     }
 }

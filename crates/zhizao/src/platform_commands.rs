@@ -134,6 +134,16 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
                 .await;
         })
     };
+    let external = config.mqtt_broker.clone().map(|external| {
+        println!(
+            "Taking devices' messages from mqtt://{}:{} (shared subscription group {:?})",
+            external.host, external.port, external.group
+        );
+        let mut stopped = stopped.clone();
+        tokio::spawn(broker.clone().run_external(external, async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
     let mqtt = mqtt_listener.map(|mqtt_listener| {
         let mut stopped = stopped.clone();
         tokio::spawn(broker.serve(mqtt_listener, async move {
@@ -143,8 +153,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     zhizao_web::serve(listener, router, shutdown_signal()).await?;
     tracing::info!("requests finished; persisting telemetry and closing the database");
     let _ = stop.send(true);
-    if let Some(mqtt) = mqtt {
-        let _ = mqtt.await;
+    for task in [mqtt, external].into_iter().flatten() {
+        let _ = task.await;
     }
     let _ = persister.await;
     db.close().await;
