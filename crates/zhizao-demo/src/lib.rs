@@ -14,7 +14,9 @@
 //! organisation in it, so starting twice never duplicates anything.
 
 mod data;
-mod random;
+mod history;
+pub mod machines;
+pub mod random;
 
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ use zhizao_identity::{
 };
 use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
 
+pub use crate::history::{HistorySummary, load_history};
 use crate::random::SplitMix64;
 
 /// The password of every demo login.
@@ -46,6 +49,12 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] zhizao_db::Error),
+    /// Registering a demo device failed.
+    #[error("demo devices: {0}")]
+    Devices(#[from] zhizao_devices::Error),
+    /// Writing the demo telemetry failed.
+    #[error("demo telemetry: {0}")]
+    Telemetry(#[from] zhizao_telemetry::StoreError),
 }
 
 impl From<sqlx::Error> for Error {

@@ -106,5 +106,46 @@ async fn loads_once_with_the_seeds_recognition_counts() {
                 .await
                 .unwrap();
         assert!(name.ends_with("（示例）"), "{name}");
+        // A day of telemetry for about 300 devices, written once.
+        let directory = tempfile::tempdir().unwrap();
+        let telemetry = zhizao_telemetry::TelemetryStore::open(
+            zhizao_telemetry::StoreOptions::new(directory.path().to_owned()),
+        )
+        .unwrap();
+        let devices = zhizao_devices::Devices::new(db.clone(), Arc::clone(&clock));
+        let history = zhizao_demo::load_history(db, &devices, &telemetry, clock.now())
+            .await
+            .unwrap();
+        assert!(history.loaded);
+        assert_eq!(history.devices, 24 + 46 * 6);
+        assert_eq!(history.points, history.devices * 24 * 60);
+        let again = zhizao_demo::load_history(db, &devices, &telemetry, clock.now())
+            .await
+            .unwrap();
+        assert!(!again.loaded, "a second start writes no second day");
+        let maker: i64 =
+            sqlx::query_scalar("SELECT organization_id FROM users WHERE username = 'maker'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        let output = telemetry
+            .query(
+                maker,
+                "default",
+                "SELECT count(DISTINCT device) AS devices, count(*) AS readings, \
+                 min(time) >= to_timestamp_millis(1795613600000) AS within_the_day FROM cnc_machine",
+                zhizao_telemetry::QueryLimits::default(),
+            )
+            .await
+            .unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&output.batches)
+            .unwrap()
+            .to_string();
+        assert!(text.contains("| 6       | 8640     | true"), "{text}");
+        let latest = telemetry.latest(maker, "default", "cnc_machine", "cnc-machine-01");
+        assert!(
+            latest.iter().any(|v| v.field == "spindle_rpm"),
+            "{latest:?}"
+        );
     }
 }

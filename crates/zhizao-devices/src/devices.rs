@@ -4,9 +4,9 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
-use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::secret::{hash_secret, random_secret};
+use zhizao_identity::{Actor, Principal};
 use zhizao_telemetry::names::check_database;
 use zhizao_telemetry::schema::FieldType;
 
@@ -211,7 +211,7 @@ fn database_or_default(name: &str) -> &str {
 /// Inserts a checked device with a new token, audited.
 pub(crate) async fn insert_device(
     connection: &mut AnyConnection,
-    principal: &Principal,
+    actor: &Actor,
     tenant: i64,
     profile: &Profile,
     input: &DeviceInput,
@@ -253,7 +253,7 @@ pub(crate) async fn insert_device(
         .created("label", input.label.trim());
     audit::record(
         connection,
-        &principal.actor(),
+        actor,
         now,
         AuditEntry::new("device.created", "device", name)
             .subject(tenant)
@@ -352,6 +352,18 @@ impl Devices {
         input: &DeviceInput,
     ) -> Result<NewDeviceToken> {
         let tenant = tenant_of(principal)?;
+        self.create_device_as(&principal.actor(), tenant, input)
+            .await
+    }
+
+    /// Registers a device in `tenant` on behalf of `actor` (the demo data, imports run by the
+    /// system); the caller has decided that `actor` may.
+    pub async fn create_device_as(
+        &self,
+        actor: &Actor,
+        tenant: i64,
+        input: &DeviceInput,
+    ) -> Result<NewDeviceToken> {
         let mut transaction = self.db.begin().await?;
         let (profile, errors) = check_device_input(&mut transaction, tenant, input).await?;
         let (Some(profile), true) = (profile, errors.is_empty()) else {
@@ -359,7 +371,7 @@ impl Devices {
         };
         let created = insert_device(
             &mut transaction,
-            principal,
+            actor,
             tenant,
             &profile,
             input,

@@ -216,7 +216,15 @@ impl Devices {
         let now = self.clock.now();
         for (profile, input) in &checked {
             report.created.push(
-                insert_device(&mut transaction, principal, tenant, profile, input, now).await?,
+                insert_device(
+                    &mut transaction,
+                    &principal.actor(),
+                    tenant,
+                    profile,
+                    input,
+                    now,
+                )
+                .await?,
             );
         }
         transaction.commit().await?;

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use zhizao_core::{FieldError, Page, PageRequest, Text};
 use zhizao_db::{SqlBuilder, allocate_ids, fetch_page, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::{Principal, policy};
+use zhizao_identity::{Actor, Principal, policy};
 use zhizao_telemetry::names::{TIME_COLUMN, check_identifier};
 use zhizao_telemetry::schema::FieldType;
 
@@ -303,6 +303,18 @@ impl Devices {
         input: &ProfileInput,
     ) -> Result<Profile> {
         let tenant = tenant_of(principal)?;
+        self.create_profile_as(&principal.actor(), tenant, input)
+            .await
+    }
+
+    /// Creates a profile in `tenant` on behalf of `actor` (the demo data, imports run by the
+    /// system); the caller has decided that `actor` may.
+    pub async fn create_profile_as(
+        &self,
+        actor: &Actor,
+        tenant: i64,
+        input: &ProfileInput,
+    ) -> Result<Profile> {
         let table = validate(input)?;
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
@@ -339,7 +351,7 @@ impl Devices {
             .created("telemetry", &input.telemetry);
         audit::record(
             &mut transaction,
-            &principal.actor(),
+            actor,
             now,
             AuditEntry::new(
                 "device_profile.created",

@@ -3,6 +3,7 @@
 mod config;
 mod platform_commands;
 mod schedule_commands;
+mod simulate_command;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ enum Command {
     /// Run benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Run a fleet of simulated equipment against a running platform (MQTT or HTTP).
+    Simulate(simulate_command::SimulateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +107,7 @@ fn main() -> anyhow::Result<()> {
                     Command::Serve(serve) => platform_commands::serve(&cli.config, &serve).await,
                     Command::Migrate => platform_commands::migrate(&cli.config).await,
                     Command::Demo => platform_commands::demo(&cli.config).await,
+                    Command::Simulate(args) => simulate_command::simulate(args).await,
                     Command::User(UserCommand::Create {
                         organization,
                         username,

@@ -74,7 +74,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         IdentitySettings::default(),
     );
     let registry = Registry::new(db.clone(), Arc::clone(&clock));
-    let devices = zhizao_devices::Devices::new(db.clone(), clock);
+    let devices = zhizao_devices::Devices::new(db.clone(), Arc::clone(&clock));
     let commands = zhizao_devices::rpc::CommandHub::default();
 
     let settings = WebSettings {
@@ -84,6 +84,17 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     };
     let telemetry = TelemetryStore::open(StoreOptions::new(config.data_dir.join("telemetry")))
         .context("opening the telemetry store")?;
+    if config.demo {
+        let history = zhizao_demo::load_history(&db, &devices, &telemetry, clock.now())
+            .await
+            .context("writing the demo telemetry history")?;
+        if history.loaded {
+            println!(
+                "Demo telemetry: a day of readings from {} devices ({} points).",
+                history.devices, history.points
+            );
+        }
+    }
     let broker = zhizao_mqtt::Broker::new(
         devices.clone(),
         telemetry.clone(),

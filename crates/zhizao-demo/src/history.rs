@@ -1,0 +1,151 @@
+//! A day of telemetry for about 300 demo devices, so the device pages, charts and the SQL
+//! console have something to show from the first start: the demo enterprise (`maker`) gets 24
+//! machines, 46 more enterprises six each, every one with a minute-by-minute day from
+//! [`crate::machines`].
+
+use zhizao_core::Timestamp;
+use zhizao_db::Database;
+use zhizao_devices::thingsboard::telemetry_points;
+use zhizao_devices::{DeviceInput, Devices, ProfileInput, TelemetrySpec};
+use zhizao_identity::Actor;
+use zhizao_telemetry::TelemetryStore;
+
+use crate::Error;
+use crate::machines::{Machine, MachineKind};
+use crate::random::SplitMix64;
+
+/// Devices of the demo enterprise.
+const MAKER_DEVICES: usize = 24;
+/// Other enterprises with devices, and devices each.
+const OTHER_ENTERPRISES: i64 = 46;
+const DEVICES_EACH: usize = 6;
+/// A day at one reading a minute.
+const READINGS: i64 = 24 * 60;
+
+/// What [`load_history`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistorySummary {
+    /// False when devices existed already and nothing was written.
+    pub loaded: bool,
+    /// Devices registered.
+    pub devices: usize,
+    /// Points written.
+    pub points: usize,
+}
+
+fn profile(kind: MachineKind) -> ProfileInput {
+    ProfileInput {
+        name: kind.profile().to_owned(),
+        description: kind.label().to_owned(),
+        table_name: kind.profile().to_owned(),
+        telemetry: kind
+            .telemetry()
+            .iter()
+            .map(|(name, field_type, unit, label)| TelemetrySpec {
+                name: (*name).to_owned(),
+                field_type: serde_json::from_value(serde_json::Value::String(
+                    (*field_type).to_owned(),
+                ))
+                .unwrap_or(zhizao_telemetry::schema::FieldType::Float),
+                unit: (*unit).to_owned(),
+                label: (*label).to_owned(),
+            })
+            .collect(),
+        attributes: Vec::new(),
+        commands: kind
+            .commands()
+            .iter()
+            .map(|(name, label, params)| zhizao_devices::CommandSpec {
+                name: (*name).to_owned(),
+                label: (*label).to_owned(),
+                params: params.iter().map(|p| (*p).to_owned()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Registers the demo devices and writes the day before `now`, once: a database that has any
+/// device is left alone.
+pub async fn load_history(
+    db: &Database,
+    devices: &Devices,
+    telemetry: &TelemetryStore,
+    now: Timestamp,
+) -> Result<HistorySummary, Error> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices")
+        .fetch_one(db.pool())
+        .await?;
+    let maker: Option<i64> =
+        sqlx::query_scalar("SELECT organization_id FROM users WHERE username = 'maker'")
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(maker) = maker.filter(|_| existing == 0) else {
+        return Ok(HistorySummary {
+            loaded: false,
+            devices: 0,
+            points: 0,
+        });
+    };
+    let others: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM organizations WHERE kind = 'enterprise' AND id <> $1 ORDER BY id LIMIT $2",
+    )
+    .bind(maker)
+    .bind(OTHER_ENTERPRISES)
+    .fetch_all(db.pool())
+    .await?;
+    let actor = Actor::system("demo");
+    let mut random = SplitMix64::new(crate::DEMO_SEED ^ 0xD5_71CE);
+    let start_ms = now.as_millis() - READINGS * 60_000;
+    let mut summary = HistorySummary {
+        loaded: true,
+        devices: 0,
+        points: 0,
+    };
+    let plans = std::iter::once((maker, MAKER_DEVICES))
+        .chain(others.into_iter().map(|id| (id, DEVICES_EACH)));
+    for (tenant, count) in plans {
+        for kind in MachineKind::ALL {
+            devices
+                .create_profile_as(&actor, tenant, &profile(kind))
+                .await?;
+        }
+        for number in 0..count {
+            let kind = if tenant == maker {
+                MachineKind::ALL[number % MachineKind::ALL.len()]
+            } else {
+                *random.pick(&MachineKind::ALL)
+            };
+            let name = format!("{}-{:02}", kind.profile().replace('_', "-"), number + 1);
+            let input = DeviceInput {
+                name: name.clone(),
+                label: format!("{} {} 号", kind.label(), number + 1),
+                serial_number: format!(
+                    "ZS{}-{:06}",
+                    2024 + random.below(3),
+                    random.below(1_000_000)
+                ),
+                profile: kind.profile().to_owned(),
+                database_name: String::new(),
+            };
+            let created = devices.create_device_as(&actor, tenant, &input).await?;
+            let Some(identity) = devices.authenticate(&created.token).await? else {
+                continue;
+            };
+            let mut machine = Machine::new(kind, random.next_u64());
+            let readings: Vec<serde_json::Value> = (0..READINGS)
+                .map(|minute| serde_json::json!({ "ts": start_ms + minute * 60_000, "values": machine.step(60.0) }))
+                .collect();
+            let message = serde_json::to_vec(&readings).unwrap_or_default();
+            let points = telemetry_points(&message, &identity, now.as_millis()).unwrap_or_default();
+            summary.points += points.len();
+            telemetry.write(tenant, &identity.database, points).await?;
+            summary.devices += 1;
+        }
+    }
+    tracing::info!(
+        devices = summary.devices,
+        points = summary.points,
+        "demo telemetry history written"
+    );
+    Ok(summary)
+}

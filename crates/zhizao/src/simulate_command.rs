@@ -1,0 +1,417 @@
+//! `zhizao simulate`: a fleet of simulated equipment (CNC machines, polishing robots, cutting
+//! lines, smart appliances; see `zhizao_demo::machines`) registered in an enterprise through the
+//! REST API and publishing over MQTT or HTTP, as real devices would; MQTT devices also answer
+//! commands.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use zhizao_demo::machines::{Machine, MachineKind};
+
+/// Options of `zhizao simulate`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SimulateArgs {
+    /// How many devices.
+    #[arg(long, default_value_t = 20)]
+    devices: u32,
+    /// Seconds between a device's messages.
+    #[arg(long, default_value_t = 10.0)]
+    interval: f64,
+    /// Publish over MQTT to this broker (HOST:PORT), as ThingsBoard devices do.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "http")]
+    mqtt: Option<String>,
+    /// Publish over HTTP to this platform (the ThingsBoard HTTP device API).
+    #[arg(long, value_name = "URL")]
+    http: Option<String>,
+    /// The platform's address for registering the devices [default: the --http URL, else
+    /// http://127.0.0.1:8080].
+    #[arg(long, value_name = "URL")]
+    api: Option<String>,
+    /// An API token of an enterprise user (the devices are registered in that enterprise).
+    #[arg(long, env = "ZHIZAO_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Device names start with this.
+    #[arg(long, default_value = "sim")]
+    prefix: String,
+    /// Seed of the machines' randomness.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+struct Api {
+    client: HttpClient,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, Value)> {
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", content_type)
+            .header("accept-language", "en")
+            .body(Full::new(Bytes::from(body)))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok((status, value))
+    }
+}
+
+/// A device of the fleet with its token.
+struct SimulatedDevice {
+    name: String,
+    token: String,
+    machine: Machine,
+}
+
+pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    if args.devices == 0 || args.devices > 100_000 {
+        bail!("--devices must be 1 to 100000");
+    }
+    if !(0.01..=86_400.0).contains(&args.interval) {
+        bail!("--interval must be 0.01 to 86400 seconds");
+    }
+    if args.mqtt.is_none() && args.http.is_none() {
+        bail!("say where the devices publish: --mqtt HOST:PORT or --http URL");
+    }
+    let base = args
+        .api
+        .clone()
+        .or_else(|| args.http.clone())
+        .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned())
+        .trim_end_matches('/')
+        .to_owned();
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let api = Api {
+        client: client.clone(),
+        base,
+        token: args.token.clone(),
+    };
+    let devices = register(&api, &args).await?;
+    eprintln!(
+        "{} devices registered; publishing every {} s",
+        devices.len(),
+        args.interval
+    );
+
+    let sent = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let commands = Arc::new(AtomicU64::new(0));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::with_capacity(devices.len());
+    for (index, device) in devices.into_iter().enumerate() {
+        // Spread the first messages over one interval.
+        let offset =
+            Duration::from_secs_f64(args.interval * index as f64 / f64::from(args.devices));
+        let counters = (
+            Arc::clone(&sent),
+            Arc::clone(&failed),
+            Arc::clone(&commands),
+        );
+        let stopped = stopped.clone();
+        let interval = Duration::from_secs_f64(args.interval);
+        if let Some(broker) = &args.mqtt {
+            let broker = broker.clone();
+            tasks.push(tokio::spawn(run_mqtt(
+                device, broker, offset, interval, counters, stopped,
+            )));
+        } else if let Some(http) = &args.http {
+            let url = http.trim_end_matches('/').to_owned();
+            let client = client.clone();
+            tasks.push(tokio::spawn(run_http(
+                device, client, url, offset, interval, counters, stopped,
+            )));
+        }
+    }
+
+    let started = Instant::now();
+    let deadline = args
+        .duration
+        .map(|d| started + Duration::from_secs_f64(d.max(0.0)));
+    let mut report = tokio::time::interval(Duration::from_secs(5));
+    report.tick().await;
+    let mut last = 0;
+    loop {
+        tokio::select! {
+            _ = report.tick() => {
+                let now = sent.load(Ordering::Relaxed);
+                eprintln!(
+                    "{:>6.0} s  sent {now}  ({:.0}/s)  failed {}  commands answered {}",
+                    started.elapsed().as_secs_f64(),
+                    (now - last) as f64 / 5.0,
+                    failed.load(Ordering::Relaxed),
+                    commands.load(Ordering::Relaxed),
+                );
+                last = now;
+            }
+            () = sleep_until(deadline) => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let total = sent.load(Ordering::Relaxed);
+    println!(
+        "sent {total} messages from {} devices in {seconds:.1} s ({:.0}/s), {} failed",
+        args.devices,
+        total as f64 / seconds.max(0.001),
+        failed.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Creates the four profiles (if missing) and the devices, returning each with a token: new
+/// devices get theirs at registration, existing ones a rotated one.
+async fn register(api: &Api, args: &SimulateArgs) -> anyhow::Result<Vec<SimulatedDevice>> {
+    for kind in MachineKind::ALL {
+        let telemetry: Vec<Value> = kind
+            .telemetry()
+            .iter()
+            .map(|(name, field_type, unit, label)| json!({"name": name, "type": field_type, "unit": unit, "label": label}))
+            .collect();
+        let commands: Vec<Value> = kind
+            .commands()
+            .iter()
+            .map(|(name, label, params)| json!({"name": name, "label": label, "params": params}))
+            .collect();
+        let profile = json!({
+            "name": kind.profile(),
+            "description": kind.label(),
+            "telemetry": telemetry,
+            "commands": commands,
+        });
+        let (status, body) = api
+            .call(
+                "POST",
+                "/api/v1/device-profiles",
+                "application/json",
+                profile.to_string().into_bytes(),
+            )
+            .await?;
+        match status {
+            201 | 409 => {}
+            401 | 403 => {
+                bail!("the token was refused ({status}): use an API token of an enterprise's user")
+            }
+            _ => bail!("creating profile {}: {status} {body}", kind.profile()),
+        }
+    }
+    let width = args.devices.to_string().len().max(3);
+    let planned: Vec<(String, MachineKind)> = (0..args.devices)
+        .map(|i| {
+            let kind = MachineKind::ALL[i as usize % MachineKind::ALL.len()];
+            (
+                format!("{}-{}-{:0width$}", args.prefix, kind.profile(), i + 1),
+                kind,
+            )
+        })
+        .collect();
+    let mut tokens = std::collections::HashMap::new();
+    let mut missing = Vec::new();
+    for (name, kind) in &planned {
+        let (status, _) = api
+            .call(
+                "GET",
+                &format!("/api/v1/devices/{name}"),
+                "application/json",
+                Vec::new(),
+            )
+            .await?;
+        if status == 200 {
+            let (status, body) = api
+                .call(
+                    "POST",
+                    &format!("/api/v1/devices/{name}/token"),
+                    "application/json",
+                    Vec::new(),
+                )
+                .await?;
+            match body["token"].as_str() {
+                Some(token) if status == 200 => {
+                    tokens.insert(name.clone(), token.to_owned());
+                }
+                _ => bail!("rotating the token of {name}: {status} {body}"),
+            }
+        } else {
+            missing.push((name.clone(), *kind));
+        }
+    }
+    for chunk in missing.chunks(zhizao_devices::MAX_DEVICE_IMPORT_ROWS) {
+        let mut csv = String::from("name,profile,label\n");
+        for (name, kind) in chunk {
+            csv.push_str(&format!("{name},{},{}\n", kind.profile(), kind.label()));
+        }
+        let (status, body) = api
+            .call(
+                "POST",
+                "/api/v1/devices/import",
+                "text/csv",
+                csv.into_bytes(),
+            )
+            .await?;
+        if status != 200 {
+            bail!("registering devices: {status} {body}");
+        }
+        for created in body["created"].as_array().into_iter().flatten() {
+            if let (Some(name), Some(token)) = (
+                created["device"]["name"].as_str(),
+                created["token"].as_str(),
+            ) {
+                tokens.insert(name.to_owned(), token.to_owned());
+            }
+        }
+    }
+    planned
+        .into_iter()
+        .enumerate()
+        .map(|(index, (name, kind))| {
+            let token = tokens
+                .remove(&name)
+                .with_context(|| format!("no token for {name}"))?;
+            let machine = Machine::new(
+                kind,
+                args.seed.wrapping_mul(1_000_003).wrapping_add(index as u64),
+            );
+            Ok(SimulatedDevice {
+                name,
+                token,
+                machine,
+            })
+        })
+        .collect()
+}
+
+type Counters = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>);
+
+async fn run_mqtt(
+    mut device: SimulatedDevice,
+    broker: String,
+    offset: Duration,
+    interval: Duration,
+    (sent, failed, commands): Counters,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let (host, port) = broker
+        .rsplit_once(':')
+        .map(|(h, p)| (h.to_owned(), p.parse().unwrap_or(1883)))
+        .unwrap_or((broker.clone(), 1883));
+    let mut options = rumqttc::MqttOptions::new(device.name.clone(), host, port);
+    options.set_credentials(device.token.clone(), "");
+    options.set_keep_alive(Duration::from_secs(60));
+    let (client, mut events) = rumqttc::AsyncClient::new(options, 16);
+    let _ = client
+        .subscribe("v1/devices/me/rpc/request/+", rumqttc::QoS::AtLeastOnce)
+        .await;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+    let mut last = Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let seconds = last.elapsed().as_secs_f64();
+                last = Instant::now();
+                let values = device.machine.step(seconds);
+                let body = Value::Object(values).to_string();
+                match client.try_publish("v1/devices/me/telemetry", rumqttc::QoS::AtLeastOnce, false, body) {
+                    Ok(()) => sent.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+            event = events.poll() => match event {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(request))) => {
+                    if let Some(id) = request.topic.strip_prefix("v1/devices/me/rpc/request/") {
+                        let call: Value = serde_json::from_slice(&request.payload).unwrap_or(Value::Null);
+                        let method = call["method"].as_str().unwrap_or("");
+                        let answer = device.machine.command(method, &call["params"]);
+                        let topic = format!("v1/devices/me/rpc/response/{id}");
+                        if client.try_publish(topic, rumqttc::QoS::AtLeastOnce, false, answer.to_string()).is_ok() {
+                            commands.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(device = %device.name, %error, "MQTT connection failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            },
+            _ = stopped.changed() => break,
+        }
+    }
+    let _ = client.disconnect().await;
+    // Let the DISCONNECT go out.
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        while events.poll().await.is_ok() {}
+    })
+    .await;
+}
+
+async fn run_http(
+    mut device: SimulatedDevice,
+    client: HttpClient,
+    url: String,
+    offset: Duration,
+    interval: Duration,
+    (sent, failed, _): Counters,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+    let mut last = Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let seconds = last.elapsed().as_secs_f64();
+                last = Instant::now();
+                let body = Value::Object(device.machine.step(seconds)).to_string();
+                let request = hyper::Request::builder()
+                    .method("POST")
+                    .uri(format!("{url}/api/v1/{}/telemetry", device.token))
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body)));
+                let ok = match request {
+                    Ok(request) => matches!(client.request(request).await, Ok(response) if response.status().is_success()),
+                    Err(_) => false,
+                };
+                if ok { sent.fetch_add(1, Ordering::Relaxed); } else { failed.fetch_add(1, Ordering::Relaxed); }
+            }
+            _ = stopped.changed() => break,
+        }
+    }
+}
