@@ -690,12 +690,13 @@ async fn mosquitto() -> Option<Mosquitto> {
     panic!("mosquitto did not start");
 }
 
+/// Rows of the `machine` table from 2023-11-14 on (the measured messages; probes are older).
 async fn count(store: &TelemetryStore, tenant: i64) -> i64 {
     let output = store
         .query(
             tenant,
             "default",
-            "SELECT count(*) AS n FROM machine",
+            "SELECT count(*) AS n FROM machine WHERE time >= to_timestamp_millis(1700000000000)",
             zhizao_telemetry::QueryLimits::default(),
         )
         .await;
@@ -709,6 +710,20 @@ async fn count(store: &TelemetryStore, tenant: i64) -> i64 {
         }
         Err(_) => 0,
     }
+}
+
+/// All rows of the `machine` table.
+async fn probe_rows(store: &TelemetryStore, tenant: i64) -> usize {
+    store
+        .query(
+            tenant,
+            "default",
+            "SELECT time FROM machine LIMIT 1",
+            zhizao_telemetry::QueryLimits::default(),
+        )
+        .await
+        .map(|output| output.rows())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -741,8 +756,6 @@ async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
             stores.push(store);
             directories.push(directory);
         }
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-
         let token = &f.tokens[0];
         let mut options = MqttOptions::new("press-07", "127.0.0.1", mosquitto.port);
         options.set_credentials(token.as_str(), "");
@@ -767,6 +780,36 @@ async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
             )
             .await
             .unwrap();
+        // Probe (with older readings) until both nodes have subscribed and taken one each.
+        let mut probe = 0i64;
+        loop {
+            let (ready0, ready1) = (
+                probe_rows(&stores[0], f.tenant).await,
+                probe_rows(&stores[1], f.tenant).await,
+            );
+            if ready0 > 0 && ready1 > 0 {
+                break;
+            }
+            assert!(
+                probe < 300,
+                "the nodes did not subscribe: {ready0} {ready1}"
+            );
+            probe += 1;
+            let body = format!(
+                r#"{{"ts": {}, "values": {{"temperature": 0}}}}"#,
+                1_600_000_000_000i64 + probe * 1000
+            );
+            device
+                .publish(
+                    format!("v1/devices/{token}/telemetry"),
+                    QoS::AtLeastOnce,
+                    false,
+                    body,
+                )
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         const MESSAGES: i64 = 40;
         for n in 0..MESSAGES {
             let body = format!(
