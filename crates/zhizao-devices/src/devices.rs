@@ -161,6 +161,20 @@ pub(crate) async fn fetch_device(
         .await?)
 }
 
+/// The device `name` of `tenant`, or `NotFound`.
+pub(crate) async fn require_device(
+    connection: &mut AnyConnection,
+    tenant: i64,
+    name: &str,
+) -> Result<Device> {
+    fetch_device(connection, tenant, name)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "device",
+            key: name.to_owned(),
+        })
+}
+
 fn new_token() -> (String, String, String) {
     let token = format!("{DEVICE_TOKEN_PREFIX}{}", random_secret());
     let prefix: String = token.chars().take(DEVICE_TOKEN_PREFIX.len() + 6).collect();
@@ -178,7 +192,14 @@ pub(crate) async fn check_device_input(
     errors.extend(check_device_name(input.name.trim()));
     check_text("label", &input.label, 200, &mut errors);
     check_text("serial_number", &input.serial_number, 100, &mut errors);
-    if let Err(error) = check_database(database_or_default(&input.database_name)) {
+    check_database_name(database_or_default(&input.database_name), &mut errors);
+    let profile = existing_profile(connection, tenant, input.profile.trim(), &mut errors).await?;
+    Ok((profile, errors))
+}
+
+/// Notes in `errors` a database name the telemetry store would refuse.
+fn check_database_name(name: &str, errors: &mut Vec<FieldError>) {
+    if let Err(error) = check_database(name) {
         errors.push(FieldError::new(
             "database_name",
             Text::owned(
@@ -187,17 +208,26 @@ pub(crate) async fn check_device_input(
             ),
         ));
     }
-    let profile = fetch_profile(connection, tenant, input.profile.trim()).await?;
+}
+
+/// The profile a device names, noting in `errors` when it does not exist.
+async fn existing_profile(
+    connection: &mut AnyConnection,
+    tenant: i64,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<Profile>> {
+    let profile = fetch_profile(connection, tenant, name).await?;
     if profile.is_none() {
         errors.push(FieldError::new(
             "profile",
             Text::owned(
-                format!("设备型号“{}”不存在", input.profile.trim()),
-                format!("device profile {:?} does not exist", input.profile.trim()),
+                format!("设备型号“{name}”不存在"),
+                format!("device profile {name:?} does not exist"),
             ),
         ));
     }
-    Ok((profile, errors))
+    Ok(profile)
 }
 
 fn database_or_default(name: &str) -> &str {
@@ -260,12 +290,7 @@ pub(crate) async fn insert_device(
             .changes(changes),
     )
     .await?;
-    let device = fetch_device(connection, tenant, name)
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            what: "device",
-            key: name.to_owned(),
-        })?;
+    let device = require_device(connection, tenant, name).await?;
     Ok(NewDeviceToken { device, token })
 }
 
@@ -313,12 +338,7 @@ impl Devices {
     pub async fn device(&self, principal: &Principal, name: &str) -> Result<Device> {
         let tenant = named_tenant(principal, "device", name)?;
         let mut connection = self.db.pool().acquire().await?;
-        fetch_device(&mut connection, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })
+        require_device(&mut connection, tenant, name).await
     }
 
     /// One of the caller's devices with the identity its telemetry is stored under.
@@ -392,12 +412,7 @@ impl Devices {
     ) -> Result<Device> {
         let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
-        let current = fetch_device(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })?;
+        let current = require_device(&mut transaction, tenant, name).await?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(Error::StaleVersion {
                 what: "device",
@@ -425,31 +440,15 @@ impl Devices {
             .to_owned();
         check_text("label", &label, 200, &mut errors);
         check_text("serial_number", &serial, 100, &mut errors);
-        if let Err(error) = check_database(&database) {
-            errors.push(FieldError::new(
-                "database_name",
-                Text::owned(
-                    format!("数据库名称无效：{}", error.reason),
-                    error.to_string(),
-                ),
-            ));
-        }
+        check_database_name(&database, &mut errors);
         let profile_name = update
             .profile
             .as_deref()
             .map(str::trim)
             .unwrap_or(&current.profile)
             .to_owned();
-        let profile = fetch_profile(&mut transaction, tenant, &profile_name).await?;
-        if profile.is_none() {
-            errors.push(FieldError::new(
-                "profile",
-                Text::owned(
-                    format!("设备型号“{profile_name}”不存在"),
-                    format!("device profile {profile_name:?} does not exist"),
-                ),
-            ));
-        }
+        let profile =
+            existing_profile(&mut transaction, tenant, &profile_name, &mut errors).await?;
         let (Some(profile), true) = (profile, errors.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
@@ -487,12 +486,7 @@ impl Devices {
                 .changes(changes),
         )
         .await?;
-        let updated = fetch_device(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })?;
+        let updated = require_device(&mut transaction, tenant, name).await?;
         transaction.commit().await?;
         Ok(updated)
     }
@@ -501,12 +495,7 @@ impl Devices {
     pub async fn rotate_token(&self, principal: &Principal, name: &str) -> Result<NewDeviceToken> {
         let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
-        let current = fetch_device(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })?;
+        let current = require_device(&mut transaction, tenant, name).await?;
         let (token, prefix, hash) = new_token();
         let now = self.clock.now();
         sqlx::query("UPDATE devices SET token_prefix = $1, token_hash = $2, updated_at = $3, version = version + 1 WHERE id = $4")
@@ -525,12 +514,7 @@ impl Devices {
                 .note(format!("{prefix}…")),
         )
         .await?;
-        let device = fetch_device(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })?;
+        let device = require_device(&mut transaction, tenant, name).await?;
         transaction.commit().await?;
         Ok(NewDeviceToken { device, token })
     }
@@ -539,12 +523,7 @@ impl Devices {
     pub async fn delete_device(&self, principal: &Principal, name: &str) -> Result<()> {
         let tenant = named_tenant(principal, "device", name)?;
         let mut transaction = self.db.begin().await?;
-        let current = fetch_device(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device",
-                key: name.to_owned(),
-            })?;
+        let current = require_device(&mut transaction, tenant, name).await?;
         sqlx::query("DELETE FROM device_attributes WHERE device_id = $1")
             .bind(current.id)
             .execute(&mut *transaction)

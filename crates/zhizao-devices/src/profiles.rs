@@ -168,6 +168,20 @@ fn check_name_list<'a>(
     }
 }
 
+/// The profile `name` of `tenant`, or `NotFound`.
+pub(crate) async fn require_profile(
+    connection: &mut AnyConnection,
+    tenant: i64,
+    name: &str,
+) -> Result<Profile> {
+    fetch_profile(connection, tenant, name)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "device profile",
+            key: name.to_owned(),
+        })
+}
+
 /// Checks a profile; returns the table name to use.
 fn validate(input: &ProfileInput) -> Result<String> {
     let mut errors = Vec::new();
@@ -288,12 +302,7 @@ impl Devices {
     pub async fn profile(&self, principal: &Principal, name: &str) -> Result<Profile> {
         let tenant = named_tenant(principal, "device profile", name)?;
         let mut connection = self.db.pool().acquire().await?;
-        fetch_profile(&mut connection, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device profile",
-                key: name.to_owned(),
-            })
+        require_profile(&mut connection, tenant, name).await
     }
 
     /// Creates a profile in the caller's enterprise.
@@ -362,12 +371,7 @@ impl Devices {
             .changes(changes),
         )
         .await?;
-        let profile = fetch_profile(&mut transaction, tenant, input.name.trim())
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device profile",
-                key: input.name.clone(),
-            })?;
+        let profile = require_profile(&mut transaction, tenant, input.name.trim()).await?;
         transaction.commit().await?;
         Ok(profile)
     }
@@ -382,12 +386,7 @@ impl Devices {
     ) -> Result<Profile> {
         let tenant = named_tenant(principal, "device profile", name)?;
         let mut transaction = self.db.begin().await?;
-        let current = fetch_profile(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device profile",
-                key: name.to_owned(),
-            })?;
+        let current = require_profile(&mut transaction, tenant, name).await?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(Error::StaleVersion {
                 what: "device profile",
@@ -436,12 +435,7 @@ impl Devices {
                 .changes(changes),
         )
         .await?;
-        let updated = fetch_profile(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device profile",
-                key: name.to_owned(),
-            })?;
+        let updated = require_profile(&mut transaction, tenant, name).await?;
         transaction.commit().await?;
         Ok(updated)
     }
@@ -450,12 +444,7 @@ impl Devices {
     pub async fn delete_profile(&self, principal: &Principal, name: &str) -> Result<()> {
         let tenant = named_tenant(principal, "device profile", name)?;
         let mut transaction = self.db.begin().await?;
-        let current = fetch_profile(&mut transaction, tenant, name)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                what: "device profile",
-                key: name.to_owned(),
-            })?;
+        let current = require_profile(&mut transaction, tenant, name).await?;
         if current.device_count > 0 {
             return Err(Error::InUse {
                 name: name.to_owned(),
