@@ -341,12 +341,13 @@ impl Devices {
         require_device(&mut connection, tenant, name).await
     }
 
-    /// One of the caller's devices with the identity its telemetry is stored under.
+    /// One of the caller's devices with its profile and the identity its telemetry is stored
+    /// under.
     pub async fn device_with_identity(
         &self,
         principal: &Principal,
         name: &str,
-    ) -> Result<(Device, DeviceIdentity)> {
+    ) -> Result<(Device, Profile, DeviceIdentity)> {
         let tenant = named_tenant(principal, "device", name)?;
         let device = self.device(principal, name).await?;
         let profile = self.profile(principal, &device.profile).await?;
@@ -358,11 +359,11 @@ impl Devices {
             table: device.table_name.clone(),
             field_types: profile
                 .telemetry
-                .into_iter()
-                .map(|spec| (spec.name, spec.field_type))
+                .iter()
+                .map(|spec| (spec.name.clone(), spec.field_type))
                 .collect(),
         };
-        Ok((device, identity))
+        Ok((device, profile, identity))
     }
 
     /// Registers a device and returns it with its access token (shown once).

@@ -671,11 +671,10 @@ pub(crate) async fn latest_values(
     principal: &zhizao_identity::Principal,
     name: &str,
 ) -> Result<LatestValuesDto, ApiError> {
-    let (device, identity) = state
+    let (_, profile, identity) = state
         .devices()
         .device_with_identity(principal, name)
         .await?;
-    let profile = state.devices().profile(principal, &device.profile).await?;
     Ok(latest_dto(state, &identity, &profile))
 }
 
@@ -745,11 +744,10 @@ async fn device_live(
     Caller(principal): Caller,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let (device, identity) = state
+    let (_, profile, identity) = state
         .devices()
         .device_with_identity(&principal, &name)
         .await?;
-    let profile = state.devices().profile(&principal, &device.profile).await?;
     let stream = futures::stream::unfold(
         (state, identity, profile, None::<String>, true),
         |(state, identity, profile, last, first)| async move {
@@ -847,7 +845,7 @@ async fn device_series(
     ApiPath(name): ApiPath<String>,
     ApiQuery(query): ApiQuery<SeriesQuery>,
 ) -> Result<Json<SeriesDto>, ApiError> {
-    let (device, identity) = state
+    let (_, profile, identity) = state
         .devices()
         .device_with_identity(&principal, &name)
         .await?;
@@ -931,7 +929,6 @@ async fn device_series(
             ));
         }
     }
-    let profile = state.devices().profile(&principal, &device.profile).await?;
     let unit = profile
         .telemetry
         .iter()

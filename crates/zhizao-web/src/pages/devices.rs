@@ -319,12 +319,8 @@ async fn detail(
     Path(name): Path<String>,
 ) -> Result<Response, Response> {
     let devices = state.devices();
-    let (device, identity) = devices
+    let (device, profile, identity) = devices
         .device_with_identity(&principal, &name)
-        .await
-        .or_page(&context)?;
-    let profile = devices
-        .profile(&principal, &device.profile)
         .await
         .or_page(&context)?;
     let latest = state
