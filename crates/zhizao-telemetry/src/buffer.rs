@@ -120,6 +120,11 @@ pub(crate) struct TableBuffer {
 }
 
 impl TableBuffer {
+    /// Rows held.
+    pub(crate) fn rows(&self) -> usize {
+        self.time.len()
+    }
+
     /// Appends a point whose columns were checked against the table's schema.
     pub(crate) fn push(&mut self, point: &Point) {
         let rows = self.time.len();

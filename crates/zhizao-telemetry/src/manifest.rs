@@ -26,6 +26,23 @@ pub struct FileEntry {
     pub rows: u64,
     /// Bytes on disk.
     pub bytes: u64,
+    /// The first device (by name) with rows in the file, if the table has devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_device: Option<String>,
+    /// The last device (by name) with rows in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_device: Option<String>,
+}
+
+/// How long a tenant's database keeps its telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionEntry {
+    /// The tenant (organisation id).
+    pub tenant: i64,
+    /// The tenant's database.
+    pub database: String,
+    /// Days of data kept; older UTC days are dropped.
+    pub days: u32,
 }
 
 /// One table's schema and files.
@@ -52,6 +69,9 @@ pub struct Manifest {
     pub persisted_through: u64,
     /// Tables.
     pub tables: Vec<TableEntry>,
+    /// Retention per tenant database; a database not listed keeps everything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retention: Vec<RetentionEntry>,
 }
 
 /// Why the manifest could not be read or written.
@@ -157,7 +177,14 @@ mod tests {
                     max_time_ns: 2,
                     rows: 2,
                     bytes: 100,
+                    min_device: Some("a".into()),
+                    max_device: Some("b".into()),
                 }],
+            }],
+            retention: vec![RetentionEntry {
+                tenant: 3,
+                database: "db".into(),
+                days: 30,
             }],
         };
         manifest.save(&path).unwrap();

@@ -8,7 +8,6 @@
 //! the session has no table functions that read files.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +31,8 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
-use crate::store::{TableKey, TelemetryStore, widen};
+use crate::prune::Bounds;
+use crate::store::{StoredFile, TableKey, TelemetryStore, widen};
 
 /// The catalog every tenant's databases appear in.
 pub const CATALOG: &str = "zhizao";
@@ -111,12 +111,13 @@ impl QueryOutput {
     }
 }
 
-/// One table as a tenant's session sees it: buffered rows and Parquet files.
+/// One table as a tenant's session sees it: buffered rows and Parquet files. Holding the
+/// files keeps compaction and retention from deleting them while the query reads them.
 #[derive(Debug)]
-struct TelemetryTable {
-    schema: SchemaRef,
-    batches: Vec<RecordBatch>,
-    files: Vec<PathBuf>,
+pub(crate) struct TelemetryTable {
+    pub(crate) schema: SchemaRef,
+    pub(crate) batches: Vec<RecordBatch>,
+    pub(crate) files: Vec<Arc<StoredFile>>,
 }
 
 #[async_trait]
@@ -149,11 +150,16 @@ impl TableProvider for TelemetryTable {
             let memory = MemTable::try_new(Arc::clone(&self.schema), vec![self.batches.clone()])?;
             plans.push(memory.scan(state, projection, filters, limit).await?);
         }
-        if !self.files.is_empty() {
-            let urls = self
-                .files
+        let bounds = Bounds::from_filters(filters);
+        let files: Vec<&Arc<StoredFile>> = self
+            .files
+            .iter()
+            .filter(|file| bounds.admits(&file.entry))
+            .collect();
+        if !files.is_empty() {
+            let urls = files
                 .iter()
-                .map(|path| ListingTableUrl::parse(path.to_string_lossy()))
+                .map(|file| ListingTableUrl::parse(file.path.to_string_lossy()))
                 .collect::<datafusion::error::Result<Vec<_>>>()?;
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");
@@ -221,16 +227,7 @@ impl TelemetryStore {
                 );
             }
             batches.retain(|b| b.num_rows() > 0);
-            let files = state
-                .files
-                .get(key)
-                .map(|files| {
-                    files
-                        .iter()
-                        .map(|f| self.shared.root.join(&f.path))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let files = state.files.get(key).cloned().unwrap_or_default();
             databases.entry(key.database.clone()).or_default().push((
                 key.table.clone(),
                 TelemetryTable {

@@ -10,13 +10,16 @@
 //! segments. After a crash, the manifest says which files are real (others are removed) and the
 //! log replays everything after the persisted sequence.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, ArrayRef, TimestampNanosecondArray, UInt32Array, new_null_array};
+use arrow::array::{
+    Array, ArrayRef, StringArray, TimestampNanosecondArray, UInt32Array, new_null_array,
+};
 use arrow::compute::{SortColumn, lexsort_to_indices, take};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -27,7 +30,7 @@ use parquet::file::properties::WriterProperties;
 use crate::Point;
 use crate::buffer::TableBuffer;
 use crate::latest::{LastValues, LatestValue};
-use crate::manifest::{FileEntry, Manifest, TableEntry};
+use crate::manifest::{FileEntry, Manifest, RetentionEntry, TableEntry};
 use crate::names::{TIME_COLUMN, check_database, check_identifier, path_segment};
 use crate::schema::{SchemaError, TableSchema};
 use crate::wal::{Wal, WalError, WalSink};
@@ -55,6 +58,12 @@ pub struct StoreOptions {
     pub freeze_bytes: usize,
     /// Freeze when the oldest buffered row is this old.
     pub freeze_age: Duration,
+    /// Compact a day's small files once there are this many of them.
+    pub compact_min_files: usize,
+    /// A file with fewer rows than this is small (a candidate for compaction).
+    pub compact_small_rows: u64,
+    /// A past day's small files are compacted (even two of them) once the day ended this long ago.
+    pub compact_cold_after: Duration,
 }
 
 impl StoreOptions {
@@ -65,6 +74,9 @@ impl StoreOptions {
             freeze_rows: 1_000_000,
             freeze_bytes: 256 * 1024 * 1024,
             freeze_age: Duration::from_secs(600),
+            compact_min_files: 8,
+            compact_small_rows: 8_000_000,
+            compact_cold_after: Duration::from_secs(3600),
         }
     }
 }
@@ -75,6 +87,9 @@ pub enum StoreError {
     /// A name (database, table, column) is not acceptable.
     #[error(transparent)]
     Name(#[from] crate::names::NameError),
+    /// A setting is out of range.
+    #[error("{0}")]
+    Invalid(String),
     /// The write does not fit the tables' schemas.
     #[error(transparent)]
     Schema(#[from] SchemaError),
@@ -97,6 +112,45 @@ pub enum StoreError {
     },
 }
 
+/// A Parquet file the store holds. When compaction replaces it or retention drops it, it is
+/// retired, and it leaves the disk when the last query reading it lets go of it; a crash in
+/// between leaves a file the manifest no longer lists, which the next open removes.
+#[derive(Debug)]
+pub(crate) struct StoredFile {
+    pub(crate) entry: FileEntry,
+    pub(crate) path: PathBuf,
+    retired: AtomicBool,
+}
+
+impl StoredFile {
+    pub(crate) fn new(root: &Path, entry: FileEntry) -> Arc<Self> {
+        Arc::new(StoredFile {
+            path: root.join(&entry.path),
+            entry,
+            retired: AtomicBool::new(false),
+        })
+    }
+
+    /// Marks the file for deletion once nothing holds it.
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+    }
+}
+
+impl Drop for StoredFile {
+    fn drop(&mut self) {
+        if self.retired.load(Ordering::Acquire) {
+            match fs::remove_file(&self.path) {
+                Ok(()) => tracing::debug!(path = %self.path.display(), "removed a retired file"),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    tracing::warn!(path = %self.path.display(), %error, "removing a retired file failed");
+                }
+            }
+        }
+    }
+}
+
 /// Rows of one table frozen at a log rotation.
 #[derive(Debug)]
 pub(crate) struct Frozen {
@@ -113,9 +167,57 @@ pub(crate) struct State {
     active_bytes: usize,
     active_since: Option<Instant>,
     pub(crate) frozen: Vec<Arc<Frozen>>,
-    pub(crate) files: HashMap<TableKey, Vec<FileEntry>>,
-    persisted_through: u64,
+    pub(crate) files: HashMap<TableKey, Vec<Arc<StoredFile>>>,
+    pub(crate) persisted_through: u64,
     latest: LastValues,
+    /// Days kept per tenant database.
+    pub(crate) retention: BTreeMap<(i64, String), u32>,
+}
+
+impl State {
+    /// Every table's file entries as they are now.
+    pub(crate) fn file_entries(&self) -> BTreeMap<TableKey, Vec<FileEntry>> {
+        self.files
+            .iter()
+            .map(|(key, files)| (key.clone(), files.iter().map(|f| f.entry.clone()).collect()))
+            .collect()
+    }
+
+    /// The manifest for this state with `files` in place of its own and `persisted_through`.
+    pub(crate) fn manifest(
+        &self,
+        persisted_through: u64,
+        files: BTreeMap<TableKey, Vec<FileEntry>>,
+    ) -> Manifest {
+        Manifest {
+            version: 1,
+            persisted_through,
+            tables: files
+                .into_iter()
+                .filter(|(_, files)| !files.is_empty())
+                .map(|(key, files)| TableEntry {
+                    schema: self.schemas.get(&key).cloned().unwrap_or_default(),
+                    tenant: key.tenant,
+                    database: key.database,
+                    table: key.table,
+                    files,
+                })
+                .collect(),
+            retention: retention_entries(&self.retention),
+        }
+    }
+}
+
+/// Retention settings as the manifest lists them.
+pub(crate) fn retention_entries(retention: &BTreeMap<(i64, String), u32>) -> Vec<RetentionEntry> {
+    retention
+        .iter()
+        .map(|((tenant, database), days)| RetentionEntry {
+            tenant: *tenant,
+            database: database.clone(),
+            days: *days,
+        })
+        .collect()
 }
 
 /// The part of the store the log's writer thread applies batches to.
@@ -132,7 +234,7 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+    pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -203,13 +305,18 @@ fn approximate_bytes(point: &Point) -> usize {
     8 + 16 * (point.tags.len() + point.fields.len()) + strings
 }
 
+/// How often the background task compacts files and applies retention.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The telemetry store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct TelemetryStore {
     pub(crate) shared: Arc<Shared>,
     wal: Wal,
-    options: StoreOptions,
-    persisting: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) options: StoreOptions,
+    /// Held by whoever writes the manifest (persisting, compacting, expiring), so each change
+    /// starts from the one before.
+    pub(crate) manifest_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What a write did.
@@ -221,7 +328,7 @@ pub struct WriteReceipt {
     pub points: usize,
 }
 
-fn manifest_path(root: &Path) -> PathBuf {
+pub(crate) fn manifest_path(root: &Path) -> PathBuf {
     root.join("manifest.json")
 }
 
@@ -243,6 +350,11 @@ impl TelemetryStore {
         let mut state = State {
             persisted_through: manifest.persisted_through,
             latest: LastValues::load(&latest_path(&root)),
+            retention: manifest
+                .retention
+                .into_iter()
+                .map(|r| ((r.tenant, r.database), r.days))
+                .collect(),
             ..State::default()
         };
         let mut known = BTreeSet::new();
@@ -254,7 +366,12 @@ impl TelemetryStore {
             };
             known.extend(table.files.iter().map(|f| root.join(&f.path)));
             state.schemas.insert(key.clone(), table.schema);
-            state.files.insert(key, table.files);
+            let files = table
+                .files
+                .into_iter()
+                .map(|entry| StoredFile::new(&root, entry))
+                .collect();
+            state.files.insert(key, files);
         }
         remove_unlisted(&root.join("tables"), &known)?;
         let shared = Arc::new(Shared {
@@ -287,7 +404,7 @@ impl TelemetryStore {
             shared,
             wal,
             options,
-            persisting: Arc::new(tokio::sync::Mutex::new(())),
+            manifest_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -359,7 +476,7 @@ impl TelemetryStore {
     /// Freezes the buffers if they are due (or always, with `force`) and writes every frozen
     /// buffer to Parquet. Returns the number of files written.
     pub async fn persist(&self, force: bool) -> Result<usize, StoreError> {
-        let _guard = self.persisting.lock().await;
+        let _guard = self.manifest_lock.lock().await;
         let has_rows = self.shared.read().active_rows > 0;
         if has_rows && (force || self.should_freeze()) {
             self.wal.rotate().await?;
@@ -376,36 +493,18 @@ impl TelemetryStore {
             written += files.len();
             let manifest = {
                 let state = self.shared.read();
-                let mut manifest = Manifest {
-                    version: 1,
-                    persisted_through: snapshot.through,
-                    tables: Vec::new(),
-                };
-                let mut keys: BTreeSet<&TableKey> = state.files.keys().collect();
-                keys.extend(files.iter().map(|(k, _)| k));
-                for key in keys {
-                    let mut table_files = state.files.get(key).cloned().unwrap_or_default();
-                    table_files.extend(
-                        files
-                            .iter()
-                            .filter(|(k, _)| k == key)
-                            .map(|(_, f)| f.clone()),
-                    );
-                    manifest.tables.push(TableEntry {
-                        tenant: key.tenant,
-                        database: key.database.clone(),
-                        table: key.table.clone(),
-                        schema: state.schemas.get(key).cloned().unwrap_or_default(),
-                        files: table_files,
-                    });
+                let mut entries = state.file_entries();
+                for (key, file) in &files {
+                    entries.entry(key.clone()).or_default().push(file.clone());
                 }
-                manifest
+                state.manifest(snapshot.through, entries)
             };
             manifest.save(&manifest_path(&self.shared.root))?;
             {
                 // Files in, frozen rows out, in one step: queries never see both or neither.
                 let mut state = self.shared.write();
                 for (key, file) in files {
+                    let file = StoredFile::new(&self.shared.root, file);
                     state.files.entry(key).or_default().push(file);
                 }
                 state.frozen.retain(|f| f.through != snapshot.through);
@@ -417,7 +516,8 @@ impl TelemetryStore {
         Ok(written)
     }
 
-    /// Persists what is due every `interval` until `shutdown` resolves, then persists everything.
+    /// Persists what is due every `interval` (and compacts and applies retention every minute)
+    /// until `shutdown` resolves, then persists everything.
     pub async fn run_background(
         &self,
         interval: Duration,
@@ -425,11 +525,16 @@ impl TelemetryStore {
     ) {
         tokio::pin!(shutdown);
         let mut ticker = tokio::time::interval(interval);
+        let mut maintained = Instant::now();
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
                     if let Err(error) = self.persist(false).await {
                         tracing::error!(%error, "persisting telemetry failed; will retry");
+                    }
+                    if maintained.elapsed() >= MAINTENANCE_INTERVAL {
+                        self.maintain().await;
+                        maintained = Instant::now();
                     }
                 }
                 () = &mut shutdown => break,
@@ -526,7 +631,7 @@ fn remove_unlisted(directory: &Path, known: &BTreeSet<PathBuf>) -> Result<(), St
 }
 
 /// The UTC day (`YYYY-MM-DD`) of an instant in nanoseconds.
-fn day_of(time_ns: i64) -> String {
+pub(crate) fn day_of(time_ns: i64) -> String {
     let seconds = time_ns.div_euclid(1_000_000_000);
     time::OffsetDateTime::from_unix_timestamp(seconds)
         .map(|t| format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day()))
@@ -553,30 +658,12 @@ fn write_snapshot(
             let part = take_rows(batch, &UInt32Array::from(rows))?;
             let sorted = sort_for_storage(&part)?;
             let relative = format!(
-                "tables/{}/{}/{}/{day}/{:020}.parquet",
-                key.tenant,
-                path_segment(&key.database),
-                path_segment(&key.table),
+                "{}/{:020}.parquet",
+                day_directory(key, &day),
                 snapshot.through
             );
-            let path = root.join(&relative);
-            let bytes = write_parquet(&path, &sorted)?;
-            let time = sorted
-                .column_by_name(TIME_COLUMN)
-                .and_then(|c| c.as_any().downcast_ref::<TimestampNanosecondArray>())
-                .ok_or_else(|| StoreError::Persist("lost the time column".into()))?;
-            let min = time.values().iter().copied().min().unwrap_or(0);
-            let max = time.values().iter().copied().max().unwrap_or(0);
-            written.push((
-                key.clone(),
-                FileEntry {
-                    path: relative,
-                    min_time_ns: min,
-                    max_time_ns: max,
-                    rows: sorted.num_rows() as u64,
-                    bytes,
-                },
-            ));
+            let entry = write_parquet(root, relative, sorted.schema(), std::iter::once(sorted))?;
+            written.push((key.clone(), entry));
         }
     }
     Ok(written)
@@ -616,9 +703,82 @@ fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
     take_rows(batch, &indices)
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, StoreError> {
+/// How every Parquet file is written.
+pub(crate) fn writer_properties() -> Result<WriterProperties, StoreError> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| StoreError::Persist(e.to_string()))?,
+        ))
+        .set_dictionary_enabled(true)
+        .set_max_row_group_row_count(Some(1_000_000))
+        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Page)
+        .build())
+}
+
+/// The directory of a table's files for one UTC day, relative to the store's root.
+pub(crate) fn day_directory(key: &TableKey, day: &str) -> String {
+    format!(
+        "tables/{}/{}/{}/{day}",
+        key.tenant,
+        path_segment(&key.database),
+        path_segment(&key.table)
+    )
+}
+
+/// What a file holds, gathered while writing it.
+#[derive(Debug, Default)]
+struct FileStatistics {
+    rows: u64,
+    min_time_ns: Option<i64>,
+    max_time_ns: Option<i64>,
+    min_device: Option<String>,
+    max_device: Option<String>,
+}
+
+impl FileStatistics {
+    fn observe(&mut self, batch: &RecordBatch) {
+        self.rows += batch.num_rows() as u64;
+        if let Some(times) = batch
+            .column_by_name(TIME_COLUMN)
+            .and_then(|c| c.as_any().downcast_ref::<TimestampNanosecondArray>())
+        {
+            if let Some(min) = arrow::compute::min(times) {
+                self.min_time_ns = Some(self.min_time_ns.map_or(min, |m| m.min(min)));
+            }
+            if let Some(max) = arrow::compute::max(times) {
+                self.max_time_ns = Some(self.max_time_ns.map_or(max, |m| m.max(max)));
+            }
+        }
+        if let Some(devices) = batch
+            .column_by_name(crate::DEVICE_TAG)
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        {
+            if let Some(min) = arrow::compute::min_string(devices)
+                && self.min_device.as_deref().is_none_or(|m| min < m)
+            {
+                self.min_device = Some(min.to_owned());
+            }
+            if let Some(max) = arrow::compute::max_string(devices)
+                && self.max_device.as_deref().is_none_or(|m| max > m)
+            {
+                self.max_device = Some(max.to_owned());
+            }
+        }
+    }
+}
+
+/// Writes `batches` (of `schema`) to the Parquet file `relative` under `root`: to a temporary
+/// file first, synced, then renamed into place and the directory synced, so the file is either
+/// whole or absent. Returns its manifest entry.
+pub(crate) fn write_parquet(
+    root: &Path,
+    relative: String,
+    schema: SchemaRef,
+    batches: impl Iterator<Item = RecordBatch>,
+) -> Result<FileEntry, StoreError> {
+    let path = root.join(&relative);
     let io = |source| StoreError::Io {
-        path: path.to_owned(),
+        path: path.clone(),
         source,
     };
     let directory = path
@@ -627,29 +787,33 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<u64, StoreError> {
     fs::create_dir_all(directory).map_err(io)?;
     let temporary = path.with_extension("parquet.tmp");
     let file = fs::File::create(&temporary).map_err(io)?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).map_err(|e| StoreError::Persist(e.to_string()))?,
-        ))
-        .set_dictionary_enabled(true)
-        .set_max_row_group_row_count(Some(1_000_000))
-        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Page)
-        .build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))
+    let mut writer = ArrowWriter::try_new(file, schema, Some(writer_properties()?))
         .map_err(|e| StoreError::Persist(e.to_string()))?;
-    writer
-        .write(batch)
-        .map_err(|e| StoreError::Persist(e.to_string()))?;
+    let mut statistics = FileStatistics::default();
+    for batch in batches {
+        statistics.observe(&batch);
+        writer
+            .write(&batch)
+            .map_err(|e| StoreError::Persist(e.to_string()))?;
+    }
     let file = writer
         .into_inner()
         .map_err(|e| StoreError::Persist(e.to_string()))?;
     file.sync_all().map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
-    fs::rename(&temporary, path).map_err(io)?;
+    fs::rename(&temporary, &path).map_err(io)?;
     fs::File::open(directory)
         .and_then(|d| d.sync_all())
         .map_err(io)?;
-    Ok(bytes)
+    Ok(FileEntry {
+        path: relative,
+        min_time_ns: statistics.min_time_ns.unwrap_or(0),
+        max_time_ns: statistics.max_time_ns.unwrap_or(0),
+        rows: statistics.rows,
+        bytes,
+        min_device: statistics.min_device,
+        max_device: statistics.max_device,
+    })
 }
 
 /// A batch widened to `schema` (columns added to the table after it was frozen are null).
@@ -671,4 +835,35 @@ pub(crate) fn widen(
         })
         .collect();
     RecordBatch::try_new(Arc::clone(schema), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retired_file_stays_until_the_last_reader_lets_go() {
+        let directory = tempfile::tempdir().unwrap();
+        let entry = FileEntry {
+            path: "f.parquet".into(),
+            min_time_ns: 0,
+            max_time_ns: 0,
+            rows: 0,
+            bytes: 0,
+            min_device: None,
+            max_device: None,
+        };
+        fs::write(directory.path().join("f.parquet"), b"x").unwrap();
+        let kept = StoredFile::new(directory.path(), entry.clone());
+        let path = kept.path.clone();
+        drop(kept);
+        assert!(path.exists(), "a file that is not retired is never removed");
+        let file = StoredFile::new(directory.path(), entry);
+        let reader = Arc::clone(&file);
+        file.retire();
+        drop(file);
+        assert!(path.exists(), "a reader still holds it");
+        drop(reader);
+        assert!(!path.exists());
+    }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 use zhizao_telemetry::{FieldValue, Point, QueryError, QueryLimits, StoreOptions, TelemetryStore};
 
 const HOUR_NS: i64 = 3_600_000_000_000;
-const BASE: i64 = 1_795_700_000_000_000_000;
+pub(crate) const BASE: i64 = 1_795_700_000_000_000_000;
 
-fn reading(device: &str, temperature: f64, minutes: i64) -> Point {
+pub(crate) fn reading(device: &str, temperature: f64, minutes: i64) -> Point {
     Point {
         measurement: "machine_telemetry".into(),
         tags: vec![("device".into(), device.into())],
@@ -20,7 +20,7 @@ fn reading(device: &str, temperature: f64, minutes: i64) -> Point {
     }
 }
 
-fn options(root: &std::path::Path) -> StoreOptions {
+pub(crate) fn options(root: &std::path::Path) -> StoreOptions {
     StoreOptions {
         freeze_rows: 1_000_000,
         freeze_bytes: usize::MAX,
@@ -29,7 +29,7 @@ fn options(root: &std::path::Path) -> StoreOptions {
     }
 }
 
-async fn scalar(store: &TelemetryStore, tenant: i64, sql: &str) -> String {
+pub(crate) async fn scalar(store: &TelemetryStore, tenant: i64, sql: &str) -> String {
     let output = store
         .query(tenant, "factory", sql, QueryLimits::default())
         .await

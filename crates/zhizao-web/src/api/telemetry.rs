@@ -23,16 +23,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{FieldError, Text};
 use zhizao_devices::DeviceIdentity;
+use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
 use zhizao_telemetry::encode::{ResultFormat, encode};
 use zhizao_telemetry::line_protocol;
 use zhizao_telemetry::{
-    DEVICE_TAG, FieldValue, Point, Precision, QueryError, QueryLimits, StoreError,
+    DEVICE_TAG, DatabaseSummary, FieldValue, Point, Precision, QueryError, QueryLimits, StoreError,
 };
 
 use crate::AppState;
 use crate::auth::{Authentication, Caller};
-use crate::extract::{ApiJson, read_body};
+use crate::extract::{ApiJson, ApiPath, read_body};
 use crate::problem::ApiError;
 
 /// Raw write bodies accepted at most (InfluxDB's default).
@@ -50,6 +51,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_WRITE_BYTES + 1024));
     OpenApiRouter::new()
         .routes(routes!(query))
+        .routes(routes!(list_databases))
+        .routes(routes!(set_retention))
         .routes(routes!(query_sql_get, query_sql_post))
         .merge(writes)
 }
@@ -674,4 +677,170 @@ async fn query_sql_post(State(state): State<AppState>, request: Request) -> Resp
             format!("invalid JSON: {error}"),
         ),
     }
+}
+
+/// One table of a telemetry database.
+#[derive(Debug, Serialize, ToSchema)]
+struct TableView {
+    /// The table (measurement).
+    name: String,
+    /// Columns: time, tags and fields.
+    columns: usize,
+    /// Rows in memory, not yet written to files (queryable all the same).
+    buffered_rows: u64,
+    /// Parquet files.
+    files: usize,
+    /// Rows in the files.
+    stored_rows: u64,
+    /// Bytes of the files.
+    stored_bytes: u64,
+    /// The earliest stored time (RFC 3339), if any.
+    first_time: Option<String>,
+    /// The latest stored time (RFC 3339), if any.
+    last_time: Option<String>,
+}
+
+/// One of the enterprise's telemetry databases.
+#[derive(Debug, Serialize, ToSchema)]
+struct DatabaseView {
+    /// The database (`db` / `bucket` of the InfluxDB-compatible endpoints).
+    name: String,
+    /// UTC days kept (today and the days before it); `null` keeps everything.
+    retention_days: Option<u32>,
+    /// Its tables.
+    tables: Vec<TableView>,
+}
+
+fn database_view(summary: DatabaseSummary) -> DatabaseView {
+    let rfc3339 = |ns: i64| super::rfc3339(ns.div_euclid(1_000_000));
+    DatabaseView {
+        name: summary.name,
+        retention_days: summary.retention_days,
+        tables: summary
+            .tables
+            .into_iter()
+            .map(|table| TableView {
+                name: table.name,
+                columns: table.columns,
+                buffered_rows: table.buffered_rows,
+                files: table.files,
+                stored_rows: table.stored_rows,
+                stored_bytes: table.stored_bytes,
+                first_time: table.first_time_ns.map(rfc3339),
+                last_time: table.last_time_ns.map(rfc3339),
+            })
+            .collect(),
+    }
+}
+
+fn own_tenant(principal: &zhizao_identity::Principal) -> Result<i64, ApiError> {
+    policy::telemetry_tenant(principal)
+        .ok_or_else(|| ApiError::forbidden("only an enterprise's accounts have telemetry"))
+}
+
+/// The enterprise's telemetry databases: tables, rows, bytes on disk and retention.
+#[utoipa::path(get, path = "/api/v1/telemetry/databases", tag = "telemetry",
+    responses((status = 200, body = Vec<DatabaseView>), (status = 403, body = crate::problem::Problem)))]
+async fn list_databases(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<DatabaseView>>, ApiError> {
+    let tenant = own_tenant(&principal)?;
+    Ok(Json(
+        state
+            .telemetry()
+            .databases(tenant)
+            .into_iter()
+            .map(database_view)
+            .collect(),
+    ))
+}
+
+/// How long a database keeps its telemetry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RetentionBody {
+    /// UTC days kept, 1 to 36,500 (today and the days before it); `null` keeps everything.
+    days: Option<u32>,
+}
+
+/// The most days a retention may name (a hundred years).
+const MAX_RETENTION_DAYS: u32 = 36_500;
+
+/// Sets how long one of the enterprise's databases keeps its telemetry. Days older than that are
+/// dropped whole at the next upkeep round (within a minute), for good; the change is audited.
+/// The database need not hold data yet.
+#[utoipa::path(put, path = "/api/v1/telemetry/databases/{database}/retention", tag = "telemetry",
+    params(("database" = String, Path, description = "The database")), request_body = RetentionBody,
+    responses((status = 200, body = DatabaseView), (status = 403, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn set_retention(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(database): ApiPath<String>,
+    ApiJson(body): ApiJson<RetentionBody>,
+) -> Result<Json<DatabaseView>, ApiError> {
+    let tenant = own_tenant(&principal)?;
+    if let Err(error) = zhizao_telemetry::names::check_database(&database) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "database",
+            Text::owned(format!("数据库名称无效：{error}"), error.to_string()),
+        )]));
+    }
+    if let Some(days) = body.days
+        && !(1..=MAX_RETENTION_DAYS).contains(&days)
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "days",
+            Text::owned(
+                format!("保留天数须在 1 到 {MAX_RETENTION_DAYS} 之间，收到 {days}"),
+                format!("days must be between 1 and {MAX_RETENTION_DAYS}, not {days}"),
+            ),
+        )]));
+    }
+    let telemetry = state.telemetry();
+    let before = telemetry.retention(tenant, &database);
+    telemetry
+        .set_retention(tenant, &database, body.days)
+        .await
+        .map_err(|error| {
+            ApiError::from_kind(
+                zhizao_core::ErrorKind::Unavailable,
+                error.to_string(),
+                Vec::new(),
+            )
+        })?;
+    let mut changes = Changes::new();
+    changes.field("retention_days", before, body.days);
+    if !changes.is_empty() {
+        let mut connection = state.db().pool().acquire().await.map_err(|error| {
+            ApiError::from_kind(
+                zhizao_core::ErrorKind::Unavailable,
+                error.to_string(),
+                Vec::new(),
+            )
+        })?;
+        audit::record(
+            &mut connection,
+            &principal.actor(),
+            state.identity().clock().now(),
+            AuditEntry::new(
+                "telemetry.retention_changed",
+                "telemetry_database",
+                &database,
+            )
+            .subject(tenant)
+            .changes(changes),
+        )
+        .await?;
+    }
+    let summary = telemetry
+        .databases(tenant)
+        .into_iter()
+        .find(|d| d.name == database)
+        .unwrap_or(DatabaseSummary {
+            name: database,
+            retention_days: body.days,
+            tables: Vec::new(),
+        });
+    Ok(Json(database_view(summary)))
 }

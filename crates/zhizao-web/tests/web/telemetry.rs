@@ -337,3 +337,108 @@ async fn json_ingest_writes_typed_points() {
         let _ = &app.telemetry;
     }
 }
+
+#[tokio::test]
+async fn each_enterprise_lists_its_databases_and_sets_their_retention() {
+    for app in apps().await {
+        let line = "machine_telemetry,device=press-07 temperature=70 1795700000000000000\n";
+        for user in ["maker", "rival"] {
+            let reply = write(
+                &app,
+                "/write?db=plant",
+                token(&app, user),
+                line.as_bytes().to_vec(),
+                false,
+            )
+            .await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        }
+        let listed = app
+            .api("GET", "/api/v1/telemetry/databases", Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(listed[0]["name"], "plant");
+        assert_eq!(listed[0]["retention_days"], Value::Null);
+        assert_eq!(listed[0]["tables"][0]["name"], "machine_telemetry");
+        assert_eq!(listed[0]["tables"][0]["buffered_rows"], 1);
+        assert_eq!(listed[0]["tables"][0]["columns"], 3);
+
+        let path = "/api/v1/telemetry/databases/plant/retention";
+        let set = app
+            .api("PUT", path, Some("maker"), Some(json!({"days": 30})))
+            .await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+        assert_eq!(set.json()["retention_days"], 30);
+        // A database that holds nothing yet may get a retention too.
+        let empty = app
+            .api(
+                "PUT",
+                "/api/v1/telemetry/databases/archive/retention",
+                Some("maker"),
+                Some(json!({"days": 3650})),
+            )
+            .await;
+        assert_eq!(empty.json()["tables"], json!([]));
+
+        for (body, field) in [
+            (json!({"days": 0}), "days"),
+            (json!({"days": 36_501}), "days"),
+        ] {
+            let problem = app
+                .api("PUT", path, Some("maker"), Some(body))
+                .await
+                .problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        let problem = app
+            .api(
+                "PUT",
+                "/api/v1/telemetry/databases/bad%20name!/retention",
+                Some("maker"),
+                Some(json!({"days": 1})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "database", "{problem}");
+        let problem = app
+            .api("PUT", path, Some("maker"), Some(json!({"days": -1})))
+            .await
+            .problem(StatusCode::BAD_REQUEST);
+        assert_eq!(problem["errors"][0]["field"], "days", "{problem}");
+
+        // The rival's database of the same name is its own and unchanged.
+        let rival = app
+            .api("GET", "/api/v1/telemetry/databases", Some("rival"), None)
+            .await
+            .json();
+        assert_eq!(rival.as_array().unwrap().len(), 1);
+        assert_eq!(rival[0]["retention_days"], Value::Null);
+        let maker = app
+            .api("GET", "/api/v1/telemetry/databases", Some("maker"), None)
+            .await
+            .json();
+        let names: Vec<(&str, &Value)> = maker
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["name"].as_str().unwrap(), &d["retention_days"]))
+            .collect();
+        assert_eq!(names, [("archive", &json!(3650)), ("plant", &json!(30))]);
+
+        // The change is audited; clearing it keeps everything again.
+        let audit = app
+            .api(
+                "GET",
+                "/api/v1/audit?action=telemetry.retention_changed",
+                Some("admin"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+        let cleared = app
+            .api("PUT", path, Some("maker"), Some(json!({"days": null})))
+            .await;
+        assert_eq!(cleared.json()["retention_days"], Value::Null);
+    }
+}

@@ -36,6 +36,7 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{id}", "1")
                 .replace("{name}", "press-07")
                 .replace("{token}", "zd_forged")
+                .replace("{database}", "plant")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -184,6 +185,11 @@ const DEVICE_TOKEN_PATHS: &[&str] = &[
 /// administrators may call them at all, so everyone else gets 403 whatever the parameter.
 const ADMIN_ACTIONS: &[&str] = &["/api/v1/platforms/{code}/clients"];
 
+/// Path templates whose parameter names something inside the caller's own enterprise (a
+/// telemetry database): the same name in another enterprise is a different thing, so every
+/// enterprise acts only on its own, and other roles, which have no telemetry, get 403.
+const OWN_NAMESPACE: &[&str] = &["/api/v1/telemetry/databases/{database}/retention"];
+
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
@@ -235,6 +241,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                     },
                 )
                 .replace("{token}", &maker_api_token)
+                .replace("{database}", "plant")
         };
         let parameterised: BTreeSet<String> = operations(&openapi, &fill)
             .into_iter()
@@ -246,6 +253,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .map(|r| r.template.to_owned())
             .chain(ADMIN_ACTIONS.iter().map(|t| (*t).to_owned()))
             .chain(DEVICE_TOKEN_PATHS.iter().map(|t| (*t).to_owned()))
+            .chain(OWN_NAMESPACE.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -298,6 +306,33 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             "the token was not rotated: {}",
             reply.text()
         );
+        for template in OWN_NAMESPACE {
+            let path = fill(template);
+            for (username, _, role) in crate::support::USERS {
+                let days = if *username == "maker" { 7 } else { 3 };
+                let reply = app
+                    .api("PUT", &path, Some(username), Some(json!({"days": days})))
+                    .await;
+                if *role == "enterprise_user" {
+                    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+                } else {
+                    reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+            for (username, days) in [("maker", 7), ("rival", 3)] {
+                let databases = app
+                    .api("GET", "/api/v1/telemetry/databases", Some(username), None)
+                    .await
+                    .json();
+                let plant = databases
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|d| d["name"] == "plant")
+                    .unwrap_or_else(|| panic!("{username}: {databases}"));
+                assert_eq!(plant["retention_days"], days, "{username}");
+            }
+        }
         for template in ADMIN_ACTIONS {
             let path = fill(template);
             for (username, _, _) in crate::support::USERS
