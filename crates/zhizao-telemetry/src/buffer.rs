@@ -1,12 +1,14 @@
 //! In-memory, column-oriented buffers of recent points, queryable at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
-    UInt64Array, new_null_array,
+    ArrayBuilder, ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringArray,
+    StringBuilder, TimestampNanosecondArray, UInt32Array, UInt32Builder, UInt64Builder,
+    new_null_array,
 };
+use arrow::compute::take;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -14,11 +16,15 @@ use arrow::record_batch::RecordBatch;
 use crate::names::TIME_COLUMN;
 use crate::{FieldValue, Point};
 
+/// A hash map with a fast hasher: keys here are names and tag values chosen by the tenant's
+/// own writes, and each tenant's buffers are its own, so flooding one only slows that tenant.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Tag values, stored once each.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Dictionary {
     values: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
 }
 
 impl Dictionary {
@@ -33,90 +39,126 @@ impl Dictionary {
     }
 }
 
-/// One column's values, `None` where a point did not have it.
-#[derive(Debug, Clone)]
+/// One column's values so far, null where a point did not have it, in Arrow's own layout
+/// (values plus a validity bitmap), so that freezing a buffer hands its memory to Arrow arrays
+/// without copying.
+#[derive(Debug)]
 enum Column {
-    Tag(Dictionary, Vec<Option<u32>>),
-    Float(Vec<Option<f64>>),
-    Integer(Vec<Option<i64>>),
-    UInteger(Vec<Option<u64>>),
-    String(Vec<Option<String>>),
-    Boolean(Vec<Option<bool>>),
+    /// Keys into the table buffer's dictionary of this tag's values.
+    Tag(Dictionary, UInt32Builder),
+    Float(Float64Builder),
+    Integer(Int64Builder),
+    UInteger(UInt64Builder),
+    String(StringBuilder),
+    Boolean(BooleanBuilder),
 }
 
 impl Column {
+    fn tag(rows: usize) -> Self {
+        let mut keys = UInt32Builder::new();
+        keys.append_nulls(rows);
+        Column::Tag(Dictionary::default(), keys)
+    }
+
     fn for_field(value: &FieldValue, rows: usize) -> Self {
-        match value {
-            FieldValue::Float(_) => Column::Float(vec![None; rows]),
-            FieldValue::Integer(_) => Column::Integer(vec![None; rows]),
-            FieldValue::UInteger(_) => Column::UInteger(vec![None; rows]),
-            FieldValue::String(_) => Column::String(vec![None; rows]),
-            FieldValue::Boolean(_) => Column::Boolean(vec![None; rows]),
+        let mut column = match value {
+            FieldValue::Float(_) => Column::Float(Float64Builder::new()),
+            FieldValue::Integer(_) => Column::Integer(Int64Builder::new()),
+            FieldValue::UInteger(_) => Column::UInteger(UInt64Builder::new()),
+            FieldValue::String(_) => Column::String(StringBuilder::new()),
+            FieldValue::Boolean(_) => Column::Boolean(BooleanBuilder::new()),
+        };
+        for _ in 0..rows {
+            column.append_null();
+        }
+        column
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Column::Tag(_, b) => b.append_null(),
+            Column::Float(b) => b.append_null(),
+            Column::Integer(b) => b.append_null(),
+            Column::UInteger(b) => b.append_null(),
+            Column::String(b) => b.append_null(),
+            Column::Boolean(b) => b.append_null(),
         }
     }
 
-    fn push_null(&mut self) {
+    fn append_tag(&mut self, value: &str) {
         match self {
-            Column::Tag(_, v) => v.push(None),
-            Column::Float(v) => v.push(None),
-            Column::Integer(v) => v.push(None),
-            Column::UInteger(v) => v.push(None),
-            Column::String(v) => v.push(None),
-            Column::Boolean(v) => v.push(None),
+            Column::Tag(dictionary, keys) => keys.append_value(dictionary.key(value)),
+            // A name is a tag or a field, never both (the schema check sees to it).
+            other => other.append_null(),
+        }
+    }
+
+    fn append(&mut self, value: &FieldValue) {
+        match (self, value) {
+            (Column::Float(b), FieldValue::Float(x)) => b.append_value(*x),
+            (Column::Integer(b), FieldValue::Integer(x)) => b.append_value(*x),
+            (Column::UInteger(b), FieldValue::UInteger(x)) => b.append_value(*x),
+            (Column::String(b), FieldValue::String(x)) => b.append_value(x),
+            (Column::Boolean(b), FieldValue::Boolean(x)) => b.append_value(*x),
+            // The schema check before the write rules out a type change; keep a null.
+            (column, _) => column.append_null(),
         }
     }
 
     fn len(&self) -> usize {
         match self {
-            Column::Tag(_, v) => v.len(),
-            Column::Float(v) => v.len(),
-            Column::Integer(v) => v.len(),
-            Column::UInteger(v) => v.len(),
-            Column::String(v) => v.len(),
-            Column::Boolean(v) => v.len(),
+            Column::Tag(_, b) => b.len(),
+            Column::Float(b) => b.len(),
+            Column::Integer(b) => b.len(),
+            Column::UInteger(b) => b.len(),
+            Column::String(b) => b.len(),
+            Column::Boolean(b) => b.len(),
         }
     }
 
-    /// Sets the last row's value (the row was pushed as null first).
-    fn set_last(&mut self, value: &FieldValue) {
-        match (self, value) {
-            (Column::Float(v), FieldValue::Float(x)) => set_last(v, *x),
-            (Column::Integer(v), FieldValue::Integer(x)) => set_last(v, *x),
-            (Column::UInteger(v), FieldValue::UInteger(x)) => set_last(v, *x),
-            (Column::String(v), FieldValue::String(x)) => set_last(v, x.clone()),
-            (Column::Boolean(v), FieldValue::Boolean(x)) => set_last(v, *x),
-            // The schema check before the write rules out a type change; keep the null.
-            _ => {}
-        }
+    /// The values so far as an array, leaving the column as it is.
+    fn to_array(&self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
+            Column::Tag(dictionary, keys) => tag_array(dictionary, &keys.finish_cloned())?,
+            Column::Float(b) => Arc::new(b.finish_cloned()),
+            Column::Integer(b) => Arc::new(b.finish_cloned()),
+            Column::UInteger(b) => Arc::new(b.finish_cloned()),
+            Column::String(b) => Arc::new(b.finish_cloned()),
+            Column::Boolean(b) => Arc::new(b.finish_cloned()),
+        })
     }
 
-    fn to_array(&self) -> ArrayRef {
-        match self {
-            Column::Tag(dictionary, keys) => Arc::new(
-                keys.iter()
-                    .map(|k| k.map(|k| dictionary.values[k as usize].as_str()))
-                    .collect::<StringArray>(),
-            ),
-            Column::Float(v) => Arc::new(v.iter().copied().collect::<Float64Array>()),
-            Column::Integer(v) => Arc::new(v.iter().copied().collect::<Int64Array>()),
-            Column::UInteger(v) => Arc::new(v.iter().copied().collect::<UInt64Array>()),
-            Column::String(v) => Arc::new(v.iter().map(|s| s.as_deref()).collect::<StringArray>()),
-            Column::Boolean(v) => Arc::new(v.iter().copied().collect::<BooleanArray>()),
-        }
+    /// The values as an array, taking the column's memory.
+    fn into_array(self) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
+            Column::Tag(dictionary, mut keys) => tag_array(&dictionary, &keys.finish())?,
+            Column::Float(mut b) => Arc::new(b.finish()),
+            Column::Integer(mut b) => Arc::new(b.finish()),
+            Column::UInteger(mut b) => Arc::new(b.finish()),
+            Column::String(mut b) => Arc::new(b.finish()),
+            Column::Boolean(mut b) => Arc::new(b.finish()),
+        })
     }
 }
 
-fn set_last<T>(values: &mut [Option<T>], value: T) {
-    if let Some(last) = values.last_mut() {
-        *last = Some(value);
-    }
+/// A tag column's values as strings (the tables' schemas have tags as plain strings).
+fn tag_array(dictionary: &Dictionary, keys: &UInt32Array) -> Result<ArrayRef, ArrowError> {
+    let values = StringArray::from_iter_values(dictionary.values.iter());
+    take(&values, keys, None)
 }
 
 /// The recent points of one table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct TableBuffer {
     time: Vec<i64>,
-    columns: BTreeMap<String, Column>,
+    names: Vec<String>,
+    columns: Vec<Column>,
+    index: FastMap<String, usize>,
+    /// The column of each name of the previous point (tags, then fields): the points of one
+    /// source have the same names in the same order, so most points need no lookup at all.
+    layout: Vec<usize>,
+    /// Scratch: which columns the current point filled.
+    filled: Vec<bool>,
 }
 
 impl TableBuffer {
@@ -125,57 +167,133 @@ impl TableBuffer {
         self.time.len()
     }
 
-    /// Appends a point whose columns were checked against the table's schema.
-    pub(crate) fn push(&mut self, point: &Point) {
-        let rows = self.time.len();
-        self.time.push(point.time_ns);
-        for column in self.columns.values_mut() {
-            column.push_null();
+    /// The column named `name`, created (null for the rows so far) by `make` if it is new.
+    fn column(&mut self, name: &str, make: impl FnOnce(usize) -> Column) -> usize {
+        if let Some(&slot) = self.index.get(name) {
+            return slot;
         }
-        for (name, value) in &point.tags {
-            let column = self
-                .columns
-                .entry(name.clone())
-                .or_insert_with(|| Column::Tag(Dictionary::default(), vec![None; rows + 1]));
-            if let Column::Tag(dictionary, keys) = column {
-                let key = dictionary.key(value);
-                set_last(keys, key);
-            }
-        }
-        for (name, value) in &point.fields {
-            let column = self
-                .columns
-                .entry(name.clone())
-                .or_insert_with(|| Column::for_field(value, rows + 1));
-            column.set_last(value);
-        }
-        debug_assert!(self.columns.values().all(|c| c.len() == self.time.len()));
+        let slot = self.columns.len();
+        self.columns.push(make(self.time.len()));
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), slot);
+        slot
     }
 
-    /// The rows as one batch in `schema` (which may have columns this buffer never saw).
-    pub(crate) fn to_record_batch(&self, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+    fn same_layout(&self, point: &Point) -> bool {
+        self.layout.len() == point.tags.len() + point.fields.len()
+            && point
+                .tags
+                .iter()
+                .map(|(name, _)| name)
+                .chain(point.fields.iter().map(|(name, _)| name))
+                .zip(&self.layout)
+                .all(|(name, &slot)| self.names[slot] == *name)
+    }
+
+    /// Appends a point whose columns were checked against the table's schema.
+    pub(crate) fn push(&mut self, point: &Point) {
+        if !self.same_layout(point) {
+            let mut layout = Vec::with_capacity(point.tags.len() + point.fields.len());
+            for (name, _) in &point.tags {
+                layout.push(self.column(name, Column::tag));
+            }
+            for (name, value) in &point.fields {
+                layout.push(self.column(name, |rows| Column::for_field(value, rows)));
+            }
+            self.layout = layout;
+        }
+        self.filled.clear();
+        self.filled.resize(self.columns.len(), false);
+        let (tag_slots, field_slots) = self.layout.split_at(point.tags.len());
+        for ((_, value), &slot) in point.tags.iter().zip(tag_slots) {
+            if !self.filled[slot] {
+                self.columns[slot].append_tag(value);
+                self.filled[slot] = true;
+            }
+        }
+        for ((_, value), &slot) in point.fields.iter().zip(field_slots) {
+            if !self.filled[slot] {
+                self.columns[slot].append(value);
+                self.filled[slot] = true;
+            }
+        }
+        for (column, filled) in self.columns.iter_mut().zip(&self.filled) {
+            if !filled {
+                column.append_null();
+            }
+        }
+        self.time.push(point.time_ns);
+        debug_assert!(self.columns.iter().all(|c| c.len() == self.time.len()));
+    }
+
+    fn batch<'a>(
+        &self,
+        schema: &SchemaRef,
+        time: ArrayRef,
+        mut column: impl FnMut(usize) -> Result<ArrayRef, ArrowError> + 'a,
+    ) -> Result<RecordBatch, ArrowError> {
         let columns = schema
             .fields()
             .iter()
             .map(|field| {
                 if field.name() == TIME_COLUMN {
-                    Arc::new(TimestampNanosecondArray::from(self.time.clone()).with_timezone("UTC"))
-                        as ArrayRef
+                    Ok(Arc::clone(&time))
                 } else {
-                    match self.columns.get(field.name()) {
-                        Some(column) => column.to_array(),
-                        None => new_null_array(field.data_type(), self.time.len()),
+                    match self.index.get(field.name()) {
+                        Some(&slot) => column(slot),
+                        None => Ok(new_null_array(field.data_type(), self.time.len())),
                     }
                 }
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         RecordBatch::try_new(Arc::clone(schema), columns)
+    }
+
+    /// The rows as one batch in `schema` (which may have columns this buffer never saw),
+    /// leaving the buffer as it is.
+    pub(crate) fn to_record_batch(&self, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+        let time: ArrayRef =
+            Arc::new(TimestampNanosecondArray::from(self.time.clone()).with_timezone("UTC"));
+        self.batch(schema, time, |slot| self.columns[slot].to_array())
+    }
+
+    /// The rows as one batch in `schema`, taking the buffer's memory.
+    pub(crate) fn into_record_batch(
+        mut self,
+        schema: &SchemaRef,
+    ) -> Result<RecordBatch, ArrowError> {
+        let time: ArrayRef = Arc::new(
+            TimestampNanosecondArray::from(std::mem::take(&mut self.time)).with_timezone("UTC"),
+        );
+        let rows = time.len();
+        let mut columns: Vec<Option<Column>> = std::mem::take(&mut self.columns)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let fields = schema
+            .fields()
+            .iter()
+            .map(|field| {
+                if field.name() == TIME_COLUMN {
+                    return Ok(Arc::clone(&time));
+                }
+                match self
+                    .index
+                    .get(field.name())
+                    .and_then(|&slot| columns[slot].take())
+                {
+                    Some(column) => column.into_array(),
+                    None => Ok(new_null_array(field.data_type(), rows)),
+                }
+            })
+            .collect::<Result<Vec<_>, ArrowError>>()?;
+        RecordBatch::try_new(Arc::clone(schema), fields)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use arrow::array::Array;
+    use arrow::array::{Array, Float64Array};
 
     use super::*;
     use crate::schema::TableSchema;
@@ -232,5 +350,9 @@ mod tests {
             .unwrap();
         assert_eq!(t.iter().collect::<Vec<_>>(), [Some(1.0), None, Some(3.0)]);
         assert_eq!(batch.column_by_name("late").unwrap().null_count(), 3);
+        let strings = batch.column_by_name("s").unwrap();
+        assert_eq!((strings.null_count(), strings.is_valid(2)), (2, true));
+        // Freezing hands over the same rows.
+        assert_eq!(buffer.into_record_batch(&wider.arrow()).unwrap(), batch);
     }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::buffer::FastMap;
 use crate::store::TableKey;
 use crate::{FieldValue, Point};
 
@@ -34,7 +35,7 @@ type DeviceValues = BTreeMap<String, (i64, FieldValue)>;
 /// Latest values per table and device.
 #[derive(Debug, Default)]
 pub(crate) struct LastValues {
-    tables: HashMap<TableKey, HashMap<String, DeviceValues>>,
+    tables: HashMap<TableKey, FastMap<String, DeviceValues>>,
 }
 
 /// One saved value (the cache's file is JSON lines of these).
@@ -87,26 +88,33 @@ impl From<SavedField> for FieldValue {
 impl LastValues {
     /// Takes in a point of `key`'s table.
     pub(crate) fn apply(&mut self, key: &TableKey, point: &Point) {
-        let device = point
-            .tags
-            .iter()
-            .find(|(k, _)| k == DEVICE_TAG)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("");
+        self.apply_all(key, std::slice::from_ref(point));
+    }
+
+    /// Takes in points of `key`'s table.
+    pub(crate) fn apply_all(&mut self, key: &TableKey, points: &[Point]) {
         let devices = match self.tables.get_mut(key) {
             Some(devices) => devices,
             None => self.tables.entry(key.clone()).or_default(),
         };
-        let values = match devices.get_mut(device) {
-            Some(values) => values,
-            None => devices.entry(device.to_owned()).or_default(),
-        };
-        for (field, value) in &point.fields {
-            match values.get_mut(field) {
-                Some(latest) if latest.0 > point.time_ns => {}
-                Some(latest) => *latest = (point.time_ns, value.clone()),
-                None => {
-                    values.insert(field.clone(), (point.time_ns, value.clone()));
+        for point in points {
+            let device = point
+                .tags
+                .iter()
+                .find(|(k, _)| k == DEVICE_TAG)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            let values = match devices.get_mut(device) {
+                Some(values) => values,
+                None => devices.entry(device.to_owned()).or_default(),
+            };
+            for (field, value) in &point.fields {
+                match values.get_mut(field) {
+                    Some(latest) if latest.0 > point.time_ns => {}
+                    Some(latest) => *latest = (point.time_ns, value.clone()),
+                    None => {
+                        values.insert(field.clone(), (point.time_ns, value.clone()));
+                    }
                 }
             }
         }

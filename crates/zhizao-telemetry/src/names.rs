@@ -51,7 +51,17 @@ pub fn check_identifier(what: &'static str, name: &str) -> Result<(), NameError>
             reason,
         })
     };
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_ascii() {
+        // The common case, without decoding characters.
+        if name.is_empty() || name.len() > 200 {
+            return fail("use 1 to 200 characters");
+        }
+        if name.bytes().any(|b| b.is_ascii_control()) {
+            return fail("must not contain control characters");
+        }
+        return Ok(());
+    }
+    if name.chars().count() > 200 {
         return fail("use 1 to 200 characters");
     }
     if name.chars().any(char::is_control) {

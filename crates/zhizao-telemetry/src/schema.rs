@@ -151,21 +151,24 @@ impl TableSchema {
                 column: name.clone(),
                 reason,
             };
-            if name == TIME_COLUMN {
-                return Err(invalid("\"time\" is the timestamp column"));
-            }
-            if check_identifier("column", name).is_err() {
-                return Err(invalid(
-                    "use 1 to 200 characters without control characters",
-                ));
-            }
             match self
                 .columns
                 .get(name)
                 .copied()
                 .or_else(|| additions.iter().find(|(n, _)| n == name).map(|(_, k)| *k))
             {
-                None => additions.push((name.clone(), kind)),
+                // Only a new column's name needs checking: the others were checked when added.
+                None => {
+                    if name == TIME_COLUMN {
+                        return Err(invalid("\"time\" is the timestamp column"));
+                    }
+                    if check_identifier("column", name).is_err() {
+                        return Err(invalid(
+                            "use 1 to 200 characters without control characters",
+                        ));
+                    }
+                    additions.push((name.clone(), kind));
+                }
                 Some(existing) if existing == kind => {}
                 Some(ColumnKind::Field(existing)) if matches!(kind, ColumnKind::Field(_)) => {
                     let ColumnKind::Field(found) = kind else {
@@ -190,6 +193,18 @@ impl TableSchema {
         }
         self.columns.extend(additions);
         Ok(())
+    }
+
+    /// Whether `point` fits as the schema is (every column exists with the point's kind), so
+    /// that writing it changes nothing.
+    pub fn fits(&self, point: &Point) -> bool {
+        point
+            .tags
+            .iter()
+            .all(|(name, _)| self.columns.get(name) == Some(&ColumnKind::Tag))
+            && point.fields.iter().all(|(name, value)| {
+                self.columns.get(name) == Some(&ColumnKind::Field(FieldType::of(value)))
+            })
     }
 
     /// The Arrow schema: `time` first, then tags, then fields, each group by name.

@@ -241,8 +241,23 @@ impl Shared {
     }
 }
 
-impl WalSink for Shared {
-    fn apply(&self, batch: &WalBatch) {
+impl State {
+    /// Applies points of one table (already checked against its schema) to the buffers and
+    /// the last-value cache.
+    fn apply_run(&mut self, key: TableKey, points: &[Point]) {
+        self.latest.apply_all(&key, points);
+        let buffer = self.active.entry(key).or_default();
+        for point in points {
+            buffer.push(point);
+            self.active_bytes += approximate_bytes(point);
+        }
+        self.active_rows += points.len();
+    }
+}
+
+impl Shared {
+    /// Applies a batch read back from the log at start-up, rebuilding the schemas it needs.
+    fn replay(&self, batch: &WalBatch) {
         let mut state = self.write();
         for point in &batch.points {
             let key = TableKey {
@@ -250,7 +265,6 @@ impl WalSink for Shared {
                 database: batch.database.clone(),
                 table: point.measurement.clone(),
             };
-            // Schemas were reserved before the write; on replay they are rebuilt here.
             if state
                 .schemas
                 .entry(key.clone())
@@ -261,10 +275,31 @@ impl WalSink for Shared {
                 tracing::error!(table = %key.table, "a logged point no longer fits its table; skipped");
                 continue;
             }
-            state.latest.apply(&key, point);
-            state.active.entry(key).or_default().push(point);
-            state.active_rows += 1;
-            state.active_bytes += approximate_bytes(point);
+            state.apply_run(key, std::slice::from_ref(point));
+        }
+        state.active_since.get_or_insert_with(Instant::now);
+    }
+}
+
+impl WalSink for Shared {
+    /// Applies a batch just made durable; its schema changes were reserved before it was logged.
+    fn apply(&self, batch: &WalBatch) {
+        let mut state = self.write();
+        let points = batch.points.as_slice();
+        let mut start = 0;
+        while start < points.len() {
+            let table = &points[start].measurement;
+            let end = points[start..]
+                .iter()
+                .position(|p| p.measurement != *table)
+                .map_or(points.len(), |offset| start + offset);
+            let key = TableKey {
+                tenant: batch.tenant,
+                database: batch.database.clone(),
+                table: table.clone(),
+            };
+            state.apply_run(key, &points[start..end]);
+            start = end;
         }
         state.active_since.get_or_insert_with(Instant::now);
     }
@@ -278,7 +313,7 @@ impl WalSink for Shared {
         let mut tables = Vec::with_capacity(active.len());
         for (key, buffer) in active {
             let schema = state.schemas.get(&key).cloned().unwrap_or_default().arrow();
-            match buffer.to_record_batch(&schema) {
+            match buffer.into_record_batch(&schema) {
                 Ok(batch) => tables.push((key, batch)),
                 Err(error) => tracing::error!(%error, "freezing a buffer failed"),
             }
@@ -287,6 +322,53 @@ impl WalSink for Shared {
             state.frozen.push(Arc::new(Frozen { through, tables }));
         }
     }
+}
+
+/// Whether every point fits its table's schema as it is (the usual case once a source has
+/// written once), checked under a shared lock: consecutive points of a table with the same
+/// columns as the one before are not looked at again.
+fn points_fit(
+    schemas: &HashMap<TableKey, TableSchema>,
+    tenant: i64,
+    database: &str,
+    points: &[Point],
+) -> bool {
+    let same_columns = |a: &Point, b: &Point| {
+        a.tags.len() == b.tags.len()
+            && a.fields.len() == b.fields.len()
+            && a.tags.iter().zip(&b.tags).all(|((x, _), (y, _))| x == y)
+            && a.fields.iter().zip(&b.fields).all(|((x, u), (y, v))| {
+                x == y && crate::schema::FieldType::of(u) == crate::schema::FieldType::of(v)
+            })
+    };
+    let mut start = 0;
+    while start < points.len() {
+        let table = &points[start].measurement;
+        let end = points[start..]
+            .iter()
+            .position(|p| p.measurement != *table)
+            .map_or(points.len(), |offset| start + offset);
+        let key = TableKey {
+            tenant,
+            database: database.to_owned(),
+            table: table.clone(),
+        };
+        let Some(schema) = schemas.get(&key) else {
+            return false;
+        };
+        let mut checked: Option<&Point> = None;
+        for point in &points[start..end] {
+            if checked.is_some_and(|previous| same_columns(previous, point)) {
+                continue;
+            }
+            if !schema.fits(point) {
+                return false;
+            }
+            checked = Some(point);
+        }
+        start = end;
+    }
+    true
 }
 
 /// Roughly what a point costs in the buffers: 16 bytes per value, plus string contents.
@@ -393,7 +475,7 @@ impl TelemetryStore {
             .iter()
             .filter(|b| b.sequence > manifest.persisted_through)
         {
-            shared.apply(batch);
+            shared.replay(batch);
         }
         tracing::info!(
             replayed,
@@ -426,7 +508,8 @@ impl TelemetryStore {
                 points: 0,
             });
         }
-        {
+        let fits = points_fit(&self.shared.read().schemas, tenant, database, &points);
+        if !fits {
             // Reserve the schema changes first: a conflicting write is refused before the log.
             let mut state = self.shared.write();
             let mut changed: HashMap<TableKey, TableSchema> = HashMap::new();

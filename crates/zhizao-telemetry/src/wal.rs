@@ -80,7 +80,12 @@ pub trait WalSink: Send + Sync + 'static {
 }
 
 enum Request {
-    Append(WalBatch, tokio::sync::oneshot::Sender<Result<u64, String>>),
+    /// The batch comes back with the answer, so that the writer's caller, not the log's single
+    /// thread, pays for freeing it.
+    Append(
+        WalBatch,
+        tokio::sync::oneshot::Sender<Result<(u64, WalBatch), String>>,
+    ),
     Rotate(tokio::sync::oneshot::Sender<Result<u64, String>>),
 }
 
@@ -288,13 +293,16 @@ impl Wal {
         self.requests
             .send(Request::Append(batch, reply))
             .map_err(|_| WalError::Closed)?;
-        answer
-            .await
-            .map_err(|_| WalError::Closed)?
-            .map_err(|e| WalError::Io {
-                path: self.directory.clone(),
-                source: io::Error::other(e),
-            })
+        let (sequence, returned) =
+            answer
+                .await
+                .map_err(|_| WalError::Closed)?
+                .map_err(|e| WalError::Io {
+                    path: self.directory.clone(),
+                    source: io::Error::other(e),
+                })?;
+        drop(returned);
+        Ok(sequence)
     }
 
     /// Starts a new segment; every batch appended afterwards is in it or later ones. Returns the
@@ -387,7 +395,7 @@ impl Writer {
                         let result = self.sync().and_then(|()| {
                             for (batch, reply) in appended.drain(..) {
                                 self.sink.apply(&batch);
-                                let _ = reply.send(Ok(batch.sequence));
+                                let _ = reply.send(Ok((batch.sequence, batch)));
                             }
                             self.sink.rotated(self.next_sequence - 1);
                             self.start_segment()
@@ -409,7 +417,7 @@ impl Writer {
                 Ok(()) if failure.is_none() => {
                     for (batch, reply) in appended {
                         self.sink.apply(&batch);
-                        let _ = reply.send(Ok(batch.sequence));
+                        let _ = reply.send(Ok((batch.sequence, batch)));
                     }
                 }
                 result => {
