@@ -1,13 +1,21 @@
 //! The `zhizao` command: CLI definitions and wiring, nothing else.
 
+mod bench_support;
 mod config;
+mod mqtt_bench;
 mod platform_commands;
 mod schedule_commands;
 mod simulate_command;
+mod telemetry_bench;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigArgs, ServeArgs};
+
+/// The allocator: ingest allocates small strings on the request threads and frees them on the
+/// log's thread, which glibc's allocator handles several times slower than mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Zhizao (智造): the smart-manufacturing public technology service platform.
 #[derive(Debug, Parser)]
@@ -85,6 +93,14 @@ enum TokenCommand {
 enum BenchCommand {
     /// Solve every instance of a benchmark directory and report gaps to the best-known bounds.
     Schedule(schedule_commands::BenchScheduleArgs),
+    /// HTTP line-protocol ingest into Zhizao (durable) and into InfluxDB 1.x, same data, same run.
+    Ingest(telemetry_bench::BenchIngestArgs),
+    /// Bytes per stored field value of the simulator's data after compaction, against InfluxDB 1.x.
+    Disk(telemetry_bench::BenchDiskArgs),
+    /// Query latencies: latest values of every device, one device's day, a full-table aggregate.
+    Query(telemetry_bench::BenchQueryArgs),
+    /// Tens of thousands of devices connected to the embedded MQTT broker, publishing, held.
+    Mqtt(mqtt_bench::BenchMqttArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -108,6 +124,12 @@ fn main() -> anyhow::Result<()> {
                     Command::Migrate => platform_commands::migrate(&cli.config).await,
                     Command::Demo => platform_commands::demo(&cli.config).await,
                     Command::Simulate(args) => simulate_command::simulate(args).await,
+                    Command::Bench(BenchCommand::Ingest(args)) => {
+                        telemetry_bench::ingest(args).await
+                    }
+                    Command::Bench(BenchCommand::Disk(args)) => telemetry_bench::disk(args).await,
+                    Command::Bench(BenchCommand::Query(args)) => telemetry_bench::query(args).await,
+                    Command::Bench(BenchCommand::Mqtt(args)) => mqtt_bench::mqtt(args).await,
                     Command::User(UserCommand::Create {
                         organization,
                         username,
@@ -130,7 +152,7 @@ fn main() -> anyhow::Result<()> {
                     }
                     Command::Solve(_)
                     | Command::Check(_)
-                    | Command::Bench(_)
+                    | Command::Bench(BenchCommand::Schedule(_))
                     | Command::Openapi => unreachable!("handled above"),
                 }
             })

@@ -18,13 +18,18 @@ use crate::config::{Config, ConfigArgs, ServeArgs};
 
 /// Opens the database and brings its schema and reference data up to date.
 async fn open_database(config: &Config) -> anyhow::Result<Database> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
-    let db = Database::connect(config.database_url.expose(), PoolSettings::default()).await?;
+    prepare_database(&config.data_dir, config.database_url.expose()).await
+}
+
+/// Creates `data_dir`, connects to the database at `url` and brings its schema and reference
+/// data up to date.
+pub(crate) async fn prepare_database(
+    data_dir: &std::path::Path,
+    url: &str,
+) -> anyhow::Result<Database> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let db = Database::connect(url, PoolSettings::default()).await?;
     db.migrate().await.context("migrating the database")?;
     zhizao_registry::reference::sync(&db)
         .await
@@ -32,12 +37,13 @@ async fn open_database(config: &Config) -> anyhow::Result<Database> {
     Ok(db)
 }
 
-fn clock() -> Arc<dyn Clock> {
+/// The operating system's clock, as the services take it.
+pub(crate) fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 
 async fn load_demo(db: &Database) -> anyhow::Result<zhizao_demo::DemoSummary> {
-    let summary = zhizao_demo::load(db, &PasswordHashing::default(), &clock()).await?;
+    let summary = zhizao_demo::load(db, &PasswordHashing::default(), &system_clock()).await?;
     Ok(summary)
 }
 
@@ -60,13 +66,18 @@ fn print_demo_logins(summary: &zhizao_demo::DemoSummary) {
 /// `zhizao serve`.
 pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args, serve)?;
+    // Every connected device holds a socket: take all the open files the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
     let db = open_database(&config).await?;
     let demo = if config.demo {
         Some(load_demo(&db).await?)
     } else {
         None
     };
-    let clock = clock();
+    let clock = system_clock();
     let identity = Identity::new(
         db.clone(),
         Arc::clone(&clock),
@@ -252,7 +263,7 @@ pub(crate) async fn create_user(
         &mut transaction,
         &PasswordHashing::default(),
         &Actor::command_line(),
-        clock().now(),
+        system_clock().now(),
         &new,
     )
     .await
@@ -285,7 +296,7 @@ pub(crate) async fn create_token(
     let db = open_database(&config).await?;
     let identity = Identity::new(
         db.clone(),
-        clock(),
+        system_clock(),
         PasswordHashing::default(),
         IdentitySettings::default(),
     );

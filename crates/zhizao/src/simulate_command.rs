@@ -51,14 +51,15 @@ pub(crate) struct SimulateArgs {
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-struct Api {
-    client: HttpClient,
-    base: String,
-    token: String,
+/// The platform's REST API as an enterprise user.
+pub(crate) struct Api {
+    pub(crate) client: HttpClient,
+    pub(crate) base: String,
+    pub(crate) token: String,
 }
 
 impl Api {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -85,10 +86,10 @@ impl Api {
 }
 
 /// A device of the fleet with its token.
-struct SimulatedDevice {
-    name: String,
-    token: String,
-    machine: Machine,
+pub(crate) struct SimulatedDevice {
+    pub(crate) name: String,
+    pub(crate) token: String,
+    pub(crate) machine: Machine,
 }
 
 pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
@@ -114,7 +115,7 @@ pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         base,
         token: args.token.clone(),
     };
-    let devices = register(&api, &args).await?;
+    let devices = register(&api, args.devices, &args.prefix, args.seed, true).await?;
     eprintln!(
         "{} devices registered; publishing every {} s",
         devices.len(),
@@ -197,9 +198,16 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Creates the four profiles (if missing) and the devices, returning each with a token: new
-/// devices get theirs at registration, existing ones a rotated one.
-async fn register(api: &Api, args: &SimulateArgs) -> anyhow::Result<Vec<SimulatedDevice>> {
+/// Creates the four profiles (if missing) and `count` devices named after `prefix`, returning
+/// each with a token: new devices get theirs at registration, existing ones (looked for only
+/// with `reuse`) a rotated one.
+pub(crate) async fn register(
+    api: &Api,
+    count: u32,
+    prefix: &str,
+    seed: u64,
+    reuse: bool,
+) -> anyhow::Result<Vec<SimulatedDevice>> {
     for kind in MachineKind::ALL {
         let telemetry: Vec<Value> = kind
             .telemetry()
@@ -233,12 +241,12 @@ async fn register(api: &Api, args: &SimulateArgs) -> anyhow::Result<Vec<Simulate
             _ => bail!("creating profile {}: {status} {body}", kind.profile()),
         }
     }
-    let width = args.devices.to_string().len().max(3);
-    let planned: Vec<(String, MachineKind)> = (0..args.devices)
+    let width = count.to_string().len().max(3);
+    let planned: Vec<(String, MachineKind)> = (0..count)
         .map(|i| {
             let kind = MachineKind::ALL[i as usize % MachineKind::ALL.len()];
             (
-                format!("{}-{}-{:0width$}", args.prefix, kind.profile(), i + 1),
+                format!("{}-{}-{:0width$}", prefix, kind.profile(), i + 1),
                 kind,
             )
         })
@@ -246,6 +254,10 @@ async fn register(api: &Api, args: &SimulateArgs) -> anyhow::Result<Vec<Simulate
     let mut tokens = std::collections::HashMap::new();
     let mut missing = Vec::new();
     for (name, kind) in &planned {
+        if !reuse {
+            missing.push((name.clone(), *kind));
+            continue;
+        }
         let (status, _) = api
             .call(
                 "GET",
@@ -307,7 +319,7 @@ async fn register(api: &Api, args: &SimulateArgs) -> anyhow::Result<Vec<Simulate
                 .with_context(|| format!("no token for {name}"))?;
             let machine = Machine::new(
                 kind,
-                args.seed.wrapping_mul(1_000_003).wrapping_add(index as u64),
+                seed.wrapping_mul(1_000_003).wrapping_add(index as u64),
             );
             Ok(SimulatedDevice {
                 name,
