@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,15 +23,15 @@ pub const DEVICE_TAG: &str = "device";
 /// A field's latest value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatestValue {
-    /// The field.
-    pub field: String,
+    /// The field (shared with the cache: a device's many readings name few fields).
+    pub field: Arc<str>,
     /// When (ns since the epoch).
     pub time_ns: i64,
     /// The value.
     pub value: FieldValue,
 }
 
-type DeviceValues = BTreeMap<String, (i64, FieldValue)>;
+type DeviceValues = BTreeMap<Arc<str>, (i64, FieldValue)>;
 
 /// Latest values per table and device.
 #[derive(Debug, Default)]
@@ -109,11 +110,11 @@ impl LastValues {
                 None => devices.entry(device.to_owned()).or_default(),
             };
             for (field, value) in &point.fields {
-                match values.get_mut(field) {
+                match values.get_mut(field.as_str()) {
                     Some(latest) if latest.0 > point.time_ns => {}
                     Some(latest) => *latest = (point.time_ns, value.clone()),
                     None => {
-                        values.insert(field.clone(), (point.time_ns, value.clone()));
+                        values.insert(Arc::from(field.as_str()), (point.time_ns, value.clone()));
                     }
                 }
             }
@@ -130,9 +131,9 @@ impl LastValues {
     }
 
     /// Every device's latest values in a table, by device name.
+    /// (Unordered: the caller sorts them outside the store's lock.)
     pub(crate) fn table(&self, key: &TableKey) -> Vec<(String, Vec<LatestValue>)> {
-        let mut devices: Vec<(String, Vec<LatestValue>)> = self
-            .tables
+        self.tables
             .get(key)
             .map(|devices| {
                 devices
@@ -140,9 +141,7 @@ impl LastValues {
                     .map(|(device, values)| (device.clone(), latest_values(values)))
                     .collect()
             })
-            .unwrap_or_default();
-        devices.sort_by(|a, b| a.0.cmp(&b.0));
-        devices
+            .unwrap_or_default()
     }
 
     /// Writes the cache to `path` atomically (a temporary file renamed over it).
@@ -157,7 +156,7 @@ impl LastValues {
                         database: key.database.clone(),
                         table: key.table.clone(),
                         device: device.clone(),
-                        field: field.clone(),
+                        field: field.to_string(),
                         time: *time,
                         value: value.into(),
                     };
@@ -211,7 +210,7 @@ fn latest_values(values: &DeviceValues) -> Vec<LatestValue> {
     values
         .iter()
         .map(|(field, (time_ns, value))| LatestValue {
-            field: field.clone(),
+            field: Arc::clone(field),
             time_ns: *time_ns,
             value: value.clone(),
         })
@@ -260,7 +259,7 @@ mod tests {
         cache.apply(&key(), &point("a", 30, &[("n", FieldValue::Integer(3))]));
         cache.apply(&key(), &point("b", 5, &[("t", FieldValue::Float(9.0))]));
         let a = cache.device(&key(), "a");
-        let summary: Vec<(&str, i64)> = a.iter().map(|v| (v.field.as_str(), v.time_ns)).collect();
+        let summary: Vec<(&str, i64)> = a.iter().map(|v| (&*v.field, v.time_ns)).collect();
         assert_eq!(summary, [("n", 30), ("s", 20), ("t", 20)]);
         assert_eq!(a[2].value, FieldValue::Float(2.0));
         assert_eq!(cache.table(&key()).len(), 2);
@@ -271,7 +270,11 @@ mod tests {
         cache.save(&path).unwrap();
         let loaded = LastValues::load(&path);
         assert_eq!(loaded.device(&key(), "a"), a);
-        assert_eq!(loaded.table(&key()), cache.table(&key()));
+        let sorted = |mut table: Vec<(String, Vec<LatestValue>)>| {
+            table.sort_by(|a, b| a.0.cmp(&b.0));
+            table
+        };
+        assert_eq!(sorted(loaded.table(&key())), sorted(cache.table(&key())));
         assert!(
             LastValues::load(&directory.path().join("missing"))
                 .tables

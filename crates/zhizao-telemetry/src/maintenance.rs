@@ -388,7 +388,13 @@ async fn merge(
         .with_temp_file_path(root.join("tmp"))
         .build_arc()
         .map_err(failed)?;
-    let context = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
+    // One partition per input file, each already in order, lets DataFusion merge the streams
+    // (SortPreservingMergeExec, little memory) instead of sorting everything again.
+    let mut config = SessionConfig::new()
+        .with_target_partitions(inputs.len().max(1))
+        .with_repartition_file_scans(false);
+    config.options_mut().execution.sort_spill_reservation_bytes = 32 * 1024 * 1024;
+    let context = SessionContext::new_with_config_rt(config, runtime);
     let column = |name: &str| Expr::Column(Column::new_unqualified(name));
     let mut order = Vec::new();
     if schema.field_with_name(DEVICE_TAG).is_ok() {

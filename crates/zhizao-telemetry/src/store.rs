@@ -672,7 +672,9 @@ impl TelemetryStore {
             database: database.to_owned(),
             table: table.to_owned(),
         };
-        self.shared.read().latest.table(&key)
+        let mut devices = self.shared.read().latest.table(&key);
+        devices.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        devices
     }
 
     /// The sequence through which data is in Parquet files.
@@ -737,9 +739,13 @@ fn write_snapshot(
         for (row, time) in times.values().iter().enumerate() {
             days.entry(day_of(*time)).or_default().push(row as u32);
         }
+        let single_day = days.len() == 1;
         for (day, rows) in days {
-            let part = take_rows(batch, &UInt32Array::from(rows))?;
-            let sorted = sort_for_storage(&part)?;
+            let sorted = if single_day {
+                sort_for_storage(batch)?
+            } else {
+                sort_for_storage(&take_rows(batch, &UInt32Array::from(rows))?)?
+            };
             let relative = format!(
                 "{}/{:020}.parquet",
                 day_directory(key, &day),
@@ -765,13 +771,30 @@ fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> Result<RecordBatch, 
     .map_err(|e| StoreError::Persist(e.to_string()))
 }
 
-/// Sorts by `device` (if the table has it) and then time, which keeps each device's rows
-/// together for compression and lets readers skip row groups by device and time.
+/// Sorts by `device` (if the table has it, nulls first) and then time, which keeps each
+/// device's rows together for compression and lets readers skip row groups by device and time.
+/// Device names are ranked once each, so the sort compares integers, not strings.
 fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
     let mut keys = Vec::new();
-    if let Some(device) = batch.column_by_name("device") {
+    if let Some(devices) = batch
+        .column_by_name(crate::DEVICE_TAG)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+    {
+        let distinct: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+            devices.iter().flatten().collect();
+        let mut names: Vec<&str> = distinct.into_iter().collect();
+        names.sort_unstable();
+        let rank: crate::buffer::FastMap<&str, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (*name, i as u32 + 1))
+            .collect();
+        let ranks: UInt32Array = devices
+            .iter()
+            .map(|d| Some(d.map_or(0, |d| rank[d])))
+            .collect();
         keys.push(SortColumn {
-            values: Arc::clone(device),
+            values: Arc::new(ranks),
             options: None,
         });
     }

@@ -109,7 +109,7 @@ async fn writes_are_queryable_at_once_and_survive_persistence_and_restart() {
         store
             .latest(1, "factory", "machine_telemetry", "press-07")
             .into_iter()
-            .map(|v| (v.field, v.value))
+            .map(|v| (v.field.to_string(), v.value))
             .collect::<Vec<_>>()
     };
     let expected = vec![

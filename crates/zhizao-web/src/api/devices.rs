@@ -696,14 +696,14 @@ fn latest_dto(state: &AppState, identity: &DeviceIdentity, profile: &Profile) ->
                      time_ns,
                      value,
                  }| {
-                    let spec = profile.telemetry.iter().find(|t| t.name == field);
+                    let spec = profile.telemetry.iter().find(|t| *t.name == *field);
                     LatestDto {
                         label: spec.map(|s| s.label.clone()).unwrap_or_default(),
                         unit: spec.map(|s| s.unit.clone()).unwrap_or_default(),
                         value: json_value(&value),
                         time: time_text(time_ns),
                         time_ms: time_ns.div_euclid(1_000_000),
-                        field,
+                        field: field.to_string(),
                     }
                 },
             )

@@ -333,7 +333,7 @@ async fn detail(
         )
         .into_iter()
         .map(|v| {
-            let spec = profile.telemetry.iter().find(|t| t.name == v.field);
+            let spec = profile.telemetry.iter().find(|t| *t.name == *v.field);
             LatestRow {
                 label: spec.map(|s| s.label.clone()).unwrap_or_default(),
                 unit: spec.map(|s| s.unit.clone()).unwrap_or_default(),
@@ -345,7 +345,7 @@ async fn detail(
                     zhizao_telemetry::FieldValue::Boolean(b) => b.to_string(),
                 },
                 time: when(Some(v.time_ns.div_euclid(1_000_000))),
-                field: v.field,
+                field: v.field.to_string(),
             }
         })
         .collect();
