@@ -144,7 +144,7 @@ async fn loads_once_with_the_seeds_recognition_counts() {
         assert!(text.contains("| 6       | 8640     | true"), "{text}");
         let latest = telemetry.latest(maker, "default", "cnc_machine", "cnc-machine-01");
         assert!(
-            latest.iter().any(|v| v.field == "spindle_rpm"),
+            latest.iter().any(|v| &*v.field == "spindle_rpm"),
             "{latest:?}"
         );
     }

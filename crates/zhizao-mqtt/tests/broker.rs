@@ -174,7 +174,7 @@ fn latest(f: &Fixture, device: &str) -> Vec<(String, FieldValue)> {
     f.telemetry
         .latest(f.tenant, "default", "machine", device)
         .into_iter()
-        .map(|v| (v.field, v.value))
+        .map(|v| (v.field.to_string(), v.value))
         .collect()
 }
 
