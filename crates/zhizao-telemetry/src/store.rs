@@ -607,22 +607,33 @@ impl TelemetryStore {
         shutdown: impl std::future::Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
+        // Upkeep runs beside persisting, so a long merge never delays the next persist. Stopping
+        // it mid-merge is safe: the merged file is not in the manifest until the swap, and a
+        // file the manifest does not list is deleted at the next open.
+        let maintenance = {
+            let store = self.clone();
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(MAINTENANCE_INTERVAL);
+                ticker.tick().await;
+                loop {
+                    ticker.tick().await;
+                    store.maintain().await;
+                }
+            })
+        };
         let mut ticker = tokio::time::interval(interval);
-        let mut maintained = Instant::now();
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
                     if let Err(error) = self.persist(false).await {
                         tracing::error!(%error, "persisting telemetry failed; will retry");
                     }
-                    if maintained.elapsed() >= MAINTENANCE_INTERVAL {
-                        self.maintain().await;
-                        maintained = Instant::now();
-                    }
                 }
                 () = &mut shutdown => break,
             }
         }
+        maintenance.abort();
+        let _ = maintenance.await;
         if let Err(error) = self.persist(true).await {
             tracing::error!(%error, "persisting telemetry at shutdown failed; the log still holds it");
         }

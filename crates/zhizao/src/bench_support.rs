@@ -77,9 +77,12 @@ pub(crate) struct ChildProcess {
 
 impl ChildProcess {
     pub(crate) fn spawn(name: &'static str, command: &mut Command) -> anyhow::Result<Self> {
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {name}"))?;
+        let child = command.spawn().with_context(|| {
+            format!(
+                "cannot start {name} ({})",
+                command.get_program().to_string_lossy()
+            )
+        })?;
         Ok(ChildProcess {
             child: Some(child),
             name,
