@@ -285,21 +285,13 @@ impl WalSink for Shared {
     /// Applies a batch just made durable; its schema changes were reserved before it was logged.
     fn apply(&self, batch: &WalBatch) {
         let mut state = self.write();
-        let points = batch.points.as_slice();
-        let mut start = 0;
-        while start < points.len() {
-            let table = &points[start].measurement;
-            let end = points[start..]
-                .iter()
-                .position(|p| p.measurement != *table)
-                .map_or(points.len(), |offset| start + offset);
+        for run in batch.points.chunk_by(|a, b| a.measurement == b.measurement) {
             let key = TableKey {
                 tenant: batch.tenant,
                 database: batch.database.clone(),
-                table: table.clone(),
+                table: run[0].measurement.clone(),
             };
-            state.apply_run(key, &points[start..end]);
-            start = end;
+            state.apply_run(key, run);
         }
         state.active_since.get_or_insert_with(Instant::now);
     }
@@ -341,23 +333,17 @@ fn points_fit(
                 x == y && crate::schema::FieldType::of(u) == crate::schema::FieldType::of(v)
             })
     };
-    let mut start = 0;
-    while start < points.len() {
-        let table = &points[start].measurement;
-        let end = points[start..]
-            .iter()
-            .position(|p| p.measurement != *table)
-            .map_or(points.len(), |offset| start + offset);
+    for run in points.chunk_by(|a, b| a.measurement == b.measurement) {
         let key = TableKey {
             tenant,
             database: database.to_owned(),
-            table: table.clone(),
+            table: run[0].measurement.clone(),
         };
         let Some(schema) = schemas.get(&key) else {
             return false;
         };
         let mut checked: Option<&Point> = None;
-        for point in &points[start..end] {
+        for point in run {
             if checked.is_some_and(|previous| same_columns(previous, point)) {
                 continue;
             }
@@ -366,7 +352,6 @@ fn points_fit(
             }
             checked = Some(point);
         }
-        start = end;
     }
     true
 }
