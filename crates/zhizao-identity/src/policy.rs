@@ -108,6 +108,22 @@ pub fn may_delete_enterprises(principal: &Principal) -> bool {
     principal.role == Role::CityAdmin
 }
 
+/// Whose technology-upgrade and subsidy applications `principal` sees: an enterprise its own, a
+/// town those of its enterprises, the city all. Platforms and experts see none (experts will
+/// see only what they are assigned to review).
+pub fn application_scope(principal: &Principal) -> EnterpriseScope {
+    match principal.role {
+        Role::PlatformStaff | Role::Expert => EnterpriseScope::Nothing,
+        _ => enterprise_scope(principal),
+    }
+}
+
+/// Whether `principal` runs the subsidy programmes: opens and publishes batches, edits rule
+/// sets, records objections and payments.
+pub fn may_manage_programmes(principal: &Principal) -> bool {
+    matches!(principal.role, Role::CityAdmin | Role::CityStaff)
+}
+
 /// Whether `principal` may create and edit organisations and users, and browse the audit log.
 pub fn may_administer(principal: &Principal) -> bool {
     principal.role == Role::CityAdmin

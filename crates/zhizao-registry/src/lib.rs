@@ -44,6 +44,7 @@ pub use model::{
     Enterprise, EnterpriseInput, IndustryClass, Recognition, RecognitionInput, RecognitionKind,
     RecognitionLevel, Town,
 };
+pub use scope::restrict_to as restrict_to_scope;
 pub use statistics::RegistryStatistics;
 
 /// The registry service: one per process.

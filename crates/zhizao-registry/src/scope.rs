@@ -3,8 +3,9 @@
 use zhizao_db::SqlBuilder;
 use zhizao_identity::policy::EnterpriseScope;
 
-/// Appends ` AND …` conditions that keep only enterprises in `scope`.
-pub(crate) fn restrict_to(scope: &EnterpriseScope, sql: &mut SqlBuilder) {
+/// Appends ` AND …` conditions that keep only enterprises in `scope` (over the alias `e` for
+/// `enterprises`).
+pub fn restrict_to(scope: &EnterpriseScope, sql: &mut SqlBuilder) {
     match scope {
         EnterpriseScope::All => {}
         EnterpriseScope::Town(town) => {
