@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "devices",
         include_str!("../migrations/20261126000002_devices.sql"),
     ),
+    (
+        20261126000003,
+        "projects",
+        include_str!("../migrations/20261126000003_projects.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -16,6 +16,7 @@
 mod data;
 mod history;
 pub mod machines;
+mod projects;
 pub mod random;
 
 use std::sync::Arc;
@@ -52,6 +53,9 @@ pub enum Error {
     /// Registering a demo device failed.
     #[error("demo devices: {0}")]
     Devices(#[from] zhizao_devices::Error),
+    /// Writing the demo programmes failed.
+    #[error("demo projects: {0}")]
+    Projects(#[from] zhizao_projects::Error),
     /// Writing the demo telemetry failed.
     #[error("demo telemetry: {0}")]
     Telemetry(#[from] zhizao_telemetry::StoreError),
@@ -228,6 +232,19 @@ pub async fn load(
         };
         create_user_in(&mut transaction, hashing, &actor, now, &new).await?;
     }
+    let maker_index = enterprises
+        .iter()
+        .position(|e| Some(e.code.to_string()) == maker_code)
+        .unwrap_or(0);
+    let programmes = projects::load(
+        &mut transaction,
+        &mut random,
+        now,
+        &enterprises,
+        &enterprise_ids,
+        maker_index,
+    )
+    .await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -240,6 +257,8 @@ pub async fn load(
     tracing::info!(
         organizations,
         enterprises = enterprises.len(),
+        batches = programmes.batches,
+        applications = programmes.applications,
         "demo data loaded"
     );
     Ok(DemoSummary {

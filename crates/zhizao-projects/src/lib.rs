@@ -21,6 +21,7 @@
 
 mod applications;
 mod error;
+pub mod history;
 mod model;
 mod programmes;
 pub mod reports;

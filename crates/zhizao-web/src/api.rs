@@ -12,6 +12,7 @@ mod enterprises;
 pub(crate) use enterprises::export_response;
 mod me;
 mod organizations;
+pub(crate) mod projects;
 mod reference;
 mod telemetry;
 mod tokens;
@@ -55,6 +56,8 @@ use crate::problem::ApiError;
             HTTP device API does: telemetry, attributes, commands"),
         (name = "telemetry", description = "Points from equipment and smart products, and SQL over them; \
             /write, /api/v2/write and /api/v3/query_sql speak InfluxDB's protocols and error formats"),
+        (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
+            applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
 )]
 struct ApiDoc;
@@ -84,6 +87,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(telemetry::router())
         .merge(devices::router())
         .merge(device_api::router())
+        .merge(projects::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -41,6 +41,7 @@ use zhizao_db::Database;
 use zhizao_devices::Devices;
 use zhizao_devices::rpc::CommandHub;
 use zhizao_identity::Identity;
+use zhizao_projects::Projects;
 use zhizao_registry::Registry;
 use zhizao_telemetry::TelemetryStore;
 
@@ -94,6 +95,8 @@ pub struct Services {
     pub commands: CommandHub,
     /// The telemetry store.
     pub telemetry: TelemetryStore,
+    /// Technology-upgrade projects and subsidies.
+    pub projects: Projects,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -106,6 +109,7 @@ struct Inner {
     devices: Devices,
     commands: CommandHub,
     telemetry: TelemetryStore,
+    projects: Projects,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -120,6 +124,7 @@ impl AppState {
             devices,
             commands,
             telemetry,
+            projects,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -127,6 +132,7 @@ impl AppState {
             devices,
             commands,
             telemetry,
+            projects,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -151,6 +157,10 @@ impl AppState {
 
     pub(crate) fn telemetry(&self) -> &TelemetryStore {
         &self.0.telemetry
+    }
+
+    pub(crate) fn projects(&self) -> &Projects {
+        &self.0.projects
     }
 
     pub(crate) fn db(&self) -> &Database {

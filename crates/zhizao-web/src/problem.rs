@@ -113,6 +113,15 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn precondition_required(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            Text::new("缺少版本号（If-Match）", "Precondition required"),
+            detail,
+        )
+    }
+
     pub(crate) fn too_large(detail: impl Into<String>) -> Self {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -170,6 +179,36 @@ impl ApiError {
                     "an internal error occurred; it has been logged",
                 )
             }
+        }
+    }
+}
+
+impl From<zhizao_projects::Error> for ApiError {
+    fn from(error: zhizao_projects::Error) -> Self {
+        use zhizao_projects::Error as E;
+        use zhizao_projects::workflow::Refusal;
+        match &error {
+            E::StaleVersion { .. } => ApiError::conflict("stale-version", error.to_string()),
+            E::DuplicateProject { .. } | E::DuplicateCode { .. } => {
+                ApiError::conflict("duplicate", error.to_string())
+            }
+            E::Refused(Refusal::NotFromStatus { .. }) => ApiError::new(
+                StatusCode::CONFLICT,
+                "illegal-transition",
+                error.text(),
+                error.to_string(),
+            ),
+            E::NotYet(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not-possible-now",
+                error.text(),
+                error.to_string(),
+            ),
+            _ => ApiError::from_kind(
+                error.kind(),
+                error.to_string(),
+                error.field_errors().to_vec(),
+            ),
         }
     }
 }

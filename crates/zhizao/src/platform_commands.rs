@@ -85,6 +85,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         IdentitySettings::default(),
     );
     let registry = Registry::new(db.clone(), Arc::clone(&clock));
+    let projects = zhizao_projects::Projects::new(db.clone(), Arc::clone(&clock));
     let devices = zhizao_devices::Devices::new(db.clone(), Arc::clone(&clock));
     let commands = zhizao_devices::rpc::CommandHub::default();
 
@@ -119,6 +120,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             devices,
             commands,
             telemetry: telemetry.clone(),
+            projects,
         },
         db.clone(),
         settings,

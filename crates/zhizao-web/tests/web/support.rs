@@ -87,7 +87,8 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         PasswordHashing::for_tests(),
         IdentitySettings::default(),
     );
-    let registry = Registry::new(db.clone(), clock);
+    let registry = Registry::new(db.clone(), Arc::<FixedClock>::clone(&clock));
+    let projects = zhizao_projects::Projects::new(db.clone(), Arc::<FixedClock>::clone(&clock));
     let actor = Actor::system("test");
     let now = Timestamp::from_millis(NOW);
     let mut transaction = db.begin().await.unwrap();
@@ -189,6 +190,7 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             devices: devices.clone(),
             commands: commands.clone(),
             telemetry: telemetry.clone(),
+            projects,
         },
         db.clone(),
         WebSettings::default(),

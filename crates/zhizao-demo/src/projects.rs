@@ -1,0 +1,686 @@
+//! The demo programmes: illustrative subsidy rule sets, the 13 technology-upgrade intake batches
+//! of 2014–2019 holding exactly the seed's 2,224 projects and 42.34 bn yuan of investment, the
+//! 2019 funding rounds with the seed's figures (provincial funds 266 M yuan for 147 projects, city
+//! funds 217 M yuan for 329 projects, post-completion subsidies 327 M yuan to 130 enterprises,
+//! against 97 enterprises and 165.7 M yuan in 2018: +34 % and +97.3 %), and two open 2026
+//! batches with applications at every stage of the flow, whose amounts are computed by the rules.
+
+use sqlx::AnyConnection;
+use zhizao_core::Timestamp;
+use zhizao_projects::history::{
+    PastApplication, PastBatch, PastItem, insert_application, insert_batch, insert_evaluation,
+    insert_rule_set, set_next_sequence,
+};
+use zhizao_projects::rules::{Category, RuleItem, RuleParameters, evaluate};
+use zhizao_projects::workflow::Status;
+use zhizao_projects::{BatchStatus, Programme, UpgradeType};
+
+use crate::random::SplitMix64;
+use crate::{DemoEnterprise, Error};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Midnight in Asia/Shanghai of a calendar date, as an instant.
+fn date(year: i64, month: u8, day: u8) -> Timestamp {
+    let month = time::Month::try_from(month).unwrap_or(time::Month::January);
+    let date = time::Date::from_calendar_date(year as i32, month, day).unwrap_or(time::Date::MIN);
+    let utc = date.midnight().assume_utc().unix_timestamp() * 1000;
+    Timestamp::from_millis(utc - 8 * 3_600_000)
+}
+
+/// What the demo programmes hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProjectsSummary {
+    pub(crate) batches: usize,
+    pub(crate) applications: usize,
+}
+
+const PRODUCTS: &[&str] = &[
+    "空调",
+    "电饭煲",
+    "LED 灯具",
+    "五金锁具",
+    "牛仔服装",
+    "电路板",
+    "小家电",
+    "燃气具",
+    "风扇",
+    "红木家具",
+    "包装材料",
+    "注塑件",
+];
+const PROJECT_KINDS: &[(&str, UpgradeType)] = &[
+    ("智能化生产线技术改造项目", UpgradeType::SmartProductionLine),
+    ("工业机器人应用技术改造项目", UpgradeType::IndustrialRobots),
+    ("数字化车间建设项目", UpgradeType::DigitalWorkshop),
+    ("智能工厂建设项目", UpgradeType::SmartFactory),
+    ("生产设备更新改造项目", UpgradeType::EquipmentRenewal),
+    ("工业互联网平台应用项目", UpgradeType::IndustrialInternet),
+    ("绿色节能改造项目", UpgradeType::GreenUpgrade),
+];
+const EQUIPMENT: &[(&str, &str)] = &[
+    ("六轴工业机器人", "IR-6/1400"),
+    ("数控加工中心", "VMC-850"),
+    ("全自动注塑机", "ZS-280"),
+    ("激光切割机", "LC-3015"),
+    ("自动贴片机", "SMT-X4"),
+    ("智能仓储系统", "AS/RS-2"),
+    ("自动化装配线", "AL-60"),
+];
+const SUPPLIERS: &[&str] = &[
+    "广东某某智能装备有限公司（示例）",
+    "中山市某某自动化科技有限公司（示例）",
+    "佛山市某某机械有限公司（示例）",
+    "深圳市某某机器人有限公司（示例）",
+];
+
+/// Splits `total` into `count` parts in proportion to random weights, exactly.
+fn split(random: &mut SplitMix64, total: i64, count: usize, spread: f64) -> Vec<i64> {
+    let weights: Vec<f64> = (0..count).map(|_| (random.unit() * spread).exp()).collect();
+    let sum: f64 = weights.iter().sum();
+    let mut parts: Vec<i64> = weights
+        .iter()
+        .map(|w| (total as f64 * w / sum).floor() as i64)
+        .collect();
+    let assigned: i64 = parts.iter().sum();
+    if let Some(last) = parts.last_mut() {
+        *last += total - assigned;
+    }
+    parts
+}
+
+/// Line items adding up to exactly `investment` (fen): mostly equipment, some software and
+/// installation.
+fn items_for(
+    random: &mut SplitMix64,
+    investment: i64,
+    invoice_prefix: &str,
+    invoice_date: Option<String>,
+) -> Vec<PastItem> {
+    let equipment_share = random.between(65, 85);
+    let software = investment * random.between(5, 15) / 100;
+    let equipment_total = investment * equipment_share / 100;
+    let quantity = random.between(1, 12);
+    let unit_price = equipment_total / quantity;
+    let installation = investment - unit_price * quantity - software;
+    let (name, model) = *random.pick(EQUIPMENT);
+    let supplier = (*random.pick(SUPPLIERS)).to_owned();
+    let item = |category, name: &str, model: &str, quantity, unit_price_fen, n: u32| PastItem {
+        category,
+        name: name.to_owned(),
+        model: model.to_owned(),
+        quantity,
+        unit_price_fen,
+        supplier: supplier.clone(),
+        related_party: false,
+        invoice_number: format!("{invoice_prefix}-{n}"),
+        invoice_date: invoice_date.clone(),
+    };
+    vec![
+        item(Category::Equipment, name, model, quantity, unit_price, 1),
+        item(
+            Category::Software,
+            "制造执行系统（MES）",
+            "",
+            1,
+            software,
+            2,
+        ),
+        item(Category::Installation, "安装调试", "", 1, installation, 3),
+    ]
+}
+
+struct Generator<'a> {
+    random: &'a mut SplitMix64,
+    enterprises: &'a [DemoEnterprise],
+    ids: &'a [i64],
+    applications: usize,
+}
+
+impl Generator<'_> {
+    fn project_name(&mut self, enterprise: usize) -> (String, UpgradeType) {
+        let product = self.random.pick(PRODUCTS);
+        let (kind, upgrade) = *self.random.pick(PROJECT_KINDS);
+        let short = self.enterprises[enterprise]
+            .input
+            .name
+            .as_deref()
+            .unwrap_or("")
+            .trim_start_matches("中山市")
+            .chars()
+            .take(4)
+            .collect::<String>();
+        (format!("{short}{product}{kind}"), upgrade)
+    }
+
+    /// `count` distinct enterprises (by index).
+    fn applicants(&mut self, count: usize) -> Vec<usize> {
+        let mut chosen: Vec<usize> = Vec::with_capacity(count);
+        while chosen.len() < count.min(self.enterprises.len()) {
+            let index = self.random.below(self.enterprises.len() as u64) as usize;
+            if !chosen.contains(&index) {
+                chosen.push(index);
+            }
+        }
+        chosen
+    }
+}
+
+/// One historical round: `approved` projects sharing `investment` (fen) and `granted` (fen),
+/// plus `rejected` ones.
+struct Round<'a> {
+    code: &'a str,
+    programme: Programme,
+    year: i64,
+    title: String,
+    opens: (u8, u8),
+    rule_set_id: Option<i64>,
+    approved: usize,
+    rejected: usize,
+    investment_fen: i64,
+    granted_fen: i64,
+}
+
+async fn past_round(
+    connection: &mut AnyConnection,
+    generator: &mut Generator<'_>,
+    round: Round<'_>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let (month, day) = round.opens;
+    let closes_month = (month + 1).min(12);
+    let batch = PastBatch {
+        code: round.code.to_owned(),
+        programme: round.programme,
+        year: round.year,
+        title: round.title,
+        opens_on: format!("{}-{month:02}-{day:02}", round.year),
+        closes_on: format!("{}-{closes_month:02}-28", round.year),
+        eligibility: "在中山市依法登记注册、具有独立法人资格的工业企业（示例）".into(),
+        required_attachments: vec!["营业执照".into(), "技改备案证".into()],
+        rule_set_id: round.rule_set_id,
+        status: BatchStatus::Closed,
+    };
+    let batch_id = insert_batch(connection, &batch, now).await?;
+    let decided = date(round.year, closes_month, 28).as_millis() + 45 * DAY_MS;
+    let count = round.approved + round.rejected;
+    let applicants = generator.applicants(count);
+    let investments = split(generator.random, round.investment_fen, round.approved, 3.0);
+    let grants = split(generator.random, round.granted_fen, round.approved, 1.0);
+    for (sequence, &enterprise) in applicants.iter().enumerate() {
+        let approved = sequence < round.approved;
+        let investment = if approved {
+            investments[sequence]
+        } else {
+            generator.random.between(50_000_000, 2_000_000_000)
+        };
+        let (project_name, upgrade_type) = generator.project_name(enterprise);
+        let (granted, disbursed, status) = if !approved {
+            (None, None, Status::Rejected)
+        } else if round.granted_fen > 0 {
+            let granted = grants[sequence];
+            (
+                Some((granted, investment)),
+                Some(granted),
+                Status::Disbursed,
+            )
+        } else {
+            (None, None, Status::Approved)
+        };
+        let submitted = Timestamp::from_millis(
+            date(round.year, month, day).as_millis() + generator.random.between(1, 25) * DAY_MS,
+        );
+        let invoice_date = Some(format!(
+            "{}-{:02}-{:02}",
+            round.year - 1,
+            generator.random.between(1, 12),
+            generator.random.between(1, 28)
+        ));
+        let application = PastApplication {
+            batch_id,
+            batch_code: round.code.to_owned(),
+            sequence: sequence as i64 + 1,
+            enterprise_id: generator.ids[enterprise],
+            project_name,
+            upgrade_type,
+            starts_on: Some(format!("{}-03-01", round.year - 1)),
+            ends_on: Some(format!("{}-12-31", round.year)),
+            description: String::new(),
+            expected_output_value_fen: Some(investment * generator.random.between(15, 40) / 10),
+            items: items_for(
+                generator.random,
+                investment,
+                &format!("{}-{}", round.code, sequence + 1),
+                invoice_date,
+            ),
+            status,
+            status_changed_at: Timestamp::from_millis(
+                decided + generator.random.between(0, 20) * DAY_MS,
+            ),
+            submitted_at: Some(submitted),
+            notice_ends_at: approved.then(|| Timestamp::from_millis(decided - 5 * DAY_MS)),
+            granted,
+            disbursed_fen: disbursed,
+            recorded_by: "demo".into(),
+        };
+        insert_application(connection, &application).await?;
+        generator.applications += 1;
+    }
+    set_next_sequence(connection, batch_id, count as i64).await?;
+    Ok(())
+}
+
+/// One open application: its stage, how long it has been there, and whether it belongs to the
+/// demo maker.
+struct Open {
+    status: Status,
+    days_in_status: i64,
+    maker: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn open_round(
+    connection: &mut AnyConnection,
+    generator: &mut Generator<'_>,
+    code: &str,
+    programme: Programme,
+    title: &str,
+    rule: Option<(i64, &RuleParameters)>,
+    open: &[Open],
+    maker: usize,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let batch = PastBatch {
+        code: code.to_owned(),
+        programme,
+        year: 2026,
+        title: title.to_owned(),
+        opens_on: "2026-10-08".into(),
+        closes_on: "2026-12-31".into(),
+        eligibility: "在中山市依法登记注册、具有独立法人资格的工业企业；项目已竣工投产（示例）"
+            .into(),
+        required_attachments: vec![
+            "营业执照".into(),
+            "技改备案证".into(),
+            "设备发票".into(),
+            "第三方竣工评价报告".into(),
+        ],
+        rule_set_id: rule.map(|(id, _)| id),
+        status: BatchStatus::Published,
+    };
+    let batch_id = insert_batch(connection, &batch, now).await?;
+    let mut applicants = generator.applicants(open.len());
+    for (sequence, stage) in open.iter().enumerate() {
+        if stage.maker {
+            applicants[sequence] = maker;
+        }
+        let enterprise = applicants[sequence];
+        let investment = generator.random.between(30_000_000, 900_000_000) * 10;
+        let (project_name, upgrade_type) = generator.project_name(enterprise);
+        let invoice_date = format!(
+            "2026-{:02}-{:02}",
+            generator.random.between(1, 8),
+            generator.random.between(1, 28)
+        );
+        let mut items = items_for(
+            generator.random,
+            investment,
+            &format!("{code}-{}", sequence + 1),
+            Some(invoice_date),
+        );
+        // Some applications carry what the rules leave out, so explanations show it.
+        if sequence % 4 == 1 {
+            items.push(PastItem {
+                category: Category::Buildings,
+                name: "厂房改造".into(),
+                model: String::new(),
+                quantity: 1,
+                unit_price_fen: investment / 5,
+                supplier: "中山市某某建筑工程有限公司（示例）".into(),
+                related_party: false,
+                invoice_number: format!("{code}-{}-4", sequence + 1),
+                invoice_date: Some("2026-05-10".into()),
+            });
+        }
+        if sequence % 5 == 2 {
+            items[0].related_party = true;
+        }
+        let changed = Timestamp::from_millis(now.as_millis() - stage.days_in_status * DAY_MS);
+        let notice_ends_at = match stage.status {
+            Status::PublicNotice => Some(Timestamp::from_millis(changed.as_millis() + 7 * DAY_MS)),
+            Status::Approved | Status::AcceptanceReview | Status::Accepted | Status::Disbursed => {
+                Some(Timestamp::from_millis(changed.as_millis() - 3 * DAY_MS))
+            }
+            _ => None,
+        };
+        let application = PastApplication {
+            batch_id,
+            batch_code: code.to_owned(),
+            sequence: sequence as i64 + 1,
+            enterprise_id: generator.ids[enterprise],
+            project_name,
+            upgrade_type,
+            starts_on: Some("2025-09-01".into()),
+            ends_on: Some("2026-08-31".into()),
+            description: "对现有生产线进行智能化改造，提高生产效率和产品一致性（示例）".into(),
+            expected_output_value_fen: Some(investment * 3),
+            items: items.clone(),
+            status: stage.status,
+            status_changed_at: changed,
+            submitted_at: (stage.status != Status::Draft)
+                .then(|| Timestamp::from_millis(changed.as_millis() - 10 * DAY_MS)),
+            notice_ends_at,
+            granted: None,
+            disbursed_fen: None,
+            recorded_by: "demo".into(),
+        };
+        let (application_id, _) = insert_application(connection, &application).await?;
+        generator.applications += 1;
+        let Some((rule_set_id, parameters)) = rule else {
+            continue;
+        };
+        let decided = matches!(
+            stage.status,
+            Status::Approved | Status::AcceptanceReview | Status::Accepted | Status::Disbursed
+        );
+        if decided || stage.status == Status::PublicNotice {
+            let rule_items: Vec<RuleItem> = items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| RuleItem {
+                    position: index + 1,
+                    name: item.name.clone(),
+                    category: item.category,
+                    amount_fen: item.quantity * item.unit_price_fen,
+                    related_party: item.related_party,
+                    invoice_date: item.invoice_date.clone(),
+                })
+                .collect();
+            let evaluation = evaluate(parameters, &rule_items, 0);
+            insert_evaluation(
+                connection,
+                application_id,
+                rule_set_id,
+                &evaluation,
+                Timestamp::from_millis(changed.as_millis() - DAY_MS),
+                "staff",
+                decided,
+            )
+            .await?;
+            if stage.status == Status::Disbursed {
+                sqlx::query(
+                    "UPDATE project_applications SET disbursed_fen = granted_fen, disbursed_at = status_changed_at WHERE id = $1",
+                )
+                .bind(application_id)
+                .execute(&mut *connection)
+                .await?;
+            }
+        }
+    }
+    set_next_sequence(connection, batch_id, open.len() as i64).await?;
+    Ok(())
+}
+
+/// Writes the demo programmes.
+pub(crate) async fn load(
+    connection: &mut AnyConnection,
+    random: &mut SplitMix64,
+    now: Timestamp,
+    enterprises: &[DemoEnterprise],
+    ids: &[i64],
+    maker: usize,
+) -> Result<ProjectsSummary, Error> {
+    let reward_2017 = RuleParameters {
+        eligible_categories: vec![
+            Category::Equipment,
+            Category::Software,
+            Category::Installation,
+        ],
+        min_eligible_investment_fen: 100_000_000,
+        rate_basis_points: 1000,
+        cap_per_project_fen: Some(500_000_000),
+        cap_per_enterprise_year_fen: None,
+        exclude_related_party_suppliers: true,
+        earliest_invoice_date: None,
+    };
+    let reward_2020 = RuleParameters {
+        eligible_categories: vec![Category::Equipment],
+        rate_basis_points: 2000,
+        cap_per_project_fen: Some(2_000_000_000),
+        ..reward_2017.clone()
+    };
+    let post_2018 = RuleParameters {
+        eligible_categories: vec![
+            Category::Equipment,
+            Category::Software,
+            Category::Installation,
+        ],
+        min_eligible_investment_fen: 50_000_000,
+        rate_basis_points: 800,
+        cap_per_project_fen: Some(800_000_000),
+        cap_per_enterprise_year_fen: Some(1_000_000_000),
+        exclude_related_party_suppliers: true,
+        earliest_invoice_date: Some("2017-01-01".into()),
+    };
+    let post_2026 = RuleParameters {
+        rate_basis_points: 1000,
+        earliest_invoice_date: Some("2025-01-01".into()),
+        ..post_2018.clone()
+    };
+    let reward_v1 = insert_rule_set(
+        connection,
+        "equipment-reward",
+        1,
+        "技术改造设备奖励（仿 2017 年规则，示例，非正式政策）",
+        &reward_2017,
+        date(2017, 3, 1),
+        "demo",
+    )
+    .await?;
+    insert_rule_set(
+        connection,
+        "equipment-reward",
+        2,
+        "技术改造设备奖励（仿 2020 年规则，示例，非正式政策）",
+        &reward_2020,
+        date(2020, 4, 1),
+        "demo",
+    )
+    .await?;
+    let post_v1 = insert_rule_set(
+        connection,
+        "post-completion",
+        1,
+        "技术改造事后奖补（普惠性，示例，非正式政策）",
+        &post_2018,
+        date(2018, 2, 1),
+        "demo",
+    )
+    .await?;
+    let post_v2 = insert_rule_set(
+        connection,
+        "post-completion",
+        2,
+        "技术改造事后奖补（普惠性，2026 年，示例，非正式政策）",
+        &post_2026,
+        date(2026, 8, 1),
+        "demo",
+    )
+    .await?;
+
+    let mut generator = Generator {
+        random,
+        enterprises,
+        ids,
+        applications: 0,
+    };
+    // The 13 intake batches: 2,224 projects, 42.34 bn yuan.
+    let intake: [(i64, usize); 13] = [
+        (2014, 120),
+        (2015, 130),
+        (2015, 140),
+        (2016, 150),
+        (2016, 160),
+        (2017, 170),
+        (2017, 180),
+        (2018, 190),
+        (2018, 200),
+        (2018, 210),
+        (2019, 190),
+        (2019, 200),
+        (2019, 184),
+    ];
+    let investments = split(generator.random, 4_234_000_000_000, intake.len(), 0.3);
+    let mut per_year = std::collections::BTreeMap::<i64, u8>::new();
+    for (index, (year, projects)) in intake.iter().enumerate() {
+        let round_in_year = per_year.entry(*year).or_insert(0);
+        *round_in_year += 1;
+        let code = format!("TU-{year}-{round_in_year}");
+        past_round(
+            connection,
+            &mut generator,
+            Round {
+                code: &code,
+                programme: Programme::TechUpgrade,
+                year: *year,
+                title: format!("{year} 年第 {round_in_year} 批技术改造项目入库"),
+                opens: (3 * *round_in_year, 1),
+                rule_set_id: None,
+                approved: *projects,
+                rejected: projects / 12,
+                investment_fen: investments[index],
+                granted_fen: 0,
+            },
+            now,
+        )
+        .await?;
+    }
+    // Funding rounds with the seed's figures.
+    let rounds = [
+        (
+            "PC-2018",
+            Programme::PostCompletion,
+            2018,
+            "2018 年技术改造事后奖补（普惠性）",
+            post_v1,
+            97,
+            16_570_000_000,
+        ),
+        (
+            "PC-2019",
+            Programme::PostCompletion,
+            2019,
+            "2019 年技术改造事后奖补（普惠性）",
+            post_v1,
+            130,
+            32_700_000_000,
+        ),
+        (
+            "SF-2019-P",
+            Programme::ProvincialFund,
+            2019,
+            "2019 年省级促进经济发展专项资金（技术改造）",
+            reward_v1,
+            147,
+            26_600_000_000,
+        ),
+        (
+            "SF-2019-C",
+            Programme::CityFund,
+            2019,
+            "2019 年市级技术改造和平台专项资金",
+            reward_v1,
+            329,
+            21_700_000_000,
+        ),
+    ];
+    for (code, programme, year, title, rule_set_id, approved, granted) in rounds {
+        past_round(
+            connection,
+            &mut generator,
+            Round {
+                code,
+                programme,
+                year,
+                title: title.to_owned(),
+                opens: (5, 1),
+                rule_set_id: Some(rule_set_id),
+                approved,
+                rejected: approved / 10,
+                // Grants are about a tenth of the investment they reward.
+                investment_fen: granted * 11,
+                granted_fen: granted,
+            },
+            now,
+        )
+        .await?;
+    }
+    // Open rounds, with something at every stage.
+    let stage = |status, days_in_status, maker| Open {
+        status,
+        days_in_status,
+        maker,
+    };
+    let post_completion_2026 = [
+        stage(Status::Draft, 2, true),
+        stage(Status::TownReview, 1, false),
+        stage(Status::TownReview, 3, false),
+        stage(Status::TownReview, 5, false),
+        stage(Status::TownReview, 9, false),
+        stage(Status::TownReview, 12, false),
+        stage(Status::TownReview, 4, true),
+        stage(Status::Returned, 6, false),
+        stage(Status::CityReview, 2, false),
+        stage(Status::CityReview, 7, false),
+        stage(Status::CityReview, 15, false),
+        stage(Status::ExpertReview, 8, false),
+        stage(Status::PublicNotice, 2, false),
+        stage(Status::PublicNotice, 5, false),
+        stage(Status::PublicNotice, 9, false),
+        stage(Status::Approved, 20, false),
+        stage(Status::AcceptanceReview, 10, false),
+        stage(Status::Accepted, 6, false),
+        stage(Status::Disbursed, 3, false),
+        stage(Status::Rejected, 11, false),
+        stage(Status::Withdrawn, 13, false),
+    ];
+    open_round(
+        connection,
+        &mut generator,
+        "PC-2026",
+        Programme::PostCompletion,
+        "2026 年技术改造事后奖补（普惠性）",
+        Some((post_v2, &post_2026)),
+        &post_completion_2026,
+        maker,
+        now,
+    )
+    .await?;
+    let intake_2026 = [
+        stage(Status::Returned, 4, true),
+        stage(Status::TownReview, 2, false),
+        stage(Status::TownReview, 6, false),
+        stage(Status::TownReview, 10, false),
+        stage(Status::CityReview, 3, false),
+        stage(Status::CityReview, 8, false),
+        stage(Status::PublicNotice, 1, false),
+        stage(Status::Approved, 14, false),
+        stage(Status::Approved, 16, false),
+    ];
+    open_round(
+        connection,
+        &mut generator,
+        "TU-2026-1",
+        Programme::TechUpgrade,
+        "2026 年第 1 批技术改造项目入库",
+        None,
+        &intake_2026,
+        maker,
+        now,
+    )
+    .await?;
+    Ok(ProjectsSummary {
+        batches: intake.len() + rounds.len() + 2,
+        applications: generator.applications,
+    })
+}
