@@ -149,3 +149,141 @@ async fn loads_once_with_the_seeds_recognition_counts() {
         );
     }
 }
+
+fn principal(
+    role: zhizao_core::Role,
+    organization_id: i64,
+    town: Option<&str>,
+) -> zhizao_identity::Principal {
+    zhizao_identity::Principal {
+        user_id: 1,
+        username: "reporter".into(),
+        display_name: "Reporter".into(),
+        role,
+        organization_id,
+        organization_code: "city".into(),
+        organization_kind: role.org_kind(),
+        organization_name: "City".into(),
+        town_code: town.map(str::to_owned),
+        language: zhizao_core::Language::ZhCn,
+        credential: zhizao_identity::Credential::Session(1),
+        channel: zhizao_identity::Channel::Web,
+        ip: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_demo_programmes_add_up_to_the_seeds_figures() {
+    use zhizao_projects::reports::{Dimension, ReportFilter};
+    for test in test_databases().await {
+        let db = &test.db;
+        zhizao_registry::reference::sync(db).await.unwrap();
+        let clock: Arc<dyn Clock> =
+            Arc::new(FixedClock::new(Timestamp::from_millis(1_795_700_000_000)));
+        zhizao_demo::load(db, &PasswordHashing::for_tests(), &clock)
+            .await
+            .unwrap();
+        let projects = zhizao_projects::Projects::new(db.clone(), Arc::clone(&clock));
+        let city = principal(zhizao_core::Role::CityStaff, 1, None);
+
+        // 13 intake batches up to 2019: 2,224 projects, 42.34 bn yuan.
+        let intake = projects
+            .report(
+                &city,
+                Dimension::Batch,
+                &ReportFilter {
+                    programme: Some(zhizao_projects::Programme::TechUpgrade),
+                    ..ReportFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let history: Vec<_> = intake
+            .rows
+            .iter()
+            .filter(|r| r.key != "TU-2026-1")
+            .collect();
+        assert_eq!(history.len(), 13);
+        assert_eq!(
+            history.iter().map(|r| r.totals.projects).sum::<i64>(),
+            2_224
+        );
+        assert_eq!(
+            history.iter().map(|r| r.totals.investment_fen).sum::<i64>(),
+            4_234_000_000_000
+        );
+
+        // 2019 by programme, against 2018.
+        let year = projects
+            .report(
+                &city,
+                Dimension::Programme,
+                &ReportFilter {
+                    year: Some(2019),
+                    ..ReportFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let row = |key: &str| year.rows.iter().find(|r| r.key == key).unwrap();
+        assert_eq!(row("provincial_fund").totals.projects, 147);
+        assert_eq!(row("provincial_fund").totals.granted_fen, 26_600_000_000);
+        assert_eq!(row("city_fund").totals.projects, 329);
+        assert_eq!(row("city_fund").totals.granted_fen, 21_700_000_000);
+        let post = row("post_completion");
+        assert_eq!(post.totals.enterprises, 130);
+        assert_eq!(post.totals.granted_fen, 32_700_000_000);
+        assert_eq!(post.enterprises_growth_percent, Some(34.0));
+        assert_eq!(post.granted_growth_percent, Some(97.3));
+
+        // The report's totals are the rows' sums, and the rows' sums are the database's.
+        let granted: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(a.granted_fen), 0) AS BIGINT) FROM project_applications a JOIN project_batches b ON b.id = a.batch_id WHERE b.year = 2019",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(year.total.granted_fen, granted);
+        assert_eq!(
+            year.rows.iter().map(|r| r.totals.granted_fen).sum::<i64>(),
+            granted
+        );
+
+        // By town, the towns' reports add up to the city's: each town sees only its own.
+        let by_town = projects
+            .report(&city, Dimension::Town, &ReportFilter::default())
+            .await
+            .unwrap();
+        let mut applications = 0;
+        for row in &by_town.rows {
+            let town = principal(zhizao_core::Role::TownStaff, 2, Some(&row.key));
+            let own = projects
+                .report(&town, Dimension::Town, &ReportFilter::default())
+                .await
+                .unwrap();
+            assert!(own.rows.iter().all(|r| r.key == row.key), "{:?}", own.rows);
+            applications += own.total.applications;
+        }
+        assert_eq!(applications, by_town.total.applications);
+
+        // Something waits at every stage of the open rounds.
+        let queue = projects.queue(&city).await.unwrap();
+        for status in [
+            "town_review",
+            "city_review",
+            "expert_review",
+            "public_notice",
+            "acceptance_review",
+            "accepted",
+        ] {
+            assert!(
+                queue.iter().any(|l| l.status.as_str() == status),
+                "nothing waits in {status}"
+            );
+        }
+        assert!(
+            queue.iter().all(|l| l.status.as_str() != "draft"),
+            "drafts are the enterprise's own"
+        );
+    }
+}

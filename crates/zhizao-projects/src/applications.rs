@@ -779,8 +779,8 @@ impl Projects {
     ) -> Result<ApplicationDetail> {
         let mut transaction = self.db.begin().await?;
         let current = fetch_in_scope(&mut transaction, principal, number).await?;
-        let to =
-            next_status(current.status, request.action, principal.role).map_err(Error::Refused)?;
+        // A stale version first: whoever acted on an older reading learns that someone acted
+        // first, whatever they asked for.
         if current.version != request.version {
             return Err(Error::StaleVersion {
                 what: "application",
@@ -788,6 +788,8 @@ impl Projects {
                 current: current.version,
             });
         }
+        let to =
+            next_status(current.status, request.action, principal.role).map_err(Error::Refused)?;
         let comment = request.comment.trim();
         if request.action.needs_comment() && comment.is_empty() {
             return Err(Error::invalid(
@@ -1029,7 +1031,7 @@ impl Projects {
             })
             .collect();
         let granted_this_year: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(a.granted_fen), 0) FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
+            "SELECT CAST(COALESCE(SUM(a.granted_fen), 0) AS BIGINT) FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
              JOIN subsidy_rule_sets r ON r.id = b.rule_set_id \
              WHERE a.enterprise_id = $1 AND b.year = $2 AND r.code = $3 AND a.id <> $4 \
              AND a.status IN ('approved', 'acceptance_review', 'accepted', 'disbursed')",

@@ -796,6 +796,8 @@ async fn update_application(
     ApiJson(body): ApiJson<ApplicationBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Some(version) = if_match(&headers)? else {
+        // Outside the caller's scope the application does not exist, whatever the headers.
+        state.projects().application(&principal, &number).await?;
         return Err(ApiError::precondition_required(
             "send If-Match with the version you read, so that another person's change is not overwritten",
         ));

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod devices;
 mod pages;
+mod projects;
 mod support;
 mod telemetry;
 mod tenancy;

@@ -58,6 +58,7 @@ pub(crate) struct TestApp {
     pub(crate) token_ids: HashMap<&'static str, i64>,
     pub(crate) identity: Identity,
     pub(crate) telemetry: zhizao_telemetry::TelemetryStore,
+    pub(crate) clock: Arc<FixedClock>,
     pub(crate) backend: &'static str,
     pub(crate) _db: TestDatabase,
     pub(crate) _telemetry_directory: tempfile::TempDir,
@@ -203,6 +204,7 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         token_ids,
         identity,
         telemetry,
+        clock,
         backend,
         _db: test,
         _telemetry_directory: telemetry_directory,
@@ -307,10 +309,25 @@ impl TestApp {
         user: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
+        self.api_with_headers(method, path, user, body, &[]).await
+    }
+
+    /// [`TestApp::api`] with extra request headers.
+    pub(crate) async fn api_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        user: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(header::ACCEPT_LANGUAGE, "en");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(user) = user {
             request = request.header(
                 header::AUTHORIZATION,

@@ -37,6 +37,8 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{name}", "press-07")
                 .replace("{token}", "zd_forged")
                 .replace("{database}", "plant")
+                .replace("{number}", "PC-2026-0001")
+                .replace("{objection_id}", "1")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -100,7 +102,29 @@ struct Resource {
 const ENTERPRISE_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 /// Devices and profiles are the maker's alone (the city sees telemetry only in aggregate).
 const DEVICE_INSIDERS: &[&str] = &["maker"];
+/// An application is its enterprise's, its town's and the city's.
+const APPLICATION_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/project-applications/{number}",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/actions",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/evaluations",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/objections",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/objections/{objection_id}/resolution",
+        insiders: APPLICATION_INSIDERS,
+    },
     Resource {
         template: "/api/v1/enterprises/{credit_code}",
         insiders: ENTERPRISE_INSIDERS,
@@ -190,6 +214,14 @@ const ADMIN_ACTIONS: &[&str] = &["/api/v1/platforms/{code}/clients"];
 /// enterprise acts only on its own, and other roles, which have no telemetry, get 403.
 const OWN_NAMESPACE: &[&str] = &["/api/v1/telemetry/databases/{database}/retention"];
 
+/// Path templates of what the city sets up for everyone (subsidy rules, published batches):
+/// anyone signed in may read them, only city staff may change them (403 for everyone else).
+const CITY_MANAGED: &[&str] = &[
+    "/api/v1/subsidy-rule-sets/{code}",
+    "/api/v1/project-batches/{code}",
+    "/api/v1/project-batches/{code}/status",
+];
+
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
@@ -198,6 +230,25 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
         (_, t) if t.starts_with("/api/v1/users") => Some(json!({"phone": "1"})),
         (_, t) if t.ends_with("/rpc") => Some(json!({"method": "setSpeed", "params": {"rpm": 1}})),
+        (_, t) if t.ends_with("/actions") => {
+            Some(json!({"action": "town_approve", "version": 2, "comment": "x"}))
+        }
+        (_, t) if t.ends_with("/objections") => Some(json!({"content": "x"})),
+        (_, t) if t.ends_with("/resolution") => Some(json!({"resolution": "x"})),
+        (_, "/api/v1/project-applications/{number}") => {
+            Some(crate::projects::application("机器人打磨产线改造", "M"))
+        }
+        (_, t) if t.ends_with("/status") => Some(json!({"status": "closed"})),
+        (_, t) if t.starts_with("/api/v1/project-batches") => Some(json!({
+            "programme": "post_completion", "year": 2026, "title": "x",
+            "opens_on": "2026-11-01", "closes_on": "2026-12-31"
+        })),
+        (_, t) if t.starts_with("/api/v1/subsidy-rule-sets") => Some(json!({
+            "name": "x",
+            "parameters": {"eligible_categories": ["equipment"], "min_eligible_investment_fen": 0,
+                "rate_basis_points": 100, "cap_per_project_fen": null, "cap_per_enterprise_year_fen": null,
+                "earliest_invoice_date": null}
+        })),
         _ => Some(json!({})),
     }
 }
@@ -222,6 +273,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let token = app.token_ids["polisher"];
         let device_token = crate::devices::maker_device(&app).await;
         let maker_api_token = app.tokens["maker"].clone();
+        let number = crate::projects::seed(&app).await;
+        let objection_id = 1;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -229,7 +282,6 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 token
             };
             path.replace("{credit_code}", &xiaolan_code())
-                .replace("{code}", "polish")
                 .replace("{username}", "polisher")
                 .replace("{id}", &with_id.to_string())
                 .replace(
@@ -242,6 +294,18 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 )
                 .replace("{token}", &maker_api_token)
                 .replace("{database}", "plant")
+                .replace("{number}", &number)
+                .replace("{objection_id}", &objection_id.to_string())
+                .replace(
+                    "{code}",
+                    if path.starts_with("/api/v1/subsidy-rule-sets") {
+                        crate::projects::RULE_SET
+                    } else if path.starts_with("/api/v1/project-batches") {
+                        crate::projects::BATCH
+                    } else {
+                        "polish"
+                    },
+                )
         };
         let parameterised: BTreeSet<String> = operations(&openapi, &fill)
             .into_iter()
@@ -254,6 +318,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(ADMIN_ACTIONS.iter().map(|t| (*t).to_owned()))
             .chain(DEVICE_TOKEN_PATHS.iter().map(|t| (*t).to_owned()))
             .chain(OWN_NAMESPACE.iter().map(|t| (*t).to_owned()))
+            .chain(CITY_MANAGED.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -333,6 +398,38 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 assert_eq!(plant["retention_days"], days, "{username}");
             }
         }
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !CITY_MANAGED.contains(&template.as_str()) {
+                continue;
+            }
+            for (username, _, role) in crate::support::USERS {
+                let city = matches!(*role, "city_admin" | "city_staff");
+                if city && method != "GET" {
+                    // The city's own writes are tested in projects.rs.
+                    continue;
+                }
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                if method == "GET" {
+                    assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
+                } else {
+                    reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+        }
+        // The application is as the maker submitted it after every outsider call.
+        let application = app
+            .api(
+                "GET",
+                &format!("/api/v1/project-applications/{number}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(application["status"], "town_review");
+        assert_eq!(application["objections"].as_array().unwrap().len(), 0);
         for template in ADMIN_ACTIONS {
             let path = fill(template);
             for (username, _, _) in crate::support::USERS
