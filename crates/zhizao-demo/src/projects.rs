@@ -403,7 +403,7 @@ async fn open_round(
                 rule_set_id,
                 &evaluation,
                 Timestamp::from_millis(changed.as_millis() - DAY_MS),
-                "staff",
+                "city.staff",
                 decided,
             )
             .await?;

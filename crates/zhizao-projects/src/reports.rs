@@ -285,12 +285,15 @@ fn programme_label(key: &str) -> String {
 }
 
 impl Projects {
-    /// What is waiting on whom in the caller's scope, longest waiting first.
+    /// What is waiting on whom in the caller's scope, longest waiting first. A project approved
+    /// into the library by a batch that grants no money waits on no one.
     pub async fn queue(&self, principal: &Principal) -> Result<Vec<QueueLine>> {
         let mut select = SqlBuilder::new(
             "SELECT a.status, e.town_code, MIN(t.name_zh) AS town_name_zh, COUNT(*) AS count, MIN(a.status_changed_at) AS oldest_since \
-             FROM project_applications a JOIN enterprises e ON e.id = a.enterprise_id JOIN towns t ON t.code = e.town_code \
-             WHERE a.status NOT IN ('rejected', 'withdrawn', 'disbursed')",
+             FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
+             JOIN enterprises e ON e.id = a.enterprise_id JOIN towns t ON t.code = e.town_code \
+             WHERE a.status NOT IN ('rejected', 'withdrawn', 'disbursed') \
+             AND NOT (a.status = 'approved' AND b.rule_set_id IS NULL)",
         );
         restrict_to_scope(&policy::application_scope(principal), &mut select);
         if principal.role != zhizao_core::Role::EnterpriseUser {
