@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "projects",
         include_str!("../migrations/20261126000003_projects.sql"),
     ),
+    (
+        20261126000004,
+        "project attachments",
+        include_str!("../migrations/20261126000004_project_attachments.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

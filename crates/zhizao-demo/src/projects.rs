@@ -220,7 +220,7 @@ async fn past_round(
         } else if round.granted_fen > 0 {
             let granted = grants[sequence];
             (
-                Some((granted, investment)),
+                Some((granted, Some(investment))),
                 Some(granted),
                 Status::Disbursed,
             )

@@ -146,7 +146,7 @@ fn filter_conditions(principal: &Principal, filter: &ApplicationFilter) -> SqlBu
     conditions
 }
 
-async fn fetch_in_scope(
+pub(crate) async fn fetch_in_scope(
     connection: &mut AnyConnection,
     principal: &Principal,
     number: &str,
@@ -238,7 +238,9 @@ async fn detail(
         .bind(application.batch_id)
         .fetch_one(&mut *connection)
         .await?;
+    let attachments = crate::attachments::attachments_of(connection, application.id).await?;
     Ok(ApplicationDetail {
+        attachments,
         actions: actions_for(application.status, principal.role),
         application,
         batch_title,
@@ -824,6 +826,19 @@ impl Projects {
                 }
                 let record = record_of(&current, &items_of(&mut transaction, current.id).await?);
                 let mut problems = validate_complete(&record, batch.programme);
+                let attached =
+                    crate::attachments::attachments_of(&mut transaction, current.id).await?;
+                for required in batch.required_attachment_names() {
+                    if !attached.iter().any(|a| a.purpose == required) {
+                        problems.push(FieldError::new(
+                            "attachments",
+                            Text::owned(
+                                format!("缺少附件“{required}”"),
+                                format!("the batch requires an attachment \"{required}\""),
+                            ),
+                        ));
+                    }
+                }
                 problems.extend(
                     claimed_invoices(&mut transaction, batch.id, current.id, &record).await?,
                 );

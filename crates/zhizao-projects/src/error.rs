@@ -64,6 +64,9 @@ pub enum Error {
     /// Writing a spreadsheet failed.
     #[error("writing the spreadsheet failed: {0}")]
     Export(String),
+    /// The attachment store failed (disk full, not writable, not configured).
+    #[error("the attachment store failed: {0}")]
+    Storage(String),
     /// The registry failed.
     #[error(transparent)]
     Registry(#[from] zhizao_registry::Error),
@@ -99,6 +102,7 @@ impl Error {
             | Error::DuplicateProject { .. }
             | Error::DuplicateCode { .. } => ErrorKind::Conflict,
             Error::Export(_) => ErrorKind::Internal,
+            Error::Storage(_) => ErrorKind::Unavailable,
             Error::Registry(error) => error.kind(),
             Error::Database(error) => error.kind(),
         }

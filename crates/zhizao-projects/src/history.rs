@@ -154,8 +154,8 @@ pub struct PastApplication {
     pub submitted_at: Option<Timestamp>,
     /// Notice end.
     pub notice_ends_at: Option<Timestamp>,
-    /// Granted (fen) and eligible investment (fen), when decided.
-    pub granted: Option<(i64, i64)>,
+    /// Granted (fen) and, when known, the eligible investment it was computed from (fen).
+    pub granted: Option<(i64, Option<i64>)>,
     /// Paid (fen).
     pub disbursed_fen: Option<i64>,
     /// Who recorded it.
@@ -202,7 +202,7 @@ pub async fn insert_application(
     .bind(at)
     .bind(application.submitted_at.map(Timestamp::as_millis))
     .bind(application.notice_ends_at.map(Timestamp::as_millis))
-    .bind(application.granted.map(|(_, eligible)| eligible))
+    .bind(application.granted.and_then(|(_, eligible)| eligible))
     .bind(application.granted.map(|(granted, _)| granted))
     .bind(application.disbursed_fen)
     .bind(application.disbursed_fen.map(|_| at))

@@ -20,8 +20,10 @@
 //! version that computed it; money is integer fen throughout.
 
 mod applications;
+pub mod attachments;
 mod error;
 pub mod history;
+pub mod import;
 mod model;
 mod programmes;
 pub mod reports;
@@ -29,6 +31,7 @@ pub mod rules;
 mod validate;
 pub mod workflow;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use zhizao_core::Clock;
@@ -48,11 +51,22 @@ pub use validate::{MAX_ITEMS, MAX_QUANTITY};
 pub struct Projects {
     db: Database,
     clock: Arc<dyn Clock>,
+    attachments: Option<PathBuf>,
 }
 
 impl Projects {
-    /// The service over `db`.
+    /// The service over `db`, without an attachment store (uploads are refused).
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
-        Projects { db, clock }
+        Projects {
+            db,
+            clock,
+            attachments: None,
+        }
+    }
+
+    /// Keeps attachments under `directory` (created when needed).
+    pub fn with_attachment_dir(mut self, directory: PathBuf) -> Self {
+        self.attachments = Some(directory);
+        self
     }
 }

@@ -400,6 +400,8 @@ pub struct ApplicationDetail {
     pub evaluations: Vec<EvaluationRecord>,
     /// Objections raised during notice.
     pub objections: Vec<Objection>,
+    /// Attached files.
+    pub attachments: Vec<crate::attachments::Attachment>,
     /// What the caller may do now.
     pub actions: Vec<Action>,
 }

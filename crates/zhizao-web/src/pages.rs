@@ -15,6 +15,7 @@ mod auth;
 mod devices;
 mod enterprises;
 mod home;
+mod projects;
 
 use askama::Template;
 use axum::Router;
@@ -40,6 +41,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(audit::router())
         .merge(devices::router())
+        .merge(projects::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -63,6 +65,8 @@ pub(crate) struct Layout {
     pub(crate) sees_registry: bool,
     /// Enterprise users have devices and telemetry.
     pub(crate) has_devices: bool,
+    /// Enterprises, towns and the city have technology-upgrade projects.
+    pub(crate) sees_projects: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -151,6 +155,7 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(|p| policy::telemetry_tenant(p).is_some()),
+            sees_projects: self.principal.as_ref().is_some_and(projects::sees_projects),
             user,
             csrf: self.csrf.clone(),
             nav,

@@ -85,7 +85,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         IdentitySettings::default(),
     );
     let registry = Registry::new(db.clone(), Arc::clone(&clock));
-    let projects = zhizao_projects::Projects::new(db.clone(), Arc::clone(&clock));
+    let projects = zhizao_projects::Projects::new(db.clone(), Arc::clone(&clock))
+        .with_attachment_dir(config.data_dir.join("attachments"));
     let devices = zhizao_devices::Devices::new(db.clone(), Arc::clone(&clock));
     let commands = zhizao_devices::rpc::CommandHub::default();
 

@@ -39,6 +39,19 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluate_application))
         .routes(routes!(add_objection))
         .routes(routes!(resolve_objection))
+        .routes(routes!(delete_attachment, download_attachment))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_attachment))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    zhizao_projects::attachments::MAX_ATTACHMENT_BYTES + 256 * 1024,
+                )),
+        )
+        .merge(OpenApiRouter::new().routes(routes!(import_history)).layer(
+            axum::extract::DefaultBodyLimit::max(
+                zhizao_projects::import::MAX_HISTORY_BYTES + 256 * 1024,
+            ),
+        ))
         .routes(routes!(work_queue))
         .routes(routes!(project_report))
 }
@@ -561,6 +574,7 @@ struct ApplicationDto {
     events: Vec<EventDto>,
     evaluations: Vec<EvaluationDto>,
     objections: Vec<ObjectionDto>,
+    attachments: Vec<AttachmentDto>,
     /// The actions the caller may take now.
     actions: Vec<String>,
 }
@@ -607,6 +621,7 @@ impl From<ApplicationDetail> for ApplicationDto {
                 .collect(),
             evaluations: d.evaluations.into_iter().map(EvaluationDto::from).collect(),
             objections: d.objections.into_iter().map(ObjectionDto::from).collect(),
+            attachments: d.attachments.into_iter().map(AttachmentDto::from).collect(),
             actions: d.actions.iter().map(|a| a.as_str().to_owned()).collect(),
             summary: ApplicationSummaryDto::from(d.application),
         }
@@ -915,6 +930,248 @@ async fn resolve_objection(
     state
         .projects()
         .resolve_objection(&principal, &number, objection_id, &body.resolution)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Options of a history import.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ImportQuery {
+    /// The file's name when the body is the file itself (decides how it is read).
+    file_name: Option<String>,
+    /// Check only; write nothing.
+    dry_run: Option<bool>,
+}
+
+/// What a history import did.
+#[derive(Debug, Serialize, ToSchema)]
+struct HistoryReportDto {
+    rows: usize,
+    batches: usize,
+    applications: usize,
+    /// Problems by row and column; when there are any, nothing was written.
+    errors: Vec<crate::problem::ProblemField>,
+    ignored_columns: Vec<String>,
+    applied: bool,
+}
+
+/// Imports past batches from a spreadsheet (`.xlsx`, `.xls`, `.ods`, `.csv`; city staff), one
+/// row per project: 批次编号, 批次名称, 专项, 年度, 统一社会信用代码, 项目名称, 改造类型,
+/// 总投资（万元）, 核定补助（万元）, 已拨付（万元）, 状态. All or nothing.
+#[utoipa::path(post, path = "/api/v1/project-batches/import", tag = "projects", params(ImportQuery),
+    request_body(content_type = "multipart/form-data", description = "the spreadsheet as the part `file`, or the file itself as the body"),
+    responses((status = 200, body = HistoryReportDto), (status = 403, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn import_history(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    request: axum::extract::Request,
+) -> Result<Json<HistoryReportDto>, ApiError> {
+    if !zhizao_identity::policy::may_manage_programmes(&principal) {
+        return Err(ApiError::forbidden("only city staff import past batches"));
+    }
+    let (file_name, bytes) = crate::extract::uploaded_file(
+        &state,
+        request,
+        query.file_name.clone(),
+        zhizao_projects::import::MAX_HISTORY_BYTES,
+    )
+    .await?;
+    let report = state
+        .projects()
+        .import_history(
+            &principal,
+            &file_name,
+            &bytes,
+            query.dry_run.unwrap_or(false),
+        )
+        .await?;
+    Ok(Json(HistoryReportDto {
+        rows: report.rows,
+        batches: report.batches,
+        applications: report.applications,
+        errors: report
+            .errors
+            .into_iter()
+            .map(|e| crate::problem::ProblemField::new(e, principal.language))
+            .collect(),
+        ignored_columns: report.ignored_columns,
+        applied: report.applied,
+    }))
+}
+
+/// A file attached to an application.
+#[derive(Debug, Serialize, ToSchema)]
+struct AttachmentDto {
+    id: i64,
+    /// What it is for (one of the batch's required attachments, or anything else).
+    purpose: String,
+    file_name: String,
+    /// Judged from the content.
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: String,
+    uploaded_by: String,
+}
+
+impl From<zhizao_projects::attachments::Attachment> for AttachmentDto {
+    fn from(a: zhizao_projects::attachments::Attachment) -> Self {
+        AttachmentDto {
+            id: a.id,
+            purpose: a.purpose,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+            uploaded_at: rfc3339(a.uploaded_at),
+            uploaded_by: a.uploaded_by,
+        }
+    }
+}
+
+/// Reads a multipart upload's `purpose` field and `file` part.
+pub(crate) async fn read_attachment_upload(
+    mut multipart: axum::extract::Multipart,
+) -> Result<(Option<String>, String, String, Vec<u8>), ApiError> {
+    let mut csrf = None;
+    let mut purpose = String::new();
+    let mut file = None;
+    let fail = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!(
+                "{}; at most {} bytes are accepted",
+                e.body_text(),
+                zhizao_projects::attachments::MAX_ATTACHMENT_BYTES
+            ))
+        } else {
+            ApiError::malformed(e.body_text())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(fail)? {
+        match field.name() {
+            Some("purpose") => purpose = field.text().await.map_err(fail)?,
+            Some("csrf_token") => csrf = Some(field.text().await.map_err(fail)?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                let bytes = field.bytes().await.map_err(fail)?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) =
+        file.ok_or_else(|| ApiError::malformed("the form has no part named \"file\""))?;
+    Ok((csrf, purpose, name, bytes))
+}
+
+/// Attaches a file (multipart: `purpose`, `file`) to a draft or returned application; PDF,
+/// PNG, JPEG, Excel, Word or ODS, judged by content, at most 20 MiB.
+#[utoipa::path(post, path = "/api/v1/project-applications/{number}/attachments", tag = "projects", params(("number" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`purpose`: what the file is; `file`: the file"),
+    responses((status = 201, body = AttachmentDto), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    request: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    // Outside the caller's scope the application does not exist, whatever the body.
+    state.projects().application(&principal, &number).await?;
+    let multipart =
+        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
+            request, &state,
+        )
+        .await
+        .map_err(|e| ApiError::malformed(e.body_text()))?;
+    let (_, purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
+    let attachment = state
+        .projects()
+        .add_attachment(&principal, &number, &purpose, &file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AttachmentDto::from(attachment))))
+}
+
+/// Downloads an attachment (always as a download, with the type its content has).
+#[utoipa::path(get, path = "/api/v1/project-applications/{number}/attachments/{attachment_id}", tag = "projects",
+    params(("number" = String, Path), ("attachment_id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::problem::Problem)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((number, attachment_id)): ApiPath<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let (attachment, bytes) = state
+        .projects()
+        .attachment(&principal, &number, attachment_id)
+        .await?;
+    Ok(attachment_response(&attachment, bytes))
+}
+
+/// A stored attachment as a download.
+pub(crate) fn attachment_response(
+    attachment: &zhizao_projects::attachments::Attachment,
+    bytes: Vec<u8>,
+) -> Response {
+    let encoded: String = attachment
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"attachment-{}\"; filename*=UTF-8''{encoded}",
+        attachment.id
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&attachment.content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Removes an attachment from a draft or returned application.
+#[utoipa::path(delete, path = "/api/v1/project-applications/{number}/attachments/{attachment_id}", tag = "projects",
+    params(("number" = String, Path), ("attachment_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn delete_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((number, attachment_id)): ApiPath<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .projects()
+        .delete_attachment(&principal, &number, attachment_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

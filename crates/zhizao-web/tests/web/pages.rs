@@ -549,6 +549,13 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/devices".to_owned(),
             "/devices/press-07".to_owned(),
             "/telemetry/sql".to_owned(),
+            "/projects".to_owned(),
+            "/projects/new?batch=PC-2026".to_owned(),
+            "/projects/batches".to_owned(),
+            "/projects/reports".to_owned(),
+            "/projects/rule-sets/post-completion/edit".to_owned(),
+            "/projects/applications/PC-2026-0001".to_owned(),
+            "/projects/applications/PC-2026-0001/edit".to_owned(),
         ];
         for path in &gets {
             let reply = visitor.get(path).await;
@@ -580,6 +587,11 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/account/sessions/1/revoke".to_owned(),
             "/devices".to_owned(),
             "/devices/import".to_owned(),
+            "/projects/new".to_owned(),
+            "/projects/rule-sets/post-completion/edit".to_owned(),
+            "/projects/applications/PC-2026-0001/act".to_owned(),
+            "/projects/applications/PC-2026-0001/evaluate".to_owned(),
+            "/projects/applications/PC-2026-0001/edit".to_owned(),
         ];
         for path in &posts {
             let reply = visitor.post(path, &[("csrf_token", &csrf)]).await;
@@ -650,5 +662,226 @@ async fn device_pages_belong_to_the_enterprise() {
         rival.sign_in("rival").await;
         let list = rival.get("/devices").await.text();
         assert!(!list.contains("press-08"), "the rival's list is empty");
+    }
+}
+
+fn version_on(page: &str) -> String {
+    let marker = "name=\"version\" value=\"";
+    let start = page.find(marker).expect("a version field") + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn project_pages_follow_the_flow_and_belong_to_their_tenants() {
+    for app in apps().await {
+        let number = crate::projects::seed(&app).await;
+        let detail = format!("/projects/applications/{number}");
+
+        // Visitors: the notice is public, the rest needs signing in.
+        let mut visitor = Visitor::new(&app);
+        let reply = visitor.get("/notices").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            reply.text().contains("目前没有公示中的项目"),
+            "{}",
+            reply.text()
+        );
+        let reply = visitor.get("/projects").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+
+        for (username, _, _) in crate::support::USERS {
+            let mut visitor = Visitor::new(&app);
+            visitor.sign_in(username).await;
+            let insider = ["admin", "staff", "xiaolan", "maker"].contains(username);
+            let list = visitor.get("/projects").await;
+            if ["polisher", "expert"].contains(username) {
+                assert_eq!(list.status, StatusCode::FORBIDDEN, "{username}");
+            } else {
+                assert_eq!(list.status, StatusCode::OK, "{username}: {}", list.text());
+                assert_eq!(list.text().contains(&number), insider, "{username}");
+            }
+            let reply = visitor.get(&detail).await;
+            if insider {
+                assert_eq!(reply.status, StatusCode::OK, "{username}");
+                assert!(reply.text().contains("机器人打磨产线改造"));
+            } else {
+                assert_eq!(reply.status, StatusCode::NOT_FOUND, "{username}");
+                assert!(!reply.text().contains("机器人打磨产线改造"));
+                let csrf = visitor.csrf();
+                for path in [
+                    format!("{detail}/act"),
+                    format!("{detail}/evaluate"),
+                    format!("{detail}/objections"),
+                ] {
+                    let reply = visitor
+                        .post(
+                            &path,
+                            &[
+                                ("csrf_token", &csrf),
+                                ("action", "town_approve"),
+                                ("version", "2"),
+                                ("content", "x"),
+                            ],
+                        )
+                        .await;
+                    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{username} {path}");
+                }
+            }
+            let reply = visitor.get("/projects/batches").await;
+            assert_eq!(reply.status, StatusCode::OK, "{username}");
+            let reply = visitor.get("/projects/reports?by=town").await;
+            let expected = if ["polisher", "expert"].contains(username) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(reply.status, expected, "{username} reports");
+        }
+
+        // The town recommends it with the button its page offers.
+        let mut town = Visitor::new(&app);
+        town.sign_in("xiaolan").await;
+        let page = town.get(&detail).await.text();
+        assert!(page.contains("data-action=\"town_approve\""), "{page}");
+        assert!(!page.contains("data-action=\"approve\""));
+        let csrf = town.csrf();
+        let version = version_on(&page);
+        let reply = town
+            .post(
+                &format!("{detail}/act"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "town_approve"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        // The same click again (a stale page) is refused with the reason, and nothing changes.
+        let reply = town
+            .post(
+                &format!("{detail}/act"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "town_approve"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        assert!(reply.text().contains("action-error"), "{}", reply.text());
+
+        // The city puts it on notice and computes the proposed subsidy; the notice shows it.
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        let page = city.get(&detail).await.text();
+        assert!(page.contains("待市级审核"), "{page}");
+        let csrf = city.csrf();
+        let reply = city
+            .post(
+                &format!("{detail}/act"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "start_notice"),
+                    ("version", &version_on(&page)),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = city
+            .post(&format!("{detail}/evaluate"), &[("csrf_token", &csrf)])
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = city.get(&detail).await.text();
+        assert!(page.contains("补助金额 132,345.67 元"), "{page}");
+        let notice = Visitor::new(&app).get("/notices").await.text();
+        assert!(notice.contains(&number), "{notice}");
+        assert!(notice.contains("132,345.67"), "{notice}");
+        assert!(
+            !notice.contains("某某装备公司"),
+            "a notice shows no line items"
+        );
+
+        // The rule set form writes a new version.
+        let page = city.get("/projects/rule-sets/post-completion/edit").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let reply = city
+            .post(
+                "/projects/rule-sets/post-completion/edit",
+                &[
+                    ("csrf_token", &csrf),
+                    ("latest_version", "1"),
+                    ("name", "事后奖补（第二版）"),
+                    ("category", "equipment"),
+                    ("min_eligible", "500000"),
+                    ("rate_percent", "12.5"),
+                    ("cap_project", "3,000,000"),
+                    ("exclude_related", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let batches = city.get("/projects/batches").await.text();
+        assert!(
+            batches.contains("v2") && batches.contains("12.50%"),
+            "{batches}"
+        );
+        let reply = city
+            .post(
+                "/projects/rule-sets/post-completion/edit",
+                &[
+                    ("csrf_token", &csrf),
+                    ("latest_version", "1"),
+                    ("name", "过期的编辑"),
+                    ("category", "equipment"),
+                    ("rate_percent", "abc"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("补助比例应写成百分数"),
+            "{}",
+            reply.text()
+        );
+        assert_eq!(
+            town.get("/projects/rule-sets/post-completion/edit")
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+
+        // The maker fills a new application in the form; a bad amount is named, a good one saved.
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let list = maker.get("/projects").await.text();
+        assert!(list.contains("/projects/new?batch=PC-2026"), "{list}");
+        let form = maker.get("/projects/new?batch=PC-2026").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = maker.csrf();
+        let mut fields = vec![
+            ("csrf_token", csrf.as_str()),
+            ("batch", "PC-2026"),
+            ("project_name", "数字化车间二期"),
+            ("upgrade_type", "digital_workshop"),
+            ("starts_on", "2026-02-01"),
+            ("ends_on", "2026-10-31"),
+            ("i0_category", "equipment"),
+            ("i0_name", "AGV 小车"),
+            ("i0_quantity", "4"),
+            ("i0_unit_price", "12万"),
+            ("i0_invoice_number", "D-1"),
+            ("i0_invoice_date", "2026-04-01"),
+        ];
+        let reply = maker.post("/projects/new", &fields).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.text().contains("12万"), "the input is kept");
+        fields[9] = ("i0_unit_price", "120,000.50");
+        let reply = maker.post("/projects/new", &fields).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let location = reply.headers[header::LOCATION].to_str().unwrap().to_owned();
+        let page = maker.get(&location).await.text();
+        assert!(page.contains("480,002.00"), "{page}");
+        assert!(page.contains("data-action=\"submit\""));
     }
 }

@@ -107,8 +107,142 @@ pub(crate) async fn seed(app: &TestApp) -> String {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     let created = reply.json();
     let number = created["number"].as_str().unwrap().to_owned();
+    // The batch requires the business licence: submitting without it is refused.
+    let v = version(app, "maker", &number).await;
+    let refused = try_act(app, "maker", &number, "submit", v)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["field"], "attachments", "{refused}");
+    let reply = upload(app, "maker", &number, "营业执照", "营业执照.pdf", PDF).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     act(app, "maker", &number, "submit", "").await;
     number
+}
+
+pub(crate) const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+
+/// Uploads `bytes` as `file_name` (multipart) to an application.
+pub(crate) async fn upload(
+    app: &TestApp,
+    user: &str,
+    number: &str,
+    purpose: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> crate::support::Reply {
+    let boundary = "zhizao-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n{purpose}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/project-applications/{number}/attachments"))
+        .header("authorization", format!("Bearer {}", app.tokens[user]))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(request).await
+}
+
+/// The id of the seeded application's first attachment.
+pub(crate) async fn seeded_attachment(app: &TestApp, number: &str) -> i64 {
+    let reply = app
+        .api(
+            "GET",
+            &format!("/api/v1/project-applications/{number}"),
+            Some("maker"),
+            None,
+        )
+        .await;
+    reply.json()["attachments"][0]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn attachments_are_judged_by_content_and_stay_with_their_tenant() {
+    for app in apps().await {
+        let number = seed(&app).await;
+        let id = seeded_attachment(&app, &number).await;
+        let path = format!("/api/v1/project-applications/{number}/attachments/{id}");
+        for insider in ["maker", "xiaolan", "staff"] {
+            let reply = app.api("GET", &path, Some(insider), None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{insider}");
+            assert_eq!(reply.body, PDF);
+            assert_eq!(reply.content_type(), "application/pdf");
+            assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+            assert!(
+                reply.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment;")
+            );
+        }
+        for outsider in ["rival", "nantou", "polisher", "expert"] {
+            app.api("GET", &path, Some(outsider), None)
+                .await
+                .problem(StatusCode::NOT_FOUND);
+        }
+        // Under review, nothing is added or removed.
+        upload(&app, "maker", &number, "其他", "more.pdf", PDF)
+            .await
+            .problem(StatusCode::CONFLICT);
+        app.api("DELETE", &path, Some("maker"), None)
+            .await
+            .problem(StatusCode::CONFLICT);
+        // A draft: an executable named .pdf, a PDF named .xlsx and an empty file are refused.
+        let reply = app
+            .api(
+                "POST",
+                "/api/v1/project-applications",
+                Some("rival"),
+                Some(application("注塑车间改造", "R")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let draft = reply.json()["number"].as_str().unwrap().to_owned();
+        for (name, bytes) in [
+            ("licence.pdf", &b"MZ\x90\x00 this program"[..]),
+            ("licence.xlsx", PDF),
+            ("licence.pdf", &b""[..]),
+        ] {
+            let problem = upload(&app, "rival", &draft, "营业执照", name, bytes)
+                .await
+                .problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], "file", "{problem}");
+        }
+        let reply = upload(&app, "rival", &draft, "营业执照", "../../licence.pdf", PDF).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let attachment = reply.json();
+        assert_eq!(attachment["file_name"], "licence.pdf");
+        assert_eq!(attachment["size_bytes"], PDF.len());
+        // The maker cannot attach to the rival's draft, nor see it.
+        upload(&app, "maker", &draft, "其他", "x.pdf", PDF)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        let own = format!(
+            "/api/v1/project-applications/{draft}/attachments/{}",
+            attachment["id"]
+        );
+        let reply = app.api("DELETE", &own, Some("rival"), None).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        app.api("GET", &own, Some("rival"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+    }
 }
 
 async fn version(app: &TestApp, user: &str, number: &str) -> i64 {
@@ -600,5 +734,140 @@ async fn bad_input_gets_precise_errors_and_changes_nothing() {
         assert_eq!(queue[0]["status"], "town_review", "{queue}");
         assert_eq!(queue[0]["count"], 1);
         let _ = NOW;
+    }
+}
+
+async fn import_csv(app: &TestApp, user: &str, csv: &str, dry_run: bool) -> crate::support::Reply {
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "/api/v1/project-batches/import?file_name=history.csv&dry_run={dry_run}"
+        ))
+        .header("authorization", format!("Bearer {}", app.tokens[user]))
+        .header("accept-language", "en")
+        .header("content-type", "text/csv")
+        .body(axum::body::Body::from(csv.to_owned()))
+        .unwrap();
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn past_batches_import_all_or_nothing_with_every_problem_named() {
+    use crate::support::code;
+    for app in apps().await {
+        let header = "批次编号,批次名称,专项,年度,统一社会信用代码,项目名称,改造类型,总投资（万元）,核定补助（万元）,已拨付（万元）,状态";
+        let bad = format!(
+            "{header}\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},机器人工作站,工业机器人应用,800.5,64.04,64.04,\n\
+             PC-2018,2018 年事后奖补（改）,事后奖补,2018,{},注塑车间,,300,24,24,\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},机器人 工作站,,50,,,\n\
+             TU-2018-1,2018 年入库,技术改造项目入库,2018,{},数字化车间,数字化车间,100,,,草稿\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},包装线,,12x,10,20,\n",
+            code(1),
+            code(3),
+            code(1),
+            code(99),
+            code(2),
+        );
+        let reply = import_csv(&app, "staff", &bad, false).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let report = reply.json();
+        assert_eq!(report["applied"], false);
+        let problems: Vec<(i64, &str)> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["row"].as_i64().unwrap(), e["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (3, "batch_title"),
+                (4, "project_name"),
+                (5, "credit_code"),
+                (5, "status"),
+                (6, "investment_wan_yuan"),
+                (6, "disbursed_wan_yuan"),
+            ],
+            "{report}"
+        );
+        assert!(
+            report["errors"][0]["column"]
+                .as_str()
+                .unwrap()
+                .contains("批次名称")
+        );
+        // Nothing was written.
+        let batches = app
+            .api("GET", "/api/v1/project-batches", Some("staff"), None)
+            .await
+            .json();
+        assert_eq!(batches.as_array().unwrap().len(), 0, "{batches}");
+
+        let good = format!(
+            "{header}\n\
+             TU-2018-1,2018 年第 1 批技术改造项目入库,技术改造项目入库,2018,{},自动化产线,智能化生产线,1200,,,\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},机器人工作站,工业机器人应用,800.5,64.04,64.04,\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},数字化车间,数字化车间,300,24,,已验收\n\
+             PC-2018,2018 年事后奖补,事后奖补,2018,{},旧设备改造,,50,,,未通过\n",
+            code(1),
+            code(2),
+            code(3),
+            code(1),
+        );
+        import_csv(&app, "xiaolan", &good, false)
+            .await
+            .problem(StatusCode::FORBIDDEN);
+        let dry = import_csv(&app, "staff", &good, true).await.json();
+        assert_eq!(
+            (dry["applied"].as_bool(), dry["applications"].as_i64()),
+            (Some(false), Some(4))
+        );
+        let done = import_csv(&app, "staff", &good, false).await.json();
+        assert_eq!(done["applied"], true, "{done}");
+        assert_eq!(done["batches"], 2);
+        let report = app
+            .api(
+                "GET",
+                "/api/v1/project-reports?by=programme&year=2018",
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        let post = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == "post_completion")
+            .unwrap()
+            .clone();
+        assert_eq!(post["applications"], 3);
+        assert_eq!(post["projects"], 2);
+        assert_eq!(post["investment_fen"], 1_100_500_000);
+        assert_eq!(post["granted_fen"], 88_040_000);
+        assert_eq!(post["disbursed_fen"], 64_040_000);
+        // Towns see their own share of the history.
+        let nantou = app
+            .api(
+                "GET",
+                "/api/v1/project-reports?by=programme&year=2018",
+                Some("nantou"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(nantou["total"]["granted_fen"], 24_000_000, "{nantou}");
+        // Importing the same file again changes nothing.
+        let again = import_csv(&app, "staff", &good, false).await.json();
+        assert_eq!(again["applied"], false);
+        assert_eq!(again["errors"][0]["field"], "batch_code", "{again}");
+        assert!(
+            again["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("TU-2018-1"),
+            "{again}"
+        );
     }
 }

@@ -62,6 +62,7 @@ pub(crate) struct TestApp {
     pub(crate) backend: &'static str,
     pub(crate) _db: TestDatabase,
     pub(crate) _telemetry_directory: tempfile::TempDir,
+    pub(crate) _attachment_directory: tempfile::TempDir,
 }
 
 pub(crate) fn enterprise(n: u32, town: &str, industry: &str) -> EnterpriseInput {
@@ -89,7 +90,9 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         IdentitySettings::default(),
     );
     let registry = Registry::new(db.clone(), Arc::<FixedClock>::clone(&clock));
-    let projects = zhizao_projects::Projects::new(db.clone(), Arc::<FixedClock>::clone(&clock));
+    let attachment_directory = tempfile::tempdir().unwrap();
+    let projects = zhizao_projects::Projects::new(db.clone(), Arc::<FixedClock>::clone(&clock))
+        .with_attachment_dir(attachment_directory.path().to_owned());
     let actor = Actor::system("test");
     let now = Timestamp::from_millis(NOW);
     let mut transaction = db.begin().await.unwrap();
@@ -208,6 +211,7 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
         backend,
         _db: test,
         _telemetry_directory: telemetry_directory,
+        _attachment_directory: attachment_directory,
     }
 }
 

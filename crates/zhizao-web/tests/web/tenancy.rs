@@ -39,6 +39,7 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{database}", "plant")
                 .replace("{number}", "PC-2026-0001")
                 .replace("{objection_id}", "1")
+                .replace("{attachment_id}", "1")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -123,6 +124,14 @@ const RESOURCES: &[Resource] = &[
     },
     Resource {
         template: "/api/v1/project-applications/{number}/objections/{objection_id}/resolution",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/attachments",
+        insiders: APPLICATION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/project-applications/{number}/attachments/{attachment_id}",
         insiders: APPLICATION_INSIDERS,
     },
     Resource {
@@ -275,6 +284,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let maker_api_token = app.tokens["maker"].clone();
         let number = crate::projects::seed(&app).await;
         let objection_id = 1;
+        let attachment_id = crate::projects::seeded_attachment(&app, &number).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -296,6 +306,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{database}", "plant")
                 .replace("{number}", &number)
                 .replace("{objection_id}", &objection_id.to_string())
+                .replace("{attachment_id}", &attachment_id.to_string())
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {

@@ -1,0 +1,489 @@
+//! Attachments of applications (licences, filing certificates, invoices, evaluation reports):
+//! PDF, images and spreadsheets only, recognised by their content rather than their name or the
+//! browser's word, limited in size and number, and stored under the data directory by number
+//! (never by the uploader's file name), outside anything the web server serves as a page.
+//! Downloads are always sent as attachments with the sniffed type.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zhizao_core::{Role, Text};
+use zhizao_db::allocate_ids;
+use zhizao_identity::Principal;
+use zhizao_identity::audit::{self, AuditEntry};
+
+use crate::applications::fetch_in_scope;
+use crate::{Error, Projects, Result};
+
+/// The largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+/// The most attachments one application may carry.
+pub const MAX_ATTACHMENTS: i64 = 50;
+
+/// What a file's content says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// PDF.
+    Pdf,
+    /// PNG image.
+    Png,
+    /// JPEG image.
+    Jpeg,
+    /// Office Open XML workbook.
+    Xlsx,
+    /// Office Open XML document.
+    Docx,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// An OLE compound file: Excel 97–2003 workbook or Word 97–2003 document.
+    LegacyOffice,
+}
+
+impl FileKind {
+    /// The MIME type downloads are sent with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            FileKind::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            FileKind::LegacyOffice => "application/octet-stream",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF",
+            FileKind::Png => "PNG",
+            FileKind::Jpeg => "JPEG",
+            FileKind::Xlsx => "XLSX",
+            FileKind::Docx => "DOCX",
+            FileKind::Ods => "ODS",
+            FileKind::LegacyOffice => "XLS/DOC",
+        }
+    }
+
+    /// File name extensions that may carry this kind.
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Pdf => &["pdf"],
+            FileKind::Png => &["png"],
+            FileKind::Jpeg => &["jpg", "jpeg"],
+            FileKind::Xlsx => &["xlsx"],
+            FileKind::Docx => &["docx"],
+            FileKind::Ods => &["ods"],
+            FileKind::LegacyOffice => &["xls", "doc"],
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What `bytes` are, judged by their first bytes (and for ZIP-based formats, the names of the
+/// parts inside), or `None` for anything else (executables, scripts, HTML, archives …).
+pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+    if bytes.starts_with(b"%PDF-") {
+        return Some(FileKind::Pdf);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(FileKind::Png);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(FileKind::Jpeg);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Some(FileKind::LegacyOffice);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        // The part names are stored uncompressed in the local headers near the start.
+        let head = &bytes[..bytes.len().min(256 * 1024)];
+        if contains(
+            head,
+            b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+        ) {
+            return Some(FileKind::Ods);
+        }
+        if contains(head, b"[Content_Types].xml") {
+            if contains(head, b"xl/") {
+                return Some(FileKind::Xlsx);
+            }
+            if contains(head, b"word/") {
+                return Some(FileKind::Docx);
+            }
+        }
+    }
+    None
+}
+
+/// An attachment's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Attachment {
+    /// Row id.
+    pub id: i64,
+    /// What it is for: one of the batch's required attachment names, or `其他`.
+    pub purpose: String,
+    /// The name it was uploaded with (shown, never used as a path).
+    pub file_name: String,
+    /// The sniffed MIME type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// When (ms).
+    pub uploaded_at: i64,
+    /// By whom.
+    pub uploaded_by: String,
+}
+
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Checks an upload's content against its name; returns the kind.
+pub fn check_upload(file_name: &str, bytes: &[u8]) -> std::result::Result<FileKind, Text> {
+    if bytes.is_empty() {
+        return Err(Text::new("文件为空", "the file is empty"));
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(Text::owned(
+            format!("文件超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024),
+            format!(
+                "the file has {} bytes; at most {} are accepted",
+                bytes.len(),
+                MAX_ATTACHMENT_BYTES
+            ),
+        ));
+    }
+    let Some(kind) = sniff(bytes) else {
+        return Err(Text::new(
+            "只接受 PDF、PNG、JPEG 图片和 Excel、Word、ODS 文件（按文件内容判断）",
+            "only PDF, PNG and JPEG images, and Excel, Word or ODS files are accepted (judged by the content)",
+        ));
+    };
+    let declared = extension(file_name);
+    if !kind.extensions().contains(&declared.as_str()) {
+        return Err(Text::owned(
+            format!("文件内容是 {}，但文件名后缀是“.{declared}”", kind.name()),
+            format!(
+                "the content is {} but the name ends in \".{declared}\"",
+                kind.name()
+            ),
+        ));
+    }
+    Ok(kind)
+}
+
+fn storage_error(error: std::io::Error) -> Error {
+    Error::Storage(error.to_string())
+}
+
+/// Writes `bytes` durably to `path` (through a temporary file in the same directory).
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let directory = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)?;
+    let temporary = path.with_extension("partial");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, path)?;
+    std::fs::File::open(directory)?.sync_all()?;
+    Ok(())
+}
+
+impl Projects {
+    fn attachment_path(&self, application_id: i64, attachment_id: i64) -> Result<PathBuf> {
+        let root = self
+            .attachments
+            .as_ref()
+            .ok_or_else(|| Error::Storage("no attachment directory is configured".into()))?;
+        Ok(root
+            .join(application_id.to_string())
+            .join(format!("{attachment_id}.bin")))
+    }
+
+    /// Attaches a file to a draft or returned application (its enterprise's users).
+    pub async fn add_attachment(
+        &self,
+        principal: &Principal,
+        number: &str,
+        purpose: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Attachment> {
+        let mut transaction = self.db.begin().await?;
+        let application = fetch_in_scope(&mut transaction, principal, number).await?;
+        if principal.role != Role::EnterpriseUser {
+            return Err(Error::Forbidden("attachments are added by the applicant"));
+        }
+        if !application.status.editable() {
+            return Err(Error::NotYet(Text::new(
+                "申报已提交，不能再添加附件；退回后方可添加",
+                "the application is under review; attachments can be added after it is returned",
+            )));
+        }
+        let purpose = purpose.trim();
+        if purpose.is_empty() || purpose.chars().count() > 100 {
+            return Err(Error::invalid(
+                "purpose",
+                Text::new(
+                    "请说明附件用途（最长 100 字）",
+                    "say what the file is (at most 100 characters)",
+                ),
+            ));
+        }
+        let kind = check_upload(file_name, &bytes).map_err(|text| Error::invalid("file", text))?;
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM project_attachments WHERE application_id = $1",
+        )
+        .bind(application.id)
+        .fetch_one(&mut *transaction)
+        .await?;
+        if count >= MAX_ATTACHMENTS {
+            return Err(Error::invalid(
+                "file",
+                Text::owned(
+                    format!("每个申报最多 {MAX_ATTACHMENTS} 个附件"),
+                    format!("an application carries at most {MAX_ATTACHMENTS} attachments"),
+                ),
+            ));
+        }
+        let id = allocate_ids(&mut transaction, "project_attachments", 1).await?;
+        let path = self.attachment_path(application.id, id)?;
+        let sha256: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let size = bytes.len() as i64;
+        let write_path = path.clone();
+        tokio::task::spawn_blocking(move || write_durably(&write_path, &bytes))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?
+            .map_err(storage_error)?;
+        let now = self.clock.now();
+        let file_name = clean_file_name(file_name);
+        let inserted = async {
+            sqlx::query(
+                "INSERT INTO project_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(application.id)
+            .bind(purpose)
+            .bind(&file_name)
+            .bind(kind.content_type())
+            .bind(size)
+            .bind(&sha256)
+            .bind(now.as_millis())
+            .bind(&principal.username)
+            .execute(&mut *transaction)
+            .await?;
+            audit::record(
+                &mut transaction,
+                &principal.actor(),
+                now,
+                AuditEntry::new(
+                    "project_application.attachment_added",
+                    "project_application",
+                    &application.number,
+                )
+                .subject(application.enterprise_id)
+                .note(format!("{purpose}: {file_name} ({size} bytes, sha256 {sha256})")),
+            )
+            .await?;
+            transaction.commit().await?;
+            Ok::<(), Error>(())
+        }
+        .await;
+        if let Err(error) = inserted {
+            // The row was not written: the file must not stay behind.
+            let _ = std::fs::remove_file(&path);
+            return Err(error);
+        }
+        Ok(Attachment {
+            id,
+            purpose: purpose.to_owned(),
+            file_name,
+            content_type: kind.content_type().to_owned(),
+            size_bytes: size,
+            sha256,
+            uploaded_at: now.as_millis(),
+            uploaded_by: principal.username.clone(),
+        })
+    }
+
+    /// An attachment and its content, for whoever may see the application.
+    pub async fn attachment(
+        &self,
+        principal: &Principal,
+        number: &str,
+        attachment_id: i64,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        let mut connection = self.db.pool().acquire().await?;
+        let application = fetch_in_scope(&mut connection, principal, number).await?;
+        let attachment: Attachment = sqlx::query_as(
+            "SELECT id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by \
+             FROM project_attachments WHERE id = $1 AND application_id = $2",
+        )
+        .bind(attachment_id)
+        .bind(application.id)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| Error::not_found("attachment", &attachment_id.to_string()))?;
+        let path = self.attachment_path(application.id, attachment_id)?;
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?
+            .map_err(storage_error)?;
+        Ok((attachment, bytes))
+    }
+
+    /// Removes an attachment from a draft or returned application (its enterprise's users).
+    pub async fn delete_attachment(
+        &self,
+        principal: &Principal,
+        number: &str,
+        attachment_id: i64,
+    ) -> Result<()> {
+        let mut transaction = self.db.begin().await?;
+        let application = fetch_in_scope(&mut transaction, principal, number).await?;
+        if principal.role != Role::EnterpriseUser {
+            return Err(Error::Forbidden("attachments are removed by the applicant"));
+        }
+        if !application.status.editable() {
+            return Err(Error::NotYet(Text::new(
+                "申报已提交，不能删除附件",
+                "the application is under review; its attachments cannot be removed",
+            )));
+        }
+        let deleted =
+            sqlx::query("DELETE FROM project_attachments WHERE id = $1 AND application_id = $2")
+                .bind(attachment_id)
+                .bind(application.id)
+                .execute(&mut *transaction)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(Error::not_found("attachment", &attachment_id.to_string()));
+        }
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new(
+                "project_application.attachment_removed",
+                "project_application",
+                &application.number,
+            )
+            .subject(application.enterprise_id)
+            .note(attachment_id.to_string()),
+        )
+        .await?;
+        transaction.commit().await?;
+        // After the commit: a crash in between leaves an unlisted file, never a listed one
+        // without its content.
+        let path = self.attachment_path(application.id, attachment_id)?;
+        let _ = std::fs::remove_file(path);
+        Ok(())
+    }
+}
+
+/// The attachments of an application, oldest first.
+pub(crate) async fn attachments_of(
+    connection: &mut sqlx::AnyConnection,
+    application_id: i64,
+) -> Result<Vec<Attachment>> {
+    Ok(sqlx::query_as(
+        "SELECT id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by \
+         FROM project_attachments WHERE application_id = $1 ORDER BY uploaded_at, id",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *connection)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn content_decides_and_must_match_the_name() {
+        assert_eq!(
+            check_upload("licence.pdf", b"%PDF-1.7\n..."),
+            Ok(FileKind::Pdf)
+        );
+        assert_eq!(
+            check_upload("photo.JPG", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Ok(FileKind::Jpeg)
+        );
+        let xlsx = b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml";
+        assert_eq!(check_upload("invoices.xlsx", xlsx), Ok(FileKind::Xlsx));
+        // An executable named like a PDF, a PDF named like a spreadsheet, HTML, empty files.
+        let refused = [
+            ("licence.pdf", b"MZ\x90\x00\x03".to_vec()),
+            ("licence.xlsx", b"%PDF-1.4".to_vec()),
+            ("page.pdf", b"<html><script>".to_vec()),
+            ("empty.pdf", Vec::new()),
+            ("archive.zip", b"PK\x03\x04 plain zip".to_vec()),
+        ];
+        for (name, bytes) in refused {
+            assert!(check_upload(name, &bytes).is_err(), "{name}");
+        }
+        let message = check_upload("licence.xlsx", b"%PDF-1.4").unwrap_err();
+        assert!(
+            message.en.contains("PDF") && message.en.contains(".xlsx"),
+            "{message:?}"
+        );
+        let big = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
+        assert!(
+            check_upload("big.pdf", &big)
+                .unwrap_err()
+                .en
+                .contains("at most")
+        );
+    }
+
+    #[test]
+    fn stored_names_lose_paths_and_odd_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\docs\\营业执照.pdf"), "营业执照.pdf");
+        assert_eq!(clean_file_name("..hidden\u{0}.pdf"), "hidden.pdf");
+        assert_eq!(clean_file_name(""), "attachment");
+    }
+
+    proptest! {
+        #[test]
+        fn sniffing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600), name in ".{0,20}") {
+            let _ = sniff(&bytes);
+            let _ = check_upload(&name, &bytes);
+            let _ = clean_file_name(&name);
+        }
+    }
+}
