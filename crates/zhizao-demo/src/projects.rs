@@ -310,9 +310,33 @@ async fn open_round(
     };
     let batch_id = insert_batch(connection, &batch, now).await?;
     let mut applicants = generator.applicants(open.len());
+    // The demo towns' logins (Xiaolan, Nantou) have applications to review: every other
+    // application still at town or city level comes from one of them.
+    let mut from_towns = ["442000118", "442000111"]
+        .iter()
+        .flat_map(|town| {
+            generator
+                .enterprises
+                .iter()
+                .enumerate()
+                .filter(move |(index, e)| e.town == *town && *index != maker)
+                .map(|(index, _)| index)
+                .take(4)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     for (sequence, stage) in open.iter().enumerate() {
         if stage.maker {
             applicants[sequence] = maker;
+        } else if sequence % 2 == 0
+            && matches!(
+                stage.status,
+                Status::TownReview | Status::Returned | Status::CityReview | Status::PublicNotice
+            )
+            && let Some(index) = from_towns.next()
+            && !applicants.contains(&index)
+        {
+            applicants[sequence] = index;
         }
         let enterprise = applicants[sequence];
         let investment = generator.random.between(30_000_000, 900_000_000) * 10;

@@ -34,6 +34,10 @@ pub(crate) const APPLICATION_COLUMNS: &str = "SELECT a.id, a.number, a.batch_id,
      FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
      JOIN enterprises e ON e.id = a.enterprise_id JOIN towns t ON t.code = e.town_code";
 
+/// The condition of applications still moving (see [`ApplicationFilter::open_only`]).
+pub(crate) const OPEN_ONLY: &str = " AND a.status NOT IN ('rejected', 'withdrawn', 'disbursed') \
+     AND NOT (a.status = 'approved' AND b.rule_set_id IS NULL)";
+
 const APPLICATION_COUNT: &str = "SELECT COUNT(*) FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
      JOIN enterprises e ON e.id = a.enterprise_id";
 
@@ -90,6 +94,9 @@ pub struct ApplicationFilter {
     pub town: Option<String>,
     /// Part of the project name, the enterprise name, or the number.
     pub search: Option<String>,
+    /// Only applications still moving: not rejected, withdrawn or paid, and not a project
+    /// approved into the library by a batch that grants no money.
+    pub open_only: bool,
     /// Order.
     pub sort: ApplicationSort,
 }
@@ -118,6 +125,9 @@ fn filter_conditions(principal: &Principal, filter: &ApplicationFilter) -> SqlBu
     }
     if let Some(year) = filter.year {
         conditions.push(" AND b.year = ").push_bind(year);
+    }
+    if filter.open_only {
+        conditions.push(OPEN_ONLY);
     }
     if let Some(programme) = filter.programme {
         conditions

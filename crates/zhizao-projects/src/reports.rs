@@ -37,22 +37,23 @@ impl QueueLine {
         (now - self.oldest_since).max(0) / 86_400_000
     }
 
-    /// The line as a sentence, e.g. "12 applications waiting for town review in 小榄镇, oldest 9
-    /// days".
+    /// The line as a sentence, e.g. "小榄镇：12 件待镇街审核，待镇街办理，最久 9 天".
     pub fn sentence(&self, now: i64) -> Text {
         let days = self.oldest_days(now);
         Text::owned(
             format!(
-                "{}：{} 件{}，最久 {days} 天",
+                "{}：{} 件{}，待{}办理，最久 {days} 天",
                 self.town_name_zh,
                 self.count,
-                self.status.label().zh
+                self.status.label().zh,
+                self.waiting_on.label().zh
             ),
             format!(
-                "{}: {} application(s) {}, oldest {days} day(s)",
+                "{}: {} application(s) {}, waiting for {}, oldest {days} day(s)",
                 self.town_name_zh,
                 self.count,
-                self.status.label().en.to_lowercase()
+                self.status.label().en.to_lowercase(),
+                self.waiting_on.label().en
             ),
         )
     }
@@ -292,9 +293,9 @@ impl Projects {
             "SELECT a.status, e.town_code, MIN(t.name_zh) AS town_name_zh, COUNT(*) AS count, MIN(a.status_changed_at) AS oldest_since \
              FROM project_applications a JOIN project_batches b ON b.id = a.batch_id \
              JOIN enterprises e ON e.id = a.enterprise_id JOIN towns t ON t.code = e.town_code \
-             WHERE a.status NOT IN ('rejected', 'withdrawn', 'disbursed') \
-             AND NOT (a.status = 'approved' AND b.rule_set_id IS NULL)",
+             WHERE 1 = 1",
         );
+        select.push(crate::applications::OPEN_ONLY);
         restrict_to_scope(&policy::application_scope(principal), &mut select);
         if principal.role != zhizao_core::Role::EnterpriseUser {
             select.push(" AND a.status <> 'draft'");

@@ -118,6 +118,7 @@ messages! {
     sign_in_failed: "用户名或密码不正确", "Wrong user name or password";
     sign_in_throttled: "尝试次数过多，请稍后再试", "Too many attempts; please try again later";
     nav_projects: "项目申报", "Projects";
+    in_progress: "办理中", "In progress";
     import_history: "导入历史批次", "Import past batches";
     import_history_hint: "每行一个项目：批次编号、批次名称、专项、年度、统一社会信用代码、项目名称、改造类型、总投资（万元）、核定补助（万元）、已拨付（万元）、状态；有任何错误则全部不导入。", "One project per row: batch code, batch title, programme, year, credit code, project name, upgrade type, investment, granted and paid (10,000 yuan), status; with any problem nothing is imported.";
     attachments: "附件", "Attachments";

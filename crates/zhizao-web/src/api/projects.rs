@@ -696,6 +696,9 @@ struct ApplicationQuery {
     town: Option<String>,
     /// Part of the project name, the enterprise name or the number.
     q: Option<String>,
+    /// Only applications still moving (not rejected, withdrawn, paid, or approved into the
+    /// library by a batch that grants no money).
+    open: Option<bool>,
     /// `waiting` (oldest waiting first, default), `-changed`, `number`, `-investment`.
     sort: Option<String>,
     page: Option<u32>,
@@ -747,6 +750,7 @@ async fn list_applications(
         programme: parse_programme(&query.programme)?,
         town: non_empty(&query.town).map(str::to_owned),
         search: non_empty(&query.q).map(str::to_owned),
+        open_only: query.open.unwrap_or(false),
         sort,
     };
     let paging = Paging {

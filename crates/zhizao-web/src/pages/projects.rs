@@ -118,7 +118,7 @@ struct Row {
     granted: String,
     status: String,
     status_class: &'static str,
-    waiting_days: i64,
+    waiting_days: String,
 }
 
 #[derive(Template)]
@@ -147,9 +147,12 @@ async fn list(
     let t = context.t();
     let now = state.identity().clock().now().as_millis();
     let status = query.status.parse::<Status>().ok();
+    // By default the list is the work still moving; "all" shows history too.
+    let open_only = status.is_none() && query.status != "all";
     let filter = ApplicationFilter {
         batch: Some(query.batch.clone()).filter(|b| !b.is_empty()),
         status,
+        open_only,
         search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
         sort: ApplicationSort::OldestWaiting,
         ..ApplicationFilter::default()
@@ -206,7 +209,11 @@ async fn list(
             granted: optional_yuan(a.granted_fen),
             status: t.text(&a.status.label()).to_owned(),
             status_class: status_class(a.status),
-            waiting_days: (now - a.status_changed_at).max(0) / 86_400_000,
+            waiting_days: a
+                .status
+                .waiting_on()
+                .map(|_| ((now - a.status_changed_at).max(0) / 86_400_000).to_string())
+                .unwrap_or_default(),
         })
         .collect();
     let pager = Pager::new(&context.uri, &page);
