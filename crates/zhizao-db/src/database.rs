@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project attachments",
         include_str!("../migrations/20261126000004_project_attachments.sql"),
     ),
+    (
+        20261126000005,
+        "major projects",
+        include_str!("../migrations/20261126000005_major_projects.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -245,6 +245,15 @@ pub async fn load(
         maker_index,
     )
     .await?;
+    let major = projects::load_major(
+        &mut transaction,
+        &mut random,
+        now,
+        &enterprises,
+        &enterprise_ids,
+        maker_index,
+    )
+    .await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -259,6 +268,7 @@ pub async fn load(
         enterprises = enterprises.len(),
         batches = programmes.batches,
         applications = programmes.applications,
+        major_applications = major,
         "demo data loaded"
     );
     Ok(DemoSummary {

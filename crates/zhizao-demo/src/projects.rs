@@ -708,3 +708,183 @@ pub(crate) async fn load(
         applications: generator.applications,
     })
 }
+
+/// The demo's major science-and-technology projects: the 2019 call as decided (38 projects,
+/// 143 M yuan, 13 of them in AI for 44 M yuan, as the seed reports) and a 2026 call under
+/// review whose applications wait for the demo expert's blind scores.
+pub(crate) async fn load_major(
+    connection: &mut AnyConnection,
+    random: &mut SplitMix64,
+    now: Timestamp,
+    enterprises: &[DemoEnterprise],
+    ids: &[i64],
+    maker: usize,
+) -> Result<usize, Error> {
+    use zhizao_db::allocate_ids;
+    let criteria = r#"[{"name":"技术先进性","weight":35},{"name":"产业化前景","weight":30},{"name":"团队与基础","weight":20},{"name":"经费合理性","weight":15}]"#;
+    let topics = r#"["人工智能","机器人","芯片","新材料","生物医药"]"#;
+    let mut calls = Vec::new();
+    for (code, title, year, status, budget) in [
+        (
+            "ST-2019",
+            "2019 年中山市重大科技专项",
+            2019,
+            "decided",
+            15_000_000_000i64,
+        ),
+        (
+            "ST-2026",
+            "2026 年中山市重大科技专项",
+            2026,
+            "reviewing",
+            20_000_000_000,
+        ),
+    ] {
+        let id = allocate_ids(connection, "st_calls", 1).await?;
+        sqlx::query(
+            "INSERT INTO st_calls (id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+        )
+        .bind(id)
+        .bind(code)
+        .bind(title)
+        .bind(year)
+        .bind(topics)
+        .bind(criteria)
+        .bind(budget)
+        .bind(if year == 2019 { 5 } else { 1 })
+        .bind(format!("{year}-03-01"))
+        .bind(format!("{year}-04-30"))
+        .bind(status)
+        .bind(now.as_millis())
+        .execute(&mut *connection)
+        .await?;
+        calls.push(id);
+    }
+    let mut generator = Generator {
+        random,
+        enterprises,
+        ids,
+        applications: 0,
+    };
+    // 2019: 13 AI projects sharing 44 M yuan and 25 others sharing 99 M; 12 not awarded.
+    let ai = split(generator.random, 4_400_000_000, 13, 0.8);
+    let others = split(generator.random, 9_900_000_000, 25, 0.8);
+    let other_topics = ["机器人", "芯片", "新材料", "生物医药"];
+    let applicants = generator.applicants(50);
+    let mut count = 0;
+    for (index, &enterprise) in applicants.iter().enumerate() {
+        let (topic, awarded) = if index < 13 {
+            ("人工智能", Some(ai[index]))
+        } else if index < 38 {
+            (other_topics[index % 4], Some(others[index - 13]))
+        } else {
+            (other_topics[index % 4], None)
+        };
+        let id = allocate_ids(connection, "st_applications", 1).await?;
+        let title = format!(
+            "{}{}关键技术研发与产业化",
+            enterprises[enterprise]
+                .input
+                .name
+                .as_deref()
+                .unwrap_or("")
+                .trim_start_matches("中山市")
+                .chars()
+                .take(4)
+                .collect::<String>(),
+            topic
+        );
+        let requested = awarded.map(|a| a * 5 / 4).unwrap_or(300_000_000);
+        let score = awarded.map_or(generator.random.between(60_000, 74_000), |_| {
+            generator.random.between(75_000, 92_000)
+        });
+        sqlx::query(
+            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, score_milli, awarded_fen, decided_at, decided_by, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $9, $10, $11, $12, 'demo', $12, $12, 1)",
+        )
+        .bind(id)
+        .bind(format!("ST-2019-{:04}", index + 1))
+        .bind(calls[0])
+        .bind(ids[enterprise])
+        .bind(topic)
+        .bind(&title)
+        .bind(project_key_of(&title))
+        .bind(requested)
+        .bind(if awarded.is_some() { "awarded" } else { "not_awarded" })
+        .bind(score)
+        .bind(awarded)
+        .bind(date(2019, 7, 15).as_millis())
+        .execute(&mut *connection)
+        .await?;
+        count += 1;
+    }
+    // Ranks by score, as the ranking would have stored them.
+    let ranked: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM st_applications WHERE call_id = $1 ORDER BY score_milli DESC, number",
+    )
+    .bind(calls[0])
+    .fetch_all(&mut *connection)
+    .await?;
+    for (rank, (id,)) in ranked.iter().enumerate() {
+        sqlx::query("UPDATE st_applications SET rank = $1 WHERE id = $2")
+            .bind(rank as i64 + 1)
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    // 2026: six applications (one the maker's) waiting for the demo expert.
+    let expert: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert'")
+        .fetch_optional(&mut *connection)
+        .await?;
+    let mut applicants = generator.applicants(6);
+    applicants[0] = maker;
+    for (index, &enterprise) in applicants.iter().enumerate() {
+        let topic = [
+            "人工智能",
+            "机器人",
+            "芯片",
+            "新材料",
+            "生物医药",
+            "人工智能",
+        ][index];
+        let title = format!("{}智能制造{}应用示范", index + 1, topic);
+        let id = allocate_ids(connection, "st_applications", 1).await?;
+        sqlx::query(
+            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'under_review', $10, $10, 1)",
+        )
+        .bind(id)
+        .bind(format!("ST-2026-{:04}", index + 1))
+        .bind(calls[1])
+        .bind(ids[enterprise])
+        .bind(topic)
+        .bind(&title)
+        .bind(project_key_of(&title))
+        .bind("面向本地制造企业的关键技术攻关与示范应用（示例）")
+        .bind(generator.random.between(100, 600) * 1_000_000)
+        .bind(now.as_millis())
+        .execute(&mut *connection)
+        .await?;
+        if let Some(expert) = expert {
+            let assignment = allocate_ids(connection, "st_assignments", 1).await?;
+            sqlx::query("INSERT INTO st_assignments (id, application_id, expert_user_id, assigned_at) VALUES ($1, $2, $3, $4)")
+                .bind(assignment)
+                .bind(id)
+                .bind(expert)
+                .bind(now.as_millis())
+                .execute(&mut *connection)
+                .await?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+fn project_key_of(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}

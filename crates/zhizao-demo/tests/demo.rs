@@ -285,5 +285,12 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
             queue.iter().all(|l| l.status.as_str() != "draft"),
             "drafts are the enterprise's own"
         );
+
+        // Major S&T projects in 2019: 38 projects, 143 M yuan; 13 in AI, 44 M yuan.
+        let major = projects.major_summary(&city, Some(2019)).await.unwrap();
+        assert_eq!(major.iter().map(|r| r.2).sum::<i64>(), 38);
+        assert_eq!(major.iter().map(|r| r.3).sum::<i64>(), 14_300_000_000);
+        let ai = major.iter().find(|r| r.1 == "人工智能").unwrap();
+        assert_eq!((ai.2, ai.3), (13, 4_400_000_000));
     }
 }

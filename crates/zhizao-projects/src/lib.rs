@@ -24,10 +24,12 @@ pub mod attachments;
 mod error;
 pub mod history;
 pub mod import;
+pub mod major;
 mod model;
 mod programmes;
 pub mod reports;
 pub mod rules;
+pub mod scoring;
 mod validate;
 pub mod workflow;
 

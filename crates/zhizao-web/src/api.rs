@@ -8,6 +8,7 @@ mod audit;
 mod device_api;
 pub(crate) mod devices;
 mod enterprises;
+mod major;
 
 pub(crate) use enterprises::export_response;
 mod me;
@@ -56,6 +57,8 @@ use crate::problem::ApiError;
             HTTP device API does: telemetry, attributes, commands"),
         (name = "telemetry", description = "Points from equipment and smart products, and SQL over them; \
             /write, /api/v2/write and /api/v3/query_sql speak InfluxDB's protocols and error formats"),
+        (name = "major projects", description = "Major science-and-technology projects: calls with topics and weighted criteria, \
+            applications, expert profiles, blind expert reviews without conflicts of interest, ranking, awards, milestones"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -88,6 +91,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(devices::router())
         .merge(device_api::router())
         .merge(projects::router())
+        .merge(major::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -15,6 +15,7 @@ mod auth;
 mod devices;
 mod enterprises;
 mod home;
+mod major;
 mod projects;
 
 use askama::Template;
@@ -42,6 +43,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(devices::router())
         .merge(projects::router())
+        .merge(major::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -67,6 +69,10 @@ pub(crate) struct Layout {
     pub(crate) has_devices: bool,
     /// Enterprises, towns and the city have technology-upgrade projects.
     pub(crate) sees_projects: bool,
+    /// Enterprises and the city have major S&T projects.
+    pub(crate) sees_major: bool,
+    /// Experts have their review queue.
+    pub(crate) is_expert: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -156,6 +162,13 @@ impl PageContext {
                 .as_ref()
                 .is_some_and(|p| policy::telemetry_tenant(p).is_some()),
             sees_projects: self.principal.as_ref().is_some_and(projects::sees_projects),
+            sees_major: self.principal.as_ref().is_some_and(|p| {
+                policy::may_manage_programmes(p) || p.role == Role::EnterpriseUser
+            }),
+            is_expert: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| p.role == Role::Expert),
             user,
             csrf: self.csrf.clone(),
             nav,

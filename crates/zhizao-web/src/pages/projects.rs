@@ -30,6 +30,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/projects", get(list))
         .route("/projects/new", get(new_form).post(create))
         .route("/projects/batches", get(batches))
+        .route("/projects/batches/new", get(batch_form).post(create_batch))
+        .route("/projects/batches/{code}/status", post(batch_status))
         .route(
             "/projects/batches/import",
             post(import_history).layer(axum::extract::DefaultBodyLimit::max(
@@ -1140,6 +1142,9 @@ struct BatchRow {
     window: String,
     rule_set: String,
     status: String,
+    /// The next status the city may give it (`published`, `closed`), if any.
+    next_status: Option<(&'static str, String)>,
+    version: i64,
     applications: i64,
 }
 
@@ -1245,6 +1250,17 @@ async fn batches_page(
                     .map(|c| format!("{c} v{}", b.rule_set_version.unwrap_or(0)))
                     .unwrap_or_else(|| "—".into()),
                 status: t.text(&b.status.label()).to_owned(),
+                next_status: match b.status {
+                    BatchStatus::Draft => Some((
+                        "published",
+                        t.text(&Text::new("发布", "Publish")).to_owned(),
+                    )),
+                    BatchStatus::Published => {
+                        Some(("closed", t.text(&Text::new("结束受理", "Close")).to_owned()))
+                    }
+                    BatchStatus::Closed => None,
+                },
+                version: b.version,
                 programme: t.text(&b.programme.label()).to_owned(),
                 code: b.code,
                 title: b.title,
@@ -1351,6 +1367,224 @@ async fn import_history(
         Err(error) => return Err(PageError::from(error).render(&context)),
     };
     batches_page(&state, &context, &principal, Some(outcome)).await
+}
+
+/// The batch form's values as typed.
+#[derive(Debug, Clone, Default)]
+struct BatchFields {
+    code: String,
+    programme: String,
+    year: String,
+    title: String,
+    opens_on: String,
+    closes_on: String,
+    eligibility: String,
+    required_attachments: String,
+    rule_set: String,
+    notice_days: String,
+}
+
+#[derive(Template)]
+#[template(path = "projects/batch_form.html")]
+struct BatchFormPage {
+    layout: Layout,
+    v: BatchFields,
+    programmes: Vec<(&'static str, String)>,
+    rule_sets: Vec<(String, String)>,
+    errors: FormErrors,
+    general_errors: Vec<String>,
+}
+
+async fn batch_form_page(
+    state: &AppState,
+    context: &PageContext,
+    v: BatchFields,
+    errors: FormErrors,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let rule_sets = state
+        .projects()
+        .rule_sets()
+        .await
+        .or_page(context)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.code.clone(),
+                format!("{} v{} {}", r.code, r.version, r.name),
+            )
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let general_errors = errors.general(&[
+        "code",
+        "programme",
+        "year",
+        "title",
+        "opens_on",
+        "closes_on",
+        "eligibility",
+        "required_attachments",
+        "rule_set",
+        "notice_days",
+    ]);
+    let page = BatchFormPage {
+        layout: context.layout("projects"),
+        v,
+        programmes: Programme::ALL
+            .iter()
+            .map(|p| (p.as_str(), t.text(&p.label()).to_owned()))
+            .collect(),
+        rule_sets,
+        errors,
+        general_errors,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn batch_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
+    if !policy::may_manage_programmes(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let year = Timestamp::from_millis(state.identity().clock().now().as_millis())
+        .to_shanghai_date_string()
+        .chars()
+        .take(4)
+        .collect();
+    batch_form_page(
+        &state,
+        &context,
+        BatchFields {
+            year,
+            notice_days: "7".into(),
+            required_attachments: "营业执照".into(),
+            ..BatchFields::default()
+        },
+        FormErrors::default(),
+    )
+    .await
+}
+
+async fn create_batch(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
+    let t = context.t();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let v = BatchFields {
+        code: get("code"),
+        programme: get("programme"),
+        year: get("year"),
+        title: get("title"),
+        opens_on: get("opens_on"),
+        closes_on: get("closes_on"),
+        eligibility: get("eligibility"),
+        required_attachments: get("required_attachments"),
+        rule_set: get("rule_set"),
+        notice_days: get("notice_days"),
+    };
+    let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut errors = Vec::new();
+    let number = |errors: &mut Vec<zhizao_core::FieldError>, field: &str, value: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        value.parse::<i64>().ok().or_else(|| {
+            errors.push(zhizao_core::FieldError::new(
+                field,
+                Text::new("应为整数", "must be a whole number"),
+            ));
+            None
+        })
+    };
+    let year = number(&mut errors, "year", &v.year);
+    let notice_days = number(&mut errors, "notice_days", &v.notice_days);
+    if !errors.is_empty() {
+        return batch_form_page(&state, &context, v, FormErrors::from_fields(&errors, t)).await;
+    }
+    let input = zhizao_projects::BatchInput {
+        code: text(&v.code),
+        programme: text(&v.programme),
+        year,
+        title: text(&v.title),
+        opens_on: text(&v.opens_on),
+        closes_on: text(&v.closes_on),
+        eligibility: text(&v.eligibility),
+        required_attachments: Some(
+            v.required_attachments
+                .split(['，', ',', '、', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        rule_set: text(&v.rule_set),
+        notice_days,
+    };
+    match state.projects().create_batch(&principal, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/projects/batches?notice={}",
+            form_urlencoded::byte_serialize(t.saved().as_bytes()).collect::<String>()
+        ))
+        .into_response()),
+        Err(error) if refusal_message(&error, t).is_some() => {
+            batch_form_page(&state, &context, v, form_errors(&error, t)).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
+
+#[derive(Deserialize)]
+struct BatchStatusForm {
+    csrf_token: String,
+    status: String,
+    version: i64,
+}
+
+async fn batch_status(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<BatchStatusForm>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let status: BatchStatus =
+        form.status
+            .parse()
+            .map_err(|e: zhizao_projects::workflow::UnknownValue| {
+                PageError::BadRequest(e.to_string()).render(&context)
+            })?;
+    match state
+        .projects()
+        .set_batch_status(&principal, &code, status, Some(form.version))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/projects/batches").into_response()),
+        Err(error)
+            if refusal_message(&error, context.t()).is_some()
+                && error.kind() != zhizao_core::ErrorKind::NotFound =>
+        {
+            let message = refusal_message(&error, context.t()).unwrap_or_default();
+            batches_page(&state, &context, &principal, Some((code, vec![message]))).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
 }
 
 /// The rule set form's values as typed (amounts in yuan, the rate in percent).

@@ -556,6 +556,8 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/projects/rule-sets/post-completion/edit".to_owned(),
             "/projects/applications/PC-2026-0001".to_owned(),
             "/projects/applications/PC-2026-0001/edit".to_owned(),
+            "/major".to_owned(),
+            "/reviews".to_owned(),
         ];
         for path in &gets {
             let reply = visitor.get(path).await;
@@ -592,6 +594,8 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/projects/applications/PC-2026-0001/act".to_owned(),
             "/projects/applications/PC-2026-0001/evaluate".to_owned(),
             "/projects/applications/PC-2026-0001/edit".to_owned(),
+            "/major/apply".to_owned(),
+            "/reviews/1".to_owned(),
         ];
         for path in &posts {
             let reply = visitor.post(path, &[("csrf_token", &csrf)]).await;
@@ -883,5 +887,128 @@ async fn project_pages_follow_the_flow_and_belong_to_their_tenants() {
         let page = maker.get(&location).await.text();
         assert!(page.contains("480,002.00"), "{page}");
         assert!(page.contains("data-action=\"submit\""));
+    }
+}
+
+#[tokio::test]
+async fn major_project_pages_are_blind_for_experts_and_private_to_applicants() {
+    for app in apps().await {
+        let seeded = crate::major::seed(&app).await;
+        let mut expert = Visitor::new(&app);
+        expert.sign_in("expert").await;
+        let page = expert.get("/reviews").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("视觉质检大模型"), "{}", page.text());
+        assert!(!page.text().contains("测试1号企业"), "blind");
+        assert_eq!(expert.get("/major").await.status, StatusCode::FORBIDDEN);
+        let csrf = expert.csrf();
+        let path = format!("/reviews/{}", seeded.assignment_id);
+        let reply = expert
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("score:技术先进性", "90"),
+                    ("score:产业化前景", "80"),
+                    ("score:团队能力", "abc"),
+                ],
+            )
+            .await;
+        assert!(reply.text().contains("score-error"), "{}", reply.text());
+        let reply = expert
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("score:技术先进性", "90"),
+                    ("score:产业化前景", "80"),
+                    ("score:团队能力", "71"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        assert!(expert.get("/reviews").await.text().contains("81.75"));
+
+        for (user, sees_maker) in [("maker", true), ("rival", false), ("staff", true)] {
+            let mut visitor = Visitor::new(&app);
+            visitor.sign_in(user).await;
+            let page = visitor.get("/major").await;
+            assert_eq!(page.status, StatusCode::OK, "{user}");
+            assert_eq!(
+                page.text().contains(&seeded.maker_number),
+                sees_maker,
+                "{user}"
+            );
+        }
+        let mut town = Visitor::new(&app);
+        town.sign_in("xiaolan").await;
+        assert_eq!(town.get("/major").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(town.get("/reviews").await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn city_staff_open_and_publish_a_batch_from_the_pages() {
+    for app in apps().await {
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        assert_eq!(
+            city.get("/projects/batches/new").await.status,
+            StatusCode::OK
+        );
+        let csrf = city.csrf();
+        let mut fields = vec![
+            ("csrf_token", csrf.as_str()),
+            ("code", "TU-2027-1"),
+            ("title", "2027 年第 1 批技术改造项目入库"),
+            ("programme", "tech_upgrade"),
+            ("year", "2027"),
+            ("opens_on", "2027-03-01"),
+            ("closes_on", "2027-02-01"),
+            ("required_attachments", "营业执照、技改备案证"),
+            ("notice_days", "7"),
+        ];
+        let reply = city.post("/projects/batches/new", &fields).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.text().contains("2027-02-01"), "{}", reply.text());
+        fields[6] = ("closes_on", "2027-04-30");
+        let reply = city.post("/projects/batches/new", &fields).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = city.get("/projects/batches").await.text();
+        assert!(
+            page.contains("TU-2027-1") && page.contains("data-status=\"published\""),
+            "{page}"
+        );
+        let reply = city
+            .post(
+                "/projects/batches/TU-2027-1/status",
+                &[
+                    ("csrf_token", &csrf),
+                    ("status", "published"),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let batch = app
+            .api(
+                "GET",
+                "/api/v1/project-batches/TU-2027-1",
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(batch["status"], "published");
+        assert_eq!(
+            batch["required_attachments"],
+            serde_json::json!(["营业执照", "技改备案证"])
+        );
+        let mut town = Visitor::new(&app);
+        town.sign_in("xiaolan").await;
+        assert_eq!(
+            town.get("/projects/batches/new").await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 }

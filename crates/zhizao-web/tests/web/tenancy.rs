@@ -40,6 +40,8 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{number}", "PC-2026-0001")
                 .replace("{objection_id}", "1")
                 .replace("{attachment_id}", "1")
+                .replace("{milestone_id}", "1")
+                .replace("{assignment_id}", "1")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -105,7 +107,42 @@ const ENTERPRISE_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 const DEVICE_INSIDERS: &[&str] = &["maker"];
 /// An application is its enterprise's, its town's and the city's.
 const APPLICATION_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
+/// A major-project application is its enterprise's and the city's.
+const MAJOR_INSIDERS: &[&str] = &["admin", "staff", "maker"];
+const CITY_ONLY: &[&str] = &["admin", "staff"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/st-applications/{number}",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-applications/{number}/decision",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-applications/{number}/milestones",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-applications/{number}/milestones/{milestone_id}/report",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-applications/{number}/milestones/{milestone_id}/acceptance",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-calls/{code}/ranking",
+        insiders: CITY_ONLY,
+    },
+    Resource {
+        template: "/api/v1/experts/{username}/profile",
+        insiders: CITY_ONLY,
+    },
+    Resource {
+        template: "/api/v1/expert-reviews/{assignment_id}",
+        insiders: &["expert"],
+    },
     Resource {
         template: "/api/v1/project-applications/{number}",
         insiders: APPLICATION_INSIDERS,
@@ -226,6 +263,9 @@ const OWN_NAMESPACE: &[&str] = &["/api/v1/telemetry/databases/{database}/retenti
 /// Path templates of what the city sets up for everyone (subsidy rules, published batches):
 /// anyone signed in may read them, only city staff may change them (403 for everyone else).
 const CITY_MANAGED: &[&str] = &[
+    "/api/v1/st-calls/{code}",
+    "/api/v1/st-calls/{code}/status",
+    "/api/v1/st-calls/{code}/assignments",
     "/api/v1/subsidy-rule-sets/{code}",
     "/api/v1/project-batches/{code}",
     "/api/v1/project-batches/{code}/status",
@@ -239,6 +279,19 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
         (_, t) if t.starts_with("/api/v1/users") => Some(json!({"phone": "1"})),
         (_, t) if t.ends_with("/rpc") => Some(json!({"method": "setSpeed", "params": {"rpm": 1}})),
+        (_, t) if t.ends_with("/decision") => Some(json!({"awarded_fen": 1, "version": 1})),
+        (_, t) if t.ends_with("/milestones") => {
+            Some(json!({"title": "x", "due_on": "2027-01-01", "amount_fen": 1}))
+        }
+        (_, t) if t.ends_with("/report") => Some(json!({"report": "x"})),
+        (_, t) if t.ends_with("/acceptance") || t.ends_with("/assignments") => None,
+        (_, t) if t.starts_with("/api/v1/expert-reviews") => {
+            Some(json!({"scores": {"技术先进性": 1}, "comment": ""}))
+        }
+        (_, t) if t.starts_with("/api/v1/experts") => {
+            Some(json!({"affiliation_credit_code": null}))
+        }
+        (_, "/api/v1/st-calls/{code}/status") => Some(json!({"status": "decided"})),
         (_, t) if t.ends_with("/actions") => {
             Some(json!({"action": "town_approve", "version": 2, "comment": "x"}))
         }
@@ -285,6 +338,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let number = crate::projects::seed(&app).await;
         let objection_id = 1;
         let attachment_id = crate::projects::seeded_attachment(&app, &number).await;
+        let major = crate::major::seed(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -292,7 +346,14 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 token
             };
             path.replace("{credit_code}", &xiaolan_code())
-                .replace("{username}", "polisher")
+                .replace(
+                    "{username}",
+                    if path.starts_with("/api/v1/experts") {
+                        "expert"
+                    } else {
+                        "polisher"
+                    },
+                )
                 .replace("{id}", &with_id.to_string())
                 .replace(
                     "{name}",
@@ -304,13 +365,24 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 )
                 .replace("{token}", &maker_api_token)
                 .replace("{database}", "plant")
-                .replace("{number}", &number)
+                .replace(
+                    "{number}",
+                    if path.starts_with("/api/v1/st-applications") {
+                        &major.maker_number
+                    } else {
+                        &number
+                    },
+                )
                 .replace("{objection_id}", &objection_id.to_string())
                 .replace("{attachment_id}", &attachment_id.to_string())
+                .replace("{milestone_id}", "1")
+                .replace("{assignment_id}", &major.assignment_id.to_string())
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {
                         crate::projects::RULE_SET
+                    } else if path.starts_with("/api/v1/st-calls") {
+                        crate::major::CALL
                     } else if path.starts_with("/api/v1/project-batches") {
                         crate::projects::BATCH
                     } else {

@@ -1,0 +1,324 @@
+//! Major science-and-technology project pages: calls and applications (the city's all, an
+//! enterprise's its own, with the application form for open calls), and the expert's review
+//! queue with a scoring form per assignment, blind to the applicant.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use zhizao_core::{Fen, Role, Text};
+use zhizao_identity::policy;
+
+use super::{Layout, OrPage, PageError, PageForm, SignedIn, render, verify_csrf};
+use crate::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/major", get(overview))
+        .route("/major/apply", post(apply))
+        .route("/reviews", get(reviews))
+        .route("/reviews/{assignment_id}", post(score))
+}
+
+struct CallRow {
+    code: String,
+    title: String,
+    topics: Vec<String>,
+    window: String,
+    budget: String,
+    status: String,
+    open: bool,
+}
+
+struct ApplicationRow {
+    number: String,
+    call: String,
+    enterprise: String,
+    topic: String,
+    title: String,
+    requested: String,
+    score: String,
+    rank: String,
+    awarded: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "major/overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    calls: Vec<CallRow>,
+    applications: Vec<ApplicationRow>,
+    can_apply: bool,
+    error: Option<String>,
+}
+
+fn status_label(status: &str) -> Text {
+    match status {
+        "draft" => Text::new("未发布", "draft"),
+        "open" => Text::new("受理中", "open"),
+        "reviewing" => Text::new("评审中", "under review"),
+        "decided" => Text::new("已决定", "decided"),
+        "submitted" => Text::new("已申报", "submitted"),
+        "under_review" => Text::new("评审中", "under review"),
+        "awarded" => Text::new("获资助", "awarded"),
+        "not_awarded" => Text::new("未获资助", "not awarded"),
+        _ => Text::owned(status.to_owned(), status.to_owned()),
+    }
+}
+
+async fn overview_page(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    error: Option<String>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let calls = state.projects().calls(principal).await.or_page(context)?;
+    let applications = state
+        .projects()
+        .major_applications(principal, None)
+        .await
+        .or_page(context)?;
+    let page = OverviewPage {
+        layout: context.layout("major"),
+        calls: calls
+            .into_iter()
+            .map(|c| CallRow {
+                open: c.status == "open",
+                status: t.text(&status_label(&c.status)).to_owned(),
+                window: format!("{} — {}", c.opens_on, c.closes_on),
+                budget: Fen::new(c.budget_fen).to_yuan_string(),
+                code: c.code,
+                title: c.title,
+                topics: c.topics,
+            })
+            .collect(),
+        applications: applications
+            .into_iter()
+            .map(|a| ApplicationRow {
+                requested: Fen::new(a.requested_fen).to_yuan_string(),
+                score: a
+                    .score_milli
+                    .map(|s| format!("{:.3}", s as f64 / 1000.0))
+                    .unwrap_or_default(),
+                rank: a.rank.map(|r| r.to_string()).unwrap_or_default(),
+                awarded: a
+                    .awarded_fen
+                    .map(|f| Fen::new(f).to_yuan_string())
+                    .unwrap_or_default(),
+                status: t.text(&status_label(&a.status)).to_owned(),
+                number: a.number,
+                call: a.call_code,
+                enterprise: a.enterprise_name,
+                topic: a.topic,
+                title: a.title,
+            })
+            .collect(),
+        can_apply: principal.role == Role::EnterpriseUser,
+        error,
+    };
+    let status = if page.error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
+    if !(policy::may_manage_programmes(&principal) || principal.role == Role::EnterpriseUser) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    overview_page(&state, &context, &principal, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct ApplyForm {
+    csrf_token: String,
+    call: String,
+    topic: String,
+    title: String,
+    #[serde(default)]
+    summary: String,
+    requested_yuan: String,
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let t = context.t();
+    let requested = match Fen::parse_yuan(&form.requested_yuan) {
+        Ok(fen) => fen.get(),
+        Err(error) => {
+            return overview_page(
+                &state,
+                &context,
+                &principal,
+                Some(t.text(&error.text()).to_owned()),
+            )
+            .await;
+        }
+    };
+    match state
+        .projects()
+        .apply_to_call(
+            &principal,
+            &form.call,
+            &form.topic,
+            &form.title,
+            &form.summary,
+            requested,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/major").into_response()),
+        Err(error) if error.kind() != zhizao_core::ErrorKind::NotFound => {
+            let mut message = t.text(&error.text()).to_owned();
+            for field in error.field_errors() {
+                message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
+            }
+            overview_page(&state, &context, &principal, Some(message)).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
+
+struct ReviewView {
+    id: i64,
+    call_title: String,
+    topic: String,
+    title: String,
+    summary: String,
+    requested: String,
+    criteria: Vec<(String, i64, String)>,
+    total: String,
+    comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "major/reviews.html")]
+struct ReviewsPage {
+    layout: Layout,
+    reviews: Vec<ReviewView>,
+    error: Option<String>,
+}
+
+async fn reviews_page(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    error: Option<String>,
+) -> Result<Response, Response> {
+    let reviews = state
+        .projects()
+        .my_reviews(principal)
+        .await
+        .or_page(context)?;
+    let page = ReviewsPage {
+        layout: context.layout("reviews"),
+        reviews: reviews
+            .into_iter()
+            .map(|r| ReviewView {
+                criteria: r
+                    .criteria
+                    .iter()
+                    .map(|c| {
+                        let given = r
+                            .scores
+                            .as_ref()
+                            .and_then(|s| s.get(&c.name))
+                            .map(|v| v.to_string())
+                            .unwrap_or_default();
+                        (c.name.clone(), c.weight, given)
+                    })
+                    .collect(),
+                total: r
+                    .total_milli
+                    .map(|t| format!("{:.2}", t as f64 / 1000.0))
+                    .unwrap_or_default(),
+                id: r.id,
+                call_title: r.call_title,
+                topic: r.topic,
+                title: r.title,
+                summary: r.summary,
+                requested: Fen::new(r.requested_fen).to_yuan_string(),
+                comment: r.comment,
+            })
+            .collect(),
+        error,
+    };
+    Ok(render(&page))
+}
+
+async fn reviews(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
+    if principal.role != Role::Expert {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    reviews_page(&state, &context, &principal, None).await
+}
+
+async fn score(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(assignment_id): Path<i64>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    verify_csrf(&context, csrf).map_err(|e| e.render(&context))?;
+    let t = context.t();
+    let mut scores = BTreeMap::new();
+    let mut comment = String::new();
+    for (key, value) in &pairs {
+        if let Some(name) = key.strip_prefix("score:") {
+            match value.trim().parse::<i64>() {
+                Ok(score) => {
+                    scores.insert(name.to_owned(), score);
+                }
+                Err(_) if value.trim().is_empty() => {}
+                Err(_) => {
+                    let message = t
+                        .text(&Text::owned(
+                            format!("“{name}”的分数应为 0 至 100 的整数"),
+                            format!("the score for {name} must be a whole number from 0 to 100"),
+                        ))
+                        .to_owned();
+                    return reviews_page(&state, &context, &principal, Some(message)).await;
+                }
+            }
+        } else if key == "comment" {
+            comment = value.clone();
+        }
+    }
+    match state
+        .projects()
+        .score(&principal, assignment_id, &scores, &comment)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/reviews").into_response()),
+        Err(error) if error.kind() != zhizao_core::ErrorKind::NotFound => {
+            let mut message = t.text(&error.text()).to_owned();
+            for field in error.field_errors() {
+                message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
+            }
+            reviews_page(&state, &context, &principal, Some(message)).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
