@@ -840,15 +840,15 @@ pub(crate) async fn load_major(
     let mut applicants = generator.applicants(6);
     applicants[0] = maker;
     for (index, &enterprise) in applicants.iter().enumerate() {
-        let topic = [
-            "人工智能",
-            "机器人",
-            "芯片",
-            "新材料",
-            "生物医药",
-            "人工智能",
+        let (topic, title) = [
+            ("人工智能", "基于机器视觉的小家电外观缺陷检测系统"),
+            ("机器人", "五金件柔性打磨机器人力控工艺包"),
+            ("芯片", "变频电机驱动专用芯片设计与验证"),
+            ("新材料", "高导热复合材料在灯具散热中的应用"),
+            ("生物医药", "医用级注塑件洁净生产关键技术"),
+            ("人工智能", "面向家电制造的工业大模型应用示范"),
         ][index];
-        let title = format!("{}智能制造{}应用示范", index + 1, topic);
+        let title = title.to_owned();
         let id = allocate_ids(connection, "st_applications", 1).await?;
         sqlx::query(
             "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version) \

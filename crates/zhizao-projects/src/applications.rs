@@ -264,6 +264,7 @@ async fn detail(
 /// Invoice numbers of `record` that another live application in the batch already claims.
 async fn claimed_invoices(
     connection: &mut AnyConnection,
+    enterprise_id: i64,
     batch_id: i64,
     application_id: i64,
     record: &ApplicationRecord,
@@ -277,11 +278,15 @@ async fn claimed_invoices(
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
+    // Another enterprise's draft is its own business until submitted (and cannot be probed);
+    // the check runs again at submission.
     let mut select = SqlBuilder::new(
         "SELECT DISTINCT i.invoice_number FROM project_investment_items i JOIN project_applications a ON a.id = i.application_id \
-         WHERE a.status NOT IN ('withdrawn', 'rejected') AND i.batch_id = ",
+         WHERE a.status NOT IN ('withdrawn', 'rejected') AND (a.status <> 'draft' OR a.enterprise_id = ",
     );
     select
+        .push_bind(enterprise_id)
+        .push(") AND i.batch_id = ")
         .push_bind(batch_id)
         .push(" AND i.application_id <> ")
         .push_bind(application_id)
@@ -453,6 +458,21 @@ fn content_changes(before: Option<&ApplicationRecord>, after: &ApplicationRecord
             "items",
             get(|r| (r.items.len() as i64).into()),
             after.items.len() as i64,
+        )
+        .field(
+            "expected_output_value_fen",
+            get(|r| r.expected_output_value_fen.into()),
+            after.expected_output_value_fen,
+        )
+        .field(
+            "expected_efficiency_gain_percent",
+            get(|r| r.expected_efficiency_gain_percent.into()),
+            after.expected_efficiency_gain_percent,
+        )
+        .field(
+            "expected_energy_saving_tce",
+            get(|r| r.expected_energy_saving_tce.into()),
+            after.expected_energy_saving_tce,
         );
     changes
 }
@@ -554,7 +574,14 @@ impl Projects {
         if !in_window(&batch, &today) {
             return Err(window_error(&batch, &today));
         }
-        let claimed = claimed_invoices(&mut transaction, batch.id, 0, &record).await?;
+        let claimed = claimed_invoices(
+            &mut transaction,
+            principal.organization_id,
+            batch.id,
+            0,
+            &record,
+        )
+        .await?;
         if !claimed.is_empty() {
             return Err(Error::Invalid(claimed));
         }
@@ -703,8 +730,14 @@ impl Projects {
             ));
         }
         let record = validate_draft(input, &self.today()).map_err(Error::Invalid)?;
-        let claimed =
-            claimed_invoices(&mut transaction, current.batch_id, current.id, &record).await?;
+        let claimed = claimed_invoices(
+            &mut transaction,
+            current.enterprise_id,
+            current.batch_id,
+            current.id,
+            &record,
+        )
+        .await?;
         if !claimed.is_empty() {
             return Err(Error::Invalid(claimed));
         }
@@ -850,7 +883,14 @@ impl Projects {
                     }
                 }
                 problems.extend(
-                    claimed_invoices(&mut transaction, batch.id, current.id, &record).await?,
+                    claimed_invoices(
+                        &mut transaction,
+                        current.enterprise_id,
+                        batch.id,
+                        current.id,
+                        &record,
+                    )
+                    .await?,
                 );
                 if !problems.is_empty() {
                     return Err(Error::Invalid(problems));
@@ -882,6 +922,12 @@ impl Projects {
                     )));
                 }
                 if batch.rule_set_id.is_some() {
+                    // Serialises approvals of the same enterprise, so two at once cannot both
+                    // fit under its yearly cap.
+                    sqlx::query("UPDATE enterprises SET version = version WHERE id = $1")
+                        .bind(current.enterprise_id)
+                        .execute(&mut *transaction)
+                        .await?;
                     let evaluation = self
                         .evaluate_in(&mut transaction, principal, &current, &batch)
                         .await?;
@@ -891,6 +937,12 @@ impl Projects {
                         evaluation.amount_fen,
                     ));
                 }
+            }
+            Action::ReportCompletion if current.granted_fen.unwrap_or(0) <= 0 => {
+                return Err(Error::NotYet(Text::new(
+                    "该项目没有核定补助，立项即为办结，无需申请验收",
+                    "nothing was granted to this project: approval is its last step, there is no completion acceptance",
+                )));
             }
             Action::Disburse => match current.granted_fen {
                 Some(amount) if amount > 0 => disbursed = Some(amount),
@@ -1013,10 +1065,15 @@ impl Projects {
     }
 
     /// Evaluates an application against its batch's rule set version and records the result
-    /// (the applicant and every reviewer who can see it may ask).
+    /// (reviewers who can see it; the applicant sees the recorded results).
     pub async fn evaluate(&self, principal: &Principal, number: &str) -> Result<EvaluationRecord> {
         let mut transaction = self.db.begin().await?;
         let current = fetch_in_scope(&mut transaction, principal, number).await?;
+        if principal.role == Role::EnterpriseUser {
+            return Err(Error::Forbidden(
+                "amounts are computed by the reviewers; the applicant sees them on the application",
+            ));
+        }
         let mut batch_select = SqlBuilder::new(crate::programmes::BATCH_COLUMNS);
         batch_select
             .push(" WHERE b.id = ")
@@ -1025,6 +1082,22 @@ impl Projects {
         let record = self
             .evaluate_in(&mut transaction, principal, &current, &batch)
             .await?;
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new(
+                "project_application.evaluated",
+                "project_application",
+                &current.number,
+            )
+            .subject(current.enterprise_id)
+            .note(format!(
+                "{}@{}: {} fen",
+                record.rule_set_code, record.rule_set_version, record.amount_fen
+            )),
+        )
+        .await?;
         transaction.commit().await?;
         Ok(record)
     }

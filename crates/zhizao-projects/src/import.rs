@@ -254,24 +254,32 @@ impl Projects {
                     ));
                 }
                 match batch_first_row.get(&parsed_row.batch_code) {
-                    Some((first, title, programme, year))
-                        if *title != parsed_row.batch_title
-                            || *programme != parsed_row.programme
-                            || *year != parsed_row.year =>
-                    {
-                        errors.push(FieldError::at_cell(
-                            "batch_title",
-                            row.number,
-                            at(Column::BatchTitle),
-                            Text::owned(
-                                format!("与第 {first} 行同一批次的名称、专项或年度不一致"),
-                                format!(
-                                    "the batch's title, programme or year differs from row {first}"
-                                ),
+                    Some((first, title, programme, year)) => {
+                        let differs = [
+                            (
+                                *title != parsed_row.batch_title,
+                                Column::BatchTitle,
+                                "batch_title",
                             ),
-                        ));
+                            (
+                                *programme != parsed_row.programme,
+                                Column::Programme,
+                                "programme",
+                            ),
+                            (*year != parsed_row.year, Column::Year, "year"),
+                        ];
+                        for (_, column, field) in differs.iter().filter(|(d, _, _)| *d) {
+                            errors.push(FieldError::at_cell(
+                                *field,
+                                row.number,
+                                at(*column),
+                                Text::owned(
+                                    format!("与第 {first} 行同一批次的值不一致"),
+                                    format!("differs from row {first} of the same batch"),
+                                ),
+                            ));
+                        }
                     }
-                    Some(_) => {}
                     None => {
                         batch_first_row.insert(
                             parsed_row.batch_code.clone(),

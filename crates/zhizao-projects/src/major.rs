@@ -902,9 +902,11 @@ impl Projects {
             return Err(call_status_error(&call, "reviewing"));
         }
         let mut transaction = self.db.begin().await?;
+        // New applications, and those under review still short of experts (after a profile
+        // change or new experts joining the pool).
         let applications: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT a.id, a.number, e.credit_code, a.topic FROM st_applications a JOIN enterprises e ON e.id = a.enterprise_id \
-             WHERE a.call_id = $1 AND a.status = 'submitted' ORDER BY a.number",
+             WHERE a.call_id = $1 AND a.status IN ('submitted', 'under_review') ORDER BY a.number",
         )
         .bind(call.id)
         .fetch_all(&mut *transaction)
@@ -917,9 +919,26 @@ impl Projects {
             short: Vec::new(),
         };
         for (application_id, number, credit_code, topic) in applications {
-            let chosen = choose_experts(&candidates, &credit_code, &topic, wanted);
-            if chosen.len() < wanted {
-                report.short.push((number.clone(), chosen.len()));
+            let assigned: Vec<i64> = sqlx::query_scalar(
+                "SELECT expert_user_id FROM st_assignments WHERE application_id = $1",
+            )
+            .bind(application_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+            let missing = wanted.saturating_sub(assigned.len());
+            if missing == 0 {
+                continue;
+            }
+            let available: Vec<ExpertCandidate> = candidates
+                .iter()
+                .filter(|c| !assigned.contains(&c.user_id))
+                .cloned()
+                .collect();
+            let chosen = choose_experts(&available, &credit_code, &topic, missing);
+            if chosen.len() < missing {
+                report
+                    .short
+                    .push((number.clone(), assigned.len() + chosen.len()));
             }
             for expert in &chosen {
                 let id = allocate_ids(&mut transaction, "st_assignments", 1).await?;
@@ -935,7 +954,7 @@ impl Projects {
                 }
                 report.assigned += 1;
             }
-            sqlx::query("UPDATE st_applications SET status = 'under_review', updated_at = $1, version = version + 1 WHERE id = $2")
+            sqlx::query("UPDATE st_applications SET status = 'under_review', updated_at = $1, version = version + 1 WHERE id = $2 AND status = 'submitted'")
                 .bind(now.as_millis())
                 .bind(application_id)
                 .execute(&mut *transaction)
@@ -1085,7 +1104,24 @@ impl Projects {
         if !policy::may_manage_programmes(principal) {
             return Err(Error::not_found("call", code));
         }
+        if call.status != "reviewing" {
+            return Err(call_status_error(&call, "reviewing"));
+        }
         let mut transaction = self.db.begin().await?;
+        let decided: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM st_applications WHERE call_id = $1 AND status IN ('awarded', 'not_awarded')",
+        )
+        .bind(call.id)
+        .fetch_one(&mut *transaction)
+        .await?;
+        if decided > 0 {
+            return Err(Error::NotYet(Text::owned(
+                format!("已有 {decided} 个项目作出决定，排名不再变动"),
+                format!(
+                    "{decided} application(s) are already decided; the ranking no longer changes"
+                ),
+            )));
+        }
         let mut select = SqlBuilder::new(APPLICATION_COLUMNS);
         select
             .push(" WHERE a.call_id = ")
@@ -1131,6 +1167,26 @@ impl Projects {
             row.application.score_milli = score;
             row.application.rank = rank;
         }
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new("st_call.ranked", "st_call", code).note(
+                rows.iter()
+                    .filter_map(|r| {
+                        r.application.rank.map(|rank| {
+                            format!(
+                                "{} #{rank} {}",
+                                r.application.number,
+                                r.application.score_milli.unwrap_or(0)
+                            )
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        )
+        .await?;
         transaction.commit().await?;
         Ok(rows)
     }
@@ -1179,6 +1235,11 @@ impl Projects {
                 "rank the call's scores first",
             )));
         }
+        // Serialises decisions within the call, so two at once cannot both fit the budget.
+        sqlx::query("UPDATE st_calls SET version = version WHERE id = $1")
+            .bind(call.id)
+            .execute(&mut *transaction)
+            .await?;
         if let Some(amount) = awarded_fen {
             let others: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(awarded_fen), 0) AS BIGINT) FROM st_applications WHERE call_id = $1 AND id <> $2")
                 .bind(call.id)
@@ -1224,7 +1285,7 @@ impl Projects {
             "not_awarded"
         };
         let now = self.clock.now();
-        sqlx::query("UPDATE st_applications SET status = $1, awarded_fen = $2, decided_at = $3, decided_by = $4, updated_at = $3, version = version + 1 WHERE id = $5 AND version = $6")
+        let updated = sqlx::query("UPDATE st_applications SET status = $1, awarded_fen = $2, decided_at = $3, decided_by = $4, updated_at = $3, version = version + 1 WHERE id = $5 AND version = $6")
             .bind(status)
             .bind(awarded_fen)
             .bind(now.as_millis())
@@ -1233,6 +1294,13 @@ impl Projects {
             .bind(expected_version)
             .execute(&mut *transaction)
             .await?;
+        if updated.rows_affected() == 0 {
+            return Err(Error::StaleVersion {
+                what: "application",
+                key: number.to_owned(),
+                current: application.version + 1,
+            });
+        }
         let mut changes = Changes::new();
         changes.field("status", &application.status, status).field(
             "awarded_fen",
@@ -1289,11 +1357,19 @@ impl Projects {
                 ),
             ));
         }
+        sqlx::query("UPDATE st_applications SET version = version WHERE id = $1")
+            .bind(application.id)
+            .execute(&mut *transaction)
+            .await?;
         let planned: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM st_milestones WHERE application_id = $1")
             .bind(application.id)
             .fetch_one(&mut *transaction)
             .await?;
-        if amount_fen < 0 || planned + amount_fen > awarded {
+        if !(0..=awarded).contains(&amount_fen)
+            || planned
+                .checked_add(amount_fen)
+                .is_none_or(|total| total > awarded)
+        {
             errors.push(FieldError::new("amount_fen", Text::owned(
                 format!("各期拨款合计不能超过资助金额 {} 元（已安排 {} 元）", Fen::new(awarded), Fen::new(planned)),
                 format!("the tranches may not exceed the award of {} yuan ({} yuan already planned)", Fen::new(awarded), Fen::new(planned)),

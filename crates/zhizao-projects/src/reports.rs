@@ -345,7 +345,7 @@ impl Projects {
             (Dimension::Year, _) => Vec::new(),
             (_, Some(year)) => {
                 let earlier = ReportFilter {
-                    year: Some(year - 1),
+                    year: Some(year.saturating_sub(1)),
                     ..filter.clone()
                 };
                 report_select(principal, Some(dimension), &earlier)
@@ -361,7 +361,7 @@ impl Projects {
                 Dimension::Year => {
                     let year: i64 = row.key.parse().unwrap_or(0);
                     rows.iter()
-                        .find(|r| r.key == (year - 1).to_string())
+                        .find(|r| r.key == year.saturating_sub(1).to_string())
                         .map(|r| r.totals.clone())
                 }
                 _ if filter.year.is_some() => Some(

@@ -50,7 +50,9 @@ pub fn validate_criteria(criteria: &[Criterion]) -> Vec<FieldError> {
             ));
         }
     }
-    let sum: i64 = criteria.iter().map(|c| c.weight).sum();
+    let sum: i64 = criteria
+        .iter()
+        .fold(0i64, |sum, c| sum.saturating_add(c.weight));
     if !criteria.is_empty() && sum != 100 {
         errors.push(FieldError::new(
             "criteria",

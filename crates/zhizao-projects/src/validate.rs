@@ -447,11 +447,13 @@ pub(crate) fn validate_batch(
     let title = problems.text("title", &input.title, true, 200);
     let opens_on = problems.date("opens_on", &input.opens_on);
     let closes_on = problems.date("closes_on", &input.closes_on);
-    if input.opens_on.is_none() {
-        problems.add("opens_on", "必填".into(), "is required".into());
-    }
-    if input.closes_on.is_none() {
-        problems.add("closes_on", "必填".into(), "is required".into());
+    for (field, value) in [
+        ("opens_on", &input.opens_on),
+        ("closes_on", &input.closes_on),
+    ] {
+        if value.as_deref().map(str::trim).unwrap_or("").is_empty() {
+            problems.add(field, "必填".into(), "is required".into());
+        }
     }
     if let (Some(open), Some(close)) = (&opens_on, &closes_on)
         && close < open

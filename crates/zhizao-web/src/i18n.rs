@@ -118,6 +118,9 @@ messages! {
     sign_in_failed: "用户名或密码不正确", "Wrong user name or password";
     sign_in_throttled: "尝试次数过多，请稍后再试", "Too many attempts; please try again later";
     nav_projects: "项目申报", "Projects";
+    expected_efficiency: "预计效率提升（%）", "Expected efficiency gain (%)";
+    expected_energy: "预计年节能（吨标准煤）", "Expected energy saving (tce a year)";
+    item_rows_have_errors: "投资明细有误，请查看标红的行", "Some line items have problems; see the rows marked below";
     new_batch: "新建批次", "New batch";
     batch_code: "批次编号", "Batch code";
     notice_days: "公示天数", "Notice days";

@@ -287,9 +287,10 @@ impl From<RankingRow> for RankingRowDto {
 }
 
 /// Aggregates the submitted scores (trimmed mean with five or more experts), stores scores and
-/// ranks, and returns the ranking (city staff).
-#[utoipa::path(get, path = "/api/v1/st-calls/{code}/ranking", tag = "major projects", params(("code" = String, Path)),
-    responses((status = 200, body = Vec<RankingRowDto>), (status = 404, body = crate::problem::Problem)))]
+/// ranks, and returns the ranking (city staff, while the call is under review and before any
+/// award is decided; audited).
+#[utoipa::path(post, path = "/api/v1/st-calls/{code}/ranking", tag = "major projects", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<RankingRowDto>), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
 async fn call_ranking(
     State(state): State<AppState>,
     Caller(principal): Caller,

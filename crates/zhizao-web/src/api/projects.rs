@@ -195,6 +195,17 @@ async fn save_rule_set(
         exclude_related_party_suppliers: body.parameters.exclude_related_party_suppliers,
         earliest_invoice_date: body.parameters.earliest_invoice_date,
     };
+    let problems: Vec<zhizao_core::FieldError> = parameters
+        .validate()
+        .into_iter()
+        .map(|mut e| {
+            e.field = format!("parameters.{}", e.field);
+            e
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(ApiError::validation(problems));
+    }
     let saved = state
         .projects()
         .save_rule_set(
@@ -1258,6 +1269,13 @@ impl ReportQuery {
     }
 
     pub(crate) fn filter(&self) -> Result<ReportFilter, ApiError> {
+        if let Some(year) = self.year
+            && !(2000..=2100).contains(&year)
+        {
+            return Err(ApiError::malformed(format!(
+                "year must be between 2000 and 2100, not {year}"
+            )));
+        }
         Ok(ReportFilter {
             year: self.year,
             programme: parse_programme(&self.programme)?,

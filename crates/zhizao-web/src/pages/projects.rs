@@ -732,6 +732,8 @@ struct ItemFields {
     related_party: bool,
     invoice_number: String,
     invoice_date: String,
+    /// This row's problems, in the page's language (filled when the page is shown).
+    error: String,
 }
 
 /// The application form's values as typed.
@@ -745,7 +747,12 @@ struct ApplicationFields {
     ends_on: String,
     description: String,
     expected_output: String,
+    efficiency: String,
+    energy: String,
     items: Vec<ItemFields>,
+    /// For each line item the service receives, the form row it came from (blank rows are
+    /// skipped), so the service's `items[n]` errors land on the row the user typed.
+    row_of_item: Vec<usize>,
 }
 
 impl ApplicationFields {
@@ -776,6 +783,7 @@ impl ApplicationFields {
                 related_party: !field("related_party").is_empty(),
                 invoice_number: field("invoice_number"),
                 invoice_date: field("invoice_date"),
+                error: String::new(),
             });
         }
         ApplicationFields {
@@ -787,7 +795,10 @@ impl ApplicationFields {
             ends_on: get("ends_on"),
             description: get("description"),
             expected_output: get("expected_output"),
+            efficiency: get("efficiency"),
+            energy: get("energy"),
             items,
+            row_of_item: Vec::new(),
         }
     }
 
@@ -805,6 +816,15 @@ impl ApplicationFields {
                 .expected_output_value_fen
                 .map(|f| Fen::new(f).to_plain_yuan_string())
                 .unwrap_or_default(),
+            efficiency: a
+                .expected_efficiency_gain_percent
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            energy: a
+                .expected_energy_saving_tce
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            row_of_item: Vec::new(),
             items: detail
                 .items
                 .iter()
@@ -818,6 +838,7 @@ impl ApplicationFields {
                     related_party: i.related_party,
                     invoice_number: i.invoice_number.clone(),
                     invoice_date: i.invoice_date.clone().unwrap_or_default(),
+                    error: String::new(),
                 })
                 .collect(),
         }
@@ -825,7 +846,7 @@ impl ApplicationFields {
 
     /// The input for the service; amounts typed in yuan are turned into fen here, and a
     /// wrongly written amount is named by its field.
-    fn to_input(&self) -> Result<ApplicationInput, Vec<zhizao_core::FieldError>> {
+    fn take_input(&mut self) -> Result<ApplicationInput, Vec<zhizao_core::FieldError>> {
         let mut errors = Vec::new();
         let expected_output_value_fen = parse_money(
             &mut errors,
@@ -841,7 +862,8 @@ impl ApplicationFields {
             if blank {
                 continue;
             }
-            let position = items.len();
+            let position = index;
+            self.row_of_item.push(index);
             let unit_price_fen = parse_money(
                 &mut errors,
                 format!("items[{position}].unit_price_fen"),
@@ -861,7 +883,6 @@ impl ApplicationFields {
                     }
                 }
             };
-            let _ = index;
             let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
             items.push(ItemInput {
                 category: text(&item.category),
@@ -878,6 +899,28 @@ impl ApplicationFields {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let whole = |errors: &mut Vec<zhizao_core::FieldError>, field: &str, value: &str| {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            value.parse::<i64>().ok().or_else(|| {
+                errors.push(zhizao_core::FieldError::new(
+                    field,
+                    Text::new("应为整数", "must be a whole number"),
+                ));
+                None
+            })
+        };
+        let efficiency = whole(
+            &mut errors,
+            "expected_efficiency_gain_percent",
+            &self.efficiency,
+        );
+        let energy = whole(&mut errors, "expected_energy_saving_tce", &self.energy);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(ApplicationInput {
             batch: text(&self.batch),
@@ -887,8 +930,8 @@ impl ApplicationFields {
             ends_on: text(&self.ends_on),
             description: text(&self.description),
             expected_output_value_fen,
-            expected_efficiency_gain_percent: None,
-            expected_energy_saving_tce: None,
+            expected_efficiency_gain_percent: efficiency,
+            expected_energy_saving_tce: energy,
             items,
         })
     }
@@ -906,6 +949,18 @@ struct FormPage {
     categories: Vec<(&'static str, String)>,
     errors: FormErrors,
     general_errors: Vec<String>,
+}
+
+/// [`form_page`] with the errors computed from the values before these move in.
+fn form_page_with(
+    context: &PageContext,
+    heading: String,
+    action: String,
+    batch_title: String,
+    errors: FormErrors,
+    v: ApplicationFields,
+) -> Response {
+    form_page(context, heading, action, v, batch_title, errors)
 }
 
 fn form_page(
@@ -926,8 +981,13 @@ fn form_page(
         "ends_on",
         "description",
         "expected_output_value_fen",
+        "expected_efficiency_gain_percent",
+        "expected_energy_saving_tce",
         "items",
     ]);
+    for (row, item) in v.items.iter_mut().enumerate() {
+        item.error = errors.get(&format!("items[{row}]"));
+    }
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -1003,6 +1063,20 @@ fn form_errors(error: &zhizao_projects::Error, t: Tr) -> FormErrors {
     }
 }
 
+/// The service's errors with `items[n]` renamed to the form row the item came from.
+fn on_form_rows(mut errors: FormErrors, rows: &[usize]) -> FormErrors {
+    for (field, _) in errors.0.iter_mut() {
+        if let Some(rest) = field.strip_prefix("items[")
+            && let Some((index, tail)) = rest.split_once(']')
+            && let Ok(index) = index.parse::<usize>()
+            && let Some(row) = rows.get(index)
+        {
+            *field = format!("items[{row}]{tail}");
+        }
+    }
+    errors
+}
+
 async fn create(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
@@ -1010,12 +1084,12 @@ async fn create(
 ) -> Result<Response, Response> {
     verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let values = ApplicationFields::from_pairs(&pairs);
+    let mut values = ApplicationFields::from_pairs(&pairs);
     let heading = t
         .text(&Text::new("新建项目申报", "New application"))
         .to_owned();
     let batch_title = values.batch.clone();
-    let input = match values.to_input() {
+    let input = match values.take_input() {
         Ok(input) => input,
         Err(errors) => {
             return Ok(form_page(
@@ -1038,13 +1112,13 @@ async fn create(
             detail.application.number
         ))
         .into_response()),
-        Err(error) if refusal_message(&error, t).is_some() => Ok(form_page(
+        Err(error) if refusal_message(&error, t).is_some() => Ok(form_page_with(
             &context,
             heading,
             "/projects/new".into(),
-            values,
             batch_title,
-            form_errors(&error, t),
+            on_form_rows(form_errors(&error, t), &values.row_of_item),
+            values,
         )),
         Err(error) => Err(PageError::from(error).render(&context)),
     }
@@ -1085,7 +1159,7 @@ async fn update(
 ) -> Result<Response, Response> {
     verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let values = ApplicationFields::from_pairs(&pairs);
+    let mut values = ApplicationFields::from_pairs(&pairs);
     let heading = format!(
         "{} {}",
         t.text(&Text::new("修改申报", "Edit application")),
@@ -1093,7 +1167,7 @@ async fn update(
     );
     let action = format!("/projects/applications/{number}/edit");
     let batch_title = values.batch.clone();
-    let input = match values.to_input() {
+    let input = match values.take_input() {
         Ok(input) => input,
         Err(errors) => {
             return Ok(form_page(
@@ -1121,13 +1195,13 @@ async fn update(
             if error.kind() != zhizao_core::ErrorKind::NotFound
                 && refusal_message(&error, t).is_some() =>
         {
-            Ok(form_page(
+            Ok(form_page_with(
                 &context,
                 heading,
                 action,
-                values,
                 batch_title,
-                form_errors(&error, t),
+                on_form_rows(form_errors(&error, t), &values.row_of_item),
+                values,
             ))
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -1848,7 +1922,12 @@ async fn reports(
     let t = context.t();
     let dimension = Dimension::parse(&query.by).unwrap_or(Dimension::Year);
     let filter = ReportFilter {
-        year: query.year.trim().parse().ok(),
+        year: query
+            .year
+            .trim()
+            .parse()
+            .ok()
+            .filter(|y: &i64| (2000..=2100).contains(y)),
         programme: query.programme.parse().ok(),
         ..ReportFilter::default()
     };

@@ -231,10 +231,30 @@ async fn a_call_goes_from_applications_to_awards_with_blind_conflict_free_review
         .await;
         assert_eq!(scored["total"], 81.75);
 
+        // The expert no longer works for the rival: assigning again tops the rival's application
+        // up, and leaves the maker's (already staffed) alone.
+        ok(
+            &app,
+            "PUT",
+            "/api/v1/experts/expert/profile",
+            "staff",
+            Some(json!({"affiliation_credit_code": null})),
+        )
+        .await;
+        let again = ok(
+            &app,
+            "POST",
+            &format!("/api/v1/st-calls/{CALL}/assignments"),
+            "staff",
+            None,
+        )
+        .await;
+        assert_eq!(again, json!({"assigned": 1, "short": []}));
+
         // Ranking, then awards within the amount asked for and the budget.
         let ranking = ok(
             &app,
-            "GET",
+            "POST",
             &format!("/api/v1/st-calls/{CALL}/ranking"),
             "staff",
             None,
@@ -245,7 +265,7 @@ async fn a_call_goes_from_applications_to_awards_with_blind_conflict_free_review
         assert_eq!(ranking[0]["score"], 81.75);
         assert_eq!(ranking[1]["rank"], Value::Null, "no expert, no score");
         app.api(
-            "GET",
+            "POST",
             &format!("/api/v1/st-calls/{CALL}/ranking"),
             Some("maker"),
             None,
@@ -271,6 +291,24 @@ async fn a_call_goes_from_applications_to_awards_with_blind_conflict_free_review
         )
         .await;
         assert_eq!(awarded["status"], "awarded");
+        // Once something is decided, the ranking stays as it was.
+        app.api(
+            "POST",
+            &format!("/api/v1/st-calls/{CALL}/ranking"),
+            Some("staff"),
+            None,
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        // A decision on a version already decided is refused.
+        app.api(
+            "POST",
+            &format!("{maker_path}/decision"),
+            Some("staff"),
+            Some(json!({"awarded_fen": 100_000_000, "version": version})),
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
         // The applicant sees the outcome but not the reviews.
         let seen = ok(&app, "GET", &maker_path, "maker", None).await;
         assert_eq!(seen["awarded_fen"], 200_000_000);

@@ -880,6 +880,33 @@ async fn project_pages_follow_the_flow_and_belong_to_their_tenants() {
         let reply = maker.post("/projects/new", &fields).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(reply.text().contains("12万"), "the input is kept");
+        // Errors land on the row the user typed, blank rows in between or not.
+        let rows = [
+            ("csrf_token", csrf.as_str()),
+            ("batch", "PC-2026"),
+            ("project_name", "行号测试"),
+            ("upgrade_type", "other"),
+            ("i0_name", ""),
+            ("i1_category", "equipment"),
+            ("i1_name", "甲"),
+            ("i1_quantity", "1"),
+            ("i1_unit_price", "10"),
+            ("i1_invoice_number", "SAME"),
+            ("i2_name", ""),
+            ("i3_category", "software"),
+            ("i3_name", "乙"),
+            ("i3_quantity", "1"),
+            ("i3_unit_price", "10"),
+            ("i3_invoice_number", "SAME"),
+        ];
+        let reply = maker.post("/projects/new", &rows).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("id=\"item-3-error\""),
+            "{}",
+            reply.text()
+        );
+        assert!(!reply.text().contains("id=\"item-1-error\""));
         fields[9] = ("i0_unit_price", "120,000.50");
         let reply = maker.post("/projects/new", &fields).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());

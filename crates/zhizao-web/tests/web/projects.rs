@@ -680,6 +680,15 @@ async fn bad_input_gets_precise_errors_and_changes_nothing() {
         )
         .await
         .problem(StatusCode::PRECONDITION_REQUIRED);
+        // The applicant does not compute amounts; reviewers do.
+        app.api(
+            "POST",
+            &format!("/api/v1/project-applications/{number}/evaluations"),
+            Some("maker"),
+            None,
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
         // Rule sets: only the city edits them, and nonsense parameters are named.
         app.api(
             "PUT",
@@ -704,6 +713,21 @@ async fn bad_input_gets_precise_errors_and_changes_nothing() {
         assert_eq!(
             problem["errors"][0]["field"],
             "parameters.eligible_categories[1]"
+        );
+        let mut rate = rules();
+        rate["parameters"]["rate_basis_points"] = json!(20_000);
+        let problem = app
+            .api(
+                "PUT",
+                "/api/v1/subsidy-rule-sets/other",
+                Some("staff"),
+                Some(rate),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            problem["errors"][0]["field"],
+            "parameters.rate_basis_points"
         );
         // Nothing changed.
         let now = app
