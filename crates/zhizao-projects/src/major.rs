@@ -771,6 +771,23 @@ impl Projects {
         })
     }
 
+    /// Every expert with their profile (city staff).
+    pub async fn experts(&self, principal: &Principal) -> Result<Vec<ExpertProfile>> {
+        if !policy::may_manage_programmes(principal) {
+            return Err(Error::Forbidden("only city staff manage experts"));
+        }
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT username FROM users WHERE role = 'expert' ORDER BY username",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut experts = Vec::with_capacity(names.len());
+        for name in names {
+            experts.push(self.expert_profile(principal, &name).await?);
+        }
+        Ok(experts)
+    }
+
     /// An expert's profile (city staff).
     pub async fn expert_profile(
         &self,

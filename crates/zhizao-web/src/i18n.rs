@@ -118,6 +118,16 @@ messages! {
     sign_in_failed: "用户名或密码不正确", "Wrong user name or password";
     sign_in_throttled: "尝试次数过多，请稍后再试", "Too many attempts; please try again later";
     nav_projects: "项目申报", "Projects";
+    experts: "评审专家", "Experts";
+    experts_hint: "填写专家的工作单位（统一社会信用代码）和申报的利益关系单位；分配专家时不会把与申报单位有关系的专家分配给该项目。", "Give each expert's employer (credit code) and the organisations they declared a relation with; assignment never gives an expert an applicant they are related to.";
+    affiliation: "工作单位", "Employer";
+    declared_relations: "利益关系单位（信用代码）", "Declared relations (credit codes)";
+    new_call: "新建专项", "New call";
+    criteria: "评分标准（名称:权重）", "Criteria (name:weight)";
+    experts_per_application: "每项目专家数", "Experts per application";
+    assign_experts: "分配专家", "Assign experts";
+    rank_scores: "汇总排名", "Rank";
+    decide: "决定", "Decide";
     expected_efficiency: "预计效率提升（%）", "Expected efficiency gain (%)";
     expected_energy: "预计年节能（吨标准煤）", "Expected energy saving (tce a year)";
     item_rows_have_errors: "投资明细有误，请查看标红的行", "Some line items have problems; see the rows marked below";

@@ -19,11 +19,21 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/major", get(overview))
         .route("/major/apply", post(apply))
+        .route("/major/calls", post(create_call))
+        .route("/major/calls/{code}/status", post(call_status))
+        .route("/major/calls/{code}/assign", post(assign))
+        .route("/major/calls/{code}/rank", post(rank))
+        .route("/major/applications/{number}/decision", post(decide))
+        .route("/major/experts", get(experts))
+        .route("/major/experts/{username}", post(save_expert))
         .route("/reviews", get(reviews))
         .route("/reviews/{assignment_id}", post(score))
 }
 
 struct CallRow {
+    /// The next status the city may move it to, with the button's label.
+    next_status: Option<(&'static str, String)>,
+    reviewing: bool,
     code: String,
     title: String,
     topics: Vec<String>,
@@ -34,6 +44,9 @@ struct CallRow {
 }
 
 struct ApplicationRow {
+    /// The city may decide it now (scored, under review).
+    decidable: bool,
+    version: i64,
     number: String,
     call: String,
     enterprise: String,
@@ -53,6 +66,7 @@ struct OverviewPage {
     calls: Vec<CallRow>,
     applications: Vec<ApplicationRow>,
     can_apply: bool,
+    manages: bool,
     error: Option<String>,
 }
 
@@ -88,6 +102,20 @@ async fn overview_page(
         calls: calls
             .into_iter()
             .map(|c| CallRow {
+                next_status: match c.status.as_str() {
+                    "draft" => Some(("open", t.text(&Text::new("开始受理", "Open")).to_owned())),
+                    "open" => Some((
+                        "reviewing",
+                        t.text(&Text::new("截止并进入评审", "Close and review"))
+                            .to_owned(),
+                    )),
+                    "reviewing" => Some((
+                        "decided",
+                        t.text(&Text::new("评审结束", "Finish")).to_owned(),
+                    )),
+                    _ => None,
+                },
+                reviewing: c.status == "reviewing",
                 open: c.status == "open",
                 status: t.text(&status_label(&c.status)).to_owned(),
                 window: format!("{} — {}", c.opens_on, c.closes_on),
@@ -100,6 +128,8 @@ async fn overview_page(
         applications: applications
             .into_iter()
             .map(|a| ApplicationRow {
+                decidable: a.status == "under_review" && a.score_milli.is_some(),
+                version: a.version,
                 requested: Fen::new(a.requested_fen).to_yuan_string(),
                 score: a
                     .score_milli
@@ -119,6 +149,7 @@ async fn overview_page(
             })
             .collect(),
         can_apply: principal.role == Role::EnterpriseUser,
+        manages: policy::may_manage_programmes(principal),
         error,
     };
     let status = if page.error.is_some() {
@@ -320,5 +351,254 @@ async fn score(
             reviews_page(&state, &context, &principal, Some(message)).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
+
+/// A domain error as the message a page shows, with the fields it names.
+fn message_of(error: &zhizao_projects::Error, t: crate::i18n::Tr) -> String {
+    let mut message = t.text(&error.text()).to_owned();
+    for field in error.field_errors() {
+        message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
+    }
+    message
+}
+
+/// Shows the overview with the outcome of a city action: back to it on success, with the
+/// message on a refusal, the error page when the thing is not there.
+async fn after<T>(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    outcome: zhizao_projects::Result<T>,
+) -> Result<Response, Response> {
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/major").into_response()),
+        Err(error) if error.kind() == zhizao_core::ErrorKind::NotFound => {
+            Err(PageError::from(error).render(context))
+        }
+        Err(error) => {
+            let message = message_of(&error, context.t());
+            overview_page(state, context, principal, Some(message)).await
+        }
+    }
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+async fn create_call(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, field(&pairs, "csrf_token")).map_err(|e| e.render(&context))?;
+    let t = context.t();
+    let split = |text: &str| -> Vec<String> {
+        text.split(['，', ',', '、', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // Criteria are written one per line or comma-separated as 名称:权重.
+    let mut criteria = Vec::new();
+    for item in split(field(&pairs, "criteria")) {
+        let Some((name, weight)) = item.rsplit_once([':', '：']) else {
+            let message = t
+                .text(&Text::owned(
+                    format!("评分标准“{item}”应写成 名称:权重"),
+                    format!("write the criterion {item:?} as name:weight"),
+                ))
+                .to_owned();
+            return overview_page(&state, &context, &principal, Some(message)).await;
+        };
+        criteria.push(zhizao_projects::scoring::Criterion {
+            name: name.trim().to_owned(),
+            weight: weight.trim().parse().unwrap_or(0),
+        });
+    }
+    let budget = match Fen::parse_yuan(field(&pairs, "budget_yuan")) {
+        Ok(fen) => fen.get(),
+        Err(error) => {
+            return overview_page(
+                &state,
+                &context,
+                &principal,
+                Some(t.text(&error.text()).to_owned()),
+            )
+            .await;
+        }
+    };
+    let input = zhizao_projects::major::CallInput {
+        code: field(&pairs, "code").trim().to_owned(),
+        title: field(&pairs, "title").trim().to_owned(),
+        year: field(&pairs, "year").trim().parse().unwrap_or(0),
+        topics: split(field(&pairs, "topics")),
+        criteria,
+        budget_fen: budget,
+        experts_per_application: field(&pairs, "experts").trim().parse().unwrap_or(0),
+        opens_on: field(&pairs, "opens_on").trim().to_owned(),
+        closes_on: field(&pairs, "closes_on").trim().to_owned(),
+    };
+    let outcome = state.projects().create_call(&principal, &input).await;
+    after(&state, &context, &principal, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct StatusForm {
+    csrf_token: String,
+    status: String,
+}
+
+async fn call_status(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<StatusForm>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let outcome = state
+        .projects()
+        .set_call_status(&principal, &code, &form.status)
+        .await;
+    after(&state, &context, &principal, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let outcome = state.projects().assign_experts(&principal, &code).await;
+    after(&state, &context, &principal, outcome).await
+}
+
+async fn rank(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let outcome = state.projects().rank_call(&principal, &code).await;
+    after(&state, &context, &principal, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionForm {
+    csrf_token: String,
+    version: i64,
+    /// Empty for "no award".
+    #[serde(default)]
+    awarded_yuan: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let awarded = if form.awarded_yuan.trim().is_empty() {
+        None
+    } else {
+        match Fen::parse_yuan(&form.awarded_yuan) {
+            Ok(fen) => Some(fen.get()),
+            Err(error) => {
+                let message = context.t().text(&error.text()).to_owned();
+                return overview_page(&state, &context, &principal, Some(message)).await;
+            }
+        }
+    };
+    let outcome = state
+        .projects()
+        .decide_award(&principal, &number, awarded, form.version)
+        .await;
+    after(&state, &context, &principal, outcome).await
+}
+
+#[derive(Template)]
+#[template(path = "major/experts.html")]
+struct ExpertsPage {
+    layout: Layout,
+    experts: Vec<zhizao_projects::major::ExpertProfile>,
+    error: Option<String>,
+}
+
+async fn experts_page(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    error: Option<String>,
+) -> Result<Response, Response> {
+    let experts = state.projects().experts(principal).await.or_page(context)?;
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = ExpertsPage {
+        layout: context.layout("major"),
+        experts,
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn experts(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+) -> Result<Response, Response> {
+    experts_page(&state, &context, &principal, None).await
+}
+
+async fn save_expert(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(username): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    verify_csrf(&context, field(&pairs, "csrf_token")).map_err(|e| e.render(&context))?;
+    let split = |text: &str| -> Vec<String> {
+        text.split(['，', ',', '、', ' ', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let profile = zhizao_projects::major::ExpertProfile {
+        username,
+        affiliation_credit_code: Some(field(&pairs, "affiliation_credit_code").trim().to_owned())
+            .filter(|c| !c.is_empty()),
+        affiliation_name: field(&pairs, "affiliation_name").trim().to_owned(),
+        fields: split(field(&pairs, "fields")),
+        declared_relations: split(field(&pairs, "declared_relations")),
+    };
+    match state
+        .projects()
+        .save_expert_profile(&principal, &profile)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/major/experts").into_response()),
+        Err(error) if error.kind() == zhizao_core::ErrorKind::NotFound => {
+            Err(PageError::from(error).render(&context))
+        }
+        Err(error) => {
+            let message = message_of(&error, context.t());
+            experts_page(&state, &context, &principal, Some(message)).await
+        }
     }
 }

@@ -557,7 +557,9 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/projects/applications/PC-2026-0001".to_owned(),
             "/projects/applications/PC-2026-0001/edit".to_owned(),
             "/major".to_owned(),
+            "/major/experts".to_owned(),
             "/reviews".to_owned(),
+            "/projects/batches/new".to_owned(),
         ];
         for path in &gets {
             let reply = visitor.get(path).await;
@@ -595,6 +597,15 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/projects/applications/PC-2026-0001/evaluate".to_owned(),
             "/projects/applications/PC-2026-0001/edit".to_owned(),
             "/major/apply".to_owned(),
+            "/major/calls".to_owned(),
+            "/major/calls/ST-2026/status".to_owned(),
+            "/major/calls/ST-2026/assign".to_owned(),
+            "/major/calls/ST-2026/rank".to_owned(),
+            "/major/applications/ST-2026-0001/decision".to_owned(),
+            "/major/experts/expert".to_owned(),
+            "/projects/batches/new".to_owned(),
+            "/projects/batches/PC-2026/status".to_owned(),
+            "/projects/batches/import".to_owned(),
             "/reviews/1".to_owned(),
         ];
         for path in &posts {
@@ -1035,6 +1046,187 @@ async fn city_staff_open_and_publish_a_batch_from_the_pages() {
         town.sign_in("xiaolan").await;
         assert_eq!(
             town.get("/projects/batches/new").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[tokio::test]
+async fn city_staff_run_a_major_call_from_the_pages() {
+    for app in apps().await {
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        let csrf = city.csrf();
+        let call = [
+            ("csrf_token", csrf.as_str()),
+            ("code", "ST-2027"),
+            ("title", "2027 年重大科技专项"),
+            ("year", "2027"),
+            ("topics", "人工智能、芯片"),
+            ("criteria", "技术先进性:60、团队能力:50"),
+            ("budget_yuan", "10,000,000"),
+            ("experts", "1"),
+            ("opens_on", "2026-11-01"),
+            ("closes_on", "2026-12-31"),
+        ];
+        let reply = city.post("/major/calls", &call).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("110"),
+            "the weights' sum is named: {}",
+            reply.text()
+        );
+        let mut call = call.to_vec();
+        call[5] = ("criteria", "技术先进性:60、团队能力:40");
+        let reply = city.post("/major/calls", &call).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = city
+            .post(
+                "/major/calls/ST-2027/status",
+                &[("csrf_token", csrf.as_str()), ("status", "open")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let maker_csrf = maker.csrf();
+        let reply = maker
+            .post(
+                "/major/apply",
+                &[
+                    ("csrf_token", maker_csrf.as_str()),
+                    ("call", "ST-2027"),
+                    ("topic", "芯片"),
+                    ("title", "电机驱动芯片"),
+                    ("requested_yuan", "2,000,000"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+
+        // The expert profile page, then review, assignment, scoring, ranking and the decision.
+        let page = city.get("/major/experts").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("expert-expert"));
+        let reply = city
+            .post(
+                "/major/experts/expert",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("affiliation_credit_code", "not-a-code"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let reply = city
+            .post(
+                "/major/experts/expert",
+                &[("csrf_token", csrf.as_str()), ("fields", "芯片")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = city
+            .post(
+                "/major/calls/ST-2027/status",
+                &[("csrf_token", csrf.as_str()), ("status", "reviewing")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = city
+            .post(
+                "/major/calls/ST-2027/assign",
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reviews = app
+            .api("GET", "/api/v1/expert-reviews", Some("expert"), None)
+            .await
+            .json();
+        let id = reviews[0]["id"].as_i64().unwrap();
+        let mut expert = Visitor::new(&app);
+        expert.sign_in("expert").await;
+        let expert_csrf = expert.csrf();
+        let reply = expert
+            .post(
+                &format!("/reviews/{id}"),
+                &[
+                    ("csrf_token", expert_csrf.as_str()),
+                    ("score:技术先进性", "80"),
+                    ("score:团队能力", "90"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = city
+            .post(
+                "/major/calls/ST-2027/rank",
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = city.get("/major").await.text();
+        assert!(
+            page.contains("84.000") && page.contains("data-action=\"decide\""),
+            "{page}"
+        );
+        let version = app
+            .api(
+                "GET",
+                "/api/v1/st-applications?call=ST-2027",
+                Some("staff"),
+                None,
+            )
+            .await
+            .json()[0]["version"]
+            .to_string();
+        let reply = city
+            .post(
+                "/major/applications/ST-2027-0001/decision",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("version", &version),
+                    ("awarded_yuan", "3,000,000"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "more than asked for"
+        );
+        let reply = city
+            .post(
+                "/major/applications/ST-2027-0001/decision",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("version", &version),
+                    ("awarded_yuan", "1,500,000"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let decided = app
+            .api(
+                "GET",
+                "/api/v1/st-applications/ST-2027-0001",
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(decided["awarded_fen"], 150_000_000);
+        // Others cannot run calls.
+        let reply = maker
+            .post(
+                "/major/calls/ST-2027/rank",
+                &[("csrf_token", maker_csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            maker.get("/major/experts").await.status,
             StatusCode::FORBIDDEN
         );
     }
