@@ -837,6 +837,18 @@ pub(crate) async fn load_major(
     let expert: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = 'expert'")
         .fetch_optional(&mut *connection)
         .await?;
+    if let Some(expert) = expert {
+        sqlx::query(
+            "INSERT INTO expert_profiles (user_id, affiliation_credit_code, affiliation_name, fields, declared_relations, updated_at) \
+             VALUES ($1, NULL, $2, $3, '[]', $4)",
+        )
+        .bind(expert)
+        .bind("电子科技大学中山学院（示例）")
+        .bind(topics)
+        .bind(now.as_millis())
+        .execute(&mut *connection)
+        .await?;
+    }
     let mut applicants = generator.applicants(6);
     applicants[0] = maker;
     for (index, &enterprise) in applicants.iter().enumerate() {
