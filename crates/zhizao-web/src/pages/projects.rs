@@ -459,6 +459,32 @@ fn detail_page(
     }
 }
 
+/// The end of every step taken on an application's page: back to the application (saying
+/// "saved" when `notice`), or the page again with the refusal, or the error page when the
+/// application is not there.
+async fn back_to_application<T>(
+    state: &AppState,
+    context: &PageContext,
+    principal: &Principal,
+    number: &str,
+    outcome: zhizao_projects::Result<T>,
+    notice: bool,
+) -> Result<Response, Response> {
+    match outcome {
+        Ok(_) if notice => Ok(Redirect::to(&format!(
+            "/projects/applications/{number}?notice={}",
+            form_urlencoded::byte_serialize(context.t().saved().as_bytes()).collect::<String>()
+        ))
+        .into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
+        // `refusal_message` is None for "not found", which stays the error page.
+        Err(error) => match refusal_message(&error, context.t()) {
+            Some(message) => show_detail(state, context, principal, number, Some(message)).await,
+            None => Err(PageError::from(error).render(context)),
+        },
+    }
+}
+
 async fn show_detail(
     state: &AppState,
     context: &PageContext,
@@ -537,19 +563,8 @@ async fn act(
         version: form.version,
         comment: form.comment,
     };
-    match state.projects().act(&principal, &number, &request).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/projects/applications/{number}?notice={}",
-            form_urlencoded::byte_serialize(context.t().saved().as_bytes()).collect::<String>()
-        ))
-        .into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            _ => Err(PageError::from(error).render(&context)),
-        },
-    }
+    let outcome = state.projects().act(&principal, &number, &request).await;
+    back_to_application(&state, &context, &principal, &number, outcome, true).await
 }
 
 #[derive(Deserialize)]
@@ -564,15 +579,8 @@ async fn evaluate(
     PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state.projects().evaluate(&principal, &number).await {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            None => Err(PageError::from(error).render(&context)),
-        },
-    }
+    let outcome = state.projects().evaluate(&principal, &number).await;
+    back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 #[derive(Deserialize)]
@@ -591,19 +599,11 @@ async fn object(
     PageForm(form): PageForm<ObjectionForm>,
 ) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state
+    let outcome = state
         .projects()
         .add_objection(&principal, &number, &form.objector, &form.content)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            None => Err(PageError::from(error).render(&context)),
-        },
-    }
+        .await;
+    back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 #[derive(Deserialize)]
@@ -620,19 +620,11 @@ async fn resolve(
     PageForm(form): PageForm<ResolutionForm>,
 ) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state
+    let outcome = state
         .projects()
         .resolve_objection(&principal, &number, objection_id, &form.resolution)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            None => Err(PageError::from(error).render(&context)),
-        },
-    }
+        .await;
+    back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 async fn attach(
@@ -661,19 +653,11 @@ async fn attach(
             }
         };
     verify_csrf(&context, csrf.as_deref().unwrap_or("")).map_err(|e| e.render(&context))?;
-    match state
+    let outcome = state
         .projects()
         .add_attachment(&principal, &number, &purpose, &file_name, bytes)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            _ => Err(PageError::from(error).render(&context)),
-        },
-    }
+        .await;
+    back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 async fn detach(
@@ -683,19 +667,11 @@ async fn detach(
     PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
-    match state
+    let outcome = state
         .projects()
         .delete_attachment(&principal, &number, attachment_id)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-                show_detail(&state, &context, &principal, &number, Some(message)).await
-            }
-            _ => Err(PageError::from(error).render(&context)),
-        },
-    }
+        .await;
+    back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 /// An amount typed in yuan as fen; a wrongly written one is named by its field.
