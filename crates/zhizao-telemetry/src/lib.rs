@@ -6,6 +6,7 @@
 
 mod buffer;
 pub mod encode;
+mod files;
 mod latest;
 pub mod line_protocol;
 mod maintenance;
@@ -19,6 +20,7 @@ mod store;
 pub mod wal;
 pub mod wal_codec;
 
+pub use files::ObjectStorage;
 pub use latest::{DEVICE_TAG, LatestValue};
 pub use maintenance::{CompactionReport, DatabaseSummary, TableSummary};
 pub use point::{FieldValue, Point, Precision};

@@ -25,6 +25,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
+use crate::files::FileStore;
 use crate::latest::DEVICE_TAG;
 use crate::manifest::FileEntry;
 use crate::names::{TIME_COLUMN, check_database};
@@ -313,19 +314,18 @@ impl TelemetryStore {
             None => return Ok(None),
         };
         let root = self.shared.root.clone();
+        let files = Arc::clone(&self.shared.files);
         let relative = format!(
             "{}/c{:020}-{}.parquet",
             day_directory(&group.key, &group.day),
             self.persisted_through(),
             now_ns()
         );
-        let entry = merge(&root, relative, schema, &group.files).await?;
+        let temporary = files.temporary_path(&root, &relative);
+        let entry = merge(&root, &files, &temporary, relative, schema, &group.files).await?;
         let expected: u64 = group.files.iter().map(|f| f.entry.rows).sum();
-        let discard = |entry: &FileEntry| {
-            let _ = std::fs::remove_file(root.join(&entry.path));
-        };
         if entry.rows != expected {
-            discard(&entry);
+            let _ = std::fs::remove_file(&temporary);
             return Err(StoreError::Persist(format!(
                 "compacting {} files of {} gave {} rows instead of {expected}; kept the originals",
                 group.files.len(),
@@ -334,7 +334,13 @@ impl TelemetryStore {
             )));
         }
 
+        // Placed under the manifest lock, so tidying the object storage never sees it unlisted.
         let _guard = self.manifest_lock.lock().await;
+        let discard = async |entry: &FileEntry| {
+            if let Err(error) = files.delete(&entry.path).await {
+                tracing::warn!(%error, "removing a discarded merge failed");
+            }
+        };
         let still_there = {
             let state = self.shared.read();
             let current = state.files.get(&group.key);
@@ -343,41 +349,45 @@ impl TelemetryStore {
             })
         };
         if !still_there {
-            discard(&entry);
+            let _ = std::fs::remove_file(&temporary);
             return Ok(None);
         }
+        files.place(&temporary, &entry.path).await?;
         let is_input = |path: &str| group.files.iter().any(|f| f.entry.path == path);
         let manifest = {
             let state = self.shared.read();
             let mut entries = state.file_entries();
-            let files = entries.entry(group.key.clone()).or_default();
-            files.retain(|file| !is_input(&file.path));
-            files.push(entry.clone());
+            let table_files = entries.entry(group.key.clone()).or_default();
+            table_files.retain(|file| !is_input(&file.path));
+            table_files.push(entry.clone());
             state.manifest(state.persisted_through, entries)
         };
         if let Err(error) = manifest.save(&manifest_path(&root)) {
-            discard(&entry);
+            discard(&entry).await;
             return Err(error.into());
         }
         let bytes = entry.bytes;
+        let stored = StoredFile::new(&files, entry);
         let mut state = self.shared.write();
-        let files = state.files.entry(group.key.clone()).or_default();
-        files.retain(|file| {
+        let table_files = state.files.entry(group.key.clone()).or_default();
+        table_files.retain(|file| {
             let input = is_input(&file.entry.path);
             if input {
                 file.retire();
             }
             !input
         });
-        files.push(StoredFile::new(&root, entry));
+        table_files.push(stored);
         Ok(Some(bytes))
     }
 }
 
 /// Streams the rows of `inputs` (each sorted by device and time), merged in that order, into
-/// the new file `relative`.
+/// the local file `temporary`, to be placed as `relative`.
 async fn merge(
     root: &std::path::Path,
+    files: &FileStore,
+    temporary: &std::path::Path,
     relative: String,
     schema: arrow::datatypes::SchemaRef,
     inputs: &[Arc<StoredFile>],
@@ -388,6 +398,7 @@ async fn merge(
         .with_temp_file_path(root.join("tmp"))
         .build_arc()
         .map_err(failed)?;
+    files.register(&runtime);
     // One partition per input file, each already in order, lets DataFusion merge the streams
     // (SortPreservingMergeExec, little memory) instead of sorting everything again.
     let mut config = SessionConfig::new()
@@ -403,7 +414,7 @@ async fn merge(
     order.push(column(TIME_COLUMN).sort(true, true));
     let urls = inputs
         .iter()
-        .map(|file| ListingTableUrl::parse(file.path.to_string_lossy()))
+        .map(|file| ListingTableUrl::parse(&file.url))
         .collect::<datafusion::error::Result<Vec<_>>>()
         .map_err(failed)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
@@ -422,12 +433,11 @@ async fn merge(
         .map_err(failed)?;
 
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(2);
-    let writer_root = root.to_owned();
-    let writer_relative = relative.clone();
+    let writer_temporary = temporary.to_owned();
     let writer = tokio::task::spawn_blocking(move || {
         write_parquet(
-            &writer_root,
-            writer_relative,
+            &writer_temporary,
+            relative,
             schema,
             std::iter::from_fn(|| receiver.blocking_recv()),
         )
@@ -452,8 +462,8 @@ async fn merge(
         .map_err(|e| StoreError::Persist(e.to_string()))?;
     match (read_error, written) {
         (None, Ok(entry)) => Ok(entry),
-        (Some(error), Ok(entry)) => {
-            let _ = std::fs::remove_file(root.join(&entry.path));
+        (Some(error), Ok(_)) => {
+            let _ = std::fs::remove_file(temporary);
             Err(error)
         }
         (_, Err(error)) => Err(error),

@@ -159,7 +159,7 @@ impl TableProvider for TelemetryTable {
         if !files.is_empty() {
             let urls = files
                 .iter()
-                .map(|file| ListingTableUrl::parse(file.path.to_string_lossy()))
+                .map(|file| ListingTableUrl::parse(&file.url))
                 .collect::<datafusion::error::Result<Vec<_>>>()?;
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");
@@ -256,6 +256,7 @@ impl TelemetryStore {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(limits.memory_bytes, 1.0)
             .build_arc()?;
+        self.shared.files.register(&runtime);
         let context = SessionContext::new_with_config_rt(config, runtime);
         let catalog = MemoryCatalogProvider::new();
         let mut has_default = false;

@@ -29,6 +29,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::Point;
 use crate::buffer::TableBuffer;
+use crate::files::{FileStore, ObjectStorage};
 use crate::latest::{LastValues, LatestValue};
 use crate::manifest::{FileEntry, Manifest, RetentionEntry, TableEntry};
 use crate::names::{TIME_COLUMN, check_database, check_identifier, path_segment};
@@ -50,8 +51,11 @@ pub struct TableKey {
 /// When buffers are frozen and written to Parquet.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Where the log, the manifest and the Parquet files live.
+    /// Where the log, the manifest, the last-value cache and (without `object_storage`) the
+    /// Parquet files live.
     pub root: PathBuf,
+    /// Object storage for the Parquet files instead of `root`.
+    pub object_storage: Option<ObjectStorage>,
     /// Freeze when the buffers hold this many rows.
     pub freeze_rows: usize,
     /// Freeze when the buffers hold about this many bytes.
@@ -71,6 +75,7 @@ impl StoreOptions {
     pub fn new(root: PathBuf) -> Self {
         StoreOptions {
             root,
+            object_storage: None,
             freeze_rows: 1_000_000,
             freeze_bytes: 256 * 1024 * 1024,
             freeze_age: Duration::from_secs(600),
@@ -118,14 +123,17 @@ pub enum StoreError {
 #[derive(Debug)]
 pub(crate) struct StoredFile {
     pub(crate) entry: FileEntry,
-    pub(crate) path: PathBuf,
+    /// What a DataFusion scan reads it by.
+    pub(crate) url: String,
+    files: Arc<FileStore>,
     retired: AtomicBool,
 }
 
 impl StoredFile {
-    pub(crate) fn new(root: &Path, entry: FileEntry) -> Arc<Self> {
+    pub(crate) fn new(files: &Arc<FileStore>, entry: FileEntry) -> Arc<Self> {
         Arc::new(StoredFile {
-            path: root.join(&entry.path),
+            url: files.url_of(&entry.path),
+            files: Arc::clone(files),
             entry,
             retired: AtomicBool::new(false),
         })
@@ -140,13 +148,7 @@ impl StoredFile {
 impl Drop for StoredFile {
     fn drop(&mut self) {
         if self.retired.load(Ordering::Acquire) {
-            match fs::remove_file(&self.path) {
-                Ok(()) => tracing::debug!(path = %self.path.display(), "removed a retired file"),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => {
-                    tracing::warn!(path = %self.path.display(), %error, "removing a retired file failed");
-                }
-            }
+            self.files.delete_soon(&self.entry.path);
         }
     }
 }
@@ -224,6 +226,8 @@ pub(crate) fn retention_entries(retention: &BTreeMap<(i64, String), u32>) -> Vec
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) root: PathBuf,
+    /// Where the Parquet files are.
+    pub(crate) files: Arc<FileStore>,
     pub(crate) state: RwLock<State>,
 }
 
@@ -412,7 +416,11 @@ impl TelemetryStore {
             let path = path.to_owned();
             move |source| StoreError::Io { path, source }
         };
-        fs::create_dir_all(root.join("tables")).map_err(io(&root))?;
+        fs::create_dir_all(&root).map_err(io(&root))?;
+        let files = Arc::new(match &options.object_storage {
+            Some(storage) => FileStore::Object(storage.clone()),
+            None => FileStore::Local { root: root.clone() },
+        });
         let manifest = Manifest::load(&manifest_path(&root))?;
         let mut state = State {
             persisted_through: manifest.persisted_through,
@@ -431,18 +439,21 @@ impl TelemetryStore {
                 database: table.database,
                 table: table.table,
             };
-            known.extend(table.files.iter().map(|f| root.join(&f.path)));
+            known.extend(table.files.iter().map(|f| f.path.clone()));
             state.schemas.insert(key.clone(), table.schema);
             let files = table
                 .files
                 .into_iter()
-                .map(|entry| StoredFile::new(&root, entry))
+                .map(|entry| StoredFile::new(&files, entry))
                 .collect();
             state.files.insert(key, files);
         }
-        remove_unlisted(&root.join("tables"), &known)?;
+        // Object storage is tidied by `run_background`, which can wait for the network.
+        files.remove_unlisted_now(&root, &known)?;
+        tracing::info!(files = %files.describe(), "telemetry files");
         let shared = Arc::new(Shared {
             root: root.clone(),
+            files,
             state: RwLock::new(state),
         });
         let (wal, replay) = Wal::open(
@@ -552,12 +563,25 @@ impl TelemetryStore {
         let frozen: Vec<Arc<Frozen>> = self.shared.read().frozen.clone();
         let mut written = 0;
         for snapshot in frozen {
-            let root = self.shared.root.clone();
+            let shared = Arc::clone(&self.shared);
             let snapshot_for_writing = Arc::clone(&snapshot);
-            let files =
-                tokio::task::spawn_blocking(move || write_snapshot(&root, &snapshot_for_writing))
-                    .await
-                    .map_err(|e| StoreError::Persist(e.to_string()))??;
+            let written_files = tokio::task::spawn_blocking(move || {
+                write_snapshot(&shared.root, &shared.files, &snapshot_for_writing)
+            })
+            .await
+            .map_err(|e| StoreError::Persist(e.to_string()))??;
+            let mut files = Vec::with_capacity(written_files.len());
+            let mut placing = Ok(());
+            for (key, entry, temporary) in written_files {
+                if placing.is_ok() {
+                    placing = self.shared.files.place(&temporary, &entry.path).await;
+                    files.push((key, entry));
+                } else {
+                    let _ = fs::remove_file(&temporary);
+                }
+            }
+            // Files placed before a failure are unlisted; they go at the next tidy-up.
+            placing?;
             written += files.len();
             let manifest = {
                 let state = self.shared.read();
@@ -572,7 +596,7 @@ impl TelemetryStore {
                 // Files in, frozen rows out, in one step: queries never see both or neither.
                 let mut state = self.shared.write();
                 for (key, file) in files {
-                    let file = StoredFile::new(&self.shared.root, file);
+                    let file = StoredFile::new(&self.shared.files, file);
                     state.files.entry(key).or_default().push(file);
                 }
                 state.frozen.retain(|f| f.through != snapshot.through);
@@ -592,6 +616,9 @@ impl TelemetryStore {
         shutdown: impl std::future::Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
+        if let Err(error) = self.remove_unlisted_objects().await {
+            tracing::warn!(%error, "tidying the object storage failed; will try at the next start");
+        }
         // Upkeep runs beside persisting, so a long merge never delays the next persist. Stopping
         // it mid-merge is safe: the merged file is not in the manifest until the swap, and a
         // file the manifest does not list is deleted at the next open.
@@ -622,6 +649,21 @@ impl TelemetryStore {
         if let Err(error) = self.persist(true).await {
             tracing::error!(%error, "persisting telemetry at shutdown failed; the log still holds it");
         }
+    }
+
+    /// Deletes objects the manifest does not list (left by a crash between an upload and the
+    /// manifest). Returns how many; nothing to do with local files, which `open` tidies.
+    pub async fn remove_unlisted_objects(&self) -> Result<usize, StoreError> {
+        let _guard = self.manifest_lock.lock().await;
+        let known: BTreeSet<String> = self
+            .shared
+            .read()
+            .files
+            .values()
+            .flatten()
+            .map(|file| file.entry.path.clone())
+            .collect();
+        self.shared.files.remove_unlisted_objects(&known).await
     }
 
     /// Saves the last-value cache before the log segments it was built from are deleted. A
@@ -679,38 +721,6 @@ impl TelemetryStore {
     }
 }
 
-/// Deletes Parquet and temporary files under `directory` that the manifest does not list.
-fn remove_unlisted(directory: &Path, known: &BTreeSet<PathBuf>) -> Result<(), StoreError> {
-    let entries = match fs::read_dir(directory) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
-            return Err(StoreError::Io {
-                path: directory.to_owned(),
-                source,
-            });
-        }
-    };
-    for entry in entries {
-        let path = entry
-            .map_err(|source| StoreError::Io {
-                path: directory.to_owned(),
-                source,
-            })?
-            .path();
-        if path.is_dir() {
-            remove_unlisted(&path, known)?;
-        } else if !known.contains(&path) {
-            tracing::warn!(path = %path.display(), "removing a file the manifest does not list");
-            fs::remove_file(&path).map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-        }
-    }
-    Ok(())
-}
-
 /// The UTC day (`YYYY-MM-DD`) of an instant in nanoseconds.
 pub(crate) fn day_of(time_ns: i64) -> String {
     let seconds = time_ns.div_euclid(1_000_000_000);
@@ -720,10 +730,12 @@ pub(crate) fn day_of(time_ns: i64) -> String {
 }
 
 /// Writes one frozen snapshot: a file per table and UTC day, rows sorted by device and time.
+/// Returns each file's entry and the temporary file that holds it until it is placed.
 fn write_snapshot(
     root: &Path,
+    files: &FileStore,
     snapshot: &Frozen,
-) -> Result<Vec<(TableKey, FileEntry)>, StoreError> {
+) -> Result<Vec<(TableKey, FileEntry, PathBuf)>, StoreError> {
     let mut written = Vec::new();
     for (key, batch) in &snapshot.tables {
         let times = batch
@@ -747,8 +759,14 @@ fn write_snapshot(
                 day_directory(key, &day),
                 snapshot.through
             );
-            let entry = write_parquet(root, relative, sorted.schema(), std::iter::once(sorted))?;
-            written.push((key.clone(), entry));
+            let temporary = files.temporary_path(root, &relative);
+            let entry = write_parquet(
+                &temporary,
+                relative,
+                sorted.schema(),
+                std::iter::once(sorted),
+            )?;
+            written.push((key.clone(), entry, temporary));
         }
     }
     Ok(written)
@@ -869,26 +887,24 @@ impl FileStatistics {
     }
 }
 
-/// Writes `batches` (of `schema`) to the Parquet file `relative` under `root`: to a temporary
-/// file first, synced, then renamed into place and the directory synced, so the file is either
-/// whole or absent. Returns its manifest entry.
+/// Writes `batches` (of `schema`) as the Parquet file `relative` to the local file `temporary`,
+/// synced; [`FileStore::place`] then puts it where it belongs, so a file is either whole or
+/// absent. Returns its manifest entry.
 pub(crate) fn write_parquet(
-    root: &Path,
+    temporary: &Path,
     relative: String,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
 ) -> Result<FileEntry, StoreError> {
-    let path = root.join(&relative);
     let io = |source| StoreError::Io {
-        path: path.clone(),
+        path: temporary.to_owned(),
         source,
     };
-    let directory = path
+    let directory = temporary
         .parent()
         .ok_or_else(|| StoreError::Persist("a file without a directory".into()))?;
     fs::create_dir_all(directory).map_err(io)?;
-    let temporary = path.with_extension("parquet.tmp");
-    let file = fs::File::create(&temporary).map_err(io)?;
+    let file = fs::File::create(temporary).map_err(io)?;
     let mut writer = ArrowWriter::try_new(file, schema, Some(writer_properties()?))
         .map_err(|e| StoreError::Persist(e.to_string()))?;
     let mut statistics = FileStatistics::default();
@@ -903,10 +919,6 @@ pub(crate) fn write_parquet(
         .map_err(|e| StoreError::Persist(e.to_string()))?;
     file.sync_all().map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
-    fs::rename(&temporary, &path).map_err(io)?;
-    fs::File::open(directory)
-        .and_then(|d| d.sync_all())
-        .map_err(io)?;
     Ok(FileEntry {
         path: relative,
         min_time_ns: statistics.min_time_ns.unwrap_or(0),
@@ -955,12 +967,16 @@ mod tests {
             min_device: None,
             max_device: None,
         };
-        fs::write(directory.path().join("f.parquet"), b"x").unwrap();
-        let kept = StoredFile::new(directory.path(), entry.clone());
-        let path = kept.path.clone();
+        let path = directory.path().join("f.parquet");
+        fs::write(&path, b"x").unwrap();
+        let files = Arc::new(FileStore::Local {
+            root: directory.path().to_owned(),
+        });
+        let kept = StoredFile::new(&files, entry.clone());
+        assert_eq!(kept.url, path.to_string_lossy());
         drop(kept);
         assert!(path.exists(), "a file that is not retired is never removed");
-        let file = StoredFile::new(directory.path(), entry);
+        let file = StoredFile::new(&files, entry);
         let reader = Arc::clone(&file);
         file.retire();
         drop(file);

@@ -73,6 +73,12 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     pub(crate) mqtt_broker: Option<String>,
+    /// Keep telemetry's Parquet files in S3-compatible object storage: s3://bucket[/prefix].
+    /// Credentials, region and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION and AWS_ENDPOINT (with AWS_ALLOW_HTTP=true for a plain-HTTP MinIO or Garage),
+    /// or from `telemetry_object_store_options` in the configuration file.
+    #[arg(long, env = "ZHIZAO_TELEMETRY_OBJECT_STORE", value_name = "URL")]
+    pub(crate) telemetry_object_store: Option<String>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -87,6 +93,18 @@ struct FileConfig {
     cookie_secure: Option<String>,
     mqtt_listen: Option<String>,
     mqtt_broker: Option<String>,
+    telemetry_object_store: Option<String>,
+    /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
+    telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Where telemetry's Parquet files go instead of the data directory.
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectStoreConfig {
+    /// `s3://bucket[/prefix]`.
+    pub(crate) url: String,
+    /// Settings for object_store's S3 client (values may be secrets: never logged).
+    pub(crate) options: Vec<(String, Secret)>,
 }
 
 /// The effective configuration.
@@ -102,6 +120,8 @@ pub(crate) struct Config {
     pub(crate) mqtt_listen: Option<SocketAddr>,
     /// The external MQTT broker, if any.
     pub(crate) mqtt_broker: Option<zhizao_mqtt::ExternalBroker>,
+    /// Object storage for telemetry files, if not the data directory.
+    pub(crate) telemetry_object_store: Option<ObjectStoreConfig>,
 }
 
 impl Config {
@@ -159,7 +179,32 @@ impl Config {
                 )
             })?),
         };
+        let telemetry_object_store = serve
+            .telemetry_object_store
+            .clone()
+            .or(file.telemetry_object_store)
+            .map(|url| {
+                let url = url.trim().to_owned();
+                if !url.starts_with("s3://") || url.len() <= "s3://".len() {
+                    anyhow::bail!(
+                        "telemetry_object_store must be an S3 URL such as s3://bucket/prefix, not {url:?}"
+                    );
+                }
+                let options = file
+                    .telemetry_object_store_options
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(key, value)| (key, Secret(value)))
+                    .collect();
+                Ok(ObjectStoreConfig { url, options })
+            })
+            .transpose()?;
+        if file.telemetry_object_store_options.is_some() && telemetry_object_store.is_none() {
+            anyhow::bail!("telemetry_object_store_options needs telemetry_object_store");
+        }
         Ok(Config {
+            telemetry_object_store,
             mqtt_listen,
             mqtt_broker,
             listen: serve
@@ -236,6 +281,48 @@ mod tests {
             "sqlite://zhizao-data/zhizao.sqlite3"
         );
         assert_eq!(format!("{:?}", defaults.database_url), "Secret(…)");
+    }
+
+    #[test]
+    fn object_storage_is_an_s3_url_with_options_from_the_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("zhizao.toml");
+        std::fs::write(
+            &path,
+            "telemetry_object_store = \"s3://zhizao/city\"\n\
+             [telemetry_object_store_options]\naws_endpoint = \"http://127.0.0.1:9000\"\n\
+             aws_secret_access_key = \"very-secret\"\n",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            ..ConfigArgs::default()
+        };
+        let config = Config::load(&args, &ServeArgs::default()).unwrap();
+        let store = config.telemetry_object_store.unwrap();
+        assert_eq!(store.url, "s3://zhizao/city");
+        assert_eq!(store.options.len(), 2);
+        assert!(!format!("{store:?}").contains("very-secret"));
+
+        let serve = ServeArgs {
+            telemetry_object_store: Some("/srv/telemetry".into()),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&args, &serve).unwrap_err().to_string();
+        assert!(
+            error.contains("telemetry_object_store must be an S3 URL"),
+            "{error}"
+        );
+
+        std::fs::write(
+            &path,
+            "[telemetry_object_store_options]\naws_region = \"x\"\n",
+        )
+        .unwrap();
+        let error = Config::load(&args, &ServeArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("needs telemetry_object_store"), "{error}");
     }
 
     #[test]

@@ -95,8 +95,11 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         trust_forwarded_headers: config.trust_forwarded_headers,
         ..WebSettings::default()
     };
-    let telemetry = TelemetryStore::open(StoreOptions::new(config.data_dir.join("telemetry")))
-        .context("opening the telemetry store")?;
+    let telemetry = TelemetryStore::open(StoreOptions {
+        object_storage: object_storage(&config)?,
+        ..StoreOptions::new(config.data_dir.join("telemetry"))
+    })
+    .context("opening the telemetry store")?;
     if config.demo {
         let history = zhizao_demo::load_history(&db, &devices, &telemetry, clock.now())
             .await
@@ -318,4 +321,29 @@ pub(crate) async fn create_token(
 /// `zhizao openapi`.
 pub(crate) fn openapi() {
     println!("{}", zhizao_web::openapi_json());
+}
+
+/// The object storage for telemetry files that the configuration names, if any.
+#[cfg(feature = "s3")]
+fn object_storage(config: &Config) -> anyhow::Result<Option<zhizao_telemetry::ObjectStorage>> {
+    let Some(store) = &config.telemetry_object_store else {
+        return Ok(None);
+    };
+    let options: Vec<(String, String)> = store
+        .options
+        .iter()
+        .map(|(key, value)| (key.clone(), value.expose().to_owned()))
+        .collect();
+    let storage = zhizao_telemetry::ObjectStorage::s3(&store.url, &options)
+        .context("telemetry_object_store")?;
+    Ok(Some(storage))
+}
+
+/// Without the `s3` feature there is no object storage to use.
+#[cfg(not(feature = "s3"))]
+fn object_storage(config: &Config) -> anyhow::Result<Option<zhizao_telemetry::ObjectStorage>> {
+    if config.telemetry_object_store.is_some() {
+        anyhow::bail!("telemetry_object_store: this build has no S3 support (cargo feature `s3`)");
+    }
+    Ok(None)
 }

@@ -2,4 +2,6 @@
 
 mod line_protocol;
 mod maintenance;
+#[cfg(feature = "s3")]
+mod object_storage;
 mod store;
