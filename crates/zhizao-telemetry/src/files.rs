@@ -16,6 +16,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use datafusion::execution::cache::cache_manager::{CacheManagerConfig, FileMetadataCache};
+use datafusion::execution::cache::default_cache::DefaultCache;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use futures::TryStreamExt;
@@ -130,6 +132,37 @@ fn parse_location(url: &str) -> Result<(ObjectStoreUrl, ObjectPath), StoreError>
     let base = ObjectStoreUrl::parse(format!("{scheme}://{authority}"))
         .map_err(|error| invalid(&error.to_string()))?;
     Ok((base, prefix))
+}
+
+/// Parquet footers and page indexes kept between queries, in bytes. Files never change once
+/// placed (every new file gets a new name), so a cached footer never goes stale.
+const METADATA_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The caches every scan of one store shares.
+#[derive(Clone)]
+pub(crate) struct SharedCaches(CacheManagerConfig);
+
+impl SharedCaches {
+    pub(crate) fn new() -> Self {
+        let metadata: Arc<FileMetadataCache> =
+            Arc::new(DefaultCache::new(METADATA_CACHE_BYTES).with_name("zhizao-parquet-metadata"));
+        SharedCaches(
+            CacheManagerConfig::default()
+                .with_file_metadata_cache(Some(metadata))
+                .with_metadata_cache_limit(METADATA_CACHE_BYTES),
+        )
+    }
+
+    /// The configuration a query's runtime is built with.
+    pub(crate) fn config(&self) -> CacheManagerConfig {
+        self.0.clone()
+    }
+}
+
+impl std::fmt::Debug for SharedCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedCaches")
+    }
 }
 
 /// The location of every Parquet file of a store.

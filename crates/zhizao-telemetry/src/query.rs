@@ -255,6 +255,7 @@ impl TelemetryStore {
             .with_default_catalog_and_schema(CATALOG, database);
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(limits.memory_bytes, 1.0)
+            .with_cache_manager(self.shared.caches.config())
             .build_arc()?;
         self.shared.files.register(&runtime);
         let context = SessionContext::new_with_config_rt(config, runtime);

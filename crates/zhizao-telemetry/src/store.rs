@@ -228,6 +228,8 @@ pub(crate) struct Shared {
     pub(crate) root: PathBuf,
     /// Where the Parquet files are.
     pub(crate) files: Arc<FileStore>,
+    /// Caches (Parquet metadata) shared by every query's runtime.
+    pub(crate) caches: crate::files::SharedCaches,
     pub(crate) state: RwLock<State>,
 }
 
@@ -454,6 +456,7 @@ impl TelemetryStore {
         let shared = Arc::new(Shared {
             root: root.clone(),
             files,
+            caches: crate::files::SharedCaches::new(),
             state: RwLock::new(state),
         });
         let (wal, replay) = Wal::open(
