@@ -87,6 +87,25 @@ impl From<SavedField> for FieldValue {
 }
 
 impl LastValues {
+    /// Forgets the values of `tenant`'s `database` older than `horizon_ns` (retention: a device
+    /// silent for longer than its database keeps data shows nothing). Returns how many went.
+    pub(crate) fn forget_before(&mut self, tenant: i64, database: &str, horizon_ns: i64) -> usize {
+        let mut forgotten = 0;
+        for (key, devices) in &mut self.tables {
+            if key.tenant != tenant || key.database != database {
+                continue;
+            }
+            devices.retain(|_, values| {
+                let before = values.len();
+                values.retain(|_, (time, _)| *time >= horizon_ns);
+                forgotten += before - values.len();
+                !values.is_empty()
+            });
+        }
+        self.tables.retain(|_, devices| !devices.is_empty());
+        forgotten
+    }
+
     /// Takes in a point of `key`'s table.
     pub(crate) fn apply(&mut self, key: &TableKey, point: &Point) {
         self.apply_all(key, std::slice::from_ref(point));

@@ -115,15 +115,23 @@ impl TelemetryStore {
     pub fn databases(&self, tenant: i64) -> Vec<DatabaseSummary> {
         let state = self.shared.read();
         let mut databases: BTreeMap<String, DatabaseSummary> = BTreeMap::new();
-        for ((owner, database), days) in &state.retention {
+        fn database<'a>(
+            databases: &'a mut BTreeMap<String, DatabaseSummary>,
+            retention: &BTreeMap<(i64, String), u32>,
+            tenant: i64,
+            name: &str,
+        ) -> &'a mut DatabaseSummary {
+            databases
+                .entry(name.to_owned())
+                .or_insert_with(|| DatabaseSummary {
+                    name: name.to_owned(),
+                    retention_days: retention.get(&(tenant, name.to_owned())).copied(),
+                    tables: Vec::new(),
+                })
+        }
+        for (owner, name) in state.retention.keys() {
             if *owner == tenant {
-                databases
-                    .entry(database.clone())
-                    .or_insert_with(|| DatabaseSummary {
-                        name: database.clone(),
-                        retention_days: Some(*days),
-                        tables: Vec::new(),
-                    });
+                database(&mut databases, &state.retention, tenant, name);
             }
         }
         for (key, schema) in state.schemas.iter().filter(|(key, _)| key.tenant == tenant) {
@@ -145,16 +153,7 @@ impl TelemetryStore {
                 first_time_ns: files.iter().map(|f| f.entry.min_time_ns).min(),
                 last_time_ns: files.iter().map(|f| f.entry.max_time_ns).max(),
             };
-            databases
-                .entry(key.database.clone())
-                .or_insert_with(|| DatabaseSummary {
-                    name: key.database.clone(),
-                    retention_days: state
-                        .retention
-                        .get(&(tenant, key.database.clone()))
-                        .copied(),
-                    tables: Vec::new(),
-                })
+            database(&mut databases, &state.retention, tenant, &key.database)
                 .tables
                 .push(table);
         }
@@ -210,6 +209,21 @@ impl TelemetryStore {
     /// Returns the number of files dropped.
     pub async fn expire(&self, now_ns: i64) -> Result<usize, StoreError> {
         let _guard = self.manifest_lock.lock().await;
+        let today_start = now_ns.div_euclid(DAY_NS) * DAY_NS;
+        let horizon_of = |days: u32| today_start.saturating_sub(i64::from(days - 1) * DAY_NS);
+        {
+            let mut state = self.shared.write();
+            let retention: Vec<((i64, String), u32)> = state
+                .retention
+                .iter()
+                .map(|(k, d)| (k.clone(), *d))
+                .collect();
+            for ((tenant, database), days) in retention {
+                state
+                    .latest
+                    .forget_before(tenant, &database, horizon_of(days));
+            }
+        }
         let (manifest, expired) = {
             let state = self.shared.read();
             if state.retention.is_empty() {
@@ -222,8 +236,7 @@ impl TelemetryStore {
                     continue;
                 };
                 // Keep today and the `days - 1` days before it, whole.
-                let today_start = now_ns.div_euclid(DAY_NS) * DAY_NS;
-                let horizon = today_start.saturating_sub(i64::from(*days - 1) * DAY_NS);
+                let horizon = horizon_of(*days);
                 files.retain(|file| {
                     let keep = file.max_time_ns >= horizon;
                     if !keep {

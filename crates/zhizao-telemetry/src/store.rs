@@ -171,7 +171,7 @@ pub(crate) struct State {
     pub(crate) frozen: Vec<Arc<Frozen>>,
     pub(crate) files: HashMap<TableKey, Vec<Arc<StoredFile>>>,
     pub(crate) persisted_through: u64,
-    latest: LastValues,
+    pub(crate) latest: LastValues,
     /// Days kept per tenant database.
     pub(crate) retention: BTreeMap<(i64, String), u32>,
 }

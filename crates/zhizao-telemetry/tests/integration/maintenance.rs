@@ -195,7 +195,15 @@ async fn retention_drops_whole_days_past_the_limit_and_is_remembered() {
     // Today, yesterday, and ten days ago.
     write_and_persist(&store, vec![reading("a", 1.0, 0)]).await;
     write_and_persist(&store, vec![reading("a", 2.0, -DAY_MINUTES)]).await;
-    write_and_persist(&store, vec![reading("a", 4.0, -10 * DAY_MINUTES)]).await;
+    // "b" has been silent for ten days.
+    write_and_persist(
+        &store,
+        vec![
+            reading("a", 4.0, -10 * DAY_MINUTES),
+            reading("b", 8.0, -10 * DAY_MINUTES),
+        ],
+    )
+    .await;
     store
         .write(2, "factory", vec![reading("z", 9.0, -10 * DAY_MINUTES)])
         .await
@@ -225,6 +233,11 @@ async fn retention_drops_whole_days_past_the_limit_and_is_remembered() {
         "9.0"
     );
     assert_eq!(parquet_files(directory.path()).len(), 3);
+    // The latest-values view forgets what retention dropped, and only that.
+    let latest = |tenant, device| store.latest(tenant, "factory", "machine_telemetry", device);
+    assert!(latest(1, "b").is_empty(), "{:?}", latest(1, "b"));
+    assert_eq!(latest(1, "a").len(), 2, "a's newest values are today's");
+    assert_eq!(latest(2, "z").len(), 2, "another tenant keeps its values");
 
     drop(store);
     let store = TelemetryStore::open(options(directory.path())).unwrap();
