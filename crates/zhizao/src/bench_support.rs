@@ -41,6 +41,24 @@ pub(crate) struct WorkDirectory {
     keep: bool,
 }
 
+/// Where a benchmark's throw-away data directories go (every benchmark takes these options).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct WorkArgs {
+    /// Where the throw-away data directories go [default: the system's temporary directory].
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Keep the data directories afterwards.
+    #[arg(long)]
+    keep: bool,
+}
+
+impl WorkArgs {
+    /// A new throw-away directory for the benchmark `name`.
+    pub(crate) fn directory(&self, name: &str) -> anyhow::Result<WorkDirectory> {
+        WorkDirectory::new(self.work_dir.as_deref(), name, self.keep)
+    }
+}
+
 impl WorkDirectory {
     pub(crate) fn new(parent: Option<&Path>, name: &str, keep: bool) -> anyhow::Result<Self> {
         let parent = parent.map_or_else(std::env::temp_dir, Path::to_owned);

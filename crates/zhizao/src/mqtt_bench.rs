@@ -13,7 +13,6 @@
 //! ephemeral ports.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,9 +24,7 @@ use rumqttc::mqttbytes::v4::{Connect, Disconnect, Login, Packet, Publish};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::bench_support::{
-    Platform, WorkDirectory, cores, http_client, resident_bytes, thousands,
-};
+use crate::bench_support::{Platform, WorkArgs, cores, http_client, resident_bytes, thousands};
 use crate::simulate_command::{Api, SimulatedDevice, register};
 
 /// Options of `zhizao bench mqtt`.
@@ -45,12 +42,8 @@ pub(crate) struct BenchMqttArgs {
     /// Seconds to hold every device connected and publishing once all are.
     #[arg(long, default_value_t = 600.0)]
     hold: f64,
-    /// Where the throw-away data directory goes [default: the system's temporary directory].
-    #[arg(long)]
-    work_dir: Option<PathBuf>,
-    /// Keep the data directory afterwards.
-    #[arg(long)]
-    keep: bool,
+    #[command(flatten)]
+    work: WorkArgs,
 }
 
 /// Connections per loopback source address (each has its own ephemeral ports).
@@ -221,7 +214,7 @@ pub(crate) async fn mqtt(args: BenchMqttArgs) -> anyhow::Result<()> {
             args.devices
         );
     }
-    let work = WorkDirectory::new(args.work_dir.as_deref(), "mqtt", args.keep)?;
+    let work = args.work.directory("mqtt")?;
     eprintln!("starting Zhizao with its MQTT broker…");
     let mut platform = Platform::start(&work.path().join("zhizao"), true).await?;
     let broker = platform.mqtt.context("the broker has no address")?;

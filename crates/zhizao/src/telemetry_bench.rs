@@ -9,7 +9,7 @@
 //! - query: the latest values of every device from the last-value cache, one device's 1-minute
 //!   averages over a day, and a full-table aggregate in field values per second.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,7 @@ use zhizao_demo::random::SplitMix64;
 use zhizao_telemetry::{FieldValue, Point, QueryLimits, StoreOptions, TelemetryStore};
 
 use crate::bench_support::{
-    Influx, Platform, WorkDirectory, cores, directory_bytes, http_client, influxd, post_all,
-    thousands,
+    Influx, Platform, WorkArgs, cores, directory_bytes, http_client, influxd, post_all, thousands,
 };
 
 /// The benchmarks' database (InfluxDB 1.x `db`).
@@ -46,12 +45,8 @@ pub(crate) struct BenchIngestArgs {
     /// `auto` (influxd on the PATH), `off`, or the path of an influxd binary.
     #[arg(long, default_value = "auto")]
     influxdb: String,
-    /// Where the throw-away data directories go [default: the system's temporary directory].
-    #[arg(long)]
-    work_dir: Option<PathBuf>,
-    /// Keep the data directories afterwards.
-    #[arg(long)]
-    keep: bool,
+    #[command(flatten)]
+    work: WorkArgs,
 }
 
 /// Line-protocol bodies of `points` points of 3 tags and 5 fields (1,000 devices on 10 lines in
@@ -114,7 +109,7 @@ pub(crate) async fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     );
     let bodies = Arc::new(ingest_bodies(args.points, args.batch));
     let bytes: usize = bodies.iter().map(Bytes::len).sum();
-    let work = WorkDirectory::new(args.work_dir.as_deref(), "ingest", args.keep)?;
+    let work = args.work.directory("ingest")?;
     let client = http_client();
 
     eprintln!("starting Zhizao…");
@@ -194,12 +189,8 @@ pub(crate) struct BenchDiskArgs {
     /// `auto` (influxd on the PATH), `off`, or the path of an influxd binary.
     #[arg(long, default_value = "auto")]
     influxdb: String,
-    /// Where the throw-away data directories go [default: the system's temporary directory].
-    #[arg(long)]
-    work_dir: Option<PathBuf>,
-    /// Keep the data directories afterwards.
-    #[arg(long)]
-    keep: bool,
+    #[command(flatten)]
+    work: WorkArgs,
 }
 
 /// The simulator's readings as line protocol (one table per kind of machine, the device as the
@@ -304,7 +295,7 @@ pub(crate) async fn disk(args: BenchDiskArgs) -> anyhow::Result<()> {
     let influxd = influxd(&args.influxdb)?;
     eprintln!("simulating {} devices for {} h…", args.devices, args.hours);
     let (bodies, values) = simulator_bodies(args.devices, args.hours, args.interval);
-    let work = WorkDirectory::new(args.work_dir.as_deref(), "disk", args.keep)?;
+    let work = args.work.directory("disk")?;
 
     eprintln!("writing to Zhizao's store, persisting and compacting…");
     let root = work.path().join("zhizao");
@@ -394,12 +385,8 @@ pub(crate) struct BenchQueryArgs {
     /// Repetitions of each query (the median and the worst are reported).
     #[arg(long, default_value_t = 20)]
     repeat: usize,
-    /// Where the throw-away data directory goes [default: the system's temporary directory].
-    #[arg(long)]
-    work_dir: Option<PathBuf>,
-    /// Keep the data directory afterwards.
-    #[arg(long)]
-    keep: bool,
+    #[command(flatten)]
+    work: WorkArgs,
 }
 
 fn reading(table: &str, device: &str, time_ns: i64, random: &mut SplitMix64) -> Point {
@@ -448,7 +435,7 @@ pub(crate) async fn query(args: BenchQueryArgs) -> anyhow::Result<()> {
     if args.devices == 0 || args.history_devices == 0 || args.interval == 0 || args.repeat == 0 {
         bail!("--devices, --history-devices, --interval and --repeat must be at least 1");
     }
-    let work = WorkDirectory::new(args.work_dir.as_deref(), "query", args.keep)?;
+    let work = args.work.directory("query")?;
     let store = TelemetryStore::open(StoreOptions::new(work.path().join("telemetry")))
         .context("opening the store")?;
     let mut random = SplitMix64::new(3);
