@@ -31,18 +31,9 @@ async fn write_and_persist(store: &TelemetryStore, points: Vec<Point>) {
     assert!(store.persist(true).await.unwrap() > 0);
 }
 
-const SUMMARY: &str = "SELECT count(*) || '/' || sum(temperature) || '/' || count(DISTINCT device) \
-                       FROM machine_telemetry";
-
-#[tokio::test]
-async fn compaction_merges_a_days_files_without_changing_any_answer() {
-    let directory = tempfile::tempdir().unwrap();
-    let compacting = |root: &Path| StoreOptions {
-        compact_min_files: 3,
-        ..options(root)
-    };
-    let store = TelemetryStore::open(compacting(directory.path())).unwrap();
-    // Four persists, interleaving devices and times, so the merge has real work to do.
+/// Four persists of 50 points each, interleaving devices and times within one day, so a merge
+/// has real work to do.
+pub(crate) async fn write_four_files(store: &TelemetryStore) {
     for round in 0..4 {
         let points = (0..50)
             .map(|i| {
@@ -53,8 +44,22 @@ async fn compaction_merges_a_days_files_without_changing_any_answer() {
                 )
             })
             .collect();
-        write_and_persist(&store, points).await;
+        write_and_persist(store, points).await;
     }
+}
+
+pub(crate) const SUMMARY: &str = "SELECT count(*) || '/' || sum(temperature) || '/' || count(DISTINCT device) \
+                       FROM machine_telemetry";
+
+#[tokio::test]
+async fn compaction_merges_a_days_files_without_changing_any_answer() {
+    let directory = tempfile::tempdir().unwrap();
+    let compacting = |root: &Path| StoreOptions {
+        compact_min_files: 3,
+        ..options(root)
+    };
+    let store = TelemetryStore::open(compacting(directory.path())).unwrap();
+    write_four_files(&store).await;
     assert_eq!(parquet_files(directory.path()).len(), 4);
     let before = scalar(&store, 1, SUMMARY).await;
     let ordered = "SELECT string_agg(device || ':' || CAST(temperature AS VARCHAR), ',' ORDER BY time, device) FROM machine_telemetry";

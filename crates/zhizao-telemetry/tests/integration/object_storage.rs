@@ -8,6 +8,7 @@ use std::time::Duration;
 use hyper_util::rt::TokioIo;
 use zhizao_telemetry::{FieldValue, ObjectStorage, Point, StoreOptions, TelemetryStore};
 
+use crate::maintenance::{SUMMARY, write_four_files};
 use crate::store::{BASE, options, reading, scalar};
 
 const ACCESS_KEY: &str = "zhizao-test";
@@ -101,9 +102,6 @@ fn parquet_under(directory: &Path) -> Vec<String> {
     found
 }
 
-const SUMMARY: &str = "SELECT count(*) || '/' || sum(temperature) || '/' || count(DISTINCT device) \
-                       FROM machine_telemetry";
-
 #[tokio::test]
 async fn files_live_in_the_bucket_and_survive_a_restart() {
     let s3_root = tempfile::tempdir().unwrap();
@@ -196,19 +194,7 @@ async fn compaction_retention_and_tidying_work_on_the_bucket() {
     ))
     .unwrap();
     // Four files for one day, one for a day long ago.
-    for round in 0..4 {
-        let points = (0..50)
-            .map(|i| {
-                reading(
-                    &format!("press-{:02}", i % 5),
-                    f64::from(round * 100 + i),
-                    i64::from(49 - i) * 4 + i64::from(round),
-                )
-            })
-            .collect();
-        store.write(1, "factory", points).await.unwrap();
-        store.persist(true).await.unwrap();
-    }
+    write_four_files(&store).await;
     store
         .write(1, "factory", vec![reading("press-00", 1.0, -400 * 24 * 60)])
         .await
