@@ -12,6 +12,7 @@ mod account;
 mod admin;
 mod audit;
 mod auth;
+mod device_profiles;
 mod devices;
 mod enterprises;
 mod home;
@@ -42,6 +43,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(audit::router())
         .merge(devices::router())
+        .merge(device_profiles::router())
         .merge(projects::router())
         .merge(major::router())
 }

@@ -149,6 +149,20 @@ impl From<Profile> for ProfileDto {
     }
 }
 
+/// The telemetry field type named `name` (as InfluxDB names them), or the error for the
+/// `index`-th telemetry field; the API and the profile form read types through this alone.
+pub(crate) fn parse_field_type(index: usize, name: &str) -> Result<FieldType, FieldError> {
+    serde_json::from_value::<FieldType>(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        FieldError::new(
+            format!("telemetry[{index}].type"),
+            Text::owned(
+                format!("类型“{name}”无效：可选 float、integer、unsigned、string、boolean"),
+                format!("type {name:?} is not one of float, integer, unsigned, string, boolean"),
+            ),
+        )
+    })
+}
+
 /// A profile as created or replaced.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,28 +188,14 @@ impl ProfileBody {
         let mut errors = Vec::new();
         let mut telemetry = Vec::with_capacity(self.telemetry.len());
         for (index, field) in self.telemetry.into_iter().enumerate() {
-            match serde_json::from_value::<FieldType>(serde_json::Value::String(
-                field.field_type.clone(),
-            )) {
+            match parse_field_type(index, &field.field_type) {
                 Ok(field_type) => telemetry.push(TelemetrySpec {
                     name: field.name,
                     field_type,
                     unit: field.unit,
                     label: field.label,
                 }),
-                Err(_) => errors.push(FieldError::new(
-                    format!("telemetry[{index}].type"),
-                    Text::owned(
-                        format!(
-                            "类型“{}”无效：可选 float、integer、unsigned、string、boolean",
-                            field.field_type
-                        ),
-                        format!(
-                            "type {:?} is not one of float, integer, unsigned, string, boolean",
-                            field.field_type
-                        ),
-                    ),
-                )),
+                Err(error) => errors.push(error),
             }
         }
         if !errors.is_empty() {

@@ -10,13 +10,13 @@ use axum::http::{Request, StatusCode, header};
 use crate::support::{PASSWORD, Reply, TestApp, apps, maker_code, nantou_code, xiaolan_code};
 
 /// A cookie jar and the requests a browser would make.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
     cookies: HashMap<String, String>,
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Visitor {
             app,
             cookies: HashMap::new(),
@@ -50,11 +50,11 @@ impl<'a> Visitor<'a> {
         reply
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         self.send(Request::builder().uri(path), Body::empty()).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
@@ -68,14 +68,14 @@ impl<'a> Visitor<'a> {
         .await
     }
 
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         self.cookies
             .get("zhizao_csrf")
             .cloned()
             .expect("a CSRF cookie was issued")
     }
 
-    async fn sign_in(&mut self, username: &str) {
+    pub(crate) async fn sign_in(&mut self, username: &str) {
         self.get("/login").await;
         let csrf = self.csrf();
         let reply = self
@@ -548,6 +548,9 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/audit".to_owned(),
             "/devices".to_owned(),
             "/devices/press-07".to_owned(),
+            "/device-profiles".to_owned(),
+            "/device-profiles/new".to_owned(),
+            "/device-profiles/cnc/edit".to_owned(),
             "/telemetry/sql".to_owned(),
             "/projects".to_owned(),
             "/projects/new?batch=PC-2026".to_owned(),
@@ -591,6 +594,9 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/account/sessions/1/revoke".to_owned(),
             "/devices".to_owned(),
             "/devices/import".to_owned(),
+            "/device-profiles/new".to_owned(),
+            "/device-profiles/cnc/edit".to_owned(),
+            "/device-profiles/cnc/delete".to_owned(),
             "/projects/new".to_owned(),
             "/projects/rule-sets/post-completion/edit".to_owned(),
             "/projects/applications/PC-2026-0001/act".to_owned(),
@@ -677,6 +683,238 @@ async fn device_pages_belong_to_the_enterprise() {
         rival.sign_in("rival").await;
         let list = rival.get("/devices").await.text();
         assert!(!list.contains("press-08"), "the rival's list is empty");
+    }
+}
+
+/// The HTML of the form row with this id (`telemetry-2`), up to the next row.
+fn form_row<'p>(page: &'p str, id: &str) -> &'p str {
+    let start = page
+        .find(&format!("<tr id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row {id}: {page}"));
+    let rest = &page[start..];
+    let end = rest[4..].find("<tr id=").map_or(rest.len(), |e| e + 4);
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn device_profiles_are_defined_edited_and_deleted_through_their_pages() {
+    for app in apps().await {
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let csrf = maker.csrf();
+        let page = maker.get("/device-profiles").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("还没有设备型号"), "{}", page.text());
+        let devices = maker.get("/devices").await.text();
+        assert!(
+            devices.contains("href=\"/device-profiles\""),
+            "the device list links to the profiles"
+        );
+        let form = maker.get("/device-profiles/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let form = form.text();
+        assert!(form.contains("name=\"t2_name\"") && form.contains("name=\"c0_params\""));
+        for option in ["float", "integer", "unsigned", "string", "boolean"] {
+            assert!(
+                form.contains(&format!("<option value=\"{option}\"")),
+                "{option}"
+            );
+        }
+
+        // "Add a row" brings the form back with one more row and the input kept; nothing is saved.
+        let typed = [
+            ("csrf_token", csrf.as_str()),
+            ("name", "冲压机"),
+            ("description", "伺服冲压机"),
+            ("table_name", "press_line"),
+            ("t0_name", "temperature"),
+            ("t0_type", "float"),
+            ("t0_unit", "°C"),
+            ("t0_label", "温度"),
+            ("t1_name", ""),
+            ("t1_type", "float"),
+            ("t2_name", "strokes"),
+            ("t2_type", "unsigned"),
+            ("t2_unit", "次"),
+            ("a0_name", "firmware"),
+            ("a0_label", "固件版本"),
+            ("c0_name", "setSpeed"),
+            ("c0_label", "设定速度"),
+            ("c0_params", "spm，ramp"),
+        ];
+        let mut adding = typed.to_vec();
+        adding.push(("add", "telemetry"));
+        let reply = maker.post("/device-profiles/new", &adding).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let page = reply.text();
+        assert!(page.contains("name=\"t3_name\"") && !page.contains("name=\"t4_name\""));
+        assert!(page.contains("value=\"strokes\"") && page.contains("伺服冲压机"));
+        let mut removing = typed.to_vec();
+        removing.push(("remove", "attributes.0"));
+        let page = maker.post("/device-profiles/new", &removing).await.text();
+        assert!(!page.contains("value=\"firmware\""), "the row is gone");
+        assert!(page.contains("value=\"strokes\""));
+        let list = app
+            .api("GET", "/api/v1/device-profiles", Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(list["total"], 0, "adding and removing rows saves nothing");
+
+        // Saving skips the blank row and stores the profile as typed.
+        let reply = maker.post("/device-profiles/new", &typed).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let api_path = "/api/v1/device-profiles/%E5%86%B2%E5%8E%8B%E6%9C%BA";
+        let stored = app.api("GET", api_path, Some("maker"), None).await.json();
+        assert_eq!(stored["table_name"], "press_line");
+        assert_eq!(stored["version"], 1);
+        assert_eq!(
+            stored["telemetry"],
+            serde_json::json!([
+                {"name": "temperature", "type": "float", "unit": "°C", "label": "温度"},
+                {"name": "strokes", "type": "unsigned", "unit": "次", "label": ""}
+            ])
+        );
+        assert_eq!(
+            stored["commands"][0]["params"],
+            serde_json::json!(["spm", "ramp"])
+        );
+        let list = maker.get("/device-profiles?notice=saved").await.text();
+        assert!(list.contains("已保存") && list.contains("冲压机") && list.contains("strokes"));
+        assert!(
+            list.contains("/device-profiles/%E5%86%B2%E5%8E%8B%E6%9C%BA/edit"),
+            "{list}"
+        );
+        // The same name again is refused beside the name.
+        let reply = maker.post("/device-profiles/new", &typed).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        assert!(
+            reply.text().contains("id=\"name-error\">该名称已被使用"),
+            "{}",
+            reply.text()
+        );
+
+        // An edit with a bad row shows the error beside that row and field, keeps the input,
+        // and changes nothing.
+        let edit = "/device-profiles/%E5%86%B2%E5%8E%8B%E6%9C%BA/edit";
+        let page = maker.get(edit).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page = page.text();
+        assert!(page.contains("value=\"press_line\""));
+        let version = version_on(&page);
+        assert_eq!(version, "1");
+        let bad = [
+            ("csrf_token", csrf.as_str()),
+            ("version", "1"),
+            ("description", "改过的说明"),
+            ("table_name", "press_line"),
+            ("t0_name", "temperature"),
+            ("t0_type", "float"),
+            ("t1_name", ""),
+            ("t1_type", "float"),
+            ("t2_name", "_hidden"),
+            ("t2_type", "integer"),
+            ("t2_unit", "mm"),
+        ];
+        let reply = maker.post(edit, &bad).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text()
+        );
+        let page = reply.text();
+        let row = form_row(&page, "telemetry-2");
+        assert!(
+            row.contains("class=\"field invalid\"")
+                && row.contains("不以“_”开头")
+                && row.contains("value=\"_hidden\""),
+            "{row}"
+        );
+        assert!(!form_row(&page, "telemetry-0").contains("invalid"));
+        assert!(page.contains("改过的说明"), "the input is kept");
+        let unchanged = app.api("GET", api_path, Some("maker"), None).await.json();
+        assert_eq!(unchanged, stored, "nothing changed");
+
+        // Someone else saves through the API; the page's older version is refused as stale.
+        let reply = app
+            .api_with_headers(
+                "PUT",
+                api_path,
+                Some("maker"),
+                Some(serde_json::json!({"description": "接口修改", "table_name": "press_line", "telemetry": stored["telemetry"]})),
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let mut good = bad.to_vec();
+        good.retain(|(k, _)| !k.starts_with("t2_"));
+        let reply = maker.post(edit, &good).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        let page = reply.text();
+        assert!(
+            page.contains("该记录已被他人修改") && page.contains("改过的说明"),
+            "{page}"
+        );
+        let current = app.api("GET", api_path, Some("maker"), None).await.json();
+        assert_eq!(current["description"], "接口修改");
+        assert_eq!(current["version"], 2);
+        // With the current version it saves.
+        let mut good = good.clone();
+        good[1] = ("version", "2");
+        let reply = maker.post(edit, &good).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let current = app.api("GET", api_path, Some("maker"), None).await.json();
+        assert_eq!(current["description"], "改过的说明");
+        assert_eq!(current["telemetry"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            current["commands"],
+            serde_json::json!([]),
+            "the rows removed are gone"
+        );
+
+        // Registration offers the profile; deleting it is refused while a device uses it.
+        let devices = maker
+            .get("/devices?profile=%E5%86%B2%E5%8E%8B%E6%9C%BA")
+            .await
+            .text();
+        assert!(
+            devices.contains("<option value=\"冲压机\" selected>"),
+            "{devices}"
+        );
+        let reply = maker
+            .post(
+                "/devices",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", "press-01"),
+                    ("profile", "冲压机"),
+                ],
+            )
+            .await;
+        assert!(reply.text().contains("zd_"), "{}", reply.text());
+        let delete = "/device-profiles/%E5%86%B2%E5%8E%8B%E6%9C%BA/delete";
+        let reply = maker.post(delete, &[("csrf_token", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+        assert!(
+            reply.text().contains("不能删除：仍有设备使用此型号")
+                && reply.text().contains("使用中的设备数：1"),
+            "{}",
+            reply.text()
+        );
+        assert_eq!(
+            app.api("GET", api_path, Some("maker"), None).await.status,
+            StatusCode::OK
+        );
+        let reply = app
+            .api("DELETE", "/api/v1/devices/press-01", Some("maker"), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        let reply = maker.post(delete, &[("csrf_token", &csrf)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        assert_eq!(
+            app.api("GET", api_path, Some("maker"), None).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 

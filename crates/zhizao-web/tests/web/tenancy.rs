@@ -561,6 +561,117 @@ async fn other_tenants_get_404_on_every_resource_operation() {
     }
 }
 
+/// Device pages with a parameter, as (method, path template): `{device}` is the maker's device
+/// and `{profile}` its profile. To anyone but the maker each is "not found": another enterprise
+/// and roles without devices alike, as the device API answers.
+const DEVICE_PAGES: &[(&str, &str)] = &[
+    ("GET", "/devices/{device}"),
+    ("GET", "/device-profiles/{profile}/edit"),
+    ("POST", "/device-profiles/{profile}/edit"),
+    ("POST", "/device-profiles/{profile}/delete"),
+];
+
+/// Device pages without a parameter: the caller's own enterprise's lists and forms; roles
+/// without devices may not use them at all (403), another enterprise sees only its own.
+const OWN_DEVICE_PAGES: &[(&str, &str)] = &[
+    ("GET", "/devices"),
+    ("GET", "/device-profiles"),
+    ("GET", "/device-profiles/new"),
+    ("POST", "/device-profiles/new"),
+];
+
+#[tokio::test]
+async fn other_tenants_get_404_on_every_device_page() {
+    use crate::pages::Visitor;
+    for app in apps().await {
+        crate::devices::maker_device(&app).await;
+        let before = app
+            .api("GET", "/api/v1/device-profiles/cnc", Some("maker"), None)
+            .await
+            .json();
+        let fill = |template: &str| {
+            template
+                .replace("{device}", "press-07")
+                .replace("{profile}", "cnc")
+        };
+        let mut checked = 0;
+        for (username, _, role) in crate::support::USERS {
+            let mut visitor = Visitor::new(&app);
+            visitor.sign_in(username).await;
+            let csrf = visitor.csrf();
+            // A form that would change the profile (or only add a row) if it were let through.
+            let change = [
+                ("csrf_token", csrf.as_str()),
+                ("version", "1"),
+                ("name", "cnc"),
+                ("description", "被改写"),
+                ("t0_name", "hijacked"),
+                ("t0_type", "string"),
+            ];
+            let mut add_row = change.to_vec();
+            add_row.push(("add", "telemetry"));
+            for (method, template) in DEVICE_PAGES {
+                let path = fill(template);
+                if *username == "maker" {
+                    // The owner's own edits are tested in pages.rs; here, only that it sees them.
+                    if *method == "GET" {
+                        assert_eq!(visitor.get(&path).await.status, StatusCode::OK, "{path}");
+                    }
+                    continue;
+                }
+                let replies = if *method == "GET" {
+                    vec![visitor.get(&path).await]
+                } else {
+                    vec![
+                        visitor.post(&path, &change).await,
+                        visitor.post(&path, &add_row).await,
+                    ]
+                };
+                for reply in replies {
+                    assert_eq!(
+                        reply.status,
+                        StatusCode::NOT_FOUND,
+                        "{username} {method} {path} on {}",
+                        app.backend
+                    );
+                    let text = reply.text();
+                    assert!(
+                        !text.contains("五轴加工中心") && !text.contains("machine_telemetry"),
+                        "a 404 reveals nothing: {username} {method} {path}"
+                    );
+                    checked += 1;
+                }
+            }
+            for (method, path) in OWN_DEVICE_PAGES {
+                let reply = if *method == "GET" {
+                    visitor.get(path).await
+                } else {
+                    visitor.post(path, &add_row).await
+                };
+                let expected = if *role == "enterprise_user" {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(reply.status, expected, "{username} {method} {path}");
+                if *username != "maker" {
+                    let text = reply.text();
+                    assert!(
+                        !text.contains("press-07") && !text.contains("machine_telemetry"),
+                        "{username} {method} {path} shows only their own"
+                    );
+                }
+            }
+        }
+        assert!(checked >= 40, "checked {checked} outsider requests");
+        let after = app
+            .api("GET", "/api/v1/device-profiles/cnc", Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(after, before, "no outsider changed the profile");
+    }
+}
+
 fn codes(reply: &crate::support::Reply) -> Vec<String> {
     let mut codes: Vec<String> = reply.json()["items"]
         .as_array()
