@@ -287,6 +287,26 @@ impl FileStore {
         }
     }
 
+    /// Checks that the files' place can be listed (for object storage: the endpoint answers and
+    /// the credentials are accepted), so a misconfiguration is found at start, not at the
+    /// first persist.
+    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+        let FileStore::Object(storage) = self else {
+            return Ok(());
+        };
+        storage
+            .store
+            .list_with_delimiter(Some(&storage.key("tables")))
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                StoreError::Persist(format!(
+                    "cannot use the object storage {}: {error}",
+                    storage.display
+                ))
+            })
+    }
+
     /// Deletes the temporary files of interrupted writes and, in the data directory, every
     /// file under `tables/` that `known` (relative paths) does not list. Object storage is
     /// tidied by [`FileStore::remove_unlisted_objects`].

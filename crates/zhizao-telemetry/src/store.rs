@@ -654,6 +654,12 @@ impl TelemetryStore {
         }
     }
 
+    /// Checks that the place the Parquet files go is usable: for object storage, that the
+    /// endpoint answers and accepts the credentials.
+    pub async fn check_file_storage(&self) -> Result<(), StoreError> {
+        self.shared.files.check().await
+    }
+
     /// Deletes objects the manifest does not list (left by a crash between an upload and the
     /// manifest). Returns how many; nothing to do with local files, which `open` tidies.
     pub async fn remove_unlisted_objects(&self) -> Result<usize, StoreError> {

@@ -100,6 +100,10 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         ..StoreOptions::new(config.data_dir.join("telemetry"))
     })
     .context("opening the telemetry store")?;
+    telemetry
+        .check_file_storage()
+        .await
+        .context("telemetry_object_store")?;
     if config.demo {
         let history = zhizao_demo::load_history(&db, &devices, &telemetry, clock.now())
             .await

@@ -240,6 +240,22 @@ fn telemetry_files_go_to_the_configured_object_storage() {
         ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
         ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
     ];
+    // Wrong credentials: the platform refuses to start and says why.
+    let refused = zhizao(data.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--mqtt-listen", "off"])
+        .args(options)
+        .envs(environment.iter().copied())
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("telemetry_object_store")
+            && stderr.contains("cannot use the object storage s3://telemetry/zhongshan"),
+        "{stderr}"
+    );
+
     let mut server = start_with(data.path(), &options, &environment);
     let lines: String = (0..300)
         .map(|i| {

@@ -294,6 +294,11 @@ async fn a_refusing_bucket_fails_persisting_loudly_and_loses_nothing() {
         storage(&server, "p", "not-the-secret"),
     ))
     .unwrap();
+    let refused = store.check_file_storage().await.unwrap_err().to_string();
+    assert!(
+        refused.contains("cannot use the object storage s3://telemetry/p"),
+        "{refused}"
+    );
     let points: Vec<Point> = (0..30).map(|m| reading("press-01", 1.0, m)).collect();
     store.write(1, "factory", points).await.unwrap();
     let error = store.persist(true).await.unwrap_err().to_string();
@@ -317,6 +322,7 @@ async fn a_refusing_bucket_fails_persisting_loudly_and_loses_nothing() {
         storage(&server, "p", SECRET_KEY),
     ))
     .unwrap();
+    store.check_file_storage().await.unwrap();
     assert_eq!(
         scalar(&store, 1, "SELECT count(*) FROM machine_telemetry").await,
         "30"
