@@ -614,6 +614,24 @@ impl Devices {
         }))
     }
 
+    /// Whether `token` is the current token of device `device_id` and the device is enabled:
+    /// a transport that remembers a device's token checks it before sending the device a
+    /// command, so a rotated or disabled token receives nothing. Unlike `authenticate`, this
+    /// does not record the device as seen.
+    pub async fn token_is_current(&self, device_id: i64, token: &str) -> Result<bool> {
+        if !token.starts_with(DEVICE_TOKEN_PREFIX) {
+            return Ok(false);
+        }
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM devices WHERE id = $1 AND token_hash = $2 AND disabled = 0",
+        )
+        .bind(device_id)
+        .bind(hash_secret(token))
+        .fetch_optional(self.db.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Stores attributes a device reports about itself (ThingsBoard's client-side attributes).
     pub async fn set_client_attributes(
         &self,

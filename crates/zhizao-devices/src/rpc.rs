@@ -3,12 +3,24 @@
 //! `v1/devices/me/rpc/request/+`, or an HTTP long poll) delivers the request; the device's
 //! response, matched by request id, is returned to the caller.
 //!
-//! The hub lives in one process: a device connected to another Zhizao node is not reachable
-//! from this one (with an external broker, every node subscribes there instead).
+//! A command goes to the first of these that exists for the device, in this order:
+//!
+//! 1. the transports connected to this process now (`subscribe`), all of them;
+//! 2. else the queues of persistent sessions that are away but asked for commands
+//!    (`CommandQueue`, e.g. an MQTT session with `clean_session = false`), which keep it until
+//!    the device is back or the caller stops waiting;
+//! 3. else the relay (`relay`), a bridge to other processes: with an external MQTT broker the
+//!    device may be reachable through another Zhizao node;
+//! 4. else the device is offline.
+//!
+//! Once a relay is registered, request ids carry this process's `NodeNumber` in their upper
+//! bits, so ids are unique among the nodes sharing devices and an answer received by any node
+//! can be sent to the node that waits for it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -22,12 +34,20 @@ pub struct RpcRequest {
     pub method: String,
     /// Its parameters.
     pub params: Value,
+    /// When the caller stops waiting: a transport holding the request for a device that is
+    /// away drops it then rather than deliver it to nobody's benefit.
+    pub expires_at: SystemTime,
 }
 
 impl RpcRequest {
     /// The JSON a device receives: `{"method": …, "params": …}`.
     pub fn body(&self) -> Value {
         serde_json::json!({ "method": self.method, "params": self.params })
+    }
+
+    /// Whether the caller has stopped waiting.
+    pub fn is_expired(&self) -> bool {
+        SystemTime::now() >= self.expires_at
     }
 }
 
@@ -42,21 +62,109 @@ pub enum RpcError {
     Timeout(Duration),
 }
 
-#[derive(Debug, Default)]
+/// Keeps commands for a device that is away but asked to receive them when it is back (an MQTT
+/// persistent session subscribed to commands).
+pub trait CommandQueue: Send + Sync {
+    /// Keeps `request` for the device; false when this queue cannot (its session has ended or
+    /// is full). Called with the hub's lock held: it must not block or call the hub.
+    fn enqueue(&self, request: &RpcRequest) -> bool;
+}
+
+/// A command for a device that nothing in this process reaches, handed to the relay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelayedRequest {
+    /// The device.
+    pub device_id: i64,
+    /// The command; its id carries this process's node number.
+    pub request: RpcRequest,
+}
+
+/// The number that tells apart the processes relaying commands for the same devices: 21 bits,
+/// never 0, placed above the 32 bits of a request's sequence number so every id stays below
+/// 2⁵³ (devices written in JavaScript read ids as doubles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeNumber(u32);
+
+impl NodeNumber {
+    const BITS: u32 = 21;
+
+    /// A random node number: two nodes pick the same one with probability 2⁻²¹.
+    pub fn random() -> Self {
+        // RandomState is seeded from the operating system's random source.
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let number = (random % ((1 << Self::BITS) - 1)) as u32 + 1;
+        NodeNumber(number)
+    }
+
+    /// The node number `number` if it is one (1 to 2²¹ − 1).
+    pub fn new(number: u32) -> Option<Self> {
+        (number != 0 && number < 1 << Self::BITS).then_some(NodeNumber(number))
+    }
+
+    /// The node that issued request `id`, if a relaying node did.
+    pub fn of_request(id: u64) -> Option<Self> {
+        u32::try_from(id >> 32).ok().and_then(Self::new)
+    }
+
+    /// The number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for NodeNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Default)]
 struct HubState {
-    next_id: u64,
+    next_sequence: u64,
+    node: Option<NodeNumber>,
     subscribers: HashMap<i64, Vec<mpsc::Sender<RpcRequest>>>,
+    queues: HashMap<i64, Vec<Weak<dyn CommandQueue>>>,
+    relay: Option<mpsc::Sender<RelayedRequest>>,
     pending: HashMap<(i64, u64), oneshot::Sender<Value>>,
 }
 
+impl HubState {
+    fn next_id(&mut self) -> u64 {
+        self.next_sequence += 1;
+        match self.node {
+            // 32 bits of sequence under the node number; 0 is skipped so no id is node << 32.
+            Some(node) => {
+                let sequence = (self.next_sequence % 0xFFFF_FFFF) + 1;
+                (u64::from(node.get()) << 32) | sequence
+            }
+            None => self.next_sequence,
+        }
+    }
+}
+
 /// Routes commands to connected devices and responses back; cheap to clone.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CommandHub {
     state: Arc<Mutex<HubState>>,
 }
 
+impl std::fmt::Debug for CommandHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("CommandHub")
+            .field("node", &state.node)
+            .field("pending", &state.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Requests a subscriber may have waiting before new ones are dropped for it.
 const SUBSCRIBER_QUEUE: usize = 32;
+
+/// Requests the relay may have waiting before new ones count as undeliverable.
+const RELAY_QUEUE: usize = 1024;
 
 impl CommandHub {
     fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {
@@ -74,7 +182,28 @@ impl CommandHub {
         receiver
     }
 
-    /// Whether any transport of the device takes commands now.
+    /// A session of `device_id` that is away keeps commands in `queue` while no transport of
+    /// the device is connected; the hub holds it weakly, so dropping the last `Arc` ends it.
+    pub fn queue(&self, device_id: i64, queue: &Arc<dyn CommandQueue>) {
+        let mut state = self.lock();
+        let queues = state.queues.entry(device_id).or_default();
+        queues.retain(|q| q.strong_count() > 0);
+        queues.push(Arc::downgrade(queue));
+    }
+
+    /// Hands commands for devices nothing in this process reaches to the returned receiver,
+    /// and from now on gives request ids `node` in their upper bits (see `NodeNumber`). A
+    /// second call replaces the relay.
+    pub fn relay(&self, node: NodeNumber) -> mpsc::Receiver<RelayedRequest> {
+        let (sender, receiver) = mpsc::channel(RELAY_QUEUE);
+        let mut state = self.lock();
+        state.node = Some(node);
+        state.relay = Some(sender);
+        receiver
+    }
+
+    /// Whether any transport of the device takes commands now (a queue of a session that is
+    /// away does not count).
     pub fn is_online(&self, device_id: i64) -> bool {
         self.lock()
             .subscribers
@@ -93,20 +222,14 @@ impl CommandHub {
         let (answer, answered) = oneshot::channel();
         let id = {
             let mut state = self.lock();
-            state.next_id += 1;
-            let id = state.next_id;
+            let id = state.next_id();
             let request = RpcRequest {
                 id,
                 method: method.to_owned(),
                 params,
+                expires_at: SystemTime::now() + timeout,
             };
-            let subscribers = state.subscribers.entry(device_id).or_default();
-            subscribers.retain(|s| !s.is_closed());
-            let delivered = subscribers
-                .iter()
-                .filter(|s| s.try_send(request.clone()).is_ok())
-                .count();
-            if delivered == 0 {
+            if !state.deliver(device_id, request) {
                 return Err(RpcError::Offline);
             }
             state.pending.insert((device_id, id), answer);
@@ -125,6 +248,43 @@ impl CommandHub {
     pub fn respond(&self, device_id: i64, id: u64, value: Value) -> bool {
         let waiting = self.lock().pending.remove(&(device_id, id));
         waiting.is_some_and(|w| w.send(value).is_ok())
+    }
+}
+
+impl HubState {
+    /// Hands `request` to the device's transports, else its queues, else the relay; false
+    /// when none took it.
+    fn deliver(&mut self, device_id: i64, request: RpcRequest) -> bool {
+        if let Some(subscribers) = self.subscribers.get_mut(&device_id) {
+            subscribers.retain(|s| !s.is_closed());
+            let delivered = subscribers
+                .iter()
+                .filter(|s| s.try_send(request.clone()).is_ok())
+                .count();
+            if subscribers.is_empty() {
+                self.subscribers.remove(&device_id);
+            }
+            if delivered > 0 {
+                return true;
+            }
+        }
+        if let Some(queues) = self.queues.get_mut(&device_id) {
+            let live: Vec<Arc<dyn CommandQueue>> =
+                queues.iter().filter_map(Weak::upgrade).collect();
+            queues.retain(|q| q.strong_count() > 0);
+            if queues.is_empty() {
+                self.queues.remove(&device_id);
+            }
+            let queued = live.iter().filter(|q| q.enqueue(&request)).count();
+            if queued > 0 {
+                return true;
+            }
+        }
+        self.relay.as_ref().is_some_and(|relay| {
+            relay
+                .try_send(RelayedRequest { device_id, request })
+                .is_ok()
+        })
     }
 }
 
@@ -174,5 +334,80 @@ mod tests {
         assert_eq!(silent, Err(RpcError::Timeout(Duration::from_millis(20))));
         drop(device);
         assert!(!hub.is_online(1));
+    }
+
+    struct Kept(Mutex<Vec<u64>>);
+
+    impl CommandQueue for Kept {
+        fn enqueue(&self, request: &RpcRequest) -> bool {
+            self.0.lock().unwrap().push(request.id);
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_device_away_gets_commands_queued_and_others_go_to_the_relay() {
+        let hub = CommandHub::default();
+        let kept = Arc::new(Kept(Mutex::new(Vec::new())));
+        let queue: Arc<dyn CommandQueue> = Arc::<Kept>::clone(&kept);
+        hub.queue(1, &queue);
+        assert!(!hub.is_online(1), "a queue is not a connection");
+        let short = Duration::from_millis(10);
+        assert_eq!(
+            hub.call(1, "home", Value::Null, short).await,
+            Err(RpcError::Timeout(short)),
+            "queued, so the caller waits"
+        );
+        assert_eq!(kept.0.lock().unwrap().len(), 1);
+        // A connected transport comes first.
+        let mut live = hub.subscribe(1);
+        let _ = hub.call(1, "home", Value::Null, short).await;
+        assert!(live.try_recv().is_ok());
+        assert_eq!(kept.0.lock().unwrap().len(), 1);
+        drop(live);
+        // Dropping the queue ends it.
+        drop(queue);
+        drop(kept);
+        assert_eq!(
+            hub.call(1, "home", Value::Null, short).await,
+            Err(RpcError::Offline)
+        );
+
+        // With a relay, a device nothing here reaches goes to it, with ids naming this node.
+        let node = NodeNumber::new(77).unwrap();
+        let mut relay = hub.relay(node);
+        let call = {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                hub.call(2, "setSpeed", Value::Null, Duration::from_secs(5))
+                    .await
+            })
+        };
+        let relayed = relay.recv().await.unwrap();
+        assert_eq!(relayed.device_id, 2);
+        assert_eq!(NodeNumber::of_request(relayed.request.id), Some(node));
+        assert!(relayed.request.id < 1 << 53);
+        assert!(hub.respond(2, relayed.request.id, Value::Bool(true)));
+        assert_eq!(call.await.unwrap(), Ok(Value::Bool(true)));
+        drop(relay);
+        assert_eq!(
+            hub.call(2, "setSpeed", Value::Null, short).await,
+            Err(RpcError::Offline)
+        );
+    }
+
+    #[test]
+    fn node_numbers_fit_in_21_bits_and_are_never_0() {
+        assert_eq!(NodeNumber::new(0), None);
+        assert_eq!(NodeNumber::new(1 << 21), None);
+        assert_eq!(
+            NodeNumber::new((1 << 21) - 1).map(NodeNumber::get),
+            Some((1 << 21) - 1)
+        );
+        assert_eq!(NodeNumber::of_request(5), None, "a hub without relay");
+        for _ in 0..100 {
+            let node = NodeNumber::random();
+            assert_eq!(NodeNumber::new(node.get()), Some(node));
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! connection with the same client id.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use rumqttc::mqttbytes::v4::{
@@ -19,8 +19,9 @@ use zhizao_devices::DeviceIdentity;
 use zhizao_devices::rpc::RpcRequest;
 use zhizao_devices::thingsboard::telemetry_points;
 
+use crate::Broker;
+use crate::sessions::{Pending, SessionKey, SessionRecord, StoredSession};
 use crate::topics::{PublishTopic, Subscription, attributes_response_topic, rpc_request_topic};
-use crate::{Broker, StoredSession};
 
 /// Why a connection ended other than by DISCONNECT.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,8 @@ pub(crate) enum ConnectionError {
     KeepAlive,
     #[error("taken over by a new connection with the same client id")]
     TakenOver,
+    #[error("the broker is shutting down")]
+    ShuttingDown,
 }
 
 type Result<T, E = ConnectionError> = std::result::Result<T, E>;
@@ -81,10 +84,13 @@ fn lower(qos: QoS) -> QoS {
 pub(crate) struct Connection<'a> {
     broker: &'a Broker,
     device: DeviceIdentity,
+    /// The session's identity, and whether it persists (`clean_session = false`).
+    key: SessionKey,
+    persistent: bool,
     writer: OwnedWriteHalf,
     output: BytesMut,
     subscriptions: HashMap<Subscription, QoS>,
-    unacknowledged: BTreeMap<u16, Publish>,
+    unacknowledged: BTreeMap<u16, Pending>,
     next_packet_id: u16,
     commands: Option<mpsc::Receiver<RpcRequest>>,
 }
@@ -163,21 +169,35 @@ impl<'a> Connection<'a> {
                 )
                 .await;
         }
-        let key = (device.device_id, connect.client_id.clone());
+        let key: SessionKey = (device.device_id, connect.client_id.clone());
+        let persistent = !connect.clean_session;
         let (kick, mut kicked) = watch::channel(false);
-        let (number, previous) = {
+        let registered = {
             let mut state = broker.lock();
-            state.next_connection += 1;
-            let number = state.next_connection;
-            state.live.insert(number);
-            let previous = state
-                .connections
-                .insert(key.clone(), (number, kick))
-                .map(|(n, old)| {
-                    let _ = old.send(true);
-                    n
-                });
-            (number, previous)
+            if state.closing {
+                None
+            } else {
+                state.next_connection += 1;
+                let number = state.next_connection;
+                state.live.insert(number);
+                let previous =
+                    state
+                        .connections
+                        .insert(key.clone(), (number, kick))
+                        .map(|(n, old)| {
+                            let _ = old.send(true);
+                            n
+                        });
+                Some((number, previous))
+            }
+        };
+        let Some((number, previous)) = registered else {
+            return refuse
+                .with(
+                    ConnectReturnCode::ServiceUnavailable,
+                    "the broker is shutting down",
+                )
+                .await;
         };
         if let Some(previous) = previous {
             // Let the connection being taken over store its session first.
@@ -188,51 +208,60 @@ impl<'a> Connection<'a> {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
-        let stored = {
-            let mut state = broker.lock();
-            let stored = state.sessions.remove(&key);
-            if connect.clean_session { None } else { stored }
-        };
+        // A session resumed with commands subscribed takes them live before it leaves the
+        // store (whose queue takes them until then), so none falls between the two.
+        let mut commands = None;
+        if persistent
+            && broker
+                .lock()
+                .session(&key)
+                .is_some_and(|s| s.subscriptions.contains_key(&Subscription::RpcRequests))
+        {
+            commands = Some(broker.commands.subscribe(device.device_id));
+        }
+        let now = SystemTime::now();
+        let taken = broker.lock().take_session(&key);
+        let had_session = taken.is_some();
+        // A clean session ends whatever session the client had; an expired one is gone.
+        let stored = taken.filter(|s| persistent && !broker.is_expired(s.disconnected_at, now));
+        if had_session
+            && stored.is_none()
+            && let Some(files) = &broker.files
+        {
+            files.delete(key.clone());
+        }
+        if !stored
+            .as_ref()
+            .is_some_and(|s| s.subscriptions.contains_key(&Subscription::RpcRequests))
+        {
+            commands = None;
+        }
         let session_present = stored.is_some();
         let mut connection = Connection {
             broker,
             device,
+            key,
+            persistent,
             writer: refuse.writer,
             output: BytesMut::with_capacity(256),
             subscriptions: HashMap::new(),
             unacknowledged: BTreeMap::new(),
             next_packet_id: 0,
-            commands: None,
+            commands,
         };
-        connection
-            .write(Packet::ConnAck(ConnAck::new(
-                ConnectReturnCode::Success,
-                session_present,
-            )))
-            .await?;
-        if let Some(stored) = stored {
-            connection.subscriptions = stored.subscriptions;
-            if connection
-                .subscriptions
-                .contains_key(&Subscription::RpcRequests)
-            {
-                connection.commands = Some(broker.commands.subscribe(connection.device.device_id));
-            }
-            for mut publish in stored.unacknowledged {
-                publish.dup = true;
-                connection
-                    .unacknowledged
-                    .insert(publish.pkid, publish.clone());
-                connection.write(Packet::Publish(publish)).await?;
-            }
-        }
-        tracing::debug!(device = %connection.device.name, client = %connect.client_id, "device connected over MQTT");
-
-        let keep_alive = (connect.keep_alive > 0)
-            .then(|| Duration::from_millis(u64::from(connect.keep_alive) * 1500));
         let outcome = connection
-            .serve(&mut reader, &mut input, keep_alive, &mut kicked)
+            .start(session_present, stored, &connect.client_id)
             .await;
+        let outcome = match outcome {
+            Ok(()) => {
+                let keep_alive = (connect.keep_alive > 0)
+                    .then(|| Duration::from_millis(u64::from(connect.keep_alive) * 1500));
+                connection
+                    .serve(&mut reader, &mut input, keep_alive, &mut kicked)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
 
         // The end: the will unless the device said goodbye, the session if it persists.
         if outcome.is_err()
@@ -244,19 +273,12 @@ impl<'a> Connection<'a> {
         {
             tracing::info!(%error, "the last will could not be applied");
         }
-        connection.commands = None;
-        let mut state = broker.lock();
-        if !connect.clean_session {
-            state.sessions.insert(
-                key.clone(),
-                StoredSession {
-                    subscriptions: std::mem::take(&mut connection.subscriptions),
-                    unacknowledged: std::mem::take(&mut connection.unacknowledged)
-                        .into_values()
-                        .collect(),
-                },
-            );
+        if connection.persistent {
+            connection.store().await;
         }
+        connection.commands = None;
+        let key = connection.key;
+        let mut state = broker.lock();
         if state
             .connections
             .get(&key)
@@ -267,6 +289,112 @@ impl<'a> Connection<'a> {
         state.live.remove(&number);
         drop(state);
         outcome
+    }
+
+    /// Acknowledges the CONNECT and resumes a stored session: messages sent before and not
+    /// acknowledged go again (marked duplicate), queued ones for the first time, expired ones
+    /// not at all.
+    async fn start(
+        &mut self,
+        session_present: bool,
+        stored: Option<StoredSession>,
+        client_id: &str,
+    ) -> Result<()> {
+        self.write(Packet::ConnAck(ConnAck::new(
+            ConnectReturnCode::Success,
+            session_present,
+        )))
+        .await?;
+        if let Some(stored) = stored {
+            self.subscriptions = stored.subscriptions;
+            let now = SystemTime::now();
+            let (sent, queued): (Vec<Pending>, Vec<Pending>) = stored
+                .pending
+                .into_iter()
+                .filter(|p| !p.is_expired(now))
+                .partition(|p| p.publish.pkid != 0);
+            for mut pending in sent {
+                pending.publish.dup = true;
+                let publish = pending.publish.clone();
+                self.unacknowledged.insert(publish.pkid, pending);
+                self.write(Packet::Publish(publish)).await?;
+            }
+            for pending in queued {
+                let publish = pending.publish;
+                self.send(
+                    &publish.topic,
+                    publish.payload,
+                    QoS::AtLeastOnce,
+                    publish.retain,
+                    pending.expires_at,
+                )
+                .await?;
+            }
+        }
+        if self.persistent {
+            // Marks the session connected on disk, so a restart counts its expiry from then.
+            self.save();
+        }
+        tracing::debug!(device = %self.device.name, client = %client_id, "device connected over MQTT");
+        Ok(())
+    }
+
+    /// Hands the session to the store as the connection ends: its command queue takes over
+    /// from the live subscription, and the commands that reached the connection but were not
+    /// sent are queued. Returns once the session is on disk.
+    async fn store(&mut self) {
+        let subscriptions = std::mem::take(&mut self.subscriptions);
+        let queue = self.broker.session_queue(&self.key, &subscriptions);
+        let stored = StoredSession {
+            subscriptions,
+            pending: std::mem::take(&mut self.unacknowledged)
+                .into_values()
+                .collect(),
+            disconnected_at: SystemTime::now(),
+            _queue: queue.clone(),
+        };
+        {
+            let mut state = self.broker.lock();
+            let record = SessionRecord::stored(&self.key, &stored);
+            let ended = state.store_session(&self.key, stored);
+            if let Some(files) = &self.broker.files {
+                for key in ended {
+                    tracing::info!(device = key.0, client = %key.1, "too many persistent sessions for one device; the oldest ended");
+                    files.delete(key);
+                }
+                files.save(record);
+            }
+        }
+        if let Some(queue) = &queue {
+            self.broker.commands.queue(self.key.0, queue);
+        }
+        if let Some(mut commands) = self.commands.take() {
+            commands.close();
+            while let Ok(command) = commands.try_recv() {
+                if !queue.as_ref().is_some_and(|q| q.enqueue(&command)) {
+                    tracing::debug!(device = %self.device.name, id = command.id, "a command could not be kept for the session");
+                }
+            }
+        }
+        self.durable().await;
+    }
+
+    /// Writes the session as it is now, if it persists (soon: `durable` waits for it).
+    fn save(&self) {
+        if let (true, Some(files)) = (self.persistent, &self.broker.files) {
+            files.save(SessionRecord::connected(
+                &self.key,
+                &self.subscriptions,
+                self.unacknowledged.values(),
+            ));
+        }
+    }
+
+    /// Returns once what `save` wrote is on disk.
+    async fn durable(&self) {
+        if let (true, Some(files)) = (self.persistent, &self.broker.files) {
+            let _ = files.flush().await;
+        }
     }
 
     async fn serve(
@@ -303,7 +431,13 @@ impl<'a> Connection<'a> {
                     None => self.commands = None,
                 },
                 () = sleep_until(deadline) => return Err(ConnectionError::KeepAlive),
-                _ = kicked.changed() => return Err(ConnectionError::TakenOver),
+                _ = kicked.changed() => {
+                    return Err(if self.broker.lock().closing {
+                        ConnectionError::ShuttingDown
+                    } else {
+                        ConnectionError::TakenOver
+                    });
+                }
             }
         }
     }
@@ -313,7 +447,9 @@ impl<'a> Connection<'a> {
             Packet::PingReq => self.write(Packet::PingResp).await?,
             Packet::Publish(publish) => self.publish(publish).await?,
             Packet::PubAck(ack) => {
-                self.unacknowledged.remove(&ack.pkid);
+                if self.unacknowledged.remove(&ack.pkid).is_some() {
+                    self.save();
+                }
             }
             Packet::Subscribe(subscribe) => {
                 let mut codes = Vec::with_capacity(subscribe.filters.len());
@@ -337,6 +473,9 @@ impl<'a> Connection<'a> {
                 {
                     self.commands = Some(self.broker.commands.subscribe(self.device.device_id));
                 }
+                // A persistent session's subscriptions are on disk before the client is told.
+                self.save();
+                self.durable().await;
                 self.write(Packet::SubAck(SubAck::new(subscribe.pkid, codes)))
                     .await?;
                 for (subscription, qos) in granted {
@@ -352,7 +491,7 @@ impl<'a> Connection<'a> {
                             .collect()
                     };
                     for publish in retained {
-                        self.send(&publish.topic, publish.payload.clone(), qos, true)
+                        self.send(&publish.topic, publish.payload.clone(), qos, true, None)
                             .await?;
                     }
                 }
@@ -366,6 +505,8 @@ impl<'a> Connection<'a> {
                         }
                     }
                 }
+                self.save();
+                self.durable().await;
                 self.write(Packet::UnsubAck(UnsubAck::new(unsubscribe.pkid)))
                     .await?;
             }
@@ -424,24 +565,42 @@ impl<'a> Connection<'a> {
                 .get(&Subscription::AttributeResponses)
                 .copied()
         {
-            self.send(&attributes_response_topic(id), body, qos, false)
+            self.send(&attributes_response_topic(id), body, qos, false, None)
                 .await?;
         }
         Ok(())
     }
 
     async fn send_command(&mut self, command: RpcRequest) -> Result<()> {
+        if command.is_expired() {
+            return Ok(());
+        }
         let qos = self
             .subscriptions
             .get(&Subscription::RpcRequests)
             .copied()
             .unwrap_or(QoS::AtMostOnce);
         let body = Bytes::from(command.body().to_string());
-        self.send(&rpc_request_topic(command.id), body, qos, false)
-            .await
+        self.send(
+            &rpc_request_topic(command.id),
+            body,
+            qos,
+            false,
+            Some(command.expires_at),
+        )
+        .await
     }
 
-    async fn send(&mut self, topic: &str, payload: Bytes, qos: QoS, retain: bool) -> Result<()> {
+    /// Sends a message; a QoS 1 one is owed to the session until acknowledged (and written
+    /// down if the session persists), or until `expires_at`.
+    async fn send(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        qos: QoS,
+        retain: bool,
+        expires_at: Option<SystemTime>,
+    ) -> Result<()> {
         let mut publish = Publish::from_bytes(topic, qos, payload);
         publish.retain = retain;
         if qos == QoS::AtLeastOnce {
@@ -457,7 +616,14 @@ impl<'a> Connection<'a> {
                 }
             }
             publish.pkid = self.next_packet_id;
-            self.unacknowledged.insert(publish.pkid, publish.clone());
+            self.unacknowledged.insert(
+                publish.pkid,
+                Pending {
+                    publish: publish.clone(),
+                    expires_at,
+                },
+            );
+            self.save();
         }
         self.write(Packet::Publish(publish)).await
     }
@@ -509,14 +675,10 @@ impl Broker {
                     .map_err(|e| invalid(e.to_string()))?;
             }
             PublishTopic::RpcResponse(id) => {
-                let answer = if payload.is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_slice(&payload).unwrap_or_else(|_| {
-                        Value::String(String::from_utf8_lossy(&payload).into_owned())
-                    })
-                };
-                if !self.commands.respond(device.device_id, *id, answer) {
+                if !self
+                    .commands
+                    .respond(device.device_id, *id, rpc_answer(&payload))
+                {
                     tracing::debug!(device = %device.name, id, "an answer nobody waits for");
                 }
             }
@@ -551,6 +713,17 @@ impl Broker {
             }
         }
         Ok(None)
+    }
+}
+
+/// A command's answer as the caller gets it: the JSON the device sent, else its text, or null
+/// when empty.
+pub(crate) fn rpc_answer(payload: &[u8]) -> Value {
+    if payload.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(payload)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(payload).into_owned()))
     }
 }
 

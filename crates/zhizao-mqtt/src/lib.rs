@@ -15,28 +15,51 @@
 //! connection, a subscription gets the failure code), so a device can neither write as nor
 //! listen to another. QoS 0 and 1 (QoS 2 closes the connection), retained messages per device,
 //! last will (published as if the device had sent it when the connection ends without
-//! DISCONNECT), clean and persistent sessions (subscriptions and unacknowledged commands kept
-//! per device and client id while the process runs), keep-alive (1.5 × the client's interval).
+//! DISCONNECT), clean and persistent sessions (subscriptions, unacknowledged messages and
+//! commands queued while the client is away, kept per device and client id, on disk when the
+//! broker has a session directory: see `sessions`), keep-alive (1.5 × the client's interval).
 //! A malformed packet closes that connection only.
+//!
+//! With `--mqtt-broker` the same message handling serves devices connected to an external
+//! broker instead (see `external`).
 
 mod connection;
 mod external;
+mod sessions;
 pub mod topics;
 
 pub use external::{BrokerUrlError, ExternalBroker};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use rumqttc::mqttbytes::QoS;
 use rumqttc::mqttbytes::v4::Publish;
 use tokio::net::TcpListener;
 use zhizao_devices::Devices;
-use zhizao_devices::rpc::CommandHub;
+use zhizao_devices::rpc::{CommandHub, CommandQueue};
 use zhizao_telemetry::TelemetryStore;
 
+use crate::sessions::{
+    MAX_SESSIONS_PER_DEVICE, SessionFiles, SessionKey, SessionQueue, SessionRecord, StoredSession,
+};
 use crate::topics::Subscription;
+
+/// Why the broker cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The session directory cannot be created or read.
+    #[error("MQTT session directory {path}: {source}")]
+    SessionDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
 
 /// Broker limits.
 #[derive(Debug, Clone)]
@@ -45,6 +68,11 @@ pub struct BrokerSettings {
     pub max_packet_bytes: usize,
     /// How long a new connection has to send CONNECT.
     pub connect_timeout: Duration,
+    /// Where persistent sessions are written so they survive a restart (one broker per
+    /// directory); `None` keeps them in memory only.
+    pub session_directory: Option<PathBuf>,
+    /// How long a persistent session outlives its client's disconnection.
+    pub session_expiry: Duration,
 }
 
 impl Default for BrokerSettings {
@@ -52,28 +80,69 @@ impl Default for BrokerSettings {
         BrokerSettings {
             max_packet_bytes: 1024 * 1024,
             connect_timeout: Duration::from_secs(10),
+            session_directory: None,
+            session_expiry: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
 
-/// A persistent session kept between connections.
-#[derive(Debug, Default)]
-pub(crate) struct StoredSession {
-    pub(crate) subscriptions: HashMap<Subscription, rumqttc::mqttbytes::QoS>,
-    pub(crate) unacknowledged: Vec<Publish>,
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct BrokerState {
-    /// Persistent sessions by device and client id.
-    pub(crate) sessions: HashMap<(i64, String), StoredSession>,
+    /// Persistent sessions of clients that are away, by device and client id.
+    pub(crate) sessions: HashMap<i64, HashMap<String, StoredSession>>,
     /// The live connection of each device and client id, to take over.
-    pub(crate) connections: HashMap<(i64, String), (u64, tokio::sync::watch::Sender<bool>)>,
+    pub(crate) connections: HashMap<SessionKey, (u64, tokio::sync::watch::Sender<bool>)>,
     /// Retained messages by device and topic.
     pub(crate) retained: HashMap<(i64, String), Publish>,
     pub(crate) next_connection: u64,
     /// Connections still running, by number.
-    pub(crate) live: std::collections::HashSet<u64>,
+    pub(crate) live: HashSet<u64>,
+    /// The broker is shutting down: connections are ended and no new one is taken.
+    pub(crate) closing: bool,
+}
+
+impl BrokerState {
+    pub(crate) fn session_mut(&mut self, key: &SessionKey) -> Option<&mut StoredSession> {
+        self.sessions.get_mut(&key.0)?.get_mut(&key.1)
+    }
+
+    pub(crate) fn session(&self, key: &SessionKey) -> Option<&StoredSession> {
+        self.sessions.get(&key.0)?.get(&key.1)
+    }
+
+    pub(crate) fn take_session(&mut self, key: &SessionKey) -> Option<StoredSession> {
+        let clients = self.sessions.get_mut(&key.0)?;
+        let session = clients.remove(&key.1);
+        if clients.is_empty() {
+            self.sessions.remove(&key.0);
+        }
+        session
+    }
+
+    /// Stores a session; returns the device's sessions ended to stay within
+    /// `MAX_SESSIONS_PER_DEVICE` (those disconnected longest).
+    pub(crate) fn store_session(
+        &mut self,
+        key: &SessionKey,
+        session: StoredSession,
+    ) -> Vec<SessionKey> {
+        let clients = self.sessions.entry(key.0).or_default();
+        clients.insert(key.1.clone(), session);
+        let mut ended = Vec::new();
+        while clients.len() > MAX_SESSIONS_PER_DEVICE {
+            let Some(oldest) = clients
+                .iter()
+                .filter(|(client, _)| **client != key.1)
+                .min_by_key(|(_, session)| session.disconnected_at)
+                .map(|(client, _)| client.clone())
+            else {
+                break;
+            };
+            clients.remove(&oldest);
+            ended.push((key.0, oldest));
+        }
+        ended
+    }
 }
 
 /// The broker: cheap to clone, one per process.
@@ -84,6 +153,7 @@ pub struct Broker {
     pub(crate) commands: CommandHub,
     pub(crate) settings: BrokerSettings,
     pub(crate) state: Arc<Mutex<BrokerState>>,
+    pub(crate) files: Option<SessionFiles>,
     pub(crate) connected: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -97,25 +167,123 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
-    /// A broker writing to `telemetry` for devices of `devices`, delivering `commands`.
+    /// A broker writing to `telemetry` for devices of `devices`, delivering `commands`; with a
+    /// session directory it restores the persistent sessions written there (those not expired),
+    /// whose commands `commands` then queues until their clients are back.
     pub fn new(
         devices: Devices,
         telemetry: TelemetryStore,
         commands: CommandHub,
         settings: BrokerSettings,
-    ) -> Self {
-        Broker {
+    ) -> Result<Self, Error> {
+        let now = SystemTime::now();
+        let expiry = settings.session_expiry;
+        let (files, records) = match &settings.session_directory {
+            Some(directory) => {
+                // A client connected when the process stopped was disconnected by the stop,
+                // so its session counts from now.
+                let keep = |record: &SessionRecord| {
+                    !is_expired(record.disconnected_at().unwrap_or(now), expiry, now)
+                };
+                let (files, records) = SessionFiles::open(directory, keep).map_err(|source| {
+                    Error::SessionDirectory {
+                        path: directory.clone(),
+                        source,
+                    }
+                })?;
+                (Some(files), records)
+            }
+            None => (None, Vec::new()),
+        };
+        let broker = Broker {
             devices,
             telemetry,
             commands,
             settings,
             state: Arc::new(Mutex::new(BrokerState::default())),
+            files,
             connected: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        };
+        let mut queues = Vec::new();
+        {
+            let mut state = broker.lock();
+            for record in records {
+                let mut restored = record.restore();
+                let key = restored.key.clone();
+                let disconnected_at = restored.disconnected_at.unwrap_or(now);
+                restored.pending.retain(|p| !p.is_expired(now));
+                let queue = broker.session_queue(&key, &restored.subscriptions);
+                let session = StoredSession {
+                    subscriptions: restored.subscriptions,
+                    pending: restored.pending,
+                    disconnected_at,
+                    _queue: queue.clone(),
+                };
+                if let Some(files) = &broker.files {
+                    files.save(SessionRecord::stored(&key, &session));
+                }
+                for ended in state.store_session(&key, session) {
+                    if let Some(files) = &broker.files {
+                        files.delete(ended);
+                    }
+                }
+                queues.extend(queue.map(|queue| (key.0, queue)));
+            }
         }
+        // Outside the state lock: the hub calls queues with its own lock held, and they take
+        // the state lock.
+        for (device_id, queue) in &queues {
+            broker.commands.queue(*device_id, queue);
+        }
+        Ok(broker)
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, BrokerState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn is_expired(&self, disconnected_at: SystemTime, now: SystemTime) -> bool {
+        is_expired(disconnected_at, self.settings.session_expiry, now)
+    }
+
+    /// The command queue of a stored session, if it is subscribed to commands with QoS 1.
+    pub(crate) fn session_queue(
+        &self,
+        key: &SessionKey,
+        subscriptions: &HashMap<Subscription, QoS>,
+    ) -> Option<Arc<dyn CommandQueue>> {
+        (subscriptions.get(&Subscription::RpcRequests) == Some(&QoS::AtLeastOnce)).then(|| {
+            Arc::new(SessionQueue {
+                state: Arc::downgrade(&self.state),
+                files: self.files.clone(),
+                key: key.clone(),
+            }) as Arc<dyn CommandQueue>
+        })
+    }
+
+    /// Ends the stored sessions whose clients have been away longer than the expiry.
+    fn expire_sessions(&self) {
+        let now = SystemTime::now();
+        let mut expired = Vec::new();
+        {
+            let mut state = self.lock();
+            state.sessions.retain(|device_id, clients| {
+                clients.retain(|client, session| {
+                    let keep = !self.is_expired(session.disconnected_at, now);
+                    if !keep {
+                        expired.push((*device_id, client.clone()));
+                    }
+                    keep
+                });
+                !clients.is_empty()
+            });
+        }
+        for key in expired {
+            tracing::debug!(device = key.0, client = %key.1, "MQTT session expired");
+            if let Some(files) = &self.files {
+                files.delete(key);
+            }
+        }
     }
 
     /// Devices connected now.
@@ -123,14 +291,19 @@ impl Broker {
         self.connected.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Accepts connections on `listener` until `shutdown` resolves; each connection runs on its
-    /// own task and ends with the process.
+    /// Accepts connections on `listener` until `shutdown` resolves, then ends the connections
+    /// (their persistent sessions stored) and returns once the sessions are on disk. Each
+    /// connection runs on its own task.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
+        let mut expiry = tokio::time::interval(
+            Duration::from_secs(60).min(self.settings.session_expiry.max(Duration::from_secs(1))),
+        );
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -144,8 +317,31 @@ impl Broker {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 },
+                _ = expiry.tick() => self.expire_sessions(),
                 () = &mut shutdown => break,
             }
+        }
+        drop(listener);
+        self.close().await;
+    }
+
+    /// Ends every connection and waits (up to 10 s) for their sessions to be stored.
+    async fn close(&self) {
+        {
+            let mut state = self.lock();
+            state.closing = true;
+            for (_, kick) in state.connections.values() {
+                let _ = kick.send(true);
+            }
+        }
+        for _ in 0..1000 {
+            if self.lock().live.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if let Some(files) = &self.files {
+            let _ = files.flush().await;
         }
     }
 
@@ -161,4 +357,11 @@ impl Broker {
             Err(error) => tracing::info!(%peer, %error, "MQTT connection closed"),
         }
     }
+}
+
+/// Whether a session whose client left at `disconnected_at` has expired at `now`.
+fn is_expired(disconnected_at: SystemTime, expiry: Duration, now: SystemTime) -> bool {
+    disconnected_at
+        .checked_add(expiry)
+        .is_some_and(|end| end <= now)
 }

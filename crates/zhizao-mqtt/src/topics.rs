@@ -64,6 +64,15 @@ impl Subscription {
         }
     }
 
+    /// The topic filter a device subscribes with.
+    pub fn filter(self) -> &'static str {
+        match self {
+            Subscription::RpcRequests => "v1/devices/me/rpc/request/+",
+            Subscription::AttributeUpdates => "v1/devices/me/attributes",
+            Subscription::AttributeResponses => "v1/devices/me/attributes/response/+",
+        }
+    }
+
     /// Whether a topic the platform sends on falls under this subscription.
     pub fn covers(self, topic: &str) -> bool {
         let Some(rest) = topic.strip_prefix(PREFIX) else {
@@ -79,6 +88,17 @@ impl Subscription {
                 .is_some_and(|n| id(n).is_some()),
         }
     }
+}
+
+/// Whether the platform sends devices messages on `topic` (under some subscription).
+pub(crate) fn is_sent_to_devices(topic: &str) -> bool {
+    [
+        Subscription::RpcRequests,
+        Subscription::AttributeUpdates,
+        Subscription::AttributeResponses,
+    ]
+    .into_iter()
+    .any(|subscription| subscription.covers(topic))
 }
 
 /// The topic a command with this id is sent on.
@@ -134,6 +154,18 @@ mod tests {
         ] {
             assert_eq!(Subscription::parse(refused), None, "{refused}");
         }
+        for subscription in [
+            Subscription::RpcRequests,
+            Subscription::AttributeUpdates,
+            Subscription::AttributeResponses,
+        ] {
+            assert_eq!(
+                Subscription::parse(subscription.filter()),
+                Some(subscription)
+            );
+        }
+        assert!(is_sent_to_devices(&rpc_request_topic(5)));
+        assert!(!is_sent_to_devices("v1/devices/me/telemetry"));
         assert!(Subscription::RpcRequests.covers(&rpc_request_topic(5)));
         assert!(!Subscription::RpcRequests.covers("v1/devices/me/attributes"));
         assert!(Subscription::AttributeResponses.covers(&attributes_response_topic(2)));

@@ -13,7 +13,7 @@ use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_devices::rpc::CommandHub;
 use zhizao_devices::{DeviceInput, Devices, ProfileInput, TelemetrySpec};
 use zhizao_identity::{
-    Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing,
+    Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal,
     create_organization_in, create_user_in,
 };
 use zhizao_mqtt::{Broker, BrokerSettings};
@@ -29,12 +29,80 @@ struct Fixture {
     devices: Devices,
     tokens: Vec<String>,
     tenant: i64,
+    /// The enterprise's user, who manages the devices.
+    maker: Principal,
+    settings: BrokerSettings,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: Option<tokio::task::JoinHandle<()>>,
     _db: TestDatabase,
     _directory: tempfile::TempDir,
 }
 
+impl Fixture {
+    /// Serves `broker` on a new port.
+    async fn start(&mut self, broker: Broker) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.address = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.serving = Some(tokio::spawn(broker.serve(listener, async move {
+            let _ = stopped.await;
+        })));
+    }
+
+    /// Stops the broker as a process stopping would (connections end, sessions are written)
+    /// and builds a new one, with a new command hub, on the same session directory.
+    async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            serving.await.unwrap();
+        }
+        self.commands = CommandHub::default();
+        let broker = Broker::new(
+            self.devices.clone(),
+            self.telemetry.clone(),
+            self.commands.clone(),
+            self.settings.clone(),
+        )
+        .unwrap();
+        self.start(broker).await;
+    }
+
+    /// The session files on disk.
+    fn session_files(&self) -> usize {
+        let directory = self.settings.session_directory.as_ref().unwrap();
+        std::fs::read_dir(directory)
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|e| e == "json")
+            })
+            .count()
+    }
+
+    async fn device_id(&self, index: usize) -> i64 {
+        self.devices
+            .authenticate(&self.tokens[index])
+            .await
+            .unwrap()
+            .unwrap()
+            .device_id
+    }
+}
+
 /// An enterprise with two devices (`press-07`, `press-08`) and a running broker.
 async fn fixture(test: TestDatabase) -> Fixture {
+    fixture_with_expiry(test, BrokerSettings::default().session_expiry).await
+}
+
+/// The same with persistent sessions expiring `session_expiry` after their client left.
+async fn fixture_with_expiry(test: TestDatabase, session_expiry: Duration) -> Fixture {
     let db = test.db.clone();
     let clock = Arc::new(FixedClock::new(Timestamp::from_millis(1_795_700_000_000)));
     let identity = Identity::new(
@@ -116,28 +184,35 @@ async fn fixture(test: TestDatabase) -> Fixture {
     let directory = tempfile::tempdir().unwrap();
     let telemetry = TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
     let commands = CommandHub::default();
+    let settings = BrokerSettings {
+        max_packet_bytes: 64 * 1024,
+        connect_timeout: Duration::from_secs(2),
+        session_directory: Some(directory.path().join("mqtt-sessions")),
+        session_expiry,
+    };
     let broker = Broker::new(
         devices.clone(),
         telemetry.clone(),
         commands.clone(),
-        BrokerSettings {
-            max_packet_bytes: 64 * 1024,
-            connect_timeout: Duration::from_secs(2),
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(broker.serve(listener, std::future::pending()));
-    Fixture {
-        address,
+        settings.clone(),
+    )
+    .unwrap();
+    let mut fixture = Fixture {
+        address: "127.0.0.1:1".parse().unwrap(),
         telemetry,
         commands,
         devices,
         tokens,
         tenant: maker.organization_id,
+        maker,
+        settings,
+        stop: None,
+        serving: None,
         _db: test,
         _directory: directory,
-    }
+    };
+    fixture.start(broker).await;
+    fixture
 }
 
 fn options(f: &Fixture, client_id: &str, token: &str) -> MqttOptions {
@@ -642,8 +717,8 @@ fn installed(program: &str) -> Option<String> {
 }
 
 /// Mosquitto, or `None` where it is not installed; CI installs it (scripts/test.sh), so there
-/// its absence fails the test.
-async fn mosquitto() -> Option<Mosquitto> {
+/// its absence fails the test. `acl` is the text of its ACL file, if any.
+async fn mosquitto(acl: Option<&str>) -> Option<Mosquitto> {
     let Some(binary) = installed("mosquitto") else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -659,11 +734,13 @@ async fn mosquitto() -> Option<Mosquitto> {
         .port();
     let directory = tempfile::tempdir().unwrap();
     let config = directory.path().join("mosquitto.conf");
-    std::fs::write(
-        &config,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )
-    .unwrap();
+    let mut text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+    if let Some(acl) = acl {
+        let path = directory.path().join("acl");
+        std::fs::write(&path, acl).unwrap();
+        text.push_str(&format!("acl_file {}\n", path.display()));
+    }
+    std::fs::write(&config, text).unwrap();
     let mut child = std::process::Command::new(binary)
         .arg("-c")
         .arg(&config)
@@ -727,7 +804,7 @@ async fn probe_rows(store: &TelemetryStore, tenant: i64) -> usize {
 
 #[tokio::test]
 async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
-    let Some(mosquitto) = mosquitto().await else {
+    let Some(mosquitto) = mosquitto(None).await else {
         return;
     };
     for (round, test) in test_databases().await.into_iter().enumerate() {
@@ -745,7 +822,8 @@ async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
                 store.clone(),
                 CommandHub::default(),
                 BrokerSettings::default(),
-            );
+            )
+            .unwrap();
             let external = zhizao_mqtt::ExternalBroker::parse(&format!(
                 "mqtt://127.0.0.1:{}?group=round{round}",
                 mosquitto.port
@@ -942,5 +1020,553 @@ async fn mosquitto_clients_publish_to_the_embedded_broker() {
             .await
             .unwrap();
         assert!(!refused.success(), "a wrong token is refused");
+    }
+}
+
+/// Connects `options` and returns the client with its event loop once CONNACK says whether a
+/// session was present.
+async fn connect(options: MqttOptions) -> (AsyncClient, EventLoop, bool) {
+    let (client, mut events) = AsyncClient::new(options, 10);
+    let event = until(&mut events, |e| {
+        matches!(e, Event::Incoming(rumqttc::Packet::ConnAck(_)))
+    })
+    .await;
+    let Event::Incoming(rumqttc::Packet::ConnAck(ack)) = event else {
+        unreachable!()
+    };
+    (client, events, ack.session_present)
+}
+
+/// Disconnects politely and lets the event loop see the end.
+async fn disconnect(client: AsyncClient, mut events: EventLoop) {
+    client.disconnect().await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while events.poll().await.is_ok() {}
+    })
+    .await;
+}
+
+/// The next message the client receives.
+async fn next_publish(events: &mut EventLoop) -> rumqttc::Publish {
+    let event = until(events, |e| {
+        matches!(e, Event::Incoming(rumqttc::Packet::Publish(_)))
+    })
+    .await;
+    let Event::Incoming(rumqttc::Packet::Publish(publish)) = event else {
+        unreachable!()
+    };
+    publish
+}
+
+/// Whether the client receives any message within `within`.
+async fn receives_nothing(events: &mut EventLoop, within: Duration) -> bool {
+    tokio::time::timeout(within, async {
+        loop {
+            if let Ok(Event::Incoming(rumqttc::Packet::Publish(publish))) = events.poll().await {
+                return publish;
+            }
+        }
+    })
+    .await
+    .is_err()
+}
+
+#[tokio::test]
+async fn persistent_sessions_survive_a_restart_of_the_broker() {
+    for test in test_databases().await {
+        let mut f = fixture(test).await;
+        let (press07, press08) = (f.device_id(0).await, f.device_id(1).await);
+        let mut line = options(&f, "line-1", &f.tokens[0]);
+        line.set_clean_session(false);
+        line.set_manual_acks(true);
+        let (client, mut events, present) = connect(line.clone()).await;
+        assert!(!present);
+        client
+            .subscribe("v1/devices/me/rpc/request/+", QoS::AtLeastOnce)
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::SubAck(_)))
+        })
+        .await;
+        // A command reaches the device, which goes away without acknowledging it.
+        let hub = f.commands.clone();
+        let unacknowledged = tokio::spawn(async move {
+            hub.call(
+                press07,
+                "home",
+                serde_json::json!({}),
+                Duration::from_secs(60),
+            )
+            .await
+        });
+        let first = next_publish(&mut events).await;
+        disconnect(client, events).await;
+
+        // press-08 chooses the same client id: a session of its own, never press-07's.
+        let mut other = options(&f, "line-1", &f.tokens[1]);
+        other.set_clean_session(false);
+        let (client, mut events, present) = connect(other.clone()).await;
+        assert!(!present, "press-07's session is not press-08's");
+        client
+            .subscribe("v1/devices/me/rpc/request/+", QoS::AtLeastOnce)
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::SubAck(_)))
+        })
+        .await;
+        disconnect(client, events).await;
+
+        f.restart().await;
+        let mut line = options(&f, "line-1", &f.tokens[0]);
+        line.set_clean_session(false);
+        line.set_manual_acks(true);
+        let mut other = options(&f, "line-1", &f.tokens[1]);
+        other.set_clean_session(false);
+        unacknowledged.abort();
+        assert_eq!(f.session_files(), 2);
+        assert!(
+            !f.commands.is_online(press07),
+            "a stored session is not online"
+        );
+
+        // Commands while the devices are away wait in their sessions (on disk); one whose
+        // caller gives up first is not delivered.
+        let hub = f.commands.clone();
+        let queued = tokio::spawn(async move {
+            hub.call(
+                press07,
+                "setSpeed",
+                serde_json::json!({"rpm": 1200}),
+                Duration::from_secs(30),
+            )
+            .await
+        });
+        assert_eq!(
+            f.commands
+                .call(
+                    press08,
+                    "stop",
+                    serde_json::json!({}),
+                    Duration::from_millis(200)
+                )
+                .await,
+            Err(zhizao_devices::rpc::RpcError::Timeout(
+                Duration::from_millis(200)
+            ))
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        // The device comes back without subscribing: the session is there, with both commands.
+        let (client, mut events, present) = connect(line).await;
+        assert!(present, "session_present after the restart");
+        let again = next_publish(&mut events).await;
+        assert!(again.dup, "the unacknowledged command is sent again");
+        assert_eq!(
+            (again.topic.as_str(), &again.payload),
+            (first.topic.as_str(), &first.payload)
+        );
+        client.ack(&again).await.unwrap();
+        let request = next_publish(&mut events).await;
+        assert!(!request.dup);
+        assert_eq!(request.qos, QoS::AtLeastOnce);
+        let body: serde_json::Value = serde_json::from_slice(&request.payload).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"method": "setSpeed", "params": {"rpm": 1200}})
+        );
+        client.ack(&request).await.unwrap();
+        let id = request.topic.rsplit('/').next().unwrap().to_owned();
+        client
+            .publish(
+                format!("v1/devices/me/rpc/response/{id}"),
+                QoS::AtLeastOnce,
+                false,
+                r#"{"rpm": 1200}"#,
+            )
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::PubAck(_)))
+        })
+        .await;
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(10), queued)
+                .await
+                .unwrap()
+                .unwrap(),
+            Ok(serde_json::json!({"rpm": 1200}))
+        );
+        assert!(f.commands.is_online(press07));
+        // Live commands still flow through the resumed subscription.
+        let hub = f.commands.clone();
+        let live = tokio::spawn(async move {
+            hub.call(
+                press07,
+                "ping",
+                serde_json::Value::Null,
+                Duration::from_secs(10),
+            )
+            .await
+        });
+        let ping = until(&mut events, |e| matches!(e, Event::Incoming(rumqttc::Packet::Publish(p)) if p.payload.starts_with(br#"{"method":"ping""#))).await;
+        let Event::Incoming(rumqttc::Packet::Publish(ping)) = ping else {
+            unreachable!()
+        };
+        client.ack(&ping).await.unwrap();
+        let id = ping.topic.rsplit('/').next().unwrap().to_owned();
+        client
+            .publish(
+                format!("v1/devices/me/rpc/response/{id}"),
+                QoS::AtLeastOnce,
+                false,
+                "pong",
+            )
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::PubAck(_)))
+        })
+        .await;
+        assert_eq!(
+            live.await.unwrap(),
+            Ok(serde_json::Value::String("pong".into()))
+        );
+
+        // press-08 resumes its own session: none of press-07's commands, nor its expired one.
+        let (_client, mut events, present) = connect(other).await;
+        assert!(present);
+        assert!(receives_nothing(&mut events, Duration::from_millis(500)).await);
+    }
+}
+
+#[tokio::test]
+async fn persistent_sessions_expire() {
+    for test in test_databases().await {
+        let mut f = fixture_with_expiry(test, Duration::from_secs(1)).await;
+        let mut line = options(&f, "line-1", &f.tokens[0]);
+        line.set_clean_session(false);
+        let (client, mut events, _) = connect(line.clone()).await;
+        client
+            .subscribe("v1/devices/me/rpc/request/+", QoS::AtLeastOnce)
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::SubAck(_)))
+        })
+        .await;
+        disconnect(client, events).await;
+        let (client, events, present) = connect(line.clone()).await;
+        assert!(present, "within the expiry");
+        disconnect(client, events).await;
+        assert_eq!(f.session_files(), 1);
+
+        // Past the expiry, while running and across a restart.
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        let (client, events, present) = connect(line.clone()).await;
+        assert!(!present, "expired while the broker ran");
+        disconnect(client, events).await;
+        tokio::time::sleep(Duration::from_millis(1300)).await;
+        f.restart().await;
+        assert_eq!(
+            f.session_files(),
+            0,
+            "expired sessions are removed on start"
+        );
+        let mut line = options(&f, "line-1", &f.tokens[0]);
+        line.set_clean_session(false);
+        let (_client, _events, present) = connect(line).await;
+        assert!(!present, "expired across the restart");
+    }
+}
+
+/// The ACL of a deployment with an external broker: Zhizao's own user reads and writes the
+/// device topics and its internal ones; a device (user name = token) only its own topics.
+const EXTERNAL_ACL: &str = "user zhizao\ntopic readwrite v1/devices/#\ntopic readwrite zhizao/#\n\npattern readwrite v1/devices/%u/#\n";
+
+/// A device on the external broker, answering every command with its client id, the method
+/// and the parameters, and reporting the commands it receives.
+struct ExternalDevice {
+    client: AsyncClient,
+    token: String,
+    commands: tokio::sync::mpsc::UnboundedReceiver<rumqttc::Publish>,
+}
+
+impl ExternalDevice {
+    async fn connect(port: u16, client_id: &str, token: &str) -> Self {
+        let mut options = MqttOptions::new(client_id, "127.0.0.1", port);
+        options.set_credentials(token, "");
+        let (client, mut events) = AsyncClient::new(options, 100);
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::ConnAck(_)))
+        })
+        .await;
+        client
+            .subscribe(
+                format!("v1/devices/{token}/rpc/request/+"),
+                QoS::AtLeastOnce,
+            )
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            matches!(e, Event::Incoming(rumqttc::Packet::SubAck(_)))
+        })
+        .await;
+        let (received, commands) = tokio::sync::mpsc::unbounded_channel();
+        let answering = client.clone();
+        let name = client_id.to_owned();
+        let token_owned = token.to_owned();
+        tokio::spawn(async move {
+            while let Ok(event) = events.poll().await {
+                let Event::Incoming(rumqttc::Packet::Publish(publish)) = event else {
+                    continue;
+                };
+                let prefix = format!("v1/devices/{token_owned}/rpc/request/");
+                if let Some(id) = publish.topic.strip_prefix(&prefix) {
+                    let request: serde_json::Value =
+                        serde_json::from_slice(&publish.payload).unwrap();
+                    let answer = serde_json::json!({
+                        "client": name,
+                        "method": request["method"],
+                        "params": request["params"],
+                    });
+                    answering
+                        .publish(
+                            format!("v1/devices/{token_owned}/rpc/response/{id}"),
+                            QoS::AtLeastOnce,
+                            false,
+                            answer.to_string(),
+                        )
+                        .await
+                        .unwrap();
+                }
+                let _ = received.send(publish);
+            }
+        });
+        ExternalDevice {
+            client,
+            token: token.to_owned(),
+            commands,
+        }
+    }
+
+    /// Publishes readings from `from` on until every store has one: each node has heard from
+    /// the device under this token.
+    async fn heard_by(&self, stores: &[TelemetryStore], tenant: i64, device: &str, from: i64) {
+        let heard = |store: &TelemetryStore| {
+            store
+                .latest(tenant, "default", "machine", device)
+                .iter()
+                .any(|v| matches!(v.value, FieldValue::Float(t) if t >= from as f64))
+        };
+        for n in from..from + 300 {
+            if stores.iter().all(heard) {
+                return;
+            }
+            let body = format!(
+                r#"{{"ts": {}, "values": {{"temperature": {n}}}}}"#,
+                1_600_000_000_000i64 + n * 1000
+            );
+            self.client
+                .publish(
+                    format!("v1/devices/{}/telemetry", self.token),
+                    QoS::AtLeastOnce,
+                    false,
+                    body,
+                )
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the nodes did not hear from {device}");
+    }
+
+    /// The commands received so far.
+    fn received(&mut self) -> Vec<rumqttc::Publish> {
+        std::iter::from_fn(|| self.commands.try_recv().ok()).collect()
+    }
+}
+
+/// A command through `hub`, tried a few times while the nodes' subscriptions settle.
+async fn command(hub: &CommandHub, device_id: i64, n: u64) -> serde_json::Value {
+    for _ in 0..5 {
+        match hub
+            .call(
+                device_id,
+                "setSpeed",
+                serde_json::json!({"n": n}),
+                Duration::from_secs(3),
+            )
+            .await
+        {
+            Ok(answer) => return answer,
+            Err(error) => eprintln!("command {n}: {error}; trying again"),
+        }
+    }
+    panic!("command {n} was never answered");
+}
+
+#[tokio::test]
+async fn commands_reach_devices_on_an_external_broker_through_any_node() {
+    let Some(mosquitto) = mosquitto(Some(EXTERNAL_ACL)).await else {
+        return;
+    };
+    for (round, test) in test_databases().await.into_iter().enumerate() {
+        let f = fixture(test).await;
+        let (press07, press08) = (f.device_id(0).await, f.device_id(1).await);
+        // Two nodes, each with its own store and command hub.
+        let mut stores = Vec::new();
+        let mut hubs = Vec::new();
+        let mut directories = Vec::new();
+        for _ in 0..2 {
+            let directory = tempfile::tempdir().unwrap();
+            let store =
+                TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
+            let hub = CommandHub::default();
+            let node = Broker::new(
+                f.devices.clone(),
+                store.clone(),
+                hub.clone(),
+                BrokerSettings::default(),
+            )
+            .unwrap();
+            let external = zhizao_mqtt::ExternalBroker::parse(&format!(
+                "mqtt://zhizao:secret@127.0.0.1:{}?group=commands{round}",
+                mosquitto.port
+            ))
+            .unwrap();
+            tokio::spawn(node.run_external(external, std::future::pending()));
+            stores.push(store);
+            hubs.push(hub);
+            directories.push(directory);
+        }
+        let mut device07 = ExternalDevice::connect(mosquitto.port, "press-07", &f.tokens[0]).await;
+        let mut device08 = ExternalDevice::connect(mosquitto.port, "press-08", &f.tokens[1]).await;
+        // press-08 tries to listen to press-07's commands and to Zhizao's own topics: the
+        // broker's ACL lets it hear none of them.
+        for filter in [
+            format!("v1/devices/{}/rpc/request/+", f.tokens[0]),
+            "v1/devices/+/rpc/request/+".to_owned(),
+            "zhizao/#".to_owned(),
+            "#".to_owned(),
+        ] {
+            device08
+                .client
+                .subscribe(filter, QoS::AtLeastOnce)
+                .await
+                .unwrap();
+        }
+        device07.heard_by(&stores, f.tenant, "press-07", 0).await;
+        device08.heard_by(&stores, f.tenant, "press-08", 0).await;
+
+        // Commands issued on either node reach the device once, and the answer comes back to
+        // the caller whichever node the answer reaches. (Two commands per node in turn: the
+        // broker hands the answers to the nodes in turn, so some reach the other node.)
+        for n in 0..8 {
+            let answer = command(&hubs[(n / 2) % 2], press07, n as u64).await;
+            assert_eq!(
+                answer,
+                serde_json::json!({"client": "press-07", "method": "setSpeed", "params": {"n": n}})
+            );
+        }
+        let answer = command(&hubs[1], press08, 100).await;
+        assert_eq!(answer["client"], "press-08");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let received = device07.received();
+        let mut ns: Vec<u64> = received
+            .iter()
+            .map(|p| {
+                let body: serde_json::Value = serde_json::from_slice(&p.payload).unwrap();
+                body["params"]["n"].as_u64().unwrap()
+            })
+            .collect();
+        ns.dedup();
+        assert_eq!(
+            ns,
+            (0..8).collect::<Vec<_>>(),
+            "each command delivered once"
+        );
+        // (Its `#` brings it its own messages, which the ACL allows.)
+        let heard: Vec<String> = device08
+            .received()
+            .into_iter()
+            .map(|p| p.topic)
+            .filter(|topic| topic.contains("/rpc/request/") || !topic.contains(&f.tokens[1]))
+            .collect();
+        assert_eq!(
+            heard.len(),
+            1,
+            "press-08 heard only its own command: {heard:?}"
+        );
+        assert!(heard[0].starts_with(&format!("v1/devices/{}/rpc/request/", f.tokens[1])));
+
+        // A rotated token receives no more commands; until the device speaks with the new one,
+        // no node can reach it and the caller times out.
+        let rotated = f
+            .devices
+            .rotate_token(&f.maker, "press-07")
+            .await
+            .unwrap()
+            .token;
+        for hub in &hubs {
+            assert_eq!(
+                hub.call(
+                    press07,
+                    "stop",
+                    serde_json::json!({}),
+                    Duration::from_millis(1500)
+                )
+                .await,
+                Err(zhizao_devices::rpc::RpcError::Timeout(
+                    Duration::from_millis(1500)
+                ))
+            );
+        }
+        let mut device07b = ExternalDevice::connect(mosquitto.port, "press-07b", &rotated).await;
+        device07b
+            .heard_by(&stores, f.tenant, "press-07", 1000)
+            .await;
+        let answer = command(&hubs[1], press07, 200).await;
+        assert_eq!(answer["client"], "press-07b");
+        assert!(
+            device07.received().is_empty(),
+            "the old token heard nothing"
+        );
+        assert!(!device07b.received().is_empty());
+
+        // A disabled device receives nothing either.
+        f.devices
+            .update_device(
+                &f.maker,
+                "press-08",
+                &zhizao_devices::DeviceUpdate {
+                    disabled: Some(true),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            hubs[0]
+                .call(
+                    press08,
+                    "stop",
+                    serde_json::json!({}),
+                    Duration::from_millis(1500)
+                )
+                .await,
+            Err(zhizao_devices::rpc::RpcError::Timeout(
+                Duration::from_millis(1500)
+            ))
+        );
+        assert!(
+            !device08
+                .received()
+                .iter()
+                .any(|p| p.topic.contains("/rpc/request/")),
+            "a disabled device heard nothing"
+        );
     }
 }

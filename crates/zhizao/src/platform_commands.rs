@@ -119,8 +119,15 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         devices.clone(),
         telemetry.clone(),
         commands.clone(),
-        zhizao_mqtt::BrokerSettings::default(),
-    );
+        zhizao_mqtt::BrokerSettings {
+            // Persistent sessions belong to the embedded broker; without it there are none.
+            session_directory: config
+                .mqtt_listen
+                .map(|_| config.data_dir.join("mqtt-sessions")),
+            ..zhizao_mqtt::BrokerSettings::default()
+        },
+    )
+    .context("starting the MQTT broker")?;
     let router = zhizao_web::router(AppState::new(
         zhizao_web::Services {
             identity,
