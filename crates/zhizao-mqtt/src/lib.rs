@@ -211,7 +211,11 @@ impl Broker {
                 let mut restored = record.restore();
                 let key = restored.key.clone();
                 let disconnected_at = restored.disconnected_at.unwrap_or(now);
+                let owed = restored.pending.len();
                 restored.pending.retain(|p| !p.is_expired(now));
+                // Rewritten only when the file is out of date: the client was connected when
+                // the process stopped, or commands expired since.
+                let rewrite = restored.disconnected_at.is_none() || restored.pending.len() < owed;
                 let queue = broker.session_queue(&key, &restored.subscriptions);
                 let session = StoredSession {
                     subscriptions: restored.subscriptions,
@@ -219,7 +223,7 @@ impl Broker {
                     disconnected_at,
                     _queue: queue.clone(),
                 };
-                if let Some(files) = &broker.files {
+                if rewrite && let Some(files) = &broker.files {
                     files.save(SessionRecord::stored(&key, &session));
                 }
                 for ended in state.store_session(&key, session) {

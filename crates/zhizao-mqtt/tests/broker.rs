@@ -1278,6 +1278,30 @@ async fn persistent_sessions_expire() {
         line.set_clean_session(false);
         let (_client, _events, present) = connect(line).await;
         assert!(!present, "expired across the restart");
+
+        // A session whose client was connected when the process stopped (a crash) counts from
+        // the restart, however long ago the client connected.
+        let press07 = f.device_id(0).await;
+        let record = serde_json::json!({
+            "format": 1,
+            "device_id": press07,
+            "client_id": "line-2",
+            "connected": true,
+            "disconnected_at": 0,
+            "subscriptions": [{"filter": "v1/devices/me/rpc/request/+", "qos": 1}],
+            "pending": [],
+        });
+        let directory = f.settings.session_directory.clone().unwrap();
+        std::fs::write(
+            directory.join(format!("{press07}-999.json")),
+            record.to_string(),
+        )
+        .unwrap();
+        f.restart().await;
+        let mut crashed = options(&f, "line-2", &f.tokens[0]);
+        crashed.set_clean_session(false);
+        let (_client, _events, present) = connect(crashed).await;
+        assert!(present, "counted from the restart");
     }
 }
 
