@@ -1,0 +1,504 @@
+//! `zhizao simulate` against a real platform: the binary serves on free ports with its embedded
+//! MQTT broker, a fleet of simulated machines registers itself in the demo enterprise and
+//! publishes for a few seconds over MQTT and then over HTTP, and SQL shows that every device's
+//! readings arrived, each within what its kind of machine can report. A command sent to an MQTT
+//! device while it runs is answered, and the machine acts on it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A child process that is killed if the test ends before it does.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn zhizao(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zhizao"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("ZHIZAO_LOG", "warn");
+    command
+}
+
+/// Runs a `zhizao` command to completion and returns its standard output.
+fn run(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let output = zhizao(data_dir).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "zhizao {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A platform: `zhizao serve` with HTTP and the MQTT broker on free ports.
+struct Platform {
+    _process: Running,
+    http: String,
+    mqtt: String,
+}
+
+fn serve(data_dir: &std::path::Path) -> Platform {
+    let mut child = zhizao(data_dir)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--mqtt-listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let process = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut http, mut mqtt) = (None, None);
+    while http.is_none() || mqtt.is_none() {
+        assert!(Instant::now() < deadline, "the platform did not start");
+        let line = lines
+            .next()
+            .expect("the platform prints its addresses")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Zhizao is running at http://") {
+            http = rest.split('/').next().map(str::to_owned);
+        } else if let Some(rest) = line.strip_prefix("MQTT broker for devices at mqtt://") {
+            mqtt = Some(rest.trim().to_owned());
+        }
+    }
+    // Keep draining stdout so the platform never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Platform {
+        _process: process,
+        http: http.unwrap(),
+        mqtt: mqtt.unwrap(),
+    }
+}
+
+/// One JSON API call as the holder of `token`; returns the status and the body (`null` when
+/// it is not JSON).
+fn api(address: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// The rows of a SQL query over the enterprise's telemetry.
+fn sql(platform: &Platform, token: &str, sql: &str) -> Vec<Value> {
+    let (status, body) = api(
+        &platform.http,
+        "POST",
+        "/api/v1/query",
+        token,
+        Some(json!({ "sql": sql })),
+    );
+    assert_eq!(status, 200, "{sql}: {body}");
+    body.as_array()
+        .unwrap_or_else(|| panic!("{sql}: {body}"))
+        .clone()
+}
+
+/// `zhizao simulate` started with `args` (the token goes through the environment).
+fn simulate(data_dir: &std::path::Path, token: &str, args: &[&str]) -> Running {
+    Running(
+        zhizao(data_dir)
+            .arg("simulate")
+            .args(args)
+            .env("ZHIZAO_TOKEN", token)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Waits for a simulation to end by itself; returns how many messages it says it sent, after
+/// checking that it succeeded and that none failed.
+fn finish(mut simulation: Running) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = simulation.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the simulation did not stop after its --duration"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    simulation
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    simulation
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stdout}\n{stderr}");
+    // "sent 16 messages from 4 devices in 4.0 s (4/s), 0 failed"
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("sent "))
+        .unwrap_or_else(|| panic!("no summary: {stdout}\n{stderr}"));
+    assert!(summary.ends_with(", 0 failed"), "{summary}\n{stderr}");
+    summary
+        .split(' ')
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{summary}"))
+}
+
+/// One of the simulator's tables (one per kind of machine): each numeric field with the bounds
+/// its machine model keeps it within, and whether the machine reports `state` and `alarm`.
+struct Table {
+    name: &'static str,
+    bounds: &'static [(&'static str, f64, f64)],
+    has_state: bool,
+}
+
+const TABLES: &[Table] = &[
+    Table {
+        name: "cnc_machine",
+        bounds: &[
+            ("spindle_rpm", 0.0, 13_000.0),
+            ("spindle_load", 0.0, 120.0),
+            ("power_kw", 0.0, 16.0),
+            ("temperature", 15.0, 90.0),
+            ("vibration", 0.0, 15.0),
+            ("part_count", 0.0, 6_000.0),
+        ],
+        has_state: true,
+    },
+    Table {
+        name: "polishing_robot",
+        bounds: &[
+            ("contact_force", 0.0, 90.0),
+            ("joint_torque", 5.0, 50.0),
+            ("current", 0.0, 12.0),
+            ("temperature", 15.0, 90.0),
+            ("pieces", 0.0, 6_000.0),
+        ],
+        has_state: true,
+    },
+    Table {
+        name: "cutting_line",
+        bounds: &[
+            ("speed", 0.0, 65.0),
+            ("blade_temperature", 15.0, 100.0),
+            ("vacuum", -25.0, 0.0),
+            ("power_kw", 0.0, 10.0),
+            ("layers", 0.0, 6_000.0),
+        ],
+        has_state: true,
+    },
+    Table {
+        name: "smart_appliance",
+        bounds: &[
+            ("room_temperature", 10.0, 45.0),
+            ("set_temperature", 16.0, 32.0),
+            ("power_w", 0.0, 1_600.0),
+            ("energy_kwh", 0.0, 1_100.0),
+        ],
+        has_state: false,
+    },
+];
+
+const STATES: &[&str] = &["running", "idle", "fault"];
+const ALARMS: &[i64] = &[0, 1001, 1002, 2010, 3005, 4040];
+
+/// Checks that each device of a fleet of one machine per kind (named `{prefix}-{table}-NNN`
+/// as the simulator names them) has at least `at_least` readings in its kind's table, every
+/// value within its model's bounds; returns how many readings the fleet has in all.
+fn check_readings(platform: &Platform, token: &str, prefix: &str, at_least: i64) -> u64 {
+    let mut total = 0;
+    for (index, table) in TABLES.iter().enumerate() {
+        let Table {
+            name: table,
+            bounds,
+            has_state,
+        } = table;
+        let device = format!("{prefix}-{table}-{:03}", index + 1);
+        let aggregates: String = bounds
+            .iter()
+            .map(|(field, _, _)| format!(", min({field}) AS min_{field}, max({field}) AS max_{field}, count({field}) AS n_{field}"))
+            .collect();
+        let rows = sql(
+            platform,
+            token,
+            &format!("SELECT count(*) AS n{aggregates} FROM {table} WHERE device = '{device}'"),
+        );
+        let row = &rows[0];
+        let n = row["n"].as_i64().unwrap();
+        assert!(
+            n >= at_least,
+            "{device}: {n} readings, expected at least {at_least}"
+        );
+        total += n as u64;
+        for (field, low, high) in *bounds {
+            assert_eq!(
+                row[format!("n_{field}")],
+                n,
+                "{device} reports {field} every time"
+            );
+            let (min, max) = (
+                row[format!("min_{field}")].as_f64().unwrap(),
+                row[format!("max_{field}")].as_f64().unwrap(),
+            );
+            assert!(
+                *low <= min && max <= *high,
+                "{device} {field} from {min} to {max}, outside {low}..{high}"
+            );
+        }
+        if *has_state {
+            for row in sql(
+                platform,
+                token,
+                &format!("SELECT DISTINCT state, alarm FROM {table} WHERE device = '{device}'"),
+            ) {
+                let state = row["state"].as_str().unwrap_or_default();
+                assert!(STATES.contains(&state), "{device} state {row}");
+                let alarm = row["alarm"].as_i64().unwrap();
+                assert!(ALARMS.contains(&alarm), "{device} alarm {row}");
+                assert_eq!(
+                    alarm != 0,
+                    state == "fault",
+                    "{device}: an alarm code exactly while faulted: {row}"
+                );
+            }
+        } else {
+            let rows = sql(
+                platform,
+                token,
+                &format!(
+                    "SELECT count(*) AS n FROM {table} WHERE device = '{device}' AND power_on IS NOT NULL"
+                ),
+            );
+            assert_eq!(rows[0]["n"], n, "{device} reports power_on every time");
+        }
+    }
+    total
+}
+
+/// Waits until the platform says the device `name` is connected.
+fn wait_online(
+    platform: &Platform,
+    token: &str,
+    name: &str,
+    deadline: Instant,
+) -> Result<(), String> {
+    loop {
+        let (status, device) = api(
+            &platform.http,
+            "GET",
+            &format!("/api/v1/devices/{name}"),
+            token,
+            None,
+        );
+        if status == 200 && device["online"] == true {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("{name} did not come online: {status} {device}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A command to `name` and the device's answer, retried while the device has not subscribed
+/// to commands yet.
+fn command(
+    platform: &Platform,
+    token: &str,
+    name: &str,
+    call: Value,
+    deadline: Instant,
+) -> Result<Value, String> {
+    loop {
+        let (status, body) = api(
+            &platform.http,
+            "POST",
+            &format!("/api/v1/devices/{name}/rpc"),
+            token,
+            Some(call.clone()),
+        );
+        if status == 200 {
+            return Ok(body["response"].clone());
+        }
+        if !(status == 409 || status == 504) || Instant::now() >= deadline {
+            return Err(format!("{call} to {name}: {status} {body}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
+    let data = tempfile::tempdir().unwrap();
+    run(data.path(), &["demo"]);
+    let token = run(
+        data.path(),
+        &[
+            "token",
+            "create",
+            "--username",
+            "maker",
+            "--name",
+            "simulate",
+        ],
+    )
+    .trim()
+    .to_owned();
+    let platform = serve(data.path());
+    let devices = TABLES.len().to_string();
+
+    // Over MQTT, four machines (one of each kind) for eight seconds; meanwhile the smart
+    // appliance is told a new set temperature, and another one out of its range.
+    let simulation = simulate(
+        data.path(),
+        &token,
+        &[
+            "--mqtt",
+            &platform.mqtt,
+            "--api",
+            &format!("http://{}", platform.http),
+            "--devices",
+            &devices,
+            "--interval",
+            "1",
+            "--duration",
+            "8",
+            "--prefix",
+            "mq",
+        ],
+    );
+    // The fleet registers first and then runs for its duration, so it is connected at least
+    // until then.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let appliance = "mq-smart_appliance-004";
+    let cnc = "mq-cnc_machine-001";
+    let answers = (|| {
+        wait_online(&platform, &token, appliance, deadline)?;
+        wait_online(&platform, &token, cnc, deadline)?;
+        let timeout_ms = 2000;
+        Ok::<_, String>([
+            command(
+                &platform,
+                &token,
+                appliance,
+                json!({"method": "setTemperature", "params": {"celsius": 30.5}, "timeout_ms": timeout_ms}),
+                deadline,
+            )?,
+            command(
+                &platform,
+                &token,
+                appliance,
+                json!({"method": "setTemperature", "params": {"celsius": 99}, "timeout_ms": timeout_ms}),
+                deadline,
+            )?,
+            command(
+                &platform,
+                &token,
+                cnc,
+                json!({"method": "clearAlarm", "timeout_ms": timeout_ms}),
+                deadline,
+            )?,
+        ])
+    })();
+    // The simulator's own account first: it says why devices were offline, if they were.
+    let sent_over_mqtt = finish(simulation);
+    let [set, out_of_range, cleared] = answers.unwrap();
+    assert_eq!(set, json!({"ok": true, "set_temperature": 30.5}));
+    assert_eq!(out_of_range["ok"], false, "{out_of_range}");
+    assert_eq!(cleared, json!({"ok": true}));
+    assert!(sent_over_mqtt >= 20, "{sent_over_mqtt} messages over MQTT");
+    let stored = check_readings(&platform, &token, "mq", 5);
+    assert_eq!(
+        stored, sent_over_mqtt,
+        "every message the simulator sent over MQTT is stored"
+    );
+    // The appliance acted on the command: its last readings carry the new set point.
+    let last = sql(
+        &platform,
+        &token,
+        &format!(
+            "SELECT set_temperature FROM smart_appliance WHERE device = '{appliance}' ORDER BY time DESC LIMIT 1"
+        ),
+    );
+    assert_eq!(last[0]["set_temperature"], 30.5, "{last:?}");
+
+    // Over HTTP, the same fleet under another prefix for three seconds.
+    let simulation = simulate(
+        data.path(),
+        &token,
+        &[
+            "--http",
+            &format!("http://{}", platform.http),
+            "--devices",
+            &devices,
+            "--interval",
+            "1",
+            "--duration",
+            "3",
+            "--prefix",
+            "ht",
+        ],
+    );
+    let sent_over_http = finish(simulation);
+    assert!(sent_over_http >= 8, "{sent_over_http} messages over HTTP");
+    let stored = check_readings(&platform, &token, "ht", 2);
+    assert_eq!(
+        stored, sent_over_http,
+        "every message acknowledged over HTTP is stored"
+    );
+    // Nothing but the two fleets wrote to the simulator's tables.
+    for Table { name: table, .. } in TABLES {
+        let rows = sql(
+            &platform,
+            &token,
+            &format!(
+                "SELECT count(*) AS n FROM {table} WHERE device NOT LIKE 'mq-%' AND device NOT LIKE 'ht-%'"
+            ),
+        );
+        assert_eq!(rows[0]["n"], 0, "{table}");
+    }
+}
