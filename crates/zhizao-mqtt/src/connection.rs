@@ -7,9 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use rumqttc::mqttbytes::v4::{
-    ConnAck, ConnectReturnCode, Packet, PubAck, Publish, SubAck, SubscribeReasonCode, UnsubAck,
+    ConnAck, ConnectReturnCode, Packet, PubAck, Publish, SubAck, SubscribeReasonCode,
 };
-use rumqttc::mqttbytes::{Error as PacketError, Protocol, QoS};
+use rumqttc::mqttbytes::{Protocol, QoS};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,6 +22,7 @@ use zhizao_devices::thingsboard::telemetry_points;
 use crate::Broker;
 use crate::sessions::{Pending, SessionKey, SessionRecord, StoredSession};
 use crate::topics::{PublishTopic, Subscription, attributes_response_topic, rpc_request_topic};
+use crate::wire::{self, Version};
 
 /// Why a connection ended other than by DISCONNECT.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ pub(crate) enum ConnectionError {
     #[error("the client closed the connection without DISCONNECT")]
     Closed,
     #[error("malformed packet: {0}")]
-    Malformed(PacketError),
+    Malformed(String),
     #[error("protocol violation: {0}")]
     Protocol(String),
     #[error("refused: {0}")]
@@ -57,16 +58,15 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-async fn read_packet(
+/// Reads the CONNECT, which says the MQTT version of the connection.
+async fn read_connect(
     reader: &mut OwnedReadHalf,
     input: &mut BytesMut,
     max: usize,
-) -> Result<Packet> {
+) -> Result<(Version, Packet)> {
     loop {
-        match Packet::read(input, max) {
-            Ok(packet) => return Ok(packet),
-            Err(PacketError::InsufficientBytes(_)) => {}
-            Err(error) => return Err(ConnectionError::Malformed(error)),
+        if let Some(first) = wire::read_connect(input, max)? {
+            return Ok(first);
         }
         if reader.read_buf(input).await? == 0 {
             return Err(ConnectionError::Closed);
@@ -87,6 +87,7 @@ pub(crate) struct Connection<'a> {
     /// The session's identity, and whether it persists (`clean_session = false`).
     key: SessionKey,
     persistent: bool,
+    version: Version,
     writer: OwnedWriteHalf,
     output: BytesMut,
     subscriptions: HashMap<Subscription, QoS>,
@@ -108,21 +109,26 @@ impl<'a> Connection<'a> {
         let mut input = BytesMut::with_capacity(1024);
         let first = tokio::time::timeout(
             broker.settings.connect_timeout,
-            read_packet(&mut reader, &mut input, max),
+            read_connect(&mut reader, &mut input, max),
         )
         .await
         .map_err(|_| ConnectionError::Protocol("no CONNECT in time".into()))??;
+        let (version, first) = first;
         let Packet::Connect(connect) = first else {
             return Err(ConnectionError::Protocol(
                 "the first packet must be CONNECT".into(),
             ));
         };
-        let mut refuse = Refusal { writer, max };
+        let mut refuse = Refusal {
+            writer,
+            max,
+            version,
+        };
         if connect.protocol != Protocol::V4 {
             return refuse
                 .with(
                     ConnectReturnCode::RefusedProtocolVersion,
-                    "only MQTT 3.1.1 is spoken",
+                    "only MQTT 3.1.1 and 5.0 are spoken",
                 )
                 .await;
         }
@@ -242,6 +248,7 @@ impl<'a> Connection<'a> {
             device,
             key,
             persistent,
+            version,
             writer: refuse.writer,
             output: BytesMut::with_capacity(256),
             subscriptions: HashMap::new(),
@@ -407,16 +414,10 @@ impl<'a> Connection<'a> {
         let max = self.broker.settings.max_packet_bytes;
         let mut last_heard = Instant::now();
         loop {
-            loop {
-                match Packet::read(input, max) {
-                    Ok(packet) => {
-                        last_heard = Instant::now();
-                        if let Flow::Disconnect = self.handle(packet).await? {
-                            return Ok(());
-                        }
-                    }
-                    Err(PacketError::InsufficientBytes(_)) => break,
-                    Err(error) => return Err(ConnectionError::Malformed(error)),
+            while let Some(packet) = wire::read(self.version, input, max)? {
+                last_heard = Instant::now();
+                if let Flow::Disconnect = self.handle(packet).await? {
+                    return Ok(());
                 }
             }
             let deadline = keep_alive.map(|k| last_heard + k);
@@ -507,8 +508,15 @@ impl<'a> Connection<'a> {
                 }
                 self.save();
                 self.durable().await;
-                self.write(Packet::UnsubAck(UnsubAck::new(unsubscribe.pkid)))
-                    .await?;
+                self.output.clear();
+                wire::write_unsuback(
+                    self.version,
+                    unsubscribe.pkid,
+                    unsubscribe.topics.len(),
+                    &mut self.output,
+                    self.broker.settings.max_packet_bytes,
+                )?;
+                self.writer.write_all(&self.output).await?;
             }
             Packet::Disconnect => return Ok(Flow::Disconnect),
             Packet::Connect(_) => return Err(ConnectionError::Protocol("a second CONNECT".into())),
@@ -630,9 +638,12 @@ impl<'a> Connection<'a> {
 
     async fn write(&mut self, packet: Packet) -> Result<()> {
         self.output.clear();
-        packet
-            .write(&mut self.output, self.broker.settings.max_packet_bytes)
-            .map_err(|e| ConnectionError::Protocol(format!("cannot encode {e}")))?;
+        wire::write(
+            self.version,
+            packet,
+            &mut self.output,
+            self.broker.settings.max_packet_bytes,
+        )?;
         self.writer.write_all(&self.output).await?;
         Ok(())
     }
@@ -731,14 +742,19 @@ pub(crate) fn rpc_answer(payload: &[u8]) -> Value {
 struct Refusal {
     writer: OwnedWriteHalf,
     max: usize,
+    version: Version,
 }
 
 impl Refusal {
     async fn with(&mut self, code: ConnectReturnCode, reason: &str) -> Result<()> {
         let mut output = BytesMut::new();
-        if Packet::ConnAck(ConnAck::new(code, false))
-            .write(&mut output, self.max)
-            .is_ok()
+        if wire::write(
+            self.version,
+            Packet::ConnAck(ConnAck::new(code, false)),
+            &mut output,
+            self.max,
+        )
+        .is_ok()
         {
             let _ = self.writer.write_all(&output).await;
         }

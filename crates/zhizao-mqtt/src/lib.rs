@@ -1,5 +1,5 @@
 //! The embedded MQTT broker devices connect to, speaking the ThingsBoard device API over MQTT
-//! 3.1.1 so existing firmware works unchanged:
+//! 3.1.1 or 5.0 so existing firmware works unchanged:
 //!
 //! - log in with the device's access token as the user name (the password is ignored, as
 //!   ThingsBoard does);
@@ -27,6 +27,7 @@ mod connection;
 mod external;
 mod sessions;
 pub mod topics;
+mod wire;
 
 pub use external::{BrokerUrlError, ExternalBroker};
 

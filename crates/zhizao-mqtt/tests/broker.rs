@@ -1023,6 +1023,210 @@ async fn mosquitto_clients_publish_to_the_embedded_broker() {
     }
 }
 
+/// MQTT 5 clients (rumqttc's and Mosquitto's) publish, take commands and keep persistent
+/// sessions as 3.1.1 clients do, and get MQTT 5 reason codes.
+#[tokio::test]
+async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
+    use rumqttc::v5::mqttbytes::QoS as Qos5;
+    use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode, Packet as Packet5};
+    use rumqttc::v5::{AsyncClient as Client5, Event as Event5, MqttOptions as Options5};
+
+    async fn until5(
+        events: &mut rumqttc::v5::EventLoop,
+        wanted: impl Fn(&Packet5) -> bool,
+    ) -> Packet5 {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let Event5::Incoming(packet) = events.poll().await.expect("connected")
+                    && wanted(&packet)
+                {
+                    return packet;
+                }
+            }
+        })
+        .await
+        .expect("the packet arrived in time")
+    }
+    /// The answer of `call`, polling the client meanwhile (which sends what it published).
+    async fn polling(
+        events: &mut rumqttc::v5::EventLoop,
+        mut call: tokio::task::JoinHandle<serde_json::Value>,
+    ) -> serde_json::Value {
+        tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                tokio::select! {
+                    answer = &mut call => return answer.unwrap(),
+                    polled = events.poll() => {
+                        polled.expect("connected");
+                    }
+                }
+            }
+        })
+        .await
+        .expect("answered in time")
+    }
+    let publisher = installed("mosquitto_pub");
+    assert!(
+        publisher.is_some() || std::env::var("CI").as_deref() != Ok("true"),
+        "mosquitto_pub is required in CI (scripts/test.sh installs it)"
+    );
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let options = |token: &str| {
+            let mut options =
+                Options5::new("press-07-v5", f.address.ip().to_string(), f.address.port());
+            options.set_credentials(token, "");
+            options.set_clean_start(false);
+            options.set_session_expiry_interval(Some(3600));
+            options
+        };
+        let (client, mut events) = Client5::new(options(&f.tokens[0]), 10);
+        let Packet5::ConnAck(ack) = until5(&mut events, |p| matches!(p, Packet5::ConnAck(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(ack.code, ConnectReturnCode::Success);
+        assert!(!ack.session_present);
+        assert_eq!(ack.properties.and_then(|p| p.max_qos), Some(1));
+        client
+            .subscribe("v1/devices/me/rpc/request/+", Qos5::AtLeastOnce)
+            .await
+            .unwrap();
+        until5(&mut events, |p| matches!(p, Packet5::SubAck(_))).await;
+        client
+            .publish(
+                "v1/devices/me/telemetry",
+                Qos5::AtLeastOnce,
+                false,
+                r#"{"temperature": 55.5}"#,
+            )
+            .await
+            .unwrap();
+        until5(&mut events, |p| matches!(p, Packet5::PubAck(_))).await;
+        assert_eq!(
+            latest(&f, "press-07"),
+            [("temperature".to_owned(), FieldValue::Float(55.5))]
+        );
+
+        // A command, answered by the MQTT 5 device.
+        let device_id = f.device_id(0).await;
+        let hub = f.commands.clone();
+        let call = tokio::spawn(async move { command(&hub, device_id, 5).await });
+        let Packet5::Publish(request) =
+            until5(&mut events, |p| matches!(p, Packet5::Publish(_))).await
+        else {
+            unreachable!()
+        };
+        let topic = String::from_utf8(request.topic.to_vec()).unwrap();
+        let id = topic.rsplit('/').next().unwrap().to_owned();
+        client
+            .publish(
+                format!("v1/devices/me/rpc/response/{id}"),
+                Qos5::AtLeastOnce,
+                false,
+                r#"{"speed": 5}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(polling(&mut events, call).await["speed"], 5);
+
+        // Away and back: the session (and its subscription) is still there.
+        client.disconnect().await.unwrap();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while events.poll().await.is_ok() {}
+        })
+        .await;
+        let (client, mut events) = Client5::new(options(&f.tokens[0]), 10);
+        let Packet5::ConnAck(ack) = until5(&mut events, |p| matches!(p, Packet5::ConnAck(_))).await
+        else {
+            unreachable!()
+        };
+        assert!(
+            ack.session_present,
+            "expiry set and no clean start: persists"
+        );
+        let hub = f.commands.clone();
+        let call = tokio::spawn(async move { command(&hub, device_id, 6).await });
+        let Packet5::Publish(request) =
+            until5(&mut events, |p| matches!(p, Packet5::Publish(_))).await
+        else {
+            unreachable!()
+        };
+        let topic = String::from_utf8(request.topic.to_vec()).unwrap();
+        let id = topic.rsplit('/').next().unwrap().to_owned();
+        client
+            .publish(
+                format!("v1/devices/me/rpc/response/{id}"),
+                Qos5::AtLeastOnce,
+                false,
+                r#"{"speed": 6}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            polling(&mut events, call).await["speed"],
+            6,
+            "without subscribing again"
+        );
+        client
+            .unsubscribe("v1/devices/me/rpc/request/+")
+            .await
+            .unwrap();
+        let Packet5::UnsubAck(ack) =
+            until5(&mut events, |p| matches!(p, Packet5::UnsubAck(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(ack.reasons.len(), 1, "a reason per filter");
+        client.disconnect().await.unwrap();
+
+        // A wrong token gets MQTT 5's reason code.
+        let (_client, mut events) = Client5::new(options("zd_wrong"), 10);
+        let refused = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match events.poll().await {
+                    Err(rumqttc::v5::ConnectionError::ConnectionRefused(code)) => return code,
+                    Err(error) => panic!("{error:?}"),
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(refused, ConnectReturnCode::BadUserNamePassword);
+
+        // Mosquitto's own client speaking MQTT 5.
+        if let Some(publisher) = &publisher {
+            let status = tokio::process::Command::new(publisher)
+                .args([
+                    "-V",
+                    "mqttv5",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &f.address.port().to_string(),
+                ])
+                .args([
+                    "-u",
+                    &f.tokens[1],
+                    "-q",
+                    "1",
+                    "-t",
+                    "v1/devices/me/telemetry",
+                ])
+                .args(["-m", r#"{"temperature": 12.5}"#])
+                .status()
+                .await
+                .unwrap();
+            assert!(status.success());
+            assert_eq!(
+                latest(&f, "press-08"),
+                [("temperature".to_owned(), FieldValue::Float(12.5))]
+            );
+        }
+    }
+}
+
 /// Connects `options` and returns the client with its event loop once CONNACK says whether a
 /// session was present.
 async fn connect(options: MqttOptions) -> (AsyncClient, EventLoop, bool) {

@@ -966,11 +966,14 @@ struct CommandAnswer {
     response: serde_json::Value,
 }
 
-/// Sends a command to a connected device (ThingsBoard two-way RPC: MQTT
-/// `v1/devices/me/rpc/request/{id}` or the HTTP long poll) and waits for its answer: 409 when
-/// the device is not connected, 504 when it does not answer in time.
+/// Sends a command to a device (ThingsBoard two-way RPC: MQTT `v1/devices/me/rpc/request/{id}`
+/// on the embedded broker, `v1/devices/{token}/rpc/request/{id}` through an external one, or the
+/// HTTP long poll) and waits for its answer. A device that is away with a persistent MQTT session
+/// gets the command when it is back, and with an external broker any node that knows the device
+/// sends it, so both wait; 409 when nothing can take the command (not connected, no session, no
+/// external broker), 504 when no answer comes in time.
 #[utoipa::path(post, path = "/api/v1/devices/{name}/rpc", tag = "devices", params(("name" = String, Path)), request_body = CommandBody,
-    responses((status = 200, body = CommandAnswer), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem, description = "Not connected"), (status = 422, body = crate::problem::Problem), (status = 504, body = crate::problem::Problem)))]
+    responses((status = 200, body = CommandAnswer), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem, description = "Nothing can take the command: not connected, no persistent session, no external broker"), (status = 422, body = crate::problem::Problem), (status = 504, body = crate::problem::Problem)))]
 async fn call_device(
     State(state): State<AppState>,
     Caller(principal): Caller,
