@@ -120,7 +120,6 @@ impl std::fmt::Display for NodeNumber {
     }
 }
 
-#[derive(Default)]
 struct HubState {
     next_sequence: u64,
     node: Option<NodeNumber>,
@@ -128,6 +127,25 @@ struct HubState {
     queues: HashMap<i64, Vec<Weak<dyn CommandQueue>>>,
     relay: Option<mpsc::Sender<RelayedRequest>>,
     pending: HashMap<(i64, u64), oneshot::Sender<Value>>,
+}
+
+impl Default for HubState {
+    /// Ids continue from the clock (seconds, below 10⁹ so they fit the 32-bit integers small
+    /// firmware parses them into), so a process started after a restart does not hand out the
+    /// ids of commands that restored MQTT sessions may still deliver and a device may answer.
+    fn default() -> Self {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        HubState {
+            next_sequence: seconds % 1_000_000_000,
+            node: None,
+            subscribers: HashMap::new(),
+            queues: HashMap::new(),
+            relay: None,
+            pending: HashMap::new(),
+        }
+    }
 }
 
 impl HubState {

@@ -21,7 +21,9 @@ use zhizao_devices::thingsboard::telemetry_points;
 
 use crate::Broker;
 use crate::sessions::{Pending, SessionKey, SessionRecord, StoredSession};
-use crate::topics::{PublishTopic, Subscription, attributes_response_topic, rpc_request_topic};
+use crate::topics::{
+    PublishTopic, Subscription, attributes_response_topic, redacted, rpc_request_topic,
+};
 use crate::wire::{self, Version};
 
 /// Why a connection ended other than by DISCONNECT.
@@ -51,6 +53,10 @@ pub(crate) enum ConnectionError {
 
 type Result<T, E = ConnectionError> = std::result::Result<T, E>;
 
+/// QoS 1 messages a device may leave unacknowledged: room for a resumed session's unacknowledged
+/// messages and its queued commands (each at most `MAX_PENDING`), with some to spare.
+const MAX_IN_FLIGHT: usize = 2 * crate::sessions::MAX_PENDING + 56;
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -63,7 +69,7 @@ async fn read_connect(
     reader: &mut OwnedReadHalf,
     input: &mut BytesMut,
     max: usize,
-) -> Result<(Version, Packet)> {
+) -> Result<wire::First> {
     loop {
         if let Some(first) = wire::read_connect(input, max)? {
             return Ok(first);
@@ -113,7 +119,11 @@ impl<'a> Connection<'a> {
         )
         .await
         .map_err(|_| ConnectionError::Protocol("no CONNECT in time".into()))??;
-        let (version, first) = first;
+        let wire::First {
+            version,
+            packet: first,
+            resume,
+        } = first;
         let Packet::Connect(connect) = first else {
             return Err(ConnectionError::Protocol(
                 "the first packet must be CONNECT".into(),
@@ -217,7 +227,7 @@ impl<'a> Connection<'a> {
         // A session resumed with commands subscribed takes them live before it leaves the
         // store (whose queue takes them until then), so none falls between the two.
         let mut commands = None;
-        if persistent
+        if resume
             && broker
                 .lock()
                 .session(&key)
@@ -228,10 +238,13 @@ impl<'a> Connection<'a> {
         let now = SystemTime::now();
         let taken = broker.lock().take_session(&key);
         let had_session = taken.is_some();
-        // A clean session ends whatever session the client had; an expired one is gone.
-        let stored = taken.filter(|s| persistent && !broker.is_expired(s.disconnected_at, now));
+        // A clean session (MQTT 5: a clean start) ends whatever session the client had; an
+        // expired one is gone.
+        let stored = taken.filter(|s| resume && !broker.is_expired(s.disconnected_at, now));
+        // Its file goes unless the session goes on (MQTT 5 may resume a session that then
+        // ends with this connection).
         if had_session
-            && stored.is_none()
+            && (stored.is_none() || !persistent)
             && let Some(files) = &broker.files
         {
             files.delete(key.clone());
@@ -464,7 +477,7 @@ impl<'a> Connection<'a> {
                             codes.push(SubscribeReasonCode::Success(qos));
                         }
                         None => {
-                            tracing::info!(device = %self.device.name, filter = %filter.path, "subscription refused");
+                            tracing::info!(device = %self.device.name, filter = %redacted(&filter.path), "subscription refused");
                             codes.push(SubscribeReasonCode::Failure);
                         }
                     }
@@ -538,7 +551,8 @@ impl<'a> Connection<'a> {
         let Some(topic) = PublishTopic::parse(&publish.topic) else {
             return Err(ConnectionError::Refused(format!(
                 "device {:?} may not publish to {:?}",
-                self.device.name, publish.topic
+                self.device.name,
+                redacted(&publish.topic)
             )));
         };
         if publish.retain {
@@ -612,10 +626,12 @@ impl<'a> Connection<'a> {
         let mut publish = Publish::from_bytes(topic, qos, payload);
         publish.retain = retain;
         if qos == QoS::AtLeastOnce {
-            if self.unacknowledged.len() >= usize::from(u16::MAX) - 1 {
-                return Err(ConnectionError::Protocol(
-                    "too many unacknowledged messages".into(),
-                ));
+            // A device that stops acknowledging is cut off early: every QoS 1 message is kept
+            // (and, in a persistent session, written out with all the others) until it is.
+            if self.unacknowledged.len() >= MAX_IN_FLIGHT {
+                return Err(ConnectionError::Protocol(format!(
+                    "{MAX_IN_FLIGHT} messages sent and not acknowledged"
+                )));
             }
             loop {
                 self.next_packet_id = self.next_packet_id.wrapping_add(1).max(1);
@@ -660,7 +676,7 @@ impl Broker {
         payload: Bytes,
     ) -> Result<Option<(u64, Bytes)>> {
         let invalid = |reason: String| ConnectionError::Invalid {
-            topic: name.to_owned(),
+            topic: redacted(name),
             reason,
         };
         match topic {

@@ -91,6 +91,19 @@ impl Subscription {
 }
 
 /// Whether the platform sends devices messages on `topic` (under some subscription).
+/// `topic` fit for a log or an error message: a device's own segment in
+/// `v1/devices/{segment}/…` other than `me` may be an access token (the external-broker topics),
+/// so it is masked.
+pub(crate) fn redacted(topic: &str) -> String {
+    match topic.strip_prefix("v1/devices/") {
+        Some(rest) if !rest.starts_with("me/") && rest != "me" => {
+            let tail = rest.split_once('/').map_or("", |(_, tail)| tail);
+            format!("v1/devices/…/{tail}")
+        }
+        _ => topic.to_owned(),
+    }
+}
+
 pub(crate) fn is_sent_to_devices(topic: &str) -> bool {
     [
         Subscription::RpcRequests,
@@ -114,6 +127,20 @@ pub fn attributes_response_topic(id: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_in_topics_are_masked() {
+        assert_eq!(
+            redacted("v1/devices/zd_secret/telemetry"),
+            "v1/devices/…/telemetry"
+        );
+        assert_eq!(redacted("v1/devices/zd_secret"), "v1/devices/…/");
+        assert_eq!(
+            redacted("v1/devices/me/telemetry"),
+            "v1/devices/me/telemetry"
+        );
+        assert_eq!(redacted("other/topic"), "other/topic");
+    }
 
     #[test]
     fn a_device_reaches_only_its_own_topics() {

@@ -56,18 +56,49 @@ fn connect_level(input: &[u8]) -> Option<u8> {
     input.get(position + 2 + name_length).copied()
 }
 
-/// Reads the first packet of a connection, which must be a CONNECT, and tells its version.
-/// `Ok(None)` means more bytes are needed.
+/// The first packet of a connection: its version, the packet (a CONNECT, as 3.1.1 says it:
+/// `clean_session` is false when the session is to persist after this connection), and whether
+/// the client asks to resume the session it had (3.1.1: not clean; MQTT 5: no clean start).
+pub(crate) struct First {
+    pub(crate) version: Version,
+    pub(crate) packet: Packet,
+    pub(crate) resume: bool,
+}
+
+/// Reads the first packet of a connection; `Ok(None)` means more bytes are needed.
 pub(crate) fn read_connect(
     input: &mut BytesMut,
     max: usize,
-) -> Result<Option<(Version, Packet)>, ConnectionError> {
-    let version = match connect_level(input) {
-        None => return Ok(None),
-        Some(5) => Version::V5,
-        Some(_) => Version::V311,
+) -> Result<Option<First>, ConnectionError> {
+    let Some(level) = connect_level(input) else {
+        return Ok(None);
     };
-    Ok(read(version, input, max)?.map(|packet| (version, packet)))
+    if level == 5 {
+        let limit = u32::try_from(max).unwrap_or(u32::MAX);
+        return match five::Packet::read(input, Some(limit)) {
+            Ok(packet) => {
+                let resume = match &packet {
+                    five::Packet::Connect(connect, _, _) => !connect.clean_start,
+                    _ => false,
+                };
+                Ok(Some(First {
+                    version: Version::V5,
+                    packet: from_five(packet)?,
+                    resume,
+                }))
+            }
+            Err(FiveError::InsufficientBytes(_)) => Ok(None),
+            Err(error) => Err(ConnectionError::Malformed(error.to_string())),
+        };
+    }
+    Ok(read(Version::V311, input, max)?.map(|packet| {
+        let resume = matches!(&packet, Packet::Connect(c) if !c.clean_session);
+        First {
+            version: Version::V311,
+            packet,
+            resume,
+        }
+    }))
 }
 
 /// Reads the next whole packet of `version` from `input` as a 3.1.1 packet; `Ok(None)` means
@@ -185,7 +216,8 @@ fn from_five(packet: five::Packet) -> Result<Packet, ConnectionError> {
                 protocol: Protocol::V4,
                 keep_alive: connect.keep_alive,
                 client_id: connect.client_id,
-                clean_session: connect.clean_start || expiry == 0,
+                // Whether the session outlives the connection; resuming is `First::resume`.
+                clean_session: expiry == 0,
                 last_will,
                 login: login.map(|l| Login {
                     username: l.username,
@@ -339,27 +371,36 @@ mod tests {
             assert_eq!(connect_level(&bytes[..cut]), None, "{cut} bytes");
         }
         let mut input = bytes.clone();
-        let (version, packet) = read_connect(&mut input, 1024).unwrap().unwrap();
-        assert_eq!(version, Version::V5);
-        let Packet::Connect(read) = packet else {
-            panic!("{packet:?}")
+        let first = read_connect(&mut input, 1024).unwrap().unwrap();
+        assert_eq!(first.version, Version::V5);
+        assert!(first.resume, "no clean start resumes");
+        let Packet::Connect(read) = first.packet else {
+            panic!("{:?}", first.packet)
         };
-        assert!(!read.clean_session, "expiry and no clean start persist");
+        assert!(!read.clean_session, "an expiry interval persists");
         assert_eq!(read.login.unwrap().username, "zd_token");
         assert!(input.is_empty());
+
+        // A clean start with an expiry interval: a new session that persists.
+        connect.clean_start = true;
+        let mut input = encoded(five::Packet::Connect(connect.clone(), None, None));
+        let first = read_connect(&mut input, 1024).unwrap().unwrap();
+        assert!(!first.resume);
+        assert!(matches!(first.packet, Packet::Connect(c) if !c.clean_session));
 
         // No session expiry interval: the session ends with the connection.
         connect.properties = None;
         let mut input = encoded(five::Packet::Connect(connect, None, None));
-        let (_, packet) = read_connect(&mut input, 1024).unwrap().unwrap();
-        assert!(matches!(packet, Packet::Connect(c) if c.clean_session));
+        let first = read_connect(&mut input, 1024).unwrap().unwrap();
+        assert!(matches!(first.packet, Packet::Connect(c) if c.clean_session));
 
         let mut input = BytesMut::new();
         Packet::Connect(Connect::new("press-08"))
             .write(&mut input, 1024)
             .unwrap();
-        let (version, _) = read_connect(&mut input, 1024).unwrap().unwrap();
-        assert_eq!(version, Version::V311);
+        let first = read_connect(&mut input, 1024).unwrap().unwrap();
+        assert_eq!(first.version, Version::V311);
+        assert!(!first.resume, "3.1.1's clean session does not resume");
     }
 
     #[test]

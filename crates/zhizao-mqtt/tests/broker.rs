@@ -1072,15 +1072,17 @@ async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
     );
     for test in test_databases().await {
         let f = fixture(test).await;
-        let options = |token: &str| {
+        let options = |token: &str, clean_start: bool| {
             let mut options =
                 Options5::new("press-07-v5", f.address.ip().to_string(), f.address.port());
             options.set_credentials(token, "");
-            options.set_clean_start(false);
+            options.set_clean_start(clean_start);
             options.set_session_expiry_interval(Some(3600));
             options
         };
-        let (client, mut events) = Client5::new(options(&f.tokens[0]), 10);
+        // A clean start with an expiry interval (as paho's "clean start first only" does): a
+        // new session that outlives the connection.
+        let (client, mut events) = Client5::new(options(&f.tokens[0], true), 10);
         let Packet5::ConnAck(ack) = until5(&mut events, |p| matches!(p, Packet5::ConnAck(_))).await
         else {
             unreachable!()
@@ -1136,7 +1138,7 @@ async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
             while events.poll().await.is_ok() {}
         })
         .await;
-        let (client, mut events) = Client5::new(options(&f.tokens[0]), 10);
+        let (client, mut events) = Client5::new(options(&f.tokens[0], false), 10);
         let Packet5::ConnAck(ack) = until5(&mut events, |p| matches!(p, Packet5::ConnAck(_))).await
         else {
             unreachable!()
@@ -1181,7 +1183,7 @@ async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
         client.disconnect().await.unwrap();
 
         // A wrong token gets MQTT 5's reason code.
-        let (_client, mut events) = Client5::new(options("zd_wrong"), 10);
+        let (_client, mut events) = Client5::new(options("zd_wrong", false), 10);
         let refused = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 match events.poll().await {

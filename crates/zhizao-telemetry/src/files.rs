@@ -64,6 +64,15 @@ impl ObjectStorage {
         })
     }
 
+    /// The same storage with `store_id` as the last part of the prefix: each store's files are
+    /// its own, so two platforms (or a platform whose data directory was lost) given the same
+    /// URL never overwrite or tidy away each other's files.
+    pub(crate) fn for_store(mut self, store_id: &str) -> Self {
+        self.prefix = self.prefix.clone().join(store_id);
+        self.display = format!("{}/{store_id}", self.display);
+        self
+    }
+
     /// Uploads files larger than `bytes` in parts of `bytes` (at least 5 MiB, S3's minimum).
     #[must_use]
     pub fn with_part_size(mut self, bytes: usize) -> Self {
@@ -208,10 +217,11 @@ impl FileStore {
     pub(crate) fn temporary_path(&self, root: &Path, relative: &str) -> PathBuf {
         match self {
             FileStore::Local { root } => root.join(relative).with_extension("parquet.tmp"),
-            FileStore::Object(_) => {
-                let flat = relative.replace('/', "_");
-                root.join("upload").join(format!("{flat}.tmp"))
-            }
+            // The same tree as in the bucket, so two files never share a temporary name.
+            FileStore::Object(_) => root
+                .join("upload")
+                .join(relative)
+                .with_extension("parquet.tmp"),
         }
     }
 
@@ -388,16 +398,30 @@ async fn upload(
     let upload = storage.store.put_multipart(key).await?;
     let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, part_bytes);
     let mut chunk = vec![0u8; part_bytes];
-    loop {
-        let read = file.read(&mut chunk).await?;
-        if read == 0 {
-            break;
+    let sent: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
+        loop {
+            let read = file.read(&mut chunk).await?;
+            if read == 0 {
+                return Ok(());
+            }
+            writer.wait_for_capacity(4).await?;
+            writer.write(&chunk[..read]);
         }
-        writer.wait_for_capacity(4).await?;
-        writer.write(&chunk[..read]);
     }
-    writer.finish().await?;
-    Ok(())
+    .await;
+    match sent {
+        Ok(()) => {
+            writer.finish().await?;
+            Ok(())
+        }
+        Err(error) => {
+            // Parts already uploaded would otherwise stay in the bucket, unlisted and billed.
+            if let Err(abort) = writer.abort().await {
+                tracing::warn!(%abort, "aborting a failed multipart upload failed");
+            }
+            Err(error)
+        }
+    }
 }
 
 fn remove_local(path: &Path) -> Result<(), StoreError> {

@@ -349,11 +349,6 @@ impl TelemetryStore {
 
         // Placed under the manifest lock, so tidying the object storage never sees it unlisted.
         let _guard = self.manifest_lock.lock().await;
-        let discard = async |entry: &FileEntry| {
-            if let Err(error) = files.delete(&entry.path).await {
-                tracing::warn!(%error, "removing a discarded merge failed");
-            }
-        };
         let still_there = {
             let state = self.shared.read();
             let current = state.files.get(&group.key);
@@ -375,10 +370,10 @@ impl TelemetryStore {
             table_files.push(entry.clone());
             state.manifest(state.persisted_through, entries)
         };
-        if let Err(error) = manifest.save(&manifest_path(&root)) {
-            discard(&entry).await;
-            return Err(error.into());
-        }
+        // A failed save may have replaced the manifest all the same (it fails at the directory
+        // sync after the rename), so the merged file stays: listed or not, the next open (or
+        // the next save, from the state below, which still has the inputs) sorts it out.
+        manifest.save(&manifest_path(&root))?;
         let bytes = entry.bytes;
         let stored = StoredFile::new(&files, entry);
         let mut state = self.shared.write();

@@ -420,7 +420,7 @@ impl TelemetryStore {
         };
         fs::create_dir_all(&root).map_err(io(&root))?;
         let files = Arc::new(match &options.object_storage {
-            Some(storage) => FileStore::Object(storage.clone()),
+            Some(storage) => FileStore::Object(storage.clone().for_store(&store_id(&root)?)),
             None => FileStore::Local { root: root.clone() },
         });
         let manifest = Manifest::load(&manifest_path(&root))?;
@@ -728,6 +728,49 @@ impl TelemetryStore {
     pub fn persisted_through(&self) -> u64 {
         self.shared.read().persisted_through
     }
+}
+
+/// This store's identity (16 hex digits), made at its first open and kept in `store-id` beside
+/// the manifest. Its files in object storage live under it.
+fn store_id(root: &Path) -> Result<String, StoreError> {
+    let path = root.join("store-id");
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
+    match fs::read_to_string(&path) {
+        Ok(id) if id.trim().len() == 16 && id.trim().bytes().all(|b| b.is_ascii_hexdigit()) => {
+            return Ok(id.trim().to_owned());
+        }
+        Ok(id) => {
+            return Err(StoreError::Invalid(format!(
+                "{} holds {:?}, not a store id (16 hex digits)",
+                path.display(),
+                id.trim()
+            )));
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(io(error)),
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    let id = format!("{:016x}", hasher.finish());
+    let temporary = root.join("store-id.tmp");
+    fs::write(&temporary, &id).map_err(io)?;
+    fs::File::open(&temporary)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    fs::rename(&temporary, &path).map_err(io)?;
+    fs::File::open(root)
+        .and_then(|d| d.sync_all())
+        .map_err(io)?;
+    Ok(id)
 }
 
 /// The UTC day (`YYYY-MM-DD`) of an instant in nanoseconds.

@@ -348,9 +348,27 @@ async fn run_mqtt(
     options.set_credentials(device.token.clone(), "");
     options.set_keep_alive(Duration::from_secs(60));
     let (client, mut events) = rumqttc::AsyncClient::new(options, 16);
-    let _ = client
-        .subscribe("v1/devices/me/rpc/request/+", rumqttc::QoS::AtLeastOnce)
-        .await;
+    const COMMANDS: &str = "v1/devices/me/rpc/request/+";
+    // Connected before the loop below: a poll cancelled by the ticker while it is still
+    // connecting would start the connection again (and the broker take the first one over).
+    let connected = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_))) => return true,
+                Ok(_) => {}
+                Err(error) => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(device = %device.name, %error, "MQTT connection failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    if connected {
+        let _ = client.try_subscribe(COMMANDS, rumqttc::QoS::AtLeastOnce);
+    }
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
     let mut last = Instant::now();
     loop {
@@ -377,10 +395,14 @@ async fn run_mqtt(
                         }
                     }
                 }
+                // Back after a lost connection: a clean session has no subscriptions.
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_))) => {
+                    let _ = client.try_subscribe(COMMANDS, rumqttc::QoS::AtLeastOnce);
+                }
                 Ok(_) => {}
                 Err(error) => {
                     failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(device = %device.name, %error, "MQTT connection failed; retrying");
+                    tracing::warn!(device = %device.name, %error, "MQTT connection failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             },

@@ -286,7 +286,12 @@ fn telemetry_files_go_to_the_configured_object_storage() {
         assert!(Instant::now() < deadline, "the server did not stop");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let objects = parquet_under(&bucket_root.path().join("telemetry/zhongshan/tables"));
+    let store_id = std::fs::read_to_string(data.path().join("telemetry/store-id")).unwrap();
+    let objects = parquet_under(
+        &bucket_root
+            .path()
+            .join(format!("telemetry/zhongshan/{store_id}/tables")),
+    );
     assert_eq!(objects.len(), 1, "{objects:?}");
     assert!(
         parquet_under(data.path()).is_empty(),

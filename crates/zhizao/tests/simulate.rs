@@ -63,23 +63,29 @@ fn serve(data_dir: &std::path::Path) -> Platform {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let process = Running(child);
-    let mut lines = BufReader::new(stdout).lines();
+    // Lines arrive through a thread, so a platform that stalls fails the test instead of
+    // hanging it; the thread keeps draining stdout so the platform never blocks on the pipe.
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     let (mut http, mut mqtt) = (None, None);
     while http.is_none() || mqtt.is_none() {
-        assert!(Instant::now() < deadline, "the platform did not start");
-        let line = lines
-            .next()
-            .expect("the platform prints its addresses")
-            .unwrap();
+        let line = received
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the platform prints its addresses within a minute");
         if let Some(rest) = line.strip_prefix("Zhizao is running at http://") {
             http = rest.split('/').next().map(str::to_owned);
         } else if let Some(rest) = line.strip_prefix("MQTT broker for devices at mqtt://") {
             mqtt = Some(rest.trim().to_owned());
         }
     }
-    // Keep draining stdout so the platform never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    std::thread::spawn(move || for _ in received {});
     Platform {
         _process: process,
         http: http.unwrap(),
@@ -249,6 +255,29 @@ const ALARMS: &[i64] = &[0, 1001, 1002, 2010, 3005, 4040];
 /// Checks that each device of a fleet of one machine per kind (named `{prefix}-{table}-NNN`
 /// as the simulator names them) has at least `at_least` readings in its kind's table, every
 /// value within its model's bounds; returns how many readings the fleet has in all.
+/// Waits (up to 15 s) until `prefix`'s devices have `expected` readings in all.
+fn stored_eventually(platform: &Platform, token: &str, prefix: &str, expected: u64) {
+    let count = TABLES
+        .iter()
+        .map(|table| {
+            format!(
+                "(SELECT count(*) FROM {} WHERE device LIKE '{prefix}-%')",
+                table.name
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows = sql(platform, token, &format!("SELECT {count} AS n"));
+        let stored = rows[0]["n"].as_u64().unwrap_or(0);
+        if stored >= expected || Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn check_readings(platform: &Platform, token: &str, prefix: &str, at_least: i64) -> u64 {
     let mut total = 0;
     for (index, table) in TABLES.iter().enumerate() {
@@ -406,14 +435,14 @@ fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
             "--interval",
             "1",
             "--duration",
-            "8",
+            "20",
             "--prefix",
             "mq",
         ],
     );
     // The fleet registers first and then runs for its duration, so it is connected at least
-    // until then.
-    let deadline = Instant::now() + Duration::from_secs(8);
+    // until then; the commands are done well before it ends, so later readings show them.
+    let deadline = Instant::now() + Duration::from_secs(15);
     let appliance = "mq-smart_appliance-004";
     let cnc = "mq-cnc_machine-001";
     let answers = (|| {
@@ -451,6 +480,8 @@ fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
     assert_eq!(out_of_range["ok"], false, "{out_of_range}");
     assert_eq!(cleared, json!({"ok": true}));
     assert!(sent_over_mqtt >= 20, "{sent_over_mqtt} messages over MQTT");
+    // The last messages may still be on their way into the store when the simulator exits.
+    stored_eventually(&platform, &token, "mq", sent_over_mqtt);
     let stored = check_readings(&platform, &token, "mq", 5);
     assert_eq!(
         stored, sent_over_mqtt,

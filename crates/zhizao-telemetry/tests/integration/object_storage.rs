@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
-use zhizao_telemetry::{FieldValue, ObjectStorage, Point, StoreOptions, TelemetryStore};
+use zhizao_telemetry::{
+    FieldValue, ObjectStorage, Point, QueryLimits, StoreOptions, TelemetryStore,
+};
 
 use crate::maintenance::{SUMMARY, write_four_files};
 use crate::store::{BASE, options, reading, scalar};
@@ -72,6 +74,11 @@ fn storage(server: &S3Server, prefix: &str, secret: &str) -> ObjectStorage {
     ObjectStorage::s3(&format!("s3://{BUCKET}/{prefix}"), &settings).unwrap()
 }
 
+/// The id a store made at its first open (its files live under it in the bucket).
+fn store_id(local: &Path) -> String {
+    std::fs::read_to_string(local.join("store-id")).unwrap()
+}
+
 fn object_options(local: &Path, storage: ObjectStorage) -> StoreOptions {
     StoreOptions {
         object_storage: Some(storage),
@@ -135,7 +142,9 @@ async fn files_live_in_the_bucket_and_survive_a_restart() {
     let objects = parquet_under(&server.root.join(BUCKET));
     assert_eq!(objects.len(), 3, "{objects:?}");
     assert!(
-        objects.iter().all(|o| o.starts_with("city/a/tables/")),
+        objects
+            .iter()
+            .all(|o| o.starts_with(&format!("city/a/{}/tables/", store_id(local.path())))),
         "{objects:?}"
     );
     assert!(
@@ -231,7 +240,9 @@ async fn compaction_retention_and_tidying_work_on_the_bucket() {
 
     // An object left by a crash between an upload and the manifest is removed; listed ones stay.
     let kept = parquet_under(&bucket).remove(0);
-    let stray = bucket.join("tables/1/factory/machine_telemetry/stray.parquet");
+    let stray = bucket
+        .join(store_id(local.path()))
+        .join("tables/1/factory/machine_telemetry/stray.parquet");
     std::fs::write(&stray, b"half an upload").unwrap();
     assert_eq!(store.remove_unlisted_objects().await.unwrap(), 1);
     assert!(!stray.exists());
@@ -349,4 +360,92 @@ fn object_storage_urls_are_checked() {
         error.contains("unknown S3 setting \"aws_colour\""),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn stores_sharing_a_bucket_prefix_never_touch_each_others_files() {
+    let s3_root = tempfile::tempdir().unwrap();
+    let server = s3_server(s3_root.path()).await;
+    let first_local = tempfile::tempdir().unwrap();
+    let second_local = tempfile::tempdir().unwrap();
+    let open = |local: &Path| {
+        TelemetryStore::open(object_options(
+            local,
+            storage(&server, "shared", SECRET_KEY),
+        ))
+        .unwrap()
+    };
+    let first = open(first_local.path());
+    let second = open(second_local.path());
+    assert_ne!(store_id(first_local.path()), store_id(second_local.path()));
+    // The same tenant, database, table and log sequence in both: the same relative names.
+    first
+        .write(1, "factory", vec![reading("press-01", 1.0, 0)])
+        .await
+        .unwrap();
+    second
+        .write(1, "factory", vec![reading("press-02", 2.0, 0)])
+        .await
+        .unwrap();
+    first.persist(true).await.unwrap();
+    second.persist(true).await.unwrap();
+    assert_eq!(parquet_under(&server.root.join(BUCKET)).len(), 2);
+    assert_eq!(first.remove_unlisted_objects().await.unwrap(), 0);
+    assert_eq!(second.remove_unlisted_objects().await.unwrap(), 0);
+    assert_eq!(scalar(&first, 1, SUMMARY).await, "1/1.0/1");
+    assert_eq!(scalar(&second, 1, SUMMARY).await, "1/2.0/1");
+
+    // A platform whose data directory was lost starts afresh and deletes nothing of the old.
+    drop(first);
+    let lost = tempfile::tempdir().unwrap();
+    let fresh = open(lost.path());
+    assert_eq!(fresh.remove_unlisted_objects().await.unwrap(), 0);
+    assert_eq!(parquet_under(&server.root.join(BUCKET)).len(), 2);
+}
+
+#[tokio::test]
+async fn names_that_flatten_alike_persist_side_by_side() {
+    let s3_root = tempfile::tempdir().unwrap();
+    let server = s3_server(s3_root.path()).await;
+    let local = tempfile::tempdir().unwrap();
+    let store = TelemetryStore::open(object_options(
+        local.path(),
+        storage(&server, "n", SECRET_KEY),
+    ))
+    .unwrap();
+    let point = |table: &str, value: f64| Point {
+        measurement: table.into(),
+        tags: vec![("device".into(), "press-01".into())],
+        fields: vec![("temperature".into(), FieldValue::Float(value))],
+        time_ns: BASE,
+    };
+    store
+        .write(1, "plant_1", vec![point("cnc", 1.0)])
+        .await
+        .unwrap();
+    store
+        .write(1, "plant", vec![point("1_cnc", 2.0)])
+        .await
+        .unwrap();
+    assert_eq!(store.persist(true).await.unwrap(), 2);
+    assert_eq!(parquet_under(&server.root.join(BUCKET)).len(), 2);
+    let sum = |database: &'static str, table: &'static str| {
+        let store = &store;
+        async move {
+            let output = store
+                .query(
+                    1,
+                    database,
+                    &format!("SELECT sum(temperature) AS s FROM \"{table}\""),
+                    QueryLimits::default(),
+                )
+                .await
+                .unwrap();
+            arrow::util::pretty::pretty_format_batches(&output.batches)
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert!(sum("plant_1", "cnc").await.contains("1.0"));
+    assert!(sum("plant", "1_cnc").await.contains("2.0"));
 }
