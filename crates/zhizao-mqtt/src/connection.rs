@@ -123,7 +123,11 @@ impl<'a> Connection<'a> {
             version,
             packet: first,
             resume,
+            session_expiry,
         } = first;
+        // What the broker keeps a session for, said back to an MQTT 5 client that asked more.
+        let kept_for = u32::try_from(broker.settings.session_expiry.as_secs()).unwrap_or(u32::MAX);
+        let granted_expiry = (session_expiry > kept_for).then_some(kept_for);
         let Packet::Connect(connect) = first else {
             return Err(ConnectionError::Protocol(
                 "the first packet must be CONNECT".into(),
@@ -270,7 +274,7 @@ impl<'a> Connection<'a> {
             commands,
         };
         let outcome = connection
-            .start(session_present, stored, &connect.client_id)
+            .start(session_present, granted_expiry, stored, &connect.client_id)
             .await;
         let outcome = match outcome {
             Ok(()) => {
@@ -317,14 +321,19 @@ impl<'a> Connection<'a> {
     async fn start(
         &mut self,
         session_present: bool,
+        granted_expiry: Option<u32>,
         stored: Option<StoredSession>,
         client_id: &str,
     ) -> Result<()> {
-        self.write(Packet::ConnAck(ConnAck::new(
-            ConnectReturnCode::Success,
+        self.output.clear();
+        wire::write_connack(
+            self.version,
             session_present,
-        )))
-        .await?;
+            granted_expiry,
+            &mut self.output,
+            self.broker.settings.max_packet_bytes,
+        )?;
+        self.writer.write_all(&self.output).await?;
         if let Some(stored) = stored {
             self.subscriptions = stored.subscriptions;
             let now = SystemTime::now();

@@ -63,6 +63,8 @@ pub(crate) struct First {
     pub(crate) version: Version,
     pub(crate) packet: Packet,
     pub(crate) resume: bool,
+    /// MQTT 5: the session expiry interval the client asked for, in seconds.
+    pub(crate) session_expiry: u32,
 }
 
 /// Reads the first packet of a connection; `Ok(None)` means more bytes are needed.
@@ -77,14 +79,22 @@ pub(crate) fn read_connect(
         let limit = u32::try_from(max).unwrap_or(u32::MAX);
         return match five::Packet::read(input, Some(limit)) {
             Ok(packet) => {
-                let resume = match &packet {
-                    five::Packet::Connect(connect, _, _) => !connect.clean_start,
-                    _ => false,
+                let (resume, session_expiry) = match &packet {
+                    five::Packet::Connect(connect, _, _) => (
+                        !connect.clean_start,
+                        connect
+                            .properties
+                            .as_ref()
+                            .and_then(|p| p.session_expiry_interval)
+                            .unwrap_or(0),
+                    ),
+                    _ => (false, 0),
                 };
                 Ok(Some(First {
                     version: Version::V5,
                     packet: from_five(packet)?,
                     resume,
+                    session_expiry,
                 }))
             }
             Err(FiveError::InsufficientBytes(_)) => Ok(None),
@@ -97,6 +107,7 @@ pub(crate) fn read_connect(
             version: Version::V311,
             packet,
             resume,
+            session_expiry: 0,
         }
     }))
 }
@@ -146,6 +157,36 @@ pub(crate) fn write(
                 .map_err(|e| failed(e.to_string()))
         }
     }
+}
+
+/// Writes the successful CONNACK. In MQTT 5 it also says the session expiry interval when the
+/// broker keeps sessions for less than the client asked (`granted_expiry`).
+pub(crate) fn write_connack(
+    version: Version,
+    session_present: bool,
+    granted_expiry: Option<u32>,
+    output: &mut BytesMut,
+    max: usize,
+) -> Result<(), ConnectionError> {
+    let acknowledgement = Packet::ConnAck(rumqttc::mqttbytes::v4::ConnAck::new(
+        ConnectReturnCode::Success,
+        session_present,
+    ));
+    if version == Version::V311 || granted_expiry.is_none() {
+        return write(version, acknowledgement, output, max);
+    }
+    let mut packet = to_five(acknowledgement)?;
+    if let five::Packet::ConnAck(five::ConnAck {
+        properties: Some(properties),
+        ..
+    }) = &mut packet
+    {
+        properties.session_expiry_interval = granted_expiry;
+    }
+    packet
+        .write(output, Some(u32::try_from(max).unwrap_or(u32::MAX)))
+        .map(|_| ())
+        .map_err(|e| ConnectionError::Protocol(format!("cannot encode: {e}")))
 }
 
 /// Writes the UNSUBACK for `filters` filters (MQTT 5 gives a reason per filter, 3.1.1 none).
@@ -456,6 +497,24 @@ mod tests {
                 five::SubscribeReasonCode::NotAuthorized
             ]
         );
+    }
+
+    #[test]
+    fn the_connack_says_when_sessions_are_kept_for_less_than_asked() {
+        let mut output = BytesMut::new();
+        write_connack(Version::V5, false, Some(604_800), &mut output, 1024).unwrap();
+        let five::Packet::ConnAck(ack) = five::Packet::read(&mut output, None).unwrap() else {
+            panic!()
+        };
+        let properties = ack.properties.unwrap();
+        assert_eq!(properties.session_expiry_interval, Some(604_800));
+        assert_eq!(properties.max_qos, Some(1));
+        write_connack(Version::V5, true, None, &mut output, 1024).unwrap();
+        let five::Packet::ConnAck(ack) = five::Packet::read(&mut output, None).unwrap() else {
+            panic!()
+        };
+        assert!(ack.session_present);
+        assert_eq!(ack.properties.unwrap().session_expiry_interval, None);
     }
 
     #[test]

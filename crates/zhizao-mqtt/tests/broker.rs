@@ -1077,7 +1077,8 @@ async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
                 Options5::new("press-07-v5", f.address.ip().to_string(), f.address.port());
             options.set_credentials(token, "");
             options.set_clean_start(clean_start);
-            options.set_session_expiry_interval(Some(3600));
+            // Thirty days: more than the broker keeps a session for.
+            options.set_session_expiry_interval(Some(30 * 86_400));
             options
         };
         // A clean start with an expiry interval (as paho's "clean start first only" does): a
@@ -1089,7 +1090,13 @@ async fn mqtt5_clients_publish_take_commands_and_keep_sessions() {
         };
         assert_eq!(ack.code, ConnectReturnCode::Success);
         assert!(!ack.session_present);
-        assert_eq!(ack.properties.and_then(|p| p.max_qos), Some(1));
+        let properties = ack.properties.unwrap();
+        assert_eq!(properties.max_qos, Some(1));
+        assert_eq!(
+            properties.session_expiry_interval.map(u64::from),
+            Some(f.settings.session_expiry.as_secs()),
+            "the broker says it keeps the session for less than asked"
+        );
         client
             .subscribe("v1/devices/me/rpc/request/+", Qos5::AtLeastOnce)
             .await

@@ -310,7 +310,7 @@ impl FileStore {
             .await
             .map(|_| ())
             .map_err(|error| {
-                StoreError::Persist(format!(
+                StoreError::Invalid(format!(
                     "cannot use the object storage {}: {error}",
                     storage.display
                 ))

@@ -98,16 +98,6 @@ pub(crate) struct ProfileDto {
     version: i64,
 }
 
-fn type_name(field_type: FieldType) -> &'static str {
-    match field_type {
-        FieldType::Float => "float",
-        FieldType::Integer => "integer",
-        FieldType::UInteger => "unsigned",
-        FieldType::String => "string",
-        FieldType::Boolean => "boolean",
-    }
-}
-
 impl From<Profile> for ProfileDto {
     fn from(profile: Profile) -> Self {
         ProfileDto {
@@ -119,7 +109,7 @@ impl From<Profile> for ProfileDto {
                 .into_iter()
                 .map(|t| TelemetryFieldDto {
                     name: t.name,
-                    field_type: type_name(t.field_type).to_owned(),
+                    field_type: t.field_type.name().to_owned(),
                     unit: t.unit,
                     label: t.label,
                 })
