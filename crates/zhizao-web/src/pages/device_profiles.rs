@@ -636,27 +636,8 @@ async fn create(
     verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     require_enterprise(&context, &principal)?;
     let t = context.t();
-    let (mut values, intent) = ProfileFields::from_pairs(&pairs);
-    if values.apply(&intent) {
-        return Ok(form_page(
-            &context,
-            None,
-            values,
-            FormErrors::default(),
-            StatusCode::OK,
-        ));
-    }
-    let (input, rows_of, errors) = values.input();
-    if !errors.is_empty() {
-        let errors = values.place_errors(&errors, &rows_of, t);
-        return Ok(form_page(
-            &context,
-            None,
-            values,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
-    }
+    let (values, intent) = ProfileFields::from_pairs(&pairs);
+    let (mut values, input, rows_of) = submitted(&context, None, values, &intent)?;
     match state.devices().create_profile(&principal, &input).await {
         Ok(_) => Ok(Redirect::to("/device-profiles?notice=saved").into_response()),
         Err(error) => match refusal(&error, &mut values, &rows_of, t) {
@@ -664,6 +645,39 @@ async fn create(
             None => Err(PageError::from(error).render(&context)),
         },
     }
+}
+
+/// What both the new-profile and the edit form do with a submission before saving it: a row
+/// added or removed redraws the form (saving nothing); rows that do not check out redraw it
+/// with 422 and each error beside its row. Otherwise the input to save, and which form row each
+/// of its entries came from.
+fn submitted(
+    context: &PageContext,
+    existing: Option<&Profile>,
+    mut values: ProfileFields,
+    intent: &Intent,
+) -> Result<(ProfileFields, ProfileInput, RowsOfEntries), Response> {
+    if values.apply(intent) {
+        return Err(form_page(
+            context,
+            existing,
+            values,
+            FormErrors::default(),
+            StatusCode::OK,
+        ));
+    }
+    let (input, rows_of, errors) = values.input();
+    if !errors.is_empty() {
+        let errors = values.place_errors(&errors, &rows_of, context.t());
+        return Err(form_page(
+            context,
+            existing,
+            values,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    Ok((values, input, rows_of))
 }
 
 async fn edit_form(
@@ -698,26 +712,7 @@ async fn update(
     let t = context.t();
     let (mut values, intent) = ProfileFields::from_pairs(&pairs);
     values.name = profile.name.clone();
-    if values.apply(&intent) {
-        return Ok(form_page(
-            &context,
-            Some(&profile),
-            values,
-            FormErrors::default(),
-            StatusCode::OK,
-        ));
-    }
-    let (input, rows_of, errors) = values.input();
-    if !errors.is_empty() {
-        let errors = values.place_errors(&errors, &rows_of, t);
-        return Ok(form_page(
-            &context,
-            Some(&profile),
-            values,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
-    }
+    let (mut values, input, rows_of) = submitted(&context, Some(&profile), values, &intent)?;
     // A missing or garbled version cannot match any stored one, so it is refused as stale.
     let version = values.version.trim().parse::<i64>().unwrap_or(-1);
     match devices
