@@ -118,6 +118,48 @@ pub fn application_scope(principal: &Principal) -> EnterpriseScope {
     }
 }
 
+/// Whether `principal` writes applications for its enterprise: starts and edits drafts, adds and
+/// removes their attachments, applies to major-project calls and reports milestones. Only an
+/// enterprise's own users do; reviewers return an application with comments instead.
+pub fn may_write_applications(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
+/// Whether `principal` sees drafts: an enterprise its own (through [`application_scope`]);
+/// reviewers see an application only once it is submitted.
+pub fn sees_drafts(principal: &Principal) -> bool {
+    may_write_applications(principal)
+}
+
+/// Whether `principal` may have an application's subsidy computed and recorded: the reviewers
+/// who can see it, never the applicant, who reads the recorded results.
+pub fn may_evaluate_applications(principal: &Principal) -> bool {
+    application_scope(principal) != EnterpriseScope::Nothing && !may_write_applications(principal)
+}
+
+/// Whose major science-and-technology project applications `principal` sees: the city all, an
+/// enterprise its own. Towns, platforms and experts see none through this scope (experts see
+/// their blind assignments only, see [`reviews_as_expert`]).
+pub fn major_application_scope(principal: &Principal) -> EnterpriseScope {
+    match principal.role {
+        Role::CityAdmin | Role::CityStaff => EnterpriseScope::All,
+        Role::EnterpriseUser => EnterpriseScope::Single(principal.organization_id),
+        Role::TownStaff | Role::PlatformStaff | Role::Expert => EnterpriseScope::Nothing,
+    }
+}
+
+/// Whether `principal` has major-project pages at all: the city, which runs the calls, and
+/// enterprises, which apply.
+pub fn sees_major_projects(principal: &Principal) -> bool {
+    major_application_scope(principal) != EnterpriseScope::Nothing
+}
+
+/// Whether `principal` scores applications as an expert: assigned reviews only, blind to the
+/// applicant.
+pub fn reviews_as_expert(principal: &Principal) -> bool {
+    principal.role == Role::Expert
+}
+
 /// Whether `principal` runs the subsidy programmes: opens and publishes batches, edits rule
 /// sets, records objections and payments.
 pub fn may_manage_programmes(principal: &Principal) -> bool {
@@ -134,6 +176,15 @@ pub fn may_administer(principal: &Principal) -> bool {
 /// through reports, not raw tenant data).
 pub fn telemetry_tenant(principal: &Principal) -> Option<i64> {
     (principal.role == Role::EnterpriseUser).then_some(principal.organization_id)
+}
+
+/// The roles `principal` may give to users: every role for an administrator, none otherwise.
+pub fn assignable_roles(principal: &Principal) -> &'static [Role] {
+    if may_administer(principal) {
+        Role::ALL
+    } else {
+        &[]
+    }
 }
 
 /// Whether `principal` sees every organisation (city staff) rather than only their own.
@@ -228,5 +279,128 @@ mod tests {
             43
         ));
         assert!(may_see_organization(&principal(Role::CityStaff, None), 43));
+    }
+
+    #[test]
+    fn applications_are_written_by_enterprises_and_evaluated_by_reviewers() {
+        // (role, writes and sees drafts, evaluates, major-project scope, expert reviews)
+        let table = [
+            (Role::CityAdmin, false, true, EnterpriseScope::All, false),
+            (Role::CityStaff, false, true, EnterpriseScope::All, false),
+            (Role::TownStaff, false, true, EnterpriseScope::Nothing, false),
+            (Role::PlatformStaff, false, false, EnterpriseScope::Nothing, false),
+            (Role::EnterpriseUser, true, false, EnterpriseScope::Single(42), false),
+            (Role::Expert, false, false, EnterpriseScope::Nothing, true),
+        ];
+        assert_eq!(table.len(), Role::ALL.len());
+        for (role, writes, evaluates, major, expert) in table {
+            let p = principal(role, Some("442000118"));
+            assert_eq!(may_write_applications(&p), writes, "{role:?}");
+            assert_eq!(sees_drafts(&p), writes, "{role:?}");
+            assert_eq!(may_evaluate_applications(&p), evaluates, "{role:?}");
+            assert_eq!(major_application_scope(&p), major, "{role:?}");
+            assert_eq!(
+                sees_major_projects(&p),
+                major != EnterpriseScope::Nothing,
+                "{role:?}"
+            );
+            assert_eq!(reviews_as_expert(&p), expert, "{role:?}");
+            assert_eq!(
+                assignable_roles(&p).len(),
+                if role == Role::CityAdmin { Role::ALL.len() } else { 0 },
+                "{role:?}"
+            );
+        }
+        // A town office without a town sees no application, so it evaluates none either.
+        assert!(!may_evaluate_applications(&principal(Role::TownStaff, None)));
+    }
+
+    /// The files where a role may be matched on: its definition, this crate (the policy and the
+    /// user records it decides on), the demo data set that gives its logins their roles, and the
+    /// review flow's transition table, whose "who" column is the role's party in the flow.
+    const MAY_MATCH_ROLES: &[&str] = &[
+        "zhizao-core/",
+        "zhizao-identity/",
+        "zhizao-demo/",
+        "zhizao-projects/src/workflow.rs",
+    ];
+
+    /// Whether a line of code (comments removed) decides something by a role.
+    fn matches_on_role(code: &str) -> bool {
+        let compact: String = code.split_whitespace().collect();
+        compact.contains("Role::")
+            || compact.contains(".role==")
+            || compact.contains(".role!=")
+            || compact.contains("==Role")
+            || compact.contains("!=Role")
+            || (compact.contains("match") && compact.contains(".role{"))
+            || (compact.contains("match(") && compact.contains(".role,"))
+            || (compact.contains("matches!(") && compact.contains(".role,"))
+    }
+
+    fn rust_files(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(directory).expect("the crates directory is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_detector_sees_the_ways_code_decides_by_role() {
+        for line in [
+            "if principal.role != Role::EnterpriseUser {",
+            "if p.role == zhizao_core::Role::Expert {",
+            "let action = match (principal.role, report) {",
+            "match principal.role {",
+            "matches!(principal.role, Role::CityAdmin)",
+        ] {
+            assert!(matches_on_role(line), "{line}");
+        }
+        for line in [
+            "role: u.role,",
+            "role_label(principal.role.as_str(), t)",
+            "if !policy::may_write_applications(principal) {",
+        ] {
+            assert!(!matches_on_role(line), "{line}");
+        }
+    }
+
+    /// Tenancy and permissions are decided here and nowhere else: no source file of another
+    /// crate (tests included, which build principals through the test kit) matches on a role.
+    #[test]
+    fn no_crate_matches_on_roles_outside_the_policy() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the crate sits in the crates directory");
+        let mut files = Vec::new();
+        rust_files(crates, &mut files);
+        assert!(files.len() > 50, "found only {} Rust files", files.len());
+        let mut offences = Vec::new();
+        for file in &files {
+            let relative = file
+                .strip_prefix(crates)
+                .expect("under crates")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if MAY_MATCH_ROLES.iter().any(|allowed| relative.starts_with(allowed)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(file).expect("a readable source file");
+            for (index, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if matches_on_role(code) {
+                    offences.push(format!("{relative}:{}: {}", index + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            offences.is_empty(),
+            "decide by role only in zhizao_identity::policy (add a named policy function):\n{}",
+            offences.join("\n")
+        );
     }
 }

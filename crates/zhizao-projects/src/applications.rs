@@ -6,7 +6,7 @@
 //! in the same transaction, and changes nothing when any check fails.
 
 use sqlx::AnyConnection;
-use zhizao_core::{FieldError, Page, PageRequest, Role, Text, Timestamp};
+use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
@@ -547,7 +547,7 @@ impl Projects {
         principal: &Principal,
         input: &ApplicationInput,
     ) -> Result<ApplicationDetail> {
-        if principal.role != Role::EnterpriseUser {
+        if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden(
                 "applications are written by the enterprise's own users",
             ));
@@ -693,7 +693,7 @@ impl Projects {
     ) -> Result<ApplicationDetail> {
         let mut transaction = self.db.begin().await?;
         let current = fetch_in_scope(&mut transaction, principal, number).await?;
-        if principal.role != Role::EnterpriseUser {
+        if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden(
                 "only the applicant changes an application; reviewers return it with comments",
             ));
@@ -1069,7 +1069,7 @@ impl Projects {
     pub async fn evaluate(&self, principal: &Principal, number: &str) -> Result<EvaluationRecord> {
         let mut transaction = self.db.begin().await?;
         let current = fetch_in_scope(&mut transaction, principal, number).await?;
-        if principal.role == Role::EnterpriseUser {
+        if !policy::may_evaluate_applications(principal) {
             return Err(Error::Forbidden(
                 "amounts are computed by the reviewers; the applicant sees them on the application",
             ));

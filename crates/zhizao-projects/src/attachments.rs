@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zhizao_core::{Role, Text};
+use zhizao_core::Text;
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
+use zhizao_identity::policy;
 
 use crate::applications::fetch_in_scope;
 use crate::{Error, Projects, Result};
@@ -239,7 +240,7 @@ impl Projects {
     ) -> Result<Attachment> {
         let mut transaction = self.db.begin().await?;
         let application = fetch_in_scope(&mut transaction, principal, number).await?;
-        if principal.role != Role::EnterpriseUser {
+        if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden("attachments are added by the applicant"));
         }
         if !application.status.editable() {
@@ -373,7 +374,7 @@ impl Projects {
     ) -> Result<()> {
         let mut transaction = self.db.begin().await?;
         let application = fetch_in_scope(&mut transaction, principal, number).await?;
-        if principal.role != Role::EnterpriseUser {
+        if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden("attachments are removed by the applicant"));
         }
         if !application.status.editable() {

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::AnyConnection;
-use zhizao_core::{CreditCode, Fen, FieldError, Role, Text};
+use zhizao_core::{CreditCode, Fen, FieldError, Text};
 use zhizao_db::{SqlBuilder, allocate_ids, unique_violation};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::policy::{self, EnterpriseScope};
+use zhizao_identity::policy;
 use zhizao_registry::restrict_to_scope;
 
 use crate::rules::is_iso_date;
@@ -373,15 +373,6 @@ async fn call_by_code(connection: &mut AnyConnection, code: &str) -> Result<Opti
         .map(Call::from))
 }
 
-/// Whose major-project applications `principal` sees: the city all, an enterprise its own.
-fn major_scope(principal: &Principal) -> EnterpriseScope {
-    match principal.role {
-        Role::CityAdmin | Role::CityStaff => EnterpriseScope::All,
-        Role::EnterpriseUser => EnterpriseScope::Single(principal.organization_id),
-        _ => EnterpriseScope::Nothing,
-    }
-}
-
 async fn application_in_scope(
     connection: &mut AnyConnection,
     principal: &Principal,
@@ -389,7 +380,7 @@ async fn application_in_scope(
 ) -> Result<MajorApplication> {
     let mut select = SqlBuilder::new(APPLICATION_COLUMNS);
     select.push(" WHERE a.number = ").push_bind(number.trim());
-    restrict_to_scope(&major_scope(principal), &mut select);
+    restrict_to_scope(&policy::major_application_scope(principal), &mut select);
     select
         .query_as::<MajorApplication>()
         .fetch_optional(&mut *connection)
@@ -609,7 +600,7 @@ impl Projects {
         summary: &str,
         requested_fen: i64,
     ) -> Result<MajorApplication> {
-        if principal.role != Role::EnterpriseUser {
+        if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden(
                 "applications are written by the enterprise's own users",
             ));
@@ -731,7 +722,7 @@ impl Projects {
     ) -> Result<Vec<MajorApplication>> {
         let mut select = SqlBuilder::new(APPLICATION_COLUMNS);
         select.push(" WHERE 1 = 1");
-        restrict_to_scope(&major_scope(principal), &mut select);
+        restrict_to_scope(&policy::major_application_scope(principal), &mut select);
         if let Some(code) = call_code.filter(|c| !c.is_empty()) {
             select.push(" AND c.code = ").push_bind(code);
         }
@@ -993,7 +984,7 @@ impl Projects {
 
     /// The caller's assignments (experts): blind to the applicant and to other experts.
     pub async fn my_reviews(&self, principal: &Principal) -> Result<Vec<BlindReview>> {
-        if principal.role != Role::Expert {
+        if !policy::reviews_as_expert(principal) {
             return Ok(Vec::new());
         }
         let rows: Vec<BlindRow> = sqlx::query_as(
@@ -1450,8 +1441,8 @@ impl Projects {
             .await?
             .ok_or_else(|| Error::not_found("milestone", &milestone_id.to_string()))?;
         let now = self.clock.now();
-        let action = match (principal.role, report) {
-            (Role::EnterpriseUser, Some(text)) => {
+        let action = match report {
+            Some(text) if policy::may_write_applications(principal) => {
                 if milestone.accepted_at.is_some() {
                     return Err(Error::NotYet(Text::new(
                         "该里程碑已验收",
@@ -1475,7 +1466,7 @@ impl Projects {
                     .await?;
                 "st_application.milestone_reported"
             }
-            (Role::CityAdmin | Role::CityStaff, None) => {
+            None if policy::may_manage_programmes(principal) => {
                 if milestone.reported_at.is_none() {
                     return Err(Error::NotYet(Text::new(
                         "企业尚未提交报告",
@@ -1528,7 +1519,7 @@ impl Projects {
             "SELECT c.code, a.topic, COUNT(*), CAST(COALESCE(SUM(a.awarded_fen), 0) AS BIGINT) FROM st_applications a \
              JOIN st_calls c ON c.id = a.call_id JOIN enterprises e ON e.id = a.enterprise_id WHERE a.status = 'awarded'",
         );
-        restrict_to_scope(&major_scope(principal), &mut select);
+        restrict_to_scope(&policy::major_application_scope(principal), &mut select);
         if let Some(year) = year {
             select.push(" AND c.year = ").push_bind(year);
         }

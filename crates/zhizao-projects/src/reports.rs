@@ -297,7 +297,7 @@ impl Projects {
         );
         select.push(crate::applications::OPEN_ONLY);
         restrict_to_scope(&policy::application_scope(principal), &mut select);
-        if principal.role != zhizao_core::Role::EnterpriseUser {
+        if !policy::sees_drafts(principal) {
             select.push(" AND a.status <> 'draft'");
         }
         select.push(" GROUP BY a.status, e.town_code ORDER BY MIN(a.status_changed_at)");

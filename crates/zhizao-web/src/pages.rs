@@ -164,13 +164,14 @@ impl PageContext {
                 .as_ref()
                 .is_some_and(|p| policy::telemetry_tenant(p).is_some()),
             sees_projects: self.principal.as_ref().is_some_and(projects::sees_projects),
-            sees_major: self.principal.as_ref().is_some_and(|p| {
-                policy::may_manage_programmes(p) || p.role == Role::EnterpriseUser
-            }),
+            sees_major: self
+                .principal
+                .as_ref()
+                .is_some_and(policy::sees_major_projects),
             is_expert: self
                 .principal
                 .as_ref()
-                .is_some_and(|p| p.role == Role::Expert),
+                .is_some_and(policy::reviews_as_expert),
             user,
             csrf: self.csrf.clone(),
             nav,

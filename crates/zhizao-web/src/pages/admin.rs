@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{OrgKind, PageRequest, Role, Timestamp};
+use zhizao_core::{OrgKind, PageRequest, Timestamp};
 use zhizao_identity::{
     NewOrganization, NewUser, OrganizationFilter, OrganizationUpdate, UserFilter, UserUpdate,
     UserView, policy,
@@ -44,8 +44,8 @@ fn kind_options(t: Tr, include_enterprise: bool) -> Vec<(&'static str, String)> 
         .collect()
 }
 
-fn role_options(t: Tr) -> Vec<(&'static str, String)> {
-    Role::ALL
+fn role_options(principal: &zhizao_identity::Principal, t: Tr) -> Vec<(&'static str, String)> {
+    policy::assignable_roles(principal)
         .iter()
         .map(|r| (r.as_str(), t.text(&r.label()).to_owned()))
         .collect()
@@ -460,7 +460,7 @@ async fn users(
         .collect();
     Ok(render(&UsersPage {
         layout: context.layout("users"),
-        roles: role_options(t),
+        roles: role_options(&principal, t),
         q: query.q,
         role: query.role,
         organization: query.organization,
@@ -557,7 +557,7 @@ async fn user_form(
     };
     let page = UserForm {
         layout: context.layout("users"),
-        roles: role_options(t),
+        roles: role_options(&principal, t),
         organizations,
         organization_code: fields.organization_code,
         username: fields.username,
@@ -700,7 +700,7 @@ async fn user_page(
         role_label: role_label(&user.role, t),
         status: status(&user, t, now),
         last_login: when(user.last_login_at, t),
-        roles: role_options(t),
+        roles: role_options(&principal, t),
         sessions: session_rows(sessions),
         u: user,
         errors,

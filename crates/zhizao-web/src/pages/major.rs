@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use zhizao_core::{Fen, Role, Text};
+use zhizao_core::{Fen, Text};
 use zhizao_identity::policy;
 
 use super::{Layout, OrPage, PageError, PageForm, SignedIn, render, verify_csrf};
@@ -148,7 +148,7 @@ async fn overview_page(
                 title: a.title,
             })
             .collect(),
-        can_apply: principal.role == Role::EnterpriseUser,
+        can_apply: policy::may_write_applications(principal),
         manages: policy::may_manage_programmes(principal),
         error,
     };
@@ -164,7 +164,7 @@ async fn overview(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
 ) -> Result<Response, Response> {
-    if !(policy::may_manage_programmes(&principal) || principal.role == Role::EnterpriseUser) {
+    if !policy::sees_major_projects(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
     overview_page(&state, &context, &principal, None).await
@@ -295,7 +295,7 @@ async fn reviews(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
 ) -> Result<Response, Response> {
-    if principal.role != Role::Expert {
+    if !policy::reviews_as_expert(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
     reviews_page(&state, &context, &principal, None).await

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Fen, PageRequest, Role, Text, Timestamp};
+use zhizao_core::{Fen, PageRequest, Text, Timestamp};
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::reports::{Dimension, ReportFilter};
 use zhizao_projects::rules::{Category, RuleParameters};
@@ -234,7 +234,7 @@ async fn list(
         rows,
         total: page.total,
         pager,
-        is_enterprise: principal.role == Role::EnterpriseUser,
+        is_enterprise: policy::may_write_applications(&principal),
         query,
     };
     Ok(render(&page))
@@ -452,7 +452,7 @@ fn detail_page(
             .iter()
             .map(|a| (a.as_str(), t.text(&a.label()).to_owned(), a.needs_comment()))
             .collect(),
-        can_edit: a.status.editable() && principal.role == Role::EnterpriseUser,
+        can_edit: a.status.editable() && policy::may_write_applications(principal),
         can_evaluate: a.programme != Programme::TechUpgrade,
         can_object: a.status == Status::PublicNotice && policy::may_manage_programmes(principal),
         error,
@@ -1000,7 +1000,7 @@ async fn new_form(
     SignedIn(context, principal): SignedIn,
     Query(query): Query<NewQuery>,
 ) -> Result<Response, Response> {
-    if principal.role != Role::EnterpriseUser {
+    if !policy::may_write_applications(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
     let batch = state
@@ -1110,7 +1110,7 @@ async fn edit_form(
         .application(&principal, &number)
         .await
         .or_page(&context)?;
-    if principal.role != Role::EnterpriseUser || !detail.application.status.editable() {
+    if !policy::may_write_applications(&principal) || !detail.application.status.editable() {
         return Err(PageError::Forbidden.render(&context));
     }
     Ok(form_page(
