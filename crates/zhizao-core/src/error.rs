@@ -26,8 +26,44 @@ pub enum ErrorKind {
     RateLimited,
     /// A dependency (the database, a disk) is unavailable; retrying may help.
     Unavailable,
+    /// The other side (a device, a peer) did not answer in time; retrying may help.
+    Timeout,
     /// A bug or an unexpected state; details are logged, never sent.
     Internal,
+}
+
+/// What a library crate's error tells the protocols that answer for it.
+///
+/// Every library crate has one error type implementing this trait, and each protocol has exactly
+/// one generic conversion from it (an HTTP problem, a page's error, an MQTT reason code), so no
+/// call site classifies another crate's error by hand. `Display` gives the English detail that
+/// is logged (and, below 500, sent).
+pub trait Classified: std::error::Error + Send + Sync + 'static {
+    /// How callers should treat this failure.
+    fn kind(&self) -> ErrorKind;
+
+    /// A stable name for the problem more precise than its kind, such as `stale-version` or
+    /// `illegal-transition`, which clients may branch on; `None` leaves the kind's own.
+    fn code(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// What is wrong with which field, for failures that name fields (validation, a value that is
+    /// already taken).
+    fn field_errors(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    /// The failure in words for people, in both languages, where there are such words beyond the
+    /// English detail.
+    fn message(&self) -> Option<Text> {
+        None
+    }
+
+    /// Seconds after which trying again may succeed (rate limiting).
+    fn retry_after_seconds(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// A validation failure pinned to one field (or one cell of an imported sheet).

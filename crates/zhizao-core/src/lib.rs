@@ -6,8 +6,9 @@
 //! platform's languages. Values are validated once, when they are parsed, and carried as types
 //! afterwards ("parse, don't validate").
 //!
-//! [`ErrorKind`] is the one classification of failures that the HTTP layer (and later the MQTT
-//! gateway) maps to a status; every crate's error type reports its kind.
+//! [`ErrorKind`] is the one classification of failures that the HTTP layer and the MQTT broker
+//! map to a status or reason code; every library crate's error type reports its kind through
+//! [`Classified`].
 //!
 //! ```
 //! use zhizao_core::CreditCode;
@@ -27,7 +28,7 @@ mod text;
 mod timestamp;
 
 pub use credit_code::{CREDIT_CODE_ALPHABET, CreditCode, CreditCodeError};
-pub use error::{ErrorKind, FieldError};
+pub use error::{Classified, ErrorKind, FieldError};
 pub use ids::{IndustryCode, OrgCode, OrgKind, Role, TownCode, UnknownName};
 pub use language::Language;
 pub use money::{Fen, FenParseError};

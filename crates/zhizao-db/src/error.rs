@@ -1,6 +1,6 @@
 //! Errors of the relational store.
 
-use zhizao_core::ErrorKind;
+use zhizao_core::{Classified, ErrorKind};
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -38,9 +38,8 @@ pub enum Error {
     Query(#[from] sqlx::Error),
 }
 
-impl Error {
-    /// How callers should treat this failure.
-    pub fn kind(&self) -> ErrorKind {
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
             Error::UnsupportedUrl { .. } => ErrorKind::InvalidInput,
             Error::Connect { .. } | Error::CreateDirectory { .. } => ErrorKind::Unavailable,

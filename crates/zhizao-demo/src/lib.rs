@@ -58,7 +58,20 @@ pub enum Error {
     Projects(#[from] zhizao_projects::Error),
     /// Writing the demo telemetry failed.
     #[error("demo telemetry: {0}")]
-    Telemetry(#[from] zhizao_telemetry::StoreError),
+    Telemetry(#[from] zhizao_telemetry::Error),
+}
+
+impl zhizao_core::Classified for Error {
+    fn kind(&self) -> zhizao_core::ErrorKind {
+        match self {
+            Error::Identity(error) => error.kind(),
+            Error::Registry(error) => error.kind(),
+            Error::Database(error) => error.kind(),
+            Error::Devices(error) => error.kind(),
+            Error::Projects(error) => error.kind(),
+            Error::Telemetry(error) => error.kind(),
+        }
+    }
 }
 
 impl From<sqlx::Error> for Error {

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 use sqlx::AnyConnection;
-use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
+use zhizao_core::{Classified, FieldError, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::secret::{hash_secret, random_secret};
 use zhizao_identity::{Actor, Principal};
+use zhizao_telemetry::TelemetryStore;
 use zhizao_telemetry::names::check_database;
 use zhizao_telemetry::schema::FieldType;
 
@@ -200,13 +201,9 @@ pub(crate) async fn check_device_input(
 /// Notes in `errors` a database name the telemetry store would refuse.
 fn check_database_name(name: &str, errors: &mut Vec<FieldError>) {
     if let Err(error) = check_database(name) {
-        errors.push(FieldError::new(
-            "database_name",
-            Text::owned(
-                format!("数据库名称无效：{}", error.reason),
-                error.to_string(),
-            ),
-        ));
+        for refused in error.field_errors() {
+            errors.push(FieldError::new("database_name", refused.message));
+        }
     }
 }
 
@@ -562,6 +559,39 @@ impl Devices {
                 .note(method.chars().take(200).collect::<String>()),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Sets how long one of the caller's enterprise's telemetry databases keeps its data
+    /// (`None`: everything; see [`TelemetryStore::set_retention`]) and audits the change.
+    pub async fn set_retention(
+        &self,
+        principal: &Principal,
+        telemetry: &TelemetryStore,
+        database: &str,
+        days: Option<u32>,
+    ) -> Result<()> {
+        let tenant = tenant_of(principal)?;
+        let before = telemetry.retention(tenant, database);
+        telemetry.set_retention(tenant, database, days).await?;
+        let mut changes = Changes::new();
+        changes.field("retention_days", before, days);
+        if !changes.is_empty() {
+            let mut connection = self.db.pool().acquire().await?;
+            audit::record(
+                &mut connection,
+                &principal.actor(),
+                self.clock.now(),
+                AuditEntry::new(
+                    "telemetry.retention_changed",
+                    "telemetry_database",
+                    database,
+                )
+                .subject(tenant)
+                .changes(changes),
+            )
+            .await?;
+        }
         Ok(())
     }
 

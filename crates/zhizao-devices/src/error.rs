@@ -1,6 +1,6 @@
 //! Errors of the device registry.
 
-use zhizao_core::{ErrorKind, FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -46,12 +46,21 @@ pub enum Error {
         /// Its current version.
         current: i64,
     },
+    /// No transport of the device takes commands now, and no session or relay keeps them.
+    #[error("the device is not connected")]
+    DeviceOffline,
+    /// The device did not answer a command in time.
+    #[error("the device did not answer within {0:?}")]
+    NoAnswer(std::time::Duration),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] zhizao_db::Error),
     /// Auditing failed.
     #[error(transparent)]
     Identity(#[from] zhizao_identity::Error),
+    /// The telemetry store refused or failed.
+    #[error(transparent)]
+    Telemetry(#[from] zhizao_telemetry::Error),
 }
 
 impl From<sqlx::Error> for Error {
@@ -60,29 +69,58 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-impl Error {
-    /// How callers should treat this failure.
-    pub fn kind(&self) -> ErrorKind {
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Forbidden => ErrorKind::Forbidden,
             Error::Invalid(_) => ErrorKind::InvalidInput,
-            Error::Duplicate { .. } | Error::InUse { .. } | Error::StaleVersion { .. } => {
-                ErrorKind::Conflict
-            }
+            Error::Duplicate { .. }
+            | Error::InUse { .. }
+            | Error::StaleVersion { .. }
+            | Error::DeviceOffline => ErrorKind::Conflict,
+            Error::NoAnswer(_) => ErrorKind::Timeout,
             Error::Database(error) => error.kind(),
             Error::Identity(error) => error.kind(),
+            Error::Telemetry(error) => error.kind(),
         }
     }
 
-    /// The per-field errors of a validation failure.
-    pub fn field_errors(&self) -> &[FieldError] {
+    fn code(&self) -> Option<&'static str> {
         match self {
-            Error::Invalid(errors) => errors,
-            _ => &[],
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Duplicate { .. } => Some("duplicate"),
+            Error::InUse { .. } => Some("in-use"),
+            Error::DeviceOffline => Some("device-offline"),
+            Error::NoAnswer(_) => Some("device-timeout"),
+            Error::Identity(error) => error.code(),
+            Error::Telemetry(error) => error.code(),
+            _ => None,
         }
     }
 
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            Error::Duplicate { .. } => vec![FieldError::new(
+                "name",
+                Text::owned("名称已被使用".into(), self.to_string()),
+            )],
+            Error::Identity(error) => error.field_errors(),
+            Error::Telemetry(error) => error.field_errors(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn message(&self) -> Option<Text> {
+        match self {
+            Error::NoAnswer(_) => Some(Text::new("设备未应答", "The device did not answer")),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
     pub(crate) fn invalid(field: impl Into<String>, message: Text) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
     }

@@ -470,6 +470,7 @@ impl Devices {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zhizao_core::Classified;
 
     #[test]
     fn profiles_are_validated_field_by_field() {
@@ -503,11 +504,7 @@ mod tests {
             ..ProfileInput::default()
         };
         let error = validate(&input).unwrap_err();
-        let fields: Vec<&str> = error
-            .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let fields: Vec<String> = error.field_errors().into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
             ["telemetry[1].name", "telemetry[2].name", "commands[0].name"]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{CreditCode, ErrorKind, FixedClock, PageRequest, Timestamp};
+use zhizao_core::{Classified, CreditCode, ErrorKind, FixedClock, PageRequest, Timestamp};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_devices::{
     AttributeSpec, CommandSpec, DeviceInput, DeviceUpdate, Devices, Error, ProfileInput,
@@ -367,11 +367,7 @@ async fn bad_input_names_the_field_and_changes_nothing() {
             ..press("x")
         };
         let error = f.devices.create_device(&maker, &bad).await.unwrap_err();
-        let fields: Vec<&str> = error
-            .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let fields: Vec<String> = error.field_errors().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "database_name", "profile"]);
         let page = f
             .devices
@@ -522,11 +518,7 @@ async fn spreadsheet_import_is_all_or_nothing_with_row_and_column() {
             .import_devices(&maker, "devices.csv", b"label\nx\n")
             .await
             .unwrap_err();
-        let fields: Vec<&str> = error
-            .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let fields: Vec<String> = error.field_errors().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "profile"]);
         let error = f
             .devices

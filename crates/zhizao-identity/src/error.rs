@@ -1,6 +1,6 @@
 //! Errors of the identity service.
 
-use zhizao_core::{ErrorKind, FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -64,9 +64,8 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-impl Error {
-    /// How callers should treat this failure.
-    pub fn kind(&self) -> ErrorKind {
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
             Error::InvalidCredentials => ErrorKind::Unauthenticated,
             Error::Throttled { .. } => ErrorKind::RateLimited,
@@ -81,16 +80,39 @@ impl Error {
         }
     }
 
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Duplicate { .. } => Some("duplicate"),
+            Error::Database(error) => error.code(),
+            _ => None,
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            Error::Duplicate { field, .. } => vec![FieldError::new(
+                *field,
+                Text::owned("已被使用".into(), self.to_string()),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Error::Throttled {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
     /// A single-field validation error.
     pub(crate) fn invalid(field: &str, message: Text) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
-    }
-
-    /// The per-field errors of a validation failure.
-    pub fn field_errors(&self) -> &[FieldError] {
-        match self {
-            Error::Invalid(errors) => errors,
-            _ => &[],
-        }
     }
 }

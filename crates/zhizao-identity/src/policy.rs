@@ -287,9 +287,27 @@ mod tests {
         let table = [
             (Role::CityAdmin, false, true, EnterpriseScope::All, false),
             (Role::CityStaff, false, true, EnterpriseScope::All, false),
-            (Role::TownStaff, false, true, EnterpriseScope::Nothing, false),
-            (Role::PlatformStaff, false, false, EnterpriseScope::Nothing, false),
-            (Role::EnterpriseUser, true, false, EnterpriseScope::Single(42), false),
+            (
+                Role::TownStaff,
+                false,
+                true,
+                EnterpriseScope::Nothing,
+                false,
+            ),
+            (
+                Role::PlatformStaff,
+                false,
+                false,
+                EnterpriseScope::Nothing,
+                false,
+            ),
+            (
+                Role::EnterpriseUser,
+                true,
+                false,
+                EnterpriseScope::Single(42),
+                false,
+            ),
             (Role::Expert, false, false, EnterpriseScope::Nothing, true),
         ];
         assert_eq!(table.len(), Role::ALL.len());
@@ -307,12 +325,19 @@ mod tests {
             assert_eq!(reviews_as_expert(&p), expert, "{role:?}");
             assert_eq!(
                 assignable_roles(&p).len(),
-                if role == Role::CityAdmin { Role::ALL.len() } else { 0 },
+                if role == Role::CityAdmin {
+                    Role::ALL.len()
+                } else {
+                    0
+                },
                 "{role:?}"
             );
         }
         // A town office without a town sees no application, so it evaluates none either.
-        assert!(!may_evaluate_applications(&principal(Role::TownStaff, None)));
+        assert!(!may_evaluate_applications(&principal(
+            Role::TownStaff,
+            None
+        )));
     }
 
     /// The files where a role may be matched on: its definition, this crate (the policy and the
@@ -386,7 +411,10 @@ mod tests {
                 .expect("under crates")
                 .to_string_lossy()
                 .replace('\\', "/");
-            if MAY_MATCH_ROLES.iter().any(|allowed| relative.starts_with(allowed)) {
+            if MAY_MATCH_ROLES
+                .iter()
+                .any(|allowed| relative.starts_with(allowed))
+            {
                 continue;
             }
             let text = std::fs::read_to_string(file).expect("a readable source file");

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{FixedClock, PageRequest, Timestamp};
+use zhizao_core::{Classified, FixedClock, PageRequest, Timestamp};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::audit::AuditFilter;
 use zhizao_identity::{
@@ -401,10 +401,10 @@ async fn organisations_are_validated_and_scoped() {
             )
             .await
             .unwrap_err();
-        let fields: Vec<&str> = invalid
+        let fields: Vec<String> = invalid
             .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
+            .into_iter()
+            .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["code", "name", "town_code"]);
         let duplicate = f

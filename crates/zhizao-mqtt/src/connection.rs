@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, watch};
+use zhizao_core::{Classified, ErrorKind};
 use zhizao_devices::DeviceIdentity;
 use zhizao_devices::rpc::RpcRequest;
 use zhizao_devices::thingsboard::telemetry_points;
@@ -688,6 +689,12 @@ impl Broker {
             topic: redacted(name),
             reason,
         };
+        // The one place a store's or registry's failure becomes the device's: a mistake in what
+        // it sent, or the platform unable to take it now.
+        let failed = |error: &dyn Classified| match error.kind() {
+            ErrorKind::InvalidInput | ErrorKind::TooLarge => invalid(error.to_string()),
+            _ => ConnectionError::Unavailable(error.to_string()),
+        };
         match topic {
             PublishTopic::Telemetry => {
                 let points = telemetry_points(&payload, device, now_ms())
@@ -695,11 +702,7 @@ impl Broker {
                 self.telemetry
                     .write(device.tenant, &device.database, points)
                     .await
-                    .map_err(|error| match error {
-                        zhizao_telemetry::StoreError::Name(_)
-                        | zhizao_telemetry::StoreError::Schema(_) => invalid(error.to_string()),
-                        other => ConnectionError::Unavailable(other.to_string()),
-                    })?;
+                    .map_err(|error| failed(&error))?;
             }
             PublishTopic::Attributes => {
                 let attributes: serde_json::Map<String, Value> =
@@ -708,7 +711,7 @@ impl Broker {
                 self.devices
                     .set_client_attributes(device, &attributes)
                     .await
-                    .map_err(|e| invalid(e.to_string()))?;
+                    .map_err(|error| failed(&error))?;
             }
             PublishTopic::RpcResponse(id) => {
                 if !self
@@ -738,12 +741,12 @@ impl Broker {
                     .devices
                     .attributes(device.device_id, "client", keys("clientKeys").as_deref())
                     .await
-                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                    .map_err(|error| failed(&error))?;
                 let shared = self
                     .devices
                     .attributes(device.device_id, "shared", keys("sharedKeys").as_deref())
                     .await
-                    .map_err(|e| ConnectionError::Unavailable(e.to_string()))?;
+                    .map_err(|error| failed(&error))?;
                 let body = serde_json::json!({ "client": client, "shared": shared });
                 return Ok(Some((*id, Bytes::from(body.to_string()))));
             }

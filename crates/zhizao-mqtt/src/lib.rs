@@ -62,6 +62,14 @@ pub enum Error {
     },
 }
 
+impl zhizao_core::Classified for Error {
+    fn kind(&self) -> zhizao_core::ErrorKind {
+        match self {
+            Error::SessionDirectory { .. } => zhizao_core::ErrorKind::Unavailable,
+        }
+    }
+}
+
 /// Broker limits.
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {

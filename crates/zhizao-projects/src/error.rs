@@ -1,6 +1,6 @@
 //! Errors of the projects and subsidies service.
 
-use zhizao_core::{ErrorKind, FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 use crate::workflow::Refusal;
 
@@ -87,9 +87,8 @@ impl From<zhizao_identity::Error> for Error {
     }
 }
 
-impl Error {
-    /// How callers should treat this failure.
-    pub fn kind(&self) -> ErrorKind {
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Forbidden(_) | Error::Refused(Refusal::NotYourStep { .. }) => {
@@ -108,21 +107,40 @@ impl Error {
         }
     }
 
-    /// The per-field errors of a validation failure.
-    pub fn field_errors(&self) -> &[FieldError] {
+    fn code(&self) -> Option<&'static str> {
         match self {
-            Error::Invalid(errors) => errors,
-            _ => &[],
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::DuplicateProject { .. } | Error::DuplicateCode { .. } => Some("duplicate"),
+            Error::Refused(Refusal::NotFromStatus { .. }) => Some("illegal-transition"),
+            Error::NotYet(_) => Some("not-possible-now"),
+            Error::Registry(error) => error.code(),
+            _ => None,
         }
     }
 
-    /// The message in both languages, where there is one beyond the English text.
-    pub fn text(&self) -> Text {
+    fn field_errors(&self) -> Vec<FieldError> {
         match self {
-            Error::Refused(refusal) => refusal.text(),
-            Error::NotYet(text) => text.clone(),
-            other => Text::owned(other.to_string(), other.to_string()),
+            Error::Invalid(errors) => errors.clone(),
+            Error::Registry(error) => error.field_errors(),
+            _ => Vec::new(),
         }
+    }
+
+    fn message(&self) -> Option<Text> {
+        match self {
+            Error::Refused(refusal) => Some(refusal.text()),
+            Error::NotYet(text) => Some(text.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The message in both languages: the words for people where there are some, else the
+    /// English detail.
+    pub fn text(&self) -> Text {
+        self.message()
+            .unwrap_or_else(|| Text::owned(self.to_string(), self.to_string()))
     }
 
     pub(crate) fn invalid(field: impl Into<String>, message: Text) -> Self {

@@ -1,6 +1,6 @@
 //! Errors of the registry.
 
-use zhizao_core::{ErrorKind, FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -70,9 +70,8 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-impl Error {
-    /// How callers should treat this failure.
-    pub fn kind(&self) -> ErrorKind {
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Forbidden(_) => ErrorKind::Forbidden,
@@ -87,15 +86,43 @@ impl Error {
         }
     }
 
-    /// The per-field errors of a validation failure.
-    pub fn field_errors(&self) -> &[FieldError] {
+    fn code(&self) -> Option<&'static str> {
         match self {
-            Error::Invalid(errors) => errors,
-            Error::Identity(error) => error.field_errors(),
-            _ => &[],
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::DuplicateCreditCode { .. } => Some("duplicate"),
+            Error::InUse { .. } => Some("in-use"),
+            Error::Identity(error) => error.code(),
+            _ => None,
         }
     }
 
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            Error::DuplicateCreditCode {
+                credit_code,
+                existing_name,
+            } => vec![FieldError::new(
+                "credit_code",
+                Text::owned(
+                    format!("信用代码 {credit_code} 已登记为“{existing_name}”"),
+                    self.to_string(),
+                ),
+            )],
+            Error::Identity(error) => error.field_errors(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Error::Identity(error) => error.retry_after_seconds(),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
     pub(crate) fn invalid(field: &str, message: Text) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
     }

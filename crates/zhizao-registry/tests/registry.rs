@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{CreditCode, FixedClock, Language, PageRequest, Timestamp};
+use zhizao_core::{Classified, CreditCode, FixedClock, Language, PageRequest, Timestamp};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::{
     Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal,
@@ -268,11 +268,7 @@ async fn registration_validates_every_field_and_names_duplicates() {
             .create_enterprise(&admin, &bad)
             .await
             .unwrap_err();
-        let mut fields: Vec<&str> = error
-            .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let mut fields: Vec<String> = error.field_errors().into_iter().map(|e| e.field).collect();
         fields.sort();
         assert_eq!(
             fields,
@@ -292,7 +288,7 @@ async fn registration_validates_every_field_and_names_duplicates() {
         );
         let town_error = error
             .field_errors()
-            .iter()
+            .into_iter()
             .find(|e| e.field == "town_code")
             .unwrap();
         assert!(
@@ -723,10 +719,10 @@ async fn files_that_are_not_registries_are_refused_clearly() {
             )
             .await
             .unwrap_err();
-        let missing: Vec<&str> = missing
+        let missing: Vec<String> = missing
             .field_errors()
-            .iter()
-            .map(|e| e.field.as_str())
+            .into_iter()
+            .map(|e| e.field)
             .collect();
         assert_eq!(
             missing,

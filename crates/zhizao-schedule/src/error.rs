@@ -46,6 +46,25 @@ pub enum Error {
     InvalidEvent(String),
 }
 
+impl zhizao_core::Classified for Error {
+    fn kind(&self) -> zhizao_core::ErrorKind {
+        use zhizao_core::ErrorKind;
+        match self {
+            Error::Parse { .. }
+            | Error::InvalidInstance(_)
+            | Error::InvalidScheduleFile(_)
+            | Error::Violation(_)
+            | Error::Bench(_)
+            | Error::InvalidEvent(_) => ErrorKind::InvalidInput,
+            Error::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
+            Error::Io { .. } => ErrorKind::Unavailable,
+            Error::InFile { error, .. } => error.kind(),
+        }
+    }
+}
+
 /// The crate's result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

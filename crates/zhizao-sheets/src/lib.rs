@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
-use zhizao_core::Text;
+use zhizao_core::{Classified, ErrorKind, Text};
 
 /// Why a file could not be read as a sheet, in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +37,16 @@ pub struct Sheet {
     pub format: &'static str,
     /// For CSV: `UTF-8` or `GB18030`.
     pub encoding: Option<&'static str>,
+}
+
+impl Classified for SheetError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
+
+    fn message(&self) -> Option<Text> {
+        Some(self.message.clone())
+    }
 }
 
 fn file_error(message: Text) -> SheetError {

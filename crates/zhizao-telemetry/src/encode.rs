@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 
-use crate::QueryOutput;
+use crate::{Error, QueryOutput};
 
 /// A result format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +50,12 @@ impl ResultFormat {
     }
 }
 
-/// Why encoding failed.
-#[derive(Debug, thiserror::Error)]
-#[error("encoding the result failed: {0}")]
-pub struct EncodeError(String);
-
-fn fail(error: impl std::fmt::Display) -> EncodeError {
-    EncodeError(error.to_string())
+fn fail(error: impl std::fmt::Display) -> Error {
+    Error::Encode(error.to_string())
 }
 
 /// Encodes a result.
-pub fn encode(output: &QueryOutput, format: ResultFormat) -> Result<Vec<u8>, EncodeError> {
+pub fn encode(output: &QueryOutput, format: ResultFormat) -> Result<Vec<u8>, Error> {
     let batches: Vec<&RecordBatch> = output.batches.iter().collect();
     let mut bytes = Vec::new();
     match format {

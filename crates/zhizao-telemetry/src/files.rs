@@ -24,7 +24,7 @@ use futures::TryStreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
 
-use crate::store::StoreError;
+use crate::Error;
 
 /// Files up to this size are uploaded in one request, larger ones in parts of this size.
 const PART_BYTES: usize = 8 * 1024 * 1024;
@@ -53,7 +53,7 @@ impl std::fmt::Debug for ObjectStorage {
 impl ObjectStorage {
     /// Files under `url` (`scheme://bucket[/prefix]`) in `store`, which must be the store that
     /// URL names.
-    pub fn new(store: Arc<dyn ObjectStore>, url: &str) -> Result<Self, StoreError> {
+    pub fn new(store: Arc<dyn ObjectStore>, url: &str) -> Result<Self, Error> {
         let (base, prefix) = parse_location(url)?;
         Ok(ObjectStorage {
             store,
@@ -85,23 +85,23 @@ impl ObjectStorage {
     /// `AWS_REGION`, `AWS_ENDPOINT` for MinIO, Garage or Ceph, `AWS_ALLOW_HTTP=true` for a plain
     /// HTTP endpoint) or from `settings`, which win.
     #[cfg(feature = "s3")]
-    pub fn s3(url: &str, settings: &[(String, String)]) -> Result<Self, StoreError> {
+    pub fn s3(url: &str, settings: &[(String, String)]) -> Result<Self, Error> {
         use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
         parse_location(url)?;
         if !url.starts_with("s3://") {
-            return Err(StoreError::Invalid(format!(
+            return Err(Error::Invalid(format!(
                 "invalid object storage URL {url:?}: S3 storage URLs start with s3://"
             )));
         }
         let mut builder = AmazonS3Builder::from_env().with_url(url);
         for (key, value) in settings {
             let key: AmazonS3ConfigKey = key.parse().map_err(|_| {
-                StoreError::Invalid(format!("unknown S3 setting {key:?} (for example aws_endpoint, aws_region, aws_access_key_id, aws_allow_http)"))
+                Error::Invalid(format!("unknown S3 setting {key:?} (for example aws_endpoint, aws_region, aws_access_key_id, aws_allow_http)"))
             })?;
             builder = builder.with_config(key, value);
         }
         let store = builder.build().map_err(|error| {
-            StoreError::Invalid(format!("cannot use object storage {url:?}: {error}"))
+            Error::Invalid(format!("cannot use object storage {url:?}: {error}"))
         })?;
         ObjectStorage::new(Arc::new(store), url)
     }
@@ -121,9 +121,9 @@ impl ObjectStorage {
 
 /// The store's URL (`scheme://authority`) and the prefix inside it, from
 /// `scheme://authority[/prefix]`.
-fn parse_location(url: &str) -> Result<(ObjectStoreUrl, ObjectPath), StoreError> {
+fn parse_location(url: &str) -> Result<(ObjectStoreUrl, ObjectPath), Error> {
     let invalid =
-        |reason: &str| StoreError::Invalid(format!("invalid object storage URL {url:?}: {reason}"));
+        |reason: &str| Error::Invalid(format!("invalid object storage URL {url:?}: {reason}"));
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| invalid("it must look like s3://bucket/prefix"))?;
@@ -227,11 +227,11 @@ impl FileStore {
 
     /// Moves the complete, synced temporary file to `relative`: a rename in the data directory,
     /// or an upload (then the temporary file is removed).
-    pub(crate) async fn place(&self, temporary: &Path, relative: &str) -> Result<(), StoreError> {
+    pub(crate) async fn place(&self, temporary: &Path, relative: &str) -> Result<(), Error> {
         match self {
             FileStore::Local { root } => {
                 let path = root.join(relative);
-                let io = |source| StoreError::Io {
+                let io = |source| Error::Io {
                     path: path.clone(),
                     source,
                 };
@@ -247,7 +247,7 @@ impl FileStore {
                 let uploaded = upload(storage, temporary, &key).await;
                 let _ = fs::remove_file(temporary);
                 uploaded.map_err(|error| {
-                    StoreError::Persist(format!(
+                    Error::Persist(format!(
                         "uploading {relative} to {}: {error}",
                         storage.display
                     ))
@@ -257,13 +257,13 @@ impl FileStore {
     }
 
     /// Removes the file `relative` (a missing file is fine).
-    pub(crate) async fn delete(&self, relative: &str) -> Result<(), StoreError> {
+    pub(crate) async fn delete(&self, relative: &str) -> Result<(), Error> {
         match self {
             FileStore::Local { root } => remove_local(&root.join(relative)),
             FileStore::Object(storage) => {
                 match storage.store.delete(&storage.key(relative)).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                    Err(error) => Err(StoreError::Persist(format!(
+                    Err(error) => Err(Error::Persist(format!(
                         "deleting {relative} from {}: {error}",
                         storage.display
                     ))),
@@ -300,7 +300,7 @@ impl FileStore {
     /// Checks that the files' place can be listed (for object storage: the endpoint answers and
     /// the credentials are accepted), so a misconfiguration is found at start, not at the
     /// first persist.
-    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+    pub(crate) async fn check(&self) -> Result<(), Error> {
         let FileStore::Object(storage) = self else {
             return Ok(());
         };
@@ -310,7 +310,7 @@ impl FileStore {
             .await
             .map(|_| ())
             .map_err(|error| {
-                StoreError::Invalid(format!(
+                Error::Invalid(format!(
                     "cannot use the object storage {}: {error}",
                     storage.display
                 ))
@@ -324,10 +324,10 @@ impl FileStore {
         &self,
         root: &Path,
         known: &BTreeSet<String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), Error> {
         let upload = root.join("upload");
         if upload.exists() {
-            fs::remove_dir_all(&upload).map_err(|source| StoreError::Io {
+            fs::remove_dir_all(&upload).map_err(|source| Error::Io {
                 path: upload.clone(),
                 source,
             })?;
@@ -344,7 +344,7 @@ impl FileStore {
     pub(crate) async fn remove_unlisted_objects(
         &self,
         known: &BTreeSet<String>,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<usize, Error> {
         let FileStore::Object(storage) = self else {
             return Ok(0);
         };
@@ -355,7 +355,7 @@ impl FileStore {
             .try_collect()
             .await
             .map_err(|error| {
-                StoreError::Persist(format!("listing {}/tables: {error}", storage.display))
+                Error::Persist(format!("listing {}/tables: {error}", storage.display))
             })?;
         let skip = storage.prefix.parts().count();
         let mut deleted = 0;
@@ -424,14 +424,14 @@ async fn upload(
     }
 }
 
-fn remove_local(path: &Path) -> Result<(), StoreError> {
+fn remove_local(path: &Path) -> Result<(), Error> {
     match fs::remove_file(path) {
         Ok(()) => {
             tracing::debug!(path = %path.display(), "removed a file");
             Ok(())
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(StoreError::Io {
+        Err(source) => Err(Error::Io {
             path: path.to_owned(),
             source,
         }),
@@ -442,10 +442,10 @@ fn remove_unlisted_local(
     root: &Path,
     directory: &Path,
     known: &BTreeSet<String>,
-) -> Result<(), StoreError> {
+) -> Result<(), Error> {
     let io = |path: &Path| {
         let path = path.to_owned();
-        move |source| StoreError::Io { path, source }
+        move |source| Error::Io { path, source }
     };
     let entries = match fs::read_dir(directory) {
         Ok(entries) => entries,

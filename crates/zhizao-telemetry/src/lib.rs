@@ -6,6 +6,7 @@
 
 mod buffer;
 pub mod encode;
+mod error;
 mod files;
 mod latest;
 pub mod line_protocol;
@@ -16,13 +17,16 @@ mod point;
 mod prune;
 pub mod query;
 pub mod schema;
+mod series;
 mod store;
 pub mod wal;
 pub mod wal_codec;
 
+pub use error::{Error, Result};
 pub use files::ObjectStorage;
 pub use latest::{DEVICE_TAG, LatestValue};
-pub use maintenance::{CompactionReport, DatabaseSummary, TableSummary};
+pub use maintenance::{CompactionReport, DatabaseSummary, MAX_RETENTION_DAYS, TableSummary};
 pub use point::{FieldValue, Point, Precision};
-pub use query::{QueryError, QueryLimits, QueryOutput};
-pub use store::{StoreError, StoreOptions, TableKey, TelemetryStore, WriteReceipt};
+pub use query::{QueryLimits, QueryOutput};
+pub use series::{MAX_SERIES_POINTS, Series, SeriesBucket, SeriesRequest};
+pub use store::{StoreOptions, TableKey, TelemetryStore, WriteReceipt};

@@ -25,14 +25,17 @@ use datafusion::logical_expr::Expr;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
+use crate::Error;
 use crate::files::FileStore;
 use crate::latest::DEVICE_TAG;
 use crate::manifest::FileEntry;
 use crate::names::{TIME_COLUMN, check_database};
 use crate::store::{
-    StoreError, StoredFile, TableKey, TelemetryStore, day_directory, day_of, manifest_path,
-    write_parquet,
+    StoredFile, TableKey, TelemetryStore, day_directory, day_of, manifest_path, write_parquet,
 };
+
+/// The longest retention a database can have: a hundred years.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 const DAY_NS: i64 = 86_400_000_000_000;
 
@@ -173,19 +176,20 @@ impl TelemetryStore {
             .copied()
     }
 
-    /// Sets how many UTC days `tenant`'s `database` keeps (`None`: everything). Takes effect at
+    /// Sets how many UTC days `tenant`'s `database` keeps (`None`: everything; else 1 to
+    /// [`MAX_RETENTION_DAYS`]). Takes effect at
     /// the next upkeep round, or at once with [`TelemetryStore::expire`].
     pub async fn set_retention(
         &self,
         tenant: i64,
         database: &str,
         days: Option<u32>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), Error> {
         check_database(database)?;
-        if days == Some(0) {
-            return Err(StoreError::Invalid(
-                "retention must keep at least one day".into(),
-            ));
+        if let Some(days) = days
+            && !(1..=MAX_RETENTION_DAYS).contains(&days)
+        {
+            return Err(Error::RetentionOutOfRange(days));
         }
         let _guard = self.manifest_lock.lock().await;
         let slot = (tenant, database.to_owned());
@@ -207,7 +211,7 @@ impl TelemetryStore {
 
     /// Drops every file whose rows are all older than its database's retention as of `now_ns`.
     /// Returns the number of files dropped.
-    pub async fn expire(&self, now_ns: i64) -> Result<usize, StoreError> {
+    pub async fn expire(&self, now_ns: i64) -> Result<usize, Error> {
         let _guard = self.manifest_lock.lock().await;
         let today_start = now_ns.div_euclid(DAY_NS) * DAY_NS;
         let horizon_of = |days: u32| today_start.saturating_sub(i64::from(days - 1) * DAY_NS);
@@ -273,7 +277,7 @@ impl TelemetryStore {
 
     /// Merges each day's small files into one. With `everything`, every day with more than one
     /// file is merged whatever the files' sizes and age (for benchmarks and operators).
-    pub async fn compact(&self, everything: bool) -> Result<CompactionReport, StoreError> {
+    pub async fn compact(&self, everything: bool) -> Result<CompactionReport, Error> {
         let groups = self.groups_due(everything, now_ns());
         let mut report = CompactionReport::default();
         for group in groups {
@@ -321,7 +325,7 @@ impl TelemetryStore {
     }
 
     /// Merges one group; `None` if the group changed meanwhile and the merge was discarded.
-    async fn compact_group(&self, group: Group) -> Result<Option<u64>, StoreError> {
+    async fn compact_group(&self, group: Group) -> Result<Option<u64>, Error> {
         let schema = match self.shared.read().schemas.get(&group.key) {
             Some(schema) => schema.arrow(),
             None => return Ok(None),
@@ -339,7 +343,7 @@ impl TelemetryStore {
         let expected: u64 = group.files.iter().map(|f| f.entry.rows).sum();
         if entry.rows != expected {
             let _ = std::fs::remove_file(&temporary);
-            return Err(StoreError::Persist(format!(
+            return Err(Error::Persist(format!(
                 "compacting {} files of {} gave {} rows instead of {expected}; kept the originals",
                 group.files.len(),
                 group.key.table,
@@ -399,8 +403,8 @@ async fn merge(
     relative: String,
     schema: arrow::datatypes::SchemaRef,
     inputs: &[Arc<StoredFile>],
-) -> Result<FileEntry, StoreError> {
-    let failed = |e: datafusion::error::DataFusionError| StoreError::Persist(e.to_string());
+) -> Result<FileEntry, Error> {
+    let failed = |e: datafusion::error::DataFusionError| Error::Persist(e.to_string());
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_limit(COMPACTION_MEMORY, 1.0)
         .with_temp_file_path(root.join("tmp"))
@@ -465,9 +469,7 @@ async fn merge(
         }
     }
     drop(sender);
-    let written = writer
-        .await
-        .map_err(|e| StoreError::Persist(e.to_string()))?;
+    let written = writer.await.map_err(|e| Error::Persist(e.to_string()))?;
     match (read_error, written) {
         (None, Ok(entry)) => Ok(entry),
         (Some(error), Ok(_)) => {

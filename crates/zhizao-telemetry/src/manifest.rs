@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::schema::TableSchema;
 
 /// The manifest format version.
@@ -74,31 +75,10 @@ pub struct Manifest {
     pub retention: Vec<RetentionEntry>,
 }
 
-/// Why the manifest could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    /// File system trouble.
-    #[error("manifest {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The file is not a manifest this version understands.
-    #[error("manifest {path} is unreadable: {reason}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 impl Manifest {
     /// Reads the manifest at `path`, or an empty one if there is none yet.
-    pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let io = |source| ManifestError::Io {
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let io = |source| Error::ManifestIo {
             path: path.display().to_string(),
             source,
         };
@@ -113,12 +93,12 @@ impl Manifest {
             Err(error) => return Err(io(error)),
         };
         let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| ManifestError::Invalid {
+            serde_json::from_str(&text).map_err(|e| Error::ManifestUnreadable {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
         if manifest.version != VERSION {
-            return Err(ManifestError::Invalid {
+            return Err(Error::ManifestUnreadable {
                 path: path.display().to_string(),
                 reason: format!("unknown version {}", manifest.version),
             });
@@ -127,13 +107,13 @@ impl Manifest {
     }
 
     /// Replaces the manifest at `path` atomically and durably.
-    pub fn save(&self, path: &Path) -> Result<(), ManifestError> {
-        let io = |source| ManifestError::Io {
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        let io = |source| Error::ManifestIo {
             path: path.display().to_string(),
             source,
         };
         let temporary = path.with_extension("json.tmp");
-        let text = serde_json::to_vec_pretty(self).map_err(|e| ManifestError::Invalid {
+        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::ManifestUnreadable {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;

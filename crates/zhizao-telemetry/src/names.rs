@@ -2,26 +2,16 @@
 
 use std::fmt::Write;
 
+use crate::Error;
+
 /// The column holding each point's time.
 pub const TIME_COLUMN: &str = "time";
 
-/// Why a name is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} name {name:?}: {reason}")]
-pub struct NameError {
-    /// `database`, `table`, `tag` or `field`.
-    pub what: &'static str,
-    /// The name.
-    pub name: String,
-    /// What is wrong.
-    pub reason: &'static str,
-}
-
 /// Checks a database name: 1–64 characters of letters, digits, `_`, `-` and `.`, not starting
 /// with `.` or `_` (InfluxDB reserves `_` names).
-pub fn check_database(name: &str) -> Result<(), NameError> {
+pub fn check_database(name: &str) -> Result<(), Error> {
     let fail = |reason| {
-        Err(NameError {
+        Err(Error::InvalidName {
             what: "database",
             name: name.to_owned(),
             reason,
@@ -43,9 +33,9 @@ pub fn check_database(name: &str) -> Result<(), NameError> {
 }
 
 /// Checks a table or column name: 1–200 characters without control characters.
-pub fn check_identifier(what: &'static str, name: &str) -> Result<(), NameError> {
+pub fn check_identifier(what: &'static str, name: &str) -> Result<(), Error> {
     let fail = |reason| {
-        Err(NameError {
+        Err(Error::InvalidName {
             what,
             name: name.to_owned(),
             reason,

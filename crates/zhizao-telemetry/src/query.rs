@@ -31,6 +31,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
+use crate::Error;
 use crate::prune::Bounds;
 use crate::store::{StoredFile, TableKey, TelemetryStore, widen};
 
@@ -58,40 +59,17 @@ impl Default for QueryLimits {
     }
 }
 
-/// Why a query failed.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    /// The SQL is wrong or refers to something that does not exist; the caller can fix it.
-    #[error("{0}")]
-    Invalid(String),
-    /// The statement is not a query (DDL, DML, settings), which tenants may not run.
-    #[error("only queries are allowed: {0}")]
-    NotAllowed(String),
-    /// The result is larger than allowed.
-    #[error("the result has more than {0} rows; narrow the query or add LIMIT")]
-    TooManyRows(usize),
-    /// The query took too long.
-    #[error("the query took longer than {0:?}")]
-    Timeout(Duration),
-    /// Something failed while running the query.
-    #[error("query execution failed: {0}")]
-    Execution(String),
-}
-
-impl From<DataFusionError> for QueryError {
-    fn from(error: DataFusionError) -> Self {
-        match error.find_root() {
-            DataFusionError::SQL(..)
-            | DataFusionError::Plan(_)
-            | DataFusionError::SchemaError(..)
-            | DataFusionError::NotImplemented(_) => {
-                QueryError::Invalid(error.find_root().to_string())
-            }
-            DataFusionError::ResourcesExhausted(message) => {
-                QueryError::Execution(format!("resources exhausted: {message}"))
-            }
-            _ => QueryError::Execution(error.to_string()),
+/// A DataFusion failure as the caller should read it: their SQL, or the query's execution.
+fn from_datafusion(error: DataFusionError) -> Error {
+    match error.find_root() {
+        DataFusionError::SQL(..)
+        | DataFusionError::Plan(_)
+        | DataFusionError::SchemaError(..)
+        | DataFusionError::NotImplemented(_) => Error::Sql(error.find_root().to_string()),
+        DataFusionError::ResourcesExhausted(message) => {
+            Error::QueryFailed(format!("resources exhausted: {message}"))
         }
+        _ => Error::QueryFailed(error.to_string()),
     }
 }
 
@@ -198,7 +176,7 @@ impl TelemetryStore {
     fn snapshot(
         &self,
         tenant: i64,
-    ) -> Result<BTreeMap<String, Vec<(String, TelemetryTable)>>, QueryError> {
+    ) -> Result<BTreeMap<String, Vec<(String, TelemetryTable)>>, Error> {
         let state = self.shared.read();
         let mut databases: BTreeMap<String, Vec<(String, TelemetryTable)>> = BTreeMap::new();
         let keys: Vec<&TableKey> = state
@@ -213,8 +191,7 @@ impl TelemetryStore {
                 for (frozen_key, batch) in &frozen.tables {
                     if frozen_key == key {
                         batches.push(
-                            widen(batch, &schema)
-                                .map_err(|e| QueryError::Execution(e.to_string()))?,
+                            widen(batch, &schema).map_err(|e| Error::QueryFailed(e.to_string()))?,
                         );
                     }
                 }
@@ -223,7 +200,7 @@ impl TelemetryStore {
                 batches.push(
                     buffer
                         .to_record_batch(&schema)
-                        .map_err(|e| QueryError::Execution(e.to_string()))?,
+                        .map_err(|e| Error::QueryFailed(e.to_string()))?,
                 );
             }
             batches.retain(|b| b.num_rows() > 0);
@@ -247,7 +224,7 @@ impl TelemetryStore {
         database: &str,
         sql: &str,
         limits: QueryLimits,
-    ) -> Result<QueryOutput, QueryError> {
+    ) -> Result<QueryOutput, Error> {
         let snapshot = self.snapshot(tenant)?;
         let config = SessionConfig::new()
             .with_information_schema(true)
@@ -256,7 +233,8 @@ impl TelemetryStore {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(limits.memory_bytes, 1.0)
             .with_cache_manager(self.shared.caches.config())
-            .build_arc()?;
+            .build_arc()
+            .map_err(from_datafusion)?;
         self.shared.files.register(&runtime);
         let context = SessionContext::new_with_config_rt(config, runtime);
         let catalog = MemoryCatalogProvider::new();
@@ -265,12 +243,18 @@ impl TelemetryStore {
             has_default |= name == database;
             let schema = MemorySchemaProvider::new();
             for (table, provider) in tables {
-                schema.register_table(table, Arc::new(provider))?;
+                schema
+                    .register_table(table, Arc::new(provider))
+                    .map_err(from_datafusion)?;
             }
-            catalog.register_schema(&name, Arc::new(schema))?;
+            catalog
+                .register_schema(&name, Arc::new(schema))
+                .map_err(from_datafusion)?;
         }
         if !has_default {
-            catalog.register_schema(database, Arc::new(MemorySchemaProvider::new()))?;
+            catalog
+                .register_schema(database, Arc::new(MemorySchemaProvider::new()))
+                .map_err(from_datafusion)?;
         }
         context.register_catalog(CATALOG, Arc::new(catalog));
         let options = SQLOptions::new()
@@ -289,20 +273,22 @@ impl TelemetryStore {
                                 || message.contains("DML")
                                 || message.contains("Statement") =>
                         {
-                            QueryError::NotAllowed(message.clone())
+                            Error::NotAQuery(message.clone())
                         }
-                        _ => QueryError::from(error),
+                        _ => from_datafusion(error),
                     })?;
-            let frame = frame.limit(0, Some(limits.max_rows + 1))?;
+            let frame = frame
+                .limit(0, Some(limits.max_rows + 1))
+                .map_err(from_datafusion)?;
             let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-            let batches = frame.collect().await?;
-            Ok::<_, QueryError>(QueryOutput { schema, batches })
+            let batches = frame.collect().await.map_err(from_datafusion)?;
+            Ok::<_, Error>(QueryOutput { schema, batches })
         };
         let output = tokio::time::timeout(limits.timeout, run)
             .await
-            .map_err(|_| QueryError::Timeout(limits.timeout))??;
+            .map_err(|_| Error::QueryTimeout(limits.timeout))??;
         if output.rows() > limits.max_rows {
-            return Err(QueryError::TooManyRows(limits.max_rows));
+            return Err(Error::TooManyRows(limits.max_rows));
         }
         Ok(output)
     }

@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use serde::{Deserialize, Serialize};
 
 use crate::names::{TIME_COLUMN, check_identifier};
-use crate::{FieldValue, Point};
+use crate::{Error, FieldValue, Point};
 
 /// The type of a field column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,49 +81,6 @@ pub struct TableSchema {
     pub columns: BTreeMap<String, ColumnKind>,
 }
 
-/// Why a write does not fit a table's schema.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SchemaError {
-    /// A field was written with another type than before.
-    #[error(
-        "field type conflict: input field \"{column}\" on measurement \"{table}\" is type {found}, already exists as type {existing}"
-    )]
-    TypeConflict {
-        /// The table.
-        table: String,
-        /// The field.
-        column: String,
-        /// The type written now.
-        found: &'static str,
-        /// The type it has.
-        existing: &'static str,
-    },
-    /// A name is used as tag and as field.
-    #[error(
-        "column \"{column}\" on measurement \"{table}\" is a {existing} and cannot be written as a {found}"
-    )]
-    KindConflict {
-        /// The table.
-        table: String,
-        /// The column.
-        column: String,
-        /// `tag` or `field`.
-        found: &'static str,
-        /// `tag` or `field`.
-        existing: &'static str,
-    },
-    /// A tag or field is named `time`, or a name is malformed.
-    #[error("invalid column \"{column}\" on measurement \"{table}\": {reason}")]
-    InvalidColumn {
-        /// The table.
-        table: String,
-        /// The column.
-        column: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-}
-
 fn kind_name(kind: ColumnKind) -> &'static str {
     match kind {
         ColumnKind::Tag => "tag",
@@ -133,7 +90,7 @@ fn kind_name(kind: ColumnKind) -> &'static str {
 
 impl TableSchema {
     /// Adds the columns of `point`, or explains why it does not fit (changing nothing then).
-    pub fn merge(&mut self, point: &Point) -> Result<(), SchemaError> {
+    pub fn merge(&mut self, point: &Point) -> Result<(), Error> {
         let mut additions = Vec::new();
         let columns = point
             .tags
@@ -146,7 +103,7 @@ impl TableSchema {
                     .map(|(name, value)| (name, ColumnKind::Field(FieldType::of(value)))),
             );
         for (name, kind) in columns {
-            let invalid = |reason| SchemaError::InvalidColumn {
+            let invalid = |reason| Error::InvalidColumn {
                 table: point.measurement.clone(),
                 column: name.clone(),
                 reason,
@@ -174,7 +131,7 @@ impl TableSchema {
                     let ColumnKind::Field(found) = kind else {
                         unreachable!("matched a field")
                     };
-                    return Err(SchemaError::TypeConflict {
+                    return Err(Error::TypeConflict {
                         table: point.measurement.clone(),
                         column: name.clone(),
                         found: found.name(),
@@ -182,7 +139,7 @@ impl TableSchema {
                     });
                 }
                 Some(existing) => {
-                    return Err(SchemaError::KindConflict {
+                    return Err(Error::KindConflict {
                         table: point.measurement.clone(),
                         column: name.clone(),
                         found: kind_name(kind),
@@ -280,11 +237,11 @@ mod tests {
         let error = schema
             .merge(&point(&[("t", "x")], vec![("v", FieldValue::Float(1.0))]))
             .unwrap_err();
-        assert!(matches!(error, SchemaError::KindConflict { .. }), "{error}");
+        assert!(matches!(error, Error::KindConflict { .. }), "{error}");
         let error = schema
             .merge(&point(&[], vec![("time", FieldValue::Float(1.0))]))
             .unwrap_err();
-        assert!(matches!(error, SchemaError::InvalidColumn { .. }));
+        assert!(matches!(error, Error::InvalidColumn { .. }));
         let names: Vec<String> = schema
             .arrow()
             .fields()

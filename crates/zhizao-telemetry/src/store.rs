@@ -27,15 +27,15 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::Point;
 use crate::buffer::TableBuffer;
 use crate::files::{FileStore, ObjectStorage};
 use crate::latest::{LastValues, LatestValue};
 use crate::manifest::{FileEntry, Manifest, RetentionEntry, TableEntry};
 use crate::names::{TIME_COLUMN, check_database, check_identifier, path_segment};
-use crate::schema::{SchemaError, TableSchema};
-use crate::wal::{Wal, WalError, WalSink};
+use crate::schema::TableSchema;
+use crate::wal::{Wal, WalSink};
 use crate::wal_codec::WalBatch;
+use crate::{Error, Point};
 
 /// Identifies a table: tenant, database, table name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,37 +84,6 @@ impl StoreOptions {
             compact_cold_after: Duration::from_secs(3600),
         }
     }
-}
-
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A name (database, table, column) is not acceptable.
-    #[error(transparent)]
-    Name(#[from] crate::names::NameError),
-    /// A setting is out of range.
-    #[error("{0}")]
-    Invalid(String),
-    /// The write does not fit the tables' schemas.
-    #[error(transparent)]
-    Schema(#[from] SchemaError),
-    /// The log failed; nothing more can be acknowledged.
-    #[error(transparent)]
-    Wal(#[from] WalError),
-    /// The manifest failed.
-    #[error(transparent)]
-    Manifest(#[from] crate::manifest::ManifestError),
-    /// Writing or encoding Parquet or Arrow data failed.
-    #[error("persisting telemetry failed: {0}")]
-    Persist(String),
-    /// File system trouble.
-    #[error("telemetry storage I/O on {path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
 }
 
 /// A Parquet file the store holds. When compaction replaces it or retention drops it, it is
@@ -412,11 +381,11 @@ fn latest_path(root: &Path) -> PathBuf {
 impl TelemetryStore {
     /// Opens the store under `options.root`: reads the manifest, removes files it does not list
     /// (left by a crash mid-persist), replays the log.
-    pub fn open(options: StoreOptions) -> Result<Self, StoreError> {
+    pub fn open(options: StoreOptions) -> Result<Self, Error> {
         let root = options.root.clone();
         let io = |path: &Path| {
             let path = path.to_owned();
-            move |source| StoreError::Io { path, source }
+            move |source| Error::Io { path, source }
         };
         fs::create_dir_all(&root).map_err(io(&root))?;
         let files = Arc::new(match &options.object_storage {
@@ -496,7 +465,7 @@ impl TelemetryStore {
         tenant: i64,
         database: &str,
         points: Vec<Point>,
-    ) -> Result<WriteReceipt, StoreError> {
+    ) -> Result<WriteReceipt, Error> {
         check_database(database)?;
         for point in &points {
             check_identifier("table", &point.measurement)?;
@@ -557,7 +526,7 @@ impl TelemetryStore {
 
     /// Freezes the buffers if they are due (or always, with `force`) and writes every frozen
     /// buffer to Parquet. Returns the number of files written.
-    pub async fn persist(&self, force: bool) -> Result<usize, StoreError> {
+    pub async fn persist(&self, force: bool) -> Result<usize, Error> {
         let _guard = self.manifest_lock.lock().await;
         let has_rows = self.shared.read().active_rows > 0;
         if has_rows && (force || self.should_freeze()) {
@@ -572,7 +541,7 @@ impl TelemetryStore {
                 write_snapshot(&shared.root, &shared.files, &snapshot_for_writing)
             })
             .await
-            .map_err(|e| StoreError::Persist(e.to_string()))??;
+            .map_err(|e| Error::Persist(e.to_string()))??;
             let mut files = Vec::with_capacity(written_files.len());
             let mut placing = Ok(());
             for (key, entry, temporary) in written_files {
@@ -656,13 +625,13 @@ impl TelemetryStore {
 
     /// Checks that the place the Parquet files go is usable: for object storage, that the
     /// endpoint answers and accepts the credentials.
-    pub async fn check_file_storage(&self) -> Result<(), StoreError> {
+    pub async fn check_file_storage(&self) -> Result<(), Error> {
         self.shared.files.check().await
     }
 
     /// Deletes objects the manifest does not list (left by a crash between an upload and the
     /// manifest). Returns how many; nothing to do with local files, which `open` tidies.
-    pub async fn remove_unlisted_objects(&self) -> Result<usize, StoreError> {
+    pub async fn remove_unlisted_objects(&self) -> Result<usize, Error> {
         let _guard = self.manifest_lock.lock().await;
         let known: BTreeSet<String> = self
             .shared
@@ -732,9 +701,9 @@ impl TelemetryStore {
 
 /// This store's identity (16 hex digits), made at its first open and kept in `store-id` beside
 /// the manifest. Its files in object storage live under it.
-fn store_id(root: &Path) -> Result<String, StoreError> {
+fn store_id(root: &Path) -> Result<String, Error> {
     let path = root.join("store-id");
-    let io = |source| StoreError::Io {
+    let io = |source| Error::Io {
         path: path.clone(),
         source,
     };
@@ -743,7 +712,7 @@ fn store_id(root: &Path) -> Result<String, StoreError> {
             return Ok(id.trim().to_owned());
         }
         Ok(id) => {
-            return Err(StoreError::Invalid(format!(
+            return Err(Error::Invalid(format!(
                 "{} holds {:?}, not a store id (16 hex digits)",
                 path.display(),
                 id.trim()
@@ -787,13 +756,13 @@ fn write_snapshot(
     root: &Path,
     files: &FileStore,
     snapshot: &Frozen,
-) -> Result<Vec<(TableKey, FileEntry, PathBuf)>, StoreError> {
+) -> Result<Vec<(TableKey, FileEntry, PathBuf)>, Error> {
     let mut written = Vec::new();
     for (key, batch) in &snapshot.tables {
         let times = batch
             .column_by_name(TIME_COLUMN)
             .and_then(|c| c.as_any().downcast_ref::<TimestampNanosecondArray>())
-            .ok_or_else(|| StoreError::Persist("a frozen batch has no time column".into()))?;
+            .ok_or_else(|| Error::Persist("a frozen batch has no time column".into()))?;
         let mut days: std::collections::BTreeMap<String, Vec<u32>> =
             std::collections::BTreeMap::new();
         for (row, time) in times.values().iter().enumerate() {
@@ -824,7 +793,7 @@ fn write_snapshot(
     Ok(written)
 }
 
-fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> Result<RecordBatch, StoreError> {
+fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> Result<RecordBatch, Error> {
     let columns: Result<Vec<ArrayRef>, _> = batch
         .columns()
         .iter()
@@ -832,15 +801,15 @@ fn take_rows(batch: &RecordBatch, indices: &UInt32Array) -> Result<RecordBatch, 
         .collect();
     RecordBatch::try_new(
         batch.schema(),
-        columns.map_err(|e| StoreError::Persist(e.to_string()))?,
+        columns.map_err(|e| Error::Persist(e.to_string()))?,
     )
-    .map_err(|e| StoreError::Persist(e.to_string()))
+    .map_err(|e| Error::Persist(e.to_string()))
 }
 
 /// Sorts by `device` (if the table has it, nulls first) and then time, which keeps each
 /// device's rows together for compression and lets readers skip row groups by device and time.
 /// Device names are ranked once each, so the sort compares integers, not strings.
-fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
+fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, Error> {
     let mut keys = Vec::new();
     if let Some(devices) = batch
         .column_by_name(crate::DEVICE_TAG)
@@ -870,16 +839,15 @@ fn sort_for_storage(batch: &RecordBatch) -> Result<RecordBatch, StoreError> {
             options: None,
         });
     }
-    let indices =
-        lexsort_to_indices(&keys, None).map_err(|e| StoreError::Persist(e.to_string()))?;
+    let indices = lexsort_to_indices(&keys, None).map_err(|e| Error::Persist(e.to_string()))?;
     take_rows(batch, &indices)
 }
 
 /// How every Parquet file is written.
-pub(crate) fn writer_properties() -> Result<WriterProperties, StoreError> {
+pub(crate) fn writer_properties() -> Result<WriterProperties, Error> {
     Ok(WriterProperties::builder()
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).map_err(|e| StoreError::Persist(e.to_string()))?,
+            ZstdLevel::try_new(3).map_err(|e| Error::Persist(e.to_string()))?,
         ))
         .set_dictionary_enabled(true)
         .set_max_row_group_row_count(Some(1_000_000))
@@ -947,28 +915,28 @@ pub(crate) fn write_parquet(
     relative: String,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
-) -> Result<FileEntry, StoreError> {
-    let io = |source| StoreError::Io {
+) -> Result<FileEntry, Error> {
+    let io = |source| Error::Io {
         path: temporary.to_owned(),
         source,
     };
     let directory = temporary
         .parent()
-        .ok_or_else(|| StoreError::Persist("a file without a directory".into()))?;
+        .ok_or_else(|| Error::Persist("a file without a directory".into()))?;
     fs::create_dir_all(directory).map_err(io)?;
     let file = fs::File::create(temporary).map_err(io)?;
     let mut writer = ArrowWriter::try_new(file, schema, Some(writer_properties()?))
-        .map_err(|e| StoreError::Persist(e.to_string()))?;
+        .map_err(|e| Error::Persist(e.to_string()))?;
     let mut statistics = FileStatistics::default();
     for batch in batches {
         statistics.observe(&batch);
         writer
             .write(&batch)
-            .map_err(|e| StoreError::Persist(e.to_string()))?;
+            .map_err(|e| Error::Persist(e.to_string()))?;
     }
     let file = writer
         .into_inner()
-        .map_err(|e| StoreError::Persist(e.to_string()))?;
+        .map_err(|e| Error::Persist(e.to_string()))?;
     file.sync_all().map_err(io)?;
     let bytes = file.metadata().map_err(io)?.len();
     Ok(FileEntry {

@@ -18,6 +18,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use crate::Error;
 use crate::wal_codec::{WalBatch, decode_batch, encode_batch};
 
 /// Segment header: magic and format version.
@@ -27,34 +28,8 @@ const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest record accepted when reading (guards against a garbage length).
 const MAX_RECORD_BYTES: u32 = 256 * 1024 * 1024;
 
-/// Why the log failed.
-#[derive(Debug, thiserror::Error)]
-pub enum WalError {
-    /// A file operation failed.
-    #[error("write-ahead log I/O on {path}: {source}")]
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// What the operating system said.
-        source: io::Error,
-    },
-    /// A record before the end of the log is damaged: acknowledged data would be lost.
-    #[error("write-ahead log segment {path} is corrupt at byte {offset}: {reason}")]
-    Corrupt {
-        /// The segment.
-        path: PathBuf,
-        /// Where the damaged record starts.
-        offset: u64,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The writer thread has stopped (after an I/O error or at shutdown).
-    #[error("the write-ahead log is closed")]
-    Closed,
-}
-
-fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WalError + '_ {
-    move |source| WalError::Io {
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::LogIo {
         path: path.to_owned(),
         source,
     }
@@ -110,7 +85,7 @@ fn segment_path(directory: &Path, first_sequence: u64) -> PathBuf {
 }
 
 /// The segments in `directory`, by first sequence.
-fn segments(directory: &Path) -> Result<Vec<(u64, PathBuf)>, WalError> {
+fn segments(directory: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
     let mut found = Vec::new();
     for entry in fs::read_dir(directory).map_err(io_error(directory))? {
         let entry = entry.map_err(io_error(directory))?;
@@ -127,7 +102,7 @@ fn segments(directory: &Path) -> Result<Vec<(u64, PathBuf)>, WalError> {
 }
 
 /// Reads one segment; returns its batches and the offset after the last good record.
-fn read_segment(path: &Path, is_last: bool) -> Result<(Vec<WalBatch>, u64, u64), WalError> {
+fn read_segment(path: &Path, is_last: bool) -> Result<(Vec<WalBatch>, u64, u64), Error> {
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
@@ -138,7 +113,7 @@ fn read_segment(path: &Path, is_last: bool) -> Result<(Vec<WalBatch>, u64, u64),
         return if is_last {
             Ok((Vec::new(), 0, file_length))
         } else {
-            Err(WalError::Corrupt {
+            Err(Error::CorruptLog {
                 path: path.to_owned(),
                 offset: 0,
                 reason: "missing header".into(),
@@ -146,7 +121,7 @@ fn read_segment(path: &Path, is_last: bool) -> Result<(Vec<WalBatch>, u64, u64),
         };
     }
     if &bytes[..SEGMENT_HEADER.len()] != SEGMENT_HEADER {
-        return Err(WalError::Corrupt {
+        return Err(Error::CorruptLog {
             path: path.to_owned(),
             offset: 0,
             reason: "not a Zhizao WAL segment of a known version".into(),
@@ -155,7 +130,7 @@ fn read_segment(path: &Path, is_last: bool) -> Result<(Vec<WalBatch>, u64, u64),
     let mut offset = SEGMENT_HEADER.len();
     let mut batches = Vec::new();
     while offset < bytes.len() {
-        let damaged = |reason: String| WalError::Corrupt {
+        let damaged = |reason: String| Error::CorruptLog {
             path: path.to_owned(),
             offset: offset as u64,
             reason,
@@ -208,7 +183,7 @@ impl Wal {
         directory: &Path,
         persisted_through: u64,
         sink: std::sync::Arc<dyn WalSink>,
-    ) -> Result<(Wal, Replay), WalError> {
+    ) -> Result<(Wal, Replay), Error> {
         Self::open_with_segment_size(directory, persisted_through, DEFAULT_SEGMENT_BYTES, sink)
     }
 
@@ -218,7 +193,7 @@ impl Wal {
         persisted_through: u64,
         segment_bytes: u64,
         sink: std::sync::Arc<dyn WalSink>,
-    ) -> Result<(Wal, Replay), WalError> {
+    ) -> Result<(Wal, Replay), Error> {
         fs::create_dir_all(directory).map_err(io_error(directory))?;
         let found = segments(directory)?;
         let mut batches = Vec::new();
@@ -288,16 +263,16 @@ impl Wal {
 
     /// Appends a batch (its `sequence` is assigned here) and returns its sequence once it is
     /// durable on disk.
-    pub async fn append(&self, batch: WalBatch) -> Result<u64, WalError> {
+    pub async fn append(&self, batch: WalBatch) -> Result<u64, Error> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.requests
             .send(Request::Append(batch, reply))
-            .map_err(|_| WalError::Closed)?;
+            .map_err(|_| Error::LogClosed)?;
         let (sequence, returned) =
             answer
                 .await
-                .map_err(|_| WalError::Closed)?
-                .map_err(|e| WalError::Io {
+                .map_err(|_| Error::LogClosed)?
+                .map_err(|e| Error::LogIo {
                     path: self.directory.clone(),
                     source: io::Error::other(e),
                 })?;
@@ -307,15 +282,15 @@ impl Wal {
 
     /// Starts a new segment; every batch appended afterwards is in it or later ones. Returns the
     /// sequence of the last batch before the rotation.
-    pub async fn rotate(&self) -> Result<u64, WalError> {
+    pub async fn rotate(&self) -> Result<u64, Error> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.requests
             .send(Request::Rotate(reply))
-            .map_err(|_| WalError::Closed)?;
+            .map_err(|_| Error::LogClosed)?;
         answer
             .await
-            .map_err(|_| WalError::Closed)?
-            .map_err(|e| WalError::Io {
+            .map_err(|_| Error::LogClosed)?
+            .map_err(|e| Error::LogIo {
                 path: self.directory.clone(),
                 source: io::Error::other(e),
             })
@@ -323,7 +298,7 @@ impl Wal {
 
     /// Deletes the segments all of whose batches have sequences ≤ `persisted_through` (the
     /// segment being written is never deleted).
-    pub fn remove_persisted(&self, persisted_through: u64) -> Result<usize, WalError> {
+    pub fn remove_persisted(&self, persisted_through: u64) -> Result<usize, Error> {
         let found = segments(&self.directory)?;
         let mut removed = 0;
         for window in found.windows(2) {
@@ -338,7 +313,7 @@ impl Wal {
     }
 }
 
-fn create_segment(directory: &Path, first_sequence: u64) -> Result<PathBuf, WalError> {
+fn create_segment(directory: &Path, first_sequence: u64) -> Result<PathBuf, Error> {
     let path = segment_path(directory, first_sequence);
     let mut file = OpenOptions::new()
         .create(true)
@@ -435,7 +410,7 @@ impl Writer {
         }
     }
 
-    fn write_record(&mut self, batch: &mut WalBatch) -> Result<u64, WalError> {
+    fn write_record(&mut self, batch: &mut WalBatch) -> Result<u64, Error> {
         if self.length >= self.segment_bytes {
             self.sync()?;
             self.start_segment()?;
@@ -456,11 +431,11 @@ impl Writer {
         Ok(sequence)
     }
 
-    fn sync(&mut self) -> Result<(), WalError> {
+    fn sync(&mut self) -> Result<(), Error> {
         self.file.sync_data().map_err(io_error(&self.path))
     }
 
-    fn start_segment(&mut self) -> Result<(), WalError> {
+    fn start_segment(&mut self) -> Result<(), Error> {
         let path = create_segment(&self.directory, self.next_sequence)?;
         self.file = OpenOptions::new()
             .write(true)
@@ -600,7 +575,7 @@ mod tests {
         bytes[last] ^= 0xFF;
         fs::write(&first, bytes).unwrap();
         let error = Wal::open_with_segment_size(directory.path(), 0, 200, sink()).unwrap_err();
-        assert!(matches!(error, WalError::Corrupt { .. }), "{error}");
+        assert!(matches!(error, Error::CorruptLog { .. }), "{error}");
     }
 
     #[tokio::test]

@@ -26,7 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
-use zhizao_core::{Language, Role};
+use zhizao_core::{Classified, ErrorKind, Language, Role, Text};
 use zhizao_identity::{Principal, policy};
 
 use crate::AppState;
@@ -236,7 +236,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
         let (context, request) = context;
         match axum::Form::<T>::from_request(request, state).await {
             Ok(axum::Form(value)) => Ok(PageForm(value)),
-            Err(rejection) => Err(PageError::BadRequest(rejection.body_text()).render(&context)),
+            Err(rejection) => Err(PageError::bad_request(rejection.body_text()).render(&context)),
         }
     }
 }
@@ -256,11 +256,17 @@ pub(crate) enum PageError {
     NotFound,
     Forbidden,
     CsrfFailed,
-    BadRequest(String),
+    BadRequest(Text),
     Internal(String),
 }
 
 impl PageError {
+    /// A request the page cannot take, with a detail that has no translation.
+    pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        PageError::BadRequest(Text::owned(detail.clone(), detail))
+    }
+
     pub(crate) fn render(&self, context: &PageContext) -> Response {
         let t = context.t();
         let (status, title, text) = match self {
@@ -279,9 +285,11 @@ impl PageError {
                 t.forbidden_title(),
                 t.csrf_failed().to_owned(),
             ),
-            PageError::BadRequest(detail) => {
-                (StatusCode::BAD_REQUEST, t.error_title(), detail.clone())
-            }
+            PageError::BadRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                t.error_title(),
+                t.text(detail).to_owned(),
+            ),
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
                 (
@@ -300,35 +308,38 @@ impl PageError {
     }
 }
 
-impl From<zhizao_identity::Error> for PageError {
-    fn from(error: zhizao_identity::Error) -> Self {
-        from_kind(error.kind(), error.to_string())
+impl<E: Classified> From<E> for PageError {
+    /// The one conversion of a library crate's error into an error page.
+    fn from(error: E) -> Self {
+        let message = error_text(&error);
+        match error.kind() {
+            ErrorKind::NotFound => PageError::NotFound,
+            ErrorKind::Forbidden | ErrorKind::Unauthenticated => PageError::Forbidden,
+            ErrorKind::InvalidInput
+            | ErrorKind::Conflict
+            | ErrorKind::TooLarge
+            | ErrorKind::RateLimited
+            | ErrorKind::Timeout => PageError::BadRequest(message),
+            ErrorKind::Unavailable | ErrorKind::Internal => PageError::Internal(error.to_string()),
+        }
     }
 }
 
-impl From<zhizao_devices::Error> for PageError {
-    fn from(error: zhizao_devices::Error) -> Self {
-        from_kind(error.kind(), error.to_string())
-    }
+/// An error's words for people in both languages, else its English detail.
+pub(crate) fn error_text(error: &impl Classified) -> Text {
+    error
+        .message()
+        .unwrap_or_else(|| Text::owned(error.to_string(), error.to_string()))
 }
 
-impl From<zhizao_registry::Error> for PageError {
-    fn from(error: zhizao_registry::Error) -> Self {
-        from_kind(error.kind(), error.to_string())
+/// An error as the one message a page shows: its words for people in the page's language,
+/// followed by what it says of each field.
+pub(crate) fn error_message(error: &impl Classified, t: Tr) -> String {
+    let mut message = t.text(&error_text(error)).to_owned();
+    for field in error.field_errors() {
+        message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
     }
-}
-
-fn from_kind(kind: zhizao_core::ErrorKind, detail: String) -> PageError {
-    use zhizao_core::ErrorKind;
-    match kind {
-        ErrorKind::NotFound => PageError::NotFound,
-        ErrorKind::Forbidden | ErrorKind::Unauthenticated => PageError::Forbidden,
-        ErrorKind::InvalidInput
-        | ErrorKind::Conflict
-        | ErrorKind::TooLarge
-        | ErrorKind::RateLimited => PageError::BadRequest(detail),
-        ErrorKind::Unavailable | ErrorKind::Internal => PageError::Internal(detail),
-    }
+    message
 }
 
 /// Turns domain errors into error pages: `result.or_page(&context)?` in a handler returning

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use zhizao_core::{ErrorKind, FieldError, Language, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Language, Text};
 
 /// An API failure: a stable problem type, a status, a title, details and field errors (boxed,
 /// so that results carrying it stay small).
@@ -140,6 +140,23 @@ impl ApiError {
         )
     }
 
+    /// Puts a validation failure on one field of the request, for errors whose source cannot
+    /// know how the request names it (a telemetry write's `points`, a query's `sql`): the
+    /// failure's detail becomes that field's message. Other failures pass unchanged.
+    pub(crate) fn in_field(self, field: &str) -> Self {
+        if self.0.status != StatusCode::UNPROCESSABLE_ENTITY {
+            return self;
+        }
+        let detail = match self.0.errors.as_slice() {
+            [only] if only.field != field => only.message.en.to_string(),
+            _ => self.0.detail.clone(),
+        };
+        ApiError::validation(vec![FieldError::new(
+            field,
+            Text::owned(detail.clone(), detail),
+        )])
+    }
+
     /// Maps a failure by its kind; 5xx details are logged and replaced by a generic message.
     pub(crate) fn from_kind(kind: ErrorKind, detail: String, errors: Vec<FieldError>) -> Self {
         match kind {
@@ -151,14 +168,20 @@ impl ApiError {
                 detail,
             ),
             ErrorKind::Unauthenticated => ApiError::unauthenticated(&detail),
-            ErrorKind::Forbidden => ApiError::forbidden(detail),
+            ErrorKind::Forbidden => ApiError::forbidden(detail).with_errors(errors),
             ErrorKind::NotFound => ApiError::not_found(detail),
-            ErrorKind::Conflict => ApiError::conflict("conflict", detail),
-            ErrorKind::TooLarge => ApiError::too_large(detail),
+            ErrorKind::Conflict => ApiError::conflict("conflict", detail).with_errors(errors),
+            ErrorKind::TooLarge => ApiError::too_large(detail).with_errors(errors),
             ErrorKind::RateLimited => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 Text::new("请求过于频繁", "Too many requests"),
+                detail,
+            ),
+            ErrorKind::Timeout => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout",
+                Text::new("对方未及时应答", "No answer in time"),
                 detail,
             ),
             ErrorKind::Unavailable => {
@@ -183,111 +206,23 @@ impl ApiError {
     }
 }
 
-impl From<zhizao_projects::Error> for ApiError {
-    fn from(error: zhizao_projects::Error) -> Self {
-        use zhizao_projects::Error as E;
-        use zhizao_projects::workflow::Refusal;
-        match &error {
-            E::StaleVersion { .. } => ApiError::conflict("stale-version", error.to_string()),
-            E::DuplicateProject { .. } | E::DuplicateCode { .. } => {
-                ApiError::conflict("duplicate", error.to_string())
+impl<E: Classified> From<E> for ApiError {
+    /// The one conversion of a library crate's error into a problem: the status and problem type
+    /// from its kind (or its more precise code), its words for people as the title, its field
+    /// errors, and for 5xx only a generic detail.
+    fn from(error: E) -> Self {
+        let kind = error.kind();
+        let mut api = ApiError::from_kind(kind, error.to_string(), error.field_errors());
+        if !matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal) {
+            if let Some(code) = error.code() {
+                api.0.problem_type = code;
             }
-            E::Refused(Refusal::NotFromStatus { .. }) => ApiError::new(
-                StatusCode::CONFLICT,
-                "illegal-transition",
-                error.text(),
-                error.to_string(),
-            ),
-            E::NotYet(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "not-possible-now",
-                error.text(),
-                error.to_string(),
-            ),
-            _ => ApiError::from_kind(
-                error.kind(),
-                error.to_string(),
-                error.field_errors().to_vec(),
-            ),
+            if let Some(title) = error.message() {
+                api.0.title = title;
+            }
         }
-    }
-}
-
-impl From<zhizao_devices::Error> for ApiError {
-    fn from(error: zhizao_devices::Error) -> Self {
-        match &error {
-            zhizao_devices::Error::StaleVersion { .. } => {
-                ApiError::conflict("stale-version", error.to_string())
-            }
-            zhizao_devices::Error::Duplicate { .. } => {
-                ApiError::conflict("duplicate", error.to_string()).with_errors(vec![
-                    FieldError::new(
-                        "name",
-                        Text::owned("名称已被使用".into(), error.to_string()),
-                    ),
-                ])
-            }
-            zhizao_devices::Error::InUse { .. } => ApiError::conflict("in-use", error.to_string()),
-            _ => ApiError::from_kind(
-                error.kind(),
-                error.to_string(),
-                error.field_errors().to_vec(),
-            ),
-        }
-    }
-}
-
-impl From<zhizao_identity::Error> for ApiError {
-    fn from(error: zhizao_identity::Error) -> Self {
-        let errors = error.field_errors().to_vec();
-        let mut api = match &error {
-            zhizao_identity::Error::StaleVersion { .. } => {
-                ApiError::conflict("stale-version", error.to_string())
-            }
-            zhizao_identity::Error::Duplicate { field, .. } => {
-                ApiError::conflict("duplicate", error.to_string()).with_errors(vec![
-                    FieldError::new(*field, Text::owned("已被使用".into(), error.to_string())),
-                ])
-            }
-            _ => ApiError::from_kind(error.kind(), error.to_string(), errors),
-        };
-        if let zhizao_identity::Error::Throttled {
-            retry_after_seconds,
-        } = error
-        {
-            api.0.retry_after_seconds = Some(retry_after_seconds);
-        }
+        api.0.retry_after_seconds = error.retry_after_seconds();
         api
-    }
-}
-
-impl From<zhizao_registry::Error> for ApiError {
-    fn from(error: zhizao_registry::Error) -> Self {
-        match &error {
-            zhizao_registry::Error::StaleVersion { .. } => {
-                ApiError::conflict("stale-version", error.to_string())
-            }
-            zhizao_registry::Error::DuplicateCreditCode {
-                credit_code,
-                existing_name,
-            } => ApiError::conflict("duplicate", error.to_string()).with_errors(vec![
-                FieldError::new(
-                    "credit_code",
-                    Text::owned(
-                        format!("信用代码 {credit_code} 已登记为“{existing_name}”"),
-                        format!(
-                            "credit code {credit_code} is already registered to {existing_name:?}"
-                        ),
-                    ),
-                ),
-            ]),
-            zhizao_registry::Error::InUse { .. } => ApiError::conflict("in-use", error.to_string()),
-            _ => ApiError::from_kind(
-                error.kind(),
-                error.to_string(),
-                error.field_errors().to_vec(),
-            ),
-        }
     }
 }
 
@@ -450,4 +385,165 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         HeaderValue::from_static("application/problem+json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library error as any crate writes one.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{detail}")]
+    struct Failure {
+        kind: ErrorKind,
+        detail: &'static str,
+        code: Option<&'static str>,
+        message: Option<Text>,
+        fields: Vec<FieldError>,
+    }
+
+    impl Classified for Failure {
+        fn kind(&self) -> ErrorKind {
+            self.kind
+        }
+        fn code(&self) -> Option<&'static str> {
+            self.code
+        }
+        fn field_errors(&self) -> Vec<FieldError> {
+            self.fields.clone()
+        }
+        fn message(&self) -> Option<Text> {
+            self.message.clone()
+        }
+    }
+
+    fn check(failure: Failure, status: u16, problem_type: &str, title: &str, detail: &str) {
+        let fields = failure.fields.len();
+        let problem = problem_body(&ApiError::from(failure), Language::ZhCn);
+        assert_eq!(
+            (
+                problem.status,
+                problem.problem_type.as_str(),
+                problem.title.as_str(),
+                problem.detail.as_str(),
+                problem.errors.len()
+            ),
+            (
+                status,
+                format!("/problems/{problem_type}").as_str(),
+                title,
+                detail,
+                fields
+            )
+        );
+    }
+
+    #[test]
+    fn every_kind_becomes_its_status_and_a_code_or_words_refine_it() {
+        let failure = |kind, code, message: Option<Text>, fields: Vec<FieldError>| Failure {
+            kind,
+            detail: "the detail",
+            code,
+            message,
+            fields,
+        };
+        check(
+            failure(ErrorKind::NotFound, None, None, vec![]),
+            404,
+            "not-found",
+            "不存在",
+            "the detail",
+        );
+        check(
+            failure(
+                ErrorKind::Conflict,
+                Some("duplicate"),
+                None,
+                vec![FieldError::new("name", Text::new("已被使用", "taken"))],
+            ),
+            409,
+            "duplicate",
+            "与现有数据冲突",
+            "the detail",
+        );
+        check(
+            failure(
+                ErrorKind::Conflict,
+                Some("illegal-transition"),
+                Some(Text::new("草稿不能批准", "a draft cannot be approved")),
+                vec![],
+            ),
+            409,
+            "illegal-transition",
+            "草稿不能批准",
+            "the detail",
+        );
+        check(
+            failure(
+                ErrorKind::InvalidInput,
+                None,
+                None,
+                vec![FieldError::new("name", Text::new("必填", "required"))],
+            ),
+            422,
+            "validation-failed",
+            "输入有误",
+            "name: required",
+        );
+        check(
+            failure(ErrorKind::Timeout, Some("device-timeout"), None, vec![]),
+            504,
+            "device-timeout",
+            "对方未及时应答",
+            "the detail",
+        );
+        // Server-side failures keep their details and codes to the log.
+        check(
+            failure(ErrorKind::Unavailable, Some("disk-full"), None, vec![]),
+            503,
+            "unavailable",
+            "服务暂不可用",
+            "a dependency is unavailable; retry later",
+        );
+        check(
+            failure(ErrorKind::Internal, None, None, vec![]),
+            500,
+            "internal",
+            "服务器内部错误",
+            "an internal error occurred; it has been logged",
+        );
+    }
+
+    #[test]
+    fn a_validation_failure_moves_onto_the_field_the_request_named() {
+        let failure = Failure {
+            kind: ErrorKind::InvalidInput,
+            detail: "invalid table name \"\": use 1 to 200 characters",
+            code: None,
+            message: None,
+            fields: vec![FieldError::new(
+                "table",
+                Text::new(
+                    "表名称无效",
+                    "invalid table name \"\": use 1 to 200 characters",
+                ),
+            )],
+        };
+        let problem = problem_body(&ApiError::from(failure).in_field("points"), Language::En);
+        assert_eq!(problem.errors.len(), 1);
+        assert_eq!(problem.errors[0].field, "points");
+        assert_eq!(
+            problem.detail,
+            "points: invalid table name \"\": use 1 to 200 characters"
+        );
+        let unavailable = ApiError::from(Failure {
+            kind: ErrorKind::Unavailable,
+            detail: "disk full",
+            code: None,
+            message: None,
+            fields: vec![],
+        })
+        .in_field("points");
+        assert_eq!(problem_body(&unavailable, Language::En).status, 503);
+    }
 }

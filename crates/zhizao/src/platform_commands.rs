@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use anyhow::Context;
-use zhizao_core::{Clock, SystemClock};
+use zhizao_core::{Classified, Clock, SystemClock};
 use zhizao_db::{Database, PoolSettings};
 use zhizao_identity::{
     Actor, Identity, IdentitySettings, NewUser, PasswordHashing, create_user_in,
@@ -284,7 +284,7 @@ pub(crate) async fn create_user(
         &new,
     )
     .await
-    .map_err(|error| match error.field_errors() {
+    .map_err(|error| match error.field_errors().as_slice() {
         [] => anyhow::anyhow!(error),
         fields => anyhow::anyhow!(
             fields

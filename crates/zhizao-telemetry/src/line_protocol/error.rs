@@ -46,8 +46,6 @@ impl fmt::Display for ParseErrors {
     }
 }
 
-impl std::error::Error for ParseErrors {}
-
 /// One bad line: where it is, what it says and why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use zhizao_telemetry::{FieldValue, Point, QueryError, QueryLimits, StoreOptions, TelemetryStore};
+use zhizao_telemetry::{Error, FieldValue, Point, QueryLimits, StoreOptions, TelemetryStore};
 
 const HOUR_NS: i64 = 3_600_000_000_000;
 pub(crate) const BASE: i64 = 1_795_700_000_000_000_000;
@@ -252,8 +252,8 @@ async fn sql_cannot_reach_another_tenant_or_the_file_system() {
     ] {
         let error = store.query(2, "factory", &sql, limits).await.unwrap_err();
         match error {
-            QueryError::NotAllowed(_) => assert!(expected_not_allowed, "{sql}: {error}"),
-            QueryError::Invalid(_) => assert!(!expected_not_allowed, "{sql}: {error}"),
+            Error::NotAQuery(_) => assert!(expected_not_allowed, "{sql}: {error}"),
+            Error::Sql(_) => assert!(!expected_not_allowed, "{sql}: {error}"),
             other => panic!("{sql}: unexpected {other}"),
         }
     }
@@ -269,7 +269,7 @@ async fn sql_cannot_reach_another_tenant_or_the_file_system() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(capped, QueryError::TooManyRows(0)), "{capped}");
+    assert!(matches!(capped, Error::TooManyRows(0)), "{capped}");
     let _ = HOUR_NS;
 }
 

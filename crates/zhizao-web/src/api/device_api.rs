@@ -75,19 +75,7 @@ async fn post_telemetry(
         .telemetry()
         .write(device.tenant, &device.database, points)
         .await
-        .map_err(|error| match error {
-            zhizao_telemetry::StoreError::Name(_) | zhizao_telemetry::StoreError::Schema(_) => {
-                invalid("body", error.to_string())
-            }
-            other => {
-                tracing::error!(error = %other, "device telemetry write failed");
-                ApiError::from_kind(
-                    zhizao_core::ErrorKind::Unavailable,
-                    other.to_string(),
-                    Vec::new(),
-                )
-            }
-        })?;
+        .map_err(|error| ApiError::from(error).in_field("body"))?;
     Ok(StatusCode::OK)
 }
 

@@ -14,13 +14,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{FieldError, Text};
-use zhizao_devices::rpc::RpcError;
 use zhizao_devices::{
     AttributeSpec, CommandSpec, Device, DeviceIdentity, DeviceImportReport, DeviceInput,
     DeviceUpdate, NewDeviceToken, Profile, ProfileInput, TelemetrySpec,
 };
 use zhizao_telemetry::schema::FieldType;
-use zhizao_telemetry::{FieldValue, LatestValue, QueryLimits};
+use zhizao_telemetry::{FieldValue, LatestValue, SeriesRequest};
 
 use super::{PageOf, Paging, etag, if_match, rfc3339};
 use crate::AppState;
@@ -815,16 +814,6 @@ fn instant_ms(field: &'static str, text: Option<&str>) -> Result<Option<i64>, Ap
         })
 }
 
-/// SQL string literal.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// SQL identifier.
-fn identifier(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
 /// One field of a device over a time range, averaged into at most `points` buckets on the
 /// server (with minimum, maximum and count per bucket), so a year of data draws at once.
 #[utoipa::path(get, path = "/api/v1/devices/{name}/series", tag = "devices", params(("name" = String, Path), SeriesQuery),
@@ -843,82 +832,21 @@ async fn device_series(
     let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
     let to_ms = instant_ms("to", query.to.as_deref())?.unwrap_or(now_ms);
     let from_ms = instant_ms("from", query.from.as_deref())?.unwrap_or(to_ms - 86_400_000);
-    if from_ms >= to_ms {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "from",
-            Text::new("开始时间须早于结束时间", "from must be before to"),
-        )]));
-    }
-    let points = i64::from(query.points.unwrap_or(500).clamp(1, 5_000));
-    let bucket_ms = ((to_ms - from_ms) + points - 1) / points;
-    let bucket_ms = bucket_ms.max(1);
-    let catalog = state.telemetry().catalog(identity.tenant);
-    let column = catalog
-        .get(&identity.database)
-        .and_then(|tables| tables.get(&identity.table))
-        .and_then(|schema| schema.field_with_name(&field).ok().cloned());
-    let unknown = || {
-        ApiError::validation(vec![FieldError::new(
-            "field",
-            Text::owned(
-                format!("设备没有数值字段“{}”", field),
-                format!("the device has no numeric field {:?}", field),
-            ),
-        )])
-    };
-    let column = column.ok_or_else(unknown)?;
-    use arrow::datatypes::DataType;
-    if !matches!(
-        column.data_type(),
-        DataType::Float64 | DataType::Int64 | DataType::UInt64 | DataType::Boolean
-    ) || field == "time"
-    {
-        return Err(unknown());
-    }
-    let value = format!("CAST({} AS DOUBLE)", identifier(&field));
-    let sql = format!(
-        "SELECT CAST(date_bin(INTERVAL '{bucket_ms} milliseconds', time, TIMESTAMP '1970-01-01T00:00:00') AS BIGINT) / 1000000 AS t, \
-         avg({value}) AS mean, min({value}) AS low, max({value}) AS high, count({value}) AS n \
-         FROM {table} WHERE device = {device} AND time >= to_timestamp_millis({from_ms}) AND time < to_timestamp_millis({to_ms}) \
-         AND {field} IS NOT NULL GROUP BY t ORDER BY t",
-        table = identifier(&identity.table),
-        device = literal(&identity.name),
-        field = identifier(&field),
-    );
-    let output = state
+    let series = state
         .telemetry()
-        .query(
+        .series(
             identity.tenant,
-            &identity.database,
-            &sql,
-            QueryLimits::default(),
+            &SeriesRequest {
+                database: &identity.database,
+                table: &identity.table,
+                device: &identity.name,
+                field: &field,
+                from_ms,
+                to_ms,
+                max_points: query.points.unwrap_or(500),
+            },
         )
-        .await
-        .map_err(|e| {
-            ApiError::from_kind(zhizao_core::ErrorKind::Internal, e.to_string(), vec![])
-        })?;
-    let mut series = Vec::new();
-    for batch in &output.batches {
-        use arrow::array::{Array, AsArray};
-        use arrow::datatypes::{Float64Type, Int64Type};
-        let t = batch.column(0).as_primitive::<Int64Type>();
-        let mean = batch.column(1).as_primitive::<Float64Type>();
-        let low = batch.column(2).as_primitive::<Float64Type>();
-        let high = batch.column(3).as_primitive::<Float64Type>();
-        let n = batch.column(4).as_primitive::<Int64Type>();
-        for row in 0..batch.num_rows() {
-            if mean.is_null(row) {
-                continue;
-            }
-            series.push((
-                t.value(row),
-                mean.value(row),
-                low.value(row),
-                high.value(row),
-                n.value(row),
-            ));
-        }
-    }
+        .await?;
     let unit = profile
         .telemetry
         .iter()
@@ -931,8 +859,12 @@ async fn device_series(
         unit,
         from_ms,
         to_ms,
-        bucket_ms,
-        points: series,
+        bucket_ms: series.bucket_ms,
+        points: series
+            .buckets
+            .iter()
+            .map(|b| (b.start_ms, b.mean, b.low, b.high, b.n))
+            .collect(),
     }))
 }
 
@@ -991,21 +923,9 @@ async fn call_device(
         .devices()
         .record_command(&principal, &name, &body.method)
         .await?;
-    match state
+    let response = state
         .commands()
         .call(device.id, &body.method, body.params, timeout)
-        .await
-    {
-        Ok(response) => Ok(Json(CommandAnswer { response })),
-        Err(RpcError::Offline) => Err(ApiError::conflict(
-            "device-offline",
-            format!("device {name:?} is not connected"),
-        )),
-        Err(error @ RpcError::Timeout(_)) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "device-timeout",
-            Text::new("设备未应答", "The device did not answer"),
-            error.to_string(),
-        )),
-    }
+        .await?;
+    Ok(Json(CommandAnswer { response }))
 }

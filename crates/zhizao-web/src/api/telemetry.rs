@@ -21,15 +21,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 use zhizao_devices::DeviceIdentity;
-use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
 use zhizao_telemetry::encode::{ResultFormat, encode};
 use zhizao_telemetry::line_protocol;
-use zhizao_telemetry::{
-    DEVICE_TAG, DatabaseSummary, FieldValue, Point, Precision, QueryError, QueryLimits, StoreError,
-};
+use zhizao_telemetry::{DEVICE_TAG, DatabaseSummary, FieldValue, Point, Precision, QueryLimits};
 
 use crate::AppState;
 use crate::auth::{Authentication, Caller};
@@ -189,30 +186,31 @@ async fn write_lines(
     };
     match state.telemetry().write(tenant, database, points).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => store_error(error, |status, message| {
-            influx_error(
-                status,
-                if status == StatusCode::BAD_REQUEST {
-                    "invalid"
-                } else {
-                    "internal error"
-                },
-                message,
-            )
-        }),
+        Err(error) => influx_problem(&error),
     }
 }
 
-fn store_error(error: StoreError, respond: impl Fn(StatusCode, String) -> Response) -> Response {
-    match error {
-        StoreError::Name(_) | StoreError::Schema(_) => {
-            respond(StatusCode::BAD_REQUEST, error.to_string())
+/// The one conversion of a failure into InfluxDB's answer: what the caller wrote wrong is 400
+/// with the reason; anything else is logged and answered without details.
+fn influx_problem(error: &impl Classified) -> Response {
+    match error.kind() {
+        ErrorKind::InvalidInput | ErrorKind::TooLarge => {
+            influx_error(StatusCode::BAD_REQUEST, "invalid", error.to_string())
         }
-        other => {
-            tracing::error!(error = %other, "telemetry write failed");
-            respond(
+        ErrorKind::Unavailable | ErrorKind::Timeout => {
+            tracing::error!(%error, "telemetry unavailable");
+            influx_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the telemetry store cannot accept writes now; retry later".into(),
+                "unavailable",
+                "the telemetry store cannot answer now; retry later",
+            )
+        }
+        _ => {
+            tracing::error!(%error, "telemetry request failed");
+            influx_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                "the request failed; it has been logged",
             )
         }
     }
@@ -487,20 +485,7 @@ async fn write_json(
         .telemetry()
         .write(tenant, &database, points)
         .await
-        .map_err(|error| match error {
-            StoreError::Name(_) | StoreError::Schema(_) => {
-                let message = error.to_string();
-                ApiError::validation(vec![FieldError::new(
-                    "points",
-                    Text::owned(message.clone(), message),
-                )])
-            }
-            other => ApiError::from_kind(
-                zhizao_core::ErrorKind::Unavailable,
-                other.to_string(),
-                Vec::new(),
-            ),
-        })?;
+        .map_err(|error| ApiError::from(error).in_field("points"))?;
     Ok(Json(WriteResult { points: count }))
 }
 
@@ -524,12 +509,12 @@ async fn run_query(
     database: &str,
     sql: &str,
     format: ResultFormat,
-) -> Result<Response, QueryError> {
+) -> zhizao_telemetry::Result<Response> {
     let output = state
         .telemetry()
         .query(tenant, database, sql, QueryLimits::default())
         .await?;
-    let bytes = encode(&output, format).map_err(|e| QueryError::Execution(e.to_string()))?;
+    let bytes = encode(&output, format)?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -538,26 +523,6 @@ async fn run_query(
         bytes,
     )
         .into_response())
-}
-
-fn query_problem(error: QueryError) -> ApiError {
-    match error {
-        QueryError::Invalid(message) | QueryError::NotAllowed(message) => {
-            ApiError::validation(vec![FieldError::new(
-                "sql",
-                Text::owned(message.clone(), message),
-            )])
-        }
-        QueryError::TooManyRows(_) | QueryError::Timeout(_) => {
-            ApiError::validation(vec![FieldError::new(
-                "sql",
-                Text::owned(error.to_string(), error.to_string()),
-            )])
-        }
-        QueryError::Execution(message) => {
-            ApiError::from_kind(zhizao_core::ErrorKind::Internal, message, Vec::new())
-        }
-    }
 }
 
 fn result_format(name: Option<&str>) -> Result<ResultFormat, String> {
@@ -584,7 +549,7 @@ async fn query(
     let database = body.database.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     run_query(&state, tenant, &database, &body.sql, format)
         .await
-        .map_err(query_problem)
+        .map_err(|error| ApiError::from(error).in_field("sql"))
 }
 
 /// `q`, `db` and `format` of InfluxDB 3's SQL endpoint.
@@ -607,15 +572,7 @@ async fn query_sql(state: AppState, tenant: i64, request: QuerySql) -> Response 
     let database = request.db.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     match run_query(&state, tenant, &database, &request.q, format).await {
         Ok(response) => response,
-        Err(QueryError::Execution(message)) => {
-            tracing::error!(%message, "query failed");
-            influx_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                "the query failed",
-            )
-        }
-        Err(error) => influx_error(StatusCode::BAD_REQUEST, "invalid", error.to_string()),
+        Err(error) => influx_problem(&error),
     }
 }
 
@@ -764,9 +721,6 @@ struct RetentionBody {
     days: Option<u32>,
 }
 
-/// The most days a retention may name (a hundred years).
-const MAX_RETENTION_DAYS: u32 = 36_500;
-
 /// Sets how long one of the enterprise's databases keeps its telemetry. Days older than that are
 /// dropped whole at the next upkeep round (within a minute), for good; the change is audited.
 /// The database need not hold data yet.
@@ -780,59 +734,11 @@ async fn set_retention(
     ApiJson(body): ApiJson<RetentionBody>,
 ) -> Result<Json<DatabaseView>, ApiError> {
     let tenant = own_tenant(&principal)?;
-    if let Err(error) = zhizao_telemetry::names::check_database(&database) {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "database",
-            Text::owned(format!("数据库名称无效：{error}"), error.to_string()),
-        )]));
-    }
-    if let Some(days) = body.days
-        && !(1..=MAX_RETENTION_DAYS).contains(&days)
-    {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "days",
-            Text::owned(
-                format!("保留天数须在 1 到 {MAX_RETENTION_DAYS} 之间，收到 {days}"),
-                format!("days must be between 1 and {MAX_RETENTION_DAYS}, not {days}"),
-            ),
-        )]));
-    }
     let telemetry = state.telemetry();
-    let before = telemetry.retention(tenant, &database);
-    telemetry
-        .set_retention(tenant, &database, body.days)
-        .await
-        .map_err(|error| {
-            ApiError::from_kind(
-                zhizao_core::ErrorKind::Unavailable,
-                error.to_string(),
-                Vec::new(),
-            )
-        })?;
-    let mut changes = Changes::new();
-    changes.field("retention_days", before, body.days);
-    if !changes.is_empty() {
-        let mut connection = state.db().pool().acquire().await.map_err(|error| {
-            ApiError::from_kind(
-                zhizao_core::ErrorKind::Unavailable,
-                error.to_string(),
-                Vec::new(),
-            )
-        })?;
-        audit::record(
-            &mut connection,
-            &principal.actor(),
-            state.identity().clock().now(),
-            AuditEntry::new(
-                "telemetry.retention_changed",
-                "telemetry_database",
-                &database,
-            )
-            .subject(tenant)
-            .changes(changes),
-        )
+    state
+        .devices()
+        .set_retention(&principal, telemetry, &database, body.days)
         .await?;
-    }
     let summary = telemetry
         .databases(tenant)
         .into_iter()

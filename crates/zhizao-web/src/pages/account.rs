@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::Timestamp;
+use zhizao_core::{Classified, Timestamp};
 use zhizao_identity::Principal;
 
 use super::admin::{SessionRow, session_rows};

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{OrgKind, PageRequest, Timestamp};
+use zhizao_core::{Classified, OrgKind, PageRequest, Timestamp};
 use zhizao_identity::{
     NewOrganization, NewUser, OrganizationFilter, OrganizationUpdate, UserFilter, UserUpdate,
     UserView, policy,
@@ -283,7 +283,7 @@ async fn create_organization(
             .await
         }
         Err(error) if !error.field_errors().is_empty() => {
-            let errors = FormErrors::from_fields(error.field_errors(), context.t());
+            let errors = FormErrors::from_fields(&error.field_errors(), context.t());
             organization_form(&state, &context, fields, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -390,7 +390,7 @@ async fn update_organization(
             organization_page(&state, &context, &principal, &code, errors).await
         }
         Err(error) if !error.field_errors().is_empty() => {
-            let errors = FormErrors::from_fields(error.field_errors(), context.t());
+            let errors = FormErrors::from_fields(&error.field_errors(), context.t());
             organization_page(&state, &context, &principal, &code, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -557,7 +557,7 @@ async fn user_form(
     };
     let page = UserForm {
         layout: context.layout("users"),
-        roles: role_options(&principal, t),
+        roles: role_options(principal, t),
         organizations,
         organization_code: fields.organization_code,
         username: fields.username,
@@ -623,7 +623,7 @@ async fn create_user(
             .await
         }
         Err(error) if !error.field_errors().is_empty() => {
-            let errors = FormErrors::from_fields(error.field_errors(), context.t());
+            let errors = FormErrors::from_fields(&error.field_errors(), context.t());
             user_form(&state, &context, &principal, fields, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -700,7 +700,7 @@ async fn user_page(
         role_label: role_label(&user.role, t),
         status: status(&user, t, now),
         last_login: when(user.last_login_at, t),
-        roles: role_options(&principal, t),
+        roles: role_options(principal, t),
         sessions: session_rows(sessions),
         u: user,
         errors,
@@ -756,7 +756,7 @@ async fn update_user(
             user_page(&state, &context, &principal, &username, errors).await
         }
         Err(error) if !error.field_errors().is_empty() => {
-            let errors = FormErrors::from_fields(error.field_errors(), context.t());
+            let errors = FormErrors::from_fields(&error.field_errors(), context.t());
             user_page(&state, &context, &principal, &username, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -777,7 +777,7 @@ async fn reset_password(
     {
         Ok(()) => Ok(Redirect::to(&format!("/users/{username}?notice=password")).into_response()),
         Err(error) if !error.field_errors().is_empty() => {
-            let errors = FormErrors::from_fields(error.field_errors(), context.t());
+            let errors = FormErrors::from_fields(&error.field_errors(), context.t());
             user_page(&state, &context, &principal, &username, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{ErrorKind, FieldError, PageRequest, Timestamp};
+use zhizao_core::{Classified, ErrorKind, FieldError, PageRequest, Timestamp};
 use zhizao_devices::{AttributeSpec, CommandSpec, Profile, ProfileInput, TelemetrySpec};
 use zhizao_identity::{Principal, policy};
 use zhizao_telemetry::schema::FieldType;

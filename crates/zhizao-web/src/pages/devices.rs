@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use zhizao_core::{PageRequest, Timestamp};
+use zhizao_core::{Classified, PageRequest, Timestamp};
 use zhizao_devices::{Device, DeviceImportReport, DeviceInput, Profile};
 
 use super::{

@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Fen, FieldError, Language, PageRequest, Text};
+use zhizao_core::{Classified, Fen, FieldError, Language, PageRequest, Text};
 use zhizao_identity::Principal;
 use zhizao_identity::policy::{self, EnterpriseEditRights};
 use zhizao_registry::{

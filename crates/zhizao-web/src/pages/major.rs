@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use zhizao_core::{Fen, Text};
+use zhizao_core::{Classified, Fen, Text};
 use zhizao_identity::policy;
 
 use super::{Layout, OrPage, PageError, PageForm, SignedIn, render, verify_csrf};
@@ -214,10 +214,7 @@ async fn apply(
     {
         Ok(_) => Ok(Redirect::to("/major").into_response()),
         Err(error) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-            let mut message = t.text(&error.text()).to_owned();
-            for field in error.field_errors() {
-                message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
-            }
+            let message = super::error_message(&error, t);
             overview_page(&state, &context, &principal, Some(message)).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
@@ -344,23 +341,11 @@ async fn score(
     {
         Ok(_) => Ok(Redirect::to("/reviews").into_response()),
         Err(error) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-            let mut message = t.text(&error.text()).to_owned();
-            for field in error.field_errors() {
-                message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
-            }
+            let message = super::error_message(&error, t);
             reviews_page(&state, &context, &principal, Some(message)).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
     }
-}
-
-/// A domain error as the message a page shows, with the fields it names.
-fn message_of(error: &zhizao_projects::Error, t: crate::i18n::Tr) -> String {
-    let mut message = t.text(&error.text()).to_owned();
-    for field in error.field_errors() {
-        message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
-    }
-    message
 }
 
 /// Shows the overview with the outcome of a city action: back to it on success, with the
@@ -377,7 +362,7 @@ async fn after<T>(
             Err(PageError::from(error).render(context))
         }
         Err(error) => {
-            let message = message_of(&error, context.t());
+            let message = super::error_message(&error, context.t());
             overview_page(state, context, principal, Some(message)).await
         }
     }
@@ -597,7 +582,7 @@ async fn save_expert(
             Err(PageError::from(error).render(&context))
         }
         Err(error) => {
-            let message = message_of(&error, context.t());
+            let message = super::error_message(&error, context.t());
             experts_page(&state, &context, &principal, Some(message)).await
         }
     }

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Fen, PageRequest, Text, Timestamp};
+use zhizao_core::{Classified, Fen, PageRequest, Text, Timestamp};
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::reports::{Dimension, ReportFilter};
 use zhizao_projects::rules::{Category, RuleParameters};
@@ -66,12 +66,6 @@ pub(super) fn router() -> Router<AppState> {
             post(resolve),
         )
         .route("/notices", get(notices))
-}
-
-impl From<zhizao_projects::Error> for PageError {
-    fn from(error: zhizao_projects::Error) -> Self {
-        super::from_kind(error.kind(), error.to_string())
-    }
 }
 
 fn yuan(fen: i64) -> String {
@@ -526,16 +520,11 @@ async fn detail(
 /// A domain refusal as the message a page shows, in the page's language.
 fn refusal_message(error: &zhizao_projects::Error, t: Tr) -> Option<String> {
     use zhizao_core::ErrorKind;
-    match error.kind() {
-        ErrorKind::Conflict | ErrorKind::Forbidden | ErrorKind::InvalidInput => {
-            let mut message = t.text(&error.text()).to_owned();
-            for field in error.field_errors() {
-                message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
-            }
-            Some(message)
-        }
-        _ => None,
-    }
+    matches!(
+        error.kind(),
+        ErrorKind::Conflict | ErrorKind::Forbidden | ErrorKind::InvalidInput
+    )
+    .then(|| super::error_message(error, t))
 }
 
 #[derive(Deserialize)]
@@ -557,7 +546,7 @@ async fn act(
     let action = form
         .action
         .parse::<Action>()
-        .map_err(|e| PageError::BadRequest(e.to_string()).render(&context))?;
+        .map_err(|e| PageError::bad_request(e.to_string()).render(&context))?;
     let request = ActionRequest {
         action,
         version: form.version,
@@ -1035,7 +1024,7 @@ fn form_errors(error: &zhizao_projects::Error, t: Tr) -> FormErrors {
     if error.field_errors().is_empty() {
         FormErrors(vec![("general".into(), t.text(&error.text()).to_owned())])
     } else {
-        FormErrors::from_fields(error.field_errors(), t)
+        FormErrors::from_fields(&error.field_errors(), t)
     }
 }
 
@@ -1353,7 +1342,7 @@ async fn import_history(
                 match field.bytes().await {
                     Ok(bytes) => file = Some((name, bytes.to_vec())),
                     Err(error) => {
-                        return Err(PageError::BadRequest(error.body_text()).render(&context));
+                        return Err(PageError::bad_request(error.body_text()).render(&context));
                     }
                 }
             }
@@ -1362,7 +1351,7 @@ async fn import_history(
     }
     verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
     let Some((file_name, bytes)) = file else {
-        return Err(PageError::BadRequest("the form has no file".into()).render(&context));
+        return Err(PageError::bad_request("the form has no file").render(&context));
     };
     let outcome = match state
         .projects()
@@ -1618,7 +1607,7 @@ async fn batch_status(
         form.status
             .parse()
             .map_err(|e: zhizao_projects::workflow::UnknownValue| {
-                PageError::BadRequest(e.to_string()).render(&context)
+                PageError::bad_request(e.to_string()).render(&context)
             })?;
     match state
         .projects()
