@@ -1,0 +1,250 @@
+//! The records of major projects: calls, applications, reviews, milestones and expert profiles.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::scoring::{Aggregate, Criterion};
+
+/// A call for major projects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    /// Row id.
+    pub id: i64,
+    /// Code, e.g. `ST-2019`.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Year.
+    pub year: i64,
+    /// Topics applications choose from (e.g. 人工智能, 机器人, 芯片).
+    pub topics: Vec<String>,
+    /// Scoring criteria with weights adding up to 100.
+    pub criteria: Vec<Criterion>,
+    /// The most the call awards in total (fen).
+    pub budget_fen: i64,
+    /// How many experts score each application.
+    pub experts_per_application: i64,
+    /// First day applications are accepted.
+    pub opens_on: String,
+    /// Last day.
+    pub closes_on: String,
+    /// `draft`, `open`, `reviewing` or `decided`.
+    pub status: String,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CallRow {
+    id: i64,
+    code: String,
+    title: String,
+    year: i64,
+    topics: String,
+    criteria: String,
+    budget_fen: i64,
+    experts_per_application: i64,
+    opens_on: String,
+    closes_on: String,
+    status: String,
+    version: i64,
+}
+
+impl From<CallRow> for Call {
+    fn from(row: CallRow) -> Self {
+        Call {
+            id: row.id,
+            code: row.code,
+            title: row.title,
+            year: row.year,
+            topics: serde_json::from_str(&row.topics).unwrap_or_default(),
+            criteria: serde_json::from_str(&row.criteria).unwrap_or_default(),
+            budget_fen: row.budget_fen,
+            experts_per_application: row.experts_per_application,
+            opens_on: row.opens_on,
+            closes_on: row.closes_on,
+            status: row.status,
+            version: row.version,
+        }
+    }
+}
+
+pub(super) const CALL_COLUMNS: &str = "SELECT id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, version FROM st_calls";
+
+/// A call as opened.
+#[derive(Debug, Clone, Default)]
+pub struct CallInput {
+    /// Letters, digits and `-`.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// 2000–2100.
+    pub year: i64,
+    /// 1–20 topics.
+    pub topics: Vec<String>,
+    /// Weights adding up to 100.
+    pub criteria: Vec<Criterion>,
+    /// Total budget (fen).
+    pub budget_fen: i64,
+    /// 1–15 experts per application.
+    pub experts_per_application: i64,
+    /// `YYYY-MM-DD`.
+    pub opens_on: String,
+    /// `YYYY-MM-DD`, not before `opens_on`.
+    pub closes_on: String,
+}
+
+/// An application to a call, as the city and the applicant see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct MajorApplication {
+    /// Row id.
+    pub id: i64,
+    /// Number, e.g. `ST-2019-0007`.
+    pub number: String,
+    /// The call's code.
+    pub call_code: String,
+    /// The applicant (organisation id).
+    pub enterprise_id: i64,
+    /// Its credit code.
+    pub credit_code: String,
+    /// Its name.
+    pub enterprise_name: String,
+    /// Topic.
+    pub topic: String,
+    /// Project title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Amount asked for (fen).
+    pub requested_fen: i64,
+    /// `submitted`, `under_review`, `awarded`, `not_awarded`, `withdrawn`.
+    pub status: String,
+    /// Aggregated score (thousandths of a point).
+    pub score_milli: Option<i64>,
+    /// Rank within the call.
+    pub rank: Option<i64>,
+    /// Amount awarded (fen).
+    pub awarded_fen: Option<i64>,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+pub(super) const APPLICATION_COLUMNS: &str = "SELECT a.id, a.number, c.code AS call_code, a.enterprise_id, e.credit_code, e.name AS enterprise_name, \
+     a.topic, a.title, a.summary, a.requested_fen, a.status, a.score_milli, a.rank, a.awarded_fen, a.version \
+     FROM st_applications a JOIN st_calls c ON c.id = a.call_id JOIN enterprises e ON e.id = a.enterprise_id";
+
+/// One expert's review as the city sees it (after scoring).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ReviewRecord {
+    /// Assignment id.
+    pub id: i64,
+    /// The expert's user name.
+    pub expert: String,
+    /// Scores by criterion (JSON), once submitted.
+    pub scores: Option<String>,
+    /// Weighted total (thousandths of a point).
+    pub total_milli: Option<i64>,
+    /// Comment.
+    pub comment: String,
+    /// When submitted (ms).
+    pub submitted_at: Option<i64>,
+}
+
+/// A milestone of an awarded project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Milestone {
+    /// Row id.
+    pub id: i64,
+    /// 1-based position.
+    pub position: i64,
+    /// What is due.
+    pub title: String,
+    /// By when.
+    pub due_on: String,
+    /// The tranche paid on acceptance (fen).
+    pub amount_fen: i64,
+    /// The enterprise's report.
+    pub report: Option<String>,
+    /// When reported (ms).
+    pub reported_at: Option<i64>,
+    /// When accepted (ms).
+    pub accepted_at: Option<i64>,
+    /// By whom.
+    pub accepted_by: Option<String>,
+}
+
+/// An application with its reviews (for the city) and milestones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MajorApplicationDetail {
+    /// The application.
+    pub application: MajorApplication,
+    /// Expert reviews: visible to city staff only; empty for the applicant.
+    pub reviews: Vec<ReviewRecord>,
+    /// Milestones.
+    pub milestones: Vec<Milestone>,
+}
+
+/// What an expert sees of an assignment: the project, not the applicant, and only their own
+/// scores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlindReview {
+    /// Assignment id.
+    pub id: i64,
+    /// The call's title.
+    pub call_title: String,
+    /// Topic.
+    pub topic: String,
+    /// Project title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Amount asked for (fen).
+    pub requested_fen: i64,
+    /// The criteria to score.
+    pub criteria: Vec<Criterion>,
+    /// The expert's own scores, once given.
+    pub scores: Option<BTreeMap<String, i64>>,
+    /// Their weighted total.
+    pub total_milli: Option<i64>,
+    /// Their comment.
+    pub comment: String,
+}
+
+/// An expert's profile: where they work and whom they declared relations with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ExpertProfile {
+    /// The expert's user name.
+    pub username: String,
+    /// The credit code of their employer, if it is an organisation with one.
+    pub affiliation_credit_code: Option<String>,
+    /// The employer's name.
+    pub affiliation_name: String,
+    /// Topics they review.
+    pub fields: Vec<String>,
+    /// Credit codes of organisations they have a relation with (family, shares, former
+    /// employer, …).
+    pub declared_relations: Vec<String>,
+}
+
+/// The outcome of assigning experts to a call's applications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssignmentReport {
+    /// Assignments made.
+    pub assigned: usize,
+    /// Applications that got fewer experts than the call asks for (number, how many).
+    pub short: Vec<(String, usize)>,
+}
+
+/// A row of the ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RankingRow {
+    /// The application.
+    pub application: MajorApplication,
+    /// How its score came about.
+    pub aggregate: Option<Aggregate>,
+    /// Reviews assigned and submitted.
+    pub reviews_submitted: usize,
+    /// Reviews assigned.
+    pub reviews_assigned: usize,
+}
