@@ -78,6 +78,14 @@ macro_rules! closed_vocabulary {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Reads a stored name (rows decode it with `#[sqlx(try_from = "String")]`).
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = $crate::UnknownName;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
     };
 }
 

@@ -22,6 +22,7 @@
 //! ```
 
 mod builder;
+mod columns;
 mod database;
 mod error;
 mod flag;
@@ -30,6 +31,7 @@ mod ids;
 pub mod testing;
 
 pub use builder::{SqlBuilder, SqlValue, fetch_page, like_contains};
+pub use columns::{FenColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn};
 pub use database::{Backend, Database, PoolSettings, PoolStats};
 pub use error::{Error, Result, unique_violation};
 pub use flag::Flag;

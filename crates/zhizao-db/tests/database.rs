@@ -91,3 +91,42 @@ async fn built_queries_bind_every_kind_of_value() {
         assert_eq!(count, 0);
     }
 }
+
+#[tokio::test]
+async fn money_and_instants_are_read_into_their_types_nulls_included() {
+    use zhizao_core::{Fen, Timestamp};
+    use zhizao_db::{FenColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn};
+
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "FenColumn")]
+        amount: Fen,
+        #[sqlx(try_from = "OptionalFenColumn")]
+        maybe_amount: Option<Fen>,
+        #[sqlx(try_from = "TimestampColumn")]
+        at: Timestamp,
+        #[sqlx(try_from = "OptionalTimestampColumn")]
+        maybe_at: Option<Timestamp>,
+    }
+
+    for test in test_databases().await {
+        let db = &test.db;
+        for (maybe_amount, maybe_at) in [(Some(-7i64), Some(1i64)), (None, None)] {
+            let row: Row = sqlx::query_as(
+                "SELECT CAST($1 AS BIGINT) AS amount, CAST($2 AS BIGINT) AS maybe_amount, \
+                 CAST($3 AS BIGINT) AS at, CAST($4 AS BIGINT) AS maybe_at",
+            )
+            .bind(100_000_000_000_000i64)
+            .bind(maybe_amount)
+            .bind(1_764_979_200_123i64)
+            .bind(maybe_at)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(row.amount, Fen::MAX);
+            assert_eq!(row.maybe_amount, maybe_amount.map(Fen::new));
+            assert_eq!(row.at, Timestamp::from_millis(1_764_979_200_123));
+            assert_eq!(row.maybe_at, maybe_at.map(Timestamp::from_millis));
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use zhizao_core::{CreditCode, Timestamp};
+use zhizao_core::{CreditCode, Fen, Timestamp};
 use zhizao_registry::{EnterpriseInput, RecognitionInput};
 
 use crate::random::SplitMix64;
@@ -553,7 +553,7 @@ pub(crate) fn enterprises(random: &mut SplitMix64, now: Timestamp) -> Vec<DemoEn
                 industry_code: Some(industry.to_owned()),
                 above_designated_size: Some(revenue_fen >= 2_000_000_000),
                 employees: Some(Some(employees)),
-                annual_revenue_fen: Some(Some(revenue_fen)),
+                annual_revenue_fen: Some(Some(Fen::new(revenue_fen))),
                 address: Some(format!(
                     "广东省中山市{town_name}{}{}号",
                     random.pick(ROADS),
@@ -627,7 +627,7 @@ fn assign_recognitions(enterprises: &mut [DemoEnterprise], random: &mut SplitMix
                 .input
                 .annual_revenue_fen
                 .flatten()
-                .unwrap_or(0),
+                .unwrap_or_default(),
         )
     });
     for &(kind, level, count) in RECOGNITION_COUNTS {

@@ -6,7 +6,7 @@
 //! batches with applications at every stage of the flow, whose amounts are computed by the rules.
 
 use sqlx::AnyConnection;
-use zhizao_core::Timestamp;
+use zhizao_core::{Fen, Timestamp};
 use zhizao_projects::history::{
     PastApplication, PastBatch, PastItem, insert_application, insert_batch, insert_evaluation,
     insert_rule_set, set_next_sequence,
@@ -110,7 +110,7 @@ fn items_for(
         name: name.to_owned(),
         model: model.to_owned(),
         quantity,
-        unit_price_fen,
+        unit_price_fen: Fen::new(unit_price_fen),
         supplier: supplier.clone(),
         related_party: false,
         invoice_number: format!("{invoice_prefix}-{n}"),
@@ -220,8 +220,8 @@ async fn past_round(
         } else if round.granted_fen > 0 {
             let granted = grants[sequence];
             (
-                Some((granted, Some(investment))),
-                Some(granted),
+                Some((Fen::new(granted), Some(Fen::new(investment)))),
+                Some(Fen::new(granted)),
                 Status::Disbursed,
             )
         } else {
@@ -246,7 +246,9 @@ async fn past_round(
             starts_on: Some(format!("{}-03-01", round.year - 1)),
             ends_on: Some(format!("{}-12-31", round.year)),
             description: String::new(),
-            expected_output_value_fen: Some(investment * generator.random.between(15, 40) / 10),
+            expected_output_value_fen: Some(Fen::new(
+                investment * generator.random.between(15, 40) / 10,
+            )),
             items: items_for(
                 generator.random,
                 investment,
@@ -359,7 +361,7 @@ async fn open_round(
                 name: "厂房改造".into(),
                 model: String::new(),
                 quantity: 1,
-                unit_price_fen: investment / 5,
+                unit_price_fen: Fen::new(investment / 5),
                 supplier: "中山市某某建筑工程有限公司（示例）".into(),
                 related_party: false,
                 invoice_number: format!("{code}-{}-4", sequence + 1),
@@ -387,7 +389,7 @@ async fn open_round(
             starts_on: Some("2025-09-01".into()),
             ends_on: Some("2026-08-31".into()),
             description: "对现有生产线进行智能化改造，提高生产效率和产品一致性（示例）".into(),
-            expected_output_value_fen: Some(investment * 3),
+            expected_output_value_fen: Some(Fen::new(investment * 3)),
             items: items.clone(),
             status: stage.status,
             status_changed_at: changed,
@@ -415,12 +417,12 @@ async fn open_round(
                     position: index + 1,
                     name: item.name.clone(),
                     category: item.category,
-                    amount_fen: item.quantity * item.unit_price_fen,
+                    amount_fen: Fen::new(item.quantity * item.unit_price_fen.get()),
                     related_party: item.related_party,
                     invoice_date: item.invoice_date.clone(),
                 })
                 .collect();
-            let evaluation = evaluate(parameters, &rule_items, 0);
+            let evaluation = evaluate(parameters, &rule_items, Fen::new(0));
             insert_evaluation(
                 connection,
                 application_id,
@@ -460,9 +462,9 @@ pub(crate) async fn load(
             Category::Software,
             Category::Installation,
         ],
-        min_eligible_investment_fen: 100_000_000,
+        min_eligible_investment_fen: Fen::new(100_000_000),
         rate_basis_points: 1000,
-        cap_per_project_fen: Some(500_000_000),
+        cap_per_project_fen: Some(Fen::new(500_000_000)),
         cap_per_enterprise_year_fen: None,
         exclude_related_party_suppliers: true,
         earliest_invoice_date: None,
@@ -470,7 +472,7 @@ pub(crate) async fn load(
     let reward_2020 = RuleParameters {
         eligible_categories: vec![Category::Equipment],
         rate_basis_points: 2000,
-        cap_per_project_fen: Some(2_000_000_000),
+        cap_per_project_fen: Some(Fen::new(2_000_000_000)),
         ..reward_2017.clone()
     };
     let post_2018 = RuleParameters {
@@ -479,10 +481,10 @@ pub(crate) async fn load(
             Category::Software,
             Category::Installation,
         ],
-        min_eligible_investment_fen: 50_000_000,
+        min_eligible_investment_fen: Fen::new(50_000_000),
         rate_basis_points: 800,
-        cap_per_project_fen: Some(800_000_000),
-        cap_per_enterprise_year_fen: Some(1_000_000_000),
+        cap_per_project_fen: Some(Fen::new(800_000_000)),
+        cap_per_enterprise_year_fen: Some(Fen::new(1_000_000_000)),
         exclude_related_party_suppliers: true,
         earliest_invoice_date: Some("2017-01-01".into()),
     };

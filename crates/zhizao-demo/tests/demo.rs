@@ -209,7 +209,10 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
             2_224
         );
         assert_eq!(
-            history.iter().map(|r| r.totals.investment_fen).sum::<i64>(),
+            history
+                .iter()
+                .map(|r| r.totals.investment_fen.get())
+                .sum::<i64>(),
             4_234_000_000_000
         );
 
@@ -227,12 +230,15 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
             .unwrap();
         let row = |key: &str| year.rows.iter().find(|r| r.key == key).unwrap();
         assert_eq!(row("provincial_fund").totals.projects, 147);
-        assert_eq!(row("provincial_fund").totals.granted_fen, 26_600_000_000);
+        assert_eq!(
+            row("provincial_fund").totals.granted_fen.get(),
+            26_600_000_000
+        );
         assert_eq!(row("city_fund").totals.projects, 329);
-        assert_eq!(row("city_fund").totals.granted_fen, 21_700_000_000);
+        assert_eq!(row("city_fund").totals.granted_fen.get(), 21_700_000_000);
         let post = row("post_completion");
         assert_eq!(post.totals.enterprises, 130);
-        assert_eq!(post.totals.granted_fen, 32_700_000_000);
+        assert_eq!(post.totals.granted_fen.get(), 32_700_000_000);
         assert_eq!(post.enterprises_growth_percent, Some(34.0));
         assert_eq!(post.granted_growth_percent, Some(97.3));
 
@@ -243,9 +249,12 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
         .fetch_one(db.pool())
         .await
         .unwrap();
-        assert_eq!(year.total.granted_fen, granted);
+        assert_eq!(year.total.granted_fen.get(), granted);
         assert_eq!(
-            year.rows.iter().map(|r| r.totals.granted_fen).sum::<i64>(),
+            year.rows
+                .iter()
+                .map(|r| r.totals.granted_fen.get())
+                .sum::<i64>(),
             granted
         );
 
@@ -288,9 +297,12 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
 
         // Major S&T projects in 2019: 38 projects, 143 M yuan; 13 in AI, 44 M yuan.
         let major = projects.major_summary(&city, Some(2019)).await.unwrap();
-        assert_eq!(major.iter().map(|r| r.2).sum::<i64>(), 38);
-        assert_eq!(major.iter().map(|r| r.3).sum::<i64>(), 14_300_000_000);
-        let ai = major.iter().find(|r| r.1 == "人工智能").unwrap();
-        assert_eq!((ai.2, ai.3), (13, 4_400_000_000));
+        assert_eq!(major.iter().map(|r| r.projects).sum::<i64>(), 38);
+        assert_eq!(
+            major.iter().map(|r| r.awarded_fen.get()).sum::<i64>(),
+            14_300_000_000
+        );
+        let ai = major.iter().find(|r| r.topic == "人工智能").unwrap();
+        assert_eq!((ai.projects, ai.awarded_fen.get()), (13, 4_400_000_000));
     }
 }

@@ -40,11 +40,14 @@ pub struct Device {
     #[sqlx(try_from = "zhizao_db::Flag")]
     pub disabled: bool,
     /// Last heard from (ms, updated at most once a minute).
-    pub last_seen_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub last_seen_at: Option<Timestamp>,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last changed (ms).
-    pub updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -611,7 +614,8 @@ impl Devices {
             telemetry: String,
             #[sqlx(try_from = "zhizao_db::Flag")]
             disabled: bool,
-            last_seen_at: Option<i64>,
+            #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+            last_seen_at: Option<Timestamp>,
         }
         let row: Option<Row> = sqlx::query_as(
             "SELECT d.id, d.organization_id, d.name, d.database_name, p.table_name, p.telemetry, d.disabled, d.last_seen_at \
@@ -626,7 +630,7 @@ impl Devices {
         let now = self.clock.now().as_millis();
         if row
             .last_seen_at
-            .is_none_or(|seen| now - seen >= TOUCH_INTERVAL_MS)
+            .is_none_or(|seen| now - seen.as_millis() >= TOUCH_INTERVAL_MS)
         {
             sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
                 .bind(now)

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
-use zhizao_core::{FieldError, Page, PageRequest, Text};
+use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{SqlBuilder, allocate_ids, fetch_page, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::{Actor, Principal, policy};
@@ -73,9 +73,9 @@ pub struct Profile {
     /// Devices of this profile.
     pub device_count: i64,
     /// Created (ms).
-    pub created_at: i64,
+    pub created_at: Timestamp,
     /// Last changed (ms).
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -90,8 +90,10 @@ struct ProfileRow {
     attributes: String,
     commands: String,
     device_count: i64,
-    created_at: i64,
-    updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    created_at: Timestamp,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    updated_at: Timestamp,
     version: i64,
 }
 

@@ -249,7 +249,7 @@ async fn devices_belong_to_one_enterprise_and_their_tokens_name_them() {
                 .is_none()
         );
         let seen = f.devices.device(&maker, "press-07").await.unwrap();
-        assert_eq!(seen.last_seen_at, Some(NOW));
+        assert_eq!(seen.last_seen_at, Some(Timestamp::from_millis(NOW)));
 
         // Disabling and rotating stop the old token at once.
         let disabled = f

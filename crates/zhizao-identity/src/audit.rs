@@ -171,7 +171,8 @@ pub struct AuditRecord {
     /// The entry's id.
     pub id: i64,
     /// When, in milliseconds since the epoch (UTC).
-    pub occurred_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub occurred_at: Timestamp,
     /// The acting user's id, if a user acted.
     pub actor_user_id: Option<i64>,
     /// The acting user's name or the system component.
@@ -195,7 +196,7 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// When, as a timestamp.
     pub fn occurred(&self) -> Timestamp {
-        Timestamp::from_millis(self.occurred_at)
+        self.occurred_at
     }
 
     /// The field changes, parsed.

@@ -15,8 +15,9 @@ pub struct Organization {
     pub id: i64,
     /// The public code: `city`, a township code, a credit code or a slug.
     pub code: String,
-    /// `city`, `town`, `platform`, `enterprise` or `expert_panel`.
-    pub kind: String,
+    /// What kind of organisation it is.
+    #[sqlx(try_from = "String")]
+    pub kind: OrgKind,
     /// The organisation's name.
     pub name: String,
     /// For towns and enterprises: the township code.
@@ -26,20 +27,15 @@ pub struct Organization {
     /// What the organisation does.
     pub description: String,
     /// Created, ms since the epoch.
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last changed, ms since the epoch.
-    pub updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub updated_at: Timestamp,
     /// Optimistic-locking version, incremented by every change.
     pub version: i64,
     /// Users belonging to the organisation.
     pub user_count: i64,
-}
-
-impl Organization {
-    /// The kind, parsed.
-    pub fn org_kind(&self) -> OrgKind {
-        self.kind.parse().unwrap_or(OrgKind::Platform)
-    }
 }
 
 /// A new organisation, as submitted.

@@ -42,11 +42,14 @@ pub struct SessionView {
     /// Session id.
     pub id: i64,
     /// Signed in (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last request (ms, updated at most once a minute).
-    pub last_seen_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub last_seen_at: Timestamp,
     /// Ends at (ms) unless used again.
-    pub expires_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub expires_at: Timestamp,
     /// Client address at sign-in.
     pub ip: String,
     /// Browser at sign-in.
@@ -111,7 +114,8 @@ struct LoginRow {
     #[sqlx(try_from = "zhizao_db::Flag")]
     disabled: bool,
     failed_login_count: i64,
-    locked_until: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    locked_until: Option<Timestamp>,
     organization_id: i64,
 }
 
@@ -154,11 +158,11 @@ impl Identity {
                 .await?;
             return Err(Error::InvalidCredentials);
         };
-        if let Some(locked_until) = row.locked_until.filter(|&t| t > now.as_millis()) {
+        if let Some(locked_until) = row.locked_until.filter(|&t| t > now) {
             self.audit_failed_login(&normalized, ip, Some(row.organization_id), "account locked")
                 .await?;
             return Err(Error::Throttled {
-                retry_after_seconds: ((locked_until - now.as_millis()) / 1000).max(1),
+                retry_after_seconds: ((locked_until.as_millis() - now.as_millis()) / 1000).max(1),
             });
         }
         let password_ok = self
@@ -276,10 +280,14 @@ impl Identity {
         struct SessionRow {
             id: i64,
             user_id: i64,
-            created_at: i64,
-            last_seen_at: i64,
-            expires_at: i64,
-            revoked_at: Option<i64>,
+            #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+            created_at: Timestamp,
+            #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+            last_seen_at: Timestamp,
+            #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+            expires_at: Timestamp,
+            #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+            revoked_at: Option<Timestamp>,
         }
         let session: Option<SessionRow> = sqlx::query_as(
             "SELECT id, user_id, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1",
@@ -287,9 +295,7 @@ impl Identity {
         .bind(hash_secret(token))
         .fetch_optional(self.db.pool())
         .await?;
-        let Some(session) =
-            session.filter(|s| s.revoked_at.is_none() && s.expires_at > now.as_millis())
-        else {
+        let Some(session) = session.filter(|s| s.revoked_at.is_none() && s.expires_at > now) else {
             return Err(Error::InvalidCredentials);
         };
         let mut select = zhizao_db::SqlBuilder::new(PRINCIPAL_COLUMNS);
@@ -302,8 +308,8 @@ impl Identity {
         let principal = row
             .into_principal(Credential::Session(session.id), channel, ip)
             .ok_or(Error::InvalidCredentials)?;
-        if now.as_millis() - session.last_seen_at >= TOUCH_INTERVAL_MS {
-            let expires_at = self.session_expiry(Timestamp::from_millis(session.created_at), now);
+        if now.as_millis() - session.last_seen_at.as_millis() >= TOUCH_INTERVAL_MS {
+            let expires_at = self.session_expiry(session.created_at, now);
             sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
                 .bind(now.as_millis())
                 .bind(expires_at.as_millis())

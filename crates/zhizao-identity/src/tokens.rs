@@ -24,15 +24,19 @@ pub struct TokenView {
     /// The first characters of the secret, to tell tokens apart.
     pub token_prefix: String,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Stops working at (ms), if set.
-    pub expires_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub expires_at: Option<Timestamp>,
     /// Last used (ms, updated at most once a minute).
-    pub last_used_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub last_used_at: Option<Timestamp>,
     /// Address of the last use.
     pub last_used_ip: Option<String>,
     /// Revoked at (ms), if revoked.
-    pub revoked_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// A newly created token: the only time its secret is available.
@@ -102,8 +106,8 @@ pub async fn create_token_in(
         id,
         name: name.to_owned(),
         token_prefix: prefix,
-        created_at: now.as_millis(),
-        expires_at: expires_at.map(Timestamp::as_millis),
+        created_at: now,
+        expires_at,
         last_used_at: None,
         last_used_ip: None,
         revoked_at: None,
@@ -177,17 +181,20 @@ impl Identity {
         struct TokenRow {
             id: i64,
             user_id: i64,
-            expires_at: Option<i64>,
-            last_used_at: Option<i64>,
-            revoked_at: Option<i64>,
+            #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+            expires_at: Option<Timestamp>,
+            #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+            last_used_at: Option<Timestamp>,
+            #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+            revoked_at: Option<Timestamp>,
         }
         let token: Option<TokenRow> =
             sqlx::query_as("SELECT id, user_id, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1")
                 .bind(hash_secret(secret))
                 .fetch_optional(self.db.pool())
                 .await?;
-        let Some(token) = token
-            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now.as_millis()))
+        let Some(token) =
+            token.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
         else {
             return Err(Error::InvalidCredentials);
         };
@@ -201,7 +208,9 @@ impl Identity {
         let principal = row
             .into_principal(Credential::Token(token.id), Channel::Api, ip)
             .ok_or(Error::InvalidCredentials)?;
-        let since_last_use = token.last_used_at.map_or(i64::MAX, |t| now.as_millis() - t);
+        let since_last_use = token
+            .last_used_at
+            .map_or(i64::MAX, |t| now.as_millis() - t.as_millis());
         if since_last_use >= 60_000 {
             let mut transaction = self.db.begin().await?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $1, last_used_ip = $2 WHERE id = $3")

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use sqlx::AnyConnection;
-use zhizao_core::{FieldError, Language, Page, PageRequest, Role, Text, Timestamp};
+use zhizao_core::{FieldError, Language, OrgKind, Page, PageRequest, Role, Text, Timestamp};
 use zhizao_db::{SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 
 use crate::audit::{self, AuditEntry, Changes};
@@ -19,14 +19,16 @@ pub struct UserView {
     pub username: String,
     /// Name shown on pages.
     pub display_name: String,
-    /// Role name.
-    pub role: String,
+    /// What the user may do.
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     /// The organisation's code.
     pub organization_code: String,
     /// The organisation's name.
     pub organization_name: String,
     /// The organisation's kind.
-    pub organization_kind: String,
+    #[sqlx(try_from = "String")]
+    pub organization_kind: OrgKind,
     /// Interface language tag.
     pub language: String,
     /// E-mail address.
@@ -37,11 +39,14 @@ pub struct UserView {
     #[sqlx(try_from = "zhizao_db::Flag")]
     pub disabled: bool,
     /// Locked after failed sign-ins until this instant (ms), if locked.
-    pub locked_until: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub locked_until: Option<Timestamp>,
     /// Last successful sign-in (ms).
-    pub last_login_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub last_login_at: Option<Timestamp>,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -142,21 +147,22 @@ pub async fn create_user_in(
                 format!("organisation {:?} does not exist", new.organization_code),
             ),
         )),
-        (Some(organization), Some(role)) if organization.org_kind() != role.org_kind() => errors
-            .push(FieldError::new(
+        (Some(organization), Some(role)) if organization.kind != role.org_kind() => {
+            errors.push(FieldError::new(
                 "role",
                 Text::owned(
                     format!(
                         "角色“{}”不属于{}类机构",
                         role.label().zh,
-                        organization.org_kind().label().zh
+                        organization.kind.label().zh
                     ),
                     format!(
                         "role {role} does not belong to a {} organisation",
-                        organization.org_kind()
+                        organization.kind
                     ),
                 ),
-            )),
+            ))
+        }
         _ => {}
     }
     if let Some(username) = &username
@@ -361,9 +367,7 @@ impl Identity {
         let mut errors = Vec::new();
         let role = match &update.role {
             Some(role) => match role.parse::<Role>() {
-                Ok(role) if role.org_kind().as_str() == current.organization_kind => {
-                    role.as_str().to_owned()
-                }
+                Ok(role) if role.org_kind() == current.organization_kind => role,
                 Ok(role) => {
                     errors.push(FieldError::new(
                         "role",
@@ -375,14 +379,14 @@ impl Identity {
                             ),
                         ),
                     ));
-                    current.role.clone()
+                    current.role
                 }
                 Err(error) => {
                     errors.push(FieldError::new("role", error.text()));
-                    current.role.clone()
+                    current.role
                 }
             },
-            None => current.role.clone(),
+            None => current.role,
         };
         if update.disabled == Some(true) && current.id == principal.user_id {
             errors.push(FieldError::new(
@@ -437,7 +441,7 @@ impl Identity {
             .field("display_name", &current.display_name, &display_name)
             .field("email", &current.email, &email)
             .field("phone", &current.phone, &phone)
-            .field("role", &current.role, &role)
+            .field("role", current.role, role)
             .field("disabled", current.disabled, disabled)
             .field("locked_until", current.locked_until, locked_until);
         if changes.is_empty() {
@@ -452,9 +456,9 @@ impl Identity {
         .bind(&display_name)
         .bind(&email)
         .bind(&phone)
-        .bind(&role)
+        .bind(role.as_str())
         .bind(zhizao_db::Flag(disabled))
-        .bind(locked_until)
+        .bind(locked_until.map(Timestamp::as_millis))
         .bind(now.as_millis())
         .bind(current.id)
         .execute(&mut *transaction)

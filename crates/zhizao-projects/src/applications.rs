@@ -6,7 +6,7 @@
 //! in the same transaction, and changes nothing when any check fails.
 
 use sqlx::AnyConnection;
-use zhizao_core::{FieldError, Page, PageRequest, Text, Timestamp};
+use zhizao_core::{Fen, FieldError, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
@@ -192,10 +192,13 @@ struct EvaluationRow {
     id: i64,
     rule_set_code: String,
     rule_set_version: i64,
-    evaluated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    evaluated_at: Timestamp,
     evaluated_by: String,
-    eligible_investment_fen: i64,
-    amount_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    eligible_investment_fen: Fen,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    amount_fen: Fen,
     explanation: String,
 }
 
@@ -353,8 +356,8 @@ async fn write_items(
         .bind(&item.name)
         .bind(&item.model)
         .bind(item.quantity)
-        .bind(item.unit_price_fen)
-        .bind(item.amount_fen)
+        .bind(item.unit_price_fen.get())
+        .bind(item.amount_fen.get())
         .bind(&item.supplier)
         .bind(Flag(item.related_party))
         .bind(&item.invoice_number)
@@ -451,8 +454,8 @@ fn content_changes(before: Option<&ApplicationRecord>, after: &ApplicationRecord
         .field("ends_on", get(|r| r.ends_on.clone().into()), &after.ends_on)
         .field(
             "total_investment_fen",
-            get(|r| r.total_investment_fen.into()),
-            after.total_investment_fen,
+            get(|r| r.total_investment_fen.get().into()),
+            after.total_investment_fen.get(),
         )
         .field(
             "items",
@@ -461,8 +464,8 @@ fn content_changes(before: Option<&ApplicationRecord>, after: &ApplicationRecord
         )
         .field(
             "expected_output_value_fen",
-            get(|r| r.expected_output_value_fen.into()),
-            after.expected_output_value_fen,
+            get(|r| r.expected_output_value_fen.map(Fen::get).into()),
+            after.expected_output_value_fen.map(Fen::get),
         )
         .field(
             "expected_efficiency_gain_percent",
@@ -610,10 +613,10 @@ impl Projects {
         .bind(record.starts_on.clone())
         .bind(record.ends_on.clone())
         .bind(&record.description)
-        .bind(record.expected_output_value_fen)
+        .bind(record.expected_output_value_fen.map(Fen::get))
         .bind(record.expected_efficiency_gain_percent)
         .bind(record.expected_energy_saving_tce)
-        .bind(record.total_investment_fen)
+        .bind(record.total_investment_fen.get())
         .bind(now.as_millis())
         .bind(&principal.username)
         .execute(&mut *transaction)
@@ -754,10 +757,10 @@ impl Projects {
         .bind(record.starts_on.clone())
         .bind(record.ends_on.clone())
         .bind(&record.description)
-        .bind(record.expected_output_value_fen)
+        .bind(record.expected_output_value_fen.map(Fen::get))
         .bind(record.expected_efficiency_gain_percent)
         .bind(record.expected_energy_saving_tce)
-        .bind(record.total_investment_fen)
+        .bind(record.total_investment_fen.get())
         .bind(now.as_millis())
         .bind(current.id)
         .bind(current.version)
@@ -858,7 +861,7 @@ impl Projects {
             .push_bind(current.batch_id);
         let batch: Batch = batch_select.query_as().fetch_one(&mut *transaction).await?;
         let mut notice_ends_at = current.notice_ends_at;
-        let mut grant: Option<(i64, i64, i64)> = None; // evaluation id, eligible, amount
+        let mut grant: Option<(i64, Fen, Fen)> = None; // evaluation id, eligible, amount
         let mut disbursed = None;
         let mut project_key = None;
         match request.action {
@@ -897,13 +900,13 @@ impl Projects {
                 }
             }
             Action::StartNotice => {
-                notice_ends_at = Some(now.as_millis() + batch.notice_days * DAY_MS);
+                notice_ends_at = Some(now.plus_millis(batch.notice_days * DAY_MS));
             }
             Action::Approve => {
                 if let Some(ends) = current.notice_ends_at
-                    && now.as_millis() < ends
+                    && now < ends
                 {
-                    let ends = Timestamp::from_millis(ends).to_shanghai_string();
+                    let ends = ends.to_shanghai_string();
                     return Err(Error::NotYet(Text::owned(
                         format!("公示期至 {ends} 结束，届时方可批准"),
                         format!("the public notice runs until {ends}; approve after it ends"),
@@ -938,14 +941,14 @@ impl Projects {
                     ));
                 }
             }
-            Action::ReportCompletion if current.granted_fen.unwrap_or(0) <= 0 => {
+            Action::ReportCompletion if current.granted_fen.unwrap_or_default() <= Fen::new(0) => {
                 return Err(Error::NotYet(Text::new(
                     "该项目没有核定补助，立项即为办结，无需申请验收",
                     "nothing was granted to this project: approval is its last step, there is no completion acceptance",
                 )));
             }
             Action::Disburse => match current.granted_fen {
-                Some(amount) if amount > 0 => disbursed = Some(amount),
+                Some(amount) if amount > Fen::new(0) => disbursed = Some(amount),
                 _ => {
                     return Err(Error::NotYet(Text::new(
                         "该项目没有核定补助金额，无需拨付",
@@ -975,21 +978,23 @@ impl Projects {
             update.push(", submitted_at = ").push_bind(now.as_millis());
         }
         if let Some(ends) = notice_ends_at {
-            update.push(", notice_ends_at = ").push_bind(ends);
+            update
+                .push(", notice_ends_at = ")
+                .push_bind(ends.as_millis());
         }
         if let Some((evaluation, eligible, amount)) = grant {
             update
                 .push(", granted_evaluation_id = ")
                 .push_bind(evaluation)
                 .push(", eligible_investment_fen = ")
-                .push_bind(eligible)
+                .push_bind(eligible.get())
                 .push(", granted_fen = ")
-                .push_bind(amount);
+                .push_bind(amount.get());
         }
         if let Some(amount) = disbursed {
             update
                 .push(", disbursed_fen = ")
-                .push_bind(amount)
+                .push_bind(amount.get())
                 .push(", disbursed_at = ")
                 .push_bind(now.as_millis());
         }
@@ -1140,7 +1145,11 @@ impl Projects {
         .bind(application.id)
         .fetch_one(&mut *connection)
         .await?;
-        let evaluation = evaluate(&rule_set.parameters, &rule_items, granted_this_year);
+        let evaluation = evaluate(
+            &rule_set.parameters,
+            &rule_items,
+            Fen::new(granted_this_year),
+        );
         let id = allocate_ids(connection, "subsidy_evaluations", 1).await?;
         let now = self.clock.now();
         sqlx::query(
@@ -1152,8 +1161,8 @@ impl Projects {
         .bind(rule_set.id)
         .bind(now.as_millis())
         .bind(&principal.username)
-        .bind(evaluation.eligible_investment_fen)
-        .bind(evaluation.amount_fen)
+        .bind(evaluation.eligible_investment_fen.get())
+        .bind(evaluation.amount_fen.get())
         .bind(serde_json::to_string(&evaluation.lines).unwrap_or_default())
         .execute(&mut *connection)
         .await?;
@@ -1161,7 +1170,7 @@ impl Projects {
             id,
             rule_set_code: rule_set.code,
             rule_set_version: rule_set.version,
-            evaluated_at: now.as_millis(),
+            evaluated_at: now,
             evaluated_by: principal.username.clone(),
             eligible_investment_fen: evaluation.eligible_investment_fen,
             amount_fen: evaluation.amount_fen,
@@ -1234,7 +1243,7 @@ impl Projects {
         transaction.commit().await?;
         Ok(Objection {
             id,
-            received_at: now.as_millis(),
+            received_at: now,
             recorded_by: principal.username.clone(),
             objector: objector.to_owned(),
             content: content.to_owned(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zhizao_core::Text;
+use zhizao_core::{Text, Timestamp};
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
@@ -139,7 +139,8 @@ pub struct Attachment {
     /// SHA-256 of the content, hex.
     pub sha256: String,
     /// When (ms).
-    pub uploaded_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub uploaded_at: Timestamp,
     /// By whom.
     pub uploaded_by: String,
 }
@@ -334,7 +335,7 @@ impl Projects {
             content_type: kind.content_type().to_owned(),
             size_bytes: size,
             sha256,
-            uploaded_at: now.as_millis(),
+            uploaded_at: now,
             uploaded_by: principal.username.clone(),
         })
     }

@@ -4,7 +4,7 @@
 //! application gets one trail entry saying it was recorded, not reviewed, here.
 
 use sqlx::AnyConnection;
-use zhizao_core::Timestamp;
+use zhizao_core::{Fen, Timestamp};
 use zhizao_db::{Flag, allocate_ids};
 
 use crate::applications::record_event;
@@ -110,7 +110,7 @@ pub struct PastItem {
     /// Quantity.
     pub quantity: i64,
     /// Unit price (fen).
-    pub unit_price_fen: i64,
+    pub unit_price_fen: Fen,
     /// Supplier.
     pub supplier: String,
     /// Related party.
@@ -143,7 +143,7 @@ pub struct PastApplication {
     /// Description.
     pub description: String,
     /// Expected output value (fen).
-    pub expected_output_value_fen: Option<i64>,
+    pub expected_output_value_fen: Option<Fen>,
     /// Line items.
     pub items: Vec<PastItem>,
     /// Status.
@@ -155,9 +155,9 @@ pub struct PastApplication {
     /// Notice end.
     pub notice_ends_at: Option<Timestamp>,
     /// Granted (fen) and, when known, the eligible investment it was computed from (fen).
-    pub granted: Option<(i64, Option<i64>)>,
+    pub granted: Option<(Fen, Option<Fen>)>,
     /// Paid (fen).
-    pub disbursed_fen: Option<i64>,
+    pub disbursed_fen: Option<Fen>,
     /// Who recorded it.
     pub recorded_by: String,
 }
@@ -172,7 +172,7 @@ pub async fn insert_application(
     let total: i64 = application
         .items
         .iter()
-        .map(|i| i.quantity * i.unit_price_fen)
+        .map(|i| i.quantity * i.unit_price_fen.get())
         .sum();
     let at = application.status_changed_at.as_millis();
     let key = if application.status == Status::Withdrawn {
@@ -196,15 +196,15 @@ pub async fn insert_application(
     .bind(application.starts_on.clone())
     .bind(application.ends_on.clone())
     .bind(&application.description)
-    .bind(application.expected_output_value_fen)
+    .bind(application.expected_output_value_fen.map(Fen::get))
     .bind(total)
     .bind(application.status.as_str())
     .bind(at)
     .bind(application.submitted_at.map(Timestamp::as_millis))
     .bind(application.notice_ends_at.map(Timestamp::as_millis))
-    .bind(application.granted.and_then(|(_, eligible)| eligible))
-    .bind(application.granted.map(|(granted, _)| granted))
-    .bind(application.disbursed_fen)
+    .bind(application.granted.and_then(|(_, eligible)| eligible.map(Fen::get)))
+    .bind(application.granted.map(|(granted, _)| granted.get()))
+    .bind(application.disbursed_fen.map(Fen::get))
     .bind(application.disbursed_fen.map(|_| at))
     .bind(&application.recorded_by)
     .bind(
@@ -235,8 +235,8 @@ pub async fn insert_application(
         .bind(&item.name)
         .bind(&item.model)
         .bind(item.quantity)
-        .bind(item.unit_price_fen)
-        .bind(item.quantity * item.unit_price_fen)
+        .bind(item.unit_price_fen.get())
+        .bind(item.quantity * item.unit_price_fen.get())
         .bind(&item.supplier)
         .bind(Flag(item.related_party))
         .bind(&item.invoice_number)
@@ -279,8 +279,8 @@ pub async fn insert_evaluation(
     .bind(rule_set_id)
     .bind(at.as_millis())
     .bind(by)
-    .bind(evaluation.eligible_investment_fen)
-    .bind(evaluation.amount_fen)
+    .bind(evaluation.eligible_investment_fen.get())
+    .bind(evaluation.amount_fen.get())
     .bind(serde_json::to_string(&evaluation.lines).unwrap_or_default())
     .execute(&mut *connection)
     .await?;
@@ -289,8 +289,8 @@ pub async fn insert_evaluation(
             "UPDATE project_applications SET granted_evaluation_id = $1, granted_fen = $2, eligible_investment_fen = $3 WHERE id = $4",
         )
         .bind(id)
-        .bind(evaluation.amount_fen)
-        .bind(evaluation.eligible_investment_fen)
+        .bind(evaluation.amount_fen.get())
+        .bind(evaluation.eligible_investment_fen.get())
         .bind(application_id)
         .execute(&mut *connection)
         .await?;

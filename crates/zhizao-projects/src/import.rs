@@ -148,9 +148,9 @@ struct ParsedRow {
     enterprise_id: i64,
     project_name: String,
     upgrade_type: UpgradeType,
-    investment_fen: i64,
-    granted_fen: Option<i64>,
-    disbursed_fen: Option<i64>,
+    investment_fen: Fen,
+    granted_fen: Option<Fen>,
+    disbursed_fen: Option<Fen>,
     status: Status,
 }
 
@@ -549,7 +549,7 @@ fn parse_row(
         None
     });
     let money =
-        |errors: &mut Vec<FieldError>, column: Column, field: &str, needed: bool| -> Option<i64> {
+        |errors: &mut Vec<FieldError>, column: Column, field: &str, needed: bool| -> Option<Fen> {
             let text = cell(column);
             if text.is_empty() {
                 if needed {
@@ -563,7 +563,7 @@ fn parse_row(
                 return None;
             }
             match Fen::parse_wan_yuan(text) {
-                Ok(fen) if fen.get() >= 0 => Some(fen.get()),
+                Ok(fen) if fen.get() >= 0 => Some(fen),
                 Ok(_) => {
                     errors.push(FieldError::at_cell(
                         field,
@@ -626,7 +626,7 @@ fn parse_row(
             ),
         ));
     }
-    if status == Some(Status::Rejected) && granted.is_some_and(|g| g > 0) {
+    if status == Some(Status::Rejected) && granted.is_some_and(|g| g > Fen::new(0)) {
         errors.push(FieldError::at_cell(
             "granted_wan_yuan",
             row.number,

@@ -12,6 +12,6 @@ mod model;
 mod review;
 
 pub use model::{
-    AssignmentReport, BlindReview, Call, CallInput, ExpertProfile, MajorApplication,
-    MajorApplicationDetail, Milestone, RankingRow, ReviewRecord,
+    AssignmentReport, AwardSummary, BlindReview, Call, CallInput, CallStatus, ExpertProfile,
+    MajorApplication, MajorApplicationDetail, MajorStatus, Milestone, RankingRow, ReviewRecord,
 };

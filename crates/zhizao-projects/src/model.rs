@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use zhizao_core::Text;
+use zhizao_core::{Fen, Text, Timestamp};
 
 use crate::rules::{Category, ExplanationLine, RuleParameters};
 use crate::workflow::{Action, Status, UnknownValue};
@@ -135,7 +135,7 @@ pub struct RuleSet {
     /// The rules.
     pub parameters: RuleParameters,
     /// When this version was written (ms).
-    pub created_at: i64,
+    pub created_at: Timestamp,
     /// Who wrote it.
     pub created_by: String,
     /// How many batches use this version.
@@ -178,11 +178,14 @@ pub struct Batch {
     #[sqlx(try_from = "String")]
     pub status: BatchStatus,
     /// When it was published (ms).
-    pub published_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub published_at: Option<Timestamp>,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last changed (ms).
-    pub updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
     /// Applications in it (not counting drafts).
@@ -259,38 +262,49 @@ pub struct Application {
     /// What the project does.
     pub description: String,
     /// Expected additional annual output value (fen).
-    pub expected_output_value_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub expected_output_value_fen: Option<Fen>,
     /// Expected efficiency gain (percent).
     pub expected_efficiency_gain_percent: Option<i64>,
     /// Expected energy saving (tonnes of standard coal a year).
     pub expected_energy_saving_tce: Option<i64>,
     /// Sum of the line items (fen).
-    pub total_investment_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub total_investment_fen: Fen,
     /// Where it stands.
     #[sqlx(try_from = "String")]
     pub status: Status,
     /// Since when (ms).
-    pub status_changed_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub status_changed_at: Timestamp,
     /// First submitted (ms).
-    pub submitted_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub submitted_at: Option<Timestamp>,
     /// When its public notice ends (ms).
-    pub notice_ends_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub notice_ends_at: Option<Timestamp>,
     /// Eligible investment of the granting evaluation (fen).
-    pub eligible_investment_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub eligible_investment_fen: Option<Fen>,
     /// The subsidy granted (fen).
-    pub granted_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub granted_fen: Option<Fen>,
     /// The evaluation the grant came from.
     pub granted_evaluation_id: Option<i64>,
     /// The subsidy paid (fen).
-    pub disbursed_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub disbursed_fen: Option<Fen>,
     /// When it was paid (ms).
-    pub disbursed_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub disbursed_at: Option<Timestamp>,
     /// Who created it.
     pub created_by: String,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last changed (ms).
-    pub updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -310,9 +324,11 @@ pub struct InvestmentItem {
     /// Quantity.
     pub quantity: i64,
     /// Unit price (fen).
-    pub unit_price_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub unit_price_fen: Fen,
     /// Quantity × unit price (fen).
-    pub amount_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub amount_fen: Fen,
     /// Supplier.
     pub supplier: String,
     /// Bought from a related party.
@@ -328,7 +344,8 @@ pub struct InvestmentItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ApplicationEvent {
     /// When (ms).
-    pub occurred_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub occurred_at: Timestamp,
     /// Who.
     pub actor_username: String,
     /// In which role.
@@ -353,13 +370,13 @@ pub struct EvaluationRecord {
     /// The version used.
     pub rule_set_version: i64,
     /// When (ms).
-    pub evaluated_at: i64,
+    pub evaluated_at: Timestamp,
     /// Who asked.
     pub evaluated_by: String,
     /// Eligible investment (fen).
-    pub eligible_investment_fen: i64,
+    pub eligible_investment_fen: Fen,
     /// The amount (fen).
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// Line by line.
     pub lines: Vec<ExplanationLine>,
 }
@@ -370,7 +387,8 @@ pub struct Objection {
     /// Row id.
     pub id: i64,
     /// When it was received (ms).
-    pub received_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub received_at: Timestamp,
     /// Who recorded it.
     pub recorded_by: String,
     /// Who objected (as they gave it; may be anonymous).
@@ -378,7 +396,8 @@ pub struct Objection {
     /// What they said.
     pub content: String,
     /// When it was resolved (ms).
-    pub resolved_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub resolved_at: Option<Timestamp>,
     /// By whom.
     pub resolved_by: Option<String>,
     /// How.
@@ -418,7 +437,7 @@ pub struct ItemInput {
     /// Required, 1–1,000,000.
     pub quantity: Option<i64>,
     /// Required, fen.
-    pub unit_price_fen: Option<i64>,
+    pub unit_price_fen: Option<Fen>,
     /// Supplier.
     pub supplier: Option<String>,
     /// Bought from a related party.
@@ -445,7 +464,7 @@ pub struct ApplicationInput {
     /// What the project does.
     pub description: Option<String>,
     /// Expected additional annual output value (fen).
-    pub expected_output_value_fen: Option<i64>,
+    pub expected_output_value_fen: Option<Fen>,
     /// Expected efficiency gain (percent).
     pub expected_efficiency_gain_percent: Option<i64>,
     /// Expected energy saving (tonnes of standard coal a year).

@@ -1,7 +1,7 @@
 //! Rule sets and intake batches: what the city bureau sets up before anyone applies.
 
 use sqlx::AnyConnection;
-use zhizao_core::Text;
+use zhizao_core::{Text, Timestamp};
 use zhizao_db::{SqlBuilder, allocate_ids, unique_violation};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
@@ -19,7 +19,8 @@ struct RuleSetRow {
     version: i64,
     name: String,
     parameters: String,
-    created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    created_at: Timestamp,
     created_by: String,
     batches: i64,
     evaluations: i64,

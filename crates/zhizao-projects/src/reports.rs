@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Serialize;
-use zhizao_core::{Fen, Language, Text};
+use zhizao_core::{Fen, Language, Text, Timestamp};
 use zhizao_db::SqlBuilder;
 use zhizao_identity::Principal;
 use zhizao_identity::policy::{self, EnterpriseScope};
@@ -27,18 +27,18 @@ pub struct QueueLine {
     pub town_name_zh: String,
     /// How many.
     pub count: i64,
-    /// Since when the oldest has waited (ms).
-    pub oldest_since: i64,
+    /// Since when the oldest has waited.
+    pub oldest_since: Timestamp,
 }
 
 impl QueueLine {
-    /// Whole days the oldest has waited at `now` (ms).
-    pub fn oldest_days(&self, now: i64) -> i64 {
-        (now - self.oldest_since).max(0) / 86_400_000
+    /// Whole days the oldest has waited at `now`.
+    pub fn oldest_days(&self, now: Timestamp) -> i64 {
+        (now.as_millis() - self.oldest_since.as_millis()).max(0) / 86_400_000
     }
 
     /// The line as a sentence, e.g. "小榄镇：12 件待镇街审核，待镇街办理，最久 9 天".
-    pub fn sentence(&self, now: i64) -> Text {
+    pub fn sentence(&self, now: Timestamp) -> Text {
         let days = self.oldest_days(now);
         Text::owned(
             format!(
@@ -169,13 +169,17 @@ pub struct Totals {
     /// Distinct enterprises with an approved project.
     pub enterprises: i64,
     /// Investment of approved projects (fen).
-    pub investment_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub investment_fen: Fen,
     /// Eligible investment of approved projects (fen).
-    pub eligible_investment_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub eligible_investment_fen: Fen,
     /// Subsidies granted (fen).
-    pub granted_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub granted_fen: Fen,
     /// Subsidies paid (fen).
-    pub disbursed_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub disbursed_fen: Fen,
 }
 
 /// One row of a report.
@@ -317,7 +321,7 @@ impl Projects {
                 town_code,
                 town_name_zh,
                 count,
-                oldest_since,
+                oldest_since: Timestamp::from_millis(oldest_since),
             });
         }
         Ok(lines)
@@ -385,7 +389,7 @@ impl Projects {
                     .and_then(|b| growth(b.enterprises, row.totals.enterprises)),
                 granted_growth_percent: before
                     .as_ref()
-                    .and_then(|b| growth(b.granted_fen, row.totals.granted_fen)),
+                    .and_then(|b| growth(b.granted_fen.get(), row.totals.granted_fen.get())),
                 totals: row.totals.clone(),
                 previous_year: before,
             });
@@ -429,13 +433,17 @@ pub struct NoticeEntry {
     /// The kind of upgrade.
     pub upgrade_type: String,
     /// Its investment (fen).
-    pub total_investment_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub total_investment_fen: Fen,
     /// The proposed subsidy (fen), for programmes that grant money.
-    pub proposed_subsidy_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub proposed_subsidy_fen: Option<Fen>,
     /// Notice start (ms).
-    pub notice_starts_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub notice_starts_at: Timestamp,
     /// Notice end (ms).
-    pub notice_ends_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub notice_ends_at: Option<Timestamp>,
 }
 
 fn escape_formula(text: &str) -> String {
@@ -494,7 +502,7 @@ pub fn export_report(report: &Report, format: ExportFormat, language: Language) 
         })
         .collect();
     lines.push((total_label.to_owned(), &report.total, None, None));
-    let yuan = |fen: i64| Fen::new(fen).to_plain_yuan_string();
+    let yuan = |fen: Fen| fen.to_plain_yuan_string();
     match format {
         ExportFormat::Csv => {
             let mut buffer = b"\xEF\xBB\xBF".to_vec();
@@ -566,7 +574,7 @@ pub fn export_report(report: &Report, format: ExportFormat, language: Language) 
                         .write_number_with_format(
                             row,
                             column as u16 + 4,
-                            fen as f64 / 100.0,
+                            fen.get() as f64 / 100.0,
                             &money,
                         )
                         .map_err(xlsx)?;
@@ -604,10 +612,10 @@ mod tests {
             applications: 3,
             projects: 2,
             enterprises: 2,
-            investment_fen: 123_456,
-            eligible_investment_fen: 100_000,
-            granted_fen: 10_000,
-            disbursed_fen: 0,
+            investment_fen: Fen::new(123_456),
+            eligible_investment_fen: Fen::new(100_000),
+            granted_fen: Fen::new(10_000),
+            disbursed_fen: Fen::new(0),
         };
         let report = Report {
             dimension: Dimension::Town,

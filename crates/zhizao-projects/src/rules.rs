@@ -91,22 +91,19 @@ pub struct RuleParameters {
     /// Categories whose line items count as eligible investment.
     pub eligible_categories: Vec<Category>,
     /// Below this eligible investment nothing is granted (fen).
-    pub min_eligible_investment_fen: i64,
+    pub min_eligible_investment_fen: Fen,
     /// The share of eligible investment granted, in basis points (1000 = 10 %).
     pub rate_basis_points: i64,
     /// The most one project receives (fen), if limited.
-    pub cap_per_project_fen: Option<i64>,
+    pub cap_per_project_fen: Option<Fen>,
     /// The most one enterprise receives in a year under rule sets of this code (fen), if limited.
-    pub cap_per_enterprise_year_fen: Option<i64>,
+    pub cap_per_enterprise_year_fen: Option<Fen>,
     /// Items bought from a related party (关联方) do not count.
     pub exclude_related_party_suppliers: bool,
     /// Items invoiced before this date (`YYYY-MM-DD`) do not count, nor items without an invoice
     /// date.
     pub earliest_invoice_date: Option<String>,
 }
-
-/// The largest amount a rule parameter may hold (one trillion yuan, as everywhere).
-const MAX_FEN: i64 = Fen::MAX.get();
 
 impl RuleParameters {
     /// Every problem with these parameters, each naming its field.
@@ -121,8 +118,8 @@ impl RuleParameters {
                 ),
             ));
         }
-        let amount = |errors: &mut Vec<FieldError>, field: &str, value: i64| {
-            if !(0..=MAX_FEN).contains(&value) {
+        let amount = |errors: &mut Vec<FieldError>, field: &str, value: Fen| {
+            if !(Fen::new(0)..=Fen::MAX).contains(&value) {
                 errors.push(FieldError::new(
                     field,
                     Text::owned(
@@ -187,7 +184,7 @@ pub struct RuleItem {
     /// Its category.
     pub category: Category,
     /// Quantity × unit price (fen).
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// Bought from a related party.
     pub related_party: bool,
     /// Invoice date, `YYYY-MM-DD`.
@@ -202,22 +199,22 @@ pub struct ExplanationLine {
     /// English.
     pub en: String,
     /// The amount this line arrives at (fen), if it has one.
-    pub amount_fen: Option<i64>,
+    pub amount_fen: Option<Fen>,
 }
 
 /// The outcome of evaluating an application against a rule set version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The sum of the items that count (fen).
-    pub eligible_investment_fen: i64,
+    pub eligible_investment_fen: Fen,
     /// The subsidy (fen), after the minimum and the caps.
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// How it was computed, step by step.
     pub lines: Vec<ExplanationLine>,
 }
 
-fn yuan(fen: i64) -> String {
-    Fen::new(fen).to_yuan_string()
+fn yuan(fen: Fen) -> String {
+    fen.to_yuan_string()
 }
 
 fn percent(basis_points: i64) -> String {
@@ -237,10 +234,11 @@ fn percent(basis_points: i64) -> String {
 pub fn evaluate(
     rules: &RuleParameters,
     items: &[RuleItem],
-    granted_this_year_fen: i64,
+    granted_this_year_fen: Fen,
 ) -> Evaluation {
+    let zero = Fen::new(0);
     let mut lines = Vec::new();
-    let mut line = |zh: String, en: String, amount_fen: Option<i64>| {
+    let mut line = |zh: String, en: String, amount_fen: Option<Fen>| {
         lines.push(ExplanationLine { zh, en, amount_fen });
     };
     let mut eligible: i128 = 0;
@@ -287,10 +285,10 @@ pub fn evaluate(
                     item.name,
                     yuan(item.amount_fen)
                 ),
-                Some(0),
+                Some(zero),
             ),
             None => {
-                eligible += i128::from(item.amount_fen);
+                eligible += i128::from(item.amount_fen.get());
                 line(
                     format!(
                         "第 {} 项 {}（{}）：计入 {} 元",
@@ -313,7 +311,7 @@ pub fn evaluate(
     }
     // Items are bounded by Fen::MAX each and applications by a few hundred items, so the sum
     // fits an i64; clamp anyway rather than wrap.
-    let eligible = i64::try_from(eligible).unwrap_or(i64::MAX);
+    let eligible = Fen::new(i64::try_from(eligible).unwrap_or(i64::MAX));
     line(
         format!("可计入投资合计 {} 元", yuan(eligible)),
         format!("Eligible investment: {} yuan", yuan(eligible)),
@@ -329,15 +327,17 @@ pub fn evaluate(
                 "Below the minimum eligible investment of {} yuan: no subsidy",
                 yuan(rules.min_eligible_investment_fen)
             ),
-            Some(0),
+            Some(zero),
         );
         return Evaluation {
             eligible_investment_fen: eligible,
-            amount_fen: 0,
+            amount_fen: zero,
             lines,
         };
     }
-    let computed = (i128::from(eligible) * i128::from(rules.rate_basis_points) / 10_000) as i64;
+    let computed = Fen::new(
+        (i128::from(eligible.get()) * i128::from(rules.rate_basis_points) / 10_000) as i64,
+    );
     let rate = percent(rules.rate_basis_points);
     line(
         format!(
@@ -364,7 +364,7 @@ pub fn evaluate(
         );
     }
     if let Some(cap) = rules.cap_per_enterprise_year_fen {
-        let room = (cap - granted_this_year_fen).max(0);
+        let room = Fen::new((cap.get() - granted_this_year_fen.get()).max(0));
         if amount > room {
             amount = room;
             line(
@@ -409,10 +409,10 @@ mod tests {
                 Category::Software,
                 Category::Installation,
             ],
-            min_eligible_investment_fen: 100_000_000, // 1 M yuan
-            rate_basis_points: 1000,                  // 10 %
-            cap_per_project_fen: Some(500_000_000),   // 5 M yuan
-            cap_per_enterprise_year_fen: Some(800_000_000),
+            min_eligible_investment_fen: Fen::new(100_000_000), // 1 M yuan
+            rate_basis_points: 1000,                            // 10 %
+            cap_per_project_fen: Some(Fen::new(500_000_000)),   // 5 M yuan
+            cap_per_enterprise_year_fen: Some(Fen::new(800_000_000)),
             exclude_related_party_suppliers: true,
             earliest_invoice_date: Some("2026-01-01".into()),
         }
@@ -423,7 +423,7 @@ mod tests {
             position,
             name: format!("item {position}"),
             category,
-            amount_fen: yuan * 100,
+            amount_fen: Fen::new(yuan * 100),
             related_party: false,
             invoice_date: Some("2026-03-01".into()),
         }
@@ -436,7 +436,7 @@ mod tests {
         let mut items = vec![
             item(1, Category::Equipment, 1_800_000),
             RuleItem {
-                amount_fen: 23_456_789,
+                amount_fen: Fen::new(23_456_789),
                 ..item(2, Category::Software, 0)
             },
             item(3, Category::Buildings, 5_000_000),
@@ -453,10 +453,10 @@ mod tests {
                 ..item(6, Category::Installation, 10_000)
             },
         ];
-        let evaluation = evaluate(&rules(), &items, 0);
-        assert_eq!(evaluation.eligible_investment_fen, 203_456_789);
+        let evaluation = evaluate(&rules(), &items, Fen::new(0));
+        assert_eq!(evaluation.eligible_investment_fen.get(), 203_456_789);
         // 10 % of 2,034,567.89 yuan is 203,456.789 yuan: 203,456.78 after rounding down.
-        assert_eq!(evaluation.amount_fen, 20_345_678);
+        assert_eq!(evaluation.amount_fen.get(), 20_345_678);
         let text: Vec<&str> = evaluation.lines.iter().map(|l| l.en.as_str()).collect();
         assert!(text[2].contains("not an eligible category"), "{text:?}");
         assert!(text[3].contains("related party"));
@@ -468,7 +468,7 @@ mod tests {
         );
         assert_eq!(
             evaluation.lines.last().unwrap().amount_fen,
-            Some(20_345_678)
+            Some(Fen::new(20_345_678))
         );
         assert_eq!(
             evaluation.lines.last().unwrap().zh,
@@ -476,13 +476,13 @@ mod tests {
         );
 
         // The same inputs give the same result.
-        assert_eq!(evaluate(&rules(), &items, 0), evaluation);
+        assert_eq!(evaluate(&rules(), &items, Fen::new(0)), evaluation);
 
         // Below the minimum: nothing.
         items.truncate(1);
-        items[0].amount_fen = 99_999_999;
-        let small = evaluate(&rules(), &items, 0);
-        assert_eq!(small.amount_fen, 0);
+        items[0].amount_fen = Fen::new(99_999_999);
+        let small = evaluate(&rules(), &items, Fen::new(0));
+        assert_eq!(small.amount_fen.get(), 0);
         assert!(small.lines.last().unwrap().zh.contains("最低可计入投资额"));
     }
 
@@ -490,28 +490,36 @@ mod tests {
     fn caps_per_project_and_per_enterprise_year() {
         let items = vec![item(1, Category::Equipment, 80_000_000)];
         // 10 % of 80 M yuan is 8 M; the project cap is 5 M.
-        let evaluation = evaluate(&rules(), &items, 0);
-        assert_eq!(evaluation.amount_fen, 500_000_000);
+        let evaluation = evaluate(&rules(), &items, Fen::new(0));
+        assert_eq!(evaluation.amount_fen.get(), 500_000_000);
         // The enterprise already received 6 M of its 8 M this year: 2 M left.
-        let evaluation = evaluate(&rules(), &items, 600_000_000);
-        assert_eq!(evaluation.amount_fen, 200_000_000);
+        let evaluation = evaluate(&rules(), &items, Fen::new(600_000_000));
+        assert_eq!(evaluation.amount_fen.get(), 200_000_000);
         assert!(evaluation.lines.iter().any(|l| l.en.contains("yearly cap")));
         // Already at the cap: nothing.
-        assert_eq!(evaluate(&rules(), &items, 900_000_000).amount_fen, 0);
+        assert_eq!(
+            evaluate(&rules(), &items, Fen::new(900_000_000))
+                .amount_fen
+                .get(),
+            0
+        );
         // No caps: the full 8 M.
         let uncapped = RuleParameters {
             cap_per_project_fen: None,
             cap_per_enterprise_year_fen: None,
             ..rules()
         };
-        assert_eq!(evaluate(&uncapped, &items, 0).amount_fen, 800_000_000);
+        assert_eq!(
+            evaluate(&uncapped, &items, Fen::new(0)).amount_fen.get(),
+            800_000_000
+        );
         // 12.5 % shows as such.
         let odd = RuleParameters {
             rate_basis_points: 1250,
             ..uncapped
         };
-        let evaluation = evaluate(&odd, &items, 0);
-        assert_eq!(evaluation.amount_fen, 1_000_000_000);
+        let evaluation = evaluate(&odd, &items, Fen::new(0));
+        assert_eq!(evaluation.amount_fen.get(), 1_000_000_000);
         assert!(evaluation.lines.iter().any(|l| l.en.contains("× 12.5% =")));
     }
 
@@ -519,9 +527,9 @@ mod tests {
     fn parameters_are_checked_field_by_field() {
         let bad = RuleParameters {
             eligible_categories: vec![],
-            min_eligible_investment_fen: -1,
+            min_eligible_investment_fen: Fen::new(-1),
             rate_basis_points: 0,
-            cap_per_project_fen: Some(Fen::MAX.get() + 1),
+            cap_per_project_fen: Some(Fen::new(Fen::MAX.get() + 1)),
             cap_per_enterprise_year_fen: None,
             exclude_related_party_suppliers: false,
             earliest_invoice_date: Some("2026-02-30".into()),
@@ -551,13 +559,13 @@ mod tests {
             let items: Vec<RuleItem> = amounts
                 .iter()
                 .enumerate()
-                .map(|(i, a)| RuleItem { amount_fen: *a, ..item(i + 1, Category::ALL[i % 5], 0) })
+                .map(|(i, a)| RuleItem { amount_fen: Fen::new(*a), ..item(i + 1, Category::ALL[i % 5], 0) })
                 .collect();
-            let evaluation = evaluate(&rules, &items, granted);
-            prop_assert!(evaluation.amount_fen >= 0);
+            let evaluation = evaluate(&rules, &items, Fen::new(granted));
+            prop_assert!(evaluation.amount_fen.get() >= 0);
             prop_assert!(evaluation.amount_fen <= evaluation.eligible_investment_fen);
-            prop_assert!(evaluation.amount_fen <= 500_000_000);
-            prop_assert!(evaluation.amount_fen <= (800_000_000 - granted).max(0));
+            prop_assert!(evaluation.amount_fen.get() <= 500_000_000);
+            prop_assert!(evaluation.amount_fen.get() <= (800_000_000 - granted).max(0));
             prop_assert_eq!(evaluation.lines.last().unwrap().amount_fen, Some(evaluation.amount_fen));
         }
     }

@@ -20,8 +20,8 @@ pub(crate) struct ItemRecord {
     pub(crate) name: String,
     pub(crate) model: String,
     pub(crate) quantity: i64,
-    pub(crate) unit_price_fen: i64,
-    pub(crate) amount_fen: i64,
+    pub(crate) unit_price_fen: Fen,
+    pub(crate) amount_fen: Fen,
     pub(crate) supplier: String,
     pub(crate) related_party: bool,
     pub(crate) invoice_number: String,
@@ -37,11 +37,11 @@ pub(crate) struct ApplicationRecord {
     pub(crate) starts_on: Option<String>,
     pub(crate) ends_on: Option<String>,
     pub(crate) description: String,
-    pub(crate) expected_output_value_fen: Option<i64>,
+    pub(crate) expected_output_value_fen: Option<Fen>,
     pub(crate) expected_efficiency_gain_percent: Option<i64>,
     pub(crate) expected_energy_saving_tce: Option<i64>,
     pub(crate) items: Vec<ItemRecord>,
-    pub(crate) total_investment_fen: i64,
+    pub(crate) total_investment_fen: Fen,
 }
 
 /// The key two project names are compared by: no spaces of any width, case folded, full-width
@@ -118,6 +118,18 @@ impl Problems {
         }
         Some(value)
     }
+
+    fn money(&mut self, field: &str, value: Option<Fen>) -> Option<Fen> {
+        let value = value?;
+        if !(Fen::new(0)..=Fen::MAX).contains(&value) {
+            self.add(
+                field,
+                format!("金额须在 0 至 {} 元之间", Fen::MAX),
+                format!("must be between 0 and {} yuan", Fen::MAX),
+            );
+        }
+        Some(value)
+    }
 }
 
 fn item(problems: &mut Problems, index: usize, input: &ItemInput, today: &str) -> ItemRecord {
@@ -170,28 +182,28 @@ fn item(problems: &mut Problems, index: usize, input: &ItemInput, today: &str) -
     let unit_price_fen = match input.unit_price_fen {
         None => {
             problems.add(field("unit_price_fen"), "必填".into(), "is required".into());
-            0
+            Fen::new(0)
         }
-        Some(p) if !(0..=Fen::MAX.get()).contains(&p) => {
+        Some(p) if !(Fen::new(0)..=Fen::MAX).contains(&p) => {
             problems.add(
                 field("unit_price_fen"),
                 format!("单价须在 0 至 {} 元之间", Fen::MAX),
                 format!("must be between 0 and {} yuan (in fen)", Fen::MAX),
             );
-            0
+            Fen::new(0)
         }
         Some(p) => p,
     };
-    let amount = i128::from(quantity) * i128::from(unit_price_fen);
+    let amount = i128::from(quantity) * i128::from(unit_price_fen.get());
     let amount_fen = if amount > i128::from(Fen::MAX.get()) {
         problems.add(
             field("unit_price_fen"),
             format!("数量 × 单价超过 {} 元", Fen::MAX),
             format!("quantity × unit price exceeds {} yuan", Fen::MAX),
         );
-        0
+        Fen::new(0)
     } else {
-        amount as i64
+        Fen::new(amount as i64)
     };
     ItemRecord {
         category,
@@ -242,12 +254,8 @@ pub(crate) fn validate_draft(
         );
     }
     let description = problems.text("description", &input.description, false, 4000);
-    let expected_output_value_fen = problems.bounded(
-        "expected_output_value_fen",
-        input.expected_output_value_fen,
-        Fen::MAX.get(),
-        "分",
-    );
+    let expected_output_value_fen =
+        problems.money("expected_output_value_fen", input.expected_output_value_fen);
     let expected_efficiency_gain_percent = problems.bounded(
         "expected_efficiency_gain_percent",
         input.expected_efficiency_gain_percent,
@@ -290,7 +298,7 @@ pub(crate) fn validate_draft(
             );
         }
     }
-    let total: i128 = items.iter().map(|i| i128::from(i.amount_fen)).sum();
+    let total: i128 = items.iter().map(|i| i128::from(i.amount_fen.get())).sum();
     if total > i128::from(Fen::MAX.get()) {
         problems.add(
             "items",
@@ -311,7 +319,7 @@ pub(crate) fn validate_draft(
         expected_output_value_fen,
         expected_efficiency_gain_percent,
         expected_energy_saving_tce,
-        total_investment_fen: total as i64,
+        total_investment_fen: Fen::new(total as i64),
         items,
     })
 }
@@ -343,7 +351,7 @@ pub(crate) fn validate_complete(
             "at least one line item is required to submit".into(),
         );
     }
-    if record.total_investment_fen <= 0 {
+    if record.total_investment_fen <= Fen::new(0) {
         problems.add(
             "items",
             "投资合计须大于零".into(),
@@ -513,7 +521,7 @@ mod tests {
             name: Some("六轴机器人".into()),
             model: Some("R-6".into()),
             quantity: Some(2),
-            unit_price_fen: Some(35_000_000),
+            unit_price_fen: Some(Fen::new(35_000_000)),
             supplier: Some("某某机器人公司".into()),
             related_party: None,
             invoice_number: Some(invoice.into()),
@@ -536,7 +544,7 @@ mod tests {
     #[test]
     fn a_good_draft_sums_its_items() {
         let record = validate_draft(&good(), "2026-11-26").unwrap();
-        assert_eq!(record.total_investment_fen, 140_000_000);
+        assert_eq!(record.total_investment_fen.get(), 140_000_000);
         assert_eq!(record.project_key, "打磨自动化产线");
         assert!(validate_complete(&record, Programme::PostCompletion).is_empty());
     }
@@ -548,7 +556,7 @@ mod tests {
         input.upgrade_type = Some("robots".into());
         input.ends_on = Some("2025-12-31".into());
         input.items[0].quantity = Some(0);
-        input.items[0].unit_price_fen = Some(-5);
+        input.items[0].unit_price_fen = Some(Fen::new(-5));
         input.items[1].invoice_number = Some("044001".into());
         input.items[1].invoice_date = Some("2026-12-01".into());
         input.items[1].category = Some("machines".into());
@@ -574,7 +582,7 @@ mod tests {
     fn huge_amounts_are_refused_not_wrapped() {
         let mut input = good();
         input.items[0].quantity = Some(MAX_QUANTITY);
-        input.items[0].unit_price_fen = Some(Fen::MAX.get());
+        input.items[0].unit_price_fen = Some(Fen::MAX);
         let errors = validate_draft(&input, "2026-11-26").unwrap_err();
         assert_eq!(errors[0].field, "items[0].unit_price_fen");
     }

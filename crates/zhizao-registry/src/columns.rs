@@ -272,9 +272,9 @@ pub(crate) fn format_recognitions(
     };
     recognitions
         .iter()
-        .filter_map(|r| {
-            let kind = r.recognition_kind()?.label();
-            let level = r.recognition_level()?.label();
+        .map(|r| {
+            let kind = r.kind.label();
+            let level = r.level.label();
             let mut text = match language {
                 Language::ZhCn => format!("{}{}（{}）", level.zh, kind.zh, r.year),
                 Language::En => format!("{} {} ({})", level.en, kind.en, r.year),
@@ -287,7 +287,7 @@ pub(crate) fn format_recognitions(
                 });
                 text.push_str(&r.title);
             }
-            Some(text)
+            text
         })
         .collect::<Vec<_>>()
         .join(separator)

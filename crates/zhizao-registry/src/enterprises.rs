@@ -1,7 +1,7 @@
 //! Enterprises: listing with search and filters, lookup, registration, edits, deletion, history.
 
 use sqlx::{AnyConnection, Connection};
-use zhizao_core::{OrgKind, Page, PageRequest, Text, Timestamp};
+use zhizao_core::{Fen, OrgKind, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{Flag, SqlBuilder, allocate_ids, fetch_page, like_contains, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, AuditFilter, AuditRecord, Changes};
 use zhizao_identity::policy::{self, EnterpriseEditRights, EnterpriseScope};
@@ -281,8 +281,8 @@ fn record_changes(current: Option<&Enterprise>, record: &EnterpriseRecord) -> Ch
         )
         .field(
             "annual_revenue_fen",
-            before(|e| e.annual_revenue_fen.into()),
-            record.annual_revenue_fen,
+            before(|e| e.annual_revenue_fen.map(Fen::get).into()),
+            record.annual_revenue_fen.map(Fen::get),
         )
         .field(
             "address",
@@ -322,7 +322,7 @@ fn record_changes(current: Option<&Enterprise>, record: &EnterpriseRecord) -> Ch
         .map(|e| {
             e.recognitions
                 .iter()
-                .map(|r| describe(&r.kind, &r.level, r.year, &r.title))
+                .map(|r| describe(r.kind.as_str(), r.level.as_str(), r.year, &r.title))
                 .collect()
         })
         .unwrap_or_default();
@@ -376,7 +376,7 @@ pub(crate) async fn insert_enterprise(
     .bind(&record.industry_code)
     .bind(Flag(record.above_designated_size))
     .bind(record.employees)
-    .bind(record.annual_revenue_fen)
+    .bind(record.annual_revenue_fen.map(Fen::get))
     .bind(&record.address)
     .bind(&record.contact_name)
     .bind(&record.contact_phone)
@@ -477,7 +477,7 @@ pub(crate) async fn update_enterprise(
     .bind(&record.industry_code)
     .bind(Flag(record.above_designated_size))
     .bind(record.employees)
-    .bind(record.annual_revenue_fen)
+    .bind(record.annual_revenue_fen.map(Fen::get))
     .bind(&record.address)
     .bind(&record.contact_name)
     .bind(&record.contact_phone)

@@ -1,7 +1,7 @@
 //! Exporting the filtered registry to `.xlsx` and `.csv`, in the same columns import reads.
 
 use rust_xlsxwriter::{Format, Workbook};
-use zhizao_core::{Fen, Language};
+use zhizao_core::Language;
 use zhizao_identity::Principal;
 
 use crate::columns::{COLUMNS, ColumnField, escape_formula, format_recognitions};
@@ -97,8 +97,8 @@ fn cell(enterprise: &Enterprise, field: ColumnField, language: Language) -> Cell
             .map_or(Cell::Empty, |n| Cell::Number(n as f64, n.to_string())),
         ColumnField::RevenueYuan | ColumnField::RevenueWanYuan => {
             enterprise.annual_revenue_fen.map_or(Cell::Empty, |fen| {
-                let plain = Fen::new(fen).to_plain_yuan_string();
-                Cell::Number(fen as f64 / 100.0, plain)
+                let plain = fen.to_plain_yuan_string();
+                Cell::Number(fen.get() as f64 / 100.0, plain)
             })
         }
         ColumnField::Address => text(&enterprise.address),

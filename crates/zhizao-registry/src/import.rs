@@ -247,7 +247,7 @@ fn row_input(
                     Fen::parse_wan_yuan(value)
                 };
                 match parsed {
-                    Ok(amount) => input.annual_revenue_fen = Some(Some(amount.get())),
+                    Ok(amount) => input.annual_revenue_fen = Some(Some(amount)),
                     Err(error) => fail(error.text()),
                 }
             }

@@ -1,7 +1,7 @@
 //! What the registry stores.
 
 use serde::Serialize;
-use zhizao_core::closed_vocabulary;
+use zhizao_core::{Fen, Timestamp, closed_vocabulary};
 
 closed_vocabulary! {
     /// What a recognition is for.
@@ -37,26 +37,16 @@ pub struct Recognition {
     /// The enterprise it belongs to.
     #[serde(skip)]
     pub enterprise_id: i64,
-    /// Kind name (see [`RecognitionKind`]).
-    pub kind: String,
-    /// Level name (see [`RecognitionLevel`]).
-    pub level: String,
+    /// What was recognised.
+    #[sqlx(try_from = "String")]
+    pub kind: RecognitionKind,
+    /// By which level of government.
+    #[sqlx(try_from = "String")]
+    pub level: RecognitionLevel,
     /// Year awarded.
     pub year: i64,
     /// Free title, e.g. the project's name.
     pub title: String,
-}
-
-impl Recognition {
-    /// The kind, parsed.
-    pub fn recognition_kind(&self) -> Option<RecognitionKind> {
-        self.kind.parse().ok()
-    }
-
-    /// The level, parsed.
-    pub fn recognition_level(&self) -> Option<RecognitionLevel> {
-        self.level.parse().ok()
-    }
 }
 
 /// A recognition as submitted.
@@ -99,7 +89,8 @@ pub struct Enterprise {
     /// Employees.
     pub employees: Option<i64>,
     /// Annual revenue in fen.
-    pub annual_revenue_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub annual_revenue_fen: Option<Fen>,
     /// Address.
     pub address: String,
     /// Contact person.
@@ -111,9 +102,11 @@ pub struct Enterprise {
     /// Date of establishment, `YYYY-MM-DD`.
     pub established_on: Option<String>,
     /// Created (ms).
-    pub created_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
     /// Last changed (ms).
-    pub updated_at: i64,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,
     /// Recognitions, newest first.
@@ -141,7 +134,7 @@ pub struct EnterpriseInput {
     /// Employees.
     pub employees: Option<Option<i64>>,
     /// Annual revenue in fen.
-    pub annual_revenue_fen: Option<Option<i64>>,
+    pub annual_revenue_fen: Option<Option<Fen>>,
     /// Address.
     pub address: Option<String>,
     /// Contact person.

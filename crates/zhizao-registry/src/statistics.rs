@@ -1,6 +1,7 @@
 //! Live figures over the enterprises a principal can see, for start pages and reports.
 
 use serde::Serialize;
+use zhizao_core::Fen;
 use zhizao_db::SqlBuilder;
 use zhizao_identity::Principal;
 use zhizao_identity::policy;
@@ -18,7 +19,7 @@ pub struct RegistryStatistics {
     /// Employees in total.
     pub employees: i64,
     /// Annual revenue in total, fen.
-    pub revenue_fen: i64,
+    pub revenue_fen: Fen,
     /// Recognitions by (kind, level): count.
     pub recognitions: Vec<(String, String, i64)>,
     /// Enterprises by town: (code, Chinese name, English name, count), largest first.
@@ -74,7 +75,7 @@ impl Registry {
             enterprises,
             above_designated_size,
             employees,
-            revenue_fen,
+            revenue_fen: Fen::new(revenue_fen),
             recognitions,
             by_town,
             by_division,

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
-use zhizao_core::{CreditCode, FieldError, IndustryCode, Text};
+use zhizao_core::{CreditCode, Fen, FieldError, IndustryCode, Text, Timestamp};
 
 use crate::Result;
 use crate::model::{
@@ -125,7 +125,7 @@ pub(crate) struct EnterpriseRecord {
     pub(crate) industry_code: String,
     pub(crate) above_designated_size: bool,
     pub(crate) employees: Option<i64>,
-    pub(crate) annual_revenue_fen: Option<i64>,
+    pub(crate) annual_revenue_fen: Option<Fen>,
     pub(crate) address: String,
     pub(crate) contact_name: String,
     pub(crate) contact_phone: String,
@@ -303,8 +303,8 @@ pub(crate) fn validate_new(
         contact_phone: String::new(),
         contact_email: String::new(),
         established_on: None,
-        created_at: 0,
-        updated_at: 0,
+        created_at: Timestamp::from_millis(0),
+        updated_at: Timestamp::from_millis(0),
         version: 0,
         recognitions: Vec::new(),
     };
@@ -429,7 +429,7 @@ fn merge(
     let annual_revenue_fen = input
         .annual_revenue_fen
         .unwrap_or(current.annual_revenue_fen);
-    if annual_revenue_fen.is_some_and(|n| !(0..=zhizao_core::Fen::MAX.get()).contains(&n)) {
+    if annual_revenue_fen.is_some_and(|n| !(Fen::new(0)..=Fen::MAX).contains(&n)) {
         errors.push(FieldError::new(
             "annual_revenue_fen",
             Text::new(
@@ -498,8 +498,8 @@ fn merge(
             .recognitions
             .iter()
             .map(|r| RecognitionInput {
-                kind: r.kind.clone(),
-                level: r.level.clone(),
+                kind: r.kind.as_str().to_owned(),
+                level: r.level.as_str().to_owned(),
                 year: r.year,
                 title: r.title.clone(),
             })

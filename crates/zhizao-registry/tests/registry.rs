@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{Classified, CreditCode, FixedClock, Language, PageRequest, Timestamp};
+use zhizao_core::{Classified, CreditCode, Fen, FixedClock, Language, PageRequest, Timestamp};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::{
     Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal,
@@ -32,7 +32,7 @@ fn input(n: u32, town: &str, industry: &str) -> EnterpriseInput {
         industry_code: Some(industry.into()),
         above_designated_size: Some(n.is_multiple_of(2)),
         employees: Some(Some(100 + i64::from(n))),
-        annual_revenue_fen: Some(Some(3_000_000_000 + i64::from(n))),
+        annual_revenue_fen: Some(Some(Fen::new(3_000_000_000 + i64::from(n)))),
         ..EnterpriseInput::default()
     }
 }
@@ -640,7 +640,7 @@ async fn imports_are_all_or_nothing_with_cell_level_errors() {
         let imported = f.registry.enterprise(&admin, &code(20)).await.unwrap();
         assert_eq!(
             imported.annual_revenue_fen,
-            Some(2_500_000_000),
+            Some(Fen::new(2_500_000_000)),
             "2,500 万元"
         );
         assert_eq!(
@@ -829,7 +829,7 @@ async fn statistics_follow_scope() {
         let all = f.registry.statistics(&admin).await.unwrap();
         assert_eq!((all.enterprises, all.above_designated_size), (3, 1));
         assert_eq!(all.employees, 101 + 102 + 103);
-        assert_eq!(all.revenue_fen, 3 * 3_000_000_000 + 6);
+        assert_eq!(all.revenue_fen.get(), 3 * 3_000_000_000 + 6);
         assert_eq!(
             all.by_town[0],
             (

@@ -136,8 +136,8 @@ impl<T: ToSchema> PageOf<T> {
 }
 
 /// An instant as RFC 3339.
-pub(crate) fn rfc3339(millis: i64) -> String {
-    Timestamp::from_millis(millis).to_rfc3339()
+pub(crate) fn rfc3339(at: Timestamp) -> String {
+    at.to_rfc3339()
 }
 
 /// The version a client expects, from `If-Match: "N"`.

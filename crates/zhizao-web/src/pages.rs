@@ -398,10 +398,8 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
 }
 
 /// A role's label.
-pub(crate) fn role_label(role: &str, t: Tr) -> String {
-    role.parse::<Role>()
-        .map(|r| r.label().get(t.0).to_owned())
-        .unwrap_or_else(|_| role.to_owned())
+pub(crate) fn role_label(role: Role, t: Tr) -> String {
+    role.label().get(t.0).to_owned()
 }
 
 /// A field's error on a form, for the template.

@@ -37,7 +37,7 @@ impl Projects {
         topic: &str,
         title: &str,
         summary: &str,
-        requested_fen: i64,
+        requested_fen: Fen,
     ) -> Result<MajorApplication> {
         if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden(
@@ -46,7 +46,7 @@ impl Projects {
         }
         let call = self.call(principal, call_code).await?;
         let today = self.clock.now().to_shanghai_date_string();
-        if call.status != "open" || today < call.opens_on || today > call.closes_on {
+        if call.status != CallStatus::Open || today < call.opens_on || today > call.closes_on {
             return Err(Error::NotYet(Text::owned(
                 format!(
                     "专项 {} 的申报期为 {} 至 {}，当前不受理",
@@ -83,17 +83,14 @@ impl Projects {
                 Text::new("最长 8000 字", "at most 8000 characters"),
             ));
         }
-        if !(1..=call.budget_fen).contains(&requested_fen) {
+        if !(Fen::new(1)..=call.budget_fen).contains(&requested_fen) {
             errors.push(FieldError::new(
                 "requested_fen",
                 Text::owned(
-                    format!(
-                        "申请金额须大于零且不超过专项预算 {} 元",
-                        Fen::new(call.budget_fen)
-                    ),
+                    format!("申请金额须大于零且不超过专项预算 {} 元", call.budget_fen),
                     format!(
                         "must be more than zero and at most the call's budget of {} yuan",
-                        Fen::new(call.budget_fen)
+                        call.budget_fen
                     ),
                 ),
             ));
@@ -122,7 +119,7 @@ impl Projects {
         .bind(title.trim())
         .bind(project_key(title))
         .bind(summary.trim())
-        .bind(requested_fen)
+        .bind(requested_fen.get())
         .bind(now)
         .execute(&mut *transaction)
         .await;
@@ -207,9 +204,9 @@ impl Projects {
         &self,
         principal: &Principal,
         year: Option<i64>,
-    ) -> Result<Vec<(String, String, i64, i64)>> {
+    ) -> Result<Vec<AwardSummary>> {
         let mut select = SqlBuilder::new(
-            "SELECT c.code, a.topic, COUNT(*), CAST(COALESCE(SUM(a.awarded_fen), 0) AS BIGINT) FROM st_applications a \
+            "SELECT c.code AS call_code, a.topic, COUNT(*) AS projects, CAST(COALESCE(SUM(a.awarded_fen), 0) AS BIGINT) AS awarded_fen FROM st_applications a \
              JOIN st_calls c ON c.id = a.call_id JOIN enterprises e ON e.id = a.enterprise_id WHERE a.status = 'awarded'",
         );
         restrict_to_scope(&policy::major_application_scope(principal), &mut select);

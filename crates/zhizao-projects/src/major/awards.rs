@@ -22,8 +22,8 @@ impl Projects {
         if !policy::may_manage_programmes(principal) {
             return Err(Error::not_found("call", code));
         }
-        if call.status != "reviewing" {
-            return Err(call_status_error(&call, "reviewing"));
+        if call.status != CallStatus::Reviewing {
+            return Err(call_status_error(&call, CallStatus::Reviewing));
         }
         let mut transaction = self.db.begin().await?;
         let decided: i64 = sqlx::query_scalar(
@@ -115,7 +115,7 @@ impl Projects {
         &self,
         principal: &Principal,
         number: &str,
-        awarded_fen: Option<i64>,
+        awarded_fen: Option<Fen>,
         expected_version: i64,
     ) -> Result<MajorApplication> {
         let mut transaction = self.db.begin().await?;
@@ -133,8 +133,8 @@ impl Projects {
         let call = call_by_code(&mut transaction, &application.call_code)
             .await?
             .ok_or_else(|| Error::not_found("call", &application.call_code))?;
-        if !matches!(call.status.as_str(), "reviewing" | "decided")
-            || application.status != "under_review"
+        if !matches!(call.status, CallStatus::Reviewing | CallStatus::Decided)
+            || application.status != MajorStatus::UnderReview
         {
             return Err(Error::NotYet(Text::owned(
                 format!(
@@ -164,48 +164,48 @@ impl Projects {
                 .bind(application.id)
                 .fetch_one(&mut *transaction)
                 .await?;
-            if amount <= 0 || amount > application.requested_fen {
+            if amount <= Fen::new(0) || amount > application.requested_fen {
                 return Err(Error::invalid(
                     "awarded_fen",
                     Text::owned(
                         format!(
                             "资助金额须大于零且不超过申请金额 {} 元",
-                            Fen::new(application.requested_fen)
+                            application.requested_fen
                         ),
                         format!(
                             "the award must be more than zero and at most the {} yuan asked for",
-                            Fen::new(application.requested_fen)
+                            application.requested_fen
                         ),
                     ),
                 ));
             }
-            if others + amount > call.budget_fen {
+            if others + amount.get() > call.budget_fen.get() {
                 return Err(Error::invalid(
                     "awarded_fen",
                     Text::owned(
                         format!(
                             "超出专项预算：已安排 {} 元，预算 {} 元",
                             Fen::new(others),
-                            Fen::new(call.budget_fen)
+                            call.budget_fen
                         ),
                         format!(
                             "beyond the call's budget: {} yuan already awarded of {} yuan",
                             Fen::new(others),
-                            Fen::new(call.budget_fen)
+                            call.budget_fen
                         ),
                     ),
                 ));
             }
         }
         let status = if awarded_fen.is_some() {
-            "awarded"
+            MajorStatus::Awarded
         } else {
-            "not_awarded"
+            MajorStatus::NotAwarded
         };
         let now = self.clock.now();
         let updated = sqlx::query("UPDATE st_applications SET status = $1, awarded_fen = $2, decided_at = $3, decided_by = $4, updated_at = $3, version = version + 1 WHERE id = $5 AND version = $6")
-            .bind(status)
-            .bind(awarded_fen)
+            .bind(status.as_str())
+            .bind(awarded_fen.map(Fen::get))
             .bind(now.as_millis())
             .bind(&principal.username)
             .bind(application.id)
@@ -220,7 +220,7 @@ impl Projects {
             });
         }
         let mut changes = Changes::new();
-        changes.field("status", &application.status, status).field(
+        changes.field("status", application.status, status).field(
             "awarded_fen",
             application.awarded_fen,
             awarded_fen,
@@ -246,7 +246,7 @@ impl Projects {
         number: &str,
         title: &str,
         due_on: &str,
-        amount_fen: i64,
+        amount_fen: Fen,
     ) -> Result<Milestone> {
         let mut transaction = self.db.begin().await?;
         let application = application_in_scope(&mut transaction, principal, number).await?;
@@ -283,14 +283,14 @@ impl Projects {
             .bind(application.id)
             .fetch_one(&mut *transaction)
             .await?;
-        if !(0..=awarded).contains(&amount_fen)
+        if !(Fen::new(0)..=awarded).contains(&amount_fen)
             || planned
-                .checked_add(amount_fen)
-                .is_none_or(|total| total > awarded)
+                .checked_add(amount_fen.get())
+                .is_none_or(|total| total > awarded.get())
         {
             errors.push(FieldError::new("amount_fen", Text::owned(
-                format!("各期拨款合计不能超过资助金额 {} 元（已安排 {} 元）", Fen::new(awarded), Fen::new(planned)),
-                format!("the tranches may not exceed the award of {} yuan ({} yuan already planned)", Fen::new(awarded), Fen::new(planned)),
+                format!("各期拨款合计不能超过资助金额 {} 元（已安排 {} 元）", awarded, Fen::new(planned)),
+                format!("the tranches may not exceed the award of {} yuan ({} yuan already planned)", awarded, Fen::new(planned)),
             )));
         }
         if !errors.is_empty() {
@@ -308,7 +308,7 @@ impl Projects {
             .bind(position + 1)
             .bind(title.trim())
             .bind(due_on)
-            .bind(amount_fen)
+            .bind(amount_fen.get())
             .execute(&mut *transaction)
             .await?;
         audit::record(
@@ -317,7 +317,7 @@ impl Projects {
             self.clock.now(),
             AuditEntry::new("st_application.milestone_added", "st_application", number)
                 .subject(application.enterprise_id)
-                .note(format!("{title} by {due_on}: {amount_fen} fen")),
+                .note(format!("{title} by {due_on}: {} fen", amount_fen.get())),
         )
         .await?;
         transaction.commit().await?;

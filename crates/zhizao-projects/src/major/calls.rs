@@ -13,11 +13,13 @@ use crate::rules::is_iso_date;
 use crate::scoring::validate_criteria;
 use crate::{Error, Projects, Result};
 
-pub(super) fn call_status_error(call: &Call, wanted: &str) -> Error {
+pub(super) fn call_status_error(call: &Call, wanted: CallStatus) -> Error {
     Error::NotYet(Text::owned(
         format!(
-            "专项“{}”当前状态为 {}，需要 {wanted}",
-            call.code, call.status
+            "专项“{}”当前为“{}”，此操作需在“{}”阶段进行",
+            call.code,
+            call.status.label().zh,
+            wanted.label().zh
         ),
         format!(
             "call {} is {}; this needs it {wanted}",
@@ -72,7 +74,7 @@ pub(super) fn validate_call(input: &CallInput) -> Vec<FieldError> {
         ));
     }
     errors.extend(validate_criteria(&input.criteria));
-    if !(1..=Fen::MAX.get()).contains(&input.budget_fen) {
+    if !(Fen::new(1)..=Fen::MAX).contains(&input.budget_fen) {
         errors.push(FieldError::new(
             "budget_fen",
             Text::new("预算须大于零", "the budget must be more than zero"),
@@ -144,7 +146,9 @@ impl Projects {
     pub async fn call(&self, principal: &Principal, code: &str) -> Result<Call> {
         let mut connection = self.db.pool().acquire().await?;
         match call_by_code(&mut connection, code).await? {
-            Some(call) if call.status != "draft" || policy::may_manage_programmes(principal) => {
+            Some(call)
+                if call.status != CallStatus::Draft || policy::may_manage_programmes(principal) =>
+            {
                 Ok(call)
             }
             _ => Err(Error::not_found("call", code)),
@@ -173,7 +177,7 @@ impl Projects {
         .bind(input.year)
         .bind(serde_json::to_string(&input.topics.iter().map(|t| t.trim()).collect::<Vec<_>>()).unwrap_or_default())
         .bind(serde_json::to_string(&input.criteria).unwrap_or_default())
-        .bind(input.budget_fen)
+        .bind(input.budget_fen.get())
         .bind(input.experts_per_application)
         .bind(&input.opens_on)
         .bind(&input.closes_on)
@@ -216,19 +220,19 @@ impl Projects {
         &self,
         principal: &Principal,
         code: &str,
-        status: &str,
+        status: CallStatus,
     ) -> Result<Call> {
         let call = self.call(principal, code).await?;
         if !policy::may_manage_programmes(principal) {
             return Err(Error::Forbidden("only city staff move calls on"));
         }
-        let allowed = matches!(
-            (call.status.as_str(), status),
-            ("draft", "open") | ("open", "reviewing") | ("reviewing", "decided")
-        );
-        if !allowed {
+        if call.status.next() != Some(status) {
             return Err(Error::NotYet(Text::owned(
-                format!("专项状态不能从 {} 改为 {status}", call.status),
+                format!(
+                    "专项状态须依次经过草稿、申报中、评审中、已决定，不能从“{}”改为“{}”",
+                    call.status.label().zh,
+                    status.label().zh
+                ),
                 format!(
                     "a call goes draft → open → reviewing → decided; {} cannot become {status:?}",
                     call.status
@@ -238,10 +242,10 @@ impl Projects {
         let mut transaction = self.db.begin().await?;
         let now = self.clock.now();
         let updated = sqlx::query("UPDATE st_calls SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4")
-            .bind(status)
+            .bind(status.as_str())
             .bind(now.as_millis())
             .bind(call.id)
-            .bind(&call.status)
+            .bind(call.status.as_str())
             .execute(&mut *transaction)
             .await?;
         if updated.rows_affected() == 0 {
@@ -252,7 +256,7 @@ impl Projects {
             });
         }
         let mut changes = Changes::new();
-        changes.field("status", &call.status, status);
+        changes.field("status", call.status, status);
         audit::record(
             &mut transaction,
             &principal.actor(),

@@ -205,8 +205,8 @@ impl Projects {
         if !policy::may_manage_programmes(principal) {
             return Err(Error::Forbidden("only city staff assign experts"));
         }
-        if call.status != "reviewing" {
-            return Err(call_status_error(&call, "reviewing"));
+        if call.status != CallStatus::Reviewing {
+            return Err(call_status_error(&call, CallStatus::Reviewing));
         }
         let mut transaction = self.db.begin().await?;
         // New applications, and those under review still short of experts (after a profile

@@ -1,10 +1,53 @@
 //! The records of major projects: calls, applications, reviews, milestones and expert profiles.
 
 use std::collections::BTreeMap;
+use zhizao_core::{Fen, Timestamp};
 
 use serde::Serialize;
 
 use crate::scoring::{Aggregate, Criterion};
+
+zhizao_core::closed_vocabulary! {
+    /// Where a call stands: it moves draft → open → reviewing → decided.
+    CallStatus, "call status" {
+        /// Being prepared by the city; only the city sees it.
+        Draft => "draft", "未发布", "Draft";
+        /// Accepting applications between its opening and closing days.
+        Open => "open", "受理中", "Open";
+        /// Closed to applications; experts are assigned and score.
+        Reviewing => "reviewing", "评审中", "Under review";
+        /// Awards decided.
+        Decided => "decided", "已决定", "Decided";
+    }
+}
+
+impl CallStatus {
+    /// The status a call may move to from this one, if any.
+    pub fn next(self) -> Option<CallStatus> {
+        match self {
+            CallStatus::Draft => Some(CallStatus::Open),
+            CallStatus::Open => Some(CallStatus::Reviewing),
+            CallStatus::Reviewing => Some(CallStatus::Decided),
+            CallStatus::Decided => None,
+        }
+    }
+}
+
+zhizao_core::closed_vocabulary! {
+    /// Where an application to a call stands.
+    MajorStatus, "major-project application status" {
+        /// Submitted while the call was open.
+        Submitted => "submitted", "已申报", "Submitted";
+        /// Assigned to experts.
+        UnderReview => "under_review", "评审中", "Under review";
+        /// Awarded an amount.
+        Awarded => "awarded", "获资助", "Awarded";
+        /// Decided without an award.
+        NotAwarded => "not_awarded", "未获资助", "Not awarded";
+        /// Taken back by the enterprise.
+        Withdrawn => "withdrawn", "已撤回", "Withdrawn";
+    }
+}
 
 /// A call for major projects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,15 +65,15 @@ pub struct Call {
     /// Scoring criteria with weights adding up to 100.
     pub criteria: Vec<Criterion>,
     /// The most the call awards in total (fen).
-    pub budget_fen: i64,
+    pub budget_fen: Fen,
     /// How many experts score each application.
     pub experts_per_application: i64,
     /// First day applications are accepted.
     pub opens_on: String,
     /// Last day.
     pub closes_on: String,
-    /// `draft`, `open`, `reviewing` or `decided`.
-    pub status: String,
+    /// Where it stands.
+    pub status: CallStatus,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -43,11 +86,13 @@ pub(super) struct CallRow {
     year: i64,
     topics: String,
     criteria: String,
-    budget_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    budget_fen: Fen,
     experts_per_application: i64,
     opens_on: String,
     closes_on: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: CallStatus,
     version: i64,
 }
 
@@ -86,7 +131,7 @@ pub struct CallInput {
     /// Weights adding up to 100.
     pub criteria: Vec<Criterion>,
     /// Total budget (fen).
-    pub budget_fen: i64,
+    pub budget_fen: Fen,
     /// 1–15 experts per application.
     pub experts_per_application: i64,
     /// `YYYY-MM-DD`.
@@ -117,15 +162,18 @@ pub struct MajorApplication {
     /// Summary.
     pub summary: String,
     /// Amount asked for (fen).
-    pub requested_fen: i64,
-    /// `submitted`, `under_review`, `awarded`, `not_awarded`, `withdrawn`.
-    pub status: String,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub requested_fen: Fen,
+    /// Where it stands.
+    #[sqlx(try_from = "String")]
+    pub status: MajorStatus,
     /// Aggregated score (thousandths of a point).
     pub score_milli: Option<i64>,
     /// Rank within the call.
     pub rank: Option<i64>,
     /// Amount awarded (fen).
-    pub awarded_fen: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
+    pub awarded_fen: Option<Fen>,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -148,7 +196,8 @@ pub struct ReviewRecord {
     /// Comment.
     pub comment: String,
     /// When submitted (ms).
-    pub submitted_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub submitted_at: Option<Timestamp>,
 }
 
 /// A milestone of an awarded project.
@@ -163,15 +212,32 @@ pub struct Milestone {
     /// By when.
     pub due_on: String,
     /// The tranche paid on acceptance (fen).
-    pub amount_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub amount_fen: Fen,
     /// The enterprise's report.
     pub report: Option<String>,
     /// When reported (ms).
-    pub reported_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub reported_at: Option<Timestamp>,
     /// When accepted (ms).
-    pub accepted_at: Option<i64>,
+    #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
+    pub accepted_at: Option<Timestamp>,
     /// By whom.
     pub accepted_by: Option<String>,
+}
+
+/// Awarded projects and their amount in one topic of one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AwardSummary {
+    /// The call's code.
+    pub call_code: String,
+    /// The topic.
+    pub topic: String,
+    /// How many projects were awarded.
+    pub projects: i64,
+    /// How much they were awarded in all.
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    pub awarded_fen: Fen,
 }
 
 /// An application with its reviews (for the city) and milestones.
@@ -200,7 +266,7 @@ pub struct BlindReview {
     /// Summary.
     pub summary: String,
     /// Amount asked for (fen).
-    pub requested_fen: i64,
+    pub requested_fen: Fen,
     /// The criteria to score.
     pub criteria: Vec<Criterion>,
     /// The expert's own scores, once given.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use zhizao_core::Text;
+use zhizao_core::{Fen, Text};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
 use zhizao_identity::policy;
@@ -20,7 +20,8 @@ pub(super) struct BlindRow {
     topic: String,
     title: String,
     summary: String,
-    requested_fen: i64,
+    #[sqlx(try_from = "zhizao_db::FenColumn")]
+    requested_fen: Fen,
     criteria: String,
     scores: Option<String>,
     total_milli: Option<i64>,
@@ -118,7 +119,7 @@ impl Projects {
                 "you have a conflict of interest with this applicant; the attempt was recorded",
             ));
         }
-        if call_status != "reviewing" {
+        if call_status != CallStatus::Reviewing.as_str() {
             return Err(Error::NotYet(Text::new("评审已结束", "the review is over")));
         }
         if comment.chars().count() > 4000 {

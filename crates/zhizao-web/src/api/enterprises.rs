@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{FieldError, Language};
+use zhizao_core::{Fen, FieldError, Language};
 use zhizao_registry::{
     Enterprise, EnterpriseFilter, EnterpriseInput, EnterpriseSort, ExportFormat, ImportMode,
     ImportOptions, ImportReport, RecognitionInput, RecognitionKind, RecognitionLevel, SizeFilter,
@@ -81,7 +81,8 @@ pub(crate) struct EnterpriseDto {
     above_designated_size: bool,
     employees: Option<i64>,
     /// Annual revenue in fen (1 yuan = 100 fen).
-    annual_revenue_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    annual_revenue_fen: Option<Fen>,
     address: String,
     contact_name: String,
     contact_phone: String,
@@ -122,8 +123,8 @@ impl From<Enterprise> for EnterpriseDto {
                 .recognitions
                 .into_iter()
                 .map(|r| RecognitionDto {
-                    kind: r.kind,
-                    level: r.level,
+                    kind: r.kind.as_str().to_owned(),
+                    level: r.level.as_str().to_owned(),
                     year: r.year,
                     title: r.title,
                 })
@@ -153,7 +154,8 @@ struct CreateEnterprise {
     above_designated_size: Option<bool>,
     employees: Option<i64>,
     /// In fen.
-    annual_revenue_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    annual_revenue_fen: Option<Fen>,
     address: Option<String>,
     contact_name: Option<String>,
     contact_phone: Option<String>,
@@ -178,7 +180,7 @@ struct UpdateEnterprise {
     employees: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, nullable)]
-    annual_revenue_fen: Option<Option<i64>>,
+    annual_revenue_fen: Option<Option<Fen>>,
     address: Option<String>,
     contact_name: Option<String>,
     contact_phone: Option<String>,

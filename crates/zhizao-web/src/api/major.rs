@@ -2,6 +2,7 @@
 //! reviews, ranking, awards and milestones.
 
 use std::collections::BTreeMap;
+use zhizao_core::Fen;
 
 use axum::Json;
 use axum::extract::State;
@@ -12,8 +13,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_projects::major::{
-    BlindReview, Call, CallInput, ExpertProfile, MajorApplication, MajorApplicationDetail,
-    Milestone, RankingRow,
+    BlindReview, Call, CallInput, CallStatus, ExpertProfile, MajorApplication,
+    MajorApplicationDetail, MajorStatus, Milestone, RankingRow,
 };
 use zhizao_projects::scoring::Criterion;
 
@@ -59,12 +60,14 @@ struct CallDto {
     year: i64,
     topics: Vec<String>,
     criteria: Vec<CriterionDto>,
-    budget_fen: i64,
+    #[schema(value_type = i64)]
+    budget_fen: Fen,
     experts_per_application: i64,
     opens_on: String,
     closes_on: String,
     /// `draft`, `open`, `reviewing`, `decided`.
-    status: String,
+    #[schema(value_type = String)]
+    status: CallStatus,
 }
 
 impl From<Call> for CallDto {
@@ -100,7 +103,8 @@ struct NewCall {
     year: i64,
     topics: Vec<String>,
     criteria: Vec<CriterionDto>,
-    budget_fen: i64,
+    #[schema(value_type = i64)]
+    budget_fen: Fen,
     #[serde(default = "default_experts")]
     experts_per_application: i64,
     opens_on: String,
@@ -169,7 +173,8 @@ async fn get_call(
 #[serde(deny_unknown_fields)]
 struct CallStatusBody {
     /// `open` (from draft), `reviewing` (from open), `decided` (from reviewing).
-    status: String,
+    #[schema(value_type = String)]
+    status: CallStatus,
 }
 
 /// Moves a call on (city staff).
@@ -184,7 +189,7 @@ async fn set_call_status(
     Ok(Json(CallDto::from(
         state
             .projects()
-            .set_call_status(&principal, &code, &body.status)
+            .set_call_status(&principal, &code, body.status)
             .await?,
     )))
 }
@@ -223,13 +228,16 @@ struct MajorApplicationDto {
     topic: String,
     title: String,
     summary: String,
-    requested_fen: i64,
+    #[schema(value_type = i64)]
+    requested_fen: Fen,
     /// `submitted`, `under_review`, `awarded`, `not_awarded`, `withdrawn`.
-    status: String,
+    #[schema(value_type = String)]
+    status: MajorStatus,
     /// Aggregated expert score, in points with three decimals.
     score: Option<f64>,
     rank: Option<i64>,
-    awarded_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    awarded_fen: Option<Fen>,
     version: i64,
 }
 
@@ -336,7 +344,8 @@ struct ApplyBody {
     title: String,
     #[serde(default)]
     summary: String,
-    requested_fen: i64,
+    #[schema(value_type = i64)]
+    requested_fen: Fen,
 }
 
 /// Applies to an open call (the enterprise's own users).
@@ -381,7 +390,8 @@ struct MilestoneDto {
     position: i64,
     title: String,
     due_on: String,
-    amount_fen: i64,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
     report: Option<String>,
     reported_at: Option<String>,
     accepted_at: Option<String>,
@@ -455,7 +465,8 @@ async fn get_application(
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
     /// The award (fen), or `null` for none.
-    awarded_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    awarded_fen: Option<Fen>,
     /// The version read.
     version: i64,
 }
@@ -487,7 +498,8 @@ struct MilestoneBody {
     /// `YYYY-MM-DD`.
     due_on: String,
     /// The tranche paid on acceptance (fen).
-    amount_fen: i64,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
 }
 
 /// Adds a milestone to an awarded project (city staff).
@@ -560,7 +572,8 @@ struct BlindReviewDto {
     topic: String,
     title: String,
     summary: String,
-    requested_fen: i64,
+    #[schema(value_type = i64)]
+    requested_fen: Fen,
     criteria: Vec<CriterionDto>,
     scores: Option<BTreeMap<String, i64>>,
     total: Option<f64>,
@@ -722,7 +735,8 @@ struct SummaryRowDto {
     call: String,
     topic: String,
     projects: i64,
-    awarded_fen: i64,
+    #[schema(value_type = i64)]
+    awarded_fen: Fen,
 }
 
 /// The year filter of the summary.
@@ -747,11 +761,11 @@ async fn summary(
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(call, topic, projects, awarded_fen)| SummaryRowDto {
-                call,
-                topic,
-                projects,
-                awarded_fen,
+            .map(|row| SummaryRowDto {
+                call: row.call_code,
+                topic: row.topic,
+                projects: row.projects,
+                awarded_fen: row.awarded_fen,
             })
             .collect(),
     ))

@@ -30,7 +30,8 @@ pub(crate) struct OrganizationDto {
     /// `city`, a township code, a credit code or a slug.
     code: String,
     /// `city`, `town`, `platform`, `enterprise` or `expert_panel`.
-    kind: String,
+    #[schema(value_type = String)]
+    kind: OrgKind,
     name: String,
     town_code: Option<String>,
     sector: Option<String>,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{Language, Timestamp};
+use zhizao_core::{Fen, Language, Timestamp};
 use zhizao_projects::reports::{Dimension, QueueLine, Report, ReportFilter, Totals};
 use zhizao_projects::rules::{Category, RuleParameters};
 use zhizao_projects::workflow::Action;
@@ -56,8 +56,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(project_report))
 }
 
-fn optional_instant(millis: Option<i64>) -> Option<String> {
-    millis.map(rfc3339)
+fn optional_instant(at: Option<Timestamp>) -> Option<String> {
+    at.map(rfc3339)
 }
 
 /// The parameters of a subsidy rule set version.
@@ -67,13 +67,16 @@ struct RuleParametersDto {
     /// Any of `equipment`, `software`, `installation`, `buildings`, `other`.
     eligible_categories: Vec<String>,
     /// Below this eligible investment nothing is granted (fen).
-    min_eligible_investment_fen: i64,
+    #[schema(value_type = i64)]
+    min_eligible_investment_fen: Fen,
     /// Share of eligible investment granted, in basis points (1000 = 10 %).
     rate_basis_points: i64,
     /// Most one project receives (fen).
-    cap_per_project_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    cap_per_project_fen: Option<Fen>,
     /// Most one enterprise receives in a year under this rule set (fen).
-    cap_per_enterprise_year_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    cap_per_enterprise_year_fen: Option<Fen>,
     /// Items bought from a related party do not count.
     #[serde(default)]
     exclude_related_party_suppliers: bool,
@@ -411,7 +414,8 @@ struct ApplicationSummaryDto {
     town_name: String,
     project_name: String,
     upgrade_type: String,
-    total_investment_fen: i64,
+    #[schema(value_type = i64)]
+    total_investment_fen: Fen,
     /// See the workflow: `draft`, `returned`, `town_review`, `city_review`, `expert_review`,
     /// `public_notice`, `approved`, `rejected`, `acceptance_review`, `accepted`, `disbursed`,
     /// `withdrawn`.
@@ -422,9 +426,12 @@ struct ApplicationSummaryDto {
     status_changed_at: String,
     submitted_at: Option<String>,
     notice_ends_at: Option<String>,
-    eligible_investment_fen: Option<i64>,
-    granted_fen: Option<i64>,
-    disbursed_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    eligible_investment_fen: Option<Fen>,
+    #[schema(value_type = Option<i64>)]
+    granted_fen: Option<Fen>,
+    #[schema(value_type = Option<i64>)]
+    disbursed_fen: Option<Fen>,
     version: i64,
 }
 
@@ -472,10 +479,12 @@ struct ItemDto {
     model: Option<String>,
     quantity: Option<i64>,
     /// Fen.
-    unit_price_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    unit_price_fen: Option<Fen>,
     /// Quantity × unit price (computed; ignored on input).
     #[serde(default, skip_deserializing)]
-    amount_fen: i64,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
     #[serde(default)]
     supplier: Option<String>,
     #[serde(default)]
@@ -505,7 +514,8 @@ struct EventDto {
 struct ExplanationLineDto {
     zh: String,
     en: String,
-    amount_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    amount_fen: Option<Fen>,
 }
 
 /// A computed amount and why.
@@ -515,8 +525,10 @@ struct EvaluationDto {
     rule_set: String,
     evaluated_at: String,
     evaluated_by: String,
-    eligible_investment_fen: i64,
-    amount_fen: i64,
+    #[schema(value_type = i64)]
+    eligible_investment_fen: Fen,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
     lines: Vec<ExplanationLineDto>,
 }
 
@@ -578,7 +590,8 @@ struct ApplicationDto {
     starts_on: Option<String>,
     ends_on: Option<String>,
     description: String,
-    expected_output_value_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    expected_output_value_fen: Option<Fen>,
     expected_efficiency_gain_percent: Option<i64>,
     expected_energy_saving_tce: Option<i64>,
     items: Vec<ItemDto>,
@@ -652,7 +665,8 @@ struct ApplicationBody {
     starts_on: Option<String>,
     ends_on: Option<String>,
     description: Option<String>,
-    expected_output_value_fen: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    expected_output_value_fen: Option<Fen>,
     expected_efficiency_gain_percent: Option<i64>,
     expected_energy_saving_tce: Option<i64>,
     #[serde(default)]
@@ -1213,7 +1227,7 @@ async fn work_queue(
     State(state): State<AppState>,
     Caller(principal): Caller,
 ) -> Result<Json<Vec<QueueLineDto>>, ApiError> {
-    let now = state.identity().clock().now().as_millis();
+    let now = state.identity().clock().now();
     let lines = state.projects().queue(&principal).await?;
     Ok(Json(
         lines
@@ -1294,10 +1308,14 @@ struct TotalsDto {
     projects: i64,
     /// Distinct enterprises with an approved project.
     enterprises: i64,
-    investment_fen: i64,
-    eligible_investment_fen: i64,
-    granted_fen: i64,
-    disbursed_fen: i64,
+    #[schema(value_type = i64)]
+    investment_fen: Fen,
+    #[schema(value_type = i64)]
+    eligible_investment_fen: Fen,
+    #[schema(value_type = i64)]
+    granted_fen: Fen,
+    #[schema(value_type = i64)]
+    disbursed_fen: Fen,
 }
 
 impl From<Totals> for TotalsDto {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{Classified, ErrorKind, FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text, Timestamp};
 use zhizao_devices::DeviceIdentity;
 use zhizao_identity::policy;
 use zhizao_telemetry::encode::{ResultFormat, encode};
@@ -669,7 +669,7 @@ struct DatabaseView {
 }
 
 fn database_view(summary: DatabaseSummary) -> DatabaseView {
-    let rfc3339 = |ns: i64| super::rfc3339(ns.div_euclid(1_000_000));
+    let rfc3339 = |ns: i64| super::rfc3339(Timestamp::from_millis(ns.div_euclid(1_000_000)));
     DatabaseView {
         name: summary.name,
         retention_days: summary.retention_days,

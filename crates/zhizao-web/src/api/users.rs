@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::Role;
+use zhizao_core::{OrgKind, Role};
 use zhizao_identity::{NewUser, SessionView, UserFilter, UserUpdate, UserView};
 
 use super::tokens::Token;
@@ -32,10 +32,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 pub(crate) struct UserDto {
     username: String,
     display_name: String,
-    role: String,
+    #[schema(value_type = String)]
+    role: Role,
     organization_code: String,
     organization_name: String,
-    organization_kind: String,
+    #[schema(value_type = String)]
+    organization_kind: OrgKind,
     language: String,
     email: String,
     phone: String,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Classified, Timestamp};
+use zhizao_core::Classified;
 use zhizao_identity::Principal;
 
 use super::admin::{SessionRow, session_rows};
@@ -73,10 +73,10 @@ async fn account_page(
             id: token.id,
             name: token.name,
             prefix: token.token_prefix,
-            created: Timestamp::from_millis(token.created_at).to_shanghai_string(),
+            created: token.created_at.to_shanghai_string(),
             last_used: token
                 .last_used_at
-                .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+                .map(|m| m.to_shanghai_string())
                 .unwrap_or_else(|| t.never().to_owned()),
             status: if token.revoked_at.is_some() {
                 t.revoked()
@@ -97,7 +97,7 @@ async fn account_page(
         username: principal.username.clone(),
         display_name: principal.display_name.clone(),
         organization: principal.organization_name.clone(),
-        role_label: role_label(principal.role.as_str(), t),
+        role_label: role_label(principal.role, t),
         tokens,
         sessions: session_rows(sessions),
         new_secret,

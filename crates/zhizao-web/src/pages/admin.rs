@@ -51,13 +51,11 @@ fn role_options(principal: &zhizao_identity::Principal, t: Tr) -> Vec<(&'static 
         .collect()
 }
 
-fn kind_label(kind: &str, t: Tr) -> String {
-    kind.parse::<OrgKind>()
-        .map(|k| t.text(&k.label()).to_owned())
-        .unwrap_or_else(|_| kind.to_owned())
+fn kind_label(kind: OrgKind, t: Tr) -> String {
+    t.text(&kind.label()).to_owned()
 }
 
-fn status(user: &UserView, t: Tr, now: i64) -> String {
+fn status(user: &UserView, t: Tr, now: Timestamp) -> String {
     if user.disabled {
         t.disabled().to_owned()
     } else if user.locked_until.is_some_and(|l| l > now) {
@@ -67,9 +65,8 @@ fn status(user: &UserView, t: Tr, now: i64) -> String {
     }
 }
 
-fn when(millis: Option<i64>, t: Tr) -> String {
-    millis
-        .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+fn when(at: Option<Timestamp>, t: Tr) -> String {
+    at.map(Timestamp::to_shanghai_string)
         .unwrap_or_else(|| t.never().to_owned())
 }
 
@@ -130,7 +127,7 @@ async fn organizations(
         .items
         .into_iter()
         .map(|o| OrganizationRow {
-            kind: kind_label(&o.kind, t),
+            kind: kind_label(o.kind, t),
             code: o.code,
             name: o.name,
             sector: o.sector.unwrap_or_default(),
@@ -319,7 +316,7 @@ async fn organization_page(
             organization_code: Some(code.to_owned()),
             ..Default::default()
         };
-        let now = state.identity().clock().now().as_millis();
+        let now = state.identity().clock().now();
         state
             .identity()
             .list_users(principal, &filter, PageRequest::new(1, 200))
@@ -331,7 +328,7 @@ async fn organization_page(
                 (
                     u.username.clone(),
                     u.display_name.clone(),
-                    role_label(&u.role, t),
+                    role_label(u.role, t),
                     status(u, t, now),
                 )
             })
@@ -347,7 +344,7 @@ async fn organization_page(
     };
     let page = OrganizationPage {
         layout: context.layout("organizations"),
-        kind_label: kind_label(&organization.kind, t),
+        kind_label: kind_label(organization.kind, t),
         o: organization,
         users,
         errors,
@@ -443,7 +440,7 @@ async fn users(
         )
         .await
         .or_page(&context)?;
-    let now = state.identity().clock().now().as_millis();
+    let now = state.identity().clock().now();
     let pager = Pager::new(&context.uri, &page);
     let rows = page
         .items
@@ -453,7 +450,7 @@ async fn users(
             display_name: u.display_name.clone(),
             organization_code: u.organization_code.clone(),
             organization_name: u.organization_name.clone(),
-            role: role_label(&u.role, t),
+            role: role_label(u.role, t),
             status: status(u, t, now),
             last_login: when(u.last_login_at, t),
         })
@@ -644,8 +641,8 @@ pub(super) fn session_rows(sessions: Vec<zhizao_identity::SessionView>) -> Vec<S
         .into_iter()
         .map(|s| SessionRow {
             id: s.id,
-            created: Timestamp::from_millis(s.created_at).to_shanghai_string(),
-            last_seen: Timestamp::from_millis(s.last_seen_at).to_shanghai_string(),
+            created: s.created_at.to_shanghai_string(),
+            last_seen: s.last_seen_at.to_shanghai_string(),
             ip: s.ip,
             user_agent: s.user_agent.chars().take(80).collect(),
             current: s.current,
@@ -688,7 +685,7 @@ async fn user_page(
         .list_sessions(principal, username)
         .await
         .or_page(context)?;
-    let now = state.identity().clock().now().as_millis();
+    let now = state.identity().clock().now();
     let general_errors = errors.general(&["display_name", "role", "email", "phone", "password"]);
     let status_code = if errors.is_empty() {
         axum::http::StatusCode::OK
@@ -697,7 +694,7 @@ async fn user_page(
     };
     let page = UserPage {
         layout: context.layout("users"),
-        role_label: role_label(&user.role, t),
+        role_label: role_label(user.role, t),
         status: status(&user, t, now),
         last_login: when(user.last_login_at, t),
         roles: role_options(principal, t),

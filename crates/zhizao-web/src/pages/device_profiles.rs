@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Classified, ErrorKind, FieldError, PageRequest, Timestamp};
+use zhizao_core::{Classified, ErrorKind, FieldError, PageRequest};
 use zhizao_devices::{AttributeSpec, CommandSpec, Profile, ProfileInput, TelemetrySpec};
 use zhizao_identity::{Principal, policy};
 use zhizao_telemetry::schema::FieldType;
@@ -121,7 +121,7 @@ async fn list(
             n_attributes: p.attributes.len(),
             n_commands: p.commands.len(),
             n_devices: p.device_count,
-            updated: Timestamp::from_millis(p.updated_at).to_shanghai_string(),
+            updated: p.updated_at.to_shanghai_string(),
             name: p.name,
             description: p.description,
             table_name: p.table_name,

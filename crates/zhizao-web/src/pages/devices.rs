@@ -66,9 +66,8 @@ struct ListPage {
     errors: Vec<String>,
 }
 
-fn when(millis: Option<i64>) -> String {
-    millis
-        .map(|m| Timestamp::from_millis(m).to_shanghai_string())
+fn when(at: Option<Timestamp>) -> String {
+    at.map(Timestamp::to_shanghai_string)
         .unwrap_or_else(|| "—".to_owned())
 }
 
@@ -344,7 +343,9 @@ async fn detail(
                     zhizao_telemetry::FieldValue::String(s) => s.clone(),
                     zhizao_telemetry::FieldValue::Boolean(b) => b.to_string(),
                 },
-                time: when(Some(v.time_ns.div_euclid(1_000_000))),
+                time: when(Some(Timestamp::from_millis(
+                    v.time_ns.div_euclid(1_000_000),
+                ))),
                 field: v.field.to_string(),
             }
         })

@@ -115,16 +115,16 @@ fn badges(enterprise: &Enterprise, t: Tr) -> Vec<(&'static str, String)> {
     enterprise
         .recognitions
         .iter()
-        .filter_map(|r| {
-            let kind = r.recognition_kind()?;
-            let level = r.recognition_level()?;
+        .map(|r| {
+            let kind = r.kind;
+            let level = r.level;
             let class = match level {
                 RecognitionLevel::National => "national",
                 RecognitionLevel::Provincial => "provincial",
                 RecognitionLevel::City => "",
             };
             let separator = if t.is_zh() { "" } else { " " };
-            Some((
+            (
                 class,
                 format!(
                     "{}{separator}{} {}",
@@ -132,14 +132,13 @@ fn badges(enterprise: &Enterprise, t: Tr) -> Vec<(&'static str, String)> {
                     t.text(&kind.label()),
                     r.year
                 ),
-            ))
+            )
         })
         .collect()
 }
 
-fn money(fen: Option<i64>) -> String {
-    fen.map(|f| Fen::new(f).to_yuan_string())
-        .unwrap_or_default()
+fn money(fen: Option<Fen>) -> String {
+    fen.map(Fen::to_yuan_string).unwrap_or_default()
 }
 
 async fn town_options(
@@ -315,7 +314,7 @@ async fn detail(
             .unwrap_or_else(|| "—".to_owned()),
         revenue: enterprise
             .annual_revenue_fen
-            .map(|f| Fen::new(f).to_yuan_string())
+            .map(|f| f.to_yuan_string())
             .unwrap_or_else(|| "—".to_owned()),
         established_on: enterprise
             .established_on
@@ -381,8 +380,8 @@ impl FormValues {
             .recognitions
             .iter()
             .map(|r| RecognitionRow {
-                kind: r.kind.clone(),
-                level: r.level.clone(),
+                kind: r.kind.as_str().to_owned(),
+                level: r.level.as_str().to_owned(),
                 year: r.year.to_string(),
                 title: r.title.clone(),
             })
@@ -406,7 +405,7 @@ impl FormValues {
             employees: e.employees.map(|n| n.to_string()).unwrap_or_default(),
             annual_revenue_yuan: e
                 .annual_revenue_fen
-                .map(|f| Fen::new(f).to_plain_yuan_string())
+                .map(|f| f.to_plain_yuan_string())
                 .unwrap_or_default(),
             address: e.address.clone(),
             contact_name: e.contact_name.clone(),
@@ -490,7 +489,7 @@ impl FormValues {
             match self.annual_revenue_yuan.trim() {
                 "" => Some(None),
                 value => match Fen::parse_yuan(value) {
-                    Ok(fen) => Some(Some(fen.get())),
+                    Ok(fen) => Some(Some(fen)),
                     Err(error) => {
                         errors.push(FieldError::new("annual_revenue_fen", error.text()));
                         None

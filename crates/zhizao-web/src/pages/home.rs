@@ -77,7 +77,7 @@ async fn home(
         })
         .collect();
     // 亿元 (100 M yuan) with two decimals, from integer fen.
-    let revenue_yi = format!("{:.2}", stats.revenue_fen as f64 / 10_000_000_000.0);
+    let revenue_yi = format!("{:.2}", stats.revenue_fen.get() as f64 / 10_000_000_000.0);
     let towns = stats
         .by_town
         .iter()
@@ -99,7 +99,7 @@ async fn home(
     let page = HomePage {
         layout: context.layout("home"),
         organization_name: principal.organization_name.clone(),
-        role_label: role_label(principal.role.as_str(), t),
+        role_label: role_label(principal.role, t),
         employees: grouped(stats.employees),
         revenue_yi,
         recognition_rows,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use zhizao_core::{Classified, Fen, Text};
 use zhizao_identity::policy;
+use zhizao_projects::major::{CallStatus, MajorStatus};
 
 use super::{Layout, OrPage, PageError, PageForm, SignedIn, render, verify_csrf};
 use crate::AppState;
@@ -70,20 +71,6 @@ struct OverviewPage {
     error: Option<String>,
 }
 
-fn status_label(status: &str) -> Text {
-    match status {
-        "draft" => Text::new("未发布", "draft"),
-        "open" => Text::new("受理中", "open"),
-        "reviewing" => Text::new("评审中", "under review"),
-        "decided" => Text::new("已决定", "decided"),
-        "submitted" => Text::new("已申报", "submitted"),
-        "under_review" => Text::new("评审中", "under review"),
-        "awarded" => Text::new("获资助", "awarded"),
-        "not_awarded" => Text::new("未获资助", "not awarded"),
-        _ => Text::owned(status.to_owned(), status.to_owned()),
-    }
-}
-
 async fn overview_page(
     state: &AppState,
     context: &super::PageContext,
@@ -102,24 +89,19 @@ async fn overview_page(
         calls: calls
             .into_iter()
             .map(|c| CallRow {
-                next_status: match c.status.as_str() {
-                    "draft" => Some(("open", t.text(&Text::new("开始受理", "Open")).to_owned())),
-                    "open" => Some((
-                        "reviewing",
-                        t.text(&Text::new("截止并进入评审", "Close and review"))
-                            .to_owned(),
-                    )),
-                    "reviewing" => Some((
-                        "decided",
-                        t.text(&Text::new("评审结束", "Finish")).to_owned(),
-                    )),
-                    _ => None,
-                },
-                reviewing: c.status == "reviewing",
-                open: c.status == "open",
-                status: t.text(&status_label(&c.status)).to_owned(),
+                next_status: c.status.next().map(|next| {
+                    let action = match next {
+                        CallStatus::Open => Text::new("开始受理", "Open"),
+                        CallStatus::Reviewing => Text::new("截止并进入评审", "Close and review"),
+                        _ => Text::new("评审结束", "Finish"),
+                    };
+                    (next.as_str(), t.text(&action).to_owned())
+                }),
+                reviewing: c.status == CallStatus::Reviewing,
+                open: c.status == CallStatus::Open,
+                status: t.text(&c.status.label()).to_owned(),
                 window: format!("{} — {}", c.opens_on, c.closes_on),
-                budget: Fen::new(c.budget_fen).to_yuan_string(),
+                budget: c.budget_fen.to_yuan_string(),
                 code: c.code,
                 title: c.title,
                 topics: c.topics,
@@ -128,9 +110,9 @@ async fn overview_page(
         applications: applications
             .into_iter()
             .map(|a| ApplicationRow {
-                decidable: a.status == "under_review" && a.score_milli.is_some(),
+                decidable: a.status == MajorStatus::UnderReview && a.score_milli.is_some(),
                 version: a.version,
-                requested: Fen::new(a.requested_fen).to_yuan_string(),
+                requested: a.requested_fen.to_yuan_string(),
                 score: a
                     .score_milli
                     .map(|s| format!("{:.3}", s as f64 / 1000.0))
@@ -138,9 +120,9 @@ async fn overview_page(
                 rank: a.rank.map(|r| r.to_string()).unwrap_or_default(),
                 awarded: a
                     .awarded_fen
-                    .map(|f| Fen::new(f).to_yuan_string())
+                    .map(|f| f.to_yuan_string())
                     .unwrap_or_default(),
-                status: t.text(&status_label(&a.status)).to_owned(),
+                status: t.text(&a.status.label()).to_owned(),
                 number: a.number,
                 call: a.call_code,
                 enterprise: a.enterprise_name,
@@ -189,7 +171,7 @@ async fn apply(
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let t = context.t();
     let requested = match Fen::parse_yuan(&form.requested_yuan) {
-        Ok(fen) => fen.get(),
+        Ok(fen) => fen,
         Err(error) => {
             return overview_page(
                 &state,
@@ -279,7 +261,7 @@ async fn reviews_page(
                 topic: r.topic,
                 title: r.title,
                 summary: r.summary,
-                requested: Fen::new(r.requested_fen).to_yuan_string(),
+                requested: r.requested_fen.to_yuan_string(),
                 comment: r.comment,
             })
             .collect(),
@@ -408,7 +390,7 @@ async fn create_call(
         });
     }
     let budget = match Fen::parse_yuan(field(&pairs, "budget_yuan")) {
-        Ok(fen) => fen.get(),
+        Ok(fen) => fen,
         Err(error) => {
             return overview_page(
                 &state,
@@ -447,9 +429,16 @@ async fn call_status(
     PageForm(form): PageForm<StatusForm>,
 ) -> Result<Response, Response> {
     verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
+    let status = match form.status.parse::<CallStatus>() {
+        Ok(status) => status,
+        Err(error) => {
+            let message = context.t().text(&error.text()).to_owned();
+            return overview_page(&state, &context, &principal, Some(message)).await;
+        }
+    };
     let outcome = state
         .projects()
-        .set_call_status(&principal, &code, &form.status)
+        .set_call_status(&principal, &code, status)
         .await;
     after(&state, &context, &principal, outcome).await
 }
@@ -501,7 +490,7 @@ async fn decide(
         None
     } else {
         match Fen::parse_yuan(&form.awarded_yuan) {
-            Ok(fen) => Some(fen.get()),
+            Ok(fen) => Some(fen),
             Err(error) => {
                 let message = context.t().text(&error.text()).to_owned();
                 return overview_page(&state, &context, &principal, Some(message)).await;

@@ -68,16 +68,16 @@ pub(super) fn router() -> Router<AppState> {
         .route("/notices", get(notices))
 }
 
-fn yuan(fen: i64) -> String {
-    Fen::new(fen).to_yuan_string()
+fn yuan(fen: Fen) -> String {
+    fen.to_yuan_string()
 }
 
-fn optional_yuan(fen: Option<i64>) -> String {
+fn optional_yuan(fen: Option<Fen>) -> String {
     fen.map(yuan).unwrap_or_else(|| "—".to_owned())
 }
 
-fn shanghai(millis: i64) -> String {
-    Timestamp::from_millis(millis).to_shanghai_string()
+fn shanghai(at: Timestamp) -> String {
+    at.to_shanghai_string()
 }
 
 fn status_class(status: Status) -> &'static str {
@@ -141,7 +141,7 @@ async fn list(
         return Err(PageError::Forbidden.render(&context));
     }
     let t = context.t();
-    let now = state.identity().clock().now().as_millis();
+    let now = state.identity().clock().now();
     let status = query.status.parse::<Status>().ok();
     // By default the list is the work still moving; "all" shows history too.
     let open_only = status.is_none() && query.status != "all";
@@ -183,7 +183,7 @@ async fn list(
         .batches(&principal)
         .await
         .or_page(&context)?;
-    let today = Timestamp::from_millis(now).to_shanghai_date_string();
+    let today = now.to_shanghai_date_string();
     let open_batches = all_batches
         .iter()
         .filter(|b| {
@@ -208,7 +208,10 @@ async fn list(
             waiting_days: a
                 .status
                 .waiting_on()
-                .map(|_| ((now - a.status_changed_at).max(0) / 86_400_000).to_string())
+                .map(|_| {
+                    ((now.as_millis() - a.status_changed_at.as_millis()).max(0) / 86_400_000)
+                        .to_string()
+                })
                 .unwrap_or_default(),
         })
         .collect();
@@ -668,13 +671,13 @@ fn parse_money(
     errors: &mut Vec<zhizao_core::FieldError>,
     field: String,
     text: &str,
-) -> Option<i64> {
+) -> Option<Fen> {
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
     match Fen::parse_yuan(text) {
-        Ok(fen) => Some(fen.get()),
+        Ok(fen) => Some(fen),
         Err(error) => {
             errors.push(zhizao_core::FieldError::new(field, error.text()));
             None
@@ -779,7 +782,7 @@ impl ApplicationFields {
             description: a.description.clone(),
             expected_output: a
                 .expected_output_value_fen
-                .map(|f| Fen::new(f).to_plain_yuan_string())
+                .map(|f| f.to_plain_yuan_string())
                 .unwrap_or_default(),
             efficiency: a
                 .expected_efficiency_gain_percent
@@ -798,7 +801,7 @@ impl ApplicationFields {
                     name: i.name.clone(),
                     model: i.model.clone(),
                     quantity: i.quantity.to_string(),
-                    unit_price: Fen::new(i.unit_price_fen).to_plain_yuan_string(),
+                    unit_price: i.unit_price_fen.to_plain_yuan_string(),
                     supplier: i.supplier.clone(),
                     related_party: i.related_party,
                     invoice_number: i.invoice_number.clone(),
@@ -1698,7 +1701,7 @@ async fn rule_set_form(
         Ok(versions) => {
             let latest = &versions[0];
             let p = &latest.parameters;
-            let plain = |fen: i64| Fen::new(fen).to_plain_yuan_string();
+            let plain = |fen: Fen| fen.to_plain_yuan_string();
             RuleFields {
                 latest_version: latest.version.to_string(),
                 name: latest.name.clone(),
@@ -1772,20 +1775,20 @@ async fn save_rule_set(
         earliest_invoice_date: get("earliest_invoice_date"),
     };
     let mut errors = Vec::new();
-    let mut money = |field: &str, text: &str| -> Option<i64> {
+    let mut money = |field: &str, text: &str| -> Option<Fen> {
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
         match Fen::parse_yuan(text) {
-            Ok(fen) => Some(fen.get()),
+            Ok(fen) => Some(fen),
             Err(error) => {
                 errors.push(zhizao_core::FieldError::new(field, error.text()));
                 None
             }
         }
     };
-    let min = money("min_eligible_investment_fen", &v.min_eligible).unwrap_or(0);
+    let min = money("min_eligible_investment_fen", &v.min_eligible).unwrap_or_default();
     let cap_project = money("cap_per_project_fen", &v.cap_project);
     let cap_year = money("cap_per_enterprise_year_fen", &v.cap_enterprise_year);
     let rate = basis_points(&v.rate_percent);
@@ -2013,9 +2016,9 @@ async fn notices(
             subsidy: optional_yuan(n.proposed_subsidy_fen),
             period: format!(
                 "{} — {}",
-                Timestamp::from_millis(n.notice_starts_at).to_shanghai_date_string(),
+                n.notice_starts_at.to_shanghai_date_string(),
                 n.notice_ends_at
-                    .map(|e| Timestamp::from_millis(e).to_shanghai_date_string())
+                    .map(|e| e.to_shanghai_date_string())
                     .unwrap_or_default()
             ),
         })

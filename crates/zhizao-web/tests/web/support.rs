@@ -74,7 +74,7 @@ pub(crate) fn enterprise(n: u32, town: &str, industry: &str) -> EnterpriseInput 
         industry_code: Some(industry.into()),
         above_designated_size: Some(true),
         employees: Some(Some(100)),
-        annual_revenue_fen: Some(Some(5_000_000_000)),
+        annual_revenue_fen: Some(Some(zhizao_core::Fen::new(5_000_000_000))),
         ..EnterpriseInput::default()
     }
 }
