@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use zhizao_core::{FieldError, Text};
 use zhizao_identity::Principal;
-use zhizao_sheets::{cell_name, read_sheet};
+use zhizao_sheets::{cell_name, read_sheet_in_background};
 
 use crate::devices::{DeviceInput, NewDeviceToken, check_device_input, insert_device};
 use crate::profiles::tenant_of;
@@ -82,7 +82,8 @@ impl Devices {
                 ),
             )));
         }
-        let sheet = read_sheet(file_name, bytes, MAX_DEVICE_IMPORT_ROWS)
+        let sheet = read_sheet_in_background(file_name, bytes, MAX_DEVICE_IMPORT_ROWS)
+            .await
             .map_err(|e| file_error(e.message))?;
         let mut positions: HashMap<&'static str, usize> = HashMap::new();
         for (index, header) in sheet.headers.iter().enumerate() {

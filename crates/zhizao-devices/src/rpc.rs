@@ -20,10 +20,11 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
+use zhizao_core::{Clock, SystemClock, Timestamp};
 
 use crate::{Error, Result};
 
@@ -38,7 +39,7 @@ pub struct RpcRequest {
     pub params: Value,
     /// When the caller stops waiting: a transport holding the request for a device that is
     /// away drops it then rather than deliver it to nobody's benefit.
-    pub expires_at: SystemTime,
+    pub expires_at: Timestamp,
 }
 
 impl RpcRequest {
@@ -47,9 +48,9 @@ impl RpcRequest {
         serde_json::json!({ "method": self.method, "params": self.params })
     }
 
-    /// Whether the caller has stopped waiting.
-    pub fn is_expired(&self) -> bool {
-        SystemTime::now() >= self.expires_at
+    /// Whether the caller has stopped waiting at `now`.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
     }
 }
 
@@ -57,8 +58,9 @@ impl RpcRequest {
 /// persistent session subscribed to commands).
 pub trait CommandQueue: Send + Sync {
     /// Keeps `request` for the device; false when this queue cannot (its session has ended or
-    /// is full). Called with the hub's lock held: it must not block or call the hub.
-    fn enqueue(&self, request: &RpcRequest) -> bool;
+    /// is full, or the request has expired at `now`). Called with the hub's lock held: it must
+    /// not block or call the hub.
+    fn enqueue(&self, request: &RpcRequest, now: Timestamp) -> bool;
 }
 
 /// A command for a device that nothing in this process reaches, handed to the relay.
@@ -120,14 +122,12 @@ struct HubState {
     pending: HashMap<(i64, u64), oneshot::Sender<Value>>,
 }
 
-impl Default for HubState {
+impl HubState {
     /// Ids continue from the clock (seconds, below 10⁹ so they fit the 32-bit integers small
     /// firmware parses them into), so a process started after a restart does not hand out the
     /// ids of commands that restored MQTT sessions may still deliver and a device may answer.
-    fn default() -> Self {
-        let seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+    fn starting_at(now: Timestamp) -> Self {
+        let seconds = u64::try_from(now.as_millis() / 1000).unwrap_or(0);
         HubState {
             next_sequence: seconds % 1_000_000_000,
             node: None,
@@ -154,9 +154,17 @@ impl HubState {
 }
 
 /// Routes commands to connected devices and responses back; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct CommandHub {
     state: Arc<Mutex<HubState>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for CommandHub {
+    /// A hub on the system clock.
+    fn default() -> Self {
+        CommandHub::new(Arc::new(SystemClock))
+    }
 }
 
 impl std::fmt::Debug for CommandHub {
@@ -176,6 +184,14 @@ const SUBSCRIBER_QUEUE: usize = 32;
 const RELAY_QUEUE: usize = 1024;
 
 impl CommandHub {
+    /// A hub whose commands expire by `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        CommandHub {
+            state: Arc::new(Mutex::new(HubState::starting_at(clock.now()))),
+            clock,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -230,15 +246,16 @@ impl CommandHub {
     ) -> Result<Value> {
         let (answer, answered) = oneshot::channel();
         let id = {
+            let now = self.clock.now();
             let mut state = self.lock();
             let id = state.next_id();
             let request = RpcRequest {
                 id,
                 method: method.to_owned(),
                 params,
-                expires_at: SystemTime::now() + timeout,
+                expires_at: now.plus_millis(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX)),
             };
-            if !state.deliver(device_id, request) {
+            if !state.deliver(device_id, request, now) {
                 return Err(Error::DeviceOffline);
             }
             state.pending.insert((device_id, id), answer);
@@ -263,7 +280,7 @@ impl CommandHub {
 impl HubState {
     /// Hands `request` to the device's transports, else its queues, else the relay; false
     /// when none took it.
-    fn deliver(&mut self, device_id: i64, request: RpcRequest) -> bool {
+    fn deliver(&mut self, device_id: i64, request: RpcRequest, now: Timestamp) -> bool {
         if let Some(subscribers) = self.subscribers.get_mut(&device_id) {
             subscribers.retain(|s| !s.is_closed());
             let delivered = subscribers
@@ -284,7 +301,7 @@ impl HubState {
             if queues.is_empty() {
                 self.queues.remove(&device_id);
             }
-            let queued = live.iter().filter(|q| q.enqueue(&request)).count();
+            let queued = live.iter().filter(|q| q.enqueue(&request, now)).count();
             if queued > 0 {
                 return true;
             }
@@ -350,7 +367,7 @@ mod tests {
     struct Kept(Mutex<Vec<u64>>);
 
     impl CommandQueue for Kept {
-        fn enqueue(&self, request: &RpcRequest) -> bool {
+        fn enqueue(&self, request: &RpcRequest, _now: Timestamp) -> bool {
             self.0.lock().unwrap().push(request.id);
             true
         }

@@ -3,7 +3,7 @@
 //! connection with the same client id.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use rumqttc::mqttbytes::v4::{
@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, watch};
-use zhizao_core::{Classified, ErrorKind};
+use zhizao_core::{Classified, ErrorKind, Timestamp};
 use zhizao_devices::DeviceIdentity;
 use zhizao_devices::rpc::RpcRequest;
 use zhizao_devices::thingsboard::telemetry_points;
@@ -57,13 +57,6 @@ type Result<T, E = ConnectionError> = std::result::Result<T, E>;
 /// QoS 1 messages a device may leave unacknowledged: room for a resumed session's unacknowledged
 /// messages and its queued commands (each at most `MAX_PENDING`), with some to spare.
 const MAX_IN_FLIGHT: usize = 2 * crate::sessions::MAX_PENDING + 56;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// Reads the CONNECT, which says the MQTT version of the connection.
 async fn read_connect(
@@ -240,7 +233,7 @@ impl<'a> Connection<'a> {
         {
             commands = Some(broker.commands.subscribe(device.device_id));
         }
-        let now = SystemTime::now();
+        let now = broker.clock.now();
         let taken = broker.lock().take_session(&key);
         let had_session = taken.is_some();
         // A clean session (MQTT 5: a clean start) ends whatever session the client had; an
@@ -337,7 +330,7 @@ impl<'a> Connection<'a> {
         self.writer.write_all(&self.output).await?;
         if let Some(stored) = stored {
             self.subscriptions = stored.subscriptions;
-            let now = SystemTime::now();
+            let now = self.broker.clock.now();
             let (sent, queued): (Vec<Pending>, Vec<Pending>) = stored
                 .pending
                 .into_iter()
@@ -380,7 +373,7 @@ impl<'a> Connection<'a> {
             pending: std::mem::take(&mut self.unacknowledged)
                 .into_values()
                 .collect(),
-            disconnected_at: SystemTime::now(),
+            disconnected_at: self.broker.clock.now(),
             _queue: queue.clone(),
         };
         {
@@ -400,8 +393,9 @@ impl<'a> Connection<'a> {
         }
         if let Some(mut commands) = self.commands.take() {
             commands.close();
+            let now = self.broker.clock.now();
             while let Ok(command) = commands.try_recv() {
-                if !queue.as_ref().is_some_and(|q| q.enqueue(&command)) {
+                if !queue.as_ref().is_some_and(|q| q.enqueue(&command, now)) {
                     tracing::debug!(device = %self.device.name, id = command.id, "a command could not be kept for the session");
                 }
             }
@@ -604,7 +598,7 @@ impl<'a> Connection<'a> {
     }
 
     async fn send_command(&mut self, command: RpcRequest) -> Result<()> {
-        if command.is_expired() {
+        if command.is_expired(self.broker.clock.now()) {
             return Ok(());
         }
         let qos = self
@@ -631,7 +625,7 @@ impl<'a> Connection<'a> {
         payload: Bytes,
         qos: QoS,
         retain: bool,
-        expires_at: Option<SystemTime>,
+        expires_at: Option<Timestamp>,
     ) -> Result<()> {
         let mut publish = Publish::from_bytes(topic, qos, payload);
         publish.retain = retain;
@@ -697,7 +691,7 @@ impl Broker {
         };
         match topic {
             PublishTopic::Telemetry => {
-                let points = telemetry_points(&payload, device, now_ms())
+                let points = telemetry_points(&payload, device, self.clock.now().as_millis())
                     .map_err(|e| invalid(e.to_string()))?;
                 self.telemetry
                     .write(device.tenant, &device.database, points)

@@ -50,7 +50,7 @@
 //! device at once.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -128,11 +128,15 @@ impl ExternalBroker {
                 _ => return Err(fail("the only parameter is group")),
             }
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let client_id = format!("zhizao-{}-{nanos:x}", std::process::id());
+        // Two processes that share a process id (on two hosts) still take distinct ids.
+        let random = {
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+                & 0xFFFF_FFFF
+        };
+        let client_id = format!("zhizao-{}-{random:x}", std::process::id());
         Ok(ExternalBroker {
             host: host.to_owned(),
             port,
@@ -308,12 +312,6 @@ impl Bridge {
     }
 }
 
-fn unix_millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 impl Broker {
     /// Takes a share of the devices' messages on an external broker, and carries commands to
     /// them, until `shutdown` resolves, reconnecting whenever the connection drops.
@@ -383,7 +381,7 @@ impl Broker {
                         id: relayed.request.id,
                         method: relayed.request.method,
                         params: relayed.request.params,
-                        expires_at: unix_millis(relayed.request.expires_at),
+                        expires_at: relayed.request.expires_at.as_millis(),
                         hops: 0,
                     };
                     bridge.publish_command(relayed.device_id, &command);
@@ -473,7 +471,7 @@ impl Broker {
 
     /// Sends a command to the device if this node knows its current token, else passes it on.
     async fn forward_command(&self, bridge: &mut Bridge, device_id: i64, command: RelayedCommand) {
-        if unix_millis(SystemTime::now()) >= command.expires_at {
+        if self.clock.now().as_millis() >= command.expires_at {
             tracing::debug!(
                 device_id,
                 id = command.id,

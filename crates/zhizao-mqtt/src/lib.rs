@@ -35,11 +35,12 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use rumqttc::mqttbytes::QoS;
 use rumqttc::mqttbytes::v4::Publish;
 use tokio::net::TcpListener;
+use zhizao_core::{Clock, Timestamp};
 use zhizao_devices::Devices;
 use zhizao_devices::rpc::{CommandHub, CommandQueue};
 use zhizao_telemetry::TelemetryStore;
@@ -160,6 +161,7 @@ pub struct Broker {
     pub(crate) devices: Devices,
     pub(crate) telemetry: TelemetryStore,
     pub(crate) commands: CommandHub,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: BrokerSettings,
     pub(crate) state: Arc<Mutex<BrokerState>>,
     pub(crate) files: Option<SessionFiles>,
@@ -178,14 +180,16 @@ impl std::fmt::Debug for Broker {
 impl Broker {
     /// A broker writing to `telemetry` for devices of `devices`, delivering `commands`; with a
     /// session directory it restores the persistent sessions written there (those not expired),
-    /// whose commands `commands` then queues until their clients are back.
+    /// whose commands `commands` then queues until their clients are back. Sessions expire,
+    /// and points without a time of their own are stamped, by `clock`.
     pub fn new(
         devices: Devices,
         telemetry: TelemetryStore,
         commands: CommandHub,
         settings: BrokerSettings,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, Error> {
-        let now = SystemTime::now();
+        let now = clock.now();
         let expiry = settings.session_expiry;
         let (files, records) = match &settings.session_directory {
             Some(directory) => {
@@ -208,6 +212,7 @@ impl Broker {
             devices,
             telemetry,
             commands,
+            clock,
             settings,
             state: Arc::new(Mutex::new(BrokerState::default())),
             files,
@@ -255,7 +260,7 @@ impl Broker {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn is_expired(&self, disconnected_at: SystemTime, now: SystemTime) -> bool {
+    pub(crate) fn is_expired(&self, disconnected_at: Timestamp, now: Timestamp) -> bool {
         is_expired(disconnected_at, self.settings.session_expiry, now)
     }
 
@@ -276,7 +281,7 @@ impl Broker {
 
     /// Ends the stored sessions whose clients have been away longer than the expiry.
     fn expire_sessions(&self) {
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let mut expired = Vec::new();
         {
             let mut state = self.lock();
@@ -373,8 +378,7 @@ impl Broker {
 }
 
 /// Whether a session whose client left at `disconnected_at` has expired at `now`.
-fn is_expired(disconnected_at: SystemTime, expiry: Duration, now: SystemTime) -> bool {
-    disconnected_at
-        .checked_add(expiry)
-        .is_some_and(|end| end <= now)
+fn is_expired(disconnected_at: Timestamp, expiry: Duration, now: Timestamp) -> bool {
+    let expiry = i64::try_from(expiry.as_millis()).unwrap_or(i64::MAX);
+    disconnected_at.plus_millis(expiry) <= now
 }

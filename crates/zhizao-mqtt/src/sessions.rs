@@ -20,13 +20,13 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use rumqttc::mqttbytes::QoS;
 use rumqttc::mqttbytes::v4::Publish;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
+use zhizao_core::Timestamp;
 use zhizao_devices::rpc::{CommandQueue, RpcRequest};
 
 use crate::BrokerState;
@@ -50,11 +50,11 @@ pub(crate) struct Pending {
     /// The message; packet id 0 while it was never sent (queued while the client was away).
     pub(crate) publish: Publish,
     /// When it is no longer worth delivering (a command whose caller stopped waiting).
-    pub(crate) expires_at: Option<SystemTime>,
+    pub(crate) expires_at: Option<Timestamp>,
 }
 
 impl Pending {
-    pub(crate) fn is_expired(&self, now: SystemTime) -> bool {
+    pub(crate) fn is_expired(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
 }
@@ -63,7 +63,7 @@ impl Pending {
 pub(crate) struct StoredSession {
     pub(crate) subscriptions: HashMap<Subscription, QoS>,
     pub(crate) pending: Vec<Pending>,
-    pub(crate) disconnected_at: SystemTime,
+    pub(crate) disconnected_at: Timestamp,
     /// Keeps the session's command queue registered with the hub while it is stored.
     pub(crate) _queue: Option<Arc<dyn CommandQueue>>,
 }
@@ -86,7 +86,7 @@ pub(crate) struct SessionQueue {
 }
 
 impl CommandQueue for SessionQueue {
-    fn enqueue(&self, request: &RpcRequest) -> bool {
+    fn enqueue(&self, request: &RpcRequest, now: Timestamp) -> bool {
         let Some(state) = self.state.upgrade() else {
             return false;
         };
@@ -96,11 +96,10 @@ impl CommandQueue for SessionQueue {
         };
         // Only a QoS 1 subscription asks the broker to keep messages for later.
         if session.subscriptions.get(&Subscription::RpcRequests) != Some(&QoS::AtLeastOnce)
-            || request.is_expired()
+            || request.is_expired(now)
         {
             return false;
         }
-        let now = SystemTime::now();
         session.pending.retain(|p| !p.is_expired(now));
         if session.pending.len() >= MAX_PENDING {
             tracing::info!(device = self.key.0, client = %self.key.1, "a session's queue is full; command refused");
@@ -346,16 +345,6 @@ struct PendingRecord {
 
 const FORMAT: u32 = 1;
 
-fn millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn instant(millis: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
-}
-
 /// A session read back from its file.
 pub(crate) struct RestoredSession {
     pub(crate) key: SessionKey,
@@ -363,7 +352,7 @@ pub(crate) struct RestoredSession {
     pub(crate) pending: Vec<Pending>,
     /// When the client went away; a client connected when the process stopped went away then,
     /// which the caller stands for by `now`.
-    pub(crate) disconnected_at: Option<SystemTime>,
+    pub(crate) disconnected_at: Option<Timestamp>,
 }
 
 impl SessionRecord {
@@ -390,7 +379,7 @@ impl SessionRecord {
         key: &SessionKey,
         subscriptions: &HashMap<Subscription, QoS>,
         pending: impl Iterator<Item = &'a Pending>,
-        disconnected_at: Option<SystemTime>,
+        disconnected_at: Option<Timestamp>,
     ) -> Self {
         let mut subscriptions: Vec<SubscriptionRecord> = subscriptions
             .iter()
@@ -412,7 +401,7 @@ impl SessionRecord {
                     payload_bytes,
                     packet_id: p.publish.pkid,
                     retain: p.publish.retain,
-                    expires_at: p.expires_at.map(millis),
+                    expires_at: p.expires_at.map(Timestamp::as_millis),
                 }
             })
             .collect();
@@ -421,7 +410,7 @@ impl SessionRecord {
             device_id: key.0,
             client_id: key.1.clone(),
             connected: disconnected_at.is_none(),
-            disconnected_at: disconnected_at.map(millis).unwrap_or(0),
+            disconnected_at: disconnected_at.map_or(0, Timestamp::as_millis),
             subscriptions,
             pending,
         }
@@ -432,8 +421,8 @@ impl SessionRecord {
     }
 
     /// When the client disconnected; `None` if it was connected when this was written.
-    pub(crate) fn disconnected_at(&self) -> Option<SystemTime> {
-        (!self.connected).then(|| instant(self.disconnected_at))
+    pub(crate) fn disconnected_at(&self) -> Option<Timestamp> {
+        (!self.connected).then(|| Timestamp::from_millis(self.disconnected_at))
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -480,7 +469,7 @@ impl SessionRecord {
                 publish.retain = p.retain;
                 Pending {
                     publish,
-                    expires_at: p.expires_at.map(instant),
+                    expires_at: p.expires_at.map(Timestamp::from_millis),
                 }
             })
             .collect();
@@ -515,7 +504,7 @@ mod tests {
         let pending = [
             Pending {
                 publish: command,
-                expires_at: Some(instant(1_795_700_010_000)),
+                expires_at: Some(Timestamp::from_millis(1_795_700_010_000)),
             },
             Pending {
                 publish: binary,
@@ -525,7 +514,7 @@ mod tests {
         let session = StoredSession {
             subscriptions,
             pending: pending.to_vec(),
-            disconnected_at: instant(1_795_700_000_000),
+            disconnected_at: Timestamp::from_millis(1_795_700_000_000),
             _queue: None,
         };
         SessionRecord::stored(&key, &session)
@@ -580,7 +569,10 @@ mod tests {
         assert_eq!(restored.pending.len(), 2);
         assert_eq!(restored.pending[0].publish.pkid, 3);
         assert_eq!(&restored.pending[1].publish.payload[..], [0xff, 0]);
-        assert_eq!(restored.disconnected_at, Some(instant(1_795_700_000_000)));
+        assert_eq!(
+            restored.disconnected_at,
+            Some(Timestamp::from_millis(1_795_700_000_000))
+        );
     }
 
     #[test]

@@ -26,6 +26,9 @@ struct Fixture {
     address: std::net::SocketAddr,
     telemetry: TelemetryStore,
     commands: CommandHub,
+    /// The clock of the devices, the command hub and the broker: tests move it instead of
+    /// waiting for sessions and commands to expire.
+    clock: Arc<FixedClock>,
     devices: Devices,
     tokens: Vec<String>,
     tenant: i64,
@@ -59,12 +62,13 @@ impl Fixture {
         if let Some(serving) = self.serving.take() {
             serving.await.unwrap();
         }
-        self.commands = CommandHub::default();
+        self.commands = CommandHub::new(Arc::<FixedClock>::clone(&self.clock));
         let broker = Broker::new(
             self.devices.clone(),
             self.telemetry.clone(),
             self.commands.clone(),
             self.settings.clone(),
+            Arc::<FixedClock>::clone(&self.clock),
         )
         .unwrap();
         self.start(broker).await;
@@ -148,7 +152,7 @@ async fn fixture_with_expiry(test: TestDatabase, session_expiry: Duration) -> Fi
         .await
         .unwrap()
         .principal;
-    let devices = Devices::new(db.clone(), clock);
+    let devices = Devices::new(db.clone(), Arc::<FixedClock>::clone(&clock));
     devices
         .create_profile(
             &maker,
@@ -183,7 +187,7 @@ async fn fixture_with_expiry(test: TestDatabase, session_expiry: Duration) -> Fi
     }
     let directory = tempfile::tempdir().unwrap();
     let telemetry = TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
-    let commands = CommandHub::default();
+    let commands = CommandHub::new(Arc::<FixedClock>::clone(&clock));
     let settings = BrokerSettings {
         max_packet_bytes: 64 * 1024,
         connect_timeout: Duration::from_secs(2),
@@ -195,12 +199,14 @@ async fn fixture_with_expiry(test: TestDatabase, session_expiry: Duration) -> Fi
         telemetry.clone(),
         commands.clone(),
         settings.clone(),
+        Arc::<FixedClock>::clone(&clock),
     )
     .unwrap();
     let mut fixture = Fixture {
         address: "127.0.0.1:1".parse().unwrap(),
         telemetry,
         commands,
+        clock,
         devices,
         tokens,
         tenant: maker.organization_id,
@@ -820,8 +826,9 @@ async fn zhizao_nodes_share_the_devices_of_an_external_broker() {
             let node = Broker::new(
                 f.devices.clone(),
                 store.clone(),
-                CommandHub::default(),
+                CommandHub::new(Arc::<FixedClock>::clone(&f.clock)),
                 BrokerSettings::default(),
+                Arc::<FixedClock>::clone(&f.clock),
             )
             .unwrap();
             let external = zhizao_mqtt::ExternalBroker::parse(&format!(
@@ -1367,7 +1374,8 @@ async fn persistent_sessions_survive_a_restart_of_the_broker() {
                 .await,
             Err(zhizao_devices::Error::NoAnswer(waited)) if waited == Duration::from_millis(200)
         ));
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The command's caller has stopped waiting: the queued command is now expired.
+        f.clock.advance(200);
 
         // The device comes back without subscribing: the session is there, with both commands.
         let (client, mut events, present) = connect(line).await;
@@ -1475,11 +1483,11 @@ async fn persistent_sessions_expire() {
         assert_eq!(f.session_files(), 1);
 
         // Past the expiry, while running and across a restart.
-        tokio::time::sleep(Duration::from_millis(1300)).await;
+        f.clock.advance(1300);
         let (client, events, present) = connect(line.clone()).await;
         assert!(!present, "expired while the broker ran");
         disconnect(client, events).await;
-        tokio::time::sleep(Duration::from_millis(1300)).await;
+        f.clock.advance(1300);
         f.restart().await;
         assert_eq!(
             f.session_files(),
@@ -1659,12 +1667,13 @@ async fn commands_reach_devices_on_an_external_broker_through_any_node() {
             let directory = tempfile::tempdir().unwrap();
             let store =
                 TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
-            let hub = CommandHub::default();
+            let hub = CommandHub::new(Arc::<FixedClock>::clone(&f.clock));
             let node = Broker::new(
                 f.devices.clone(),
                 store.clone(),
                 hub.clone(),
                 BrokerSettings::default(),
+                Arc::<FixedClock>::clone(&f.clock),
             )
             .unwrap();
             let external = zhizao_mqtt::ExternalBroker::parse(&format!(

@@ -175,8 +175,10 @@ impl Projects {
                 ),
             ));
         }
-        let sheet: Sheet = zhizao_sheets::read_sheet(file_name, bytes, MAX_HISTORY_ROWS)
-            .map_err(|error| Error::Invalid(vec![FieldError::new("file", error.message)]))?;
+        let sheet: Sheet =
+            zhizao_sheets::read_sheet_in_background(file_name, bytes, MAX_HISTORY_ROWS)
+                .await
+                .map_err(|error| Error::Invalid(vec![FieldError::new("file", error.message)]))?;
         let mut report = HistoryReport::default();
         let mut positions: HashMap<Column, usize> = HashMap::new();
         let mut header_errors = Vec::new();

@@ -454,6 +454,17 @@ fn escape_formula(text: &str) -> String {
     }
 }
 
+/// [`export_report`] on the blocking thread pool, for async callers.
+pub async fn export_report_in_background(
+    report: Report,
+    format: ExportFormat,
+    language: Language,
+) -> Result<Vec<u8>> {
+    tokio::task::spawn_blocking(move || export_report(&report, format, language))
+        .await
+        .map_err(|e| Error::Export(e.to_string()))?
+}
+
 /// A report as a spreadsheet: one row per group and a total row; money in yuan.
 pub fn export_report(report: &Report, format: ExportFormat, language: Language) -> Result<Vec<u8>> {
     let zh = language == Language::ZhCn;

@@ -229,11 +229,12 @@ impl Registry {
         let enterprises = self
             .all_enterprises(principal, filter, MAX_EXPORT_ROWS)
             .await?;
-        let bytes = write(&enterprises, format, language)?;
-        Ok(Exported {
-            bytes,
-            rows: enterprises.len(),
-        })
+        let rows = enterprises.len();
+        // Writing a workbook of thousands of rows is CPU work: off the async threads.
+        let bytes = tokio::task::spawn_blocking(move || write(&enterprises, format, language))
+            .await
+            .map_err(|e| Error::Export(e.to_string()))??;
+        Ok(Exported { bytes, rows })
     }
 
     /// An empty workbook with the import columns, to fill in.

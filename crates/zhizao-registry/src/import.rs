@@ -74,10 +74,10 @@ pub struct ImportReport {
     pub applied: bool,
 }
 
-/// A cell as read, with its position.
 /// Reads the file, with the reader's problem as this crate's validation error on `file`.
-fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet> {
-    zhizao_sheets::read_sheet(file_name, bytes, MAX_IMPORT_ROWS)
+async fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet> {
+    zhizao_sheets::read_sheet_in_background(file_name, bytes, MAX_IMPORT_ROWS)
+        .await
         .map_err(|error| Error::Invalid(vec![FieldError::new("file", error.message)]))
 }
 
@@ -321,7 +321,7 @@ impl Registry {
             });
         }
         let file_name = sanitize_file_name(file_name);
-        let sheet = read_sheet(&file_name, bytes)?;
+        let sheet = read_sheet(&file_name, bytes).await?;
         let data_rows: Vec<&SheetRow> = sheet
             .rows
             .iter()

@@ -49,6 +49,25 @@ impl Classified for SheetError {
     }
 }
 
+/// [`read_sheet`] on the blocking thread pool, for async callers: decompressing and parsing a
+/// workbook of thousands of rows takes long enough to stall the threads serving requests.
+pub async fn read_sheet_in_background(
+    file_name: &str,
+    bytes: &[u8],
+    max_rows: usize,
+) -> Result<Sheet, SheetError> {
+    let file_name = file_name.to_owned();
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || read_sheet(&file_name, &bytes, max_rows))
+        .await
+        .unwrap_or_else(|error| {
+            Err(file_error(Text::owned(
+                "读取文件时出错，请重试".to_owned(),
+                format!("reading the file failed ({error}); try again"),
+            )))
+        })
+}
+
 fn file_error(message: Text) -> SheetError {
     SheetError { message }
 }

@@ -88,7 +88,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     let projects = zhizao_projects::Projects::new(db.clone(), Arc::clone(&clock))
         .with_attachment_dir(config.data_dir.join("attachments"));
     let devices = zhizao_devices::Devices::new(db.clone(), Arc::clone(&clock));
-    let commands = zhizao_devices::rpc::CommandHub::default();
+    let commands = zhizao_devices::rpc::CommandHub::new(Arc::clone(&clock));
 
     let settings = WebSettings {
         cookie_security: config.cookie_security,
@@ -126,6 +126,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
                 .map(|_| config.data_dir.join("mqtt-sessions")),
             ..zhizao_mqtt::BrokerSettings::default()
         },
+        Arc::clone(&clock),
     )
     .context("starting the MQTT broker")?;
     let router = zhizao_web::router(AppState::new(

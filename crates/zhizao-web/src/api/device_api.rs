@@ -50,10 +50,6 @@ fn invalid(field: &str, message: String) -> ApiError {
     )])
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// Telemetry from the device whose access token is in the path, in ThingsBoard's formats. All
 /// or nothing; durable and queryable when answered.
 #[utoipa::path(post, path = "/api/v1/{token}/telemetry", tag = "device API", params(("token" = String, Path, description = "The device's access token")),
@@ -65,12 +61,13 @@ async fn post_telemetry(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let device = device(&state, &token).await?;
-    let points = telemetry_points(&body, &device, now_ms()).map_err(|e| {
-        invalid(
-            &format!("body{}", e.path.clone().unwrap_or_default()),
-            e.to_string(),
-        )
-    })?;
+    let points = telemetry_points(&body, &device, state.identity().clock().now().as_millis())
+        .map_err(|e| {
+            invalid(
+                &format!("body{}", e.path.clone().unwrap_or_default()),
+                e.to_string(),
+            )
+        })?;
     state
         .telemetry()
         .write(device.tenant, &device.database, points)

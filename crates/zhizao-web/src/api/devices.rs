@@ -829,7 +829,7 @@ async fn device_series(
         .device_with_identity(&principal, &name)
         .await?;
     let field = query.field.clone().unwrap_or_default();
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = state.identity().clock().now().as_millis();
     let to_ms = instant_ms("to", query.to.as_deref())?.unwrap_or(now_ms);
     let from_ms = instant_ms("from", query.from.as_deref())?.unwrap_or(to_ms - 86_400_000);
     let series = state

@@ -1401,7 +1401,8 @@ pub(crate) async fn report_response(
             ApiError::malformed(format!("language must be zh-CN or en, not {tag:?}"))
         })?,
     };
-    let bytes = zhizao_projects::reports::export_report(&report, format, language)?;
+    let bytes =
+        zhizao_projects::reports::export_report_in_background(report, format, language).await?;
     let date = Timestamp::from_millis(state.identity().clock().now().as_millis())
         .to_shanghai_date_string();
     let disposition = format!(

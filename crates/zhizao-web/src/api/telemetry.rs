@@ -54,8 +54,14 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .merge(writes)
 }
 
-fn now_ns() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64
+/// Now in nanoseconds, by the platform's clock: the time of points written without one.
+fn now_ns(state: &AppState) -> i64 {
+    state
+        .identity()
+        .clock()
+        .now()
+        .as_millis()
+        .saturating_mul(1_000_000)
 }
 
 /// An error in InfluxDB 2's format (`{"code": …, "message": …}`), which 1.x clients also read.
@@ -171,7 +177,7 @@ async fn write_lines(
     body: &str,
     precision: Precision,
 ) -> Response {
-    let mut points = match line_protocol::parse(body, precision, now_ns()) {
+    let mut points = match line_protocol::parse(body, precision, now_ns(state)) {
         Ok(points) => points,
         Err(errors) => return influx_error(StatusCode::BAD_REQUEST, "invalid", errors.to_string()),
     };
@@ -368,8 +374,7 @@ struct WriteResult {
     points: usize,
 }
 
-fn json_points(points: Vec<JsonPoint>) -> Result<Vec<Point>, Vec<FieldError>> {
-    let now = now_ns();
+fn json_points(points: Vec<JsonPoint>, now: i64) -> Result<Vec<Point>, Vec<FieldError>> {
     let mut converted = Vec::with_capacity(points.len());
     let mut errors = Vec::new();
     for (index, point) in points.into_iter().enumerate() {
@@ -478,7 +483,7 @@ async fn write_json(
 ) -> Result<Json<WriteResult>, ApiError> {
     let tenant = policy::telemetry_tenant(&principal)
         .ok_or_else(|| ApiError::forbidden("only an enterprise's accounts have telemetry"))?;
-    let points = json_points(body.points).map_err(ApiError::validation)?;
+    let points = json_points(body.points, now_ns(&state)).map_err(ApiError::validation)?;
     let database = body.database.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     let count = points.len();
     state
