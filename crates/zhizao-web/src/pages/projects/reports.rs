@@ -1,0 +1,146 @@
+//! Reports by year, batch, town, industry, size or programme, with growth against the previous
+//! year, exports and print styles.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use zhizao_core::Text;
+use zhizao_projects::Programme;
+use zhizao_projects::reports::{Dimension, ReportFilter};
+
+use super::{sees_projects, yuan};
+use crate::AppState;
+use crate::pages::{Layout, OrPage, PageError, SignedIn, render};
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ReportQuery {
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    programme: String,
+}
+
+pub(super) struct ReportRowView {
+    label: String,
+    applications: i64,
+    projects: i64,
+    enterprises: i64,
+    investment: String,
+    granted: String,
+    disbursed: String,
+    enterprises_growth: String,
+    granted_growth: String,
+}
+
+#[derive(Template)]
+#[template(path = "projects/report.html")]
+pub(super) struct ReportPage {
+    layout: Layout,
+    query: ReportQuery,
+    dimensions: Vec<(&'static str, String)>,
+    programmes: Vec<(&'static str, String)>,
+    dimension_label: String,
+    rows: Vec<ReportRowView>,
+    total: ReportRowView,
+    export_query: String,
+}
+
+pub(super) fn growth(value: Option<f64>) -> String {
+    value
+        .map(|g| format!("{}{g:.1}%", if g > 0.0 { "+" } else { "" }))
+        .unwrap_or_default()
+}
+
+pub(super) async fn reports(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, Response> {
+    if !sees_projects(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let t = context.t();
+    let dimension = Dimension::parse(&query.by).unwrap_or(Dimension::Year);
+    let filter = ReportFilter {
+        year: query
+            .year
+            .trim()
+            .parse()
+            .ok()
+            .filter(|y: &i64| (2000..=2100).contains(y)),
+        programme: query.programme.parse().ok(),
+        ..ReportFilter::default()
+    };
+    let report = state
+        .projects()
+        .report(&principal, dimension, &filter)
+        .await
+        .or_page(&context)?;
+    let view = |label: String,
+                totals: &zhizao_projects::reports::Totals,
+                e: Option<f64>,
+                g: Option<f64>| ReportRowView {
+        label,
+        applications: totals.applications,
+        projects: totals.projects,
+        enterprises: totals.enterprises,
+        investment: yuan(totals.investment_fen),
+        granted: yuan(totals.granted_fen),
+        disbursed: yuan(totals.disbursed_fen),
+        enterprises_growth: growth(e),
+        granted_growth: growth(g),
+    };
+    let rows = report
+        .rows
+        .iter()
+        .map(|r| {
+            let label = match dimension {
+                Dimension::Programme => r
+                    .key
+                    .parse::<Programme>()
+                    .map(|p| t.text(&p.label()).to_owned())
+                    .unwrap_or_else(|_| r.label.clone()),
+                Dimension::Size if !t.is_zh() => r.key.clone(),
+                Dimension::Batch => format!("{} {}", r.key, r.label),
+                _ => r.label.clone(),
+            };
+            view(
+                label,
+                &r.totals,
+                r.enterprises_growth_percent,
+                r.granted_growth_percent,
+            )
+        })
+        .collect();
+    let total = view(
+        t.text(&Text::new("合计", "Total")).to_owned(),
+        &report.total,
+        None,
+        None,
+    );
+    let export_query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("by", dimension.as_str())
+        .append_pair("year", query.year.trim())
+        .append_pair("programme", &query.programme)
+        .finish();
+    let page = ReportPage {
+        layout: context.layout("projects"),
+        dimensions: Dimension::ALL
+            .iter()
+            .map(|d| (d.as_str(), t.text(&d.label()).to_owned()))
+            .collect(),
+        programmes: Programme::ALL
+            .iter()
+            .map(|p| (p.as_str(), t.text(&p.label()).to_owned()))
+            .collect(),
+        dimension_label: t.text(&dimension.label()).to_owned(),
+        rows,
+        total,
+        export_query,
+        query,
+    };
+    Ok(render(&page))
+}
