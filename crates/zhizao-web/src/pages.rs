@@ -1,8 +1,9 @@
 //! Server-rendered pages in Simplified Chinese (default) or English.
 //!
 //! Every page gets a [`Layout`] (translator, signed-in user, CSRF token, navigation); every form
-//! repeats the CSRF token, which [`verify_csrf`] checks against the browser's cookie; failures
-//! become pages through [`PageError`], never raw errors.
+//! repeats the CSRF token, which the form extractors of `forms` check against the browser's
+//! cookie before any handler runs; failures become pages through [`PageError`], never raw
+//! errors.
 
 // Page handlers answer failures with the error page itself, so their `Err` is an axum
 // `Response`: large, but built and moved once per failed request.
@@ -15,23 +16,24 @@ mod auth;
 mod device_profiles;
 mod devices;
 mod enterprises;
+mod forms;
 mod home;
 mod major;
 mod projects;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::de::DeserializeOwned;
 use zhizao_core::{Classified, ErrorKind, Language, Role, Text};
 use zhizao_identity::{Principal, policy};
 
+pub(crate) use forms::{FormFields, PageForm, PageUpload, Submit, UploadedFile};
+
 use crate::AppState;
 use crate::auth::{Authentication, ClientIp, CsrfToken};
-use crate::cookies;
 use crate::i18n::Tr;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -218,35 +220,6 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 Err(Redirect::to(&target).into_response())
             }
         }
-    }
-}
-
-/// A form body whose rejection is a page, not plain text.
-pub(crate) struct PageForm<T>(pub(crate) T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let context = {
-            let (parts, body) = request.into_parts();
-            let context = PageContext::from_parts(&parts);
-            (context, Request::from_parts(parts, body))
-        };
-        let (context, request) = context;
-        match axum::Form::<T>::from_request(request, state).await {
-            Ok(axum::Form(value)) => Ok(PageForm(value)),
-            Err(rejection) => Err(PageError::bad_request(rejection.body_text()).render(&context)),
-        }
-    }
-}
-
-/// Checks a form's CSRF token against the browser's cookie.
-pub(crate) fn verify_csrf(context: &PageContext, submitted: &str) -> Result<(), PageError> {
-    if !context.csrf.is_empty() && cookies::constant_time_eq(&context.csrf, submitted) {
-        Ok(())
-    } else {
-        Err(PageError::CsrfFailed)
     }
 }
 

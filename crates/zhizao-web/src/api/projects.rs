@@ -9,8 +9,6 @@ mod reports;
 mod review;
 mod rule_sets;
 
-pub(crate) use attachments::read_attachment_upload;
-
 use utoipa_axum::router::OpenApiRouter;
 use zhizao_core::Timestamp;
 use zhizao_projects::Programme;

@@ -12,9 +12,9 @@ use zhizao_identity::Principal;
 use super::admin::{SessionRow, session_rows};
 use super::{
     Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, role_label, safe_next,
-    verify_csrf,
 };
 use crate::AppState;
+use crate::pages::Submit;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -115,7 +115,6 @@ async fn account(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf_token: String,
     #[serde(default)]
     current_password: String,
     #[serde(default)]
@@ -127,7 +126,6 @@ async fn change_password(
     SignedIn(context, principal): SignedIn,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     match state
         .identity()
         .change_password(
@@ -155,7 +153,6 @@ async fn change_password(
 
 #[derive(Deserialize)]
 struct TokenForm {
-    csrf_token: String,
     #[serde(default)]
     name: String,
 }
@@ -165,7 +162,6 @@ async fn create_token(
     SignedIn(context, principal): SignedIn,
     PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     match state
         .identity()
         .create_token(&principal, &form.name, None)
@@ -198,7 +194,6 @@ async fn create_token(
 
 #[derive(Deserialize)]
 struct RevokeForm {
-    csrf_token: String,
     next: Option<String>,
 }
 
@@ -206,9 +201,8 @@ async fn revoke_token(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(id): Path<i64>,
-    PageForm(form): PageForm<RevokeForm>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     state
         .identity()
         .revoke_token(&principal, id)
@@ -223,7 +217,6 @@ async fn revoke_session(
     Path(id): Path<i64>,
     PageForm(form): PageForm<RevokeForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     state
         .identity()
         .revoke_session(&principal, id)

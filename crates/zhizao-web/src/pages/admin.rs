@@ -14,7 +14,7 @@ use zhizao_identity::{
 
 use super::{
     FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render,
-    role_label, verify_csrf,
+    role_label,
 };
 use crate::AppState;
 use crate::i18n::Tr;
@@ -164,8 +164,6 @@ struct OrganizationForm {
 #[derive(Deserialize, Default)]
 struct OrganizationFields {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     code: String,
     #[serde(default)]
     kind: String,
@@ -248,7 +246,6 @@ async fn create_organization(
     SignedIn(context, principal): SignedIn,
     PageForm(fields): PageForm<OrganizationFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     let new = NewOrganization {
         code: fields.code.clone(),
         kind: fields.kind.clone(),
@@ -367,7 +364,6 @@ async fn update_organization(
     Path(code): Path<String>,
     PageForm(fields): PageForm<OrganizationFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     let update = OrganizationUpdate {
         name: Some(fields.name),
         sector: Some(Some(fields.sector).filter(|s| !s.is_empty())),
@@ -486,8 +482,6 @@ struct UserForm {
 #[derive(Deserialize, Default)]
 struct UserFields {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     organization_code: String,
     #[serde(default)]
     username: String,
@@ -588,7 +582,6 @@ async fn create_user(
     SignedIn(context, principal): SignedIn,
     PageForm(fields): PageForm<UserFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     let new = NewUser {
         organization_code: fields.organization_code.clone(),
         username: fields.username.clone(),
@@ -727,7 +720,6 @@ async fn update_user(
     Path(username): Path<String>,
     PageForm(fields): PageForm<UserFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     if !policy::may_administer(&principal) {
         return Err(PageError::NotFound.render(&context));
     }
@@ -766,7 +758,6 @@ async fn reset_password(
     Path(username): Path<String>,
     PageForm(fields): PageForm<UserFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &fields.csrf_token).map_err(|e| e.render(&context))?;
     match state
         .identity()
         .change_password(&principal, &username, None, &fields.new_password)

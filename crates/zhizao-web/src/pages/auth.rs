@@ -9,9 +9,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::Language;
 
-use super::{Layout, PageContext, PageForm, render, safe_next, verify_csrf};
+use super::{Layout, PageContext, PageForm, render, safe_next};
 use crate::AppState;
 use crate::cookies::{self, Lifetime};
+use crate::pages::Submit;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -48,7 +49,6 @@ async fn login_form(context: PageContext, Query(query): Query<NextQuery>) -> Res
 
 #[derive(Deserialize)]
 struct LoginForm {
-    csrf_token: String,
     username: String,
     password: String,
     next: Option<String>,
@@ -60,9 +60,6 @@ async fn login(
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
-    if let Err(error) = verify_csrf(&context, &form.csrf_token) {
-        return error.render(&context);
-    }
     let next = safe_next(form.next.as_deref());
     match state
         .identity()
@@ -120,20 +117,12 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf_token: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
     context: PageContext,
     headers: axum::http::HeaderMap,
-    PageForm(form): PageForm<CsrfOnly>,
+    _: PageForm<Submit>,
 ) -> Response {
-    if let Err(error) = verify_csrf(&context, &form.csrf_token) {
-        return error.render(&context);
-    }
     if let Some(principal) = &context.principal
         && let Err(error) = state.identity().logout(principal).await
     {
@@ -152,7 +141,6 @@ async fn logout(
 
 #[derive(Deserialize)]
 struct LanguageForm {
-    csrf_token: String,
     language: String,
     next: Option<String>,
 }
@@ -165,9 +153,6 @@ async fn switch_language(
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<LanguageForm>,
 ) -> Response {
-    if let Err(error) = verify_csrf(&context, &form.csrf_token) {
-        return error.render(&context);
-    }
     let language = Language::from_tag(&form.language).unwrap_or_default();
     if let Some(principal) = &context.principal
         && let Err(error) = state.identity().set_language(principal, language).await

@@ -24,11 +24,12 @@ use zhizao_telemetry::schema::FieldType;
 
 use super::{
     FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render,
-    verify_csrf,
 };
 use crate::AppState;
 use crate::api::devices::parse_field_type;
 use crate::i18n::Tr;
+use crate::pages::FormFields;
+use crate::pages::Submit;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -258,19 +259,15 @@ enum Intent {
 struct RowsOfEntries(HashMap<&'static str, Vec<usize>>);
 
 impl ProfileFields {
-    fn from_pairs(pairs: &[(String, String)]) -> (Self, Intent) {
-        let values: HashMap<&str, &str> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let get = |name: &str| values.get(name).copied().unwrap_or_default().to_owned();
+    fn from_form(form: &FormFields) -> (Self, Intent) {
+        let get = |name: &str| form.get(name).to_owned();
         let rows = |section: Section| {
             let prefix = section.prefix();
             (0..MAX_ROWS)
                 .map_while(|index| {
-                    let cell = |cell: &str| values.get(format!("{prefix}{index}_{cell}").as_str());
+                    let cell = |cell: &str| form.find(&format!("{prefix}{index}_{cell}"));
                     cell("name")?;
-                    let text = |cell_name: &str| cell(cell_name).copied().unwrap_or("").to_owned();
+                    let text = |cell_name: &str| cell(cell_name).unwrap_or("").to_owned();
                     Some(SpecRow {
                         name: text("name"),
                         field_type: text("type"),
@@ -282,10 +279,10 @@ impl ProfileFields {
                 })
                 .collect::<Vec<_>>()
         };
-        let intent = if let Some(section) = values.get("add").and_then(|s| Section::parse(s)) {
+        let intent = if let Some(section) = form.find("add").and_then(Section::parse) {
             Intent::AddRow(section)
-        } else if let Some((section, index)) = values
-            .get("remove")
+        } else if let Some((section, index)) = form
+            .find("remove")
             .and_then(|r| r.split_once('.'))
             .and_then(|(s, i)| Some((Section::parse(s)?, i.parse().ok()?)))
         {
@@ -586,14 +583,6 @@ async fn new_form(SignedIn(context, principal): SignedIn) -> Result<Response, Re
     ))
 }
 
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 /// A refusal from the service as the form shows it: field errors on their rows, a taken name
 /// beside the name, a stale version or a profile still in use at the top. `None` for failures
 /// that are not the user's to fix on this form.
@@ -631,12 +620,11 @@ fn refusal(
 async fn create(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     require_enterprise(&context, &principal)?;
     let t = context.t();
-    let (values, intent) = ProfileFields::from_pairs(&pairs);
+    let (values, intent) = ProfileFields::from_form(&fields);
     let (mut values, input, rows_of) = submitted(&context, None, values, &intent)?;
     match state.devices().create_profile(&principal, &input).await {
         Ok(_) => Ok(Redirect::to("/device-profiles?notice=saved").into_response()),
@@ -703,14 +691,13 @@ async fn update(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(name): Path<String>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     // Another enterprise's profile does not exist here, whatever the form holds.
     let devices = state.devices();
     let profile = devices.profile(&principal, &name).await.or_page(&context)?;
     let t = context.t();
-    let (mut values, intent) = ProfileFields::from_pairs(&pairs);
+    let (mut values, intent) = ProfileFields::from_form(&fields);
     values.name = profile.name.clone();
     let (mut values, input, rows_of) = submitted(&context, Some(&profile), values, &intent)?;
     // A missing or garbled version cannot match any stored one, so it is refused as stale.
@@ -732,18 +719,12 @@ async fn update(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
-}
-
 async fn delete(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(name): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let devices = state.devices();
     let t = context.t();
     match devices.delete_profile(&principal, &name).await {
@@ -767,15 +748,9 @@ async fn delete(
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
     #[test]
     fn blank_rows_are_skipped_and_errors_land_on_the_row_typed() {
-        let (mut fields, intent) = ProfileFields::from_pairs(&pairs(&[
+        let (mut fields, intent) = ProfileFields::from_form(&FormFields::from_pairs(&[
             ("name", "cnc"),
             ("t0_name", "temperature"),
             ("t0_type", "float"),
@@ -803,7 +778,7 @@ mod tests {
 
     #[test]
     fn add_and_remove_change_rows_without_saving() {
-        let (mut fields, intent) = ProfileFields::from_pairs(&pairs(&[
+        let (mut fields, intent) = ProfileFields::from_form(&FormFields::from_pairs(&[
             ("a0_name", "firmware"),
             ("a1_name", "location"),
             ("remove", "attributes.0"),
@@ -811,8 +786,10 @@ mod tests {
         assert!(fields.apply(&intent));
         assert_eq!(fields.attributes.len(), 1);
         assert_eq!(fields.attributes[0].name, "location");
-        let (mut fields, intent) =
-            ProfileFields::from_pairs(&pairs(&[("t0_name", "x"), ("add", "telemetry")]));
+        let (mut fields, intent) = ProfileFields::from_form(&FormFields::from_pairs(&[
+            ("t0_name", "x"),
+            ("add", "telemetry"),
+        ]));
         assert!(fields.apply(&intent));
         assert_eq!(fields.telemetry.len(), 2);
         assert_eq!(fields.telemetry[1].field_type, "float");

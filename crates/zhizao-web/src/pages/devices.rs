@@ -8,17 +8,17 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use zhizao_core::{Classified, PageRequest, Timestamp};
 use zhizao_devices::{Device, DeviceImportReport, DeviceInput, Profile};
 
-use super::{
-    Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render, verify_csrf,
-};
+use super::{Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn, render};
 use crate::AppState;
+use crate::pages::{PageUpload, UploadedFile};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -130,7 +130,6 @@ async fn list(
 
 #[derive(Deserialize)]
 struct RegisterForm {
-    csrf_token: String,
     name: String,
     profile: String,
     #[serde(default)]
@@ -144,7 +143,6 @@ async fn register(
     SignedIn(context, principal): SignedIn,
     PageForm(form): PageForm<RegisterForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let input = DeviceInput {
         name: form.name,
         label: form.label,
@@ -205,25 +203,17 @@ fn import_messages(report: &DeviceImportReport, context: &PageContext) -> Vec<St
 async fn import(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    mut multipart: Multipart,
+    PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
-    let mut csrf = String::new();
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                if let Ok(bytes) = field.bytes().await {
-                    file = Some((name, bytes));
-                }
-            }
-            _ => {}
-        }
-    }
-    verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
-    let Some((file_name, bytes)) = file else {
-        return list_page(
+    let (status, file) = match upload {
+        Ok(upload) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            upload.file("file").cloned(),
+        ),
+        Err(error) => (error.status, None),
+    };
+    let Some(UploadedFile { file_name, bytes }) = file else {
+        let page = list_page(
             &state,
             &context,
             &principal,
@@ -231,7 +221,8 @@ async fn import(
             Vec::new(),
             vec!["file: —".to_owned()],
         )
-        .await;
+        .await?;
+        return Ok((status, page).into_response());
     };
     let t = context.t();
     let (registered, errors) = match state

@@ -3,7 +3,8 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -18,10 +19,11 @@ use zhizao_registry::{
 use super::home::grouped;
 use super::{
     AuditRow, FormErrors, Layout, OrPage, PageContext, PageError, PageForm, Pager, SignedIn,
-    query_without_paging, render, verify_csrf,
+    query_without_paging, render,
 };
 use crate::AppState;
 use crate::i18n::Tr;
+use crate::pages::{FormFields, PageUpload};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -424,8 +426,8 @@ impl FormValues {
         }
     }
 
-    fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    fn from_form(fields: &FormFields) -> Self {
+        let get = |key: &str| fields.find(key).map(str::to_owned);
         let mut values = FormValues::blank();
         let mut rows = Vec::new();
         for index in 0..50 {
@@ -462,10 +464,10 @@ impl FormValues {
     /// unchanged; problems with numbers are reported like the registry's own.
     fn to_input(
         &self,
-        pairs: &[(String, String)],
+        fields: &FormFields,
         with_recognitions: bool,
     ) -> Result<EnterpriseInput, Vec<FieldError>> {
-        let sent = |key: &str| pairs.iter().any(|(k, _)| k == key);
+        let sent = |key: &str| fields.has(key);
         let text = |key: &str, value: &str| sent(key).then(|| value.to_owned());
         let mut errors = Vec::new();
         let employees = if sent("employees") {
@@ -816,23 +818,14 @@ async fn new_form(
     .await
 }
 
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 async fn create(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let rights = policy::enterprise_edit_rights(&principal);
-    let values = FormValues::from_pairs(&pairs);
-    let input = match values.to_input(&pairs, rights.recognitions) {
+    let values = FormValues::from_form(&fields);
+    let input = match values.to_input(&fields, rights.recognitions) {
         Ok(input) => input,
         Err(errors) => {
             return form_page(
@@ -923,22 +916,21 @@ async fn update(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(code): Path<String>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let current = state
         .registry()
         .enterprise(&principal, &code)
         .await
         .or_page(&context)?;
     let rights = policy::enterprise_edit_rights(&principal);
-    let mut values = FormValues::from_pairs(&pairs);
+    let mut values = FormValues::from_form(&fields);
     values.credit_code = current.credit_code.clone();
     if values.name.is_empty() {
         values.name = current.name.clone();
     }
     let version = values.version.parse::<i64>().ok();
-    let input = match values.to_input(&pairs, rights.recognitions) {
+    let input = match values.to_input(&fields, rights.recognitions) {
         Ok(input) => input,
         Err(errors) => {
             return form_page(
@@ -971,8 +963,8 @@ async fn update(
             let mut shown = FormValues::from_enterprise(&current);
             let submitted = values;
             shown.version = submitted.version.clone();
-            for (key, _) in &pairs {
-                match key.as_str() {
+            for (key, _) in fields.iter() {
+                match key {
                     "name" => shown.name = submitted.name.clone(),
                     "legal_representative" => {
                         shown.legal_representative = submitted.legal_representative.clone()
@@ -1012,7 +1004,6 @@ async fn update(
 
 #[derive(Deserialize)]
 struct DeleteForm {
-    csrf_token: String,
     version: Option<i64>,
 }
 
@@ -1022,7 +1013,6 @@ async fn delete(
     Path(code): Path<String>,
     PageForm(form): PageForm<DeleteForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     state
         .registry()
         .delete_enterprise(&principal, &code, form.version)
@@ -1059,13 +1049,9 @@ struct ReportPage {
 async fn import(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    mut multipart: Multipart,
+    PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let mut csrf = String::new();
-    let mut mode = ImportMode::Create;
-    let mut dry_run = false;
-    let mut file: Option<(String, axum::body::Bytes)> = None;
     let too_large = || {
         Text::owned(
             format!(
@@ -1078,52 +1064,37 @@ async fn import(
             ),
         )
     };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return Ok(render(&ImportPage {
-                    layout: context.layout("enterprises"),
-                    error: t.text(&too_large()).to_owned(),
-                }));
-            }
-        };
-        match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-            "mode" => {
-                mode = if field.text().await.unwrap_or_default() == "upsert" {
-                    ImportMode::Upsert
+    let upload = match upload {
+        Ok(upload) => upload,
+        Err(error) => {
+            let page = render(&ImportPage {
+                layout: context.layout("enterprises"),
+                error: if error.status == StatusCode::PAYLOAD_TOO_LARGE {
+                    t.text(&too_large()).to_owned()
                 } else {
-                    ImportMode::Create
-                }
-            }
-            "dry_run" => dry_run = field.text().await.unwrap_or_default() == "true",
-            "file" => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes)),
-                    Err(_) => {
-                        return Ok(render(&ImportPage {
-                            layout: context.layout("enterprises"),
-                            error: t.text(&too_large()).to_owned(),
-                        }));
-                    }
-                }
-            }
-            _ => {}
+                    error.reason
+                },
+            });
+            return Ok((error.status, page).into_response());
         }
-    }
-    verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
-    let Some((name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return Ok(render(&ImportPage {
+    };
+    let mode = if upload.text("mode") == "upsert" {
+        ImportMode::Upsert
+    } else {
+        ImportMode::Create
+    };
+    let dry_run = upload.text("dry_run") == "true";
+    let Some(file) = upload.file("file").filter(|file| !file.bytes.is_empty()) else {
+        let page = render(&ImportPage {
             layout: context.layout("enterprises"),
             error: t.import_file().to_owned() + " ?",
-        }));
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    let (name, bytes) = (&file.file_name, &file.bytes);
     match state
         .registry()
-        .import_enterprises(&principal, &name, &bytes, &ImportOptions { mode, dry_run })
+        .import_enterprises(&principal, name, bytes, &ImportOptions { mode, dry_run })
         .await
     {
         Ok(report) => {

@@ -13,8 +13,10 @@ use zhizao_core::{Classified, Fen, Text};
 use zhizao_identity::policy;
 use zhizao_projects::major::{CallStatus, MajorStatus};
 
-use super::{Layout, OrPage, PageError, PageForm, SignedIn, render, verify_csrf};
+use super::{Layout, OrPage, PageError, PageForm, SignedIn, render};
 use crate::AppState;
+use crate::pages::FormFields;
+use crate::pages::Submit;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -154,7 +156,6 @@ async fn overview(
 
 #[derive(serde::Deserialize)]
 struct ApplyForm {
-    csrf_token: String,
     call: String,
     topic: String,
     title: String,
@@ -168,7 +169,6 @@ async fn apply(
     SignedIn(context, principal): SignedIn,
     PageForm(form): PageForm<ApplyForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let t = context.t();
     let requested = match Fen::parse_yuan(&form.requested_yuan) {
         Ok(fen) => fen,
@@ -284,18 +284,12 @@ async fn score(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(assignment_id): Path<i64>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    verify_csrf(&context, csrf).map_err(|e| e.render(&context))?;
     let t = context.t();
     let mut scores = BTreeMap::new();
     let mut comment = String::new();
-    for (key, value) in &pairs {
+    for (key, value) in fields.iter() {
         if let Some(name) = key.strip_prefix("score:") {
             match value.trim().parse::<i64>() {
                 Ok(score) => {
@@ -313,7 +307,7 @@ async fn score(
                 }
             }
         } else if key == "comment" {
-            comment = value.clone();
+            comment = value.to_owned();
         }
     }
     match state
@@ -350,20 +344,11 @@ async fn after<T>(
     }
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 async fn create_call(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, field(&pairs, "csrf_token")).map_err(|e| e.render(&context))?;
     let t = context.t();
     let split = |text: &str| -> Vec<String> {
         text.split(['，', ',', '、', '\n'])
@@ -374,7 +359,7 @@ async fn create_call(
     };
     // Criteria are written one per line or comma-separated as 名称:权重.
     let mut criteria = Vec::new();
-    for item in split(field(&pairs, "criteria")) {
+    for item in split(fields.get("criteria")) {
         let Some((name, weight)) = item.rsplit_once([':', '：']) else {
             let message = t
                 .text(&Text::owned(
@@ -389,7 +374,7 @@ async fn create_call(
             weight: weight.trim().parse().unwrap_or(0),
         });
     }
-    let budget = match Fen::parse_yuan(field(&pairs, "budget_yuan")) {
+    let budget = match Fen::parse_yuan(fields.get("budget_yuan")) {
         Ok(fen) => fen,
         Err(error) => {
             return overview_page(
@@ -402,15 +387,15 @@ async fn create_call(
         }
     };
     let input = zhizao_projects::major::CallInput {
-        code: field(&pairs, "code").trim().to_owned(),
-        title: field(&pairs, "title").trim().to_owned(),
-        year: field(&pairs, "year").trim().parse().unwrap_or(0),
-        topics: split(field(&pairs, "topics")),
+        code: fields.get("code").trim().to_owned(),
+        title: fields.get("title").trim().to_owned(),
+        year: fields.get("year").trim().parse().unwrap_or(0),
+        topics: split(fields.get("topics")),
         criteria,
         budget_fen: budget,
-        experts_per_application: field(&pairs, "experts").trim().parse().unwrap_or(0),
-        opens_on: field(&pairs, "opens_on").trim().to_owned(),
-        closes_on: field(&pairs, "closes_on").trim().to_owned(),
+        experts_per_application: fields.get("experts").trim().parse().unwrap_or(0),
+        opens_on: fields.get("opens_on").trim().to_owned(),
+        closes_on: fields.get("closes_on").trim().to_owned(),
     };
     let outcome = state.projects().create_call(&principal, &input).await;
     after(&state, &context, &principal, outcome).await
@@ -418,7 +403,6 @@ async fn create_call(
 
 #[derive(serde::Deserialize)]
 struct StatusForm {
-    csrf_token: String,
     status: String,
 }
 
@@ -428,7 +412,6 @@ async fn call_status(
     Path(code): Path<String>,
     PageForm(form): PageForm<StatusForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let status = match form.status.parse::<CallStatus>() {
         Ok(status) => status,
         Err(error) => {
@@ -443,18 +426,12 @@ async fn call_status(
     after(&state, &context, &principal, outcome).await
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfOnly {
-    csrf_token: String,
-}
-
 async fn assign(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(code): Path<String>,
-    PageForm(form): PageForm<CsrfOnly>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state.projects().assign_experts(&principal, &code).await;
     after(&state, &context, &principal, outcome).await
 }
@@ -463,16 +440,14 @@ async fn rank(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(code): Path<String>,
-    PageForm(form): PageForm<CsrfOnly>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state.projects().rank_call(&principal, &code).await;
     after(&state, &context, &principal, outcome).await
 }
 
 #[derive(serde::Deserialize)]
 struct DecisionForm {
-    csrf_token: String,
     version: i64,
     /// Empty for "no award".
     #[serde(default)]
@@ -485,7 +460,6 @@ async fn decide(
     Path(number): Path<String>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let awarded = if form.awarded_yuan.trim().is_empty() {
         None
     } else {
@@ -543,9 +517,8 @@ async fn save_expert(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(username): Path<String>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, field(&pairs, "csrf_token")).map_err(|e| e.render(&context))?;
     let split = |text: &str| -> Vec<String> {
         text.split(['，', ',', '、', ' ', '\n'])
             .map(str::trim)
@@ -555,11 +528,11 @@ async fn save_expert(
     };
     let profile = zhizao_projects::major::ExpertProfile {
         username,
-        affiliation_credit_code: Some(field(&pairs, "affiliation_credit_code").trim().to_owned())
+        affiliation_credit_code: Some(fields.get("affiliation_credit_code").trim().to_owned())
             .filter(|c| !c.is_empty()),
-        affiliation_name: field(&pairs, "affiliation_name").trim().to_owned(),
-        fields: split(field(&pairs, "fields")),
-        declared_relations: split(field(&pairs, "declared_relations")),
+        affiliation_name: fields.get("affiliation_name").trim().to_owned(),
+        fields: split(fields.get("fields")),
+        declared_relations: split(fields.get("declared_relations")),
     };
     match state
         .projects()

@@ -121,11 +121,3 @@ fn form_errors(error: &zhizao_projects::Error, t: Tr) -> FormErrors {
         FormErrors::from_fields(&error.field_errors(), t)
     }
 }
-
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}

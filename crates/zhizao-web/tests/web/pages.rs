@@ -1469,3 +1469,106 @@ async fn city_staff_run_a_major_call_from_the_pages() {
         );
     }
 }
+
+/// Every page route that takes a POST, read from the routers' source (`.route("/path", …post(…)…)`),
+/// with its path parameters filled in.
+fn form_routes() -> Vec<String> {
+    let pages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+    let mut sources = Vec::new();
+    let mut directories = vec![pages];
+    while let Some(directory) = directories.pop() {
+        for entry in std::fs::read_dir(directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                directories.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    let mut routes = Vec::new();
+    for source in &sources {
+        let mut rest = source.as_str();
+        while let Some(start) = rest.find(".route(") {
+            rest = &rest[start + ".route(".len()..];
+            let declaration = &rest[..rest.find(".route(").unwrap_or(rest.len())];
+            let Some(path) = declaration.split('"').nth(1) else {
+                continue;
+            };
+            if declaration.contains("post(") {
+                let filled: String = path
+                    .split('/')
+                    .map(|segment| {
+                        if segment.starts_with('{') {
+                            "1"
+                        } else {
+                            segment
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                routes.push(filled);
+            }
+        }
+    }
+    routes.sort();
+    routes.dedup();
+    routes
+}
+
+#[tokio::test]
+async fn every_form_refuses_a_submission_without_its_csrf_token() {
+    let routes = form_routes();
+    assert!(
+        routes.len() >= 40,
+        "found only {} form routes: {routes:?}",
+        routes.len()
+    );
+    for app in apps().await {
+        let mut admin = Visitor::new(&app);
+        admin.sign_in("admin").await;
+        for route in &routes {
+            // A plain form and a file upload, each without the token (a forged page sends
+            // whichever the form is): the route refuses the kind it takes with the CSRF page,
+            // and neither is ever carried out.
+            let plain = admin
+                .post(route, &[("version", "1"), ("name", "forged")])
+                .await;
+            let boundary = "zhizao-forged-boundary";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nforged\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\nname\r\nforged\r\n--{boundary}--\r\n"
+            );
+            let upload = admin
+                .send(
+                    Request::builder()
+                        .method("POST")
+                        .uri(route.as_str())
+                        .header(
+                            header::CONTENT_TYPE,
+                            format!("multipart/form-data; boundary={boundary}"),
+                        ),
+                    Body::from(body),
+                )
+                .await;
+            let refused = |reply: &Reply| {
+                reply.status == StatusCode::FORBIDDEN && reply.text().contains("页面已过期")
+            };
+            assert!(
+                refused(&plain) || refused(&upload),
+                "{route}: {} / {} {}",
+                plain.status,
+                upload.status,
+                plain.text()
+            );
+            for reply in [&plain, &upload] {
+                assert!(
+                    reply.status.is_client_error(),
+                    "{route} carried out a forged submission: {}",
+                    reply.status
+                );
+            }
+        }
+    }
+}

@@ -58,10 +58,9 @@ impl From<zhizao_projects::attachments::Attachment> for AttachmentDto {
 }
 
 /// Reads a multipart upload's `purpose` field and `file` part.
-pub(crate) async fn read_attachment_upload(
+async fn read_attachment_upload(
     mut multipart: axum::extract::Multipart,
-) -> Result<(Option<String>, String, String, Vec<u8>), ApiError> {
-    let mut csrf = None;
+) -> Result<(String, String, Vec<u8>), ApiError> {
     let mut purpose = String::new();
     let mut file = None;
     let fail = |e: axum::extract::multipart::MultipartError| {
@@ -78,7 +77,6 @@ pub(crate) async fn read_attachment_upload(
     while let Some(field) = multipart.next_field().await.map_err(fail)? {
         match field.name() {
             Some("purpose") => purpose = field.text().await.map_err(fail)?,
-            Some("csrf_token") => csrf = Some(field.text().await.map_err(fail)?),
             Some("file") => {
                 let name = field.file_name().unwrap_or("").to_owned();
                 let bytes = field.bytes().await.map_err(fail)?;
@@ -89,7 +87,7 @@ pub(crate) async fn read_attachment_upload(
     }
     let (name, bytes) =
         file.ok_or_else(|| ApiError::malformed("the form has no part named \"file\""))?;
-    Ok((csrf, purpose, name, bytes))
+    Ok((purpose, name, bytes))
 }
 
 /// Attaches a file (multipart: `purpose`, `file`) to a draft or returned application; PDF,
@@ -112,7 +110,7 @@ pub(super) async fn upload_attachment(
         )
         .await
         .map_err(|e| ApiError::malformed(e.body_text()))?;
-    let (_, purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
+    let (purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
     let attachment = state
         .projects()
         .add_attachment(&principal, &number, &purpose, &file_name, bytes)

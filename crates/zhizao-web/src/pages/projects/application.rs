@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhizao_core::Text;
@@ -13,9 +14,9 @@ use zhizao_projects::{ActionRequest, ApplicationDetail, Programme};
 use super::{optional_yuan, refusal_message, shanghai, status_class, yuan};
 use crate::AppState;
 use crate::i18n::Tr;
-use crate::pages::{
-    Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, verify_csrf,
-};
+use crate::pages::PageUpload;
+use crate::pages::Submit;
+use crate::pages::{Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render};
 
 pub(super) struct ItemRow {
     position: i64,
@@ -302,7 +303,6 @@ pub(super) async fn detail(
 
 #[derive(Deserialize)]
 pub(super) struct ActForm {
-    csrf_token: String,
     action: String,
     version: i64,
     #[serde(default)]
@@ -315,7 +315,6 @@ pub(super) async fn act(
     Path(number): Path<String>,
     PageForm(form): PageForm<ActForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let action = form
         .action
         .parse::<Action>()
@@ -329,25 +328,18 @@ pub(super) async fn act(
     back_to_application(&state, &context, &principal, &number, outcome, true).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    csrf_token: String,
-}
-
 pub(super) async fn evaluate(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(number): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state.projects().evaluate(&principal, &number).await;
     back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
 
 #[derive(Deserialize)]
 pub(super) struct ObjectionForm {
-    csrf_token: String,
     #[serde(default)]
     objector: String,
     #[serde(default)]
@@ -360,7 +352,6 @@ pub(super) async fn object(
     Path(number): Path<String>,
     PageForm(form): PageForm<ObjectionForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state
         .projects()
         .add_objection(&principal, &number, &form.objector, &form.content)
@@ -370,7 +361,6 @@ pub(super) async fn object(
 
 #[derive(Deserialize)]
 pub(super) struct ResolutionForm {
-    csrf_token: String,
     #[serde(default)]
     resolution: String,
 }
@@ -381,7 +371,6 @@ pub(super) async fn resolve(
     Path((number, objection_id)): Path<(String, i64)>,
     PageForm(form): PageForm<ResolutionForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state
         .projects()
         .resolve_objection(&principal, &number, objection_id, &form.resolution)
@@ -393,31 +382,36 @@ pub(super) async fn attach(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(number): Path<String>,
-    multipart: axum::extract::Multipart,
+    PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
-    let (csrf, purpose, file_name, bytes) =
-        match crate::api::projects::read_attachment_upload(multipart).await {
-            Ok(upload) => upload,
-            Err(_) => {
-                return show_detail(
-                    &state,
-                    &context,
-                    &principal,
-                    &number,
-                    Some(
-                        context
-                            .t()
-                            .text(&Text::new("请选择要上传的文件", "choose a file to upload"))
-                            .to_owned(),
-                    ),
-                )
-                .await;
-            }
-        };
-    verify_csrf(&context, csrf.as_deref().unwrap_or("")).map_err(|e| e.render(&context))?;
+    let (status, received) = match upload {
+        Ok(upload) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            upload
+                .file("file")
+                .map(|file| (upload.text("purpose").to_owned(), file.clone())),
+        ),
+        Err(error) => (error.status, None),
+    };
+    let Some((purpose, file)) = received else {
+        let page = show_detail(
+            &state,
+            &context,
+            &principal,
+            &number,
+            Some(
+                context
+                    .t()
+                    .text(&Text::new("请选择要上传的文件", "choose a file to upload"))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        return Ok((status, page).into_response());
+    };
     let outcome = state
         .projects()
-        .add_attachment(&principal, &number, &purpose, &file_name, bytes)
+        .add_attachment(&principal, &number, &purpose, &file.file_name, file.bytes)
         .await;
     back_to_application(&state, &context, &principal, &number, outcome, false).await
 }
@@ -426,9 +420,8 @@ pub(super) async fn detach(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path((number, attachment_id)): Path<(String, i64)>,
-    PageForm(form): PageForm<CsrfForm>,
+    _: PageForm<Submit>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let outcome = state
         .projects()
         .delete_attachment(&principal, &number, attachment_id)

@@ -10,12 +10,13 @@ use zhizao_identity::{Principal, policy};
 use zhizao_projects::rules::RuleParameters;
 use zhizao_projects::{BatchStatus, Programme};
 
-use super::{csrf_of, form_errors, refusal_message, yuan};
+use super::{form_errors, refusal_message, yuan};
 use crate::AppState;
 use crate::i18n::Tr;
 use crate::pages::{
-    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, verify_csrf,
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render,
 };
+use crate::pages::{FormFields, PageUpload, UploadedFile};
 
 pub(super) struct BatchRow {
     code: String,
@@ -171,35 +172,17 @@ pub(super) async fn batches_page(
 pub(super) async fn import_history(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    mut multipart: axum::extract::Multipart,
+    PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let mut csrf = String::new();
-    let mut dry_run = false;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf_token") => csrf = field.text().await.unwrap_or_default(),
-            Some("dry_run") => dry_run = true,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(error) => {
-                        return Err(PageError::bad_request(error.body_text()).render(&context));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    verify_csrf(&context, &csrf).map_err(|e| e.render(&context))?;
-    let Some((file_name, bytes)) = file else {
+    let upload = upload.map_err(|error| PageError::bad_request(error.reason).render(&context))?;
+    let dry_run = upload.has("dry_run");
+    let Some(UploadedFile { file_name, bytes }) = upload.file("file") else {
         return Err(PageError::bad_request("the form has no file").render(&context));
     };
     let outcome = match state
         .projects()
-        .import_history(&principal, &file_name, &bytes, dry_run)
+        .import_history(&principal, file_name, bytes, dry_run)
         .await
     {
         Ok(report) => {
@@ -244,7 +227,7 @@ pub(super) async fn import_history(
             (summary, problems)
         }
         Err(error) if refusal_message(&error, t).is_some() => (
-            file_name,
+            file_name.clone(),
             vec![refusal_message(&error, t).unwrap_or_default()],
         ),
         Err(error) => return Err(PageError::from(error).render(&context)),
@@ -358,17 +341,10 @@ pub(super) async fn batch_form(
 pub(super) async fn create_batch(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| fields.get(name).to_owned();
     let v = BatchFields {
         code: get("code"),
         programme: get("programme"),
@@ -435,7 +411,6 @@ pub(super) async fn create_batch(
 
 #[derive(Deserialize)]
 pub(super) struct BatchStatusForm {
-    csrf_token: String,
     status: String,
     version: i64,
 }
@@ -446,7 +421,6 @@ pub(super) async fn batch_status(
     Path(code): Path<String>,
     PageForm(form): PageForm<BatchStatusForm>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, &form.csrf_token).map_err(|e| e.render(&context))?;
     let status: BatchStatus =
         form.status
             .parse()

@@ -10,10 +10,11 @@ use zhizao_identity::policy;
 use zhizao_projects::rules::Category;
 use zhizao_projects::{ApplicationDetail, ApplicationInput, ItemInput, UpgradeType};
 
-use super::{csrf_of, form_errors, refusal_message};
+use super::{form_errors, refusal_message};
 use crate::AppState;
+use crate::pages::FormFields;
 use crate::pages::{
-    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render, verify_csrf,
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render,
 };
 
 /// An amount typed in yuan as fen; a wrongly written one is named by its field.
@@ -74,20 +75,14 @@ pub(super) struct ApplicationFields {
 }
 
 impl ApplicationFields {
-    fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+    fn from_form(fields: &FormFields) -> Self {
+        let get = |name: &str| fields.get(name).to_owned();
         let mut items = Vec::new();
         for index in 0..zhizao_projects::MAX_ITEMS {
             let field = |name: &str| get(&format!("i{index}_{name}"));
-            if !pairs
+            if !fields
                 .iter()
-                .any(|(k, _)| k.starts_with(&format!("i{index}_")))
+                .any(|(key, _)| key.starts_with(&format!("i{index}_")))
             {
                 break;
             }
@@ -382,11 +377,10 @@ pub(super) fn on_form_rows(mut errors: FormErrors, rows: &[usize]) -> FormErrors
 pub(super) async fn create(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let mut values = ApplicationFields::from_pairs(&pairs);
+    let mut values = ApplicationFields::from_form(&fields);
     let heading = t
         .text(&Text::new("新建项目申报", "New application"))
         .to_owned();
@@ -457,11 +451,10 @@ pub(super) async fn update(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(number): Path<String>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let mut values = ApplicationFields::from_pairs(&pairs);
+    let mut values = ApplicationFields::from_form(&fields);
     let heading = format!(
         "{} {}",
         t.text(&Text::new("修改申报", "Edit application")),

@@ -8,11 +8,10 @@ use zhizao_core::{Fen, Text};
 use zhizao_identity::policy;
 use zhizao_projects::rules::{Category, RuleParameters};
 
-use super::{csrf_of, form_errors, refusal_message};
+use super::{form_errors, refusal_message};
 use crate::AppState;
-use crate::pages::{
-    FormErrors, Layout, PageContext, PageError, PageForm, SignedIn, render, verify_csrf,
-};
+use crate::pages::FormFields;
+use crate::pages::{FormErrors, Layout, PageContext, PageError, PageForm, SignedIn, render};
 
 /// The rule set form's values as typed (amounts in yuan, the rate in percent).
 #[derive(Debug, Clone, Default)]
@@ -133,25 +132,14 @@ pub(super) async fn save_rule_set(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(code): Path<String>,
-    PageForm(pairs): PageForm<Vec<(String, String)>>,
+    PageForm(fields): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    verify_csrf(&context, csrf_of(&pairs)).map_err(|e| e.render(&context))?;
     let t = context.t();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| fields.get(name).to_owned();
     let v = RuleFields {
         latest_version: get("latest_version"),
         name: get("name"),
-        categories: pairs
-            .iter()
-            .filter(|(k, _)| k == "category")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        categories: fields.all("category").map(str::to_owned).collect(),
         min_eligible: get("min_eligible"),
         rate_percent: get("rate_percent"),
         cap_project: get("cap_project"),
