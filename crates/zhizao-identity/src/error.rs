@@ -92,9 +92,12 @@ impl Classified for Error {
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Error::Invalid(errors) => errors.clone(),
-            Error::Duplicate { field, .. } => vec![FieldError::new(
+            Error::Duplicate { field, value } => vec![FieldError::new(
                 *field,
-                Text::owned("已被使用".into(), self.to_string()),
+                Text::owned(
+                    format!("“{value}”已被使用"),
+                    format!("{value:?} is already in use"),
+                ),
             )],
             _ => Vec::new(),
         }

@@ -10,6 +10,32 @@ use zhizao_core::{Language, Text};
 pub(crate) struct Tr(pub(crate) Language);
 
 impl Tr {
+    /// An upload larger than `megabytes`.
+    pub(crate) fn file_too_large(&self, megabytes: usize) -> String {
+        match self.0 {
+            Language::ZhCn => format!("文件过大：最多 {megabytes} MB"),
+            Language::En => format!("the file is too large: at most {megabytes} MB"),
+        }
+    }
+
+    /// A criterion's score that is not a whole number.
+    pub(crate) fn score_not_whole(&self, criterion: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{criterion}”的分数应为 0 至 100 的整数"),
+            Language::En => {
+                format!("the score for {criterion} must be a whole number from 0 to 100")
+            }
+        }
+    }
+
+    /// A scoring criterion written without its weight.
+    pub(crate) fn criterion_format(&self, item: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("评分标准“{item}”应写成 名称:权重"),
+            Language::En => format!("write the criterion {item:?} as name:weight"),
+        }
+    }
+
     /// The `lang` attribute.
     pub(crate) fn tag(&self) -> &'static str {
         self.0.tag()
@@ -35,6 +61,12 @@ impl Tr {
     }
 }
 
+/// A message in both languages, for what carries both until it is shown (a field error):
+/// `both(Tr::year_required)`.
+pub(crate) fn both(message: fn(&Tr) -> &'static str) -> Text {
+    Text::new(message(&Tr(Language::ZhCn)), message(&Tr(Language::En)))
+}
+
 macro_rules! messages {
     ($($key:ident: $zh:literal, $en:literal;)+) => {
         impl Tr {
@@ -54,6 +86,34 @@ macro_rules! messages {
 }
 
 messages! {
+    whole_number_required: "请填写整数", "enter a whole number";
+    year_required: "请填写年份", "enter the year";
+    must_be_whole_number: "应为整数", "must be a whole number";
+    quantity_must_be_whole: "数量须为整数", "the quantity must be a whole number";
+    stale_record: "该记录已被他人修改，请刷新后重试", "someone else changed this record; reload and try again";
+    open_call: "开始受理", "Open";
+    close_call_for_review: "截止并进入评审", "Close and review";
+    finish_review: "评审结束", "Finish";
+    trail_created: "创建", "created";
+    trail_updated: "修改", "changed";
+    trail_recorded: "按档案登记", "recorded";
+    choose_file_to_upload: "请选择要上传的文件", "choose a file to upload";
+    yuan_unit: "元", "yuan";
+    cap_per_project: "单项目上限", "cap per project";
+    cap_per_enterprise_year: "企业年度上限", "cap per enterprise-year";
+    related_parties_excluded: "排除关联方采购", "related parties excluded";
+    invoiced_from: "发票不早于", "invoiced from";
+    publish_batch: "发布", "Publish";
+    close_batch: "结束受理", "Close";
+    rows_unit: "行", "rows";
+    history_imported: "，已导入", ", imported";
+    history_checked: "，检查通过（未写入）", ", checked (nothing written)";
+    history_refused: "，有错误，未导入任何数据", ", with problems: nothing imported";
+    default_required_attachment: "营业执照", "Business licence";
+    new_application: "新建项目申报", "New application";
+    edit_application: "修改申报", "Edit application";
+    total_row: "合计", "Total";
+    rate_as_percentage: "补助比例应写成百分数，如 10 或 12.5", "write the rate as a percentage, e.g. 10 or 12.5";
     app_name: "智造平台", "Zhizao";
     app_subtitle: "中山市智能制造公共技术服务平台", "Zhongshan smart-manufacturing public service platform";
     nav_home: "首页", "Home";
@@ -525,5 +585,43 @@ mod tests {
         }
         assert_eq!(Tr(Language::ZhCn).sign_in(), "登录");
         assert_eq!(Tr(Language::En).sign_in(), "Sign in");
+    }
+
+    /// Every word a page shows comes from here: no page source (tests aside) holds a string
+    /// literal in Chinese.
+    #[test]
+    fn pages_hold_no_chinese_literals() {
+        let pages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+        let mut files = vec![pages.with_extension("rs")];
+        let mut directories = vec![pages];
+        while let Some(directory) = directories.pop() {
+            for entry in std::fs::read_dir(directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    directories.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 10, "{files:?}");
+        let is_chinese = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        let mut found = Vec::new();
+        for file in &files {
+            let source = std::fs::read_to_string(file).unwrap();
+            let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for (index, line) in code.lines().enumerate() {
+                let line = line.split("//").next().unwrap_or_default();
+                let quoted = line.split('"').skip(1).step_by(2);
+                if quoted.into_iter().any(|text| text.chars().any(is_chinese)) {
+                    found.push(format!("{}:{}: {}", file.display(), index + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "words on pages belong in i18n:\n{}",
+            found.join("\n")
+        );
     }
 }

@@ -260,14 +260,8 @@ async fn create_organization(
             organization.code
         ))
         .into_response()),
-        Err(zhizao_identity::Error::Duplicate { field, value }) => {
-            let errors = vec![zhizao_core::FieldError::new(
-                field,
-                zhizao_core::Text::owned(
-                    format!("“{value}”已被使用"),
-                    format!("{value:?} is already in use"),
-                ),
-            )];
+        Err(error @ zhizao_identity::Error::Duplicate { .. }) => {
+            let errors = error.field_errors();
             organization_form(
                 &state,
                 &context,
@@ -595,14 +589,8 @@ async fn create_user(
         Ok(user) => {
             Ok(Redirect::to(&format!("/users/{}?notice=saved", user.username)).into_response())
         }
-        Err(zhizao_identity::Error::Duplicate { field, value }) => {
-            let errors = vec![zhizao_core::FieldError::new(
-                field,
-                zhizao_core::Text::owned(
-                    format!("“{value}”已被使用"),
-                    format!("{value:?} is already in use"),
-                ),
-            )];
+        Err(error @ zhizao_identity::Error::Duplicate { .. }) => {
+            let errors = error.field_errors();
             user_form(
                 &state,
                 &context,

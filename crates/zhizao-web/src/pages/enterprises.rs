@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhizao_core::{Classified, Fen, FieldError, Language, PageRequest, Text};
+use zhizao_core::{Classified, Fen, FieldError, Language, PageRequest};
 use zhizao_identity::Principal;
 use zhizao_identity::policy::{self, EnterpriseEditRights};
 use zhizao_registry::{
@@ -22,7 +22,7 @@ use super::{
     query_without_paging, render,
 };
 use crate::AppState;
-use crate::i18n::Tr;
+use crate::i18n::{Tr, both};
 use crate::pages::{FormFields, PageUpload};
 
 pub(super) fn router() -> Router<AppState> {
@@ -478,7 +478,7 @@ impl FormValues {
                     Err(_) => {
                         errors.push(FieldError::new(
                             "employees",
-                            Text::new("请填写整数", "enter a whole number"),
+                            both(Tr::whole_number_required),
                         ));
                         None
                     }
@@ -520,7 +520,7 @@ impl FormValues {
                     }),
                     Err(_) => errors.push(FieldError::new(
                         format!("recognitions[{index}].year"),
-                        Text::new("请填写年份", "enter the year"),
+                        both(Tr::year_required),
                     )),
                 }
             }
@@ -866,23 +866,9 @@ async fn create(
 /// A registry error as form errors, if it is about the input.
 fn registry_field_errors(error: &zhizao_registry::Error) -> Vec<FieldError> {
     match error {
-        zhizao_registry::Error::DuplicateCreditCode {
-            credit_code,
-            existing_name,
-        } => vec![FieldError::new(
-            "credit_code",
-            Text::owned(
-                format!("信用代码 {credit_code} 已登记为“{existing_name}”"),
-                format!("credit code {credit_code} is already registered to {existing_name:?}"),
-            ),
-        )],
-        zhizao_registry::Error::StaleVersion { .. } => vec![FieldError::new(
-            "version",
-            Text::new(
-                "该记录已被他人修改，请刷新后重试",
-                "someone else changed this record; reload and try again",
-            ),
-        )],
+        zhizao_registry::Error::StaleVersion { .. } => {
+            vec![FieldError::new("version", both(Tr::stale_record))]
+        }
         other => other.field_errors().to_vec(),
     }
 }
@@ -1052,25 +1038,13 @@ async fn import(
     PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let too_large = || {
-        Text::owned(
-            format!(
-                "文件过大：最多 {} MB",
-                zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024
-            ),
-            format!(
-                "the file is too large: at most {} MB",
-                zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024
-            ),
-        )
-    };
     let upload = match upload {
         Ok(upload) => upload,
         Err(error) => {
             let page = render(&ImportPage {
                 layout: context.layout("enterprises"),
                 error: if error.status == StatusCode::PAYLOAD_TOO_LARGE {
-                    t.text(&too_large()).to_owned()
+                    t.file_too_large(zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024)
                 } else {
                     error.reason
                 },
@@ -1117,7 +1091,9 @@ async fn import(
         }
         Err(error) => {
             let message = match &error {
-                zhizao_registry::Error::TooLarge { .. } => t.text(&too_large()).to_owned(),
+                zhizao_registry::Error::TooLarge { .. } => {
+                    t.file_too_large(zhizao_registry::MAX_IMPORT_BYTES / 1024 / 1024)
+                }
                 other if !other.field_errors().is_empty() => other
                     .field_errors()
                     .iter()

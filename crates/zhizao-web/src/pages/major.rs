@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use zhizao_core::{Classified, Fen, Text};
+use zhizao_core::{Classified, Fen};
 use zhizao_identity::policy;
 use zhizao_projects::major::{CallStatus, MajorStatus};
 
@@ -93,11 +93,11 @@ async fn overview_page(
             .map(|c| CallRow {
                 next_status: c.status.next().map(|next| {
                     let action = match next {
-                        CallStatus::Open => Text::new("开始受理", "Open"),
-                        CallStatus::Reviewing => Text::new("截止并进入评审", "Close and review"),
-                        _ => Text::new("评审结束", "Finish"),
+                        CallStatus::Open => t.open_call(),
+                        CallStatus::Reviewing => t.close_call_for_review(),
+                        _ => t.finish_review(),
                     };
-                    (next.as_str(), t.text(&action).to_owned())
+                    (next.as_str(), action.to_owned())
                 }),
                 reviewing: c.status == CallStatus::Reviewing,
                 open: c.status == CallStatus::Open,
@@ -297,12 +297,7 @@ async fn score(
                 }
                 Err(_) if value.trim().is_empty() => {}
                 Err(_) => {
-                    let message = t
-                        .text(&Text::owned(
-                            format!("“{name}”的分数应为 0 至 100 的整数"),
-                            format!("the score for {name} must be a whole number from 0 to 100"),
-                        ))
-                        .to_owned();
+                    let message = t.score_not_whole(name);
                     return reviews_page(&state, &context, &principal, Some(message)).await;
                 }
             }
@@ -361,12 +356,7 @@ async fn create_call(
     let mut criteria = Vec::new();
     for item in split(fields.get("criteria")) {
         let Some((name, weight)) = item.rsplit_once([':', '：']) else {
-            let message = t
-                .text(&Text::owned(
-                    format!("评分标准“{item}”应写成 名称:权重"),
-                    format!("write the criterion {item:?} as name:weight"),
-                ))
-                .to_owned();
+            let message = t.criterion_format(&item);
             return overview_page(&state, &context, &principal, Some(message)).await;
         };
         criteria.push(zhizao_projects::scoring::Criterion {

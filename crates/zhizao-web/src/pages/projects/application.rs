@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhizao_core::Text;
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::workflow::{Action, Status};
 use zhizao_projects::{ActionRequest, ApplicationDetail, Programme};
@@ -100,9 +99,9 @@ pub(super) struct DetailPage {
 
 pub(super) fn action_label(action: &str, t: Tr) -> String {
     match action {
-        "created" => t.text(&Text::new("创建", "created")).to_owned(),
-        "updated" => t.text(&Text::new("修改", "changed")).to_owned(),
-        "recorded" => t.text(&Text::new("按档案登记", "recorded")).to_owned(),
+        "created" => t.trail_created().to_owned(),
+        "updated" => t.trail_updated().to_owned(),
+        "recorded" => t.trail_recorded().to_owned(),
         other => other
             .parse::<Action>()
             .map(|a| t.text(&a.label()).to_owned())
@@ -399,12 +398,7 @@ pub(super) async fn attach(
             &context,
             &principal,
             &number,
-            Some(
-                context
-                    .t()
-                    .text(&Text::new("请选择要上传的文件", "choose a file to upload"))
-                    .to_owned(),
-            ),
+            Some(context.t().choose_file_to_upload().to_owned()),
         )
         .await?;
         return Ok((status, page).into_response());

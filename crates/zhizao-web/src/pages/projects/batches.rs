@@ -5,14 +5,14 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhizao_core::{Classified, Text, Timestamp};
+use zhizao_core::{Classified, Timestamp};
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::rules::RuleParameters;
 use zhizao_projects::{BatchStatus, Programme};
 
 use super::{form_errors, refusal_message, yuan};
 use crate::AppState;
-use crate::i18n::Tr;
+use crate::i18n::{Tr, both};
 use crate::pages::{
     FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render,
 };
@@ -68,35 +68,21 @@ pub(super) fn rules_summary(p: &RuleParameters, t: Tr) -> String {
         format!(
             "≥ {} {}",
             yuan(p.min_eligible_investment_fen),
-            t.text(&Text::new("元", "yuan"))
+            t.yuan_unit()
         ),
         percent,
     ];
     if let Some(cap) = p.cap_per_project_fen {
-        parts.push(format!(
-            "{} {}",
-            t.text(&Text::new("单项目上限", "cap per project")),
-            yuan(cap)
-        ));
+        parts.push(format!("{} {}", t.cap_per_project(), yuan(cap)));
     }
     if let Some(cap) = p.cap_per_enterprise_year_fen {
-        parts.push(format!(
-            "{} {}",
-            t.text(&Text::new("企业年度上限", "cap per enterprise-year")),
-            yuan(cap)
-        ));
+        parts.push(format!("{} {}", t.cap_per_enterprise_year(), yuan(cap)));
     }
     if p.exclude_related_party_suppliers {
-        parts.push(
-            t.text(&Text::new("排除关联方采购", "related parties excluded"))
-                .to_owned(),
-        );
+        parts.push(t.related_parties_excluded().to_owned());
     }
     if let Some(date) = &p.earliest_invoice_date {
-        parts.push(format!(
-            "{} {date}",
-            t.text(&Text::new("发票不早于", "invoiced from"))
-        ));
+        parts.push(format!("{} {date}", t.invoiced_from()));
     }
     parts.join("；")
 }
@@ -135,13 +121,8 @@ pub(super) async fn batches_page(
                     .unwrap_or_else(|| "—".into()),
                 status: t.text(&b.status.label()).to_owned(),
                 next_status: match b.status {
-                    BatchStatus::Draft => Some((
-                        "published",
-                        t.text(&Text::new("发布", "Publish")).to_owned(),
-                    )),
-                    BatchStatus::Published => {
-                        Some(("closed", t.text(&Text::new("结束受理", "Close")).to_owned()))
-                    }
+                    BatchStatus::Draft => Some(("published", t.publish_batch().to_owned())),
+                    BatchStatus::Published => Some(("closed", t.close_batch().to_owned())),
                     BatchStatus::Closed => None,
                 },
                 version: b.version,
@@ -190,25 +171,17 @@ pub(super) async fn import_history(
                 "{}: {} {} · {} {} · {} {}{}",
                 file_name,
                 report.rows,
-                t.text(&Text::new("行", "rows")),
+                t.rows_unit(),
                 report.batches,
                 t.batch(),
                 report.applications,
                 t.applications_count(),
                 if report.applied {
-                    t.text(&Text::new("，已导入", ", imported")).to_owned()
+                    t.history_imported().to_owned()
                 } else if report.errors.is_empty() {
-                    t.text(&Text::new(
-                        "，检查通过（未写入）",
-                        ", checked (nothing written)",
-                    ))
-                    .to_owned()
+                    t.history_checked().to_owned()
                 } else {
-                    t.text(&Text::new(
-                        "，有错误，未导入任何数据",
-                        ", with problems: nothing imported",
-                    ))
-                    .to_owned()
+                    t.history_refused().to_owned()
                 }
             );
             let problems = report
@@ -330,7 +303,7 @@ pub(super) async fn batch_form(
         BatchFields {
             year,
             notice_days: "7".into(),
-            required_attachments: "营业执照".into(),
+            required_attachments: context.t().default_required_attachment().into(),
             ..BatchFields::default()
         },
         FormErrors::default(),
@@ -367,7 +340,7 @@ pub(super) async fn create_batch(
         value.parse::<i64>().ok().or_else(|| {
             errors.push(zhizao_core::FieldError::new(
                 field,
-                Text::new("应为整数", "must be a whole number"),
+                both(Tr::must_be_whole_number),
             ));
             None
         })

@@ -5,13 +5,14 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhizao_core::{Classified, Fen, Text};
+use zhizao_core::{Classified, Fen};
 use zhizao_identity::policy;
 use zhizao_projects::rules::Category;
 use zhizao_projects::{ApplicationDetail, ApplicationInput, ItemInput, UpgradeType};
 
 use super::{form_errors, refusal_message};
 use crate::AppState;
+use crate::i18n::{Tr, both};
 use crate::pages::FormFields;
 use crate::pages::{
     FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render,
@@ -190,7 +191,7 @@ impl ApplicationFields {
                     Err(_) => {
                         errors.push(zhizao_core::FieldError::new(
                             format!("items[{position}].quantity"),
-                            Text::new("数量须为整数", "the quantity must be a whole number"),
+                            both(Tr::quantity_must_be_whole),
                         ));
                         None
                     }
@@ -220,7 +221,7 @@ impl ApplicationFields {
             value.parse::<i64>().ok().or_else(|| {
                 errors.push(zhizao_core::FieldError::new(
                     field,
-                    Text::new("应为整数", "must be a whole number"),
+                    both(Tr::must_be_whole_number),
                 ));
                 None
             })
@@ -348,8 +349,7 @@ pub(super) async fn new_form(
     let t = context.t();
     Ok(form_page(
         &context,
-        t.text(&Text::new("新建项目申报", "New application"))
-            .to_owned(),
+        t.new_application().to_owned(),
         "/projects/new".into(),
         ApplicationFields {
             batch: batch.code.clone(),
@@ -381,9 +381,7 @@ pub(super) async fn create(
 ) -> Result<Response, Response> {
     let t = context.t();
     let mut values = ApplicationFields::from_form(&fields);
-    let heading = t
-        .text(&Text::new("新建项目申报", "New application"))
-        .to_owned();
+    let heading = t.new_application().to_owned();
     let batch_title = values.batch.clone();
     let input = match values.take_input() {
         Ok(input) => input,
@@ -435,11 +433,7 @@ pub(super) async fn edit_form(
     }
     Ok(form_page(
         &context,
-        format!(
-            "{} {}",
-            context.t().text(&Text::new("修改申报", "Edit application")),
-            number
-        ),
+        format!("{} {}", context.t().edit_application(), number),
         format!("/projects/applications/{number}/edit"),
         ApplicationFields::from_detail(&detail),
         detail.batch_title.clone(),
@@ -455,11 +449,7 @@ pub(super) async fn update(
 ) -> Result<Response, Response> {
     let t = context.t();
     let mut values = ApplicationFields::from_form(&fields);
-    let heading = format!(
-        "{} {}",
-        t.text(&Text::new("修改申报", "Edit application")),
-        number
-    );
+    let heading = format!("{} {}", t.edit_application(), number);
     let action = format!("/projects/applications/{number}/edit");
     let batch_title = values.batch.clone();
     let input = match values.take_input() {

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use zhizao_core::Text;
 use zhizao_projects::Programme;
 use zhizao_projects::reports::{Dimension, ReportFilter};
 
@@ -115,12 +114,7 @@ pub(super) async fn reports(
             )
         })
         .collect();
-    let total = view(
-        t.text(&Text::new("合计", "Total")).to_owned(),
-        &report.total,
-        None,
-        None,
-    );
+    let total = view(t.total_row().to_owned(), &report.total, None, None);
     let export_query = form_urlencoded::Serializer::new(String::new())
         .append_pair("by", dimension.as_str())
         .append_pair("year", query.year.trim())

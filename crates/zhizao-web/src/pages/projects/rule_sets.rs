@@ -4,12 +4,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use zhizao_core::{Fen, Text};
+use zhizao_core::Fen;
 use zhizao_identity::policy;
 use zhizao_projects::rules::{Category, RuleParameters};
 
 use super::{form_errors, refusal_message};
 use crate::AppState;
+use crate::i18n::{Tr, both};
 use crate::pages::FormFields;
 use crate::pages::{FormErrors, Layout, PageContext, PageError, PageForm, SignedIn, render};
 
@@ -168,10 +169,7 @@ pub(super) async fn save_rule_set(
     if rate.is_none() {
         errors.push(zhizao_core::FieldError::new(
             "rate_basis_points",
-            Text::new(
-                "补助比例应写成百分数，如 10 或 12.5",
-                "write the rate as a percentage, e.g. 10 or 12.5",
-            ),
+            both(Tr::rate_as_percentage),
         ));
     }
     let categories: Vec<Category> = v.categories.iter().filter_map(|c| c.parse().ok()).collect();
