@@ -9,7 +9,7 @@ mod list;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use zhizao_core::{Fen};
+use zhizao_core::Fen;
 use zhizao_registry::{Enterprise, RecognitionKind, RecognitionLevel};
 
 use crate::AppState;
