@@ -47,6 +47,8 @@ log "starting PostgreSQL on 127.0.0.1:$pg_port"
 "${run_as_pg[@]}" "$pg_bin_dir/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c max_connections=300" start >/dev/null
 export ZHIZAO_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+# Everything above is installed and running: no test may skip for want of it.
+export ZHIZAO_TEST_EVERYTHING=1
 
 # --- checks and tests -------------------------------------------------------------------------
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"

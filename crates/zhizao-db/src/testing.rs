@@ -1,8 +1,10 @@
 //! Fresh, migrated databases for tests, on every backend the machine offers.
 //!
 //! SQLite is always available. PostgreSQL is used when `ZHIZAO_TEST_POSTGRES_URL` names a
-//! server (the test script starts a throw-away cluster and sets it); under `CI=true` its absence
-//! is an error, so a CI run can never silently skip the PostgreSQL half.
+//! server (the test script starts a throw-away cluster and sets it). Its absence, like that of
+//! any other outside program a test needs (Mosquitto, Chromium), goes through [`missing`]: a
+//! failure in a run of the test script or in CI, which must run everything, and a visible skip
+//! only when `cargo test` is run by hand without them.
 
 use crate::{Backend, Database, PoolSettings};
 
@@ -23,12 +25,30 @@ pub async fn test_databases() -> Vec<TestDatabase> {
     let mut databases = vec![sqlite().await];
     match std::env::var("ZHIZAO_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => databases.push(postgres(&url).await),
-        _ => assert!(
-            std::env::var("CI").map(|v| v != "true").unwrap_or(true),
-            "CI=true but ZHIZAO_TEST_POSTGRES_URL is not set: the PostgreSQL tests would be skipped"
-        ),
+        _ => missing("PostgreSQL (ZHIZAO_TEST_POSTGRES_URL)"),
     }
     databases
+}
+
+/// Whether this run must have every outside program the tests use: set by the test script
+/// (`ZHIZAO_TEST_EVERYTHING=1`) and by CI (`CI=true`).
+pub fn everything_required() -> bool {
+    std::env::var("ZHIZAO_TEST_EVERYTHING").is_ok_and(|v| v == "1")
+        || std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Reports that `what` is not on this machine, so the part of a test that needs it does not
+/// run: said on the test's output when `cargo test` is run by hand.
+///
+/// # Panics
+/// When [`everything_required`]: the test script installs everything, so a missing program
+/// there is a broken installation, never a reason to pass without testing.
+pub fn missing(what: &str) {
+    assert!(
+        !everything_required(),
+        "{what} is missing, and this run must test everything (scripts/test.sh installs it)"
+    );
+    eprintln!("SKIPPED: {what} is not available; run scripts/test.sh to test with it");
 }
 
 /// A fresh SQLite database in a temporary directory.

@@ -2,26 +2,15 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{Classified, CreditCode, ErrorKind, FixedClock, PageRequest, Timestamp};
+use zhizao_core::{Classified, ErrorKind, FixedClock, PageRequest};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_devices::{
     AttributeSpec, CommandSpec, DeviceInput, DeviceUpdate, Devices, Error, ProfileInput,
     TelemetrySpec,
 };
-use zhizao_identity::{
-    Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal,
-    create_organization_in, create_user_in,
-};
+use zhizao_identity::testing::{self, credit_code as code};
+use zhizao_identity::{Identity, Principal};
 use zhizao_telemetry::schema::FieldType;
-
-const NOW: i64 = 1_795_700_000_000;
-const PASSWORD: &str = "correct-horse-42";
-
-fn code(n: u32) -> String {
-    CreditCode::from_parts('9', '1', "442000", &format!("{n:08}"))
-        .unwrap()
-        .to_string()
-}
 
 struct Fixture {
     devices: Devices,
@@ -32,64 +21,34 @@ struct Fixture {
 
 impl Fixture {
     async fn login(&self, username: &str) -> Principal {
-        self.identity
-            .login(username, PASSWORD, "10.0.0.1", "test")
-            .await
-            .unwrap()
-            .principal
+        testing::sign_in(&self.identity, username).await
     }
 }
 
 async fn fixture(test: TestDatabase) -> Fixture {
     let db = test.db.clone();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_millis(NOW)));
-    let identity = Identity::new(
-        db.clone(),
-        Arc::<FixedClock>::clone(&clock),
-        PasswordHashing::for_tests(),
-        IdentitySettings::default(),
-    );
+    let clock = testing::fixed_clock();
+    let identity = testing::identity(&db, &clock);
     let devices = Devices::new(db.clone(), Arc::<FixedClock>::clone(&clock));
-    let actor = Actor::system("test");
-    let now = Timestamp::from_millis(NOW);
     let mut transaction = db.begin().await.unwrap();
-    for (code, kind, name) in [
-        ("city".to_owned(), "city", "市科技局"),
-        (code(1), "enterprise", "中山市甲电器有限公司"),
-        (code(2), "enterprise", "中山市乙五金有限公司"),
-    ] {
-        let new = NewOrganization {
-            code,
-            kind: kind.into(),
-            name: name.into(),
-            ..Default::default()
-        };
-        create_organization_in(&mut transaction, &actor, now, &new)
-            .await
-            .unwrap();
-    }
-    for (organization, username, role) in [
-        ("city".to_owned(), "admin", "city_admin"),
-        (code(1), "maker", "enterprise_user"),
-        (code(2), "rival", "enterprise_user"),
-    ] {
-        let new = NewUser {
-            organization_code: organization,
-            username: username.into(),
-            role: role.into(),
-            password: PASSWORD.into(),
-            ..Default::default()
-        };
-        create_user_in(
-            &mut transaction,
-            &PasswordHashing::for_tests(),
-            &actor,
-            now,
-            &new,
-        )
-        .await
-        .unwrap();
-    }
+    testing::create_organizations(&mut transaction, &testing::ORGANIZATIONS[..1]).await;
+    testing::create_enterprise_organizations(
+        &mut transaction,
+        &[
+            (code(1), "中山市甲电器有限公司"),
+            (code(2), "中山市乙五金有限公司"),
+        ],
+    )
+    .await;
+    testing::create_users(
+        &mut transaction,
+        &[
+            ("admin", "city", "city_admin"),
+            ("maker", &code(1), "enterprise_user"),
+            ("rival", &code(2), "enterprise_user"),
+        ],
+    )
+    .await;
     transaction.commit().await.unwrap();
     Fixture {
         devices,
@@ -249,7 +208,7 @@ async fn devices_belong_to_one_enterprise_and_their_tokens_name_them() {
                 .is_none()
         );
         let seen = f.devices.device(&maker, "press-07").await.unwrap();
-        assert_eq!(seen.last_seen_at, Some(Timestamp::from_millis(NOW)));
+        assert_eq!(seen.last_seen_at, Some(testing::NOW));
 
         // Disabling and rotating stop the old token at once.
         let disabled = f

@@ -21,6 +21,8 @@ pub mod policy;
 mod principal;
 pub mod secret;
 mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod throttle;
 mod tokens;
 mod users;

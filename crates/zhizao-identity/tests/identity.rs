@@ -2,16 +2,13 @@
 
 use std::sync::Arc;
 
-use zhizao_core::{Classified, FixedClock, PageRequest, Timestamp};
+use zhizao_core::{Classified, FixedClock, PageRequest};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::audit::AuditFilter;
+use zhizao_identity::testing::{self, PASSWORD};
 use zhizao_identity::{
-    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing,
-    Principal, UserUpdate, create_organization_in, create_user_in,
+    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, Principal, UserUpdate,
 };
-
-const START: i64 = 1_795_700_000_000;
-const PASSWORD: &str = "correct-horse-42";
 
 struct Fixture {
     identity: Identity,
@@ -20,58 +17,27 @@ struct Fixture {
 }
 
 async fn fixture(test: TestDatabase) -> Fixture {
-    let clock = Arc::new(FixedClock::new(Timestamp::from_millis(START)));
-    let identity = Identity::new(
-        test.db.clone(),
-        std::sync::Arc::<FixedClock>::clone(&clock),
-        PasswordHashing::for_tests(),
-        IdentitySettings::default(),
-    );
+    let clock = testing::fixed_clock();
+    let identity = testing::identity(&test.db, &clock);
     sqlx::query("INSERT INTO towns (code, name_zh, name_en, kind, valid_from, sort_order) VALUES ('442000118', '小榄镇', 'Xiaolan', 'town', '2021-01-01', 1)")
         .execute(test.db.pool())
         .await
         .unwrap();
     let mut transaction = test.db.begin().await.unwrap();
-    let actor = Actor::system("test");
-    let now = Timestamp::from_millis(START);
-    for (code, kind, name, town) in [
-        ("city", "city", "市科技局", None),
-        ("442000118", "town", "小榄镇人民政府", Some("442000118")),
-        ("polish", "platform", "共享打磨抛光平台", None),
-    ] {
-        let new = NewOrganization {
-            code: code.into(),
-            kind: kind.into(),
-            name: name.into(),
-            town_code: town.map(Into::into),
-            ..NewOrganization::default()
-        };
-        create_organization_in(&mut transaction, &actor, now, &new)
-            .await
-            .unwrap();
-    }
-    for (organization, username, role) in [
-        ("city", "admin", "city_admin"),
-        ("442000118", "xiaolan", "town_staff"),
-        ("polish", "polisher", "platform_staff"),
-    ] {
-        let new = NewUser {
-            organization_code: organization.into(),
-            username: username.into(),
-            role: role.into(),
-            password: PASSWORD.into(),
-            ..NewUser::default()
-        };
-        create_user_in(
-            &mut transaction,
-            &PasswordHashing::for_tests(),
-            &actor,
-            now,
-            &new,
-        )
-        .await
-        .unwrap();
-    }
+    testing::create_organizations(
+        &mut transaction,
+        &[
+            testing::ORGANIZATIONS[0],
+            testing::ORGANIZATIONS[1],
+            testing::ORGANIZATIONS[3],
+        ],
+    )
+    .await;
+    testing::create_users(
+        &mut transaction,
+        &testing::users(&["admin", "xiaolan", "polisher"]),
+    )
+    .await;
     transaction.commit().await.unwrap();
     Fixture {
         identity,

@@ -21,7 +21,8 @@ use zhizao_identity::policy::{self, EnterpriseScope};
 use zhizao_registry::restrict_to_scope;
 
 use crate::model::{
-    Application, ApplicationDetail, ApplicationEvent, InvestmentItem, Objection, Programme,
+    Application, ApplicationDetail, ApplicationEvent, ApplicationEventRow, InvestmentItem,
+    Objection, Programme,
 };
 use crate::workflow::{Status, actions_for};
 use crate::{Error, Projects, Result};
@@ -196,13 +197,17 @@ async fn detail(
     application: Application,
 ) -> Result<ApplicationDetail> {
     let items = items_of(connection, application.id).await?;
-    let events: Vec<ApplicationEvent> = sqlx::query_as(
+    let rows: Vec<ApplicationEventRow> = sqlx::query_as(
         "SELECT occurred_at, actor_username, actor_role, action, from_status, to_status, comment \
          FROM project_application_events WHERE application_id = $1 ORDER BY occurred_at, id",
     )
     .bind(application.id)
     .fetch_all(&mut *connection)
     .await?;
+    let events = rows
+        .into_iter()
+        .map(ApplicationEvent::try_from)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut select = SqlBuilder::new(EVALUATION_COLUMNS);
     select
         .push(" WHERE v.application_id = ")

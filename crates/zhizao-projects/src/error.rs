@@ -64,6 +64,9 @@ pub enum Error {
     /// Writing a spreadsheet failed.
     #[error("writing the spreadsheet failed: {0}")]
     Export(String),
+    /// A stored name (a status, an action) is not one this version knows.
+    #[error("a stored value is not one this version knows: {0}")]
+    UnknownStoredValue(#[from] crate::workflow::UnknownValue),
     /// The attachment store failed (disk full, not writable, not configured).
     #[error("the attachment store failed: {0}")]
     Storage(String),
@@ -100,7 +103,7 @@ impl Classified for Error {
             | Error::StaleVersion { .. }
             | Error::DuplicateProject { .. }
             | Error::DuplicateCode { .. } => ErrorKind::Conflict,
-            Error::Export(_) => ErrorKind::Internal,
+            Error::Export(_) | Error::UnknownStoredValue(_) => ErrorKind::Internal,
             Error::Storage(_) => ErrorKind::Unavailable,
             Error::Registry(error) => error.kind(),
             Error::Database(error) => error.kind(),

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use zhizao_core::{Fen, Text, Timestamp};
+use zhizao_core::{Fen, Role, Text, Timestamp};
 
 use crate::rules::{Category, ExplanationLine, RuleParameters};
 use crate::workflow::{Action, Status, UnknownValue};
@@ -341,23 +341,55 @@ pub struct InvestmentItem {
 }
 
 /// A step in an application's trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApplicationEvent {
-    /// When (ms).
-    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    /// When.
     pub occurred_at: Timestamp,
     /// Who.
     pub actor_username: String,
-    /// In which role.
-    pub actor_role: String,
-    /// What (`created`, `updated`, or an [`Action`] name).
+    /// In which role; `None` for the system (a past programme recorded from its files).
+    pub actor_role: Option<Role>,
+    /// What (`created`, `updated`, `recorded`, or an [`Action`] name).
     pub action: String,
-    /// Status before.
-    pub from_status: String,
+    /// Status before; `None` when the application began with this step.
+    pub from_status: Option<Status>,
     /// Status after.
-    pub to_status: String,
+    pub to_status: Status,
     /// Why.
     pub comment: String,
+}
+
+/// A trail entry as stored: roles and statuses by name, empty where there is none.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApplicationEventRow {
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    occurred_at: Timestamp,
+    actor_username: String,
+    actor_role: String,
+    action: String,
+    from_status: String,
+    to_status: String,
+    comment: String,
+}
+
+impl TryFrom<ApplicationEventRow> for ApplicationEvent {
+    type Error = UnknownValue;
+
+    fn try_from(row: ApplicationEventRow) -> Result<Self, Self::Error> {
+        Ok(ApplicationEvent {
+            occurred_at: row.occurred_at,
+            actor_username: row.actor_username,
+            // Only the system records steps without a role of a person.
+            actor_role: row.actor_role.parse().ok(),
+            action: row.action,
+            from_status: match row.from_status.as_str() {
+                "" => None,
+                status => Some(status.parse()?),
+            },
+            to_status: row.to_status.parse()?,
+            comment: row.comment,
+        })
+    }
 }
 
 /// A stored evaluation: the amount, the rule set version it used, and why.

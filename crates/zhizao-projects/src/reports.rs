@@ -309,9 +309,7 @@ impl Projects {
             select.query_as().fetch_all(self.db.pool()).await?;
         let mut lines = Vec::with_capacity(rows.len());
         for (status, town_code, town_name_zh, count, oldest_since) in rows {
-            let status: Status = status
-                .parse()
-                .map_err(|e: crate::workflow::UnknownValue| Error::Export(e.to_string()))?;
+            let status: Status = status.parse().map_err(Error::UnknownStoredValue)?;
             let Some(waiting_on) = status.waiting_on() else {
                 continue;
             };

@@ -28,6 +28,8 @@ mod model;
 pub mod reference;
 mod scope;
 mod statistics;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validate;
 
 use std::sync::Arc;

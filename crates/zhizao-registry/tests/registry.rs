@@ -1,41 +1,14 @@
 //! The registry on every backend: scope, validation, history, filters, import and export.
 
-use std::sync::Arc;
-
-use zhizao_core::{Classified, CreditCode, Fen, FixedClock, Language, PageRequest, Timestamp};
+use zhizao_core::{Classified, Fen, Language, PageRequest};
 use zhizao_db::testing::{TestDatabase, test_databases};
-use zhizao_identity::{
-    Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing, Principal,
-    create_organization_in, create_user_in,
-};
+use zhizao_identity::testing::{self, credit_code as code};
+use zhizao_identity::{Identity, Principal};
+use zhizao_registry::testing::{enterprise as input, register};
 use zhizao_registry::{
     EnterpriseFilter, EnterpriseInput, Error, ExportFormat, ImportMode, ImportOptions,
     RecognitionInput, RecognitionKind, Registry, SizeFilter, reference,
 };
-
-/// 2026-11-26 in Shanghai.
-const NOW: i64 = 1_795_700_000_000;
-const PASSWORD: &str = "correct-horse-42";
-
-fn code(n: u32) -> String {
-    CreditCode::from_parts('9', '1', "442000", &format!("{n:08}"))
-        .unwrap()
-        .to_string()
-}
-
-fn input(n: u32, town: &str, industry: &str) -> EnterpriseInput {
-    EnterpriseInput {
-        credit_code: Some(code(n)),
-        name: Some(format!("中山市示例{n}电器有限公司")),
-        legal_representative: Some("张某某".into()),
-        town: Some(town.into()),
-        industry_code: Some(industry.into()),
-        above_designated_size: Some(n.is_multiple_of(2)),
-        employees: Some(Some(100 + i64::from(n))),
-        annual_revenue_fen: Some(Some(Fen::new(3_000_000_000 + i64::from(n)))),
-        ..EnterpriseInput::default()
-    }
-}
 
 struct Fixture {
     registry: Registry,
@@ -45,11 +18,7 @@ struct Fixture {
 
 impl Fixture {
     async fn login(&self, username: &str) -> Principal {
-        self.identity
-            .login(username, PASSWORD, "10.0.0.1", "test")
-            .await
-            .unwrap()
-            .principal
+        testing::sign_in(&self.identity, username).await
     }
 }
 
@@ -59,102 +28,33 @@ async fn fixture(test: TestDatabase) -> Fixture {
     reference::sync(&db)
         .await
         .expect("syncing twice is harmless");
-    let clock = Arc::new(FixedClock::new(Timestamp::from_millis(NOW)));
-    let identity = Identity::new(
-        db.clone(),
-        std::sync::Arc::<FixedClock>::clone(&clock),
-        PasswordHashing::for_tests(),
-        IdentitySettings::default(),
-    );
+    let clock = testing::fixed_clock();
+    let identity = testing::identity(&db, &clock);
     let registry = Registry::new(db.clone(), clock);
-    let actor = Actor::system("test");
-    let now = Timestamp::from_millis(NOW);
     let mut transaction = db.begin().await.unwrap();
-    for (code, kind, name, town) in [
-        ("city", "city", "市科技局", None),
-        ("442000118", "town", "小榄镇", Some("442000118")),
-        ("442000111", "town", "南头镇", Some("442000111")),
-        ("polish", "platform", "共享打磨抛光平台", None),
-        ("experts", "expert_panel", "专家组", None),
-    ] {
-        let new = NewOrganization {
-            code: code.into(),
-            kind: kind.into(),
-            name: name.into(),
-            town_code: town.map(Into::into),
-            ..Default::default()
-        };
-        create_organization_in(&mut transaction, &actor, now, &new)
-            .await
-            .unwrap();
-    }
-    let registrar = zhizao_registry::BulkRegistrar::load(&mut transaction, now)
-        .await
-        .unwrap();
-    registrar
-        .register(
-            &mut transaction,
-            &actor,
-            now,
-            &input(1, "442000118", "3851"),
-        )
-        .await
-        .unwrap();
-    registrar
-        .register(&mut transaction, &actor, now, &input(2, "小榄镇", "3399"))
-        .await
-        .unwrap();
-    let nantou = registrar
-        .register(&mut transaction, &actor, now, &input(3, "Nantou", "C3856"))
-        .await
-        .unwrap();
+    testing::create_organizations(&mut transaction, testing::ORGANIZATIONS).await;
+    let ids = register(
+        &mut transaction,
+        &[
+            input(1, "442000118", "3851"),
+            input(2, "小榄镇", "3399"),
+            input(3, "Nantou", "C3856"),
+        ],
+    )
+    .await;
     let platform_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = 'polish'")
         .fetch_one(&mut *transaction)
         .await
         .unwrap();
-    zhizao_registry::link_platform_client(&mut transaction, platform_id, nantou, now)
+    zhizao_registry::link_platform_client(&mut transaction, platform_id, ids[2], testing::NOW)
         .await
         .unwrap();
-    for (organization, username, role) in [
-        ("city", "admin", "city_admin"),
-        ("442000118", "xiaolan", "town_staff"),
-        ("442000111", "nantou", "town_staff"),
-        ("polish", "polisher", "platform_staff"),
-        ("experts", "expert", "expert"),
-    ] {
-        let new = NewUser {
-            organization_code: organization.into(),
-            username: username.into(),
-            role: role.into(),
-            password: PASSWORD.into(),
-            ..Default::default()
-        };
-        create_user_in(
-            &mut transaction,
-            &PasswordHashing::for_tests(),
-            &actor,
-            now,
-            &new,
-        )
-        .await
-        .unwrap();
-    }
-    let new = NewUser {
-        organization_code: code(1),
-        username: "maker".into(),
-        role: "enterprise_user".into(),
-        password: PASSWORD.into(),
-        ..Default::default()
-    };
-    create_user_in(
+    testing::create_users(
         &mut transaction,
-        &PasswordHashing::for_tests(),
-        &actor,
-        now,
-        &new,
+        &testing::users(&["admin", "xiaolan", "nantou", "polisher", "expert"]),
     )
-    .await
-    .unwrap();
+    .await;
+    testing::create_users(&mut transaction, &[("maker", &code(1), "enterprise_user")]).await;
     transaction.commit().await.unwrap();
     Fixture {
         registry,
@@ -308,7 +208,7 @@ async fn registration_validates_every_field_and_names_duplicates() {
                 existing_name,
             } => {
                 assert_eq!(credit_code, code(1));
-                assert_eq!(existing_name, "中山市示例1电器有限公司");
+                assert_eq!(existing_name, "中山市测试1号企业（示例）");
             }
             other => panic!("expected a duplicate, got {other:?}"),
         }
@@ -466,7 +366,7 @@ async fn filters_search_and_merged_towns() {
         };
         assert_eq!(
             list(EnterpriseFilter {
-                search: Some("示例3".into()),
+                search: Some("测试3".into()),
                 ..Default::default()
             })
             .await,
@@ -616,7 +516,7 @@ async fn imports_are_all_or_nothing_with_cell_level_errors() {
             report.errors[5]
                 .message
                 .zh
-                .contains("中山市示例1电器有限公司"),
+                .contains("中山市测试1号企业（示例）"),
             "{:?}",
             report.errors[5].message
         );

@@ -19,6 +19,8 @@ pub mod query;
 pub mod schema;
 mod series;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wal;
 pub mod wal_codec;
 

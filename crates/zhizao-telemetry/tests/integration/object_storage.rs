@@ -2,10 +2,10 @@
 //! directory: signed requests, XML listings, multipart uploads) on a loopback port: persisting,
 //! querying, restarting, compaction, retention, tidying and a refusing server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
 use zhizao_telemetry::{
     FieldValue, ObjectStorage, Point, QueryLimits, StoreOptions, TelemetryStore,
 };
@@ -13,51 +13,10 @@ use zhizao_telemetry::{
 use crate::maintenance::{SUMMARY, write_four_files};
 use crate::store::{BASE, options, reading, scalar};
 
-const ACCESS_KEY: &str = "zhizao-test";
-const SECRET_KEY: &str = "zhizao-test-secret-0123456789";
 const BUCKET: &str = "telemetry";
 
-/// An S3 server on a free loopback port, storing buckets as directories under `root`.
-struct S3Server {
-    endpoint: String,
-    root: PathBuf,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 async fn s3_server(root: &Path) -> S3Server {
-    std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-    let service = {
-        let mut builder =
-            s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(root).unwrap());
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-        builder.build()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                continue;
-            };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await;
-            });
-        }
-    });
-    S3Server {
-        endpoint,
-        root: root.to_owned(),
-        task,
-    }
+    S3Server::start(root, BUCKET).await
 }
 
 fn storage(server: &S3Server, prefix: &str, secret: &str) -> ObjectStorage {

@@ -52,14 +52,7 @@ async fn a_browser_signs_in_imports_a_spreadsheet_and_reads_chinese() {
         find("chromedriver"),
         find("chromium").or_else(|| find("chromium-browser")),
     ) else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but chromium or chromedriver is missing; scripts/test.sh installs them"
-        );
-        eprintln!(
-            "chromium/chromedriver not installed: skipping the browser test outside CI (run scripts/test.sh to install them)"
-        );
+        zhizao_db::testing::missing("chromium and chromedriver");
         return;
     };
     let app = app_on(zhizao_db::testing::sqlite().await).await;

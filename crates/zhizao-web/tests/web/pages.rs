@@ -226,7 +226,7 @@ async fn signing_in_needs_the_csrf_token_and_the_right_password() {
 #[tokio::test]
 async fn every_page_renders_for_every_role_and_other_tenants_see_404() {
     for app in apps().await {
-        for (username, _, _) in crate::support::USERS {
+        for (username, _, _) in crate::support::USERS.iter() {
             let mut visitor = Visitor::new(&app);
             visitor.sign_in(username).await;
             let administer = *username == "admin";
@@ -942,7 +942,7 @@ async fn project_pages_follow_the_flow_and_belong_to_their_tenants() {
         let reply = visitor.get("/projects").await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER);
 
-        for (username, _, _) in crate::support::USERS {
+        for (username, _, _) in crate::support::USERS.iter() {
             let mut visitor = Visitor::new(&app);
             visitor.sign_in(username).await;
             let insider = ["admin", "staff", "xiaolan", "maker"].contains(username);

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{NOW, TestApp, apps};
+use crate::support::{TestApp, apps};
 
 pub(crate) const RULE_SET: &str = "post-completion";
 pub(crate) const BATCH: &str = "PC-2026";
@@ -757,7 +757,6 @@ async fn bad_input_gets_precise_errors_and_changes_nothing() {
             .json();
         assert_eq!(queue[0]["status"], "town_review", "{queue}");
         assert_eq!(queue[0]["count"], 1);
-        let _ = NOW;
     }
 }
 

@@ -1,7 +1,7 @@
 //! A test application per database backend, seeded with a few tenants, reached in-process.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -9,24 +9,15 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use zhizao_core::{CreditCode, FixedClock, Timestamp};
+use zhizao_core::FixedClock;
 use zhizao_db::testing::{TestDatabase, test_databases};
-use zhizao_identity::{
-    Actor, Identity, IdentitySettings, NewOrganization, NewUser, PasswordHashing,
-    create_organization_in, create_token_in, create_user_in,
-};
-use zhizao_registry::{BulkRegistrar, EnterpriseInput, Registry, link_platform_client};
+use zhizao_identity::testing;
+use zhizao_identity::{Actor, Identity, create_token_in};
+use zhizao_registry::testing::{enterprise, register};
+use zhizao_registry::{Registry, link_platform_client};
 use zhizao_web::{AppState, WebSettings};
 
-pub(crate) const NOW: i64 = 1_795_700_000_000;
-pub(crate) const PASSWORD: &str = "correct-horse-42";
-
-/// A valid credit code numbered `n`.
-pub(crate) fn code(n: u32) -> String {
-    CreditCode::from_parts('9', '1', "442000", &format!("{n:08}"))
-        .unwrap()
-        .to_string()
-}
+pub(crate) use zhizao_identity::testing::{PASSWORD, credit_code as code};
 
 /// The makers' enterprise (Xiaolan), another Xiaolan enterprise, and a Nantou enterprise that is
 /// a client of the polishing platform.
@@ -40,17 +31,14 @@ pub(crate) fn nantou_code() -> String {
     code(3)
 }
 
-/// Every test user: (user name, organisation, role).
-pub(crate) const USERS: &[(&str, &str, &str)] = &[
-    ("admin", "city", "city_admin"),
-    ("staff", "city", "city_staff"),
-    ("xiaolan", "442000118", "town_staff"),
-    ("nantou", "442000111", "town_staff"),
-    ("polisher", "polish", "platform_staff"),
-    ("expert", "experts", "expert"),
-    ("maker", "<maker>", "enterprise_user"),
-    ("rival", "<rival>", "enterprise_user"),
-];
+/// Every test user (user name, organisation, role): the test kit's cast, the makers' user and
+/// the Nantou enterprise's (their organisations are the enterprises' credit codes).
+pub(crate) static USERS: LazyLock<Vec<testing::User>> = LazyLock::new(|| {
+    let mut users = testing::USERS.to_vec();
+    users.push(("maker", "<maker>", "enterprise_user"));
+    users.push(("rival", "<rival>", "enterprise_user"));
+    users
+});
 
 pub(crate) struct TestApp {
     pub(crate) router: Router,
@@ -65,117 +53,59 @@ pub(crate) struct TestApp {
     pub(crate) _attachment_directory: tempfile::TempDir,
 }
 
-pub(crate) fn enterprise(n: u32, town: &str, industry: &str) -> EnterpriseInput {
-    EnterpriseInput {
-        credit_code: Some(code(n)),
-        name: Some(format!("中山市测试{n}号企业（示例）")),
-        legal_representative: Some("张某某".into()),
-        town: Some(town.into()),
-        industry_code: Some(industry.into()),
-        above_designated_size: Some(true),
-        employees: Some(Some(100)),
-        annual_revenue_fen: Some(Some(zhizao_core::Fen::new(5_000_000_000))),
-        ..EnterpriseInput::default()
-    }
-}
-
 pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
     let db = test.db.clone();
     zhizao_registry::reference::sync(&db).await.unwrap();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_millis(NOW)));
-    let identity = Identity::new(
-        db.clone(),
-        std::sync::Arc::<FixedClock>::clone(&clock),
-        PasswordHashing::for_tests(),
-        IdentitySettings::default(),
-    );
+    let clock = testing::fixed_clock();
+    let identity = testing::identity(&db, &clock);
     let registry = Registry::new(db.clone(), Arc::<FixedClock>::clone(&clock));
     let attachment_directory = tempfile::tempdir().unwrap();
     let projects = zhizao_projects::Projects::new(db.clone(), Arc::<FixedClock>::clone(&clock))
         .with_attachment_dir(attachment_directory.path().to_owned());
-    let actor = Actor::system("test");
-    let now = Timestamp::from_millis(NOW);
     let mut transaction = db.begin().await.unwrap();
-    for (code, kind, name, town) in [
-        ("city", "city", "市科技局", None),
-        ("442000118", "town", "小榄镇办事处", Some("442000118")),
-        ("442000111", "town", "南头镇办事处", Some("442000111")),
-        ("polish", "platform", "共享打磨抛光平台", None),
-        ("experts", "expert_panel", "专家组", None),
-    ] {
-        let new = NewOrganization {
-            code: code.into(),
-            kind: kind.into(),
-            name: name.into(),
-            town_code: town.map(Into::into),
-            ..Default::default()
-        };
-        create_organization_in(&mut transaction, &actor, now, &new)
-            .await
-            .unwrap();
-    }
-    let registrar = BulkRegistrar::load(&mut transaction, now).await.unwrap();
-    registrar
-        .register(
-            &mut transaction,
-            &actor,
-            now,
-            &enterprise(1, "442000118", "3851"),
-        )
-        .await
-        .unwrap();
-    registrar
-        .register(
-            &mut transaction,
-            &actor,
-            now,
-            &enterprise(2, "442000118", "3399"),
-        )
-        .await
-        .unwrap();
-    let nantou = registrar
-        .register(
-            &mut transaction,
-            &actor,
-            now,
-            &enterprise(3, "442000111", "3856"),
-        )
-        .await
-        .unwrap();
+    testing::create_organizations(&mut transaction, testing::ORGANIZATIONS).await;
+    let ids = register(
+        &mut transaction,
+        &[
+            enterprise(1, "442000118", "3851"),
+            enterprise(2, "442000118", "3399"),
+            enterprise(3, "442000111", "3856"),
+        ],
+    )
+    .await;
     let platform: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = 'polish'")
         .fetch_one(&mut *transaction)
         .await
         .unwrap();
-    link_platform_client(&mut transaction, platform, nantou, now)
+    link_platform_client(&mut transaction, platform, ids[2], testing::NOW)
         .await
         .unwrap();
+    let (maker, rival) = (maker_code(), nantou_code());
+    let users: Vec<(&str, &str, &str)> = USERS
+        .iter()
+        .map(|(username, organization, role)| {
+            let organization = match *organization {
+                "<maker>" => maker.as_str(),
+                "<rival>" => rival.as_str(),
+                other => other,
+            };
+            (*username, organization, *role)
+        })
+        .collect();
+    let created = testing::create_users(&mut transaction, &users).await;
     let mut tokens = HashMap::new();
     let mut token_ids = HashMap::new();
-    for (username, organization, role) in USERS {
-        let organization = match *organization {
-            "<maker>" => maker_code(),
-            "<rival>" => nantou_code(),
-            other => other.to_owned(),
-        };
-        let new = NewUser {
-            organization_code: organization,
-            username: (*username).into(),
-            role: (*role).into(),
-            password: PASSWORD.into(),
-            ..Default::default()
-        };
-        let user = create_user_in(
+    for ((username, _, _), user) in users.iter().zip(&created) {
+        let token = create_token_in(
             &mut transaction,
-            &PasswordHashing::for_tests(),
-            &actor,
-            now,
-            &new,
+            &Actor::system("test"),
+            testing::NOW,
+            user.id,
+            "tests",
+            None,
         )
         .await
         .unwrap();
-        let token = create_token_in(&mut transaction, &actor, now, user.id, "tests", None)
-            .await
-            .unwrap();
         tokens.insert(*username, token.secret);
         token_ids.insert(*username, token.view.id);
     }

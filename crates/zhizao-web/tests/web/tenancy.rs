@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{NOW, PASSWORD, TestApp, apps, maker_code, nantou_code, xiaolan_code};
+use crate::support::{PASSWORD, TestApp, apps, maker_code, nantou_code, xiaolan_code};
 
 /// Paths that answer in InfluxDB's formats instead of problem details.
 const INFLUXDB_COMPATIBLE: &[&str] = &["/write", "/api/v2/write", "/api/v3/query_sql"];
@@ -413,7 +413,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             let Some(resource) = RESOURCES.iter().find(|r| r.template == template) else {
                 continue;
             };
-            for (username, _, _) in crate::support::USERS {
+            for (username, _, _) in crate::support::USERS.iter() {
                 if resource.insiders.contains(username) {
                     continue;
                 }
@@ -456,7 +456,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         );
         for template in OWN_NAMESPACE {
             let path = fill(template);
-            for (username, _, role) in crate::support::USERS {
+            for (username, _, role) in crate::support::USERS.iter() {
                 let days = if *username == "maker" { 7 } else { 3 };
                 let reply = app
                     .api("PUT", &path, Some(username), Some(json!({"days": days})))
@@ -485,7 +485,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             if !CITY_MANAGED.contains(&template.as_str()) {
                 continue;
             }
-            for (username, _, role) in crate::support::USERS {
+            for (username, _, role) in crate::support::USERS.iter() {
                 let city = matches!(*role, "city_admin" | "city_staff");
                 if city && method != "GET" {
                     // The city's own writes are tested in projects.rs.
@@ -595,7 +595,7 @@ async fn other_tenants_get_404_on_every_device_page() {
                 .replace("{profile}", "cnc")
         };
         let mut checked = 0;
-        for (username, _, role) in crate::support::USERS {
+        for (username, _, role) in crate::support::USERS.iter() {
             let mut visitor = Visitor::new(&app);
             visitor.sign_in(username).await;
             let csrf = visitor.csrf();
@@ -790,6 +790,5 @@ async fn collections_hold_only_what_the_caller_may_see() {
                 .json()["total"],
             3
         );
-        let _ = NOW;
     }
 }

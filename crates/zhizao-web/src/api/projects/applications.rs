@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::Fen;
+use zhizao_core::{Fen, Role};
+use zhizao_projects::workflow::Status;
 use zhizao_projects::{
     Application, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationSort,
     EvaluationRecord, ItemInput, Objection,
@@ -130,10 +131,15 @@ pub(super) struct ItemDto {
 pub(super) struct EventDto {
     at: String,
     by: String,
-    role: String,
+    /// The actor's role; `null` for the system (a past programme recorded from its files).
+    #[schema(value_type = Option<String>)]
+    role: Option<Role>,
     action: String,
-    from_status: String,
-    to_status: String,
+    /// `null` when the application began with this step.
+    #[schema(value_type = Option<String>)]
+    from_status: Option<Status>,
+    #[schema(value_type = String)]
+    to_status: Status,
     comment: String,
 }
 

@@ -193,11 +193,7 @@ pub(super) fn detail_page(
                 when: shanghai(e.occurred_at),
                 by: e.actor_username.clone(),
                 action: action_label(&e.action, t),
-                to: e
-                    .to_status
-                    .parse::<Status>()
-                    .map(|s| t.text(&s.label()).to_owned())
-                    .unwrap_or_default(),
+                to: t.text(&e.to_status.label()).to_owned(),
                 comment: e.comment.clone(),
             })
             .collect(),

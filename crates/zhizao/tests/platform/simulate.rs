@@ -4,122 +4,13 @@
 //! readings arrived, each within what its kind of machine can report. A command sent to an MQTT
 //! device while it runs is answered, and the machine acts on it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::io::Read;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// A child process that is killed if the test ends before it does.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn zhizao(data_dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zhizao"));
-    command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("ZHIZAO_LOG", "warn");
-    command
-}
-
-/// Runs a `zhizao` command to completion and returns its standard output.
-fn run(data_dir: &std::path::Path, args: &[&str]) -> String {
-    let output = zhizao(data_dir).args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "zhizao {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// A platform: `zhizao serve` with HTTP and the MQTT broker on free ports.
-struct Platform {
-    _process: Running,
-    http: String,
-    mqtt: String,
-}
-
-fn serve(data_dir: &std::path::Path) -> Platform {
-    let mut child = zhizao(data_dir)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--mqtt-listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let process = Running(child);
-    // Lines arrive through a thread, so a platform that stalls fails the test instead of
-    // hanging it; the thread keeps draining stdout so the platform never blocks on the pipe.
-    let (lines, received) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let (mut http, mut mqtt) = (None, None);
-    while http.is_none() || mqtt.is_none() {
-        let line = received
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the platform prints its addresses within a minute");
-        if let Some(rest) = line.strip_prefix("Zhizao is running at http://") {
-            http = rest.split('/').next().map(str::to_owned);
-        } else if let Some(rest) = line.strip_prefix("MQTT broker for devices at mqtt://") {
-            mqtt = Some(rest.trim().to_owned());
-        }
-    }
-    std::thread::spawn(move || for _ in received {});
-    Platform {
-        _process: process,
-        http: http.unwrap(),
-        mqtt: mqtt.unwrap(),
-    }
-}
-
-/// One JSON API call as the holder of `token`; returns the status and the body (`null` when
-/// it is not JSON).
-fn api(address: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .unwrap_or_default();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
+use crate::support::{Platform, Running, api, demo_with_token, serve, zhizao};
 
 /// The rows of a SQL query over the enterprise's telemetry.
 fn sql(platform: &Platform, token: &str, sql: &str) -> Vec<Value> {
@@ -403,20 +294,7 @@ fn command(
 #[test]
 fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
     let data = tempfile::tempdir().unwrap();
-    run(data.path(), &["demo"]);
-    let token = run(
-        data.path(),
-        &[
-            "token",
-            "create",
-            "--username",
-            "maker",
-            "--name",
-            "simulate",
-        ],
-    )
-    .trim()
-    .to_owned();
+    let token = demo_with_token(data.path(), "simulate");
     let platform = serve(data.path());
     let devices = TABLES.len().to_string();
 

@@ -1,0 +1,179 @@
+//! The `zhizao` binary as an operator runs it: a telemetry write acknowledged over HTTP survives
+//! `kill -9`, and the platform comes back with it; with object storage configured, telemetry
+//! files go to the bucket.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
+
+use crate::support::{demo_with_token, http, serve, serve_with, zhizao};
+
+#[test]
+fn acknowledged_telemetry_survives_kill_9() {
+    let data = tempfile::tempdir().unwrap();
+    let token = demo_with_token(data.path(), "durability");
+
+    let server = serve(data.path());
+    let mut acknowledged = 0;
+    for batch in 0..40 {
+        let lines: String = (0..25)
+            .map(|i| {
+                format!(
+                    "press,device=p{i} temperature={}.5 {}\n",
+                    batch,
+                    1_795_700_000_000_000_000i64 + batch * 1000 + i
+                )
+            })
+            .collect();
+        let (status, body) = http(
+            &server.http,
+            "POST",
+            "/api/v2/write?bucket=plant",
+            &format!("Token {token}"),
+            "text/plain",
+            &lines,
+        );
+        assert_eq!(status, 204, "{body}");
+        acknowledged += 25;
+    }
+    // kill -9: no chance to flush anything that was not already durable.
+    drop(server);
+
+    let server = serve(data.path());
+    let query = r#"{"sql": "SELECT count(*) AS n FROM press", "database": "plant"}"#;
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v1/query",
+        &format!("Token {token}"),
+        "application/json",
+        query,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(&format!("\"n\":{acknowledged}")),
+        "expected {acknowledged} points: {body}"
+    );
+}
+
+/// Every file under `directory` whose name ends in `.parquet`.
+fn parquet_under(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![directory.to_owned()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.to_string_lossy().ends_with(".parquet") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// `serve --telemetry-object-store`: a real S3 protocol server (s3s over a directory, signed
+/// requests) gets the Parquet files when the platform stops; the data directory keeps none,
+/// and a restarted platform answers from the bucket.
+#[cfg(feature = "s3")]
+#[test]
+fn telemetry_files_go_to_the_configured_object_storage() {
+    let bucket_root = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(S3Server::start(bucket_root.path(), "telemetry"));
+    let endpoint = server.endpoint.clone();
+
+    let data = tempfile::tempdir().unwrap();
+    let token = demo_with_token(data.path(), "durability");
+    let options = ["--telemetry-object-store", "s3://telemetry/zhongshan"];
+    let environment = [
+        ("AWS_ENDPOINT", endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    // Wrong credentials: the platform refuses to start and says why.
+    let refused = zhizao(data.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--mqtt-listen", "off"])
+        .args(options)
+        .envs(environment.iter().copied())
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("telemetry_object_store")
+            && stderr.contains("cannot use the object storage s3://telemetry/zhongshan"),
+        "{stderr}"
+    );
+
+    let mut server = serve_with(data.path(), &options, &environment);
+    let lines: String = (0..300)
+        .map(|i| {
+            format!(
+                "press,device=p{} temperature={i}.5 {}\n",
+                i % 6,
+                1_795_700_000_000_000_000i64 + i * 1_000_000_000
+            )
+        })
+        .collect();
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v2/write?bucket=plant",
+        &format!("Token {token}"),
+        "text/plain",
+        &lines,
+    );
+    assert_eq!(status, 204, "{body}");
+    // A graceful stop persists everything.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.process.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.process.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store_id = std::fs::read_to_string(data.path().join("telemetry/store-id")).unwrap();
+    let objects = parquet_under(
+        &bucket_root
+            .path()
+            .join(format!("telemetry/zhongshan/{store_id}/tables")),
+    );
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert!(
+        parquet_under(data.path()).is_empty(),
+        "no Parquet file in the data directory: {:?}",
+        parquet_under(data.path())
+    );
+    drop(server);
+
+    let server = serve_with(data.path(), &options, &environment);
+    let query = r#"{"sql": "SELECT count(*) AS n, count(DISTINCT device) AS d FROM press", "database": "plant"}"#;
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v1/query",
+        &format!("Token {token}"),
+        "application/json",
+        query,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"n\":300") && body.contains("\"d\":6"),
+        "{body}"
+    );
+    drop(server);
+    drop(runtime);
+}

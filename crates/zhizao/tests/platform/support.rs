@@ -1,0 +1,179 @@
+//! The `zhizao` binary as an operator starts it, and the requests its clients send: what every
+//! test of the binary shares.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A child process that is killed (`kill -9`) if the test ends before it does.
+pub(crate) struct Running(pub(crate) Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `zhizao` on `data_dir`, logging warnings only.
+pub(crate) fn zhizao(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zhizao"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("ZHIZAO_LOG", "warn");
+    command
+}
+
+/// Runs a `zhizao` command to completion and returns its standard output.
+///
+/// # Panics
+/// When the command fails (with its standard error).
+pub(crate) fn run(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let output = zhizao(data_dir).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "zhizao {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A data directory with the demo data, and a new API token of the demo enterprise's user.
+pub(crate) fn demo_with_token(data_dir: &std::path::Path, name: &str) -> String {
+    run(data_dir, &["demo"]);
+    run(
+        data_dir,
+        &["token", "create", "--username", "maker", "--name", name],
+    )
+    .trim()
+    .to_owned()
+}
+
+/// A platform: `zhizao serve` with HTTP and the MQTT broker on free ports.
+pub(crate) struct Platform {
+    pub(crate) process: Running,
+    /// `host:port` of HTTP.
+    pub(crate) http: String,
+    /// `host:port` of the MQTT broker.
+    pub(crate) mqtt: String,
+}
+
+/// `zhizao serve` on free ports.
+pub(crate) fn serve(data_dir: &std::path::Path) -> Platform {
+    serve_with(data_dir, &[], &[])
+}
+
+/// `zhizao serve` on free ports with `options` and `environment` added; returns once it says
+/// where it listens.
+///
+/// # Panics
+/// When it does not say so within a minute.
+pub(crate) fn serve_with(
+    data_dir: &std::path::Path,
+    options: &[&str],
+    environment: &[(&str, &str)],
+) -> Platform {
+    let mut child = zhizao(data_dir)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--mqtt-listen",
+            "127.0.0.1:0",
+        ])
+        .args(options)
+        .envs(environment.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let process = Running(child);
+    // Lines arrive through a thread, so a platform that stalls fails the test instead of
+    // hanging it; the thread keeps draining stdout so the platform never blocks on the pipe.
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut http, mut mqtt) = (None, None);
+    while http.is_none() || mqtt.is_none() {
+        let line = received
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the platform prints its addresses within a minute");
+        if let Some(rest) = line.strip_prefix("Zhizao is running at http://") {
+            http = rest.split('/').next().map(str::to_owned);
+        } else if let Some(rest) = line.strip_prefix("MQTT broker for devices at mqtt://") {
+            mqtt = Some(rest.trim().to_owned());
+        }
+    }
+    std::thread::spawn(move || for _ in received {});
+    Platform {
+        process,
+        http: http.unwrap(),
+        mqtt: mqtt.unwrap(),
+    }
+}
+
+/// One HTTP/1.1 request with the `Authorization` header `authorization`; returns the status
+/// and the body.
+pub(crate) fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    authorization: &str,
+    content_type: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {authorization}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// One JSON API call as the holder of `token`; returns the status and the body (`null` when
+/// it is not JSON).
+pub(crate) fn api(
+    address: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let (status, text) = http(
+        address,
+        method,
+        path,
+        &format!("Bearer {token}"),
+        "application/json",
+        &body,
+    );
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
