@@ -39,13 +39,13 @@ pub struct Device {
     /// A disabled device's token is refused.
     #[sqlx(try_from = "zhizao_db::Flag")]
     pub disabled: bool,
-    /// Last heard from (ms, updated at most once a minute).
+    /// Last heard from (updated at most once a minute).
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub last_seen_at: Option<Timestamp>,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last changed (ms).
+    /// Last changed.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub updated_at: Timestamp,
     /// Optimistic-locking version.

@@ -72,9 +72,9 @@ pub struct Profile {
     pub commands: Vec<CommandSpec>,
     /// Devices of this profile.
     pub device_count: i64,
-    /// Created (ms).
+    /// Created.
     pub created_at: Timestamp,
-    /// Last changed (ms).
+    /// Last changed.
     pub updated_at: Timestamp,
     /// Optimistic-locking version.
     pub version: i64,

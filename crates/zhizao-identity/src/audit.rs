@@ -170,7 +170,7 @@ pub async fn record_many(
 pub struct AuditRecord {
     /// The entry's id.
     pub id: i64,
-    /// When, in milliseconds since the epoch (UTC).
+    /// When.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub occurred_at: Timestamp,
     /// The acting user's id, if a user acted.

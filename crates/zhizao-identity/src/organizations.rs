@@ -26,10 +26,10 @@ pub struct Organization {
     pub sector: Option<String>,
     /// What the organisation does.
     pub description: String,
-    /// Created, ms since the epoch.
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last changed, ms since the epoch.
+    /// Last changed.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub updated_at: Timestamp,
     /// Optimistic-locking version, incremented by every change.

@@ -41,13 +41,13 @@ pub struct LoginOutcome {
 pub struct SessionView {
     /// Session id.
     pub id: i64,
-    /// Signed in (ms).
+    /// Signed in.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last request (ms, updated at most once a minute).
+    /// Last request (updated at most once a minute).
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub last_seen_at: Timestamp,
-    /// Ends at (ms) unless used again.
+    /// When it ends unless used again.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub expires_at: Timestamp,
     /// Client address at sign-in.

@@ -23,18 +23,18 @@ pub struct TokenView {
     pub name: String,
     /// The first characters of the secret, to tell tokens apart.
     pub token_prefix: String,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Stops working at (ms), if set.
+    /// Stops working at, if set.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub expires_at: Option<Timestamp>,
-    /// Last used (ms, updated at most once a minute).
+    /// Last used (updated at most once a minute).
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub last_used_at: Option<Timestamp>,
     /// Address of the last use.
     pub last_used_ip: Option<String>,
-    /// Revoked at (ms), if revoked.
+    /// Revoked at, if revoked.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub revoked_at: Option<Timestamp>,
 }

@@ -38,13 +38,13 @@ pub struct UserView {
     /// A disabled user cannot sign in or use tokens.
     #[sqlx(try_from = "zhizao_db::Flag")]
     pub disabled: bool,
-    /// Locked after failed sign-ins until this instant (ms), if locked.
+    /// Locked after failed sign-ins until this instant, if locked.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub locked_until: Option<Timestamp>,
-    /// Last successful sign-in (ms).
+    /// Last successful sign-in.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub last_login_at: Option<Timestamp>,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
     /// Optimistic-locking version.

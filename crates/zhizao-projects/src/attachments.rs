@@ -138,7 +138,7 @@ pub struct Attachment {
     pub size_bytes: i64,
     /// SHA-256 of the content, hex.
     pub sha256: String,
-    /// When (ms).
+    /// When.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub uploaded_at: Timestamp,
     /// By whom.

@@ -139,13 +139,6 @@ impl Classified for Error {
 }
 
 impl Error {
-    /// The message in both languages: the words for people where there are some, else the
-    /// English detail.
-    pub fn text(&self) -> Text {
-        self.message()
-            .unwrap_or_else(|| Text::owned(self.to_string(), self.to_string()))
-    }
-
     pub(crate) fn invalid(field: impl Into<String>, message: Text) -> Self {
         Error::Invalid(vec![FieldError::new(field, message)])
     }

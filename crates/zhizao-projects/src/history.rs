@@ -249,7 +249,7 @@ pub async fn insert_application(
         id,
         application.status_changed_at,
         &application.recorded_by,
-        "system",
+        crate::model::SYSTEM_ACTOR,
         "recorded",
         "",
         application.status.as_str(),

@@ -134,7 +134,7 @@ pub struct RuleSet {
     pub name: String,
     /// The rules.
     pub parameters: RuleParameters,
-    /// When this version was written (ms).
+    /// When this version was written.
     pub created_at: Timestamp,
     /// Who wrote it.
     pub created_by: String,
@@ -177,13 +177,13 @@ pub struct Batch {
     /// Draft, published or closed.
     #[sqlx(try_from = "String")]
     pub status: BatchStatus,
-    /// When it was published (ms).
+    /// When it was published.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub published_at: Option<Timestamp>,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last changed (ms).
+    /// Last changed.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub updated_at: Timestamp,
     /// Optimistic-locking version.
@@ -274,13 +274,13 @@ pub struct Application {
     /// Where it stands.
     #[sqlx(try_from = "String")]
     pub status: Status,
-    /// Since when (ms).
+    /// Since when.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub status_changed_at: Timestamp,
-    /// First submitted (ms).
+    /// First submitted.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub submitted_at: Option<Timestamp>,
-    /// When its public notice ends (ms).
+    /// When its public notice ends.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub notice_ends_at: Option<Timestamp>,
     /// Eligible investment of the granting evaluation (fen).
@@ -294,15 +294,15 @@ pub struct Application {
     /// The subsidy paid (fen).
     #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
     pub disbursed_fen: Option<Fen>,
-    /// When it was paid (ms).
+    /// When it was paid.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub disbursed_at: Option<Timestamp>,
     /// Who created it.
     pub created_by: String,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last changed (ms).
+    /// Last changed.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub updated_at: Timestamp,
     /// Optimistic-locking version.
@@ -359,6 +359,9 @@ pub struct ApplicationEvent {
     pub comment: String,
 }
 
+/// The role stored for the system's own trail entries.
+pub(crate) const SYSTEM_ACTOR: &str = "system";
+
 /// A trail entry as stored: roles and statuses by name, empty where there is none.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ApplicationEventRow {
@@ -379,8 +382,20 @@ impl TryFrom<ApplicationEventRow> for ApplicationEvent {
         Ok(ApplicationEvent {
             occurred_at: row.occurred_at,
             actor_username: row.actor_username,
-            // Only the system records steps without a role of a person.
-            actor_role: row.actor_role.parse().ok(),
+            // The system records past programmes from their files as `system`.
+            actor_role: match row.actor_role.as_str() {
+                SYSTEM_ACTOR => None,
+                role => {
+                    Some(
+                        role.parse()
+                            .map_err(|error: zhizao_core::UnknownName| UnknownValue {
+                                what: "role",
+                                value: error.value,
+                                expected: error.expected,
+                            })?,
+                    )
+                }
+            },
             action: row.action,
             from_status: match row.from_status.as_str() {
                 "" => None,
@@ -401,7 +416,7 @@ pub struct EvaluationRecord {
     pub rule_set_code: String,
     /// The version used.
     pub rule_set_version: i64,
-    /// When (ms).
+    /// When.
     pub evaluated_at: Timestamp,
     /// Who asked.
     pub evaluated_by: String,
@@ -418,7 +433,7 @@ pub struct EvaluationRecord {
 pub struct Objection {
     /// Row id.
     pub id: i64,
-    /// When it was received (ms).
+    /// When it was received.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub received_at: Timestamp,
     /// Who recorded it.
@@ -427,7 +442,7 @@ pub struct Objection {
     pub objector: String,
     /// What they said.
     pub content: String,
-    /// When it was resolved (ms).
+    /// When it was resolved.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub resolved_at: Option<Timestamp>,
     /// By whom.

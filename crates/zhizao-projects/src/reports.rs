@@ -436,10 +436,10 @@ pub struct NoticeEntry {
     /// The proposed subsidy (fen), for programmes that grant money.
     #[sqlx(try_from = "zhizao_db::OptionalFenColumn")]
     pub proposed_subsidy_fen: Option<Fen>,
-    /// Notice start (ms).
+    /// Notice start.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub notice_starts_at: Timestamp,
-    /// Notice end (ms).
+    /// Notice end.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub notice_ends_at: Option<Timestamp>,
 }

@@ -101,10 +101,10 @@ pub struct Enterprise {
     pub contact_email: String,
     /// Date of establishment, `YYYY-MM-DD`.
     pub established_on: Option<String>,
-    /// Created (ms).
+    /// Created.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub created_at: Timestamp,
-    /// Last changed (ms).
+    /// Last changed.
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     pub updated_at: Timestamp,
     /// Optimistic-locking version.

@@ -133,6 +133,18 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The object storage cannot be used (unreachable, or the credentials are refused).
+    #[error("{0}")]
+    ObjectStorage(String),
+    /// The data directory's `store-id` is not a store id: the directory is not one this
+    /// version wrote, or it was damaged.
+    #[error("{path} holds {found:?}, not a store id (16 hex digits)")]
+    NotAStoreId {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: String,
+    },
     /// Writing or encoding Parquet or Arrow data, or placing a file, failed.
     #[error("persisting telemetry failed: {0}")]
     Persist(String),
@@ -166,11 +178,13 @@ impl Classified for Error {
             Error::LogIo { .. }
             | Error::LogClosed
             | Error::ManifestIo { .. }
+            | Error::ObjectStorage(_)
             | Error::Persist(_)
             | Error::Io { .. } => ErrorKind::Unavailable,
             Error::QueryFailed(_)
             | Error::Encode(_)
             | Error::CorruptLog { .. }
+            | Error::NotAStoreId { .. }
             | Error::ManifestUnreadable { .. } => ErrorKind::Internal,
         }
     }

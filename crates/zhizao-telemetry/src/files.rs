@@ -310,7 +310,7 @@ impl FileStore {
             .await
             .map(|_| ())
             .map_err(|error| {
-                Error::Invalid(format!(
+                Error::ObjectStorage(format!(
                     "cannot use the object storage {}: {error}",
                     storage.display
                 ))

@@ -158,7 +158,7 @@ impl ApiError {
     }
 
     /// Maps a failure by its kind; 5xx details are logged and replaced by a generic message.
-    pub(crate) fn from_kind(kind: ErrorKind, detail: String, errors: Vec<FieldError>) -> Self {
+    fn from_kind(kind: ErrorKind, detail: String, errors: Vec<FieldError>) -> Self {
         match kind {
             ErrorKind::InvalidInput if !errors.is_empty() => ApiError::validation(errors),
             ErrorKind::InvalidInput => ApiError::new(
@@ -213,10 +213,12 @@ impl<E: Classified> From<E> for ApiError {
     fn from(error: E) -> Self {
         let kind = error.kind();
         let mut api = ApiError::from_kind(kind, error.to_string(), error.field_errors());
-        if !matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal) {
-            if let Some(code) = error.code() {
-                api.0.problem_type = code;
-            }
+        // A precise code names a problem of its own, whose title is the error's words; without
+        // one the kind's problem and title stand. Server-side failures keep theirs to the log.
+        if !matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal)
+            && let Some(code) = error.code()
+        {
+            api.0.problem_type = code;
             if let Some(title) = error.message() {
                 api.0.title = title;
             }

@@ -80,7 +80,9 @@ impl Projects {
             .subject(current.enterprise_id)
             .note(format!(
                 "{}@{}: {} fen",
-                record.rule_set_code, record.rule_set_version, record.amount_fen
+                record.rule_set_code,
+                record.rule_set_version,
+                record.amount_fen.get()
             )),
         )
         .await?;

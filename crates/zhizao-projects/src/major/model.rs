@@ -195,7 +195,7 @@ pub struct ReviewRecord {
     pub total_milli: Option<i64>,
     /// Comment.
     pub comment: String,
-    /// When submitted (ms).
+    /// When submitted.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub submitted_at: Option<Timestamp>,
 }
@@ -216,10 +216,10 @@ pub struct Milestone {
     pub amount_fen: Fen,
     /// The enterprise's report.
     pub report: Option<String>,
-    /// When reported (ms).
+    /// When reported.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub reported_at: Option<Timestamp>,
-    /// When accepted (ms).
+    /// When accepted.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub accepted_at: Option<Timestamp>,
     /// By whom.

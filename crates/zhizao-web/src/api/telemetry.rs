@@ -54,14 +54,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .merge(writes)
 }
 
-/// Now in nanoseconds, by the platform's clock: the time of points written without one.
-fn now_ns(state: &AppState) -> i64 {
-    state
-        .identity()
-        .clock()
-        .now()
-        .as_millis()
-        .saturating_mul(1_000_000)
+/// Now in nanoseconds: the time of points written without one. From the system's clock, not
+/// the platform's `Clock`, whose milliseconds would give points written within the same
+/// millisecond the same time (and InfluxDB clients expect the server's nanoseconds).
+fn now_ns() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64
 }
 
 /// An error in InfluxDB 2's format (`{"code": …, "message": …}`), which 1.x clients also read.
@@ -177,9 +174,9 @@ async fn write_lines(
     body: &str,
     precision: Precision,
 ) -> Response {
-    let mut points = match line_protocol::parse(body, precision, now_ns(state)) {
+    let mut points = match line_protocol::parse(body, precision, now_ns()) {
         Ok(points) => points,
-        Err(errors) => return influx_error(StatusCode::BAD_REQUEST, "invalid", errors.to_string()),
+        Err(errors) => return influx_problem(&zhizao_telemetry::Error::from(errors)),
     };
     let tenant = match writer {
         InfluxWriter::User { tenant } => *tenant,
@@ -207,8 +204,8 @@ fn influx_problem(error: &impl Classified) -> Response {
             tracing::error!(%error, "telemetry unavailable");
             influx_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the telemetry store cannot answer now; retry later",
+                "internal error",
+                "the telemetry store cannot accept writes now; retry later",
             )
         }
         _ => {
@@ -483,7 +480,7 @@ async fn write_json(
 ) -> Result<Json<WriteResult>, ApiError> {
     let tenant = policy::telemetry_tenant(&principal)
         .ok_or_else(|| ApiError::forbidden("only an enterprise's accounts have telemetry"))?;
-    let points = json_points(body.points, now_ns(&state)).map_err(ApiError::validation)?;
+    let points = json_points(body.points, now_ns()).map_err(ApiError::validation)?;
     let database = body.database.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     let count = points.len();
     state

@@ -1,8 +1,9 @@
 //! What a page handler receives from a form, checked against cross-site request forgery by
 //! construction: every extractor here compares the form's `csrf_token` with the browser's
 //! cookie before the handler runs, and refuses the request with the CSRF page when they differ.
-//! A handler that takes one of them cannot act on a forged request, and no handler checks by
-//! hand.
+//! A handler that takes one of them never sees a forged form's content (an upload whose body
+//! cannot be read at all reaches it only as the reader's error, to show), and no handler checks
+//! by hand.
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, RawForm, Request};
@@ -156,9 +157,9 @@ pub(crate) struct UploadError {
 }
 
 /// A multipart form, read whole and CSRF-checked: `Ok` only for a complete upload whose token
-/// matches; `Err` when the body could not be read (most often: larger than the route accepts),
-/// which the handler shows on its own page with the error's status. A forged upload never
-/// reaches the handler.
+/// matches (a mismatch is refused with the CSRF page before the handler runs); `Err` when the
+/// body could not be read (most often: larger than the route accepts), carrying nothing of the
+/// form, which the handler shows on its own page with the error's status and must not act on.
 pub(crate) struct PageUpload(pub(crate) Result<Upload, UploadError>);
 
 impl<S: Send + Sync> FromRequest<S> for PageUpload {

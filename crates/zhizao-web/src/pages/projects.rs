@@ -116,7 +116,10 @@ fn refusal_message(error: &zhizao_projects::Error, t: Tr) -> Option<String> {
 
 fn form_errors(error: &zhizao_projects::Error, t: Tr) -> FormErrors {
     if error.field_errors().is_empty() {
-        FormErrors(vec![("general".into(), t.text(&error.text()).to_owned())])
+        FormErrors(vec![(
+            "general".into(),
+            t.text(&crate::pages::error_text(error)).to_owned(),
+        )])
     } else {
         FormErrors::from_fields(&error.field_errors(), t)
     }

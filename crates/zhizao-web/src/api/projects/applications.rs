@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{Fen, Role};
+use zhizao_core::Fen;
 use zhizao_projects::workflow::Status;
 use zhizao_projects::{
     Application, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationSort,
@@ -131,13 +131,11 @@ pub(super) struct ItemDto {
 pub(super) struct EventDto {
     at: String,
     by: String,
-    /// The actor's role; `null` for the system (a past programme recorded from its files).
-    #[schema(value_type = Option<String>)]
-    role: Option<Role>,
+    /// The actor's role, or `system` for a past programme recorded from its files.
+    role: &'static str,
     action: String,
-    /// `null` when the application began with this step.
-    #[schema(value_type = Option<String>)]
-    from_status: Option<Status>,
+    /// Empty when the application began with this step.
+    from_status: &'static str,
     #[schema(value_type = String)]
     to_status: Status,
     comment: String,
@@ -270,9 +268,9 @@ impl From<ApplicationDetail> for ApplicationDto {
                 .map(|e| EventDto {
                     at: rfc3339(e.occurred_at),
                     by: e.actor_username,
-                    role: e.actor_role,
+                    role: e.actor_role.map_or("system", |role| role.as_str()),
                     action: e.action,
-                    from_status: e.from_status,
+                    from_status: e.from_status.map_or("", Status::as_str),
                     to_status: e.to_status,
                     comment: e.comment,
                 })

@@ -554,7 +554,7 @@ pub(super) fn registry_field_errors(error: &zhizao_registry::Error) -> Vec<Field
         zhizao_registry::Error::StaleVersion { .. } => {
             vec![FieldError::new("version", both(Tr::stale_record))]
         }
-        other => other.field_errors().to_vec(),
+        other => other.field_errors(),
     }
 }
 

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhizao_core::{Classified, Timestamp};
+use zhizao_core::{Classified, Language, Timestamp};
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::rules::RuleParameters;
 use zhizao_projects::{BatchStatus, Programme};
@@ -156,7 +156,13 @@ pub(super) async fn import_history(
     PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let upload = upload.map_err(|error| PageError::bad_request(error.reason).render(&context))?;
+    let upload = upload.map_err(|error| {
+        (
+            error.status,
+            PageError::bad_request(error.reason).render(&context),
+        )
+            .into_response()
+    })?;
     let dry_run = upload.has("dry_run");
     let Some(UploadedFile { file_name, bytes }) = upload.file("file") else {
         return Err(PageError::bad_request("the form has no file").render(&context));
@@ -303,7 +309,9 @@ pub(super) async fn batch_form(
         BatchFields {
             year,
             notice_days: "7".into(),
-            required_attachments: context.t().default_required_attachment().into(),
+            // Stored with the batch, so in the language of the programme's documents whatever the
+            // page's.
+            required_attachments: Tr(Language::ZhCn).default_required_attachment().into(),
             ..BatchFields::default()
         },
         FormErrors::default(),
