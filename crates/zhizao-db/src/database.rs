@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "major projects",
         include_str!("../migrations/20261126000005_major_projects.sql"),
     ),
+    (
+        20261206000001,
+        "project window",
+        include_str!("../migrations/20261206000001_project_window.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

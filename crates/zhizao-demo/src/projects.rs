@@ -35,20 +35,27 @@ pub(crate) struct ProjectsSummary {
     pub(crate) applications: usize,
 }
 
-const PRODUCTS: &[&str] = &[
-    "空调",
-    "电饭煲",
-    "LED 灯具",
-    "五金锁具",
-    "牛仔服装",
-    "电路板",
-    "小家电",
-    "燃气具",
-    "风扇",
-    "红木家具",
-    "包装材料",
-    "注塑件",
-];
+/// What an enterprise of an industry makes, by the first two digits of its industry class
+/// (GB/T 4754), so a project's name fits its applicant: a lamp maker does not file a denim
+/// project.
+fn products_of(industry_code: &str) -> &'static [&'static str] {
+    match industry_code.get(..3).unwrap_or("") {
+        "385" | "386" => &["空调", "电饭煲", "小家电", "燃气具", "风扇", "热水器"],
+        "387" => &["LED 灯具", "灯饰", "照明灯具"],
+        "331" | "332" | "335" | "336" | "338" | "339" => &["五金锁具", "五金制品", "卫浴五金"],
+        _ => match industry_code.get(..2).unwrap_or("") {
+            "17" | "18" | "19" => &["牛仔服装", "休闲服装", "针织服装"],
+            "21" => &["红木家具", "实木家具", "办公家具"],
+            "39" => &["电路板", "电子元器件", "智能终端"],
+            "27" => &["中成药", "化学药品制剂"],
+            "13" | "14" => &["食品", "调味品"],
+            "22" | "23" => &["包装材料", "印刷包装"],
+            "29" => &["注塑件", "塑料制品"],
+            "34" | "35" | "40" => &["通用设备", "专用设备", "仪器仪表"],
+            _ => &["主导产品"],
+        },
+    }
+}
 const PROJECT_KINDS: &[(&str, UpgradeType)] = &[
     ("智能化生产线技术改造项目", UpgradeType::SmartProductionLine),
     ("工业机器人应用技术改造项目", UpgradeType::IndustrialRobots),
@@ -139,7 +146,12 @@ struct Generator<'a> {
 
 impl Generator<'_> {
     fn project_name(&mut self, enterprise: usize) -> (String, UpgradeType) {
-        let product = self.random.pick(PRODUCTS);
+        let industry = self.enterprises[enterprise]
+            .input
+            .industry_code
+            .as_deref()
+            .unwrap_or("");
+        let product = self.random.pick(products_of(industry));
         let (kind, upgrade) = *self.random.pick(PROJECT_KINDS);
         let short = self.enterprises[enterprise]
             .input

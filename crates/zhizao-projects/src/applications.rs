@@ -21,7 +21,7 @@ use zhizao_identity::policy::{self, EnterpriseScope};
 use zhizao_registry::restrict_to_scope;
 
 use crate::model::{
-    Application, ApplicationDetail, ApplicationEvent, ApplicationEventRow, InvestmentItem,
+    Application, ApplicationDetail, ApplicationEvent, ApplicationEventRow, Batch, InvestmentItem,
     Objection, Programme,
 };
 use crate::workflow::{Status, actions_for};
@@ -96,6 +96,8 @@ pub struct ApplicationFilter {
     pub programme: Option<Programme>,
     /// The applicant's town (towns merged into it included).
     pub town: Option<String>,
+    /// The applicant's unified social credit code.
+    pub enterprise: Option<String>,
     /// Part of the project name, the enterprise name, or the number.
     pub search: Option<String>,
     /// Only applications still moving: not rejected, withdrawn or paid, and not a project
@@ -140,6 +142,16 @@ fn filter_conditions(principal: &Principal, filter: &ApplicationFilter) -> SqlBu
     }
     if let Some(town) = filter.town.as_deref().filter(|t| !t.is_empty()) {
         restrict_to_scope(&EnterpriseScope::Town(town.to_owned()), &mut conditions);
+    }
+    if let Some(code) = filter
+        .enterprise
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        conditions
+            .push(" AND e.credit_code = ")
+            .push_bind(code.to_owned());
     }
     if let Some(search) = filter
         .search
@@ -191,10 +203,13 @@ async fn items_of(connection: &mut AnyConnection, id: i64) -> Result<Vec<Investm
     .await?)
 }
 
+/// One application as `principal` reads it at `now`: with the steps their role may take, and
+/// those of them that cannot be taken yet with the reason.
 async fn detail(
     connection: &mut AnyConnection,
     principal: &Principal,
     application: Application,
+    now: Timestamp,
 ) -> Result<ApplicationDetail> {
     let items = items_of(connection, application.id).await?;
     let rows: Vec<ApplicationEventRow> = sqlx::query_as(
@@ -221,14 +236,29 @@ async fn detail(
     .bind(application.id)
     .fetch_all(&mut *connection)
     .await?;
-    let batch_title: String = sqlx::query_scalar("SELECT title FROM project_batches WHERE id = $1")
-        .bind(application.batch_id)
-        .fetch_one(&mut *connection)
-        .await?;
+    let mut batch_select = SqlBuilder::new(crate::programmes::BATCH_COLUMNS);
+    batch_select
+        .push(" WHERE b.id = ")
+        .push_bind(application.batch_id);
+    let batch: Batch = batch_select.query_as().fetch_one(&mut *connection).await?;
+    let actions = actions_for(application.status, principal.role);
+    let open_objections = objections
+        .iter()
+        .filter(|o| o.resolved_at.is_none())
+        .count() as i64;
+    let not_yet = actions
+        .iter()
+        .filter_map(|action| {
+            flow::not_yet(*action, &application, &batch, open_objections, now)
+                .map(|why| (*action, why))
+        })
+        .collect();
+    let batch_title = batch.title;
     let attachments = crate::attachments::attachments_of(connection, application.id).await?;
     Ok(ApplicationDetail {
         attachments,
-        actions: actions_for(application.status, principal.role),
+        actions,
+        not_yet,
         application,
         batch_title,
         items,
@@ -301,6 +331,6 @@ impl Projects {
     ) -> Result<ApplicationDetail> {
         let mut connection = self.db.pool().acquire().await?;
         let application = fetch_in_scope(&mut connection, principal, number).await?;
-        detail(&mut connection, principal, application).await
+        detail(&mut connection, principal, application, self.clock.now()).await
     }
 }

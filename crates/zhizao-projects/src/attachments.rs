@@ -220,7 +220,11 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 impl Projects {
-    fn attachment_path(&self, application_id: i64, attachment_id: i64) -> Result<PathBuf> {
+    pub(crate) fn attachment_path(
+        &self,
+        application_id: i64,
+        attachment_id: i64,
+    ) -> Result<PathBuf> {
         let root = self
             .attachments
             .as_ref()

@@ -76,10 +76,12 @@ pub async fn insert_batch(
     at: Timestamp,
 ) -> Result<i64> {
     let id = allocate_ids(connection, "project_batches", 1).await?;
+    let window =
+        crate::model::default_project_window(batch.programme, batch.year, &batch.closes_on);
     sqlx::query(
         "INSERT INTO project_batches (id, code, programme, year, title, opens_on, closes_on, eligibility, required_attachments, \
-         rule_set_id, notice_days, status, published_at, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 7, $11, $12, $12, $12, 1)",
+         rule_set_id, notice_days, status, published_at, created_at, updated_at, version, projects_from, projects_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 7, $11, $12, $12, $12, 1, $13, $14)",
     )
     .bind(id)
     .bind(&batch.code)
@@ -93,6 +95,8 @@ pub async fn insert_batch(
     .bind(batch.rule_set_id)
     .bind(batch.status.as_str())
     .bind(at.as_millis())
+    .bind(&window.0)
+    .bind(&window.1)
     .execute(&mut *connection)
     .await?;
     Ok(id)

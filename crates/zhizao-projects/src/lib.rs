@@ -44,7 +44,7 @@ pub use error::{Error, Result};
 pub use model::{
     Application, ApplicationDetail, ApplicationEvent, ApplicationInput, Batch, BatchInput,
     BatchStatus, EvaluationRecord, InvestmentItem, ItemInput, Objection, Programme, RuleSet,
-    UpgradeType,
+    UpgradeType, default_project_window,
 };
 pub use validate::{MAX_ITEMS, MAX_QUANTITY};
 

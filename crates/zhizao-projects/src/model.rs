@@ -162,6 +162,10 @@ pub struct Batch {
     pub opens_on: String,
     /// Last day applications are accepted.
     pub closes_on: String,
+    /// First day a project's period and invoices may fall on (`YYYY-MM-DD`).
+    pub projects_from: String,
+    /// Last day a project's period and invoices may fall on.
+    pub projects_until: String,
     /// Who may apply, as published.
     pub eligibility: String,
     /// The attachments an application must carry, as published (JSON list of names).
@@ -192,6 +196,21 @@ pub struct Batch {
     pub applications: i64,
 }
 
+/// The project window a batch of `programme` in `year` closing on `closes_on` has when none is
+/// typed (the migration that added the window gives existing batches the same).
+pub fn default_project_window(
+    programme: Programme,
+    year: i64,
+    closes_on: &str,
+) -> (String, String) {
+    let from = format!("{:04}-01-01", year - 1);
+    let until = match programme {
+        Programme::PostCompletion => closes_on.to_owned(),
+        _ => format!("{:04}-12-31", year + 2),
+    };
+    (from, until)
+}
+
 impl Batch {
     /// The attachment names the batch requires.
     pub fn required_attachment_names(&self) -> Vec<String> {
@@ -214,6 +233,12 @@ pub struct BatchInput {
     pub opens_on: Option<String>,
     /// Required, not before `opens_on`.
     pub closes_on: Option<String>,
+    /// The first day a project's period and invoices may fall on; by default 1 January of the
+    /// year before the programme year.
+    pub projects_from: Option<String>,
+    /// The last day a project's period and invoices may fall on; by default the closing day
+    /// for post-completion subsidies, otherwise 31 December two years after the programme year.
+    pub projects_until: Option<String>,
     /// Who may apply.
     pub eligibility: Option<String>,
     /// Attachment names an application must carry.
@@ -416,6 +441,8 @@ pub struct EvaluationRecord {
     pub rule_set_code: String,
     /// The version used.
     pub rule_set_version: i64,
+    /// The rule set's name.
+    pub rule_set_name: String,
     /// When.
     pub evaluated_at: Timestamp,
     /// Who asked.
@@ -468,8 +495,11 @@ pub struct ApplicationDetail {
     pub objections: Vec<Objection>,
     /// Attached files.
     pub attachments: Vec<crate::attachments::Attachment>,
-    /// What the caller may do now.
+    /// The steps the caller's role may take from the application's status.
     pub actions: Vec<Action>,
+    /// Those of `actions` that cannot be taken yet, with the reason (the notice period runs,
+    /// an objection is open, nothing was granted, the batch is closed).
+    pub not_yet: Vec<(Action, Text)>,
 }
 
 /// A line item as entered.

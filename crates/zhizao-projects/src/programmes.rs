@@ -52,7 +52,7 @@ const RULE_SET_COLUMNS: &str = "SELECT r.id, r.code, r.version, r.name, r.parame
      (SELECT COUNT(*) FROM subsidy_evaluations v WHERE v.rule_set_id = r.id) AS evaluations \
      FROM subsidy_rule_sets r";
 
-pub(crate) const BATCH_COLUMNS: &str = "SELECT b.id, b.code, b.programme, b.year, b.title, b.opens_on, b.closes_on, \
+pub(crate) const BATCH_COLUMNS: &str = "SELECT b.id, b.code, b.programme, b.year, b.title, b.opens_on, b.closes_on, b.projects_from, b.projects_until, \
      b.eligibility, b.required_attachments, b.rule_set_id, r.code AS rule_set_code, r.version AS rule_set_version, \
      b.notice_days, b.status, b.published_at, b.created_at, b.updated_at, b.version, \
      (SELECT COUNT(*) FROM project_applications a WHERE a.batch_id = b.id AND a.status NOT IN ('draft', 'withdrawn')) AS applications \
@@ -282,8 +282,8 @@ impl Projects {
         let now = self.clock.now().as_millis();
         let inserted = sqlx::query(
             "INSERT INTO project_batches (id, code, programme, year, title, opens_on, closes_on, eligibility, required_attachments, \
-             rule_set_id, notice_days, status, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $12, 1)",
+             rule_set_id, notice_days, status, created_at, updated_at, version, projects_from, projects_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $12, 1, $13, $14)",
         )
         .bind(id)
         .bind(&record.code)
@@ -297,6 +297,8 @@ impl Projects {
         .bind(rule_set.as_ref().map(|r| r.id))
         .bind(record.notice_days)
         .bind(now)
+        .bind(&record.projects_from)
+        .bind(&record.projects_until)
         .execute(&mut *transaction)
         .await;
         if let Err(error) = inserted {
@@ -315,6 +317,8 @@ impl Projects {
             .created("title", &record.title)
             .created("opens_on", &record.opens_on)
             .created("closes_on", &record.closes_on)
+            .created("projects_from", &record.projects_from)
+            .created("projects_until", &record.projects_until)
             .created(
                 "rule_set",
                 rule_set
@@ -368,7 +372,8 @@ impl Projects {
         let version = expected_version.unwrap_or(current.version);
         let updated = sqlx::query(
             "UPDATE project_batches SET programme = $1, year = $2, title = $3, opens_on = $4, closes_on = $5, eligibility = $6, \
-             required_attachments = $7, rule_set_id = $8, notice_days = $9, updated_at = $10, version = version + 1 \
+             required_attachments = $7, rule_set_id = $8, notice_days = $9, updated_at = $10, version = version + 1, \
+             projects_from = $13, projects_until = $14 \
              WHERE id = $11 AND version = $12 AND status = 'draft'",
         )
         .bind(record.programme.as_str())
@@ -383,6 +388,8 @@ impl Projects {
         .bind(self.clock.now().as_millis())
         .bind(current.id)
         .bind(version)
+        .bind(&record.projects_from)
+        .bind(&record.projects_until)
         .execute(&mut *transaction)
         .await?;
         if updated.rows_affected() == 0 {
@@ -403,6 +410,16 @@ impl Projects {
             .field("title", &current.title, &record.title)
             .field("opens_on", &current.opens_on, &record.opens_on)
             .field("closes_on", &current.closes_on, &record.closes_on)
+            .field(
+                "projects_from",
+                &current.projects_from,
+                &record.projects_from,
+            )
+            .field(
+                "projects_until",
+                &current.projects_until,
+                &record.projects_until,
+            )
             .field("notice_days", current.notice_days, record.notice_days)
             .field(
                 "rule_set",

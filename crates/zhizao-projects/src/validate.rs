@@ -324,12 +324,49 @@ pub(crate) fn validate_draft(
     })
 }
 
-/// What a draft must additionally have to be submitted to a batch of `programme`.
-pub(crate) fn validate_complete(
-    record: &ApplicationRecord,
-    programme: Programme,
-) -> Vec<FieldError> {
+/// The batch facts a submission is checked against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window<'a> {
+    pub(crate) programme: Programme,
+    /// First day a project's period and invoices may fall on.
+    pub(crate) from: &'a str,
+    /// Last day.
+    pub(crate) until: &'a str,
+}
+
+/// What a draft must additionally have to be submitted to a batch: dates, items, invoices for
+/// post-completion subsidies, and every date inside the batch's project window.
+pub(crate) fn validate_complete(record: &ApplicationRecord, window: Window<'_>) -> Vec<FieldError> {
+    let programme = window.programme;
     let mut problems = Problems(Vec::new());
+    let (from, until) = (window.from, window.until);
+    let outside =
+        |date: &str| !from.is_empty() && !until.is_empty() && (date < from || date > until);
+    for (field, date) in [
+        ("starts_on", &record.starts_on),
+        ("ends_on", &record.ends_on),
+    ] {
+        if let Some(date) = date
+            && outside(date)
+        {
+            problems.add(
+                field,
+                format!("{date} 不在本批次的项目期限 {from} 至 {until} 内"),
+                format!("{date} is outside the batch's project window {from} to {until}"),
+            );
+        }
+    }
+    for (index, item) in record.items.iter().enumerate() {
+        if let Some(date) = &item.invoice_date
+            && outside(date)
+        {
+            problems.add(
+                format!("items[{index}].invoice_date"),
+                format!("发票日期 {date} 不在本批次的项目期限 {from} 至 {until} 内"),
+                format!("the invoice date {date} is outside the batch's project window {from} to {until}"),
+            );
+        }
+    }
     if record.starts_on.is_none() {
         problems.add(
             "starts_on",
@@ -396,6 +433,8 @@ pub(crate) struct BatchRecord {
     pub(crate) title: String,
     pub(crate) opens_on: String,
     pub(crate) closes_on: String,
+    pub(crate) projects_from: String,
+    pub(crate) projects_until: String,
     pub(crate) eligibility: String,
     pub(crate) required_attachments: Vec<String>,
     pub(crate) notice_days: i64,
@@ -472,6 +511,17 @@ pub(crate) fn validate_batch(
             format!("closes {close} before it opens {open}"),
         );
     }
+    let projects_from = problems.date("projects_from", &input.projects_from);
+    let projects_until = problems.date("projects_until", &input.projects_until);
+    if let (Some(from), Some(until)) = (&projects_from, &projects_until)
+        && until < from
+    {
+        problems.add(
+            "projects_until",
+            format!("项目期限的结束日 {until} 早于开始日 {from}"),
+            format!("the window ends {until} before it starts {from}"),
+        );
+    }
     let eligibility = problems.text("eligibility", &input.eligibility, false, 4000);
     let mut required_attachments = Vec::new();
     for (index, name) in input.required_attachments.iter().flatten().enumerate() {
@@ -498,13 +548,18 @@ pub(crate) fn validate_batch(
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
+    let closes_on = closes_on.unwrap_or_default();
+    let (default_from, default_until) =
+        crate::model::default_project_window(programme, year, &closes_on);
     Ok(BatchRecord {
+        projects_from: projects_from.unwrap_or(default_from),
+        projects_until: projects_until.unwrap_or(default_until),
         code,
         programme,
         year,
         title,
         opens_on: opens_on.unwrap_or_default(),
-        closes_on: closes_on.unwrap_or_default(),
+        closes_on,
         eligibility,
         required_attachments,
         notice_days,
@@ -546,7 +601,7 @@ mod tests {
         let record = validate_draft(&good(), "2026-11-26").unwrap();
         assert_eq!(record.total_investment_fen.get(), 140_000_000);
         assert_eq!(record.project_key, "打磨自动化产线");
-        assert!(validate_complete(&record, Programme::PostCompletion).is_empty());
+        assert!(validate_complete(&record, window(Programme::PostCompletion)).is_empty());
     }
 
     #[test]
@@ -593,16 +648,58 @@ mod tests {
         input.starts_on = None;
         input.items[1].invoice_number = None;
         let record = validate_draft(&input, "2026-11-26").unwrap();
-        let fields: Vec<String> = validate_complete(&record, Programme::PostCompletion)
+        let fields: Vec<String> = validate_complete(&record, window(Programme::PostCompletion))
             .into_iter()
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["starts_on", "items[1].invoice_number"]);
         assert_eq!(
-            validate_complete(&record, Programme::TechUpgrade).len(),
+            validate_complete(&record, window(Programme::TechUpgrade)).len(),
             1,
             "intake does not need invoices"
         );
+    }
+
+    fn window(programme: Programme) -> Window<'static> {
+        Window {
+            programme,
+            from: "2025-01-01",
+            until: "2026-12-31",
+        }
+    }
+
+    #[test]
+    fn every_date_must_fall_inside_the_batch_project_window() {
+        // (starts_on, ends_on, invoice date of item 0, the fields refused)
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            ("2025-01-01", "2026-12-31", "2025-01-01", &[]),
+            (
+                "2010-01-01",
+                "2011-12-31",
+                "2009-05-01",
+                &["starts_on", "ends_on", "items[0].invoice_date"],
+            ),
+            ("2024-12-31", "2026-06-30", "2026-03-01", &["starts_on"]),
+            ("2026-01-01", "2027-01-01", "2026-03-01", &["ends_on"]),
+            (
+                "2026-01-01",
+                "2026-06-30",
+                "2024-12-31",
+                &["items[0].invoice_date"],
+            ),
+        ];
+        for (starts_on, ends_on, invoice, refused) in cases {
+            let mut input = good();
+            input.starts_on = Some((*starts_on).into());
+            input.ends_on = Some((*ends_on).into());
+            input.items[0].invoice_date = Some((*invoice).into());
+            let record = validate_draft(&input, "2026-11-26").unwrap();
+            let fields: Vec<String> = validate_complete(&record, window(Programme::PostCompletion))
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(fields, *refused, "{starts_on}–{ends_on}, invoice {invoice}");
+        }
     }
 
     #[test]

@@ -195,6 +195,17 @@ impl Party {
     }
 }
 
+/// The party a user of `role` acts as in the review flow, if any: what waits on that party is
+/// the user's work.
+pub fn party_of(role: Role) -> Option<Party> {
+    match role {
+        Role::EnterpriseUser => Some(Party::Enterprise),
+        Role::TownStaff => Some(Party::Town),
+        Role::CityAdmin | Role::CityStaff => Some(Party::City),
+        _ => None,
+    }
+}
+
 /// A step in the flow; the API's `action` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -276,6 +287,14 @@ impl Action {
     /// Whether the actor must say why.
     pub fn needs_comment(self) -> bool {
         matches!(self, Action::Return | Action::Reject)
+    }
+
+    /// Whether the step cannot be undone (a page asks before taking it).
+    pub fn irreversible(self) -> bool {
+        matches!(
+            self,
+            Action::Approve | Action::Reject | Action::Withdraw | Action::Disburse
+        )
     }
 }
 

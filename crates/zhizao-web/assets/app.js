@@ -9,6 +9,12 @@
       event.preventDefault();
     }
   });
+  // One navigation group open at a time, closed by a click elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      if (!group.contains(event.target)) { group.removeAttribute("open"); }
+    });
+  });
   // Filters submit themselves when a select changes.
   document.querySelectorAll("form.auto-submit select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

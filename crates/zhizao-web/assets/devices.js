@@ -3,18 +3,25 @@
   "use strict";
 
   function api(method, path, csrf, body) {
-    var headers = { "Accept": "application/json" };
+    // Problems come back in the page's language.
+    var headers = { "Accept": "application/json", "Accept-Language": document.documentElement.lang || "zh-CN" };
     if (body !== undefined) { headers["Content-Type"] = "application/json"; }
     if (csrf) { headers["X-CSRF-Token"] = csrf; }
     return fetch(path, { method: method, headers: headers, credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body) });
   }
 
+  // A problem as the page's reader reads it: the field messages and the title are in the page's
+  // language; the detail is English, so it is added only on English pages.
   function problemText(reply, json) {
+    var english = (document.documentElement.lang || "").indexOf("en") === 0;
     if (json && json.errors && json.errors.length) {
-      return json.errors.map(function (e) { return (e.field ? e.field + ": " : "") + e.message; }).join("; ");
+      return json.errors.map(function (e) { return e.message; }).join(english ? "; " : "；");
     }
-    return (json && (json.detail || json.title)) || String(reply.status);
+    if (json && json.title) {
+      return english && json.detail ? json.title + ": " + json.detail : json.title;
+    }
+    return String(reply.status);
   }
 
   function shanghai(ms) {
@@ -109,40 +116,82 @@
     });
   }
 
-  // The SQL console.
+  // The SQL console: the result is paged in the page (the download keeps every row), times are
+  // shown in Beijing time like the rest of the site, and fractions are rounded for reading.
   var sqlForm = document.getElementById("sql-form");
   if (sqlForm) {
+    var PAGE_ROWS = 100;
+    var words = function (name) { return sqlForm.getAttribute("data-" + name) || ""; };
     var run = function (format) {
       var body = { sql: document.getElementById("sql").value, database: document.getElementById("database").value, format: format };
       return api("POST", "/api/v1/query", sqlForm.getAttribute("data-csrf"), body);
     };
     var error = document.getElementById("sql-error");
+    var summary = document.getElementById("sql-summary");
+    var pager = document.getElementById("sql-pager");
+    var table = document.getElementById("sql-result");
+    var utcTime = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]00:?00)?$/;
+    var fraction = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3, useGrouping: false });
+    var cellText = function (v) {
+      if (v === null || v === undefined) { return ""; }
+      if (typeof v === "number") { return Number.isInteger(v) ? String(v) : fraction.format(v); }
+      if (typeof v === "string") {
+        var m = utcTime.exec(v);
+        if (m) {
+          var ms = Date.parse(m[1] + "T" + m[2] + (m[3] ? m[3].slice(0, 4) : "") + "Z");
+          if (!isNaN(ms)) { return shanghai(ms) + (m[3] && Number(m[3]) !== 0 ? m[3].slice(0, 4) : ""); }
+        }
+        return v;
+      }
+      return JSON.stringify(v);
+    };
+    var rows = [], columns = [], page = 0, elapsed = 0;
+    var show = function () {
+      table.tHead.innerHTML = ""; table.tBodies[0].innerHTML = "";
+      var head = table.tHead.insertRow();
+      columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+      var first = page * PAGE_ROWS;
+      rows.slice(first, first + PAGE_ROWS).forEach(function (row) {
+        var tr = table.tBodies[0].insertRow();
+        columns.forEach(function (c) {
+          var td = tr.insertCell();
+          var v = row[c];
+          if (typeof v === "number") { td.className = "num"; }
+          td.textContent = cellText(v);
+        });
+      });
+      var last = Math.min(first + PAGE_ROWS, rows.length);
+      summary.textContent = words("rows").replace("{n}", rows.length) +
+        (rows.length > PAGE_ROWS ? words("showing").replace("{from}", first + 1).replace("{to}", last) : "") +
+        " · " + elapsed + " ms · " + words("time-zone");
+      pager.hidden = rows.length <= PAGE_ROWS;
+      document.getElementById("sql-previous").disabled = page === 0;
+      document.getElementById("sql-next").disabled = last >= rows.length;
+    };
+    var clear = function () {
+      rows = []; columns = []; page = 0;
+      table.tHead.innerHTML = ""; table.tBodies[0].innerHTML = "";
+      summary.textContent = ""; pager.hidden = true;
+    };
+    document.getElementById("sql-previous").addEventListener("click", function () { if (page > 0) { page -= 1; show(); } });
+    document.getElementById("sql-next").addEventListener("click", function () { if ((page + 1) * PAGE_ROWS < rows.length) { page += 1; show(); } });
     sqlForm.addEventListener("submit", function (event) {
       event.preventDefault();
       error.hidden = true;
+      clear();
+      summary.textContent = words("running");
       var started = performance.now();
       run("json").then(function (reply) {
         return reply.json().then(function (json) {
-          var table = document.getElementById("sql-result");
-          table.tHead.innerHTML = ""; table.tBodies[0].innerHTML = "";
-          if (!reply.ok) { error.textContent = problemText(reply, json); error.hidden = false; return; }
-          var columns = json.length ? Object.keys(json[0]) : [];
-          var head = table.tHead.insertRow();
-          columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
-          json.forEach(function (row) {
-            var tr = table.tBodies[0].insertRow();
-            columns.forEach(function (c) {
-              var td = tr.insertCell();
-              var v = row[c];
-              td.textContent = v === null || v === undefined ? "" : (typeof v === "object" ? JSON.stringify(v) : String(v));
-            });
-          });
-          document.getElementById("sql-summary").textContent =
-            json.length + " · " + Math.round(performance.now() - started) + " ms";
+          if (!reply.ok) { clear(); error.textContent = problemText(reply, json); error.hidden = false; return; }
+          rows = json; columns = json.length ? Object.keys(json[0]) : []; page = 0;
+          elapsed = Math.round(performance.now() - started);
+          show();
         });
-      });
+      }).catch(function (e) { clear(); error.textContent = String(e); error.hidden = false; });
     });
     document.getElementById("sql-csv").addEventListener("click", function () {
+      error.hidden = true;
       run("csv").then(function (reply) {
         if (!reply.ok) { return reply.json().then(function (json) { error.textContent = problemText(reply, json); error.hidden = false; }); }
         return reply.blob().then(function (blob) {

@@ -36,6 +36,179 @@ impl Tr {
         }
     }
 
+    /// A rule set version as people name it: its name and version, not its code.
+    pub(crate) fn rule_set_version(&self, name: &str, version: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{name}（第 {version} 版）"),
+            Language::En => format!("{name}, version {version}"),
+        }
+    }
+
+    /// One cell of a numbered line item, as a problem names it.
+    pub(crate) fn item_row_cell(&self, row: usize, cell: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("第 {row} 行 {cell}"),
+            Language::En => format!("row {row}, {cell}"),
+        }
+    }
+
+    /// The dates a batch's projects must fall within, as a hint beside the dates.
+    pub(crate) fn project_window_hint(&self, from: &str, until: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("本批次的项目起止日期和发票日期须在 {from} 至 {until} 之间"),
+            Language::En => {
+                format!("The batch takes projects and invoices dated from {from} to {until}")
+            }
+        }
+    }
+
+    /// A numbered row.
+    pub(crate) fn row_label(&self, row: impl std::fmt::Display) -> String {
+        match self.0 {
+            Language::ZhCn => format!("第 {row} 行"),
+            Language::En => format!("Row {row}"),
+        }
+    }
+
+    /// A submitted application: where it went.
+    pub(crate) fn submitted_to_town(&self, town: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已提交至{town}审核"),
+            Language::En => format!("Submitted to {town} for review"),
+        }
+    }
+
+    /// An application put on public notice: until when.
+    pub(crate) fn notice_started(&self, until: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已进入公示，公示期至 {until}"),
+            Language::En => format!("On public notice until {until}"),
+        }
+    }
+
+    /// An approved application and its subsidy.
+    pub(crate) fn approved_with(&self, granted: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已批准立项，核定补助 {granted} 元"),
+            Language::En => format!("Approved, with a subsidy of {granted} yuan"),
+        }
+    }
+
+    /// A recorded payment.
+    pub(crate) fn disbursed_amount(&self, amount: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已登记拨付 {amount} 元"),
+            Language::En => format!("Payment of {amount} yuan recorded"),
+        }
+    }
+
+    /// Any other step: what was done and where the application now stands.
+    pub(crate) fn step_done(&self, step: &str, status: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已办理“{step}”，当前状态：{status}"),
+            Language::En => format!("Done: {step}. The application is now: {status}"),
+        }
+    }
+
+    /// An evaluation's result.
+    pub(crate) fn evaluated(&self, amount: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已按补助规则测算：{amount} 元"),
+            Language::En => format!("Computed under the rule set: {amount} yuan"),
+        }
+    }
+
+    /// An uploaded attachment.
+    pub(crate) fn attachment_added(&self, purpose: &str, file: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已上传附件“{purpose}”：{file}"),
+            Language::En => format!("Attachment \"{purpose}\" uploaded: {file}"),
+        }
+    }
+
+    /// The question asked before a step that cannot be undone.
+    pub(crate) fn confirm_step(&self, step: &str, project: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("确定对“{project}”执行“{step}”？此操作不可撤销。"),
+            Language::En => format!("{step} \"{project}\"? This cannot be undone."),
+        }
+    }
+
+    /// A deleted draft.
+    pub(crate) fn draft_deleted(&self, number: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已删除草稿 {number}"),
+            Language::En => format!("Draft {number} deleted"),
+        }
+    }
+
+    /// A year that is not a programme year.
+    pub(crate) fn year_out_of_range(&self, typed: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("年度应为 2000 至 2100 之间的数字，“{typed}”不是"),
+            Language::En => format!("the year must be a number from 2000 to 2100, not {typed:?}"),
+        }
+    }
+
+    /// A recognition in one line.
+    pub(crate) fn recognition_summary(
+        &self,
+        level: &str,
+        kind: &str,
+        year: &str,
+        title: &str,
+    ) -> String {
+        let title = if title.is_empty() {
+            String::new()
+        } else {
+            format!(" {title}")
+        };
+        match self.0 {
+            Language::ZhCn => format!("{level}{kind}（{year}）{title}"),
+            Language::En => format!("{level} {kind} ({year}){title}"),
+        }
+    }
+
+    /// A returned application on the enterprise's home page.
+    pub(crate) fn todo_returned(&self, project: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{project}”被退回，请按意见修改后重新提交"),
+            Language::En => format!("\"{project}\" was returned: fix it as asked and submit again"),
+        }
+    }
+
+    /// A draft not yet submitted.
+    pub(crate) fn todo_draft(&self, project: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{project}”尚未提交"),
+            Language::En => format!("\"{project}\" is a draft, not yet submitted"),
+        }
+    }
+
+    /// An approved project with a subsidy, waiting for its completion report.
+    pub(crate) fn todo_report_completion(&self, project: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{project}”已立项，完工后申请验收"),
+            Language::En => format!("\"{project}\" is approved: report completion when it is done"),
+        }
+    }
+
+    /// Devices not connected.
+    pub(crate) fn todo_offline_devices(&self, count: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{count} 台设备离线"),
+            Language::En => format!("{count} device(s) offline"),
+        }
+    }
+
+    /// A review an expert has not given yet.
+    pub(crate) fn todo_review(&self, project: &str, call: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("待评审：“{project}”（{call}）"),
+            Language::En => format!("To review: \"{project}\" ({call})"),
+        }
+    }
+
     /// The `lang` attribute.
     pub(crate) fn tag(&self) -> &'static str {
         self.0.tag()
@@ -121,6 +294,16 @@ messages! {
     nav_organizations: "机构", "Organisations";
     nav_devices: "设备", "Devices";
     nav_sql: "数据查询", "SQL console";
+    nav_equipment_data: "设备与数据", "Equipment & data";
+    nav_administration: "系统管理", "Administration";
+    nav_more: "更多", "More";
+    menu: "菜单", "Menu";
+    home_my_applications_of: "技改项目申报", "Technology-upgrade applications";
+    none_yet: "暂无", "None yet";
+    same_profile_devices: "同型号的其他设备", "Other devices of this profile";
+    all_devices: "全部设备", "All devices";
+    all_applications: "查看全部申报", "All applications";
+    more_filters: "更多筛选", "More filters";
     devices_title: "设备", "Devices";
     device_name: "设备名称", "Device name";
     device_label: "显示名称", "Label";
@@ -265,6 +448,34 @@ messages! {
     reports: "统计报表", "Reports";
     upgrade_type: "改造类型", "Upgrade type";
     project_period: "建设期", "Project period";
+    starts_on: "开始日期", "Start date";
+    ends_on: "结束日期", "End date";
+    this_application: "本申报", "This application";
+    colon: "：", ": ";
+    separator: "；", "; ";
+    delete_draft: "删除草稿", "Delete draft";
+    confirm_delete_draft: "确定删除这份草稿及其附件？此操作不可撤销。", "Delete this draft and its attachments? This cannot be undone.";
+    export_format_unknown: "导出格式应为 Excel（xlsx）或 CSV", "Export as Excel (xlsx) or CSV";
+    all_years: "全部年度", "All years";
+    sql_rows: "共 {n} 行", "{n} rows";
+    sql_showing: "，显示第 {from}–{to} 行", ", showing {from}–{to}";
+    sql_time_zone: "时间为北京时间（下载的 CSV 为 UTC）", "times in Beijing time (the CSV download is in UTC)";
+    sql_running: "查询中…", "Running…";
+    home_todos: "待办事项", "To do";
+    home_nothing_to_do: "暂无待办事项", "Nothing waiting on you";
+    home_my_applications: "我的技改申报", "My applications";
+    home_my_major: "我的重大专项申报", "My major-project applications";
+    home_my_devices: "我的设备", "My devices";
+    home_devices_online: "在线", "online";
+    home_my_reviews: "我的评审任务", "My reviews";
+    review_done: "已评分", "Scored";
+    review_due: "待评分", "Due";
+    optional_comment: "意见（可选）", "Comment (optional)";
+    step_has_problems: "未能办理，请修改下面标出的问题", "Not done: fix the problems marked below";
+    objection_recorded: "已登记异议", "Objection recorded";
+    objection_resolved: "已记录异议的处理意见", "Resolution recorded";
+    attachment_deleted: "已删除附件", "Attachment deleted";
+    draft_saved: "草稿已保存，尚未提交。补齐附件后点“提交申报”", "Draft saved, not yet submitted. Add the attachments, then Submit";
     expected_output: "预计新增年产值（元）", "Expected added annual output (yuan)";
     waiting_on: "待办方", "Waiting on";
     notice_ends: "公示截止", "Notice ends";
@@ -293,6 +504,11 @@ messages! {
     comment_hint: "退回或不予通过时须写明理由", "Say why when returning or rejecting";
     programme: "专项", "Programme";
     window: "受理期", "Window";
+    projects_from: "项目期限自", "Projects from";
+    projects_until: "项目期限至", "Projects until";
+    projects_from_hint: "项目起止日期和发票日期不得早于此日；不填为上一年度 1 月 1 日", "No project date or invoice before this day; by default 1 January of the year before";
+    projects_until_hint: "不填时：事后奖补为受理截止日，其他专项为年度后第二年 12 月 31 日", "By default: the closing day for post-completion subsidies, otherwise 31 December two years on";
+    project_window: "项目期限", "Project window";
     applications_count: "申报数", "Applications";
     projects_count: "立项数", "Projects";
     enterprises_count: "立项企业数", "Enterprises";

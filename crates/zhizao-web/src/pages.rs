@@ -440,7 +440,12 @@ pub(crate) struct AuditRow {
 }
 
 impl AuditRow {
-    pub(crate) fn new(entry: &zhizao_identity::audit::AuditRecord, t: Tr) -> Self {
+    /// The entry in the page's language; `towns` names the town codes it records.
+    pub(crate) fn new(
+        entry: &zhizao_identity::audit::AuditRecord,
+        t: Tr,
+        towns: &[zhizao_registry::Town],
+    ) -> Self {
         AuditRow {
             when: entry.occurred().to_shanghai_string(),
             who: entry.actor_username.clone(),
@@ -454,14 +459,60 @@ impl AuditRow {
                 .map(|(field, change)| {
                     (
                         t.field_label(&field),
-                        t.audit_value(&field, &change.before),
-                        t.audit_value(&field, &change.after),
+                        readable_value(&field, &change.before, t, towns),
+                        readable_value(&field, &change.after, t, towns),
                     )
                 })
                 .collect(),
             note: entry.note.chars().take(200).collect(),
         }
     }
+}
+
+/// A value the audit log recorded, as people read it: town codes as town names, recognitions
+/// (`city/technology_center/2018 title`) as their level, kind and year in the page's language,
+/// the rest as [`Tr::audit_value`] shows it.
+fn readable_value(
+    field: &str,
+    value: &serde_json::Value,
+    t: Tr,
+    towns: &[zhizao_registry::Town],
+) -> String {
+    use serde_json::Value;
+    match (field, value) {
+        ("town_code", Value::String(code)) => towns
+            .iter()
+            .find(|town| &town.code == code)
+            .map(|town| t.pick(&town.name_zh, &town.name_en).to_owned())
+            .unwrap_or_else(|| code.clone()),
+        ("recognitions", Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) => recognition_text(text, t),
+                other => t.audit_value(field, other),
+            })
+            .collect::<Vec<_>>()
+            .join(t.separator()),
+        _ => t.audit_value(field, value),
+    }
+}
+
+/// `city/technology_center/2018 title` as "市级 企业技术中心（2018）title".
+fn recognition_text(text: &str, t: Tr) -> String {
+    let (head, title) = text.split_once(' ').unwrap_or((text, ""));
+    let mut parts = head.splitn(3, '/');
+    let (Some(level), Some(kind), Some(year)) = (parts.next(), parts.next(), parts.next()) else {
+        return text.to_owned();
+    };
+    let level = level
+        .parse::<zhizao_registry::RecognitionLevel>()
+        .map(|l| t.text(&l.label()).to_owned())
+        .unwrap_or_else(|_| level.to_owned());
+    let kind = kind
+        .parse::<zhizao_registry::RecognitionKind>()
+        .map(|k| t.text(&k.label()).to_owned())
+        .unwrap_or_else(|_| kind.to_owned());
+    t.recognition_summary(&level, &kind, year, title)
 }
 
 /// Where a list page sits among its pages, with links that keep the current filters.

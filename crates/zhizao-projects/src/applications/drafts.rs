@@ -211,7 +211,12 @@ pub(super) fn in_window(batch: &Batch, today: &str) -> bool {
 }
 
 pub(super) fn window_error(batch: &Batch, today: &str) -> Error {
-    Error::NotYet(Text::owned(
+    Error::NotYet(window_text(batch, today))
+}
+
+/// Why the batch does not take an application today.
+pub(super) fn window_text(batch: &Batch, today: &str) -> Text {
+    Text::owned(
         format!(
             "批次 {} 的申报时间为 {} 至 {}，今天（{today}）不在申报期内",
             batch.code, batch.opens_on, batch.closes_on
@@ -220,10 +225,18 @@ pub(super) fn window_error(batch: &Batch, today: &str) -> Error {
             "batch {} accepts applications from {} to {}; today ({today}) is outside that window",
             batch.code, batch.opens_on, batch.closes_on
         ),
-    ))
+    )
 }
 
 impl Projects {
+    /// The problems saving `input` as a draft would meet, found without saving: a form that
+    /// could not read some values itself shows these beside its own at once.
+    pub fn draft_problems(&self, input: &ApplicationInput) -> Vec<FieldError> {
+        validate_draft(input, &self.today())
+            .err()
+            .unwrap_or_default()
+    }
+
     /// Starts a draft in a published batch whose window is open (enterprise users, for their own
     /// enterprise).
     pub async fn create_application(
@@ -340,7 +353,7 @@ impl Projects {
         )
         .await?;
         let application = fetch_by_id(&mut transaction, id).await?;
-        let detail = detail(&mut transaction, principal, application).await?;
+        let detail = detail(&mut transaction, principal, application, self.clock.now()).await?;
         transaction.commit().await?;
         Ok(detail)
     }
@@ -494,8 +507,96 @@ impl Projects {
         )
         .await?;
         let application = fetch_by_id(&mut transaction, current.id).await?;
-        let detail = detail(&mut transaction, principal, application).await?;
+        let detail = detail(&mut transaction, principal, application, self.clock.now()).await?;
         transaction.commit().await?;
         Ok(detail)
+    }
+}
+
+impl Projects {
+    /// Deletes a draft that was never submitted (its enterprise's users), with its items and
+    /// files; the audit log keeps that it existed. A submitted application is withdrawn instead,
+    /// so its trail stays.
+    pub async fn delete_draft(
+        &self,
+        principal: &Principal,
+        number: &str,
+        expected_version: i64,
+    ) -> Result<()> {
+        let mut transaction = self.db.begin().await?;
+        let current = fetch_in_scope(&mut transaction, principal, number).await?;
+        if !policy::may_write_applications(principal) {
+            return Err(Error::Forbidden("drafts are deleted by the applicant"));
+        }
+        if current.status != Status::Draft || current.submitted_at.is_some() {
+            return Err(Error::NotYet(Text::new(
+                "只有从未提交的草稿可以删除；已提交的申报可以撤回",
+                "only a draft that was never submitted can be deleted; withdraw a submitted application",
+            )));
+        }
+        if current.version != expected_version {
+            return Err(Error::StaleVersion {
+                what: "application",
+                key: current.number,
+                current: current.version,
+            });
+        }
+        let attachments = crate::attachments::attachments_of(&mut transaction, current.id).await?;
+        for delete in [
+            "DELETE FROM project_attachments WHERE application_id = $1",
+            "DELETE FROM project_investment_items WHERE application_id = $1",
+            "DELETE FROM project_application_events WHERE application_id = $1",
+            "DELETE FROM subsidy_evaluations WHERE application_id = $1",
+            "DELETE FROM project_objections WHERE application_id = $1",
+        ] {
+            sqlx::query(delete)
+                .bind(current.id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        let deleted =
+            sqlx::query("DELETE FROM project_applications WHERE id = $1 AND version = $2")
+                .bind(current.id)
+                .bind(current.version)
+                .execute(&mut *transaction)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(Error::StaleVersion {
+                what: "application",
+                key: current.number,
+                current: current.version + 1,
+            });
+        }
+        let mut changes = Changes::new();
+        changes
+            .field(
+                "project_name",
+                Some(current.project_name.as_str()),
+                None::<&str>,
+            )
+            .field("status", Some(current.status.as_str()), None::<&str>);
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            self.clock.now(),
+            AuditEntry::new(
+                "project_application.deleted",
+                "project_application",
+                &current.number,
+            )
+            .subject(current.enterprise_id)
+            .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        // After the commit: a crash in between leaves unlisted files, never a listed one
+        // without its content.
+        for attachment in attachments {
+            if let Ok(path) = self.attachment_path(current.id, attachment.id) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        tracing::info!(number = %current.number, "draft deleted");
+        Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub(super) struct EvaluationRow {
     id: i64,
     rule_set_code: String,
     rule_set_version: i64,
+    rule_set_name: String,
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     evaluated_at: Timestamp,
     evaluated_by: String,
@@ -36,6 +37,7 @@ impl From<EvaluationRow> for EvaluationRecord {
             id: row.id,
             rule_set_code: row.rule_set_code,
             rule_set_version: row.rule_set_version,
+            rule_set_name: row.rule_set_name,
             evaluated_at: row.evaluated_at,
             evaluated_by: row.evaluated_by,
             eligible_investment_fen: row.eligible_investment_fen,
@@ -46,7 +48,7 @@ impl From<EvaluationRow> for EvaluationRecord {
     }
 }
 
-pub(super) const EVALUATION_COLUMNS: &str = "SELECT v.id, r.code AS rule_set_code, r.version AS rule_set_version, v.evaluated_at, v.evaluated_by, \
+pub(super) const EVALUATION_COLUMNS: &str = "SELECT v.id, r.code AS rule_set_code, r.version AS rule_set_version, r.name AS rule_set_name, v.evaluated_at, v.evaluated_by, \
      v.eligible_investment_fen, v.amount_fen, v.explanation FROM subsidy_evaluations v JOIN subsidy_rule_sets r ON r.id = v.rule_set_id";
 
 impl Projects {
@@ -153,6 +155,7 @@ impl Projects {
             id,
             rule_set_code: rule_set.code,
             rule_set_version: rule_set.version,
+            rule_set_name: rule_set.name,
             evaluated_at: now,
             evaluated_by: principal.username.clone(),
             eligible_investment_fen: evaluation.eligible_investment_fen,

@@ -1,17 +1,17 @@
 //! The review flow's steps: the table decides what the caller may take, then the step's own
 //! conditions (the batch window, the notice period and open objections, a grant to pay).
 
-use zhizao_core::{Fen, FieldError, Text};
+use zhizao_core::{Fen, FieldError, Text, Timestamp};
 use zhizao_db::SqlBuilder;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 
-use crate::model::{ApplicationDetail, Batch, BatchStatus};
-use crate::validate::validate_complete;
+use crate::model::{Application, ApplicationDetail, Batch, BatchStatus};
+use crate::validate::{Window, validate_complete};
 use crate::workflow::{Action, next_status};
 use crate::{Error, Projects, Result};
 
-use super::drafts::{claimed_invoices, in_window, record_of, window_error};
+use super::drafts::{claimed_invoices, in_window, record_of, window_text};
 use super::{DAY_MS, detail, fetch_by_id, fetch_in_scope, items_of, record_event};
 
 /// What a reviewer or applicant sends to move an application.
@@ -72,14 +72,26 @@ impl Projects {
         let mut grant: Option<(i64, Fen, Fen)> = None; // evaluation id, eligible, amount
         let mut disbursed = None;
         let mut project_key = None;
+        let open_objections: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM project_objections WHERE application_id = $1 AND resolved_at IS NULL",
+        )
+        .bind(current.id)
+        .fetch_one(&mut *transaction)
+        .await?;
+        if let Some(why) = not_yet(request.action, &current, &batch, open_objections, now) {
+            return Err(Error::NotYet(why));
+        }
         match request.action {
             Action::Submit => {
-                let today = self.today();
-                if batch.status != BatchStatus::Published || !in_window(&batch, &today) {
-                    return Err(window_error(&batch, &today));
-                }
                 let record = record_of(&current, &items_of(&mut transaction, current.id).await?);
-                let mut problems = validate_complete(&record, batch.programme);
+                let mut problems = validate_complete(
+                    &record,
+                    Window {
+                        programme: batch.programme,
+                        from: &batch.projects_from,
+                        until: &batch.projects_until,
+                    },
+                );
                 let attached =
                     crate::attachments::attachments_of(&mut transaction, current.id).await?;
                 for required in batch.required_attachment_names() {
@@ -110,60 +122,23 @@ impl Projects {
             Action::StartNotice => {
                 notice_ends_at = Some(now.plus_millis(batch.notice_days * DAY_MS));
             }
-            Action::Approve => {
-                if let Some(ends) = current.notice_ends_at
-                    && now < ends
-                {
-                    let ends = ends.to_shanghai_string();
-                    return Err(Error::NotYet(Text::owned(
-                        format!("公示期至 {ends} 结束，届时方可批准"),
-                        format!("the public notice runs until {ends}; approve after it ends"),
-                    )));
-                }
-                let open: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM project_objections WHERE application_id = $1 AND resolved_at IS NULL",
-                )
-                .bind(current.id)
-                .fetch_one(&mut *transaction)
-                .await?;
-                if open > 0 {
-                    return Err(Error::NotYet(Text::owned(
-                        format!("还有 {open} 条异议未处理"),
-                        format!("{open} objection(s) raised during the notice are not resolved"),
-                    )));
-                }
-                if batch.rule_set_id.is_some() {
-                    // Serialises approvals of the same enterprise, so two at once cannot both
-                    // fit under its yearly cap.
-                    sqlx::query("UPDATE enterprises SET version = version WHERE id = $1")
-                        .bind(current.enterprise_id)
-                        .execute(&mut *transaction)
-                        .await?;
-                    let evaluation = self
-                        .evaluate_in(&mut transaction, principal, &current, &batch)
-                        .await?;
-                    grant = Some((
-                        evaluation.id,
-                        evaluation.eligible_investment_fen,
-                        evaluation.amount_fen,
-                    ));
-                }
+            Action::Approve if batch.rule_set_id.is_some() => {
+                // Serialises approvals of the same enterprise, so two at once cannot both
+                // fit under its yearly cap.
+                sqlx::query("UPDATE enterprises SET version = version WHERE id = $1")
+                    .bind(current.enterprise_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                let evaluation = self
+                    .evaluate_in(&mut transaction, principal, &current, &batch)
+                    .await?;
+                grant = Some((
+                    evaluation.id,
+                    evaluation.eligible_investment_fen,
+                    evaluation.amount_fen,
+                ));
             }
-            Action::ReportCompletion if current.granted_fen.unwrap_or_default() <= Fen::new(0) => {
-                return Err(Error::NotYet(Text::new(
-                    "该项目没有核定补助，立项即为办结，无需申请验收",
-                    "nothing was granted to this project: approval is its last step, there is no completion acceptance",
-                )));
-            }
-            Action::Disburse => match current.granted_fen {
-                Some(amount) if amount > Fen::new(0) => disbursed = Some(amount),
-                _ => {
-                    return Err(Error::NotYet(Text::new(
-                        "该项目没有核定补助金额，无需拨付",
-                        "nothing was granted to this project, so there is nothing to pay",
-                    )));
-                }
-            },
+            Action::Disburse => disbursed = current.granted_fen,
             Action::Withdraw => {
                 // Frees the project name for a new application in the same batch.
                 project_key = Some(format!(
@@ -271,9 +246,62 @@ impl Projects {
         )
         .await?;
         let application = fetch_by_id(&mut transaction, current.id).await?;
-        let detail = detail(&mut transaction, principal, application).await?;
+        let detail = detail(&mut transaction, principal, application, now).await?;
         transaction.commit().await?;
         tracing::info!(number = %current.number, action = %request.action, from = %current.status, to = %to, "application moved");
         Ok(detail)
+    }
+}
+
+/// Why `action`, which the caller's role may take from the application's status, cannot be
+/// taken at `now`, if it cannot: the batch is not taking submissions, the public notice still
+/// runs, an objection is open, nothing was granted. `act` refuses with this reason, and the
+/// application's page shows the step disabled with it instead of offering a step that fails.
+pub(super) fn not_yet(
+    action: Action,
+    application: &Application,
+    batch: &Batch,
+    open_objections: i64,
+    now: Timestamp,
+) -> Option<Text> {
+    let granted = application.granted_fen.is_some_and(|g| g > Fen::new(0));
+    match action {
+        Action::Submit => {
+            let today = now.to_shanghai_date_string();
+            (batch.status != BatchStatus::Published || !in_window(batch, &today))
+                .then(|| window_text(batch, &today))
+        }
+        Action::Approve => {
+            if let Some(ends) = application.notice_ends_at
+                && now < ends
+            {
+                let ends = ends.to_shanghai_string();
+                return Some(Text::owned(
+                    format!("公示期至 {ends} 结束，届时方可批准"),
+                    format!("the public notice runs until {ends}; approve after it ends"),
+                ));
+            }
+            (open_objections > 0).then(|| {
+                Text::owned(
+                    format!("还有 {open_objections} 条异议未处理"),
+                    format!(
+                        "{open_objections} objection(s) raised during the notice are not resolved"
+                    ),
+                )
+            })
+        }
+        Action::ReportCompletion => (!granted).then(|| {
+            Text::new(
+                "该项目没有核定补助，立项即为办结，无需申请验收",
+                "nothing was granted to this project: approval is its last step, there is no completion acceptance",
+            )
+        }),
+        Action::Disburse => (!granted).then(|| {
+            Text::new(
+                "该项目没有核定补助金额，无需拨付",
+                "nothing was granted to this project, so there is nothing to pay",
+            )
+        }),
+        _ => None,
     }
 }

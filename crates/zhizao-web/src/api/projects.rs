@@ -9,6 +9,8 @@ mod reports;
 mod review;
 mod rule_sets;
 
+pub(crate) use reports::{ReportQuery, report_response};
+
 use utoipa_axum::router::OpenApiRouter;
 use zhizao_core::Timestamp;
 use zhizao_projects::Programme;

@@ -80,10 +80,11 @@ async fn audit(
         .await
         .or_page(&context)?;
     let pager = Pager::new(&context.uri, &page);
+    let towns = state.registry().towns().await.unwrap_or_default();
     let rows = page
         .items
         .iter()
-        .map(|entry| AuditRow::new(entry, t))
+        .map(|entry| AuditRow::new(entry, t, &towns))
         .collect();
     Ok(render(&AuditPage {
         layout: context.layout("audit"),

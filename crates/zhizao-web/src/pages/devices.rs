@@ -28,6 +28,15 @@ pub(super) fn router() -> Router<AppState> {
         .route("/telemetry/sql", get(sql_console))
 }
 
+/// A profile as people call it: its description, else its name.
+fn profile_label(profile: &Profile) -> String {
+    if profile.description.trim().is_empty() {
+        profile.name.clone()
+    } else {
+        profile.description.clone()
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct ListQuery {
     #[serde(default)]
@@ -41,6 +50,8 @@ struct DeviceRow {
     name: String,
     label: String,
     profile: String,
+    /// The profile as people call it (its description, else its name).
+    profile_label: String,
     serial_number: String,
     online: bool,
     disabled: bool,
@@ -102,6 +113,11 @@ async fn list_page(
             name: d.name.clone(),
             label: d.label.clone(),
             profile: d.profile.clone(),
+            profile_label: profiles
+                .iter()
+                .find(|p| p.name == d.profile)
+                .map(profile_label)
+                .unwrap_or_else(|| d.profile.clone()),
             serial_number: d.serial_number.clone(),
             online: state.commands().is_online(d.id),
             disabled: d.disabled,
@@ -289,6 +305,8 @@ struct DetailPage {
     client_attributes: Vec<AttributeRow>,
     shared_attributes: Vec<AttributeRow>,
     origin_hint: String,
+    /// The enterprise's other devices of the same profile, and whether each is connected.
+    siblings: Vec<(String, String, bool)>,
 }
 
 fn attribute_rows(map: serde_json::Map<String, serde_json::Value>) -> Vec<AttributeRow> {
@@ -368,7 +386,22 @@ async fn detail(
             .or_page(&context)?,
     );
     let online = state.commands().is_online(device.id);
+    let siblings = devices
+        .list_devices(
+            &principal,
+            Some(device.profile.as_str()),
+            None,
+            PageRequest::new(1, 20),
+        )
+        .await
+        .or_page(&context)?
+        .items
+        .into_iter()
+        .filter(|d| d.id != device.id)
+        .map(|d| (d.name, d.label, state.commands().is_online(d.id)))
+        .collect();
     Ok(render(&DetailPage {
+        siblings,
         layout: context.layout("devices"),
         last_seen: when(device.last_seen_at),
         online,

@@ -1,15 +1,22 @@
-//! The start page: live figures over what the user can see.
+//! The start page, by what the reader does: an enterprise sees its to-dos (returned
+//! applications, drafts, offline devices) and its applications and devices; a town its queue and
+//! its figures; an expert the reviews due; the city the work waiting on it and the city's figures.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use zhizao_core::Fen;
+use zhizao_core::{Fen, PageRequest};
+use zhizao_identity::policy::{self, EnterpriseScope};
+use zhizao_projects::workflow::{Party, Status, party_of};
+use zhizao_projects::{ApplicationFilter, ApplicationSort};
 use zhizao_registry::{RecognitionKind, RecognitionLevel};
 
+use super::projects::{sees_projects, status_class};
 use super::{Layout, OrPage, SignedIn, render, role_label};
 use crate::AppState;
+use crate::i18n::Tr;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -29,18 +36,55 @@ struct CountRow {
     count: i64,
 }
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-    organization_name: String,
-    role_label: String,
+/// Something waiting on the reader, with where to do it.
+struct Todo {
+    text: String,
+    href: String,
+    /// `warn` when it has waited a week or more.
+    tone: &'static str,
+}
+
+/// An application in a short list.
+struct ApplicationLine {
+    href: String,
+    number: String,
+    title: String,
+    status: String,
+    status_class: &'static str,
+}
+
+/// The registry's figures over the reader's scope (towns and the city).
+struct RegistryFigures {
     stats: zhizao_registry::RegistryStatistics,
     employees: String,
     revenue_yi: String,
     recognition_rows: Vec<RecognitionRow>,
     towns: Vec<CountRow>,
     divisions: Vec<CountRow>,
+}
+
+/// The reader's devices: how many, how many connected.
+struct DeviceFigures {
+    total: i64,
+    online: i64,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    organization_name: String,
+    role_label: String,
+    /// What waits on the reader, most urgent first.
+    todos: Vec<Todo>,
+    /// The reader's enterprise's applications, latest first (enterprises).
+    applications: Vec<ApplicationLine>,
+    /// Its major-project applications (enterprises).
+    major: Vec<ApplicationLine>,
+    devices: Option<DeviceFigures>,
+    /// Reviews assigned to the reader (experts): done and due.
+    reviews: Vec<ApplicationLine>,
+    registry: Option<RegistryFigures>,
 }
 
 /// Groups digits in threes.
@@ -54,11 +98,184 @@ async fn home(
     SignedIn(context, principal): SignedIn,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let stats = state
-        .registry()
-        .statistics(&principal)
-        .await
-        .or_page(&context)?;
+    let now = state.identity().clock().now();
+    let mut todos = Vec::new();
+    let mut applications = Vec::new();
+    let mut major = Vec::new();
+    let mut reviews = Vec::new();
+
+    // The review flow: what waits on the party the reader acts as.
+    if let Some(party) = party_of(principal.role)
+        && sees_projects(&principal)
+    {
+        let queue = state.projects().queue(&principal).await.or_page(&context)?;
+        for line in queue.iter().filter(|l| l.waiting_on == party) {
+            if party == Party::Enterprise {
+                continue; // the enterprise's own applications are listed one by one below
+            }
+            todos.push(Todo {
+                text: t.text(&line.sentence(now)).to_owned(),
+                href: format!(
+                    "/projects?status={}&town={}",
+                    line.status.as_str(),
+                    line.town_code
+                ),
+                tone: if line.oldest_days(now) >= 7 {
+                    "warn"
+                } else {
+                    ""
+                },
+            });
+        }
+    }
+    if policy::may_write_applications(&principal) {
+        let filter = ApplicationFilter {
+            sort: ApplicationSort::RecentlyChanged,
+            ..ApplicationFilter::default()
+        };
+        let page = state
+            .projects()
+            .list_applications(&principal, &filter, PageRequest::new(1, 50))
+            .await
+            .or_page(&context)?;
+        for a in &page.items {
+            let href = format!("/projects/applications/{}", a.number);
+            let todo = match a.status {
+                Status::Returned => Some(t.todo_returned(&a.project_name)),
+                Status::Draft => Some(t.todo_draft(&a.project_name)),
+                Status::Approved if a.granted_fen.is_some_and(|g| g.get() > 0) => {
+                    Some(t.todo_report_completion(&a.project_name))
+                }
+                _ => None,
+            };
+            if let Some(text) = todo {
+                todos.push(Todo {
+                    text,
+                    href: href.clone(),
+                    tone: if a.status == Status::Returned {
+                        "warn"
+                    } else {
+                        ""
+                    },
+                });
+            }
+            if applications.len() < 8 {
+                applications.push(ApplicationLine {
+                    href,
+                    number: a.number.clone(),
+                    title: a.project_name.clone(),
+                    status: t.text(&a.status.label()).to_owned(),
+                    status_class: status_class(a.status),
+                });
+            }
+        }
+        for m in state
+            .projects()
+            .major_applications(&principal, None)
+            .await
+            .or_page(&context)?
+            .into_iter()
+            .take(8)
+        {
+            major.push(ApplicationLine {
+                href: "/major".to_owned(),
+                number: m.number,
+                title: m.title,
+                status: t.text(&m.status.label()).to_owned(),
+                status_class: "",
+            });
+        }
+    }
+    let devices = match policy::telemetry_tenant(&principal) {
+        Some(_) => {
+            let page = state
+                .devices()
+                .list_devices(&principal, None, None, PageRequest::new(1, 500))
+                .await
+                .or_page(&context)?;
+            let online = page
+                .items
+                .iter()
+                .filter(|d| !d.disabled && state.commands().is_online(d.id))
+                .count() as i64;
+            let offline = page.items.iter().filter(|d| !d.disabled).count() as i64 - online;
+            if offline > 0 {
+                todos.push(Todo {
+                    text: t.todo_offline_devices(offline),
+                    href: "/devices".to_owned(),
+                    tone: "",
+                });
+            }
+            Some(DeviceFigures {
+                total: page.total,
+                online,
+            })
+        }
+        None => None,
+    };
+    if policy::reviews_as_expert(&principal) {
+        for review in state
+            .projects()
+            .my_reviews(&principal)
+            .await
+            .or_page(&context)?
+        {
+            let done = review.scores.is_some();
+            if !done {
+                todos.push(Todo {
+                    text: t.todo_review(&review.title, &review.call_title),
+                    href: format!("/reviews#review-{}", review.id),
+                    tone: "",
+                });
+            }
+            reviews.push(ApplicationLine {
+                href: format!("/reviews#review-{}", review.id),
+                number: review.topic,
+                title: review.title,
+                status: if done {
+                    t.review_done()
+                } else {
+                    t.review_due()
+                }
+                .to_owned(),
+                status_class: if done { "ok" } else { "warn" },
+            });
+        }
+    }
+    // Returned and overdue first.
+    todos.sort_by_key(|todo| todo.tone != "warn");
+
+    let registry = match policy::enterprise_scope(&principal) {
+        EnterpriseScope::All | EnterpriseScope::Town(_) | EnterpriseScope::PlatformClients(_) => {
+            Some(
+                registry_figures(&state, &principal, t)
+                    .await
+                    .or_page(&context)?,
+            )
+        }
+        _ => None,
+    };
+    let page = HomePage {
+        layout: context.layout("home"),
+        organization_name: principal.organization_name.clone(),
+        role_label: role_label(principal.role, t),
+        todos,
+        applications,
+        major,
+        devices,
+        reviews,
+        registry,
+    };
+    Ok(render(&page))
+}
+
+/// The registry's figures over what `principal` may see.
+async fn registry_figures(
+    state: &AppState,
+    principal: &zhizao_identity::Principal,
+    t: Tr,
+) -> zhizao_registry::Result<RegistryFigures> {
+    let stats = state.registry().statistics(principal).await?;
     let count = |kind: RecognitionKind, level: RecognitionLevel| {
         stats
             .recognitions
@@ -96,16 +313,12 @@ async fn home(
             count: *n,
         })
         .collect();
-    let page = HomePage {
-        layout: context.layout("home"),
-        organization_name: principal.organization_name.clone(),
-        role_label: role_label(principal.role, t),
+    Ok(RegistryFigures {
         employees: grouped(stats.employees),
         revenue_yi,
         recognition_rows,
         towns,
         divisions,
         stats,
-    };
-    Ok(render(&page))
+    })
 }

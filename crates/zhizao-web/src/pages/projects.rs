@@ -4,6 +4,7 @@
 
 mod application;
 mod batches;
+mod fields;
 mod form;
 mod notices;
 mod queue;
@@ -44,10 +45,15 @@ pub(super) fn router() -> Router<AppState> {
             get(rule_sets::rule_set_form).post(rule_sets::save_rule_set),
         )
         .route("/projects/reports", get(reports::reports))
+        .route("/projects/reports/export", get(reports::export))
         .route("/projects/applications/{number}", get(application::detail))
         .route(
             "/projects/applications/{number}/edit",
             get(form::edit_form).post(form::update),
+        )
+        .route(
+            "/projects/applications/{number}/delete",
+            post(application::delete),
         )
         .route(
             "/projects/applications/{number}/act",
@@ -90,7 +96,7 @@ fn shanghai(at: Timestamp) -> String {
     at.to_shanghai_string()
 }
 
-fn status_class(status: Status) -> &'static str {
+pub(crate) fn status_class(status: Status) -> &'static str {
     match status {
         Status::Rejected | Status::Withdrawn => "muted",
         Status::Returned => "warn",

@@ -27,7 +27,11 @@ use crate::problem::ApiError;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_applications, create_application))
-        .routes(routes!(get_application, update_application))
+        .routes(routes!(
+            get_application,
+            update_application,
+            delete_application
+        ))
 }
 
 /// An application as lists show it.
@@ -231,8 +235,19 @@ pub(super) struct ApplicationDto {
     evaluations: Vec<EvaluationDto>,
     objections: Vec<ObjectionDto>,
     attachments: Vec<AttachmentDto>,
-    /// The actions the caller may take now.
+    /// The actions the caller's role may take from the application's status.
     actions: Vec<String>,
+    /// Those of `actions` that cannot be taken yet, each with the reason (in Chinese and
+    /// English).
+    not_yet: Vec<NotYetDto>,
+}
+
+/// A step the caller's role may take but not yet, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct NotYetDto {
+    action: String,
+    reason_zh: String,
+    reason_en: String,
 }
 
 impl From<ApplicationDetail> for ApplicationDto {
@@ -279,6 +294,15 @@ impl From<ApplicationDetail> for ApplicationDto {
             objections: d.objections.into_iter().map(ObjectionDto::from).collect(),
             attachments: d.attachments.into_iter().map(AttachmentDto::from).collect(),
             actions: d.actions.iter().map(|a| a.as_str().to_owned()).collect(),
+            not_yet: d
+                .not_yet
+                .iter()
+                .map(|(action, why)| NotYetDto {
+                    action: action.as_str().to_owned(),
+                    reason_zh: why.zh.clone().into_owned(),
+                    reason_en: why.en.clone().into_owned(),
+                })
+                .collect(),
             summary: ApplicationSummaryDto::from(d.application),
         }
     }
@@ -351,6 +375,8 @@ pub(super) struct ApplicationQuery {
     programme: Option<String>,
     /// Town code (towns merged into it included).
     town: Option<String>,
+    /// The applicant's unified social credit code.
+    enterprise: Option<String>,
     /// Part of the project name, the enterprise name or the number.
     q: Option<String>,
     /// Only applications still moving (not rejected, withdrawn, paid, or approved into the
@@ -394,6 +420,7 @@ pub(super) async fn list_applications(
         year: query.year,
         programme: parse_programme(&query.programme)?,
         town: non_empty(&query.town).map(str::to_owned),
+        enterprise: non_empty(&query.enterprise).map(str::to_owned),
         search: non_empty(&query.q).map(str::to_owned),
         open_only: query.open.unwrap_or(false),
         sort,
@@ -449,6 +476,31 @@ pub(super) async fn get_application(
         etag(detail.application.version),
         Json(ApplicationDto::from(detail)),
     ))
+}
+
+/// Deletes a draft that was never submitted, with its items and files (its enterprise);
+/// `If-Match` required. A submitted application is withdrawn instead.
+#[utoipa::path(delete, path = "/api/v1/project-applications/{number}", tag = "projects", params(("number" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 428, body = crate::problem::Problem)))]
+
+pub(super) async fn delete_application(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let Some(version) = if_match(&headers)? else {
+        // Outside the caller's scope the application does not exist, whatever the headers.
+        state.projects().application(&principal, &number).await?;
+        return Err(ApiError::precondition_required(
+            "send If-Match with the version you read, so that another person's change is not lost",
+        ));
+    };
+    state
+        .projects()
+        .delete_draft(&principal, &number, version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Replaces a draft's or returned application's content (its enterprise); `If-Match` required.

@@ -37,6 +37,10 @@ pub(super) struct BatchDto {
     opens_on: String,
     /// Last day.
     closes_on: String,
+    /// First day a project's period and invoices may fall on.
+    projects_from: String,
+    /// Last day a project's period and invoices may fall on.
+    projects_until: String,
     eligibility: String,
     required_attachments: Vec<String>,
     /// `code@version` of the rule set computing amounts, if the programme grants money.
@@ -65,6 +69,8 @@ impl From<Batch> for BatchDto {
             title: b.title,
             opens_on: b.opens_on,
             closes_on: b.closes_on,
+            projects_from: b.projects_from,
+            projects_until: b.projects_until,
             eligibility: b.eligibility,
             notice_days: b.notice_days,
             status: b.status.as_str().to_owned(),
@@ -86,6 +92,12 @@ pub(super) struct BatchBody {
     title: Option<String>,
     opens_on: Option<String>,
     closes_on: Option<String>,
+    /// First day a project's period and invoices may fall on; default 1 January of the year
+    /// before `year`.
+    projects_from: Option<String>,
+    /// Last day; default `closes_on` for post-completion subsidies, otherwise 31 December two
+    /// years after `year`.
+    projects_until: Option<String>,
     eligibility: Option<String>,
     required_attachments: Option<Vec<String>>,
     /// `code` (latest version) or `code@version`.
@@ -103,6 +115,8 @@ impl BatchBody {
             title: self.title,
             opens_on: self.opens_on,
             closes_on: self.closes_on,
+            projects_from: self.projects_from,
+            projects_until: self.projects_until,
             eligibility: self.eligibility,
             required_attachments: self.required_attachments,
             rule_set: self.rule_set,

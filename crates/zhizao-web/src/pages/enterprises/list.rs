@@ -83,6 +83,8 @@ pub(super) struct ListPage {
     pager: Pager,
     can_register: bool,
     can_import: bool,
+    /// A filter beyond the search is chosen (the folded filters of a phone stay open).
+    filters_active: bool,
 }
 
 pub(super) async fn list(
@@ -156,6 +158,15 @@ pub(super) async fn list(
         pager,
         can_register: policy::may_register_enterprises(&principal),
         can_import: policy::may_import_enterprises(&principal),
+        filters_active: [
+            &query.town,
+            &query.industry,
+            &query.size,
+            &query.recognition_kind,
+            &query.recognition_level,
+        ]
+        .iter()
+        .any(|v| !v.is_empty()),
         query,
     };
     Ok(render(&list))

@@ -6,16 +6,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use zhizao_core::Classified;
 use zhizao_identity::{Principal, policy};
 use zhizao_projects::workflow::{Action, Status};
 use zhizao_projects::{ActionRequest, ApplicationDetail, Programme};
 
-use super::{optional_yuan, refusal_message, shanghai, status_class, yuan};
+use super::form::notice;
+use super::{fields, optional_yuan, refusal_message, shanghai, status_class, yuan};
 use crate::AppState;
 use crate::i18n::Tr;
 use crate::pages::PageUpload;
 use crate::pages::Submit;
-use crate::pages::{Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render};
+use crate::pages::{
+    FormErrors, Layout, OrPage, PageContext, PageError, PageForm, SignedIn, render,
+};
 
 pub(super) struct ItemRow {
     position: i64,
@@ -28,6 +32,8 @@ pub(super) struct ItemRow {
     supplier: String,
     related_party: bool,
     invoice: String,
+    /// This item's problems when a step was refused, each named by its column.
+    error: String,
 }
 
 pub(super) struct EvaluationView {
@@ -36,6 +42,18 @@ pub(super) struct EvaluationView {
     by: String,
     amount: String,
     lines: Vec<(String, String)>,
+}
+
+/// A step the reader may take, as its button shows it.
+pub(super) struct ActionView {
+    name: &'static str,
+    label: String,
+    /// A reason must be written (return, reject).
+    needs_comment: bool,
+    /// The step cannot be undone: the browser asks first, and a comment may be written.
+    confirm: Option<String>,
+    /// Why it cannot be taken yet; the button is shown disabled with this reason.
+    not_yet: Option<String>,
 }
 
 pub(super) struct EventView {
@@ -90,11 +108,36 @@ pub(super) struct DetailPage {
     objections: Vec<ObjectionView>,
     attachments: Vec<AttachmentView>,
     required_attachments: Vec<String>,
-    actions: Vec<(&'static str, String, bool)>,
+    actions: Vec<ActionView>,
     can_edit: bool,
+    /// A draft never submitted may be deleted.
+    can_delete: bool,
     can_evaluate: bool,
     can_object: bool,
     error: Option<String>,
+    /// Problems a refused step found that have no place of their own on the page, named.
+    problems: Vec<String>,
+    /// A refused step's problems with the project's dates, with the attachments and with the
+    /// items as a whole, shown beside them.
+    period_error: String,
+    attachments_error: String,
+    items_error: String,
+}
+
+/// Why a step on the application was not taken: a message, and the problems by field.
+#[derive(Default)]
+pub(super) struct Refusal {
+    message: Option<String>,
+    problems: FormErrors,
+}
+
+impl Refusal {
+    fn message(message: String) -> Self {
+        Refusal {
+            message: Some(message),
+            problems: FormErrors::default(),
+        }
+    }
 }
 
 pub(super) fn action_label(action: &str, t: Tr) -> String {
@@ -114,10 +157,41 @@ pub(super) fn detail_page(
     principal: &Principal,
     detail: ApplicationDetail,
     required_attachments: Vec<String>,
-    error: Option<String>,
+    refusal: Refusal,
 ) -> DetailPage {
     let t = context.t();
     let a = &detail.application;
+    let problems = &refusal.problems;
+    let joined = |field: &str| {
+        problems
+            .0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(f, m)| format!("{}{}{m}", fields::label(f, t), t.colon()))
+            .collect::<Vec<_>>()
+            .join(t.separator())
+    };
+    let row_error = |row: usize| {
+        problems
+            .0
+            .iter()
+            .filter_map(|(f, m)| {
+                let (index, cell) = fields::item_cell(f)?;
+                (index == row).then(|| format!("{}{}{m}", fields::cell_label(cell, t), t.colon()))
+            })
+            .collect::<Vec<_>>()
+            .join(t.separator())
+    };
+    let placed = |field: &str| {
+        matches!(field, "starts_on" | "ends_on" | "attachments" | "items")
+            || fields::item_cell(field).is_some_and(|(row, _)| row < detail.items.len())
+    };
+    let unplaced: Vec<(String, String)> = problems
+        .0
+        .iter()
+        .filter(|(f, _)| !placed(f))
+        .cloned()
+        .collect();
     DetailPage {
         layout: context.layout("projects"),
         number: a.number.clone(),
@@ -149,7 +223,9 @@ pub(super) fn detail_page(
         items: detail
             .items
             .iter()
-            .map(|i| ItemRow {
+            .enumerate()
+            .map(|(row, i)| ItemRow {
+                error: row_error(row),
                 position: i.position,
                 category: t.text(&i.category.label()).to_owned(),
                 name: i.name.clone(),
@@ -170,7 +246,7 @@ pub(super) fn detail_page(
             .evaluations
             .iter()
             .map(|e| EvaluationView {
-                rule_set: format!("{} v{}", e.rule_set_code, e.rule_set_version),
+                rule_set: t.rule_set_version(&e.rule_set_name, e.rule_set_version),
                 when: shanghai(e.evaluated_at),
                 by: e.evaluated_by.clone(),
                 amount: yuan(e.amount_fen),
@@ -223,36 +299,70 @@ pub(super) fn detail_page(
         actions: detail
             .actions
             .iter()
-            .map(|a| (a.as_str(), t.text(&a.label()).to_owned(), a.needs_comment()))
+            .map(|action| ActionView {
+                name: action.as_str(),
+                label: t.text(&action.label()).to_owned(),
+                needs_comment: action.needs_comment(),
+                confirm: action
+                    .irreversible()
+                    .then(|| t.confirm_step(t.text(&action.label()), &a.project_name)),
+                not_yet: detail
+                    .not_yet
+                    .iter()
+                    .find(|(blocked, _)| blocked == action)
+                    .map(|(_, why)| t.text(why).to_owned()),
+            })
             .collect(),
         can_edit: a.status.editable() && policy::may_write_applications(principal),
+        can_delete: a.status == Status::Draft
+            && a.submitted_at.is_none()
+            && policy::may_write_applications(principal),
         can_evaluate: a.programme != Programme::TechUpgrade,
         can_object: a.status == Status::PublicNotice && policy::may_manage_programmes(principal),
-        error,
+        period_error: [joined("starts_on"), joined("ends_on")]
+            .into_iter()
+            .filter(|e| !e.is_empty())
+            .collect::<Vec<_>>()
+            .join(t.separator()),
+        attachments_error: joined("attachments"),
+        items_error: joined("items"),
+        problems: fields::labelled(&unplaced, t),
+        error: refusal.message,
     }
 }
 
-/// The end of every step taken on an application's page: back to the application (saying
-/// "saved" when `notice`), or the page again with the refusal, or the error page when the
-/// application is not there.
+/// The end of every step taken on an application's page: back to the application saying what
+/// was done, or the page again with the refusal beside what it concerns, or the error page when
+/// the application is not there.
 pub(super) async fn back_to_application<T>(
     state: &AppState,
     context: &PageContext,
     principal: &Principal,
     number: &str,
     outcome: zhizao_projects::Result<T>,
-    notice: bool,
+    done: impl FnOnce(&T, Tr) -> String,
 ) -> Result<Response, Response> {
+    let t = context.t();
     match outcome {
-        Ok(_) if notice => Ok(Redirect::to(&format!(
+        Ok(value) => Ok(Redirect::to(&format!(
             "/projects/applications/{number}?notice={}",
-            form_urlencoded::byte_serialize(context.t().saved().as_bytes()).collect::<String>()
+            notice(&done(&value, t))
         ))
         .into_response()),
-        Ok(_) => Ok(Redirect::to(&format!("/projects/applications/{number}")).into_response()),
         // `refusal_message` is None for "not found", which stays the error page.
-        Err(error) => match refusal_message(&error, context.t()) {
-            Some(message) => show_detail(state, context, principal, number, Some(message)).await,
+        Err(error) => match refusal_message(&error, t) {
+            Some(message) => {
+                let field_errors = error.field_errors();
+                let refusal = if field_errors.is_empty() {
+                    Refusal::message(message)
+                } else {
+                    Refusal {
+                        message: Some(t.step_has_problems().to_owned()),
+                        problems: FormErrors::from_fields(&field_errors, t),
+                    }
+                };
+                show_detail(state, context, principal, number, Some(refusal)).await
+            }
             None => Err(PageError::from(error).render(context)),
         },
     }
@@ -263,14 +373,14 @@ pub(super) async fn show_detail(
     context: &PageContext,
     principal: &Principal,
     number: &str,
-    error: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<Response, Response> {
     let detail = state
         .projects()
         .application(principal, number)
         .await
         .or_page(context)?;
-    let status = if error.is_some() {
+    let status = if refusal.is_some() {
         axum::http::StatusCode::CONFLICT
     } else {
         axum::http::StatusCode::OK
@@ -283,7 +393,13 @@ pub(super) async fn show_detail(
         .unwrap_or_default();
     Ok((
         status,
-        render(&detail_page(context, principal, detail, required, error)),
+        render(&detail_page(
+            context,
+            principal,
+            detail,
+            required,
+            refusal.unwrap_or_default(),
+        )),
     )
         .into_response())
 }
@@ -294,6 +410,21 @@ pub(super) async fn detail(
     Path(number): Path<String>,
 ) -> Result<Response, Response> {
     show_detail(&state, &context, &principal, &number, None).await
+}
+
+/// What a step did, as the page it leads to says it: where the application went and who acts
+/// next.
+fn done_message(action: Action, detail: &ApplicationDetail, t: Tr) -> String {
+    let a = &detail.application;
+    match action {
+        Action::Submit => t.submitted_to_town(&a.town_name_zh),
+        Action::StartNotice => {
+            t.notice_started(&a.notice_ends_at.map(shanghai).unwrap_or_default())
+        }
+        Action::Approve => t.approved_with(&optional_yuan(a.granted_fen)),
+        Action::Disburse => t.disbursed_amount(&optional_yuan(a.disbursed_fen)),
+        other => t.step_done(t.text(&other.label()), t.text(&a.status.label())),
+    }
 }
 
 #[derive(Deserialize)]
@@ -320,7 +451,15 @@ pub(super) async fn act(
         comment: form.comment,
     };
     let outcome = state.projects().act(&principal, &number, &request).await;
-    back_to_application(&state, &context, &principal, &number, outcome, true).await
+    back_to_application(
+        &state,
+        &context,
+        &principal,
+        &number,
+        outcome,
+        |detail, t| done_message(action, detail, t),
+    )
+    .await
 }
 
 pub(super) async fn evaluate(
@@ -330,7 +469,15 @@ pub(super) async fn evaluate(
     _: PageForm<Submit>,
 ) -> Result<Response, Response> {
     let outcome = state.projects().evaluate(&principal, &number).await;
-    back_to_application(&state, &context, &principal, &number, outcome, false).await
+    back_to_application(
+        &state,
+        &context,
+        &principal,
+        &number,
+        outcome,
+        |evaluation, t| t.evaluated(&yuan(evaluation.amount_fen)),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -351,7 +498,10 @@ pub(super) async fn object(
         .projects()
         .add_objection(&principal, &number, &form.objector, &form.content)
         .await;
-    back_to_application(&state, &context, &principal, &number, outcome, false).await
+    back_to_application(&state, &context, &principal, &number, outcome, |_, t| {
+        t.objection_recorded().to_owned()
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -370,7 +520,10 @@ pub(super) async fn resolve(
         .projects()
         .resolve_objection(&principal, &number, objection_id, &form.resolution)
         .await;
-    back_to_application(&state, &context, &principal, &number, outcome, false).await
+    back_to_application(&state, &context, &principal, &number, outcome, |_, t| {
+        t.objection_resolved().to_owned()
+    })
+    .await
 }
 
 pub(super) async fn attach(
@@ -394,7 +547,9 @@ pub(super) async fn attach(
             &context,
             &principal,
             &number,
-            Some(context.t().choose_file_to_upload().to_owned()),
+            Some(Refusal::message(
+                context.t().choose_file_to_upload().to_owned(),
+            )),
         )
         .await?;
         return Ok((status, page).into_response());
@@ -403,7 +558,15 @@ pub(super) async fn attach(
         .projects()
         .add_attachment(&principal, &number, &purpose, &file.file_name, file.bytes)
         .await;
-    back_to_application(&state, &context, &principal, &number, outcome, false).await
+    back_to_application(
+        &state,
+        &context,
+        &principal,
+        &number,
+        outcome,
+        |attachment, t| t.attachment_added(&attachment.purpose, &attachment.file_name),
+    )
+    .await
 }
 
 pub(super) async fn detach(
@@ -416,5 +579,46 @@ pub(super) async fn detach(
         .projects()
         .delete_attachment(&principal, &number, attachment_id)
         .await;
-    back_to_application(&state, &context, &principal, &number, outcome, false).await
+    back_to_application(&state, &context, &principal, &number, outcome, |_, t| {
+        t.attachment_deleted().to_owned()
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeleteForm {
+    version: i64,
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageForm(form): PageForm<DeleteForm>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    match state
+        .projects()
+        .delete_draft(&principal, &number, form.version)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/projects?notice={}",
+            notice(&t.draft_deleted(&number))
+        ))
+        .into_response()),
+        Err(error) => match refusal_message(&error, t) {
+            Some(message) => {
+                show_detail(
+                    &state,
+                    &context,
+                    &principal,
+                    &number,
+                    Some(Refusal::message(message)),
+                )
+                .await
+            }
+            None => Err(PageError::from(error).render(&context)),
+        },
+    }
 }

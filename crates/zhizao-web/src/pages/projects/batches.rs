@@ -24,6 +24,7 @@ pub(super) struct BatchRow {
     programme: String,
     year: i64,
     window: String,
+    projects: String,
     rule_set: String,
     status: String,
     /// The next status the city may give it (`published`, `closed`), if any.
@@ -114,10 +115,17 @@ pub(super) async fn batches_page(
             .into_iter()
             .map(|b| BatchRow {
                 window: format!("{} — {}", b.opens_on, b.closes_on),
+                projects: format!("{} — {}", b.projects_from, b.projects_until),
                 rule_set: b
                     .rule_set_code
                     .as_ref()
-                    .map(|c| format!("{c} v{}", b.rule_set_version.unwrap_or(0)))
+                    .map(|code| {
+                        let name = rule_sets
+                            .iter()
+                            .find(|r| &r.code == code)
+                            .map_or(code.as_str(), |r| r.name.as_str());
+                        t.rule_set_version(name, b.rule_set_version.unwrap_or(0))
+                    })
                     .unwrap_or_else(|| "—".into()),
                 status: t.text(&b.status.label()).to_owned(),
                 next_status: match b.status {
@@ -223,6 +231,8 @@ pub(super) struct BatchFields {
     title: String,
     opens_on: String,
     closes_on: String,
+    projects_from: String,
+    projects_until: String,
     eligibility: String,
     required_attachments: String,
     rule_set: String,
@@ -271,6 +281,8 @@ pub(super) async fn batch_form_page(
         "year",
         "title",
         "opens_on",
+        "projects_from",
+        "projects_until",
         "closes_on",
         "eligibility",
         "required_attachments",
@@ -333,6 +345,8 @@ pub(super) async fn create_batch(
         title: get("title"),
         opens_on: get("opens_on"),
         closes_on: get("closes_on"),
+        projects_from: get("projects_from"),
+        projects_until: get("projects_until"),
         eligibility: get("eligibility"),
         required_attachments: get("required_attachments"),
         rule_set: get("rule_set"),
@@ -365,6 +379,8 @@ pub(super) async fn create_batch(
         title: text(&v.title),
         opens_on: text(&v.opens_on),
         closes_on: text(&v.closes_on),
+        projects_from: text(&v.projects_from),
+        projects_until: text(&v.projects_until),
         eligibility: text(&v.eligibility),
         required_attachments: Some(
             v.required_attachments

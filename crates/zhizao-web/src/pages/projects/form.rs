@@ -6,11 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhizao_core::{Classified, Fen};
-use zhizao_identity::policy;
+use zhizao_identity::{Principal, policy};
 use zhizao_projects::rules::Category;
 use zhizao_projects::{ApplicationDetail, ApplicationInput, ItemInput, UpgradeType};
 
-use super::{form_errors, refusal_message};
+use super::{fields, form_errors, refusal_message};
 use crate::AppState;
 use crate::i18n::{Tr, both};
 use crate::pages::FormFields;
@@ -52,8 +52,18 @@ pub(super) struct ItemFields {
     related_party: bool,
     invoice_number: String,
     invoice_date: String,
-    /// This row's problems, in the page's language (filled when the page is shown).
+    /// This row's problems as (cell, message), in the page's language (filled when the page
+    /// is shown).
+    problems: Vec<(String, String)>,
+    /// The same, each named by its column, as one line.
     error: String,
+}
+
+impl ItemFields {
+    /// Whether `cell` has a problem (the template marks it).
+    fn bad(&self, cell: &str) -> bool {
+        self.problems.iter().any(|(c, _)| c == cell)
+    }
 }
 
 /// The application form's values as typed.
@@ -97,6 +107,7 @@ impl ApplicationFields {
                 related_party: !field("related_party").is_empty(),
                 invoice_number: field("invoice_number"),
                 invoice_date: field("invoice_date"),
+                problems: Vec::new(),
                 error: String::new(),
             });
         }
@@ -152,15 +163,17 @@ impl ApplicationFields {
                     related_party: i.related_party,
                     invoice_number: i.invoice_number.clone(),
                     invoice_date: i.invoice_date.clone().unwrap_or_default(),
+                    problems: Vec::new(),
                     error: String::new(),
                 })
                 .collect(),
         }
     }
 
-    /// The input for the service; amounts typed in yuan are turned into fen here, and a
-    /// wrongly written amount is named by its field.
-    fn take_input(&mut self) -> Result<ApplicationInput, Vec<zhizao_core::FieldError>> {
+    /// The input for the service, and the values it could not read: amounts typed in yuan are
+    /// turned into fen here, and a wrongly written number is named by its field and left out
+    /// of the input (so the service can still find every other problem at once).
+    fn take_input(&mut self) -> (ApplicationInput, Vec<zhizao_core::FieldError>) {
         let mut errors = Vec::new();
         let expected_output_value_fen = parse_money(
             &mut errors,
@@ -210,9 +223,6 @@ impl ApplicationFields {
                 invoice_date: text(&item.invoice_date),
             });
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
         let whole = |errors: &mut Vec<zhizao_core::FieldError>, field: &str, value: &str| {
             let value = value.trim();
             if value.is_empty() {
@@ -232,11 +242,8 @@ impl ApplicationFields {
             &self.efficiency,
         );
         let energy = whole(&mut errors, "expected_energy_saving_tce", &self.energy);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        Ok(ApplicationInput {
+        let input = ApplicationInput {
             batch: text(&self.batch),
             project_name: text(&self.project_name),
             upgrade_type: text(&self.upgrade_type),
@@ -247,7 +254,34 @@ impl ApplicationFields {
             expected_efficiency_gain_percent: efficiency,
             expected_energy_saving_tce: energy,
             items,
-        })
+        };
+        (input, errors)
+    }
+
+    /// The input for the service, or every problem in it: those this form found reading the
+    /// numbers and those the service finds in the rest.
+    fn checked_input(
+        &mut self,
+        projects: &zhizao_projects::Projects,
+    ) -> Result<ApplicationInput, Vec<zhizao_core::FieldError>> {
+        let (input, mut errors) = self.take_input();
+        if errors.is_empty() {
+            return Ok(input);
+        }
+        // A value left out because it was unreadable is "required" to the service: say only
+        // that it is unreadable.
+        let unreadable: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        errors.extend(
+            projects
+                .draft_problems(&input)
+                .into_iter()
+                .map(|mut e| {
+                    e.field = on_form_row(&e.field, &self.row_of_item);
+                    e
+                })
+                .filter(|e| !unreadable.contains(&e.field)),
+        );
+        Err(errors)
     }
 }
 
@@ -263,18 +297,32 @@ pub(super) struct FormPage {
     categories: Vec<(&'static str, String)>,
     errors: FormErrors,
     general_errors: Vec<String>,
+    /// Problems of the items as a whole (none, too many, total too large).
+    items_error: String,
+    /// The batch's project window, as a hint beside the dates.
+    window_hint: String,
 }
 
-/// [`form_page`] with the errors computed from the values before these move in.
-pub(super) fn form_page_with(
-    context: &PageContext,
-    heading: String,
-    action: String,
-    batch_title: String,
-    errors: FormErrors,
-    v: ApplicationFields,
-) -> Response {
-    form_page(context, heading, action, v, batch_title, errors)
+/// The batch an application goes into, as the form names it.
+pub(super) struct BatchHeading {
+    title: String,
+    window_hint: String,
+}
+
+impl BatchHeading {
+    /// The batch `code` as `principal` may read it (its code alone if not).
+    async fn of(state: &AppState, principal: &Principal, code: &str, t: Tr) -> Self {
+        match state.projects().batch(principal, code).await {
+            Ok(batch) => BatchHeading {
+                window_hint: t.project_window_hint(&batch.projects_from, &batch.projects_until),
+                title: batch.title,
+            },
+            Err(_) => BatchHeading {
+                title: code.to_owned(),
+                window_hint: String::new(),
+            },
+        }
+    }
 }
 
 pub(super) fn form_page(
@@ -282,13 +330,13 @@ pub(super) fn form_page(
     heading: String,
     action: String,
     mut v: ApplicationFields,
-    batch_title: String,
+    batch: BatchHeading,
     errors: FormErrors,
 ) -> Response {
     let t = context.t();
     v.items
         .extend(std::iter::repeat_n(ItemFields::default(), SPARE_ITEM_ROWS));
-    let general_errors = errors.general(&[
+    const SHOWN: [&str; 9] = [
         "project_name",
         "upgrade_type",
         "starts_on",
@@ -298,10 +346,40 @@ pub(super) fn form_page(
         "expected_efficiency_gain_percent",
         "expected_energy_saving_tce",
         "items",
-    ]);
-    for (row, item) in v.items.iter_mut().enumerate() {
-        item.error = errors.get(&format!("items[{row}]"));
+    ];
+    let general_errors = fields::labelled(
+        &errors
+            .0
+            .iter()
+            .filter(|(field, _)| {
+                fields::item_cell(field).is_none() && !SHOWN.contains(&field.as_str())
+            })
+            .cloned()
+            .collect::<Vec<_>>(),
+        t,
+    );
+    for (field, message) in &errors.0 {
+        if let Some((row, cell)) = fields::item_cell(field)
+            && let Some(item) = v.items.get_mut(row)
+        {
+            item.problems.push((cell.to_owned(), message.clone()));
+        }
     }
+    for item in &mut v.items {
+        item.error = item
+            .problems
+            .iter()
+            .map(|(cell, message)| format!("{}{}{message}", fields::cell_label(cell, t), t.colon()))
+            .collect::<Vec<_>>()
+            .join(t.separator());
+    }
+    let items_error = errors
+        .0
+        .iter()
+        .filter(|(field, _)| field == "items")
+        .map(|(_, message)| message.as_str())
+        .collect::<Vec<_>>()
+        .join(t.separator());
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -312,7 +390,8 @@ pub(super) fn form_page(
         heading,
         action,
         v,
-        batch_title,
+        batch_title: batch.title,
+        window_hint: batch.window_hint,
         upgrade_types: UpgradeType::ALL
             .iter()
             .map(|u| (u.as_str(), t.text(&u.label()).to_owned()))
@@ -323,6 +402,7 @@ pub(super) fn form_page(
             .collect(),
         errors,
         general_errors,
+        items_error,
     };
     (status, render(&page)).into_response()
 }
@@ -355,21 +435,30 @@ pub(super) async fn new_form(
             batch: batch.code.clone(),
             ..ApplicationFields::default()
         },
-        batch.title,
+        BatchHeading {
+            window_hint: t.project_window_hint(&batch.projects_from, &batch.projects_until),
+            title: batch.title,
+        },
         FormErrors::default(),
     ))
+}
+
+/// A service's field `items[n]…` renamed to the form row the item came from.
+fn on_form_row(field: &str, rows: &[usize]) -> String {
+    if let Some(rest) = field.strip_prefix("items[")
+        && let Some((index, tail)) = rest.split_once(']')
+        && let Ok(index) = index.parse::<usize>()
+        && let Some(row) = rows.get(index)
+    {
+        return format!("items[{row}]{tail}");
+    }
+    field.to_owned()
 }
 
 /// The service's errors with `items[n]` renamed to the form row the item came from.
 pub(super) fn on_form_rows(mut errors: FormErrors, rows: &[usize]) -> FormErrors {
     for (field, _) in errors.0.iter_mut() {
-        if let Some(rest) = field.strip_prefix("items[")
-            && let Some((index, tail)) = rest.split_once(']')
-            && let Ok(index) = index.parse::<usize>()
-            && let Some(row) = rows.get(index)
-        {
-            *field = format!("items[{row}]{tail}");
-        }
+        *field = on_form_row(field, rows);
     }
     errors
 }
@@ -382,40 +471,30 @@ pub(super) async fn create(
     let t = context.t();
     let mut values = ApplicationFields::from_form(&fields);
     let heading = t.new_application().to_owned();
-    let batch_title = values.batch.clone();
-    let input = match values.take_input() {
-        Ok(input) => input,
-        Err(errors) => {
-            return Ok(form_page(
-                &context,
-                heading,
-                "/projects/new".into(),
-                values,
-                batch_title,
-                FormErrors::from_fields(&errors, t),
-            ));
-        }
+    let action = "/projects/new".to_owned();
+    let errors = match values.checked_input(state.projects()) {
+        Ok(input) => match state
+            .projects()
+            .create_application(&principal, &input)
+            .await
+        {
+            Ok(detail) => {
+                return Ok(Redirect::to(&format!(
+                    "/projects/applications/{}?notice={}",
+                    detail.application.number,
+                    notice(t.draft_saved())
+                ))
+                .into_response());
+            }
+            Err(error) if refusal_message(&error, t).is_some() => {
+                on_form_rows(form_errors(&error, t), &values.row_of_item)
+            }
+            Err(error) => return Err(PageError::from(error).render(&context)),
+        },
+        Err(errors) => FormErrors::from_fields(&errors, t),
     };
-    match state
-        .projects()
-        .create_application(&principal, &input)
-        .await
-    {
-        Ok(detail) => Ok(Redirect::to(&format!(
-            "/projects/applications/{}",
-            detail.application.number
-        ))
-        .into_response()),
-        Err(error) if refusal_message(&error, t).is_some() => Ok(form_page_with(
-            &context,
-            heading,
-            "/projects/new".into(),
-            batch_title,
-            on_form_rows(form_errors(&error, t), &values.row_of_item),
-            values,
-        )),
-        Err(error) => Err(PageError::from(error).render(&context)),
-    }
+    let batch = BatchHeading::of(&state, &principal, &values.batch, t).await;
+    Ok(form_page(&context, heading, action, values, batch, errors))
 }
 
 pub(super) async fn edit_form(
@@ -431,12 +510,19 @@ pub(super) async fn edit_form(
     if !policy::may_write_applications(&principal) || !detail.application.status.editable() {
         return Err(PageError::Forbidden.render(&context));
     }
+    let batch = BatchHeading::of(
+        &state,
+        &principal,
+        &detail.application.batch_code,
+        context.t(),
+    )
+    .await;
     Ok(form_page(
         &context,
         format!("{} {}", context.t().edit_application(), number),
         format!("/projects/applications/{number}/edit"),
         ApplicationFields::from_detail(&detail),
-        detail.batch_title.clone(),
+        batch,
         FormErrors::default(),
     ))
 }
@@ -451,44 +537,37 @@ pub(super) async fn update(
     let mut values = ApplicationFields::from_form(&fields);
     let heading = format!("{} {}", t.edit_application(), number);
     let action = format!("/projects/applications/{number}/edit");
-    let batch_title = values.batch.clone();
-    let input = match values.take_input() {
-        Ok(input) => input,
-        Err(errors) => {
-            return Ok(form_page(
-                &context,
-                heading,
-                action,
-                values,
-                batch_title,
-                FormErrors::from_fields(&errors, t),
-            ));
+    let errors = match values.checked_input(state.projects()) {
+        Ok(input) => {
+            let version = values.version.parse::<i64>().unwrap_or(-1);
+            match state
+                .projects()
+                .update_application(&principal, &number, &input, version)
+                .await
+            {
+                Ok(_) => {
+                    return Ok(Redirect::to(&format!(
+                        "/projects/applications/{number}?notice={}",
+                        notice(t.draft_saved())
+                    ))
+                    .into_response());
+                }
+                Err(error)
+                    if error.kind() != zhizao_core::ErrorKind::NotFound
+                        && refusal_message(&error, t).is_some() =>
+                {
+                    on_form_rows(form_errors(&error, t), &values.row_of_item)
+                }
+                Err(error) => return Err(PageError::from(error).render(&context)),
+            }
         }
+        Err(errors) => FormErrors::from_fields(&errors, t),
     };
-    let version = values.version.parse::<i64>().unwrap_or(-1);
-    match state
-        .projects()
-        .update_application(&principal, &number, &input, version)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/projects/applications/{number}?notice={}",
-            form_urlencoded::byte_serialize(t.saved().as_bytes()).collect::<String>()
-        ))
-        .into_response()),
-        Err(error)
-            if error.kind() != zhizao_core::ErrorKind::NotFound
-                && refusal_message(&error, t).is_some() =>
-        {
-            Ok(form_page_with(
-                &context,
-                heading,
-                action,
-                batch_title,
-                on_form_rows(form_errors(&error, t), &values.row_of_item),
-                values,
-            ))
-        }
-        Err(error) => Err(PageError::from(error).render(&context)),
-    }
+    let batch = BatchHeading::of(&state, &principal, &values.batch, t).await;
+    Ok(form_page(&context, heading, action, values, batch, errors))
+}
+
+/// A notice for the page a step leads to, as a query value.
+pub(super) fn notice(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

@@ -22,6 +22,12 @@ pub(super) struct ListQuery {
     status: String,
     #[serde(default)]
     batch: String,
+    /// A town's code, from a line of the work queue.
+    #[serde(default)]
+    town: String,
+    /// An enterprise's credit code, from its page.
+    #[serde(default)]
+    enterprise: String,
     page: Option<u32>,
 }
 
@@ -42,7 +48,8 @@ pub(super) struct Row {
 pub(super) struct ListPage {
     layout: Layout,
     query: ListQuery,
-    queue: Vec<(String, &'static str)>,
+    /// Each line of the work queue: what waits, how urgent, and the list of it.
+    queue: Vec<(String, &'static str, String)>,
     statuses: Vec<(&'static str, String)>,
     batches: Vec<(String, String)>,
     open_batches: Vec<(String, String, String)>,
@@ -67,6 +74,8 @@ pub(super) async fn list(
     let open_only = status.is_none() && query.status != "all";
     let filter = ApplicationFilter {
         batch: Some(query.batch.clone()).filter(|b| !b.is_empty()),
+        town: Some(query.town.clone()).filter(|t| !t.is_empty()),
+        enterprise: Some(query.enterprise.clone()).filter(|e| !e.is_empty()),
         status,
         open_only,
         search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
@@ -95,7 +104,15 @@ pub(super) async fn list(
             } else {
                 ""
             };
-            (t.text(&line.sentence(now)).to_owned(), urgent)
+            (
+                t.text(&line.sentence(now)).to_owned(),
+                urgent,
+                format!(
+                    "/projects?status={}&town={}",
+                    line.status.as_str(),
+                    line.town_code
+                ),
+            )
         })
         .collect();
     let all_batches = state

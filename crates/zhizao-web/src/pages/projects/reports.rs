@@ -45,6 +45,21 @@ pub(super) struct ReportPage {
     rows: Vec<ReportRowView>,
     total: ReportRowView,
     export_query: String,
+    /// The year typed is not a programme year.
+    year_error: String,
+}
+
+/// The year a report page asks for: none when blank, an error naming the field when it is not
+/// a programme year.
+fn chosen_year(text: &str, t: crate::i18n::Tr) -> Result<Option<i64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(year) if (2000..=2100).contains(&year) => Ok(Some(year)),
+        _ => Err(t.year_out_of_range(text)),
+    }
 }
 
 pub(super) fn growth(value: Option<f64>) -> String {
@@ -63,13 +78,12 @@ pub(super) async fn reports(
     }
     let t = context.t();
     let dimension = Dimension::parse(&query.by).unwrap_or(Dimension::Year);
+    let (year, year_error) = match chosen_year(&query.year, t) {
+        Ok(year) => (year, String::new()),
+        Err(error) => (None, error),
+    };
     let filter = ReportFilter {
-        year: query
-            .year
-            .trim()
-            .parse()
-            .ok()
-            .filter(|y: &i64| (2000..=2100).contains(y)),
+        year,
         programme: query.programme.parse().ok(),
         ..ReportFilter::default()
     };
@@ -115,11 +129,15 @@ pub(super) async fn reports(
         })
         .collect();
     let total = view(t.total_row().to_owned(), &report.total, None, None);
-    let export_query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("by", dimension.as_str())
-        .append_pair("year", query.year.trim())
-        .append_pair("programme", &query.programme)
-        .finish();
+    let mut export_query = form_urlencoded::Serializer::new(String::new());
+    export_query.append_pair("by", dimension.as_str());
+    if let Some(year) = year {
+        export_query.append_pair("year", &year.to_string());
+    }
+    if filter.programme.is_some() {
+        export_query.append_pair("programme", &query.programme);
+    }
+    let export_query = export_query.finish();
     let page = ReportPage {
         layout: context.layout("projects"),
         dimensions: Dimension::ALL
@@ -135,6 +153,58 @@ pub(super) async fn reports(
         total,
         export_query,
         query,
+        year_error,
     };
     Ok(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ExportQuery {
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    programme: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// The report as a spreadsheet, with headers in the page's language; a wrong parameter is a
+/// page naming it, never an API problem document in the browser.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, Response> {
+    if !sees_projects(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let t = context.t();
+    let year =
+        chosen_year(&query.year, t).map_err(|e| PageError::bad_request(e).render(&context))?;
+    let format = match query.format.as_str() {
+        "xlsx" | "csv" => query.format.clone(),
+        _ => return Err(PageError::bad_request(t.export_format_unknown()).render(&context)),
+    };
+    let programme = query.programme.trim();
+    let api_query = crate::api::projects::ReportQuery {
+        by: Some(
+            Dimension::parse(&query.by)
+                .unwrap_or(Dimension::Year)
+                .as_str()
+                .to_owned(),
+        ),
+        year,
+        programme: programme
+            .parse::<Programme>()
+            .ok()
+            .map(|p| p.as_str().to_owned()),
+        format: Some(format),
+        language: Some(t.tag().to_owned()),
+        ..Default::default()
+    };
+    crate::api::projects::report_response(&state, &principal, &api_query)
+        .await
+        .map_err(|error| PageError::Internal(format!("{error:?}")).render(&context))
 }
