@@ -257,7 +257,7 @@ pub async fn insert_application(
         "recorded",
         "",
         application.status.as_str(),
-        "recorded from the programme's records",
+        "据往年专项档案录入",
     )
     .await?;
     Ok((id, number))

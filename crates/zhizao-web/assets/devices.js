@@ -46,8 +46,9 @@
           if (!row) {
             row = document.createElement("tr");
             row.setAttribute("data-field", v.field);
-            row.innerHTML = '<td></td><td class="mono value"></td><td></td><td class="mono time"></td>';
-            row.children[0].textContent = (v.label ? v.label + " " : "") + v.field;
+            row.innerHTML = '<td><span class="label"></span> <span class="mono muted"></span></td><td class="mono value"></td><td translate="no"></td><td class="mono time"></td>';
+            row.children[0].children[0].textContent = v.label || "";
+            row.children[0].children[1].textContent = v.field;
             row.children[2].textContent = v.unit;
             body.appendChild(row);
           }

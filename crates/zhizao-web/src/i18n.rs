@@ -262,7 +262,6 @@ messages! {
     whole_number_required: "请填写整数", "enter a whole number";
     year_required: "请填写年份", "enter the year";
     must_be_whole_number: "应为整数", "must be a whole number";
-    quantity_must_be_whole: "数量须为整数", "the quantity must be a whole number";
     stale_record: "该记录已被他人修改，请刷新后重试", "someone else changed this record; reload and try again";
     open_call: "开始受理", "Open";
     close_call_for_review: "截止并进入评审", "Close and review";
@@ -334,7 +333,7 @@ messages! {
     attribute_count: "属性数", "Attributes";
     command_count: "命令数", "Commands";
     device_count: "设备数", "Devices";
-    profile_rows_hint: "字段名、属性名和命令名用于数据和接口（如 spindle_rpm），不能以“_”开头；显示名称是页面上的称呼。空行不会保存，“移除”和“添加一行”在保存前不会改动已保存的型号。", "Field, attribute and command names are what data and interfaces use (e.g. spindle_rpm) and cannot start with '_'; the label is what pages call it. Blank rows are not saved; 'Remove' and 'Add a row' change nothing stored until you save.";
+    profile_rows_hint: "字段名、属性名和命令名用于数据和接口，不能以“_”开头；显示名称是页面上的称呼。空行不会保存，“移除”和“添加一行”在保存前不会改动已保存的型号。", "Field, attribute and command names are what data and interfaces use and cannot start with '_'; the label is what pages call it. Blank rows are not saved; 'Remove' and 'Add a row' change nothing stored until you save.";
     field_name: "字段名", "Field name";
     field_type: "类型", "Type";
     spec_label: "显示名称", "Label";
@@ -350,11 +349,11 @@ messages! {
     profile_deleted: "设备型号已删除", "Device profile deleted";
     profile_in_use: "不能删除：仍有设备使用此型号，请先删除这些设备或改用其他型号。使用中的设备数：", "Not deleted: devices still use this profile; delete them or move them to another profile first. Devices using it: ";
     name_taken: "该名称已被使用", "This name is already used";
-    type_float: "浮点数（float）", "Float";
-    type_integer: "整数（integer）", "Integer";
-    type_unsigned: "无符号整数（unsigned）", "Unsigned integer";
-    type_string: "字符串（string）", "String";
-    type_boolean: "布尔值（boolean）", "Boolean";
+    type_float: "浮点数", "Float";
+    type_integer: "整数", "Integer";
+    type_unsigned: "无符号整数", "Unsigned integer";
+    type_string: "文本", "String";
+    type_boolean: "是/否", "Boolean";
     latest_values: "最新数据", "Latest values";
     field: "字段", "Field";
     value: "数值", "Value";
@@ -662,6 +661,8 @@ messages! {
     audit_log: "审计日志", "Audit log";
     entity: "对象", "Entity";
     channel: "渠道", "Channel";
+    system_actor: "系统", "System";
+    other_attachment: "其他", "Other";
     start_date: "起始日期", "From";
     until_date: "截止日期", "Until";
     home_welcome: "欢迎", "Welcome";
@@ -718,6 +719,32 @@ impl Tr {
             "sector" => self.sector(),
             "description" => self.description(),
             "organization" => self.organization(),
+            "database_name" => self.telemetry_database(),
+            "telemetry" => self.telemetry_fields(),
+            "attributes" => self.attributes(),
+            "commands" => self.commands(),
+            "table_name" => self.telemetry_table(),
+            "label" => self.device_label(),
+            "profile" => self.device_profile(),
+            "status" => self.status(),
+            "project_name" => self.project_name(),
+            "upgrade_type" => self.upgrade_type(),
+            "starts_on" => self.starts_on(),
+            "ends_on" => self.ends_on(),
+            "programme" => self.programme(),
+            "year" => self.year(),
+            "title" => self.title(),
+            "opens_on" => self.window(),
+            "closes_on" => self.closes_on(),
+            "projects_from" => self.projects_from(),
+            "projects_until" => self.projects_until(),
+            "notice_days" => self.notice_days(),
+            "rule_set" => self.rule_set(),
+            "granted_fen" => self.granted(),
+            "disbursed_fen" => self.disbursed(),
+            "total_investment_fen" => self.investment(),
+            "expected_output_value_fen" => self.expected_output(),
+            "items" => self.investment_items(),
             _ => return field.to_owned(),
         };
         label.to_owned()
@@ -749,7 +776,69 @@ impl Tr {
             "token.used" => ("使用令牌", "Token used"),
             "token.revoked" => ("撤销令牌", "Token revoked"),
             "demo.loaded" => ("载入演示数据", "Demo data loaded"),
+            "device.command" => ("下发设备命令", "Command sent to a device"),
+            "device.created" => ("登记设备", "Device registered"),
+            "device.deleted" => ("删除设备", "Device deleted"),
+            "device.token_rotated" => ("更换设备令牌", "Device token replaced"),
+            "device.updated" => ("修改设备", "Device changed"),
+            "device_profile.created" => ("新建设备型号", "Device profile created"),
+            "device_profile.deleted" => ("删除设备型号", "Device profile deleted"),
+            "device_profile.updated" => ("修改设备型号", "Device profile changed"),
+            "telemetry.retention_changed" => ("修改数据保留期", "Retention changed"),
+            "expert.profile_changed" => ("修改专家信息", "Expert profile changed"),
+            "project_application.created" => ("新建技改申报", "Application started"),
+            "project_application.updated" => ("修改技改申报", "Application changed"),
+            "project_application.deleted" => ("删除申报草稿", "Draft deleted"),
+            "project_application.submit" => ("提交申报", "Application submitted"),
+            "project_application.withdraw" => ("撤回申报", "Application withdrawn"),
+            "project_application.town_approve" => ("镇街审核通过", "Recommended by the town"),
+            "project_application.return" => ("退回修改", "Returned for changes"),
+            "project_application.reject" => ("不予通过", "Rejected"),
+            "project_application.send_to_experts" => ("提交专家评审", "Sent to experts"),
+            "project_application.start_notice" => ("进入公示", "Put on public notice"),
+            "project_application.approve" => ("批准立项", "Approved"),
+            "project_application.report_completion" => ("申请验收", "Completion reported"),
+            "project_application.accept" => ("验收通过", "Completion accepted"),
+            "project_application.disburse" => ("登记拨付", "Payment recorded"),
+            "project_application.evaluated" => ("测算补助", "Subsidy computed"),
+            "project_application.attachment_added" => ("上传附件", "Attachment added"),
+            "project_application.attachment_removed" => ("删除附件", "Attachment removed"),
+            "project_application.objection_recorded" => ("登记异议", "Objection recorded"),
+            "project_application.objection_resolved" => ("处理异议", "Objection resolved"),
+            "project_batch.created" => ("新建申报批次", "Batch opened"),
+            "project_batch.updated" => ("修改申报批次", "Batch changed"),
+            "project_batch.published" => ("发布申报批次", "Batch published"),
+            "project_batch.closed" => ("结束申报批次", "Batch closed"),
+            "project_batch.imported" => ("导入往年批次", "Past batch imported"),
+            "subsidy_rules.version_created" => ("新增补助规则版本", "Rule set version written"),
+            "st_call.created" => ("新建重大专项指南", "Call opened"),
+            "st_call.status_changed" => ("变更专项指南状态", "Call status changed"),
+            "st_call.experts_assigned" => ("分配评审专家", "Experts assigned"),
+            "st_call.ranked" => ("汇总评审排名", "Call ranked"),
+            "st_application.submitted" => {
+                ("提交重大专项申报", "Major-project application submitted")
+            }
+            "st_application.decided" => ("重大专项立项决定", "Award decided"),
+            "st_application.milestone_added" => ("新增里程碑", "Milestone added"),
+            "st_application.milestone_reported" => ("报告里程碑", "Milestone reported"),
+            "st_application.milestone_accepted" => ("验收里程碑", "Milestone accepted"),
+            "st_review.scored" => ("专家评分", "Review scored"),
+            "st_review.conflict_refused" => {
+                ("利益冲突拒绝评分", "Scoring refused: conflict of interest")
+            }
             _ => return action.to_owned(),
+        };
+        self.pick(zh, en).to_owned()
+    }
+
+    /// The channel an audited action came through.
+    pub(crate) fn channel_label(&self, channel: &str) -> String {
+        let (zh, en) = match channel {
+            "web" => ("网页", "web"),
+            "api" => ("接口", "API"),
+            "cli" => ("命令行", "command line"),
+            "system" => ("系统", "system"),
+            other => return other.to_owned(),
         };
         self.pick(zh, en).to_owned()
     }

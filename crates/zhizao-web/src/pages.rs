@@ -448,8 +448,12 @@ impl AuditRow {
     ) -> Self {
         AuditRow {
             when: entry.occurred().to_shanghai_string(),
-            who: entry.actor_username.clone(),
-            channel: entry.channel.clone(),
+            who: if entry.actor_username == "system" {
+                t.system_actor().to_owned()
+            } else {
+                entry.actor_username.clone()
+            },
+            channel: t.channel_label(&entry.channel),
             ip: entry.ip.clone(),
             action: t.action_label(&entry.action),
             entity: format!("{} {}", entry.entity_type, entry.entity_key),
@@ -493,8 +497,36 @@ fn readable_value(
             })
             .collect::<Vec<_>>()
             .join(t.separator()),
+        ("status", Value::String(code)) => {
+            vocabulary_label(code, t).unwrap_or_else(|| t.audit_value(field, value))
+        }
+        ("programme", Value::String(code)) => code
+            .parse::<zhizao_projects::Programme>()
+            .map(|p| t.text(&p.label()).to_owned())
+            .unwrap_or_else(|_| code.clone()),
+        ("upgrade_type", Value::String(code)) => code
+            .parse::<zhizao_projects::UpgradeType>()
+            .map(|u| t.text(&u.label()).to_owned())
+            .unwrap_or_else(|_| code.clone()),
         _ => t.audit_value(field, value),
     }
+}
+
+/// A status the audit log recorded, in words: of an application, a batch, a major-project
+/// application or a call.
+fn vocabulary_label(code: &str, t: Tr) -> Option<String> {
+    use zhizao_projects::major::{CallStatus, MajorStatus};
+    let text = code
+        .parse::<zhizao_projects::workflow::Status>()
+        .map(|s| s.label())
+        .or_else(|_| {
+            code.parse::<zhizao_projects::BatchStatus>()
+                .map(|s| s.label())
+        })
+        .or_else(|_| code.parse::<MajorStatus>().map(|s| s.label()))
+        .or_else(|_| code.parse::<CallStatus>().map(|s| s.label()))
+        .ok()?;
+    Some(t.text(&text).to_owned())
 }
 
 /// `city/technology_center/2018 title` as "市级 企业技术中心（2018）title".

@@ -497,6 +497,8 @@ struct Existing {
 struct FormPage {
     layout: Layout,
     heading: String,
+    /// The profile's name beside the heading (a code the user typed).
+    heading_code: String,
     action: String,
     /// `None` while creating.
     existing: Option<Existing>,
@@ -527,19 +529,22 @@ fn form_page(
             _ => format!("{field}: {message}"),
         })
         .collect();
-    let (heading, action) = match existing {
+    let (heading, heading_code, action) = match existing {
         Some(profile) => (
-            format!("{} {}", t.edit_profile(), profile.name),
+            t.edit_profile().to_owned(),
+            profile.name.clone(),
             profile_path(&profile.name),
         ),
         None => (
             t.new_profile().to_owned(),
+            String::new(),
             "/device-profiles/new".to_owned(),
         ),
     };
     let page = FormPage {
         layout: context.layout("devices"),
         heading,
+        heading_code,
         action,
         existing: existing.map(|p| Existing {
             n_devices: p.device_count,

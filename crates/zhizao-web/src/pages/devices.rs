@@ -368,7 +368,7 @@ async fn detail(
             let label = if t.label.is_empty() {
                 t.name.clone()
             } else {
-                format!("{} ({})", t.label, t.name)
+                t.label.clone()
             };
             (t.name.clone(), label)
         })

@@ -894,3 +894,110 @@ async fn past_batches_import_all_or_nothing_with_every_problem_named() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_batch_window_bounds_a_submission_and_only_a_fresh_draft_is_deleted() {
+    for app in apps().await {
+        let submitted = seed(&app).await;
+        let batch = app
+            .api(
+                "GET",
+                &format!("/api/v1/project-batches/{BATCH}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        // The post-completion default: from a year before the programme year to the close.
+        assert_eq!(batch["projects_from"], "2025-01-01", "{batch}");
+        assert_eq!(batch["projects_until"], "2026-12-31", "{batch}");
+
+        // A 2010 project with a 2009 invoice is kept as a draft but not submitted.
+        let mut old = application("旧产线改造", "OLD");
+        old["starts_on"] = json!("2010-01-01");
+        old["ends_on"] = json!("2011-12-31");
+        old["items"][0]["invoice_date"] = json!("2009-05-01");
+        let reply = app
+            .api(
+                "POST",
+                "/api/v1/project-applications",
+                Some("maker"),
+                Some(old),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let draft = reply.json()["number"].as_str().unwrap().to_owned();
+        upload(&app, "maker", &draft, "营业执照", "营业执照.pdf", PDF).await;
+        let v = version(&app, "maker", &draft).await;
+        let refused = try_act(&app, "maker", &draft, "submit", v)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = refused["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["starts_on", "ends_on", "items[0].invoice_date"],
+            "{refused}"
+        );
+        assert_eq!(version(&app, "maker", &draft).await, v, "nothing changed");
+
+        // The city may not approve during the notice: the step is listed with its reason.
+        act(&app, "xiaolan", &submitted, "town_approve", "").await;
+        act(&app, "staff", &submitted, "start_notice", "").await;
+        let detail = app
+            .api(
+                "GET",
+                &format!("/api/v1/project-applications/{submitted}"),
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(detail["not_yet"][0]["action"], "approve", "{detail}");
+        assert!(
+            detail["not_yet"][0]["reason_zh"]
+                .as_str()
+                .unwrap()
+                .contains("公示期"),
+            "{detail}"
+        );
+
+        // A draft is deleted with its version; a submitted application is not.
+        let path = format!("/api/v1/project-applications/{draft}");
+        app.api("DELETE", &path, Some("maker"), None)
+            .await
+            .problem(StatusCode::PRECONDITION_REQUIRED);
+        app.api_with_headers(
+            "DELETE",
+            &path,
+            Some("xiaolan"),
+            None,
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND);
+        let submitted_path = format!("/api/v1/project-applications/{submitted}");
+        let sv = version(&app, "maker", &submitted).await.to_string();
+        app.api_with_headers(
+            "DELETE",
+            &submitted_path,
+            Some("maker"),
+            None,
+            &[("if-match", &sv)],
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        let v = version(&app, "maker", &draft).await.to_string();
+        let reply = app
+            .api_with_headers("DELETE", &path, Some("maker"), None, &[("if-match", &v)])
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        app.api("GET", &path, Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+    }
+}

@@ -1,6 +1,8 @@
 //! The `zhizao` binary as an operator runs it, in one test binary: durability across `kill -9`
-//! and object storage, and simulated fleets against a served platform.
+//! and object storage, simulated fleets against a served platform, and every demo login walked
+//! through in a real browser.
 
 mod durability;
 mod simulate;
 mod support;
+mod walkthrough;

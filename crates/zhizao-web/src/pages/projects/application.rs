@@ -115,8 +115,9 @@ pub(super) struct DetailPage {
     can_evaluate: bool,
     can_object: bool,
     error: Option<String>,
-    /// Problems a refused step found that have no place of their own on the page, named.
-    problems: Vec<String>,
+    /// Every problem a refused step found, named, with the place on the page it is shown
+    /// beside (empty when it has none): the error summary at the top.
+    problems: Vec<(String, String)>,
     /// A refused step's problems with the project's dates, with the attachments and with the
     /// items as a whole, shown beside them.
     period_error: String,
@@ -182,15 +183,24 @@ pub(super) fn detail_page(
             .collect::<Vec<_>>()
             .join(t.separator())
     };
-    let placed = |field: &str| {
-        matches!(field, "starts_on" | "ends_on" | "attachments" | "items")
-            || fields::item_cell(field).is_some_and(|(row, _)| row < detail.items.len())
+    let anchor = |field: &str| match field {
+        "starts_on" | "ends_on" => "#period-error".to_owned(),
+        "attachments" => "#attachments-error".to_owned(),
+        "items" => "#items-error".to_owned(),
+        other => match fields::item_cell(other) {
+            Some((row, _)) if row < detail.items.len() => format!("#item-{row}-error"),
+            _ => String::new(),
+        },
     };
-    let unplaced: Vec<(String, String)> = problems
+    let summary: Vec<(String, String)> = problems
         .0
         .iter()
-        .filter(|(f, _)| !placed(f))
-        .cloned()
+        .map(|(field, message)| {
+            (
+                format!("{}{}{message}", fields::label(field, t), t.colon()),
+                anchor(field),
+            )
+        })
         .collect();
     DetailPage {
         layout: context.layout("projects"),
@@ -267,7 +277,11 @@ pub(super) fn detail_page(
             .iter()
             .map(|e| EventView {
                 when: shanghai(e.occurred_at),
-                by: e.actor_username.clone(),
+                by: if e.actor_role.is_none() {
+                    t.system_actor().to_owned()
+                } else {
+                    e.actor_username.clone()
+                },
                 action: action_label(&e.action, t),
                 to: t.text(&e.to_status.label()).to_owned(),
                 comment: e.comment.clone(),
@@ -326,7 +340,7 @@ pub(super) fn detail_page(
             .join(t.separator()),
         attachments_error: joined("attachments"),
         items_error: joined("items"),
-        problems: fields::labelled(&unplaced, t),
+        problems: summary,
         error: refusal.message,
     }
 }

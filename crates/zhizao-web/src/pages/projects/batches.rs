@@ -263,12 +263,7 @@ pub(super) async fn batch_form_page(
         .await
         .or_page(context)?
         .into_iter()
-        .map(|r| {
-            (
-                r.code.clone(),
-                format!("{} v{} {}", r.code, r.version, r.name),
-            )
-        })
+        .map(|r| (r.code.clone(), t.rule_set_version(&r.name, r.version)))
         .collect();
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK

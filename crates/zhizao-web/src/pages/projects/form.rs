@@ -60,6 +60,23 @@ pub(super) struct ItemFields {
 }
 
 impl ItemFields {
+    /// Nothing typed in the row (a spare row).
+    fn is_blank(&self) -> bool {
+        [
+            &self.category,
+            &self.name,
+            &self.model,
+            &self.quantity,
+            &self.unit_price,
+            &self.supplier,
+            &self.invoice_number,
+            &self.invoice_date,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+            && !self.related_party
+    }
+
     /// Whether `cell` has a problem (the template marks it).
     fn bad(&self, cell: &str) -> bool {
         self.problems.iter().any(|(c, _)| c == cell)
@@ -204,7 +221,7 @@ impl ApplicationFields {
                     Err(_) => {
                         errors.push(zhizao_core::FieldError::new(
                             format!("items[{position}].quantity"),
-                            both(Tr::quantity_must_be_whole),
+                            both(Tr::must_be_whole_number),
                         ));
                         None
                     }
@@ -334,6 +351,10 @@ pub(super) fn form_page(
     errors: FormErrors,
 ) -> Response {
     let t = context.t();
+    // The spare rows a posted form came back with are offered again, not added to.
+    while v.items.last().is_some_and(ItemFields::is_blank) {
+        v.items.pop();
+    }
     v.items
         .extend(std::iter::repeat_n(ItemFields::default(), SPARE_ITEM_ROWS));
     const SHOWN: [&str; 9] = [
