@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "project window",
         include_str!("../migrations/20261206000001_project_window.sql"),
     ),
+    (
+        20261206000002,
+        "major proposals",
+        include_str!("../migrations/20261206000002_major_proposals.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -756,8 +756,8 @@ pub(crate) async fn load_major(
     ] {
         let id = allocate_ids(connection, "st_calls", 1).await?;
         sqlx::query(
-            "INSERT INTO st_calls (id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
+            "INSERT INTO st_calls (id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, created_at, updated_at, version, review_due_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13)",
         )
         .bind(id)
         .bind(code)
@@ -771,6 +771,12 @@ pub(crate) async fn load_major(
         .bind(format!("{year}-04-30"))
         .bind(status)
         .bind(now.as_millis())
+        // The open call's experts have two weeks from today.
+        .bind(if year == 2019 {
+            "2019-06-30".to_owned()
+        } else {
+            now.plus_millis(14 * DAY_MS).to_shanghai_date_string()
+        })
         .execute(&mut *connection)
         .await?;
         calls.push(id);
@@ -875,10 +881,13 @@ pub(crate) async fn load_major(
             ("人工智能", "面向家电制造的工业大模型应用示范"),
         ][index];
         let title = title.to_owned();
+        let requested = generator.random.between(100, 600) * 1_000_000;
+        let (objectives, approach, indicators, budget, plan) = demo_proposal(topic, requested);
         let id = allocate_ids(connection, "st_applications", 1).await?;
         sqlx::query(
-            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'under_review', $10, $10, 1)",
+            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version, \
+             objectives, approach, indicators, budget, plan) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'under_review', $10, $10, 1, $11, $12, $13, $14, $15)",
         )
         .bind(id)
         .bind(format!("ST-2026-{:04}", index + 1))
@@ -888,8 +897,13 @@ pub(crate) async fn load_major(
         .bind(&title)
         .bind(project_key_of(&title))
         .bind("面向本地制造企业的关键技术攻关与示范应用（示例）")
-        .bind(generator.random.between(100, 600) * 1_000_000)
+        .bind(requested)
         .bind(now.as_millis())
+        .bind(objectives)
+        .bind(approach)
+        .bind(indicators)
+        .bind(budget)
+        .bind(plan)
         .execute(&mut *connection)
         .await?;
         if let Some(expert) = expert {
@@ -913,4 +927,39 @@ fn project_key_of(title: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// A demo proposal's objectives, approach, indicators, budget (JSON, the city's share being
+/// half) and plan (JSON) for a project of `topic` asking for `requested` fen.
+fn demo_proposal(topic: &str, requested: i64) -> (String, String, String, String, String) {
+    let total = requested * 2;
+    let shares = [
+        ("设备购置费", 45),
+        ("材料费", 15),
+        ("测试化验加工费", 10),
+        ("人员劳务费", 20),
+        ("其他费用", 10),
+    ];
+    let mut budget: Vec<serde_json::Value> = shares
+        .iter()
+        .map(|(item, share)| serde_json::json!({"item": item, "amount_fen": total * share / 100}))
+        .collect();
+    let assigned: i64 = shares.iter().map(|(_, share)| total * share / 100).sum();
+    if let Some(last) = budget.last_mut() {
+        last["amount_fen"] = serde_json::json!(total * 10 / 100 + total - assigned);
+    }
+    let plan = serde_json::json!([
+        {"title": "完成总体方案设计和关键部件样机", "due_on": "2027-06-30"},
+        {"title": "完成中试验证并形成工艺规范", "due_on": "2027-12-31"},
+        {"title": "在两家以上本地企业示范应用并通过验收", "due_on": "2028-06-30"},
+    ]);
+    (
+        format!("突破{topic}方向制约本地制造企业的关键技术，形成可复制推广的解决方案（示例）"),
+        "产学研联合攻关：需求调研与方案设计、关键技术研发与样机、中试验证、示范应用四个阶段（示例）"
+            .to_owned(),
+        "申请发明专利 3 项以上；关键指标达到国内先进水平；示范企业生产效率提升 20% 以上（示例）"
+            .to_owned(),
+        serde_json::Value::Array(budget).to_string(),
+        plan.to_string(),
+    )
 }

@@ -145,7 +145,7 @@ pub struct Attachment {
     pub uploaded_by: String,
 }
 
-fn clean_file_name(name: &str) -> String {
+pub(crate) fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base
         .chars()
@@ -160,7 +160,7 @@ fn clean_file_name(name: &str) -> String {
     }
 }
 
-fn extension(name: &str) -> String {
+pub(crate) fn extension(name: &str) -> String {
     name.rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default()
@@ -200,12 +200,12 @@ pub fn check_upload(file_name: &str, bytes: &[u8]) -> std::result::Result<FileKi
     Ok(kind)
 }
 
-fn storage_error(error: std::io::Error) -> Error {
+pub(crate) fn storage_error(error: std::io::Error) -> Error {
     Error::Storage(error.to_string())
 }
 
 /// Writes `bytes` durably to `path` (through a temporary file in the same directory).
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let directory = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory)?;
@@ -230,6 +230,22 @@ impl Projects {
             .as_ref()
             .ok_or_else(|| Error::Storage("no attachment directory is configured".into()))?;
         Ok(root
+            .join(application_id.to_string())
+            .join(format!("{attachment_id}.bin")))
+    }
+
+    /// Where a major-project proposal's attachment is kept.
+    pub(crate) fn major_attachment_path(
+        &self,
+        application_id: i64,
+        attachment_id: i64,
+    ) -> Result<PathBuf> {
+        let root = self
+            .attachments
+            .as_ref()
+            .ok_or_else(|| Error::Storage("no attachment directory is configured".into()))?;
+        Ok(root
+            .join("st")
             .join(application_id.to_string())
             .join(format!("{attachment_id}.bin")))
     }

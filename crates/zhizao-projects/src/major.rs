@@ -5,13 +5,16 @@
 //! and awarded projects report against milestones.
 
 mod applications;
+mod attachments;
 mod awards;
 mod calls;
 mod experts;
 mod model;
 mod review;
 
+pub use applications::MAX_PROPOSAL_LINES;
 pub use model::{
-    AssignmentReport, AwardSummary, BlindReview, Call, CallInput, CallStatus, ExpertProfile,
-    MajorApplication, MajorApplicationDetail, MajorStatus, Milestone, RankingRow, ReviewRecord,
+    AssignmentReport, AwardSummary, BlindReview, BudgetLine, Call, CallInput, CallStatus,
+    ExpertProfile, MajorApplication, MajorApplicationDetail, MajorStatus, Milestone,
+    PlannedMilestone, Proposal, ProposalInput, RankingRow, ReviewRecord,
 };

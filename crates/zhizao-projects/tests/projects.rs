@@ -391,7 +391,10 @@ async fn one_project_per_enterprise_and_batch_and_each_invoice_claimed_once() {
 
 #[tokio::test]
 async fn a_major_call_is_reviewed_blind_and_awarded_within_its_budget() {
-    use zhizao_projects::major::{CallInput, CallStatus, ExpertProfile, MajorStatus};
+    use zhizao_projects::major::{
+        BudgetLine, CallInput, CallStatus, ExpertProfile, MajorStatus, PlannedMilestone, Proposal,
+        ProposalInput,
+    };
     use zhizao_projects::scoring::Criterion;
 
     for test in test_databases().await {
@@ -424,6 +427,8 @@ async fn a_major_call_is_reviewed_blind_and_awarded_within_its_budget() {
                     experts_per_application: 1,
                     opens_on: "2026-11-01".into(),
                     closes_on: "2026-12-31".into(),
+                    review_due_on: Some("2027-01-20".into()),
+                    blind_review: true,
                 },
             )
             .await
@@ -440,32 +445,71 @@ async fn a_major_call_is_reviewed_blind_and_awarded_within_its_budget() {
             .set_call_status(&staff, "ST-2027", CallStatus::Open)
             .await
             .unwrap();
-        let application = f
+        let proposal = Proposal {
+            objectives: "复杂曲面打磨一次合格率达到 98%".into(),
+            approach: "三维视觉定位与力控打磨".into(),
+            indicators: "节拍 90 秒/件".into(),
+            budget: vec![
+                BudgetLine {
+                    item: "设备购置".into(),
+                    amount_fen: Fen::new(250_000_000),
+                },
+                BudgetLine {
+                    item: "测试化验加工费".into(),
+                    amount_fen: Fen::new(50_000_000),
+                },
+            ],
+            plan: vec![
+                PlannedMilestone {
+                    title: "样机".into(),
+                    due_on: "2027-06-30".into(),
+                },
+                PlannedMilestone {
+                    title: "产线验证".into(),
+                    due_on: "2027-12-31".into(),
+                },
+            ],
+        };
+        let input = ProposalInput {
+            call: "ST-2027".into(),
+            topic: "机器人".into(),
+            title: "打磨机器人视觉引导".into(),
+            summary: "用视觉引导六轴机器人打磨复杂曲面".into(),
+            requested_fen: Fen::new(200_000_000),
+            proposal: proposal.clone(),
+        };
+        let application = f.projects.apply_to_call(&maker, &input).await.unwrap();
+        assert_eq!(application.status, MajorStatus::Submitted);
+        let attachment = f
             .projects
-            .apply_to_call(
+            .add_major_attachment(
                 &maker,
-                "ST-2027",
-                "机器人",
-                "打磨机器人视觉引导",
-                "用视觉引导六轴机器人打磨复杂曲面",
-                Fen::new(200_000_000),
+                &application.number,
+                "技术报告",
+                "美信电器技术报告.pdf",
+                b"%PDF-1.7\n%%EOF\n".to_vec(),
             )
             .await
             .unwrap();
-        assert_eq!(application.status, MajorStatus::Submitted);
-        let beyond = f
-            .projects
-            .apply_to_call(
-                &maker,
-                "ST-2027",
-                "人工智能",
-                "另一个项目",
-                "",
-                Fen::new(400_000_000),
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(beyond.field_errors()[0].field, "requested_fen");
+        // Problems of the proposal are named line by line, with everything else.
+        let mut bad = input.clone();
+        bad.title = "另一个项目".into();
+        bad.topic = "人工智能".into();
+        bad.requested_fen = Fen::new(400_000_000);
+        bad.proposal.budget[1].item = " ".into();
+        bad.proposal.plan[1].due_on = "2027-01-01".into();
+        let beyond = f.projects.apply_to_call(&maker, &bad).await.unwrap_err();
+        let fields: Vec<String> = beyond.field_errors().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "requested_fen",
+                "budget[1].item",
+                "budget",
+                "plan[1].due_on"
+            ],
+            "{beyond}"
+        );
 
         f.projects
             .save_expert_profile(
@@ -485,10 +529,30 @@ async fn a_major_call_is_reviewed_blind_and_awarded_within_its_budget() {
             .unwrap();
         let report = f.projects.assign_experts(&staff, "ST-2027").await.unwrap();
         assert_eq!(report.assigned, 1);
-        // The expert sees the project, never the applicant.
+        // The expert sees the proposal whole and its deadline, never the applicant, not even
+        // through a file's name.
         let reviews = f.projects.my_reviews(&expert).await.unwrap();
         assert_eq!(reviews.len(), 1);
         assert_eq!(reviews[0].title, "打磨机器人视觉引导");
+        assert_eq!(reviews[0].proposal, proposal);
+        assert_eq!(reviews[0].review_due_on.as_deref(), Some("2027-01-20"));
+        assert_eq!(reviews[0].applicant, None);
+        let (file, bytes) = f
+            .projects
+            .review_attachment(&expert, reviews[0].id, attachment.id)
+            .await
+            .unwrap();
+        assert_eq!(file.file_name, format!("技术报告-{}.pdf", attachment.id));
+        assert!(bytes.starts_with(b"%PDF"));
+        assert_eq!(
+            f.projects
+                .review_attachment(&maker, reviews[0].id, attachment.id)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound,
+            "only the assigned expert reads it this way"
+        );
         let scores = [("技术先进性".to_owned(), 90), ("产业化前景".to_owned(), 80)]
             .into_iter()
             .collect();

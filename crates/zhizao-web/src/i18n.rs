@@ -134,6 +134,18 @@ impl Tr {
         }
     }
 
+    /// A submitted major-project proposal.
+    pub(crate) fn proposal_submitted(&self, number: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已提交重大专项申报 {number}，可在受理期内补充附件"),
+            Language::En => {
+                format!(
+                    "Proposal {number} submitted; attachments can be added while the call is open"
+                )
+            }
+        }
+    }
+
     /// A deleted draft.
     pub(crate) fn draft_deleted(&self, number: &str) -> String {
         match self.0 {
@@ -202,10 +214,12 @@ impl Tr {
     }
 
     /// A review an expert has not given yet.
-    pub(crate) fn todo_review(&self, project: &str, call: &str) -> String {
-        match self.0 {
-            Language::ZhCn => format!("待评审：“{project}”（{call}）"),
-            Language::En => format!("To review: \"{project}\" ({call})"),
+    pub(crate) fn todo_review(&self, project: &str, call: &str, due: Option<&str>) -> String {
+        match (self.0, due) {
+            (Language::ZhCn, Some(due)) => format!("待评审：“{project}”（{call}），{due} 前完成"),
+            (Language::ZhCn, None) => format!("待评审：“{project}”（{call}）"),
+            (Language::En, Some(due)) => format!("To review: \"{project}\" ({call}), due {due}"),
+            (Language::En, None) => format!("To review: \"{project}\" ({call})"),
         }
     }
 
@@ -421,6 +435,24 @@ messages! {
     rank: "排名", "Rank";
     awarded: "资助金额（元）", "Awarded (yuan)";
     blind_hint: "盲评：不显示申报单位和其他专家的评分。与申报单位有利益关系时系统会拒绝评分并记录。", "Blind review: the applicant and other experts' scores are not shown. If you have a conflict of interest with the applicant, scoring is refused and recorded.";
+    objectives: "研究目标", "Objectives";
+    approach: "技术路线", "Technical approach";
+    indicators: "考核指标", "Indicators";
+    proposal_budget: "经费预算", "Budget";
+    budget_item: "预算科目", "Item";
+    planned_milestones: "计划里程碑", "Planned milestones";
+    due_by: "完成时间", "due";
+    review_due_by: "评审截止", "Scores due by";
+    blind_review: "盲评（专家看不到申报单位）", "Blind review (experts do not see the applicant)";
+    milestone_title: "里程碑", "Milestone";
+    milestone_accepted: "已验收", "Accepted";
+    milestone_reported: "已报告", "Reported";
+    milestone_open: "进行中", "Open";
+    proposal_form_hint: "填写研究目标、技术路线、考核指标、经费预算和计划里程碑；评审专家据此评分。预算合计不得少于申请金额。", "Give the objectives, approach, indicators, budget and planned milestones: the experts score what you write here. The budget must cover the amount requested.";
+    milestones: "里程碑", "Milestones";
+    expert_reviews: "专家评审", "Expert reviews";
+    no_attachments: "暂无附件", "No attachments";
+    attachment_purpose_hint: "附件用途，如 技术报告", "What it is, e.g. technical report";
     no_reviews: "暂无评审任务。", "No reviews assigned.";
     in_progress: "办理中", "In progress";
     import_history: "导入历史批次", "Import past batches";
@@ -428,6 +460,7 @@ messages! {
     attachments: "附件", "Attachments";
     required_attachments: "本批次要求的附件", "Required by the batch";
     upload: "上传", "Upload";
+    file: "文件", "File";
     attachment_hint: "PDF、图片或 Excel/Word 文件，每个不超过 20 MB；按文件内容检查类型。", "PDF, images, Excel or Word files up to 20 MB each; the type is checked from the content.";
     nav_notices: "项目公示", "Public notice";
     projects_title: "技术改造项目", "Technology-upgrade projects";
@@ -720,6 +753,22 @@ impl Tr {
             "description" => self.description(),
             "organization" => self.organization(),
             "database_name" => self.telemetry_database(),
+            "topic" | "topics" => self.topics(),
+            "criteria" => self.criteria(),
+            "budget_fen" => self.budget(),
+            "requested_fen" => self.requested(),
+            "experts_per_application" => self.experts_per_application(),
+            "review_due_on" => self.review_due_by(),
+            "summary" => self.description(),
+            "objectives" => self.objectives(),
+            "approach" => self.approach(),
+            "indicators" => self.indicators(),
+            "budget" => self.proposal_budget(),
+            "plan" => self.planned_milestones(),
+            "comment" => self.comment(),
+            "purpose" => self.attachments(),
+            "file" => self.file(),
+            "awarded_fen" => self.awarded(),
             "telemetry" => self.telemetry_fields(),
             "attributes" => self.attributes(),
             "commands" => self.commands(),

@@ -298,6 +298,11 @@ impl<E: Classified> From<E> for PageError {
     }
 }
 
+/// A message for the page a step leads to, as the value of its `notice` query parameter.
+pub(crate) fn notice_query(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// An error's words for people in both languages, else its English detail.
 pub(crate) fn error_text(error: &impl Classified) -> Text {
     error
@@ -305,14 +310,25 @@ pub(crate) fn error_text(error: &impl Classified) -> Text {
         .unwrap_or_else(|| Text::owned(error.to_string(), error.to_string()))
 }
 
-/// An error as the one message a page shows: its words for people in the page's language,
-/// followed by what it says of each field.
+/// An error as the one message a page shows, in the page's language: its words, or when it
+/// concerns fields, what it says of each, named as people name the field.
 pub(crate) fn error_message(error: &impl Classified, t: Tr) -> String {
-    let mut message = t.text(&error_text(error)).to_owned();
-    for field in error.field_errors() {
-        message.push_str(&format!("；{}: {}", field.field, t.text(&field.message)));
+    let fields = error.field_errors();
+    if fields.is_empty() {
+        return t.text(&error_text(error)).to_owned();
     }
-    message
+    fields
+        .iter()
+        .map(|field| {
+            format!(
+                "{}{}{}",
+                t.field_label(&field.field),
+                t.colon(),
+                t.text(&field.message)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(t.separator())
 }
 
 /// Turns domain errors into error pages: `result.or_page(&context)?` in a handler returning

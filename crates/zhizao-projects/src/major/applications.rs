@@ -28,17 +28,152 @@ pub(super) async fn application_in_scope(
         .ok_or_else(|| Error::not_found("application", number))
 }
 
+/// The most lines a budget or a plan may have.
+pub const MAX_PROPOSAL_LINES: usize = 30;
+
+/// The problems of a proposal's objectives, approach, indicators, budget and plan, each named by
+/// its field (`budget[2].amount_fen`); `requested` is what the applicant asks for, which its
+/// budget must cover.
+pub(super) fn proposal_problems(proposal: &Proposal, requested: Fen) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (field, text) in [
+        ("objectives", &proposal.objectives),
+        ("approach", &proposal.approach),
+        ("indicators", &proposal.indicators),
+    ] {
+        if text.chars().count() > 8000 {
+            errors.push(FieldError::new(
+                field,
+                Text::new("最长 8000 字", "at most 8000 characters"),
+            ));
+        }
+    }
+    if proposal.budget.len() > MAX_PROPOSAL_LINES {
+        errors.push(FieldError::new(
+            "budget",
+            Text::owned(
+                format!("预算最多 {MAX_PROPOSAL_LINES} 行"),
+                format!("at most {MAX_PROPOSAL_LINES} budget lines"),
+            ),
+        ));
+    }
+    for (index, line) in proposal.budget.iter().enumerate() {
+        if line.item.trim().is_empty() || line.item.chars().count() > 100 {
+            errors.push(FieldError::new(
+                format!("budget[{index}].item"),
+                Text::new("必填，最长 100 字", "required, at most 100 characters"),
+            ));
+        }
+        if !(Fen::new(0)..=Fen::MAX).contains(&line.amount_fen) {
+            errors.push(FieldError::new(
+                format!("budget[{index}].amount_fen"),
+                Text::new(
+                    "金额须在 0 至 1 万亿元之间",
+                    "between 0 and 1 trillion yuan",
+                ),
+            ));
+        }
+    }
+    let total: i128 = proposal
+        .budget
+        .iter()
+        .map(|l| i128::from(l.amount_fen.get()))
+        .sum();
+    if !proposal.budget.is_empty() && total < i128::from(requested.get()) {
+        errors.push(FieldError::new(
+            "budget",
+            Text::owned(
+                format!(
+                    "预算合计 {} 元少于申请金额 {requested} 元",
+                    Fen::new(total.min(i128::from(i64::MAX)) as i64)
+                ),
+                format!(
+                    "the budget adds up to {} yuan, less than the {requested} yuan asked for",
+                    Fen::new(total.min(i128::from(i64::MAX)) as i64)
+                ),
+            ),
+        ));
+    }
+    if proposal.plan.len() > MAX_PROPOSAL_LINES {
+        errors.push(FieldError::new(
+            "plan",
+            Text::owned(
+                format!("里程碑最多 {MAX_PROPOSAL_LINES} 个"),
+                format!("at most {MAX_PROPOSAL_LINES} milestones"),
+            ),
+        ));
+    }
+    let mut previous: Option<&str> = None;
+    for (index, milestone) in proposal.plan.iter().enumerate() {
+        if milestone.title.trim().is_empty() || milestone.title.chars().count() > 200 {
+            errors.push(FieldError::new(
+                format!("plan[{index}].title"),
+                Text::new("必填，最长 200 字", "required, at most 200 characters"),
+            ));
+        }
+        if !crate::rules::is_iso_date(&milestone.due_on) {
+            errors.push(FieldError::new(
+                format!("plan[{index}].due_on"),
+                Text::owned(
+                    format!("“{}”不是有效日期，应为 YYYY-MM-DD", milestone.due_on),
+                    format!("{:?} is not a date; write YYYY-MM-DD", milestone.due_on),
+                ),
+            ));
+        } else if previous.is_some_and(|p| milestone.due_on.as_str() < p) {
+            errors.push(FieldError::new(
+                format!("plan[{index}].due_on"),
+                Text::new(
+                    "里程碑须按时间先后排列",
+                    "milestones go in the order they are due",
+                ),
+            ));
+        } else {
+            previous = Some(&milestone.due_on);
+        }
+    }
+    errors
+}
+
+#[derive(sqlx::FromRow)]
+struct ProposalRow {
+    objectives: String,
+    approach: String,
+    indicators: String,
+    budget: String,
+    plan: String,
+}
+
+/// What application `id` proposes.
+pub(super) async fn proposal_of(connection: &mut AnyConnection, id: i64) -> Result<Proposal> {
+    let row: ProposalRow = sqlx::query_as(
+        "SELECT objectives, approach, indicators, budget, plan FROM st_applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(Proposal {
+        objectives: row.objectives,
+        approach: row.approach,
+        indicators: row.indicators,
+        budget: serde_json::from_str(&row.budget).unwrap_or_default(),
+        plan: serde_json::from_str(&row.plan).unwrap_or_default(),
+    })
+}
+
 impl Projects {
     /// Applies to an open call (the enterprise's own users).
     pub async fn apply_to_call(
         &self,
         principal: &Principal,
-        call_code: &str,
-        topic: &str,
-        title: &str,
-        summary: &str,
-        requested_fen: Fen,
+        input: &ProposalInput,
     ) -> Result<MajorApplication> {
+        let (call_code, topic, title, summary, requested_fen) = (
+            input.call.as_str(),
+            input.topic.as_str(),
+            input.title.as_str(),
+            input.summary.as_str(),
+            input.requested_fen,
+        );
         if !policy::may_write_applications(principal) {
             return Err(Error::Forbidden(
                 "applications are written by the enterprise's own users",
@@ -95,9 +230,11 @@ impl Projects {
                 ),
             ));
         }
+        errors.extend(proposal_problems(&input.proposal, requested_fen));
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
+        let proposal = &input.proposal;
         let mut transaction = self.db.begin().await?;
         let id = allocate_ids(&mut transaction, "st_applications", 1).await?;
         let count: i64 =
@@ -108,8 +245,9 @@ impl Projects {
         let number = format!("{}-{:04}", call.code, count + 1);
         let now = self.clock.now().as_millis();
         let inserted = sqlx::query(
-            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $10, 1)",
+            "INSERT INTO st_applications (id, number, call_id, enterprise_id, topic, title, title_key, summary, requested_fen, status, created_at, updated_at, version, \
+             objectives, approach, indicators, budget, plan) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $10, 1, $11, $12, $13, $14, $15)",
         )
         .bind(id)
         .bind(&number)
@@ -121,6 +259,11 @@ impl Projects {
         .bind(summary.trim())
         .bind(requested_fen.get())
         .bind(now)
+        .bind(proposal.objectives.trim())
+        .bind(proposal.approach.trim())
+        .bind(proposal.indicators.trim())
+        .bind(serde_json::to_string(&proposal.budget).unwrap_or_else(|_| "[]".into()))
+        .bind(serde_json::to_string(&proposal.plan).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *transaction)
         .await;
         if let Err(error) = inserted {
@@ -191,8 +334,13 @@ impl Projects {
         .bind(application.id)
         .fetch_all(&mut *connection)
         .await?;
+        let proposal = proposal_of(&mut connection, application.id).await?;
+        let attachments =
+            super::attachments::attachments_of(&mut connection, application.id).await?;
         Ok(MajorApplicationDetail {
             application,
+            proposal,
+            attachments,
             reviews,
             milestones,
         })

@@ -109,6 +109,25 @@ pub(super) fn validate_call(input: &CallInput) -> Vec<FieldError> {
             Text::new("截止日期早于开始日期", "closes before it opens"),
         ));
     }
+    if let Some(due) = &input.review_due_on {
+        if !is_iso_date(due) {
+            errors.push(FieldError::new(
+                "review_due_on",
+                Text::owned(
+                    format!("“{due}”不是有效日期"),
+                    format!("{due:?} is not a date (YYYY-MM-DD)"),
+                ),
+            ));
+        } else if is_iso_date(&input.closes_on) && due.as_str() <= input.closes_on.as_str() {
+            errors.push(FieldError::new(
+                "review_due_on",
+                Text::new(
+                    "评审截止日期须晚于申报截止日期",
+                    "the review is due after the call closes",
+                ),
+            ));
+        }
+    }
     errors
 }
 
@@ -168,8 +187,9 @@ impl Projects {
         let id = allocate_ids(&mut transaction, "st_calls", 1).await?;
         let now = self.clock.now();
         let inserted = sqlx::query(
-            "INSERT INTO st_calls (id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $11, 1)",
+            "INSERT INTO st_calls (id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, created_at, updated_at, version, \
+             review_due_on, blind_review) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $11, 1, $12, $13)",
         )
         .bind(id)
         .bind(input.code.trim())
@@ -182,6 +202,8 @@ impl Projects {
         .bind(&input.opens_on)
         .bind(&input.closes_on)
         .bind(now.as_millis())
+        .bind(input.review_due_on.as_deref())
+        .bind(zhizao_db::Flag(input.blind_review))
         .execute(&mut *transaction)
         .await;
         if let Err(error) = inserted {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use zhizao_core::{Fen, Timestamp};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scoring::{Aggregate, Criterion};
 
@@ -72,6 +72,10 @@ pub struct Call {
     pub opens_on: String,
     /// Last day.
     pub closes_on: String,
+    /// The day experts' scores are due, once set.
+    pub review_due_on: Option<String>,
+    /// Whether experts see the proposal without the applicant's name.
+    pub blind_review: bool,
     /// Where it stands.
     pub status: CallStatus,
     /// Optimistic-locking version.
@@ -91,6 +95,9 @@ pub(super) struct CallRow {
     experts_per_application: i64,
     opens_on: String,
     closes_on: String,
+    review_due_on: Option<String>,
+    #[sqlx(try_from = "zhizao_db::Flag")]
+    blind_review: bool,
     #[sqlx(try_from = "String")]
     status: CallStatus,
     version: i64,
@@ -109,13 +116,15 @@ impl From<CallRow> for Call {
             experts_per_application: row.experts_per_application,
             opens_on: row.opens_on,
             closes_on: row.closes_on,
+            review_due_on: row.review_due_on,
+            blind_review: row.blind_review,
             status: row.status,
             version: row.version,
         }
     }
 }
 
-pub(super) const CALL_COLUMNS: &str = "SELECT id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, status, version FROM st_calls";
+pub(super) const CALL_COLUMNS: &str = "SELECT id, code, title, year, topics, criteria, budget_fen, experts_per_application, opens_on, closes_on, review_due_on, blind_review, status, version FROM st_calls";
 
 /// A call as opened.
 #[derive(Debug, Clone, Default)]
@@ -138,6 +147,67 @@ pub struct CallInput {
     pub opens_on: String,
     /// `YYYY-MM-DD`, not before `opens_on`.
     pub closes_on: String,
+    /// `YYYY-MM-DD`, after `closes_on`: when experts' scores are due.
+    pub review_due_on: Option<String>,
+    /// Experts see proposals without the applicant's name (the usual rule).
+    pub blind_review: bool,
+}
+
+/// A line of a proposal's budget: what the money is for and how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    /// What it pays for, e.g. 设备购置, 材料费, 测试化验加工费.
+    pub item: String,
+    /// How much (fen).
+    pub amount_fen: Fen,
+}
+
+/// A milestone a proposal plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedMilestone {
+    /// What is delivered.
+    pub title: String,
+    /// By when, `YYYY-MM-DD`.
+    pub due_on: String,
+}
+
+/// What a proposal says beyond its title and summary: what experts score.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Proposal {
+    /// Research objectives.
+    pub objectives: String,
+    /// Technical approach.
+    pub approach: String,
+    /// Indicators the project will be accepted against.
+    pub indicators: String,
+    /// The budget, line by line.
+    pub budget: Vec<BudgetLine>,
+    /// Planned milestones, in order.
+    pub plan: Vec<PlannedMilestone>,
+}
+
+impl Proposal {
+    /// The budget's total.
+    pub fn budget_total(&self) -> Fen {
+        Fen::new(self.budget.iter().map(|l| l.amount_fen.get()).sum())
+    }
+}
+
+/// An application to a call as its enterprise submits it.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalInput {
+    /// The call's code.
+    pub call: String,
+    /// One of the call's topics.
+    pub topic: String,
+    /// The project's title.
+    pub title: String,
+    /// A summary.
+    pub summary: String,
+    /// The amount asked for (fen).
+    pub requested_fen: Fen,
+    /// Objectives, approach, indicators, budget and plan.
+    pub proposal: Proposal,
 }
 
 /// An application to a call, as the city and the applicant see it.
@@ -245,6 +315,10 @@ pub struct AwardSummary {
 pub struct MajorApplicationDetail {
     /// The application.
     pub application: MajorApplication,
+    /// What it proposes.
+    pub proposal: Proposal,
+    /// Its attached files.
+    pub attachments: Vec<crate::attachments::Attachment>,
     /// Expert reviews: visible to city staff only; empty for the applicant.
     pub reviews: Vec<ReviewRecord>,
     /// Milestones.
@@ -267,6 +341,14 @@ pub struct BlindReview {
     pub summary: String,
     /// Amount asked for (fen).
     pub requested_fen: Fen,
+    /// What it proposes: objectives, approach, indicators, budget and plan.
+    pub proposal: Proposal,
+    /// Its attachments, each named by its purpose only on a blind review.
+    pub attachments: Vec<crate::attachments::Attachment>,
+    /// The applicant's name, unless the call's review is blind.
+    pub applicant: Option<String>,
+    /// When the scores are due, if the call set a day.
+    pub review_due_on: Option<String>,
     /// The criteria to score.
     pub criteria: Vec<Criterion>,
     /// The expert's own scores, once given.

@@ -8,6 +8,8 @@ use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
 use zhizao_identity::policy;
 
+use super::applications::proposal_of;
+use super::attachments::{attachments_of, blind_name};
 use super::experts::expert_candidates;
 use super::model::*;
 use crate::scoring::{conflict, weighted_total};
@@ -16,6 +18,11 @@ use crate::{Error, Projects, Result};
 #[derive(sqlx::FromRow)]
 pub(super) struct BlindRow {
     id: i64,
+    application_id: i64,
+    enterprise_name: String,
+    review_due_on: Option<String>,
+    #[sqlx(try_from = "zhizao_db::Flag")]
+    blind_review: bool,
     call_title: String,
     topic: String,
     title: String,
@@ -35,28 +42,44 @@ impl Projects {
             return Ok(Vec::new());
         }
         let rows: Vec<BlindRow> = sqlx::query_as(
-            "SELECT s.id, c.title AS call_title, a.topic, a.title, a.summary, a.requested_fen, c.criteria, s.scores, s.total_milli, s.comment \
+            "SELECT s.id, a.id AS application_id, e.name AS enterprise_name, c.review_due_on, c.blind_review, \
+             c.title AS call_title, a.topic, a.title, a.summary, a.requested_fen, c.criteria, s.scores, s.total_milli, s.comment \
              FROM st_assignments s JOIN st_applications a ON a.id = s.application_id JOIN st_calls c ON c.id = a.call_id \
-             WHERE s.expert_user_id = $1 ORDER BY s.submitted_at IS NOT NULL, s.id",
+             JOIN enterprises e ON e.id = a.enterprise_id \
+             WHERE s.expert_user_id = $1 ORDER BY s.submitted_at IS NOT NULL, c.review_due_on, s.id",
         )
         .bind(principal.user_id)
         .fetch_all(self.db.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| BlindReview {
+        let mut connection = self.db.pool().acquire().await?;
+        let mut reviews = Vec::with_capacity(rows.len());
+        for row in rows {
+            let proposal = proposal_of(&mut connection, row.application_id).await?;
+            let mut attachments = attachments_of(&mut connection, row.application_id).await?;
+            if row.blind_review {
+                for attachment in &mut attachments {
+                    attachment.file_name = blind_name(attachment);
+                    attachment.uploaded_by = String::new();
+                }
+            }
+            reviews.push(BlindReview {
                 id: row.id,
                 call_title: row.call_title,
                 topic: row.topic,
                 title: row.title,
                 summary: row.summary,
                 requested_fen: row.requested_fen,
+                proposal,
+                attachments,
+                applicant: (!row.blind_review).then_some(row.enterprise_name),
+                review_due_on: row.review_due_on,
                 criteria: serde_json::from_str(&row.criteria).unwrap_or_default(),
                 scores: row.scores.and_then(|s| serde_json::from_str(&s).ok()),
                 total_milli: row.total_milli,
                 comment: row.comment,
-            })
-            .collect())
+            });
+        }
+        Ok(reviews)
     }
 
     /// One of the caller's assignments, blind.

@@ -13,11 +13,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_projects::major::{
-    BlindReview, Call, CallInput, CallStatus, ExpertProfile, MajorApplication,
-    MajorApplicationDetail, MajorStatus, Milestone, RankingRow,
+    BlindReview, BudgetLine, Call, CallInput, CallStatus, ExpertProfile, MajorApplication,
+    MajorApplicationDetail, MajorStatus, Milestone, PlannedMilestone, Proposal, ProposalInput,
+    RankingRow,
 };
 use zhizao_projects::scoring::Criterion;
 
+use super::projects::{AttachmentDto, attachment_response, read_attachment_upload};
 use super::rfc3339;
 use crate::AppState;
 use crate::auth::Caller;
@@ -41,6 +43,102 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_review, submit_review))
         .routes(routes!(get_expert_profile, put_expert_profile))
         .routes(routes!(summary))
+        .routes(routes!(download_attachment))
+        .routes(routes!(download_review_attachment))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_attachment))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    zhizao_projects::attachments::MAX_ATTACHMENT_BYTES + 256 * 1024,
+                )),
+        )
+}
+
+/// A line of a proposal's budget.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BudgetLineDto {
+    /// What it pays for.
+    item: String,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
+}
+
+/// A milestone a proposal plans.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PlannedMilestoneDto {
+    title: String,
+    /// `YYYY-MM-DD`.
+    due_on: String,
+}
+
+/// What a proposal says beyond its title and summary.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ProposalDto {
+    #[serde(default)]
+    objectives: String,
+    #[serde(default)]
+    approach: String,
+    #[serde(default)]
+    indicators: String,
+    #[serde(default)]
+    budget: Vec<BudgetLineDto>,
+    #[serde(default)]
+    plan: Vec<PlannedMilestoneDto>,
+}
+
+impl From<Proposal> for ProposalDto {
+    fn from(p: Proposal) -> Self {
+        ProposalDto {
+            objectives: p.objectives,
+            approach: p.approach,
+            indicators: p.indicators,
+            budget: p
+                .budget
+                .into_iter()
+                .map(|l| BudgetLineDto {
+                    item: l.item,
+                    amount_fen: l.amount_fen,
+                })
+                .collect(),
+            plan: p
+                .plan
+                .into_iter()
+                .map(|m| PlannedMilestoneDto {
+                    title: m.title,
+                    due_on: m.due_on,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<ProposalDto> for Proposal {
+    fn from(p: ProposalDto) -> Self {
+        Proposal {
+            objectives: p.objectives,
+            approach: p.approach,
+            indicators: p.indicators,
+            budget: p
+                .budget
+                .into_iter()
+                .map(|l| BudgetLine {
+                    item: l.item,
+                    amount_fen: l.amount_fen,
+                })
+                .collect(),
+            plan: p
+                .plan
+                .into_iter()
+                .map(|m| PlannedMilestone {
+                    title: m.title,
+                    due_on: m.due_on,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A scoring criterion.
@@ -65,6 +163,10 @@ struct CallDto {
     experts_per_application: i64,
     opens_on: String,
     closes_on: String,
+    /// When experts' scores are due.
+    review_due_on: Option<String>,
+    /// Experts see proposals without the applicant's name.
+    blind_review: bool,
     /// `draft`, `open`, `reviewing`, `decided`.
     #[schema(value_type = String)]
     status: CallStatus,
@@ -89,6 +191,8 @@ impl From<Call> for CallDto {
             experts_per_application: c.experts_per_application,
             opens_on: c.opens_on,
             closes_on: c.closes_on,
+            review_due_on: c.review_due_on,
+            blind_review: c.blind_review,
             status: c.status,
         }
     }
@@ -109,10 +213,20 @@ struct NewCall {
     experts_per_application: i64,
     opens_on: String,
     closes_on: String,
+    /// `YYYY-MM-DD` after `closes_on`: when experts' scores are due.
+    #[serde(default)]
+    review_due_on: Option<String>,
+    /// Experts see proposals without the applicant's name (default).
+    #[serde(default = "default_blind")]
+    blind_review: bool,
 }
 
 fn default_experts() -> i64 {
     5
+}
+
+fn default_blind() -> bool {
+    true
 }
 
 /// Calls: all for city staff, the others once opened.
@@ -150,6 +264,8 @@ async fn create_call(
         experts_per_application: body.experts_per_application,
         opens_on: body.opens_on,
         closes_on: body.closes_on,
+        review_due_on: body.review_due_on,
+        blind_review: body.blind_review,
     };
     let call = state.projects().create_call(&principal, &input).await?;
     Ok((StatusCode::CREATED, Json(CallDto::from(call))))
@@ -346,6 +462,18 @@ struct ApplyBody {
     summary: String,
     #[schema(value_type = i64)]
     requested_fen: Fen,
+    #[serde(default)]
+    objectives: String,
+    #[serde(default)]
+    approach: String,
+    #[serde(default)]
+    indicators: String,
+    /// Budget lines, adding up to at least the amount asked for.
+    #[serde(default)]
+    budget: Vec<BudgetLineDto>,
+    /// Planned milestones in the order they are due.
+    #[serde(default)]
+    plan: Vec<PlannedMilestoneDto>,
 }
 
 /// Applies to an open call (the enterprise's own users).
@@ -360,11 +488,21 @@ async fn apply(
         .projects()
         .apply_to_call(
             &principal,
-            &body.call,
-            &body.topic,
-            &body.title,
-            &body.summary,
-            body.requested_fen,
+            &ProposalInput {
+                call: body.call,
+                topic: body.topic,
+                title: body.title,
+                summary: body.summary,
+                requested_fen: body.requested_fen,
+                proposal: ProposalDto {
+                    objectives: body.objectives,
+                    approach: body.approach,
+                    indicators: body.indicators,
+                    budget: body.budget,
+                    plan: body.plan,
+                }
+                .into(),
+            },
         )
         .await?;
     Ok((
@@ -419,6 +557,8 @@ impl From<Milestone> for MilestoneDto {
 struct MajorApplicationDetailDto {
     #[serde(flatten)]
     application: MajorApplicationDto,
+    proposal: ProposalDto,
+    attachments: Vec<AttachmentDto>,
     reviews: Vec<ReviewDto>,
     milestones: Vec<MilestoneDto>,
 }
@@ -427,6 +567,8 @@ impl From<MajorApplicationDetail> for MajorApplicationDetailDto {
     fn from(d: MajorApplicationDetail) -> Self {
         MajorApplicationDetailDto {
             application: d.application.into(),
+            proposal: d.proposal.into(),
+            attachments: d.attachments.into_iter().map(AttachmentDto::from).collect(),
             reviews: d
                 .reviews
                 .into_iter()
@@ -574,6 +716,13 @@ struct BlindReviewDto {
     summary: String,
     #[schema(value_type = i64)]
     requested_fen: Fen,
+    proposal: ProposalDto,
+    /// On a blind review, each named by its purpose only.
+    attachments: Vec<AttachmentDto>,
+    /// The applicant, unless the review is blind.
+    applicant: Option<String>,
+    /// When the scores are due.
+    review_due_on: Option<String>,
     criteria: Vec<CriterionDto>,
     scores: Option<BTreeMap<String, i64>>,
     total: Option<f64>,
@@ -589,6 +738,10 @@ impl From<BlindReview> for BlindReviewDto {
             title: r.title,
             summary: r.summary,
             requested_fen: r.requested_fen,
+            proposal: r.proposal.into(),
+            attachments: r.attachments.into_iter().map(AttachmentDto::from).collect(),
+            applicant: r.applicant,
+            review_due_on: r.review_due_on,
             criteria: r
                 .criteria
                 .into_iter()
@@ -769,4 +922,67 @@ async fn summary(
             })
             .collect(),
     ))
+}
+
+/// Attaches a file (multipart: `purpose`, `file`) to a proposal while its call is open; PDF,
+/// PNG, JPEG, Excel, Word or ODS, judged by content, at most 20 MiB.
+#[utoipa::path(post, path = "/api/v1/st-applications/{number}/attachments", tag = "major projects", params(("number" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`purpose`: what the file is; `file`: the file"),
+    responses((status = 201, body = AttachmentDto), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    request: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    // Outside the caller's scope the application does not exist, whatever the body.
+    state
+        .projects()
+        .major_application(&principal, &number)
+        .await?;
+    let multipart =
+        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
+            request, &state,
+        )
+        .await
+        .map_err(|e| ApiError::malformed(e.body_text()))?;
+    let (purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
+    let attachment = state
+        .projects()
+        .add_major_attachment(&principal, &number, &purpose, &file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AttachmentDto::from(attachment))))
+}
+
+/// Downloads a proposal's attachment (the applicant and the city).
+#[utoipa::path(get, path = "/api/v1/st-applications/{number}/attachments/{attachment_id}", tag = "major projects",
+    params(("number" = String, Path), ("attachment_id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::problem::Problem)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((number, attachment_id)): ApiPath<(String, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (attachment, bytes) = state
+        .projects()
+        .major_attachment(&principal, &number, attachment_id)
+        .await?;
+    Ok(attachment_response(&attachment, bytes))
+}
+
+/// Downloads an attachment of a proposal the caller scores (experts); on a blind review it is
+/// named by its purpose only.
+#[utoipa::path(get, path = "/api/v1/expert-reviews/{assignment_id}/attachments/{attachment_id}", tag = "major projects",
+    params(("assignment_id" = i64, Path), ("attachment_id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::problem::Problem)))]
+async fn download_review_attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((assignment_id, attachment_id)): ApiPath<(i64, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (attachment, bytes) = state
+        .projects()
+        .review_attachment(&principal, assignment_id, attachment_id)
+        .await?;
+    Ok(attachment_response(&attachment, bytes))
 }

@@ -223,7 +223,11 @@ async fn home(
             let done = review.scores.is_some();
             if !done {
                 todos.push(Todo {
-                    text: t.todo_review(&review.title, &review.call_title),
+                    text: t.todo_review(
+                        &review.title,
+                        &review.call_title,
+                        review.review_due_on.as_deref(),
+                    ),
                     href: format!("/reviews#review-{}", review.id),
                     tone: "",
                 });

@@ -13,6 +13,8 @@ use zhizao_core::{Classified, Fen};
 use zhizao_identity::policy;
 use zhizao_projects::major::{CallStatus, MajorStatus};
 
+mod proposal;
+
 use super::{Layout, OrPage, PageError, PageForm, SignedIn, render};
 use crate::AppState;
 use crate::pages::FormFields;
@@ -21,7 +23,14 @@ use crate::pages::Submit;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/major", get(overview))
-        .route("/major/apply", post(apply))
+        .route("/major/apply", get(proposal::form).post(proposal::apply))
+        .route("/major/applications/{number}", get(proposal::detail))
+        .route(
+            "/major/applications/{number}/attachments",
+            post(proposal::attach).layer(axum::extract::DefaultBodyLimit::max(
+                zhizao_projects::attachments::MAX_ATTACHMENT_BYTES + 256 * 1024,
+            )),
+        )
         .route("/major/calls", post(create_call))
         .route("/major/calls/{code}/status", post(call_status))
         .route("/major/calls/{code}/assign", post(assign))
@@ -44,6 +53,37 @@ struct CallRow {
     budget: String,
     status: String,
     open: bool,
+}
+
+/// A proposal as a page shows it: texts, budget lines in yuan with their total, the plan.
+pub(super) struct ProposalView {
+    objectives: String,
+    approach: String,
+    indicators: String,
+    budget: Vec<(String, String)>,
+    budget_total: String,
+    plan: Vec<(String, String)>,
+}
+
+impl ProposalView {
+    pub(super) fn new(proposal: &zhizao_projects::major::Proposal) -> Self {
+        ProposalView {
+            objectives: proposal.objectives.clone(),
+            approach: proposal.approach.clone(),
+            indicators: proposal.indicators.clone(),
+            budget: proposal
+                .budget
+                .iter()
+                .map(|l| (l.item.clone(), l.amount_fen.to_yuan_string()))
+                .collect(),
+            budget_total: proposal.budget_total().to_yuan_string(),
+            plan: proposal
+                .plan
+                .iter()
+                .map(|m| (m.title.clone(), m.due_on.clone()))
+                .collect(),
+        }
+    }
 }
 
 struct ApplicationRow {
@@ -154,55 +194,6 @@ async fn overview(
     overview_page(&state, &context, &principal, None).await
 }
 
-#[derive(serde::Deserialize)]
-struct ApplyForm {
-    call: String,
-    topic: String,
-    title: String,
-    #[serde(default)]
-    summary: String,
-    requested_yuan: String,
-}
-
-async fn apply(
-    State(state): State<AppState>,
-    SignedIn(context, principal): SignedIn,
-    PageForm(form): PageForm<ApplyForm>,
-) -> Result<Response, Response> {
-    let t = context.t();
-    let requested = match Fen::parse_yuan(&form.requested_yuan) {
-        Ok(fen) => fen,
-        Err(error) => {
-            return overview_page(
-                &state,
-                &context,
-                &principal,
-                Some(t.text(&error.text()).to_owned()),
-            )
-            .await;
-        }
-    };
-    match state
-        .projects()
-        .apply_to_call(
-            &principal,
-            &form.call,
-            &form.topic,
-            &form.title,
-            &form.summary,
-            requested,
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/major").into_response()),
-        Err(error) if error.kind() != zhizao_core::ErrorKind::NotFound => {
-            let message = super::error_message(&error, t);
-            overview_page(&state, &context, &principal, Some(message)).await
-        }
-        Err(error) => Err(PageError::from(error).render(&context)),
-    }
-}
-
 struct ReviewView {
     id: i64,
     call_title: String,
@@ -210,6 +201,12 @@ struct ReviewView {
     title: String,
     summary: String,
     requested: String,
+    proposal: ProposalView,
+    /// Each attachment's download link and name (its purpose only on a blind review).
+    attachments: Vec<(String, String)>,
+    applicant: Option<String>,
+    /// When the scores are due, and whether that day has passed.
+    due: Option<(String, bool)>,
     criteria: Vec<(String, i64, String)>,
     total: String,
     comment: String,
@@ -234,6 +231,7 @@ async fn reviews_page(
         .my_reviews(principal)
         .await
         .or_page(context)?;
+    let today = state.identity().clock().now().to_shanghai_date_string();
     let page = ReviewsPage {
         layout: context.layout("reviews"),
         reviews: reviews
@@ -256,6 +254,22 @@ async fn reviews_page(
                     .total_milli
                     .map(|t| format!("{:.2}", t as f64 / 1000.0))
                     .unwrap_or_default(),
+                proposal: ProposalView::new(&r.proposal),
+                attachments: r
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        (
+                            format!("/api/v1/expert-reviews/{}/attachments/{}", r.id, a.id),
+                            a.file_name.clone(),
+                        )
+                    })
+                    .collect(),
+                applicant: r.applicant.clone(),
+                due: r
+                    .review_due_on
+                    .clone()
+                    .map(|due| (due.clone(), due < today)),
                 id: r.id,
                 call_title: r.call_title,
                 topic: r.topic,
@@ -386,6 +400,9 @@ async fn create_call(
         experts_per_application: fields.get("experts").trim().parse().unwrap_or(0),
         opens_on: fields.get("opens_on").trim().to_owned(),
         closes_on: fields.get("closes_on").trim().to_owned(),
+        review_due_on: Some(fields.get("review_due_on").trim().to_owned())
+            .filter(|d| !d.is_empty()),
+        blind_review: fields.has("blind_review"),
     };
     let outcome = state.projects().create_call(&principal, &input).await;
     after(&state, &context, &principal, outcome).await

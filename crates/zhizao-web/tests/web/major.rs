@@ -391,3 +391,131 @@ async fn a_call_goes_from_applications_to_awards_with_blind_conflict_free_review
         assert_eq!(rival_summary, json!([]));
     }
 }
+
+#[tokio::test]
+async fn a_proposal_is_written_whole_and_experts_score_what_it_says() {
+    for app in apps().await {
+        let mut with_deadline = call();
+        with_deadline["review_due_on"] = json!("2027-01-15");
+        ok(
+            &app,
+            "POST",
+            "/api/v1/st-calls",
+            "staff",
+            Some(with_deadline),
+        )
+        .await;
+        ok(
+            &app,
+            "POST",
+            &format!("/api/v1/st-calls/{CALL}/status"),
+            "staff",
+            Some(json!({"status": "open"})),
+        )
+        .await;
+        let mut maker = crate::pages::Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let form = maker.get(&format!("/major/apply?call={CALL}")).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+        let csrf = maker.csrf();
+        let fields = |amount: &'static str, due: &'static str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("call", CALL.to_owned()),
+                ("topic", "人工智能".to_owned()),
+                ("title", "视觉质检大模型".to_owned()),
+                ("summary", "家电外观缺陷检测".to_owned()),
+                ("requested_yuan", "3,000,000".to_owned()),
+                ("objectives", "缺陷检出率 99.5%".to_owned()),
+                ("approach", "小样本学习与产线在线部署".to_owned()),
+                ("indicators", "误报率低于 0.5%".to_owned()),
+                ("b0_item", "设备购置费".to_owned()),
+                ("b0_amount", "4,000,000".to_owned()),
+                ("b1_item", "测试化验加工费".to_owned()),
+                ("b1_amount", amount.to_owned()),
+                ("p0_title", "样机".to_owned()),
+                ("p0_due_on", "2027-06-30".to_owned()),
+                ("p1_title", "产线验证".to_owned()),
+                ("p1_due_on", due.to_owned()),
+            ]
+        };
+        // An unreadable amount, then milestones out of order: each beside its row.
+        let values = fields("二十万", "2027-12-31");
+        let borrowed: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = maker.post("/major/apply", &borrowed).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = reply.text();
+        assert!(html.contains("id=\"budget-1-error\""), "{html}");
+        assert!(html.contains("value=\"视觉质检大模型\""), "input is kept");
+        let values = fields("200,000", "2027-01-01");
+        let borrowed: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = maker.post("/major/apply", &borrowed).await;
+        let html = reply.text();
+        assert!(html.contains("id=\"plan-1-error\""), "{html}");
+        assert!(!html.contains("plan[1]"), "no raw keys: {html}");
+        let values = fields("200,000", "2027-12-31");
+        let borrowed: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = maker.post("/major/apply", &borrowed).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let location = reply.headers["location"].to_str().unwrap().to_owned();
+        let number = location
+            .trim_start_matches("/major/applications/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = maker.get(&format!("/major/applications/{number}")).await;
+        let html = page.text();
+        assert!(html.contains("4,200,000.00"), "the budget's total: {html}");
+        assert!(
+            html.contains("id=\"upload\""),
+            "attachments while the call is open"
+        );
+
+        // The expert reads the proposal, its plan and the deadline, not the applicant.
+        ok(
+            &app,
+            "PUT",
+            "/api/v1/experts/expert/profile",
+            "staff",
+            Some(json!({"affiliation_credit_code": nantou_code(), "affiliation_name": "南头测试企业", "fields": ["人工智能"]})),
+        )
+        .await;
+        ok(
+            &app,
+            "POST",
+            &format!("/api/v1/st-calls/{CALL}/status"),
+            "staff",
+            Some(json!({"status": "reviewing"})),
+        )
+        .await;
+        ok(
+            &app,
+            "POST",
+            &format!("/api/v1/st-calls/{CALL}/assignments"),
+            "staff",
+            None,
+        )
+        .await;
+        let mut expert = crate::pages::Visitor::new(&app);
+        expert.sign_in("expert").await;
+        let html = expert.get("/reviews").await.text();
+        for expected in [
+            "缺陷检出率 99.5%",
+            "小样本学习",
+            "测试化验加工费",
+            "200,000.00",
+            "产线验证",
+            "2027-01-15",
+        ] {
+            assert!(html.contains(expected), "{expected}: {html}");
+        }
+        let maker_name: String =
+            sqlx::query_scalar("SELECT name FROM enterprises WHERE credit_code = $1")
+                .bind(maker_code())
+                .fetch_one(app._db.db.pool())
+                .await
+                .unwrap();
+        assert!(!html.contains(&maker_name), "blind: {html}");
+    }
+}

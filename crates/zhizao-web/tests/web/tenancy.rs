@@ -132,6 +132,18 @@ const RESOURCES: &[Resource] = &[
         insiders: MAJOR_INSIDERS,
     },
     Resource {
+        template: "/api/v1/st-applications/{number}/attachments",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/st-applications/{number}/attachments/{attachment_id}",
+        insiders: MAJOR_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/expert-reviews/{assignment_id}/attachments/{attachment_id}",
+        insiders: &["expert"],
+    },
+    Resource {
         template: "/api/v1/st-calls/{code}/ranking",
         insiders: CITY_ONLY,
     },

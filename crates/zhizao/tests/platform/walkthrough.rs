@@ -283,6 +283,7 @@ async fn every_demo_login_walks_through_its_work_in_a_browser() {
 
 async fn walk_through(walk: &Walk) -> Outcome {
     home_pages_and_words(walk).await?;
+    experts_read_the_whole_proposal(walk).await?;
     application_problems_beside_their_fields(walk).await?;
     steps_not_offered_and_confirmed(walk).await?;
     report_exports(walk).await?;
@@ -360,6 +361,29 @@ async fn home_pages_and_words(walk: &Walk) -> Outcome {
         "pages show untranslated words or raw keys:\n{}",
         problems.join("\n")
     );
+    Ok(())
+}
+
+/// The expert's reviews show each proposal's objectives, budget with its total, planned
+/// milestones and the deadline, and never the applicant.
+async fn experts_read_the_whole_proposal(walk: &Walk) -> Outcome {
+    walk.sign_in("expert").await?;
+    walk.go("/reviews").await?;
+    let facts = walk
+        .script(
+            "const card = document.querySelector('.card.review'); \
+             return [card.querySelectorAll('table.budget tbody tr').length, card.querySelectorAll('ol.plan li').length, \
+                     (card.querySelector('[id^=due-]') || {textContent: ''}).textContent, document.body.innerText.includes('有限公司')];",
+        )
+        .await?;
+    assert_eq!(facts[0], 6, "five budget lines and the total: {facts}");
+    assert_eq!(facts[1], 3, "three planned milestones: {facts}");
+    assert!(
+        facts[2].as_str().unwrap_or("").contains("评审截止"),
+        "{facts}"
+    );
+    assert_eq!(facts[3], false, "no applicant's name on a blind review");
+    walk.shot("expert-reviews").await?;
     Ok(())
 }
 

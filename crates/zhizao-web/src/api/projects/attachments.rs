@@ -29,7 +29,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// A file attached to an application.
 #[derive(Debug, Serialize, ToSchema)]
-pub(super) struct AttachmentDto {
+pub(crate) struct AttachmentDto {
     id: i64,
     /// What it is for (one of the batch's required attachments, or anything else).
     purpose: String,
@@ -58,7 +58,7 @@ impl From<zhizao_projects::attachments::Attachment> for AttachmentDto {
 }
 
 /// Reads a multipart upload's `purpose` field and `file` part.
-async fn read_attachment_upload(
+pub(crate) async fn read_attachment_upload(
     mut multipart: axum::extract::Multipart,
 ) -> Result<(String, String, Vec<u8>), ApiError> {
     let mut purpose = String::new();

@@ -588,7 +588,4 @@ pub(super) async fn update(
     Ok(form_page(&context, heading, action, values, batch, errors))
 }
 
-/// A notice for the page a step leads to, as a query value.
-pub(super) fn notice(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
+pub(super) use crate::pages::notice_query as notice;
