@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "major proposals",
         include_str!("../migrations/20261206000002_major_proposals.sql"),
     ),
+    (
+        20261206000003,
+        "accounts",
+        include_str!("../migrations/20261206000003_accounts.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

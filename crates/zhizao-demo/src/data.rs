@@ -661,3 +661,22 @@ fn assign_recognitions(enterprises: &mut [DemoEnterprise], random: &mut SplitMix
         }
     }
 }
+
+/// A company of Xiaolan that asked to join and waits for the town (its code is of a company the
+/// demo registry does not hold).
+pub(crate) fn signup() -> zhizao_registry::SignupInput {
+    zhizao_registry::SignupInput {
+        credit_code: CreditCode::from_parts('9', '1', "442000", "7J0N8LT1")
+            .map(|code| code.to_string())
+            .unwrap_or_default(),
+        enterprise_name: "中山市榄新灯饰有限公司".into(),
+        legal_representative: "梁晓明".into(),
+        town_code: "442000118".into(),
+        industry_code: "3872".into(),
+        contact_name: "梁晓明".into(),
+        phone: "13800138000".into(),
+        email: String::new(),
+        username: "lanxin.light".into(),
+        password: "Lanxin-Light-2026".into(),
+    }
+}

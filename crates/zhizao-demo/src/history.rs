@@ -1,7 +1,8 @@
 //! A day of telemetry for about 300 demo devices, so the device pages, charts and the SQL
 //! console have something to show from the first start: the demo enterprise (`maker`) gets 24
 //! machines, 46 more enterprises six each, every one with a minute-by-minute day from
-//! [`crate::machines`].
+//! [`crate::machines`]. The demo enterprise's machines are also the fleet `serve --demo`
+//! simulates live ([`maker_fleet`]).
 
 use zhizao_core::Timestamp;
 use zhizao_db::Database;
@@ -148,4 +149,42 @@ pub async fn load_history(
         "demo telemetry history written"
     );
     Ok(summary)
+}
+
+/// A demo device the embedded simulator runs: its name, a fresh token and its machine.
+pub struct FleetDevice {
+    /// The device's name.
+    pub name: String,
+    /// A token issued just now (the previous one stops working).
+    pub token: String,
+    /// What it simulates.
+    pub machine: Machine,
+}
+
+/// The `maker` login's demo devices with fresh tokens, for the simulator `serve --demo` runs so
+/// that a newcomer sees them online with live values. Empty when the demo is not loaded.
+pub async fn maker_fleet(db: &Database, devices: &Devices) -> Result<Vec<FleetDevice>, Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT d.organization_id, d.name, p.name FROM devices d JOIN device_profiles p ON p.id = d.profile_id \
+         JOIN users u ON u.organization_id = d.organization_id WHERE u.username = 'maker' AND d.disabled = 0 ORDER BY d.name",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let actor = Actor::system("demo simulator");
+    let mut fleet = Vec::with_capacity(rows.len());
+    for (index, (tenant, name, profile)) in rows.into_iter().enumerate() {
+        let Some(kind) = MachineKind::ALL
+            .into_iter()
+            .find(|k| k.profile() == profile)
+        else {
+            continue;
+        };
+        let issued = devices.rotate_token_as(&actor, tenant, &name).await?;
+        fleet.push(FleetDevice {
+            name,
+            token: issued.token,
+            machine: Machine::new(kind, crate::DEMO_SEED ^ index as u64),
+        });
+    }
+    Ok(fleet)
 }

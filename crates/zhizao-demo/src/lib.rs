@@ -14,6 +14,7 @@
 //! organisation in it, so starting twice never duplicates anything.
 
 mod data;
+mod documents;
 mod history;
 pub mod machines;
 mod projects;
@@ -29,7 +30,8 @@ use zhizao_identity::{
 };
 use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
 
-pub use crate::history::{HistorySummary, load_history};
+pub use crate::documents::attach_documents;
+pub use crate::history::{FleetDevice, HistorySummary, load_history, maker_fleet};
 use crate::random::SplitMix64;
 
 /// The password of every demo login.
@@ -242,6 +244,8 @@ pub async fn load(
             password: DEMO_PASSWORD.to_owned(),
             email: String::new(),
             phone: String::new(),
+            // The demo enterprise and the polishing platform manage their own users.
+            org_admin: matches!(user.username, "maker" | "polishing"),
         };
         create_user_in(&mut transaction, hashing, &actor, now, &new).await?;
     }
@@ -276,6 +280,10 @@ pub async fn load(
     )
     .await?;
     transaction.commit().await?;
+    // A lighting maker of Xiaolan asking to join, for the town's queue.
+    zhizao_registry::Registry::new(db.clone(), Arc::clone(clock))
+        .request_signup(hashing, &data::signup(), "demo")
+        .await?;
     tracing::info!(
         organizations,
         enterprises = enterprises.len(),

@@ -165,6 +165,7 @@ fn principal(
         organization_kind: role.org_kind(),
         organization_name: "City".into(),
         town_code: town.map(str::to_owned),
+        org_admin: false,
         language: zhizao_core::Language::ZhCn,
         credential: zhizao_identity::Credential::Session(1),
         channel: zhizao_identity::Channel::Web,

@@ -495,6 +495,18 @@ impl Devices {
     /// Replaces a device's token (the old one stops working at once) and returns the new one.
     pub async fn rotate_token(&self, principal: &Principal, name: &str) -> Result<NewDeviceToken> {
         let tenant = named_tenant(principal, "device", name)?;
+        self.rotate_token_as(&principal.actor(), tenant, name).await
+    }
+
+    /// Replaces the token of device `name` of `tenant` on behalf of `actor` (the system: the
+    /// demo's simulated fleet takes fresh tokens each time it starts), without a permission
+    /// check.
+    pub async fn rotate_token_as(
+        &self,
+        actor: &Actor,
+        tenant: i64,
+        name: &str,
+    ) -> Result<NewDeviceToken> {
         let mut transaction = self.db.begin().await?;
         let current = require_device(&mut transaction, tenant, name).await?;
         let (token, prefix, hash) = new_token();
@@ -508,7 +520,7 @@ impl Devices {
             .await?;
         audit::record(
             &mut transaction,
-            &principal.actor(),
+            actor,
             now,
             AuditEntry::new("device.token_rotated", "device", name)
                 .subject(tenant)

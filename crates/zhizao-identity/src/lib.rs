@@ -15,10 +15,12 @@
 
 pub mod audit;
 mod error;
+pub mod notifications;
 mod organizations;
 mod password;
 pub mod policy;
 mod principal;
+mod recovery;
 pub mod secret;
 mod sessions;
 #[cfg(feature = "testing")]
@@ -38,9 +40,13 @@ pub use organizations::{
 };
 pub use password::PasswordHashing;
 pub use principal::{Actor, Channel, Credential, Principal};
+pub use recovery::RESET_LINK_MINUTES;
 pub use sessions::{LoginOutcome, SessionToken, SessionView};
 pub use tokens::{NewApiToken, TokenView, create_token_in};
-pub use users::{NewUser, UserFilter, UserUpdate, UserView, create_user_in};
+pub use users::{
+    NewUser, UserFilter, UserUpdate, UserView, check_new_password, create_user_in,
+    create_user_with_hash_in, parse_username,
+};
 
 /// Limits on authentication.
 #[derive(Debug, Clone)]

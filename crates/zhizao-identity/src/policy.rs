@@ -178,12 +178,52 @@ pub fn telemetry_tenant(principal: &Principal) -> Option<i64> {
     (principal.role == Role::EnterpriseUser).then_some(principal.organization_id)
 }
 
-/// The roles `principal` may give to users: every role for an administrator, none otherwise.
+/// The roles `principal` may give to users: every role for a city administrator, their own role
+/// for an organisation's administrator (within their organisation), none otherwise.
 pub fn assignable_roles(principal: &Principal) -> &'static [Role] {
     if may_administer(principal) {
-        Role::ALL
-    } else {
-        &[]
+        return Role::ALL;
+    }
+    if manages_users_of(principal).is_none() {
+        return &[];
+    }
+    match principal.role {
+        Role::EnterpriseUser => &[Role::EnterpriseUser],
+        Role::PlatformStaff => &[Role::PlatformStaff],
+        Role::TownStaff => &[Role::TownStaff],
+        Role::Expert => &[Role::Expert],
+        _ => &[],
+    }
+}
+
+/// The organisation whose users `principal` manages as its administrator, if any (city
+/// administrators manage every organisation's: see [`may_administer`]).
+pub fn manages_users_of(principal: &Principal) -> Option<i64> {
+    principal.org_admin.then_some(principal.organization_id)
+}
+
+/// Whether `principal` may manage a user of organisation `organization_id`: create and change
+/// them, disable them, send them a password-reset link.
+pub fn may_manage_user(principal: &Principal, organization_id: i64) -> bool {
+    may_administer(principal) || manages_users_of(principal) == Some(organization_id)
+}
+
+/// The role of the account an approved sign-up creates: a user of the enterprise (who also
+/// administers the enterprise's users).
+pub fn signed_up_role() -> Role {
+    Role::EnterpriseUser
+}
+
+/// The enterprise sign-ups `principal` verifies: every town's for city staff, their own town's
+/// for town staff, none for anyone else.
+pub fn signup_scope(principal: &Principal) -> EnterpriseScope {
+    match principal.role {
+        Role::CityAdmin | Role::CityStaff => EnterpriseScope::All,
+        Role::TownStaff => principal
+            .town_code
+            .clone()
+            .map_or(EnterpriseScope::Nothing, EnterpriseScope::Town),
+        _ => EnterpriseScope::Nothing,
     }
 }
 
@@ -215,6 +255,7 @@ mod tests {
             organization_kind: role.org_kind(),
             organization_name: "X".into(),
             town_code: town.map(str::to_owned),
+            org_admin: false,
             language: Language::ZhCn,
             credential: Credential::Session(1),
             channel: Channel::Web,
@@ -331,6 +372,34 @@ mod tests {
                     0
                 },
                 "{role:?}"
+            );
+        }
+        // An organisation's administrator manages its own users, with its own role only.
+        for role in Role::ALL {
+            let mut p = principal(*role, Some("442000118"));
+            p.org_admin = true;
+            let city = matches!(role, Role::CityAdmin);
+            assert!(may_manage_user(&p, 42), "{role:?}");
+            assert_eq!(may_manage_user(&p, 43), city, "{role:?}");
+            if !city && *role != Role::CityStaff {
+                assert_eq!(assignable_roles(&p), [*role], "{role:?}");
+            }
+            p.org_admin = false;
+            assert_eq!(may_manage_user(&p, 42), city, "{role:?}");
+        }
+        // Sign-ups are verified by the city, or by the applicant's town.
+        assert_eq!(
+            signup_scope(&principal(Role::TownStaff, Some("442000118"))),
+            EnterpriseScope::Town("442000118".into())
+        );
+        assert_eq!(
+            signup_scope(&principal(Role::CityStaff, None)),
+            EnterpriseScope::All
+        );
+        for role in [Role::EnterpriseUser, Role::PlatformStaff, Role::Expert] {
+            assert_eq!(
+                signup_scope(&principal(role, Some("442000118"))),
+                EnterpriseScope::Nothing
             );
         }
         // A town office without a town sees no application, so it evaluates none either.

@@ -61,6 +61,8 @@ pub struct Principal {
     pub organization_name: String,
     /// For a town office: its township code.
     pub town_code: Option<String>,
+    /// The user administers their organisation's users.
+    pub org_admin: bool,
     /// The user's interface language.
     pub language: Language,
     /// The session or token used.

@@ -73,11 +73,13 @@ pub(crate) struct PrincipalRow {
     pub(crate) organization_kind: String,
     pub(crate) organization_name: String,
     pub(crate) town_code: Option<String>,
+    #[sqlx(try_from = "zhizao_db::Flag")]
+    pub(crate) org_admin: bool,
 }
 
 pub(crate) const PRINCIPAL_COLUMNS: &str = "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.language, u.disabled, \
      o.id AS organization_id, o.code AS organization_code, o.kind AS organization_kind, o.name AS organization_name, \
-     o.town_code FROM users u JOIN organizations o ON o.id = u.organization_id";
+     o.town_code, u.org_admin FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 impl PrincipalRow {
     pub(crate) fn into_principal(
@@ -99,6 +101,7 @@ impl PrincipalRow {
             organization_kind: self.organization_kind.parse::<OrgKind>().ok()?,
             organization_name: self.organization_name,
             town_code: self.town_code,
+            org_admin: self.org_admin,
             language: Language::from_tag(&self.language).unwrap_or_default(),
             credential,
             channel,

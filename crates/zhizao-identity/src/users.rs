@@ -22,6 +22,8 @@ pub struct UserView {
     /// What the user may do.
     #[sqlx(try_from = "String")]
     pub role: Role,
+    /// The organisation's id.
+    pub organization_id: i64,
     /// The organisation's code.
     pub organization_code: String,
     /// The organisation's name.
@@ -38,6 +40,9 @@ pub struct UserView {
     /// A disabled user cannot sign in or use tokens.
     #[sqlx(try_from = "zhizao_db::Flag")]
     pub disabled: bool,
+    /// Administers the organisation's users.
+    #[sqlx(try_from = "zhizao_db::Flag")]
+    pub org_admin: bool,
     /// Locked after failed sign-ins until this instant, if locked.
     #[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]
     pub locked_until: Option<Timestamp>,
@@ -68,6 +73,8 @@ pub struct NewUser {
     pub email: String,
     /// Telephone.
     pub phone: String,
+    /// Administers the organisation's users.
+    pub org_admin: bool,
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -85,14 +92,16 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
     /// Clear a lockout after failed sign-ins.
     pub unlock: bool,
+    /// Make or unmake the organisation's administrator.
+    pub org_admin: Option<bool>,
 }
 
-const USER_COLUMNS: &str = "SELECT u.id, u.username, u.display_name, u.role, o.code AS organization_code, \
-     o.name AS organization_name, o.kind AS organization_kind, u.language, u.email, u.phone, u.disabled, \
+const USER_COLUMNS: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id AS organization_id, o.code AS organization_code, \
+     o.name AS organization_name, o.kind AS organization_kind, u.language, u.email, u.phone, u.disabled, u.org_admin, \
      u.locked_until, u.last_login_at, u.created_at, u.version FROM users u JOIN organizations o ON o.id = u.organization_id";
 
 /// Normalises and checks a login name.
-pub(crate) fn parse_username(username: &str) -> std::result::Result<String, Text> {
+pub fn parse_username(username: &str) -> std::result::Result<String, Text> {
     let username = username.trim().to_ascii_lowercase();
     let valid = (3..=64).contains(&username.len())
         && username.bytes().all(|b| {
@@ -125,6 +134,40 @@ fn check_text(field: &'static str, value: &str, max: usize, errors: &mut Vec<Fie
 pub async fn create_user_in(
     connection: &mut AnyConnection,
     hashing: &PasswordHashing,
+    actor: &Actor,
+    now: Timestamp,
+    new: &NewUser,
+) -> Result<UserView> {
+    insert_user(connection, Password::Plain(hashing), actor, now, new).await
+}
+
+/// Creates a user whose password was chosen and hashed earlier (an approved sign-up), without a
+/// permission check; `new.password` is ignored.
+pub async fn create_user_with_hash_in(
+    connection: &mut AnyConnection,
+    password_hash: &str,
+    actor: &Actor,
+    now: Timestamp,
+    new: &NewUser,
+) -> Result<UserView> {
+    insert_user(connection, Password::Hashed(password_hash), actor, now, new).await
+}
+
+/// A new user's password: typed now, or hashed before.
+enum Password<'a> {
+    Plain(&'a PasswordHashing),
+    Hashed(&'a str),
+}
+
+/// Checks a password someone chose for the account `username` against the rules (length,
+/// variety, not the user name), for a form that keeps it to hash later.
+pub fn check_new_password(password: &str, username: &str) -> Result<()> {
+    validate_new_password(password, username)
+}
+
+async fn insert_user(
+    connection: &mut AnyConnection,
+    password: Password<'_>,
     actor: &Actor,
     now: Timestamp,
     new: &NewUser,
@@ -166,6 +209,7 @@ pub async fn create_user_in(
         _ => {}
     }
     if let Some(username) = &username
+        && matches!(password, Password::Plain(_))
         && let Err(Error::Invalid(password_errors)) = validate_new_password(&new.password, username)
     {
         errors.extend(password_errors);
@@ -183,12 +227,15 @@ pub async fn create_user_in(
     } else {
         new.display_name.trim().to_owned()
     };
-    let password_hash = hashing.hash(new.password.clone()).await?;
+    let password_hash = match password {
+        Password::Plain(hashing) => hashing.hash(new.password.clone()).await?,
+        Password::Hashed(hash) => hash.to_owned(),
+    };
     let id = allocate_ids(connection, "users", 1).await?;
     let inserted = sqlx::query(
         "INSERT INTO users (id, organization_id, username, display_name, role, password_hash, language, email, phone, \
-         disabled, failed_login_count, password_changed_at, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'zh-CN', $7, $8, 0, 0, $9, $9, $9, 1)",
+         disabled, failed_login_count, password_changed_at, created_at, updated_at, version, org_admin) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'zh-CN', $7, $8, 0, 0, $9, $9, $9, 1, $10)",
     )
     .bind(id)
     .bind(organization.id)
@@ -199,6 +246,7 @@ pub async fn create_user_in(
     .bind(new.email.trim())
     .bind(new.phone.trim())
     .bind(now.as_millis())
+    .bind(zhizao_db::Flag(new.org_admin))
     .execute(&mut *connection)
     .await;
     if let Err(error) = inserted {
@@ -214,7 +262,8 @@ pub async fn create_user_in(
     changes
         .created("organization", &organization.code)
         .created("role", role.as_str())
-        .created("display_name", &display_name);
+        .created("display_name", &display_name)
+        .created("org_admin", new.org_admin);
     audit::record(
         connection,
         actor,
@@ -255,11 +304,27 @@ pub struct UserFilter {
 }
 
 impl Identity {
-    /// Creates a user. City administrators only.
+    /// Creates a user: city administrators anywhere, an organisation's administrator in their
+    /// own organisation with a role they may give.
     pub async fn create_user(&self, principal: &Principal, new: &NewUser) -> Result<UserView> {
-        if !policy::may_administer(principal) {
+        let own = new.organization_code.trim() == principal.organization_code;
+        let assignable = new
+            .role
+            .parse::<Role>()
+            .is_ok_and(|role| policy::assignable_roles(principal).contains(&role));
+        let org_admin = own && policy::manages_users_of(principal).is_some();
+        if !policy::may_administer(principal) && !org_admin {
             return Err(Error::Forbidden(
-                "only city administrators may create users",
+                "only city administrators and the organisation's administrators create users",
+            ));
+        }
+        if !policy::may_administer(principal) && !assignable {
+            return Err(Error::invalid(
+                "role",
+                Text::new(
+                    "只能创建本机构同类角色的用户",
+                    "you may create users of your organisation's own role only",
+                ),
             ));
         }
         let mut transaction = self.db.begin().await?;
@@ -275,7 +340,8 @@ impl Identity {
         Ok(user)
     }
 
-    /// Lists users: all for city administrators, only themselves for everyone else.
+    /// Lists users: all for city administrators, an organisation's own for its administrators,
+    /// only themselves for everyone else.
     pub async fn list_users(
         &self,
         principal: &Principal,
@@ -284,7 +350,12 @@ impl Identity {
     ) -> Result<Page<UserView>> {
         let mut conditions = SqlBuilder::new(" WHERE 1 = 1");
         if !policy::may_administer(principal) {
-            conditions.push(" AND u.id = ").push_bind(principal.user_id);
+            match policy::manages_users_of(principal) {
+                Some(organization) => conditions
+                    .push(" AND u.organization_id = ")
+                    .push_bind(organization),
+                None => conditions.push(" AND u.id = ").push_bind(principal.user_id),
+            };
         }
         if let Some(code) = &filter.organization_code {
             conditions.push(" AND o.code = ").push_bind(code.as_str());
@@ -317,11 +388,15 @@ impl Identity {
         .await?)
     }
 
-    /// One user: any for city administrators, only themselves for everyone else.
+    /// One user: any for city administrators, their organisation's for its administrators, only
+    /// themselves for everyone else.
     pub async fn user(&self, principal: &Principal, username: &str) -> Result<UserView> {
         let mut connection = self.db.pool().acquire().await?;
         match fetch_user(&mut connection, username).await? {
-            Some(user) if policy::may_administer(principal) || user.id == principal.user_id => {
+            Some(user)
+                if policy::may_manage_user(principal, user.organization_id)
+                    || user.id == principal.user_id =>
+            {
                 Ok(user)
             }
             _ => Err(Error::NotFound {
@@ -342,7 +417,12 @@ impl Identity {
     ) -> Result<UserView> {
         let mut transaction = self.db.begin().await?;
         let current = match fetch_user(&mut transaction, username).await? {
-            Some(user) if policy::may_administer(principal) || user.id == principal.user_id => user,
+            Some(user)
+                if policy::may_manage_user(principal, user.organization_id)
+                    || user.id == principal.user_id =>
+            {
+                user
+            }
             _ => {
                 return Err(Error::NotFound {
                     what: "user",
@@ -350,10 +430,15 @@ impl Identity {
                 });
             }
         };
-        let administers = policy::may_administer(principal);
-        if !administers && (update.role.is_some() || update.disabled.is_some() || update.unlock) {
+        let manages = policy::may_manage_user(principal, current.organization_id);
+        if !manages
+            && (update.role.is_some()
+                || update.disabled.is_some()
+                || update.unlock
+                || update.org_admin.is_some())
+        {
             return Err(Error::Forbidden(
-                "only city administrators may change roles or disable users",
+                "only administrators may change roles, administrators or disable users",
             ));
         }
         if let Some(expected) = expected_version
@@ -367,6 +452,20 @@ impl Identity {
         let mut errors = Vec::new();
         let role = match &update.role {
             Some(role) => match role.parse::<Role>() {
+                Ok(role)
+                    if role != current.role
+                        && !policy::may_administer(principal)
+                        && !policy::assignable_roles(principal).contains(&role) =>
+                {
+                    errors.push(FieldError::new(
+                        "role",
+                        Text::new(
+                            "只能授予本机构同类角色",
+                            "you may give your organisation's own role only",
+                        ),
+                    ));
+                    current.role
+                }
                 Ok(role) if role.org_kind() == current.organization_kind => role,
                 Ok(role) => {
                     errors.push(FieldError::new(
@@ -431,6 +530,16 @@ impl Identity {
             return Err(Error::Invalid(errors));
         }
         let disabled = update.disabled.unwrap_or(current.disabled);
+        let org_admin = update.org_admin.unwrap_or(current.org_admin);
+        if !org_admin && current.org_admin && current.id == principal.user_id {
+            return Err(Error::invalid(
+                "org_admin",
+                Text::new(
+                    "不能取消自己的管理员身份",
+                    "you cannot stop being an administrator yourself",
+                ),
+            ));
+        }
         let locked_until = if update.unlock {
             None
         } else {
@@ -443,6 +552,7 @@ impl Identity {
             .field("phone", &current.phone, &phone)
             .field("role", current.role, role)
             .field("disabled", current.disabled, disabled)
+            .field("org_admin", current.org_admin, org_admin)
             .field("locked_until", current.locked_until, locked_until);
         if changes.is_empty() {
             return Ok(current);
@@ -451,7 +561,7 @@ impl Identity {
         sqlx::query(
             "UPDATE users SET display_name = $1, email = $2, phone = $3, role = $4, disabled = $5, locked_until = $6, \
              failed_login_count = CASE WHEN $6 IS NULL THEN 0 ELSE failed_login_count END, \
-             updated_at = $7, version = version + 1 WHERE id = $8",
+             updated_at = $7, version = version + 1, org_admin = $9 WHERE id = $8",
         )
         .bind(&display_name)
         .bind(&email)
@@ -461,6 +571,7 @@ impl Identity {
         .bind(locked_until.map(Timestamp::as_millis))
         .bind(now.as_millis())
         .bind(current.id)
+        .bind(zhizao_db::Flag(org_admin))
         .execute(&mut *transaction)
         .await?;
         if disabled && !current.disabled {
@@ -512,7 +623,7 @@ impl Identity {
     ) -> Result<()> {
         let target = self.user(principal, username).await?;
         let own = target.id == principal.user_id;
-        if !own && !policy::may_administer(principal) {
+        if !own && !policy::may_manage_user(principal, target.organization_id) {
             return Err(Error::NotFound {
                 what: "user",
                 key: username.to_owned(),
@@ -584,7 +695,7 @@ impl Identity {
 }
 
 /// Ends every session and revokes every token of a user (when the user is disabled).
-async fn revoke_all_credentials(
+pub(crate) async fn revoke_all_credentials(
     connection: &mut AnyConnection,
     user_id: i64,
     now: Timestamp,

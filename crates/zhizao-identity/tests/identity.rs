@@ -7,7 +7,8 @@ use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::audit::AuditFilter;
 use zhizao_identity::testing::{self, PASSWORD};
 use zhizao_identity::{
-    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, Principal, UserUpdate,
+    Actor, Channel, Error, Identity, IdentitySettings, NewOrganization, NewUser, Principal,
+    UserFilter, UserUpdate,
 };
 
 struct Fixture {
@@ -420,5 +421,337 @@ async fn organisations_are_validated_and_scoped() {
                 .await,
             Err(Error::NotFound { .. })
         ));
+    }
+}
+
+/// The token at the end of the newest outbox message's link.
+async fn newest_link(identity: &Identity, admin: &Principal) -> (String, String) {
+    let outbox = identity
+        .notifications(admin, PageRequest::default())
+        .await
+        .unwrap();
+    let message = outbox.items.first().expect("a message in the outbox");
+    let token = message
+        .body
+        .split("/password/reset/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("a link in {:?}", message.body))
+        .to_owned();
+    (message.recipient.clone(), token)
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_once_by_a_link_that_expires() {
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let (admin, _) = login(&f.identity, "admin").await;
+        let polisher = f
+            .identity
+            .update_user(
+                &admin,
+                "polisher",
+                &UserUpdate {
+                    email: Some("Polisher@Example.com".into()),
+                    ..UserUpdate::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let (_, session) = login(&f.identity, "polisher").await;
+
+        // An unknown name is answered like a known one, and nothing is sent.
+        f.identity
+            .request_password_reset("nobody", "10.0.0.9", "https://zz.example/")
+            .await
+            .unwrap();
+        let outbox = f
+            .identity
+            .notifications(&admin, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(outbox.total, 0);
+
+        // By e-mail address, in any case: the link goes to that address.
+        f.identity
+            .request_password_reset("polisher@example.com", "10.0.0.9", "https://zz.example/")
+            .await
+            .unwrap();
+        let (recipient, token) = newest_link(&f.identity, &admin).await;
+        assert_eq!(recipient, "Polisher@Example.com");
+        assert!(f.identity.reset_link_works(&token).await.unwrap());
+        assert!(!f.identity.reset_link_works("forged").await.unwrap());
+
+        // A weak password is named and leaves the link working.
+        let weak = f
+            .identity
+            .reset_password_with_link(&token, "short", "10.0.0.9")
+            .await
+            .unwrap_err();
+        assert_eq!(weak.field_errors()[0].field, "password");
+        assert!(f.identity.reset_link_works(&token).await.unwrap());
+
+        f.identity
+            .reset_password_with_link(&token, "Fresh-Polish-2026", "10.0.0.9")
+            .await
+            .unwrap();
+        // Once: the link is used, the old password and the old session are over.
+        assert!(!f.identity.reset_link_works(&token).await.unwrap());
+        let again = f
+            .identity
+            .reset_password_with_link(&token, "Other-Polish-2026", "10.0.0.9")
+            .await
+            .unwrap_err();
+        assert_eq!(again.field_errors()[0].field, "token");
+        assert!(
+            f.identity
+                .authenticate_session(&session, Channel::Web, "10.0.0.1")
+                .await
+                .is_err()
+        );
+        assert!(
+            f.identity
+                .login("polisher", PASSWORD, "10.0.0.2", "t")
+                .await
+                .is_err()
+        );
+        f.identity
+            .login("polisher", "Fresh-Polish-2026", "10.0.0.2", "t")
+            .await
+            .unwrap();
+        let current = f.identity.user(&admin, "polisher").await.unwrap();
+        assert!(current.version > polisher.version);
+
+        // A link not used within its minutes stops working.
+        f.identity
+            .request_password_reset("polisher", "10.0.0.8", "https://zz.example")
+            .await
+            .unwrap();
+        let (_, late) = newest_link(&f.identity, &admin).await;
+        f.clock
+            .advance(zhizao_identity::RESET_LINK_MINUTES * 60_000 + 1);
+        assert!(!f.identity.reset_link_works(&late).await.unwrap());
+        assert!(
+            f.identity
+                .reset_password_with_link(&late, "Late-Polish-2026", "10.0.0.8")
+                .await
+                .is_err()
+        );
+
+        // An account is sent a few links an hour (two went out this hour); asking more sends
+        // nothing more.
+        let before = f
+            .identity
+            .notifications(&admin, PageRequest::default())
+            .await
+            .unwrap()
+            .total;
+        for n in 0..5 {
+            f.identity
+                .request_password_reset("polisher", &format!("10.0.1.{n}"), "https://zz.example")
+                .await
+                .unwrap();
+        }
+        let after = f
+            .identity
+            .notifications(&admin, PageRequest::default())
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(after - before, 1, "three links an hour");
+        f.clock.advance(60 * 60_000);
+        for n in 0..5 {
+            f.identity
+                .request_password_reset("polisher", &format!("10.0.3.{n}"), "https://zz.example")
+                .await
+                .unwrap();
+        }
+        let next_hour = f
+            .identity
+            .notifications(&admin, PageRequest::default())
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(next_hour - after, 3, "three links the next hour");
+
+        // One address asking again and again is throttled like failed sign-ins.
+        let mut throttled = None;
+        for _ in 0..40 {
+            if let Err(error) = f
+                .identity
+                .request_password_reset("nobody", "10.0.2.1", "https://zz.example")
+                .await
+            {
+                throttled = Some(error);
+                break;
+            }
+        }
+        assert!(
+            matches!(throttled, Some(Error::Throttled { .. })),
+            "{throttled:?}"
+        );
+
+        // The outbox is the city administrators' to read.
+        let (platform, _) = login(&f.identity, "xiaolan").await;
+        assert!(matches!(
+            f.identity
+                .notifications(&platform, PageRequest::default())
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        // The history says who asked and who reset, never the link.
+        let history = f
+            .identity
+            .audit_log(
+                &admin,
+                &AuditFilter {
+                    entity_key: Some("polisher".into()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            history
+                .items
+                .iter()
+                .any(|e| e.action == "user.password_reset")
+        );
+        assert!(
+            history
+                .items
+                .iter()
+                .all(|e| !format!("{e:?}").contains(&token))
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_organisations_administrator_manages_its_own_users_only() {
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let (admin, _) = login(&f.identity, "admin").await;
+        f.identity
+            .update_user(
+                &admin,
+                "polisher",
+                &UserUpdate {
+                    org_admin: Some(true),
+                    ..UserUpdate::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let (polisher, _) = login(&f.identity, "polisher").await;
+        assert!(polisher.org_admin);
+
+        let new = |organization: &str, username: &str, role: &str| NewUser {
+            organization_code: organization.into(),
+            username: username.into(),
+            role: role.into(),
+            password: "Polish-Line-2026".into(),
+            ..NewUser::default()
+        };
+        let colleague = f
+            .identity
+            .create_user(&polisher, &new("polish", "polisher2", "platform_staff"))
+            .await
+            .unwrap();
+        assert!(!colleague.org_admin);
+        // Not in another organisation, and not with a role of another kind.
+        assert!(matches!(
+            f.identity
+                .create_user(&polisher, &new("city", "sneaky", "city_admin"))
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let role = f
+            .identity
+            .create_user(&polisher, &new("polish", "sneaky", "city_admin"))
+            .await
+            .unwrap_err();
+        assert_eq!(role.field_errors()[0].field, "role");
+
+        // The list holds the organisation's users; another's user is not found.
+        let users = f
+            .identity
+            .list_users(&polisher, &UserFilter::default(), PageRequest::default())
+            .await
+            .unwrap();
+        let mut names: Vec<_> = users.items.iter().map(|u| u.username.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["polisher", "polisher2"]);
+        assert!(matches!(
+            f.identity.user(&polisher, "xiaolan").await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            f.identity
+                .update_user(
+                    &polisher,
+                    "xiaolan",
+                    &UserUpdate {
+                        disabled: Some(true),
+                        ..UserUpdate::default()
+                    },
+                    None
+                )
+                .await,
+            Err(Error::NotFound { .. })
+        ));
+
+        // Disables a colleague, makes them an administrator, but cannot give up its own
+        // administration (someone must be left to manage the users).
+        let disabled = f
+            .identity
+            .update_user(
+                &polisher,
+                "polisher2",
+                &UserUpdate {
+                    disabled: Some(true),
+                    org_admin: Some(true),
+                    ..UserUpdate::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(disabled.disabled && disabled.org_admin);
+        let own = f
+            .identity
+            .update_user(
+                &polisher,
+                "polisher",
+                &UserUpdate {
+                    org_admin: Some(false),
+                    ..UserUpdate::default()
+                },
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(own.field_errors()[0].field, "org_admin");
+
+        // A user who is not an administrator changes only their own name.
+        let (town, _) = login(&f.identity, "xiaolan").await;
+        assert!(matches!(
+            f.identity
+                .create_user(&town, &new("442000118", "xiaolan2", "town_staff"))
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let names: Vec<_> = f
+            .identity
+            .list_users(&town, &UserFilter::default(), PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["xiaolan"]);
     }
 }

@@ -200,6 +200,16 @@ pub fn check_upload(file_name: &str, bytes: &[u8]) -> std::result::Result<FileKi
     Ok(kind)
 }
 
+/// Where an application's attachment is kept under the attachment directory `root`.
+pub(crate) fn attachment_path_under(
+    root: &Path,
+    application_id: i64,
+    attachment_id: i64,
+) -> PathBuf {
+    root.join(application_id.to_string())
+        .join(format!("{attachment_id}.bin"))
+}
+
 pub(crate) fn storage_error(error: std::io::Error) -> Error {
     Error::Storage(error.to_string())
 }
@@ -229,9 +239,7 @@ impl Projects {
             .attachments
             .as_ref()
             .ok_or_else(|| Error::Storage("no attachment directory is configured".into()))?;
-        Ok(root
-            .join(application_id.to_string())
-            .join(format!("{attachment_id}.bin")))
+        Ok(attachment_path_under(root, application_id, attachment_id))
     }
 
     /// Where a major-project proposal's attachment is kept.

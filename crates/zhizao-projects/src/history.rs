@@ -3,11 +3,17 @@
 //! importing the city's spreadsheets of past batches), inside the caller's transaction; each
 //! application gets one trail entry saying it was recorded, not reviewed, here.
 
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use zhizao_core::{Fen, Timestamp};
 use zhizao_db::{Flag, allocate_ids};
 
 use crate::applications::record_event;
+use crate::attachments::{
+    attachment_path_under, check_upload, clean_file_name, storage_error, write_durably,
+};
 use crate::model::{BatchStatus, Programme, UpgradeType};
 use crate::rules::{Category, Evaluation, RuleParameters};
 use crate::validate::project_key;
@@ -315,4 +321,48 @@ pub async fn set_next_sequence(
         .execute(&mut *connection)
         .await?;
     Ok(())
+}
+
+/// A file an application carried, as it was: checked like an upload, written durably under the
+/// attachment directory `root` and listed on the application. The file is written before the
+/// caller's transaction commits; should it not, the file is left without a row (never listed).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_attachment(
+    connection: &mut AnyConnection,
+    root: &Path,
+    application_id: i64,
+    purpose: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    at: Timestamp,
+    by: &str,
+) -> Result<i64> {
+    let kind = check_upload(file_name, &bytes).map_err(|text| Error::invalid("file", text))?;
+    let id = allocate_ids(connection, "project_attachments", 1).await?;
+    let sha256: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let size = bytes.len() as i64;
+    let path = attachment_path_under(root, application_id, id);
+    tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+        .map_err(storage_error)?;
+    sqlx::query(
+        "INSERT INTO project_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(application_id)
+    .bind(purpose.trim())
+    .bind(clean_file_name(file_name))
+    .bind(kind.content_type())
+    .bind(size)
+    .bind(&sha256)
+    .bind(at.as_millis())
+    .bind(by)
+    .execute(&mut *connection)
+    .await?;
+    Ok(id)
 }

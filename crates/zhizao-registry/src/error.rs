@@ -57,6 +57,14 @@ pub enum Error {
     #[error("writing the spreadsheet failed: {0}")]
     Export(String),
     /// The identity service failed (e.g. creating the enterprise's organisation).
+    /// A sign-up was decided or changed since the caller read it.
+    #[error("sign-up {id} was already decided or changed (now version {current}); reload it")]
+    SignupDecided {
+        /// The request.
+        id: i64,
+        /// Its current version.
+        current: i64,
+    },
     #[error(transparent)]
     Identity(#[from] zhizao_identity::Error),
     /// The database failed.
@@ -78,6 +86,7 @@ impl Classified for Error {
             Error::Invalid(_) => ErrorKind::InvalidInput,
             Error::DuplicateCreditCode { .. }
             | Error::StaleVersion { .. }
+            | Error::SignupDecided { .. }
             | Error::InUse { .. } => ErrorKind::Conflict,
             Error::TooLarge { .. } => ErrorKind::TooLarge,
             Error::Export(_) => ErrorKind::Internal,
@@ -88,7 +97,7 @@ impl Classified for Error {
 
     fn code(&self) -> Option<&'static str> {
         match self {
-            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::StaleVersion { .. } | Error::SignupDecided { .. } => Some("stale-version"),
             Error::DuplicateCreditCode { .. } => Some("duplicate"),
             Error::InUse { .. } => Some("in-use"),
             Error::Identity(error) => error.code(),

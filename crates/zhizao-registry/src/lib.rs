@@ -27,6 +27,7 @@ mod import;
 mod model;
 pub mod reference;
 mod scope;
+mod signups;
 mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -47,6 +48,7 @@ pub use model::{
     RecognitionLevel, Town,
 };
 pub use scope::restrict_to as restrict_to_scope;
+pub use signups::{SignupInput, SignupRequest, SignupStatus};
 pub use statistics::RegistryStatistics;
 
 /// The registry service: one per process.

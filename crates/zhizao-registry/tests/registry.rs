@@ -7,7 +7,8 @@ use zhizao_identity::{Identity, Principal};
 use zhizao_registry::testing::{enterprise as input, register};
 use zhizao_registry::{
     EnterpriseFilter, EnterpriseInput, Error, ExportFormat, ImportMode, ImportOptions,
-    RecognitionInput, RecognitionKind, Registry, SizeFilter, reference,
+    RecognitionInput, RecognitionKind, Registry, SignupInput, SignupRequest, SignupStatus,
+    SizeFilter, reference,
 };
 
 struct Fixture {
@@ -745,5 +746,237 @@ async fn statistics_follow_scope() {
         assert_eq!((town.enterprises, town.by_town.len()), (1, 1));
         let expert = f.login("expert").await;
         assert_eq!(f.registry.statistics(&expert).await.unwrap().enterprises, 0);
+    }
+}
+
+fn signup(n: u32, town: &str, username: &str, ip_tail: u32) -> (SignupInput, String) {
+    (
+        SignupInput {
+            credit_code: code(n),
+            enterprise_name: format!("中山市申请{n}号电器有限公司"),
+            legal_representative: "李四".into(),
+            town_code: town.into(),
+            industry_code: "3851".into(),
+            contact_name: "王五".into(),
+            phone: "138 0000 0000".into(),
+            email: format!("{username}@example.com"),
+            username: username.into(),
+            password: "Joined-Zhizao-2026".into(),
+        },
+        format!("10.9.0.{ip_tail}"),
+    )
+}
+
+#[tokio::test]
+async fn a_company_signs_up_and_its_town_verifies_it() {
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let hashing = f.identity.hashing();
+
+        // Every problem at once, each by its field.
+        let bad = SignupInput {
+            credit_code: "91442000XXXXXXXXX1".into(),
+            phone: "call me".into(),
+            username: "maker".into(),
+            password: "short".into(),
+            ..SignupInput::default()
+        };
+        let error = f
+            .registry
+            .request_signup(hashing, &bad, "10.9.1.1")
+            .await
+            .unwrap_err();
+        let mut fields: Vec<_> = error
+            .field_errors()
+            .iter()
+            .map(|e| e.field.clone())
+            .collect();
+        fields.sort();
+        fields.dedup();
+        for field in [
+            "credit_code",
+            "enterprise_name",
+            "contact_name",
+            "phone",
+            "username",
+            "password",
+        ] {
+            assert!(fields.iter().any(|f| f == field), "{field} in {fields:?}");
+        }
+
+        // A new company in Xiaolan, and Nantou's registered company (code 3).
+        let (input, ip) = signup(10, "442000118", "newco", 1);
+        let new = f
+            .registry
+            .request_signup(hashing, &input, &ip)
+            .await
+            .unwrap();
+        assert_eq!(new.status, SignupStatus::Pending);
+        assert_eq!(new.registered_name, None);
+        // (Code 3 is registered in Nantou: a request naming Xiaolan still goes to Nantou.)
+        let (input, ip) = signup(3, "小榄镇", "known", 2);
+        let known = f
+            .registry
+            .request_signup(hashing, &input, &ip)
+            .await
+            .unwrap();
+        assert_eq!(known.town_code, "442000111");
+        assert!(known.registered_name.is_some());
+        // One request per company and per login while it waits.
+        let (mut again, ip) = signup(10, "442000118", "newco2", 3);
+        let error = f
+            .registry
+            .request_signup(hashing, &again, &ip)
+            .await
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].field, "credit_code");
+        again.credit_code = code(11);
+        again.username = "newco".into();
+        let error = f
+            .registry
+            .request_signup(hashing, &again, &ip)
+            .await
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].field, "username");
+        // Nobody can sign in before the town says yes.
+        assert!(
+            f.identity
+                .login("newco", "Joined-Zhizao-2026", "10.9.0.1", "t")
+                .await
+                .is_err()
+        );
+
+        // Each town sees its own; the city sees all; others nothing.
+        let ids = |requests: Vec<SignupRequest>| -> Vec<i64> {
+            requests.into_iter().map(|r| r.id).collect()
+        };
+        let admin = f.login("admin").await;
+        let xiaolan = f.login("xiaolan").await;
+        let nantou = f.login("nantou").await;
+        assert_eq!(
+            ids(f.registry.signups(&admin, None).await.unwrap()).len(),
+            2
+        );
+        assert_eq!(
+            ids(f.registry.signups(&xiaolan, None).await.unwrap()),
+            [new.id]
+        );
+        assert_eq!(
+            ids(f.registry.signups(&nantou, None).await.unwrap()),
+            [known.id]
+        );
+        for outsider in ["maker", "polisher", "expert"] {
+            let principal = f.login(outsider).await;
+            assert!(
+                f.registry
+                    .signups(&principal, None)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(
+                f.registry
+                    .decide_signup(&principal, new.id, true, "", new.version)
+                    .await
+                    .unwrap_err()
+                    .kind(),
+                zhizao_core::ErrorKind::NotFound
+            );
+        }
+        assert_eq!(
+            f.registry
+                .decide_signup(&nantou, new.id, true, "", new.version)
+                .await
+                .unwrap_err()
+                .kind(),
+            zhizao_core::ErrorKind::NotFound
+        );
+        // A stale form is refused.
+        assert!(matches!(
+            f.registry
+                .decide_signup(&xiaolan, new.id, true, "", new.version + 1)
+                .await,
+            Err(Error::SignupDecided { .. })
+        ));
+
+        // Approved: the company is registered from the request and its administrator signs in.
+        let approved = f
+            .registry
+            .decide_signup(&xiaolan, new.id, true, "", new.version)
+            .await
+            .unwrap();
+        assert_eq!(approved.status, SignupStatus::Approved);
+        assert_eq!(approved.decided_by.as_deref(), Some("xiaolan"));
+        let registered = f.registry.enterprise(&xiaolan, &code(10)).await.unwrap();
+        assert_eq!(registered.name, "中山市申请10号电器有限公司");
+        let joined = f
+            .identity
+            .login("newco", "Joined-Zhizao-2026", "10.9.0.1", "t")
+            .await
+            .unwrap()
+            .principal;
+        assert!(joined.org_admin);
+        assert_eq!(joined.organization_code, code(10));
+        assert_eq!(
+            f.registry
+                .enterprise(&joined, &code(10))
+                .await
+                .unwrap()
+                .name,
+            registered.name
+        );
+        assert!(matches!(
+            f.registry
+                .decide_signup(&xiaolan, new.id, false, "late", approved.version)
+                .await,
+            Err(Error::SignupDecided { .. })
+        ));
+
+        // Refused: only with a reason, and no account exists.
+        let error = f
+            .registry
+            .decide_signup(&nantou, known.id, false, " ", known.version)
+            .await
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].field, "reason");
+        let refused = f
+            .registry
+            .decide_signup(
+                &nantou,
+                known.id,
+                false,
+                "法定代表人与登记不符",
+                known.version,
+            )
+            .await
+            .unwrap();
+        assert_eq!(refused.status, SignupStatus::Rejected);
+        assert!(
+            f.identity
+                .login("known", "Joined-Zhizao-2026", "10.9.0.2", "t")
+                .await
+                .is_err()
+        );
+
+        // Both applicants were told, at the address they gave.
+        let outbox = f
+            .identity
+            .notifications(&admin, PageRequest::default())
+            .await
+            .unwrap();
+        let recipients: Vec<_> = outbox.items.iter().map(|n| n.recipient.as_str()).collect();
+        assert_eq!(recipients, ["known@example.com", "newco@example.com"]);
+        assert!(outbox.items[0].body.contains("法定代表人与登记不符"));
+
+        // One address sends a handful of requests an hour.
+        let mut last = None;
+        for n in 0..6 {
+            let (input, _) = signup(20 + n, "442000118", &format!("flood{n}"), 0);
+            last = Some(f.registry.request_signup(hashing, &input, "10.9.9.9").await);
+        }
+        assert_eq!(
+            last.unwrap().unwrap_err().kind(),
+            zhizao_core::ErrorKind::RateLimited
+        );
     }
 }

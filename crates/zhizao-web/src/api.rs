@@ -4,6 +4,7 @@
 //! unknown fields; money is integer fen; instants are RFC 3339 in UTC; optimistic locking uses
 //! `ETag` on reads and `If-Match` on writes.
 
+mod accounts;
 mod audit;
 mod device_api;
 pub(crate) mod devices;
@@ -48,6 +49,8 @@ use crate::problem::ApiError;
         (name = "account", description = "The caller, their tokens and sessions"),
         (name = "organizations", description = "Tenants: the city bureau, towns, platforms, enterprises, expert panels"),
         (name = "users", description = "People who sign in"),
+        (name = "accounts", description = "Joining and recovering: a company's sign-up, verified by the city or its town, \
+            and a forgotten password's one-time link (the operations marked without security need no token)"),
         (name = "reference", description = "Towns and industry classes"),
         (name = "enterprises", description = "The enterprise registry"),
         (name = "audit", description = "Who changed what"),
@@ -81,6 +84,7 @@ impl Modify for BearerAuth {
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(me::router())
+        .merge(accounts::router())
         .merge(tokens::router())
         .merge(organizations::router())
         .merge(users::router())

@@ -146,6 +146,61 @@ impl Tr {
         }
     }
 
+    /// A sign-up received.
+    pub(crate) fn todo_signups(&self, count: usize) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{count} 个企业注册申请待审核"),
+            Language::En => format!("{count} company sign-up(s) to check"),
+        }
+    }
+
+    pub(crate) fn signup_sent(&self, town: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!(
+                "注册申请已提交，由{town}或市级部门审核；审核结果将发到您的电子邮箱或手机，通过后即可登录。"
+            ),
+            Language::En => format!(
+                "Your request was sent to {town} or the city to check; you will hear the outcome by e-mail or SMS and can sign in once it is approved."
+            ),
+        }
+    }
+
+    /// A sign-up approved.
+    pub(crate) fn signup_approved(&self, enterprise: &str, username: &str) -> String {
+        match self.0 {
+            Language::ZhCn => {
+                format!("已通过{enterprise}的注册，账号“{username}”现在可以登录，并已通知申请人")
+            }
+            Language::En => format!(
+                "{enterprise} is approved: the account {username:?} works now and the applicant was told"
+            ),
+        }
+    }
+
+    /// A sign-up refused.
+    pub(crate) fn signup_rejected(&self, enterprise: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已退回{enterprise}的注册申请，并已通知申请人"),
+            Language::En => format!("{enterprise}'s request was refused and the applicant told"),
+        }
+    }
+
+    /// When a message was handed to the gateway.
+    pub(crate) fn delivered_at(&self, when: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已发出 {when}"),
+            Language::En => format!("Delivered {when}"),
+        }
+    }
+
+    /// A message the gateway refused so far.
+    pub(crate) fn delivery_failed(&self, attempts: i64, error: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("发送失败 {attempts} 次：{error}"),
+            Language::En => format!("Failed {attempts} time(s): {error}"),
+        }
+    }
+
     /// A deleted draft.
     pub(crate) fn draft_deleted(&self, number: &str) -> String {
         match self.0 {
@@ -311,6 +366,38 @@ messages! {
     nav_administration: "系统管理", "Administration";
     nav_more: "更多", "More";
     menu: "菜单", "Menu";
+    passwords_differ: "两次输入的密码不一致", "The two passwords differ";
+    password_again: "再次输入密码", "Password again";
+    password_reset_done: "密码已重设，请用新密码登录", "Your password is reset; sign in with the new one";
+    waiting_delivery: "待发送", "Waiting";
+    signup_title: "企业注册", "Enterprise sign-up";
+    signup_hint: "填写统一社会信用代码和联系人信息申请账号，由所在镇街或市级部门审核；通过后您成为本企业账号的管理员，可以为同事开设账号。", "Ask for an account with your credit code; your town or the city checks the request. Once approved you administer your company's accounts and can open some for your colleagues.";
+    signup_enterprise: "企业信息", "The company";
+    signup_account: "联系人与账号", "Contact and account";
+    signup_submit: "提交注册申请", "Send the request";
+    mobile: "手机号", "Mobile";
+    signups_hint: "核对统一社会信用代码与企业名录中的登记信息；通过后系统关联（或登记）该企业并开通账号。", "Check the credit code against the registry; approving links (or registers) the company and opens the account.";
+    signup_registry_match: "企业名录中的登记", "In the registry";
+    name_differs: "名称与申请不一致", "Name differs";
+    not_registered_yet: "未登记（通过后按申请信息登记）", "Not registered (approving registers it as requested)";
+    decided: "审核", "Decided";
+    approve_signup: "通过并开通账号", "Approve and open the account";
+    reject_signup: "不予通过", "Refuse";
+    confirm_signup_approve: "确定通过该注册申请并开通账号？", "Approve this request and open the account?";
+    forgot_title: "忘记密码", "Forgotten password";
+    forgot_login: "用户名、电子邮箱或手机号", "User name, e-mail or mobile";
+    forgot_password: "忘记密码？", "Forgotten your password?";
+    reset_title: "重设密码", "Reset your password";
+    reset_link_broken: "链接无效、已使用或已过期。", "The link is wrong, used or expired.";
+    notifications_hint: "平台发给用户的消息（重设密码链接、注册审核结果）。配置了短信/邮件网关时由系统自动发送。", "Messages the platform sends to people (reset links, sign-up outcomes); delivered by the gateway when one is configured.";
+    recipient: "接收人", "Recipient";
+    message: "内容", "Message";
+    nav_signups: "企业注册审核", "Enterprise sign-ups";
+    nav_notifications: "通知发送记录", "Notification outbox";
+    org_admin_label: "本机构管理员（可管理本机构的用户）", "Administrator of the organisation (manages its users)";
+    send_reset_link: "发送重设密码链接", "Send a password-reset link";
+    send_reset_link_hint: "链接发到该用户的电子邮箱或手机，30 分钟内有效，只能使用一次", "Sent to the user's e-mail or mobile; it works once, within 30 minutes";
+    reset_link_sent: "如果该账号存在且留有电子邮箱或手机号，重设密码的链接已发出，30 分钟内有效。", "If the account exists and has an e-mail address or mobile number, a reset link was sent; it works for 30 minutes.";
     home_my_applications_of: "技改项目申报", "Technology-upgrade applications";
     none_yet: "暂无", "None yet";
     same_profile_devices: "同型号的其他设备", "Other devices of this profile";

@@ -69,6 +69,9 @@ pub struct WebSettings {
     pub request_timeout: Duration,
     /// The largest JSON body accepted.
     pub max_json_bytes: usize,
+    /// The address people reach the platform at; links sent in messages start with it (never
+    /// with a request's Host header, which a stranger chooses).
+    pub public_url: String,
 }
 
 impl Default for WebSettings {
@@ -78,6 +81,7 @@ impl Default for WebSettings {
             trust_forwarded_headers: false,
             request_timeout: Duration::from_secs(60),
             max_json_bytes: 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

@@ -18,6 +18,7 @@ mod devices;
 mod enterprises;
 mod forms;
 mod home;
+mod join;
 mod major;
 mod projects;
 
@@ -48,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(device_profiles::router())
         .merge(projects::router())
         .merge(major::router())
+        .merge(join::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -68,6 +70,10 @@ pub(crate) struct Layout {
     /// Which navigation entry is current.
     pub(crate) nav: &'static str,
     pub(crate) can_administer: bool,
+    /// Manages users: a city administrator, or an organisation's administrator.
+    pub(crate) manages_users: bool,
+    /// Verifies enterprises' sign-ups (city and town staff).
+    pub(crate) verifies_signups: bool,
     pub(crate) sees_registry: bool,
     /// Enterprise users have devices and telemetry.
     pub(crate) has_devices: bool,
@@ -157,6 +163,11 @@ impl PageContext {
         Layout {
             t: self.t(),
             can_administer: self.principal.as_ref().is_some_and(policy::may_administer),
+            manages_users: self.principal.as_ref().is_some_and(admin::manages_users),
+            verifies_signups: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::signup_scope(p) != policy::EnterpriseScope::Nothing),
             sees_registry: self
                 .principal
                 .as_ref()

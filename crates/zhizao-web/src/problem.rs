@@ -140,6 +140,17 @@ impl ApiError {
         )
     }
 
+    /// Calls a field by the request's name for it where the domain names it otherwise (a new
+    /// password is `new_password` in a request and `password` to the identity service).
+    pub(crate) fn renaming_field(mut self, from: &str, to: &str) -> Self {
+        for error in &mut self.0.errors {
+            if error.field == from {
+                to.clone_into(&mut error.field);
+            }
+        }
+        self
+    }
+
     /// Puts a validation failure on one field of the request, for errors whose source cannot
     /// know how the request names it (a telemetry write's `points`, a query's `sql`): the
     /// failure's detail becomes that field's message. Other failures pass unchanged.

@@ -73,6 +73,21 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     pub(crate) mqtt_broker: Option<String>,
+    /// The address people reach the platform at, which links in messages start with, e.g.
+    /// https://zhizao.zs.gov.cn [default: http:// and the listening address].
+    #[arg(long, env = "ZHIZAO_PUBLIC_URL", value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// Where the notifier delivers messages (password-reset links, approved sign-ups): an HTTP
+    /// endpoint of the city's e-mail or SMS gateway that takes one JSON message per POST
+    /// ({"channel", "recipient", "subject", "body"}). Without it messages wait in the outbox,
+    /// which city administrators read on the platform.
+    #[arg(
+        long,
+        env = "ZHIZAO_NOTIFICATION_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) notification_webhook: Option<String>,
     /// Keep telemetry's Parquet files in S3-compatible object storage: s3://bucket[/prefix].
     /// Credentials, region and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
     /// AWS_REGION and AWS_ENDPOINT (with AWS_ALLOW_HTTP=true for a plain-HTTP MinIO or Garage),
@@ -94,6 +109,8 @@ struct FileConfig {
     mqtt_listen: Option<String>,
     mqtt_broker: Option<String>,
     telemetry_object_store: Option<String>,
+    public_url: Option<String>,
+    notification_webhook: Option<String>,
     /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
     telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -122,6 +139,10 @@ pub(crate) struct Config {
     pub(crate) mqtt_broker: Option<zhizao_mqtt::ExternalBroker>,
     /// Object storage for telemetry files, if not the data directory.
     pub(crate) telemetry_object_store: Option<ObjectStoreConfig>,
+    /// The address links in messages start with, if configured.
+    pub(crate) public_url: Option<String>,
+    /// The gateway the notifier posts messages to, if any.
+    pub(crate) notification_webhook: Option<Secret>,
 }
 
 impl Config {
@@ -203,7 +224,26 @@ impl Config {
         if file.telemetry_object_store_options.is_some() && telemetry_object_store.is_none() {
             anyhow::bail!("telemetry_object_store_options needs telemetry_object_store");
         }
+        let public_url = serve.public_url.clone().or(file.public_url);
+        if let Some(url) = &public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            anyhow::bail!("public_url must start with http:// or https://, not {url:?}");
+        }
+        let notification_webhook = serve
+            .notification_webhook
+            .clone()
+            .or(file.notification_webhook);
+        if let Some(url) = &notification_webhook
+            && !url.starts_with("http://")
+        {
+            anyhow::bail!(
+                "notification_webhook must be an http:// address (put a TLS-terminating proxy in front of an https gateway)"
+            );
+        }
         Ok(Config {
+            public_url,
+            notification_webhook: notification_webhook.map(Secret),
             telemetry_object_store,
             mqtt_listen,
             mqtt_broker,

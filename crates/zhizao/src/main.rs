@@ -2,7 +2,9 @@
 
 mod bench_support;
 mod config;
+mod demo_fleet;
 mod mqtt_bench;
+mod notifier;
 mod platform_commands;
 mod schedule_commands;
 mod simulate_command;

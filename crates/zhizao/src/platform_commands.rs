@@ -42,8 +42,19 @@ pub(crate) fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 
-async fn load_demo(db: &Database) -> anyhow::Result<zhizao_demo::DemoSummary> {
-    let summary = zhizao_demo::load(db, &PasswordHashing::default(), &system_clock()).await?;
+/// Loads the demo data set into an empty database, with the documents its applications carry
+/// under `attachments`.
+async fn load_demo(
+    db: &Database,
+    attachments: &std::path::Path,
+) -> anyhow::Result<zhizao_demo::DemoSummary> {
+    let clock = system_clock();
+    let summary = zhizao_demo::load(db, &PasswordHashing::default(), &clock).await?;
+    if summary.loaded {
+        zhizao_demo::attach_documents(db, attachments, clock.now())
+            .await
+            .context("writing the demo applications' documents")?;
+    }
     Ok(summary)
 }
 
@@ -73,7 +84,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     }
     let db = open_database(&config).await?;
     let demo = if config.demo {
-        Some(load_demo(&db).await?)
+        Some(load_demo(&db, &config.data_dir.join("attachments")).await?)
     } else {
         None
     };
@@ -93,6 +104,10 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     let settings = WebSettings {
         cookie_security: config.cookie_security,
         trust_forwarded_headers: config.trust_forwarded_headers,
+        public_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
         ..WebSettings::default()
     };
     let telemetry = TelemetryStore::open(StoreOptions {
@@ -129,6 +144,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         Arc::clone(&clock),
     )
     .context("starting the MQTT broker")?;
+    let notifier_identity = identity.clone();
+    let fleet_devices = devices.clone();
     let router = zhizao_web::router(AppState::new(
         zhizao_web::Services {
             identity,
@@ -184,6 +201,43 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             let _ = stopped.wait_for(|stop| *stop).await;
         }))
     });
+    let notifier = match &config.notification_webhook {
+        Some(webhook) => {
+            let mut stopped = stopped.clone();
+            Some(tokio::spawn(crate::notifier::run(
+                notifier_identity,
+                webhook.expose().to_owned(),
+                std::time::Duration::from_secs(5),
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+            )))
+        }
+        None => {
+            println!(
+                "Messages to people (password-reset links, approved sign-ups) wait in the outbox: set notification_webhook to deliver them."
+            );
+            None
+        }
+    };
+    let fleet = match (&demo, &mqtt_listener) {
+        (Some(_), Some(mqtt_listener)) => {
+            let tasks = crate::demo_fleet::start(
+                &db,
+                &fleet_devices,
+                mqtt_listener.local_addr()?,
+                &stopped,
+            )
+            .await
+            .context("starting the demo's simulated devices")?;
+            println!(
+                "Demo: {} simulated devices of the maker login report every few seconds.",
+                tasks.len()
+            );
+            tasks
+        }
+        _ => Vec::new(),
+    };
     let mqtt = mqtt_listener.map(|mqtt_listener| {
         let mut stopped = stopped.clone();
         tokio::spawn(broker.serve(mqtt_listener, async move {
@@ -193,7 +247,10 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     zhizao_web::serve(listener, router, shutdown_signal()).await?;
     tracing::info!("requests finished; persisting telemetry and closing the database");
     let _ = stop.send(true);
-    for task in [mqtt, external].into_iter().flatten() {
+    for task in fleet
+        .into_iter()
+        .chain([mqtt, external, notifier].into_iter().flatten())
+    {
         let _ = task.await;
     }
     let _ = persister.await;
@@ -238,7 +295,7 @@ pub(crate) async fn migrate(args: &ConfigArgs) -> anyhow::Result<()> {
 pub(crate) async fn demo(args: &ConfigArgs) -> anyhow::Result<()> {
     let config = Config::load(args, &ServeArgs::default())?;
     let db = open_database(&config).await?;
-    let summary = load_demo(&db).await?;
+    let summary = load_demo(&db, &config.data_dir.join("attachments")).await?;
     if !summary.loaded {
         println!("The database already holds data; the demo data set was not loaded again.");
     }
@@ -275,6 +332,7 @@ pub(crate) async fn create_user(
         password,
         email: String::new(),
         phone: String::new(),
+        org_admin: false,
     };
     let mut transaction = db.begin().await?;
     let user = create_user_in(

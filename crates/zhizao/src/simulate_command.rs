@@ -330,9 +330,12 @@ pub(crate) async fn register(
         .collect()
 }
 
-type Counters = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>);
+/// Messages sent, failures, commands answered.
+pub(crate) type Counters = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>);
 
-async fn run_mqtt(
+/// Runs one device over MQTT until `stopped`: telemetry every `interval` after `offset`, and
+/// answers to commands.
+pub(crate) async fn run_mqtt(
     mut device: SimulatedDevice,
     broker: String,
     offset: Duration,

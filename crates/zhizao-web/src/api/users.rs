@@ -42,6 +42,8 @@ pub(crate) struct UserDto {
     email: String,
     phone: String,
     disabled: bool,
+    /// Administers the organisation's users.
+    org_admin: bool,
     /// Locked after failed sign-ins until this instant.
     locked_until: Option<String>,
     last_login_at: Option<String>,
@@ -62,6 +64,7 @@ impl From<UserView> for UserDto {
             email: u.email,
             phone: u.phone,
             disabled: u.disabled,
+            org_admin: u.org_admin,
             locked_until: u.locked_until.map(rfc3339),
             last_login_at: u.last_login_at.map(rfc3339),
             created_at: rfc3339(u.created_at),
@@ -101,6 +104,9 @@ struct CreateUser {
     email: String,
     #[serde(default)]
     phone: String,
+    /// Administers the organisation's users.
+    #[serde(default)]
+    org_admin: bool,
 }
 
 /// Changes to a user; absent fields stay as they are.
@@ -115,6 +121,8 @@ struct UpdateUser {
     /// Clear a lockout after failed sign-ins.
     #[serde(default)]
     unlock: bool,
+    /// Make or unmake the organisation's administrator.
+    org_admin: Option<bool>,
 }
 
 /// A new password.
@@ -183,7 +191,8 @@ async fn list_users(
     Ok(Json(PageOf::from_page(page, UserDto::from)))
 }
 
-/// Creates a user. City administrators only.
+/// Creates a user: city administrators anywhere, an organisation's administrator in their own
+/// organisation with its own role.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses((status = 201, body = UserDto), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
 async fn create_user(
@@ -199,6 +208,7 @@ async fn create_user(
         password: body.password,
         email: body.email,
         phone: body.phone,
+        org_admin: body.org_admin,
     };
     let user = state.identity().create_user(&principal, &new).await?;
     Ok((
@@ -237,6 +247,7 @@ async fn update_user(
         phone: body.phone,
         disabled: body.disabled,
         unlock: body.unlock,
+        org_admin: body.org_admin,
     };
     let user = state
         .identity()
@@ -262,7 +273,8 @@ async fn change_password(
             body.current_password.as_deref(),
             &body.new_password,
         )
-        .await?;
+        .await
+        .map_err(|error| ApiError::from(error).renaming_field("password", "new_password"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

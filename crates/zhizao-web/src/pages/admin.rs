@@ -36,6 +36,12 @@ pub(super) fn router() -> Router<AppState> {
         .route("/users/{username}/password", post(reset_password))
 }
 
+/// Whether `principal` manages users: a city administrator, or an organisation's administrator
+/// (who manages their own organisation's).
+pub(crate) fn manages_users(principal: &zhizao_identity::Principal) -> bool {
+    policy::may_administer(principal) || policy::manages_users_of(principal).is_some()
+}
+
 fn kind_options(t: Tr, include_enterprise: bool) -> Vec<(&'static str, String)> {
     OrgKind::ALL
         .iter()
@@ -412,7 +418,7 @@ async fn users(
     SignedIn(context, principal): SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Response> {
-    if !policy::may_administer(&principal) {
+    if !manages_users(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
     let t = context.t();
@@ -469,6 +475,9 @@ struct UserForm {
     role: String,
     email: String,
     phone: String,
+    org_admin: bool,
+    /// An organisation's administrator creates users in their own organisation only.
+    fixed_organization: bool,
     errors: FormErrors,
     general_errors: Vec<String>,
 }
@@ -493,6 +502,8 @@ struct UserFields {
     disabled: Option<String>,
     #[serde(default)]
     unlock: Option<String>,
+    #[serde(default)]
+    org_admin: Option<String>,
     #[serde(default)]
     new_password: String,
     version: Option<i64>,
@@ -550,6 +561,8 @@ async fn user_form(
         role: fields.role,
         email: fields.email,
         phone: fields.phone,
+        org_admin: fields.org_admin.as_deref() == Some("true"),
+        fixed_organization: !policy::may_administer(principal),
         errors,
         general_errors,
     };
@@ -561,11 +574,16 @@ async fn new_user_form(
     SignedIn(context, principal): SignedIn,
     Query(query): Query<UserFields>,
 ) -> Result<Response, Response> {
-    if !policy::may_administer(&principal) {
+    if !manages_users(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
+    let organization_code = if policy::may_administer(&principal) {
+        query.organization
+    } else {
+        principal.organization_code.clone()
+    };
     let fields = UserFields {
-        organization_code: query.organization,
+        organization_code,
         ..Default::default()
     };
     user_form(&state, &context, &principal, fields, FormErrors::default()).await
@@ -584,6 +602,7 @@ async fn create_user(
         password: fields.password.clone(),
         email: fields.email.clone(),
         phone: fields.phone.clone(),
+        org_admin: fields.org_admin.as_deref() == Some("true"),
     };
     match state.identity().create_user(&principal, &new).await {
         Ok(user) => {
@@ -652,7 +671,7 @@ async fn user_page(
     username: &str,
     errors: FormErrors,
 ) -> Result<Response, Response> {
-    if !policy::may_administer(principal) {
+    if !manages_users(principal) {
         return Err(PageError::NotFound.render(context));
     }
     let t = context.t();
@@ -708,7 +727,7 @@ async fn update_user(
     Path(username): Path<String>,
     PageForm(fields): PageForm<UserFields>,
 ) -> Result<Response, Response> {
-    if !policy::may_administer(&principal) {
+    if !manages_users(&principal) {
         return Err(PageError::NotFound.render(&context));
     }
     let update = UserUpdate {
@@ -718,6 +737,7 @@ async fn update_user(
         phone: Some(fields.phone),
         disabled: Some(fields.disabled.as_deref() == Some("true")),
         unlock: fields.unlock.as_deref() == Some("true"),
+        org_admin: Some(fields.org_admin.as_deref() == Some("true")),
     };
     match state
         .identity()

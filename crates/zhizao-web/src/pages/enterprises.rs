@@ -68,7 +68,7 @@ fn money(fen: Option<Fen>) -> String {
     fen.map(Fen::to_yuan_string).unwrap_or_default()
 }
 
-async fn town_options(
+pub(super) async fn town_options(
     state: &AppState,
     t: Tr,
     include_retired: bool,
@@ -87,6 +87,23 @@ async fn town_options(
                 format!("{name}（{}）", t.retired_town())
             };
             (town.code, label)
+        })
+        .collect())
+}
+
+/// The industry classes as a form offers them: (code, code and name).
+pub(super) async fn class_options(
+    state: &AppState,
+    t: Tr,
+) -> Result<Vec<(String, String)>, zhizao_registry::Error> {
+    Ok(state
+        .registry()
+        .industries(Some("class"), None)
+        .await?
+        .into_iter()
+        .map(|class| {
+            let name = t.pick(&class.name_zh, class.name_en.as_deref().unwrap_or(&class.name_zh));
+            (class.code.clone(), format!("{} {name}", class.code))
         })
         .collect())
 }

@@ -128,6 +128,25 @@ async fn home(
             });
         }
     }
+    // Companies asking to join, for the city and their town.
+    if policy::signup_scope(&principal) != policy::EnterpriseScope::Nothing {
+        let waiting = state
+            .registry()
+            .signups(&principal, Some(zhizao_registry::SignupStatus::Pending))
+            .await
+            .or_page(&context)?;
+        if let Some(oldest) = waiting.iter().map(|r| r.created_at).min() {
+            todos.push(Todo {
+                text: t.todo_signups(waiting.len()),
+                href: "/signups".to_owned(),
+                tone: if now.as_millis() - oldest.as_millis() >= 7 * 86_400_000 {
+                    "warn"
+                } else {
+                    ""
+                },
+            });
+        }
+    }
     if policy::may_write_applications(&principal) {
         let filter = ApplicationFilter {
             sort: ApplicationSort::RecentlyChanged,

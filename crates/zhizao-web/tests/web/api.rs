@@ -519,7 +519,8 @@ async fn tokens_and_sessions_through_the_api() {
             .await;
         assert_eq!(
             weak.problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
-            "password"
+            "new_password",
+            "named as the request names it"
         );
         let changed = app.api("POST", "/api/v1/users/maker/password", Some("maker"), Some(json!({"current_password": crate::support::PASSWORD, "new_password": "a-much-better-one-7"}))).await;
         assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.text());
@@ -539,5 +540,200 @@ async fn tokens_and_sessions_through_the_api() {
             created.problem(StatusCode::CONFLICT)["type"],
             "/problems/duplicate"
         );
+    }
+}
+
+/// A company of Xiaolan asks to join through the public API; returns the request's id.
+pub(crate) async fn xiaolan_signup(app: &crate::support::TestApp) -> i64 {
+    let reply = app
+        .api(
+            "POST",
+            "/api/v1/signups",
+            None,
+            Some(json!({
+                "credit_code": code(77),
+                "enterprise_name": "中山市新加入照明有限公司",
+                "legal_representative": "陈六",
+                "town": "小榄镇",
+                "industry_code": "3872",
+                "contact_name": "陈六",
+                "phone": "13800000077",
+                "email": "joiner@example.com",
+                "username": "joiner",
+                "password": "Joined-Lights-2026"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+    let received = reply.json();
+    assert_eq!(received["status"], "pending");
+    assert_eq!(received["town_name"], "小榄镇");
+    received["id"].as_i64().expect("an id")
+}
+
+#[tokio::test]
+async fn a_company_joins_and_a_password_is_reset_through_the_api() {
+    for app in apps().await {
+        // Every problem of a sign-up at once, by field, in the caller's language.
+        let problem = app
+            .api(
+                "POST",
+                "/api/v1/signups",
+                None,
+                Some(json!({
+                    "credit_code": "123", "enterprise_name": "", "legal_representative": "",
+                    "town": "火星镇", "industry_code": "", "contact_name": "", "phone": "x",
+                    "username": "maker", "password": "short"
+                })),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        for field in ["credit_code", "town", "phone", "username", "password"] {
+            assert!(fields.contains(&field), "{field} in {problem}");
+        }
+
+        let id = xiaolan_signup(&app).await;
+        // The town sees it, Nantou does not; deciding needs the version.
+        let listed = app
+            .api(
+                "GET",
+                "/api/v1/signups?status=pending",
+                Some("xiaolan"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        let nantou = app
+            .api("GET", "/api/v1/signups", Some("nantou"), None)
+            .await
+            .json();
+        assert_eq!(nantou, json!([]));
+        app.api("GET", "/api/v1/signups?status=maybe", Some("xiaolan"), None)
+            .await
+            .problem(StatusCode::BAD_REQUEST);
+        let decision = format!("/api/v1/signups/{id}/decision");
+        app.api(
+            "POST",
+            &decision,
+            Some("xiaolan"),
+            Some(json!({"approve": true})),
+        )
+        .await
+        .problem(StatusCode::PRECONDITION_REQUIRED);
+        let refused = app
+            .api_with_headers(
+                "POST",
+                &decision,
+                Some("xiaolan"),
+                Some(json!({"approve": false})),
+                &[("if-match", "\"1\"")],
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused["errors"][0]["field"], "reason");
+        let approved = app
+            .api_with_headers(
+                "POST",
+                &decision,
+                Some("xiaolan"),
+                Some(json!({"approve": true})),
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+        assert_eq!(approved.json()["status"], "approved");
+        app.api_with_headers(
+            "POST",
+            &decision,
+            Some("xiaolan"),
+            Some(json!({"approve": true})),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        // The company is registered and its administrator signs in.
+        let registered = app
+            .api(
+                "GET",
+                &format!("/api/v1/enterprises/{}", code(77)),
+                Some("xiaolan"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(registered["name"], "中山市新加入照明有限公司");
+        let joined = app
+            .identity
+            .login("joiner", "Joined-Lights-2026", "10.0.0.5", "test")
+            .await
+            .unwrap()
+            .principal;
+        assert!(joined.org_admin);
+
+        // Forgotten: a link goes to the address on the account, and works once.
+        let reply = app
+            .api(
+                "POST",
+                "/api/v1/password-resets",
+                None,
+                Some(json!({"login": "joiner@example.com"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+        let admin = zhizao_identity::testing::sign_in(&app.identity, "admin").await;
+        let outbox = app
+            .identity
+            .notifications(&admin, zhizao_core::PageRequest::default())
+            .await
+            .unwrap();
+        let link = &outbox.items[0];
+        assert_eq!(link.recipient, "joiner@example.com");
+        let token = link
+            .body
+            .split("/password/reset/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a link")
+            .to_owned();
+        let weak = app
+            .api(
+                "POST",
+                "/api/v1/password-resets/confirm",
+                None,
+                Some(json!({"token": token, "new_password": "joiner"})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(weak["errors"][0]["field"], "new_password", "{weak}");
+        let reply = app
+            .api(
+                "POST",
+                "/api/v1/password-resets/confirm",
+                None,
+                Some(json!({"token": token, "new_password": "Brighter-Lights-2027"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        let used = app
+            .api(
+                "POST",
+                "/api/v1/password-resets/confirm",
+                None,
+                Some(json!({"token": token, "new_password": "Third-Lights-2028"})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(used["errors"][0]["field"], "token");
+        app.identity
+            .login("joiner", "Brighter-Lights-2027", "10.0.0.5", "test")
+            .await
+            .unwrap();
     }
 }

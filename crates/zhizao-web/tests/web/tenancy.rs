@@ -9,10 +9,23 @@ use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, TestApp, apps, maker_code, nantou_code, xiaolan_code};
 
+/// The operations anyone may call without an account: a company's sign-up and a forgotten
+/// password's link.
+const PUBLIC: &[(&str, &str)] = &[
+    ("POST", "/api/v1/signups"),
+    ("POST", "/api/v1/password-resets"),
+    ("POST", "/api/v1/password-resets/confirm"),
+];
+
 /// Paths that answer in InfluxDB's formats instead of problem details.
 const INFLUXDB_COMPATIBLE: &[&str] = &["/write", "/api/v2/write", "/api/v3/query_sql"];
 
 /// Every operation of the OpenAPI document, with its path parameters filled in.
+/// Whether the document marks an operation as needing no credentials (`security: [{}]`).
+fn public(openapi: &Value, method: &str, template: &str) -> bool {
+    openapi["paths"][template][method.to_lowercase()]["security"] == json!([{}])
+}
+
 fn operations(openapi: &Value, fill: &dyn Fn(&str) -> String) -> Vec<(String, String, String)> {
     let mut operations = Vec::new();
     for (path, item) in openapi["paths"].as_object().expect("paths") {
@@ -56,6 +69,20 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 Some(json!({}))
             };
             let reply = app.api(&method, &path, None, body.clone()).await;
+            if public(&openapi, &method, &template) {
+                // Joining and recovering need no account: an empty body is malformed, not
+                // unauthorised.
+                assert!(
+                    PUBLIC.contains(&(method.as_str(), template.as_str())),
+                    "{method} {template} is public but not among the operations meant to be"
+                );
+                reply.problem(StatusCode::BAD_REQUEST);
+                continue;
+            }
+            assert!(
+                !PUBLIC.contains(&(method.as_str(), template.as_str())),
+                "{method} {template} should be marked public in the document"
+            );
             if INFLUXDB_COMPATIBLE.contains(&template.as_str()) {
                 // These speak InfluxDB's error format, which its clients parse.
                 assert_eq!(
@@ -110,7 +137,17 @@ const APPLICATION_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
 /// A major-project application is its enterprise's and the city's.
 const MAJOR_INSIDERS: &[&str] = &["admin", "staff", "maker"];
 const CITY_ONLY: &[&str] = &["admin", "staff"];
+/// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
+const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/signups/{id}",
+        insiders: SIGNUP_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/signups/{id}/decision",
+        insiders: SIGNUP_INSIDERS,
+    },
     Resource {
         template: "/api/v1/st-applications/{number}",
         insiders: MAJOR_INSIDERS,
@@ -291,6 +328,7 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
         (_, t) if t.starts_with("/api/v1/users") => Some(json!({"phone": "1"})),
         (_, t) if t.ends_with("/rpc") => Some(json!({"method": "setSpeed", "params": {"rpm": 1}})),
+        (_, "/api/v1/signups/{id}/decision") => Some(json!({"approve": true})),
         (_, t) if t.ends_with("/decision") => Some(json!({"awarded_fen": 1, "version": 1})),
         (_, t) if t.ends_with("/milestones") => {
             Some(json!({"title": "x", "due_on": "2027-01-01", "amount_fen": 1}))
@@ -351,9 +389,12 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let objection_id = 1;
         let attachment_id = crate::projects::seeded_attachment(&app, &number).await;
         let major = crate::major::seed(&app).await;
+        let signup = crate::api::xiaolan_signup(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
+            } else if path.starts_with("/api/v1/signups") {
+                signup
             } else {
                 token
             };
@@ -524,6 +565,16 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .await
             .json();
         assert_eq!(application["status"], "town_review");
+        let request = app
+            .api(
+                "GET",
+                &format!("/api/v1/signups/{signup}"),
+                Some("xiaolan"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(request["status"], "pending", "{request}");
         assert_eq!(application["objections"].as_array().unwrap().len(), 0);
         for template in ADMIN_ACTIONS {
             let path = fill(template);

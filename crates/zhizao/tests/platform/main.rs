@@ -3,6 +3,7 @@
 //! through in a real browser.
 
 mod durability;
+mod notifier;
 mod simulate;
 mod support;
 mod walkthrough;

@@ -133,13 +133,37 @@ pub(crate) fn http(
     content_type: &str,
     body: &str,
 ) -> (u16, String) {
+    http_with(
+        address,
+        method,
+        path,
+        &[
+            ("Authorization", authorization),
+            ("Content-Type", content_type),
+        ],
+        body,
+    )
+}
+
+/// One HTTP/1.1 request with `headers`; returns the status and the body.
+pub(crate) fn http_with(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {authorization}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

@@ -176,6 +176,11 @@ impl Walk {
     }
 
     async fn sign_in(&self, username: &str) -> Outcome {
+        self.sign_in_with(username, zhizao_demo::DEMO_PASSWORD)
+            .await
+    }
+
+    async fn sign_in_with(&self, username: &str, password: &str) -> Outcome {
         self.client.delete_all_cookies().await?;
         self.go("/login").await?;
         self.client
@@ -186,7 +191,7 @@ impl Walk {
         self.client
             .find(Locator::Id("password"))
             .await?
-            .send_keys(zhizao_demo::DEMO_PASSWORD)
+            .send_keys(password)
             .await?;
         self.client
             .find(Locator::Css("form[action='/login'] button[type=submit]"))
@@ -288,6 +293,8 @@ async fn walk_through(walk: &Walk) -> Outcome {
     steps_not_offered_and_confirmed(walk).await?;
     report_exports(walk).await?;
     sql_console(walk).await?;
+    joining_and_recovering(walk).await?;
+    demo_that_makes_sense(walk).await?;
     layout(walk).await?;
     Ok(())
 }
@@ -349,11 +356,16 @@ async fn home_pages_and_words(walk: &Walk) -> Outcome {
                 .into_iter()
                 .map(|p| format!("{username} (en): {p}")),
         );
-        // Back to Chinese for whoever signs in next.
+        // Back to Chinese for whoever signs in next (stored on the account once the switch
+        // has answered).
         walk.client
             .find(Locator::Css("form[action='/language'] button"))
             .await?
             .click()
+            .await?;
+        walk.client
+            .wait()
+            .for_element(Locator::Css("html[lang='zh-CN']"))
             .await?;
     }
     assert!(
@@ -521,6 +533,218 @@ async fn steps_not_offered_and_confirmed(walk: &Walk) -> Outcome {
         walk.text_of("#status").await?.contains("公示"),
         "a dismissed confirmation changes nothing"
     );
+    Ok(())
+}
+
+/// A company signs up from the sign-in page, Xiaolan (whose home page says a sign-up waits)
+/// approves it after a confirmation, and its administrator signs in and sees its users; then
+/// the administrator forgets the password and resets it with the link the outbox holds.
+async fn joining_and_recovering(walk: &Walk) -> Outcome {
+    walk.client.delete_all_cookies().await?;
+    walk.go("/login").await?;
+    walk.client
+        .find(Locator::Css("a[href='/signup']"))
+        .await?
+        .click()
+        .await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("credit_code"))
+        .await?;
+    let code = zhizao_core::CreditCode::from_parts('9', '1', "442000", "7W4LK9R2")
+        .ok_or("a valid code")?
+        .to_string();
+    for (id, value) in [
+        ("credit_code", code.as_str()),
+        ("enterprise_name", "中山市走查测试电器有限公司"),
+        ("legal_representative", "何八"),
+        ("contact_name", "何八"),
+        ("phone", "13600000099"),
+        ("email", "walk@example.com"),
+        ("username", "walk.tester"),
+        ("password", "Walk-Tester-2026"),
+        ("password_again", "Walk-Tester-2026"),
+    ] {
+        walk.client
+            .find(Locator::Id(id))
+            .await?
+            .send_keys(value)
+            .await?;
+    }
+    walk.client
+        .find(Locator::Id("town_code"))
+        .await?
+        .select_by_value("442000118")
+        .await?;
+    walk.client
+        .find(Locator::Id("industry_code"))
+        .await?
+        .select_by_value("3856")
+        .await?;
+    walk.client
+        .find(Locator::Id("signup-submit"))
+        .await?
+        .click()
+        .await?;
+    let sent = walk
+        .client
+        .wait()
+        .for_element(Locator::Id("signup-sent"))
+        .await?
+        .text()
+        .await?;
+    assert!(sent.contains("小榄镇"), "{sent}");
+    walk.shot("signup-sent").await?;
+
+    walk.sign_in("xiaolan").await?;
+    let todos = walk.text_of("#todos").await?;
+    assert!(todos.contains("注册申请待审核"), "{todos}");
+    walk.go("/signups").await?;
+    let card = walk
+        .script(
+            "return Array.from(document.querySelectorAll('.card[id^=signup-]')).find(c => c.innerText.includes('走查测试电器')).id;",
+        )
+        .await?;
+    let card = card.as_str().ok_or("the sign-up's card")?.to_owned();
+    walk.shot("signups").await?;
+    walk.client
+        .find(Locator::Css(&format!(
+            "#{card} button[data-action=approve]"
+        )))
+        .await?
+        .click()
+        .await?;
+    walk.client.accept_alert().await?;
+    let said = walk
+        .client
+        .wait()
+        .for_element(Locator::Css(".notice.ok[role=status]"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        said.contains("walk.tester"),
+        "the approval says which account works now: {said}"
+    );
+
+    walk.sign_in_with("walk.tester", "Walk-Tester-2026").await?;
+    walk.go("/users").await?;
+    assert!(walk.text_of("main").await?.contains("walk.tester"));
+
+    walk.client.delete_all_cookies().await?;
+    walk.go("/login").await?;
+    walk.client
+        .find(Locator::Css("a[href='/password/forgot']"))
+        .await?
+        .click()
+        .await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("login"))
+        .await?
+        .send_keys("walk@example.com")
+        .await?;
+    walk.client
+        .find(Locator::Css(
+            "form[action='/password/forgot'] button[type=submit]",
+        ))
+        .await?
+        .click()
+        .await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("reset-sent"))
+        .await?;
+    walk.sign_in("admin").await?;
+    walk.go("/notifications").await?;
+    let link = walk
+        .script("return (document.body.innerText.match(/\\/password\\/reset\\/\\S+/) || [''])[0];")
+        .await?;
+    let link = link.as_str().unwrap_or("").to_owned();
+    assert!(!link.is_empty(), "the outbox holds the link");
+    walk.client.delete_all_cookies().await?;
+    walk.go(&link).await?;
+    for id in ["password", "password_again"] {
+        walk.client
+            .find(Locator::Id(id))
+            .await?
+            .send_keys("Walk-Reset-2027")
+            .await?;
+    }
+    walk.client
+        .find(Locator::Id("reset-submit"))
+        .await?
+        .click()
+        .await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("username"))
+        .await?;
+    walk.sign_in_with("walk.tester", "Walk-Reset-2027").await?;
+    Ok(())
+}
+
+/// The demo as a newcomer finds it: the maker's machines are online (the embedded simulator
+/// runs them), with readings from the last minute; an application waiting on Xiaolan carries
+/// every document its batch requires, and each opens as a PDF.
+async fn demo_that_makes_sense(walk: &Walk) -> Outcome {
+    walk.sign_in("maker").await?;
+    let todos = walk.text_of("#todos").await?;
+    assert!(!todos.contains("离线"), "no device offline: {todos}");
+    walk.go("/devices").await?;
+    let connection = walk
+        .script(
+            "return Array.from(document.querySelectorAll('main table tbody tr')).map(r => r.cells[4].innerText.trim());",
+        )
+        .await?;
+    let connection: Vec<&str> = connection
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(connection.len() >= 20, "{connection:?}");
+    assert!(
+        connection.iter().all(|state| *state == "在线"),
+        "every demo machine is online: {connection:?}"
+    );
+
+    walk.sign_in("xiaolan").await?;
+    walk.go("/projects?status=town_review").await?;
+    let first = walk
+        .script("return document.querySelector('#applications tbody a[href^=\"/projects/applications/\"]').getAttribute('href');")
+        .await?;
+    walk.go(first.as_str().ok_or("an application waiting on Xiaolan")?)
+        .await?;
+    let documents = walk
+        .script(
+            "const required = (document.querySelector('#attachments') ? document.querySelector('#attachments').closest('.table-wrap').previousElementSibling.innerText : ''); \
+             const rows = Array.from(document.querySelectorAll('#attachments tbody tr')).map(r => r.cells[0].innerText.trim()); \
+             return [required, rows, document.querySelector('#attachments a').getAttribute('href')];",
+        )
+        .await?;
+    let required = documents[0].as_str().unwrap_or("");
+    let carried: Vec<&str> = documents[1]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for name in ["营业执照", "技改备案证", "设备发票", "第三方竣工评价报告"] {
+        assert!(required.contains(name), "{required}");
+        assert!(carried.contains(&name), "{name} is carried: {carried:?}");
+    }
+    let link = documents[2].as_str().ok_or("a document's link")?;
+    let opened = walk
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(arguments[0]).then(async r => done([r.headers.get('content-type'), new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))]));",
+            vec![json!(link)],
+        )
+        .await?;
+    assert_eq!(opened, json!(["application/pdf", "%PDF-"]), "{link}");
+    walk.shot("application-documents").await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use zhizao_core::{Classified, Fen, FieldError};
 use zhizao_identity::policy::{self, EnterpriseEditRights};
 use zhizao_registry::{Enterprise, EnterpriseInput, RecognitionInput};
 
-use super::{kind_options, level_options, town_options};
+use super::{class_options, kind_options, level_options, town_options};
 use crate::AppState;
 use crate::i18n::{Tr, both};
 use crate::pages::FormFields;
@@ -289,19 +289,7 @@ pub(super) async fn form_page(
 ) -> Result<Response, Response> {
     let t = context.t();
     let towns = town_options(state, t, false).await.or_page(context)?;
-    let classes: Vec<(String, String)> = state
-        .registry()
-        .industries(Some("class"), None)
-        .await
-        .or_page(context)?
-        .into_iter()
-        .map(|class| {
-            (
-                class.code.clone(),
-                format!("{} {}", class.code, class.name_zh),
-            )
-        })
-        .collect();
+    let classes = class_options(state, t).await.or_page(context)?;
     let yes_no = vec![
         ("true".to_owned(), t.above_designated().to_owned()),
         ("false".to_owned(), t.below_designated().to_owned()),
