@@ -102,7 +102,10 @@ pub(super) async fn class_options(
         .await?
         .into_iter()
         .map(|class| {
-            let name = t.pick(&class.name_zh, class.name_en.as_deref().unwrap_or(&class.name_zh));
+            let name = t.pick(
+                &class.name_zh,
+                class.name_en.as_deref().unwrap_or(&class.name_zh),
+            );
             (class.code.clone(), format!("{} {name}", class.code))
         })
         .collect())

@@ -55,7 +55,8 @@ struct ApplicationLine {
 
 /// The registry's figures over the reader's scope (towns and the city).
 struct RegistryFigures {
-    stats: zhizao_registry::RegistryStatistics,
+    enterprises: String,
+    above_designated_size: String,
     employees: String,
     revenue_yi: String,
     recognition_rows: Vec<RecognitionRow>,
@@ -337,11 +338,12 @@ async fn registry_figures(
         })
         .collect();
     Ok(RegistryFigures {
+        enterprises: grouped(stats.enterprises),
+        above_designated_size: grouped(stats.above_designated_size),
         employees: grouped(stats.employees),
         revenue_yi,
         recognition_rows,
         towns,
         divisions,
-        stats,
     })
 }
