@@ -237,6 +237,42 @@ pub fn may_see_organization(principal: &Principal, organization_id: i64) -> bool
     sees_all_organizations(principal) || principal.organization_id == organization_id
 }
 
+/// Which shared-factory orders a principal sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactoryOrderScope {
+    /// Every order (the city, for its figures).
+    All,
+    /// Orders brought to this platform organisation (its staff).
+    Factory(i64),
+    /// Orders this enterprise placed (organisation id).
+    Client(i64),
+    /// None.
+    Nothing,
+}
+
+/// The shared-factory orders `principal` sees: an enterprise its own, a platform those brought
+/// to it, the city all (for its figures); towns and experts none.
+pub fn factory_order_scope(principal: &Principal) -> FactoryOrderScope {
+    match principal.role {
+        Role::CityAdmin | Role::CityStaff => FactoryOrderScope::All,
+        Role::PlatformStaff => FactoryOrderScope::Factory(principal.organization_id),
+        Role::EnterpriseUser => FactoryOrderScope::Client(principal.organization_id),
+        Role::TownStaff | Role::Expert => FactoryOrderScope::Nothing,
+    }
+}
+
+/// Whether `principal` runs the shared factory of platform `platform_id`: sets it up (sites,
+/// resources, calendars, routings, tariffs), quotes, plans and delivers. Its own staff only;
+/// the city watches, it does not run a factory.
+pub fn may_run_factory(principal: &Principal, platform_id: i64) -> bool {
+    principal.role == Role::PlatformStaff && principal.organization_id == platform_id
+}
+
+/// Whether `principal` may order from shared factories (for its own enterprise).
+pub fn may_order_from_factories(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -499,5 +535,32 @@ mod tests {
             "decide by role only in zhizao_identity::policy (add a named policy function):\n{}",
             offences.join("\n")
         );
+    }
+
+    #[test]
+    fn shared_factories_are_run_by_their_staff_and_ordered_from_by_enterprises() {
+        for role in Role::ALL {
+            // The test principal belongs to organisation 42.
+            let p = principal(*role, Some("442000118"));
+            let scope = factory_order_scope(&p);
+            let expected = match role {
+                Role::CityAdmin | Role::CityStaff => FactoryOrderScope::All,
+                Role::PlatformStaff => FactoryOrderScope::Factory(42),
+                Role::EnterpriseUser => FactoryOrderScope::Client(42),
+                Role::TownStaff | Role::Expert => FactoryOrderScope::Nothing,
+            };
+            assert_eq!(scope, expected, "{role:?}");
+            assert_eq!(
+                may_run_factory(&p, 42),
+                *role == Role::PlatformStaff,
+                "{role:?} runs its own platform's factory"
+            );
+            assert!(!may_run_factory(&p, 43), "{role:?} never another's");
+            assert_eq!(
+                may_order_from_factories(&p),
+                *role == Role::EnterpriseUser,
+                "{role:?}"
+            );
+        }
     }
 }

@@ -137,8 +137,14 @@ fn problems(input: &SignupInput, references: &References, today: &str) -> Vec<Fi
             e
         })
         .collect();
-    if input.contact_name.trim().is_empty() {
+    let contact = input.contact_name.trim();
+    if contact.is_empty() {
         errors.push(required("contact_name"));
+    } else if contact.chars().count() > 50 {
+        errors.push(FieldError::new(
+            "contact_name",
+            Text::new("最长 50 字", "at most 50 characters"),
+        ));
     }
     let digits = input.phone.chars().filter(char::is_ascii_digit).count();
     if !(7..=15).contains(&digits)

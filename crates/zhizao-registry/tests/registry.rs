@@ -838,6 +838,14 @@ async fn a_company_signs_up_and_its_town_verifies_it() {
             .await
             .unwrap_err();
         assert_eq!(error.field_errors()[0].field, "username");
+        let (mut long, ip) = signup(12, "442000118", "longname", 4);
+        long.contact_name = "名".repeat(51);
+        let error = f
+            .registry
+            .request_signup(hashing, &long, &ip)
+            .await
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].field, "contact_name");
         // Nobody can sign in before the town says yes.
         assert!(
             f.identity
