@@ -879,6 +879,20 @@ async fn layout(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(shown, json!(["flex", "block"]), "opened by a tap");
     walk.shot("enterprises-phone-open").await?;
+    // A visitor's two links stay in the bar on a phone (there is no menu to open).
+    walk.client.delete_all_cookies().await?;
+    walk.go("/signup").await?;
+    let visible = walk
+        .script(
+            "return Array.from(document.querySelectorAll('nav a')).map(a => [a.getAttribute('href'), a.getBoundingClientRect().width > 0]);",
+        )
+        .await?;
+    assert_eq!(
+        visible,
+        json!([["/notices", true], ["/login", true]]),
+        "a visitor's navigation on a phone"
+    );
+    walk.shot("signup-phone").await?;
     walk.client.set_window_size(1366, 900).await?;
     Ok(())
 }
