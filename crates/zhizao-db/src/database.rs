@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/20261206000003_accounts.sql"),
     ),
+    (
+        20261206000004,
+        "factory tariffs",
+        include_str!("../migrations/20261206000004_factory_tariffs.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -1,14 +1,16 @@
 //! Shared factories: the smart cutting centre and the shared robot polishing centre, where small
 //! manufacturers order work, get a price and a date, and watch it run from the machines' own
-//! data. This crate holds the domain's pure core as it lands: `tariff` (a published tariff and
-//! the price of an order under it, explained line by line) and `oee` (overall equipment
-//! effectiveness after ISO 22400-2 from reported machine states and counts). Who may do what is
-//! decided in `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`,
-//! `may_order_from_factories`).
+//! data. The domain lands in parts: `tariff` (a published tariff and the price of an order under
+//! it, explained line by line), `oee` (overall equipment effectiveness after ISO 22400-2 from
+//! reported machine states and counts) and `store` (each platform's tariff versions, and quotes
+//! under the current one). Who may do what is decided in `zhizao_identity::policy`
+//! (`factory_order_scope`, `may_run_factory`, `may_order_from_factories`).
 
 pub mod oee;
+pub mod store;
 pub mod tariff;
 
+pub use store::{Factories, Quote, TariffVersion};
 use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// What can go wrong in the shared-factory domain.
@@ -17,7 +19,36 @@ pub enum Error {
     /// Input that cannot be used, named by field.
     #[error("invalid input: {}", describe(.0))]
     Invalid(Vec<FieldError>),
+    /// No such thing, or not the caller's to see.
+    #[error("{what} {key:?} not found")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Someone saved a newer version first.
+    #[error("a newer version ({current}) was saved; reload and try again")]
+    StaleVersion {
+        /// The latest version now.
+        current: i64,
+    },
+    /// A stored record that cannot be read.
+    #[error("{0}")]
+    Corrupt(String),
+    /// The audit log or another identity operation failed.
+    #[error(transparent)]
+    Identity(#[from] zhizao_identity::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] zhizao_db::Error),
 }
+
+/// This crate's results.
+pub type Result<T> = std::result::Result<T, Error>;
 
 fn describe(errors: &[FieldError]) -> String {
     errors
@@ -34,16 +65,37 @@ impl Error {
     }
 }
 
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Database(error.into())
+    }
+}
+
 impl Classified for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::Invalid(_) => ErrorKind::InvalidInput,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::StaleVersion { .. } => ErrorKind::Conflict,
+            Error::Corrupt(_) => ErrorKind::Internal,
+            Error::Identity(error) => error.kind(),
+            Error::Database(error) => error.kind(),
+        }
+    }
+
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Identity(error) => error.code(),
+            _ => None,
         }
     }
 
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Error::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod audit;
 mod device_api;
 pub(crate) mod devices;
 mod enterprises;
+mod factories;
 mod major;
 
 pub(crate) use enterprises::export_response;
@@ -62,6 +63,8 @@ use crate::problem::ApiError;
             /write, /api/v2/write and /api/v3/query_sql speak InfluxDB's protocols and error formats"),
         (name = "major projects", description = "Major science-and-technology projects: calls with topics and weighted criteria, \
             applications, expert profiles, blind expert reviews without conflicts of interest, ranking, awards, milestones"),
+        (name = "factories", description = "Shared factories (the cutting and robot polishing centres): each platform's \
+            published tariff in versions, and quotes under the current one with the calculation line by line"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -96,6 +99,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(device_api::router())
         .merge(projects::router())
         .merge(major::router())
+        .merge(factories::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -167,6 +167,14 @@ impl AppState {
         &self.0.projects
     }
 
+    /// The shared factories (over the same database and clock as the other services).
+    pub(crate) fn factories(&self) -> zhizao_factory::Factories {
+        zhizao_factory::Factories::new(
+            self.0.db.clone(),
+            std::sync::Arc::clone(self.0.identity.clock()),
+        )
+    }
+
     pub(crate) fn db(&self) -> &Database {
         &self.0.db
     }

@@ -737,3 +737,113 @@ async fn a_company_joins_and_a_password_is_reset_through_the_api() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_factory_publishes_its_tariff_and_quotes_follow_it() {
+    for app in apps().await {
+        let tariff = |per_piece: i64| {
+            json!({
+                "setup_fee_fen": 20000, "minimum_charge_fen": 50000,
+                "hourly": [{"class": "polishing_cell", "per_hour_fen": 18000}],
+                "pieces": [{"family": "龙头", "breaks": [
+                    {"from_quantity": 1, "per_piece_fen": per_piece},
+                    {"from_quantity": 1000, "per_piece_fen": per_piece - 30}]}]
+            })
+        };
+        let path = "/api/v1/factories/polish/tariffs";
+        // Problems are named as the request names them.
+        let mut bad = tariff(250);
+        bad["hourly"][0]["class"] = json!("laser");
+        let problem = app
+            .api("POST", path, Some("polisher"), Some(json!({"tariff": bad})))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "tariff.hourly[0].class");
+        let mut bad = tariff(250);
+        bad["pieces"][0]["breaks"][1]["per_piece_fen"] = json!(-1);
+        let problem = app
+            .api("POST", path, Some("polisher"), Some(json!({"tariff": bad})))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            problem["errors"][0]["field"],
+            "tariff.pieces[0].breaks[1].per_piece_fen"
+        );
+        // A code that is no platform's names no factory.
+        app.api(
+            "POST",
+            &format!("/api/v1/factories/{}/quote", maker_code()),
+            Some("maker"),
+            Some(json!({"family": "龙头", "quantity": 1})),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND);
+
+        let first = app
+            .api(
+                "POST",
+                path,
+                Some("polisher"),
+                Some(json!({"tariff": tariff(250), "note": "首版"})),
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+        assert_eq!(first.headers["etag"], "\"1\"");
+        app.api(
+            "POST",
+            path,
+            Some("polisher"),
+            Some(json!({"tariff": tariff(240)})),
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        let second = app
+            .api_with_headers(
+                "POST",
+                path,
+                Some("polisher"),
+                Some(json!({"tariff": tariff(220)})),
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(second.status, StatusCode::CREATED, "{}", second.text());
+
+        // The maker's quote follows version 2: 200 + 180 + 1,200 × 1.90 = 2,660 yuan.
+        let quote = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/quote",
+                Some("maker"),
+                Some(json!({"family": "龙头", "quantity": 1200, "setups": 1,
+                    "machine_minutes": [{"class": "polishing_cell", "minutes": 60}]})),
+            )
+            .await
+            .json();
+        assert_eq!(quote["tariff_version"], 2, "{quote}");
+        assert_eq!(quote["total_fen"], 266_000, "{quote}");
+        assert_eq!(quote["lines"].as_array().unwrap().len(), 3);
+        assert!(
+            quote["lines"][2]["text_zh"]
+                .as_str()
+                .unwrap()
+                .contains("1000 件起档"),
+            "{quote}"
+        );
+        let problem = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/quote",
+                Some("maker"),
+                Some(json!({"family": "门把手", "quantity": 0})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["quantity", "family"]);
+    }
+}

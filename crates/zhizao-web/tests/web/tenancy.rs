@@ -320,9 +320,26 @@ const CITY_MANAGED: &[&str] = &[
     "/api/v1/project-batches/{code}/status",
 ];
 
+/// Path templates of what a shared factory publishes (its tariff, quotes under it): anyone
+/// signed in reads and prices; only the factory's own staff (`polisher` for `polish`) write,
+/// so everyone else gets 403.
+const FACTORY_PUBLISHED: &[&str] = &[
+    "/api/v1/factories/{code}/tariffs",
+    "/api/v1/factories/{code}/quote",
+];
+
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/factories/{code}/tariffs") => Some(json!({
+            "tariff": {"setup_fee_fen": 20000, "minimum_charge_fen": 0,
+                "hourly": [{"class": "polishing_cell", "per_hour_fen": 18000}],
+                "pieces": [{"family": "龙头", "breaks": [{"from_quantity": 1, "per_piece_fen": 250}]}]}
+        })),
+        (_, "/api/v1/factories/{code}/quote") => Some(json!({
+            "family": "龙头", "quantity": 100, "setups": 1,
+            "machine_minutes": [{"class": "polishing_cell", "minutes": 60}]
+        })),
         (_, t) if t.ends_with("/password") => Some(json!({"new_password": "another-password-9"})),
         (_, t) if t.starts_with("/api/v1/enterprises") => Some(json!({"address": "x"})),
         (_, t) if t.starts_with("/api/v1/organizations") => Some(json!({"description": "x"})),
@@ -455,6 +472,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(DEVICE_TOKEN_PATHS.iter().map(|t| (*t).to_owned()))
             .chain(OWN_NAMESPACE.iter().map(|t| (*t).to_owned()))
             .chain(CITY_MANAGED.iter().map(|t| (*t).to_owned()))
+            .chain(FACTORY_PUBLISHED.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -554,6 +572,56 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 }
             }
         }
+        // The polishing platform publishes its tariff; everyone reads it and gets quotes, no one
+        // else writes it, and after every call it is still the one version it published.
+        let published = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/tariffs",
+                Some("polisher"),
+                body_for("POST", "/api/v1/factories/{code}/tariffs"),
+            )
+            .await;
+        assert_eq!(
+            published.status,
+            StatusCode::CREATED,
+            "{}",
+            published.text()
+        );
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !FACTORY_PUBLISHED.contains(&template.as_str()) {
+                continue;
+            }
+            let reads = method == "GET" || template.ends_with("/quote");
+            for (username, _, _) in crate::support::USERS.iter() {
+                if *username == "polisher" && !reads {
+                    continue;
+                }
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                if reads {
+                    assert_eq!(
+                        reply.status,
+                        StatusCode::OK,
+                        "{username} {method} {path}: {}",
+                        reply.text()
+                    );
+                } else {
+                    reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+        }
+        let versions = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/tariffs",
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
         // The application is as the maker submitted it after every outsider call.
         let application = app
             .api(
