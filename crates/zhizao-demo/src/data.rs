@@ -680,3 +680,72 @@ pub(crate) fn signup() -> zhizao_registry::SignupInput {
         password: "Lanxin-Light-2026".into(),
     }
 }
+
+/// The tariffs the two shared factories publish: (platform code, tariff, note).
+pub(crate) fn tariffs() -> Vec<(&'static str, zhizao_factory::tariff::Tariff, &'static str)> {
+    use zhizao_factory::tariff::{HourlyRate, PiecePrice, QuantityBreak, ResourceClass, Tariff};
+    let breaks = |steps: &[(i64, i64)]| -> Vec<QuantityBreak> {
+        steps
+            .iter()
+            .map(|(from_quantity, fen)| QuantityBreak {
+                from_quantity: *from_quantity,
+                per_piece: Fen::new(*fen),
+            })
+            .collect()
+    };
+    let piece = |family: &str, steps: &[(i64, i64)]| PiecePrice {
+        family: family.to_owned(),
+        breaks: breaks(steps),
+    };
+    vec![
+        (
+            "robot-polishing",
+            Tariff {
+                setup_fee: Fen::new(20_000),
+                hourly: vec![
+                    HourlyRate {
+                        class: ResourceClass::PolishingCell,
+                        per_hour: Fen::new(18_000),
+                    },
+                    HourlyRate {
+                        class: ResourceClass::Manual,
+                        per_hour: Fen::new(6_000),
+                    },
+                ],
+                pieces: vec![
+                    piece("卫浴龙头", &[(1, 250), (1_000, 220), (10_000, 190)]),
+                    piece("五金门把手", &[(1, 180), (2_000, 150)]),
+                    piece("不锈钢锅具", &[(1, 420), (500, 380)]),
+                ],
+                minimum_charge: Fen::new(50_000),
+            },
+            "2026 年价目表（示例）",
+        ),
+        (
+            "smart-cutting",
+            Tariff {
+                setup_fee: Fen::new(8_000),
+                hourly: vec![
+                    HourlyRate {
+                        class: ResourceClass::SpreadingLine,
+                        per_hour: Fen::new(9_000),
+                    },
+                    HourlyRate {
+                        class: ResourceClass::CuttingLine,
+                        per_hour: Fen::new(24_000),
+                    },
+                    HourlyRate {
+                        class: ResourceClass::Manual,
+                        per_hour: Fen::new(5_000),
+                    },
+                ],
+                pieces: vec![
+                    piece("牛仔布", &[(1, 35), (5_000, 28), (50_000, 22)]),
+                    piece("针织布", &[(1, 30), (5_000, 24)]),
+                ],
+                minimum_charge: Fen::new(30_000),
+            },
+            "2026 年价目表（示例）",
+        ),
+    ]
+}

@@ -58,6 +58,9 @@ pub enum Error {
     /// Writing the demo programmes failed.
     #[error("demo projects: {0}")]
     Projects(#[from] zhizao_projects::Error),
+    /// Writing the shared factories' demo tariffs failed.
+    #[error("demo factories: {0}")]
+    Factory(#[from] zhizao_factory::Error),
     /// Writing the demo telemetry failed.
     #[error("demo telemetry: {0}")]
     Telemetry(#[from] zhizao_telemetry::Error),
@@ -71,6 +74,7 @@ impl zhizao_core::Classified for Error {
             Error::Database(error) => error.kind(),
             Error::Devices(error) => error.kind(),
             Error::Projects(error) => error.kind(),
+            Error::Factory(error) => error.kind(),
             Error::Telemetry(error) => error.kind(),
         }
     }
@@ -271,6 +275,22 @@ pub async fn load(
         maker_index,
     )
     .await?;
+    for (code, tariff, note) in data::tariffs() {
+        let platform_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *transaction)
+            .await?;
+        zhizao_factory::insert_tariff_version(
+            &mut transaction,
+            platform_id,
+            1,
+            &tariff,
+            note,
+            now,
+            "demo",
+        )
+        .await?;
+    }
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,

@@ -10,7 +10,7 @@ pub mod oee;
 pub mod store;
 pub mod tariff;
 
-pub use store::{Factories, Quote, TariffVersion};
+pub use store::{Factories, PublishedFactory, Quote, TariffVersion, insert_tariff_version};
 use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// What can go wrong in the shared-factory domain.

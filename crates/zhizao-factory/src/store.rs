@@ -38,6 +38,20 @@ pub struct TariffVersion {
     pub created_by: String,
 }
 
+/// A platform with a published tariff, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PublishedFactory {
+    /// The platform's organisation code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The current tariff version.
+    pub version: i64,
+    /// When that version was published.
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub published_at: Timestamp,
+}
+
 /// A price under a platform's current tariff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quote {
@@ -71,6 +85,31 @@ impl Factories {
         sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'")
             .bind(code.trim())
             .fetch_optional(&mut *connection)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            })
+    }
+
+    /// The platforms with a published tariff and its current version, by name (anyone signed
+    /// in: clients compare factories).
+    pub async fn published(&self, _principal: &Principal) -> Result<Vec<PublishedFactory>> {
+        Ok(sqlx::query_as(
+            "SELECT o.code, o.name, t.version, t.created_at AS published_at FROM factory_tariffs t \
+             JOIN organizations o ON o.id = t.platform_id \
+             WHERE t.version = (SELECT MAX(l.version) FROM factory_tariffs l WHERE l.platform_id = t.platform_id) \
+             ORDER BY o.name",
+        )
+        .fetch_all(self.db.pool())
+        .await?)
+    }
+
+    /// The name of the platform `code`, or not found.
+    pub async fn platform_name(&self, code: &str) -> Result<String> {
+        sqlx::query_scalar("SELECT name FROM organizations WHERE code = $1 AND kind = 'platform'")
+            .bind(code.trim())
+            .fetch_optional(self.db.pool())
             .await?
             .ok_or_else(|| Error::NotFound {
                 what: "factory",
@@ -136,28 +175,17 @@ impl Factories {
             });
         }
         let version = latest.unwrap_or(0) + 1;
-        let id = allocate_ids(&mut transaction, "factory_tariffs", 1).await?;
         let now = self.clock.now();
-        let json = serde_json::to_string(tariff).unwrap_or_default();
-        let inserted = sqlx::query(
-            "INSERT INTO factory_tariffs (id, platform_id, version, parameters, note, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        insert_tariff_version(
+            &mut transaction,
+            platform,
+            version,
+            tariff,
+            note,
+            now,
+            &principal.username,
         )
-        .bind(id)
-        .bind(platform)
-        .bind(version)
-        .bind(&json)
-        .bind(note)
-        .bind(now.as_millis())
-        .bind(&principal.username)
-        .execute(&mut *transaction)
-        .await;
-        if let Err(error) = inserted {
-            if unique_violation(&error).is_some() {
-                return Err(Error::StaleVersion { current: version });
-            }
-            return Err(zhizao_db::Error::from(error).into());
-        }
+        .await?;
         let mut changes = Changes::new();
         changes
             .created("version", version)
@@ -208,6 +236,45 @@ impl Factories {
             tariff_version: current.version,
             price,
         })
+    }
+}
+
+/// Writes version `version` of a platform's tariff as it was published, inside the caller's
+/// transaction, without a permission check (the demo data, imports); a version that exists is
+/// a stale save.
+pub async fn insert_tariff_version(
+    connection: &mut sqlx::AnyConnection,
+    platform_id: i64,
+    version: i64,
+    tariff: &Tariff,
+    note: &str,
+    at: Timestamp,
+    by: &str,
+) -> Result<()> {
+    let problems = tariff.problems();
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let id = allocate_ids(&mut *connection, "factory_tariffs", 1).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO factory_tariffs (id, platform_id, version, parameters, note, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(platform_id)
+    .bind(version)
+    .bind(serde_json::to_string(tariff).unwrap_or_default())
+    .bind(note.trim())
+    .bind(at.as_millis())
+    .bind(by)
+    .execute(&mut *connection)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(error) if unique_violation(&error).is_some() => {
+            Err(Error::StaleVersion { current: version })
+        }
+        Err(error) => Err(zhizao_db::Error::from(error).into()),
     }
 }
 

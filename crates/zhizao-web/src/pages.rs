@@ -16,6 +16,7 @@ mod auth;
 mod device_profiles;
 mod devices;
 mod enterprises;
+mod factories;
 mod forms;
 mod home;
 mod join;
@@ -50,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(major::router())
         .merge(join::router())
+        .merge(factories::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -83,6 +85,8 @@ pub(crate) struct Layout {
     pub(crate) sees_major: bool,
     /// Experts have their review queue.
     pub(crate) is_expert: bool,
+    /// Enterprises, platforms and the city see the shared factories.
+    pub(crate) sees_factories: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -185,6 +189,9 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(policy::reviews_as_expert),
+            sees_factories: self.principal.as_ref().is_some_and(|p| {
+                policy::factory_order_scope(p) != policy::FactoryOrderScope::Nothing
+            }),
             user,
             csrf: self.csrf.clone(),
             nav,

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod devices;
+mod factories;
 mod join;
 mod major;
 mod pages;

@@ -295,6 +295,7 @@ async fn walk_through(walk: &Walk) -> Outcome {
     sql_console(walk).await?;
     joining_and_recovering(walk).await?;
     demo_that_makes_sense(walk).await?;
+    shared_factory_prices(walk).await?;
     layout(walk).await?;
     Ok(())
 }
@@ -745,6 +746,55 @@ async fn demo_that_makes_sense(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(opened, json!(["application/pdf", "%PDF-"]), "{link}");
     walk.shot("application-documents").await?;
+    Ok(())
+}
+
+/// A client finds the polishing centre's published tariff and prices an order on its page:
+/// 2,000 faucets, one set-up, 90 minutes of a cell — 200 + 270 + 2,000 × 2.20 = 4,870 yuan.
+async fn shared_factory_prices(walk: &Walk) -> Outcome {
+    walk.sign_in("maker").await?;
+    walk.go("/factories").await?;
+    walk.client
+        .find(Locator::Css(
+            "#factories a[href='/factories/robot-polishing/tariff']",
+        ))
+        .await?
+        .click()
+        .await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("calculate"))
+        .await?;
+    walk.client
+        .find(Locator::Id("family"))
+        .await?
+        .select_by_value("卫浴龙头")
+        .await?;
+    for (id, value) in [
+        ("quantity", "2000"),
+        ("setups", "1"),
+        ("polishing_cell", "90"),
+    ] {
+        walk.client
+            .find(Locator::Id(id))
+            .await?
+            .send_keys(value)
+            .await?;
+    }
+    walk.client
+        .find(Locator::Id("calculate"))
+        .await?
+        .click()
+        .await?;
+    let total = walk
+        .client
+        .wait()
+        .for_element(Locator::Id("price-total"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(total, "4,870.00");
+    walk.shot("factory-quote").await?;
     Ok(())
 }
 
