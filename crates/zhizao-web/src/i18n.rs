@@ -147,6 +147,36 @@ impl Tr {
     }
 
     /// A sign-up received.
+    pub(crate) fn not_whole_number(&self, text: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{text}”不是整数"),
+            Language::En => format!("{text:?} is not a whole number"),
+        }
+    }
+
+    pub(crate) fn break_format(&self, part: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{part}”应写作 起订量=单价，如 1000=2.20"),
+            Language::En => format!("write {part:?} as quantity=price, e.g. 1000=2.20"),
+        }
+    }
+
+    pub(crate) fn not_pieces(&self, text: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{text}”不是件数"),
+            Language::En => format!("{text:?} is not a number of pieces"),
+        }
+    }
+
+    pub(crate) fn tariff_stale(&self, current: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("价目表已更新为第 {current} 版，请刷新后再改"),
+            Language::En => {
+                format!("version {current} was published meanwhile; reload and edit again")
+            }
+        }
+    }
+
     pub(crate) fn piece_break(&self, from: i64, price: &str) -> String {
         match self.0 {
             Language::ZhCn => format!("{from} 件起 {price} 元/件"),
@@ -331,6 +361,11 @@ impl Tr {
 /// `both(Tr::year_required)`.
 pub(crate) fn both(message: fn(&Tr) -> &'static str) -> Text {
     Text::new(message(&Tr(Language::ZhCn)), message(&Tr(Language::En)))
+}
+
+/// A formatted message in both languages, for a field error.
+pub(crate) fn both_with(message: impl Fn(&Tr) -> String) -> Text {
+    Text::owned(message(&Tr(Language::ZhCn)), message(&Tr(Language::En)))
 }
 
 macro_rules! messages {

@@ -19,6 +19,7 @@ use super::{
     notice_query, render,
 };
 use crate::AppState;
+use crate::i18n::both_with;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -142,10 +143,7 @@ fn whole(text: &str, field: &str, errors: &mut Vec<FieldError>) -> i64 {
     text.parse::<i64>().unwrap_or_else(|_| {
         errors.push(FieldError::new(
             field,
-            Text::owned(
-                format!("“{text}”不是整数"),
-                format!("{text:?} is not a whole number"),
-            ),
+            both_with(|t| t.not_whole_number(text)),
         ));
         0
     })
@@ -471,18 +469,13 @@ fn parse_breaks(text: &str) -> Result<Vec<QuantityBreak>, Text> {
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .map(|part| {
-            let (from, price) = part.split_once(['=', '＝']).ok_or_else(|| {
-                Text::owned(
-                    format!("“{part}”应写作 起订量=单价，如 1000=2.20"),
-                    format!("write {part:?} as quantity=price, e.g. 1000=2.20"),
-                )
-            })?;
-            let from_quantity = from.trim().parse::<i64>().map_err(|_| {
-                Text::owned(
-                    format!("“{}”不是件数", from.trim()),
-                    format!("{:?} is not a number of pieces", from.trim()),
-                )
-            })?;
+            let (from, price) = part
+                .split_once(['=', '＝'])
+                .ok_or_else(|| both_with(|t| t.break_format(part)))?;
+            let from_quantity = from
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| both_with(|t| t.not_pieces(from.trim())))?;
             let per_piece = Fen::parse_yuan(price.trim()).map_err(|e| e.text())?;
             Ok(QuantityBreak {
                 from_quantity,
@@ -592,10 +585,7 @@ async fn save_tariff(
             Err(zhizao_factory::Error::StaleVersion { current }) => {
                 errors.push(FieldError::new(
                     "latest_version",
-                    Text::owned(
-                        format!("价目表已更新为第 {current} 版，请刷新后再改"),
-                        format!("version {current} was published meanwhile; reload and edit again"),
-                    ),
+                    both_with(|t| t.tariff_stale(current)),
                 ));
             }
             Err(error) => return Err(PageError::from(error).render(&context)),
