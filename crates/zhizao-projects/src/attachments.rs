@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 use zhizao_core::{Text, Timestamp};
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
@@ -229,6 +230,153 @@ pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The tables attachments are listed in: technology-upgrade applications' and major-project
+/// proposals' (the same columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttachmentTable {
+    /// `project_attachments`.
+    Projects,
+    /// `st_attachments`.
+    Major,
+}
+
+impl AttachmentTable {
+    /// The table's name (also its id sequence's).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AttachmentTable::Projects => "project_attachments",
+            AttachmentTable::Major => "st_attachments",
+        }
+    }
+
+    fn count(self) -> &'static str {
+        match self {
+            AttachmentTable::Projects => {
+                "SELECT COUNT(*) FROM project_attachments WHERE application_id = $1"
+            }
+            AttachmentTable::Major => {
+                "SELECT COUNT(*) FROM st_attachments WHERE application_id = $1"
+            }
+        }
+    }
+
+    fn insert(self) -> &'static str {
+        match self {
+            AttachmentTable::Projects => {
+                "INSERT INTO project_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            }
+            AttachmentTable::Major => {
+                "INSERT INTO st_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            }
+        }
+    }
+}
+
+/// Checks what an applicant attaches: its purpose said (trimmed, at most 100 characters), its
+/// content of a kind accepted and matching its name, and room left on the application.
+pub(crate) async fn check_new_attachment(
+    connection: &mut AnyConnection,
+    table: AttachmentTable,
+    application_id: i64,
+    purpose: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<FileKind> {
+    if purpose.is_empty() || purpose.chars().count() > 100 {
+        return Err(Error::invalid(
+            "purpose",
+            Text::new(
+                "请说明附件用途（最长 100 字）",
+                "say what the file is (at most 100 characters)",
+            ),
+        ));
+    }
+    let kind = check_upload(file_name, bytes).map_err(|text| Error::invalid("file", text))?;
+    let count: i64 = sqlx::query_scalar(table.count())
+        .bind(application_id)
+        .fetch_one(&mut *connection)
+        .await?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(Error::invalid(
+            "file",
+            Text::owned(
+                format!("每个申报最多 {MAX_ATTACHMENTS} 个附件"),
+                format!("an application carries at most {MAX_ATTACHMENTS} attachments"),
+            ),
+        ));
+    }
+    Ok(kind)
+}
+
+/// A checked file to list on an application.
+pub(crate) struct NewAttachment<'a> {
+    pub(crate) table: AttachmentTable,
+    pub(crate) application_id: i64,
+    pub(crate) purpose: &'a str,
+    /// As uploaded (cleaned before it is stored).
+    pub(crate) file_name: &'a str,
+    pub(crate) kind: FileKind,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) at: Timestamp,
+    pub(crate) by: &'a str,
+}
+
+/// Writes the file durably at `path` and lists it as attachment `id` in the caller's
+/// transaction. The file is written first: a caller whose transaction then fails removes it.
+pub(crate) async fn store_attachment(
+    connection: &mut AnyConnection,
+    path: &Path,
+    id: i64,
+    new: NewAttachment<'_>,
+) -> Result<Attachment> {
+    let sha256: String = Sha256::digest(&new.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let size_bytes = new.bytes.len() as i64;
+    let write_path = path.to_owned();
+    let bytes = new.bytes;
+    tokio::task::spawn_blocking(move || write_durably(&write_path, &bytes))
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+        .map_err(storage_error)?;
+    let file_name = clean_file_name(new.file_name);
+    sqlx::query(new.table.insert())
+        .bind(id)
+        .bind(new.application_id)
+        .bind(new.purpose)
+        .bind(&file_name)
+        .bind(new.kind.content_type())
+        .bind(size_bytes)
+        .bind(&sha256)
+        .bind(new.at.as_millis())
+        .bind(new.by)
+        .execute(&mut *connection)
+        .await?;
+    Ok(Attachment {
+        id,
+        purpose: new.purpose.to_owned(),
+        file_name,
+        content_type: new.kind.content_type().to_owned(),
+        size_bytes,
+        sha256,
+        uploaded_at: new.at,
+        uploaded_by: new.by.to_owned(),
+    })
+}
+
+impl Attachment {
+    /// What the audit log says of an added attachment.
+    pub(crate) fn audit_note(&self) -> String {
+        format!(
+            "{}: {} ({} bytes, sha256 {})",
+            self.purpose, self.file_name, self.size_bytes, self.sha256
+        )
+    }
+}
+
 impl Projects {
     pub(crate) fn attachment_path(
         &self,
@@ -279,60 +427,34 @@ impl Projects {
             )));
         }
         let purpose = purpose.trim();
-        if purpose.is_empty() || purpose.chars().count() > 100 {
-            return Err(Error::invalid(
-                "purpose",
-                Text::new(
-                    "请说明附件用途（最长 100 字）",
-                    "say what the file is (at most 100 characters)",
-                ),
-            ));
-        }
-        let kind = check_upload(file_name, &bytes).map_err(|text| Error::invalid("file", text))?;
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM project_attachments WHERE application_id = $1",
+        let kind = check_new_attachment(
+            &mut transaction,
+            AttachmentTable::Projects,
+            application.id,
+            purpose,
+            file_name,
+            &bytes,
         )
-        .bind(application.id)
-        .fetch_one(&mut *transaction)
         .await?;
-        if count >= MAX_ATTACHMENTS {
-            return Err(Error::invalid(
-                "file",
-                Text::owned(
-                    format!("每个申报最多 {MAX_ATTACHMENTS} 个附件"),
-                    format!("an application carries at most {MAX_ATTACHMENTS} attachments"),
-                ),
-            ));
-        }
-        let id = allocate_ids(&mut transaction, "project_attachments", 1).await?;
+        let id = allocate_ids(&mut transaction, AttachmentTable::Projects.name(), 1).await?;
         let path = self.attachment_path(application.id, id)?;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let size = bytes.len() as i64;
-        let write_path = path.clone();
-        tokio::task::spawn_blocking(move || write_durably(&write_path, &bytes))
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?
-            .map_err(storage_error)?;
         let now = self.clock.now();
-        let file_name = clean_file_name(file_name);
-        let inserted = async {
-            sqlx::query(
-                "INSERT INTO project_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        let stored = async {
+            let attachment = store_attachment(
+                &mut transaction,
+                &path,
+                id,
+                NewAttachment {
+                    table: AttachmentTable::Projects,
+                    application_id: application.id,
+                    purpose,
+                    file_name,
+                    kind,
+                    bytes,
+                    at: now,
+                    by: &principal.username,
+                },
             )
-            .bind(id)
-            .bind(application.id)
-            .bind(purpose)
-            .bind(&file_name)
-            .bind(kind.content_type())
-            .bind(size)
-            .bind(&sha256)
-            .bind(now.as_millis())
-            .bind(&principal.username)
-            .execute(&mut *transaction)
             .await?;
             audit::record(
                 &mut transaction,
@@ -344,27 +466,16 @@ impl Projects {
                     &application.number,
                 )
                 .subject(application.enterprise_id)
-                .note(format!("{purpose}: {file_name} ({size} bytes, sha256 {sha256})")),
+                .note(attachment.audit_note()),
             )
             .await?;
             transaction.commit().await?;
-            Ok::<(), Error>(())
+            Ok::<Attachment, Error>(attachment)
         }
         .await;
-        if let Err(error) = inserted {
+        stored.inspect_err(|_| {
             // The row was not written: the file must not stay behind.
             let _ = std::fs::remove_file(&path);
-            return Err(error);
-        }
-        Ok(Attachment {
-            id,
-            purpose: purpose.to_owned(),
-            file_name,
-            content_type: kind.content_type().to_owned(),
-            size_bytes: size,
-            sha256,
-            uploaded_at: now,
-            uploaded_by: principal.username.clone(),
         })
     }
 

@@ -5,14 +5,13 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use zhizao_core::{Fen, Timestamp};
 use zhizao_db::{Flag, allocate_ids};
 
 use crate::applications::record_event;
 use crate::attachments::{
-    attachment_path_under, check_upload, clean_file_name, storage_error, write_durably,
+    AttachmentTable, NewAttachment, attachment_path_under, check_upload, store_attachment,
 };
 use crate::model::{BatchStatus, Programme, UpgradeType};
 use crate::rules::{Category, Evaluation, RuleParameters};
@@ -338,31 +337,23 @@ pub async fn insert_attachment(
     by: &str,
 ) -> Result<i64> {
     let kind = check_upload(file_name, &bytes).map_err(|text| Error::invalid("file", text))?;
-    let id = allocate_ids(connection, "project_attachments", 1).await?;
-    let sha256: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let size = bytes.len() as i64;
+    let id = allocate_ids(&mut *connection, AttachmentTable::Projects.name(), 1).await?;
     let path = attachment_path_under(root, application_id, id);
-    tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
-        .await
-        .map_err(|e| Error::Storage(e.to_string()))?
-        .map_err(storage_error)?;
-    sqlx::query(
-        "INSERT INTO project_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    store_attachment(
+        connection,
+        &path,
+        id,
+        NewAttachment {
+            table: AttachmentTable::Projects,
+            application_id,
+            purpose: purpose.trim(),
+            file_name,
+            kind,
+            bytes,
+            at,
+            by,
+        },
     )
-    .bind(id)
-    .bind(application_id)
-    .bind(purpose.trim())
-    .bind(clean_file_name(file_name))
-    .bind(kind.content_type())
-    .bind(size)
-    .bind(&sha256)
-    .bind(at.as_millis())
-    .bind(by)
-    .execute(&mut *connection)
     .await?;
     Ok(id)
 }

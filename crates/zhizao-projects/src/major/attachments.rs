@@ -3,7 +3,6 @@
 //! while the call is open, read by the applicant and the city, and by the experts assigned to
 //! score the proposal, under a name that says only what the file is when the review is blind.
 
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use zhizao_core::Text;
 use zhizao_db::allocate_ids;
@@ -14,8 +13,8 @@ use zhizao_identity::policy;
 use super::applications::application_in_scope;
 use super::model::{CallStatus, MajorStatus};
 use crate::attachments::{
-    Attachment, MAX_ATTACHMENTS, check_upload, clean_file_name, extension, storage_error,
-    write_durably,
+    Attachment, AttachmentTable, NewAttachment, check_new_attachment, extension, storage_error,
+    store_attachment,
 };
 use crate::{Error, Projects, Result};
 
@@ -73,59 +72,34 @@ impl Projects {
             )));
         }
         let purpose = purpose.trim();
-        if purpose.is_empty() || purpose.chars().count() > 100 {
-            return Err(Error::invalid(
-                "purpose",
-                Text::new(
-                    "请说明附件用途（最长 100 字）",
-                    "say what the file is (at most 100 characters)",
-                ),
-            ));
-        }
-        let kind = check_upload(file_name, &bytes).map_err(|text| Error::invalid("file", text))?;
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM st_attachments WHERE application_id = $1")
-                .bind(application.id)
-                .fetch_one(&mut *transaction)
-                .await?;
-        if count >= MAX_ATTACHMENTS {
-            return Err(Error::invalid(
-                "file",
-                Text::owned(
-                    format!("每个申报最多 {MAX_ATTACHMENTS} 个附件"),
-                    format!("an application carries at most {MAX_ATTACHMENTS} attachments"),
-                ),
-            ));
-        }
-        let id = allocate_ids(&mut transaction, "st_attachments", 1).await?;
+        let kind = check_new_attachment(
+            &mut transaction,
+            AttachmentTable::Major,
+            application.id,
+            purpose,
+            file_name,
+            &bytes,
+        )
+        .await?;
+        let id = allocate_ids(&mut transaction, AttachmentTable::Major.name(), 1).await?;
         let path = self.major_attachment_path(application.id, id)?;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let size = bytes.len() as i64;
-        let write_path = path.clone();
-        tokio::task::spawn_blocking(move || write_durably(&write_path, &bytes))
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?
-            .map_err(storage_error)?;
         let now = self.clock.now();
-        let file_name = clean_file_name(file_name);
-        let inserted = async {
-            sqlx::query(
-                "INSERT INTO st_attachments (id, application_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        let stored = async {
+            let attachment = store_attachment(
+                &mut transaction,
+                &path,
+                id,
+                NewAttachment {
+                    table: AttachmentTable::Major,
+                    application_id: application.id,
+                    purpose,
+                    file_name,
+                    kind,
+                    bytes,
+                    at: now,
+                    by: &principal.username,
+                },
             )
-            .bind(id)
-            .bind(application.id)
-            .bind(purpose)
-            .bind(&file_name)
-            .bind(kind.content_type())
-            .bind(size)
-            .bind(&sha256)
-            .bind(now.as_millis())
-            .bind(&principal.username)
-            .execute(&mut *transaction)
             .await?;
             audit::record(
                 &mut transaction,
@@ -137,27 +111,16 @@ impl Projects {
                     &application.number,
                 )
                 .subject(application.enterprise_id)
-                .note(format!("{purpose}: {file_name} ({size} bytes, sha256 {sha256})")),
+                .note(attachment.audit_note()),
             )
             .await?;
             transaction.commit().await?;
-            Ok::<(), Error>(())
+            Ok::<Attachment, Error>(attachment)
         }
         .await;
-        if let Err(error) = inserted {
+        stored.inspect_err(|_| {
             // The row was not written: the file must not stay behind.
             let _ = std::fs::remove_file(&path);
-            return Err(error);
-        }
-        Ok(Attachment {
-            id,
-            purpose: purpose.to_owned(),
-            file_name,
-            content_type: kind.content_type().to_owned(),
-            size_bytes: size,
-            sha256,
-            uploaded_at: now,
-            uploaded_by: principal.username.clone(),
         })
     }
 
