@@ -202,6 +202,33 @@ impl Walk {
         Ok(())
     }
 
+    /// Types each value into the field with that id.
+    async fn fill(&self, fields: &[(&str, &str)]) -> Outcome {
+        for (id, value) in fields {
+            self.client
+                .find(Locator::Id(id))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn click(&self, locator: Locator<'_>) -> Outcome {
+        self.client.find(locator).await?.click().await?;
+        Ok(())
+    }
+
+    /// Chooses `value` in the select with id `id`.
+    async fn select(&self, id: &str, value: &str) -> Outcome {
+        self.client
+            .find(Locator::Id(id))
+            .await?
+            .select_by_value(value)
+            .await?;
+        Ok(())
+    }
+
     async fn script(&self, script: &str) -> Outcome<Value> {
         Ok(self.client.execute(script, vec![]).await?)
     }
@@ -341,10 +368,7 @@ async fn home_pages_and_words(walk: &Walk) -> Outcome {
     }
     for username in ["maker", "admin"] {
         walk.sign_in(username).await?;
-        walk.client
-            .find(Locator::Css("form[action='/language'] button"))
-            .await?
-            .click()
+        walk.click(Locator::Css("form[action='/language'] button"))
             .await?;
         walk.client
             .wait()
@@ -359,10 +383,7 @@ async fn home_pages_and_words(walk: &Walk) -> Outcome {
         );
         // Back to Chinese for whoever signs in next (stored on the account once the switch
         // has answered).
-        walk.client
-            .find(Locator::Css("form[action='/language'] button"))
-            .await?
-            .click()
+        walk.click(Locator::Css("form[action='/language'] button"))
             .await?;
         walk.client
             .wait()
@@ -521,10 +542,7 @@ async fn steps_not_offered_and_confirmed(walk: &Walk) -> Outcome {
         .await?
         .send_keys("测试：不予通过")
         .await?;
-    walk.client
-        .find(Locator::Css("button[data-action=reject]"))
-        .await?
-        .click()
+    walk.click(Locator::Css("button[data-action=reject]"))
         .await?;
     let question = walk.client.get_alert_text().await?;
     assert!(question.contains("不可撤销"), "{question}");
@@ -543,11 +561,7 @@ async fn steps_not_offered_and_confirmed(walk: &Walk) -> Outcome {
 async fn joining_and_recovering(walk: &Walk) -> Outcome {
     walk.client.delete_all_cookies().await?;
     walk.go("/login").await?;
-    walk.client
-        .find(Locator::Css("a[href='/signup']"))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Css("a[href='/signup']")).await?;
     walk.client
         .wait()
         .for_element(Locator::Id("credit_code"))
@@ -555,7 +569,7 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
     let code = zhizao_core::CreditCode::from_parts('9', '1', "442000", "7W4LK9R2")
         .ok_or("a valid code")?
         .to_string();
-    for (id, value) in [
+    walk.fill(&[
         ("credit_code", code.as_str()),
         ("enterprise_name", "中山市走查测试电器有限公司"),
         ("legal_representative", "何八"),
@@ -565,28 +579,11 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
         ("username", "walk.tester"),
         ("password", "Walk-Tester-2026"),
         ("password_again", "Walk-Tester-2026"),
-    ] {
-        walk.client
-            .find(Locator::Id(id))
-            .await?
-            .send_keys(value)
-            .await?;
-    }
-    walk.client
-        .find(Locator::Id("town_code"))
-        .await?
-        .select_by_value("442000118")
-        .await?;
-    walk.client
-        .find(Locator::Id("industry_code"))
-        .await?
-        .select_by_value("3856")
-        .await?;
-    walk.client
-        .find(Locator::Id("signup-submit"))
-        .await?
-        .click()
-        .await?;
+    ])
+    .await?;
+    walk.select("town_code", "442000118").await?;
+    walk.select("industry_code", "3856").await?;
+    walk.click(Locator::Id("signup-submit")).await?;
     let sent = walk
         .client
         .wait()
@@ -608,13 +605,10 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
         .await?;
     let card = card.as_str().ok_or("the sign-up's card")?.to_owned();
     walk.shot("signups").await?;
-    walk.client
-        .find(Locator::Css(&format!(
-            "#{card} button[data-action=approve]"
-        )))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Css(&format!(
+        "#{card} button[data-action=approve]"
+    )))
+    .await?;
     walk.client.accept_alert().await?;
     let said = walk
         .client
@@ -634,10 +628,7 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
 
     walk.client.delete_all_cookies().await?;
     walk.go("/login").await?;
-    walk.client
-        .find(Locator::Css("a[href='/password/forgot']"))
-        .await?
-        .click()
+    walk.click(Locator::Css("a[href='/password/forgot']"))
         .await?;
     walk.client
         .wait()
@@ -645,13 +636,10 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
         .await?
         .send_keys("walk@example.com")
         .await?;
-    walk.client
-        .find(Locator::Css(
-            "form[action='/password/forgot'] button[type=submit]",
-        ))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Css(
+        "form[action='/password/forgot'] button[type=submit]",
+    ))
+    .await?;
     walk.client
         .wait()
         .for_element(Locator::Id("reset-sent"))
@@ -665,18 +653,12 @@ async fn joining_and_recovering(walk: &Walk) -> Outcome {
     assert!(!link.is_empty(), "the outbox holds the link");
     walk.client.delete_all_cookies().await?;
     walk.go(&link).await?;
-    for id in ["password", "password_again"] {
-        walk.client
-            .find(Locator::Id(id))
-            .await?
-            .send_keys("Walk-Reset-2027")
-            .await?;
-    }
-    walk.client
-        .find(Locator::Id("reset-submit"))
-        .await?
-        .click()
-        .await?;
+    walk.fill(&[
+        ("password", "Walk-Reset-2027"),
+        ("password_again", "Walk-Reset-2027"),
+    ])
+    .await?;
+    walk.click(Locator::Id("reset-submit")).await?;
     walk.client
         .wait()
         .for_element(Locator::Id("username"))
@@ -754,38 +736,22 @@ async fn demo_that_makes_sense(walk: &Walk) -> Outcome {
 async fn shared_factory_prices(walk: &Walk) -> Outcome {
     walk.sign_in("maker").await?;
     walk.go("/factories").await?;
-    walk.client
-        .find(Locator::Css(
-            "#factories a[href='/factories/robot-polishing/tariff']",
-        ))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Css(
+        "#factories a[href='/factories/robot-polishing/tariff']",
+    ))
+    .await?;
     walk.client
         .wait()
         .for_element(Locator::Id("calculate"))
         .await?;
-    walk.client
-        .find(Locator::Id("family"))
-        .await?
-        .select_by_value("卫浴龙头")
-        .await?;
-    for (id, value) in [
+    walk.select("family", "卫浴龙头").await?;
+    walk.fill(&[
         ("quantity", "2000"),
         ("setups", "1"),
         ("polishing_cell", "90"),
-    ] {
-        walk.client
-            .find(Locator::Id(id))
-            .await?
-            .send_keys(value)
-            .await?;
-    }
-    walk.client
-        .find(Locator::Id("calculate"))
-        .await?
-        .click()
-        .await?;
+    ])
+    .await?;
+    walk.click(Locator::Id("calculate")).await?;
     let total = walk
         .client
         .wait()
@@ -863,11 +829,7 @@ async fn sql_console(walk: &Walk) -> Outcome {
         json!(["2026-01-01 08:00:00", "0.333", "0"]),
         "Beijing time, rounded"
     );
-    walk.client
-        .find(Locator::Id("sql-next"))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Id("sql-next")).await?;
     assert!(
         walk.text_of("#sql-summary")
             .await?
@@ -912,16 +874,8 @@ async fn layout(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(hidden, json!(["none", "none"]), "folded on a phone");
     walk.shot("enterprises-phone").await?;
-    walk.client
-        .find(Locator::Css("label[for=nav-toggle]"))
-        .await?
-        .click()
-        .await?;
-    walk.client
-        .find(Locator::Css("label[for=more-filters]"))
-        .await?
-        .click()
-        .await?;
+    walk.click(Locator::Css("label[for=nav-toggle]")).await?;
+    walk.click(Locator::Css("label[for=more-filters]")).await?;
     let shown = walk
         .script(
             "return [getComputedStyle(document.getElementById('nav')).display, getComputedStyle(document.querySelector('.filters .more')).display];",
