@@ -424,6 +424,15 @@ async fn organisations_are_validated_and_scoped() {
     }
 }
 
+/// How many messages the outbox holds.
+async fn outbox_size(identity: &Identity, admin: &Principal) -> i64 {
+    identity
+        .notifications(admin, PageRequest::default())
+        .await
+        .unwrap()
+        .total
+}
+
 /// The token at the end of the newest outbox message's link.
 async fn newest_link(identity: &Identity, admin: &Principal) -> (String, String) {
     let outbox = identity
@@ -466,12 +475,7 @@ async fn a_forgotten_password_is_reset_once_by_a_link_that_expires() {
             .request_password_reset("nobody", "10.0.0.9", "https://zz.example/")
             .await
             .unwrap();
-        let outbox = f
-            .identity
-            .notifications(&admin, PageRequest::default())
-            .await
-            .unwrap();
-        assert_eq!(outbox.total, 0);
+        assert_eq!(outbox_size(&f.identity, &admin).await, 0);
 
         // By e-mail address, in any case: the link goes to that address.
         f.identity
@@ -541,24 +545,14 @@ async fn a_forgotten_password_is_reset_once_by_a_link_that_expires() {
 
         // An account is sent a few links an hour (two went out this hour); asking more sends
         // nothing more.
-        let before = f
-            .identity
-            .notifications(&admin, PageRequest::default())
-            .await
-            .unwrap()
-            .total;
+        let before = outbox_size(&f.identity, &admin).await;
         for n in 0..5 {
             f.identity
                 .request_password_reset("polisher", &format!("10.0.1.{n}"), "https://zz.example")
                 .await
                 .unwrap();
         }
-        let after = f
-            .identity
-            .notifications(&admin, PageRequest::default())
-            .await
-            .unwrap()
-            .total;
+        let after = outbox_size(&f.identity, &admin).await;
         assert_eq!(after - before, 1, "three links an hour");
         f.clock.advance(60 * 60_000);
         for n in 0..5 {
@@ -567,12 +561,7 @@ async fn a_forgotten_password_is_reset_once_by_a_link_that_expires() {
                 .await
                 .unwrap();
         }
-        let next_hour = f
-            .identity
-            .notifications(&admin, PageRequest::default())
-            .await
-            .unwrap()
-            .total;
+        let next_hour = outbox_size(&f.identity, &admin).await;
         assert_eq!(next_hour - after, 3, "three links the next hour");
 
         // One address asking again and again is throttled like failed sign-ins.
