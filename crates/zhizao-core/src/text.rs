@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Language;
 
@@ -11,7 +11,7 @@ use crate::Language;
 /// Domain crates return `Text` for anything a person reads (validation messages, import row
 /// errors) so that the web layer can show it in the reader's language without a translation
 /// table keyed by error codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     /// Simplified Chinese (zh-CN), the platform's default language.
     pub zh: Cow<'static, str>,

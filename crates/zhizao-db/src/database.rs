@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory tariffs",
         include_str!("../migrations/20261206000004_factory_tariffs.sql"),
     ),
+    (
+        20261206000005,
+        "factory set-ups and orders",
+        include_str!("../migrations/20261206000005_factory_orders.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -1,16 +1,28 @@
 //! Shared factories: the smart cutting centre and the shared robot polishing centre, where small
 //! manufacturers order work, get a price and a date, and watch it run from the machines' own
 //! data. The domain lands in parts: `tariff` (a published tariff and the price of an order under
-//! it, explained line by line), `oee` (overall equipment effectiveness after ISO 22400-2 from
-//! reported machine states and counts) and `store` (each platform's tariff versions, and quotes
-//! under the current one). Who may do what is decided in `zhizao_identity::policy`
-//! (`factory_order_scope`, `may_run_factory`, `may_order_from_factories`).
+//! it, explained line by line), `setup` (sites, resources, capabilities, calendar, routings and
+//! change-overs), `plan` (orders as a `zhizao_schedule` instance, solved), `order` (a client's
+//! request, its quote and status), `oee` (overall equipment effectiveness after ISO 22400-2 from
+//! reported machine states and counts), `store` (each platform's tariff and set-up versions) and
+//! `ordering` (placing, quoting, accepting and cancelling orders). Who may do what is decided in
+//! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
+//! `may_order_from_factories`).
 
 pub mod oee;
+pub mod order;
+pub mod ordering;
+pub mod plan;
+pub mod setup;
 pub mod store;
 pub mod tariff;
 
-pub use store::{Factories, PublishedFactory, Quote, TariffVersion, insert_tariff_version};
+pub use order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
+pub use setup::{Process, Setup};
+pub use store::{
+    Factories, PublishedFactory, Quote, SetupVersion, TariffVersion, insert_setup_version,
+    insert_tariff_version,
+};
 use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 
 /// What can go wrong in the shared-factory domain.
@@ -30,6 +42,9 @@ pub enum Error {
     /// The caller may not do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// The order is not in a state that allows this.
+    #[error("{}", .0.en)]
+    Transition(Text),
     /// Someone saved a newer version first.
     #[error("a newer version ({current}) was saved; reload and try again")]
     StaleVersion {
@@ -77,7 +92,7 @@ impl Classified for Error {
             Error::Invalid(_) => ErrorKind::InvalidInput,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Forbidden(_) => ErrorKind::Forbidden,
-            Error::StaleVersion { .. } => ErrorKind::Conflict,
+            Error::StaleVersion { .. } | Error::Transition(_) => ErrorKind::Conflict,
             Error::Corrupt(_) => ErrorKind::Internal,
             Error::Identity(error) => error.kind(),
             Error::Database(error) => error.kind(),
@@ -87,6 +102,7 @@ impl Classified for Error {
     fn code(&self) -> Option<&'static str> {
         match self {
             Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Transition(_) => Some("illegal-transition"),
             Error::Identity(error) => error.code(),
             _ => None,
         }
@@ -96,6 +112,13 @@ impl Classified for Error {
         match self {
             Error::Invalid(errors) => errors.clone(),
             _ => Vec::new(),
+        }
+    }
+
+    fn message(&self) -> Option<Text> {
+        match self {
+            Error::Transition(text) => Some(text.clone()),
+            _ => None,
         }
     }
 }

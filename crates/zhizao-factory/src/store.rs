@@ -1,7 +1,7 @@
-//! The shared factories' records: so far each platform's tariff versions. A version is never
-//! edited: saving writes the next one, checked against the version the editor saw, and audited.
-//! Anyone signed in reads a platform's tariff (published prices are for clients to compare);
-//! only the platform's own staff write it.
+//! The shared factories' versioned documents: each platform's tariff and set-up. A version is
+//! never edited: saving writes the next one, checked against the version the editor saw, and
+//! audited. Anyone signed in reads a platform's tariff (published prices are for clients to
+//! compare); its set-up only its own staff and the city read; only its own staff write either.
 
 use std::sync::Arc;
 
@@ -11,14 +11,83 @@ use zhizao_db::{Database, allocate_ids, unique_violation};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::{Principal, policy};
 
+use crate::setup::Setup;
 use crate::tariff::{Price, PricingInput, Tariff};
 use crate::{Error, Result};
 
 /// The shared-factory service: one per process, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Factories {
-    db: Database,
-    clock: Arc<dyn Clock>,
+    pub(crate) db: Database,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// How long a quote's plan may search, and an optional iteration budget (tests).
+    pub(crate) plan_budget: (std::time::Duration, Option<u64>),
+}
+
+/// One version of a platform's set-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetupVersion {
+    /// The platform's organisation code.
+    pub platform_code: String,
+    /// 1, 2, …
+    pub version: i64,
+    /// The set-up.
+    pub setup: Setup,
+    /// What changed, in the author's words.
+    pub note: String,
+    /// When it was saved.
+    pub created_at: Timestamp,
+    /// By whom.
+    pub created_by: String,
+}
+
+/// The two versioned documents.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Document {
+    Tariff,
+    Setup,
+}
+
+impl Document {
+    fn table(self) -> &'static str {
+        match self {
+            Document::Tariff => "factory_tariffs",
+            Document::Setup => "factory_setups",
+        }
+    }
+
+    fn insert(self) -> &'static str {
+        match self {
+            Document::Tariff => {
+                "INSERT INTO factory_tariffs (id, platform_id, version, parameters, note, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            }
+            Document::Setup => {
+                "INSERT INTO factory_setups (id, platform_id, version, parameters, note, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            }
+        }
+    }
+
+    fn versions(self) -> &'static str {
+        match self {
+            Document::Tariff => {
+                "SELECT version, parameters, note, created_at, created_by FROM factory_tariffs \
+                 WHERE platform_id = $1 ORDER BY version DESC"
+            }
+            Document::Setup => {
+                "SELECT version, parameters, note, created_at, created_by FROM factory_setups \
+                 WHERE platform_id = $1 ORDER BY version DESC"
+            }
+        }
+    }
+
+    fn latest(self) -> &'static str {
+        match self {
+            Document::Tariff => "SELECT MAX(version) FROM factory_tariffs WHERE platform_id = $1",
+            Document::Setup => "SELECT MAX(version) FROM factory_setups WHERE platform_id = $1",
+        }
+    }
 }
 
 /// One version of a platform's tariff.
@@ -64,7 +133,7 @@ pub struct Quote {
 }
 
 #[derive(sqlx::FromRow)]
-struct TariffRow {
+pub(crate) struct DocumentRow {
     version: i64,
     parameters: String,
     note: String,
@@ -76,12 +145,31 @@ struct TariffRow {
 impl Factories {
     /// The service over `db`.
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
-        Factories { db, clock }
+        Factories {
+            db,
+            clock,
+            plan_budget: (std::time::Duration::from_millis(1500), None),
+        }
+    }
+
+    /// The same service with quotes planned under this budget (tests fix an iteration budget so
+    /// that promised dates do not depend on the machine's speed).
+    pub fn with_plan_budget(
+        mut self,
+        time_limit: std::time::Duration,
+        max_iterations: Option<u64>,
+    ) -> Self {
+        self.plan_budget = (time_limit, max_iterations);
+        self
     }
 
     /// The platform organisation with `code`, or not found (an enterprise's or a town's code
     /// names no factory).
-    async fn platform_id(&self, connection: &mut sqlx::AnyConnection, code: &str) -> Result<i64> {
+    pub(crate) async fn platform_id(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        code: &str,
+    ) -> Result<i64> {
         sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'")
             .bind(code.trim())
             .fetch_optional(&mut *connection)
@@ -125,13 +213,9 @@ impl Factories {
     ) -> Result<Vec<TariffVersion>> {
         let mut connection = self.db.pool().acquire().await?;
         let platform = self.platform_id(&mut connection, code).await?;
-        let rows: Vec<TariffRow> = sqlx::query_as(
-            "SELECT version, parameters, note, created_at, created_by FROM factory_tariffs WHERE platform_id = $1 ORDER BY version DESC",
-        )
-        .bind(platform)
-        .fetch_all(&mut *connection)
-        .await?;
-        rows.into_iter()
+        document_rows(&mut connection, Document::Tariff, platform)
+            .await?
+            .into_iter()
             .map(|row| version_of(code.trim(), row))
             .collect()
     }
@@ -154,27 +238,18 @@ impl Factories {
             ));
         }
         let mut errors = tariff.problems();
+        errors.extend(note_problems(note));
         let note = note.trim();
-        if note.chars().count() > 500 {
-            errors.push(FieldError::new(
-                "note",
-                Text::new("说明最长 500 字", "at most 500 characters"),
-            ));
-        }
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let latest: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM factory_tariffs WHERE platform_id = $1")
-                .bind(platform)
-                .fetch_one(&mut *transaction)
-                .await?;
-        if expected_version != latest {
-            return Err(Error::StaleVersion {
-                current: latest.unwrap_or(0),
-            });
-        }
-        let version = latest.unwrap_or(0) + 1;
+        let version = next_version(
+            &mut transaction,
+            Document::Tariff,
+            platform,
+            expected_version,
+        )
+        .await?;
         let now = self.clock.now();
         insert_tariff_version(
             &mut transaction,
@@ -206,6 +281,90 @@ impl Factories {
             version,
             tariff: tariff.clone(),
             note: note.to_owned(),
+            created_at: now,
+            created_by: principal.username.clone(),
+        })
+    }
+
+    /// Every version of the platform's set-up, newest first (its own staff and the city).
+    pub async fn setup_versions(
+        &self,
+        principal: &Principal,
+        code: &str,
+    ) -> Result<Vec<SetupVersion>> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory set-up",
+                key: code.trim().to_owned(),
+            });
+        }
+        document_rows(&mut connection, Document::Setup, platform)
+            .await?
+            .into_iter()
+            .map(|row| setup_version_of(code.trim(), row))
+            .collect()
+    }
+
+    /// Saves the next version of the platform's set-up (its own staff). `expected_version` is
+    /// the latest version the editor saw (`None` for the first).
+    pub async fn save_setup(
+        &self,
+        principal: &Principal,
+        code: &str,
+        setup: &Setup,
+        note: &str,
+        expected_version: Option<i64>,
+    ) -> Result<SetupVersion> {
+        let mut transaction = self.db.begin().await?;
+        let platform = self.platform_id(&mut transaction, code).await?;
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden("only the factory's own staff set it up"));
+        }
+        let mut errors = setup.problems();
+        errors.extend(note_problems(note));
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let version = next_version(
+            &mut transaction,
+            Document::Setup,
+            platform,
+            expected_version,
+        )
+        .await?;
+        let now = self.clock.now();
+        insert_setup_version(
+            &mut transaction,
+            platform,
+            version,
+            setup,
+            note,
+            now,
+            &principal.username,
+        )
+        .await?;
+        let mut changes = Changes::new();
+        changes
+            .created("version", version)
+            .created("resources", setup.resources.len() as i64);
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("factory_setup.version_created", "factory", code.trim())
+                .subject(platform)
+                .changes(changes)
+                .note(note.trim()),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(SetupVersion {
+            platform_code: code.trim().to_owned(),
+            version,
+            setup: setup.clone(),
+            note: note.trim().to_owned(),
             created_at: now,
             created_by: principal.username.clone(),
         })
@@ -255,20 +414,72 @@ pub async fn insert_tariff_version(
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    let id = allocate_ids(&mut *connection, "factory_tariffs", 1).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO factory_tariffs (id, platform_id, version, parameters, note, created_at, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    let parameters = serde_json::to_string(tariff).unwrap_or_default();
+    insert_document(
+        connection,
+        Document::Tariff,
+        platform_id,
+        version,
+        &parameters,
+        note,
+        at,
+        by,
     )
-    .bind(id)
-    .bind(platform_id)
-    .bind(version)
-    .bind(serde_json::to_string(tariff).unwrap_or_default())
-    .bind(note.trim())
-    .bind(at.as_millis())
-    .bind(by)
-    .execute(&mut *connection)
-    .await;
+    .await
+}
+
+/// Writes version `version` of a platform's set-up as it was saved, inside the caller's
+/// transaction, without a permission check (the demo data, imports); a version that exists is
+/// a stale save.
+pub async fn insert_setup_version(
+    connection: &mut sqlx::AnyConnection,
+    platform_id: i64,
+    version: i64,
+    setup: &Setup,
+    note: &str,
+    at: Timestamp,
+    by: &str,
+) -> Result<()> {
+    let problems = setup.problems();
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let parameters = serde_json::to_string(setup).unwrap_or_default();
+    insert_document(
+        connection,
+        Document::Setup,
+        platform_id,
+        version,
+        &parameters,
+        note,
+        at,
+        by,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_document(
+    connection: &mut sqlx::AnyConnection,
+    document: Document,
+    platform_id: i64,
+    version: i64,
+    parameters: &str,
+    note: &str,
+    at: Timestamp,
+    by: &str,
+) -> Result<()> {
+    let id = allocate_ids(&mut *connection, document.table(), 1).await?;
+    let inserted = sqlx::query(document.insert())
+        .bind(id)
+        .bind(platform_id)
+        .bind(version)
+        .bind(parameters)
+        .bind(note.trim())
+        .bind(at.as_millis())
+        .bind(by)
+        .execute(&mut *connection)
+        .await;
     match inserted {
         Ok(_) => Ok(()),
         Err(error) if unique_violation(&error).is_some() => {
@@ -278,7 +489,66 @@ pub async fn insert_tariff_version(
     }
 }
 
-fn version_of(code: &str, row: TariffRow) -> Result<TariffVersion> {
+/// Every version of a platform's document, newest first.
+pub(crate) async fn document_rows(
+    connection: &mut sqlx::AnyConnection,
+    document: Document,
+    platform: i64,
+) -> Result<Vec<DocumentRow>> {
+    Ok(sqlx::query_as(document.versions())
+        .bind(platform)
+        .fetch_all(&mut *connection)
+        .await?)
+}
+
+/// The version a save writes, when the editor saw the latest (`expected`).
+async fn next_version(
+    connection: &mut sqlx::AnyConnection,
+    document: Document,
+    platform: i64,
+    expected: Option<i64>,
+) -> Result<i64> {
+    let latest: Option<i64> = sqlx::query_scalar(document.latest())
+        .bind(platform)
+        .fetch_one(&mut *connection)
+        .await?;
+    if expected != latest {
+        return Err(Error::StaleVersion {
+            current: latest.unwrap_or(0),
+        });
+    }
+    Ok(latest.unwrap_or(0) + 1)
+}
+
+fn note_problems(note: &str) -> Vec<FieldError> {
+    if note.trim().chars().count() > 500 {
+        vec![FieldError::new(
+            "note",
+            Text::new("说明最长 500 字", "at most 500 characters"),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+pub(crate) fn setup_version_of(code: &str, row: DocumentRow) -> Result<SetupVersion> {
+    let setup: Setup = serde_json::from_str(&row.parameters).map_err(|error| {
+        Error::Corrupt(format!(
+            "set-up version {} of {code} cannot be read: {error}",
+            row.version
+        ))
+    })?;
+    Ok(SetupVersion {
+        platform_code: code.to_owned(),
+        version: row.version,
+        setup,
+        note: row.note,
+        created_at: row.created_at,
+        created_by: row.created_by,
+    })
+}
+
+pub(crate) fn version_of(code: &str, row: DocumentRow) -> Result<TariffVersion> {
     let tariff: Tariff = serde_json::from_str(&row.parameters).map_err(|error| {
         Error::Corrupt(format!(
             "tariff version {} of {code} cannot be read: {error}",

@@ -84,7 +84,7 @@ pub struct PricingInput {
 }
 
 /// One line of a price's calculation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceLine {
     /// What the line is.
     pub text: Text,
@@ -93,7 +93,7 @@ pub struct PriceLine {
 }
 
 /// A price with its calculation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Price {
     /// The lines, in the order they add up.
     pub lines: Vec<PriceLine>,

@@ -1,11 +1,12 @@
-//! The shared factories' records on every backend: tariff versions and quotes.
+//! The shared factories' records on every backend: tariff and set-up versions, quotes, and
+//! orders from placing to acceptance.
 
-use zhizao_core::{Classified, ErrorKind, Fen};
+use zhizao_core::{Classified, Clock, ErrorKind, Fen};
 use zhizao_db::testing::test_databases;
 use zhizao_factory::tariff::{
     HourlyRate, PiecePrice, PricingInput, QuantityBreak, ResourceClass, Tariff,
 };
-use zhizao_factory::{Error, Factories};
+use zhizao_factory::{Error, Factories, OrderAction, OrderRequest, OrderStatus};
 use zhizao_identity::testing;
 
 fn tariff(per_piece: i64) -> Tariff {
@@ -151,5 +152,248 @@ async fn a_factory_publishes_versions_of_its_tariff_and_anyone_gets_a_quote() {
         .await
         .unwrap();
         assert_eq!(audited, 2);
+    }
+}
+
+fn setup() -> zhizao_factory::Setup {
+    serde_json::from_str(include_str!("data/polishing-setup.json")).unwrap()
+}
+
+fn faucets(quantity: i64, part_mm: i64, need_by: &str) -> OrderRequest {
+    serde_json::from_value(serde_json::json!({
+        "process": "polishing", "family": "卫浴龙头", "material": "黄铜",
+        "quantity": quantity, "part_mm": part_mm, "weight_g": 900,
+        "material_supplied": "黄铜毛坯，客户送货", "need_by": need_by
+    }))
+    .unwrap()
+}
+
+async fn orders_in_table(db: &zhizao_db::Database) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM factory_orders")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_order_is_priced_promised_from_the_plan_accepted_and_held_to_its_promise() {
+    for test in test_databases().await {
+        let clock = testing::fixed_clock();
+        let identity = testing::identity(&test.db, &clock);
+        let factories = Factories::new(
+            test.db.clone(),
+            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+        )
+        .with_plan_budget(std::time::Duration::from_secs(20), Some(300));
+        let mut transaction = test.db.begin().await.unwrap();
+        testing::create_organizations(
+            &mut transaction,
+            &[
+                testing::ORGANIZATIONS[0],
+                testing::ORGANIZATIONS[3],
+                testing::ORGANIZATIONS[4],
+            ],
+        )
+        .await;
+        let (one, two) = (testing::credit_code(1), testing::credit_code(2));
+        testing::create_enterprise_organizations(
+            &mut transaction,
+            &[(one.clone(), "甲龙头厂"), (two.clone(), "乙五金厂")],
+        )
+        .await;
+        let mut users = testing::users(&["admin", "polisher", "expert"]);
+        users.extend([
+            ("maker1", one.as_str(), "enterprise_user"),
+            ("maker2", two.as_str(), "enterprise_user"),
+        ]);
+        testing::create_users(&mut transaction, &users).await;
+        transaction.commit().await.unwrap();
+        let polisher = testing::sign_in(&identity, "polisher").await;
+        let admin = testing::sign_in(&identity, "admin").await;
+        let expert = testing::sign_in(&identity, "expert").await;
+        let maker1 = testing::sign_in(&identity, "maker1").await;
+        let maker2 = testing::sign_in(&identity, "maker2").await;
+
+        // Nothing to quote from before the factory publishes a tariff and a set-up.
+        let mut faucet_tariff = tariff(250);
+        faucet_tariff.pieces[0].family = "卫浴龙头".into();
+        factories
+            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
+            .await
+            .unwrap();
+        let early = factories
+            .place_order(&maker1, "polish", &faucets(2000, 250, "2026-12-10"))
+            .await
+            .unwrap_err();
+        assert_eq!(early.kind(), ErrorKind::NotFound, "{early}");
+
+        // Only its staff set the factory up; the city reads the set-up, clients do not.
+        assert!(matches!(
+            factories
+                .save_setup(&admin, "polish", &setup(), "", None)
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let saved = factories
+            .save_setup(&polisher, "polish", &setup(), "南头基地", None)
+            .await
+            .unwrap();
+        assert_eq!(saved.version, 1);
+        assert_eq!(
+            factories
+                .setup_versions(&admin, "polish")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let hidden = factories
+            .setup_versions(&maker1, "polish")
+            .await
+            .unwrap_err();
+        assert_eq!(hidden.kind(), ErrorKind::NotFound);
+
+        // Only enterprises order; bad input is named and stores nothing.
+        assert!(matches!(
+            factories
+                .place_order(&polisher, "polish", &faucets(2000, 250, "2026-12-10"))
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        for (request, field) in [
+            (faucets(-5, 250, "2026-12-10"), "quantity"),
+            (faucets(2000, 250, "2026-11-01"), "need_by"),
+            (faucets(2000, 1200, "2026-12-10"), "part_mm"),
+        ] {
+            let error = factories
+                .place_order(&maker1, "polish", &request)
+                .await
+                .unwrap_err();
+            assert_eq!(error.field_errors()[0].field, field, "{error}");
+        }
+        assert_eq!(orders_in_table(&test.db).await, 0);
+
+        // The first order: priced under the tariff, promised from the plan, valid for a day.
+        let first = factories
+            .place_order(&maker1, "polish", &faucets(2000, 250, "2026-12-10"))
+            .await
+            .unwrap();
+        assert_eq!(first.status, OrderStatus::Quoted);
+        assert_eq!(first.client_name, "甲龙头厂");
+        assert_eq!(first.quote.planned_with, 0);
+        // 2 set-ups × 200 + 4,500 robot minutes at 180/h (13,500) + 2,000 × 2.50 = 18,900 yuan.
+        assert_eq!(first.total(), Fen::new(1_890_000));
+        let now = clock.now();
+        assert!(first.quote.promised_at > now);
+        assert_eq!(first.quote.valid_until, now.plus_millis(24 * 3_600_000));
+        assert!(!first.later_than_needed(), "{:?}", first.quote.promised_at);
+
+        // Who sees it.
+        assert_eq!(
+            factories
+                .order(&maker2, &first.number)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+        for reader in [&polisher, &admin] {
+            assert_eq!(factories.order(reader, &first.number).await.unwrap(), first);
+        }
+        assert!(factories.orders(&expert, None).await.unwrap().is_empty());
+        assert!(factories.orders(&maker2, None).await.unwrap().is_empty());
+
+        // Only the client accepts, against the version it saw.
+        let accept = |who, version| {
+            factories.act_on_order(who, &first.number, OrderAction::Accept, version, "")
+        };
+        assert!(matches!(
+            accept(&polisher, None).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            accept(&maker1, Some(7)).await,
+            Err(Error::StaleVersion { current: 1 })
+        ));
+        let confirmed = accept(&maker1, Some(1)).await.unwrap();
+        assert_eq!(confirmed.status, OrderStatus::Confirmed);
+        assert_eq!(confirmed.row_version, 2);
+        assert_eq!(
+            accept(&maker1, None).await.unwrap_err().kind(),
+            ErrorKind::Conflict
+        );
+
+        // The next order is planned behind the confirmed one: the same work finishes later.
+        let second = factories
+            .place_order(&maker2, "polish", &faucets(2000, 250, "2026-12-10"))
+            .await
+            .unwrap();
+        assert_eq!(second.quote.planned_with, 1);
+        assert!(
+            second.quote.promised_at > first.quote.promised_at,
+            "{} after {}",
+            second.quote.promised_at,
+            first.quote.promised_at
+        );
+
+        // A quote left a day expires; a fresh one can be accepted.
+        clock.advance(25 * 3_600_000);
+        let late = factories
+            .act_on_order(&maker2, &second.number, OrderAction::Accept, None, "")
+            .await
+            .unwrap_err();
+        assert_eq!(late.code(), Some("illegal-transition"));
+        let again = factories
+            .act_on_order(&maker2, &second.number, OrderAction::Requote, None, "")
+            .await
+            .unwrap();
+        assert_eq!(again.status, OrderStatus::Quoted);
+        assert!(again.quote.valid_until > clock.now());
+        factories
+            .act_on_order(&maker2, &second.number, OrderAction::Accept, None, "")
+            .await
+            .unwrap();
+
+        // The factory declines with a reason; a cancelled order stays cancelled.
+        let cancelled = factories
+            .act_on_order(
+                &polisher,
+                &second.number,
+                OrderAction::Cancel,
+                None,
+                "来料不足",
+            )
+            .await
+            .unwrap();
+        assert_eq!(cancelled.status, OrderStatus::Cancelled);
+        let twice = factories
+            .act_on_order(&maker2, &second.number, OrderAction::Cancel, None, "")
+            .await
+            .unwrap_err();
+        assert_eq!(twice.kind(), ErrorKind::Conflict);
+        let platform_orders = factories
+            .orders(&polisher, Some(OrderStatus::Confirmed))
+            .await
+            .unwrap();
+        assert_eq!(platform_orders.len(), 1);
+        assert_eq!(platform_orders[0].number, first.number);
+
+        let audited: Vec<String> = sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE entity_type = 'factory_order' ORDER BY id",
+        )
+        .fetch_all(test.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            audited,
+            [
+                "factory_order.placed",
+                "factory_order.accepted",
+                "factory_order.placed",
+                "factory_order.requoted",
+                "factory_order.accepted",
+                "factory_order.cancelled"
+            ]
+        );
     }
 }

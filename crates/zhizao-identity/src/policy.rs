@@ -268,6 +268,12 @@ pub fn may_run_factory(principal: &Principal, platform_id: i64) -> bool {
     principal.role == Role::PlatformStaff && principal.organization_id == platform_id
 }
 
+/// Whether `principal` reads the set-up of platform `platform_id` (sites, resources, bound
+/// devices, calendars, routings): its own staff, and the city that watches the factories.
+pub fn may_read_factory_setup(principal: &Principal, platform_id: i64) -> bool {
+    may_run_factory(principal, platform_id) || sees_all_organizations(principal)
+}
+
 /// Whether `principal` may order from shared factories (for its own enterprise).
 pub fn may_order_from_factories(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser
@@ -556,6 +562,19 @@ mod tests {
                 "{role:?} runs its own platform's factory"
             );
             assert!(!may_run_factory(&p, 43), "{role:?} never another's");
+            assert_eq!(
+                may_read_factory_setup(&p, 43),
+                matches!(role, Role::CityAdmin | Role::CityStaff),
+                "{role:?} reads another platform's set-up only as the city"
+            );
+            assert_eq!(
+                may_read_factory_setup(&p, 42),
+                matches!(
+                    role,
+                    Role::CityAdmin | Role::CityStaff | Role::PlatformStaff
+                ),
+                "{role:?} reading its own set-up"
+            );
             assert_eq!(
                 may_order_from_factories(&p),
                 *role == Role::EnterpriseUser,
