@@ -107,7 +107,73 @@ fn sees(principal: &Principal, row: &OrderRow) -> bool {
     }
 }
 
+/// What a factory offers its clients, from its current set-up and tariff: enough to fill an
+/// order form (the set-up itself stays with the factory's staff and the city).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offer {
+    /// The processes it has a routing for.
+    pub processes: Vec<crate::Process>,
+    /// The families its tariff prices per piece.
+    pub families: Vec<String>,
+    /// Materials its resources name (empty: any).
+    pub materials: Vec<String>,
+    /// Finishes its resources name.
+    pub finishes: Vec<String>,
+}
+
 impl Factories {
+    /// What `code`'s factory offers (anyone signed in: clients compare factories); a factory
+    /// without a set-up or a tariff offers nothing yet.
+    pub async fn offer(&self, _principal: &Principal, code: &str) -> Result<Offer> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        let tariff = document_rows(&mut connection, Document::Tariff, platform)
+            .await?
+            .into_iter()
+            .next()
+            .map(|row| version_of(code.trim(), row))
+            .transpose()?;
+        let setup = document_rows(&mut connection, Document::Setup, platform)
+            .await?
+            .into_iter()
+            .next()
+            .map(|row| setup_version_of(code.trim(), row))
+            .transpose()?;
+        let (Some(tariff), Some(setup)) = (tariff, setup) else {
+            return Ok(Offer {
+                processes: Vec::new(),
+                families: Vec::new(),
+                materials: Vec::new(),
+                finishes: Vec::new(),
+            });
+        };
+        let mut materials: Vec<String> = Vec::new();
+        let mut finishes: Vec<String> = Vec::new();
+        for resource in &setup.setup.resources {
+            for (list, names) in [
+                (&mut materials, &resource.capability.materials),
+                (&mut finishes, &resource.capability.finishes),
+            ] {
+                for name in names {
+                    if !list.contains(name) {
+                        list.push(name.clone());
+                    }
+                }
+            }
+        }
+        Ok(Offer {
+            processes: setup.setup.routings.iter().map(|r| r.process).collect(),
+            families: tariff
+                .tariff
+                .pieces
+                .iter()
+                .map(|p| p.family.clone())
+                .collect(),
+            materials,
+            finishes,
+        })
+    }
+
     /// Places an order with `code`'s factory for the caller's enterprise and quotes it.
     pub async fn place_order(
         &self,

@@ -148,7 +148,7 @@ impl Factories {
         Factories {
             db,
             clock,
-            plan_budget: (std::time::Duration::from_millis(1500), None),
+            plan_budget: (std::time::Duration::from_millis(1500), Some(5_000)),
         }
     }
 
@@ -319,6 +319,12 @@ impl Factories {
     ) -> Result<SetupVersion> {
         let mut transaction = self.db.begin().await?;
         let platform = self.platform_id(&mut transaction, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory set-up",
+                key: code.trim().to_owned(),
+            });
+        }
         if !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden("only the factory's own staff set it up"));
         }

@@ -10,6 +10,7 @@ mod device_api;
 pub(crate) mod devices;
 mod enterprises;
 mod factories;
+mod factory_orders;
 mod major;
 
 pub(crate) use enterprises::export_response;
@@ -64,7 +65,10 @@ use crate::problem::ApiError;
         (name = "major projects", description = "Major science-and-technology projects: calls with topics and weighted criteria, \
             applications, expert profiles, blind expert reviews without conflicts of interest, ranking, awards, milestones"),
         (name = "factories", description = "Shared factories (the cutting and robot polishing centres): each platform's \
-            published tariff in versions, and quotes under the current one with the calculation line by line"),
+            published tariff and its set-up (sites, resources, calendar, routings, change-overs) in versions, and quotes \
+            under the current tariff with the calculation line by line"),
+        (name = "factory orders", description = "Orders to shared factories: placed by enterprises with an instant quote (the price \
+            line by line and a date promised from the factory's finite-capacity plan, valid a day), accepted, re-quoted, cancelled"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -100,6 +104,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(major::router())
         .merge(factories::router())
+        .merge(factory_orders::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -154,53 +154,6 @@ impl Tr {
         }
     }
 
-    pub(crate) fn break_format(&self, part: &str) -> String {
-        match self.0 {
-            Language::ZhCn => format!("“{part}”应写作 起订量=单价，如 1000=2.20"),
-            Language::En => format!("write {part:?} as quantity=price, e.g. 1000=2.20"),
-        }
-    }
-
-    pub(crate) fn not_pieces(&self, text: &str) -> String {
-        match self.0 {
-            Language::ZhCn => format!("“{text}”不是件数"),
-            Language::En => format!("{text:?} is not a number of pieces"),
-        }
-    }
-
-    pub(crate) fn tariff_stale(&self, current: i64) -> String {
-        match self.0 {
-            Language::ZhCn => format!("价目表已更新为第 {current} 版，请刷新后再改"),
-            Language::En => {
-                format!("version {current} was published meanwhile; reload and edit again")
-            }
-        }
-    }
-
-    pub(crate) fn piece_break(&self, from: i64, price: &str) -> String {
-        match self.0 {
-            Language::ZhCn => format!("{from} 件起 {price} 元/件"),
-            Language::En => format!("from {from}: {price} yuan a piece"),
-        }
-    }
-
-    pub(crate) fn tariff_published(&self, version: i64) -> String {
-        match self.0 {
-            Language::ZhCn => format!("已发布第 {version} 版价目表，新的估价和报价按此计算"),
-            Language::En => {
-                format!("Version {version} is published; new prices and quotes follow it")
-            }
-        }
-    }
-
-    pub(crate) fn tariff_version(&self, version: impl std::borrow::Borrow<i64>) -> String {
-        let version = *version.borrow();
-        match self.0 {
-            Language::ZhCn => format!("第 {version} 版"),
-            Language::En => format!("version {version}"),
-        }
-    }
-
     pub(crate) fn todo_signups(&self, count: usize) -> String {
         match self.0 {
             Language::ZhCn => format!("{count} 个企业注册申请待审核"),
@@ -369,7 +322,7 @@ pub(crate) fn both_with(message: impl Fn(&Tr) -> String) -> Text {
 }
 
 macro_rules! messages {
-    ($($key:ident: $zh:literal, $en:literal;)+) => {
+    ($all:ident; $($key:ident: $zh:literal, $en:literal;)+) => {
         impl Tr {
             $(
                 pub(crate) fn $key(&self) -> &'static str {
@@ -382,11 +335,14 @@ macro_rules! messages {
         }
 
         #[cfg(test)]
-        const ALL_MESSAGES: &[(&str, &str, &str)] = &[$((stringify!($key), $zh, $en)),+];
+        pub(crate) const $all: &[(&str, &str, &str)] = &[$((stringify!($key), $zh, $en)),+];
     };
 }
 
+mod factories;
+
 messages! {
+    ALL_MESSAGES;
     whole_number_required: "请填写整数", "enter a whole number";
     year_required: "请填写年份", "enter the year";
     must_be_whole_number: "应为整数", "must be a whole number";
@@ -453,31 +409,7 @@ messages! {
     message: "内容", "Message";
     nav_signups: "企业注册审核", "Enterprise sign-ups";
     nav_factories: "共享工厂", "Shared factories";
-    factories_hint: "共享裁床中心、机器人打磨抛光中心等共享工厂公布的价目表；可按品类、数量和机时估算加工费用。", "The tariffs shared factories publish (the cutting centre, the robot polishing centre); price an order by family, quantity and machine time.";
-    own_factory_tariff: "本平台价目表", "Our tariff";
-    no_factories_yet: "还没有共享工厂发布价目表", "No shared factory has published a tariff yet";
-    tariff_title: "价目表", "Tariff";
-    no_tariff_yet: "尚未发布价目表", "No tariff published yet";
-    current_version: "现行版本", "Current version";
-    setup_fee_label: "换型费（元/次）", "Set-up fee (yuan each)";
-    minimum_charge_label: "最低收费（元/单）", "Minimum charge (yuan an order)";
-    hourly_rates: "机时价格（元/小时）", "Machine-hour prices (yuan an hour)";
-    hourly_rates_hint: "不提供的资源留空", "Leave empty what you do not offer";
-    piece_prices: "计件价格", "Piece prices";
-    family_label: "品类（零件族或面料）", "Family (part family or fabric)";
-    breaks_label: "数量档（起订量=单价）", "Quantity breaks (from=price)";
-    breaks_hint: "如 1=2.50; 1000=2.20：1 件起每件 2.50 元，1000 件起每件 2.20 元，整单按所达档位计价", "e.g. 1=2.50; 1000=2.20: 2.50 yuan a piece from 1, 2.20 from 1,000; the whole order is priced at the break it reaches";
-    quote_title: "估价", "Price an order";
-    quote_hint: "按现行价目表计算，计算过程逐行列出；正式报价以工厂确认为准。", "Computed under the current tariff, line by line; the factory confirms the final quote.";
-    setups_label: "换型次数", "Set-ups";
-    machine_minutes_label: "机时（分钟）", "Machine time (minutes)";
-    total_label: "合计（元）", "Total (yuan)";
-    calculate: "计算", "Calculate";
-    versions_title: "历史版本", "Versions";
-    publish_tariff: "发布新版价目表", "Publish a new version";
     publish: "发布", "Publish";
-    tariff_note: "修订说明", "What changed";
-    published_by: "发布人", "Published by";
     nav_notifications: "通知发送记录", "Notification outbox";
     org_admin_label: "本机构管理员（可管理本机构的用户）", "Administrator of the organisation (manages its users)";
     send_reset_link: "发送重设密码链接", "Send a password-reset link";
@@ -1098,7 +1030,7 @@ mod tests {
     #[test]
     fn every_message_exists_in_both_languages() {
         let mut keys = std::collections::HashSet::new();
-        for (key, zh, en) in ALL_MESSAGES {
+        for (key, zh, en) in ALL_MESSAGES.iter().chain(factories::FACTORY_MESSAGES) {
             assert!(keys.insert(*key), "{key} twice");
             assert!(
                 !zh.trim().is_empty() && !en.trim().is_empty(),

@@ -17,6 +17,8 @@ mod device_profiles;
 mod devices;
 mod enterprises;
 mod factories;
+mod factory_orders;
+mod factory_setup;
 mod forms;
 mod home;
 mod join;
@@ -52,6 +54,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(major::router())
         .merge(join::router())
         .merge(factories::router())
+        .merge(factory_orders::router())
+        .merge(factory_setup::router())
 }
 
 /// The signed-in user as the page header shows them.

@@ -1,5 +1,6 @@
 //! Shared factories: a platform's published tariff (versions, written by its own staff) and
-//! quotes under the current one for anyone signed in.
+//! quotes under the current one for anyone signed in; its set-up (versions, read by its staff and
+//! the city, written by its staff).
 
 use axum::Json;
 use axum::extract::State;
@@ -13,7 +14,7 @@ use zhizao_core::{Fen, FieldError, Text};
 use zhizao_factory::tariff::{
     HourlyRate, PiecePrice, PricingInput, QuantityBreak, ResourceClass, Tariff,
 };
-use zhizao_factory::{Quote, TariffVersion};
+use zhizao_factory::{Quote, Setup, SetupVersion, TariffVersion};
 
 use super::{etag, if_match, rfc3339};
 use crate::AppState;
@@ -25,6 +26,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(tariff_versions, save_tariff))
         .routes(routes!(quote))
+        .routes(routes!(setup_versions, save_setup))
 }
 
 /// A machine-hour price.
@@ -351,4 +353,108 @@ async fn quote(
             .collect(),
         total_fen: price.total,
     }))
+}
+
+/// A version of a factory's set-up.
+#[derive(Debug, Serialize, ToSchema)]
+struct SetupVersionDto {
+    platform_code: String,
+    version: i64,
+    /// Sites, resources, calendar, routings and change-overs (see `SaveSetup`).
+    #[schema(value_type = Object)]
+    setup: Setup,
+    note: String,
+    created_at: String,
+    created_by: String,
+}
+
+impl From<SetupVersion> for SetupVersionDto {
+    fn from(v: SetupVersion) -> Self {
+        SetupVersionDto {
+            platform_code: v.platform_code,
+            version: v.version,
+            setup: v.setup,
+            note: v.note,
+            created_at: rfc3339(v.created_at),
+            created_by: v.created_by,
+        }
+    }
+}
+
+/// Every version of a factory's set-up, newest first (its own staff and the city).
+#[utoipa::path(get, path = "/api/v1/factories/{code}/setups", tag = "factories", params(("code" = String, Path, description = "the platform's organisation code")),
+    responses((status = 200, body = Vec<SetupVersionDto>), (status = 404, body = crate::problem::Problem)))]
+async fn setup_versions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<SetupVersionDto>>, ApiError> {
+    let versions = state.factories().setup_versions(&principal, &code).await?;
+    Ok(Json(
+        versions.into_iter().map(SetupVersionDto::from).collect(),
+    ))
+}
+
+/// A new set-up version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SaveSetup {
+    /// `sites` [{code, name}]; `resources` [{code, name, class (cutting_line, spreading_line,
+    /// polishing_cell, manual), site, line, devices [names], capability {families, materials,
+    /// finishes, max_part_mm, max_weight_g, max_width_mm, max_ply_mm}}]; `calendar` {workdays
+    /// [1–7], shifts and breaks [{start "HH:MM", end}], holidays ["YYYY-MM-DD"], maintenance
+    /// [{resource, start "YYYY-MM-DD HH:MM", end, note}]}; `routings` [{process (cutting,
+    /// polishing), lot_size, steps [{name, class, seconds_per_piece, families [{family,
+    /// seconds_per_piece}]}]}]; `changeovers` [{class, from, to (a family or *), minutes}].
+    /// Times are Asia/Shanghai.
+    #[schema(value_type = Object)]
+    setup: Setup,
+    /// What changed.
+    #[serde(default)]
+    note: String,
+}
+
+/// Saves the next version of the factory's set-up (its own staff). Send `If-Match` with the
+/// latest version you saw; omit it only for the first. Problems are named by path
+/// (`setup.resources[3].site`).
+#[utoipa::path(post, path = "/api/v1/factories/{code}/setups", tag = "factories", params(("code" = String, Path)), request_body = SaveSetup,
+    responses((status = 201, body = SetupVersionDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn save_setup(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SaveSetup>,
+) -> Result<impl IntoResponse, ApiError> {
+    let saved = state
+        .factories()
+        .save_setup(
+            &principal,
+            &code,
+            &body.setup,
+            &body.note,
+            if_match(&headers)?,
+        )
+        .await
+        .map_err(|error| {
+            let renamed: Vec<FieldError> = zhizao_core::Classified::field_errors(&error)
+                .into_iter()
+                .map(|mut e| {
+                    if e.field != "note" {
+                        e.field = format!("setup.{}", e.field);
+                    }
+                    e
+                })
+                .collect();
+            if renamed.is_empty() {
+                ApiError::from(error)
+            } else {
+                ApiError::validation(renamed)
+            }
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        etag(saved.version),
+        Json(SetupVersionDto::from(saved)),
+    ))
 }

@@ -116,6 +116,10 @@ struct TariffPage {
     code: String,
     name: String,
     runs_it: bool,
+    /// Whether the reader orders from factories (an enterprise).
+    may_order: bool,
+    /// Whether the reader sees the factory's set-up (its staff, the city).
+    sees_setup: bool,
     /// (version, published, by, note) of the current version.
     current: Option<(i64, String, String, String)>,
     setup_fee: String,
@@ -164,6 +168,7 @@ async fn tariff(
         .or_page(&context)?;
     let runs_it = policy::may_run_factory(&principal, principal.organization_id)
         && principal.organization_code == code.trim();
+    let sees_setup = runs_it || policy::sees_all_organizations(&principal);
     let history: Vec<(i64, String, String, String)> = versions
         .iter()
         .map(|v| {
@@ -246,6 +251,8 @@ async fn tariff(
         layout: context.layout("factories"),
         name,
         runs_it,
+        may_order: policy::may_order_from_factories(&principal),
+        sees_setup,
         current: current.map(|v| {
             (
                 v.version,

@@ -1,10 +1,435 @@
-//! Shared factories through the pages: the factory's staff publish a tariff on its form (each
-//! problem beside its row), clients find it and price an order with the calculation shown.
+//! Shared factories through the pages and the API: the factory's staff publish a tariff on its
+//! form (each problem beside its row) and a set-up; clients find the factory, price an order
+//! with the calculation shown, order, and get a quote and a promised date they accept.
 
 use axum::http::StatusCode;
+use serde_json::{Value, json};
 
 use crate::pages::Visitor;
-use crate::support::apps;
+use crate::support::{TestApp, apps};
+
+/// A small polishing centre: one site, three robots on two lines and a packing station.
+pub(crate) fn setup() -> Value {
+    json!({
+        "sites": [{"code": "S1", "name": "南头基地"}],
+        "resources": [
+            {"code": "R01", "name": "1 号机器人", "class": "polishing_cell", "site": "S1", "line": "L1",
+             "devices": ["robot-01"], "capability": {"materials": ["黄铜", "不锈钢"], "max_part_mm": 400}},
+            {"code": "R02", "name": "2 号机器人", "class": "polishing_cell", "site": "S1", "line": "L1",
+             "capability": {"materials": ["黄铜", "不锈钢"], "max_part_mm": 400}},
+            {"code": "R03", "name": "3 号机器人", "class": "polishing_cell", "site": "S1", "line": "L2",
+             "capability": {"max_part_mm": 800}},
+            {"code": "M01", "name": "包装工位", "class": "manual", "site": "S1", "line": "L1"}
+        ],
+        "calendar": {"workdays": [1, 2, 3, 4, 5, 6], "shifts": [{"start": "08:00", "end": "20:00"}],
+            "breaks": [{"start": "12:00", "end": "13:00"}], "holidays": ["2027-01-01"]},
+        "routings": [{"process": "polishing", "lot_size": 200, "steps": [
+            {"name": "粗磨", "class": "polishing_cell", "seconds_per_piece": 60},
+            {"name": "精抛", "class": "polishing_cell", "seconds_per_piece": 45},
+            {"name": "检验包装", "class": "manual", "seconds_per_piece": 8}
+        ]}],
+        "changeovers": [{"class": "polishing_cell", "from": "*", "to": "*", "minutes": 25}]
+    })
+}
+
+/// A tariff pricing faucets.
+pub(crate) fn tariff() -> Value {
+    json!({
+        "tariff": {"setup_fee_fen": 20000, "minimum_charge_fen": 0,
+            "hourly": [{"class": "polishing_cell", "per_hour_fen": 18000}],
+            "pieces": [{"family": "卫浴龙头", "breaks": [{"from_quantity": 1, "per_piece_fen": 250}]}]}
+    })
+}
+
+/// An order of faucets the test factory can take.
+pub(crate) fn faucets(quantity: i64) -> Value {
+    json!({"process": "polishing", "family": "卫浴龙头", "material": "黄铜", "quantity": quantity,
+        "part_mm": 250, "material_supplied": "黄铜毛坯", "need_by": "2026-12-20"})
+}
+
+/// The polishing platform publishes a tariff and a set-up; the maker orders 1,000 faucets.
+/// Returns the order's number.
+pub(crate) async fn seed_order(app: &TestApp) -> String {
+    for (path, body) in [
+        ("/api/v1/factories/polish/tariffs", tariff()),
+        (
+            "/api/v1/factories/polish/setups",
+            json!({"setup": setup(), "note": "首版"}),
+        ),
+    ] {
+        let reply = app.api("POST", path, Some("polisher"), Some(body)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{path}: {}",
+            reply.text()
+        );
+    }
+    let reply = app
+        .api(
+            "POST",
+            "/api/v1/factories/polish/orders",
+            Some("maker"),
+            Some(faucets(1000)),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    reply.json()["number"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
+    for app in apps().await {
+        let number = seed_order(&app).await;
+        let path = format!("/api/v1/factory-orders/{number}");
+        let order = app.api("GET", &path, Some("maker"), None).await;
+        assert_eq!(order.status, StatusCode::OK);
+        assert_eq!(order.headers["etag"], "\"1\"");
+        let order = order.json();
+        assert_eq!(order["status"], "quoted");
+        // 2 set-ups × 200 + 1,750 robot minutes at 180 an hour (5,250) + 1,000 × 2.50 = 8,150.
+        assert_eq!(order["quote"]["total_fen"], 815_000, "{order}");
+        assert_eq!(
+            order["quote"]["lines"].as_array().unwrap().len(),
+            3,
+            "{order}"
+        );
+        assert_eq!(order["quote"]["later_than_needed"], false);
+        assert_eq!(order["request"]["quantity"], 1000);
+        // Each bad field is named; nothing is stored.
+        for (body, field) in [
+            (
+                json!({"process": "polishing", "family": "卫浴龙头", "material": "黄铜", "quantity": 10,
+                "part_mm": 2000, "need_by": "2026-12-20"}),
+                "part_mm",
+            ),
+            (
+                json!({"process": "welding", "family": "卫浴龙头", "material": "黄铜", "quantity": 10,
+                "need_by": "2026-12-20"}),
+                "process",
+            ),
+            (
+                json!({"process": "cutting", "family": "卫浴龙头", "material": "黄铜", "quantity": 0,
+                "matrix": [{"size": "M", "colour": "蓝", "quantity": 5}], "need_by": "2026-12-20"}),
+                "process",
+            ),
+            (
+                json!({"process": "polishing", "family": "卫浴龙头", "material": "黄铜", "quantity": 10,
+                "need_by": "2026-01-01"}),
+                "need_by",
+            ),
+        ] {
+            let reply = app
+                .api(
+                    "POST",
+                    "/api/v1/factories/polish/orders",
+                    Some("rival"),
+                    Some(body),
+                )
+                .await;
+            let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        let rivals = app
+            .api("GET", "/api/v1/factory-orders", Some("rival"), None)
+            .await
+            .json();
+        assert_eq!(rivals, json!([]));
+        // Lists hold what each reader sees.
+        for (user, count) in [
+            ("maker", 1),
+            ("polisher", 1),
+            ("admin", 1),
+            ("xiaolan", 0),
+            ("expert", 0),
+        ] {
+            let list = app
+                .api("GET", "/api/v1/factory-orders", Some(user), None)
+                .await
+                .json();
+            assert_eq!(list.as_array().map(Vec::len), Some(count), "{user}: {list}");
+        }
+        app.api(
+            "GET",
+            "/api/v1/factory-orders?status=shipped",
+            Some("maker"),
+            None,
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        // Accepting against an old version is a conflict; the current one confirms.
+        let accept = format!("{path}/accept");
+        app.api_with_headers(
+            "POST",
+            &accept,
+            Some("maker"),
+            None,
+            &[("if-match", "\"5\"")],
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        app.api("POST", &accept, Some("polisher"), None)
+            .await
+            .problem(StatusCode::FORBIDDEN);
+        let confirmed = app
+            .api_with_headers(
+                "POST",
+                &accept,
+                Some("maker"),
+                None,
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
+        assert_eq!(confirmed.json()["status"], "confirmed");
+        assert_eq!(confirmed.json()["row_version"], 2);
+        let again = app.api("POST", &accept, Some("maker"), None).await;
+        assert_eq!(
+            again.problem(StatusCode::CONFLICT)["type"],
+            "/problems/illegal-transition"
+        );
+        // The next client's order is planned behind it.
+        let second = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/orders",
+                Some("rival"),
+                Some(faucets(1000)),
+            )
+            .await
+            .json();
+        assert_eq!(second["quote"]["planned_with"], 1, "{second}");
+        assert!(
+            second["quote"]["promised_at"].as_str()
+                > confirmed.json()["quote"]["promised_at"].as_str(),
+            "{second}"
+        );
+        // The factory declines it with a reason.
+        let declined = app
+            .api(
+                "POST",
+                &format!(
+                    "/api/v1/factory-orders/{}/cancel",
+                    second["number"].as_str().unwrap()
+                ),
+                Some("polisher"),
+                Some(json!({"reason": "排产已满"})),
+            )
+            .await;
+        assert_eq!(
+            declined.json()["status"],
+            "cancelled",
+            "{}",
+            declined.text()
+        );
+        // The set-up: its staff and the city read it; a bad one is named by path.
+        let setups = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/setups",
+                Some("staff"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            setups.json()[0]["setup"]["resources"]
+                .as_array()
+                .map(Vec::len),
+            Some(4)
+        );
+        let mut bad = setup();
+        bad["resources"][1]["site"] = json!("S9");
+        let problem = app
+            .api_with_headers(
+                "POST",
+                "/api/v1/factories/polish/setups",
+                Some("polisher"),
+                Some(json!({"setup": bad})),
+                &[("if-match", "\"1\"")],
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            problem["errors"][0]["field"], "setup.resources[1].site",
+            "{problem}"
+        );
+        let mut unknown = setup();
+        unknown["resources"][0]["colour"] = json!("red");
+        let problem = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/setups",
+                Some("polisher"),
+                Some(json!({"setup": unknown})),
+            )
+            .await
+            .problem(StatusCode::BAD_REQUEST);
+        assert!(problem.to_string().contains("colour"), "{problem}");
+        app.api(
+            "GET",
+            "/api/v1/factories/polish/setups",
+            Some("maker"),
+            None,
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
+    for app in apps().await {
+        let number = seed_order(&app).await;
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let tariff = maker.get("/factories/polish/tariff").await.text();
+        assert!(
+            tariff.contains("href=\"/factories/polish/order\""),
+            "{tariff}"
+        );
+        assert!(
+            !tariff.contains("id=\"factory-setup\""),
+            "clients do not see the set-up"
+        );
+        let form = maker.get("/factories/polish/order").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(
+            form.text().contains("<option value=\"卫浴龙头\""),
+            "{}",
+            form.text()
+        );
+        let csrf = maker.csrf();
+        let fields = |quantity: &'static str, part: &'static str, matrix: &'static str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("process", "polishing".to_owned()),
+                ("family", "卫浴龙头".to_owned()),
+                ("material", "黄铜".to_owned()),
+                ("quantity", quantity.to_owned()),
+                ("part_mm", part.to_owned()),
+                ("matrix", matrix.to_owned()),
+                ("need_by", "2026-12-24".to_owned()),
+            ]
+        };
+        let as_refs = |v: &Vec<(&'static str, String)>| {
+            v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+        };
+        // Each problem beside its field, what was typed kept.
+        for (quantity, part, matrix, field) in [
+            ("abc", "250", "", "quantity"),
+            ("500", "1200", "", "part_mm"),
+            ("0", "250", "M 蓝", "matrix"),
+        ] {
+            let typed = as_refs(&fields(quantity, part, matrix));
+            let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let reply = maker.post("/factories/polish/order", &pairs).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            let text = reply.text();
+            assert!(
+                text.contains(&format!("id=\"{field}-error\"")),
+                "{field}: {text}"
+            );
+            assert!(text.contains(&format!("value=\"{part}\"")), "{text}");
+        }
+        let typed = as_refs(&fields("600", "250", ""));
+        let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = maker.post("/factories/polish/order", &pairs).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let location = reply.headers["location"].to_str().unwrap().to_owned();
+        let page = maker.get(&location).await.text();
+        assert!(page.contains("订单已提交"), "{page}");
+        assert!(page.contains("id=\"quote-lines\""));
+        assert!(page.contains("id=\"accept\""));
+        assert!(page.contains("id=\"pieces\">600<"), "{page}");
+        // Accepting on the page confirms it.
+        let new_number = location
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let reply = maker
+            .post(
+                &format!("/factory-orders/{new_number}/accept"),
+                &[("csrf_token", &csrf), ("row_version", "1")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = maker
+            .get(&format!("/factory-orders/{new_number}"))
+            .await
+            .text();
+        assert!(page.contains("data-status=\"confirmed\""), "{page}");
+        assert!(!page.contains("id=\"accept\""));
+        // The list shows both orders; another enterprise sees neither.
+        let list = maker.get("/factory-orders").await.text();
+        assert!(
+            list.contains(&number) && list.contains(&new_number),
+            "{list}"
+        );
+        let mut rival = Visitor::new(&app);
+        rival.sign_in("rival").await;
+        assert!(
+            rival
+                .get("/factory-orders")
+                .await
+                .text()
+                .contains("id=\"no-orders\"")
+        );
+        assert_eq!(
+            rival.get(&format!("/factory-orders/{number}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // The factory's staff read the set-up and refuse a broken one with its path.
+        let mut staff = Visitor::new(&app);
+        staff.sign_in("polisher").await;
+        let setup_page = staff.get("/factories/polish/setup").await.text();
+        assert!(setup_page.contains("id=\"resources\""), "{setup_page}");
+        assert!(setup_page.contains("robot-01"));
+        let csrf = staff.csrf();
+        let mut broken = setup();
+        broken["calendar"]["workdays"] = json!([0]);
+        let reply = staff
+            .post(
+                "/factories/polish/setup",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("latest_version", "1"),
+                    ("setup", &broken.to_string()),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("calendar.workdays"),
+            "{}",
+            reply.text()
+        );
+        let reply = staff
+            .post(
+                "/factories/polish/setup",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("latest_version", "1"),
+                    ("setup", &setup().to_string()),
+                    ("note", "第二版"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        // The maker may not open it.
+        assert_eq!(
+            maker.get("/factories/polish/setup").await.status,
+            StatusCode::NOT_FOUND
+        );
+        // The staff see both orders, and may quote again or decline but not accept.
+        let order_page = staff.get(&format!("/factory-orders/{number}")).await.text();
+        assert!(order_page.contains("id=\"requote\"") && !order_page.contains("id=\"accept\""));
+    }
+}
 
 fn tariff_form<'a>(csrf: &'a str, latest: &'a str, breaks: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![

@@ -137,9 +137,33 @@ const APPLICATION_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
 /// A major-project application is its enterprise's and the city's.
 const MAJOR_INSIDERS: &[&str] = &["admin", "staff", "maker"];
 const CITY_ONLY: &[&str] = &["admin", "staff"];
+/// A factory's set-up is its staff's and the city's.
+const FACTORY_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
+/// A factory order is its client's, its factory's and the city's.
+const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/factories/{code}/setups",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/accept",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/requote",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/cancel",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
     Resource {
         template: "/api/v1/signups/{id}",
         insiders: SIGNUP_INSIDERS,
@@ -328,16 +352,23 @@ const FACTORY_PUBLISHED: &[&str] = &[
     "/api/v1/factories/{code}/quote",
 ];
 
+/// Path templates where any enterprise acts for itself on a factory it names (placing an order):
+/// enterprises succeed, everyone else gets 403.
+const FACTORY_ORDERING: &[&str] = &["/api/v1/factories/{code}/orders"];
+
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
+        (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
+        (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
         (_, "/api/v1/factories/{code}/tariffs") => Some(json!({
             "tariff": {"setup_fee_fen": 20000, "minimum_charge_fen": 0,
                 "hourly": [{"class": "polishing_cell", "per_hour_fen": 18000}],
-                "pieces": [{"family": "龙头", "breaks": [{"from_quantity": 1, "per_piece_fen": 250}]}]}
+                "pieces": [{"family": "卫浴龙头", "breaks": [{"from_quantity": 1, "per_piece_fen": 250}]}]}
         })),
         (_, "/api/v1/factories/{code}/quote") => Some(json!({
-            "family": "龙头", "quantity": 100, "setups": 1,
+            "family": "卫浴龙头", "quantity": 100, "setups": 1,
             "machine_minutes": [{"class": "polishing_cell", "minutes": 60}]
         })),
         (_, t) if t.ends_with("/password") => Some(json!({"new_password": "another-password-9"})),
@@ -407,6 +438,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let attachment_id = crate::projects::seeded_attachment(&app, &number).await;
         let major = crate::major::seed(&app).await;
         let signup = crate::api::xiaolan_signup(&app).await;
+        let factory_order = crate::factories::seed_order(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -439,6 +471,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                     "{number}",
                     if path.starts_with("/api/v1/st-applications") {
                         &major.maker_number
+                    } else if path.starts_with("/api/v1/factory-orders") {
+                        &factory_order
                     } else {
                         &number
                     },
@@ -473,6 +507,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(OWN_NAMESPACE.iter().map(|t| (*t).to_owned()))
             .chain(CITY_MANAGED.iter().map(|t| (*t).to_owned()))
             .chain(FACTORY_PUBLISHED.iter().map(|t| (*t).to_owned()))
+            .chain(FACTORY_ORDERING.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -572,22 +607,9 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 }
             }
         }
-        // The polishing platform publishes its tariff; everyone reads it and gets quotes, no one
-        // else writes it, and after every call it is still the one version it published.
-        let published = app
-            .api(
-                "POST",
-                "/api/v1/factories/polish/tariffs",
-                Some("polisher"),
-                body_for("POST", "/api/v1/factories/{code}/tariffs"),
-            )
-            .await;
-        assert_eq!(
-            published.status,
-            StatusCode::CREATED,
-            "{}",
-            published.text()
-        );
+        // The polishing platform published its tariff (in `seed_order`); everyone reads it and
+        // gets quotes, no one else writes it, and after every call it is still the one version
+        // it published.
         for (method, template, path) in operations(&openapi, &fill) {
             if !FACTORY_PUBLISHED.contains(&template.as_str()) {
                 continue;
@@ -622,6 +644,49 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .await
             .json();
         assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+        // Enterprises order from any factory for themselves; no one else orders.
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !FACTORY_ORDERING.contains(&template.as_str()) {
+                continue;
+            }
+            for (username, _, role) in crate::support::USERS.iter() {
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                if *role == "enterprise_user" {
+                    assert_eq!(
+                        reply.status,
+                        StatusCode::CREATED,
+                        "{username}: {}",
+                        reply.text()
+                    );
+                } else {
+                    reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+        }
+        // The maker's order and the set-up are as they were after every outsider call.
+        let order = app
+            .api(
+                "GET",
+                &format!("/api/v1/factory-orders/{factory_order}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(order["status"], "quoted", "{order}");
+        assert_eq!(order["row_version"], 1, "{order}");
+        let setups = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/setups",
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(setups.as_array().map(Vec::len), Some(1), "{setups}");
         // The application is as the maker submitted it after every outsider call.
         let application = app
             .api(

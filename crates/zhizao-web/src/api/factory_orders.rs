@@ -1,0 +1,409 @@
+//! Shared-factory orders: an enterprise places one with a factory and gets an instant quote (the
+//! price line by line and a date promised from the factory's plan); the client accepts, either
+//! side re-quotes or cancels. Each caller sees the orders `policy::factory_order_scope` allows.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhizao_core::{Fen, FieldError, Text};
+use zhizao_factory::order::MatrixCell;
+use zhizao_factory::{Order, OrderAction, OrderRequest, OrderStatus, Process};
+
+use super::{etag, if_match, rfc3339};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::ApiError;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(place_order))
+        .routes(routes!(list_orders))
+        .routes(routes!(get_order))
+        .routes(routes!(accept_order))
+        .routes(routes!(requote_order))
+        .routes(routes!(cancel_order))
+}
+
+/// One size × colour cell of a cutting order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MatrixCellDto {
+    size: String,
+    colour: String,
+    quantity: i64,
+}
+
+/// What a client orders.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct OrderRequestDto {
+    /// cutting or polishing.
+    process: String,
+    /// Part family (polishing) or fabric (cutting), as the factory's tariff names it.
+    family: String,
+    material: String,
+    /// Finish asked for (polishing).
+    #[serde(default)]
+    finish: String,
+    /// Pieces (polishing); for cutting 0 or the matrix's sum.
+    #[serde(default)]
+    quantity: i64,
+    /// Sizes × colours (cutting).
+    #[serde(default)]
+    matrix: Vec<MatrixCellDto>,
+    /// Largest part dimension, mm.
+    part_mm: Option<i64>,
+    /// Part weight, g.
+    weight_g: Option<i64>,
+    /// Fabric roll width, mm.
+    width_mm: Option<i64>,
+    /// Lay height, mm.
+    ply_mm: Option<i64>,
+    /// Fabric shade lots.
+    #[serde(default)]
+    shade_lots: Vec<String>,
+    /// The material the client supplies (来料).
+    #[serde(default)]
+    material_supplied: String,
+    /// When the material reaches the factory, YYYY-MM-DD.
+    material_arrives: Option<String>,
+    /// The day the work is needed back, YYYY-MM-DD.
+    need_by: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl OrderRequestDto {
+    fn into_request(self) -> Result<OrderRequest, ApiError> {
+        let process = self.process.parse::<Process>().map_err(|error| {
+            ApiError::validation(vec![FieldError::new(
+                "process",
+                Text::owned(format!("“{}”不是加工类型", self.process), error.to_string()),
+            )])
+        })?;
+        Ok(OrderRequest {
+            process,
+            family: self.family,
+            material: self.material,
+            finish: self.finish,
+            quantity: self.quantity,
+            matrix: self
+                .matrix
+                .into_iter()
+                .map(|c| MatrixCell {
+                    size: c.size,
+                    colour: c.colour,
+                    quantity: c.quantity,
+                })
+                .collect(),
+            part_mm: self.part_mm,
+            weight_g: self.weight_g,
+            width_mm: self.width_mm,
+            ply_mm: self.ply_mm,
+            shade_lots: self.shade_lots,
+            material_supplied: self.material_supplied,
+            material_arrives: self.material_arrives,
+            need_by: self.need_by,
+            note: self.note,
+        })
+    }
+
+    fn from_request(r: &OrderRequest) -> Self {
+        OrderRequestDto {
+            process: r.process.as_str().to_owned(),
+            family: r.family.clone(),
+            material: r.material.clone(),
+            finish: r.finish.clone(),
+            quantity: r.pieces(),
+            matrix: r
+                .matrix
+                .iter()
+                .map(|c| MatrixCellDto {
+                    size: c.size.clone(),
+                    colour: c.colour.clone(),
+                    quantity: c.quantity,
+                })
+                .collect(),
+            part_mm: r.part_mm,
+            weight_g: r.weight_g,
+            width_mm: r.width_mm,
+            ply_mm: r.ply_mm,
+            shade_lots: r.shade_lots.clone(),
+            material_supplied: r.material_supplied.clone(),
+            material_arrives: r.material_arrives.clone(),
+            need_by: r.need_by.clone(),
+            note: r.note.clone(),
+        }
+    }
+}
+
+/// One line of a price.
+#[derive(Debug, Serialize, ToSchema)]
+struct QuoteLineDto {
+    text_zh: String,
+    text_en: String,
+    #[schema(value_type = i64)]
+    amount_fen: Fen,
+}
+
+/// Machine minutes of one resource class the price charges.
+#[derive(Debug, Serialize, ToSchema)]
+struct ChargedMinutesDto {
+    class: String,
+    minutes: i64,
+}
+
+/// A quote: the price line by line and the date promised from the factory's plan.
+#[derive(Debug, Serialize, ToSchema)]
+struct OrderQuoteDto {
+    tariff_version: i64,
+    setup_version: i64,
+    lines: Vec<QuoteLineDto>,
+    #[schema(value_type = i64)]
+    total_fen: Fen,
+    machine_minutes: Vec<ChargedMinutesDto>,
+    /// When the plan finishes the order.
+    promised_at: String,
+    /// Until when the client may accept.
+    valid_until: String,
+    /// Whether the quote can no longer be accepted.
+    expired: bool,
+    /// Whether the promise is later than the day needed.
+    later_than_needed: bool,
+    /// Confirmed orders the plan held besides this one.
+    planned_with: usize,
+    quoted_at: String,
+}
+
+/// An order.
+#[derive(Debug, Serialize, ToSchema)]
+struct OrderDto {
+    number: String,
+    platform_code: String,
+    platform_name: String,
+    client_code: String,
+    client_name: String,
+    /// quoted, confirmed or cancelled.
+    status: String,
+    request: OrderRequestDto,
+    quote: OrderQuoteDto,
+    created_at: String,
+    created_by: String,
+    updated_at: String,
+    /// Send it as `If-Match` when acting on the order.
+    row_version: i64,
+}
+
+impl OrderDto {
+    fn of(order: Order, now: zhizao_core::Timestamp) -> Self {
+        let expired = order.expired(now);
+        let later_than_needed = order.later_than_needed();
+        let quote = order.quote;
+        OrderDto {
+            number: order.number,
+            platform_code: order.platform_code,
+            platform_name: order.platform_name,
+            client_code: order.client_code,
+            client_name: order.client_name,
+            status: order.status.as_str().to_owned(),
+            request: OrderRequestDto::from_request(&order.request),
+            quote: OrderQuoteDto {
+                tariff_version: quote.tariff_version,
+                setup_version: quote.setup_version,
+                lines: quote
+                    .price
+                    .lines
+                    .into_iter()
+                    .map(|line| QuoteLineDto {
+                        text_zh: line.text.zh.into_owned(),
+                        text_en: line.text.en.into_owned(),
+                        amount_fen: line.amount,
+                    })
+                    .collect(),
+                total_fen: quote.price.total,
+                machine_minutes: quote
+                    .machine_minutes
+                    .into_iter()
+                    .map(|(class, minutes)| ChargedMinutesDto {
+                        class: class.as_str().to_owned(),
+                        minutes,
+                    })
+                    .collect(),
+                promised_at: rfc3339(quote.promised_at),
+                valid_until: rfc3339(quote.valid_until),
+                expired,
+                later_than_needed,
+                planned_with: quote.planned_with,
+                quoted_at: rfc3339(quote.quoted_at),
+            },
+            created_at: rfc3339(order.created_at),
+            created_by: order.created_by,
+            updated_at: rfc3339(order.updated_at),
+            row_version: order.row_version,
+        }
+    }
+}
+
+fn reply(state: &AppState, order: Order, status: StatusCode) -> impl IntoResponse + use<> {
+    let version = order.row_version;
+    (
+        status,
+        etag(version),
+        Json(OrderDto::of(order, state.identity().clock().now())),
+    )
+}
+
+/// Places an order with the factory for the caller's enterprise and quotes it at once: the
+/// price under the current tariff and the date the factory's plan finishes it.
+#[utoipa::path(post, path = "/api/v1/factories/{code}/orders", tag = "factory orders", params(("code" = String, Path, description = "the platform's organisation code")), request_body = OrderRequestDto,
+    responses((status = 201, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn place_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<OrderRequestDto>,
+) -> Result<impl IntoResponse, ApiError> {
+    let request = body.into_request()?;
+    let order = state
+        .factories()
+        .place_order(&principal, &code, &request)
+        .await?;
+    Ok(reply(&state, order, StatusCode::CREATED))
+}
+
+/// `?status=` of the order list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct OrderFilter {
+    /// quoted, confirmed or cancelled.
+    status: Option<String>,
+}
+
+/// The orders the caller sees, newest first (at most 500): an enterprise its own, a factory
+/// those brought to it, the city all.
+#[utoipa::path(get, path = "/api/v1/factory-orders", tag = "factory orders", params(OrderFilter),
+    responses((status = 200, body = Vec<OrderDto>), (status = 422, body = crate::problem::Problem)))]
+async fn list_orders(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(filter): Query<OrderFilter>,
+) -> Result<Json<Vec<OrderDto>>, ApiError> {
+    let status = match filter.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(name.parse::<OrderStatus>().map_err(|error| {
+            ApiError::validation(vec![FieldError::new(
+                "status",
+                Text::owned(format!("“{name}”不是订单状态"), error.to_string()),
+            )])
+        })?),
+    };
+    let orders = state.factories().orders(&principal, status).await?;
+    let now = state.identity().clock().now();
+    Ok(Json(
+        orders.into_iter().map(|o| OrderDto::of(o, now)).collect(),
+    ))
+}
+
+/// One order the caller sees.
+#[utoipa::path(get, path = "/api/v1/factory-orders/{number}", tag = "factory orders", params(("number" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = crate::problem::Problem)))]
+async fn get_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let order = state.factories().order(&principal, &number).await?;
+    Ok(reply(&state, order, StatusCode::OK))
+}
+
+/// Why an order is cancelled.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn act(
+    state: &AppState,
+    principal: &zhizao_identity::Principal,
+    number: &str,
+    action: OrderAction,
+    headers: &HeaderMap,
+    reason: &str,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    let order = state
+        .factories()
+        .act_on_order(principal, number, action, if_match(headers)?, reason)
+        .await?;
+    Ok(reply(state, order, StatusCode::OK))
+}
+
+/// The client accepts the quote (before it expires), confirming the order. `If-Match` with the
+/// order's `row_version` refuses the acceptance if the quote changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/accept", tag = "factory orders", params(("number" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn accept_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    act(
+        &state,
+        &principal,
+        &number,
+        OrderAction::Accept,
+        &headers,
+        "",
+    )
+    .await
+}
+
+/// The client or the factory asks for a fresh quote (an expired one, or the factory revising a
+/// confirmed order, which then waits for the client's acceptance again).
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/requote", tag = "factory orders", params(("number" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn requote_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    act(
+        &state,
+        &principal,
+        &number,
+        OrderAction::Requote,
+        &headers,
+        "",
+    )
+    .await
+}
+
+/// The client withdraws the order or the factory declines it, with a reason.
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/cancel", tag = "factory orders", params(("number" = String, Path)), request_body = CancelBody,
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn cancel_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    act(
+        &state,
+        &principal,
+        &number,
+        OrderAction::Cancel,
+        &headers,
+        &body.reason,
+    )
+    .await
+}

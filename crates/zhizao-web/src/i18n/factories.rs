@@ -1,0 +1,172 @@
+//! The shared factories' words: tariffs, set-ups and orders.
+
+use zhizao_core::Language;
+
+use super::Tr;
+
+impl Tr {
+    pub(crate) fn matrix_line_format(&self, line: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{line}”应写作 尺码 颜色 数量，如“M 藏青 300”"),
+            Language::En => format!("write {line:?} as size colour quantity, e.g. “M navy 300”"),
+        }
+    }
+
+    pub(crate) fn setup_saved(&self, version: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已保存第 {version} 版工厂设置，新的报价和排产按此计算"),
+            Language::En => {
+                format!("Version {version} of the set-up is saved; new quotes and plans follow it")
+            }
+        }
+    }
+
+    pub(crate) fn setup_stale(&self, current: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("工厂设置已更新为第 {current} 版，请刷新后再改"),
+            Language::En => {
+                format!("version {current} was saved meanwhile; reload and edit again")
+            }
+        }
+    }
+
+    pub(crate) fn break_format(&self, part: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{part}”应写作 起订量=单价，如 1000=2.20"),
+            Language::En => format!("write {part:?} as quantity=price, e.g. 1000=2.20"),
+        }
+    }
+
+    pub(crate) fn not_pieces(&self, text: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("“{text}”不是件数"),
+            Language::En => format!("{text:?} is not a number of pieces"),
+        }
+    }
+
+    pub(crate) fn tariff_stale(&self, current: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("价目表已更新为第 {current} 版，请刷新后再改"),
+            Language::En => {
+                format!("version {current} was published meanwhile; reload and edit again")
+            }
+        }
+    }
+
+    pub(crate) fn piece_break(&self, from: i64, price: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{from} 件起 {price} 元/件"),
+            Language::En => format!("from {from}: {price} yuan a piece"),
+        }
+    }
+
+    pub(crate) fn tariff_published(&self, version: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已发布第 {version} 版价目表，新的估价和报价按此计算"),
+            Language::En => {
+                format!("Version {version} is published; new prices and quotes follow it")
+            }
+        }
+    }
+
+    pub(crate) fn tariff_version(&self, version: impl std::borrow::Borrow<i64>) -> String {
+        let version = *version.borrow();
+        match self.0 {
+            Language::ZhCn => format!("第 {version} 版"),
+            Language::En => format!("version {version}"),
+        }
+    }
+}
+
+messages! {
+    FACTORY_MESSAGES;
+    factories_hint: "共享裁床中心、机器人打磨抛光中心等共享工厂公布的价目表；可按品类、数量和机时估算加工费用。", "The tariffs shared factories publish (the cutting centre, the robot polishing centre); price an order by family, quantity and machine time.";
+    own_factory_tariff: "本平台价目表", "Our tariff";
+    no_factories_yet: "还没有共享工厂发布价目表", "No shared factory has published a tariff yet";
+    tariff_title: "价目表", "Tariff";
+    no_tariff_yet: "尚未发布价目表", "No tariff published yet";
+    current_version: "现行版本", "Current version";
+    setup_fee_label: "换型费（元/次）", "Set-up fee (yuan each)";
+    minimum_charge_label: "最低收费（元/单）", "Minimum charge (yuan an order)";
+    hourly_rates: "机时价格（元/小时）", "Machine-hour prices (yuan an hour)";
+    hourly_rates_hint: "不提供的资源留空", "Leave empty what you do not offer";
+    piece_prices: "计件价格", "Piece prices";
+    family_label: "品类（零件族或面料）", "Family (part family or fabric)";
+    breaks_label: "数量档（起订量=单价）", "Quantity breaks (from=price)";
+    breaks_hint: "如 1=2.50; 1000=2.20：1 件起每件 2.50 元，1000 件起每件 2.20 元，整单按所达档位计价", "e.g. 1=2.50; 1000=2.20: 2.50 yuan a piece from 1, 2.20 from 1,000; the whole order is priced at the break it reaches";
+    quote_title: "估价", "Price an order";
+    quote_hint: "按现行价目表计算，计算过程逐行列出；正式报价以工厂确认为准。", "Computed under the current tariff, line by line; the factory confirms the final quote.";
+    setups_label: "换型次数", "Set-ups";
+    machine_minutes_label: "机时（分钟）", "Machine time (minutes)";
+    total_label: "合计（元）", "Total (yuan)";
+    calculate: "计算", "Calculate";
+    versions_title: "历史版本", "Versions";
+    publish_tariff: "发布新版价目表", "Publish a new version";
+    tariff_note: "修订说明", "What changed";
+    published_by: "发布人", "Published by";
+    factory_orders_nav: "加工订单", "Orders";
+    place_order: "下单", "Place an order";
+    place_order_hint: "填写加工需求，系统按现行价目表计价，并把订单排入工厂的生产计划，给出可承诺的交期；报价 24 小时内有效。", "Describe the work: it is priced under the current tariff and planned into the factory's schedule for a date it can promise; the quote holds for 24 hours.";
+    process_label: "加工类型", "Process";
+    material_label: "材质", "Material";
+    finish_label: "表面要求", "Finish";
+    part_mm_label: "零件最大尺寸（mm）", "Largest part dimension (mm)";
+    weight_g_label: "单件重量（g）", "Part weight (g)";
+    width_mm_label: "布幅（mm）", "Fabric width (mm)";
+    ply_mm_label: "铺布高度（mm）", "Lay height (mm)";
+    matrix_label: "尺码 × 颜色 数量", "Size × colour quantities";
+    matrix_hint: "每行一格：尺码 颜色 数量，如“M 藏青 300”", "One cell a line: size colour quantity, e.g. “M navy 300”";
+    shade_lots_label: "缸号（逗号分隔）", "Shade lots (comma-separated)";
+    material_supplied_label: "来料说明", "Material supplied";
+    material_arrives_label: "来料到厂日期", "Material arrives";
+    need_by_label: "需求交期", "Needed by";
+    order_note_label: "备注", "Note";
+    submit_order: "提交并获取报价", "Submit for a quote";
+    factory_offers_nothing: "该工厂尚未发布工艺设置和价目表，暂不能在线下单。", "This factory has not published its set-up and tariff yet; it takes no orders online.";
+    order_number: "订单号", "Order";
+    factory_label: "工厂", "Factory";
+    client_label: "委托企业", "Client";
+    promised_label: "承诺交期", "Promised";
+    valid_until_label: "报价有效至", "Quote valid until";
+    status_label: "状态", "Status";
+    no_orders_yet: "还没有订单", "No orders yet";
+    quote_lines_title: "报价明细", "The quote";
+    promise_hint: "交期由工厂的有限产能计划算出：本单与已确认订单一起排产，已确认订单的承诺交期优先。", "The date comes from the factory's finite-capacity plan: this order is planned with the confirmed ones, whose promises come first.";
+    later_than_needed: "承诺交期晚于需求交期", "Later than needed";
+    quote_expired: "报价已过期，请重新报价", "The quote has expired; ask for a new one";
+    accept_quote: "接受报价", "Accept the quote";
+    requote: "重新报价", "Quote again";
+    cancel_order: "取消订单", "Cancel the order";
+    cancel_reason_label: "取消原因", "Reason";
+    order_placed: "订单已提交，以下是报价和承诺交期。", "The order is placed; here are its quote and promised date.";
+    order_accepted: "已接受报价，订单已确认。", "Quote accepted: the order is confirmed.";
+    order_requoted: "已重新报价。", "Quoted again.";
+    order_cancelled: "订单已取消。", "The order is cancelled.";
+    all_statuses: "全部状态", "All statuses";
+    request_title: "加工需求", "What was asked";
+    planned_with_label: "同时排产的已确认订单", "Confirmed orders planned with it";
+    factory_setup: "工厂设置", "Factory set-up";
+    setup_hint: "场地、资源（产线、机器人、工作站及其绑定设备和加工能力）、工作日历、工艺路线和换型时间。报价和排产按现行版本计算。", "Sites, resources (lines, robots, stations, their devices and capabilities), the calendar, routings and change-overs; quotes and plans follow the current version.";
+    no_setup_yet: "尚未保存工厂设置", "No set-up saved yet";
+    sites_title: "场地", "Sites";
+    resources_title: "资源", "Resources";
+    resource_class: "资源类别", "Class";
+    line_label: "产线", "Line";
+    devices_label: "绑定设备", "Devices";
+    capability_label: "加工能力", "Capability";
+    calendar_title: "工作日历", "Calendar";
+    workdays_label: "工作日", "Workdays";
+    shifts_label: "班次", "Shifts";
+    breaks_time_label: "休息", "Breaks";
+    holidays_label: "节假日", "Holidays";
+    maintenance_label: "计划维护", "Planned maintenance";
+    routings_title: "工艺路线", "Routings";
+    lot_size_label: "批量（件/批）", "Lot size (pieces)";
+    changeovers_title: "换型时间（分钟）", "Change-overs (minutes)";
+    edit_setup: "保存新版本", "Save a new version";
+    setup_json_label: "设置（JSON）", "Set-up (JSON)";
+    setup_json_hint: "格式见接口文档中“保存工厂设置”的说明；每个问题都会指出它在设置中的位置。", "The format is SaveSetup in the API documents (/api/docs); each problem is named by its path, e.g. resources[3].site.";
+    site_label: "场地", "Site";
+    choose_process: "请选择加工类型", "choose a process";
+    setup_json_invalid: "设置不是有效的 JSON", "the set-up is not valid JSON";
+}

@@ -1,0 +1,461 @@
+//! Shared-factory orders' pages: an enterprise's order form (a quote and a promised date the
+//! moment it is submitted), the orders each reader sees, and one order with its quote line by
+//! line and the steps its reader may take (accept, quote again, cancel).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use zhizao_core::{Classified, FieldError};
+use zhizao_factory::order::MatrixCell;
+use zhizao_factory::{Order, OrderAction, OrderRequest, OrderStatus, Process};
+use zhizao_identity::policy;
+
+use super::{
+    FormErrors, FormFields, Layout, OrPage, PageContext, PageError, PageForm, SignedIn,
+    notice_query, render,
+};
+use crate::AppState;
+use crate::i18n::both_with;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/factories/{code}/order", get(order_form).post(place_order))
+        .route("/factory-orders", get(orders))
+        .route("/factory-orders/{number}", get(order))
+        .route("/factory-orders/{number}/{action}", post(act))
+}
+
+/// The order form's values as typed.
+#[derive(Debug, Default)]
+struct OrderFields {
+    process: String,
+    family: String,
+    material: String,
+    finish: String,
+    quantity: String,
+    matrix: String,
+    part_mm: String,
+    weight_g: String,
+    width_mm: String,
+    ply_mm: String,
+    shade_lots: String,
+    material_supplied: String,
+    material_arrives: String,
+    need_by: String,
+    note: String,
+}
+
+const ORDER_FIELDS: &[&str] = &[
+    "process",
+    "family",
+    "material",
+    "finish",
+    "quantity",
+    "matrix",
+    "part_mm",
+    "weight_g",
+    "width_mm",
+    "ply_mm",
+    "shade_lots",
+    "material_supplied",
+    "material_arrives",
+    "need_by",
+    "note",
+];
+
+#[derive(Template)]
+#[template(path = "factories/order_form.html")]
+struct OrderForm {
+    layout: Layout,
+    code: String,
+    name: String,
+    /// (value, label)
+    processes: Vec<(&'static str, String)>,
+    families: Vec<String>,
+    materials: Vec<String>,
+    finishes: Vec<String>,
+    v: OrderFields,
+    errors: FormErrors,
+    general_errors: Vec<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    code: String,
+    v: OrderFields,
+    errors: FormErrors,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let factories = state.factories();
+    let name = factories.platform_name(&code).await.or_page(context)?;
+    let offer = factories.offer(principal, &code).await.or_page(context)?;
+    let general_errors = errors.general(ORDER_FIELDS);
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&OrderForm {
+            layout: context.layout("factories"),
+            code,
+            name,
+            processes: offer
+                .processes
+                .iter()
+                .map(|p| (p.as_str(), t.text(&p.label()).to_owned()))
+                .collect(),
+            families: offer.families,
+            materials: offer.materials,
+            finishes: offer.finishes,
+            v,
+            errors,
+            general_errors,
+        }),
+    )
+        .into_response())
+}
+
+async fn order_form(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, Response> {
+    if !policy::may_order_from_factories(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    form_page(
+        &state,
+        &context,
+        &principal,
+        code,
+        OrderFields::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// A whole number typed in a form (empty: none), or the problem.
+fn optional_whole(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse::<i64>()
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                field,
+                both_with(|t| t.not_whole_number(text)),
+            ));
+        })
+        .ok()
+}
+
+/// Reads "M 藏青 300" lines as matrix cells.
+fn parse_matrix(text: &str, errors: &mut Vec<FieldError>) -> Vec<MatrixCell> {
+    let mut cells = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let parsed = match parts.as_slice() {
+            [size, colour, quantity] => quantity.parse::<i64>().ok().map(|quantity| MatrixCell {
+                size: (*size).to_owned(),
+                colour: (*colour).to_owned(),
+                quantity,
+            }),
+            _ => None,
+        };
+        match parsed {
+            Some(cell) => cells.push(cell),
+            None => {
+                errors.push(FieldError::new(
+                    "matrix",
+                    both_with(|t| t.matrix_line_format(line)),
+                ));
+                break;
+            }
+        }
+    }
+    cells
+}
+
+async fn place_order(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let get = |name: &str| fields.get(name).to_owned();
+    let v = OrderFields {
+        process: get("process"),
+        family: get("family"),
+        material: get("material"),
+        finish: get("finish"),
+        quantity: get("quantity"),
+        matrix: get("matrix"),
+        part_mm: get("part_mm"),
+        weight_g: get("weight_g"),
+        width_mm: get("width_mm"),
+        ply_mm: get("ply_mm"),
+        shade_lots: get("shade_lots"),
+        material_supplied: get("material_supplied"),
+        material_arrives: get("material_arrives"),
+        need_by: get("need_by"),
+        note: get("note"),
+    };
+    let mut errors = Vec::new();
+    let process = v.process.parse::<Process>().map_err(|error| {
+        errors.push(FieldError::new(
+            "process",
+            zhizao_core::Text::owned(t.choose_process().to_owned(), error.to_string()),
+        ));
+    });
+    let quantity = optional_whole(&v.quantity, "quantity", &mut errors).unwrap_or(0);
+    let request = OrderRequest {
+        process: process.unwrap_or(Process::Polishing),
+        family: v.family.clone(),
+        material: v.material.clone(),
+        finish: v.finish.clone(),
+        quantity,
+        matrix: parse_matrix(&v.matrix, &mut errors),
+        part_mm: optional_whole(&v.part_mm, "part_mm", &mut errors),
+        weight_g: optional_whole(&v.weight_g, "weight_g", &mut errors),
+        width_mm: optional_whole(&v.width_mm, "width_mm", &mut errors),
+        ply_mm: optional_whole(&v.ply_mm, "ply_mm", &mut errors),
+        shade_lots: v
+            .shade_lots
+            .split([',', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        material_supplied: v.material_supplied.clone(),
+        material_arrives: Some(v.material_arrives.trim().to_owned()).filter(|d| !d.is_empty()),
+        need_by: v.need_by.clone(),
+        note: v.note.clone(),
+    };
+    if errors.is_empty() {
+        match state
+            .factories()
+            .place_order(&principal, &code, &request)
+            .await
+        {
+            Ok(order) => {
+                return Ok(Redirect::to(&format!(
+                    "/factory-orders/{}?notice={}",
+                    order.number,
+                    notice_query(t.order_placed())
+                ))
+                .into_response());
+            }
+            Err(error) if !error.field_errors().is_empty() => {
+                for mut e in error.field_errors() {
+                    if e.field.starts_with("matrix[") {
+                        e.field = "matrix".into();
+                    }
+                    errors.push(e);
+                }
+            }
+            Err(error) => return Err(PageError::from(error).render(&context)),
+        }
+    }
+    form_page(
+        &state,
+        &context,
+        &principal,
+        code,
+        v,
+        FormErrors::from_fields(&errors, t),
+    )
+    .await
+}
+
+/// `?status=` of the list.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+/// One order as a row: (number, factory, client, family, pieces, total, promised, status label,
+/// status key, late, expired).
+type OrderRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    &'static str,
+    bool,
+    bool,
+);
+
+#[derive(Template)]
+#[template(path = "factories/orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    rows: Vec<OrderRow>,
+    /// (key, label, selected)
+    statuses: Vec<(&'static str, String, bool)>,
+    /// The factory the reader may order from the list of factories.
+    orders_as_client: bool,
+}
+
+async fn orders(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let status = q.status.trim().parse::<OrderStatus>().ok();
+    let list = state
+        .factories()
+        .orders(&principal, status)
+        .await
+        .or_page(&context)?;
+    let now = state.identity().clock().now();
+    let rows = list
+        .into_iter()
+        .map(|o| {
+            let late = o.later_than_needed();
+            let expired = o.expired(now);
+            (
+                o.number.clone(),
+                o.platform_name.clone(),
+                o.client_name.clone(),
+                o.request.family.clone(),
+                o.request.pieces(),
+                o.total().to_yuan_string(),
+                o.quote.promised_at.to_shanghai_string(),
+                t.text(&o.status.label()).to_owned(),
+                o.status.as_str(),
+                late,
+                expired,
+            )
+        })
+        .collect();
+    Ok(render(&OrdersPage {
+        layout: context.layout("factories"),
+        rows,
+        statuses: OrderStatus::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str(),
+                    t.text(&s.label()).to_owned(),
+                    Some(*s) == status,
+                )
+            })
+            .collect(),
+        orders_as_client: policy::may_order_from_factories(&principal),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "factories/order.html")]
+struct OrderPage {
+    layout: Layout,
+    o: Order,
+    status_label: String,
+    process_label: String,
+    /// (line, yuan)
+    lines: Vec<(String, String)>,
+    total: String,
+    promised: String,
+    valid_until: String,
+    need_by: String,
+    late: bool,
+    expired: bool,
+    can_accept: bool,
+    can_requote: bool,
+    can_cancel: bool,
+    /// (size, colour, quantity)
+    matrix: Vec<(String, String, i64)>,
+}
+
+async fn order(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let o = state
+        .factories()
+        .order(&principal, &number)
+        .await
+        .or_page(&context)?;
+    let now = state.identity().clock().now();
+    let is_client = policy::factory_order_scope(&principal)
+        == policy::FactoryOrderScope::Client(principal.organization_id)
+        && o.client_code == principal.organization_code;
+    let runs_it = o.platform_code == principal.organization_code
+        && policy::may_run_factory(&principal, principal.organization_id);
+    let live = o.status != OrderStatus::Cancelled;
+    let page = OrderPage {
+        layout: context.layout("factories"),
+        status_label: t.text(&o.status.label()).to_owned(),
+        process_label: t.text(&o.request.process.label()).to_owned(),
+        lines: o
+            .quote
+            .price
+            .lines
+            .iter()
+            .map(|l| (t.text(&l.text).to_owned(), l.amount.to_yuan_string()))
+            .collect(),
+        total: o.total().to_yuan_string(),
+        promised: o.quote.promised_at.to_shanghai_string(),
+        valid_until: o.quote.valid_until.to_shanghai_string(),
+        need_by: o.request.need_by.clone(),
+        late: o.later_than_needed(),
+        expired: o.expired(now),
+        can_accept: is_client && o.status == OrderStatus::Quoted && !o.expired(now),
+        can_requote: (is_client || runs_it) && live,
+        can_cancel: (is_client || runs_it) && live,
+        matrix: o
+            .request
+            .matrix
+            .iter()
+            .map(|c| (c.size.clone(), c.colour.clone(), c.quantity))
+            .collect(),
+        o,
+    };
+    Ok(render(&page))
+}
+
+async fn act(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((number, action)): Path<(String, String)>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let Ok(action) = action.parse::<OrderAction>() else {
+        return Err(PageError::NotFound.render(&context));
+    };
+    let expected = fields.get("row_version").trim().parse::<i64>().ok();
+    let done = state
+        .factories()
+        .act_on_order(&principal, &number, action, expected, fields.get("reason"))
+        .await
+        .or_page(&context)?;
+    let notice = match action {
+        OrderAction::Accept => t.order_accepted(),
+        OrderAction::Requote => t.order_requoted(),
+        OrderAction::Cancel => t.order_cancelled(),
+    };
+    Ok(Redirect::to(&format!(
+        "/factory-orders/{}?notice={}",
+        done.number,
+        notice_query(notice)
+    ))
+    .into_response())
+}
