@@ -15,6 +15,7 @@
 
 mod data;
 mod documents;
+mod factories;
 mod history;
 pub mod machines;
 mod projects;
@@ -275,22 +276,13 @@ pub async fn load(
         maker_index,
     )
     .await?;
-    for (code, tariff, note) in data::tariffs() {
-        let platform_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
-            .bind(code)
-            .fetch_one(&mut *transaction)
-            .await?;
-        zhizao_factory::insert_tariff_version(
-            &mut transaction,
-            platform_id,
-            1,
-            &tariff,
-            note,
-            now,
-            "demo",
-        )
-        .await?;
-    }
+    let maker_id = maker_code.as_ref().and_then(|code| {
+        enterprises
+            .iter()
+            .position(|e| e.code.to_string() == *code)
+            .map(|index| enterprise_ids[index])
+    });
+    let factory_orders = load_factories(&mut transaction, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -305,6 +297,7 @@ pub async fn load(
         .request_signup(hashing, &data::signup(), "demo")
         .await?;
     tracing::info!(
+        factory_orders,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,
@@ -344,4 +337,80 @@ pub(crate) fn now_year(now: Timestamp) -> i64 {
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or(2026)
+}
+
+/// Publishes the shared factories' tariffs and set-ups and places their demo orders (the demo
+/// maker, made a client of the polishing centre, among their clients). Returns how many orders.
+async fn load_factories(
+    transaction: &mut sqlx::AnyConnection,
+    now: Timestamp,
+    maker_id: Option<i64>,
+) -> Result<usize, Error> {
+    let setups = factories::setups(now);
+    let mut documents = Vec::new();
+    let mut clients = Vec::new();
+    for (code, tariff, note) in factories::tariffs() {
+        let platform_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *transaction)
+            .await?;
+        zhizao_factory::insert_tariff_version(
+            transaction,
+            platform_id,
+            1,
+            &tariff,
+            note,
+            now,
+            "demo",
+        )
+        .await?;
+        let Some((_, setup, setup_note)) = setups.iter().find(|(c, _, _)| *c == code) else {
+            continue;
+        };
+        zhizao_factory::insert_setup_version(
+            transaction,
+            platform_id,
+            1,
+            setup,
+            setup_note,
+            now,
+            "demo",
+        )
+        .await?;
+        let mut ids: Vec<i64> = Vec::new();
+        if code == "robot-polishing"
+            && let Some(maker) = maker_id
+        {
+            link_platform_client(transaction, platform_id, maker, now).await?;
+            ids.push(maker);
+        }
+        let others: Vec<i64> = sqlx::query_scalar(
+            "SELECT enterprise_id FROM platform_clients WHERE platform_id = $1 ORDER BY enterprise_id LIMIT 6",
+        )
+        .bind(platform_id)
+        .fetch_all(&mut *transaction)
+        .await?;
+        ids.extend(others.into_iter().filter(|id| Some(*id) != maker_id));
+        clients.push((platform_id, ids));
+        documents.push((
+            platform_id,
+            zhizao_factory::SetupVersion {
+                platform_code: code.to_owned(),
+                version: 1,
+                setup: setup.clone(),
+                note: (*setup_note).to_owned(),
+                created_at: now,
+                created_by: "demo".into(),
+            },
+            zhizao_factory::TariffVersion {
+                platform_code: code.to_owned(),
+                version: 1,
+                tariff,
+                note: note.to_owned(),
+                created_at: now,
+                created_by: "demo".into(),
+            },
+        ));
+    }
+    Ok(factories::load_orders(transaction, now, &documents, &clients).await?)
 }

@@ -18,7 +18,7 @@ pub mod store;
 pub mod tariff;
 
 pub use order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
-pub use ordering::Offer;
+pub use ordering::{Held, Offer, OrderRecord, insert_order, quote};
 pub use setup::{Process, Setup};
 pub use store::{
     Factories, PublishedFactory, Quote, SetupVersion, TariffVersion, insert_setup_version,

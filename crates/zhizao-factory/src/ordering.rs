@@ -14,6 +14,7 @@ use zhizao_identity::policy::{self, FactoryOrderScope};
 use crate::order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
 use crate::plan::{build, solve_model};
 use crate::store::{Document, document_rows, setup_version_of, version_of};
+use crate::store::{SetupVersion, TariffVersion};
 use crate::{Error, Factories, Result};
 
 /// How long a quote may be accepted.
@@ -121,6 +122,111 @@ pub struct Offer {
     pub finishes: Vec<String>,
 }
 
+/// A confirmed order the plan holds to its promise.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// Its number.
+    pub number: String,
+    /// What it asks.
+    pub request: OrderRequest,
+    /// The date promised.
+    pub promised_at: Timestamp,
+}
+
+/// Quotes `request` at `now`: its price under `tariff` and the date the plan finishes it, the
+/// `held` orders planned with it to their promises, the search within `budget` (a time limit and
+/// an optional iteration budget). Pure: the service calls it off the request threads, the demo
+/// and imports directly.
+pub fn quote(
+    setup: &SetupVersion,
+    tariff: &TariffVersion,
+    held: &[Held],
+    request: &OrderRequest,
+    now: Timestamp,
+    budget: (std::time::Duration, Option<u64>),
+) -> Result<OrderQuote> {
+    let input = request.pricing_input(&setup.setup, &tariff.tariff);
+    let price = tariff.tariff.price(&input)?;
+    let mut demands: Vec<_> = held
+        .iter()
+        .map(|h| {
+            h.request
+                .demand(&h.number, now, h.promised_at, PROMISE_WEIGHT)
+        })
+        .collect();
+    let due = request.due().unwrap_or(now);
+    demands.push(request.demand("new", now, due, 1));
+    let model = build(&setup.setup, &demands, now)?;
+    let planned = solve_model(&model, budget.0, budget.1)?;
+    Ok(OrderQuote {
+        tariff_version: tariff.version,
+        setup_version: setup.version,
+        machine_minutes: input.machine_minutes,
+        price,
+        promised_at: planned.completions[held.len()],
+        valid_until: now.plus_millis(QUOTE_VALID_MILLIS),
+        planned_with: held.len(),
+        quoted_at: now,
+    })
+}
+
+/// An order as an import or the demo writes it.
+#[derive(Debug, Clone)]
+pub struct OrderRecord<'a> {
+    /// The factory's organisation id.
+    pub platform_id: i64,
+    /// The client's organisation id.
+    pub client_id: i64,
+    /// What it asks.
+    pub request: &'a OrderRequest,
+    /// Where it stands.
+    pub status: OrderStatus,
+    /// Its quote.
+    pub quote: &'a OrderQuote,
+    /// When placed.
+    pub at: Timestamp,
+    /// By whom.
+    pub by: &'a str,
+}
+
+/// Writes an order inside the caller's transaction without a permission check (the demo data,
+/// imports); returns its number. The request must be valid at the time it was placed.
+pub async fn insert_order(
+    connection: &mut sqlx::AnyConnection,
+    record: &OrderRecord<'_>,
+) -> Result<(i64, String)> {
+    let problems = record.request.problems(record.at);
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let id = allocate_ids(&mut *connection, "factory_orders", 1).await?;
+    let number = format!("FO{id:06}");
+    sqlx::query(
+        "INSERT INTO factory_orders (id, number, platform_id, client_id, process, family, quantity, need_by, \
+         request, status, quote, total_fen, promised_at, quote_valid_until, created_at, created_by, updated_at, row_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15, 1)",
+    )
+    .bind(id)
+    .bind(&number)
+    .bind(record.platform_id)
+    .bind(record.client_id)
+    .bind(record.request.process.as_str())
+    .bind(record.request.family.trim())
+    .bind(record.request.pieces())
+    .bind(record.request.due().map_or(0, Timestamp::as_millis))
+    .bind(serde_json::to_string(record.request).unwrap_or_default())
+    .bind(record.status.as_str())
+    .bind(serde_json::to_string(record.quote).unwrap_or_default())
+    .bind(record.quote.price.total.get())
+    .bind(record.quote.promised_at.as_millis())
+    .bind(record.quote.valid_until.as_millis())
+    .bind(record.at.as_millis())
+    .bind(record.by)
+    .execute(&mut *connection)
+    .await?;
+    Ok((id, number))
+}
+
 impl Factories {
     /// What `code`'s factory offers (anyone signed in: clients compare factories); a factory
     /// without a set-up or a tariff offers nothing yet.
@@ -196,30 +302,18 @@ impl Factories {
         drop(connection);
         let quote = self.quote_order(platform, code, request, None, now).await?;
         let mut transaction = self.db.begin().await?;
-        let id = allocate_ids(&mut transaction, "factory_orders", 1).await?;
-        let number = format!("FO{id:06}");
-        sqlx::query(
-            "INSERT INTO factory_orders (id, number, platform_id, client_id, process, family, quantity, need_by, \
-             request, status, quote, total_fen, promised_at, quote_valid_until, created_at, created_by, updated_at, row_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15, 1)",
+        let (id, number) = insert_order(
+            &mut transaction,
+            &OrderRecord {
+                platform_id: platform,
+                client_id: principal.organization_id,
+                request,
+                status: OrderStatus::Quoted,
+                quote: &quote,
+                at: now,
+                by: &principal.username,
+            },
         )
-        .bind(id)
-        .bind(&number)
-        .bind(platform)
-        .bind(principal.organization_id)
-        .bind(request.process.as_str())
-        .bind(request.family.trim())
-        .bind(request.pieces())
-        .bind(request.due().map_or(0, Timestamp::as_millis))
-        .bind(serde_json::to_string(request).unwrap_or_default())
-        .bind(OrderStatus::Quoted.as_str())
-        .bind(serde_json::to_string(&quote).unwrap_or_default())
-        .bind(quote.price.total.get())
-        .bind(quote.promised_at.as_millis())
-        .bind(quote.valid_until.as_millis())
-        .bind(now.as_millis())
-        .bind(&principal.username)
-        .execute(&mut *transaction)
         .await?;
         let mut changes = Changes::new();
         changes
@@ -268,8 +362,6 @@ impl Factories {
             .next()
             .ok_or_else(|| not_ready("factory set-up"))
             .and_then(|row| setup_version_of(code.trim(), row))?;
-        let input = request.pricing_input(&setup.setup, &tariff.tariff);
-        let price = tariff.tariff.price(&input)?;
         let confirmed: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT number, request, promised_at FROM factory_orders WHERE platform_id = $1 AND status = $2 ORDER BY id",
         )
@@ -278,40 +370,27 @@ impl Factories {
         .fetch_all(&mut *connection)
         .await?;
         drop(connection);
-        let mut demands = Vec::new();
+        let mut held = Vec::new();
         for (number, text, promised_at) in confirmed {
             if Some(number.as_str()) == excluding {
                 continue;
             }
-            let held: OrderRequest = serde_json::from_str(&text).map_err(|error| {
+            let request: OrderRequest = serde_json::from_str(&text).map_err(|error| {
                 Error::Corrupt(format!(
                     "order {number}: the request cannot be read: {error}"
                 ))
             })?;
-            let due = Timestamp::from_millis(promised_at);
-            demands.push(held.demand(&number, now, due, PROMISE_WEIGHT));
+            held.push(Held {
+                number,
+                request,
+                promised_at: Timestamp::from_millis(promised_at),
+            });
         }
-        let planned_with = demands.len();
-        let due = request.due().unwrap_or(now);
-        demands.push(request.demand("new", now, due, 1));
-        let (time_limit, iterations) = self.plan_budget;
-        let setup_model = setup.setup;
-        let planned = tokio::task::spawn_blocking(move || {
-            let model = build(&setup_model, &demands, now)?;
-            solve_model(&model, time_limit, iterations)
-        })
-        .await
-        .map_err(|error| Error::Corrupt(format!("the plan stopped: {error}")))??;
-        Ok(OrderQuote {
-            tariff_version: tariff.version,
-            setup_version: setup.version,
-            machine_minutes: input.machine_minutes,
-            price,
-            promised_at: planned.completions[planned_with],
-            valid_until: now.plus_millis(QUOTE_VALID_MILLIS),
-            planned_with,
-            quoted_at: now,
-        })
+        let request = request.clone();
+        let budget = self.plan_budget;
+        tokio::task::spawn_blocking(move || quote(&setup, &tariff, &held, &request, now, budget))
+            .await
+            .map_err(|error| Error::Corrupt(format!("the plan stopped: {error}")))?
     }
 
     async fn order_row(&self, principal: &Principal, number: &str) -> Result<OrderRow> {

@@ -761,6 +761,51 @@ async fn shared_factory_prices(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(total, "4,870.00");
     walk.shot("factory-quote").await?;
+    // Then orders: the form prices it and promises a date from the factory's plan at once.
+    walk.click(Locator::Id("place-order")).await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("submit-order"))
+        .await?;
+    walk.select("family", "卫浴龙头").await?;
+    walk.fill(&[
+        ("material", "黄铜"),
+        ("quantity", "1500"),
+        ("part_mm", "230"),
+    ])
+    .await?;
+    let need_by = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
+        .saturating_add(time::Duration::days(30));
+    walk.script(&format!(
+        "document.getElementById('need_by').value = '{need_by}';"
+    ))
+    .await?;
+    walk.click(Locator::Id("submit-order")).await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Id("accept"))
+        .await?;
+    let promised = walk.text_of("#promised").await?;
+    assert!(promised.starts_with("20"), "{promised}");
+    walk.shot("factory-order-quoted").await?;
+    walk.click(Locator::Id("accept")).await?;
+    let status = walk
+        .client
+        .wait()
+        .for_element(Locator::Css("#order-status[data-status='confirmed']"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(status, "已确认");
+    // The list holds it beside the demo's orders of this maker.
+    walk.go("/factory-orders").await?;
+    let rows = walk
+        .script("return document.querySelectorAll('#orders tbody tr').length;")
+        .await?;
+    assert!(rows.as_u64() >= Some(3), "{rows}");
+    walk.shot("factory-orders").await?;
     Ok(())
 }
 
