@@ -61,7 +61,7 @@ macro_rules! closed_vocabulary {
 
         impl ::std::str::FromStr for $name {
             type Err = $crate::UnknownName;
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
                 match value.trim() {
                     $($tag => Ok($name::$variant),)+
                     other => Err($crate::UnknownName {
@@ -82,7 +82,7 @@ macro_rules! closed_vocabulary {
         /// Reads a stored name (rows decode it with `#[sqlx(try_from = "String")]`).
         impl ::std::convert::TryFrom<String> for $name {
             type Error = $crate::UnknownName;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
+            fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
                 value.parse()
             }
         }

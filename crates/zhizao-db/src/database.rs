@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory set-ups and orders",
         include_str!("../migrations/20261206000005_factory_orders.sql"),
     ),
+    (
+        20261206000006,
+        "factory plans",
+        include_str!("../migrations/20261206000006_factory_plans.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -5,7 +5,8 @@
 //! change-overs), `plan` (orders as a `zhizao_schedule` instance, solved), `order` (a client's
 //! request, its quote and status), `oee` (overall equipment effectiveness after ISO 22400-2 from
 //! reported machine states and counts), `store` (each platform's tariff and set-up versions) and
-//! `ordering` (placing, quoting, accepting and cancelling orders). Who may do what is decided in
+//! `ordering` (placing, quoting, accepting and cancelling orders) and `planning` (plan versions of
+//! the confirmed orders with pins and their figures, one published). Who may do what is decided in
 //! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
 //! `may_order_from_factories`).
 
@@ -13,12 +14,14 @@ pub mod oee;
 pub mod order;
 pub mod ordering;
 pub mod plan;
+pub mod planning;
 pub mod setup;
 pub mod store;
 pub mod tariff;
 
 pub use order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
 pub use ordering::{Held, Offer, OrderRecord, insert_order, quote};
+pub use planning::{Pin, Plan, PlanStatus};
 pub use setup::{Process, Setup};
 pub use store::{
     Factories, PublishedFactory, Quote, SetupVersion, TariffVersion, insert_setup_version,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use zhizao_core::{FieldError, Text, Timestamp};
-use zhizao_schedule::model::{Alternative, Job, Operation, SetupMatrix, Window};
+use zhizao_schedule::model::{Alternative, FrozenPlacement, Job, Operation, SetupMatrix, Window};
 use zhizao_schedule::{Instance, InstanceParts, Objective, Schedule, SolveOptions, solve};
 
 use crate::setup::{Capability, Process, Resource, Setup, local_day, parse_local};
@@ -152,6 +152,39 @@ fn blocking_field(of_class: &[(usize, &Resource)], demand: &Demand) -> &'static 
         .map_or("quantity", |(field, _)| field)
 }
 
+/// An operation held at a resource and a start: a planner's pin, or an operation that has
+/// started under the published plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fixed {
+    /// The demand (index).
+    pub demand: usize,
+    /// The lot (0-based).
+    pub lot: usize,
+    /// The routing step (0-based).
+    pub step: usize,
+    /// The resource (index into the set-up).
+    pub resource: usize,
+    /// When it starts.
+    pub start: Timestamp,
+}
+
+/// Where an instance job comes from: a segment of one lot's steps. A lot is split before each
+/// fixed step that follows a free one, as the engine holds only a job's leading operations
+/// fixed; the split is checked after solving (the free part must end by the fixed start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// The demand (index).
+    pub demand: usize,
+    /// The lot (0-based).
+    pub lot: usize,
+    /// The routing step of the job's first operation (0-based).
+    pub first_step: usize,
+    /// Pieces in the lot.
+    pub pieces: i64,
+    /// When the segment is cut before a fixed step, that step's start (minutes).
+    pub must_end_by: Option<i64>,
+}
+
 /// A built plan instance and how to read its schedule back.
 #[derive(Debug)]
 pub struct Model {
@@ -161,13 +194,34 @@ pub struct Model {
     pub origin: Timestamp,
     /// For each job of the instance, the demand (index) it is a lot of.
     pub job_demand: Vec<usize>,
+    /// For each job, the lot segment it is.
+    pub segments: Vec<Segment>,
+    /// Each demand's key (order number).
+    pub keys: Vec<String>,
     /// The end of the planned horizon, beyond which the calendar is not modelled.
     pub horizon_end: Timestamp,
 }
 
 /// Builds the instance for `demands` at `now`.
 pub fn build(setup: &Setup, demands: &[Demand], now: Timestamp) -> Result<Model> {
-    let origin = Timestamp::from_millis(now.as_millis().div_euclid(MINUTE) * MINUTE);
+    build_with(setup, demands, &[], now)
+}
+
+/// Weight of a split segment's lateness against the fixed step after it: far above any order's,
+/// so the search finishes the free part in time whenever it can.
+const SPLIT_WEIGHT: i64 = 1_000;
+
+/// Builds the instance for `demands` at `now` with operations `fixed` at their resources and
+/// starts (started ones may lie before `now`).
+pub fn build_with(
+    setup: &Setup,
+    demands: &[Demand],
+    fixed: &[Fixed],
+    now: Timestamp,
+) -> Result<Model> {
+    let earliest_fixed = fixed.iter().map(|f| f.start).min().unwrap_or(now);
+    let origin =
+        Timestamp::from_millis(now.min(earliest_fixed).as_millis().div_euclid(MINUTE) * MINUTE);
     let minutes_from = |at: Timestamp| (at.as_millis() - origin.as_millis()).div_euclid(MINUTE);
     let longest_period = setup
         .calendar
@@ -189,6 +243,8 @@ pub fn build(setup: &Setup, demands: &[Demand], now: Timestamp) -> Result<Model>
         .unwrap_or(0);
     let mut jobs = Vec::new();
     let mut job_demand = Vec::new();
+    let mut segments = Vec::new();
+    let mut used = vec![false; fixed.len()];
     let mut work_minutes: BTreeMap<ResourceClass, i64> = BTreeMap::new();
     for (index, demand) in demands.iter().enumerate() {
         let steps = eligible(setup, demand)?;
@@ -206,37 +262,109 @@ pub fn build(setup: &Setup, demands: &[Demand], now: Timestamp) -> Result<Model>
         let fits = ((longest_period - max_changeover).max(1) * 60 / slowest).max(1);
         let lot_size = routing.lot_size.min(fits);
         let lots = (demand.quantity + lot_size - 1) / lot_size;
+        // A lot's first segment waits for the material; one that started already did.
+        let released = minutes_from(demand.release).max(0);
+        let segment_release = |first_step: usize, operations: &[Operation]| {
+            let started = operations.first().and_then(|o| o.frozen).map(|f| f.start);
+            match (first_step, started) {
+                (0, Some(start)) => released.min(start),
+                (0, None) => released,
+                _ => 0,
+            }
+        };
         for lot in 0..lots {
             let pieces = lot_size.min(demand.quantity - lot * lot_size);
-            let operations = routing
-                .steps
-                .iter()
-                .zip(&steps)
-                .map(|(step, able)| {
-                    let duration = (pieces * step.seconds_for(&demand.family) + 59) / 60;
-                    *work_minutes.entry(step.class).or_default() += duration.max(1);
-                    Operation {
-                        family: families[demand.family.trim()],
-                        alternatives: able
-                            .iter()
-                            .map(|&machine| Alternative {
-                                machine,
-                                duration: duration.max(1),
-                            })
-                            .collect(),
-                        frozen: None,
+            let mut operations: Vec<Operation> = Vec::new();
+            let mut first_step = 0;
+            for (position, (step, able)) in routing.steps.iter().zip(&steps).enumerate() {
+                let duration = ((pieces * step.seconds_for(&demand.family) + 59) / 60).max(1);
+                *work_minutes.entry(step.class).or_default() += duration;
+                let held = fixed
+                    .iter()
+                    .position(|f| f.demand == index && f.lot == lot as usize && f.step == position)
+                    .map(|found| {
+                        used[found] = true;
+                        &fixed[found]
+                    });
+                let frozen = match held {
+                    Some(held) if !able.contains(&held.resource) => {
+                        return Err(Error::Invalid(vec![FieldError::new(
+                            "resource",
+                            Text::owned(
+                                format!(
+                                    "{} 不能做“{}”这道工序",
+                                    setup.resources[held.resource].code, step.name
+                                ),
+                                format!(
+                                    "{} cannot run the step {:?}",
+                                    setup.resources[held.resource].code, step.name
+                                ),
+                            ),
+                        )]));
                     }
-                })
-                .collect();
+                    Some(held) => Some(FrozenPlacement {
+                        machine: held.resource,
+                        start: minutes_from(held.start),
+                    }),
+                    None => None,
+                };
+                // A fixed step after a free one starts a new segment.
+                if let Some(placement) = frozen
+                    && operations.last().is_some_and(|o| o.frozen.is_none())
+                {
+                    segments.push(Segment {
+                        demand: index,
+                        lot: lot as usize,
+                        first_step,
+                        pieces,
+                        must_end_by: Some(placement.start),
+                    });
+                    jobs.push(Job {
+                        name: Some(format!("{}#{}/{}", demand.key, lot + 1, first_step + 1)),
+                        release: segment_release(first_step, &operations),
+                        due: Some(placement.start.max(0)),
+                        weight: SPLIT_WEIGHT,
+                        operations: std::mem::take(&mut operations),
+                    });
+                    job_demand.push(index);
+                    first_step = position;
+                }
+                operations.push(Operation {
+                    family: families[demand.family.trim()],
+                    alternatives: able
+                        .iter()
+                        .map(|&machine| Alternative { machine, duration })
+                        .collect(),
+                    frozen,
+                });
+            }
+            segments.push(Segment {
+                demand: index,
+                lot: lot as usize,
+                first_step,
+                pieces,
+                must_end_by: None,
+            });
             jobs.push(Job {
                 name: Some(format!("{}#{}", demand.key, lot + 1)),
-                release: minutes_from(demand.release).max(0),
+                release: segment_release(first_step, &operations),
                 due: Some(minutes_from(demand.due).max(0)),
                 weight: demand.weight.max(1),
                 operations,
             });
             job_demand.push(index);
         }
+    }
+    if let Some(unused) = used.iter().position(|u| !u) {
+        let f = fixed[unused];
+        let key = demands.get(f.demand).map_or("", |d| d.key.as_str());
+        return Err(Error::Invalid(vec![FieldError::new(
+            "pins",
+            Text::owned(
+                format!("{key} 没有第 {} 批第 {} 道工序", f.lot + 1, f.step + 1),
+                format!("{key} has no lot {} step {}", f.lot + 1, f.step + 1),
+            ),
+        )]));
     }
     // Look ahead far enough for each class's work spread over its resources, twice, plus two
     // weeks.
@@ -284,19 +412,35 @@ pub fn build(setup: &Setup, demands: &[Demand], now: Timestamp) -> Result<Model>
         .iter()
         .map(|resource| setup_matrix(setup, resource, &family_names, &families))
         .collect::<Result<Vec<_>>>()?;
+    let has_fixed = !fixed.is_empty();
     let instance = Instance::new(InstanceParts {
         name: "factory".into(),
         n_machines: setup.resources.len(),
         jobs,
         setup_times,
         unavailability,
-        now: 0,
+        now: minutes_from(now).max(0),
     })
-    .map_err(|error| Error::Corrupt(format!("the plan cannot be modelled: {error}")))?;
+    .map_err(|error| {
+        if has_fixed {
+            // Fixed operations that overlap each other, closed time or their lot's release.
+            Error::Invalid(vec![FieldError::new(
+                "pins",
+                Text::owned(
+                    format!("固定的工序无法同时成立：{error}"),
+                    format!("the pinned operations cannot all hold: {error}"),
+                ),
+            )])
+        } else {
+            Error::Corrupt(format!("the plan cannot be modelled: {error}"))
+        }
+    })?;
     Ok(Model {
         instance,
         origin,
         job_demand,
+        segments,
+        keys: demands.iter().map(|d| d.key.clone()).collect(),
         horizon_end: origin.plus_millis(days * DAY_MINUTES * MINUTE),
     })
 }
@@ -384,6 +528,47 @@ pub fn solve_model(
         let end = model.origin.plus_millis(operation.end * MINUTE);
         if end > completions[demand] {
             completions[demand] = end;
+        }
+    }
+    for (job, segment) in model.segments.iter().enumerate() {
+        let Some(deadline) = segment.must_end_by else {
+            continue;
+        };
+        let end = outcome
+            .schedule
+            .operations
+            .iter()
+            .filter(|o| o.job == job)
+            .map(|o| o.end)
+            .max()
+            .unwrap_or(0);
+        if end > deadline {
+            let at = |minutes: i64| {
+                model
+                    .origin
+                    .plus_millis(minutes * MINUTE)
+                    .to_shanghai_string()
+            };
+            let step = segment.first_step + model.instance.jobs()[job].operations.len() + 1;
+            return Err(Error::Invalid(vec![FieldError::new(
+                "pins",
+                Text::owned(
+                    format!(
+                        "{} 第 {} 批第 {step} 道工序固定在 {} 开始，但前一道工序最早 {} 才能完成",
+                        model.keys[segment.demand],
+                        segment.lot + 1,
+                        at(deadline),
+                        at(end)
+                    ),
+                    format!(
+                        "{} lot {} step {step} is pinned to start at {}, but the step before it cannot end before {}",
+                        model.keys[segment.demand],
+                        segment.lot + 1,
+                        at(deadline),
+                        at(end)
+                    ),
+                ),
+            )]));
         }
     }
     if completions.iter().any(|&end| end > model.horizon_end) {

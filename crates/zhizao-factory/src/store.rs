@@ -22,6 +22,8 @@ pub struct Factories {
     pub(crate) clock: Arc<dyn Clock>,
     /// How long a quote's plan may search, and an optional iteration budget (tests).
     pub(crate) plan_budget: (std::time::Duration, Option<u64>),
+    /// The same for a planner's plan of the whole factory.
+    pub(crate) planning_budget: (std::time::Duration, Option<u64>),
 }
 
 /// One version of a platform's set-up.
@@ -149,17 +151,25 @@ impl Factories {
             db,
             clock,
             plan_budget: (std::time::Duration::from_millis(1500), Some(5_000)),
+            planning_budget: (std::time::Duration::from_secs(10), None),
         }
     }
 
-    /// The same service with quotes planned under this budget (tests fix an iteration budget so
-    /// that promised dates do not depend on the machine's speed).
+    /// The same service with quotes and plans searched under this budget (tests fix an
+    /// iteration budget so that dates do not depend on the machine's speed).
     pub fn with_plan_budget(
         mut self,
         time_limit: std::time::Duration,
         max_iterations: Option<u64>,
     ) -> Self {
         self.plan_budget = (time_limit, max_iterations);
+        self.planning_budget = (time_limit, max_iterations);
+        self
+    }
+
+    /// The same service with a planner's plans searched for at most `time_limit`.
+    pub fn with_planning_limit(mut self, time_limit: std::time::Duration) -> Self {
+        self.planning_budget = (time_limit, None);
         self
     }
 

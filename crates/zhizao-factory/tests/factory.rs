@@ -6,7 +6,7 @@ use zhizao_db::testing::test_databases;
 use zhizao_factory::tariff::{
     HourlyRate, PiecePrice, PricingInput, QuantityBreak, ResourceClass, Tariff,
 };
-use zhizao_factory::{Error, Factories, OrderAction, OrderRequest, OrderStatus};
+use zhizao_factory::{Error, Factories, OrderAction, OrderRequest, OrderStatus, Pin, PlanStatus};
 use zhizao_identity::testing;
 
 fn tariff(per_piece: i64) -> Tariff {
@@ -395,5 +395,229 @@ async fn an_order_is_priced_promised_from_the_plan_accepted_and_held_to_its_prom
                 "factory_order.cancelled"
             ]
         );
+    }
+}
+
+fn pin(order: &str, lot: usize, step: usize, resource: &str, start: &str) -> Pin {
+    Pin {
+        order: order.into(),
+        lot,
+        step,
+        resource: resource.into(),
+        start: start.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_factory_plans_its_confirmed_orders_in_versions_with_pins_and_publishes_one() {
+    for test in test_databases().await {
+        let clock = testing::fixed_clock();
+        let identity = testing::identity(&test.db, &clock);
+        let factories = Factories::new(
+            test.db.clone(),
+            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+        )
+        .with_plan_budget(std::time::Duration::from_secs(20), Some(300));
+        let mut transaction = test.db.begin().await.unwrap();
+        testing::create_organizations(
+            &mut transaction,
+            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
+        )
+        .await;
+        let one = testing::credit_code(1);
+        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
+            .await;
+        let mut users = testing::users(&["admin", "polisher"]);
+        users.push(("maker1", one.as_str(), "enterprise_user"));
+        testing::create_users(&mut transaction, &users).await;
+        transaction.commit().await.unwrap();
+        let polisher = testing::sign_in(&identity, "polisher").await;
+        let admin = testing::sign_in(&identity, "admin").await;
+        let maker1 = testing::sign_in(&identity, "maker1").await;
+        let mut faucet_tariff = tariff(250);
+        faucet_tariff.pieces[0].family = "卫浴龙头".into();
+        factories
+            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
+            .await
+            .unwrap();
+        factories
+            .save_setup(&polisher, "polish", &setup(), "", None)
+            .await
+            .unwrap();
+        let nothing = factories
+            .make_plan(&polisher, "polish", &[], None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            nothing.kind(),
+            ErrorKind::Conflict,
+            "no confirmed orders yet"
+        );
+        let mut numbers = Vec::new();
+        for (quantity, need_by) in [(1000, "2026-12-04"), (650, "2026-12-08")] {
+            let order = factories
+                .place_order(&maker1, "polish", &faucets(quantity, 250, need_by))
+                .await
+                .unwrap();
+            factories
+                .act_on_order(&maker1, &order.number, OrderAction::Accept, None, "")
+                .await
+                .unwrap();
+            numbers.push(order.number);
+        }
+
+        // Only its staff plan; the city reads plans, clients do not see them.
+        assert!(matches!(
+            factories.make_plan(&admin, "polish", &[], None).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert_eq!(
+            factories.plans(&maker1, "polish").await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        let first = factories
+            .make_plan(&polisher, "polish", &[], None)
+            .await
+            .unwrap();
+        assert_eq!((first.version, first.status), (1, PlanStatus::Draft));
+        // 1,000 and 650 faucets in lots of 200 through four steps: 9 lots, 36 operations.
+        assert_eq!(first.body.figures.operations, 36);
+        assert_eq!(first.body.figures.moved, None);
+        assert_eq!(first.body.orders.len(), 2);
+        assert!(first.body.figures.utilisation_per_mille > 0);
+        assert!(first.body.operations.iter().all(|o| !o.fixed));
+        // A second planner who did not see version 1 is refused.
+        let stale = factories
+            .make_plan(&polisher, "polish", &[], None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(stale, Error::StaleVersion { current: 1 }),
+            "{stale:?}"
+        );
+
+        // Pins that cannot hold are refused with the reason, and nothing is stored.
+        for (bad, says) in [
+            (pin(&numbers[0], 1, 2, "M01", "2026-11-27 14:00"), "M01"),
+            (pin(&numbers[0], 1, 2, "R03", "2026-11-20 14:00"), "past"),
+            (pin(&numbers[0], 9, 2, "R03", "2026-11-27 14:00"), "lot 9"),
+            (
+                pin(&numbers[0], 1, 2, "R03", "2026-11-29 03:00"),
+                "cannot all hold",
+            ),
+            (
+                // The last lot of 50 loads in 9 minutes from 08:00: its grinding cannot start at
+                // 08:05.
+                pin(&numbers[1], 4, 2, "R03", "2026-11-27 08:05"),
+                "cannot end before",
+            ),
+            (
+                pin("FO999999", 1, 2, "R03", "2026-11-27 14:00"),
+                "not a confirmed order",
+            ),
+        ] {
+            let error = factories
+                .make_plan(&polisher, "polish", &[bad], Some(1))
+                .await
+                .unwrap_err();
+            let message = error
+                .field_errors()
+                .iter()
+                .map(|e| e.message.en.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            assert!(message.contains(says), "{says}: {message}");
+        }
+        assert_eq!(factories.plans(&admin, "polish").await.unwrap().len(), 1);
+
+        // A pin that can hold is where the planner put it, and the plan moves around it.
+        let pinned = pin(&numbers[0], 1, 2, "R03", "2026-11-27 14:00");
+        let second = factories
+            .make_plan(&polisher, "polish", std::slice::from_ref(&pinned), Some(1))
+            .await
+            .unwrap();
+        let held = second
+            .body
+            .operations
+            .iter()
+            .find(|o| o.order == numbers[0] && o.lot == 1 && o.step == 2)
+            .unwrap();
+        assert_eq!(held.resource, "R03");
+        assert_eq!(held.start.to_shanghai_string(), "2026-11-27 14:00");
+        assert!(held.fixed);
+        assert!(second.body.figures.moved.unwrap() > 0);
+        assert_eq!(second.body.pins, [pinned]);
+
+        // Publishing is explicit and checked against the published version the planner saw.
+        let published = factories
+            .publish_plan(&polisher, "polish", 2, None)
+            .await
+            .unwrap();
+        assert_eq!(published.status, PlanStatus::Published);
+        let late = factories
+            .publish_plan(&polisher, "polish", 1, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(late, Error::StaleVersion { current: 2 }),
+            "{late:?}"
+        );
+        let eta = factories
+            .published_eta(&maker1, &numbers[0])
+            .await
+            .unwrap()
+            .unwrap();
+        let outcome = second
+            .body
+            .orders
+            .iter()
+            .find(|o| o.order == numbers[0])
+            .unwrap();
+        assert_eq!(eta, outcome.planned_end);
+
+        // What started under the published plan stays where it is in the next plan.
+        clock.advance(24 * 3_600_000);
+        let now = clock.now();
+        let third = factories
+            .make_plan(&polisher, "polish", &[], Some(2))
+            .await
+            .unwrap();
+        let started: Vec<_> = second
+            .body
+            .operations
+            .iter()
+            .filter(|o| o.start < now)
+            .collect();
+        assert!(!started.is_empty());
+        for before in started {
+            let after = third
+                .body
+                .operations
+                .iter()
+                .find(|o| {
+                    (o.order.as_str(), o.lot, o.step)
+                        == (before.order.as_str(), before.lot, before.step)
+                })
+                .unwrap();
+            assert_eq!(
+                (&after.resource, after.start),
+                (&before.resource, before.start)
+            );
+            assert!(after.fixed);
+        }
+        assert!(
+            third
+                .body
+                .operations
+                .iter()
+                .filter(|o| !o.fixed)
+                .all(|o| o.start >= now)
+        );
+        let audited: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity_type = 'factory_plan'")
+                .fetch_one(test.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(audited, 4, "three plans and one publication");
     }
 }
