@@ -11,6 +11,7 @@ pub(crate) mod devices;
 mod enterprises;
 mod factories;
 mod factory_orders;
+mod factory_plans;
 mod major;
 
 pub(crate) use enterprises::export_response;
@@ -105,6 +106,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(major::router())
         .merge(factories::router())
         .merge(factory_orders::router())
+        .merge(factory_plans::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -101,6 +101,8 @@ pub struct Services {
     pub telemetry: TelemetryStore,
     /// Technology-upgrade projects and subsidies.
     pub projects: Projects,
+    /// The shared factories.
+    pub factories: zhizao_factory::Factories,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -114,6 +116,7 @@ struct Inner {
     commands: CommandHub,
     telemetry: TelemetryStore,
     projects: Projects,
+    factories: zhizao_factory::Factories,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -129,6 +132,7 @@ impl AppState {
             commands,
             telemetry,
             projects,
+            factories,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -137,6 +141,7 @@ impl AppState {
             commands,
             telemetry,
             projects,
+            factories,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -167,12 +172,9 @@ impl AppState {
         &self.0.projects
     }
 
-    /// The shared factories (over the same database and clock as the other services).
-    pub(crate) fn factories(&self) -> zhizao_factory::Factories {
-        zhizao_factory::Factories::new(
-            self.0.db.clone(),
-            std::sync::Arc::clone(self.0.identity.clock()),
-        )
+    /// The shared factories.
+    pub(crate) fn factories(&self) -> &zhizao_factory::Factories {
+        &self.0.factories
     }
 
     pub(crate) fn db(&self) -> &Database {

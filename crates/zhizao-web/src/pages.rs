@@ -18,6 +18,7 @@ mod devices;
 mod enterprises;
 mod factories;
 mod factory_orders;
+mod factory_plan;
 mod factory_setup;
 mod forms;
 mod home;
@@ -55,6 +56,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(join::router())
         .merge(factories::router())
         .merge(factory_orders::router())
+        .merge(factory_plan::router())
         .merge(factory_setup::router())
 }
 

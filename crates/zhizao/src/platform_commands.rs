@@ -154,6 +154,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             commands,
             telemetry: telemetry.clone(),
             projects,
+            factories: zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock)),
         },
         db.clone(),
         settings,

@@ -198,6 +198,9 @@ struct OrderDto {
     updated_at: String,
     /// Send it as `If-Match` when acting on the order.
     row_version: i64,
+    /// When the factory's published plan finishes the order (one order's reply only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_end: Option<String>,
 }
 
 impl OrderDto {
@@ -246,6 +249,7 @@ impl OrderDto {
             created_by: order.created_by,
             updated_at: rfc3339(order.updated_at),
             row_version: order.row_version,
+            expected_end: None,
         }
     }
 }
@@ -318,8 +322,13 @@ async fn get_order(
     Caller(principal): Caller,
     ApiPath(number): ApiPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let order = state.factories().order(&principal, &number).await?;
-    Ok(reply(&state, order, StatusCode::OK))
+    let factories = state.factories();
+    let order = factories.order(&principal, &number).await?;
+    let expected_end = factories.published_eta(&principal, &number).await?;
+    let version = order.row_version;
+    let mut dto = OrderDto::of(order, state.identity().clock().now());
+    dto.expected_end = expected_end.map(rfc3339);
+    Ok((StatusCode::OK, etag(version), Json(dto)))
 }
 
 /// Why an order is cancelled.

@@ -5,6 +5,53 @@ use zhizao_core::Language;
 use super::Tr;
 
 impl Tr {
+    pub(crate) fn pin_format(&self, line: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!(
+                "“{line}”应写作 订单号 批次 工序 资源 日期 时间，如“FO000001 1 2 L1-R03 2026-12-08 09:00”"
+            ),
+            Language::En => format!(
+                "write {line:?} as order lot step resource date time, e.g. “FO000001 1 2 L1-R03 2026-12-08 09:00”"
+            ),
+        }
+    }
+
+    pub(crate) fn plan_made(&self, version: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已生成第 {version} 版计划（草稿），核对后发布"),
+            Language::En => {
+                format!("Plan version {version} is ready as a draft; review and publish it")
+            }
+        }
+    }
+
+    pub(crate) fn plan_published(&self, version: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已发布第 {version} 版计划，车间和客户交期按此执行"),
+            Language::En => format!(
+                "Plan version {version} is published; the floor and clients' dates follow it"
+            ),
+        }
+    }
+
+    pub(crate) fn plan_stale(&self, current: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("其他计划员已生成第 {current} 版计划，请刷新后再排"),
+            Language::En => {
+                format!("another planner made version {current} meanwhile; reload and plan again")
+            }
+        }
+    }
+
+    pub(crate) fn plan_publish_stale(&self, current: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("发布状态已变化（现为第 {current} 版），请刷新后再发布"),
+            Language::En => format!(
+                "the published version changed meanwhile (now {current}); reload and publish again"
+            ),
+        }
+    }
+
     pub(crate) fn matrix_line_format(&self, line: &str) -> String {
         match self.0 {
             Language::ZhCn => format!("“{line}”应写作 尺码 颜色 数量，如“M 藏青 300”"),
@@ -168,5 +215,28 @@ messages! {
     setup_json_hint: "格式见接口文档中“保存工厂设置”的说明；每个问题都会指出它在设置中的位置。", "The format is SaveSetup in the API documents (/api/docs); each problem is named by its path, e.g. resources[3].site.";
     site_label: "场地", "Site";
     choose_process: "请选择加工类型", "choose a process";
+    plan_title: "生产计划", "Production plan";
+    plan_hint: "按有限产能排产：已确认订单按承诺交期排在产线和机器人上（含换型、班次、节假日和维护），已开工的工序保持不动；每次排产生成一个草稿版本，发布后车间和客户交期以此为准。", "Finite-capacity planning: the confirmed orders are planned on the lines and robots against their promised dates (change-overs, shifts, holidays and maintenance included); what has started stays where it is. Each run is a draft version; the published one is what the floor and the clients' dates follow.";
+    pins_label: "固定工序（每行一个）", "Pins (one a line)";
+    pins_hint: "订单号 批次 工序 资源 开始时间，如“FO000001 1 2 L1-R03 2026-12-08 09:00”：该工序固定在此资源此时开始，其余工序围绕它重排。", "order lot step resource start, e.g. “FO000001 1 2 L1-R03 2026-12-08 09:00”: the operation starts on that resource at that time and the rest is planned around it.";
+    make_plan: "重新排产", "Plan now";
+    no_plans_yet: "尚未排产", "No plan yet";
+    operations_label: "工序数", "Operations";
+    late_orders_label: "延期订单", "Late orders";
+    tardiness_hours_label: "延期合计（小时）", "Lateness (hours)";
+    utilisation_label: "利用率（%）", "Utilisation (%)";
+    moved_label: "较上版变动", "Moved";
+    draft_hint: "草稿，尚未发布", "a draft, not yet published";
+    gantt_label: "按资源的甘特图", "Gantt chart by resource";
+    order_outcomes: "各订单完工与承诺交期", "Orders against their promises";
+    planned_end_label: "计划完工", "Planned end";
+    late_hours_label: "延期（小时）", "Late (hours)";
+    operations_by_resource: "按资源列出的工序", "Operations by resource";
+    lot_label: "批次", "Lot";
+    step_label: "工序", "Step";
+    changeover_label: "换型", "Change-over";
+    fixed_label: "已固定", "Fixed";
+    now_label: "当前", "Now";
+    published_eta_label: "按已发布计划预计完工", "Expected by the published plan";
     setup_json_invalid: "设置不是有效的 JSON", "the set-up is not valid JSON";
 }

@@ -371,6 +371,8 @@ struct OrderPage {
     lines: Vec<(String, String)>,
     total: String,
     promised: String,
+    /// When the published plan finishes it, if it holds it.
+    eta: String,
     valid_until: String,
     need_by: String,
     late: bool,
@@ -393,6 +395,11 @@ async fn order(
         .order(&principal, &number)
         .await
         .or_page(&context)?;
+    let eta = state
+        .factories()
+        .published_eta(&principal, &number)
+        .await
+        .or_page(&context)?;
     let now = state.identity().clock().now();
     let is_client = policy::factory_order_scope(&principal)
         == policy::FactoryOrderScope::Client(principal.organization_id)
@@ -413,6 +420,7 @@ async fn order(
             .collect(),
         total: o.total().to_yuan_string(),
         promised: o.quote.promised_at.to_shanghai_string(),
+        eta: eta.map(|at| at.to_shanghai_string()).unwrap_or_default(),
         valid_until: o.quote.valid_until.to_shanghai_string(),
         need_by: o.request.need_by.clone(),
         late: o.later_than_needed(),

@@ -77,6 +77,236 @@ pub(crate) async fn seed_order(app: &TestApp) -> String {
     reply.json()["number"].as_str().unwrap().to_owned()
 }
 
+/// The maker orders 600 faucets and accepts; the polishing platform plans (version 1, a draft).
+/// Returns the order's number.
+pub(crate) async fn seed_plan(app: &TestApp) -> String {
+    let order = app
+        .api(
+            "POST",
+            "/api/v1/factories/polish/orders",
+            Some("maker"),
+            Some(faucets(600)),
+        )
+        .await
+        .json();
+    let number = order["number"].as_str().unwrap().to_owned();
+    let accepted = app
+        .api(
+            "POST",
+            &format!("/api/v1/factory-orders/{number}/accept"),
+            Some("maker"),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+    let plan = app
+        .api(
+            "POST",
+            "/api/v1/factories/polish/plans",
+            Some("polisher"),
+            Some(json!({"pins": []})),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text());
+    number
+}
+
+#[tokio::test]
+async fn the_factory_plans_publishes_and_the_client_sees_the_date() {
+    for app in apps().await {
+        seed_order(&app).await;
+        let number = seed_plan(&app).await;
+        let plans = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/plans",
+                Some("polisher"),
+                None,
+            )
+            .await;
+        assert_eq!(plans.headers["etag"], "\"1\"");
+        let plan = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/plans/1",
+                Some("admin"),
+                None,
+            )
+            .await
+            .json();
+        // 600 faucets in lots of 200 through three steps.
+        assert_eq!(
+            plan["operations"].as_array().map(Vec::len),
+            Some(9),
+            "{plan}"
+        );
+        assert_eq!(plan["figures"]["operations"], 9);
+        let first = plan["operations"][0].clone();
+        // A second planner working from no version is refused; a pin is held.
+        app.api(
+            "POST",
+            "/api/v1/factories/polish/plans",
+            Some("polisher"),
+            Some(json!({"pins": []})),
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        let pinned = app
+            .api_with_headers(
+                "POST",
+                "/api/v1/factories/polish/plans",
+                Some("polisher"),
+                Some(
+                    json!({"pins": [{"order": number, "lot": 3, "step": 1, "resource": "R03",
+                    "start": "2026-11-30 14:00"}]}),
+                ),
+                &[("if-match", "\"1\"")],
+            )
+            .await;
+        assert_eq!(pinned.status, StatusCode::CREATED, "{}", pinned.text());
+        let pinned = pinned.json();
+        let held = pinned["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["lot"] == 3 && o["step"] == 1)
+            .unwrap()
+            .clone();
+        assert_eq!(held["resource"], "R03", "{held}");
+        assert_eq!(held["start"], "2026-11-30T06:00:00Z");
+        assert_eq!(held["fixed"], true);
+        let refused = app
+            .api_with_headers(
+                "POST",
+                "/api/v1/factories/polish/plans",
+                Some("polisher"),
+                Some(
+                    json!({"pins": [{"order": number, "lot": 1, "step": 1, "resource": "M01",
+                    "start": "2026-11-30 14:00"}]}),
+                ),
+                &[("if-match", "\"2\"")],
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.to_string().contains("M01"), "{refused}");
+        // No date before publication; the published plan's after.
+        let order = app
+            .api(
+                "GET",
+                &format!("/api/v1/factory-orders/{number}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert!(order.get("expected_end").is_none(), "{order}");
+        app.api(
+            "POST",
+            "/api/v1/factories/polish/plans/2/publish",
+            Some("admin"),
+            None,
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+        let published = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/plans/2/publish",
+                Some("polisher"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            published.json()["status"],
+            "published",
+            "{}",
+            published.text()
+        );
+        app.api(
+            "POST",
+            "/api/v1/factories/polish/plans/1/publish",
+            Some("polisher"),
+            None,
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+        let order = app
+            .api(
+                "GET",
+                &format!("/api/v1/factory-orders/{number}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        let outcome = pinned["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["order"] == number.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(order["expected_end"], outcome["planned_end"], "{order}");
+        // The planner's page: versions, the chart's data, the orders against their promises.
+        let mut staff = Visitor::new(&app);
+        staff.sign_in("polisher").await;
+        let page = staff.get("/factories/polish/plan").await.text();
+        assert!(page.contains("id=\"plan-versions\""), "{page}");
+        assert!(page.contains("data-status=\"published\""));
+        assert!(page.contains("id=\"plan-data\""));
+        assert!(page.contains(&format!("href=\"/factory-orders/{number}\"")));
+        assert!(page.contains("id=\"make-plan\""));
+        // A pin typed wrong is named on the form; a good one makes version 3.
+        let csrf = staff.csrf();
+        let reply = staff
+            .post(
+                "/factories/polish/plan",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("latest_version", "2"),
+                    ("pins", "FO1 x"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.text().contains("id=\"plan-problems\""));
+        let line = format!("{number} 3 1 R02 2026-11-30 15:00");
+        let reply = staff
+            .post(
+                "/factories/polish/plan",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("latest_version", "2"),
+                    ("pins", line.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = staff
+            .post(
+                "/factories/polish/plan/3/publish",
+                &[("csrf_token", csrf.as_str()), ("published_version", "2")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        // The client sees the date on its order; the maker cannot open the plan.
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        assert!(
+            maker
+                .get(&format!("/factory-orders/{number}"))
+                .await
+                .text()
+                .contains("id=\"eta\"")
+        );
+        assert_eq!(
+            maker.get("/factories/polish/plan").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let _ = first;
+    }
+}
+
 #[tokio::test]
 async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
     for app in apps().await {

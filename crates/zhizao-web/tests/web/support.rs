@@ -125,6 +125,10 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             commands: commands.clone(),
             telemetry: telemetry.clone(),
             projects,
+            // Plans and quotes search a fixed number of iterations, so dates do not depend
+            // on the machine's speed.
+            factories: zhizao_factory::Factories::new(db.clone(), Arc::<FixedClock>::clone(&clock))
+                .with_plan_budget(std::time::Duration::from_secs(20), Some(300)),
         },
         db.clone(),
         WebSettings::default(),

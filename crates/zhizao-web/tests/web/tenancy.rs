@@ -55,6 +55,7 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{attachment_id}", "1")
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", "1")
+                .replace("{version}", "1")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -146,6 +147,18 @@ const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 const RESOURCES: &[Resource] = &[
     Resource {
         template: "/api/v1/factories/{code}/setups",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/plans",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/plans/{version}",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/plans/{version}/publish",
         insiders: FACTORY_INSIDERS,
     },
     Resource {
@@ -361,6 +374,8 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         ("GET" | "DELETE", _) => None,
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
+        (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
+        (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
         (_, "/api/v1/factories/{code}/tariffs") => Some(json!({
             "tariff": {"setup_fee_fen": 20000, "minimum_charge_fen": 0,
@@ -439,6 +454,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let major = crate::major::seed(&app).await;
         let signup = crate::api::xiaolan_signup(&app).await;
         let factory_order = crate::factories::seed_order(&app).await;
+        crate::factories::seed_plan(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -481,6 +497,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{attachment_id}", &attachment_id.to_string())
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", &major.assignment_id.to_string())
+                .replace("{version}", "1")
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {
@@ -687,6 +704,12 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .await
             .json();
         assert_eq!(setups.as_array().map(Vec::len), Some(1), "{setups}");
+        let plans = app
+            .api("GET", "/api/v1/factories/polish/plans", Some("staff"), None)
+            .await
+            .json();
+        assert_eq!(plans.as_array().map(Vec::len), Some(1), "{plans}");
+        assert_eq!(plans[0]["status"], "draft", "{plans}");
         // The application is as the maker submitted it after every outsider call.
         let application = app
             .api(
