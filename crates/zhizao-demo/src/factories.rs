@@ -278,6 +278,16 @@ fn cutting(now: Timestamp) -> Setup {
     }
 }
 
+/// The demo polishing centre's set-up and tariff at `now` (the factory benchmark plans on it).
+pub fn polishing_centre(now: Timestamp) -> (Setup, zhizao_factory::tariff::Tariff) {
+    let tariff = tariffs()
+        .into_iter()
+        .find(|(code, _, _)| *code == "robot-polishing")
+        .map(|(_, tariff, _)| tariff)
+        .expect("the demo publishes the polishing centre's tariff");
+    (polishing(now), tariff)
+}
+
 /// The set-ups the two shared factories publish: (platform code, set-up, note).
 pub(crate) fn setups(now: Timestamp) -> Vec<(&'static str, Setup, &'static str)> {
     vec![

@@ -16,6 +16,7 @@
 mod data;
 mod documents;
 mod factories;
+pub use factories::polishing_centre;
 mod history;
 pub mod machines;
 mod projects;

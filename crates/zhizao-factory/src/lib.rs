@@ -24,8 +24,8 @@ pub use ordering::{Held, Offer, OrderRecord, insert_order, quote};
 pub use planning::{Pin, Plan, PlanStatus};
 pub use setup::{Process, Setup};
 pub use store::{
-    Factories, PublishedFactory, Quote, SetupVersion, TariffVersion, insert_setup_version,
-    insert_tariff_version,
+    DEFAULT_QUOTE_BUDGET, Factories, PublishedFactory, Quote, SetupVersion, TariffVersion,
+    insert_setup_version, insert_tariff_version,
 };
 use zhizao_core::{Classified, ErrorKind, FieldError, Text};
 

@@ -11,7 +11,8 @@
 //! 3. [`validate()`] checks the schedule against the instance, independently of the solver;
 //! 4. [`reschedule()`] reacts to a breakdown, a rush job or a cancellation without moving what
 //!    already runs;
-//! 5. [`mod@bench`] runs whole benchmark sets against best-known bounds.
+//! 5. [`mod@bench`] runs whole benchmark sets against best-known bounds;
+//! 6. [`dispatch`] is the ATCS dispatching rule, the baseline a shop without an optimiser uses.
 //!
 //! ```
 //! use std::time::Duration;
@@ -39,6 +40,7 @@
 //! shares only the instance model with the solver.
 
 pub mod bench;
+pub mod dispatch;
 mod error;
 pub mod model;
 pub mod read;

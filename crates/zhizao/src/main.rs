@@ -3,6 +3,7 @@
 mod bench_support;
 mod config;
 mod demo_fleet;
+mod factory_bench;
 mod mqtt_bench;
 mod notifier;
 mod platform_commands;
@@ -103,6 +104,9 @@ enum BenchCommand {
     Query(telemetry_bench::BenchQueryArgs),
     /// Tens of thousands of devices connected to the embedded MQTT broker, publishing, held.
     Mqtt(mqtt_bench::BenchMqttArgs),
+    /// The polishing centre's day: 300 orders on 72 robots planned by ATCS and by the solver,
+    /// and instant quotes against that plan.
+    Factory(factory_bench::BenchFactoryArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -112,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         Command::Solve(args) => schedule_commands::solve(args),
         Command::Check(args) => schedule_commands::check(args),
         Command::Bench(BenchCommand::Schedule(args)) => schedule_commands::bench(args),
+        Command::Bench(BenchCommand::Factory(args)) => factory_bench::factory(args),
         Command::Openapi => {
             platform_commands::openapi();
             Ok(())
@@ -155,6 +160,7 @@ fn main() -> anyhow::Result<()> {
                     Command::Solve(_)
                     | Command::Check(_)
                     | Command::Bench(BenchCommand::Schedule(_))
+                    | Command::Bench(BenchCommand::Factory(_))
                     | Command::Openapi => unreachable!("handled above"),
                 }
             })
