@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory plans",
         include_str!("../migrations/20261206000006_factory_plans.sql"),
     ),
+    (
+        20261206000007,
+        "factory deliveries",
+        include_str!("../migrations/20261206000007_factory_deliveries.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -5,11 +5,13 @@
 //! change-overs), `plan` (orders as a `zhizao_schedule` instance, solved), `order` (a client's
 //! request, its quote and status), `oee` (overall equipment effectiveness after ISO 22400-2 from
 //! reported machine states and counts), `store` (each platform's tariff and set-up versions) and
-//! `ordering` (placing, quoting, accepting and cancelling orders) and `planning` (plan versions of
+//! `ordering` (placing, quoting, accepting and cancelling orders), `delivery` (the delivery note,
+//! the amount due from the actual quantities, the client's receipt and rating) and `planning` (plan versions of
 //! the confirmed orders with pins and their figures, one published). Who may do what is decided in
 //! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
 //! `may_order_from_factories`).
 
+pub mod delivery;
 pub mod oee;
 pub mod order;
 pub mod ordering;
@@ -19,7 +21,9 @@ pub mod setup;
 pub mod store;
 pub mod tariff;
 
-pub use order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
+pub use order::{
+    Delivery, DeliveryInput, Order, OrderAction, OrderQuote, OrderRequest, OrderStatus,
+};
 pub use ordering::{Held, Offer, OrderRecord, insert_order, quote};
 pub use planning::{Pin, Plan, PlanStatus};
 pub use setup::{Process, Setup};

@@ -19,6 +19,10 @@ closed_vocabulary! {
         Confirmed => "confirmed", "已确认", "Confirmed";
         /// Withdrawn by the client or declined by the factory.
         Cancelled => "cancelled", "已取消", "Cancelled";
+        /// The factory delivered it with a delivery note.
+        Delivered => "delivered", "已交付", "Delivered";
+        /// The client confirmed receipt and rated the service.
+        Received => "received", "已签收", "Received";
     }
 }
 
@@ -376,6 +380,93 @@ pub struct Order {
     pub updated_at: Timestamp,
     /// Changes with every step; a writer sends the one it saw.
     pub row_version: i64,
+    /// The delivery note and receipt, once delivered.
+    pub delivery: Option<Delivery>,
+}
+
+/// What the factory hands back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryInput {
+    /// Good pieces delivered.
+    pub good: i64,
+    /// Scrap pieces.
+    pub scrap: i64,
+    /// The client's material returned unused (来料退还), in words.
+    #[serde(default)]
+    pub material_returned: String,
+    /// Anything else.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl DeliveryInput {
+    /// Every problem of a delivery of an order of `ordered` pieces.
+    pub fn problems(&self, ordered: i64) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (name, value) in [("good", self.good), ("scrap", self.scrap)] {
+            if !(0..=ordered).contains(&value) {
+                problem(
+                    &mut errors,
+                    name,
+                    format!("须在 0 到订购数量 {ordered} 件之间"),
+                    format!("must be 0 to the {ordered} pieces ordered"),
+                );
+            }
+        }
+        if errors.is_empty() && (self.good + self.scrap == 0 || self.good + self.scrap > ordered) {
+            problem(
+                &mut errors,
+                "good",
+                format!("合格与报废合计须在 1 到 {ordered} 件之间"),
+                format!("good and scrap together must be 1 to {ordered} pieces"),
+            );
+        }
+        for (name, value, most) in [
+            ("material_returned", &self.material_returned, 500),
+            ("note", &self.note, 2000),
+        ] {
+            if !short(value, most) {
+                problem(
+                    &mut errors,
+                    name,
+                    format!("最长 {most} 字"),
+                    format!("at most {most} characters"),
+                );
+            }
+        }
+        errors
+    }
+}
+
+/// The client's receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// 1 to 5.
+    pub rating: i64,
+    /// In the client's words.
+    pub comment: String,
+    /// When.
+    pub at: Timestamp,
+    /// By whom.
+    pub by: String,
+}
+
+/// An order's delivery note, its final amount and the client's receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// What was handed back.
+    pub input: DeliveryInput,
+    /// The amount due: the quoted tariff version applied to the good pieces.
+    pub price: Price,
+    /// When delivered.
+    pub at: Timestamp,
+    /// By whom.
+    pub by: String,
+    /// Whether it came after the promised date.
+    pub late: bool,
+    /// The client's receipt, once confirmed.
+    pub receipt: Option<Receipt>,
 }
 
 impl Order {

@@ -34,13 +34,13 @@ impl OrderAction {
 }
 
 #[derive(sqlx::FromRow)]
-struct OrderRow {
-    id: i64,
+pub(crate) struct OrderRow {
+    pub(crate) id: i64,
     number: String,
-    platform_id: i64,
+    pub(crate) platform_id: i64,
     platform_code: String,
     platform_name: String,
-    client_id: i64,
+    pub(crate) client_id: i64,
     client_code: String,
     client_name: String,
     request: String,
@@ -52,15 +52,16 @@ struct OrderRow {
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]
     updated_at: Timestamp,
     row_version: i64,
+    delivery: Option<String>,
 }
 
 const SELECT_ORDERS: &str = "SELECT f.id, f.number, f.platform_id, p.code AS platform_code, p.name AS platform_name, \
      f.client_id, c.code AS client_code, c.name AS client_name, f.request, f.status, f.quote, \
-     f.created_at, f.created_by, f.updated_at, f.row_version FROM factory_orders f \
+     f.created_at, f.created_by, f.updated_at, f.row_version, f.delivery FROM factory_orders f \
      JOIN organizations p ON p.id = f.platform_id JOIN organizations c ON c.id = f.client_id";
 
 impl OrderRow {
-    fn into_order(self) -> Result<Order> {
+    pub(crate) fn into_order(self) -> Result<Order> {
         let corrupt = |what: &str, error: String| {
             Error::Corrupt(format!(
                 "order {}: the {what} cannot be read: {error}",
@@ -75,6 +76,12 @@ impl OrderRow {
             .status
             .parse()
             .map_err(|e: zhizao_core::UnknownName| corrupt("status", e.to_string()))?;
+        let delivery = self
+            .delivery
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt("delivery", e.to_string()))?;
         Ok(Order {
             number: self.number,
             platform_code: self.platform_code,
@@ -88,6 +95,7 @@ impl OrderRow {
             created_by: self.created_by,
             updated_at: self.updated_at,
             row_version: self.row_version,
+            delivery,
         })
     }
 }
@@ -393,7 +401,7 @@ impl Factories {
             .map_err(|error| Error::Corrupt(format!("the plan stopped: {error}")))?
     }
 
-    async fn order_row(&self, principal: &Principal, number: &str) -> Result<OrderRow> {
+    pub(crate) async fn order_row(&self, principal: &Principal, number: &str) -> Result<OrderRow> {
         let mut query = SqlBuilder::new(SELECT_ORDERS);
         query.push(" WHERE f.number = ").push_bind(number.trim());
         let row: Option<OrderRow> = query.query_as().fetch_optional(self.db.pool()).await?;
@@ -483,10 +491,10 @@ impl Factories {
                 if !is_client && !runs_factory {
                     return Err(Error::Forbidden("only the client or the factory re-quotes"));
                 }
-                if order.status == OrderStatus::Cancelled {
+                if !matches!(order.status, OrderStatus::Quoted | OrderStatus::Confirmed) {
                     return refuse(
-                        "已取消的订单不能重新报价",
-                        "a cancelled order is not quoted again",
+                        "只有待确认或已确认的订单可以重新报价",
+                        "only a quoted or confirmed order is quoted again",
                     );
                 }
                 let mut request = order.request.clone();
@@ -510,8 +518,11 @@ impl Factories {
                 if !is_client && !runs_factory {
                     return Err(Error::Forbidden("only the client or the factory cancels"));
                 }
-                if order.status == OrderStatus::Cancelled {
-                    return refuse("订单已取消", "the order is already cancelled");
+                if !matches!(order.status, OrderStatus::Quoted | OrderStatus::Confirmed) {
+                    return refuse(
+                        "只有待确认或已确认的订单可以取消",
+                        "only a quoted or confirmed order can be cancelled",
+                    );
                 }
                 (OrderStatus::Cancelled, order.quote.clone())
             }

@@ -140,7 +140,7 @@ pub struct Quote {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct DocumentRow {
-    version: i64,
+    pub(crate) version: i64,
     parameters: String,
     note: String,
     #[sqlx(try_from = "zhizao_db::TimestampColumn")]

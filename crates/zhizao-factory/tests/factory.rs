@@ -6,7 +6,9 @@ use zhizao_db::testing::test_databases;
 use zhizao_factory::tariff::{
     HourlyRate, PiecePrice, PricingInput, QuantityBreak, ResourceClass, Tariff,
 };
-use zhizao_factory::{Error, Factories, OrderAction, OrderRequest, OrderStatus, Pin, PlanStatus};
+use zhizao_factory::{
+    DeliveryInput, Error, Factories, OrderAction, OrderRequest, OrderStatus, Pin, PlanStatus,
+};
 use zhizao_identity::testing;
 
 fn tariff(per_piece: i64) -> Tariff {
@@ -619,5 +621,141 @@ async fn the_factory_plans_its_confirmed_orders_in_versions_with_pins_and_publis
                 .await
                 .unwrap();
         assert_eq!(audited, 4, "three plans and one publication");
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client() {
+    for test in test_databases().await {
+        let clock = testing::fixed_clock();
+        let identity = testing::identity(&test.db, &clock);
+        let factories = Factories::new(
+            test.db.clone(),
+            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+        )
+        .with_plan_budget(std::time::Duration::from_secs(20), Some(200));
+        let mut transaction = test.db.begin().await.unwrap();
+        testing::create_organizations(
+            &mut transaction,
+            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
+        )
+        .await;
+        let one = testing::credit_code(1);
+        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
+            .await;
+        let mut users = testing::users(&["polisher"]);
+        users.push(("maker1", one.as_str(), "enterprise_user"));
+        testing::create_users(&mut transaction, &users).await;
+        transaction.commit().await.unwrap();
+        let polisher = testing::sign_in(&identity, "polisher").await;
+        let maker1 = testing::sign_in(&identity, "maker1").await;
+        let mut faucet_tariff = tariff(250);
+        faucet_tariff.pieces[0].family = "卫浴龙头".into();
+        factories
+            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
+            .await
+            .unwrap();
+        factories
+            .save_setup(&polisher, "polish", &setup(), "", None)
+            .await
+            .unwrap();
+        let quoted = factories
+            .place_order(&maker1, "polish", &faucets(500, 250, "2026-12-10"))
+            .await
+            .unwrap();
+        let order = factories
+            .place_order(&maker1, "polish", &faucets(1000, 250, "2026-12-10"))
+            .await
+            .unwrap();
+        factories
+            .act_on_order(&maker1, &order.number, OrderAction::Accept, None, "")
+            .await
+            .unwrap();
+        let delivery = |good, scrap| DeliveryInput {
+            good,
+            scrap,
+            material_returned: "毛坯 20 件".into(),
+            note: String::new(),
+        };
+        // Only the factory delivers, only a confirmed order, only what was ordered.
+        assert!(matches!(
+            factories
+                .deliver(&maker1, &order.number, &delivery(950, 50), None)
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let early = factories
+            .deliver(&polisher, &quoted.number, &delivery(500, 0), None)
+            .await
+            .unwrap_err();
+        assert_eq!(early.code(), Some("illegal-transition"));
+        for (good, scrap, field) in [
+            (1200, 0, "good"),
+            (0, 0, "good"),
+            (900, -1, "scrap"),
+            (950, 100, "good"),
+        ] {
+            let error = factories
+                .deliver(&polisher, &order.number, &delivery(good, scrap), None)
+                .await
+                .unwrap_err();
+            assert_eq!(error.field_errors()[0].field, field, "{good} {scrap}");
+        }
+        assert!(matches!(
+            factories
+                .deliver(&polisher, &order.number, &delivery(950, 50), Some(1))
+                .await,
+            Err(Error::StaleVersion { current: 2 })
+        ));
+        let delivered = factories
+            .deliver(&polisher, &order.number, &delivery(950, 50), Some(2))
+            .await
+            .unwrap();
+        assert_eq!(delivered.status, OrderStatus::Delivered);
+        let note = delivered.delivery.as_ref().unwrap();
+        // The good pieces only: rough grinding 950 × 90 s = 1,425 min and fine polishing
+        // 950 × 45 s = 713 min at 180 yuan an hour (6,414), 2 set-ups × 200, 950 × 2.50:
+        // 9,189 yuan.
+        assert_eq!(note.price.total, Fen::new(918_900));
+        assert_eq!(note.input.material_returned, "毛坯 20 件");
+        assert!(note.receipt.is_none());
+        // The client confirms and rates; a rating out of range is named.
+        assert!(matches!(
+            factories
+                .receive(&polisher, &order.number, 5, "", None)
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let bad = factories
+            .receive(&maker1, &order.number, 6, "", None)
+            .await
+            .unwrap_err();
+        assert_eq!(bad.field_errors()[0].field, "rating");
+        let received = factories
+            .receive(&maker1, &order.number, 4, "按时交付，表面良好", None)
+            .await
+            .unwrap();
+        assert_eq!(received.status, OrderStatus::Received);
+        assert_eq!(received.delivery.unwrap().receipt.unwrap().rating, 4);
+        let again = factories
+            .receive(&maker1, &order.number, 5, "", None)
+            .await
+            .unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::Conflict);
+        for action in [OrderAction::Requote, OrderAction::Cancel] {
+            let error = factories
+                .act_on_order(&maker1, &order.number, action, None, "")
+                .await
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Conflict, "{action:?}");
+        }
+        let stored: (i64, i64, i64) = sqlx::query_as(
+            "SELECT good_quantity, final_fen, rating FROM factory_orders WHERE number = $1",
+        )
+        .bind(&order.number)
+        .fetch_one(test.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(stored, (950, 918_900, 4));
     }
 }

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{Fen, FieldError, Text};
 use zhizao_factory::order::MatrixCell;
-use zhizao_factory::{Order, OrderAction, OrderRequest, OrderStatus, Process};
+use zhizao_factory::{DeliveryInput, Order, OrderAction, OrderRequest, OrderStatus, Process};
 
 use super::{etag, if_match, rfc3339};
 use crate::AppState;
@@ -28,6 +28,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_order))
         .routes(routes!(requote_order))
         .routes(routes!(cancel_order))
+        .routes(routes!(deliver_order))
+        .routes(routes!(receive_order))
 }
 
 /// One size × colour cell of a cutting order.
@@ -189,7 +191,7 @@ struct OrderDto {
     platform_name: String,
     client_code: String,
     client_name: String,
-    /// quoted, confirmed or cancelled.
+    /// quoted, confirmed, cancelled, delivered or received.
     status: String,
     request: OrderRequestDto,
     quote: OrderQuoteDto,
@@ -201,6 +203,30 @@ struct OrderDto {
     /// When the factory's published plan finishes the order (one order's reply only).
     #[serde(skip_serializing_if = "Option::is_none")]
     expected_end: Option<String>,
+    /// The delivery note, once delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<DeliveryDto>,
+}
+
+/// The delivery note, the amount due and the client's receipt.
+#[derive(Debug, Serialize, ToSchema)]
+struct DeliveryDto {
+    good: i64,
+    scrap: i64,
+    material_returned: String,
+    note: String,
+    /// The amount due line by line: the quoted tariff version applied to the good pieces.
+    lines: Vec<QuoteLineDto>,
+    #[schema(value_type = i64)]
+    final_fen: Fen,
+    delivered_at: String,
+    delivered_by: String,
+    /// Delivered after the promised date.
+    late: bool,
+    /// 1–5, once the client confirmed receipt.
+    rating: Option<i64>,
+    comment: Option<String>,
+    received_at: Option<String>,
 }
 
 impl OrderDto {
@@ -250,6 +276,29 @@ impl OrderDto {
             updated_at: rfc3339(order.updated_at),
             row_version: order.row_version,
             expected_end: None,
+            delivery: order.delivery.map(|d| DeliveryDto {
+                good: d.input.good,
+                scrap: d.input.scrap,
+                material_returned: d.input.material_returned,
+                note: d.input.note,
+                lines: d
+                    .price
+                    .lines
+                    .into_iter()
+                    .map(|line| QuoteLineDto {
+                        text_zh: line.text.zh.into_owned(),
+                        text_en: line.text.en.into_owned(),
+                        amount_fen: line.amount,
+                    })
+                    .collect(),
+                final_fen: d.price.total,
+                delivered_at: rfc3339(d.at),
+                delivered_by: d.by,
+                late: d.late,
+                rating: d.receipt.as_ref().map(|r| r.rating),
+                comment: d.receipt.as_ref().map(|r| r.comment.clone()),
+                received_at: d.receipt.as_ref().map(|r| rfc3339(r.at)),
+            }),
         }
     }
 }
@@ -285,7 +334,7 @@ async fn place_order(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct OrderFilter {
-    /// quoted, confirmed or cancelled.
+    /// quoted, confirmed, cancelled, delivered or received.
     status: Option<String>,
 }
 
@@ -415,4 +464,77 @@ async fn cancel_order(
         &body.reason,
     )
     .await
+}
+
+/// What the factory hands back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DeliveryBody {
+    /// Good pieces.
+    good: i64,
+    /// Scrap pieces.
+    scrap: i64,
+    /// The client's material returned unused.
+    #[serde(default)]
+    material_returned: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The factory delivers a confirmed order with its delivery note (its own staff); the amount due
+/// is the quoted tariff version applied to the good pieces. `If-Match` with the order's
+/// `row_version` refuses the delivery if the order changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/delivery", tag = "factory orders", params(("number" = String, Path)), request_body = DeliveryBody,
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn deliver_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<DeliveryBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = DeliveryInput {
+        good: body.good,
+        scrap: body.scrap,
+        material_returned: body.material_returned,
+        note: body.note,
+    };
+    let order = state
+        .factories()
+        .deliver(&principal, &number, &input, if_match(&headers)?)
+        .await?;
+    Ok(reply(&state, order, StatusCode::OK))
+}
+
+/// The client's receipt.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReceiptBody {
+    /// 1 to 5.
+    rating: i64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// The client confirms receipt of a delivered order and rates the service (1–5 and a comment).
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/receipt", tag = "factory orders", params(("number" = String, Path)), request_body = ReceiptBody,
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn receive_order(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ReceiptBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let order = state
+        .factories()
+        .receive(
+            &principal,
+            &number,
+            body.rating,
+            &body.comment,
+            if_match(&headers)?,
+        )
+        .await?;
+    Ok(reply(&state, order, StatusCode::OK))
 }

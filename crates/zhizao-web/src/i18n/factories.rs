@@ -238,5 +238,18 @@ messages! {
     fixed_label: "已固定", "Fixed";
     now_label: "当前", "Now";
     published_eta_label: "按已发布计划预计完工", "Expected by the published plan";
+    delivery_note_title: "交货单", "Delivery note";
+    good_label: "合格数量", "Good pieces";
+    scrap_label: "报废数量", "Scrap pieces";
+    material_returned_label: "来料退还", "Material returned";
+    delivered_at_label: "交付时间", "Delivered";
+    delivered_late: "晚于承诺交期", "After the promised date";
+    final_amount_label: "结算金额（元）", "Amount due (yuan)";
+    rating_label: "服务评分", "Rating";
+    rating_comment_label: "评价", "Comment";
+    record_delivery: "登记交付", "Record the delivery";
+    confirm_receipt: "确认收货并评价", "Confirm receipt and rate";
+    order_delivered: "已登记交付，结算金额按实际合格数量计算。", "The delivery is recorded; the amount due follows the good pieces.";
+    order_received: "已确认收货，感谢评价。", "Receipt confirmed; thank you for rating.";
     setup_json_invalid: "设置不是有效的 JSON", "the set-up is not valid JSON";
 }

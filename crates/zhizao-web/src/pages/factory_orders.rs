@@ -25,6 +25,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/factories/{code}/order", get(order_form).post(place_order))
         .route("/factory-orders", get(orders))
         .route("/factory-orders/{number}", get(order))
+        .route("/factory-orders/{number}/deliver", post(deliver))
+        .route("/factory-orders/{number}/receive", post(receive))
         .route("/factory-orders/{number}/{action}", post(act))
 }
 
@@ -360,6 +362,20 @@ async fn orders(
     }))
 }
 
+/// A delivery note as the page shows it.
+struct DeliveryView {
+    good: i64,
+    scrap: i64,
+    returned: String,
+    note: String,
+    /// (line, yuan)
+    lines: Vec<(String, String)>,
+    total: String,
+    at: String,
+    by: String,
+    late: bool,
+}
+
 #[derive(Template)]
 #[template(path = "factories/order.html")]
 struct OrderPage {
@@ -380,6 +396,14 @@ struct OrderPage {
     can_accept: bool,
     can_requote: bool,
     can_cancel: bool,
+    can_deliver: bool,
+    can_receive: bool,
+    /// The delivery note: (good, scrap, returned, note, [(line, yuan)], total, at, by, late).
+    delivery: Option<DeliveryView>,
+    /// The receipt: (rating, comment, at).
+    receipt: Option<(i64, String, String)>,
+    errors: FormErrors,
+    typed: FormFields,
     /// (size, colour, quantity)
     matrix: Vec<(String, String, i64)>,
 }
@@ -389,24 +413,45 @@ async fn order(
     SignedIn(context, principal): SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, Response> {
+    order_page(
+        &state,
+        &context,
+        &principal,
+        &number,
+        Vec::new(),
+        FormFields::default(),
+    )
+    .await
+}
+
+/// The order page, with the problems of a delivery or receipt form and what was typed.
+async fn order_page(
+    state: &AppState,
+    context: &PageContext,
+    principal: &zhizao_identity::Principal,
+    number: &str,
+    errors: Vec<FieldError>,
+    typed: FormFields,
+) -> Result<Response, Response> {
     let t = context.t();
+    let (principal, number) = (principal.clone(), number.to_owned());
     let o = state
         .factories()
         .order(&principal, &number)
         .await
-        .or_page(&context)?;
+        .or_page(context)?;
     let eta = state
         .factories()
         .published_eta(&principal, &number)
         .await
-        .or_page(&context)?;
+        .or_page(context)?;
     let now = state.identity().clock().now();
     let is_client = policy::factory_order_scope(&principal)
         == policy::FactoryOrderScope::Client(principal.organization_id)
         && o.client_code == principal.organization_code;
     let runs_it = o.platform_code == principal.organization_code
         && policy::may_run_factory(&principal, principal.organization_id);
-    let live = o.status != OrderStatus::Cancelled;
+    let live = matches!(o.status, OrderStatus::Quoted | OrderStatus::Confirmed);
     let page = OrderPage {
         layout: context.layout("factories"),
         status_label: t.text(&o.status.label()).to_owned(),
@@ -428,6 +473,31 @@ async fn order(
         can_accept: is_client && o.status == OrderStatus::Quoted && !o.expired(now),
         can_requote: (is_client || runs_it) && live,
         can_cancel: (is_client || runs_it) && live,
+        can_deliver: runs_it && o.status == OrderStatus::Confirmed,
+        can_receive: is_client && o.status == OrderStatus::Delivered,
+        delivery: o.delivery.as_ref().map(|d| DeliveryView {
+            good: d.input.good,
+            scrap: d.input.scrap,
+            returned: d.input.material_returned.clone(),
+            note: d.input.note.clone(),
+            lines: d
+                .price
+                .lines
+                .iter()
+                .map(|l| (t.text(&l.text).to_owned(), l.amount.to_yuan_string()))
+                .collect(),
+            total: d.price.total.to_yuan_string(),
+            at: d.at.to_shanghai_string(),
+            by: d.by.clone(),
+            late: d.late,
+        }),
+        receipt: o
+            .delivery
+            .as_ref()
+            .and_then(|d| d.receipt.as_ref())
+            .map(|r| (r.rating, r.comment.clone(), r.at.to_shanghai_string())),
+        errors: FormErrors::from_fields(&errors, t),
+        typed,
         matrix: o
             .request
             .matrix
@@ -436,7 +506,12 @@ async fn order(
             .collect(),
         o,
     };
-    Ok(render(&page))
+    let status = if page.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&page)).into_response())
 }
 
 async fn act(
@@ -466,4 +541,83 @@ async fn act(
         notice_query(notice)
     ))
     .into_response())
+}
+
+async fn deliver(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let expected = fields.get("row_version").trim().parse::<i64>().ok();
+    let mut errors = Vec::new();
+    let good = optional_whole(fields.get("good"), "good", &mut errors);
+    let scrap = optional_whole(fields.get("scrap"), "scrap", &mut errors).unwrap_or(0);
+    if good.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "good",
+            zhizao_core::Text::new(t.whole_number_required(), "enter a whole number"),
+        ));
+    }
+    if errors.is_empty() {
+        let input = zhizao_factory::DeliveryInput {
+            good: good.unwrap_or(0),
+            scrap,
+            material_returned: fields.get("material_returned").to_owned(),
+            note: fields.get("note").to_owned(),
+        };
+        match state
+            .factories()
+            .deliver(&principal, &number, &input, expected)
+            .await
+        {
+            Ok(done) => {
+                return Ok(Redirect::to(&format!(
+                    "/factory-orders/{}?notice={}",
+                    done.number,
+                    notice_query(t.order_delivered())
+                ))
+                .into_response());
+            }
+            Err(error) if !error.field_errors().is_empty() => errors = error.field_errors(),
+            Err(error) => return Err(PageError::from(error).render(&context)),
+        }
+    }
+    order_page(&state, &context, &principal, &number, errors, fields).await
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let expected = fields.get("row_version").trim().parse::<i64>().ok();
+    let rating = fields.get("rating").trim().parse::<i64>().unwrap_or(0);
+    match state
+        .factories()
+        .receive(&principal, &number, rating, fields.get("comment"), expected)
+        .await
+    {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/factory-orders/{}?notice={}",
+            done.number,
+            notice_query(t.order_received())
+        ))
+        .into_response()),
+        Err(error) if !error.field_errors().is_empty() => {
+            order_page(
+                &state,
+                &context,
+                &principal,
+                &number,
+                error.field_errors(),
+                fields,
+            )
+            .await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
 }

@@ -434,6 +434,52 @@ async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
                 > confirmed.json()["quote"]["promised_at"].as_str(),
             "{second}"
         );
+        // The factory delivers the first with a note; the amount follows the good pieces; the
+        // client confirms and rates; nobody else can.
+        let delivery = format!("{path}/delivery");
+        app.api(
+            "POST",
+            &delivery,
+            Some("maker"),
+            Some(json!({"good": 990, "scrap": 10})),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+        let delivered = app
+            .api(
+                "POST",
+                &delivery,
+                Some("polisher"),
+                Some(json!({"good": 990, "scrap": 10, "material_returned": "毛坯 5 件"})),
+            )
+            .await;
+        assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.text());
+        let delivered = delivered.json();
+        assert_eq!(delivered["status"], "delivered");
+        assert_eq!(delivered["delivery"]["good"], 990);
+        assert!(
+            delivered["delivery"]["final_fen"].as_i64().unwrap() < 815_000,
+            "{delivered}"
+        );
+        app.api(
+            "POST",
+            &format!("{path}/receipt"),
+            Some("rival"),
+            Some(json!({"rating": 5})),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND);
+        let received = app
+            .api(
+                "POST",
+                &format!("{path}/receipt"),
+                Some("maker"),
+                Some(json!({"rating": 5, "comment": "好"})),
+            )
+            .await
+            .json();
+        assert_eq!(received["status"], "received", "{received}");
+        assert_eq!(received["delivery"]["rating"], 5);
         // The factory declines it with a reason.
         let declined = app
             .api(
@@ -593,6 +639,82 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
             .text();
         assert!(page.contains("data-status=\"confirmed\""), "{page}");
         assert!(!page.contains("id=\"accept\""));
+        // The factory records the delivery on the order page; the client confirms and rates.
+        let mut floor = Visitor::new(&app);
+        floor.sign_in("polisher").await;
+        let page = floor
+            .get(&format!("/factory-orders/{new_number}"))
+            .await
+            .text();
+        assert!(page.contains("id=\"delivery-form\""), "{page}");
+        let floor_csrf = floor.csrf();
+        let reply = floor
+            .post(
+                &format!("/factory-orders/{new_number}/deliver"),
+                &[
+                    ("csrf_token", floor_csrf.as_str()),
+                    ("row_version", "2"),
+                    ("good", "abc"),
+                    ("scrap", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("id=\"good-error\""),
+            "{}",
+            reply.text()
+        );
+        let reply = floor
+            .post(
+                &format!("/factory-orders/{new_number}/deliver"),
+                &[
+                    ("csrf_token", floor_csrf.as_str()),
+                    ("row_version", "2"),
+                    ("good", "590"),
+                    ("scrap", "10"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = maker
+            .get(&format!("/factory-orders/{new_number}"))
+            .await
+            .text();
+        assert!(page.contains("id=\"delivered-good\">590<"), "{page}");
+        assert!(page.contains("id=\"receipt-form\""));
+        let reply = maker
+            .post(
+                &format!("/factory-orders/{new_number}/receive"),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("row_version", "3"),
+                    ("rating", ""),
+                    ("comment", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.text().contains("id=\"rating-error\""));
+        let reply = maker
+            .post(
+                &format!("/factory-orders/{new_number}/receive"),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("row_version", "3"),
+                    ("rating", "5"),
+                    ("comment", "准时"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        assert!(
+            maker
+                .get(&format!("/factory-orders/{new_number}"))
+                .await
+                .text()
+                .contains("id=\"rating\">5<")
+        );
         // The list shows both orders; another enterprise sees neither.
         let list = maker.get("/factory-orders").await.text();
         assert!(

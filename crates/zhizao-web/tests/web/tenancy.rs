@@ -178,6 +178,14 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_ORDER_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factory-orders/{number}/delivery",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/receipt",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/signups/{id}",
         insiders: SIGNUP_INSIDERS,
     },
@@ -377,6 +385,8 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
         (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
+        (_, "/api/v1/factory-orders/{number}/delivery") => Some(json!({"good": 10, "scrap": 0})),
+        (_, "/api/v1/factory-orders/{number}/receipt") => Some(json!({"rating": 5})),
         (_, "/api/v1/factories/{code}/tariffs") => Some(json!({
             "tariff": {"setup_fee_fen": 20000, "minimum_charge_fen": 0,
                 "hourly": [{"class": "polishing_cell", "per_hour_fen": 18000}],
