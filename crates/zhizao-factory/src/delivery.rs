@@ -10,6 +10,7 @@ use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy::{self, FactoryOrderScope};
 
 use crate::order::{Delivery, DeliveryInput, Order, OrderStatus, Receipt};
+use crate::ordering::changed_one;
 use crate::store::{Document, document_rows, setup_version_of, version_of};
 use crate::{Error, Factories, Result};
 
@@ -103,11 +104,7 @@ impl Factories {
         .bind(order.row_version)
         .execute(&mut *transaction)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(Error::StaleVersion {
-                current: order.row_version + 1,
-            });
-        }
+        changed_one(&updated, order.row_version)?;
         let mut changes = Changes::new();
         changes
             .field(
@@ -196,11 +193,7 @@ impl Factories {
         .bind(order.row_version)
         .execute(&mut *transaction)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(Error::StaleVersion {
-                current: order.row_version + 1,
-            });
-        }
+        changed_one(&updated, order.row_version)?;
         let mut changes = Changes::new();
         changes
             .field(

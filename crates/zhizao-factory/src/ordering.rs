@@ -116,6 +116,16 @@ fn sees(principal: &Principal, row: &OrderRow) -> bool {
     }
 }
 
+/// A row-version-checked update changed its one row, or someone changed the order first (the
+/// row version `seen` moved on).
+pub(crate) fn changed_one(result: &sqlx::any::AnyQueryResult, seen: i64) -> Result<()> {
+    if result.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(Error::StaleVersion { current: seen + 1 })
+    }
+}
+
 /// What a factory offers its clients, from its current set-up and tariff: enough to fill an
 /// order form (the set-up itself stays with the factory's staff and the city).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -543,11 +553,7 @@ impl Factories {
         .bind(order.row_version)
         .execute(&mut *transaction)
         .await?;
-        if updated.rows_affected() != 1 {
-            return Err(Error::StaleVersion {
-                current: order.row_version + 1,
-            });
-        }
+        changed_one(&updated, order.row_version)?;
         let mut changes = Changes::new();
         changes.field("status", order.status.as_str(), status.as_str());
         if quote != order.quote {
