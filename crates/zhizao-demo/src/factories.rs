@@ -5,7 +5,7 @@
 
 use time::Duration as Days;
 use zhizao_core::{Fen, Timestamp};
-use zhizao_factory::order::{MatrixCell, OrderStatus};
+use zhizao_factory::order::{Delivery, DeliveryInput, MatrixCell, OrderStatus, Receipt};
 use zhizao_factory::setup::{
     Calendar, Capability, Changeover, FamilyTime, Maintenance, Period, Resource, Routing, Site,
     Step, local_day,
@@ -312,6 +312,8 @@ pub(crate) struct DemoOrder {
     pub(crate) client: usize,
     pub(crate) status: OrderStatus,
     pub(crate) request: OrderRequest,
+    /// Delivered: good and scrap pieces, and the client's rating once received.
+    pub(crate) delivered: Option<(i64, i64, Option<i64>)>,
 }
 
 fn day(now: Timestamp, in_days: i64) -> String {
@@ -399,12 +401,18 @@ pub(crate) fn orders(now: Timestamp) -> Vec<DemoOrder> {
         client,
         status,
         request,
+        delivered: None,
     };
     let c = |client, status, request| DemoOrder {
         platform: "smart-cutting",
         client,
         status,
         request,
+        delivered: None,
+    };
+    let done = |order: DemoOrder, good, scrap, rating| DemoOrder {
+        delivered: Some((good, scrap, rating)),
+        ..order
     };
     vec![
         p(
@@ -440,6 +448,33 @@ pub(crate) fn orders(now: Timestamp) -> Vec<DemoOrder> {
         c(0, Confirmed, cutting_order(now, "牛仔布", 1_500, 6)),
         c(1, Confirmed, cutting_order(now, "针织布", 2_500, 8)),
         c(2, Quoted, cutting_order(now, "针织布", 800, 5)),
+        // Delivered today: one waiting for the demo maker's receipt, two received and rated.
+        done(
+            p(
+                0,
+                Confirmed,
+                polishing_order(now, "五金门把手", "锌合金", 1_200, 1),
+            ),
+            1_188,
+            12,
+            None,
+        ),
+        done(
+            p(
+                2,
+                Confirmed,
+                polishing_order(now, "卫浴龙头", "黄铜", 2_000, 1),
+            ),
+            1_985,
+            15,
+            Some(5),
+        ),
+        done(
+            c(1, Confirmed, cutting_order(now, "牛仔布", 150, 1)),
+            2_990,
+            10,
+            Some(4),
+        ),
     ]
 }
 
@@ -480,7 +515,7 @@ pub(crate) async fn load_orders(
             now,
             DEMO_PLAN_BUDGET,
         )?;
-        let (_, number) = zhizao_factory::insert_order(
+        let (id, number) = zhizao_factory::insert_order(
             connection,
             &OrderRecord {
                 platform_id: *platform,
@@ -493,7 +528,29 @@ pub(crate) async fn load_orders(
             },
         )
         .await?;
-        if order.status == OrderStatus::Confirmed {
+        if let Some((good, scrap, rating)) = order.delivered {
+            let price = zhizao_factory::delivered_price(setup, tariff, &order.request, good)?;
+            let delivery = Delivery {
+                input: DeliveryInput {
+                    good,
+                    scrap,
+                    material_returned: "余料已随货退还".into(),
+                    note: String::new(),
+                },
+                price,
+                at: now,
+                by: "demo".into(),
+                late: now > quote.promised_at,
+                receipt: rating.map(|rating| Receipt {
+                    rating,
+                    comment: "交期准时，质量稳定".into(),
+                    at: now,
+                    by: "demo".into(),
+                }),
+            };
+            zhizao_factory::insert_delivery(connection, id, order.request.pieces(), &delivery)
+                .await?;
+        } else if order.status == OrderStatus::Confirmed {
             held.push((
                 *platform,
                 Held {

@@ -9,10 +9,87 @@ use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy::{self, FactoryOrderScope};
 
-use crate::order::{Delivery, DeliveryInput, Order, OrderStatus, Receipt};
+use crate::order::{Delivery, DeliveryInput, Order, OrderRequest, OrderStatus, Receipt};
 use crate::ordering::changed_one;
 use crate::store::{Document, document_rows, setup_version_of, version_of};
+use crate::store::{SetupVersion, TariffVersion};
+use crate::tariff::Price;
 use crate::{Error, Factories, Result};
+
+/// The amount due for `good` pieces of `request`: the quoted tariff version applied to them (the
+/// routing's machine minutes for those pieces, its change-overs, their piece price).
+pub fn delivered_price(
+    setup: &SetupVersion,
+    tariff: &TariffVersion,
+    request: &OrderRequest,
+    good: i64,
+) -> Result<Price> {
+    if good == 0 {
+        return Ok(Price {
+            lines: Vec::new(),
+            total: zhizao_core::Fen::new(0),
+        });
+    }
+    let mut delivered = request.clone();
+    delivered.quantity = good;
+    delivered.matrix.clear();
+    tariff
+        .tariff
+        .price(&delivered.pricing_input(&setup.setup, &tariff.tariff))
+}
+
+/// Writes a delivery (and its receipt, if any) to order `id` at `row_version`, inside the caller's
+/// transaction: the status follows the receipt.
+async fn write_delivery(
+    connection: &mut sqlx::AnyConnection,
+    id: i64,
+    row_version: i64,
+    delivery: &Delivery,
+) -> Result<sqlx::any::AnyQueryResult> {
+    let status = if delivery.receipt.is_some() {
+        OrderStatus::Received
+    } else {
+        OrderStatus::Delivered
+    };
+    Ok(sqlx::query(
+        "UPDATE factory_orders SET status = $1, delivery = $2, good_quantity = $3, final_fen = $4, \
+         delivered_at = $5, rating = $6, updated_at = $7, row_version = row_version + 1 \
+         WHERE id = $8 AND row_version = $9",
+    )
+    .bind(status.as_str())
+    .bind(serde_json::to_string(delivery).unwrap_or_default())
+    .bind(delivery.input.good)
+    .bind(delivery.price.total.get())
+    .bind(delivery.at.as_millis())
+    .bind(delivery.receipt.as_ref().map(|r| r.rating))
+    .bind(
+        delivery
+            .receipt
+            .as_ref()
+            .map_or(delivery.at, |r| r.at)
+            .as_millis(),
+    )
+    .bind(id)
+    .bind(row_version)
+    .execute(&mut *connection)
+    .await?)
+}
+
+/// Records a delivery as it happened (and its receipt, if any) on order `id` just written by
+/// [`crate::insert_order`], inside the caller's transaction, without a permission check (the
+/// demo data, imports).
+pub async fn insert_delivery(
+    connection: &mut sqlx::AnyConnection,
+    id: i64,
+    ordered: i64,
+    delivery: &Delivery,
+) -> Result<()> {
+    let problems = delivery.input.problems(ordered);
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    changed_one(&write_delivery(connection, id, 1, delivery).await?, 1)
+}
 
 fn stale_or(expected: Option<i64>, order: &Order) -> Result<()> {
     if expected.is_some_and(|v| v != order.row_version) {
@@ -64,19 +141,7 @@ impl Factories {
             .ok_or_else(|| Error::Corrupt(format!("order {number}: its set-up version is gone")))
             .and_then(|row| setup_version_of(&code, row))?;
         drop(connection);
-        let mut delivered = order.request.clone();
-        delivered.quantity = input.good.max(1);
-        delivered.matrix.clear();
-        let price = if input.good == 0 {
-            crate::tariff::Price {
-                lines: Vec::new(),
-                total: zhizao_core::Fen::new(0),
-            }
-        } else {
-            tariff
-                .tariff
-                .price(&delivered.pricing_input(&setup.setup, &tariff.tariff))?
-        };
+        let price = delivered_price(&setup, &tariff, &order.request, input.good)?;
         let now = self.clock.now();
         let delivery = Delivery {
             input: DeliveryInput {
@@ -91,19 +156,7 @@ impl Factories {
             receipt: None,
         };
         let mut transaction = self.db.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE factory_orders SET status = $1, delivery = $2, good_quantity = $3, final_fen = $4, \
-             delivered_at = $5, updated_at = $5, row_version = row_version + 1 WHERE id = $6 AND row_version = $7",
-        )
-        .bind(OrderStatus::Delivered.as_str())
-        .bind(serde_json::to_string(&delivery).unwrap_or_default())
-        .bind(input.good)
-        .bind(delivery.price.total.get())
-        .bind(now.as_millis())
-        .bind(id)
-        .bind(order.row_version)
-        .execute(&mut *transaction)
-        .await?;
+        let updated = write_delivery(&mut transaction, id, order.row_version, &delivery).await?;
         changed_one(&updated, order.row_version)?;
         let mut changes = Changes::new();
         changes
@@ -181,18 +234,7 @@ impl Factories {
             by: principal.username.clone(),
         });
         let mut transaction = self.db.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE factory_orders SET status = $1, delivery = $2, rating = $3, updated_at = $4, \
-             row_version = row_version + 1 WHERE id = $5 AND row_version = $6",
-        )
-        .bind(OrderStatus::Received.as_str())
-        .bind(serde_json::to_string(&delivery).unwrap_or_default())
-        .bind(rating)
-        .bind(now.as_millis())
-        .bind(id)
-        .bind(order.row_version)
-        .execute(&mut *transaction)
-        .await?;
+        let updated = write_delivery(&mut transaction, id, order.row_version, &delivery).await?;
         changed_one(&updated, order.row_version)?;
         let mut changes = Changes::new();
         changes

@@ -21,6 +21,7 @@ pub mod setup;
 pub mod store;
 pub mod tariff;
 
+pub use delivery::{delivered_price, insert_delivery};
 pub use order::{
     Delivery, DeliveryInput, Order, OrderAction, OrderQuote, OrderRequest, OrderStatus,
 };
