@@ -453,7 +453,7 @@ pub(crate) fn orders(now: Timestamp) -> Vec<DemoOrder> {
             p(
                 0,
                 Confirmed,
-                polishing_order(now, "五金门把手", "锌合金", 1_200, 1),
+                polishing_order(now, "五金门把手", "锌合金", 1_200, 6),
             ),
             1_188,
             12,
@@ -463,14 +463,14 @@ pub(crate) fn orders(now: Timestamp) -> Vec<DemoOrder> {
             p(
                 2,
                 Confirmed,
-                polishing_order(now, "卫浴龙头", "黄铜", 2_000, 1),
+                polishing_order(now, "卫浴龙头", "黄铜", 2_000, 6),
             ),
             1_985,
             15,
             Some(5),
         ),
         done(
-            c(1, Confirmed, cutting_order(now, "牛仔布", 150, 1)),
+            c(1, Confirmed, cutting_order(now, "牛仔布", 150, 6)),
             2_990,
             10,
             Some(4),

@@ -486,6 +486,13 @@ impl Order {
     pub fn total(&self) -> Fen {
         self.quote.price.total
     }
+
+    /// What the client owes: the delivery's amount once delivered, else the quote's.
+    pub fn amount_due(&self) -> Fen {
+        self.delivery
+            .as_ref()
+            .map_or(self.quote.price.total, |d| d.price.total)
+    }
 }
 
 #[cfg(test)]

@@ -328,7 +328,8 @@ async fn orders(
     let rows = list
         .into_iter()
         .map(|o| {
-            let late = o.later_than_needed();
+            // Once delivered, the quote's promise no longer speaks for the order.
+            let late = o.delivery.is_none() && o.later_than_needed();
             let expired = o.expired(now);
             (
                 o.number.clone(),
@@ -336,7 +337,7 @@ async fn orders(
                 o.client_name.clone(),
                 o.request.family.clone(),
                 o.request.pieces(),
-                o.total().to_yuan_string(),
+                o.amount_due().to_yuan_string(),
                 o.quote.promised_at.to_shanghai_string(),
                 t.text(&o.status.label()).to_owned(),
                 o.status.as_str(),
