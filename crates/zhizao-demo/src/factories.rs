@@ -7,8 +7,8 @@ use time::Duration as Days;
 use zhizao_core::{Fen, Timestamp};
 use zhizao_factory::order::{Delivery, DeliveryInput, MatrixCell, OrderStatus, Receipt};
 use zhizao_factory::setup::{
-    Calendar, Capability, Changeover, FamilyTime, Maintenance, Period, Resource, Routing, Site,
-    Step, local_day,
+    AlarmReason, Calendar, Capability, Changeover, FamilyTime, LossParty, Maintenance, Period,
+    Resource, Routing, Site, Step, local_day,
 };
 use zhizao_factory::tariff::ResourceClass;
 use zhizao_factory::{
@@ -33,6 +33,14 @@ fn changeover(class: ResourceClass, from: &str, to: &str, minutes: i64) -> Chang
         from: from.into(),
         to: to.into(),
         minutes,
+    }
+}
+
+fn alarm(code: i64, reason: &str, party: LossParty) -> AlarmReason {
+    AlarmReason {
+        code,
+        reason: reason.into(),
+        party,
     }
 }
 
@@ -178,6 +186,13 @@ fn polishing(now: Timestamp) -> Setup {
             changeover(cell, "五金门把手", "卫浴龙头", 35),
             changeover(cell, "*", "不锈钢锅具", 45),
         ],
+        alarms: vec![
+            alarm(11, "砂带磨损断裂", LossParty::Plant),
+            alarm(12, "力控传感器超限", LossParty::Plant),
+            alarm(21, "夹具定位偏差", LossParty::Plant),
+            alarm(31, "来料未到或缺件", LossParty::Client),
+            alarm(32, "来料毛坯不合格", LossParty::Client),
+        ],
     }
 }
 
@@ -274,6 +289,11 @@ fn cutting(now: Timestamp) -> Setup {
         changeovers: vec![
             changeover(ResourceClass::SpreadingLine, "*", "*", 15),
             changeover(ResourceClass::CuttingLine, "*", "*", 10),
+        ],
+        alarms: vec![
+            alarm(41, "刀片磨损更换", LossParty::Plant),
+            alarm(42, "真空吸附不足", LossParty::Plant),
+            alarm(51, "面料未到或色差待确认", LossParty::Client),
         ],
     }
 }

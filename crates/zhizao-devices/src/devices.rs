@@ -334,6 +334,20 @@ impl Devices {
         .await?)
     }
 
+    /// Every device of `tenant`, by name, for a domain that has decided its caller may know them
+    /// (a shared factory's OEE reads its own machines' data for the city too).
+    pub async fn devices_of(&self, tenant: i64) -> Result<Vec<Device>> {
+        let mut select = SqlBuilder::new(DEVICE_COLUMNS);
+        select
+            .push(" WHERE d.organization_id = ")
+            .push_bind(tenant)
+            .push(" ORDER BY d.name");
+        Ok(select
+            .query_as::<Device>()
+            .fetch_all(self.db.pool())
+            .await?)
+    }
+
     /// One device of the caller's enterprise.
     pub async fn device(&self, principal: &Principal, name: &str) -> Result<Device> {
         let tenant = named_tenant(principal, "device", name)?;

@@ -15,9 +15,11 @@ pub mod delivery;
 pub mod oee;
 pub mod order;
 pub mod ordering;
+pub mod performance;
 pub mod plan;
 pub mod planning;
 pub mod setup;
+pub mod signals;
 pub mod store;
 pub mod tariff;
 

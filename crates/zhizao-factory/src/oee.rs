@@ -182,7 +182,7 @@ fn normalised(spans: &[Span]) -> Vec<Span> {
 }
 
 /// The length of `span` covered by the disjoint sorted `spans`.
-fn covered(span: Span, spans: &[Span]) -> i64 {
+pub(crate) fn covered(span: Span, spans: &[Span]) -> i64 {
     spans
         .iter()
         .map(|s| Span::new(s.start.max(span.start), s.end.min(span.end)).length())
@@ -206,6 +206,22 @@ fn minus(span: Span, holes: &[Span]) -> Vec<Span> {
         rest.push(Span::new(from, span.end));
     }
     rest
+}
+
+fn busy_of(shifts: &[Span], planned_down: &[Span]) -> Vec<Span> {
+    shifts
+        .iter()
+        .flat_map(|shift| minus(*shift, planned_down))
+        .collect()
+}
+
+/// The planned busy time of `observations` as sorted disjoint spans: the shifts less planned
+/// down time.
+pub(crate) fn busy_spans(observations: &Observations) -> Vec<Span> {
+    busy_of(
+        &normalised(&observations.shifts),
+        &normalised(&observations.planned_down),
+    )
 }
 
 /// Computes the time model of one resource from what it reported. Overlapping shifts or
@@ -249,12 +265,9 @@ pub fn time_model(observations: &Observations) -> Result<TimeModel, Error> {
     }
     let shifts = normalised(&observations.shifts);
     let planned_down = normalised(&observations.planned_down);
+    let busy = busy_of(&shifts, &planned_down);
     let planned_operation_ms: i64 = shifts.iter().map(|s| s.length()).sum();
     let planned_down_ms: i64 = shifts.iter().map(|s| covered(*s, &planned_down)).sum();
-    let busy: Vec<Span> = shifts
-        .iter()
-        .flat_map(|shift| minus(*shift, &planned_down))
-        .collect();
     let planned_busy_ms = planned_operation_ms - planned_down_ms;
     let mut model = TimeModel {
         planned_operation_ms,

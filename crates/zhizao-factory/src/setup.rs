@@ -205,6 +205,37 @@ pub struct Setup {
     /// Change-over times; a change between families no rule covers takes none.
     #[serde(default)]
     pub changeovers: Vec<Changeover>,
+    /// What the machines' alarm codes mean, for the loss reasons of OEE.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<AlarmReason>,
+}
+
+closed_vocabulary! {
+    /// Whose a loss is: the plant's own, or the client's (material late or faulty), so each
+    /// client's service figures are fair.
+    LossParty, "party" {
+        /// The factory's.
+        Plant => "plant", "工厂", "Plant";
+        /// The client's.
+        Client => "client", "客户", "Client";
+    }
+}
+
+/// The loss reason an alarm code stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmReason {
+    /// The code the devices report in `alarm`.
+    pub code: i64,
+    /// The reason, as the floor says it.
+    pub reason: String,
+    /// Whose loss it is.
+    #[serde(default = "plant")]
+    pub party: LossParty,
+}
+
+fn plant() -> LossParty {
+    LossParty::Plant
 }
 
 const MAX_SECONDS_PER_PIECE: i64 = 86_400;
@@ -336,6 +367,11 @@ impl Setup {
             .unwrap_or(0)
     }
 
+    /// The reason an alarm code stands for, if the set-up names it.
+    pub fn alarm(&self, code: i64) -> Option<&AlarmReason> {
+        self.alarms.iter().find(|a| a.code == code)
+    }
+
     /// Every problem of the set-up, named by its path.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -352,6 +388,24 @@ impl Setup {
         self.resource_problems(&mut errors);
         self.calendar_problems(&mut errors);
         self.routing_problems(&mut errors);
+        for (index, alarm) in self.alarms.iter().enumerate() {
+            if !name_ok(&alarm.reason) {
+                problem(
+                    &mut errors,
+                    format!("alarms[{index}].reason"),
+                    "请填写原因（1–100 字）".into(),
+                    "give the reason (1–100 characters)".into(),
+                );
+            }
+            if self.alarms[..index].iter().any(|a| a.code == alarm.code) {
+                problem(
+                    &mut errors,
+                    format!("alarms[{index}].code"),
+                    "报警代码重复".into(),
+                    format!("alarm code {} is listed twice", alarm.code),
+                );
+            }
+        }
         for (index, changeover) in self.changeovers.iter().enumerate() {
             if !(0..=MAX_CHANGEOVER_MINUTES).contains(&changeover.minutes) {
                 problem(

@@ -24,6 +24,10 @@ pub struct Factories {
     pub(crate) plan_budget: (std::time::Duration, Option<u64>),
     /// The same for a planner's plan of the whole factory.
     pub(crate) planning_budget: (std::time::Duration, Option<u64>),
+    /// Where the machines' reports are (OEE, progress); none in tests that do not need it.
+    pub(crate) telemetry: Option<zhizao_telemetry::TelemetryStore>,
+    /// What devices did on settled days, read once.
+    pub(crate) activity: Arc<crate::signals::ActivityCache>,
 }
 
 /// How long an instant quote's plan searches: at most 1.5 s and 5,000 iterations.
@@ -156,7 +160,15 @@ impl Factories {
             clock,
             plan_budget: DEFAULT_QUOTE_BUDGET,
             planning_budget: (std::time::Duration::from_secs(10), None),
+            telemetry: None,
+            activity: Arc::default(),
         }
+    }
+
+    /// The same service reading the machines' reports from `store`.
+    pub fn with_telemetry(mut self, store: zhizao_telemetry::TelemetryStore) -> Self {
+        self.telemetry = Some(store);
+        self
     }
 
     /// The same service with quotes and plans searched under this budget (tests fix an

@@ -172,10 +172,12 @@ pub fn may_administer(principal: &Principal) -> bool {
 }
 
 /// The tenant whose telemetry `principal` writes and queries: an enterprise's own users act for
-/// their enterprise; other roles have no telemetry of their own (the city sees aggregates
-/// through reports, not raw tenant data).
+/// their enterprise, a service platform's staff for their platform (a shared factory connects
+/// its own lines and robots); governments and experts have no telemetry of their own (the city
+/// sees aggregates through reports, not raw tenant data).
 pub fn telemetry_tenant(principal: &Principal) -> Option<i64> {
-    (principal.role == Role::EnterpriseUser).then_some(principal.organization_id)
+    matches!(principal.role, Role::EnterpriseUser | Role::PlatformStaff)
+        .then_some(principal.organization_id)
 }
 
 /// The roles `principal` may give to users: every role for a city administrator, their own role
@@ -578,6 +580,18 @@ mod tests {
             assert_eq!(
                 may_order_from_factories(&p),
                 *role == Role::EnterpriseUser,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn enterprises_and_platforms_own_telemetry_and_governments_do_not() {
+        for role in Role::ALL {
+            let expected = matches!(role, Role::EnterpriseUser | Role::PlatformStaff);
+            assert_eq!(
+                telemetry_tenant(&principal(*role, Some("442000118"))),
+                expected.then_some(42),
                 "{role:?}"
             );
         }

@@ -154,7 +154,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             commands,
             telemetry: telemetry.clone(),
             projects,
-            factories: zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock)),
+            factories: zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
+                .with_telemetry(telemetry.clone()),
         },
         db.clone(),
         settings,

@@ -128,7 +128,8 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             // Plans and quotes search a fixed number of iterations, so dates do not depend
             // on the machine's speed.
             factories: zhizao_factory::Factories::new(db.clone(), Arc::<FixedClock>::clone(&clock))
-                .with_plan_budget(std::time::Duration::from_secs(20), Some(300)),
+                .with_plan_budget(std::time::Duration::from_secs(20), Some(300))
+                .with_telemetry(telemetry.clone()),
         },
         db.clone(),
         WebSettings::default(),

@@ -351,7 +351,8 @@ const ADMIN_ACTIONS: &[&str] = &["/api/v1/platforms/{code}/clients"];
 
 /// Path templates whose parameter names something inside the caller's own enterprise (a
 /// telemetry database): the same name in another enterprise is a different thing, so every
-/// enterprise acts only on its own, and other roles, which have no telemetry, get 403.
+/// enterprise (or platform) acts only on its own, and other roles, which have no telemetry,
+/// get 403.
 const OWN_NAMESPACE: &[&str] = &["/api/v1/telemetry/databases/{database}/retention"];
 
 /// Path templates of what the city sets up for everyone (subsidy rules, published batches):
@@ -594,7 +595,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 let reply = app
                     .api("PUT", &path, Some(username), Some(json!({"days": days})))
                     .await;
-                if *role == "enterprise_user" {
+                if matches!(*role, "enterprise_user" | "platform_staff") {
                     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
                 } else {
                     reply.problem(StatusCode::FORBIDDEN);
@@ -801,7 +802,8 @@ const DEVICE_PAGES: &[(&str, &str)] = &[
 ];
 
 /// Device pages without a parameter: the caller's own enterprise's lists and forms; roles
-/// without devices may not use them at all (403), another enterprise sees only its own.
+/// without devices (governments, experts) may not use them at all (403), another enterprise or
+/// platform sees only its own.
 const OWN_DEVICE_PAGES: &[(&str, &str)] = &[
     ("GET", "/devices"),
     ("GET", "/device-profiles"),
@@ -877,7 +879,7 @@ async fn other_tenants_get_404_on_every_device_page() {
                 } else {
                     visitor.post(path, &add_row).await
                 };
-                let expected = if *role == "enterprise_user" {
+                let expected = if matches!(*role, "enterprise_user" | "platform_staff") {
                     StatusCode::OK
                 } else {
                     StatusCode::FORBIDDEN

@@ -1,0 +1,883 @@
+//! A factory's OEE report: the ISO 22400-2 time model (`oee`) of every resource over a range of
+//! days, from what its devices reported (`signals`), summed per resource, line, site or the
+//! whole platform and per shift, day, week or month, with the losses behind it as a Pareto list.
+//!
+//! A resource's state is what its first bound device that reported a state says; its pieces are
+//! the sum of all its devices' counters. Planned operation time is the calendar's shifts on
+//! working days; planned down time its breaks and the resource's planned maintenance. The
+//! planned run time per item is the routing's time for the resource's class (its first step on
+//! that class, before any family's own time), until counts are assigned to operations.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+use time::{Date, Duration};
+use zhizao_core::{Text, closed_vocabulary};
+
+use crate::oee::{MachineState, Observations, Span, TimeModel, busy_spans, covered};
+use crate::setup::{LossParty, Resource, Setup, parse_local};
+use crate::signals::{DeviceActivity, DeviceKey};
+use crate::{Error, Result};
+
+closed_vocabulary! {
+    /// What an OEE report sums over.
+    Grouping, "grouping" {
+        /// Each resource.
+        Resource => "resource", "资源", "Resource";
+        /// Each line.
+        Line => "line", "产线", "Line";
+        /// Each site.
+        Site => "site", "场地", "Site";
+        /// The whole platform.
+        Platform => "platform", "全平台", "Platform";
+    }
+}
+
+closed_vocabulary! {
+    /// The periods of an OEE report.
+    Bucket, "period" {
+        /// Each shift.
+        Shift => "shift", "班次", "Shift";
+        /// Each day.
+        Day => "day", "日", "Day";
+        /// Each ISO week.
+        Week => "week", "周", "Week";
+        /// Each month.
+        Month => "month", "月", "Month";
+    }
+}
+
+closed_vocabulary! {
+    /// Why planned busy time or output was lost.
+    LossKind, "loss" {
+        /// A fault (by alarm code where the set-up names it).
+        Fault => "fault", "故障停机", "Fault";
+        /// Switched off while planned to work.
+        Off => "off", "计划内关机", "Off while planned";
+        /// Changing over.
+        Setup => "setup", "换型调整", "Set-up";
+        /// Idle: waiting for material, an operator, the next job.
+        Idle => "idle", "待机等待", "Idle";
+        /// No report from the devices.
+        Unrecorded => "unrecorded", "无数据", "Unrecorded";
+        /// Running slower than planned.
+        Speed => "speed", "速度损失", "Speed loss";
+        /// Scrap.
+        Quality => "quality", "质量损失", "Quality loss";
+    }
+}
+
+/// The longest range one report covers.
+pub const MAX_REPORT_DAYS: i64 = 400;
+
+/// What to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OeeRequest {
+    /// First day (Asia/Shanghai).
+    pub from: Date,
+    /// Last day, inclusive.
+    pub to: Date,
+    /// What to sum over.
+    pub grouping: Grouping,
+    /// The periods.
+    pub bucket: Bucket,
+}
+
+impl OeeRequest {
+    /// The request's problems: a range that runs backwards or is too long.
+    pub fn check(&self) -> Result<()> {
+        if self.to < self.from {
+            return Err(Error::invalid(
+                "to",
+                "结束日期早于开始日期",
+                "the last day is before the first",
+            ));
+        }
+        if (self.to - self.from).whole_days() >= MAX_REPORT_DAYS {
+            return Err(Error::invalid(
+                "to",
+                "一次最多统计 400 天",
+                "a report covers at most 400 days",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The days of the range.
+    pub fn days(&self) -> impl Iterator<Item = Date> + use<> {
+        let from = self.from;
+        let count = (self.to - self.from).whole_days() + 1;
+        (0..count.max(0)).map(move |n| from + Duration::days(n))
+    }
+}
+
+/// One group's figures in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OeeRow {
+    /// The group's code (resource, line or site; empty for the platform).
+    pub group: String,
+    /// The period: `2026-11-26`, `2026-W48`, `2026-11`, or `2026-11-26 08:00` for a shift.
+    pub period: String,
+    /// The time model.
+    pub model: TimeModel,
+}
+
+/// One loss reason's total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loss {
+    /// What kind.
+    pub kind: LossKind,
+    /// The alarm code (faults).
+    pub alarm: Option<i64>,
+    /// The reason in the set-up's words, when it names the code.
+    pub reason: Option<String>,
+    /// Whose loss it is.
+    pub party: LossParty,
+    /// Time lost, ms (speed and quality losses as the planned time of what was not made).
+    pub ms: i64,
+}
+
+/// A factory's OEE over a range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OeeReport {
+    /// Each group in each period, groups in set-up order, periods in time order.
+    pub rows: Vec<OeeRow>,
+    /// Each group over the whole range.
+    pub groups: Vec<OeeRow>,
+    /// Everything.
+    pub total: TimeModel,
+    /// Losses, largest first.
+    pub losses: Vec<Loss>,
+    /// Counter resets seen (each counted once).
+    pub resets: u32,
+    /// Reports of a state outside the vocabulary.
+    pub unknown_states: u32,
+    /// Resources no device is bound to (their time is all unrecorded).
+    pub resources_without_devices: Vec<String>,
+    /// Bound device names the platform has not registered.
+    pub unknown_devices: Vec<String>,
+}
+
+impl OeeReport {
+    /// The label of a loss, in both languages.
+    pub fn loss_label(loss: &Loss) -> Text {
+        match (&loss.reason, loss.alarm) {
+            (Some(reason), Some(code)) => {
+                Text::owned(format!("{reason}（{code}）"), format!("{reason} ({code})"))
+            }
+            (None, Some(code)) => {
+                let kind = loss.kind.label();
+                Text::owned(
+                    format!("{}（报警 {code}）", kind.zh),
+                    format!("{} (alarm {code})", kind.en),
+                )
+            }
+            _ => loss.kind.label(),
+        }
+    }
+}
+
+/// The devices of a resource, as found in the registry (`None`: bound but not registered).
+pub type BoundDevices<'a> = &'a HashMap<String, DeviceKey>;
+
+fn group_of(grouping: Grouping, resource: &Resource) -> String {
+    match grouping {
+        Grouping::Resource => resource.code.clone(),
+        Grouping::Line => resource.line.clone(),
+        Grouping::Site => resource.site.clone(),
+        Grouping::Platform => String::new(),
+    }
+}
+
+fn period_of(bucket: Bucket, date: Date, shift_start: i64) -> String {
+    match bucket {
+        Bucket::Shift => format!(
+            "{date} {:02}:{:02}",
+            shift_start.div_euclid(60),
+            shift_start.rem_euclid(60)
+        ),
+        Bucket::Day => date.to_string(),
+        Bucket::Week => {
+            let (year, week, _) = date.to_iso_week_date();
+            format!("{year}-W{week:02}")
+        }
+        Bucket::Month => format!("{}-{:02}", date.year(), u8::from(date.month())),
+    }
+}
+
+/// The instant `minutes` after midnight of `date` in Asia/Shanghai.
+fn at_minutes(date: Date, minutes: i64) -> i64 {
+    parse_local(&format!("{date} 00:00"))
+        .map(|t| t.as_millis() + minutes * 60_000)
+        .unwrap_or(0)
+}
+
+/// Accumulates the report day by day.
+pub struct ReportBuilder<'a> {
+    setup: &'a Setup,
+    request: OeeRequest,
+    devices: BoundDevices<'a>,
+    rows: BTreeMap<(usize, String), TimeModel>,
+    group_order: HashMap<String, usize>,
+    losses: HashMap<(LossKind, Option<i64>), i64>,
+    resets: u32,
+    unknown_states: u32,
+    maintenance: HashMap<&'a str, Vec<Span>>,
+}
+
+impl<'a> ReportBuilder<'a> {
+    /// A report of `setup`'s resources, whose devices are `devices` (by name).
+    pub fn new(setup: &'a Setup, request: OeeRequest, devices: BoundDevices<'a>) -> Self {
+        let mut group_order = HashMap::new();
+        for resource in &setup.resources {
+            let next = group_order.len();
+            group_order
+                .entry(group_of(request.grouping, resource))
+                .or_insert(next);
+        }
+        let mut maintenance: HashMap<&str, Vec<Span>> = HashMap::new();
+        for planned in &setup.calendar.maintenance {
+            if let (Some(start), Some(end)) =
+                (parse_local(&planned.start), parse_local(&planned.end))
+            {
+                maintenance
+                    .entry(planned.resource.trim())
+                    .or_default()
+                    .push(Span::new(start.as_millis(), end.as_millis()));
+            }
+        }
+        ReportBuilder {
+            setup,
+            request,
+            devices,
+            rows: BTreeMap::new(),
+            group_order,
+            losses: HashMap::new(),
+            resets: 0,
+            unknown_states: 0,
+            maintenance,
+        }
+    }
+
+    /// The planned run time per item of a resource, ms.
+    fn planned_per_item_ms(&self, resource: &Resource) -> i64 {
+        self.setup
+            .routings
+            .iter()
+            .flat_map(|r| &r.steps)
+            .find(|step| step.class == resource.class)
+            .map_or(0, |step| step.seconds_per_piece * 1000)
+    }
+
+    /// Adds one day, given what each device did that day.
+    pub fn add_day(
+        &mut self,
+        date: Date,
+        activity: &HashMap<DeviceKey, Arc<DeviceActivity>>,
+    ) -> Result<()> {
+        let working = self.setup.calendar.works_on(date);
+        let mut shifts: Vec<(i64, Span)> = if working {
+            self.setup
+                .calendar
+                .shifts
+                .iter()
+                .filter_map(|p| p.minutes())
+                .map(|(start, end)| {
+                    (
+                        start,
+                        Span::new(at_minutes(date, start), at_minutes(date, end)),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        shifts.sort_by_key(|(start, _)| *start);
+        let breaks: Vec<Span> = if working {
+            self.setup
+                .calendar
+                .breaks
+                .iter()
+                .filter_map(|p| p.minutes())
+                .map(|(start, end)| Span::new(at_minutes(date, start), at_minutes(date, end)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let day = Span::new(at_minutes(date, 0), at_minutes(date, 1440));
+        let buckets: Vec<(String, Vec<Span>, Span)> = match self.request.bucket {
+            // A shift's pieces are those counted from its start to the next shift's (the
+            // first from midnight, the last to midnight), so a count reported as a shift ends,
+            // or in the gap after it, belongs to it and every piece of the day to some shift.
+            Bucket::Shift => shifts
+                .iter()
+                .enumerate()
+                .map(|(index, (start, span))| {
+                    let from = if index == 0 { day.start } else { span.start };
+                    let to = shifts
+                        .get(index + 1)
+                        .map_or(day.end, |(_, next)| next.start);
+                    (
+                        period_of(Bucket::Shift, date, *start),
+                        vec![*span],
+                        Span::new(from, to),
+                    )
+                })
+                .collect(),
+            bucket => vec![(
+                period_of(bucket, date, 0),
+                shifts.iter().map(|(_, span)| *span).collect(),
+                day,
+            )],
+        };
+        let empty = DeviceActivity::default();
+        for resource in &self.setup.resources {
+            let activities: Vec<&DeviceActivity> = resource
+                .devices
+                .iter()
+                .filter_map(|name| self.devices.get(name.trim()))
+                .filter_map(|key| activity.get(key).map(Arc::as_ref))
+                .collect();
+            for device in &activities {
+                self.resets += device.resets;
+                self.unknown_states += device.unknown_states;
+            }
+            let states = activities
+                .iter()
+                .find(|a| !a.states.is_empty())
+                .copied()
+                .unwrap_or(&empty);
+            let mut planned_down = breaks.clone();
+            if let Some(spans) = self.maintenance.get(resource.code.trim()) {
+                planned_down.extend(spans.iter().copied());
+            }
+            let per_item = self.planned_per_item_ms(resource);
+            let group = group_of(self.request.grouping, resource);
+            let order = self.group_order[&group];
+            for (period, bucket_shifts, counted) in &buckets {
+                let (good, scrap) = activities
+                    .iter()
+                    .map(|a| a.pieces_within(*counted))
+                    .fold((0, 0), |(g, s), (good, scrap)| (g + good, s + scrap));
+                let observations = Observations {
+                    shifts: bucket_shifts.clone(),
+                    planned_down: planned_down.clone(),
+                    states: states
+                        .states
+                        .iter()
+                        .map(|run| (run.span, run.state))
+                        .collect(),
+                    produced: good + scrap,
+                    good,
+                    planned_run_time_per_item_ms: per_item,
+                };
+                let model = crate::oee::time_model(&observations)?;
+                let busy = busy_spans(&observations);
+                for run in &states.states {
+                    let kind = match run.state {
+                        MachineState::Fault => LossKind::Fault,
+                        MachineState::Off => LossKind::Off,
+                        MachineState::Setup => LossKind::Setup,
+                        MachineState::Idle => LossKind::Idle,
+                        MachineState::Running => continue,
+                    };
+                    let lost = covered(run.span, &busy);
+                    if lost > 0 {
+                        *self.losses.entry((kind, run.alarm)).or_default() += lost;
+                    }
+                }
+                let speed =
+                    (model.production_ms - model.planned_run_ms.min(model.production_ms)).max(0);
+                for (kind, ms) in [
+                    (LossKind::Unrecorded, model.unrecorded_ms),
+                    (LossKind::Speed, speed),
+                    (LossKind::Quality, scrap.saturating_mul(per_item)),
+                ] {
+                    if ms > 0 {
+                        *self.losses.entry((kind, None)).or_default() += ms;
+                    }
+                }
+                let entry = self.rows.entry((order, period.clone())).or_default();
+                *entry = *entry + model;
+            }
+        }
+        Ok(())
+    }
+
+    /// The report.
+    pub fn finish(self) -> OeeReport {
+        let names: HashMap<usize, String> = self
+            .group_order
+            .iter()
+            .map(|(name, order)| (*order, name.clone()))
+            .collect();
+        let mut groups: BTreeMap<usize, TimeModel> = BTreeMap::new();
+        let rows: Vec<OeeRow> = self
+            .rows
+            .into_iter()
+            .map(|((order, period), model)| {
+                let entry = groups.entry(order).or_default();
+                *entry = *entry + model;
+                OeeRow {
+                    group: names[&order].clone(),
+                    period,
+                    model,
+                }
+            })
+            .collect();
+        let total = groups.values().copied().sum();
+        let groups = groups
+            .into_iter()
+            .map(|(order, model)| OeeRow {
+                group: names[&order].clone(),
+                period: String::new(),
+                model,
+            })
+            .collect();
+        let mut losses: Vec<Loss> = self
+            .losses
+            .into_iter()
+            .map(|((kind, alarm), ms)| {
+                let named = alarm.and_then(|code| self.setup.alarm(code));
+                Loss {
+                    kind,
+                    alarm,
+                    reason: named.map(|a| a.reason.trim().to_owned()),
+                    party: named.map_or(LossParty::Plant, |a| a.party),
+                    ms,
+                }
+            })
+            .collect();
+        losses.sort_by(|a, b| {
+            b.ms.cmp(&a.ms)
+                .then(a.kind.as_str().cmp(b.kind.as_str()))
+                .then(a.alarm.cmp(&b.alarm))
+        });
+        let resources_without_devices = self
+            .setup
+            .resources
+            .iter()
+            .filter(|r| r.devices.is_empty())
+            .map(|r| r.code.clone())
+            .collect();
+        let mut unknown_devices: Vec<String> = self
+            .setup
+            .resources
+            .iter()
+            .flat_map(|r| &r.devices)
+            .filter(|name| !self.devices.contains_key(name.trim()))
+            .cloned()
+            .collect();
+        unknown_devices.sort();
+        unknown_devices.dedup();
+        OeeReport {
+            rows,
+            groups,
+            total,
+            losses,
+            resets: self.resets,
+            unknown_states: self.unknown_states,
+            resources_without_devices,
+            unknown_devices,
+        }
+    }
+}
+
+/// The OEE report of `setup` over the request's days, reading what `devices` did from `store`
+/// through `cache` (settled days once). `now` decides which days are settled.
+pub async fn report(
+    store: &zhizao_telemetry::TelemetryStore,
+    cache: &crate::signals::ActivityCache,
+    setup: &Setup,
+    devices: BoundDevices<'_>,
+    request: OeeRequest,
+    now: i64,
+) -> Result<OeeReport> {
+    request.check()?;
+    let keys: Vec<DeviceKey> = {
+        let mut keys: Vec<DeviceKey> = setup
+            .resources
+            .iter()
+            .flat_map(|r| &r.devices)
+            .filter_map(|name| devices.get(name.trim()).cloned())
+            .collect();
+        keys.sort_by(|a, b| a.device.cmp(&b.device));
+        keys.dedup();
+        keys
+    };
+    let mut builder = ReportBuilder::new(setup, request, devices);
+    for date in request.days() {
+        let day = Span::new(at_minutes(date, 0), at_minutes(date, 1440));
+        let activity = if day.start >= now {
+            HashMap::new()
+        } else {
+            cache.day(store, &keys, day, now).await?
+        };
+        builder.add_day(date, &activity)?;
+    }
+    Ok(builder.finish())
+}
+
+impl crate::Factories {
+    /// The OEE report of the platform with `code`, for its own staff and the city (404 for
+    /// anyone else), from its latest set-up and its registered devices' reports.
+    pub async fn oee(
+        &self,
+        principal: &zhizao_identity::Principal,
+        code: &str,
+        request: OeeRequest,
+    ) -> Result<(crate::SetupVersion, OeeReport)> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !zhizao_identity::policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            });
+        }
+        request.check()?;
+        let setup =
+            crate::store::document_rows(&mut connection, crate::store::Document::Setup, platform)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::NotFound {
+                    what: "factory set-up",
+                    key: code.trim().to_owned(),
+                })
+                .and_then(|row| crate::store::setup_version_of(code.trim(), row))?;
+        drop(connection);
+        let store = self
+            .telemetry
+            .as_ref()
+            .ok_or_else(|| Error::Corrupt("the platform runs without a telemetry store".into()))?;
+        let registered = zhizao_devices::Devices::new(self.db.clone(), Arc::clone(&self.clock))
+            .devices_of(platform)
+            .await
+            .map_err(|e| Error::Corrupt(format!("reading the platform's devices: {e}")))?;
+        let devices: HashMap<String, DeviceKey> = registered
+            .into_iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    DeviceKey {
+                        tenant: platform,
+                        database: d.database_name,
+                        table: d.table_name,
+                        device: d.name,
+                    },
+                )
+            })
+            .collect();
+        let now = self.clock.now().as_millis();
+        let report = report(store, &self.activity, &setup.setup, &devices, request, now).await?;
+        Ok((setup, report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zhizao_telemetry::{FieldValue, Point, StoreOptions, TelemetryStore};
+
+    use super::*;
+    use crate::signals::ActivityCache;
+
+    const MINUTE: i64 = 60_000;
+    const TENANT: i64 = 7;
+
+    /// One line of two robots and a manual station; shifts 08:00–12:00 and 13:00–17:00 with a
+    /// break 10:00–10:15; a robot's planned run time is 60 s a piece; alarm 17 is the plant's,
+    /// alarm 5 (no material) the client's.
+    fn setup() -> Setup {
+        serde_json::from_value(serde_json::json!({
+            "sites": [{"code": "S", "name": "基地"}],
+            "resources": [
+                {"code": "R1", "name": "1 号机器人", "class": "polishing_cell", "site": "S",
+                 "line": "L1", "devices": ["r1"]},
+                {"code": "R2", "name": "2 号机器人", "class": "polishing_cell", "site": "S",
+                 "line": "L1", "devices": ["r2", "gone"]},
+                {"code": "M", "name": "工位", "class": "manual", "site": "S", "line": "L1"}
+            ],
+            "calendar": {
+                "workdays": [1, 2, 3, 4, 5, 6, 7],
+                "shifts": [{"start": "13:00", "end": "17:00"}, {"start": "08:00", "end": "12:00"}],
+                "breaks": [{"start": "10:00", "end": "10:15"}]
+            },
+            "routings": [{"process": "polishing", "lot_size": 100, "steps": [
+                {"name": "抛光", "class": "polishing_cell", "seconds_per_piece": 60}
+            ]}],
+            "alarms": [
+                {"code": 17, "reason": "砂带断裂"},
+                {"code": 5, "reason": "来料未到", "party": "client"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    fn day() -> Date {
+        Date::from_calendar_date(2026, time::Month::November, 26).unwrap()
+    }
+
+    /// Milliseconds of `HH:MM` on the test day.
+    fn clock(hours: i64, minutes: i64) -> i64 {
+        at_minutes(day(), hours * 60 + minutes)
+    }
+
+    fn point(device: &str, at: i64, fields: Vec<(&str, FieldValue)>) -> Point {
+        Point {
+            measurement: "robots".into(),
+            tags: vec![("device".into(), device.into())],
+            fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            time_ns: at * 1_000_000,
+        }
+    }
+
+    /// A state reported every four minutes over `[from, to)`.
+    fn held(device: &str, from: i64, to: i64, state: &str, alarm: Option<i64>) -> Vec<Point> {
+        (from..to)
+            .step_by(4 * MINUTE as usize)
+            .map(|at| {
+                let mut fields = vec![("state", FieldValue::String(state.into()))];
+                if let Some(code) = alarm {
+                    fields.push(("alarm", FieldValue::Integer(code)));
+                }
+                point(device, at, fields)
+            })
+            .collect()
+    }
+
+    fn counters(device: &str, at: i64, good: i64, scrap: i64) -> Point {
+        point(
+            device,
+            at,
+            vec![
+                ("good", FieldValue::Integer(good)),
+                ("scrap", FieldValue::Integer(scrap)),
+            ],
+        )
+    }
+
+    /// R1 runs 08:00–09:00, faults (17) to 09:20, runs to 12:00, sets up 13:00–13:30 and runs to
+    /// 17:00, making 405 good and 5 scrap across a reboot at 14:00; R2 faults (5) 08:00–09:00,
+    /// idles to 12:00 and says nothing in the afternoon; the station has no device.
+    async fn store() -> (tempfile::TempDir, TelemetryStore) {
+        let directory = tempfile::tempdir().unwrap();
+        let store = TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
+        let mut points = Vec::new();
+        points.extend(held("r1", clock(8, 0), clock(9, 0), "running", None));
+        points.extend(held("r1", clock(9, 0), clock(9, 20), "fault", Some(17)));
+        points.extend(held("r1", clock(9, 20), clock(12, 0), "running", None));
+        points.push(point(
+            "r1",
+            clock(12, 0),
+            vec![("state", FieldValue::String("off".into()))],
+        ));
+        points.extend(held("r1", clock(13, 0), clock(13, 30), "setup", None));
+        points.extend(held("r1", clock(13, 30), clock(17, 0), "running", None));
+        points.push(counters("r1", clock(7, 55), 1000, 10));
+        points.push(counters("r1", clock(12, 0), 1200, 12));
+        points.push(counters("r1", clock(14, 0), 5, 0));
+        points.push(counters("r1", clock(17, 0), 205, 3));
+        points.extend(held("r2", clock(8, 0), clock(9, 0), "fault", Some(5)));
+        points.extend(held("r2", clock(9, 0), clock(12, 0), "idle", None));
+        store.write(TENANT, "plant", points).await.unwrap();
+        (directory, store)
+    }
+
+    fn devices() -> HashMap<String, DeviceKey> {
+        ["r1", "r2"]
+            .into_iter()
+            .map(|name| {
+                (
+                    name.to_owned(),
+                    DeviceKey {
+                        tenant: TENANT,
+                        database: "plant".into(),
+                        table: "robots".into(),
+                        device: name.into(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn request(grouping: Grouping, bucket: Bucket) -> OeeRequest {
+        OeeRequest {
+            from: day(),
+            to: day(),
+            grouping,
+            bucket,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_day_of_machine_reports_gives_the_hand_computed_oee_and_losses() {
+        let (_directory, store) = store().await;
+        let cache = ActivityCache::default();
+        let setup = setup();
+        let devices = devices();
+        let now = clock(23, 0);
+        let day_report = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            request(Grouping::Resource, Bucket::Day),
+            now,
+        )
+        .await
+        .unwrap();
+        // Planned busy time: 120 + 105 + 240 = 465 minutes each.
+        let r1 = &day_report.groups[0].model;
+        assert_eq!(day_report.groups[0].group, "R1");
+        assert_eq!(r1.planned_operation_ms, 480 * MINUTE);
+        assert_eq!(r1.planned_busy_ms, 465 * MINUTE);
+        assert_eq!(r1.production_ms, (60 + 145 + 210) * MINUTE, "{r1:?}");
+        assert_eq!(r1.down_ms, 20 * MINUTE);
+        assert_eq!(r1.setup_ms, 30 * MINUTE);
+        assert_eq!(r1.unrecorded_ms, 0);
+        assert_eq!((r1.produced, r1.good), (410, 405), "a reset counts once");
+        let r2 = &day_report.groups[1].model;
+        assert_eq!(r2.down_ms, 60 * MINUTE);
+        assert_eq!(r2.delay_ms, (165 + 240) * MINUTE);
+        assert_eq!(r2.unrecorded_ms, 240 * MINUTE);
+        let station = &day_report.groups[2].model;
+        assert_eq!(station.unrecorded_ms, 465 * MINUTE);
+        assert_eq!(day_report.resets, 1);
+        assert_eq!(day_report.resources_without_devices, vec!["M".to_owned()]);
+        assert_eq!(day_report.unknown_devices, vec!["gone".to_owned()]);
+
+        // The line: 415 / 1395 × 410 / 415 × 405 / 410 = 405 / 1395.
+        let line = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            request(Grouping::Line, Bucket::Day),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(line.rows.len(), 1);
+        let figures = line.rows[0].model.figures();
+        assert!((figures.availability.unwrap() - 415.0 / 1395.0).abs() < 1e-12);
+        assert!((figures.effectiveness.unwrap() - 410.0 / 415.0).abs() < 1e-12);
+        assert!((figures.quality_rate.unwrap() - 405.0 / 410.0).abs() < 1e-12);
+        assert!((figures.oee.unwrap() - 405.0 / 1395.0).abs() < 1e-12);
+        let losses: Vec<(LossKind, Option<i64>, LossParty, i64)> = line
+            .losses
+            .iter()
+            .map(|l| (l.kind, l.alarm, l.party, l.ms / MINUTE))
+            .collect();
+        use LossKind::*;
+        assert_eq!(
+            losses,
+            vec![
+                (Unrecorded, None, LossParty::Plant, 240 + 465),
+                (Idle, None, LossParty::Plant, 165),
+                (Fault, Some(5), LossParty::Client, 60),
+                (Setup, None, LossParty::Plant, 30),
+                (Fault, Some(17), LossParty::Plant, 20),
+                (Quality, None, LossParty::Plant, 5),
+                (Speed, None, LossParty::Plant, 5),
+            ]
+        );
+        assert_eq!(
+            OeeReport::loss_label(&line.losses[2]).zh,
+            "来料未到（5）".to_owned()
+        );
+
+        // By shift: the morning's pieces are those counted up to the afternoon's start.
+        let shifts = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            request(Grouping::Platform, Bucket::Shift),
+            now,
+        )
+        .await
+        .unwrap();
+        let periods: Vec<(&str, i64, i64, i64)> = shifts
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.period.as_str(),
+                    r.model.planned_busy_ms / MINUTE,
+                    r.model.produced,
+                    r.model.good,
+                )
+            })
+            .collect();
+        assert_eq!(
+            periods,
+            vec![
+                ("2026-11-26 08:00", 3 * 225, 202, 200),
+                ("2026-11-26 13:00", 3 * 240, 208, 205),
+            ]
+        );
+        assert_eq!(shifts.total, line.total, "shifts add up to the day");
+    }
+
+    #[tokio::test]
+    async fn settled_days_are_read_once_and_bad_ranges_are_refused() {
+        let (_directory, store) = store().await;
+        let cache = ActivityCache::default();
+        let setup = setup();
+        let devices = devices();
+        let whole = request(Grouping::Platform, Bucket::Day);
+        let settled = clock(24 + 7, 0);
+        let before = report(&store, &cache, &setup, &devices, whole, settled)
+            .await
+            .unwrap();
+        // A late report for a settled day is not read again …
+        store
+            .write(
+                TENANT,
+                "plant",
+                vec![
+                    counters("r2", clock(11, 0), 1, 0),
+                    counters("r2", clock(11, 30), 51, 0),
+                ],
+            )
+            .await
+            .unwrap();
+        let cached = report(&store, &cache, &setup, &devices, whole, settled)
+            .await
+            .unwrap();
+        assert_eq!(cached, before);
+        // … while the day is still open it is.
+        let fresh = report(
+            &store,
+            &ActivityCache::default(),
+            &setup,
+            &devices,
+            whole,
+            clock(23, 0),
+        )
+        .await
+        .unwrap();
+        assert_eq!(fresh.total.produced, before.total.produced + 50);
+
+        let backwards = OeeRequest {
+            from: day(),
+            to: day() - Duration::days(1),
+            ..whole
+        };
+        let error = report(&store, &cache, &setup, &devices, backwards, settled)
+            .await
+            .unwrap_err();
+        assert_eq!(zhizao_core::Classified::field_errors(&error)[0].field, "to");
+        let long = OeeRequest {
+            to: day() + Duration::days(MAX_REPORT_DAYS),
+            ..whole
+        };
+        assert!(
+            report(&store, &cache, &setup, &devices, long, settled)
+                .await
+                .is_err()
+        );
+    }
+}
