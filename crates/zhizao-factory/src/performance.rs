@@ -84,6 +84,10 @@ pub struct OeeRequest {
     pub bucket: Bucket,
 }
 
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl OeeRequest {
     /// The request's problems: a range that runs backwards or is too long.
     pub fn check(&self) -> Result<()> {
@@ -102,6 +106,71 @@ impl OeeRequest {
             ));
         }
         Ok(())
+    }
+
+    /// A request from a query's words: days `YYYY-MM-DD` (by default the week to `today`),
+    /// grouping (by default each resource) and period (by default each day); every bad word
+    /// named by its parameter.
+    pub fn parse(
+        from: Option<&str>,
+        to: Option<&str>,
+        grouping: Option<&str>,
+        bucket: Option<&str>,
+        today: Date,
+    ) -> Result<Self> {
+        let mut errors = Vec::new();
+        let mut date = |name: &str, value: Option<&str>, default: Date| match given(value) {
+            None => default,
+            Some(text) => crate::setup::parse_date(text).unwrap_or_else(|| {
+                errors.push(zhizao_core::FieldError::new(
+                    name,
+                    Text::owned(
+                        format!("“{text}”不是日期（YYYY-MM-DD）"),
+                        format!("“{text}” is not a date (YYYY-MM-DD)"),
+                    ),
+                ));
+                default
+            }),
+        };
+        let to = date("to", to, today);
+        let from = date("from", from, to - Duration::days(6));
+        let grouping = match given(grouping) {
+            None => Grouping::Resource,
+            Some(word) => word.parse().unwrap_or_else(|_| {
+                errors.push(zhizao_core::FieldError::new(
+                    "by",
+                    Text::owned(
+                        format!("“{word}”不是汇总方式（resource、line、site、platform）"),
+                        format!("“{word}” is not a grouping (resource, line, site, platform)"),
+                    ),
+                ));
+                Grouping::Resource
+            }),
+        };
+        let bucket = match given(bucket) {
+            None => Bucket::Day,
+            Some(word) => word.parse().unwrap_or_else(|_| {
+                errors.push(zhizao_core::FieldError::new(
+                    "every",
+                    Text::owned(
+                        format!("“{word}”不是统计周期（shift、day、week、month）"),
+                        format!("“{word}” is not a period (shift, day, week, month)"),
+                    ),
+                ));
+                Bucket::Day
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let request = OeeRequest {
+            from,
+            to,
+            grouping,
+            bucket,
+        };
+        request.check()?;
+        Ok(request)
     }
 
     /// The days of the range.

@@ -10,6 +10,7 @@ mod device_api;
 pub(crate) mod devices;
 mod enterprises;
 mod factories;
+mod factory_oee;
 mod factory_orders;
 mod factory_plans;
 mod major;
@@ -107,6 +108,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factories::router())
         .merge(factory_orders::router())
         .merge(factory_plans::router())
+        .merge(factory_oee::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

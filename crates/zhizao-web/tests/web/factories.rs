@@ -111,6 +111,138 @@ pub(crate) async fn seed_plan(app: &TestApp) -> String {
     number
 }
 
+/// The polishing platform connects robot-01 (bound to R01 in the set-up) and returns its token.
+pub(crate) async fn robot(app: &TestApp) -> String {
+    let profile = app
+        .api(
+            "POST",
+            "/api/v1/device-profiles",
+            Some("polisher"),
+            Some(json!({
+                "name": "polishing_robot",
+                "table_name": "robots",
+                "telemetry": [
+                    {"name": "state", "type": "string", "label": "状态"},
+                    {"name": "good", "type": "integer", "unit": "件", "label": "合格数"},
+                    {"name": "scrap", "type": "integer", "unit": "件", "label": "废品数"},
+                    {"name": "alarm", "type": "integer", "label": "报警代码"}
+                ]
+            })),
+        )
+        .await;
+    assert_eq!(profile.status, StatusCode::CREATED, "{}", profile.text());
+    let device = app
+        .api(
+            "POST",
+            "/api/v1/devices",
+            Some("polisher"),
+            Some(json!({"name": "robot-01", "profile": "polishing_robot", "label": "1 号机器人"})),
+        )
+        .await;
+    assert_eq!(device.status, StatusCode::CREATED, "{}", device.text());
+    device.json()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_factorys_oee_comes_from_what_its_robots_report() {
+    for app in apps().await {
+        seed_order(&app).await;
+        let token = robot(&app).await;
+        // On the test day (Thursday 26 November; shift 08:00–20:00, lunch 12:00–13:00) the
+        // robot runs 08:00–10:00, faults (alarm 7) to 10:20, runs to 12:00 and then says
+        // nothing; its counters read 100 good at 08:00, 30 good and 1 scrap after a reboot at
+        // 11:00, and 160 good and 3 scrap at 12:00.
+        let at = |hours: i64, minutes: i64| 1_795_622_400_000 + (hours * 60 + minutes) * 60_000;
+        let mut reports = Vec::new();
+        for minute in (8 * 60..12 * 60).step_by(4) {
+            let state = if (600..620).contains(&minute) {
+                "fault"
+            } else {
+                "running"
+            };
+            reports.push(json!({"ts": at(0, minute), "values": {"state": state, "alarm": 7}}));
+        }
+        for (hours, good, scrap) in [(8, 100, 0), (11, 30, 1), (12, 160, 3)] {
+            reports.push(json!({"ts": at(hours, 0), "values": {"good": good, "scrap": scrap}}));
+        }
+        let sent = app
+            .send_device("/api/v1/{token}/telemetry", &token, json!(reports))
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let path = "/api/v1/factories/polish/oee?from=2026-11-26&to=2026-11-26";
+        let report = app.api("GET", path, Some("staff"), None).await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.text());
+        let report = report.json();
+        let r01 = &report["groups"][0];
+        assert_eq!(r01["group"], "R01", "{report}");
+        assert_eq!(r01["planned_busy_minutes"], 660.0);
+        assert_eq!(r01["production_minutes"], 220.0, "{report}");
+        assert_eq!(r01["down_minutes"], 20.0);
+        assert_eq!(r01["unrecorded_minutes"], 420.0);
+        // 08:00 is the baseline; 100 → 30 is a reset, so the pieces are 30 + 130 good and
+        // 1 + 2 scrap.
+        assert_eq!(r01["produced"], 163, "{report}");
+        assert_eq!(r01["good"], 160);
+        assert_eq!(report["counter_resets"], 1);
+        let availability = r01["availability"].as_f64().unwrap();
+        assert!((availability - 220.0 / 660.0).abs() < 1e-9);
+        assert_eq!(report["losses"][0]["kind"], "unrecorded", "{report}");
+        assert!(
+            report["losses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["kind"] == "fault" && l["alarm"] == 7 && l["minutes"] == 20.0),
+            "{report}"
+        );
+        // R02 and R03 are bound to no device; the packing station neither.
+        assert_eq!(
+            report["resources_without_devices"],
+            json!(["R02", "R03", "M01"])
+        );
+        let line = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/oee?from=2026-11-01&to=2026-11-30&by=line&every=week",
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(line["groups"][0]["group"], "L1", "{line}");
+        assert_eq!(line["groups"][0]["produced"], 163);
+        assert!(
+            line["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["period"] == "2026-W48")
+        );
+        // Bad words are named; clients and other platforms do not see the factory.
+        for (query, field) in [
+            ("by=robot", "by"),
+            ("every=hour", "every"),
+            ("from=2026-13-01", "from"),
+            ("from=2026-11-30&to=2026-11-01", "to"),
+            ("from=2020-01-01&to=2026-11-30", "to"),
+        ] {
+            let reply = app
+                .api(
+                    "GET",
+                    &format!("/api/v1/factories/polish/oee?{query}"),
+                    Some("polisher"),
+                    None,
+                )
+                .await;
+            let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+        }
+        app.api("GET", path, Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+    }
+}
+
 #[tokio::test]
 async fn the_factory_plans_publishes_and_the_client_sees_the_date() {
     for app in apps().await {

@@ -150,6 +150,10 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factories/{code}/oee",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/factories/{code}/plans",
         insiders: FACTORY_INSIDERS,
     },
