@@ -26,6 +26,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/devices.js"),
     ),
     (
+        "factory-oee.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/factory-oee.js"),
+    ),
+    (
         "factory-plan.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/factory-plan.js"),

@@ -17,6 +17,7 @@ mod device_profiles;
 mod devices;
 mod enterprises;
 mod factories;
+mod factory_oee;
 mod factory_orders;
 mod factory_plan;
 mod factory_setup;
@@ -57,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factories::router())
         .merge(factory_orders::router())
         .merge(factory_plan::router())
+        .merge(factory_oee::router())
         .merge(factory_setup::router())
 }
 

@@ -123,6 +123,46 @@ impl Tr {
             Language::En => format!("version {version}"),
         }
     }
+
+    pub(crate) fn resources_without_devices(&self, list: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("以下资源未绑定设备，计划工作时间全部计为无数据：{list}"),
+            Language::En => {
+                format!("No device is bound to {list}; all their planned time counts as unrecorded")
+            }
+        }
+    }
+
+    pub(crate) fn unknown_bound_devices(&self, list: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("设置中绑定的设备尚未在本平台注册：{list}"),
+            Language::En => {
+                format!("Bound in the set-up but not registered by the platform: {list}")
+            }
+        }
+    }
+
+    pub(crate) fn counter_resets(&self, count: u32) -> String {
+        match self.0 {
+            Language::ZhCn => {
+                format!("期间设备计数器清零 {count} 次（重启），清零后从零计数，不重复计件")
+            }
+            Language::En => format!(
+                "Device counters were reset {count} times (reboots); each counts from zero, nothing twice"
+            ),
+        }
+    }
+
+    pub(crate) fn unknown_states(&self, count: u32) -> String {
+        match self.0 {
+            Language::ZhCn => format!(
+                "{count} 条状态上报不在 running、setup、idle、fault、off 之列，其时间计为无数据"
+            ),
+            Language::En => format!(
+                "{count} state reports were not running, setup, idle, fault or off; their time is unrecorded"
+            ),
+        }
+    }
 }
 
 messages! {
@@ -252,4 +292,35 @@ messages! {
     order_delivered: "已登记交付，结算金额按实际合格数量计算。", "The delivery is recorded; the amount due follows the good pieces.";
     order_received: "已确认收货，感谢评价。", "Receipt confirmed; thank you for rating.";
     setup_json_invalid: "设置不是有效的 JSON", "the set-up is not valid JSON";
+    oee_title: "设备综合效率（OEE）", "Overall equipment effectiveness (OEE)";
+    oee_hint: "按 ISO 22400-2 由设备自身上报的状态和计数计算：可用率 = 实际生产时间 / 计划忙碌时间（班次减去休息和计划维护），性能 = 单件计划加工时间 × 产量 / 实际生产时间，合格率 = 合格数 / 产量，OEE 为三者之积。设备无上报的时间单列为“无数据”。", "After ISO 22400-2, from the states and counts the machines report: availability = actual production time / planned busy time (shifts less breaks and planned maintenance), effectiveness = planned run time per item × produced / actual production time, quality rate = good / produced; OEE is their product. Time no device reported is shown as unrecorded.";
+    oee_nav: "设备效率", "OEE";
+    first_day_label: "开始日期", "From";
+    last_day_label: "结束日期", "To";
+    grouping_label: "汇总", "By";
+    period_label: "周期", "Every";
+    show_figures: "统计", "Show";
+    whole_platform: "全平台", "Whole platform";
+    oee_label: "OEE（%）", "OEE (%)";
+    availability_label: "可用率（%）", "Availability (%)";
+    effectiveness_label: "性能（%）", "Effectiveness (%)";
+    quality_rate_label: "合格率（%）", "Quality rate (%)";
+    busy_hours_label: "计划忙碌（小时）", "Planned busy (h)";
+    production_hours_label: "实际生产（小时）", "Production (h)";
+    setup_hours_label: "换型（小时）", "Set-up (h)";
+    down_hours_label: "停机（小时）", "Down (h)";
+    delay_hours_label: "等待（小时）", "Delay (h)";
+    unrecorded_hours_label: "无数据（小时）", "Unrecorded (h)";
+    produced_label: "产量", "Produced";
+    oee_by_group: "各汇总对象", "By group";
+    oee_by_period: "按周期明细", "By period";
+    oee_trend_label: "OEE 及三要素按周期的趋势", "OEE and its factors by period";
+    losses_title: "损失原因（帕累托）", "Losses (Pareto)";
+    loss_reason_label: "原因", "Reason";
+    loss_party_label: "归属", "Whose";
+    loss_hours_label: "损失（小时）", "Lost (hours)";
+    loss_share_label: "占比（%）", "Share (%)";
+    cumulative_share_label: "累计占比（%）", "Cumulative (%)";
+    no_losses: "所选期间没有损失记录", "No losses in the period";
+    setup_in_use: "采用设置", "Set-up";
 }

@@ -240,6 +240,39 @@ async fn a_factorys_oee_comes_from_what_its_robots_report() {
         app.api("GET", path, Some("maker"), None)
             .await
             .problem(StatusCode::NOT_FOUND);
+
+        // The page says the same, with the losses and what the figures leave out.
+        let mut staff = Visitor::new(&app);
+        staff.sign_in("polisher").await;
+        let page = staff
+            .get("/factories/polish/oee?from=2026-11-26&to=2026-11-26")
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        let r01 = html
+            .split("<tr data-group=\"R01\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_else(|| panic!("no R01 row: {html}"));
+        // Availability 33.3 %, busy 11.0 h, production 3.7 h, 163 produced.
+        for cell in ["33.3", "11.0", "3.7", "163", "160"] {
+            assert!(r01.contains(&format!(">{cell}<")), "{cell} in {r01}");
+        }
+        assert!(html.contains("id=\"oee-losses\""), "{html}");
+        assert!(
+            html.contains("R02, R03, M01"),
+            "unbound resources are named"
+        );
+        assert!(html.contains("/assets/factory-oee.js"));
+        let bad = staff.get("/factories/polish/oee?by=robot").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("robot"), "the bad word is named");
+        let mut client = Visitor::new(&app);
+        client.sign_in("maker").await;
+        assert_eq!(
+            client.get("/factories/polish/oee").await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
