@@ -2,7 +2,7 @@
 //! console have something to show from the first start: the demo enterprise (`maker`) gets 24
 //! machines, 46 more enterprises six each, every one with a minute-by-minute day from
 //! [`crate::machines`]. The demo enterprise's machines are also the fleet `serve --demo`
-//! simulates live ([`maker_fleet`]).
+//! simulates live ([`demo_fleet`]).
 
 use zhizao_core::Timestamp;
 use zhizao_db::Database;
@@ -32,9 +32,11 @@ pub struct HistorySummary {
     pub devices: usize,
     /// Points written.
     pub points: usize,
+    /// The shared factories' shop floors: devices and points.
+    pub floors: crate::shop_floor::FloorSummary,
 }
 
-fn profile(kind: MachineKind) -> ProfileInput {
+pub(crate) fn profile(kind: MachineKind) -> ProfileInput {
     ProfileInput {
         name: kind.profile().to_owned(),
         description: kind.label().to_owned(),
@@ -85,6 +87,7 @@ pub async fn load_history(
             loaded: false,
             devices: 0,
             points: 0,
+            floors: Default::default(),
         });
     };
     let others: Vec<i64> = sqlx::query_scalar(
@@ -101,6 +104,7 @@ pub async fn load_history(
         loaded: true,
         devices: 0,
         points: 0,
+        floors: Default::default(),
     };
     let plans = std::iter::once((maker, MAKER_DEVICES))
         .chain(others.into_iter().map(|id| (id, DEVICES_EACH)));
@@ -143,9 +147,12 @@ pub async fn load_history(
             summary.devices += 1;
         }
     }
+    summary.floors = crate::shop_floor::load_shop_floors(db, devices, telemetry, now).await?;
     tracing::info!(
         devices = summary.devices,
         points = summary.points,
+        floor_devices = summary.floors.devices,
+        floor_points = summary.floors.points,
         "demo telemetry history written"
     );
     Ok(summary)
@@ -161,15 +168,19 @@ pub struct FleetDevice {
     pub machine: Machine,
 }
 
-/// The `maker` login's demo devices with fresh tokens, for the simulator `serve --demo` runs so
-/// that a newcomer sees them online with live values. Empty when the demo is not loaded.
-pub async fn maker_fleet(db: &Database, devices: &Devices) -> Result<Vec<FleetDevice>, Error> {
+/// The demo devices `serve --demo` simulates live, with fresh tokens: the `maker` login's
+/// machines and the shared factories' robots and lines (each making pieces at its routing's
+/// time), so that a newcomer sees devices online and a shop floor running now. Empty when the
+/// demo is not loaded.
+pub async fn demo_fleet(db: &Database, devices: &Devices) -> Result<Vec<FleetDevice>, Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT d.organization_id, d.name, p.name FROM devices d JOIN device_profiles p ON p.id = d.profile_id \
-         JOIN users u ON u.organization_id = d.organization_id WHERE u.username = 'maker' AND d.disabled = 0 ORDER BY d.name",
+        "SELECT DISTINCT d.organization_id, d.name, p.name FROM devices d JOIN device_profiles p ON p.id = d.profile_id \
+         JOIN users u ON u.organization_id = d.organization_id \
+         WHERE u.username IN ('maker', 'polishing', 'cutting') AND d.disabled = 0 ORDER BY d.name",
     )
     .fetch_all(db.pool())
     .await?;
+    let cycles = crate::shop_floor::cycles();
     let actor = Actor::system("demo simulator");
     let mut fleet = Vec::with_capacity(rows.len());
     for (index, (tenant, name, profile)) in rows.into_iter().enumerate() {
@@ -180,10 +191,14 @@ pub async fn maker_fleet(db: &Database, devices: &Devices) -> Result<Vec<FleetDe
             continue;
         };
         let issued = devices.rotate_token_as(&actor, tenant, &name).await?;
+        let mut machine = Machine::new(kind, crate::DEMO_SEED ^ index as u64);
+        if let Some(seconds) = cycles.get(&name) {
+            machine = machine.with_cycle(*seconds);
+        }
         fleet.push(FleetDevice {
             name,
             token: issued.token,
-            machine: Machine::new(kind, crate::DEMO_SEED ^ index as u64),
+            machine,
         });
     }
     Ok(fleet)

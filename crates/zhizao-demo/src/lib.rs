@@ -21,6 +21,7 @@ mod history;
 pub mod machines;
 mod projects;
 pub mod random;
+mod shop_floor;
 
 use std::sync::Arc;
 
@@ -33,8 +34,9 @@ use zhizao_identity::{
 use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
 
 pub use crate::documents::attach_documents;
-pub use crate::history::{FleetDevice, HistorySummary, load_history, maker_fleet};
+pub use crate::history::{FleetDevice, HistorySummary, demo_fleet, load_history};
 use crate::random::SplitMix64;
+pub use crate::shop_floor::FloorSummary;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "zhizao-demo-2026";

@@ -74,6 +74,8 @@ impl MachineKind {
                 ("current", "float", "A", "电流"),
                 ("temperature", "float", "°C", "电机温度"),
                 ("pieces", "integer", "件", "打磨件数"),
+                ("good", "integer", "件", "合格累计"),
+                ("scrap", "integer", "件", "废品累计"),
                 ("alarm", "integer", "", "报警代码"),
             ],
             MachineKind::CuttingLine => &[
@@ -83,6 +85,8 @@ impl MachineKind {
                 ("vacuum", "float", "kPa", "真空度"),
                 ("power_kw", "float", "kW", "功率"),
                 ("layers", "integer", "层", "铺布层数"),
+                ("good", "integer", "件", "合格累计"),
+                ("scrap", "integer", "件", "废品累计"),
                 ("alarm", "integer", "", "报警代码"),
             ],
             MachineKind::Appliance => &[
@@ -92,6 +96,16 @@ impl MachineKind {
                 ("power_w", "float", "W", "功率"),
                 ("energy_kwh", "float", "kWh", "累计电量"),
             ],
+        }
+    }
+
+    /// The alarm codes its faults report (a shared factory's set-up names the robots' and
+    /// cutting lines' codes as loss reasons).
+    pub fn alarms(self) -> &'static [i64] {
+        match self {
+            MachineKind::PolishingRobot => &[11, 11, 12, 21, 31, 32],
+            MachineKind::CuttingLine => &[41, 42, 42, 51],
+            MachineKind::Cnc | MachineKind::Appliance => &[1001, 1002, 2010, 3005, 4040],
         }
     }
 
@@ -125,6 +139,8 @@ pub enum MachineState {
     Running,
     /// Waiting for work.
     Idle,
+    /// Changing over to the next job (shared-factory robots and cutting lines).
+    Setup,
     /// Stopped by a fault (with an alarm code).
     Fault,
 }
@@ -134,6 +150,7 @@ impl MachineState {
         match self {
             MachineState::Running => "running",
             MachineState::Idle => "idle",
+            MachineState::Setup => "setup",
             MachineState::Fault => "fault",
         }
     }
@@ -155,6 +172,12 @@ pub struct Machine {
     ambient: f64,
     wear: f64,
     count: i64,
+    /// Good and scrap pieces since the machine started (shared-factory machines' counters).
+    good: i64,
+    scrap: i64,
+    /// Best seconds a piece, and the part of a piece under way.
+    cycle: f64,
+    progress: f64,
     energy_kwh: f64,
     alarm: i64,
     power_on: bool,
@@ -181,6 +204,14 @@ impl Machine {
             ambient,
             wear: random.unit() * 0.3,
             count: random.between(0, 5_000),
+            good: 0,
+            scrap: 0,
+            cycle: match kind {
+                MachineKind::Cnc => 45.0,
+                MachineKind::PolishingRobot => 30.0,
+                MachineKind::CuttingLine | MachineKind::Appliance => 120.0,
+            },
+            progress: 0.0,
             energy_kwh: random.unit() * 1_000.0,
             alarm: 0,
             power_on: random.unit() < 0.6,
@@ -216,12 +247,13 @@ impl Machine {
             && self.random.unit() < seconds * (0.000_05 + self.wear * 0.000_2)
         {
             self.state = MachineState::Fault;
-            self.alarm = *self.random.pick(&[1001, 1002, 2010, 3005, 4040]);
+            self.alarm = *self.random.pick(self.kind.alarms());
             self.remaining = 60.0 + self.random.unit() * 900.0;
         }
         let target_load = match self.state {
             MachineState::Running => 0.55 + 0.35 * self.random.unit(),
             MachineState::Idle => 0.05,
+            MachineState::Setup => 0.15,
             MachineState::Fault => 0.0,
         };
         // First-order lag towards the target load (time constant 20 s) and temperature (600 s).
@@ -242,8 +274,8 @@ impl Machine {
                     0.0
                 };
                 let load = (self.load * 100.0 + self.noise(2.0)).clamp(0.0, 120.0);
-                if producing && self.random.unit() < seconds / 45.0 {
-                    self.count += 1 + (seconds / 45.0) as i64;
+                if producing {
+                    self.produce(seconds);
                 }
                 values.insert("spindle_rpm".into(), json!(round(rpm.max(0.0), 1)));
                 values.insert("spindle_load".into(), json!(round(load, 1)));
@@ -267,8 +299,8 @@ impl Machine {
                 } else {
                     0.0
                 };
-                if producing && self.random.unit() < seconds / 30.0 {
-                    self.count += 1 + (seconds / 30.0) as i64;
+                if producing {
+                    self.produce(seconds);
                 }
                 values.insert("contact_force".into(), json!(round(force.max(0.0), 2)));
                 values.insert(
@@ -291,8 +323,8 @@ impl Machine {
                 } else {
                     0.0
                 };
-                if producing && self.random.unit() < seconds / 120.0 {
-                    self.count += 1 + (seconds / 120.0) as i64;
+                if producing {
+                    self.produce(seconds);
                 }
                 values.insert("speed".into(), json!(round(speed.max(0.0), 2)));
                 values.insert(
@@ -346,9 +378,43 @@ impl Machine {
                 return values;
             }
         }
+        if matches!(
+            self.kind,
+            MachineKind::PolishingRobot | MachineKind::CuttingLine
+        ) {
+            values.insert("good".into(), json!(self.good));
+            values.insert("scrap".into(), json!(self.scrap));
+        }
         values.insert("state".into(), json!(self.state.name()));
         values.insert("alarm".into(), json!(self.alarm));
         values
+    }
+
+    /// The same machine making a piece every `seconds` at best (a shared factory's robot at its
+    /// routing's time); it runs at 85–95 % of that.
+    pub fn with_cycle(mut self, seconds: f64) -> Self {
+        self.cycle = seconds.max(0.1);
+        self
+    }
+
+    /// Makes what `seconds` of running make: a piece a cycle at 85–95 % of the best speed.
+    fn produce(&mut self, seconds: f64) {
+        self.progress += seconds / self.cycle * (0.85 + 0.1 * self.random.unit());
+        let pieces = self.progress.floor();
+        self.progress -= pieces;
+        self.made(pieces as i64);
+    }
+
+    /// Counts `pieces` made, about 2 % of them scrap.
+    fn made(&mut self, pieces: i64) {
+        self.count += pieces;
+        for _ in 0..pieces {
+            if self.random.unit() < 0.02 {
+                self.scrap += 1;
+            } else {
+                self.good += 1;
+            }
+        }
     }
 
     fn next_state(&mut self) {
@@ -358,7 +424,18 @@ impl Machine {
                 self.alarm = 0;
                 (MachineState::Idle, 60.0 + self.random.unit() * 300.0)
             }
-            MachineState::Idle => (MachineState::Running, 600.0 + self.random.unit() * 5_400.0),
+            // A shared factory's robot or line changes over before the next job, now and then.
+            MachineState::Idle
+                if matches!(
+                    self.kind,
+                    MachineKind::PolishingRobot | MachineKind::CuttingLine
+                ) && self.random.unit() < 0.35 =>
+            {
+                (MachineState::Setup, 600.0 + self.random.unit() * 1_200.0)
+            }
+            MachineState::Idle | MachineState::Setup => {
+                (MachineState::Running, 600.0 + self.random.unit() * 5_400.0)
+            }
             MachineState::Running => (MachineState::Idle, 60.0 + self.random.unit() * 900.0),
         };
         if self.kind == MachineKind::Appliance && self.random.unit() < 0.2 {
@@ -454,6 +531,36 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn shared_factory_machines_change_over_and_count_good_and_scrap() {
+        for kind in [MachineKind::PolishingRobot, MachineKind::CuttingLine] {
+            let mut states = std::collections::HashSet::new();
+            let (mut good, mut scrap) = (0, 0);
+            for values in run(kind, 5, 20_000, 10.0) {
+                let (g, s) = (
+                    values["good"].as_i64().unwrap(),
+                    values["scrap"].as_i64().unwrap(),
+                );
+                assert!(g >= good && s >= scrap, "{kind:?}: counters only go up");
+                (good, scrap) = (g, s);
+                let state = values["state"].as_str().unwrap().to_owned();
+                if state == "fault" {
+                    assert!(kind.alarms().contains(&values["alarm"].as_i64().unwrap()));
+                }
+                states.insert(state);
+            }
+            assert!(
+                states.contains("setup") && states.contains("running"),
+                "{states:?}"
+            );
+            let share = scrap as f64 / (good + scrap) as f64;
+            assert!(
+                good > 100 && share > 0.005 && share < 0.05,
+                "{kind:?}: {good} {scrap}"
+            );
         }
     }
 

@@ -147,6 +147,46 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             latest.iter().any(|v| &*v.field == "spindle_rpm"),
             "{latest:?}"
         );
+        // The shared factories' shop floors: 72 robots, 10 cutting and 20 spreading lines
+        // with a week of reports, from which the polishing centre's OEE is computed.
+        assert_eq!(history.floors.devices, 72 + 30);
+        let factories = zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
+            .with_telemetry(telemetry.clone());
+        let city = principal(zhizao_core::Role::CityStaff, 1, None);
+        let today = zhizao_factory::setup::local_day(clock.now()).0;
+        let request = zhizao_factory::performance::OeeRequest::parse(
+            None,
+            None,
+            Some("line"),
+            Some("day"),
+            today,
+        )
+        .unwrap();
+        let (_, report) = factories
+            .oee(&city, "robot-polishing", request)
+            .await
+            .unwrap();
+        assert_eq!(report.groups.len(), 7, "seven lines");
+        assert!(
+            report.unknown_devices.is_empty(),
+            "every bound robot is registered"
+        );
+        let figures = report.total.figures();
+        let availability = figures.availability.unwrap();
+        let effectiveness = figures.effectiveness.unwrap();
+        let quality = figures.quality_rate.unwrap();
+        assert!(
+            (0.4..0.95).contains(&availability),
+            "{figures:?} {:?}",
+            report.total
+        );
+        assert!((0.8..1.0).contains(&effectiveness), "{figures:?}");
+        assert!((0.95..0.995).contains(&quality), "{figures:?}");
+        assert!(
+            report.losses.iter().any(|l| l.reason.is_some()),
+            "faults carry the set-up's reasons: {:?}",
+            report.losses
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! The demo's live fleet: with `serve --demo` and the embedded broker on, the `maker` login's
-//! machines connect over MQTT as real devices do, report every few seconds and answer
-//! commands, so a newcomer sees them online with live values.
+//! machines and the shared factories' robots and lines connect over MQTT as real devices do,
+//! report every few seconds and answer commands, so a newcomer sees them online with live
+//! values and the factories' OEE moving.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,14 +18,14 @@ use crate::simulate_command::{SimulatedDevice, run_mqtt};
 /// Seconds between a demo device's reports.
 const INTERVAL: Duration = Duration::from_secs(5);
 
-/// Starts the maker's devices against the broker at `broker`; they stop when `stopped` says so.
+/// Starts the demo devices against the broker at `broker`; they stop when `stopped` says so.
 pub(crate) async fn start(
     db: &Database,
     devices: &Devices,
     broker: SocketAddr,
     stopped: &watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    let fleet = zhizao_demo::maker_fleet(db, devices).await?;
+    let fleet = zhizao_demo::demo_fleet(db, devices).await?;
     // A broker listening on every interface is reached on this machine's loopback.
     let host = if broker.ip().is_unspecified() {
         if broker.is_ipv4() {

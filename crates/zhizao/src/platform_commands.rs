@@ -125,8 +125,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             .context("writing the demo telemetry history")?;
         if history.loaded {
             println!(
-                "Demo telemetry: a day of readings from {} devices ({} points).",
-                history.devices, history.points
+                "Demo telemetry: a day of readings from {} devices ({} points), and a week of the shared factories' {} robots and lines ({} points).",
+                history.devices, history.points, history.floors.devices, history.floors.points
             );
         }
     }

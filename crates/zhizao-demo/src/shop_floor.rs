@@ -1,0 +1,164 @@
+//! The shared factories' shop floors: every resource the demo set-ups bind to a device (72
+//! polishing robots, 10 cutting and 20 spreading lines) is registered in its platform and
+//! reports, minute by minute through the working hours of the past week up to now, its state
+//! (running, set-up, idle, fault; off after each working period), its good and scrap counters
+//! and alarm codes, so the OEE page has a week of machine data from the first start.
+
+use time::Duration as Days;
+use zhizao_core::Timestamp;
+use zhizao_db::Database;
+use zhizao_devices::thingsboard::telemetry_points;
+use zhizao_devices::{DeviceInput, Devices};
+use zhizao_factory::Setup;
+use zhizao_factory::setup::{local_day, parse_local};
+use zhizao_factory::tariff::ResourceClass;
+use zhizao_identity::Actor;
+use zhizao_telemetry::TelemetryStore;
+
+use crate::Error;
+use crate::machines::{Machine, MachineKind};
+
+/// Days of history before today.
+const DAYS: i64 = 7;
+
+/// What the shop floors wrote: devices and points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FloorSummary {
+    /// Devices registered.
+    pub devices: usize,
+    /// Points written.
+    pub points: usize,
+}
+
+fn kind_of(class: ResourceClass) -> Option<MachineKind> {
+    match class {
+        ResourceClass::PolishingCell => Some(MachineKind::PolishingRobot),
+        ResourceClass::CuttingLine | ResourceClass::SpreadingLine => Some(MachineKind::CuttingLine),
+        ResourceClass::Manual => None,
+    }
+}
+
+/// The minutes of `setup`'s working time from `from` to `to` (ms), each with whether it is the
+/// last minute of a working period.
+fn working_minutes(setup: &Setup, from: i64, to: i64) -> Vec<(i64, bool)> {
+    let periods = setup.calendar.working_periods();
+    let mut minutes = Vec::new();
+    let (mut date, _) = local_day(Timestamp::from_millis(from));
+    while let Some(midnight) = parse_local(&format!("{date} 00:00")) {
+        let midnight = midnight.as_millis();
+        if midnight >= to {
+            break;
+        }
+        if setup.calendar.works_on(date) {
+            for (start, end) in &periods {
+                for minute in *start..*end {
+                    let at = midnight + minute * 60_000;
+                    if at >= from && at < to {
+                        minutes.push((at, minute + 1 == *end));
+                    }
+                }
+            }
+        }
+        date = date.saturating_add(Days::days(1));
+    }
+    minutes
+}
+
+/// The routing's seconds a piece of the resource a device is bound to.
+fn cycle(setup: &Setup, class: ResourceClass) -> i64 {
+    setup
+        .routings
+        .iter()
+        .flat_map(|r| &r.steps)
+        .find(|step| step.class == class)
+        .map_or(60, |step| step.seconds_per_piece)
+}
+
+/// Each demo shop-floor device's best seconds a piece, by name.
+pub(crate) fn cycles() -> std::collections::HashMap<String, f64> {
+    let mut cycles = std::collections::HashMap::new();
+    for (_, setup, _) in crate::factories::setups(Timestamp::from_millis(0)) {
+        for resource in &setup.resources {
+            for name in &resource.devices {
+                cycles.insert(name.clone(), cycle(&setup, resource.class) as f64);
+            }
+        }
+    }
+    cycles
+}
+
+/// Registers each platform's bound devices and writes their past week, once per platform (a
+/// platform that has devices is left alone).
+pub(crate) async fn load_shop_floors(
+    db: &Database,
+    devices: &Devices,
+    telemetry: &TelemetryStore,
+    now: Timestamp,
+) -> Result<FloorSummary, Error> {
+    let actor = Actor::system("demo");
+    let mut summary = FloorSummary::default();
+    let (today, midnight) = local_day(now);
+    let from = midnight.as_millis() - DAYS * 86_400_000;
+    for (code, setup, _) in crate::factories::setups(now) {
+        let platform: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
+                .bind(code)
+                .fetch_optional(db.pool())
+                .await?;
+        let Some(platform) = platform else {
+            continue;
+        };
+        if !devices.devices_of(platform).await?.is_empty() {
+            continue;
+        }
+        let minutes = working_minutes(&setup, from, now.as_millis());
+        let mut profiles = Vec::new();
+        for (index, resource) in setup.resources.iter().enumerate() {
+            let Some(kind) = kind_of(resource.class) else {
+                continue;
+            };
+            if !profiles.contains(&kind) {
+                devices
+                    .create_profile_as(&actor, platform, &crate::history::profile(kind))
+                    .await?;
+                profiles.push(kind);
+            }
+            let cycle = cycle(&setup, resource.class);
+            for name in &resource.devices {
+                let input = DeviceInput {
+                    name: name.clone(),
+                    label: resource.name.clone(),
+                    serial_number: format!("{code}-{today}-{index:03}"),
+                    profile: kind.profile().to_owned(),
+                    database_name: String::new(),
+                };
+                let created = devices.create_device_as(&actor, platform, &input).await?;
+                let Some(identity) = devices.authenticate(&created.token).await? else {
+                    continue;
+                };
+                let mut machine = Machine::new(kind, crate::DEMO_SEED ^ (index as u64) << 8)
+                    .with_cycle(cycle as f64);
+                let mut readings = Vec::with_capacity(minutes.len() + minutes.len() / 600);
+                for (at, last) in &minutes {
+                    readings.push(serde_json::json!({"ts": at, "values": machine.step(60.0)}));
+                    if *last {
+                        readings.push(
+                            serde_json::json!({"ts": at + 60_000, "values": {"state": "off"}}),
+                        );
+                    }
+                }
+                let message = serde_json::to_vec(&readings).unwrap_or_default();
+                let points =
+                    telemetry_points(&message, &identity, now.as_millis()).unwrap_or_default();
+                summary.points += points.len();
+                if !points.is_empty() {
+                    telemetry
+                        .write(platform, &identity.database, points)
+                        .await?;
+                }
+                summary.devices += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
