@@ -126,9 +126,9 @@ impl Tr {
 
     pub(crate) fn resources_without_devices(&self, list: &str) -> String {
         match self.0 {
-            Language::ZhCn => format!("以下资源未绑定设备，计划工作时间全部计为无数据：{list}"),
+            Language::ZhCn => format!("以下资源未绑定设备，不计入设备效率：{list}"),
             Language::En => {
-                format!("No device is bound to {list}; all their planned time counts as unrecorded")
+                format!("No device is bound to {list}; they are left out of the figures")
             }
         }
     }
