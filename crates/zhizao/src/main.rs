@@ -5,6 +5,7 @@ mod config;
 mod demo_fleet;
 mod factory_bench;
 mod mqtt_bench;
+mod oee_bench;
 mod notifier;
 mod platform_commands;
 mod schedule_commands;
@@ -107,6 +108,9 @@ enum BenchCommand {
     /// The polishing centre's day: 300 orders on 72 robots planned by ATCS and by the solver,
     /// and instant quotes against that plan.
     Factory(factory_bench::BenchFactoryArgs),
+    /// The polishing centre's OEE over a month of its 72 robots' one-second reports, cold and
+    /// warm.
+    Oee(oee_bench::BenchOeeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -137,6 +141,7 @@ fn main() -> anyhow::Result<()> {
                     Command::Bench(BenchCommand::Disk(args)) => telemetry_bench::disk(args).await,
                     Command::Bench(BenchCommand::Query(args)) => telemetry_bench::query(args).await,
                     Command::Bench(BenchCommand::Mqtt(args)) => mqtt_bench::mqtt(args).await,
+                    Command::Bench(BenchCommand::Oee(args)) => oee_bench::oee(args).await,
                     Command::User(UserCommand::Create {
                         organization,
                         username,
