@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory deliveries",
         include_str!("../migrations/20261206000007_factory_deliveries.sql"),
     ),
+    (
+        20261206000008,
+        "factory operation events",
+        include_str!("../migrations/20261206000008_factory_operation_events.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -12,12 +12,14 @@
 //! `may_order_from_factories`).
 
 pub mod delivery;
+pub mod floor;
 pub mod oee;
 pub mod order;
 pub mod ordering;
 pub mod performance;
 pub mod plan;
 pub mod planning;
+pub mod progress;
 pub mod setup;
 pub mod signals;
 pub mod store;

@@ -733,19 +733,9 @@ impl Factories {
         let platform = self
             .platform_id(&mut connection, &order.platform_code)
             .await?;
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT body FROM factory_plans WHERE platform_id = $1 AND status = $2",
-        )
-        .bind(platform)
-        .bind(PlanStatus::Published.as_str())
-        .fetch_optional(&mut *connection)
-        .await?;
-        let Some(body) = body else {
+        let Some((_, _, body)) = self.published_plan(&mut connection, platform).await? else {
             return Ok(None);
         };
-        let body: PlanBody = serde_json::from_str(&body).map_err(|error| {
-            Error::Corrupt(format!("the published plan cannot be read: {error}"))
-        })?;
         Ok(body
             .orders
             .iter()

@@ -10,6 +10,7 @@ mod device_api;
 pub(crate) mod devices;
 mod enterprises;
 mod factories;
+mod factory_floor;
 mod factory_oee;
 mod factory_orders;
 mod factory_plans;
@@ -109,6 +110,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_orders::router())
         .merge(factory_plans::router())
         .merge(factory_oee::router())
+        .merge(factory_floor::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -105,7 +105,10 @@ impl Robot {
 
     fn point(&self, device: &str, at_ms: i64) -> Point {
         let mut fields = vec![
-            ("state".to_owned(), FieldValue::String(self.state.to_owned())),
+            (
+                "state".to_owned(),
+                FieldValue::String(self.state.to_owned()),
+            ),
             ("good".to_owned(), FieldValue::Integer(self.good)),
             ("scrap".to_owned(), FieldValue::Integer(self.scrap)),
         ];

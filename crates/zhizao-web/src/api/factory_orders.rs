@@ -203,9 +203,41 @@ struct OrderDto {
     /// When the factory's published plan finishes the order (one order's reply only).
     #[serde(skip_serializing_if = "Option::is_none")]
     expected_end: Option<String>,
+    /// Step by step, the pieces the published plan holds and the machines counted (one order's
+    /// reply only; empty when the published plan does not hold it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progress: Option<Vec<StepProgressDto>>,
     /// The delivery note, once delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery: Option<DeliveryDto>,
+}
+
+/// One routing step of an order on the floor.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct StepProgressDto {
+    step: usize,
+    name: String,
+    /// Pieces planned at this step.
+    pieces: i64,
+    /// Good pieces counted.
+    good: i64,
+    scrap: i64,
+    lots_done: usize,
+    lots: usize,
+}
+
+impl From<&zhizao_factory::progress::StepProgress> for StepProgressDto {
+    fn from(s: &zhizao_factory::progress::StepProgress) -> Self {
+        StepProgressDto {
+            step: s.step,
+            name: s.name.clone(),
+            pieces: s.pieces,
+            good: s.good,
+            scrap: s.scrap,
+            lots_done: s.lots_done,
+            lots: s.lots,
+        }
+    }
 }
 
 /// The delivery note, the amount due and the client's receipt.
@@ -276,6 +308,7 @@ impl OrderDto {
             updated_at: rfc3339(order.updated_at),
             row_version: order.row_version,
             expected_end: None,
+            progress: None,
             delivery: order.delivery.map(|d| DeliveryDto {
                 good: d.input.good,
                 scrap: d.input.scrap,
@@ -374,9 +407,11 @@ async fn get_order(
     let factories = state.factories();
     let order = factories.order(&principal, &number).await?;
     let expected_end = factories.published_eta(&principal, &number).await?;
+    let progress = factories.order_progress(&principal, &number).await?;
     let version = order.row_version;
     let mut dto = OrderDto::of(order, state.identity().clock().now());
     dto.expected_end = expected_end.map(rfc3339);
+    dto.progress = Some(progress.iter().map(StepProgressDto::from).collect());
     Ok((StatusCode::OK, etag(version), Json(dto)))
 }
 

@@ -277,6 +277,176 @@ async fn a_factorys_oee_comes_from_what_its_robots_report() {
 }
 
 #[tokio::test]
+async fn the_floor_takes_the_robots_counts_and_the_operators_starts_and_finishes() {
+    for app in apps().await {
+        seed_order(&app).await;
+        let token = robot(&app).await;
+        let order = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/orders",
+                Some("maker"),
+                Some(faucets(600)),
+            )
+            .await
+            .json();
+        let number = order["number"].as_str().unwrap().to_owned();
+        let accepted = app
+            .api(
+                "POST",
+                &format!("/api/v1/factory-orders/{number}/accept"),
+                Some("maker"),
+                None,
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+        // Lot 1's rough grind is pinned to R01, whose robot reports.
+        let plan = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/plans",
+                Some("polisher"),
+                Some(
+                    json!({"pins": [{"order": number, "lot": 1, "step": 1, "resource": "R01",
+                    "start": "2026-11-27 08:00"}]}),
+                ),
+            )
+            .await;
+        assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text());
+        // Nothing published: an empty floor.
+        let floor = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/floor",
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(floor["plan_version"], Value::Null, "{floor}");
+        let published = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/plans/1/publish",
+                Some("polisher"),
+                None,
+            )
+            .await;
+        assert_eq!(published.status, StatusCode::OK, "{}", published.text());
+        // Friday morning: the robot counts 152 pieces after its first report.
+        app.clock.advance(12 * 3_600_000);
+        let friday = |hours: i64, minutes: i64| 1_795_708_800_000 + (hours * 60 + minutes) * 60_000;
+        let reports = json!([
+            {"ts": friday(8, 30), "values": {"state": "running", "good": 40, "scrap": 1}},
+            {"ts": friday(9, 0), "values": {"state": "running", "good": 190, "scrap": 3}}
+        ]);
+        let sent = app
+            .send_device("/api/v1/{token}/telemetry", &token, reports)
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let floor = app
+            .api("GET", "/api/v1/factories/polish/floor", Some("staff"), None)
+            .await
+            .json();
+        assert_eq!(floor["plan_version"], 1, "{floor}");
+        let operations = floor["operations"].as_array().unwrap();
+        let find = |floor: &Value, lot: u64, step: u64| -> Value {
+            floor["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["order"] == number.as_str() && o["lot"] == lot && o["step"] == step)
+                .cloned()
+                .unwrap_or_else(|| panic!("no lot {lot} step {step}: {floor}"))
+        };
+        assert!(operations.len() >= 6, "{floor}");
+        let first = find(&floor, 1, 1);
+        assert_eq!(first["resource"], "R01");
+        assert_eq!(
+            (first["good"].as_i64(), first["scrap"].as_i64()),
+            (Some(150), Some(2))
+        );
+        assert_eq!(first["state"], "running", "{first}");
+        let progress = app
+            .api(
+                "GET",
+                &format!("/api/v1/factory-orders/{number}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        let steps = progress["progress"].as_array().unwrap();
+        assert_eq!(steps[0]["pieces"], 600, "{progress}");
+        assert_eq!(steps[0]["good"], 150, "{progress}");
+
+        // The operator finishes the rough grind (its counts stay its own) and the fine polish
+        // (nothing counted: it passes on the rough grind's good pieces), then packs lot 1.
+        let record = |action: &str, lot: usize, step: usize| json!({"order": number, "lot": lot, "step": step, "action": action});
+        let path = "/api/v1/factories/polish/floor/operations";
+        let done = app
+            .api("POST", path, Some("polisher"), Some(record("finish", 1, 1)))
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+        let rough = find(&done.json(), 1, 1);
+        assert_eq!(
+            (rough["state"].as_str(), rough["good"].as_i64()),
+            (Some("done"), Some(150))
+        );
+        app.api("POST", path, Some("polisher"), Some(record("finish", 1, 1)))
+            .await
+            .problem(StatusCode::CONFLICT);
+        let fine = app
+            .api("POST", path, Some("polisher"), Some(record("finish", 1, 2)))
+            .await
+            .json();
+        assert_eq!(find(&fine, 1, 2)["good"], 150, "{fine}");
+        for (user, status) in [
+            ("staff", StatusCode::FORBIDDEN),
+            ("maker", StatusCode::NOT_FOUND),
+        ] {
+            app.api("POST", path, Some(user), Some(record("start", 1, 3)))
+                .await
+                .problem(status);
+        }
+        let started = app
+            .api("POST", path, Some("polisher"), Some(record("start", 1, 3)))
+            .await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+        assert_eq!(find(&started.json(), 1, 3)["state"], "running");
+        app.api("POST", path, Some("polisher"), Some(record("start", 1, 3)))
+            .await
+            .problem(StatusCode::CONFLICT);
+        app.api("POST", path, Some("polisher"), Some(record("start", 99, 1)))
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        let bad = app
+            .api("POST", path, Some("polisher"), Some(record("pause", 1, 3)))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad["errors"][0]["field"], "action", "{bad}");
+        let packed = app
+            .api("POST", path, Some("polisher"), Some(record("finish", 1, 3)))
+            .await
+            .json();
+        let packing = find(&packed, 1, 3);
+        assert_eq!(packing["state"], "done", "{packing}");
+        assert_eq!(packing["good"], 150, "{packing}");
+        let progress = app
+            .api(
+                "GET",
+                &format!("/api/v1/factory-orders/{number}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(progress["progress"][2]["good"], 150, "{progress}");
+        assert_eq!(progress["progress"][2]["lots_done"], 1, "{progress}");
+    }
+}
+
+#[tokio::test]
 async fn the_factory_plans_publishes_and_the_client_sees_the_date() {
     for app in apps().await {
         seed_order(&app).await;

@@ -154,6 +154,14 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factories/{code}/floor",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/floor/operations",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/factories/{code}/plans",
         insiders: FACTORY_INSIDERS,
     },
@@ -388,6 +396,9 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
+        (_, "/api/v1/factories/{code}/floor/operations") => {
+            Some(json!({"order": "FO000001", "lot": 1, "step": 1, "action": "start"}))
+        }
         (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
         (_, "/api/v1/factory-orders/{number}/delivery") => Some(json!({"good": 10, "scrap": 0})),

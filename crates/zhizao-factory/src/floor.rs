@@ -1,0 +1,395 @@
+//! The shop floor as the service sees it: the published plan, what operators recorded, and the
+//! counts the resources' devices reported since the plan's work began, assigned by `progress`;
+//! for the factory's staff and the city (the floor), and for a client (its own order's steps).
+
+use std::collections::HashMap;
+
+use zhizao_core::{Timestamp, closed_vocabulary};
+use zhizao_identity::audit::{self, AuditEntry, Changes};
+use zhizao_identity::{Principal, policy};
+
+use crate::planning::{PlanBody, PlanStatus};
+use crate::progress::{
+    FloorProgress, OperationAction, OperationEvent, OperationState, StepProgress, assign,
+};
+use crate::setup::Setup;
+use crate::signals::{Count, DeviceKey};
+use crate::store::{Document, document_rows, setup_version_of};
+use crate::{Error, Factories, Result};
+
+closed_vocabulary! {
+    /// Whether an operation may take an operator's action now.
+    Refusal, "refusal" {
+        /// Already running.
+        Running => "running", "该工序已开工", "the operation has already started";
+        /// Already finished.
+        Finished => "finished", "该工序已完工", "the operation is already finished";
+        /// Another operation runs on the resource.
+        Busy => "busy", "该资源上另有工序在加工，请先完工", "another operation runs on the resource; finish it first";
+    }
+}
+
+/// The floor: the published plan's version and its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Floor {
+    /// The published plan's version (none published: no operations).
+    pub plan_version: Option<i64>,
+    /// When it was published.
+    pub published_at: Option<Timestamp>,
+    /// Its operations' progress and what no operation took.
+    pub progress: FloorProgress,
+}
+
+/// An operator's action on one operation of the published plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRecord {
+    /// The order's number.
+    pub order: String,
+    /// The lot, from 1.
+    pub lot: usize,
+    /// The step, from 1.
+    pub step: usize,
+    /// Start or finish.
+    pub action: OperationAction,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    order_number: String,
+    lot: i64,
+    step: i64,
+    resource: String,
+    action: String,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    at: Timestamp,
+    recorded_by: String,
+}
+
+impl Factories {
+    /// The published plan of `platform` with its publication time.
+    pub(crate) async fn published_plan(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        platform: i64,
+    ) -> Result<Option<(i64, Timestamp, PlanBody)>> {
+        let row: Option<(i64, Option<i64>, String)> = sqlx::query_as(
+            "SELECT version, published_at, body FROM factory_plans WHERE platform_id = $1 AND status = $2",
+        )
+        .bind(platform)
+        .bind(PlanStatus::Published.as_str())
+        .fetch_optional(&mut *connection)
+        .await?;
+        let Some((version, published_at, body)) = row else {
+            return Ok(None);
+        };
+        let body: PlanBody = serde_json::from_str(&body).map_err(|error| {
+            Error::Corrupt(format!("the published plan cannot be read: {error}"))
+        })?;
+        Ok(Some((
+            version,
+            Timestamp::from_millis(published_at.unwrap_or(0)),
+            body,
+        )))
+    }
+
+    async fn events(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        platform: i64,
+        since: i64,
+    ) -> Result<Vec<OperationEvent>> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT order_number, lot, step, resource, action, at, recorded_by \
+             FROM factory_operation_events WHERE platform_id = $1 AND at >= $2 ORDER BY at, id",
+        )
+        .bind(platform)
+        .bind(since)
+        .fetch_all(&mut *connection)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(OperationEvent {
+                    order: row.order_number,
+                    lot: usize::try_from(row.lot).unwrap_or(0),
+                    step: usize::try_from(row.step).unwrap_or(0),
+                    resource: row.resource,
+                    action: row.action.parse().map_err(|_| {
+                        Error::Corrupt(format!("operation event action {:?}", row.action))
+                    })?,
+                    at: row.at,
+                    by: row.recorded_by,
+                })
+            })
+            .collect()
+    }
+
+    /// Each resource's counts from `since` to now, its devices' counts merged.
+    async fn resource_counts(
+        &self,
+        platform: i64,
+        setup: &Setup,
+        since: i64,
+        now: i64,
+    ) -> Result<HashMap<String, Vec<Count>>> {
+        let Some(store) = &self.telemetry else {
+            return Ok(HashMap::new());
+        };
+        let registered =
+            zhizao_devices::Devices::new(self.db.clone(), std::sync::Arc::clone(&self.clock))
+                .devices_of(platform)
+                .await
+                .map_err(|e| Error::Corrupt(format!("reading the platform's devices: {e}")))?;
+        let keys: HashMap<String, DeviceKey> = registered
+            .into_iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    DeviceKey {
+                        tenant: platform,
+                        database: d.database_name,
+                        table: d.table_name,
+                        device: d.name,
+                    },
+                )
+            })
+            .collect();
+        let bound: Vec<DeviceKey> = setup
+            .resources
+            .iter()
+            .flat_map(|r| &r.devices)
+            .filter_map(|name| keys.get(name.trim()).cloned())
+            .collect();
+        let mut counts: HashMap<String, Vec<Count>> = HashMap::new();
+        let (_, mut day_start) = crate::setup::local_day(Timestamp::from_millis(since));
+        while day_start.as_millis() < now {
+            let day =
+                crate::oee::Span::new(day_start.as_millis(), day_start.as_millis() + 86_400_000);
+            let activity = self.activity.day(store, &bound, day, now).await?;
+            for resource in &setup.resources {
+                for name in &resource.devices {
+                    let Some(found) = keys.get(name.trim()).and_then(|key| activity.get(key))
+                    else {
+                        continue;
+                    };
+                    counts
+                        .entry(resource.code.clone())
+                        .or_default()
+                        .extend(found.counts.iter().filter(|c| c.at >= since && c.at < now));
+                }
+            }
+            day_start = Timestamp::from_millis(day.end);
+        }
+        for list in counts.values_mut() {
+            list.sort_by_key(|c| c.at);
+        }
+        Ok(counts)
+    }
+
+    /// The floor of `platform` now.
+    async fn floor_of(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        platform: i64,
+        code: &str,
+    ) -> Result<Floor> {
+        let Some((version, published_at, body)) = self.published_plan(connection, platform).await?
+        else {
+            return Ok(Floor {
+                plan_version: None,
+                published_at: None,
+                progress: FloorProgress::default(),
+            });
+        };
+        let setup = document_rows(connection, Document::Setup, platform)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound {
+                what: "factory set-up",
+                key: code.trim().to_owned(),
+            })
+            .and_then(|row| setup_version_of(code.trim(), row))?;
+        // The plan's work began at its publication, or earlier with an operation it kept.
+        let since = body
+            .operations
+            .iter()
+            .filter(|o| o.fixed)
+            .map(|o| o.start.as_millis())
+            .chain([published_at.as_millis()])
+            .min()
+            .unwrap_or(published_at.as_millis());
+        let events = self.events(connection, platform, since).await?;
+        let now = self.clock.now().as_millis();
+        let counts = self
+            .resource_counts(platform, &setup.setup, since, now)
+            .await?;
+        Ok(Floor {
+            plan_version: Some(version),
+            published_at: Some(published_at),
+            progress: assign(&body.operations, &counts, &events, since),
+        })
+    }
+
+    /// The factory's floor: the published plan's operations with their progress from the
+    /// machines and the operators (its staff and the city; 404 for anyone else).
+    pub async fn floor(&self, principal: &Principal, code: &str) -> Result<Floor> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            });
+        }
+        self.floor_of(&mut connection, platform, code).await
+    }
+
+    /// An order's progress step by step under the published plan, for whoever sees the order
+    /// (empty when the published plan does not hold it).
+    pub async fn order_progress(
+        &self,
+        principal: &Principal,
+        number: &str,
+    ) -> Result<Vec<StepProgress>> {
+        let order = self.order(principal, number).await?;
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .platform_id(&mut connection, &order.platform_code)
+            .await?;
+        let floor = self
+            .floor_of(&mut connection, platform, &order.platform_code)
+            .await?;
+        Ok(floor.progress.order(&order.number))
+    }
+
+    /// Records an operator's start or finish of an operation of the published plan (the
+    /// factory's own staff); refused with the reason when the operation is not in the plan or
+    /// cannot take the action now.
+    pub async fn record_operation(
+        &self,
+        principal: &Principal,
+        code: &str,
+        record: &OperationRecord,
+    ) -> Result<Floor> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            });
+        }
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden("only the factory's own staff record work"));
+        }
+        let Some((_, _, body)) = self.published_plan(&mut connection, platform).await? else {
+            return Err(Error::NotFound {
+                what: "published plan",
+                key: code.trim().to_owned(),
+            });
+        };
+        let Some(operation) = body.operations.iter().find(|o| {
+            o.order == record.order.trim() && o.lot == record.lot && o.step == record.step
+        }) else {
+            return Err(Error::NotFound {
+                what: "operation",
+                key: format!("{} {} {}", record.order.trim(), record.lot, record.step),
+            });
+        };
+        drop(connection);
+        let now = self.clock.now();
+        let mut transaction = self.db.begin().await?;
+        // The operators' latest word on each operation of this resource decides.
+        let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT order_number, lot, step, action FROM factory_operation_events \
+             WHERE platform_id = $1 AND resource = $2 ORDER BY at, id",
+        )
+        .bind(platform)
+        .bind(&operation.resource)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let mut latest: HashMap<(String, i64, i64), String> = HashMap::new();
+        for (order, lot, step, action) in rows {
+            latest.insert((order, lot, step), action);
+        }
+        let key = (
+            operation.order.clone(),
+            operation.lot as i64,
+            operation.step as i64,
+        );
+        let own = latest.get(&key).map(String::as_str);
+        let refusal = match record.action {
+            OperationAction::Start if own == Some("start") => Some(Refusal::Running),
+            OperationAction::Finish if own == Some("finish") => Some(Refusal::Finished),
+            OperationAction::Start
+                if latest
+                    .iter()
+                    .any(|(other, action)| *other != key && action == "start") =>
+            {
+                Some(Refusal::Busy)
+            }
+            _ => None,
+        };
+        if let Some(refusal) = refusal {
+            return Err(Error::Transition(refusal.label()));
+        }
+        let id = zhizao_db::allocate_ids(&mut transaction, "factory_operation_events", 1).await?;
+        sqlx::query(
+            "INSERT INTO factory_operation_events (id, platform_id, order_number, lot, step, resource, action, at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(platform)
+        .bind(&operation.order)
+        .bind(operation.lot as i64)
+        .bind(operation.step as i64)
+        .bind(&operation.resource)
+        .bind(record.action.as_str())
+        .bind(now.as_millis())
+        .bind(&principal.username)
+        .execute(&mut *transaction)
+        .await?;
+        let mut changes = Changes::new();
+        changes.field("resource", "", operation.resource.as_str());
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new(
+                match record.action {
+                    OperationAction::Start => "factory_operation.started",
+                    OperationAction::Finish => "factory_operation.finished",
+                },
+                "factory_operation",
+                format!("{}/{}/{}", operation.order, operation.lot, operation.step),
+            )
+            .subject(platform)
+            .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        self.floor(principal, code).await
+    }
+}
+
+impl Floor {
+    /// The operations of one resource, in the plan's order.
+    pub fn on_resource<'a>(
+        &'a self,
+        resource: &'a str,
+    ) -> impl Iterator<Item = &'a crate::progress::OperationProgress> + 'a {
+        self.progress
+            .operations
+            .iter()
+            .filter(move |p| p.operation.resource == resource)
+    }
+
+    /// Whether any operation runs.
+    pub fn running(&self) -> usize {
+        self.progress
+            .operations
+            .iter()
+            .filter(|p| p.state == OperationState::Running)
+            .count()
+    }
+}
