@@ -8,6 +8,7 @@ use zhizao_core::{Timestamp, closed_vocabulary};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::{Principal, policy};
 
+use crate::oee::MachineState;
 use crate::planning::{PlanBody, PlanStatus};
 use crate::progress::{
     FloorProgress, OperationAction, OperationEvent, OperationState, StepProgress, assign,
@@ -38,6 +39,8 @@ pub struct Floor {
     pub published_at: Option<Timestamp>,
     /// Its operations' progress and what no operation took.
     pub progress: FloorProgress,
+    /// What each resource's machine last said, by resource code.
+    pub machines: HashMap<String, MachineReport>,
 }
 
 /// An operator's action on one operation of the published plan.
@@ -65,7 +68,95 @@ struct EventRow {
     recorded_by: String,
 }
 
+/// What a resource's machine last said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineReport {
+    /// Its state (`None`: a word outside the vocabulary).
+    pub state: Option<MachineState>,
+    /// The alarm code, in fault.
+    pub alarm: Option<i64>,
+    /// When it said so.
+    pub at: Timestamp,
+    /// Whether that is longer ago than a state holds (the machine has gone silent).
+    pub silent: bool,
+}
+
 impl Factories {
+    /// The platform's registered devices by name, with where their telemetry is.
+    pub(crate) async fn registered_devices(
+        &self,
+        platform: i64,
+    ) -> Result<HashMap<String, DeviceKey>> {
+        let registered =
+            zhizao_devices::Devices::new(self.db.clone(), std::sync::Arc::clone(&self.clock))
+                .devices_of(platform)
+                .await
+                .map_err(|e| Error::Corrupt(format!("reading the platform's devices: {e}")))?;
+        Ok(registered
+            .into_iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    DeviceKey {
+                        tenant: platform,
+                        database: d.database_name,
+                        table: d.table_name,
+                        device: d.name,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// What each resource's first bound device that reported a state last said.
+    async fn machine_reports(
+        &self,
+        platform: i64,
+        setup: &Setup,
+    ) -> Result<HashMap<String, MachineReport>> {
+        let Some(store) = &self.telemetry else {
+            return Ok(HashMap::new());
+        };
+        let keys = self.registered_devices(platform).await?;
+        let now = self.clock.now().as_millis();
+        let mut reports = HashMap::new();
+        for resource in &setup.resources {
+            for name in &resource.devices {
+                let Some(key) = keys.get(name.trim()) else {
+                    continue;
+                };
+                let latest = store.latest(key.tenant, &key.database, &key.table, &key.device);
+                let value = |field: &str| latest.iter().find(|v| &*v.field == field);
+                let Some(state) = value(crate::signals::STATE_FIELD) else {
+                    continue;
+                };
+                let zhizao_telemetry::FieldValue::String(word) = &state.value else {
+                    continue;
+                };
+                let at = state.time_ns / 1_000_000;
+                let parsed: Option<MachineState> = word.parse().ok();
+                let alarm = value(crate::signals::ALARM_FIELD)
+                    .and_then(|v| match v.value {
+                        zhizao_telemetry::FieldValue::Integer(code) => Some(code),
+                        zhizao_telemetry::FieldValue::Float(code) => Some(code as i64),
+                        _ => None,
+                    })
+                    .filter(|_| parsed == Some(MachineState::Fault));
+                reports.insert(
+                    resource.code.clone(),
+                    MachineReport {
+                        state: parsed,
+                        alarm,
+                        at: Timestamp::from_millis(at),
+                        silent: now - at > crate::signals::MAX_SILENCE_MS,
+                    },
+                );
+                break;
+            }
+        }
+        Ok(reports)
+    }
+
     /// The published plan of `platform` with its publication time.
     pub(crate) async fn published_plan(
         &self,
@@ -134,25 +225,7 @@ impl Factories {
         let Some(store) = &self.telemetry else {
             return Ok(HashMap::new());
         };
-        let registered =
-            zhizao_devices::Devices::new(self.db.clone(), std::sync::Arc::clone(&self.clock))
-                .devices_of(platform)
-                .await
-                .map_err(|e| Error::Corrupt(format!("reading the platform's devices: {e}")))?;
-        let keys: HashMap<String, DeviceKey> = registered
-            .into_iter()
-            .map(|d| {
-                (
-                    d.name.clone(),
-                    DeviceKey {
-                        tenant: platform,
-                        database: d.database_name,
-                        table: d.table_name,
-                        device: d.name,
-                    },
-                )
-            })
-            .collect();
+        let keys = self.registered_devices(platform).await?;
         let bound: Vec<DeviceKey> = setup
             .resources
             .iter()
@@ -192,14 +265,6 @@ impl Factories {
         platform: i64,
         code: &str,
     ) -> Result<Floor> {
-        let Some((version, published_at, body)) = self.published_plan(connection, platform).await?
-        else {
-            return Ok(Floor {
-                plan_version: None,
-                published_at: None,
-                progress: FloorProgress::default(),
-            });
-        };
         let setup = document_rows(connection, Document::Setup, platform)
             .await?
             .into_iter()
@@ -209,6 +274,16 @@ impl Factories {
                 key: code.trim().to_owned(),
             })
             .and_then(|row| setup_version_of(code.trim(), row))?;
+        let machines = self.machine_reports(platform, &setup.setup).await?;
+        let Some((version, published_at, body)) = self.published_plan(connection, platform).await?
+        else {
+            return Ok(Floor {
+                plan_version: None,
+                published_at: None,
+                progress: FloorProgress::default(),
+                machines,
+            });
+        };
         // The plan's work began at its publication, or earlier with an operation it kept.
         let since = body
             .operations
@@ -227,6 +302,7 @@ impl Factories {
             plan_version: Some(version),
             published_at: Some(published_at),
             progress: assign(&body.operations, &counts, &events, since),
+            machines,
         })
     }
 

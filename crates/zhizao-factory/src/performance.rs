@@ -629,24 +629,7 @@ impl crate::Factories {
             .telemetry
             .as_ref()
             .ok_or_else(|| Error::Corrupt("the platform runs without a telemetry store".into()))?;
-        let registered = zhizao_devices::Devices::new(self.db.clone(), Arc::clone(&self.clock))
-            .devices_of(platform)
-            .await
-            .map_err(|e| Error::Corrupt(format!("reading the platform's devices: {e}")))?;
-        let devices: HashMap<String, DeviceKey> = registered
-            .into_iter()
-            .map(|d| {
-                (
-                    d.name.clone(),
-                    DeviceKey {
-                        tenant: platform,
-                        database: d.database_name,
-                        table: d.table_name,
-                        device: d.name,
-                    },
-                )
-            })
-            .collect();
+        let devices = self.registered_devices(platform).await?;
         let now = self.clock.now().as_millis();
         let report = report(store, &self.activity, &setup.setup, &devices, request, now).await?;
         Ok((setup, report))

@@ -163,6 +163,48 @@ impl Tr {
             ),
         }
     }
+
+    pub(crate) fn machine_silent_since(&self, at: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("设备无上报（最后 {at}）"),
+            Language::En => format!("Silent (last heard {at})"),
+        }
+    }
+
+    pub(crate) fn unassigned_pieces(&self, good: i64, scrap: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("未归属工序的计数：合格 {good}、废品 {scrap}（已保留）"),
+            Language::En => format!("Counted with no operation: {good} good, {scrap} scrap (kept)"),
+        }
+    }
+
+    pub(crate) fn floor_plan(&self, version: i64, at: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("按第 {version} 版计划执行（{at} 发布）"),
+            Language::En => format!("Working to plan version {version} (published {at})"),
+        }
+    }
+
+    pub(crate) fn operation_recorded(
+        &self,
+        action: &str,
+        order: &str,
+        lot: usize,
+        step: usize,
+    ) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已记录{action}：{order} 第 {lot} 批 第 {step} 道工序"),
+            Language::En => format!("Recorded {action}: {order} lot {lot} step {step}"),
+        }
+    }
+
+    pub(crate) fn operations_done(&self, count: impl std::borrow::Borrow<usize>) -> String {
+        let count = *count.borrow();
+        match self.0 {
+            Language::ZhCn => format!("本版计划已完工 {count} 道工序"),
+            Language::En => format!("{count} operations of this plan done"),
+        }
+    }
 }
 
 messages! {
@@ -323,4 +365,19 @@ messages! {
     cumulative_share_label: "累计占比（%）", "Cumulative (%)";
     no_losses: "所选期间没有损失记录", "No losses in the period";
     setup_in_use: "采用设置", "Set-up";
+    floor_title: "车间看板", "Shop floor";
+    progress_title: "生产进度", "Progress";
+    progress_hint: "合格数来自设备计数，按已发布计划逐工序统计。", "Good pieces as the machines counted them, step by step under the published plan.";
+    floor_hint: "每个资源一张卡片：设备最新上报的状态、正在加工的工序（计数来自设备）和下一道工序。开工后设备计数归入该工序，完工后不再计入；未开工时计数按计划顺序自动归入。", "A card per resource: what its machine last reported, the operation running on it (pieces counted by the machine) and the next one. Once started, the machine's counts go to that operation until it is finished; otherwise counts fill the plan's operations in order.";
+    floor_nav: "车间看板", "Shop floor";
+    refresh: "刷新", "Refresh";
+    no_published_plan: "尚未发布生产计划：发布后这里按计划显示各资源的工序。", "No plan is published yet: once one is, each resource's operations show here.";
+    running_now: "加工中", "Running";
+    next_up: "下一道", "Next";
+    start_operation: "开工", "Start";
+    finish_operation: "完工", "Finish";
+    planned_start_label: "计划开工", "Planned start";
+    no_operations_here: "本版计划在此资源上没有待加工工序", "No operation of this plan waits here";
+    machine_never_reported: "设备尚无上报", "The machine has not reported yet";
+    machine_state_unknown: "设备上报了未知状态", "The machine reported an unknown state";
 }

@@ -68,6 +68,9 @@ const ORDER_FIELDS: &[&str] = &[
     "note",
 ];
 
+/// A step's progress as the order page shows it.
+type StepRow = (String, i64, i64, i64, i64, usize, usize);
+
 #[derive(Template)]
 #[template(path = "factories/order_form.html")]
 struct OrderForm {
@@ -390,6 +393,8 @@ struct OrderPage {
     promised: String,
     /// When the published plan finishes it, if it holds it.
     eta: String,
+    /// (step name, good, scrap, pieces, ‰ good, lots done, lots) under the published plan.
+    progress: Vec<StepRow>,
     valid_until: String,
     need_by: String,
     late: bool,
@@ -446,6 +451,11 @@ async fn order_page(
         .published_eta(&principal, &number)
         .await
         .or_page(context)?;
+    let progress = state
+        .factories()
+        .order_progress(&principal, &number)
+        .await
+        .or_page(context)?;
     let now = state.identity().clock().now();
     let is_client = policy::factory_order_scope(&principal)
         == policy::FactoryOrderScope::Client(principal.organization_id)
@@ -467,6 +477,24 @@ async fn order_page(
         total: o.total().to_yuan_string(),
         promised: o.quote.promised_at.to_shanghai_string(),
         eta: eta.map(|at| at.to_shanghai_string()).unwrap_or_default(),
+        progress: progress
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.good,
+                    s.scrap,
+                    s.pieces,
+                    if s.pieces > 0 {
+                        (s.good * 1000 / s.pieces).clamp(0, 1000)
+                    } else {
+                        0
+                    },
+                    s.lots_done,
+                    s.lots,
+                )
+            })
+            .collect(),
         valid_until: o.quote.valid_until.to_shanghai_string(),
         need_by: o.request.need_by.clone(),
         late: o.later_than_needed(),

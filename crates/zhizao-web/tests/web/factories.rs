@@ -443,7 +443,62 @@ async fn the_floor_takes_the_robots_counts_and_the_operators_starts_and_finishes
             .json();
         assert_eq!(progress["progress"][2]["good"], 150, "{progress}");
         assert_eq!(progress["progress"][2]["lots_done"], 1, "{progress}");
+
+        // The floor screen: R01's card says what the robot last said; the operator starts
+        // lot 2's rough grind with one button, and a second start is refused with the reason.
+        let mut operator = Visitor::new(&app);
+        operator.sign_in("polisher").await;
+        let screen = operator.get("/factories/polish/floor?line=L1").await;
+        assert_eq!(screen.status, StatusCode::OK);
+        let html = screen.text();
+        let r01 = html
+            .split("data-resource=\"R01\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .unwrap_or_else(|| panic!("no R01 card: {html}"));
+        // Its last report (09:00) is older than a state holds at 09:33: silent, not running.
+        assert!(
+            r01.contains("data-state=\"unknown\"") && r01.contains("设备无上报"),
+            "{r01}"
+        );
+        let csrf = operator.csrf();
+        let lot2 = finished_lot2_rough(&packed, &number);
+        let form = [
+            ("csrf_token", csrf.as_str()),
+            ("line", "L1"),
+            ("order", number.as_str()),
+            ("lot", lot2.0.as_str()),
+            ("step", "1"),
+        ];
+        let started = operator.post("/factories/polish/floor/start", &form).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text());
+        let again = operator.post("/factories/polish/floor/start", &form).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.text().contains("该工序已开工"), "{}", again.text());
+        let mut client = Visitor::new(&app);
+        client.sign_in("maker").await;
+        assert_eq!(
+            client.get("/factories/polish/floor").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let order_page = client
+            .get(&format!("/factory-orders/{number}"))
+            .await
+            .text();
+        assert!(order_page.contains("id=\"progress\""), "{order_page}");
     }
+}
+
+/// The lot whose rough grind is still waiting (as text for a form).
+fn finished_lot2_rough(floor: &Value, number: &str) -> (String,) {
+    let lot = floor["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order"] == number && o["step"] == 1 && o["state"] == "waiting")
+        .map(|o| o["lot"].as_u64().unwrap())
+        .unwrap_or_else(|| panic!("no waiting rough grind: {floor}"));
+    (lot.to_string(),)
 }
 
 #[tokio::test]
