@@ -36,7 +36,7 @@ use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_pla
 pub use crate::documents::attach_documents;
 pub use crate::history::{FleetDevice, HistorySummary, demo_fleet, load_history};
 use crate::random::SplitMix64;
-pub use crate::shop_floor::FloorSummary;
+pub use crate::shop_floor::{FloorSummary, publish_floor_plans};
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "zhizao-demo-2026";

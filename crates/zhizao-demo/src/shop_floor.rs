@@ -162,3 +162,37 @@ pub(crate) async fn load_shop_floors(
     }
     Ok(summary)
 }
+
+/// Plans each demo factory's confirmed orders and publishes the plan as its own staff (the
+/// `polishing` and `cutting` logins), so the floor screen has work on its lines from the first
+/// start; a factory that has a plan is left alone. Returns the plans published.
+pub async fn publish_floor_plans(
+    identity: &zhizao_identity::Identity,
+    factories: &zhizao_factory::Factories,
+) -> Result<usize, Error> {
+    // An iteration budget keeps the demo's plans the same on every machine.
+    let factories = factories
+        .clone()
+        .with_plan_budget(std::time::Duration::from_secs(20), Some(300));
+    let mut published = 0;
+    for (username, code) in [
+        ("polishing", "robot-polishing"),
+        ("cutting", "smart-cutting"),
+    ] {
+        let Some(staff) = identity.system_principal(username).await? else {
+            continue;
+        };
+        if !factories.plans(&staff, code).await?.is_empty() {
+            continue;
+        }
+        let plan = factories.make_plan(&staff, code, &[], None).await?;
+        if plan.body.operations.is_empty() {
+            continue;
+        }
+        factories
+            .publish_plan(&staff, code, plan.version, None)
+            .await?;
+        published += 1;
+    }
+    Ok(published)
+}

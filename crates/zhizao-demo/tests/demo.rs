@@ -187,6 +187,28 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             "faults carry the set-up's reasons: {:?}",
             report.losses
         );
+        // Each factory publishes a plan of its confirmed orders once, and the floor shows it.
+        let identity = zhizao_identity::Identity::new(
+            db.clone(),
+            Arc::clone(&clock),
+            PasswordHashing::for_tests(),
+            zhizao_identity::IdentitySettings::default(),
+        );
+        let published = zhizao_demo::publish_floor_plans(&identity, &factories)
+            .await
+            .unwrap();
+        assert!(published >= 1, "{published}");
+        assert_eq!(
+            zhizao_demo::publish_floor_plans(&identity, &factories)
+                .await
+                .unwrap(),
+            0,
+            "a second start publishes nothing"
+        );
+        let floor = factories.floor(&city, "robot-polishing").await.unwrap();
+        assert!(floor.plan_version.is_some());
+        assert!(!floor.progress.operations.is_empty());
+        assert_eq!(floor.machines.len(), 72, "every robot has said something");
     }
 }
 

@@ -401,3 +401,15 @@ impl Identity {
         Ok(())
     }
 }
+
+impl Identity {
+    /// The user `username` as the platform itself acts for them (the demo loader publishing a
+    /// factory's first plan as its staff): no session, the system channel, every permission
+    /// still decided by `policy` from their role. `None` for an unknown or disabled user.
+    pub async fn system_principal(&self, username: &str) -> Result<Option<Principal>> {
+        let mut select = zhizao_db::SqlBuilder::new(PRINCIPAL_COLUMNS);
+        select.push(" WHERE u.username = ").push_bind(username);
+        let row: Option<PrincipalRow> = select.query_as().fetch_optional(self.db.pool()).await?;
+        Ok(row.and_then(|row| row.into_principal(Credential::Session(0), Channel::System, "")))
+    }
+}

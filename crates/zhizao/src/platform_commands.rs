@@ -144,6 +144,16 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         Arc::clone(&clock),
     )
     .context("starting the MQTT broker")?;
+    let factories = zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
+        .with_telemetry(telemetry.clone());
+    if config.demo {
+        let plans = zhizao_demo::publish_floor_plans(&identity, &factories)
+            .await
+            .context("publishing the demo factories' plans")?;
+        if plans > 0 {
+            println!("Demo factories: {plans} plans published for the shop floor.");
+        }
+    }
     let notifier_identity = identity.clone();
     let fleet_devices = devices.clone();
     let router = zhizao_web::router(AppState::new(
@@ -154,8 +164,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             commands,
             telemetry: telemetry.clone(),
             projects,
-            factories: zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
-                .with_telemetry(telemetry.clone()),
+            factories,
         },
         db.clone(),
         settings,
