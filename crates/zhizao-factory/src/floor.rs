@@ -41,6 +41,8 @@ pub struct Floor {
     pub progress: FloorProgress,
     /// What each resource's machine last said, by resource code.
     pub machines: HashMap<String, MachineReport>,
+    /// The latest plan version (a re-plan is made against it).
+    pub latest_version: Option<i64>,
 }
 
 /// An operator's action on one operation of the published plan.
@@ -275,6 +277,11 @@ impl Factories {
             })
             .and_then(|row| setup_version_of(code.trim(), row))?;
         let machines = self.machine_reports(platform, &setup.setup).await?;
+        let latest_version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM factory_plans WHERE platform_id = $1")
+                .bind(platform)
+                .fetch_one(&mut *connection)
+                .await?;
         let Some((version, published_at, body)) = self.published_plan(connection, platform).await?
         else {
             return Ok(Floor {
@@ -282,6 +289,7 @@ impl Factories {
                 published_at: None,
                 progress: FloorProgress::default(),
                 machines,
+                latest_version,
             });
         };
         // The plan's work began at its publication, or earlier with an operation it kept.
@@ -303,6 +311,7 @@ impl Factories {
             published_at: Some(published_at),
             progress: assign(&body.operations, &counts, &events, since),
             machines,
+            latest_version,
         })
     }
 

@@ -15,7 +15,7 @@ use zhizao_identity::{Principal, policy};
 
 use crate::order::{OrderRequest, OrderStatus};
 use crate::plan::{Demand, Fixed, Model, build_with, solve_model};
-use crate::setup::{Setup, parse_local};
+use crate::setup::{Maintenance, Setup, parse_local};
 use crate::store::{Document, document_rows, setup_version_of};
 use crate::{Error, Factories, Result};
 
@@ -45,6 +45,66 @@ pub struct Pin {
     pub resource: String,
     /// The start, `YYYY-MM-DD HH:MM` in Asia/Shanghai.
     pub start: String,
+}
+
+/// A resource out of service for a while (a fault being repaired), planned around.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outage {
+    /// The resource's code.
+    pub resource: String,
+    /// From, `YYYY-MM-DD HH:MM` in Asia/Shanghai.
+    pub start: String,
+    /// Until.
+    pub end: String,
+    /// Why (an alarm's reason).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Every problem of `outages` against `setup`, named by path.
+fn outage_problems(setup: &Setup, outages: &[Outage]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if outages.len() > 100 {
+        errors.push(FieldError::new(
+            "outages",
+            Text::new("最多 100 项停机", "at most 100 outages"),
+        ));
+        return errors;
+    }
+    for (index, outage) in outages.iter().enumerate() {
+        if !setup
+            .resources
+            .iter()
+            .any(|r| r.code.trim() == outage.resource.trim())
+        {
+            errors.push(FieldError::new(
+                format!("outages[{index}].resource"),
+                Text::owned(
+                    format!("没有资源“{}”", outage.resource.trim()),
+                    format!("there is no resource “{}”", outage.resource.trim()),
+                ),
+            ));
+        }
+        match (parse_local(&outage.start), parse_local(&outage.end)) {
+            (Some(start), Some(end)) if end > start => {}
+            (Some(_), Some(_)) => errors.push(FieldError::new(
+                format!("outages[{index}].end"),
+                Text::new("结束须晚于开始", "the end must come after the start"),
+            )),
+            (start, _) => errors.push(FieldError::new(
+                format!(
+                    "outages[{index}].{}",
+                    if start.is_none() { "start" } else { "end" }
+                ),
+                Text::new(
+                    "时间应写作 YYYY-MM-DD HH:MM",
+                    "write the time as YYYY-MM-DD HH:MM",
+                ),
+            )),
+        }
+    }
+    errors
 }
 
 /// One operation of a plan.
@@ -115,6 +175,9 @@ pub struct PlanBody {
     pub operations: Vec<PlannedOperation>,
     /// The pins it was planned with.
     pub pins: Vec<Pin>,
+    /// Resources out of service it was planned around.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<Outage>,
     /// Each order's outcome.
     pub orders: Vec<OrderOutcome>,
     /// Its figures.
@@ -195,6 +258,7 @@ fn fixed_placements(
     live: &[Live],
     pins: &[Pin],
     published: Option<&PlanBody>,
+    outages: &[Outage],
     now: Timestamp,
 ) -> Result<Vec<Fixed>> {
     let resource_index = |code: &str| setup.resources.iter().position(|r| r.code == code.trim());
@@ -247,9 +311,19 @@ fn fixed_placements(
             start,
         });
     }
-    // What started under the published plan stays where it is (unless a pin moved it).
+    // What started under the published plan stays where it is (unless a pin moved it), except
+    // on a resource an outage stops while it runs: that operation is interrupted and planned
+    // again whole (its pieces counted so far stay its own).
     for operation in published.map_or(&[][..], |p| &p.operations) {
         if operation.start >= now {
+            continue;
+        }
+        let interrupted = outages.iter().any(|outage| {
+            outage.resource.trim() == operation.resource
+                && parse_local(&outage.start).is_some_and(|start| start < operation.end)
+                && parse_local(&outage.end).is_some_and(|end| end > operation.start)
+        });
+        if interrupted {
             continue;
         }
         let (Some(demand), Some(resource)) = (
@@ -388,6 +462,7 @@ fn body_of(
             .count()
     });
     PlanBody {
+        outages: Vec::new(),
         figures: PlanFigures {
             operations: operations.len(),
             late_orders: orders.iter().filter(|o| o.late_minutes > 0).count(),
@@ -485,6 +560,21 @@ impl Factories {
         pins: &[Pin],
         based_on: Option<i64>,
     ) -> Result<Plan> {
+        self.make_plan_with(principal, code, pins, &[], based_on)
+            .await
+    }
+
+    /// Plans as [`Factories::make_plan`] with resources out of service for a while (a fault
+    /// on the floor: the re-plan the planner reviews before publishing), each kept in the
+    /// plan's body.
+    pub async fn make_plan_with(
+        &self,
+        principal: &Principal,
+        code: &str,
+        pins: &[Pin],
+        outages: &[Outage],
+        based_on: Option<i64>,
+    ) -> Result<Plan> {
         let mut connection = self.db.pool().acquire().await?;
         let platform = self
             .readable_platform(&mut connection, principal, code)
@@ -508,6 +598,19 @@ impl Factories {
                 key: code.trim().to_owned(),
             })
             .and_then(|row| setup_version_of(code.trim(), row))?;
+        let mut setup = setup;
+        let problems = outage_problems(&setup.setup, outages);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        for outage in outages {
+            setup.setup.calendar.maintenance.push(Maintenance {
+                resource: outage.resource.trim().to_owned(),
+                start: outage.start.trim().to_owned(),
+                end: outage.end.trim().to_owned(),
+                note: outage.reason.clone(),
+            });
+        }
         let rows = self.plan_rows(&mut connection, platform, None).await?;
         let latest = rows.first().map(|r| r.version);
         if based_on != latest {
@@ -555,7 +658,7 @@ impl Factories {
             )));
         }
         let now = self.clock.now();
-        let fixed = fixed_placements(&setup.setup, &live, pins, published.as_ref(), now)?;
+        let fixed = fixed_placements(&setup.setup, &live, pins, published.as_ref(), outages, now)?;
         let budget = self.planning_budget;
         let pins_owned = pins.to_vec();
         let setup_for_plan = setup.setup.clone();
@@ -578,6 +681,8 @@ impl Factories {
         })
         .await
         .map_err(|error| Error::Corrupt(format!("the plan stopped: {error}")))??;
+        let mut body = body;
+        body.outages = outages.to_vec();
         let version = latest.unwrap_or(0) + 1;
         let mut transaction = self.db.begin().await?;
         let id = zhizao_db::allocate_ids(&mut transaction, "factory_plans", 1).await?;

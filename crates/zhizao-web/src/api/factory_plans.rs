@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_factory::Pin;
-use zhizao_factory::planning::{OrderOutcome, PlanFigures, PlannedOperation};
+use zhizao_factory::planning::{OrderOutcome, Outage, PlanFigures, PlannedOperation};
 
 use super::{etag, if_match, rfc3339};
 use crate::AppState;
@@ -96,6 +96,7 @@ struct PlanDto {
     published_at: Option<String>,
     figures: FiguresDto,
     pins: Vec<PinDto>,
+    outages: Vec<OutageDto>,
     orders: Vec<OutcomeDto>,
     /// Every operation (left out of lists).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -163,6 +164,17 @@ impl PlanDto {
                     start: p.start.clone(),
                 })
                 .collect(),
+            outages: plan
+                .body
+                .outages
+                .iter()
+                .map(|o| OutageDto {
+                    resource: o.resource.clone(),
+                    start: o.start.clone(),
+                    end: o.end.clone(),
+                    reason: o.reason.clone(),
+                })
+                .collect(),
             orders: plan.body.orders.iter().map(outcome).collect(),
             operations: with_operations
                 .then(|| plan.body.operations.iter().map(operation).collect()),
@@ -199,6 +211,20 @@ struct MakePlan {
     /// Operations to hold at a resource and a start.
     #[serde(default)]
     pins: Vec<PinDto>,
+    /// Resources out of service for a while (a fault being repaired), planned around.
+    #[serde(default)]
+    outages: Vec<OutageDto>,
+}
+
+/// A resource out of service from `start` to `end` (YYYY-MM-DD HH:MM, Asia/Shanghai).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct OutageDto {
+    resource: String,
+    start: String,
+    end: String,
+    #[serde(default)]
+    reason: String,
 }
 
 /// Plans the factory's confirmed orders now as the next version, a draft (its staff). Send
@@ -224,9 +250,19 @@ async fn make_plan(
             start: p.start,
         })
         .collect();
+    let outages: Vec<Outage> = body
+        .outages
+        .into_iter()
+        .map(|o| Outage {
+            resource: o.resource,
+            start: o.start,
+            end: o.end,
+            reason: o.reason,
+        })
+        .collect();
     let plan = state
         .factories()
-        .make_plan(&principal, &code, &pins, if_match(&headers)?)
+        .make_plan_with(&principal, &code, &pins, &outages, if_match(&headers)?)
         .await?;
     Ok((
         StatusCode::CREATED,

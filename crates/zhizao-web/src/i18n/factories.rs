@@ -16,6 +16,17 @@ impl Tr {
         }
     }
 
+    pub(crate) fn outage_format(&self, line: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!(
+                "“{line}”应写作 资源 开始日期 时间 结束日期 时间 原因，如“L1-R03 2026-12-08 09:00 2026-12-08 11:00 砂带断裂”"
+            ),
+            Language::En => format!(
+                "write {line:?} as resource start-date time end-date time reason, e.g. “L1-R03 2026-12-08 09:00 2026-12-08 11:00 belt broken”"
+            ),
+        }
+    }
+
     pub(crate) fn plan_made(&self, version: i64) -> String {
         match self.0 {
             Language::ZhCn => format!("已生成第 {version} 版计划（草稿），核对后发布"),
@@ -366,6 +377,10 @@ messages! {
     no_losses: "所选期间没有损失记录", "No losses in the period";
     setup_in_use: "采用设置", "Set-up";
     floor_title: "车间看板", "Shop floor";
+    outages_label: "停机（每行一项）", "Outages (one a line)";
+    outages_hint: "资源 开始 结束 原因，如“L1-R03 2026-12-08 09:00 2026-12-08 11:00 砂带断裂”：该资源在此期间不排工序，已开工的工序保持不动。", "resource start end reason, e.g. “L1-R03 2026-12-08 09:00 2026-12-08 11:00 belt broken”: nothing is planned on it meanwhile; started operations stay where they are.";
+    replan_for_fault: "故障重排", "Re-plan around the fault";
+    replan_hint: "按预计修复 2 小时生成不含此资源的计划草稿，审核后发布。", "Makes a draft plan without this resource for the expected two hours of repair; review it, then publish.";
     progress_title: "生产进度", "Progress";
     progress_hint: "合格数来自设备计数，按已发布计划逐工序统计。", "Good pieces as the machines counted them, step by step under the published plan.";
     floor_hint: "每个资源一张卡片：设备最新上报的状态、正在加工的工序（计数来自设备）和下一道工序。开工后设备计数归入该工序，完工后不再计入；未开工时计数按计划顺序自动归入。", "A card per resource: what its machine last reported, the operation running on it (pieces counted by the machine) and the next one. Once started, the machine's counts go to that operation until it is finished; otherwise counts fill the plan's operations in order.";

@@ -60,6 +60,8 @@ struct ResourceCard {
     next: Option<OperationView>,
     done: usize,
     unassigned: String,
+    /// In fault with work waiting: the outage line a re-plan around it would use.
+    outage: String,
 }
 
 struct Choice {
@@ -77,6 +79,7 @@ struct FloorPage {
     line: String,
     lines: Vec<Choice>,
     plan_label: String,
+    latest_version: String,
     cards: Vec<ResourceCard>,
     problems: Vec<String>,
 }
@@ -105,6 +108,7 @@ fn card(
     setup: &Setup,
     floor: &Floor,
     resource: &zhizao_factory::setup::Resource,
+    now: zhizao_core::Timestamp,
     t: Tr,
 ) -> ResourceCard {
     let (state_key, state_label) = match floor.machines.get(&resource.code) {
@@ -143,6 +147,26 @@ fn card(
         .find(|(code, _)| *code == resource.code)
         .map(|(_, u)| t.unassigned_pieces(u.good, u.scrap))
         .unwrap_or_default();
+    let waiting = operations.iter().any(|p| p.state != OperationState::Done);
+    let outage = match floor.machines.get(&resource.code) {
+        Some(report) if !report.silent && report.state == Some(MachineState::Fault) && waiting => {
+            // Two hours of repair from the next minute, the alarm's reason as the cause.
+            let from = zhizao_core::Timestamp::from_millis((now.as_millis() / 60_000 + 1) * 60_000);
+            let until = from.plus_millis(2 * 3_600_000);
+            let reason = report.alarm.and_then(|code| setup.alarm(code)).map_or_else(
+                || t.text(&MachineState::Fault.label()).to_owned(),
+                |a| a.reason.trim().to_owned(),
+            );
+            format!(
+                "{} {} {} {}",
+                resource.code,
+                from.to_shanghai_string(),
+                until.to_shanghai_string(),
+                reason
+            )
+        }
+        _ => String::new(),
+    };
     ResourceCard {
         code: resource.code.clone(),
         name: resource.name.clone(),
@@ -161,6 +185,7 @@ fn card(
             .filter(|p| p.state == OperationState::Done)
             .count(),
         unassigned,
+        outage,
     }
 }
 
@@ -183,6 +208,7 @@ async fn page(
         .into_iter()
         .next()
         .map(|v| v.setup);
+    let now = state.identity().clock().now();
     let runs_it = principal.organization_code == code.trim()
         && policy::may_run_factory(principal, principal.organization_id);
     let mut lines: Vec<String> = Vec::new();
@@ -199,7 +225,7 @@ async fn page(
             line.clone()
         };
         for resource in setup.resources.iter().filter(|r| r.line == shown) {
-            cards.push(card(setup, &floor, resource, t));
+            cards.push(card(setup, &floor, resource, now, t));
         }
     }
     let selected = if line.is_empty() {
@@ -228,6 +254,10 @@ async fn page(
             (Some(version), Some(at)) => t.floor_plan(version, &at.to_shanghai_string()),
             _ => String::new(),
         },
+        latest_version: floor
+            .latest_version
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         cards,
         problems,
         code,

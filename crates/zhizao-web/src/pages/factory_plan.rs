@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::{Classified, FieldError, Text};
+use zhizao_factory::planning::Outage;
 use zhizao_factory::{Pin, Plan, PlanStatus};
 use zhizao_identity::policy;
 
@@ -74,6 +75,9 @@ struct PlanPage {
     by_resource: Vec<(String, Vec<OperationRow>)>,
     data_json: String,
     pins: String,
+    outages: String,
+    /// The shown plan's outages: (resource, start, end, reason).
+    shown_outages: Vec<(String, String, String, String)>,
     problems: Vec<String>,
 }
 
@@ -137,7 +141,7 @@ async fn page(
     principal: &zhizao_identity::Principal,
     code: String,
     version: Option<i64>,
-    pins: String,
+    (pins, outages): (String, String),
     errors: Vec<FieldError>,
 ) -> Result<Response, Response> {
     let t = context.t();
@@ -236,6 +240,24 @@ async fn page(
             .map(|p| chart_data(p, now, t))
             .unwrap_or_default(),
         pins,
+        outages,
+        shown_outages: shown
+            .as_ref()
+            .map(|p| {
+                p.body
+                    .outages
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.resource.clone(),
+                            o.start.clone(),
+                            o.end.clone(),
+                            o.reason.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         problems: errors
             .iter()
             .map(|e| t.text(&e.message).to_owned())
@@ -262,10 +284,30 @@ async fn plan_page(
         &principal,
         code,
         q.version,
-        String::new(),
+        (String::new(), String::new()),
         Vec::new(),
     )
     .await
+}
+
+/// Reads "L1-R03 2026-12-08 09:00 2026-12-08 11:00 砂带断裂" lines as outages.
+fn parse_outages(text: &str) -> Result<Vec<Outage>, Text> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts.as_slice() {
+                [resource, day, time, end_day, end_time, reason @ ..] => Ok(Outage {
+                    resource: (*resource).to_owned(),
+                    start: format!("{day} {time}"),
+                    end: format!("{end_day} {end_time}"),
+                    reason: reason.join(" "),
+                }),
+                _ => Err(both_with(|t| t.outage_format(line))),
+            }
+        })
+        .collect()
 }
 
 /// Reads "FO000123 2 3 L1-R05 2026-12-08 09:00" lines as pins.
@@ -302,12 +344,20 @@ async fn make_plan(
 ) -> Result<Response, Response> {
     let t = context.t();
     let text = fields.get("pins").to_owned();
+    let outage_text = fields.get("outages").to_owned();
     let based_on = fields.get("latest_version").trim().parse::<i64>().ok();
-    let errors = match parse_pins(&text) {
-        Err(message) => vec![FieldError::new("pins", message)],
-        Ok(pins) => match state
+    let parsed = parse_pins(&text)
+        .map_err(|message| FieldError::new("pins", message))
+        .and_then(|pins| {
+            parse_outages(&outage_text)
+                .map(|outages| (pins, outages))
+                .map_err(|message| FieldError::new("outages", message))
+        });
+    let errors = match parsed {
+        Err(error) => vec![error],
+        Ok((pins, outages)) => match state
             .factories()
-            .make_plan(&principal, &code, &pins, based_on)
+            .make_plan_with(&principal, &code, &pins, &outages, based_on)
             .await
         {
             Ok(plan) => {
@@ -330,7 +380,16 @@ async fn make_plan(
             Err(error) => return Err(PageError::from(error).render(&context)),
         },
     };
-    page(&state, &context, &principal, code, None, text, errors).await
+    page(
+        &state,
+        &context,
+        &principal,
+        code,
+        None,
+        (text, outage_text),
+        errors,
+    )
+    .await
 }
 
 async fn publish_plan(
@@ -360,7 +419,7 @@ async fn publish_plan(
                 &principal,
                 code,
                 Some(version),
-                String::new(),
+                (String::new(), String::new()),
                 vec![FieldError::new(
                     "published_version",
                     both_with(|t| t.plan_publish_stale(current)),
