@@ -178,6 +178,8 @@ pub struct Machine {
     /// Best seconds a piece, and the part of a piece under way.
     cycle: f64,
     progress: f64,
+    /// Whether the plan has work for it (`None`: it decides by itself).
+    work: Option<bool>,
     energy_kwh: f64,
     alarm: i64,
     power_on: bool,
@@ -212,6 +214,7 @@ impl Machine {
                 MachineKind::CuttingLine | MachineKind::Appliance => 120.0,
             },
             progress: 0.0,
+            work: None,
             energy_kwh: random.unit() * 1_000.0,
             alarm: 0,
             power_on: random.unit() < 0.6,
@@ -241,6 +244,14 @@ impl Machine {
         self.remaining -= seconds;
         if self.remaining <= 0.0 {
             self.next_state();
+        }
+        match (self.work, self.state) {
+            (Some(false), MachineState::Running | MachineState::Setup) => {
+                self.state = MachineState::Idle;
+                self.remaining = 60.0;
+            }
+            (Some(true), MachineState::Idle) if self.remaining > 30.0 => self.remaining = 30.0,
+            _ => {}
         }
         // A running machine occasionally faults; wear makes it likelier.
         if self.state == MachineState::Running
@@ -397,6 +408,12 @@ impl Machine {
         self
     }
 
+    /// Says whether the published plan has work for the machine: without work it waits (idle),
+    /// with work it gets going within half a minute; `None` lets it decide by itself.
+    pub fn set_work(&mut self, work: Option<bool>) {
+        self.work = work;
+    }
+
     /// Makes what `seconds` of running make: a piece a cycle at 85–95 % of the best speed.
     fn produce(&mut self, seconds: f64) {
         self.progress += seconds / self.cycle * (0.85 + 0.1 * self.random.unit());
@@ -425,6 +442,7 @@ impl Machine {
                 (MachineState::Idle, 60.0 + self.random.unit() * 300.0)
             }
             // A shared factory's robot or line changes over before the next job, now and then.
+            MachineState::Idle if self.work == Some(false) => (MachineState::Idle, 60.0),
             MachineState::Idle
                 if matches!(
                     self.kind,

@@ -49,6 +49,7 @@ pub(crate) async fn start(
             name: device.name,
             token: device.token,
             machine: device.machine,
+            work: None,
         };
         // The first reports spread over one interval.
         let offset = INTERVAL * index as u32 / count;

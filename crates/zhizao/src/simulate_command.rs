@@ -4,7 +4,7 @@
 //! commands.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -47,6 +47,11 @@ pub(crate) struct SimulateArgs {
     /// Seed of the machines' randomness.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Run a shared factory's floor instead: every device its set-up binds to a resource (the
+    /// token is its staff's), each working while the published plan has operations left on
+    /// its resource, at its routing's pace, and breaking down now and then.
+    #[arg(long, value_name = "CODE")]
+    factory: Option<String>,
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -90,6 +95,18 @@ pub(crate) struct SimulatedDevice {
     pub(crate) name: String,
     pub(crate) token: String,
     pub(crate) machine: Machine,
+    /// Whether the published plan has work for its resource (a factory's floor), else none.
+    pub(crate) work: Option<Arc<AtomicBool>>,
+}
+
+impl SimulatedDevice {
+    /// The machine's readings after `seconds`, told first whether it has work.
+    fn step(&mut self, seconds: f64) -> serde_json::Map<String, Value> {
+        if let Some(work) = &self.work {
+            self.machine.set_work(Some(work.load(Ordering::Relaxed)));
+        }
+        self.machine.step(seconds)
+    }
 }
 
 pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
@@ -115,7 +132,16 @@ pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         base,
         token: args.token.clone(),
     };
-    let devices = register(&api, args.devices, &args.prefix, args.seed, true).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let devices = match &args.factory {
+        Some(code) => {
+            let (devices, work) = register_factory(&api, code, args.seed).await?;
+            tokio::spawn(follow_plan(api, code.clone(), work, stopped.clone()));
+            devices
+        }
+        None => register(&api, args.devices, &args.prefix, args.seed, true).await?,
+    };
+    let count = devices.len().max(1) as f64;
     eprintln!(
         "{} devices registered; publishing every {} s",
         devices.len(),
@@ -125,12 +151,10 @@ pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let sent = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let commands = Arc::new(AtomicU64::new(0));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::with_capacity(devices.len());
     for (index, device) in devices.into_iter().enumerate() {
         // Spread the first messages over one interval.
-        let offset =
-            Duration::from_secs_f64(args.interval * index as f64 / f64::from(args.devices));
+        let offset = Duration::from_secs_f64(args.interval * index as f64 / count);
         let counters = (
             Arc::clone(&sent),
             Arc::clone(&failed),
@@ -184,7 +208,7 @@ pub(crate) async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let total = sent.load(Ordering::Relaxed);
     println!(
         "sent {total} messages from {} devices in {seconds:.1} s ({:.0}/s), {} failed",
-        args.devices,
+        count,
         total as f64 / seconds.max(0.001),
         failed.load(Ordering::Relaxed)
     );
@@ -198,16 +222,8 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Creates the four profiles (if missing) and `count` devices named after `prefix`, returning
-/// each with a token: new devices get theirs at registration, existing ones (looked for only
-/// with `reuse`) a rotated one.
-pub(crate) async fn register(
-    api: &Api,
-    count: u32,
-    prefix: &str,
-    seed: u64,
-    reuse: bool,
-) -> anyhow::Result<Vec<SimulatedDevice>> {
+/// Creates the four profiles in the token's enterprise or platform, unless they exist.
+async fn create_profiles(api: &Api) -> anyhow::Result<()> {
     for kind in MachineKind::ALL {
         let telemetry: Vec<Value> = kind
             .telemetry()
@@ -236,11 +252,177 @@ pub(crate) async fn register(
         match status {
             201 | 409 => {}
             401 | 403 => {
-                bail!("the token was refused ({status}): use an API token of an enterprise's user")
+                bail!("the token was refused ({status}): use an API token of an enterprise's or a service platform's user")
             }
             _ => bail!("creating profile {}: {status} {body}", kind.profile()),
         }
     }
+    Ok(())
+}
+
+/// The machine a resource class is simulated by.
+fn kind_of(class: &str) -> Option<MachineKind> {
+    match class {
+        "polishing_cell" => Some(MachineKind::PolishingRobot),
+        "cutting_line" | "spreading_line" => Some(MachineKind::CuttingLine),
+        _ => None,
+    }
+}
+
+/// A factory's bound devices (from its latest set-up) with fresh tokens, each working when its
+/// resource's flag says the plan has work for it; the flags by resource code.
+async fn register_factory(
+    api: &Api,
+    code: &str,
+    seed: u64,
+) -> anyhow::Result<(Vec<SimulatedDevice>, Vec<(String, Arc<AtomicBool>)>)> {
+    let (status, versions) = api
+        .call(
+            "GET",
+            &format!("/api/v1/factories/{code}/setups"),
+            "application/json",
+            Vec::new(),
+        )
+        .await?;
+    if status != 200 {
+        bail!("reading the set-up of factory {code}: {status} {versions}");
+    }
+    let Some(setup) = versions.get(0).map(|v| v["setup"].clone()) else {
+        bail!("factory {code} has no set-up yet");
+    };
+    create_profiles(api).await?;
+    let mut devices = Vec::new();
+    let mut flags = Vec::new();
+    for (index, resource) in setup["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let class = resource["class"].as_str().unwrap_or_default();
+        let Some(kind) = kind_of(class) else {
+            continue;
+        };
+        let cycle = setup["routings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["steps"].as_array().into_iter().flatten())
+            .find(|step| step["class"] == class)
+            .and_then(|step| step["seconds_per_piece"].as_f64())
+            .unwrap_or(60.0);
+        let flag = Arc::new(AtomicBool::new(false));
+        flags.push((
+            resource["code"].as_str().unwrap_or_default().to_owned(),
+            Arc::clone(&flag),
+        ));
+        for name in resource["devices"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap_or_default().to_owned();
+            let (status, _) = api
+                .call(
+                    "GET",
+                    &format!("/api/v1/devices/{name}"),
+                    "application/json",
+                    Vec::new(),
+                )
+                .await?;
+            let (status, body) = if status == 200 {
+                api.call(
+                    "POST",
+                    &format!("/api/v1/devices/{name}/token"),
+                    "application/json",
+                    Vec::new(),
+                )
+                .await?
+            } else {
+                let device = json!({"name": name, "profile": kind.profile(),
+                    "label": resource["name"].as_str().unwrap_or_default()});
+                api.call(
+                    "POST",
+                    "/api/v1/devices",
+                    "application/json",
+                    device.to_string().into_bytes(),
+                )
+                .await?
+            };
+            let Some(token) = body["token"]
+                .as_str()
+                .filter(|_| status == 200 || status == 201)
+            else {
+                bail!("registering {name}: {status} {body}");
+            };
+            devices.push(SimulatedDevice {
+                name,
+                token: token.to_owned(),
+                machine: Machine::new(
+                    kind,
+                    seed.wrapping_mul(1_000_003).wrapping_add(index as u64),
+                )
+                .with_cycle(cycle),
+                work: Some(Arc::clone(&flag)),
+            });
+        }
+    }
+    if devices.is_empty() {
+        bail!("factory {code} binds no device to a robot, cutting or spreading line");
+    }
+    Ok((devices, flags))
+}
+
+/// Every ten seconds, tells each resource's devices whether the published plan still has an
+/// operation on it that is not done.
+async fn follow_plan(
+    api: Api,
+    code: String,
+    flags: Vec<(String, Arc<AtomicBool>)>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let floor = match api
+            .call(
+                "GET",
+                &format!("/api/v1/factories/{code}/floor"),
+                "application/json",
+                Vec::new(),
+            )
+            .await
+        {
+            Ok((200, floor)) => floor,
+            Ok((status, body)) => {
+                tracing::warn!(%status, %body, "reading the floor failed");
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reading the floor failed");
+                continue;
+            }
+        };
+        let operations = floor["operations"].as_array().cloned().unwrap_or_default();
+        for (resource, flag) in &flags {
+            let work = operations
+                .iter()
+                .any(|o| o["resource"] == resource.as_str() && o["state"] != "done");
+            flag.store(work, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Creates the four profiles (if missing) and `count` devices named after `prefix`, returning
+/// each with a token: new devices get theirs at registration, existing ones (looked for only
+/// with `reuse`) a rotated one.
+pub(crate) async fn register(
+    api: &Api,
+    count: u32,
+    prefix: &str,
+    seed: u64,
+    reuse: bool,
+) -> anyhow::Result<Vec<SimulatedDevice>> {
+    create_profiles(api).await?;
     let width = count.to_string().len().max(3);
     let planned: Vec<(String, MachineKind)> = (0..count)
         .map(|i| {
@@ -325,6 +507,7 @@ pub(crate) async fn register(
                 name,
                 token,
                 machine,
+                work: None,
             })
         })
         .collect()
@@ -379,7 +562,7 @@ pub(crate) async fn run_mqtt(
             _ = ticker.tick() => {
                 let seconds = last.elapsed().as_secs_f64();
                 last = Instant::now();
-                let values = device.machine.step(seconds);
+                let values = device.step(seconds);
                 let body = Value::Object(values).to_string();
                 match client.try_publish("v1/devices/me/telemetry", rumqttc::QoS::AtLeastOnce, false, body) {
                     Ok(()) => sent.fetch_add(1, Ordering::Relaxed),
@@ -436,7 +619,7 @@ async fn run_http(
             _ = ticker.tick() => {
                 let seconds = last.elapsed().as_secs_f64();
                 last = Instant::now();
-                let body = Value::Object(device.machine.step(seconds)).to_string();
+                let body = Value::Object(device.step(seconds)).to_string();
                 let request = hyper::Request::builder()
                     .method("POST")
                     .uri(format!("{url}/api/v1/{}/telemetry", device.token))

@@ -114,6 +114,8 @@ const TABLES: &[Table] = &[
             ("current", 0.0, 12.0),
             ("temperature", 15.0, 90.0),
             ("pieces", 0.0, 6_000.0),
+            ("good", 0.0, 6_000.0),
+            ("scrap", 0.0, 200.0),
         ],
         has_state: true,
     },
@@ -125,6 +127,8 @@ const TABLES: &[Table] = &[
             ("vacuum", -25.0, 0.0),
             ("power_kw", 0.0, 10.0),
             ("layers", 0.0, 6_000.0),
+            ("good", 0.0, 6_000.0),
+            ("scrap", 0.0, 200.0),
         ],
         has_state: true,
     },
@@ -140,8 +144,11 @@ const TABLES: &[Table] = &[
     },
 ];
 
-const STATES: &[&str] = &["running", "idle", "fault"];
-const ALARMS: &[i64] = &[0, 1001, 1002, 2010, 3005, 4040];
+const STATES: &[&str] = &["running", "setup", "idle", "fault"];
+/// No alarm, the machining centre's codes, the polishing robot's and the cutting line's.
+const ALARMS: &[i64] = &[
+    0, 1001, 1002, 2010, 3005, 4040, 11, 12, 21, 31, 32, 41, 42, 51,
+];
 
 /// Checks that each device of a fleet of one machine per kind (named `{prefix}-{table}-NNN`
 /// as the simulator names them) has at least `at_least` readings in its kind's table, every
@@ -410,4 +417,89 @@ fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
         );
         assert_eq!(rows[0]["n"], 0, "{table}");
     }
+}
+
+#[test]
+fn a_simulated_factory_floor_works_to_the_published_plan() {
+    let data = tempfile::tempdir().unwrap();
+    crate::support::run(data.path(), &["demo"]);
+    let token = crate::support::run(
+        data.path(),
+        &["token", "create", "--username", "polishing", "--name", "floor"],
+    )
+    .trim()
+    .to_owned();
+    let platform = serve(data.path());
+    // The polishing centre plans its confirmed orders and publishes the plan.
+    let (status, plan) = api(
+        &platform.http,
+        "POST",
+        "/api/v1/factories/robot-polishing/plans",
+        &token,
+        Some(json!({"pins": []})),
+    );
+    assert_eq!(status, 201, "{plan}");
+    let version = plan["version"].as_i64().unwrap();
+    let (status, published) = api(
+        &platform.http,
+        "POST",
+        &format!("/api/v1/factories/robot-polishing/plans/{version}/publish"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{published}");
+    let busy: std::collections::HashSet<String> = plan["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| format!("polish-{}", o["resource"].as_str().unwrap().to_lowercase()))
+        .collect();
+    assert!(!busy.is_empty(), "{plan}");
+
+    // Its 72 robots register themselves in the platform and run for half a minute: those the
+    // plan gives work get going, the others wait.
+    let sent = finish(simulate(
+        data.path(),
+        &token,
+        &[
+            "--http",
+            &format!("http://{}", platform.http),
+            "--factory",
+            "robot-polishing",
+            "--interval",
+            "2",
+            "--duration",
+            "40",
+        ],
+    ));
+    assert!(sent >= 72 * 10, "{sent}");
+    let rows = sql(
+        &platform,
+        &token,
+        "SELECT device, state, count(*) AS n FROM polishing_robot GROUP BY device, state",
+    );
+    let devices: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r["device"].as_str().unwrap()).collect();
+    assert_eq!(devices.len(), 72, "{rows:?}");
+    let mut working = std::collections::HashSet::new();
+    for row in &rows {
+        let device = row["device"].as_str().unwrap();
+        let state = row["state"].as_str().unwrap();
+        // "polish-l1-r03" binds resource L1-R03.
+        let has_work = busy.contains(device);
+        if !has_work {
+            assert!(
+                matches!(state, "idle" | "fault"),
+                "{device} has no work in the plan but reports {state}"
+            );
+        } else if matches!(state, "running" | "setup") {
+            working.insert(device);
+        }
+    }
+    let with_work = devices.iter().filter(|d| busy.contains(**d)).count();
+    assert!(
+        working.len() * 2 >= with_work,
+        "{} of {with_work} robots with work got going: {rows:?}",
+        working.len()
+    );
 }
