@@ -405,11 +405,22 @@ impl Factories {
         let own = latest.get(&key).map(String::as_str);
         let refusal = match record.action {
             OperationAction::Start if own == Some("start") => Some(Refusal::Running),
-            OperationAction::Finish if own == Some("finish") => Some(Refusal::Finished),
+            OperationAction::Start | OperationAction::Finish if own == Some("finish") => {
+                Some(Refusal::Finished)
+            }
+            // Another operation of the published plan on this resource still runs (one
+            // started under an earlier plan that this one no longer has does not block it).
             OperationAction::Start
-                if latest
-                    .iter()
-                    .any(|(other, action)| *other != key && action == "start") =>
+                if latest.iter().any(|(other, action)| {
+                    *other != key
+                        && action == "start"
+                        && body.operations.iter().any(|o| {
+                            o.resource == operation.resource
+                                && o.order == other.0
+                                && o.lot as i64 == other.1
+                                && o.step as i64 == other.2
+                        })
+                }) =>
             {
                 Some(Refusal::Busy)
             }

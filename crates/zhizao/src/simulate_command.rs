@@ -252,7 +252,9 @@ async fn create_profiles(api: &Api) -> anyhow::Result<()> {
         match status {
             201 | 409 => {}
             401 | 403 => {
-                bail!("the token was refused ({status}): use an API token of an enterprise's or a service platform's user")
+                bail!(
+                    "the token was refused ({status}): use an API token of an enterprise's or a service platform's user"
+                )
             }
             _ => bail!("creating profile {}: {status} {body}", kind.profile()),
         }

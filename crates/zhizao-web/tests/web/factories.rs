@@ -393,9 +393,11 @@ async fn the_floor_takes_the_robots_counts_and_the_operators_starts_and_finishes
             (rough["state"].as_str(), rough["good"].as_i64()),
             (Some("done"), Some(150))
         );
-        app.api("POST", path, Some("polisher"), Some(record("finish", 1, 1)))
-            .await
-            .problem(StatusCode::CONFLICT);
+        for action in ["finish", "start"] {
+            app.api("POST", path, Some("polisher"), Some(record(action, 1, 1)))
+                .await
+                .problem(StatusCode::CONFLICT);
+        }
         let fine = app
             .api("POST", path, Some("polisher"), Some(record("finish", 1, 2)))
             .await

@@ -425,7 +425,14 @@ fn a_simulated_factory_floor_works_to_the_published_plan() {
     crate::support::run(data.path(), &["demo"]);
     let token = crate::support::run(
         data.path(),
-        &["token", "create", "--username", "polishing", "--name", "floor"],
+        &[
+            "token",
+            "create",
+            "--username",
+            "polishing",
+            "--name",
+            "floor",
+        ],
     )
     .trim()
     .to_owned();
