@@ -12,6 +12,7 @@
 //! `may_order_from_factories`).
 
 pub mod delivery;
+pub mod figures;
 pub mod floor;
 pub mod oee;
 pub mod order;

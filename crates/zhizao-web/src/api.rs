@@ -10,6 +10,7 @@ mod device_api;
 pub(crate) mod devices;
 mod enterprises;
 mod factories;
+mod factory_figures;
 mod factory_floor;
 mod factory_oee;
 mod factory_orders;
@@ -111,6 +112,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_plans::router())
         .merge(factory_oee::router())
         .merge(factory_floor::router())
+        .merge(factory_figures::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -17,6 +17,7 @@ mod device_profiles;
 mod devices;
 mod enterprises;
 mod factories;
+mod factory_figures;
 mod factory_floor;
 mod factory_oee;
 mod factory_orders;
@@ -61,6 +62,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_plan::router())
         .merge(factory_oee::router())
         .merge(factory_floor::router())
+        .merge(factory_figures::router())
         .merge(factory_setup::router())
 }
 

@@ -27,6 +27,13 @@ impl Tr {
         }
     }
 
+    pub(crate) fn year_not_understood(&self, typed: &str) -> zhizao_core::Text {
+        zhizao_core::Text::owned(
+            format!("“{typed}”不是年份"),
+            format!("“{typed}” is not a year"),
+        )
+    }
+
     pub(crate) fn plan_made(&self, version: i64) -> String {
         match self.0 {
             Language::ZhCn => format!("已生成第 {version} 版计划（草稿），核对后发布"),
@@ -377,6 +384,17 @@ messages! {
     no_losses: "所选期间没有损失记录", "No losses in the period";
     setup_in_use: "采用设置", "Set-up";
     floor_title: "车间看板", "Shop floor";
+    factory_figures_title: "经营数据", "Figures";
+    factory_figures_hint: "按月统计本平台的订单：下单、确认、取消、交付及准时交付率、服务企业数、交付合格件数、结算收入和客户评分，均由订单记录实时计算。", "This platform's orders by month: placed, confirmed, cancelled, delivered and on time, enterprises served, good pieces delivered, revenue and the clients' ratings, each computed from the order records.";
+    orders_placed_label: "下单", "Placed";
+    orders_confirmed_label: "确认", "Confirmed";
+    orders_cancelled_label: "取消", "Cancelled";
+    deliveries_label: "交付", "Delivered";
+    on_time_label: "准时率（%）", "On time (%)";
+    clients_served_label: "服务企业", "Clients served";
+    pieces_delivered_label: "交付合格件数", "Good pieces";
+    revenue_label: "收入（元）", "Revenue (yuan)";
+    mean_rating_label: "平均评分", "Mean rating";
     outages_label: "停机（每行一项）", "Outages (one a line)";
     outages_hint: "资源 开始 结束 原因，如“L1-R03 2026-12-08 09:00 2026-12-08 11:00 砂带断裂”：该资源在此期间不排工序，已开工的工序保持不动。", "resource start end reason, e.g. “L1-R03 2026-12-08 09:00 2026-12-08 11:00 belt broken”: nothing is planned on it meanwhile; started operations stay where they are.";
     replan_for_fault: "故障重排", "Re-plan around the fault";

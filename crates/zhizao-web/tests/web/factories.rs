@@ -974,6 +974,46 @@ async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
             "{}",
             declined.text()
         );
+        // The factory's figures count them: the month's and the year's alike.
+        let figures = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/figures",
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(figures["year"], 2026, "{figures}");
+        assert_eq!(figures["months"].as_array().map(Vec::len), Some(11));
+        let november = &figures["months"][10];
+        assert_eq!(november, &{
+            let mut total = figures["total"].clone();
+            total["period"] = json!("2026-11");
+            total
+        });
+        assert_eq!(november["deliveries"], 1, "{figures}");
+        assert_eq!(november["on_time"], 1);
+        assert_eq!(november["clients_served"], 1);
+        assert_eq!(november["pieces"], 990);
+        assert_eq!(november["revenue_fen"], delivered["delivery"]["final_fen"]);
+        assert_eq!(november["mean_rating"], 5.0);
+        assert!(november["cancelled"].as_i64() >= Some(1), "{figures}");
+        assert!(november["placed"].as_i64() >= Some(2), "{figures}");
+        let refused = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/figures?year=1999",
+                Some("polisher"),
+                None,
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused["errors"][0]["field"], "year", "{refused}");
+        let mut page = Visitor::new(&app);
+        page.sign_in("polisher").await;
+        let html = page.get("/factories/polish/figures").await.text();
+        assert!(html.contains("id=\"figures-total\""), "{html}");
         // The set-up: its staff and the city read it; a bad one is named by path.
         let setups = app
             .api(

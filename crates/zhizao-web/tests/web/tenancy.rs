@@ -158,6 +158,10 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factories/{code}/figures",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/factories/{code}/floor/operations",
         insiders: FACTORY_INSIDERS,
     },

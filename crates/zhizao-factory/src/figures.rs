@@ -1,0 +1,209 @@
+//! A factory's figures as queries over its orders: per month of a year (in Asia/Shanghai) and
+//! for the year, the orders placed, confirmed and cancelled, the deliveries and how many kept
+//! their promised date, the enterprises served, the good pieces delivered, the revenue (the
+//! amounts due of the deliveries) and the clients' ratings. Machine figures (OEE) come from
+//! `performance`, over the same resources.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use zhizao_core::{Fen, Timestamp};
+use zhizao_identity::{Principal, policy};
+
+use crate::order::OrderStatus;
+use crate::setup::{local_day, parse_local};
+use crate::{Error, Factories, Result};
+
+/// One period's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PeriodFigures {
+    /// `2026-11`, or `2026` for the year.
+    pub period: String,
+    /// Orders placed (quoted) in it.
+    pub placed: i64,
+    /// Of those, confirmed at some point (confirmed, delivered or received now).
+    pub confirmed: i64,
+    /// Of those, cancelled.
+    pub cancelled: i64,
+    /// Deliveries in it.
+    pub deliveries: i64,
+    /// Of those, by the promised date.
+    pub on_time: i64,
+    /// Enterprises a delivery went to.
+    pub clients_served: i64,
+    /// Good pieces delivered.
+    pub pieces: i64,
+    /// The deliveries' amounts due.
+    pub revenue: Fen,
+    /// Ratings given (1–5) and their sum.
+    pub ratings: i64,
+    /// Sum of the ratings.
+    pub rating_sum: i64,
+}
+
+impl PeriodFigures {
+    /// On-time share of the deliveries, absent without any.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.deliveries > 0).then(|| self.on_time as f64 / self.deliveries as f64)
+    }
+
+    /// Mean rating, absent without any.
+    pub fn mean_rating(&self) -> Option<f64> {
+        (self.ratings > 0).then(|| self.rating_sum as f64 / self.ratings as f64)
+    }
+}
+
+/// A year of a factory's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactoryFigures {
+    /// The year.
+    pub year: i32,
+    /// Each month, January first (months after today left out).
+    pub months: Vec<PeriodFigures>,
+    /// The year.
+    pub total: PeriodFigures,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    client_id: i64,
+    status: String,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    created_at: Timestamp,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    promised_at: Timestamp,
+    delivered_at: Option<i64>,
+    good_quantity: Option<i64>,
+    final_fen: Option<i64>,
+    rating: Option<i64>,
+}
+
+/// The month `YYYY-MM` an instant falls in, Asia/Shanghai.
+fn month_of(at: Timestamp) -> String {
+    let (date, _) = local_day(at);
+    format!("{}-{:02}", date.year(), u8::from(date.month()))
+}
+
+impl Factories {
+    /// The figures of the factory with `code` for `year` (its staff and the city; 404 for anyone
+    /// else); a year before 2000 or after next year is refused.
+    pub async fn figures(
+        &self,
+        principal: &Principal,
+        code: &str,
+        year: i32,
+    ) -> Result<FactoryFigures> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            });
+        }
+        let now = self.clock.now();
+        let this_year = local_day(now).0.year();
+        if !(2000..=this_year + 1).contains(&year) {
+            return Err(Error::invalid(
+                "year",
+                "年份须在 2000 年到明年之间",
+                "the year must be from 2000 to next year",
+            ));
+        }
+        let start = parse_local(&format!("{year}-01-01 00:00"))
+            .ok_or_else(|| Error::Corrupt(format!("the start of {year}")))?;
+        let end = parse_local(&format!("{}-01-01 00:00", year + 1))
+            .ok_or_else(|| Error::Corrupt(format!("the end of {year}")))?;
+        // Orders placed in the year, and those delivered in it.
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT client_id, status, created_at, promised_at, delivered_at, good_quantity, final_fen, rating \
+             FROM factory_orders WHERE platform_id = $1 AND ((created_at >= $2 AND created_at < $3) \
+             OR (delivered_at >= $2 AND delivered_at < $3))",
+        )
+        .bind(platform)
+        .bind(start.as_millis())
+        .bind(end.as_millis())
+        .fetch_all(&mut *connection)
+        .await?;
+        let last_month = if year == this_year {
+            u8::from(local_day(now).0.month())
+        } else if year < this_year {
+            12
+        } else {
+            0
+        };
+        let mut months: Vec<PeriodFigures> = (1..=last_month)
+            .map(|month| PeriodFigures {
+                period: format!("{year}-{month:02}"),
+                ..PeriodFigures::default()
+            })
+            .collect();
+        let mut total = PeriodFigures {
+            period: year.to_string(),
+            ..PeriodFigures::default()
+        };
+        let mut served: Vec<HashSet<i64>> = vec![HashSet::new(); months.len()];
+        let mut served_year = HashSet::new();
+        let in_year = |at: Timestamp| at >= start && at < end;
+        for row in &rows {
+            let status: OrderStatus = row
+                .status
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("an order's status {:?}", row.status)))?;
+            if in_year(row.created_at) {
+                let month = month_of(row.created_at);
+                for figures in months
+                    .iter_mut()
+                    .filter(|m| m.period == month)
+                    .chain(std::iter::once(&mut total))
+                {
+                    figures.placed += 1;
+                    figures.confirmed += i64::from(matches!(
+                        status,
+                        OrderStatus::Confirmed | OrderStatus::Delivered | OrderStatus::Received
+                    ));
+                    figures.cancelled += i64::from(status == OrderStatus::Cancelled);
+                }
+            }
+            let Some(delivered_at) = row.delivered_at.map(Timestamp::from_millis) else {
+                continue;
+            };
+            if !in_year(delivered_at) {
+                continue;
+            }
+            let month = month_of(delivered_at);
+            if let Some(index) = months.iter().position(|m| m.period == month) {
+                served[index].insert(row.client_id);
+            }
+            served_year.insert(row.client_id);
+            for figures in months
+                .iter_mut()
+                .filter(|m| m.period == month)
+                .chain(std::iter::once(&mut total))
+            {
+                figures.deliveries += 1;
+                figures.on_time += i64::from(delivered_at <= row.promised_at);
+                figures.pieces += row.good_quantity.unwrap_or(0);
+                figures.revenue = Fen::new(
+                    figures
+                        .revenue
+                        .get()
+                        .saturating_add(row.final_fen.unwrap_or(0)),
+                );
+                if let Some(rating) = row.rating {
+                    figures.ratings += 1;
+                    figures.rating_sum += rating;
+                }
+            }
+        }
+        for (figures, clients) in months.iter_mut().zip(&served) {
+            figures.clients_served = clients.len() as i64;
+        }
+        total.clients_served = served_year.len() as i64;
+        Ok(FactoryFigures {
+            year,
+            months,
+            total,
+        })
+    }
+}

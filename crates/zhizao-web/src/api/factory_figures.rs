@@ -1,0 +1,98 @@
+//! A factory's figures over its orders, per month of a year: its staff and the city read them.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhizao_factory::figures::PeriodFigures;
+use zhizao_factory::setup::local_day;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::problem::ApiError;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_figures))
+}
+
+/// `?year=` (default: this year, Asia/Shanghai).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct FiguresQuery {
+    year: Option<i32>,
+}
+
+/// One period's figures.
+#[derive(Debug, Serialize, ToSchema)]
+struct PeriodDto {
+    /// 2026-11, or 2026 for the year.
+    period: String,
+    placed: i64,
+    confirmed: i64,
+    cancelled: i64,
+    deliveries: i64,
+    on_time: i64,
+    /// on_time / deliveries, absent without deliveries.
+    on_time_rate: Option<f64>,
+    clients_served: i64,
+    /// Good pieces delivered.
+    pieces: i64,
+    /// The deliveries' amounts due, fen.
+    revenue_fen: i64,
+    ratings: i64,
+    mean_rating: Option<f64>,
+}
+
+impl From<&PeriodFigures> for PeriodDto {
+    fn from(f: &PeriodFigures) -> Self {
+        PeriodDto {
+            period: f.period.clone(),
+            placed: f.placed,
+            confirmed: f.confirmed,
+            cancelled: f.cancelled,
+            deliveries: f.deliveries,
+            on_time: f.on_time,
+            on_time_rate: f.on_time_rate(),
+            clients_served: f.clients_served,
+            pieces: f.pieces,
+            revenue_fen: f.revenue.get(),
+            ratings: f.ratings,
+            mean_rating: f.mean_rating(),
+        }
+    }
+}
+
+/// A year of figures.
+#[derive(Debug, Serialize, ToSchema)]
+struct FiguresDto {
+    year: i32,
+    months: Vec<PeriodDto>,
+    total: PeriodDto,
+}
+
+/// The factory's figures for a year, per month and in all, as queries over its orders: orders
+/// placed, confirmed and cancelled, deliveries and those on time, enterprises served, good
+/// pieces, revenue, ratings (its staff and the city; 404 for anyone else).
+#[utoipa::path(get, path = "/api/v1/factories/{code}/figures", tag = "factories", params(("code" = String, Path), FiguresQuery),
+    responses((status = 200, body = FiguresDto), (status = 404, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+async fn get_figures(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<FiguresQuery>,
+) -> Result<Json<FiguresDto>, ApiError> {
+    let year = query
+        .year
+        .unwrap_or_else(|| local_day(state.identity().clock().now()).0.year());
+    let figures = state.factories().figures(&principal, &code, year).await?;
+    Ok(Json(FiguresDto {
+        year: figures.year,
+        months: figures.months.iter().map(PeriodDto::from).collect(),
+        total: PeriodDto::from(&figures.total),
+    }))
+}

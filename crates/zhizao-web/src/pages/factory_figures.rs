@@ -1,0 +1,129 @@
+//! The factory's figures page: a year of its orders per month (placed, confirmed, cancelled,
+//! delivered and on time, enterprises served, good pieces, revenue, ratings), printable.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use zhizao_core::Classified;
+use zhizao_factory::figures::PeriodFigures;
+use zhizao_factory::setup::local_day;
+
+use super::{Layout, OrPage, PageError, SignedIn, render};
+use crate::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/factories/{code}/figures", get(figures_page))
+}
+
+/// `?year=` of the page.
+#[derive(Debug, Default, Deserialize)]
+struct FiguresQuery {
+    #[serde(default)]
+    year: Option<String>,
+}
+
+/// One row, formatted.
+struct Row {
+    period: String,
+    placed: i64,
+    confirmed: i64,
+    cancelled: i64,
+    deliveries: i64,
+    on_time: String,
+    clients: i64,
+    pieces: i64,
+    revenue: String,
+    rating: String,
+}
+
+fn row(f: &PeriodFigures) -> Row {
+    Row {
+        period: f.period.clone(),
+        placed: f.placed,
+        confirmed: f.confirmed,
+        cancelled: f.cancelled,
+        deliveries: f.deliveries,
+        on_time: f
+            .on_time_rate()
+            .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
+        clients: f.clients_served,
+        pieces: f.pieces,
+        revenue: f.revenue.to_yuan_string(),
+        rating: f
+            .mean_rating()
+            .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "factories/figures.html")]
+struct FiguresPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    year: String,
+    years: Vec<i32>,
+    rows: Vec<Row>,
+    total: Option<Row>,
+    problems: Vec<String>,
+}
+
+async fn figures_page(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let factories = state.factories();
+    let name = factories.platform_name(&code).await.or_page(&context)?;
+    let this_year = local_day(state.identity().clock().now()).0.year();
+    let typed = q.year.unwrap_or_default().trim().to_owned();
+    let year = if typed.is_empty() {
+        Some(this_year)
+    } else {
+        typed.parse::<i32>().ok()
+    };
+    let mut problems = Vec::new();
+    let figures = match year {
+        None => {
+            problems.push(t.text(&t.year_not_understood(&typed)).to_owned());
+            None
+        }
+        Some(year) => match factories.figures(&principal, &code, year).await {
+            Ok(figures) => Some(figures),
+            Err(error) if !error.field_errors().is_empty() => {
+                problems.extend(
+                    error
+                        .field_errors()
+                        .iter()
+                        .map(|e| t.text(&e.message).to_owned()),
+                );
+                None
+            }
+            Err(error) => return Err(PageError::from(error).render(&context)),
+        },
+    };
+    let status = if problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = FiguresPage {
+        layout: context.layout("factories"),
+        name,
+        year: year.map_or(typed, |y| y.to_string()),
+        years: (this_year - 9..=this_year).rev().collect(),
+        rows: figures
+            .as_ref()
+            .map(|f| f.months.iter().map(row).collect())
+            .unwrap_or_default(),
+        total: figures.as_ref().map(|f| row(&f.total)),
+        problems,
+        code,
+    };
+    Ok((status, render(&page)).into_response())
+}
