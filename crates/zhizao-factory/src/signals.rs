@@ -66,10 +66,10 @@ pub struct StateRun {
     pub alarm: Option<i64>,
 }
 
-/// Pieces counted by one report.
+/// Pieces counted by the reports of one minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Count {
-    /// When the report came.
+    /// When the minute's first counting report came.
     pub at: i64,
     /// Good pieces since the previous report.
     pub good: i64,
@@ -156,11 +156,19 @@ pub fn fold(span: Span, readings: &[Reading]) -> DeviceActivity {
         if inside {
             activity.resets += resets.min(1);
             if counted_good > 0 || counted_scrap > 0 {
-                activity.counts.push(Count {
-                    at: reading.at,
-                    good: counted_good,
-                    scrap: counted_scrap,
-                });
+                // Counts within one minute are kept as one (at the minute's first report), so a
+                // day of a device is at most 1,440 counts however often it reports.
+                match activity.counts.last_mut() {
+                    Some(last) if last.at.div_euclid(60_000) == reading.at.div_euclid(60_000) => {
+                        last.good += counted_good;
+                        last.scrap += counted_scrap;
+                    }
+                    _ => activity.counts.push(Count {
+                        at: reading.at,
+                        good: counted_good,
+                        scrap: counted_scrap,
+                    }),
+                }
             }
         }
         let Some(state) = reading.state else {
@@ -204,6 +212,10 @@ pub struct DeviceKey {
     /// Its name (the `device` tag).
     pub device: String,
 }
+
+/// The most device-days kept in memory; past it the cache starts afresh (about 70 MB at a
+/// count a minute).
+const MAX_CACHED_DAYS: usize = 50_000;
 
 /// Settled days' activity, kept once read.
 #[derive(Debug, Default)]
@@ -260,6 +272,9 @@ impl ActivityCache {
                     device: name,
                 };
                 if settled {
+                    if days.len() >= MAX_CACHED_DAYS {
+                        days.clear();
+                    }
                     days.insert((key.clone(), day.start), Arc::clone(&activity));
                 }
                 found.insert(key, activity);
@@ -474,6 +489,39 @@ mod tests {
         // Without the hour before, the first report is only the baseline.
         let fresh = fold(day, &readings[1..]);
         assert_eq!(fresh.pieces_within(day), (15 + 3 + 6, 1 + 1));
+    }
+
+    #[test]
+    fn counts_within_a_minute_are_kept_as_one() {
+        let second = |s: i64, good: i64| Reading {
+            at: s * 1_000,
+            good: Some(good),
+            scrap: Some(0),
+            ..at(0)
+        };
+        let day = Span::new(0, 10 * MINUTE);
+        let readings: Vec<Reading> = (0..180).map(|s| second(s, s)).collect();
+        let activity = fold(day, &readings);
+        assert_eq!(
+            activity.counts,
+            vec![
+                Count {
+                    at: 1_000,
+                    good: 59,
+                    scrap: 0
+                },
+                Count {
+                    at: 60_000,
+                    good: 60,
+                    scrap: 0
+                },
+                Count {
+                    at: 120_000,
+                    good: 60,
+                    scrap: 0
+                },
+            ]
+        );
     }
 
     #[test]
