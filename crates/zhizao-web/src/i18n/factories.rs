@@ -142,21 +142,19 @@ impl Tr {
         }
     }
 
-    pub(crate) fn resources_without_devices(&self, list: &str) -> String {
+    pub(crate) fn resources_without_devices(&self) -> &'static str {
         match self.0 {
-            Language::ZhCn => format!("以下资源未绑定设备，不计入设备效率：{list}"),
+            Language::ZhCn => "以下资源未绑定设备，不计入设备效率：",
             Language::En => {
-                format!("No device is bound to {list}; they are left out of the figures")
+                "No device is bound to these resources; they are left out of the figures: "
             }
         }
     }
 
-    pub(crate) fn unknown_bound_devices(&self, list: &str) -> String {
+    pub(crate) fn unknown_bound_devices(&self) -> &'static str {
         match self.0 {
-            Language::ZhCn => format!("设置中绑定的设备尚未在本平台注册：{list}"),
-            Language::En => {
-                format!("Bound in the set-up but not registered by the platform: {list}")
-            }
+            Language::ZhCn => "设置中绑定的设备尚未在本平台注册：",
+            Language::En => "Bound in the set-up but not registered by the platform: ",
         }
     }
 

@@ -88,7 +88,8 @@ struct OeePage {
     groups: Vec<FigureRow>,
     rows: Vec<FigureRow>,
     losses: Vec<LossRow>,
-    warnings: Vec<String>,
+    /// (words, codes they name): the codes are shown as they are, untranslated.
+    warnings: Vec<(String, String)>,
     data_json: String,
 }
 
@@ -288,18 +289,24 @@ async fn oee_page(
             })
             .collect();
         if !report.resources_without_devices.is_empty() {
-            page.warnings
-                .push(t.resources_without_devices(&report.resources_without_devices.join(", ")));
+            page.warnings.push((
+                t.resources_without_devices().to_owned(),
+                report.resources_without_devices.join(", "),
+            ));
         }
         if !report.unknown_devices.is_empty() {
-            page.warnings
-                .push(t.unknown_bound_devices(&report.unknown_devices.join(", ")));
+            page.warnings.push((
+                t.unknown_bound_devices().to_owned(),
+                report.unknown_devices.join(", "),
+            ));
         }
         if report.resets > 0 {
-            page.warnings.push(t.counter_resets(report.resets));
+            page.warnings
+                .push((t.counter_resets(report.resets), String::new()));
         }
         if report.unknown_states > 0 {
-            page.warnings.push(t.unknown_states(report.unknown_states));
+            page.warnings
+                .push((t.unknown_states(report.unknown_states), String::new()));
         }
         page.data_json = chart_data(report, &page.losses, t);
     }

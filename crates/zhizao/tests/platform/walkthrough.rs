@@ -50,6 +50,8 @@ const ALLOWED_LATIN: &[&str] = &[
     "influxdb",
     "thingsboard",
     "ppm",
+    "oee",
+    "iso",
 ];
 
 /// The text of the page a reader reads: without scripts, code, user-typed codes (`mono`,
