@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory operation events",
         include_str!("../migrations/20261206000008_factory_operation_events.sql"),
     ),
+    (
+        20261206000009,
+        "factory stop reasons",
+        include_str!("../migrations/20261206000009_factory_stop_reasons.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -489,3 +489,125 @@ impl Floor {
             .count()
     }
 }
+
+impl Factories {
+    /// Records the reason an operator chose for the stop of `resource` now: one of the set-up's
+    /// alarm codes (the factory's own staff). OEE counts the stop under it when the machine
+    /// reported no alarm of its own.
+    pub async fn record_stop(
+        &self,
+        principal: &Principal,
+        code: &str,
+        resource: &str,
+        alarm: i64,
+    ) -> Result<Timestamp> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what: "factory",
+                key: code.trim().to_owned(),
+            });
+        }
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden(
+                "only the factory's own staff record stops",
+            ));
+        }
+        let setup = document_rows(&mut connection, Document::Setup, platform)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound {
+                what: "factory set-up",
+                key: code.trim().to_owned(),
+            })
+            .and_then(|row| setup_version_of(code.trim(), row))?;
+        drop(connection);
+        let mut problems = Vec::new();
+        if !setup
+            .setup
+            .resources
+            .iter()
+            .any(|r| r.code.trim() == resource.trim())
+        {
+            problems.push(zhizao_core::FieldError::new(
+                "resource",
+                zhizao_core::Text::owned(
+                    format!("没有资源“{}”", resource.trim()),
+                    format!("there is no resource “{}”", resource.trim()),
+                ),
+            ));
+        }
+        if setup.setup.alarm(alarm).is_none() {
+            problems.push(zhizao_core::FieldError::new(
+                "code",
+                zhizao_core::Text::owned(
+                    format!("{alarm} 不在工厂设置的停机原因之列"),
+                    format!("{alarm} is not one of the set-up's stop reasons"),
+                ),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let now = self.clock.now();
+        let mut transaction = self.db.begin().await?;
+        let id = zhizao_db::allocate_ids(&mut transaction, "factory_stop_reasons", 1).await?;
+        sqlx::query(
+            "INSERT INTO factory_stop_reasons (id, platform_id, resource, code, at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(platform)
+        .bind(resource.trim())
+        .bind(alarm)
+        .bind(now.as_millis())
+        .bind(&principal.username)
+        .execute(&mut *transaction)
+        .await?;
+        let mut changes = Changes::new();
+        changes.created("code", alarm);
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new(
+                "factory_stop.reason",
+                "factory_resource",
+                format!("{}/{}", code.trim(), resource.trim()),
+            )
+            .subject(platform)
+            .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(now)
+    }
+
+    /// The reasons operators chose for stops within the request's days, per resource.
+    pub(crate) async fn stop_reasons(
+        &self,
+        platform: i64,
+        request: crate::performance::OeeRequest,
+    ) -> Result<crate::performance::StopReasons> {
+        let from = crate::setup::parse_local(&format!("{} 00:00", request.from))
+            .map_or(0, |t| t.as_millis());
+        let to = crate::setup::parse_local(&format!("{} 00:00", request.to))
+            .map_or(i64::MAX, |t| t.as_millis() + 86_400_000);
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT resource, at, code FROM factory_stop_reasons \
+             WHERE platform_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id",
+        )
+        .bind(platform)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut stops = crate::performance::StopReasons::new();
+        for (resource, at, code) in rows {
+            stops.entry(resource).or_default().push((at, code));
+        }
+        Ok(stops)
+    }
+}

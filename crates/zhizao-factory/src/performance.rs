@@ -294,11 +294,38 @@ pub struct ReportBuilder<'a> {
     resets: u32,
     unknown_states: u32,
     maintenance: HashMap<&'a str, Vec<Span>>,
+    stops: &'a StopReasons,
+}
+
+/// Reasons operators gave for stops, per resource: (when, the alarm code of the set-up's list
+/// they chose), in time order.
+pub type StopReasons = HashMap<String, Vec<(i64, i64)>>;
+
+/// The reason an operator gave during a stop `run` of `resource`, if any (the last one given).
+fn stop_reason(stops: &StopReasons, resource: &str, run: &crate::signals::StateRun) -> Option<i64> {
+    if !matches!(
+        run.state,
+        MachineState::Idle | MachineState::Fault | MachineState::Off
+    ) {
+        return None;
+    }
+    stops
+        .get(resource)?
+        .iter()
+        .rev()
+        .find(|(at, _)| run.span.start <= *at && *at < run.span.end)
+        .map(|(_, code)| *code)
 }
 
 impl<'a> ReportBuilder<'a> {
-    /// A report of `setup`'s resources, whose devices are `devices` (by name).
-    pub fn new(setup: &'a Setup, request: OeeRequest, devices: BoundDevices<'a>) -> Self {
+    /// A report of `setup`'s resources, whose devices are `devices` (by name), with the
+    /// operators' `stops` reasons.
+    pub fn new(
+        setup: &'a Setup,
+        request: OeeRequest,
+        devices: BoundDevices<'a>,
+        stops: &'a StopReasons,
+    ) -> Self {
         let mut group_order = HashMap::new();
         for resource in &setup.resources {
             let next = group_order.len();
@@ -327,6 +354,7 @@ impl<'a> ReportBuilder<'a> {
             resets: 0,
             unknown_states: 0,
             maintenance,
+            stops,
         }
     }
 
@@ -461,7 +489,11 @@ impl<'a> ReportBuilder<'a> {
                     };
                     let lost = covered(run.span, &busy);
                     if lost > 0 {
-                        *self.losses.entry((kind, run.alarm)).or_default() += lost;
+                        // The machine's alarm code, else the reason an operator chose.
+                        let alarm = run
+                            .alarm
+                            .or_else(|| stop_reason(self.stops, &resource.code, run));
+                        *self.losses.entry((kind, alarm)).or_default() += lost;
                     }
                 }
                 let speed =
@@ -568,6 +600,7 @@ pub async fn report(
     cache: &crate::signals::ActivityCache,
     setup: &Setup,
     devices: BoundDevices<'_>,
+    stops: &StopReasons,
     request: OeeRequest,
     now: i64,
 ) -> Result<OeeReport> {
@@ -583,7 +616,7 @@ pub async fn report(
         keys.dedup();
         keys
     };
-    let mut builder = ReportBuilder::new(setup, request, devices);
+    let mut builder = ReportBuilder::new(setup, request, devices, stops);
     for date in request.days() {
         let day = Span::new(at_minutes(date, 0), at_minutes(date, 1440));
         let activity = if day.start >= now {
@@ -630,8 +663,18 @@ impl crate::Factories {
             .as_ref()
             .ok_or_else(|| Error::Corrupt("the platform runs without a telemetry store".into()))?;
         let devices = self.registered_devices(platform).await?;
+        let stops = self.stop_reasons(platform, request).await?;
         let now = self.clock.now().as_millis();
-        let report = report(store, &self.activity, &setup.setup, &devices, request, now).await?;
+        let report = report(
+            store,
+            &self.activity,
+            &setup.setup,
+            &devices,
+            &stops,
+            request,
+            now,
+        )
+        .await?;
         Ok((setup, report))
     }
 }
@@ -783,6 +826,7 @@ mod tests {
             &cache,
             &setup,
             &devices,
+            &StopReasons::new(),
             request(Grouping::Resource, Bucket::Day),
             now,
         )
@@ -813,6 +857,7 @@ mod tests {
             &cache,
             &setup,
             &devices,
+            &StopReasons::new(),
             request(Grouping::Line, Bucket::Day),
             now,
         )
@@ -853,6 +898,7 @@ mod tests {
             &cache,
             &setup,
             &devices,
+            &StopReasons::new(),
             request(Grouping::Platform, Bucket::Shift),
             now,
         )
@@ -881,6 +927,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stop_an_operator_gave_a_reason_for_counts_under_it() {
+        let (_directory, store) = store().await;
+        let setup = setup();
+        let devices = devices();
+        // R2 idles 09:00–12:00; at 10:30 the operator says the client's material is missing.
+        let stops = StopReasons::from([("R2".to_owned(), vec![(clock(10, 30), 5)])]);
+        let line = report(
+            &store,
+            &ActivityCache::default(),
+            &setup,
+            &devices,
+            &stops,
+            request(Grouping::Line, Bucket::Day),
+            clock(23, 0),
+        )
+        .await
+        .unwrap();
+        let idle: Vec<(Option<i64>, LossParty, i64)> = line
+            .losses
+            .iter()
+            .filter(|l| l.kind == LossKind::Idle)
+            .map(|l| (l.alarm, l.party, l.ms / MINUTE))
+            .collect();
+        assert_eq!(idle, vec![(Some(5), LossParty::Client, 165)]);
+    }
+
+    #[tokio::test]
     async fn settled_days_are_read_once_and_bad_ranges_are_refused() {
         let (_directory, store) = store().await;
         let cache = ActivityCache::default();
@@ -888,9 +961,17 @@ mod tests {
         let devices = devices();
         let whole = request(Grouping::Platform, Bucket::Day);
         let settled = clock(24 + 7, 0);
-        let before = report(&store, &cache, &setup, &devices, whole, settled)
-            .await
-            .unwrap();
+        let before = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            &StopReasons::new(),
+            whole,
+            settled,
+        )
+        .await
+        .unwrap();
         // A late report for a settled day is not read again …
         store
             .write(
@@ -903,9 +984,17 @@ mod tests {
             )
             .await
             .unwrap();
-        let cached = report(&store, &cache, &setup, &devices, whole, settled)
-            .await
-            .unwrap();
+        let cached = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            &StopReasons::new(),
+            whole,
+            settled,
+        )
+        .await
+        .unwrap();
         assert_eq!(cached, before);
         // … while the day is still open it is.
         let fresh = report(
@@ -913,6 +1002,7 @@ mod tests {
             &ActivityCache::default(),
             &setup,
             &devices,
+            &StopReasons::new(),
             whole,
             clock(23, 0),
         )
@@ -925,18 +1015,34 @@ mod tests {
             to: day() - Duration::days(1),
             ..whole
         };
-        let error = report(&store, &cache, &setup, &devices, backwards, settled)
-            .await
-            .unwrap_err();
+        let error = report(
+            &store,
+            &cache,
+            &setup,
+            &devices,
+            &StopReasons::new(),
+            backwards,
+            settled,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(zhizao_core::Classified::field_errors(&error)[0].field, "to");
         let long = OeeRequest {
             to: day() + Duration::days(MAX_REPORT_DAYS),
             ..whole
         };
         assert!(
-            report(&store, &cache, &setup, &devices, long, settled)
-                .await
-                .is_err()
+            report(
+                &store,
+                &cache,
+                &setup,
+                &devices,
+                &StopReasons::new(),
+                long,
+                settled
+            )
+            .await
+            .is_err()
         );
     }
 }

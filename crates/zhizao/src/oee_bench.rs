@@ -224,7 +224,16 @@ pub(crate) async fn oee(args: BenchOeeArgs) -> anyhow::Result<()> {
         };
         if index == 0 {
             let started = Instant::now();
-            let cold = report(&store, &cache, &setup, &devices, request, now).await?;
+            let cold = report(
+                &store,
+                &cache,
+                &setup,
+                &devices,
+                &HashMap::new(),
+                request,
+                now,
+            )
+            .await?;
             let figures = cold.total.figures();
             println!(
                 "cold (every day read from the store once): {:.2} s; platform OEE {:.1} %, availability {:.1} %, effectiveness {:.1} %, quality {:.1} %, {} counter resets, {} loss reasons",
@@ -241,7 +250,16 @@ pub(crate) async fn oee(args: BenchOeeArgs) -> anyhow::Result<()> {
         let mut rows = 0;
         for _ in 0..args.repeat {
             let started = Instant::now();
-            let warm = report(&store, &cache, &setup, &devices, request, now).await?;
+            let warm = report(
+                &store,
+                &cache,
+                &setup,
+                &devices,
+                &HashMap::new(),
+                request,
+                now,
+            )
+            .await?;
             times.push(started.elapsed());
             rows = warm.rows.len();
         }

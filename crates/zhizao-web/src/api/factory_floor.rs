@@ -21,6 +21,51 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_floor))
         .routes(routes!(record_operation))
+        .routes(routes!(record_stop))
+}
+
+/// The reason for a resource's stop, chosen from the set-up's alarm codes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct StopBody {
+    resource: String,
+    /// One of the set-up's `alarms` codes.
+    code: i64,
+}
+
+/// A stop's reason as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+struct StopDto {
+    resource: String,
+    code: i64,
+    at: String,
+}
+
+/// Records why a resource stands now (the factory's own staff): OEE counts the stop under the
+/// chosen reason, and its party (plant or client), when the machine reported no alarm of its
+/// own. 422 naming `resource` or `code` when the set-up has no such resource or reason.
+#[utoipa::path(post, path = "/api/v1/factories/{code}/floor/stops", tag = "factories", params(("code" = String, Path)),
+    request_body = StopBody,
+    responses((status = 201, body = StopDto), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn record_stop(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<StopBody>,
+) -> Result<(axum::http::StatusCode, Json<StopDto>), ApiError> {
+    let at = state
+        .factories()
+        .record_stop(&principal, &code, &body.resource, body.code)
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(StopDto {
+            resource: body.resource.trim().to_owned(),
+            code: body.code,
+            at: rfc3339(at),
+        }),
+    ))
 }
 
 /// One operation of the published plan on the floor.

@@ -34,6 +34,17 @@ impl Tr {
         )
     }
 
+    pub(crate) fn choose_stop_reason(&self) -> zhizao_core::Text {
+        zhizao_core::Text::new("请选择停机原因", "choose the reason for the stop")
+    }
+
+    pub(crate) fn stop_recorded(&self, resource: &str, code: i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已记录 {resource} 的停机原因（{code}）"),
+            Language::En => format!("Recorded the reason ({code}) for {resource}'s stop"),
+        }
+    }
+
     pub(crate) fn plan_made(&self, version: i64) -> String {
         match self.0 {
             Language::ZhCn => format!("已生成第 {version} 版计划（草稿），核对后发布"),
@@ -382,6 +393,8 @@ messages! {
     no_losses: "所选期间没有损失记录", "No losses in the period";
     setup_in_use: "采用设置", "Set-up";
     floor_title: "车间看板", "Shop floor";
+    stop_reason_label: "停机原因", "Why it stands";
+    record_stop_reason: "记录", "Record";
     factory_figures_title: "经营数据", "Figures";
     factory_figures_hint: "按月统计本平台的订单：下单、确认、取消、交付及准时交付率、服务企业数、交付合格件数、结算收入和客户评分，均由订单记录实时计算。", "This platform's orders by month: placed, confirmed, cancelled, delivered and on time, enterprises served, good pieces delivered, revenue and the clients' ratings, each computed from the order records.";
     orders_placed_label: "下单", "Placed";

@@ -26,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/factories/{code}/floor", get(floor_page))
         .route("/factories/{code}/floor/{action}", post(record))
+        .route("/factories/{code}/floor-stop", post(record_stop))
 }
 
 /// `?line=` of the page.
@@ -62,6 +63,8 @@ struct ResourceCard {
     unassigned: String,
     /// In fault with work waiting: the outage line a re-plan around it would use.
     outage: String,
+    /// Standing (idle, fault or off, and heard from lately): an operator may give the reason.
+    stopped: bool,
 }
 
 struct Choice {
@@ -80,6 +83,8 @@ struct FloorPage {
     lines: Vec<Choice>,
     plan_label: String,
     latest_version: String,
+    /// The set-up's stop reasons: (code, reason).
+    reasons: Vec<(i64, String)>,
     cards: Vec<ResourceCard>,
     problems: Vec<String>,
 }
@@ -167,7 +172,15 @@ fn card(
         }
         _ => String::new(),
     };
+    let stopped = floor.machines.get(&resource.code).is_some_and(|report| {
+        !report.silent
+            && matches!(
+                report.state,
+                Some(MachineState::Idle | MachineState::Fault | MachineState::Off)
+            )
+    });
     ResourceCard {
+        stopped,
         code: resource.code.clone(),
         name: resource.name.clone(),
         state_key,
@@ -254,6 +267,15 @@ async fn page(
             (Some(version), Some(at)) => t.floor_plan(version, &at.to_shanghai_string()),
             _ => String::new(),
         },
+        reasons: setup
+            .as_ref()
+            .map(|s| {
+                s.alarms
+                    .iter()
+                    .map(|a| (a.code, a.reason.trim().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         latest_version: floor
             .latest_version
             .map(|v| v.to_string())
@@ -316,6 +338,43 @@ async fn record(
             let problem = t.text(&error_text(&error)).to_owned();
             page(&state, &context, &principal, code, line, vec![problem]).await
         }
+        Err(error) if !error.field_errors().is_empty() => {
+            let problems = error
+                .field_errors()
+                .iter()
+                .map(|e| t.text(&e.message).to_owned())
+                .collect();
+            page(&state, &context, &principal, code, line, problems).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
+
+async fn record_stop(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(code): Path<String>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let line = fields.get("line").trim().to_owned();
+    let resource = fields.get("resource").trim().to_owned();
+    let Ok(alarm) = fields.get("code").trim().parse::<i64>() else {
+        let problem = t.text(&t.choose_stop_reason()).to_owned();
+        return page(&state, &context, &principal, code, line, vec![problem]).await;
+    };
+    match state
+        .factories()
+        .record_stop(&principal, &code, &resource, alarm)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/factories/{}/floor?line={}&notice={}",
+            code.trim(),
+            notice_query(&line),
+            notice_query(&t.stop_recorded(&resource, alarm))
+        ))
+        .into_response()),
         Err(error) if !error.field_errors().is_empty() => {
             let problems = error
                 .field_errors()

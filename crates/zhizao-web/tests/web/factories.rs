@@ -28,7 +28,9 @@ pub(crate) fn setup() -> Value {
             {"name": "精抛", "class": "polishing_cell", "seconds_per_piece": 45},
             {"name": "检验包装", "class": "manual", "seconds_per_piece": 8}
         ]}],
-        "changeovers": [{"class": "polishing_cell", "from": "*", "to": "*", "minutes": 25}]
+        "changeovers": [{"class": "polishing_cell", "from": "*", "to": "*", "minutes": 25}],
+        "alarms": [{"code": 7, "reason": "砂带断裂"},
+            {"code": 31, "reason": "来料未到", "party": "client"}]
     })
 }
 
@@ -238,6 +240,34 @@ async fn a_factorys_oee_comes_from_what_its_robots_report() {
             assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
         }
         app.api("GET", path, Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        // An operator gives the reason for a stop, one of the set-up's; nobody else can.
+        let stops = "/api/v1/factories/polish/floor/stops";
+        let recorded = app
+            .api(
+                "POST",
+                stops,
+                Some("polisher"),
+                Some(json!({"resource": "R01", "code": 31})),
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text());
+        for (body, field) in [
+            (json!({"resource": "R01", "code": 99}), "code"),
+            (json!({"resource": "R99", "code": 31}), "resource"),
+        ] {
+            let refused = app
+                .api("POST", stops, Some("polisher"), Some(body))
+                .await
+                .problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(refused["errors"][0]["field"], field, "{refused}");
+        }
+        let body = json!({"resource": "R01", "code": 31});
+        app.api("POST", stops, Some("staff"), Some(body.clone()))
+            .await
+            .problem(StatusCode::FORBIDDEN);
+        app.api("POST", stops, Some("maker"), Some(body))
             .await
             .problem(StatusCode::NOT_FOUND);
 
@@ -504,6 +534,20 @@ async fn the_floor_takes_the_robots_counts_and_the_operators_starts_and_finishes
             outage.starts_with("R01 2026-11-27 09:34 2026-11-27 11:34"),
             "{outage}"
         );
+        // The operator may also say why it stands, from the set-up's reasons.
+        assert!(html.contains("data-stop=\"R01\""), "{html}");
+        let reason = operator
+            .post(
+                "/factories/polish/floor-stop",
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("line", "L1"),
+                    ("resource", "R01"),
+                    ("code", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(reason.status, StatusCode::SEE_OTHER, "{}", reason.text());
         let replanned = operator
             .post(
                 "/factories/polish/plan",

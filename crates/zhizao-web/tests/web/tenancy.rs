@@ -166,6 +166,10 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factories/{code}/floor/stops",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/factories/{code}/plans",
         insiders: FACTORY_INSIDERS,
     },
@@ -400,6 +404,7 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
+        (_, "/api/v1/factories/{code}/floor/stops") => Some(json!({"resource": "R01", "code": 7})),
         (_, "/api/v1/factories/{code}/floor/operations") => {
             Some(json!({"order": "FO000001", "lot": 1, "step": 1, "action": "start"}))
         }
