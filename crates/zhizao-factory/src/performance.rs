@@ -227,6 +227,9 @@ pub struct OeeReport {
     pub resources_without_devices: Vec<String>,
     /// Bound device names the platform has not registered.
     pub unknown_devices: Vec<String>,
+    /// The platform's registered devices no resource binds: what they report counts for no
+    /// resource (bind them in the set-up).
+    pub unbound_devices: Vec<String>,
 }
 
 impl OeeReport {
@@ -580,6 +583,20 @@ impl<'a> ReportBuilder<'a> {
             .collect();
         unknown_devices.sort();
         unknown_devices.dedup();
+        let bound: std::collections::HashSet<&str> = self
+            .setup
+            .resources
+            .iter()
+            .flat_map(|r| &r.devices)
+            .map(|name| name.trim())
+            .collect();
+        let mut unbound_devices: Vec<String> = self
+            .devices
+            .keys()
+            .filter(|name| !bound.contains(name.as_str()))
+            .cloned()
+            .collect();
+        unbound_devices.sort();
         OeeReport {
             rows,
             groups,
@@ -589,6 +606,7 @@ impl<'a> ReportBuilder<'a> {
             unknown_states: self.unknown_states,
             resources_without_devices,
             unknown_devices,
+            unbound_devices,
         }
     }
 }
@@ -788,8 +806,9 @@ mod tests {
         (directory, store)
     }
 
+    /// The platform's devices: the two robots' and a spare one no resource binds.
     fn devices() -> HashMap<String, DeviceKey> {
-        ["r1", "r2"]
+        ["r1", "r2", "spare"]
             .into_iter()
             .map(|name| {
                 (
@@ -850,6 +869,7 @@ mod tests {
         assert_eq!(day_report.resets, 1);
         assert_eq!(day_report.resources_without_devices, vec!["M".to_owned()]);
         assert_eq!(day_report.unknown_devices, vec!["gone".to_owned()]);
+        assert_eq!(day_report.unbound_devices, vec!["spare".to_owned()]);
 
         // The line: 415 / 930 × 410 / 415 × 405 / 410 = 405 / 930.
         let line = report(

@@ -136,6 +136,8 @@ struct OeeDto {
     resources_without_devices: Vec<String>,
     /// Bound in the set-up but not registered by the platform.
     unknown_devices: Vec<String>,
+    /// The platform's registered devices no resource binds (their reports count for none).
+    unbound_devices: Vec<String>,
 }
 
 /// The factory's OEE from its machines' reports (its staff and the city; 404 for anyone else).
@@ -167,6 +169,7 @@ async fn get_oee(
         unknown_states,
         resources_without_devices,
         unknown_devices,
+        unbound_devices,
     } = &report;
     Ok(Json(OeeDto {
         platform_code: setup.platform_code.clone(),
@@ -193,5 +196,6 @@ async fn get_oee(
         unknown_states: *unknown_states,
         resources_without_devices: resources_without_devices.clone(),
         unknown_devices: unknown_devices.clone(),
+        unbound_devices: unbound_devices.clone(),
     }))
 }

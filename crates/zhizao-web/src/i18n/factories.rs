@@ -162,6 +162,15 @@ impl Tr {
         }
     }
 
+    pub(crate) fn unbound_platform_devices(&self) -> &'static str {
+        match self.0 {
+            Language::ZhCn => "以下设备已在本平台注册但未绑定任何资源，其上报不计入任何资源：",
+            Language::En => {
+                "Registered by the platform but bound to no resource; their reports count for none: "
+            }
+        }
+    }
+
     pub(crate) fn unknown_bound_devices(&self) -> &'static str {
         match self.0 {
             Language::ZhCn => "设置中绑定的设备尚未在本平台注册：",

@@ -300,6 +300,12 @@ async fn oee_page(
                 report.unknown_devices.join(", "),
             ));
         }
+        if !report.unbound_devices.is_empty() {
+            page.warnings.push((
+                t.unbound_platform_devices().to_owned(),
+                report.unbound_devices.join(", "),
+            ));
+        }
         if report.resets > 0 {
             page.warnings
                 .push((t.counter_resets(report.resets), String::new()));

@@ -186,6 +186,20 @@ async fn a_factorys_oee_comes_from_what_its_robots_report() {
         assert_eq!(r01["produced"], 163, "{report}");
         assert_eq!(r01["good"], 160);
         assert_eq!(report["counter_resets"], 1);
+        assert_eq!(report["unbound_devices"], json!([]), "{report}");
+        // A device the platform registers but binds to no resource is named, not counted.
+        let spare = app
+            .api(
+                "POST",
+                "/api/v1/devices",
+                Some("polisher"),
+                Some(json!({"name": "robot-spare", "profile": "polishing_robot"})),
+            )
+            .await;
+        assert_eq!(spare.status, StatusCode::CREATED, "{}", spare.text());
+        let again = app.api("GET", path, Some("staff"), None).await.json();
+        assert_eq!(again["unbound_devices"], json!(["robot-spare"]), "{again}");
+        assert_eq!(again["groups"], report["groups"]);
         let availability = r01["availability"].as_f64().unwrap();
         assert!((availability - 220.0 / 660.0).abs() < 1e-9);
         assert_eq!(report["losses"][0]["kind"], "unrecorded", "{report}");
