@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 use zhizao_core::{Fen, Timestamp};
-use zhizao_identity::{Principal, policy};
+use zhizao_identity::Principal;
 
 use crate::order::OrderStatus;
 use crate::setup::{local_day, parse_local};
@@ -94,13 +94,9 @@ impl Factories {
         year: i32,
     ) -> Result<FactoryFigures> {
         let mut connection = self.db.pool().acquire().await?;
-        let platform = self.platform_id(&mut connection, code).await?;
-        if !policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory",
-                key: code.trim().to_owned(),
-            });
-        }
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
         let now = self.clock.now();
         let this_year = local_day(now).0.year();
         if !(2000..=this_year + 1).contains(&year) {

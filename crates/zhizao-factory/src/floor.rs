@@ -15,7 +15,7 @@ use crate::progress::{
 };
 use crate::setup::Setup;
 use crate::signals::{Count, DeviceKey};
-use crate::store::{Document, document_rows, setup_version_of};
+use crate::store::latest_setup;
 use crate::{Error, Factories, Result};
 
 closed_vocabulary! {
@@ -111,15 +111,14 @@ impl Factories {
     }
 
     /// What each resource's first bound device that reported a state last said.
-    async fn machine_reports(
+    fn machine_reports(
         &self,
-        platform: i64,
         setup: &Setup,
-    ) -> Result<HashMap<String, MachineReport>> {
+        keys: &HashMap<String, DeviceKey>,
+    ) -> HashMap<String, MachineReport> {
         let Some(store) = &self.telemetry else {
-            return Ok(HashMap::new());
+            return HashMap::new();
         };
-        let keys = self.registered_devices(platform).await?;
         let now = self.clock.now().as_millis();
         let mut reports = HashMap::new();
         for resource in &setup.resources {
@@ -156,7 +155,7 @@ impl Factories {
                 break;
             }
         }
-        Ok(reports)
+        reports
     }
 
     /// The published plan of `platform` with its publication time.
@@ -219,15 +218,14 @@ impl Factories {
     /// Each resource's counts from `since` to now, its devices' counts merged.
     async fn resource_counts(
         &self,
-        platform: i64,
         setup: &Setup,
+        keys: &HashMap<String, DeviceKey>,
         since: i64,
         now: i64,
     ) -> Result<HashMap<String, Vec<Count>>> {
         let Some(store) = &self.telemetry else {
             return Ok(HashMap::new());
         };
-        let keys = self.registered_devices(platform).await?;
         let bound: Vec<DeviceKey> = setup
             .resources
             .iter()
@@ -267,16 +265,10 @@ impl Factories {
         platform: i64,
         code: &str,
     ) -> Result<Floor> {
-        let setup = document_rows(connection, Document::Setup, platform)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound {
-                what: "factory set-up",
-                key: code.trim().to_owned(),
-            })
-            .and_then(|row| setup_version_of(code.trim(), row))?;
-        let machines = self.machine_reports(platform, &setup.setup).await?;
+        let setup = latest_setup(connection, platform, code).await?;
+        // The platform's devices, read once for the machines' last words and their counts.
+        let keys = self.registered_devices(platform).await?;
+        let machines = self.machine_reports(&setup.setup, &keys);
         let latest_version: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM factory_plans WHERE platform_id = $1")
                 .bind(platform)
@@ -304,7 +296,7 @@ impl Factories {
         let events = self.events(connection, platform, since).await?;
         let now = self.clock.now().as_millis();
         let counts = self
-            .resource_counts(platform, &setup.setup, since, now)
+            .resource_counts(&setup.setup, &keys, since, now)
             .await?;
         Ok(Floor {
             plan_version: Some(version),
@@ -319,13 +311,9 @@ impl Factories {
     /// machines and the operators (its staff and the city; 404 for anyone else).
     pub async fn floor(&self, principal: &Principal, code: &str) -> Result<Floor> {
         let mut connection = self.db.pool().acquire().await?;
-        let platform = self.platform_id(&mut connection, code).await?;
-        if !policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory",
-                key: code.trim().to_owned(),
-            });
-        }
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
         self.floor_of(&mut connection, platform, code).await
     }
 
@@ -357,13 +345,9 @@ impl Factories {
         record: &OperationRecord,
     ) -> Result<Floor> {
         let mut connection = self.db.pool().acquire().await?;
-        let platform = self.platform_id(&mut connection, code).await?;
-        if !policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory",
-                key: code.trim().to_owned(),
-            });
-        }
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
         if !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden("only the factory's own staff record work"));
         }
@@ -502,27 +486,15 @@ impl Factories {
         alarm: i64,
     ) -> Result<Timestamp> {
         let mut connection = self.db.pool().acquire().await?;
-        let platform = self.platform_id(&mut connection, code).await?;
-        if !policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory",
-                key: code.trim().to_owned(),
-            });
-        }
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
         if !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden(
                 "only the factory's own staff record stops",
             ));
         }
-        let setup = document_rows(&mut connection, Document::Setup, platform)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound {
-                what: "factory set-up",
-                key: code.trim().to_owned(),
-            })
-            .and_then(|row| setup_version_of(code.trim(), row))?;
+        let setup = latest_setup(&mut connection, platform, code).await?;
         drop(connection);
         let mut problems = Vec::new();
         if !setup

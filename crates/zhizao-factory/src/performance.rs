@@ -657,24 +657,11 @@ impl crate::Factories {
         request: OeeRequest,
     ) -> Result<(crate::SetupVersion, OeeReport)> {
         let mut connection = self.db.pool().acquire().await?;
-        let platform = self.platform_id(&mut connection, code).await?;
-        if !zhizao_identity::policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory",
-                key: code.trim().to_owned(),
-            });
-        }
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
         request.check()?;
-        let setup =
-            crate::store::document_rows(&mut connection, crate::store::Document::Setup, platform)
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::NotFound {
-                    what: "factory set-up",
-                    key: code.trim().to_owned(),
-                })
-                .and_then(|row| crate::store::setup_version_of(code.trim(), row))?;
+        let setup = crate::store::latest_setup(&mut connection, platform, code).await?;
         drop(connection);
         let store = self
             .telemetry

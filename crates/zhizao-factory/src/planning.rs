@@ -16,7 +16,7 @@ use zhizao_identity::{Principal, policy};
 use crate::order::{OrderRequest, OrderStatus};
 use crate::plan::{Demand, Fixed, Model, build_with, solve_model};
 use crate::setup::{Maintenance, Setup, parse_local};
-use crate::store::{Document, document_rows, setup_version_of};
+use crate::store::latest_setup;
 use crate::{Error, Factories, Result};
 
 closed_vocabulary! {
@@ -505,27 +505,11 @@ impl Factories {
         Ok(rows)
     }
 
-    async fn readable_platform(
-        &self,
-        connection: &mut sqlx::AnyConnection,
-        principal: &Principal,
-        code: &str,
-    ) -> Result<i64> {
-        let platform = self.platform_id(connection, code).await?;
-        if !policy::may_read_factory_setup(principal, platform) {
-            return Err(Error::NotFound {
-                what: "factory plan",
-                key: code.trim().to_owned(),
-            });
-        }
-        Ok(platform)
-    }
-
     /// The factory's plan versions, newest first (at most 50; its staff and the city).
     pub async fn plans(&self, principal: &Principal, code: &str) -> Result<Vec<Plan>> {
         let mut connection = self.db.pool().acquire().await?;
         let platform = self
-            .readable_platform(&mut connection, principal, code)
+            .readable_platform(&mut connection, principal, code, "factory plan")
             .await?;
         self.plan_rows(&mut connection, platform, None)
             .await?
@@ -538,7 +522,7 @@ impl Factories {
     pub async fn plan(&self, principal: &Principal, code: &str, version: i64) -> Result<Plan> {
         let mut connection = self.db.pool().acquire().await?;
         let platform = self
-            .readable_platform(&mut connection, principal, code)
+            .readable_platform(&mut connection, principal, code, "factory plan")
             .await?;
         self.plan_rows(&mut connection, platform, Some(version))
             .await?
@@ -577,7 +561,7 @@ impl Factories {
     ) -> Result<Plan> {
         let mut connection = self.db.pool().acquire().await?;
         let platform = self
-            .readable_platform(&mut connection, principal, code)
+            .readable_platform(&mut connection, principal, code, "factory plan")
             .await?;
         if !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden("only the factory's own staff plan it"));
@@ -589,15 +573,7 @@ impl Factories {
                 "at most 500 pins",
             ));
         }
-        let setup = document_rows(&mut connection, Document::Setup, platform)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound {
-                what: "factory set-up",
-                key: code.trim().to_owned(),
-            })
-            .and_then(|row| setup_version_of(code.trim(), row))?;
+        let setup = latest_setup(&mut connection, platform, code).await?;
         let mut setup = setup;
         let problems = outage_problems(&setup.setup, outages);
         if !problems.is_empty() {
@@ -753,7 +729,7 @@ impl Factories {
     ) -> Result<Plan> {
         let mut transaction = self.db.begin().await?;
         let platform = self
-            .readable_platform(&mut transaction, principal, code)
+            .readable_platform(&mut transaction, principal, code, "factory plan")
             .await?;
         if !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden(

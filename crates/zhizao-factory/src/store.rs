@@ -189,6 +189,25 @@ impl Factories {
         self
     }
 
+    /// The platform with `code` when `principal` may read its set-up and what is made of it
+    /// (its staff and the city), else `what` is not found, so its existence does not leak.
+    pub(crate) async fn readable_platform(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        principal: &Principal,
+        code: &str,
+        what: &'static str,
+    ) -> Result<i64> {
+        let platform = self.platform_id(connection, code).await?;
+        if !policy::may_read_factory_setup(principal, platform) {
+            return Err(Error::NotFound {
+                what,
+                key: code.trim().to_owned(),
+            });
+        }
+        Ok(platform)
+    }
+
     /// The platform organisation with `code`, or not found (an enterprise's or a town's code
     /// names no factory).
     pub(crate) async fn platform_id(
@@ -519,6 +538,23 @@ async fn insert_document(
         }
         Err(error) => Err(zhizao_db::Error::from(error).into()),
     }
+}
+
+/// The latest set-up of `platform` (whose code is `code`), or not found.
+pub(crate) async fn latest_setup(
+    connection: &mut sqlx::AnyConnection,
+    platform: i64,
+    code: &str,
+) -> Result<SetupVersion> {
+    document_rows(connection, Document::Setup, platform)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::NotFound {
+            what: "factory set-up",
+            key: code.trim().to_owned(),
+        })
+        .and_then(|row| setup_version_of(code.trim(), row))
 }
 
 /// Every version of a platform's document, newest first.

@@ -79,15 +79,14 @@ pub(crate) async fn seed_order(app: &TestApp) -> String {
     reply.json()["number"].as_str().unwrap().to_owned()
 }
 
-/// The maker orders 600 faucets and accepts; the polishing platform plans (version 1, a draft).
-/// Returns the order's number.
-pub(crate) async fn seed_plan(app: &TestApp) -> String {
+/// The maker orders `quantity` faucets and accepts the quote; returns the order's number.
+async fn accepted_order(app: &TestApp, quantity: i64) -> String {
     let order = app
         .api(
             "POST",
             "/api/v1/factories/polish/orders",
             Some("maker"),
-            Some(faucets(600)),
+            Some(faucets(quantity)),
         )
         .await
         .json();
@@ -101,6 +100,13 @@ pub(crate) async fn seed_plan(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+    number
+}
+
+/// The maker orders 600 faucets and accepts; the polishing platform plans (version 1, a draft).
+/// Returns the order's number.
+pub(crate) async fn seed_plan(app: &TestApp) -> String {
+    let number = accepted_order(app, 600).await;
     let plan = app
         .api(
             "POST",
@@ -325,25 +331,7 @@ async fn the_floor_takes_the_robots_counts_and_the_operators_starts_and_finishes
     for app in apps().await {
         seed_order(&app).await;
         let token = robot(&app).await;
-        let order = app
-            .api(
-                "POST",
-                "/api/v1/factories/polish/orders",
-                Some("maker"),
-                Some(faucets(600)),
-            )
-            .await
-            .json();
-        let number = order["number"].as_str().unwrap().to_owned();
-        let accepted = app
-            .api(
-                "POST",
-                &format!("/api/v1/factory-orders/{number}/accept"),
-                Some("maker"),
-                None,
-            )
-            .await;
-        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+        let number = accepted_order(&app, 600).await;
         // Lot 1's rough grind is pinned to R01, whose robot reports.
         let plan = app
             .api(
