@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory stop reasons",
         include_str!("../migrations/20261206000009_factory_stop_reasons.sql"),
     ),
+    (
+        20261206000010,
+        "factory material receipts",
+        include_str!("../migrations/20261206000010_factory_material.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

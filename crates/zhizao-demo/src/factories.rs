@@ -12,7 +12,8 @@ use zhizao_factory::setup::{
 };
 use zhizao_factory::tariff::ResourceClass;
 use zhizao_factory::{
-    Held, OrderRecord, OrderRequest, Process, Setup, SetupVersion, TariffVersion,
+    Held, MaterialInput, MaterialReceipt, MaterialUnit, OrderRecord, OrderRequest, Process, Setup,
+    SetupVersion, TariffVersion,
 };
 
 /// How long each demo quote's plan searches: an iteration budget keeps the demo the same on
@@ -548,12 +549,55 @@ pub(crate) async fn load_orders(
             },
         )
         .await?;
+        // Delivered orders' material came three days ago, the first confirmed ones' this
+        // morning; the rest is still on its way.
+        let (material, unit) = match order.request.process {
+            Process::Polishing => (order.request.pieces() * 102 / 100, MaterialUnit::Pieces),
+            Process::Cutting => (order.request.pieces() * 6 / 5, MaterialUnit::Metres),
+        };
+        let received = if order.delivered.is_some() {
+            Some(now.plus_millis(-3 * 86_400_000))
+        } else if order.status == OrderStatus::Confirmed && order.client < 2 {
+            Some(local_day(now).1.plus_millis(8 * 3_600_000).min(now))
+        } else {
+            None
+        };
+        let mut version = 1;
+        if let Some(at) = received {
+            let receipt = MaterialReceipt {
+                input: MaterialInput {
+                    quantity: material,
+                    unit,
+                    lots: match order.request.process {
+                        Process::Polishing => "毛坯批次 B-01".into(),
+                        Process::Cutting => order.request.shade_lots.join("、"),
+                    },
+                    note: "客户送货，数量已清点".into(),
+                },
+                at,
+                by: "demo".into(),
+            };
+            zhizao_factory::insert_material(
+                connection,
+                id,
+                version,
+                &order.request,
+                now,
+                &[receipt],
+            )
+            .await?;
+            version += 1;
+        }
         if let Some((good, scrap, rating)) = order.delivered {
             let price = zhizao_factory::delivered_price(setup, tariff, &order.request, good)?;
             let delivery = Delivery {
                 input: DeliveryInput {
                     good,
                     scrap,
+                    returned: match order.request.process {
+                        Process::Polishing => material - good - scrap,
+                        Process::Cutting => material / 20,
+                    },
                     material_returned: "余料已随货退还".into(),
                     note: String::new(),
                 },
@@ -568,8 +612,14 @@ pub(crate) async fn load_orders(
                     by: "demo".into(),
                 }),
             };
-            zhizao_factory::insert_delivery(connection, id, order.request.pieces(), &delivery)
-                .await?;
+            zhizao_factory::insert_delivery(
+                connection,
+                id,
+                version,
+                order.request.pieces(),
+                &delivery,
+            )
+            .await?;
         } else if order.status == OrderStatus::Confirmed {
             held.push((
                 *platform,
@@ -577,6 +627,7 @@ pub(crate) async fn load_orders(
                     number,
                     request: order.request.clone(),
                     promised_at: quote.promised_at,
+                    material_in: received.is_some(),
                 },
             ));
         }

@@ -75,12 +75,13 @@ async fn write_delivery(
     .await?)
 }
 
-/// Records a delivery as it happened (and its receipt, if any) on order `id` just written by
-/// [`crate::insert_order`], inside the caller's transaction, without a permission check (the
-/// demo data, imports).
+/// Records a delivery as it happened (and its receipt, if any) on order `id` at `row_version` (1
+/// when just written by [`crate::insert_order`]), inside the caller's transaction, without a
+/// permission check (the demo data, imports).
 pub async fn insert_delivery(
     connection: &mut sqlx::AnyConnection,
     id: i64,
+    row_version: i64,
     ordered: i64,
     delivery: &Delivery,
 ) -> Result<()> {
@@ -88,7 +89,10 @@ pub async fn insert_delivery(
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    changed_one(&write_delivery(connection, id, 1, delivery).await?, 1)
+    changed_one(
+        &write_delivery(connection, id, row_version, delivery).await?,
+        row_version,
+    )
 }
 
 fn stale_or(expected: Option<i64>, order: &Order) -> Result<()> {
@@ -122,7 +126,11 @@ impl Factories {
                 "only a confirmed order can be delivered",
             )));
         }
-        let problems = input.problems(order.request.pieces());
+        let mut problems = input.problems(order.request.pieces());
+        if problems.is_empty() {
+            problems = crate::material::delivery_problems(&order.material, input)
+                .map_err(Error::Transition)?;
+        }
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
@@ -167,6 +175,7 @@ impl Factories {
             )
             .created("good", input.good)
             .created("scrap", input.scrap)
+            .created("returned", input.returned)
             .created("final_fen", delivery.price.total.get());
         audit::record(
             &mut transaction,

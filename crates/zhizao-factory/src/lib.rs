@@ -5,7 +5,8 @@
 //! change-overs), `plan` (orders as a `zhizao_schedule` instance, solved), `order` (a client's
 //! request, its quote and status), `oee` (overall equipment effectiveness after ISO 22400-2 from
 //! reported machine states and counts), `store` (each platform's tariff and set-up versions) and
-//! `ordering` (placing, quoting, accepting and cancelling orders), `delivery` (the delivery note,
+//! `ordering` (placing, quoting, accepting and cancelling orders), `material` (the client's
+//! material received, reconciled at delivery), `delivery` (the delivery note,
 //! the amount due from the actual quantities, the client's receipt and rating) and `planning` (plan versions of
 //! the confirmed orders with pins and their figures, one published). Who may do what is decided in
 //! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
@@ -14,6 +15,7 @@
 pub mod delivery;
 pub mod figures;
 pub mod floor;
+pub mod material;
 pub mod oee;
 pub mod order;
 pub mod ordering;
@@ -27,6 +29,7 @@ pub mod store;
 pub mod tariff;
 
 pub use delivery::{delivered_price, insert_delivery};
+pub use material::{MaterialInput, MaterialReceipt, MaterialUnit, insert_material};
 pub use order::{
     Delivery, DeliveryInput, Order, OrderAction, OrderQuote, OrderRequest, OrderStatus,
 };

@@ -327,7 +327,7 @@ impl OrderRequest {
     }
 }
 
-fn day_start(date: time::Date) -> Timestamp {
+pub(crate) fn day_start(date: time::Date) -> Timestamp {
     let midnight = date.midnight().assume_offset(time::macros::offset!(+8));
     Timestamp::from_millis(midnight.unix_timestamp() * 1000)
 }
@@ -380,6 +380,8 @@ pub struct Order {
     pub updated_at: Timestamp,
     /// Changes with every step; a writer sends the one it saw.
     pub row_version: i64,
+    /// The client's material as received, first receipt first.
+    pub material: Vec<crate::material::MaterialReceipt>,
     /// The delivery note and receipt, once delivered.
     pub delivery: Option<Delivery>,
 }
@@ -392,7 +394,10 @@ pub struct DeliveryInput {
     pub good: i64,
     /// Scrap pieces.
     pub scrap: i64,
-    /// The client's material returned unused (来料退还), in words.
+    /// The client's material returned unused (来料退还), in the unit its receipts use.
+    #[serde(default)]
+    pub returned: i64,
+    /// The material returned, in words (lots, state).
     #[serde(default)]
     pub material_returned: String,
     /// Anything else.

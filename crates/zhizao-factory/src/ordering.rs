@@ -53,11 +53,12 @@ pub(crate) struct OrderRow {
     updated_at: Timestamp,
     row_version: i64,
     delivery: Option<String>,
+    material: Option<String>,
 }
 
 const SELECT_ORDERS: &str = "SELECT f.id, f.number, f.platform_id, p.code AS platform_code, p.name AS platform_name, \
      f.client_id, c.code AS client_code, c.name AS client_name, f.request, f.status, f.quote, \
-     f.created_at, f.created_by, f.updated_at, f.row_version, f.delivery FROM factory_orders f \
+     f.created_at, f.created_by, f.updated_at, f.row_version, f.delivery, f.material FROM factory_orders f \
      JOIN organizations p ON p.id = f.platform_id JOIN organizations c ON c.id = f.client_id";
 
 impl OrderRow {
@@ -82,6 +83,13 @@ impl OrderRow {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| corrupt("delivery", e.to_string()))?;
+        let material = self
+            .material
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt("material", e.to_string()))?
+            .unwrap_or_default();
         Ok(Order {
             number: self.number,
             platform_code: self.platform_code,
@@ -95,6 +103,7 @@ impl OrderRow {
             created_by: self.created_by,
             updated_at: self.updated_at,
             row_version: self.row_version,
+            material,
             delivery,
         })
     }
@@ -149,6 +158,52 @@ pub struct Held {
     pub request: OrderRequest,
     /// The date promised.
     pub promised_at: Timestamp,
+    /// Whether the client's material is in: its work may start now, whatever day it was
+    /// expected.
+    pub material_in: bool,
+}
+
+impl Held {
+    /// The order as the plan sees it at `now`, held to its promise with `weight`.
+    pub fn demand(&self, now: Timestamp, weight: i64) -> crate::plan::Demand {
+        let mut demand = self
+            .request
+            .demand(&self.number, now, self.promised_at, weight);
+        if self.material_in {
+            demand.release = now;
+        }
+        demand
+    }
+}
+
+/// The factory's confirmed orders, oldest first, as the plan holds them.
+pub(crate) async fn confirmed_orders(
+    connection: &mut sqlx::AnyConnection,
+    platform: i64,
+) -> Result<Vec<Held>> {
+    let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT number, request, promised_at, material_received_at FROM factory_orders \
+         WHERE platform_id = $1 AND status = $2 ORDER BY id",
+    )
+    .bind(platform)
+    .bind(OrderStatus::Confirmed.as_str())
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.into_iter()
+        .map(|(number, text, promised_at, received)| {
+            let request = serde_json::from_str(&text).map_err(|error| {
+                Error::Corrupt(format!(
+                    "order {number}: the request cannot be read: {error}"
+                ))
+            })?;
+            Ok(Held {
+                number,
+                request,
+                promised_at: Timestamp::from_millis(promised_at),
+                material_in: received.is_some(),
+            })
+        })
+        .collect()
 }
 
 /// Quotes `request` at `now`: its price under `tariff` and the date the plan finishes it, the
@@ -165,13 +220,7 @@ pub fn quote(
 ) -> Result<OrderQuote> {
     let input = request.pricing_input(&setup.setup, &tariff.tariff);
     let price = tariff.tariff.price(&input)?;
-    let mut demands: Vec<_> = held
-        .iter()
-        .map(|h| {
-            h.request
-                .demand(&h.number, now, h.promised_at, PROMISE_WEIGHT)
-        })
-        .collect();
+    let mut demands: Vec<_> = held.iter().map(|h| h.demand(now, PROMISE_WEIGHT)).collect();
     let due = request.due().unwrap_or(now);
     demands.push(request.demand("new", now, due, 1));
     let model = build(&setup.setup, &demands, now)?;
@@ -380,30 +429,9 @@ impl Factories {
             .next()
             .ok_or_else(|| not_ready("factory set-up"))
             .and_then(|row| setup_version_of(code.trim(), row))?;
-        let confirmed: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT number, request, promised_at FROM factory_orders WHERE platform_id = $1 AND status = $2 ORDER BY id",
-        )
-        .bind(platform)
-        .bind(OrderStatus::Confirmed.as_str())
-        .fetch_all(&mut *connection)
-        .await?;
+        let mut held = confirmed_orders(&mut connection, platform).await?;
         drop(connection);
-        let mut held = Vec::new();
-        for (number, text, promised_at) in confirmed {
-            if Some(number.as_str()) == excluding {
-                continue;
-            }
-            let request: OrderRequest = serde_json::from_str(&text).map_err(|error| {
-                Error::Corrupt(format!(
-                    "order {number}: the request cannot be read: {error}"
-                ))
-            })?;
-            held.push(Held {
-                number,
-                request,
-                promised_at: Timestamp::from_millis(promised_at),
-            });
-        }
+        held.retain(|h| Some(h.number.as_str()) != excluding);
         let request = request.clone();
         let budget = self.plan_budget;
         tokio::task::spawn_blocking(move || quote(&setup, &tariff, &held, &request, now, budget))

@@ -13,7 +13,7 @@ use zhizao_core::{FieldError, Text, Timestamp, closed_vocabulary};
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::{Principal, policy};
 
-use crate::order::{OrderRequest, OrderStatus};
+use crate::ordering::{Held, confirmed_orders};
 use crate::plan::{Demand, Fixed, Model, build_with, solve_model};
 use crate::setup::{Maintenance, Setup, parse_local};
 use crate::store::latest_setup;
@@ -238,13 +238,6 @@ impl PlanRow {
     }
 }
 
-/// A confirmed order as planning reads it.
-struct Live {
-    number: String,
-    request: OrderRequest,
-    promised_at: Timestamp,
-}
-
 fn pin_problem(index: usize, zh: String, en: String) -> Error {
     Error::Invalid(vec![FieldError::new(
         format!("pins[{index}]"),
@@ -255,7 +248,7 @@ fn pin_problem(index: usize, zh: String, en: String) -> Error {
 /// The pins and the published plan's started operations as fixed placements.
 fn fixed_placements(
     setup: &Setup,
-    live: &[Live],
+    live: &[Held],
     pins: &[Pin],
     published: Option<&PlanBody>,
     outages: &[Outage],
@@ -349,7 +342,7 @@ fn fixed_placements(
 /// Reads the solved model back as the plan's operations, orders and figures.
 fn body_of(
     setup: &Setup,
-    live: &[Live],
+    live: &[Held],
     model: &Model,
     planned: &crate::plan::Planned,
     pins: &[Pin],
@@ -604,29 +597,8 @@ impl Factories {
             .iter()
             .find(|p| p.status == PlanStatus::Published)
             .map(|p| p.body.clone());
-        let confirmed: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT number, request, promised_at FROM factory_orders WHERE platform_id = $1 AND status = $2 ORDER BY id",
-        )
-        .bind(platform)
-        .bind(OrderStatus::Confirmed.as_str())
-        .fetch_all(&mut *connection)
-        .await?;
+        let live = confirmed_orders(&mut connection, platform).await?;
         drop(connection);
-        let live = confirmed
-            .into_iter()
-            .map(|(number, text, promised_at)| {
-                let request = serde_json::from_str(&text).map_err(|error| {
-                    Error::Corrupt(format!(
-                        "order {number}: the request cannot be read: {error}"
-                    ))
-                })?;
-                Ok(Live {
-                    number,
-                    request,
-                    promised_at: Timestamp::from_millis(promised_at),
-                })
-            })
-            .collect::<Result<Vec<Live>>>()?;
         if live.is_empty() {
             return Err(Error::Transition(Text::new(
                 "没有已确认的订单可排",
@@ -639,10 +611,7 @@ impl Factories {
         let pins_owned = pins.to_vec();
         let setup_for_plan = setup.setup.clone();
         let body = tokio::task::spawn_blocking(move || -> Result<PlanBody> {
-            let demands: Vec<Demand> = live
-                .iter()
-                .map(|l| l.request.demand(&l.number, now, l.promised_at, 1))
-                .collect();
+            let demands: Vec<Demand> = live.iter().map(|l| l.demand(now, 1)).collect();
             let model = build_with(&setup_for_plan, &demands, &fixed, now)?;
             let planned = solve_model(&model, budget.0, budget.1)?;
             Ok(body_of(

@@ -7,7 +7,8 @@ use zhizao_factory::tariff::{
     HourlyRate, PiecePrice, PricingInput, QuantityBreak, ResourceClass, Tariff,
 };
 use zhizao_factory::{
-    DeliveryInput, Error, Factories, OrderAction, OrderRequest, OrderStatus, Pin, PlanStatus,
+    DeliveryInput, Error, Factories, MaterialInput, MaterialUnit, OrderAction, OrderRequest,
+    OrderStatus, Pin, PlanStatus,
 };
 use zhizao_identity::testing;
 
@@ -671,47 +672,117 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
             .act_on_order(&maker1, &order.number, OrderAction::Accept, None, "")
             .await
             .unwrap();
-        let delivery = |good, scrap| DeliveryInput {
+        let delivery = |good, scrap, returned| DeliveryInput {
             good,
             scrap,
+            returned,
             material_returned: "毛坯 20 件".into(),
             note: String::new(),
         };
-        // Only the factory delivers, only a confirmed order, only what was ordered.
+        // Nothing is delivered before the client's material is recorded, which only the factory
+        // does, in one unit per order.
+        let bare = factories
+            .deliver(&polisher, &order.number, &delivery(950, 50, 20), None)
+            .await
+            .unwrap_err();
+        assert_eq!(bare.code(), Some("illegal-transition"));
+        let blanks = |quantity, unit| MaterialInput {
+            quantity,
+            unit,
+            lots: "L-1".into(),
+            note: String::new(),
+        };
         assert!(matches!(
             factories
-                .deliver(&maker1, &order.number, &delivery(950, 50), None)
+                .record_material(
+                    &maker1,
+                    &order.number,
+                    &blanks(600, MaterialUnit::Pieces),
+                    None
+                )
+                .await,
+            Err(Error::Forbidden(_))
+        ));
+        let first = factories
+            .record_material(
+                &polisher,
+                &order.number,
+                &blanks(600, MaterialUnit::Pieces),
+                Some(2),
+            )
+            .await
+            .unwrap();
+        assert!(!first.material_late(clock.now()));
+        for (input, field) in [
+            (blanks(420, MaterialUnit::Metres), "unit"),
+            (blanks(0, MaterialUnit::Pieces), "quantity"),
+        ] {
+            let error = factories
+                .record_material(&polisher, &order.number, &input, None)
+                .await
+                .unwrap_err();
+            assert_eq!(error.field_errors()[0].field, field);
+        }
+        factories
+            .record_material(
+                &polisher,
+                &order.number,
+                &blanks(420, MaterialUnit::Pieces),
+                Some(3),
+            )
+            .await
+            .unwrap();
+        // Only the factory delivers, only a confirmed order, only what was ordered and received.
+        assert!(matches!(
+            factories
+                .deliver(&maker1, &order.number, &delivery(950, 50, 20), None)
                 .await,
             Err(Error::Forbidden(_))
         ));
         let early = factories
-            .deliver(&polisher, &quoted.number, &delivery(500, 0), None)
+            .deliver(&polisher, &quoted.number, &delivery(500, 0, 0), None)
             .await
             .unwrap_err();
         assert_eq!(early.code(), Some("illegal-transition"));
-        for (good, scrap, field) in [
-            (1200, 0, "good"),
-            (0, 0, "good"),
-            (900, -1, "scrap"),
-            (950, 100, "good"),
+        for (good, scrap, returned, field) in [
+            (1200, 0, 0, "good"),
+            (0, 0, 0, "good"),
+            (900, -1, 0, "scrap"),
+            (950, 100, 0, "good"),
+            (950, 50, 30, "good"),
+            (950, 50, 2000, "returned"),
         ] {
             let error = factories
-                .deliver(&polisher, &order.number, &delivery(good, scrap), None)
+                .deliver(
+                    &polisher,
+                    &order.number,
+                    &delivery(good, scrap, returned),
+                    None,
+                )
                 .await
                 .unwrap_err();
-            assert_eq!(error.field_errors()[0].field, field, "{good} {scrap}");
+            assert_eq!(
+                error.field_errors()[0].field,
+                field,
+                "{good} {scrap} {returned}"
+            );
         }
         assert!(matches!(
             factories
-                .deliver(&polisher, &order.number, &delivery(950, 50), Some(1))
+                .deliver(&polisher, &order.number, &delivery(950, 50, 20), Some(1))
                 .await,
-            Err(Error::StaleVersion { current: 2 })
+            Err(Error::StaleVersion { current: 4 })
         ));
         let delivered = factories
-            .deliver(&polisher, &order.number, &delivery(950, 50), Some(2))
+            .deliver(&polisher, &order.number, &delivery(950, 50, 20), Some(4))
             .await
             .unwrap();
         assert_eq!(delivered.status, OrderStatus::Delivered);
+        let balance = delivered.reconciliation().unwrap();
+        assert_eq!(
+            (balance.received, balance.returned, balance.unaccounted),
+            (1020, 20, Some(0))
+        );
         let note = delivered.delivery.as_ref().unwrap();
         // The good pieces only: rough grinding 950 × 90 s = 1,425 min and fine polishing
         // 950 × 45 s = 713 min at 180 yuan an hour (6,414), 2 set-ups × 200, 950 × 2.50:
@@ -757,5 +828,35 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
         .await
         .unwrap();
         assert_eq!(stored, (950, 918_900, 4));
+        // The year's figures name the client; material brought three days after the client
+        // said (it said nothing: the day after the quote) is late, the client's doing.
+        let figures = factories.figures(&polisher, "polish", 2026).await.unwrap();
+        assert_eq!(figures.clients.len(), 1);
+        assert_eq!(figures.clients[0].code, one);
+        assert_eq!(
+            (
+                figures.clients[0].figures.deliveries,
+                figures.clients[0].figures.pieces
+            ),
+            (1, 950)
+        );
+        clock.advance(3 * 86_400_000);
+        let late = factories
+            .record_material(
+                &polisher,
+                &quoted.number,
+                &blanks(500, MaterialUnit::Pieces),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(late.material_late(clock.now()));
+        let flagged: Option<i64> =
+            sqlx::query_scalar("SELECT material_late FROM factory_orders WHERE number = $1")
+                .bind(&quoted.number)
+                .fetch_one(test.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(flagged, Some(1));
     }
 }

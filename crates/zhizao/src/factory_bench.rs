@@ -177,6 +177,7 @@ pub(crate) fn factory(args: BenchFactoryArgs) -> anyhow::Result<()> {
             number: demand.key.clone(),
             request: request.clone(),
             promised_at: *end,
+            material_in: false,
         })
         .collect();
     let setup_version = SetupVersion {

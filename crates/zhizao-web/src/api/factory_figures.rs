@@ -38,6 +38,11 @@ struct PeriodDto {
     on_time: i64,
     /// on_time / deliveries, absent without deliveries.
     on_time_rate: Option<f64>,
+    /// Late deliveries whose material the client brought later than it said.
+    late_client: i64,
+    /// on_time / (deliveries − late_client): the share the plant answers for, absent without
+    /// any.
+    fair_on_time_rate: Option<f64>,
     clients_served: i64,
     /// Good pieces delivered.
     pieces: i64,
@@ -57,6 +62,8 @@ impl From<&PeriodFigures> for PeriodDto {
             deliveries: f.deliveries,
             on_time: f.on_time,
             on_time_rate: f.on_time_rate(),
+            late_client: f.late_client,
+            fair_on_time_rate: f.fair_on_time_rate(),
             clients_served: f.clients_served,
             pieces: f.pieces,
             revenue_fen: f.revenue.get(),
@@ -72,11 +79,21 @@ struct FiguresDto {
     year: i32,
     months: Vec<PeriodDto>,
     total: PeriodDto,
+    /// The year per client delivered to, most pieces first (`period` is the client's code).
+    clients: Vec<ClientDto>,
+}
+
+/// A client's year with the factory.
+#[derive(Debug, Serialize, ToSchema)]
+struct ClientDto {
+    code: String,
+    name: String,
+    figures: PeriodDto,
 }
 
 /// The factory's figures for a year, per month and in all, as queries over its orders: orders
-/// placed, confirmed and cancelled, deliveries and those on time, enterprises served, good
-/// pieces, revenue, ratings (its staff and the city; 404 for anyone else).
+/// placed, confirmed and cancelled, deliveries and those on time (and late for the client's own
+/// material), enterprises served, good pieces, revenue, ratings, and each client's year (its staff and the city; 404 for anyone else).
 #[utoipa::path(get, path = "/api/v1/factories/{code}/figures", tag = "factories", params(("code" = String, Path), FiguresQuery),
     responses((status = 200, body = FiguresDto), (status = 404, body = crate::problem::Problem),
         (status = 422, body = crate::problem::Problem)))]
@@ -94,5 +111,14 @@ async fn get_figures(
         year: figures.year,
         months: figures.months.iter().map(PeriodDto::from).collect(),
         total: PeriodDto::from(&figures.total),
+        clients: figures
+            .clients
+            .iter()
+            .map(|c| ClientDto {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                figures: PeriodDto::from(&c.figures),
+            })
+            .collect(),
     }))
 }

@@ -12,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{Fen, FieldError, Text};
 use zhizao_factory::order::MatrixCell;
-use zhizao_factory::{DeliveryInput, Order, OrderAction, OrderRequest, OrderStatus, Process};
+use zhizao_factory::{
+    DeliveryInput, MaterialInput, Order, OrderAction, OrderRequest, OrderStatus, Process,
+};
 
 use super::{etag, if_match, rfc3339};
 use crate::AppState;
@@ -28,6 +30,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_order))
         .routes(routes!(requote_order))
         .routes(routes!(cancel_order))
+        .routes(routes!(record_material))
         .routes(routes!(deliver_order))
         .routes(routes!(receive_order))
 }
@@ -207,9 +210,38 @@ struct OrderDto {
     /// reply only; empty when the published plan does not hold it).
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<Vec<StepProgressDto>>,
+    /// The client's material as the factory received it, first receipt first.
+    material: Vec<MaterialReceiptDto>,
+    /// The material came (or, not yet come, is) later than the client said: lateness the
+    /// client caused.
+    material_late: bool,
     /// The delivery note, once delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery: Option<DeliveryDto>,
+}
+
+/// One receipt of the client's material.
+#[derive(Debug, Serialize, ToSchema)]
+struct MaterialReceiptDto {
+    quantity: i64,
+    /// pieces, metres or kg.
+    unit: String,
+    lots: String,
+    note: String,
+    received_at: String,
+    received_by: String,
+}
+
+/// The material received against what the delivery accounts for, in its unit.
+#[derive(Debug, Serialize, ToSchema)]
+struct ReconciliationDto {
+    unit: String,
+    received: i64,
+    returned: i64,
+    /// Received less returned.
+    consumed: i64,
+    /// Pieces only: consumed less good and scrap (0 when every piece is accounted for).
+    unaccounted: Option<i64>,
 }
 
 /// One routing step of an order on the floor.
@@ -245,6 +277,8 @@ impl From<&zhizao_factory::progress::StepProgress> for StepProgressDto {
 struct DeliveryDto {
     good: i64,
     scrap: i64,
+    /// Material returned unused, in the unit of its receipts.
+    returned: i64,
     material_returned: String,
     note: String,
     /// The amount due line by line: the quoted tariff version applied to the good pieces.
@@ -259,12 +293,22 @@ struct DeliveryDto {
     rating: Option<i64>,
     comment: Option<String>,
     received_at: Option<String>,
+    /// What came in against what went back.
+    reconciliation: Option<ReconciliationDto>,
 }
 
 impl OrderDto {
     fn of(order: Order, now: zhizao_core::Timestamp) -> Self {
         let expired = order.expired(now);
         let later_than_needed = order.later_than_needed();
+        let material_late = order.material_late(now);
+        let reconciliation = order.reconciliation().map(|r| ReconciliationDto {
+            unit: r.unit.as_str().to_owned(),
+            received: r.received,
+            returned: r.returned,
+            consumed: r.consumed,
+            unaccounted: r.unaccounted,
+        });
         let quote = order.quote;
         OrderDto {
             number: order.number,
@@ -309,9 +353,23 @@ impl OrderDto {
             row_version: order.row_version,
             expected_end: None,
             progress: None,
+            material: order
+                .material
+                .into_iter()
+                .map(|r| MaterialReceiptDto {
+                    quantity: r.input.quantity,
+                    unit: r.input.unit.as_str().to_owned(),
+                    lots: r.input.lots,
+                    note: r.input.note,
+                    received_at: rfc3339(r.at),
+                    received_by: r.by,
+                })
+                .collect(),
+            material_late,
             delivery: order.delivery.map(|d| DeliveryDto {
                 good: d.input.good,
                 scrap: d.input.scrap,
+                returned: d.input.returned,
                 material_returned: d.input.material_returned,
                 note: d.input.note,
                 lines: d
@@ -331,6 +389,7 @@ impl OrderDto {
                 rating: d.receipt.as_ref().map(|r| r.rating),
                 comment: d.receipt.as_ref().map(|r| r.comment.clone()),
                 received_at: d.receipt.as_ref().map(|r| rfc3339(r.at)),
+                reconciliation,
             }),
         }
     }
@@ -509,11 +568,66 @@ struct DeliveryBody {
     good: i64,
     /// Scrap pieces.
     scrap: i64,
-    /// The client's material returned unused.
+    /// The client's material returned unused, in the unit of its receipts.
+    #[serde(default)]
+    returned: i64,
+    /// The material returned, in words (lots, state).
     #[serde(default)]
     material_returned: String,
     #[serde(default)]
     note: String,
+}
+
+/// A receipt of the client's material.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MaterialBody {
+    /// How much came.
+    quantity: i64,
+    /// pieces, metres or kg; every receipt of an order uses the first one's.
+    unit: String,
+    /// Lots, rolls or shade lots as labelled.
+    #[serde(default)]
+    lots: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The factory records the client's material received for a quoted or confirmed order (its own
+/// staff): the plan may start the order's work from then, and the delivery reconciles it.
+/// `If-Match` with the order's `row_version` refuses it if the order changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/material", tag = "factory orders", params(("number" = String, Path)), request_body = MaterialBody,
+    responses((status = 200, body = OrderDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn record_material(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MaterialBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let unit = body
+        .unit
+        .parse::<zhizao_factory::MaterialUnit>()
+        .map_err(|error| {
+            ApiError::validation(vec![FieldError::new(
+                "unit",
+                Text::owned(
+                    format!("“{}”不是来料单位（pieces、metres、kg）", body.unit),
+                    error.to_string(),
+                ),
+            )])
+        })?;
+    let input = MaterialInput {
+        quantity: body.quantity,
+        unit,
+        lots: body.lots,
+        note: body.note,
+    };
+    let order = state
+        .factories()
+        .record_material(&principal, &number, &input, if_match(&headers)?)
+        .await?;
+    Ok(reply(&state, order, StatusCode::OK))
 }
 
 /// The factory delivers a confirmed order with its delivery note (its own staff); the amount due
@@ -531,6 +645,7 @@ async fn deliver_order(
     let input = DeliveryInput {
         good: body.good,
         scrap: body.scrap,
+        returned: body.returned,
         material_returned: body.material_returned,
         note: body.note,
     };

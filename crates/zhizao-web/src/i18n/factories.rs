@@ -433,4 +433,24 @@ messages! {
     no_operations_here: "本版计划在此资源上没有待加工工序", "No operation of this plan waits here";
     machine_never_reported: "设备尚无上报", "The machine has not reported yet";
     machine_state_unknown: "设备上报了未知状态", "The machine reported an unknown state";
+    material_title: "来料", "Client's material";
+    material_unit_label: "单位", "Unit";
+    material_lots_label: "批次 / 卷号", "Lots / rolls";
+    material_received_label: "收到时间", "Received";
+    record_material: "登记来料", "Record material received";
+    material_recorded: "已登记来料，排产可从现在开始安排此订单。", "The material is recorded; the plan may start this order's work from now.";
+    material_late_badge: "来料晚于约定", "Material later than agreed";
+    material_late_hint: "来料晚于客户约定的日期：由此造成的延期计入客户原因，不计入工厂准时率。", "The material came later than the client said: lateness from it counts as the client's, not against the factory's on-time rate.";
+    no_material_yet: "尚未登记来料", "No material recorded yet";
+    deliver_needs_material: "收到客户来料并登记后才能交付。", "Record the client's material received before delivering.";
+    returned_quantity_label: "退还来料数量", "Material returned (quantity)";
+    reconciliation_title: "来料核对", "Material reconciliation";
+    received_total_label: "收到合计", "Received";
+    consumed_label: "耗用", "Consumed";
+    unaccounted_label: "未交代件数", "Pieces unaccounted for";
+    fair_on_time_label: "准时率（扣除客户原因，%）", "On time, plant's share (%)";
+    fair_on_time_hint: "客户来料晚于约定造成的延期不计入工厂的准时率；各客户的交付、准时和来料延误见下表。", "Lateness caused by the client's material coming later than agreed does not count against the factory; each client's deliveries, punctuality and late material are listed below.";
+    clients_figures_title: "各客户服务情况", "Service per client";
+    late_client_label: "因来料延误", "Late for its material";
+    choose_material_unit: "请选择来料单位", "choose the unit of the material";
 }

@@ -33,6 +33,9 @@ struct Row {
     cancelled: i64,
     deliveries: i64,
     on_time: String,
+    /// On time among the deliveries the plant answers for.
+    fair_on_time: String,
+    late_client: i64,
     clients: i64,
     pieces: i64,
     revenue: String,
@@ -49,6 +52,10 @@ fn row(f: &PeriodFigures) -> Row {
         on_time: f
             .on_time_rate()
             .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
+        fair_on_time: f
+            .fair_on_time_rate()
+            .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
+        late_client: f.late_client,
         clients: f.clients_served,
         pieces: f.pieces,
         revenue: f.revenue.to_yuan_string(),
@@ -68,6 +75,8 @@ struct FiguresPage {
     years: Vec<i32>,
     rows: Vec<Row>,
     total: Option<Row>,
+    /// Each client's year: (name, row).
+    clients: Vec<(String, Row)>,
     problems: Vec<String>,
 }
 
@@ -122,6 +131,15 @@ async fn figures_page(
             .map(|f| f.months.iter().map(row).collect())
             .unwrap_or_default(),
         total: figures.as_ref().map(|f| row(&f.total)),
+        clients: figures
+            .as_ref()
+            .map(|f| {
+                f.clients
+                    .iter()
+                    .map(|c| (c.name.clone(), row(&c.figures)))
+                    .collect()
+            })
+            .unwrap_or_default(),
         problems,
         code,
     };

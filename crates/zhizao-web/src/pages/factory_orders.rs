@@ -10,7 +10,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::{Classified, FieldError};
 use zhizao_factory::order::MatrixCell;
-use zhizao_factory::{Order, OrderAction, OrderRequest, OrderStatus, Process};
+use zhizao_factory::{
+    MaterialInput, MaterialUnit, Order, OrderAction, OrderRequest, OrderStatus, Process,
+};
 use zhizao_identity::policy;
 
 use super::{
@@ -25,6 +27,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/factories/{code}/order", get(order_form).post(place_order))
         .route("/factory-orders", get(orders))
         .route("/factory-orders/{number}", get(order))
+        .route("/factory-orders/{number}/material", post(record_material))
         .route("/factory-orders/{number}/deliver", post(deliver))
         .route("/factory-orders/{number}/receive", post(receive))
         .route("/factory-orders/{number}/{action}", post(act))
@@ -370,6 +373,8 @@ async fn orders(
 struct DeliveryView {
     good: i64,
     scrap: i64,
+    /// Material returned, in its unit.
+    returned_quantity: i64,
     returned: String,
     note: String,
     /// (line, yuan)
@@ -408,6 +413,17 @@ struct OrderPage {
     delivery: Option<DeliveryView>,
     /// The receipt: (rating, comment, at).
     receipt: Option<(i64, String, String)>,
+    /// The client's material: (at, quantity, unit, lots, note, by).
+    material: Vec<(String, i64, String, String, String, String)>,
+    material_late: bool,
+    /// The factory may record material received.
+    can_record_material: bool,
+    /// The material unit's options: (value, label, selected).
+    units: Vec<(String, String, bool)>,
+    /// The unit's label for the delivery form.
+    unit_label: String,
+    /// (received, returned, consumed, pieces unaccounted for), once delivered.
+    reconciliation: Option<(i64, i64, i64, Option<i64>)>,
     errors: FormErrors,
     typed: FormFields,
     /// (size, colour, quantity)
@@ -463,6 +479,15 @@ async fn order_page(
     let runs_it = o.platform_code == principal.organization_code
         && policy::may_run_factory(&principal, principal.organization_id);
     let live = matches!(o.status, OrderStatus::Quoted | OrderStatus::Confirmed);
+    // The unit: the first receipt's, or what the process usually counts in.
+    let unit = o.material.first().map_or(
+        match o.request.process {
+            Process::Cutting => MaterialUnit::Metres,
+            Process::Polishing => MaterialUnit::Pieces,
+        },
+        |r| r.input.unit,
+    );
+    let typed_unit = typed.get("unit").to_owned();
     let page = OrderPage {
         layout: context.layout("factories"),
         status_label: t.text(&o.status.label()).to_owned(),
@@ -503,10 +528,46 @@ async fn order_page(
         can_requote: (is_client || runs_it) && live,
         can_cancel: (is_client || runs_it) && live,
         can_deliver: runs_it && o.status == OrderStatus::Confirmed,
+        material: o
+            .material
+            .iter()
+            .map(|r| {
+                (
+                    r.at.to_shanghai_string(),
+                    r.input.quantity,
+                    t.text(&r.input.unit.label()).to_owned(),
+                    r.input.lots.clone(),
+                    r.input.note.clone(),
+                    r.by.clone(),
+                )
+            })
+            .collect(),
+        material_late: o.material_late(now),
+        can_record_material: runs_it && live,
+        units: MaterialUnit::ALL
+            .iter()
+            .map(|u| {
+                let selected = if typed_unit.is_empty() {
+                    *u == unit
+                } else {
+                    u.as_str() == typed_unit
+                };
+                (
+                    u.as_str().to_owned(),
+                    t.text(&u.label()).to_owned(),
+                    selected,
+                )
+            })
+            .collect(),
+        unit_label: t.text(&unit.label()).to_owned(),
+        reconciliation: o
+            .reconciliation()
+            .map(|r| (r.received, r.returned, r.consumed, r.unaccounted)),
         can_receive: is_client && o.status == OrderStatus::Delivered,
         delivery: o.delivery.as_ref().map(|d| DeliveryView {
             good: d.input.good,
             scrap: d.input.scrap,
+            returned_quantity: d.input.returned,
             returned: d.input.material_returned.clone(),
             note: d.input.note.clone(),
             lines: d
@@ -583,6 +644,7 @@ async fn deliver(
     let mut errors = Vec::new();
     let good = optional_whole(fields.get("good"), "good", &mut errors);
     let scrap = optional_whole(fields.get("scrap"), "scrap", &mut errors).unwrap_or(0);
+    let returned = optional_whole(fields.get("returned"), "returned", &mut errors).unwrap_or(0);
     if good.is_none() && errors.is_empty() {
         errors.push(FieldError::new(
             "good",
@@ -593,6 +655,7 @@ async fn deliver(
         let input = zhizao_factory::DeliveryInput {
             good: good.unwrap_or(0),
             scrap,
+            returned,
             material_returned: fields.get("material_returned").to_owned(),
             note: fields.get("note").to_owned(),
         };
@@ -606,6 +669,56 @@ async fn deliver(
                     "/factory-orders/{}?notice={}",
                     done.number,
                     notice_query(t.order_delivered())
+                ))
+                .into_response());
+            }
+            Err(error) if !error.field_errors().is_empty() => errors = error.field_errors(),
+            Err(error) => return Err(PageError::from(error).render(&context)),
+        }
+    }
+    order_page(&state, &context, &principal, &number, errors, fields).await
+}
+
+async fn record_material(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageForm(fields): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let expected = fields.get("row_version").trim().parse::<i64>().ok();
+    let mut errors = Vec::new();
+    let quantity = optional_whole(fields.get("quantity"), "quantity", &mut errors);
+    if quantity.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "quantity",
+            zhizao_core::Text::new(t.whole_number_required(), "enter a whole number"),
+        ));
+    }
+    let unit = fields.get("unit").parse::<MaterialUnit>();
+    if unit.is_err() {
+        errors.push(FieldError::new(
+            "unit",
+            zhizao_core::Text::new(t.choose_material_unit(), "choose the unit of the material"),
+        ));
+    }
+    if let (true, Ok(unit)) = (errors.is_empty(), unit) {
+        let input = MaterialInput {
+            quantity: quantity.unwrap_or(0),
+            unit,
+            lots: fields.get("lots").to_owned(),
+            note: fields.get("material_note").to_owned(),
+        };
+        match state
+            .factories()
+            .record_material(&principal, &number, &input, expected)
+            .await
+        {
+            Ok(done) => {
+                return Ok(Redirect::to(&format!(
+                    "/factory-orders/{}?notice={}#material",
+                    done.number,
+                    notice_query(t.material_recorded())
                 ))
                 .into_response());
             }

@@ -967,6 +967,56 @@ async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
         )
         .await
         .problem(StatusCode::FORBIDDEN);
+        // Not before the client's material is recorded, which only the factory does.
+        let bare = app
+            .api(
+                "POST",
+                &delivery,
+                Some("polisher"),
+                Some(json!({"good": 990, "scrap": 10})),
+            )
+            .await
+            .problem(StatusCode::CONFLICT);
+        assert!(
+            bare["detail"].as_str().unwrap().contains("material"),
+            "{bare}"
+        );
+        let material = format!("{path}/material");
+        app.api(
+            "POST",
+            &material,
+            Some("maker"),
+            Some(json!({"quantity": 1000, "unit": "pieces"})),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+        let odd = app
+            .api(
+                "POST",
+                &material,
+                Some("polisher"),
+                Some(json!({"quantity": 1000, "unit": "boxes"})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(odd["errors"][0]["field"], "unit", "{odd}");
+        let received_material = app
+            .api(
+                "POST",
+                &material,
+                Some("polisher"),
+                Some(json!({"quantity": 1000, "unit": "pieces", "lots": "B-7"})),
+            )
+            .await;
+        assert_eq!(
+            received_material.status,
+            StatusCode::OK,
+            "{}",
+            received_material.text()
+        );
+        let received_material = received_material.json();
+        assert_eq!(received_material["material"][0]["lots"], "B-7");
+        assert_eq!(received_material["material_late"], false);
         let delivered = app
             .api(
                 "POST",
@@ -979,6 +1029,10 @@ async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
         let delivered = delivered.json();
         assert_eq!(delivered["status"], "delivered");
         assert_eq!(delivered["delivery"]["good"], 990);
+        assert_eq!(
+            delivered["delivery"]["reconciliation"],
+            json!({"unit": "pieces", "received": 1000, "returned": 0, "consumed": 1000, "unaccounted": 0})
+        );
         assert!(
             delivered["delivery"]["final_fen"].as_i64().unwrap() < 815_000,
             "{delivered}"
@@ -1208,14 +1262,51 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
             .get(&format!("/factory-orders/{new_number}"))
             .await
             .text();
-        assert!(page.contains("id=\"delivery-form\""), "{page}");
+        assert!(!page.contains("id=\"delivery-form\""), "{page}");
+        assert!(page.contains("id=\"deliver-needs-material\""), "{page}");
         let floor_csrf = floor.csrf();
+        let reply = floor
+            .post(
+                &format!("/factory-orders/{new_number}/material"),
+                &[
+                    ("csrf_token", floor_csrf.as_str()),
+                    ("row_version", "2"),
+                    ("quantity", "-5"),
+                    ("unit", "pieces"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("id=\"quantity-error\""),
+            "{}",
+            reply.text()
+        );
+        let reply = floor
+            .post(
+                &format!("/factory-orders/{new_number}/material"),
+                &[
+                    ("csrf_token", floor_csrf.as_str()),
+                    ("row_version", "2"),
+                    ("quantity", "600"),
+                    ("unit", "pieces"),
+                    ("lots", "B-9"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = floor
+            .get(&format!("/factory-orders/{new_number}"))
+            .await
+            .text();
+        assert!(page.contains("id=\"material-receipts\""), "{page}");
+        assert!(page.contains("id=\"delivery-form\""), "{page}");
         let reply = floor
             .post(
                 &format!("/factory-orders/{new_number}/deliver"),
                 &[
                     ("csrf_token", floor_csrf.as_str()),
-                    ("row_version", "2"),
+                    ("row_version", "3"),
                     ("good", "abc"),
                     ("scrap", "0"),
                 ],
@@ -1232,7 +1323,7 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
                 &format!("/factory-orders/{new_number}/deliver"),
                 &[
                     ("csrf_token", floor_csrf.as_str()),
-                    ("row_version", "2"),
+                    ("row_version", "3"),
                     ("good", "590"),
                     ("scrap", "10"),
                 ],
@@ -1250,7 +1341,7 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
                 &format!("/factory-orders/{new_number}/receive"),
                 &[
                     ("csrf_token", csrf.as_str()),
-                    ("row_version", "3"),
+                    ("row_version", "4"),
                     ("rating", ""),
                     ("comment", ""),
                 ],
@@ -1263,7 +1354,7 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
                 &format!("/factory-orders/{new_number}/receive"),
                 &[
                     ("csrf_token", csrf.as_str()),
-                    ("row_version", "3"),
+                    ("row_version", "4"),
                     ("rating", "5"),
                     ("comment", "准时"),
                 ],

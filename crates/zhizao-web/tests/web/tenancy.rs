@@ -198,6 +198,10 @@ const RESOURCES: &[Resource] = &[
         insiders: FACTORY_ORDER_INSIDERS,
     },
     Resource {
+        template: "/api/v1/factory-orders/{number}/material",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/factory-orders/{number}/delivery",
         insiders: FACTORY_ORDER_INSIDERS,
     },
@@ -410,6 +414,9 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         }
         (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
+        (_, "/api/v1/factory-orders/{number}/material") => {
+            Some(json!({"quantity": 10, "unit": "pieces"}))
+        }
         (_, "/api/v1/factory-orders/{number}/delivery") => Some(json!({"good": 10, "scrap": 0})),
         (_, "/api/v1/factory-orders/{number}/receipt") => Some(json!({"rating": 5})),
         (_, "/api/v1/factories/{code}/tariffs") => Some(json!({
