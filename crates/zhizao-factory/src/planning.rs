@@ -147,6 +147,10 @@ pub struct OrderOutcome {
     pub planned_end: Timestamp,
     /// Minutes after the promise (0 when on time).
     pub late_minutes: i64,
+    /// When the plan may start it: now if the client's material is in, else the day the
+    /// client said it arrives (absent in plans made before material was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material_awaited: Option<Timestamp>,
 }
 
 /// A plan's figures.
@@ -414,6 +418,10 @@ fn body_of(
             promised_at: l.promised_at,
             planned_end: end,
             late_minutes: ((end.as_millis() - l.promised_at.as_millis()) / MINUTE).max(0),
+            material_awaited: (!l.material_in).then(|| {
+                l.request
+                    .release(model.origin.plus_millis(model.instance.now() * MINUTE))
+            }),
         })
         .collect();
     // Busy share of the open time from now to the last end, over all resources.

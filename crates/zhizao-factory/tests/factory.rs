@@ -860,3 +860,80 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
         assert_eq!(flagged, Some(1));
     }
 }
+
+#[tokio::test]
+async fn the_plan_waits_for_the_clients_material_until_it_is_recorded() {
+    for test in test_databases().await {
+        let clock = testing::fixed_clock();
+        let identity = testing::identity(&test.db, &clock);
+        let factories = Factories::new(
+            test.db.clone(),
+            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+        )
+        .with_plan_budget(std::time::Duration::from_secs(20), Some(200));
+        let mut transaction = test.db.begin().await.unwrap();
+        testing::create_organizations(
+            &mut transaction,
+            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
+        )
+        .await;
+        let one = testing::credit_code(1);
+        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
+            .await;
+        let mut users = testing::users(&["polisher"]);
+        users.push(("maker1", one.as_str(), "enterprise_user"));
+        testing::create_users(&mut transaction, &users).await;
+        transaction.commit().await.unwrap();
+        let polisher = testing::sign_in(&identity, "polisher").await;
+        let maker1 = testing::sign_in(&identity, "maker1").await;
+        let mut faucet_tariff = tariff(250);
+        faucet_tariff.pieces[0].family = "卫浴龙头".into();
+        factories
+            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
+            .await
+            .unwrap();
+        factories
+            .save_setup(&polisher, "polish", &setup(), "", None)
+            .await
+            .unwrap();
+        // The client says its blanks arrive on 1 December (now is 26 November).
+        let mut request = faucets(400, 250, "2026-12-10");
+        request.material_arrives = Some("2026-12-01".into());
+        let order = factories
+            .place_order(&maker1, "polish", &request)
+            .await
+            .unwrap();
+        factories
+            .act_on_order(&maker1, &order.number, OrderAction::Accept, None, "")
+            .await
+            .unwrap();
+        let arrives = zhizao_factory::setup::parse_local("2026-12-01 00:00").unwrap();
+        let waiting = factories
+            .make_plan(&polisher, "polish", &[], None)
+            .await
+            .unwrap();
+        assert_eq!(waiting.body.orders[0].material_awaited, Some(arrives));
+        assert!(waiting.body.operations.iter().all(|o| o.start >= arrives));
+        // They come early: the next plan starts the order before the day said.
+        factories
+            .record_material(
+                &polisher,
+                &order.number,
+                &MaterialInput {
+                    quantity: 400,
+                    unit: MaterialUnit::Pieces,
+                    lots: String::new(),
+                    note: String::new(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let early = factories
+            .make_plan(&polisher, "polish", &[], Some(waiting.version))
+            .await
+            .unwrap();
+        assert_eq!(early.body.orders[0].material_awaited, None);
+        assert!(early.body.operations.iter().any(|o| o.start < arrives));
+    }
+}

@@ -67,6 +67,9 @@ struct OutcomeDto {
     promised_at: String,
     planned_end: String,
     late_minutes: i64,
+    /// The client's material is not in: the plan starts the order no earlier than this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    material_awaited: Option<String>,
 }
 
 /// A plan's figures.
@@ -138,6 +141,7 @@ fn outcome(o: &OrderOutcome) -> OutcomeDto {
         promised_at: rfc3339(o.promised_at),
         planned_end: rfc3339(o.planned_end),
         late_minutes: o.late_minutes,
+        material_awaited: o.material_awaited.map(rfc3339),
     }
 }
 

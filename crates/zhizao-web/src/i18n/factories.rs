@@ -452,5 +452,7 @@ messages! {
     fair_on_time_hint: "客户来料晚于约定造成的延期不计入工厂的准时率；各客户的交付、准时和来料延误见下表。", "Lateness caused by the client's material coming later than agreed does not count against the factory; each client's deliveries, punctuality and late material are listed below.";
     clients_figures_title: "各客户服务情况", "Service per client";
     late_client_label: "因来料延误", "Late for its material";
+    material_awaited_badge: "待来料", "Material awaited";
+    material_awaited_hint: "客户来料尚未登记，计划最早于此时开工：", "The client's material is not recorded yet; the plan starts it no earlier than";
     choose_material_unit: "请选择来料单位", "choose the unit of the material";
 }

@@ -55,6 +55,18 @@ type VersionRow = (
 /// An operation as a row: (order, lot, step, step name, start, end, fixed).
 type OperationRow = (String, usize, usize, String, String, String, bool);
 
+/// How an order fares in the shown plan.
+struct OutcomeRow {
+    order: String,
+    family: String,
+    pieces: i64,
+    promised: String,
+    planned_end: String,
+    late_hours: String,
+    /// When the plan may start it while the client's material is not in ("" once in).
+    material_awaited: String,
+}
+
 #[derive(Template)]
 #[template(path = "factories/plan.html")]
 struct PlanPage {
@@ -69,8 +81,7 @@ struct PlanPage {
     shown: Option<i64>,
     shown_label: String,
     shown_is_draft: bool,
-    /// (order, family, pieces, promised, planned end, late hours)
-    outcomes: Vec<(String, String, i64, String, String, String)>,
+    outcomes: Vec<OutcomeRow>,
     /// (resource, [(order, lot, step, step name, start, end, fixed)])
     by_resource: Vec<(String, Vec<OperationRow>)>,
     data_json: String,
@@ -221,15 +232,17 @@ async fn page(
                 p.body
                     .orders
                     .iter()
-                    .map(|o| {
-                        (
-                            o.order.clone(),
-                            o.family.clone(),
-                            o.pieces,
-                            o.promised_at.to_shanghai_string(),
-                            o.planned_end.to_shanghai_string(),
-                            hours(o.late_minutes),
-                        )
+                    .map(|o| OutcomeRow {
+                        order: o.order.clone(),
+                        family: o.family.clone(),
+                        pieces: o.pieces,
+                        promised: o.promised_at.to_shanghai_string(),
+                        planned_end: o.planned_end.to_shanghai_string(),
+                        late_hours: hours(o.late_minutes),
+                        material_awaited: o
+                            .material_awaited
+                            .map(|at| at.to_shanghai_string())
+                            .unwrap_or_default(),
                     })
                     .collect()
             })
