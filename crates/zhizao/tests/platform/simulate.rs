@@ -420,23 +420,62 @@ fn simulated_fleets_publish_over_mqtt_and_http_and_answer_commands() {
 }
 
 #[test]
-fn a_simulated_factory_floor_works_to_the_published_plan() {
+fn an_order_goes_from_its_quote_through_the_plan_and_the_simulated_floor_to_delivery_and_figures() {
     let data = tempfile::tempdir().unwrap();
     crate::support::run(data.path(), &["demo"]);
-    let token = crate::support::run(
-        data.path(),
-        &[
-            "token",
-            "create",
-            "--username",
-            "polishing",
-            "--name",
-            "floor",
-        ],
-    )
-    .trim()
-    .to_owned();
+    let token_of = |username: &str| {
+        crate::support::run(
+            data.path(),
+            &["token", "create", "--username", username, "--name", "e2e"],
+        )
+        .trim()
+        .to_owned()
+    };
+    let token = token_of("polishing");
+    let maker = token_of("maker");
     let platform = serve(data.path());
+    // A client orders 200 faucets due in three days: an instant price and a promised date.
+    let shanghai = time::UtcOffset::from_hms(8, 0, 0).unwrap();
+    let need_by = (time::OffsetDateTime::now_utc().to_offset(shanghai).date()
+        + time::Duration::days(3))
+    .to_string();
+    let (status, order) = api(
+        &platform.http,
+        "POST",
+        "/api/v1/factories/robot-polishing/orders",
+        &maker,
+        Some(
+            json!({"process": "polishing", "family": "卫浴龙头", "material": "黄铜",
+            "finish": "镜面", "quantity": 200, "part_mm": 220, "weight_g": 650,
+            "material_supplied": "黄铜毛坯", "need_by": need_by}),
+        ),
+    );
+    assert_eq!(status, 201, "{order}");
+    assert!(order["quote"]["total_fen"].as_i64() > Some(0), "{order}");
+    assert!(order["quote"]["promised_at"].is_string(), "{order}");
+    let number = order["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/factory-orders/{number}");
+    let (status, accepted) = api(
+        &platform.http,
+        "POST",
+        &format!("{path}/accept"),
+        &maker,
+        None,
+    );
+    assert_eq!(
+        (status, &accepted["status"]),
+        (200, &json!("confirmed")),
+        "{accepted}"
+    );
+    // Its blanks arrive and the factory records them.
+    let (status, received) = api(
+        &platform.http,
+        "POST",
+        &format!("{path}/material"),
+        &token,
+        Some(json!({"quantity": 204, "unit": "pieces", "lots": "B-1"})),
+    );
+    assert_eq!(status, 200, "{received}");
     // The polishing centre plans its confirmed orders and publishes the plan.
     let (status, plan) = api(
         &platform.http,
@@ -455,6 +494,23 @@ fn a_simulated_factory_floor_works_to_the_published_plan() {
         None,
     );
     assert_eq!(status, 200, "{published}");
+    // The plan puts the small order behind the big ones; its operator starts its rough grinding
+    // now on the screen, so the robot's counts are its own.
+    let grinding = plan["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["order"] == json!(number) && o["lot"] == 1 && o["step"] == 2)
+        .unwrap_or_else(|| panic!("{number} is not in {plan}"))
+        .clone();
+    let (status, floor) = api(
+        &platform.http,
+        "POST",
+        "/api/v1/factories/robot-polishing/floor/operations",
+        &token,
+        Some(json!({"order": number, "lot": 1, "step": 2, "action": "start"})),
+    );
+    assert_eq!(status, 200, "{floor}");
     let busy: std::collections::HashSet<String> = plan["operations"]
         .as_array()
         .unwrap()
@@ -477,6 +533,8 @@ fn a_simulated_factory_floor_works_to_the_published_plan() {
             "2",
             "--duration",
             "40",
+            "--pace",
+            "30",
         ],
     ));
     assert!(sent >= 72 * 10, "{sent}");
@@ -508,5 +566,70 @@ fn a_simulated_factory_floor_works_to_the_published_plan() {
         working.len() * 2 >= with_work,
         "{} of {with_work} robots with work got going: {rows:?}",
         working.len()
+    );
+    // The robots' counts show as the order's progress on its client's page.
+    let (status, live) = api(&platform.http, "GET", &path, &maker, None);
+    assert_eq!(status, 200, "{live}");
+    let counted = live["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["good"].as_i64().unwrap())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        counted > 0,
+        "no pieces counted for {number} on {}: {live}",
+        grinding["resource"]
+    );
+    // The factory delivers what was counted (at most the 200 ordered) and returns the rest of the
+    // blanks; the client confirms and rates; the figures gain the delivery.
+    let figures = |token: &str| {
+        let (status, figures) = api(
+            &platform.http,
+            "GET",
+            "/api/v1/factories/robot-polishing/figures",
+            token,
+            None,
+        );
+        assert_eq!(status, 200, "{figures}");
+        figures["total"].clone()
+    };
+    let before = figures(&token);
+    let good = counted.min(200);
+    let (status, delivered) = api(
+        &platform.http,
+        "POST",
+        &format!("{path}/delivery"),
+        &token,
+        Some(json!({"good": good, "scrap": 0, "returned": 204 - good})),
+    );
+    assert_eq!(status, 200, "{delivered}");
+    assert_eq!(delivered["delivery"]["reconciliation"]["unaccounted"], 0);
+    let (status, rated) = api(
+        &platform.http,
+        "POST",
+        &format!("{path}/receipt"),
+        &maker,
+        Some(json!({"rating": 5, "comment": "准时"})),
+    );
+    assert_eq!(
+        (status, &rated["status"]),
+        (200, &json!("received")),
+        "{rated}"
+    );
+    let after = figures(&token);
+    assert_eq!(
+        after["deliveries"].as_i64().unwrap() - before["deliveries"].as_i64().unwrap(),
+        1,
+        "{before} → {after}"
+    );
+    assert_eq!(
+        after["pieces"].as_i64().unwrap() - before["pieces"].as_i64().unwrap(),
+        good
+    );
+    assert_eq!(
+        after["revenue_fen"].as_i64().unwrap() - before["revenue_fen"].as_i64().unwrap(),
+        delivered["delivery"]["final_fen"].as_i64().unwrap()
     );
 }
