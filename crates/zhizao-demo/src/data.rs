@@ -255,6 +255,9 @@ const TOWN_PROFILES: &[TownProfile] = &[
 /// Enterprises in the demo data set.
 pub(crate) const ENTERPRISE_COUNT: u32 = 1_500;
 
+/// The cutting centre's clients: the seed's "500+ client enterprises".
+pub(crate) const CUTTING_CLIENTS: usize = 520;
+
 /// The recognition counts the seed reports (kind, level, count).
 pub(crate) const RECOGNITION_COUNTS: &[(&str, &str, u32)] = &[
     ("demonstration_project", "national", 2),

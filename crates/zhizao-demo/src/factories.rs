@@ -344,7 +344,7 @@ fn day(now: Timestamp, in_days: i64) -> String {
         .to_string()
 }
 
-fn polishing_order(
+pub(crate) fn polishing_order(
     now: Timestamp,
     family: &str,
     material: &str,
@@ -378,7 +378,12 @@ fn polishing_order(
     }
 }
 
-fn cutting_order(now: Timestamp, fabric: &str, per_cell: i64, days: i64) -> OrderRequest {
+pub(crate) fn cutting_order(
+    now: Timestamp,
+    fabric: &str,
+    per_cell: i64,
+    days: i64,
+) -> OrderRequest {
     let mut matrix = Vec::new();
     for colour in ["藏青", "浅蓝"] {
         for (size, share) in [("S", 2), ("M", 4), ("L", 3), ("XL", 1)] {
@@ -549,19 +554,15 @@ pub(crate) async fn load_orders(
             },
         )
         .await?;
-        // Delivered orders' material came three days ago, the first confirmed ones' this
-        // morning; the rest is still on its way.
+        // The material of the delivered orders and of the first clients' confirmed ones came
+        // with the order; the rest is still on its way.
         let (material, unit) = match order.request.process {
             Process::Polishing => (order.request.pieces() * 102 / 100, MaterialUnit::Pieces),
             Process::Cutting => (order.request.pieces() * 6 / 5, MaterialUnit::Metres),
         };
-        let received = if order.delivered.is_some() {
-            Some(now.plus_millis(-3 * 86_400_000))
-        } else if order.status == OrderStatus::Confirmed && order.client < 2 {
-            Some(local_day(now).1.plus_millis(8 * 3_600_000).min(now))
-        } else {
-            None
-        };
+        let received = (order.delivered.is_some()
+            || (order.status == OrderStatus::Confirmed && order.client < 2))
+            .then_some(now);
         let mut version = 1;
         if let Some(at) = received {
             let receipt = MaterialReceipt {

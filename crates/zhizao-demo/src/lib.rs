@@ -16,6 +16,7 @@
 mod data;
 mod documents;
 mod factories;
+mod factory_history;
 pub use factories::polishing_centre;
 mod history;
 pub mod machines;
@@ -234,6 +235,30 @@ pub async fn load(
         }
     }
 
+    // The cutting centre's 500-odd clients: beyond the garment makers, furniture, packaging
+    // and lighting makers who have fabric and leather cut.
+    let cutting_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1")
+        .bind("smart-cutting")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let mut cutting_clients: std::collections::HashSet<i64> =
+        sqlx::query_scalar("SELECT enterprise_id FROM platform_clients WHERE platform_id = $1")
+            .bind(cutting_id)
+            .fetch_all(&mut *transaction)
+            .await?
+            .into_iter()
+            .collect();
+    for (index, enterprise) in enterprises.iter().enumerate() {
+        if cutting_clients.len() >= data::CUTTING_CLIENTS {
+            break;
+        }
+        if ["furniture", "packaging", "lighting", "plastics"].contains(&enterprise.cluster)
+            && cutting_clients.insert(enterprise_ids[index])
+        {
+            link_platform_client(&mut transaction, cutting_id, enterprise_ids[index], now).await?;
+        }
+    }
+
     let maker_code = enterprises
         .iter()
         .find(|e| e.town == "442000111" && e.industry.starts_with("385"))
@@ -415,5 +440,7 @@ async fn load_factories(
             },
         ));
     }
-    Ok(factories::load_orders(transaction, now, &documents, &clients).await?)
+    let live = factories::load_orders(transaction, now, &documents, &clients).await?;
+    let past = factory_history::load(transaction, now, &documents).await?;
+    Ok(live + past)
 }

@@ -80,6 +80,25 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             (40..=90).contains(&polishing_clients),
             "50-odd SMEs, got {polishing_clients}"
         );
+        // Years of past orders reproduce the seed's totals for the two shared factories.
+        let settled = 1_795_700_000_000i64 - 3 * 86_400_000;
+        for (code, pieces, clients) in [
+            ("smart-cutting", 49_210_000i64, 500i64),
+            ("robot-polishing", 6_000_000, 50),
+        ] {
+            let (delivered, served): (i64, i64) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(f.good_quantity), 0) AS BIGINT), COUNT(DISTINCT f.client_id) \
+                 FROM factory_orders f JOIN organizations o ON o.id = f.platform_id \
+                 WHERE o.code = $1 AND f.delivered_at < $2",
+            )
+            .bind(code)
+            .bind(settled)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(delivered, pieces, "{code}");
+            assert!(served >= clients, "{code} served {served}");
+        }
         let nantou_appliances: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises WHERE town_code = '442000111' AND industry_code LIKE '385%'")
             .fetch_one(db.pool())
             .await

@@ -73,6 +73,9 @@ pub struct FactoryFigures {
     pub months: Vec<PeriodFigures>,
     /// The year.
     pub total: PeriodFigures,
+    /// Everything from the factory's first order to the end of the year (`period` is
+    /// `…2026`): what the factory has done in all.
+    pub to_date: PeriodFigures,
     /// The year per client delivered to (`period` names the client), most pieces first.
     pub clients: Vec<ClientFigures>,
 }
@@ -105,6 +108,54 @@ struct Row {
     material_late: Option<i64>,
 }
 
+/// The factory's figures from its first order to `end`, summed by the database.
+async fn to_date(
+    connection: &mut sqlx::AnyConnection,
+    platform: i64,
+    end: Timestamp,
+    year: i32,
+) -> Result<PeriodFigures> {
+    let (placed, confirmed, cancelled): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN status IN ($3, $4, $5) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN status = $6 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM factory_orders WHERE platform_id = $1 AND created_at < $2",
+    )
+    .bind(platform)
+    .bind(end.as_millis())
+    .bind(OrderStatus::Confirmed.as_str())
+    .bind(OrderStatus::Delivered.as_str())
+    .bind(OrderStatus::Received.as_str())
+    .bind(OrderStatus::Cancelled.as_str())
+    .fetch_one(&mut *connection)
+    .await?;
+    #[allow(clippy::type_complexity)]
+    let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN delivered_at <= promised_at THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN delivered_at > promised_at AND material_late = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         COUNT(DISTINCT client_id), CAST(COALESCE(SUM(good_quantity), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(final_fen), 0) AS BIGINT), COUNT(rating), CAST(COALESCE(SUM(rating), 0) AS BIGINT) \
+         FROM factory_orders WHERE platform_id = $1 AND delivered_at < $2",
+    )
+    .bind(platform)
+    .bind(end.as_millis())
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(PeriodFigures {
+        period: format!("…{year}"),
+        placed,
+        confirmed,
+        cancelled,
+        deliveries: row.0,
+        on_time: row.1,
+        late_client: row.2,
+        clients_served: row.3,
+        pieces: row.4,
+        revenue: Fen::new(row.5),
+        ratings: row.6,
+        rating_sum: row.7,
+    })
+}
+
 /// The month `YYYY-MM` an instant falls in, Asia/Shanghai.
 fn month_of(at: Timestamp) -> String {
     let (date, _) = local_day(at);
@@ -112,6 +163,24 @@ fn month_of(at: Timestamp) -> String {
 }
 
 impl Factories {
+    /// The year's figures of every factory the caller may read (the city: all of them; a
+    /// factory's staff: their own; anyone else: none), in the order of [`Factories::published`].
+    pub async fn figures_of_all(
+        &self,
+        principal: &Principal,
+        year: i32,
+    ) -> Result<Vec<(crate::PublishedFactory, FactoryFigures)>> {
+        let mut all = Vec::new();
+        for factory in self.published(principal).await? {
+            match self.figures(principal, &factory.code, year).await {
+                Ok(figures) => all.push((factory, figures)),
+                Err(Error::NotFound { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(all)
+    }
+
     /// The figures of the factory with `code` for `year` (its staff and the city; 404 for anyone
     /// else); a year before 2000 or after next year is refused.
     pub async fn figures(
@@ -240,10 +309,12 @@ impl Factories {
         total.clients_served = served_year.len() as i64;
         let mut clients: Vec<ClientFigures> = clients.into_values().collect();
         clients.sort_by(|a, b| (b.figures.pieces, &a.code).cmp(&(a.figures.pieces, &b.code)));
+        let to_date = to_date(&mut connection, platform, end, year).await?;
         Ok(FactoryFigures {
             year,
             months,
             total,
+            to_date,
             clients,
         })
     }

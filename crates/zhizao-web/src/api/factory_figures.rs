@@ -15,7 +15,9 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::ApiError;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_figures))
+    OpenApiRouter::new()
+        .routes(routes!(get_figures))
+        .routes(routes!(all_figures))
 }
 
 /// `?year=` (default: this year, Asia/Shanghai).
@@ -79,6 +81,8 @@ struct FiguresDto {
     year: i32,
     months: Vec<PeriodDto>,
     total: PeriodDto,
+    /// From the factory's first order to the end of the year (`period` is `…2026`).
+    to_date: PeriodDto,
     /// The year per client delivered to, most pieces first (`period` is the client's code).
     clients: Vec<ClientDto>,
 }
@@ -111,6 +115,7 @@ async fn get_figures(
         year: figures.year,
         months: figures.months.iter().map(PeriodDto::from).collect(),
         total: PeriodDto::from(&figures.total),
+        to_date: PeriodDto::from(&figures.to_date),
         clients: figures
             .clients
             .iter()
@@ -121,4 +126,40 @@ async fn get_figures(
             })
             .collect(),
     }))
+}
+
+/// One factory's year and its figures to date.
+#[derive(Debug, Serialize, ToSchema)]
+struct FactoryTotalsDto {
+    code: String,
+    name: String,
+    /// The year.
+    total: PeriodDto,
+    /// From its first order to the end of the year.
+    to_date: PeriodDto,
+}
+
+/// Every factory's figures the caller may read, for a year and to date: the city sees all of
+/// them, a factory's staff their own, anyone else none.
+#[utoipa::path(get, path = "/api/v1/factory-figures", tag = "factories", params(FiguresQuery),
+    responses((status = 200, body = Vec<FactoryTotalsDto>), (status = 422, body = crate::problem::Problem)))]
+async fn all_figures(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<FiguresQuery>,
+) -> Result<Json<Vec<FactoryTotalsDto>>, ApiError> {
+    let year = query
+        .year
+        .unwrap_or_else(|| local_day(state.identity().clock().now()).0.year());
+    let all = state.factories().figures_of_all(&principal, year).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|(factory, figures)| FactoryTotalsDto {
+                code: factory.code,
+                name: factory.name,
+                total: PeriodDto::from(&figures.total),
+                to_date: PeriodDto::from(&figures.to_date),
+            })
+            .collect(),
+    ))
 }

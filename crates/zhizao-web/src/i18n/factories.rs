@@ -27,6 +27,13 @@ impl Tr {
         }
     }
 
+    pub(crate) fn factory_totals_title(&self, year: i32) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{year} 年经营概况"),
+            Language::En => format!("{year} at a glance"),
+        }
+    }
+
     pub(crate) fn year_not_understood(&self, typed: &str) -> zhizao_core::Text {
         zhizao_core::Text::owned(
             format!("“{typed}”不是年份"),
@@ -454,5 +461,11 @@ messages! {
     late_client_label: "因来料延误", "Late for its material";
     material_awaited_badge: "待来料", "Material awaited";
     material_awaited_hint: "客户来料尚未登记，计划最早于此时开工：", "The client's material is not recorded yet; the plan starts it no earlier than";
+    cumulative_label: "累计（自首单起）", "To date (since the first order)";
+    all_factories: "全部共享工厂", "All shared factories";
+    clients_to_date_label: "累计服务企业", "Enterprises served to date";
+    pieces_to_date_label: "累计加工件数", "Pieces to date";
+    revenue_to_date_label: "累计收入（元）", "Revenue to date (yuan)";
+    factory_totals_hint: "由各工厂的订单记录实时汇总；累计自各工厂首单起。合计行的服务企业数按工厂分别计数。", "Summed live from each factory's orders; to date counts from each factory's first order. The total row counts enterprises per factory.";
     choose_material_unit: "请选择来料单位", "choose the unit of the material";
 }

@@ -36,12 +36,50 @@ const SPARE_ROWS: usize = 2;
 /// The most piece rows a form takes.
 const MAX_ROWS: usize = 30;
 
+/// A factory's figures on the list: (code, name) and formatted cells.
+struct TotalsRow {
+    code: String,
+    name: String,
+    deliveries: i64,
+    on_time: String,
+    pieces: String,
+    revenue: String,
+    clients_to_date: i64,
+    pieces_to_date: String,
+    revenue_to_date: String,
+}
+
+fn totals_row(
+    code: String,
+    name: String,
+    year: &zhizao_factory::figures::PeriodFigures,
+    to_date: &zhizao_factory::figures::PeriodFigures,
+) -> TotalsRow {
+    TotalsRow {
+        code,
+        name,
+        deliveries: year.deliveries,
+        on_time: year
+            .on_time_rate()
+            .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
+        pieces: super::home::grouped(year.pieces),
+        revenue: year.revenue.to_yuan_string(),
+        clients_to_date: to_date.clients_served,
+        pieces_to_date: super::home::grouped(to_date.pieces),
+        revenue_to_date: to_date.revenue.to_yuan_string(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "factories/list.html")]
 struct FactoriesPage {
     layout: Layout,
     /// (code, name, version, published)
     rows: Vec<(String, String, i64, String)>,
+    /// The year's and the to-date figures of the factories the reader may see, with their sum
+    /// over the factories when more than one.
+    totals: Vec<TotalsRow>,
+    year: i32,
     /// The reader's own factory, when they run one: (code, name).
     own: Option<(String, String)>,
 }
@@ -62,6 +100,48 @@ async fn factories(
         )),
         _ => None,
     };
+    let year = zhizao_factory::setup::local_day(state.identity().clock().now())
+        .0
+        .year();
+    let all = state
+        .factories()
+        .figures_of_all(&principal, year)
+        .await
+        .or_page(&context)?;
+    let mut totals: Vec<TotalsRow> = all
+        .iter()
+        .map(|(f, figures)| {
+            totals_row(
+                f.code.clone(),
+                f.name.clone(),
+                &figures.total,
+                &figures.to_date,
+            )
+        })
+        .collect();
+    if all.len() > 1 {
+        // The city's sum: clients served counted per factory (a client of both counts twice).
+        let mut year_sum = zhizao_factory::figures::PeriodFigures::default();
+        let mut to_date_sum = zhizao_factory::figures::PeriodFigures::default();
+        for (_, figures) in &all {
+            for (sum, one) in [
+                (&mut year_sum, &figures.total),
+                (&mut to_date_sum, &figures.to_date),
+            ] {
+                sum.deliveries += one.deliveries;
+                sum.on_time += one.on_time;
+                sum.pieces += one.pieces;
+                sum.revenue = zhizao_core::Fen::new(sum.revenue.get() + one.revenue.get());
+                sum.clients_served += one.clients_served;
+            }
+        }
+        totals.push(totals_row(
+            String::new(),
+            context.t().all_factories().to_owned(),
+            &year_sum,
+            &to_date_sum,
+        ));
+    }
     Ok(render(&FactoriesPage {
         layout: context.layout("factories"),
         rows: published
@@ -75,6 +155,8 @@ async fn factories(
                 )
             })
             .collect(),
+        totals,
+        year,
         own,
     }))
 }

@@ -37,7 +37,7 @@ struct Row {
     fair_on_time: String,
     late_client: i64,
     clients: i64,
-    pieces: i64,
+    pieces: String,
     revenue: String,
     rating: String,
 }
@@ -57,7 +57,7 @@ fn row(f: &PeriodFigures) -> Row {
             .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
         late_client: f.late_client,
         clients: f.clients_served,
-        pieces: f.pieces,
+        pieces: super::home::grouped(f.pieces),
         revenue: f.revenue.to_yuan_string(),
         rating: f
             .mean_rating()
@@ -75,6 +75,8 @@ struct FiguresPage {
     years: Vec<i32>,
     rows: Vec<Row>,
     total: Option<Row>,
+    /// Since the first order.
+    to_date: Option<Row>,
     /// Each client's year: (name, row).
     clients: Vec<(String, Row)>,
     problems: Vec<String>,
@@ -131,6 +133,7 @@ async fn figures_page(
             .map(|f| f.months.iter().map(row).collect())
             .unwrap_or_default(),
         total: figures.as_ref().map(|f| row(&f.total)),
+        to_date: figures.as_ref().map(|f| row(&f.to_date)),
         clients: figures
             .as_ref()
             .map(|f| {

@@ -1110,10 +1110,28 @@ async fn an_enterprise_orders_over_the_api_and_accepts_the_quote() {
             .await
             .problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused["errors"][0]["field"], "year", "{refused}");
+        // Every factory's totals: the city and the factory's staff see it, a client none.
+        for (user, seen) in [("staff", 1), ("polisher", 1), ("maker", 0)] {
+            let all = app
+                .api("GET", "/api/v1/factory-figures", Some(user), None)
+                .await
+                .json();
+            assert_eq!(all.as_array().map(Vec::len), Some(seen), "{user}: {all}");
+        }
+        let all = app
+            .api("GET", "/api/v1/factory-figures", Some("staff"), None)
+            .await
+            .json();
+        assert_eq!(all[0]["total"], figures["total"]);
+        assert_eq!(all[0]["to_date"]["pieces"], 990, "{all}");
         let mut page = Visitor::new(&app);
         page.sign_in("polisher").await;
         let html = page.get("/factories/polish/figures").await.text();
         assert!(html.contains("id=\"figures-total\""), "{html}");
+        assert!(html.contains("id=\"figures-to-date\""), "{html}");
+        assert!(html.contains("id=\"client-figures\""), "{html}");
+        let list = page.get("/factories").await.text();
+        assert!(list.contains("id=\"factory-totals\""), "{list}");
         // The set-up: its staff and the city read it; a bad one is named by path.
         let setups = app
             .api(
