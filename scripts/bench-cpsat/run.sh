@@ -31,7 +31,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import ortools" 2>/dev/null; then
-    "$venv/bin/pip" install --quiet ortools
+    "$venv/bin/pip" install --quiet "ortools==9.15.6755"
 fi
 
 results=${ZHIZAO_RESULTS:-}

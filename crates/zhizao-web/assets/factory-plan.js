@@ -1,6 +1,9 @@
 // The factory plan's Gantt chart: one row per resource, one bar per operation (coloured by
 // order; fixed operations outlined; change-overs hatched before their bar), the current time
-// as a line. The data is the page's JSON block; the tables below work without it.
+// as a line. Dragging a bar to another row or time adds a pin for that operation to the plan
+// form (start rounded to five minutes), which the next "Plan now" holds; the chart pans with
+// the slider or with Shift held. The data is the page's JSON block; the tables and the pin form
+// work without it.
 (function () {
   "use strict";
   var element = document.getElementById("gantt");
@@ -28,7 +31,8 @@
     grid: { left: 90, right: 20, top: 20, bottom: 70 },
     xAxis: { type: "time", min: data.from, axisLabel: { formatter: function (v) { return shanghai(v).slice(5); } } },
     yAxis: { type: "category", data: data.resources, inverse: true, axisLabel: { fontSize: 11 } },
-    dataZoom: [{ type: "slider", xAxisIndex: 0, filterMode: "weakFilter" }, { type: "inside", xAxisIndex: 0, filterMode: "weakFilter" },
+    dataZoom: [{ type: "slider", xAxisIndex: 0, filterMode: "weakFilter" },
+      { type: "inside", xAxisIndex: 0, filterMode: "weakFilter", moveOnMouseMove: "shift" },
       { type: "slider", yAxisIndex: 0, right: 0, width: 14, filterMode: "weakFilter" }],
     series: [{
       type: "custom",
@@ -56,4 +60,45 @@
     }]
   });
   window.addEventListener("resize", function () { chart.resize(); });
+
+  // Drag to pin.
+  var pins = document.getElementById("pins");
+  var status = document.getElementById("pin-status");
+  if (!pins || !data.canPin) { return; }
+  var dragging = null;
+  function at(x, y) { return chart.convertFromPixel({ seriesIndex: 0 }, [x, y]); }
+  chart.on("mousedown", { seriesIndex: 0 }, function (params) {
+    dragging = { op: data.ops[params.dataIndex], x: params.event.offsetX, y: params.event.offsetY };
+  });
+  chart.getZr().on("mousemove", function (event) {
+    if (!dragging) { return; }
+    var op = dragging.op;
+    var width = Math.max(4, chart.convertToPixel({ seriesIndex: 0 }, [op[2], op[0]])[0] -
+      chart.convertToPixel({ seriesIndex: 0 }, [op[1], op[0]])[0]);
+    chart.setOption({ graphic: [{ id: "ghost", type: "rect", silent: true,
+      shape: { x: event.offsetX - width / 2, y: event.offsetY - 7, width: width, height: 14 },
+      style: { fill: "rgba(31,111,178,0.35)", stroke: "#1f6fb2" } }] });
+  });
+  chart.getZr().on("mouseup", function (event) {
+    if (!dragging) { return; }
+    var drag = dragging;
+    dragging = null;
+    chart.setOption({ graphic: [{ id: "ghost", $action: "remove" }] });
+    if (Math.abs(event.offsetX - drag.x) + Math.abs(event.offsetY - drag.y) < 4) { return; }
+    var row = Math.round(at(event.offsetX, event.offsetY)[1]);
+    if (!(row >= 0 && row < data.resources.length)) { return; }
+    // The bar's start moves by as much time as the pointer did, rounded to five minutes.
+    var five = 5 * 60000;
+    var start = drag.op[1] + at(event.offsetX, event.offsetY)[0] - at(drag.x, drag.y)[0];
+    var op = drag.op;
+    var line = [op[3], op[4], op[5], data.resources[row], shanghai(Math.round(start / five) * five)].join(" ");
+    // One pin per operation: a new drag replaces its earlier pin.
+    var kept = pins.value.split("\n").filter(function (l) {
+      var f = l.trim().split(/\s+/);
+      return l.trim() && !(f[0] === op[3] && f[1] === String(op[4]) && f[2] === String(op[5]));
+    });
+    kept.push(line);
+    pins.value = kept.join("\n");
+    if (status) { status.textContent = data.pinAdded + " " + line; }
+  });
 })();

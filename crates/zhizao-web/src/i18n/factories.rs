@@ -467,5 +467,7 @@ messages! {
     pieces_to_date_label: "累计加工件数", "Pieces to date";
     revenue_to_date_label: "累计收入（元）", "Revenue to date (yuan)";
     factory_totals_hint: "由各工厂的订单记录实时汇总；累计自各工厂首单起。合计行的服务企业数按工厂分别计数。", "Summed live from each factory's orders; to date counts from each factory's first order. The total row counts enterprises per factory.";
+    pin_added: "已加入固定（点“重新排产”生效）：", "Pinned (takes effect with “Plan now”):";
+    drag_to_pin_hint: "拖动甘特图中的工序条到其他资源或时间，即在上方加入一条固定；按住 Shift 拖动可平移图表。", "Drag a bar to another resource or time to add a pin above; hold Shift and drag to pan the chart.";
     choose_material_unit: "请选择来料单位", "choose the unit of the material";
 }

@@ -97,7 +97,7 @@ fn hours(minutes: i64) -> String {
 }
 
 /// The Gantt chart's data for the page's JSON block (`</` escaped).
-fn chart_data(plan: &Plan, now: zhizao_core::Timestamp, t: Tr) -> String {
+fn chart_data(plan: &Plan, now: zhizao_core::Timestamp, t: Tr, can_pin: bool) -> String {
     let mut resources: Vec<&str> = plan
         .body
         .operations
@@ -140,6 +140,8 @@ fn chart_data(plan: &Plan, now: zhizao_core::Timestamp, t: Tr) -> String {
         "setup": t.changeover_label(),
         "fixed": t.fixed_label(),
         "nowLabel": t.now_label(),
+        "canPin": can_pin,
+        "pinAdded": t.pin_added(),
     })
     .to_string()
     .replace("</", "<\\/")
@@ -250,7 +252,7 @@ async fn page(
         by_resource,
         data_json: shown
             .as_ref()
-            .map(|p| chart_data(p, now, t))
+            .map(|p| chart_data(p, now, t, runs_it))
             .unwrap_or_default(),
         pins,
         outages,

@@ -22,6 +22,8 @@ use crate::support::{Running, serve_with};
 /// standard abbreviations (compared without case).
 const ALLOWED_LATIN: &[&str] = &[
     "english",
+    // A key on the keyboard, named as printed on it.
+    "shift",
     "api",
     "csv",
     "xlsx",
@@ -325,6 +327,7 @@ async fn walk_through(walk: &Walk) -> Outcome {
     joining_and_recovering(walk).await?;
     demo_that_makes_sense(walk).await?;
     shared_factory_prices(walk).await?;
+    planner_drags_to_pin(walk).await?;
     layout(walk).await?;
     Ok(())
 }
@@ -808,6 +811,67 @@ async fn shared_factory_prices(walk: &Walk) -> Outcome {
         .await?;
     assert!(rows.as_u64() >= Some(3), "{rows}");
     walk.shot("factory-orders").await?;
+    Ok(())
+}
+
+/// The polishing centre's planner drags a bar on the Gantt chart three hours later: the pin
+/// lands in the plan form, and planning again holds it (or names why it cannot).
+async fn planner_drags_to_pin(walk: &Walk) -> Outcome {
+    walk.sign_in("polishing").await?;
+    walk.go("/factories/robot-polishing/plan").await?;
+    walk.client
+        .wait()
+        .for_element(Locator::Css("#gantt canvas"))
+        .await?;
+    let dragged = walk
+        .script(
+            "var chart = echarts.getInstanceByDom(document.getElementById('gantt'));
+             var data = JSON.parse(document.getElementById('plan-data').textContent);
+             var op = data.ops[0];
+             var mid = (op[1] + op[2]) / 2;
+             var from = chart.convertToPixel({seriesIndex: 0}, [mid, op[0]]);
+             var to = chart.convertToPixel({seriesIndex: 0}, [mid + 3 * 3600000, op[0]]);
+             var dom = chart.getZr().painter.getViewportRoot();
+             var rect = dom.getBoundingClientRect();
+             function fire(type, p) {
+               dom.dispatchEvent(new MouseEvent(type, {clientX: rect.left + p[0], clientY: rect.top + p[1],
+                 bubbles: true, cancelable: true, button: 0, view: window}));
+             }
+             fire('mousemove', from); fire('mousedown', from); fire('mousemove', to); fire('mouseup', to);
+             return [op[3] + ' ' + op[4] + ' ' + op[5] + ' ' + data.resources[op[0]], document.getElementById('pins').value];",
+        )
+        .await?;
+    let (operation, pins) = (
+        dragged[0].as_str().unwrap_or_default(),
+        dragged[1].as_str().unwrap_or_default(),
+    );
+    assert!(
+        !operation.is_empty() && pins.starts_with(operation),
+        "{dragged}"
+    );
+    walk.shot("factory-plan-dragged").await?;
+    let versions = walk
+        .script("return document.querySelectorAll('#plan-versions tbody tr').length;")
+        .await?;
+    // The old page is marked so that waiting finds the new one.
+    walk.script("document.body.dataset.before = '1';").await?;
+    walk.click(Locator::Id("make-plan")).await?;
+    walk.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(90))
+        .for_element(Locator::Css(
+            "body:not([data-before]) #plan-versions, body:not([data-before]) #plan-problems",
+        ))
+        .await?;
+    let after = walk
+        .script(
+            "return [document.querySelectorAll('#plan-versions tbody tr').length, !!document.getElementById('plan-problems')];",
+        )
+        .await?;
+    assert!(
+        after[0].as_u64() > versions.as_u64() || after[1] == true,
+        "{versions} → {after}"
+    );
     Ok(())
 }
 
