@@ -454,12 +454,36 @@ pub(crate) fn earliest_start_avoiding(
     setup: Time,
     duration: Time,
 ) -> Time {
+    let mut hint = 0;
+    earliest_start_avoiding_from(windows, &mut hint, earliest, setup, duration)
+}
+
+/// [`earliest_start_avoiding`] with a guess of the first window that may interfere (the one an
+/// earlier call found for the same operation, which a decoder keeps): a right guess spares the
+/// binary search, a wrong one costs two comparisons; `hint` is left at the window found.
+pub(crate) fn earliest_start_avoiding_from(
+    windows: &[Window],
+    hint: &mut usize,
+    earliest: Time,
+    setup: Time,
+    duration: Time,
+) -> Time {
     let mut start = earliest;
     if windows.is_empty() || setup + duration == 0 {
         return start;
     }
-    // Windows ending at or before the busy interval's start cannot interfere.
-    let first = windows.partition_point(|window| window.end <= start - setup);
+    // Windows ending at or before the busy interval's start cannot interfere: `first` is the
+    // first one that ends after it.
+    let bound = start - setup;
+    let guess = (*hint).min(windows.len());
+    let first = if (guess == 0 || windows[guess - 1].end <= bound)
+        && (guess == windows.len() || windows[guess].end > bound)
+    {
+        guess
+    } else {
+        windows.partition_point(|window| window.end <= bound)
+    };
+    *hint = first;
     for window in &windows[first..] {
         if window.start >= start + duration {
             break;
@@ -469,4 +493,45 @@ pub(crate) fn earliest_start_avoiding(
         }
     }
     start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guessed_window_changes_nothing_but_the_work() {
+        let windows = [
+            Window { start: 10, end: 20 },
+            Window { start: 30, end: 35 },
+            Window { start: 50, end: 80 },
+        ];
+        // (earliest, set-up, duration) → start
+        let cases = [
+            ((0, 0, 5), 0),
+            ((0, 0, 15), 35),
+            ((18, 2, 5), 22),
+            ((21, 0, 9), 21),
+            ((21, 0, 10), 35),
+            ((40, 5, 10), 40),
+            ((40, 5, 11), 85),
+            ((90, 0, 1), 90),
+        ];
+        for ((earliest, setup, duration), expected) in cases {
+            assert_eq!(
+                earliest_start_avoiding(&windows, earliest, setup, duration),
+                expected,
+                "{earliest} {setup} {duration}"
+            );
+            for guess in 0..=5 {
+                let mut hint = guess;
+                assert_eq!(
+                    earliest_start_avoiding_from(&windows, &mut hint, earliest, setup, duration),
+                    expected,
+                    "{earliest} {setup} {duration} from {guess}"
+                );
+                assert!(hint <= windows.len());
+            }
+        }
+    }
 }

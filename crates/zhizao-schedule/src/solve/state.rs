@@ -6,7 +6,7 @@
 //! machine's unavailability windows allow. Extensions are therefore honoured by construction,
 //! and the local search only ever changes sequences and assignments.
 
-use crate::model::{Instance, SetupMatrix, Time, Window, earliest_start_avoiding};
+use crate::model::{Instance, SetupMatrix, Time, Window, earliest_start_avoiding_from};
 use crate::schedule::Objective;
 
 /// Marks "no operation" in the index arrays.
@@ -214,6 +214,8 @@ pub(crate) struct State {
     pub(crate) topological_rank: Vec<u32>,
     indegree: Vec<u8>,
     stack: Vec<u32>,
+    /// Per operation, the first unavailability window that mattered when it was last decoded.
+    window_hint: Vec<u32>,
 }
 
 impl State {
@@ -254,6 +256,7 @@ impl State {
             topological_rank: vec![0; n],
             indegree: vec![0; n],
             stack: Vec::with_capacity(n),
+            window_hint: vec![0; n],
         }
     }
 
@@ -340,12 +343,15 @@ impl State {
                     time = time.max(self.end(machine_previous) + setup);
                 }
                 if problem.has_windows {
-                    time = earliest_start_avoiding(
+                    let mut hint = self.window_hint[index] as usize;
+                    time = earliest_start_avoiding_from(
                         &problem.windows[machine as usize],
+                        &mut hint,
                         time,
                         setup,
                         self.duration[index],
                     );
+                    self.window_hint[index] = hint as u32;
                 }
                 time
             };
