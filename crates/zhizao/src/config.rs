@@ -94,6 +94,10 @@ pub(crate) struct ServeArgs {
     /// or from `telemetry_object_store_options` in the configuration file.
     #[arg(long, env = "ZHIZAO_TELEMETRY_OBJECT_STORE", value_name = "URL")]
     pub(crate) telemetry_object_store: Option<String>,
+    /// How long a shared factory's planner searches when a planner asks for a plan, in seconds,
+    /// 1 to 600 [default: 10].
+    #[arg(long, env = "ZHIZAO_PLAN_SECONDS", value_name = "SECONDS")]
+    pub(crate) plan_seconds: Option<u64>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -111,6 +115,7 @@ struct FileConfig {
     telemetry_object_store: Option<String>,
     public_url: Option<String>,
     notification_webhook: Option<String>,
+    plan_seconds: Option<u64>,
     /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
     telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -143,6 +148,8 @@ pub(crate) struct Config {
     pub(crate) public_url: Option<String>,
     /// The gateway the notifier posts messages to, if any.
     pub(crate) notification_webhook: Option<Secret>,
+    /// The shared factories' planning time limit.
+    pub(crate) plan_seconds: u64,
 }
 
 impl Config {
@@ -241,7 +248,12 @@ impl Config {
                 "notification_webhook must be an http:// address (put a TLS-terminating proxy in front of an https gateway)"
             );
         }
+        let plan_seconds = serve.plan_seconds.or(file.plan_seconds).unwrap_or(10);
+        if !(1..=600).contains(&plan_seconds) {
+            anyhow::bail!("plan_seconds must be 1 to 600, not {plan_seconds}");
+        }
         Ok(Config {
+            plan_seconds,
             public_url,
             notification_webhook: notification_webhook.map(Secret),
             telemetry_object_store,
@@ -321,6 +333,13 @@ mod tests {
             "sqlite://zhizao-data/zhizao.sqlite3"
         );
         assert_eq!(format!("{:?}", defaults.database_url), "Secret(…)");
+        assert_eq!(defaults.plan_seconds, 10);
+        let slow = ServeArgs {
+            plan_seconds: Some(0),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&ConfigArgs::default(), &slow).unwrap_err();
+        assert!(error.to_string().contains("plan_seconds"), "{error}");
     }
 
     #[test]

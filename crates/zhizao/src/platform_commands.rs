@@ -145,7 +145,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     )
     .context("starting the MQTT broker")?;
     let factories = zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
-        .with_telemetry(telemetry.clone());
+        .with_telemetry(telemetry.clone())
+        .with_planning_limit(std::time::Duration::from_secs(config.plan_seconds));
     if config.demo {
         let plans = zhizao_demo::publish_floor_plans(&identity, &factories)
             .await
