@@ -20,6 +20,7 @@
 
 mod credit_code;
 mod error;
+pub mod files;
 mod ids;
 mod language;
 mod money;

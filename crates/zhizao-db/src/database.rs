@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory material receipts",
         include_str!("../migrations/20261206000010_factory_material.sql"),
     ),
+    (
+        20261206000011,
+        "factory order files",
+        include_str!("../migrations/20261206000011_factory_order_files.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -6,13 +6,15 @@
 //! request, its quote and status), `oee` (overall equipment effectiveness after ISO 22400-2 from
 //! reported machine states and counts), `store` (each platform's tariff and set-up versions) and
 //! `ordering` (placing, quoting, accepting and cancelling orders), `material` (the client's
-//! material received, reconciled at delivery), `delivery` (the delivery note,
+//! material received, reconciled at delivery), `documents` (drawings, photos, pattern pieces and
+//! reports an order carries), `delivery` (the delivery note,
 //! the amount due from the actual quantities, the client's receipt and rating) and `planning` (plan versions of
 //! the confirmed orders with pins and their figures, one published). Who may do what is decided in
 //! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
 //! `may_order_from_factories`).
 
 pub mod delivery;
+pub mod documents;
 pub mod figures;
 pub mod floor;
 pub mod material;
@@ -71,6 +73,9 @@ pub enum Error {
     /// A stored record that cannot be read.
     #[error("{0}")]
     Corrupt(String),
+    /// A file could not be written or read (a full disk, a missing directory).
+    #[error("file storage: {0}")]
+    Storage(String),
     /// The audit log or another identity operation failed.
     #[error(transparent)]
     Identity(#[from] zhizao_identity::Error),
@@ -111,6 +116,7 @@ impl Classified for Error {
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::StaleVersion { .. } | Error::Transition(_) => ErrorKind::Conflict,
             Error::Corrupt(_) => ErrorKind::Internal,
+            Error::Storage(_) => ErrorKind::Unavailable,
             Error::Identity(error) => error.kind(),
             Error::Database(error) => error.kind(),
         }

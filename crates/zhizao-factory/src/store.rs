@@ -28,6 +28,8 @@ pub struct Factories {
     pub(crate) telemetry: Option<zhizao_telemetry::TelemetryStore>,
     /// What devices did on settled days, read once.
     pub(crate) activity: Arc<crate::signals::ActivityCache>,
+    /// Where orders' files are kept; none where no files are taken.
+    pub(crate) file_dir: Option<std::path::PathBuf>,
 }
 
 /// How long an instant quote's plan searches: at most 1.5 s and 5,000 iterations.
@@ -162,7 +164,14 @@ impl Factories {
             planning_budget: (std::time::Duration::from_secs(10), None),
             telemetry: None,
             activity: Arc::default(),
+            file_dir: None,
         }
+    }
+
+    /// The same service keeping orders' files under `directory`.
+    pub fn with_file_dir(mut self, directory: std::path::PathBuf) -> Self {
+        self.file_dir = Some(directory);
+        self
     }
 
     /// The same service reading the machines' reports from `store`.

@@ -15,6 +15,10 @@ use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry};
 use zhizao_identity::policy;
 
+use zhizao_core::files;
+pub use zhizao_core::files::{FileKind, sniff};
+pub(crate) use zhizao_core::files::{clean_file_name, extension, write_durably};
+
 use crate::applications::fetch_in_scope;
 use crate::{Error, Projects, Result};
 
@@ -22,107 +26,6 @@ use crate::{Error, Projects, Result};
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 /// The most attachments one application may carry.
 pub const MAX_ATTACHMENTS: i64 = 50;
-
-/// What a file's content says it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// PDF.
-    Pdf,
-    /// PNG image.
-    Png,
-    /// JPEG image.
-    Jpeg,
-    /// Office Open XML workbook.
-    Xlsx,
-    /// Office Open XML document.
-    Docx,
-    /// OpenDocument spreadsheet.
-    Ods,
-    /// An OLE compound file: Excel 97–2003 workbook or Word 97–2003 document.
-    LegacyOffice,
-}
-
-impl FileKind {
-    /// The MIME type downloads are sent with.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "application/pdf",
-            FileKind::Png => "image/png",
-            FileKind::Jpeg => "image/jpeg",
-            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            FileKind::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
-            FileKind::Ods => "application/vnd.oasis.opendocument.spreadsheet",
-            FileKind::LegacyOffice => "application/octet-stream",
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "PDF",
-            FileKind::Png => "PNG",
-            FileKind::Jpeg => "JPEG",
-            FileKind::Xlsx => "XLSX",
-            FileKind::Docx => "DOCX",
-            FileKind::Ods => "ODS",
-            FileKind::LegacyOffice => "XLS/DOC",
-        }
-    }
-
-    /// File name extensions that may carry this kind.
-    fn extensions(self) -> &'static [&'static str] {
-        match self {
-            FileKind::Pdf => &["pdf"],
-            FileKind::Png => &["png"],
-            FileKind::Jpeg => &["jpg", "jpeg"],
-            FileKind::Xlsx => &["xlsx"],
-            FileKind::Docx => &["docx"],
-            FileKind::Ods => &["ods"],
-            FileKind::LegacyOffice => &["xls", "doc"],
-        }
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// What `bytes` are, judged by their first bytes (and for ZIP-based formats, the names of the
-/// parts inside), or `None` for anything else (executables, scripts, HTML, archives …).
-pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
-    if bytes.starts_with(b"%PDF-") {
-        return Some(FileKind::Pdf);
-    }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Some(FileKind::Png);
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some(FileKind::Jpeg);
-    }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return Some(FileKind::LegacyOffice);
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        // The part names are stored uncompressed in the local headers near the start.
-        let head = &bytes[..bytes.len().min(256 * 1024)];
-        if contains(
-            head,
-            b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
-        ) {
-            return Some(FileKind::Ods);
-        }
-        if contains(head, b"[Content_Types].xml") {
-            if contains(head, b"xl/") {
-                return Some(FileKind::Xlsx);
-            }
-            if contains(head, b"word/") {
-                return Some(FileKind::Docx);
-            }
-        }
-    }
-    None
-}
 
 /// An attachment's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -146,59 +49,23 @@ pub struct Attachment {
     pub uploaded_by: String,
 }
 
-pub(crate) fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
-        .take(120)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        "attachment".to_owned()
-    } else {
-        cleaned
-    }
-}
-
-pub(crate) fn extension(name: &str) -> String {
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-/// Checks an upload's content against its name; returns the kind.
+/// Checks an upload's content against its name; returns the kind: the office and image kinds
+/// an application's attachments may be.
 pub fn check_upload(file_name: &str, bytes: &[u8]) -> std::result::Result<FileKind, Text> {
-    if bytes.is_empty() {
-        return Err(Text::new("文件为空", "the file is empty"));
-    }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(Text::owned(
-            format!("文件超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024),
-            format!(
-                "the file has {} bytes; at most {} are accepted",
-                bytes.len(),
-                MAX_ATTACHMENT_BYTES
-            ),
-        ));
-    }
-    let Some(kind) = sniff(bytes) else {
-        return Err(Text::new(
-            "只接受 PDF、PNG、JPEG 图片和 Excel、Word、ODS 文件（按文件内容判断）",
-            "only PDF, PNG and JPEG images, and Excel, Word or ODS files are accepted (judged by the content)",
-        ));
-    };
-    let declared = extension(file_name);
-    if !kind.extensions().contains(&declared.as_str()) {
-        return Err(Text::owned(
-            format!("文件内容是 {}，但文件名后缀是“.{declared}”", kind.name()),
-            format!(
-                "the content is {} but the name ends in \".{declared}\"",
-                kind.name()
-            ),
-        ));
-    }
-    Ok(kind)
+    files::check_upload(
+        file_name,
+        bytes,
+        &[
+            FileKind::Pdf,
+            FileKind::Png,
+            FileKind::Jpeg,
+            FileKind::Xlsx,
+            FileKind::Docx,
+            FileKind::Ods,
+            FileKind::LegacyOffice,
+        ],
+        MAX_ATTACHMENT_BYTES,
+    )
 }
 
 /// Where an application's attachment is kept under the attachment directory `root`.
@@ -213,21 +80,6 @@ pub(crate) fn attachment_path_under(
 
 pub(crate) fn storage_error(error: std::io::Error) -> Error {
     Error::Storage(error.to_string())
-}
-
-/// Writes `bytes` durably to `path` (through a temporary file in the same directory).
-pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let directory = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory)?;
-    let temporary = path.with_extension("partial");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)?;
-    std::fs::File::open(directory)?.sync_all()?;
-    Ok(())
 }
 
 /// The tables attachments are listed in: technology-upgrade applications' and major-project

@@ -146,7 +146,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     .context("starting the MQTT broker")?;
     let factories = zhizao_factory::Factories::new(db.clone(), Arc::clone(&clock))
         .with_telemetry(telemetry.clone())
-        .with_planning_limit(std::time::Duration::from_secs(config.plan_seconds));
+        .with_planning_limit(std::time::Duration::from_secs(config.plan_seconds))
+        .with_file_dir(config.data_dir.join("attachments").join("factory-orders"));
     if config.demo {
         let plans = zhizao_demo::publish_floor_plans(&identity, &factories)
             .await

@@ -33,6 +33,13 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_material))
         .routes(routes!(deliver_order))
         .routes(routes!(receive_order))
+        .routes(routes!(list_files))
+        .routes(routes!(download_file))
+        .merge(OpenApiRouter::new().routes(routes!(upload_file)).layer(
+            axum::extract::DefaultBodyLimit::max(
+                zhizao_factory::documents::MAX_FILE_BYTES + 256 * 1024,
+            ),
+        ))
 }
 
 /// One size × colour cell of a cutting order.
@@ -687,4 +694,97 @@ async fn receive_order(
         )
         .await?;
     Ok(reply(&state, order, StatusCode::OK))
+}
+
+/// A file an order carries.
+#[derive(Debug, Serialize, ToSchema)]
+struct OrderFileDto {
+    id: i64,
+    /// drawing, photo, pattern or report.
+    purpose: String,
+    file_name: String,
+    /// Judged from the content.
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: String,
+    uploaded_by: String,
+}
+
+impl From<zhizao_factory::documents::OrderFile> for OrderFileDto {
+    fn from(f: zhizao_factory::documents::OrderFile) -> Self {
+        OrderFileDto {
+            id: f.id,
+            purpose: f.purpose,
+            file_name: f.file_name,
+            content_type: f.content_type,
+            size_bytes: f.size_bytes,
+            sha256: f.sha256,
+            uploaded_at: rfc3339(f.uploaded_at),
+            uploaded_by: f.uploaded_by,
+        }
+    }
+}
+
+/// The files an order carries, oldest first (whoever sees the order).
+#[utoipa::path(get, path = "/api/v1/factory-orders/{number}/files", tag = "factory orders", params(("number" = String, Path)),
+    responses((status = 200, body = Vec<OrderFileDto>), (status = 404, body = crate::problem::Problem)))]
+async fn list_files(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Vec<OrderFileDto>>, ApiError> {
+    let files = state.factories().order_files(&principal, &number).await?;
+    Ok(Json(files.into_iter().map(OrderFileDto::from).collect()))
+}
+
+/// Adds a file to an order (multipart: `purpose` — drawing, photo, pattern or report — and
+/// `file`): its client or its factory while the order is open; PDF, PNG, JPEG, DXF (pattern
+/// pieces), Excel or Word, judged by content, at most 20 MiB, 30 files an order.
+#[utoipa::path(post, path = "/api/v1/factory-orders/{number}/files", tag = "factory orders", params(("number" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`purpose`: drawing, photo, pattern or report; `file`: the file"),
+    responses((status = 201, body = OrderFileDto), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem),
+        (status = 409, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn upload_file(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(number): ApiPath<String>,
+    request: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    // Outside the caller's scope the order does not exist, whatever the body.
+    state.factories().order(&principal, &number).await?;
+    let multipart =
+        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
+            request, &state,
+        )
+        .await
+        .map_err(|e| ApiError::malformed(e.body_text()))?;
+    let (purpose, file_name, bytes) =
+        super::projects::read_upload(multipart, zhizao_factory::documents::MAX_FILE_BYTES).await?;
+    let file = state
+        .factories()
+        .add_order_file(&principal, &number, &purpose, &file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(OrderFileDto::from(file))))
+}
+
+/// Downloads one of an order's files (always as a download, with the type its content has).
+#[utoipa::path(get, path = "/api/v1/factory-orders/{number}/files/{file_id}", tag = "factory orders",
+    params(("number" = String, Path), ("file_id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::problem::Problem)))]
+async fn download_file(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((number, file_id)): ApiPath<(String, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (file, bytes) = state
+        .factories()
+        .order_file(&principal, &number, file_id)
+        .await?;
+    Ok(super::projects::file_response(
+        file.id,
+        &file.file_name,
+        &file.content_type,
+        bytes,
+    ))
 }

@@ -9,7 +9,9 @@ mod reports;
 mod review;
 mod rule_sets;
 
-pub(crate) use attachments::{AttachmentDto, attachment_response, read_attachment_upload};
+pub(crate) use attachments::{
+    AttachmentDto, attachment_response, file_response, read_attachment_upload, read_upload,
+};
 pub(crate) use reports::{ReportQuery, report_response};
 
 use utoipa_axum::router::OpenApiRouter;

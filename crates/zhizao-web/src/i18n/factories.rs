@@ -469,5 +469,11 @@ messages! {
     factory_totals_hint: "由各工厂的订单记录实时汇总；累计自各工厂首单起。合计行的服务企业数按工厂分别计数。", "Summed live from each factory's orders; to date counts from each factory's first order. The total row counts enterprises per factory.";
     pin_added: "已加入固定（点“重新排产”生效）：", "Pinned (takes effect with “Plan now”):";
     drag_to_pin_hint: "拖动甘特图中的工序条到其他资源或时间，即在上方加入一条固定；按住 Shift 拖动可平移图表。", "Drag a bar to another resource or time to add a pin above; hold Shift and drag to pan the chart.";
+    order_files_title: "附件", "Files";
+    no_order_files: "尚无附件", "No files yet";
+    file_purpose_label: "用途", "Purpose";
+    file_label: "文件", "File";
+    add_file: "上传附件", "Add the file";
+    order_files_hint: "图纸、照片、纸样（服装 CAD 导出的 DXF）和报告；PDF、PNG、JPEG、DXF、Excel、Word，单个不超过 20 MB，按文件内容判断类型。", "Drawings, photos, pattern pieces (DXF from garment CAD) and reports; PDF, PNG, JPEG, DXF, Excel or Word, at most 20 MB each, judged by the content.";
     choose_material_unit: "请选择来料单位", "choose the unit of the material";
 }

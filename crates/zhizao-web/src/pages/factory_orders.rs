@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_core::{Classified, FieldError};
+use zhizao_factory::documents::FilePurpose;
 use zhizao_factory::order::MatrixCell;
 use zhizao_factory::{
     MaterialInput, MaterialUnit, Order, OrderAction, OrderRequest, OrderStatus, Process,
@@ -16,7 +17,7 @@ use zhizao_factory::{
 use zhizao_identity::policy;
 
 use super::{
-    FormErrors, FormFields, Layout, OrPage, PageContext, PageError, PageForm, SignedIn,
+    FormErrors, FormFields, Layout, OrPage, PageContext, PageError, PageForm, PageUpload, SignedIn,
     notice_query, render,
 };
 use crate::AppState;
@@ -28,6 +29,12 @@ pub(super) fn router() -> Router<AppState> {
         .route("/factory-orders", get(orders))
         .route("/factory-orders/{number}", get(order))
         .route("/factory-orders/{number}/material", post(record_material))
+        .route(
+            "/factory-orders/{number}/files",
+            post(attach_file).layer(axum::extract::DefaultBodyLimit::max(
+                zhizao_factory::documents::MAX_FILE_BYTES + 256 * 1024,
+            )),
+        )
         .route("/factory-orders/{number}/deliver", post(deliver))
         .route("/factory-orders/{number}/receive", post(receive))
         .route("/factory-orders/{number}/{action}", post(act))
@@ -369,6 +376,16 @@ async fn orders(
     }))
 }
 
+/// A file of the order as the page lists it.
+struct FileRow {
+    id: i64,
+    purpose: String,
+    name: String,
+    size: String,
+    when: String,
+    by: String,
+}
+
 /// A delivery note as the page shows it.
 struct DeliveryView {
     good: i64,
@@ -424,6 +441,12 @@ struct OrderPage {
     unit_label: String,
     /// (received, returned, consumed, pieces unaccounted for), once delivered.
     reconciliation: Option<(i64, i64, i64, Option<i64>)>,
+    /// The order's files.
+    files: Vec<FileRow>,
+    /// The reader may add files (its client or its factory, the order open).
+    can_add_file: bool,
+    /// The purposes a file may have: (value, label).
+    purposes: Vec<(String, String)>,
     errors: FormErrors,
     typed: FormFields,
     /// (size, colour, quantity)
@@ -488,6 +511,11 @@ async fn order_page(
         |r| r.input.unit,
     );
     let typed_unit = typed.get("unit").to_owned();
+    let files = state
+        .factories()
+        .order_files(&principal, &number)
+        .await
+        .or_page(context)?;
     let page = OrderPage {
         layout: context.layout("factories"),
         status_label: t.text(&o.status.label()).to_owned(),
@@ -563,6 +591,26 @@ async fn order_page(
         reconciliation: o
             .reconciliation()
             .map(|r| (r.received, r.returned, r.consumed, r.unaccounted)),
+        files: files
+            .into_iter()
+            .map(|f| FileRow {
+                id: f.id,
+                purpose: f
+                    .purpose
+                    .parse::<FilePurpose>()
+                    .map_or(f.purpose.clone(), |p| t.text(&p.label()).to_owned()),
+                name: f.file_name,
+                size: format!("{:.1} KB", f.size_bytes as f64 / 1024.0),
+                when: f.uploaded_at.to_shanghai_string(),
+                by: f.uploaded_by,
+            })
+            .collect(),
+        can_add_file: (is_client || runs_it)
+            && !matches!(o.status, OrderStatus::Cancelled | OrderStatus::Received),
+        purposes: FilePurpose::ALL
+            .iter()
+            .map(|p| (p.as_str().to_owned(), t.text(&p.label()).to_owned()))
+            .collect(),
         can_receive: is_client && o.status == OrderStatus::Delivered,
         delivery: o.delivery.as_ref().map(|d| DeliveryView {
             good: d.input.good,
@@ -727,6 +775,70 @@ async fn record_material(
         }
     }
     order_page(&state, &context, &principal, &number, errors, fields).await
+}
+
+async fn attach_file(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(number): Path<String>,
+    PageUpload(upload): PageUpload,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let received = match &upload {
+        Ok(upload) => upload
+            .file("file")
+            .map(|file| (upload.text("purpose").to_owned(), file.clone())),
+        Err(_) => None,
+    };
+    let Some((purpose, file)) = received else {
+        let message = match upload {
+            Err(error) if error.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                t.file_too_large(zhizao_factory::documents::MAX_FILE_BYTES / 1024 / 1024)
+            }
+            _ => t.choose_file_to_upload().to_owned(),
+        };
+        let problem = FieldError::new("file", zhizao_core::Text::owned(message.clone(), message));
+        return order_page(
+            &state,
+            &context,
+            &principal,
+            &number,
+            vec![problem],
+            FormFields::default(),
+        )
+        .await;
+    };
+    match state
+        .factories()
+        .add_order_file(&principal, &number, &purpose, &file.file_name, file.bytes)
+        .await
+    {
+        Ok(added) => Ok(Redirect::to(&format!(
+            "/factory-orders/{number}?notice={}#files",
+            notice_query(
+                &t.attachment_added(
+                    &added
+                        .purpose
+                        .parse::<FilePurpose>()
+                        .map_or(added.purpose.clone(), |p| t.text(&p.label()).to_owned()),
+                    &added.file_name
+                )
+            )
+        ))
+        .into_response()),
+        Err(error) if !error.field_errors().is_empty() => {
+            order_page(
+                &state,
+                &context,
+                &principal,
+                &number,
+                error.field_errors(),
+                FormFields::default(),
+            )
+            .await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
 }
 
 async fn receive(

@@ -51,6 +51,21 @@ pub(crate) fn faucets(quantity: i64) -> Value {
 
 /// The polishing platform publishes a tariff and a set-up; the maker orders 1,000 faucets.
 /// Returns the order's number.
+/// A drawing the client attached to order `number`; its id.
+pub(crate) async fn seed_order_file(app: &TestApp, number: &str) -> i64 {
+    let reply = crate::projects::upload_to(
+        app,
+        "maker",
+        &format!("/api/v1/factory-orders/{number}/files"),
+        "drawing",
+        "龙头图纸.pdf",
+        crate::projects::PDF,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    reply.json()["id"].as_i64().unwrap()
+}
+
 pub(crate) async fn seed_order(app: &TestApp) -> String {
     for (path, body) in [
         ("/api/v1/factories/polish/tariffs", tariff()),
@@ -1571,5 +1586,116 @@ async fn a_factory_publishes_its_tariff_on_a_form_and_clients_price_orders() {
             maker.get("/factories/city/tariff").await.status,
             StatusCode::NOT_FOUND
         );
+    }
+}
+
+#[tokio::test]
+async fn an_order_carries_drawings_and_pattern_pieces_judged_by_their_content() {
+    for app in apps().await {
+        let number = seed_order(&app).await;
+        let files = format!("/api/v1/factory-orders/{number}/files");
+        let drawing = seed_order_file(&app, &number).await;
+        // The factory adds the client's pattern pieces as exported from its CAD system.
+        let dxf = b"999\r\nAAMA export\r\n  0\r\nSECTION\r\n  2\r\nENTITIES\r\n  0\r\nENDSEC\r\n  0\r\nEOF\r\n";
+        let pattern =
+            crate::projects::upload_to(&app, "polisher", &files, "pattern", "款式 A.dxf", dxf)
+                .await;
+        assert_eq!(pattern.status, StatusCode::CREATED, "{}", pattern.text());
+        assert_eq!(pattern.json()["content_type"], "image/vnd.dxf");
+        // Anything else is named and nothing is kept.
+        for (purpose, name, bytes, field) in [
+            ("drawing", "setup.exe", &b"MZ\x90\x00"[..], "file"),
+            ("drawing", "drawing.png", crate::projects::PDF, "file"),
+            ("drawing", "empty.pdf", &b""[..], "file"),
+            ("invoice", "drawing.pdf", crate::projects::PDF, "purpose"),
+        ] {
+            let reply =
+                crate::projects::upload_to(&app, "maker", &files, purpose, name, bytes).await;
+            let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], field, "{name}: {problem}");
+        }
+        let listed = app.api("GET", &files, Some("staff"), None).await.json();
+        assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+        assert_eq!(listed[0]["file_name"], "龙头图纸.pdf");
+        assert_eq!(listed[1]["purpose"], "pattern");
+        // Whoever sees the order downloads them, always as a download.
+        for user in ["maker", "polisher", "staff"] {
+            let reply = app
+                .api("GET", &format!("{files}/{drawing}"), Some(user), None)
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{user}");
+            assert_eq!(reply.body, crate::projects::PDF);
+            assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+        }
+        app.api("GET", &format!("{files}/999999"), Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        // The client adds a photo on the order page; a program is refused beside the field.
+        let mut page = Visitor::new(&app);
+        page.sign_in("maker").await;
+        let html = page.get(&format!("/factory-orders/{number}")).await.text();
+        assert!(html.contains("id=\"file-form\""), "{html}");
+        assert!(html.contains("龙头图纸.pdf"), "{html}");
+        let csrf = page.csrf();
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        for (name, bytes, status) in [
+            (
+                "run.exe",
+                &b"MZ\x90\x00"[..],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            ("毛坯.png", &png[..], StatusCode::SEE_OTHER),
+        ] {
+            let boundary = "zhizao-page-boundary";
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nphoto\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            let reply = page
+                .send(
+                    axum::http::Request::builder()
+                        .method("POST")
+                        .uri(format!("/factory-orders/{number}/files"))
+                        .header(
+                            "content-type",
+                            format!("multipart/form-data; boundary={boundary}"),
+                        ),
+                    axum::body::Body::from(body),
+                )
+                .await;
+            assert_eq!(reply.status, status, "{name}: {}", reply.text());
+            if status != StatusCode::SEE_OTHER {
+                assert!(
+                    reply.text().contains("id=\"file-error\""),
+                    "{}",
+                    reply.text()
+                );
+            }
+        }
+        let html = page.get(&format!("/factory-orders/{number}")).await.text();
+        assert!(html.contains("毛坯.png"), "{html}");
+        // Once cancelled, the order takes no more.
+        app.api(
+            "POST",
+            &format!("/api/v1/factory-orders/{number}/cancel"),
+            Some("maker"),
+            Some(json!({"reason": "改期"})),
+        )
+        .await;
+        let closed = crate::projects::upload_to(
+            &app,
+            "maker",
+            &files,
+            "photo",
+            "a.pdf",
+            crate::projects::PDF,
+        )
+        .await;
+        closed.problem(StatusCode::CONFLICT);
     }
 }

@@ -31,7 +31,11 @@ impl<'a> Visitor<'a> {
             .join("; ")
     }
 
-    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Reply {
+    pub(crate) async fn send(
+        &mut self,
+        request: axum::http::request::Builder,
+        body: Body,
+    ) -> Reply {
         let request = request
             .header(header::COOKIE, self.cookie_header())
             .body(body)

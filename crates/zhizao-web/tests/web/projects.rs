@@ -130,6 +130,26 @@ pub(crate) async fn upload(
     file_name: &str,
     bytes: &[u8],
 ) -> crate::support::Reply {
+    upload_to(
+        app,
+        user,
+        &format!("/api/v1/project-applications/{number}/attachments"),
+        purpose,
+        file_name,
+        bytes,
+    )
+    .await
+}
+
+/// Uploads `bytes` as `file_name` with its `purpose` (multipart) to `path`.
+pub(crate) async fn upload_to(
+    app: &TestApp,
+    user: &str,
+    path: &str,
+    purpose: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> crate::support::Reply {
     let boundary = "zhizao-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(
@@ -148,7 +168,7 @@ pub(crate) async fn upload(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = axum::http::Request::builder()
         .method("POST")
-        .uri(format!("/api/v1/project-applications/{number}/attachments"))
+        .uri(path)
         .header("authorization", format!("Bearer {}", app.tokens[user]))
         .header(
             "content-type",

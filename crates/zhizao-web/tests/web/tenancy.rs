@@ -53,6 +53,7 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{number}", "PC-2026-0001")
                 .replace("{objection_id}", "1")
                 .replace("{attachment_id}", "1")
+                .replace("{file_id}", "1")
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", "1")
                 .replace("{version}", "1")
@@ -195,6 +196,14 @@ const RESOURCES: &[Resource] = &[
     },
     Resource {
         template: "/api/v1/factory-orders/{number}/cancel",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/files",
+        insiders: FACTORY_ORDER_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factory-orders/{number}/files/{file_id}",
         insiders: FACTORY_ORDER_INSIDERS,
     },
     Resource {
@@ -496,6 +505,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let major = crate::major::seed(&app).await;
         let signup = crate::api::xiaolan_signup(&app).await;
         let factory_order = crate::factories::seed_order(&app).await;
+        let factory_file = crate::factories::seed_order_file(&app, &factory_order).await;
         crate::factories::seed_plan(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
@@ -537,6 +547,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 )
                 .replace("{objection_id}", &objection_id.to_string())
                 .replace("{attachment_id}", &attachment_id.to_string())
+                .replace("{file_id}", &factory_file.to_string())
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", &major.assignment_id.to_string())
                 .replace("{version}", "1")

@@ -22,6 +22,9 @@ use crate::support::{Running, serve_with};
 /// standard abbreviations (compared without case).
 const ALLOWED_LATIN: &[&str] = &[
     "english",
+    // File formats and the systems that write them.
+    "dxf",
+    "cad",
     // A key on the keyboard, named as printed on it.
     "shift",
     "api",

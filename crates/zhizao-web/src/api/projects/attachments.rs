@@ -57,18 +57,29 @@ impl From<zhizao_projects::attachments::Attachment> for AttachmentDto {
     }
 }
 
-/// Reads a multipart upload's `purpose` field and `file` part.
+/// Reads a multipart upload's `purpose` field and `file` part (an application's attachment).
 pub(crate) async fn read_attachment_upload(
+    multipart: axum::extract::Multipart,
+) -> Result<(String, String, Vec<u8>), ApiError> {
+    read_upload(
+        multipart,
+        zhizao_projects::attachments::MAX_ATTACHMENT_BYTES,
+    )
+    .await
+}
+
+/// Reads a multipart upload's `purpose` field and `file` part of at most `max_bytes`.
+pub(crate) async fn read_upload(
     mut multipart: axum::extract::Multipart,
+    max_bytes: usize,
 ) -> Result<(String, String, Vec<u8>), ApiError> {
     let mut purpose = String::new();
     let mut file = None;
     let fail = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(format!(
-                "{}; at most {} bytes are accepted",
+                "{}; at most {max_bytes} bytes are accepted",
                 e.body_text(),
-                zhizao_projects::attachments::MAX_ATTACHMENT_BYTES
             ))
         } else {
             ApiError::malformed(e.body_text())
@@ -140,8 +151,23 @@ pub(crate) fn attachment_response(
     attachment: &zhizao_projects::attachments::Attachment,
     bytes: Vec<u8>,
 ) -> Response {
-    let encoded: String = attachment
-        .file_name
+    file_response(
+        attachment.id,
+        &attachment.file_name,
+        &attachment.content_type,
+        bytes,
+    )
+}
+
+/// A stored file as a download: always an attachment, with the type its content has, never
+/// sniffed or run by the browser.
+pub(crate) fn file_response(
+    id: i64,
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Response {
+    let encoded: String = file_name
         .bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
@@ -151,15 +177,13 @@ pub(crate) fn attachment_response(
             }
         })
         .collect();
-    let disposition = format!(
-        "attachment; filename=\"attachment-{}\"; filename*=UTF-8''{encoded}",
-        attachment.id
-    );
+    let disposition =
+        format!("attachment; filename=\"attachment-{id}\"; filename*=UTF-8''{encoded}");
     (
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_str(&attachment.content_type)
+                HeaderValue::from_str(content_type)
                     .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             ),
             (

@@ -1,0 +1,249 @@
+//! The files an order carries: the client's drawings, photos and pattern pieces (a garment CAD
+//! system's AAMA / ASTM DXF, until the marker-making engine reads them), and the factory's
+//! reports (inspection, delivery). PDF, images, office files and DXF only, judged by their
+//! content; kept under the service's file directory by id, never by the uploader's name; the row
+//! is written once the file is durably on disk, so a half-written file is never listed. Whoever
+//! sees the order sees its files; its client and its factory add them while it is open.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zhizao_core::files::{self, FileKind};
+use zhizao_core::{Text, Timestamp, closed_vocabulary};
+use zhizao_db::allocate_ids;
+use zhizao_identity::Principal;
+use zhizao_identity::audit::{self, AuditEntry, Changes};
+use zhizao_identity::policy::{self, FactoryOrderScope};
+
+use crate::order::OrderStatus;
+use crate::{Error, Factories, Result};
+
+/// The largest file an order takes.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// The most files one order carries.
+pub const MAX_FILES: i64 = 30;
+/// What an order's files may be.
+pub const ACCEPTED: &[FileKind] = &[
+    FileKind::Pdf,
+    FileKind::Png,
+    FileKind::Jpeg,
+    FileKind::Dxf,
+    FileKind::Xlsx,
+    FileKind::Docx,
+];
+
+closed_vocabulary! {
+    /// What a file is for.
+    FilePurpose, "file purpose" {
+        /// A drawing of the part.
+        Drawing => "drawing", "图纸", "Drawing";
+        /// A photo of the part or the material.
+        Photo => "photo", "照片", "Photo";
+        /// Pattern pieces (cutting).
+        Pattern => "pattern", "纸样", "Pattern pieces";
+        /// The factory's report: inspection, delivery.
+        Report => "report", "报告", "Report";
+    }
+}
+
+/// A file of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OrderFile {
+    /// Its id.
+    pub id: i64,
+    /// What it is for, as stored.
+    pub purpose: String,
+    /// The name it was uploaded with (shown, never used as a path).
+    pub file_name: String,
+    /// The type its content has.
+    pub content_type: String,
+    /// Size.
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// When.
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub uploaded_at: Timestamp,
+    /// By whom.
+    pub uploaded_by: String,
+}
+
+/// A query of an order's files (`$1`) ending in `tail`.
+macro_rules! select_files {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by \
+             FROM factory_order_files WHERE order_id = $1",
+            $tail
+        )
+    };
+}
+
+impl Factories {
+    fn file_path(&self, order_id: i64, file_id: i64) -> Result<std::path::PathBuf> {
+        let root = self
+            .file_dir
+            .as_ref()
+            .ok_or_else(|| Error::Storage("no directory is configured for orders' files".into()))?;
+        Ok(root
+            .join(order_id.to_string())
+            .join(format!("{file_id}.bin")))
+    }
+
+    /// The files of order `number`, oldest first (whoever sees the order).
+    pub async fn order_files(&self, principal: &Principal, number: &str) -> Result<Vec<OrderFile>> {
+        let row = self.order_row(principal, number).await?;
+        Ok(sqlx::query_as(select_files!(" ORDER BY id"))
+            .bind(row.id)
+            .fetch_all(self.db.pool())
+            .await?)
+    }
+
+    /// Adds a file to order `number`: its client or its factory, while the order is quoted,
+    /// confirmed or delivered (the factory's report may follow the delivery).
+    pub async fn add_order_file(
+        &self,
+        principal: &Principal,
+        number: &str,
+        purpose: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<OrderFile> {
+        let row = self.order_row(principal, number).await?;
+        let (id, platform, client) = (row.id, row.platform_id, row.client_id);
+        let order = row.into_order()?;
+        let is_client = policy::factory_order_scope(principal) == FactoryOrderScope::Client(client);
+        if !is_client && !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden(
+                "only the order's client and its factory add files",
+            ));
+        }
+        if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Received) {
+            return Err(Error::Transition(Text::new(
+                "已取消或已签收的订单不能再添加文件",
+                "a cancelled or received order takes no more files",
+            )));
+        }
+        let purpose: FilePurpose = purpose.trim().parse().map_err(|_| {
+            Error::Invalid(vec![zhizao_core::FieldError::new(
+                "purpose",
+                Text::owned(
+                    format!("“{}”不是文件用途（图纸、照片、纸样、报告）", purpose.trim()),
+                    format!(
+                        "{:?} is not a purpose: drawing, photo, pattern or report",
+                        purpose.trim()
+                    ),
+                ),
+            )])
+        })?;
+        let kind = files::check_upload(file_name, &bytes, ACCEPTED, MAX_FILE_BYTES)
+            .map_err(|text| Error::Invalid(vec![zhizao_core::FieldError::new("file", text)]))?;
+        let mut transaction = self.db.begin().await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM factory_order_files WHERE order_id = $1")
+                .bind(id)
+                .fetch_one(&mut *transaction)
+                .await?;
+        if count >= MAX_FILES {
+            return Err(Error::Invalid(vec![zhizao_core::FieldError::new(
+                "file",
+                Text::owned(
+                    format!("每个订单最多 {MAX_FILES} 个文件"),
+                    format!("an order carries at most {MAX_FILES} files"),
+                ),
+            )]));
+        }
+        let file_id = allocate_ids(&mut transaction, "factory_order_files", 1).await?;
+        let path = self.file_path(id, file_id)?;
+        let sha256: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let size_bytes = bytes.len() as i64;
+        let write_path = path.clone();
+        tokio::task::spawn_blocking(move || files::write_durably(&write_path, &bytes))
+            .await
+            .map_err(|error| Error::Storage(error.to_string()))?
+            .map_err(|error| Error::Storage(error.to_string()))?;
+        let now = self.clock.now();
+        let file_name = files::clean_file_name(file_name);
+        let inserted = sqlx::query(
+            "INSERT INTO factory_order_files (id, order_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(file_id)
+        .bind(id)
+        .bind(purpose.as_str())
+        .bind(&file_name)
+        .bind(kind.content_type())
+        .bind(size_bytes)
+        .bind(&sha256)
+        .bind(now.as_millis())
+        .bind(&principal.username)
+        .execute(&mut *transaction)
+        .await;
+        let recorded = match inserted {
+            Ok(_) => {
+                let mut changes = Changes::new();
+                changes
+                    .created("file", file_name.as_str())
+                    .created("purpose", purpose.as_str())
+                    .created("size_bytes", size_bytes);
+                audit::record(
+                    &mut transaction,
+                    &principal.actor(),
+                    now,
+                    AuditEntry::new("factory_order.file_added", "factory_order", &order.number)
+                        .subject(id)
+                        .changes(changes),
+                )
+                .await
+                .map_err(Error::from)
+            }
+            Err(error) => Err(Error::from(error)),
+        };
+        if let Err(error) = recorded {
+            // Not listed, so not kept.
+            let _ = std::fs::remove_file(&path);
+            return Err(error);
+        }
+        if let Err(error) = transaction.commit().await {
+            let _ = std::fs::remove_file(&path);
+            return Err(error.into());
+        }
+        Ok(OrderFile {
+            id: file_id,
+            purpose: purpose.as_str().to_owned(),
+            file_name,
+            content_type: kind.content_type().to_owned(),
+            size_bytes,
+            sha256,
+            uploaded_at: now,
+            uploaded_by: principal.username.clone(),
+        })
+    }
+
+    /// One file of order `number` and its bytes (whoever sees the order).
+    pub async fn order_file(
+        &self,
+        principal: &Principal,
+        number: &str,
+        file_id: i64,
+    ) -> Result<(OrderFile, Vec<u8>)> {
+        let row = self.order_row(principal, number).await?;
+        let file: OrderFile = sqlx::query_as(select_files!(" AND id = $2"))
+            .bind(row.id)
+            .bind(file_id)
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "file",
+                key: file_id.to_string(),
+            })?;
+        let path = self.file_path(row.id, file_id)?;
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|error| Error::Storage(error.to_string()))?
+            .map_err(|error| Error::Storage(error.to_string()))?;
+        Ok((file, bytes))
+    }
+}
