@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use zhizao_core::Timestamp;
+use zhizao_core::files::FileKind;
 use zhizao_db::Database;
+use zhizao_factory::documents::FilePurpose;
 
 use crate::Error;
 
@@ -53,6 +55,90 @@ pub async fn attach_documents(db: &Database, root: &Path, now: Timestamp) -> Res
     }
     transaction.commit().await?;
     Ok(written)
+}
+
+/// Gives the first confirmed demo order of each shared factory the file a client sends with
+/// it: the polishing order a drawing (PDF), the cutting order its pattern pieces (DXF as garment
+/// CAD exports them), under `root`/factory-orders. Returns how many files were written.
+pub async fn attach_order_files(
+    db: &Database,
+    root: &Path,
+    now: Timestamp,
+) -> Result<usize, Error> {
+    let orders: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT f.id, f.number, f.process, f.family FROM factory_orders f WHERE f.status = 'confirmed' \
+         AND f.id = (SELECT MIN(o.id) FROM factory_orders o WHERE o.platform_id = f.platform_id AND o.status = 'confirmed') \
+         AND NOT EXISTS (SELECT 1 FROM factory_order_files x WHERE x.order_id = f.id) ORDER BY f.id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(zhizao_db::Error::from)?;
+    let root = root.join("factory-orders");
+    let mut transaction = db.begin().await?;
+    let mut written = 0;
+    for (id, number, process, family) in orders {
+        let (purpose, file_name, kind, bytes) = if process == "cutting" {
+            (
+                FilePurpose::Pattern,
+                format!("{number} 纸样.dxf"),
+                FileKind::Dxf,
+                pattern_dxf(&family),
+            )
+        } else {
+            (
+                FilePurpose::Drawing,
+                format!("{number} {family}加工图纸.pdf"),
+                FileKind::Pdf,
+                pdf(&[
+                    &format!("{family}加工图纸"),
+                    &format!("订单：{number}"),
+                    "抛光面：外表面镜面，Ra ≤ 0.05 μm；内腔不抛光",
+                    "演示数据生成的示例文件，不是真实图纸。",
+                ]),
+            )
+        };
+        zhizao_factory::documents::insert_file(
+            &mut transaction,
+            &root,
+            zhizao_factory::documents::NewFile {
+                order_id: id,
+                purpose,
+                file_name: &file_name,
+                kind,
+                bytes,
+                at: now,
+                by: "demo",
+            },
+        )
+        .await?;
+        written += 1;
+    }
+    transaction.commit().await?;
+    Ok(written)
+}
+
+/// A small DXF of two pattern pieces (front and back of a shirt body, in millimetres) the way
+/// garment CAD systems export them: one block per piece with its boundary as a closed polyline
+/// and the piece's name as text.
+fn pattern_dxf(fabric: &str) -> Vec<u8> {
+    let mut out = String::from("999\nZhizao demo pattern export\n0\nSECTION\n2\nBLOCKS\n");
+    for (name, points) in [
+        ("FRONT", [(0, 0), (520, 0), (560, 700), (0, 720)]),
+        ("BACK", [(0, 0), (540, 0), (560, 740), (0, 740)]),
+    ] {
+        out.push_str(&format!(
+            "0\nBLOCK\n8\n1\n2\n{name}\n70\n0\n10\n0.0\n20\n0.0\n0\nPOLYLINE\n8\n1\n66\n1\n70\n1\n"
+        ));
+        for (x, y) in points {
+            out.push_str(&format!("0\nVERTEX\n8\n1\n10\n{x}.0\n20\n{y}.0\n"));
+        }
+        out.push_str(&format!(
+            "0\nSEQEND\n0\nTEXT\n8\n1\n10\n100.0\n20\n300.0\n40\n20.0\n1\nPiece Name: {name}\n\
+             0\nTEXT\n8\n1\n10\n100.0\n20\n260.0\n40\n20.0\n1\nMaterial: {fabric}\n0\nENDBLK\n"
+        ));
+    }
+    out.push_str("0\nENDSEC\n0\nEOF\n");
+    out.into_bytes()
 }
 
 /// A one-page A4 PDF with `lines` (the first as a heading).
@@ -117,7 +203,7 @@ pub(crate) fn pdf(lines: &[&str]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::pdf;
+    use super::{FileKind, pattern_dxf, pdf};
 
     #[test]
     fn a_generated_document_is_a_pdf_whose_cross_references_point_at_its_objects() {
@@ -149,5 +235,20 @@ mod tests {
         let text = String::from_utf8_lossy(&document);
         // The heading is there in UCS-2: 营 is U+8425.
         assert!(text.contains("<8425"));
+    }
+
+    #[test]
+    fn the_demo_pattern_is_a_dxf_by_its_content() {
+        let pattern = pattern_dxf("针织布");
+        assert_eq!(
+            zhizao_core::files::check_upload("p.dxf", &pattern, &[FileKind::Dxf], 1 << 20),
+            Ok(FileKind::Dxf)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&pattern)
+                .matches("0\nBLOCK\n")
+                .count(),
+            2
+        );
     }
 }

@@ -34,7 +34,7 @@ use zhizao_identity::{
 };
 use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_platform_client};
 
-pub use crate::documents::attach_documents;
+pub use crate::documents::{attach_documents, attach_order_files};
 pub use crate::history::{FleetDevice, HistorySummary, demo_fleet, load_history};
 use crate::random::SplitMix64;
 pub use crate::shop_floor::{FloorSummary, publish_floor_plans};

@@ -22,6 +22,22 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             .await
             .unwrap();
         assert!(!again.loaded, "a second load writes nothing");
+        // The first confirmed order of each factory carries a client's file, once.
+        let files = tempfile::tempdir().unwrap();
+        let now = clock.now();
+        for expected in [2, 0] {
+            let written = zhizao_demo::attach_order_files(db, files.path(), now)
+                .await
+                .unwrap();
+            assert_eq!(written, expected);
+        }
+        let kinds: Vec<String> = sqlx::query_scalar(
+            "SELECT content_type FROM factory_order_files ORDER BY content_type",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(kinds, ["application/pdf", "image/vnd.dxf"]);
         let enterprises: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises")
             .fetch_one(db.pool())
             .await

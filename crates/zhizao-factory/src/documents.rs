@@ -5,6 +5,8 @@
 //! is written once the file is durably on disk, so a half-written file is never listed. Whoever
 //! sees the order sees its files; its client and its factory add them while it is open.
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zhizao_core::files::{self, FileKind};
@@ -78,17 +80,84 @@ macro_rules! select_files {
     };
 }
 
-impl Factories {
-    fn file_path(&self, order_id: i64, file_id: i64) -> Result<std::path::PathBuf> {
-        let root = self
-            .file_dir
-            .as_ref()
-            .ok_or_else(|| Error::Storage("no directory is configured for orders' files".into()))?;
-        Ok(root
-            .join(order_id.to_string())
-            .join(format!("{file_id}.bin")))
-    }
+/// Where file `file_id` of order `order_id` is kept under `root`.
+fn file_path(root: &Path, order_id: i64, file_id: i64) -> PathBuf {
+    root.join(order_id.to_string())
+        .join(format!("{file_id}.bin"))
+}
 
+/// A file to keep with an order.
+pub struct NewFile<'a> {
+    /// The order's row id.
+    pub order_id: i64,
+    /// What it is for.
+    pub purpose: FilePurpose,
+    /// The name it came with.
+    pub file_name: &'a str,
+    /// What its content is (checked by the caller).
+    pub kind: FileKind,
+    /// The content.
+    pub bytes: Vec<u8>,
+    /// When.
+    pub at: Timestamp,
+    /// By whom.
+    pub by: &'a str,
+}
+
+/// Writes `new` durably under `root`, then its row, inside the caller's transaction, without a
+/// permission check (the demo data, imports); the caller removes the file if it does not
+/// commit.
+pub async fn insert_file(
+    connection: &mut sqlx::AnyConnection,
+    root: &Path,
+    new: NewFile<'_>,
+) -> Result<OrderFile> {
+    let file_id = allocate_ids(&mut *connection, "factory_order_files", 1).await?;
+    let path = file_path(root, new.order_id, file_id);
+    let sha256: String = Sha256::digest(&new.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let size_bytes = new.bytes.len() as i64;
+    let bytes = new.bytes;
+    let write_path = path.clone();
+    tokio::task::spawn_blocking(move || files::write_durably(&write_path, &bytes))
+        .await
+        .map_err(|error| Error::Storage(error.to_string()))?
+        .map_err(|error| Error::Storage(error.to_string()))?;
+    let file_name = files::clean_file_name(new.file_name);
+    let inserted = sqlx::query(
+        "INSERT INTO factory_order_files (id, order_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(file_id)
+    .bind(new.order_id)
+    .bind(new.purpose.as_str())
+    .bind(&file_name)
+    .bind(new.kind.content_type())
+    .bind(size_bytes)
+    .bind(&sha256)
+    .bind(new.at.as_millis())
+    .bind(new.by)
+    .execute(&mut *connection)
+    .await;
+    if let Err(error) = inserted {
+        let _ = std::fs::remove_file(&path);
+        return Err(error.into());
+    }
+    Ok(OrderFile {
+        id: file_id,
+        purpose: new.purpose.as_str().to_owned(),
+        file_name,
+        content_type: new.kind.content_type().to_owned(),
+        size_bytes,
+        sha256,
+        uploaded_at: new.at,
+        uploaded_by: new.by.to_owned(),
+    })
+}
+
+impl Factories {
     /// The files of order `number`, oldest first (whoever sees the order).
     pub async fn order_files(&self, principal: &Principal, number: &str) -> Result<Vec<OrderFile>> {
         let row = self.order_row(principal, number).await?;
@@ -137,6 +206,11 @@ impl Factories {
         })?;
         let kind = files::check_upload(file_name, &bytes, ACCEPTED, MAX_FILE_BYTES)
             .map_err(|text| Error::Invalid(vec![zhizao_core::FieldError::new("file", text)]))?;
+        let root = self
+            .file_dir
+            .as_ref()
+            .ok_or_else(|| Error::Storage("no directory is configured for orders' files".into()))?;
+        let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM factory_order_files WHERE order_id = $1")
@@ -152,74 +226,46 @@ impl Factories {
                 ),
             )]));
         }
-        let file_id = allocate_ids(&mut transaction, "factory_order_files", 1).await?;
-        let path = self.file_path(id, file_id)?;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let size_bytes = bytes.len() as i64;
-        let write_path = path.clone();
-        tokio::task::spawn_blocking(move || files::write_durably(&write_path, &bytes))
-            .await
-            .map_err(|error| Error::Storage(error.to_string()))?
-            .map_err(|error| Error::Storage(error.to_string()))?;
-        let now = self.clock.now();
-        let file_name = files::clean_file_name(file_name);
-        let inserted = sqlx::query(
-            "INSERT INTO factory_order_files (id, order_id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        let file = insert_file(
+            &mut transaction,
+            root,
+            NewFile {
+                order_id: id,
+                purpose,
+                file_name,
+                kind,
+                bytes,
+                at: now,
+                by: &principal.username,
+            },
         )
-        .bind(file_id)
-        .bind(id)
-        .bind(purpose.as_str())
-        .bind(&file_name)
-        .bind(kind.content_type())
-        .bind(size_bytes)
-        .bind(&sha256)
-        .bind(now.as_millis())
-        .bind(&principal.username)
-        .execute(&mut *transaction)
-        .await;
-        let recorded = match inserted {
-            Ok(_) => {
-                let mut changes = Changes::new();
-                changes
-                    .created("file", file_name.as_str())
-                    .created("purpose", purpose.as_str())
-                    .created("size_bytes", size_bytes);
-                audit::record(
-                    &mut transaction,
-                    &principal.actor(),
-                    now,
-                    AuditEntry::new("factory_order.file_added", "factory_order", &order.number)
-                        .subject(id)
-                        .changes(changes),
-                )
-                .await
-                .map_err(Error::from)
-            }
-            Err(error) => Err(Error::from(error)),
+        .await?;
+        let path = file_path(root, id, file.id);
+        let mut changes = Changes::new();
+        changes
+            .created("file", file.file_name.as_str())
+            .created("purpose", purpose.as_str())
+            .created("size_bytes", file.size_bytes);
+        let recorded = audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("factory_order.file_added", "factory_order", &order.number)
+                .subject(id)
+                .changes(changes),
+        )
+        .await
+        .map_err(Error::from);
+        let committed = match recorded {
+            Ok(()) => transaction.commit().await.map_err(Error::from),
+            Err(error) => Err(error),
         };
-        if let Err(error) = recorded {
+        if let Err(error) = committed {
             // Not listed, so not kept.
             let _ = std::fs::remove_file(&path);
             return Err(error);
         }
-        if let Err(error) = transaction.commit().await {
-            let _ = std::fs::remove_file(&path);
-            return Err(error.into());
-        }
-        Ok(OrderFile {
-            id: file_id,
-            purpose: purpose.as_str().to_owned(),
-            file_name,
-            content_type: kind.content_type().to_owned(),
-            size_bytes,
-            sha256,
-            uploaded_at: now,
-            uploaded_by: principal.username.clone(),
-        })
+        Ok(file)
     }
 
     /// One file of order `number` and its bytes (whoever sees the order).
@@ -239,7 +285,11 @@ impl Factories {
                 what: "file",
                 key: file_id.to_string(),
             })?;
-        let path = self.file_path(row.id, file_id)?;
+        let root = self
+            .file_dir
+            .as_ref()
+            .ok_or_else(|| Error::Storage("no directory is configured for orders' files".into()))?;
+        let path = file_path(root, row.id, file_id);
         let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
             .await
             .map_err(|error| Error::Storage(error.to_string()))?

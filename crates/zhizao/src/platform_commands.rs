@@ -54,6 +54,9 @@ async fn load_demo(
         zhizao_demo::attach_documents(db, attachments, clock.now())
             .await
             .context("writing the demo applications' documents")?;
+        zhizao_demo::attach_order_files(db, attachments, clock.now())
+            .await
+            .context("writing the demo orders' files")?;
     }
     Ok(summary)
 }
