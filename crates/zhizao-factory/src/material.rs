@@ -241,10 +241,17 @@ pub async fn insert_material(
 }
 
 impl Order {
-    /// Whether the client's material came (or, not yet come, is) later than it said.
+    /// Whether the client's material came (or, while the order waits for it, is) later than it
+    /// said; an order closed without material is not late for it.
     pub fn material_late(&self, now: Timestamp) -> bool {
         let expected = expected_by(&self.request, self.quote.quoted_at);
-        self.material.first().map_or(now, |r| r.at) > expected
+        match self.material.first() {
+            Some(first) => first.at > expected,
+            None => {
+                matches!(self.status, OrderStatus::Quoted | OrderStatus::Confirmed)
+                    && now > expected
+            }
+        }
     }
 
     /// The material received against the delivery, once delivered.

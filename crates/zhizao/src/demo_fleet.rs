@@ -50,6 +50,7 @@ pub(crate) async fn start(
             token: device.token,
             machine: device.machine,
             work: None,
+            pace: 1.0,
         };
         // The first reports spread over one interval.
         let offset = INTERVAL * index as u32 / count;

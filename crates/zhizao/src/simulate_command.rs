@@ -52,8 +52,8 @@ pub(crate) struct SimulateArgs {
     /// its resource, at its routing's pace, and breaking down now and then.
     #[arg(long, value_name = "CODE")]
     factory: Option<String>,
-    /// With --factory: machines work this many times faster than their routing's pace, so a
-    /// demonstration sees pieces counted within a minute.
+    /// With --factory: machines live this many seconds per second of the clock (set-ups, runs,
+    /// faults and pieces alike), so a demonstration sees a shift's work within minutes.
     #[arg(long, default_value_t = 1.0, requires = "factory")]
     pace: f64,
 }
@@ -101,6 +101,8 @@ pub(crate) struct SimulatedDevice {
     pub(crate) machine: Machine,
     /// Whether the published plan has work for its resource (a factory's floor), else none.
     pub(crate) work: Option<Arc<AtomicBool>>,
+    /// Machine seconds per second of the clock (1: real time).
+    pub(crate) pace: f64,
 }
 
 impl SimulatedDevice {
@@ -109,7 +111,7 @@ impl SimulatedDevice {
         if let Some(work) = &self.work {
             self.machine.set_work(Some(work.load(Ordering::Relaxed)));
         }
-        self.machine.step(seconds)
+        self.machine.step(seconds * self.pace)
     }
 }
 
@@ -320,8 +322,7 @@ async fn register_factory(
             .flat_map(|r| r["steps"].as_array().into_iter().flatten())
             .find(|step| step["class"] == class)
             .and_then(|step| step["seconds_per_piece"].as_f64())
-            .unwrap_or(60.0)
-            / pace;
+            .unwrap_or(60.0);
         let flag = Arc::new(AtomicBool::new(false));
         flags.push((
             resource["code"].as_str().unwrap_or_default().to_owned(),
@@ -371,6 +372,7 @@ async fn register_factory(
                 )
                 .with_cycle(cycle),
                 work: Some(Arc::clone(&flag)),
+                pace,
             });
         }
     }
@@ -519,6 +521,7 @@ pub(crate) async fn register(
                 token,
                 machine,
                 work: None,
+                pace: 1.0,
             })
         })
         .collect()

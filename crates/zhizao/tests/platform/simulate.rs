@@ -534,7 +534,7 @@ fn an_order_goes_from_its_quote_through_the_plan_and_the_simulated_floor_to_deli
             "--duration",
             "40",
             "--pace",
-            "30",
+            "120",
         ],
     ));
     assert!(sent >= 72 * 10, "{sent}");
