@@ -38,7 +38,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use zhizao_core::{Classified, ErrorKind, Language, Role, Text};
 use zhizao_identity::{Principal, policy};
 
-pub(crate) use forms::{FormFields, PageForm, PageUpload, Submit, UploadedFile};
+pub(crate) use forms::{FormFields, PageForm, PageUpload, Submit, UploadedFile, purpose_and_file};
 
 use crate::AppState;
 use crate::auth::{Authentication, ClientIp, CsrfToken};

@@ -172,6 +172,24 @@ fn optional_whole(text: &str, field: &str, errors: &mut Vec<FieldError>) -> Opti
         .ok()
 }
 
+/// A whole number that must be given: a blank is named as missing, anything else as
+/// [`optional_whole`] names it.
+fn required_whole(
+    text: &str,
+    field: &str,
+    t: crate::i18n::Tr,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    let value = optional_whole(text, field, errors);
+    if value.is_none() && text.trim().is_empty() {
+        errors.push(FieldError::new(
+            field,
+            zhizao_core::Text::new(t.whole_number_required(), "enter a whole number"),
+        ));
+    }
+    value
+}
+
 /// Reads "M 藏青 300" lines as matrix cells.
 fn parse_matrix(text: &str, errors: &mut Vec<FieldError>) -> Vec<MatrixCell> {
     let mut cells = Vec::new();
@@ -690,15 +708,9 @@ async fn deliver(
     let t = context.t();
     let expected = fields.get("row_version").trim().parse::<i64>().ok();
     let mut errors = Vec::new();
-    let good = optional_whole(fields.get("good"), "good", &mut errors);
+    let good = required_whole(fields.get("good"), "good", t, &mut errors);
     let scrap = optional_whole(fields.get("scrap"), "scrap", &mut errors).unwrap_or(0);
     let returned = optional_whole(fields.get("returned"), "returned", &mut errors).unwrap_or(0);
-    if good.is_none() && errors.is_empty() {
-        errors.push(FieldError::new(
-            "good",
-            zhizao_core::Text::new(t.whole_number_required(), "enter a whole number"),
-        ));
-    }
     if errors.is_empty() {
         let input = zhizao_factory::DeliveryInput {
             good: good.unwrap_or(0),
@@ -736,13 +748,7 @@ async fn record_material(
     let t = context.t();
     let expected = fields.get("row_version").trim().parse::<i64>().ok();
     let mut errors = Vec::new();
-    let quantity = optional_whole(fields.get("quantity"), "quantity", &mut errors);
-    if quantity.is_none() && errors.is_empty() {
-        errors.push(FieldError::new(
-            "quantity",
-            zhizao_core::Text::new(t.whole_number_required(), "enter a whole number"),
-        ));
-    }
+    let quantity = required_whole(fields.get("quantity"), "quantity", t, &mut errors);
     let unit = fields.get("unit").parse::<MaterialUnit>();
     if unit.is_err() {
         errors.push(FieldError::new(
@@ -784,29 +790,22 @@ async fn attach_file(
     PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let received = match &upload {
-        Ok(upload) => upload
-            .file("file")
-            .map(|file| (upload.text("purpose").to_owned(), file.clone())),
-        Err(_) => None,
-    };
-    let Some((purpose, file)) = received else {
-        let message = match upload {
-            Err(error) if error.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                t.file_too_large(zhizao_factory::documents::MAX_FILE_BYTES / 1024 / 1024)
-            }
-            _ => t.choose_file_to_upload().to_owned(),
-        };
-        let problem = FieldError::new("file", zhizao_core::Text::owned(message.clone(), message));
-        return order_page(
-            &state,
-            &context,
-            &principal,
-            &number,
-            vec![problem],
-            FormFields::default(),
-        )
-        .await;
+    let received = super::purpose_and_file(&upload, t, zhizao_factory::documents::MAX_FILE_BYTES);
+    let (purpose, file) = match received {
+        Ok(received) => received,
+        Err(message) => {
+            let problem =
+                FieldError::new("file", zhizao_core::Text::owned(message.clone(), message));
+            return order_page(
+                &state,
+                &context,
+                &principal,
+                &number,
+                vec![problem],
+                FormFields::default(),
+            )
+            .await;
+        }
     };
     match state
         .factories()

@@ -214,6 +214,25 @@ impl<S: Send + Sync> FromRequest<S> for PageUpload {
     }
 }
 
+/// The `purpose` and `file` of an attachment upload, or the reader's words for why there is none:
+/// larger than the route's `max_bytes`, or no file chosen.
+pub(crate) fn purpose_and_file(
+    upload: &Result<Upload, UploadError>,
+    t: crate::i18n::Tr,
+    max_bytes: usize,
+) -> Result<(String, UploadedFile), String> {
+    match upload {
+        Ok(upload) => upload
+            .file("file")
+            .map(|file| (upload.text("purpose").to_owned(), file.clone()))
+            .ok_or_else(|| t.choose_file_to_upload().to_owned()),
+        Err(error) if error.status == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(t.file_too_large(max_bytes / 1024 / 1024))
+        }
+        Err(_) => Err(t.choose_file_to_upload().to_owned()),
+    }
+}
+
 /// Checks a submitted CSRF token against the browser's cookie.
 fn verify_csrf(context: &PageContext, submitted: &str) -> Result<(), PageError> {
     if !context.csrf.is_empty() && cookies::constant_time_eq(&context.csrf, submitted) {

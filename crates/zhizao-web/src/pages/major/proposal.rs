@@ -446,20 +446,16 @@ pub(super) async fn attach(
     PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let received = match &upload {
-        Ok(upload) => upload
-            .file("file")
-            .map(|file| (upload.text("purpose").to_owned(), file.clone())),
-        Err(_) => None,
-    };
-    let Some((purpose, file)) = received else {
-        let message = match upload {
-            Err(error) if error.status == StatusCode::PAYLOAD_TOO_LARGE => {
-                t.file_too_large(zhizao_projects::attachments::MAX_ATTACHMENT_BYTES / 1024 / 1024)
-            }
-            _ => t.choose_file_to_upload().to_owned(),
-        };
-        return detail_page(&state, &context, &principal, &number, Some(message)).await;
+    let received = crate::pages::purpose_and_file(
+        &upload,
+        t,
+        zhizao_projects::attachments::MAX_ATTACHMENT_BYTES,
+    );
+    let (purpose, file) = match received {
+        Ok(received) => received,
+        Err(message) => {
+            return detail_page(&state, &context, &principal, &number, Some(message)).await;
+        }
     };
     match state
         .projects()
