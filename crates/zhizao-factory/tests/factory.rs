@@ -171,6 +171,59 @@ fn faucets(quantity: i64, part_mm: i64, need_by: &str) -> OrderRequest {
     .unwrap()
 }
 
+/// The polishing factory `polish` with its faucet tariff and set-up published, one client
+/// enterprise (`maker1`, 甲龙头厂) and quotes and plans searching `iterations` iterations.
+struct Published {
+    factories: Factories,
+    clock: std::sync::Arc<zhizao_core::FixedClock>,
+    polisher: zhizao_identity::Principal,
+    admin: zhizao_identity::Principal,
+    maker1: zhizao_identity::Principal,
+    /// The client's credit code.
+    one: String,
+}
+
+async fn published(test: &zhizao_db::testing::TestDatabase, iterations: u64) -> Published {
+    let clock = testing::fixed_clock();
+    let identity = testing::identity(&test.db, &clock);
+    let factories = Factories::new(
+        test.db.clone(),
+        std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+    )
+    .with_plan_budget(std::time::Duration::from_secs(20), Some(iterations));
+    let mut transaction = test.db.begin().await.unwrap();
+    testing::create_organizations(
+        &mut transaction,
+        &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
+    )
+    .await;
+    let one = testing::credit_code(1);
+    testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")]).await;
+    let mut users = testing::users(&["admin", "polisher"]);
+    users.push(("maker1", one.as_str(), "enterprise_user"));
+    testing::create_users(&mut transaction, &users).await;
+    transaction.commit().await.unwrap();
+    let polisher = testing::sign_in(&identity, "polisher").await;
+    let mut faucet_tariff = tariff(250);
+    faucet_tariff.pieces[0].family = "卫浴龙头".into();
+    factories
+        .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
+        .await
+        .unwrap();
+    factories
+        .save_setup(&polisher, "polish", &setup(), "", None)
+        .await
+        .unwrap();
+    Published {
+        factories,
+        clock,
+        admin: testing::sign_in(&identity, "admin").await,
+        maker1: testing::sign_in(&identity, "maker1").await,
+        polisher,
+        one: one.to_string(),
+    }
+}
+
 async fn orders_in_table(db: &zhizao_db::Database) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM factory_orders")
         .fetch_one(db.pool())
@@ -414,39 +467,14 @@ fn pin(order: &str, lot: usize, step: usize, resource: &str, start: &str) -> Pin
 #[tokio::test]
 async fn the_factory_plans_its_confirmed_orders_in_versions_with_pins_and_publishes_one() {
     for test in test_databases().await {
-        let clock = testing::fixed_clock();
-        let identity = testing::identity(&test.db, &clock);
-        let factories = Factories::new(
-            test.db.clone(),
-            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
-        )
-        .with_plan_budget(std::time::Duration::from_secs(20), Some(300));
-        let mut transaction = test.db.begin().await.unwrap();
-        testing::create_organizations(
-            &mut transaction,
-            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
-        )
-        .await;
-        let one = testing::credit_code(1);
-        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
-            .await;
-        let mut users = testing::users(&["admin", "polisher"]);
-        users.push(("maker1", one.as_str(), "enterprise_user"));
-        testing::create_users(&mut transaction, &users).await;
-        transaction.commit().await.unwrap();
-        let polisher = testing::sign_in(&identity, "polisher").await;
-        let admin = testing::sign_in(&identity, "admin").await;
-        let maker1 = testing::sign_in(&identity, "maker1").await;
-        let mut faucet_tariff = tariff(250);
-        faucet_tariff.pieces[0].family = "卫浴龙头".into();
-        factories
-            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
-            .await
-            .unwrap();
-        factories
-            .save_setup(&polisher, "polish", &setup(), "", None)
-            .await
-            .unwrap();
+        let Published {
+            factories,
+            clock,
+            polisher,
+            admin,
+            maker1,
+            ..
+        } = published(&test, 300).await;
         let nothing = factories
             .make_plan(&polisher, "polish", &[], None)
             .await
@@ -628,38 +656,14 @@ async fn the_factory_plans_its_confirmed_orders_in_versions_with_pins_and_publis
 #[tokio::test]
 async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client() {
     for test in test_databases().await {
-        let clock = testing::fixed_clock();
-        let identity = testing::identity(&test.db, &clock);
-        let factories = Factories::new(
-            test.db.clone(),
-            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
-        )
-        .with_plan_budget(std::time::Duration::from_secs(20), Some(200));
-        let mut transaction = test.db.begin().await.unwrap();
-        testing::create_organizations(
-            &mut transaction,
-            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
-        )
-        .await;
-        let one = testing::credit_code(1);
-        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
-            .await;
-        let mut users = testing::users(&["polisher"]);
-        users.push(("maker1", one.as_str(), "enterprise_user"));
-        testing::create_users(&mut transaction, &users).await;
-        transaction.commit().await.unwrap();
-        let polisher = testing::sign_in(&identity, "polisher").await;
-        let maker1 = testing::sign_in(&identity, "maker1").await;
-        let mut faucet_tariff = tariff(250);
-        faucet_tariff.pieces[0].family = "卫浴龙头".into();
-        factories
-            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
-            .await
-            .unwrap();
-        factories
-            .save_setup(&polisher, "polish", &setup(), "", None)
-            .await
-            .unwrap();
+        let Published {
+            factories,
+            clock,
+            polisher,
+            maker1,
+            one,
+            ..
+        } = published(&test, 200).await;
         let quoted = factories
             .place_order(&maker1, "polish", &faucets(500, 250, "2026-12-10"))
             .await
@@ -864,38 +868,12 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
 #[tokio::test]
 async fn the_plan_waits_for_the_clients_material_until_it_is_recorded() {
     for test in test_databases().await {
-        let clock = testing::fixed_clock();
-        let identity = testing::identity(&test.db, &clock);
-        let factories = Factories::new(
-            test.db.clone(),
-            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
-        )
-        .with_plan_budget(std::time::Duration::from_secs(20), Some(200));
-        let mut transaction = test.db.begin().await.unwrap();
-        testing::create_organizations(
-            &mut transaction,
-            &[testing::ORGANIZATIONS[0], testing::ORGANIZATIONS[3]],
-        )
-        .await;
-        let one = testing::credit_code(1);
-        testing::create_enterprise_organizations(&mut transaction, &[(one.clone(), "甲龙头厂")])
-            .await;
-        let mut users = testing::users(&["polisher"]);
-        users.push(("maker1", one.as_str(), "enterprise_user"));
-        testing::create_users(&mut transaction, &users).await;
-        transaction.commit().await.unwrap();
-        let polisher = testing::sign_in(&identity, "polisher").await;
-        let maker1 = testing::sign_in(&identity, "maker1").await;
-        let mut faucet_tariff = tariff(250);
-        faucet_tariff.pieces[0].family = "卫浴龙头".into();
-        factories
-            .save_tariff(&polisher, "polish", &faucet_tariff, "", None)
-            .await
-            .unwrap();
-        factories
-            .save_setup(&polisher, "polish", &setup(), "", None)
-            .await
-            .unwrap();
+        let Published {
+            factories,
+            polisher,
+            maker1,
+            ..
+        } = published(&test, 200).await;
         // The client says its blanks arrive on 1 December (now is 26 November).
         let mut request = faucets(400, 250, "2026-12-10");
         request.material_arrives = Some("2026-12-01".into());
