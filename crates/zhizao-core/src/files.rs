@@ -200,6 +200,15 @@ pub fn check_upload(
     Ok(kind)
 }
 
+/// The SHA-256 of `bytes`, lower-case hex, as a stored file's record keeps it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Writes `bytes` durably to `path` (through a temporary file in the same directory).
 pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;

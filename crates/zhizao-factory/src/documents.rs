@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use zhizao_core::files::{self, FileKind};
 use zhizao_core::{Text, Timestamp, closed_vocabulary};
 use zhizao_db::allocate_ids;
@@ -114,10 +113,7 @@ pub async fn insert_file(
 ) -> Result<OrderFile> {
     let file_id = allocate_ids(&mut *connection, "factory_order_files", 1).await?;
     let path = file_path(root, new.order_id, file_id);
-    let sha256: String = Sha256::digest(&new.bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = zhizao_core::files::sha256_hex(&new.bytes);
     let size_bytes = new.bytes.len() as i64;
     let bytes = new.bytes;
     let write_path = path.clone();

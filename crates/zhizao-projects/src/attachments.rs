@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use zhizao_core::{Text, Timestamp};
 use zhizao_db::allocate_ids;
@@ -183,10 +182,7 @@ pub(crate) async fn store_attachment(
     id: i64,
     new: NewAttachment<'_>,
 ) -> Result<Attachment> {
-    let sha256: String = Sha256::digest(&new.bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = zhizao_core::files::sha256_hex(&new.bytes);
     let size_bytes = new.bytes.len() as i64;
     let write_path = path.to_owned();
     let bytes = new.bytes;

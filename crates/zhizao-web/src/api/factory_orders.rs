@@ -753,14 +753,9 @@ async fn upload_file(
 ) -> Result<impl IntoResponse, ApiError> {
     // Outside the caller's scope the order does not exist, whatever the body.
     state.factories().order(&principal, &number).await?;
-    let multipart =
-        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
-            request, &state,
-        )
-        .await
-        .map_err(|e| ApiError::malformed(e.body_text()))?;
     let (purpose, file_name, bytes) =
-        super::projects::read_upload(multipart, zhizao_factory::documents::MAX_FILE_BYTES).await?;
+        super::projects::read_upload(&state, request, zhizao_factory::documents::MAX_FILE_BYTES)
+            .await?;
     let file = state
         .factories()
         .add_order_file(&principal, &number, &purpose, &file_name, bytes)

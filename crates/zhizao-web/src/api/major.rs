@@ -940,13 +940,7 @@ async fn upload_attachment(
         .projects()
         .major_application(&principal, &number)
         .await?;
-    let multipart =
-        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
-            request, &state,
-        )
-        .await
-        .map_err(|e| ApiError::malformed(e.body_text()))?;
-    let (purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
+    let (purpose, file_name, bytes) = read_attachment_upload(&state, request).await?;
     let attachment = state
         .projects()
         .add_major_attachment(&principal, &number, &purpose, &file_name, bytes)

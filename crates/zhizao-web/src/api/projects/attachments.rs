@@ -57,22 +57,31 @@ impl From<zhizao_projects::attachments::Attachment> for AttachmentDto {
     }
 }
 
-/// Reads a multipart upload's `purpose` field and `file` part (an application's attachment).
+/// Reads a multipart request's `purpose` field and `file` part (an application's attachment).
 pub(crate) async fn read_attachment_upload(
-    multipart: axum::extract::Multipart,
+    state: &AppState,
+    request: axum::extract::Request,
 ) -> Result<(String, String, Vec<u8>), ApiError> {
     read_upload(
-        multipart,
+        state,
+        request,
         zhizao_projects::attachments::MAX_ATTACHMENT_BYTES,
     )
     .await
 }
 
-/// Reads a multipart upload's `purpose` field and `file` part of at most `max_bytes`.
+/// Reads a multipart request's `purpose` field and `file` part of at most `max_bytes`.
 pub(crate) async fn read_upload(
-    mut multipart: axum::extract::Multipart,
+    state: &AppState,
+    request: axum::extract::Request,
     max_bytes: usize,
 ) -> Result<(String, String, Vec<u8>), ApiError> {
+    let mut multipart =
+        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
+            request, state,
+        )
+        .await
+        .map_err(|e| ApiError::malformed(e.body_text()))?;
     let mut purpose = String::new();
     let mut file = None;
     let fail = |e: axum::extract::multipart::MultipartError| {
@@ -115,13 +124,7 @@ pub(super) async fn upload_attachment(
 ) -> Result<impl IntoResponse, ApiError> {
     // Outside the caller's scope the application does not exist, whatever the body.
     state.projects().application(&principal, &number).await?;
-    let multipart =
-        <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(
-            request, &state,
-        )
-        .await
-        .map_err(|e| ApiError::malformed(e.body_text()))?;
-    let (purpose, file_name, bytes) = read_attachment_upload(multipart).await?;
+    let (purpose, file_name, bytes) = read_attachment_upload(&state, request).await?;
     let attachment = state
         .projects()
         .add_attachment(&principal, &number, &purpose, &file_name, bytes)
