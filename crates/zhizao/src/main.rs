@@ -5,6 +5,7 @@ mod config;
 mod demo_fleet;
 mod factory_bench;
 mod mqtt_bench;
+mod nesting_commands;
 mod notifier;
 mod oee_bench;
 mod platform_commands;
@@ -51,6 +52,10 @@ enum Command {
     Solve(schedule_commands::SolveArgs),
     /// Validate a schedule against its instance, independently of the solver.
     Check(schedule_commands::CheckArgs),
+    /// Nest garment pieces into the shortest marker (Zhizao problem JSON or ESICUP instance).
+    Nest(nesting_commands::NestArgs),
+    /// Validate a marker against its problem, independently of the optimiser.
+    CheckMarker(nesting_commands::CheckMarkerArgs),
     /// Run benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -108,6 +113,8 @@ enum BenchCommand {
     /// The polishing centre's day: 300 orders on 72 robots planned by ATCS and by the solver,
     /// and instant quotes against that plan.
     Factory(factory_bench::BenchFactoryArgs),
+    /// Nest every instance of a directory and report density gaps to the published records.
+    Nesting(nesting_commands::BenchNestingArgs),
     /// The polishing centre's OEE over a month of its 72 robots' one-second reports, cold and
     /// warm.
     Oee(oee_bench::BenchOeeArgs),
@@ -121,6 +128,9 @@ fn main() -> anyhow::Result<()> {
         Command::Check(args) => schedule_commands::check(args),
         Command::Bench(BenchCommand::Schedule(args)) => schedule_commands::bench(args),
         Command::Bench(BenchCommand::Factory(args)) => factory_bench::factory(args),
+        Command::Nest(args) => nesting_commands::nest(args),
+        Command::CheckMarker(args) => nesting_commands::check_marker(args),
+        Command::Bench(BenchCommand::Nesting(args)) => nesting_commands::bench(args),
         Command::Openapi => {
             platform_commands::openapi();
             Ok(())
@@ -166,6 +176,9 @@ fn main() -> anyhow::Result<()> {
                     | Command::Check(_)
                     | Command::Bench(BenchCommand::Schedule(_))
                     | Command::Bench(BenchCommand::Factory(_))
+                    | Command::Nest(_)
+                    | Command::CheckMarker(_)
+                    | Command::Bench(BenchCommand::Nesting(_))
                     | Command::Openapi => unreachable!("handled above"),
                 }
             })
@@ -177,7 +190,7 @@ fn main() -> anyhow::Result<()> {
 fn init_logging() {
     let filter = std::env::var("ZHIZAO_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".to_owned());
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn,jagua_rs=warn".to_owned());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(filter)

@@ -1,0 +1,175 @@
+//! The bridge to jagua-rs: the model's pieces as collision-engine items, the fabric of a given
+//! length as a container (with defects as zones no piece may enter), and placed items back as
+//! model placements.
+
+use std::sync::Arc;
+
+use jagua_rs::collision_detection::CDEConfig;
+use jagua_rs::entities::{Container, Item, Layout};
+use jagua_rs::geometry::fail_fast::SPSurrogateConfig;
+use jagua_rs::io::export::int_to_ext_transformation;
+use jagua_rs::io::ext_repr::{
+    ExtContainer, ExtItem, ExtOrientation, ExtQualityZone, ExtRotation, ExtSPolygon, ExtShape,
+};
+use jagua_rs::io::import::Importer;
+
+use crate::model::{Mirror, Placement, Problem, Rotations};
+use crate::{Error, Result};
+
+/// One engine item: a piece, or one hand of a piece cut in mirrored pairs.
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    /// The model piece.
+    pub(crate) piece: usize,
+    /// The item's outline is the piece's mirror image.
+    pub(crate) mirrored: bool,
+    /// Copies of this variant.
+    pub(crate) demand: usize,
+}
+
+/// The problem as the collision engine sees it.
+pub(crate) struct World {
+    pub(crate) items: Vec<Arc<Item>>,
+    pub(crate) variants: Vec<Variant>,
+    importer: Importer,
+    width: f32,
+    defects: Vec<ExtQualityZone>,
+}
+
+impl World {
+    pub(crate) fn new(problem: &Problem) -> Result<World> {
+        let importer = Importer::new(
+            CDEConfig {
+                item_surrogate_config: SPSurrogateConfig {
+                    n_pole_limits: [(64, 0.0), (16, 0.8), (8, 0.9)],
+                    ff_pole_area_ratio: 0.0,
+                },
+            },
+            // Shapes are simplified and narrow concavities closed only by inflating them, so a
+            // layout free of collisions for the engine is one for the true outlines too.
+            Some(0.001),
+            Some((0.01, 0.01)),
+        )
+        .with_min_item_separation(problem.spacing as f32)
+        .map_err(|e| Error::Engine(e.to_string()))?;
+        let mut variants = Vec::new();
+        for (index, piece) in problem.pieces.iter().enumerate() {
+            let demand = piece.demand as usize;
+            if piece.mirror == Mirror::Pairs {
+                variants.push(Variant {
+                    piece: index,
+                    mirrored: false,
+                    demand: demand / 2,
+                });
+                variants.push(Variant {
+                    piece: index,
+                    mirrored: true,
+                    demand: demand / 2,
+                });
+            } else {
+                variants.push(Variant {
+                    piece: index,
+                    mirrored: false,
+                    demand,
+                });
+            }
+        }
+        let items = variants
+            .iter()
+            .enumerate()
+            .map(|(index, variant)| {
+                let piece = &problem.pieces[variant.piece];
+                let sign = if variant.mirrored { -1.0 } else { 1.0 };
+                let mut points: Vec<(f32, f32)> = piece
+                    .outline
+                    .iter()
+                    .map(|[x, y]| (*x as f32, (sign * y) as f32))
+                    .collect();
+                if points.len() > 1 && points.first() == points.last() {
+                    points.pop();
+                }
+                let ext = ExtItem {
+                    id: index as u64,
+                    orientation: ExtOrientation {
+                        rotation: match &piece.rotations {
+                            Rotations::Angles(angles) => ExtRotation::Discrete {
+                                angles: angles.iter().map(|a| *a as f32).collect(),
+                            },
+                            Rotations::Stepped { step } => {
+                                ExtRotation::Stepped { step: *step as f32 }
+                            }
+                            Rotations::Free(_) => ExtRotation::Continuous {},
+                        },
+                        reflection_axes: if piece.mirror == Mirror::Free {
+                            vec![0.0]
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                    shape: ExtShape::SimplePolygon(ExtSPolygon(points)),
+                    min_quality: None,
+                };
+                importer
+                    .import_item(&ext, index)
+                    .map_err(|e| Error::piece(&piece.id, format!("the collision engine: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let defects = problem
+            .defects
+            .iter()
+            .map(|zone| ExtQualityZone {
+                quality: 0,
+                shape: ExtShape::SimplePolygon(ExtSPolygon(
+                    zone.iter().map(|[x, y]| (*x as f32, *y as f32)).collect(),
+                )),
+            })
+            .collect();
+        Ok(World {
+            items,
+            variants,
+            importer,
+            width: problem.width as f32,
+            defects,
+        })
+    }
+
+    /// The fabric from 0 to `length`.
+    pub(crate) fn container(&self, length: f32) -> Container {
+        self.importer
+            .import_container(&ExtContainer {
+                id: 0,
+                shape: ExtShape::Rectangle {
+                    x_min: 0.0,
+                    y_min: 0.0,
+                    width: length,
+                    height: self.width,
+                },
+                zones: self.defects.clone(),
+            })
+            .expect("a positive rectangle with validated zones is a container")
+    }
+
+    /// Every placed item as a model placement.
+    pub(crate) fn placements(&self, layout: &Layout) -> Vec<Placement> {
+        let mut placements: Vec<Placement> = layout
+            .placed_items()
+            .values()
+            .map(|placed| {
+                let item = placed.item();
+                let variant = &self.variants[item.idx()];
+                let ext =
+                    int_to_ext_transformation(&placed.d_transf(), &item.shape_orig().pre_transform);
+                let (x, y) = ext.translation();
+                Placement {
+                    piece: variant.piece,
+                    mirrored: variant.mirrored != ext.reflected,
+                    rotation: f64::from(ext.rotation().to_degrees()).rem_euclid(360.0),
+                    x: f64::from(x),
+                    y: f64::from(y),
+                }
+            })
+            .collect();
+        placements.sort_by(|a, b| a.piece.cmp(&b.piece).then(a.x.total_cmp(&b.x)));
+        placements
+    }
+}

@@ -1,0 +1,9 @@
+//! All integration tests of `zhizao-nesting`, linked into one test binary.
+
+mod bad_input;
+mod common;
+mod fuzz;
+mod nesting;
+mod readers;
+mod validator;
+mod writers;

@@ -1,0 +1,188 @@
+//! `zhizao nest`, `zhizao check-marker` and `zhizao bench nesting`: thin wrappers over
+//! `zhizao-nesting`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use zhizao_nesting::bench::{BenchRow, instances, records, run_instance};
+use zhizao_nesting::{Marker, NestOptions, Progress};
+
+#[derive(Debug, Args)]
+pub(crate) struct NestArgs {
+    /// Problem file: Zhizao's problem JSON or an ESICUP / jagua-rs instance.
+    file: PathBuf,
+    /// Wall-clock time limit in seconds.
+    #[arg(long, value_name = "SECS")]
+    time_limit: f64,
+    /// Worker threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Stop after this many separator passes: with it a seed gives the same marker every run.
+    #[arg(long)]
+    iterations: Option<u64>,
+    /// Write the marker here (versioned JSON).
+    #[arg(long, value_name = "MARKER_JSON")]
+    out: Option<PathBuf>,
+    /// Also draw the marker as SVG (screen and print).
+    #[arg(long, value_name = "SVG")]
+    svg: Option<PathBuf>,
+    /// Also write the marker as HPGL for a plotter or cutter.
+    #[arg(long, value_name = "PLT")]
+    plt: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckMarkerArgs {
+    /// Problem file.
+    file: PathBuf,
+    /// Marker file written by `zhizao nest --out`.
+    marker: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchNestingArgs {
+    /// Directory of instance files, e.g. ../shared/benchmarks/nesting/esicup.
+    #[arg(long, value_name = "DIR")]
+    set: PathBuf,
+    /// Time limit per instance in seconds.
+    #[arg(long, value_name = "SECS")]
+    time_limit: f64,
+    /// Worker threads per instance.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only these instances (comma-separated file stems).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+fn options(
+    time_limit: f64,
+    threads: usize,
+    seed: u64,
+    iterations: Option<u64>,
+) -> anyhow::Result<NestOptions> {
+    Ok(NestOptions {
+        time_limit: Duration::try_from_secs_f64(time_limit).with_context(|| {
+            format!("--time-limit must be a non-negative number of seconds, found {time_limit}")
+        })?,
+        iterations,
+        threads: threads.max(1),
+        seed,
+    })
+}
+
+fn print_progress(progress: Progress) {
+    eprintln!(
+        "[{:>8.3}s] length {:.3} density {:.3}%",
+        progress.elapsed.as_secs_f64(),
+        progress.length,
+        progress.density * 100.0
+    );
+}
+
+pub(crate) fn nest(args: NestArgs) -> anyhow::Result<()> {
+    let problem = zhizao_nesting::read::read_file(&args.file)?;
+    eprintln!(
+        "{}: {} pieces ({} copies) on a width of {}",
+        problem.name,
+        problem.pieces.len(),
+        problem.copies(),
+        problem.width
+    );
+    let options = options(args.time_limit, args.threads, args.seed, args.iterations)?;
+    let marker = zhizao_nesting::nest(&problem, &options, &mut print_progress)?;
+    // Never hand out a marker the independent validator rejects.
+    let evaluation = zhizao_nesting::check(&problem, &marker)
+        .context("internal error: the optimiser produced an invalid marker")?;
+    eprintln!(
+        "{} passes in {:.2}s",
+        marker.search.iterations,
+        marker.search.elapsed_ms as f64 / 1000.0
+    );
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string_pretty(&marker).context("the marker as JSON")?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("marker written to {}", path.display());
+    }
+    if let Some(path) = &args.svg {
+        let svg = zhizao_nesting::write::svg(&problem, &marker)?;
+        std::fs::write(path, svg).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.plt {
+        let plt = zhizao_nesting::write::hpgl(&problem, &marker)?;
+        std::fs::write(path, plt).with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!(
+        "length {:.4} density {:.3}%",
+        evaluation.length,
+        evaluation.density * 100.0
+    );
+    Ok(())
+}
+
+pub(crate) fn check_marker(args: CheckMarkerArgs) -> anyhow::Result<()> {
+    let problem = zhizao_nesting::read::read_file(&args.file)?;
+    let bytes = std::fs::read(&args.marker)
+        .with_context(|| format!("reading {}", args.marker.display()))?;
+    let marker =
+        Marker::parse(&bytes).with_context(|| format!("reading {}", args.marker.display()))?;
+    let evaluation = zhizao_nesting::check(&problem, &marker).with_context(|| {
+        format!(
+            "{} does not hold for {}",
+            args.marker.display(),
+            args.file.display()
+        )
+    })?;
+    println!(
+        "valid: {} copies, length {:.4}, density {:.3}%",
+        evaluation.copies,
+        evaluation.length,
+        evaluation.density * 100.0
+    );
+    Ok(())
+}
+
+pub(crate) fn bench(args: BenchNestingArgs) -> anyhow::Result<()> {
+    let options = options(args.time_limit, args.threads, args.seed, None)?;
+    let records = records(&args.set)?;
+    let files: Vec<PathBuf> = instances(&args.set)?
+        .into_iter()
+        .filter(|path| {
+            args.only.is_empty()
+                || path
+                    .file_stem()
+                    .is_some_and(|stem| args.only.iter().any(|o| *o == stem.to_string_lossy()))
+        })
+        .collect();
+    println!(
+        "{} instances, {} s each, {} thread(s), seed {}",
+        files.len(),
+        args.time_limit,
+        options.threads,
+        args.seed
+    );
+    println!("{}", BenchRow::table_header());
+    let mut gaps = Vec::new();
+    for path in files {
+        let row = run_instance(&path, &options, &records, &mut |_| {})?;
+        println!("{}", row.table_line());
+        gaps.extend(row.gap_pp);
+    }
+    if gaps.is_empty() {
+        println!("mean density gap: - (no records for these instances)");
+    } else {
+        println!(
+            "mean density gap: {:.3} pp",
+            gaps.iter().sum::<f64>() / gaps.len() as f64
+        );
+    }
+    Ok(())
+}
