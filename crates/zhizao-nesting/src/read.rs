@@ -179,3 +179,15 @@ fn from_esicup(instance: EsicupInstance) -> Result<Problem> {
         pieces,
     })
 }
+
+/// Whether a path names a DXF pattern file (by its extension, in any case).
+pub fn is_dxf(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("dxf"))
+}
+
+/// Reads a DXF pattern file's pieces.
+pub fn read_pattern(path: &Path) -> Result<crate::dxf::Pattern> {
+    let bytes = std::fs::read(path).map_err(|error| Error::io(path, error))?;
+    crate::dxf::parse(&bytes).map_err(|error| Error::in_file(path, error))
+}

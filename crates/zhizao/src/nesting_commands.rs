@@ -11,8 +11,11 @@ use zhizao_nesting::{Marker, NestOptions, Progress};
 
 #[derive(Debug, Args)]
 pub(crate) struct NestArgs {
-    /// Problem file: Zhizao's problem JSON or an ESICUP / jagua-rs instance.
+    /// Problem file: Zhizao's problem JSON, an ESICUP / jagua-rs instance, or an AAMA / ASTM
+    /// DXF pattern (with --width).
     file: PathBuf,
+    #[command(flatten)]
+    fabric: FabricArgs,
     /// Wall-clock time limit in seconds.
     #[arg(long, value_name = "SECS")]
     time_limit: f64,
@@ -38,10 +41,48 @@ pub(crate) struct NestArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckMarkerArgs {
-    /// Problem file.
+    /// Problem file (for a DXF pattern, the width is the marker's unless --width is given).
     file: PathBuf,
     /// Marker file written by `zhizao nest --out`.
     marker: PathBuf,
+    #[command(flatten)]
+    fabric: FabricArgs,
+}
+
+/// The fabric of a DXF pattern, which names none.
+#[derive(Debug, Args)]
+pub(crate) struct FabricArgs {
+    /// Usable fabric width, in the pattern's unit (DXF patterns only).
+    #[arg(long)]
+    width: Option<f64>,
+    /// Minimum distance between pieces (DXF patterns only).
+    #[arg(long, default_value_t = 0.0)]
+    spacing: f64,
+}
+
+/// Reads a problem file; a DXF pattern becomes a problem on the given (or the marker's) width.
+fn read_problem(
+    file: &std::path::Path,
+    fabric: &FabricArgs,
+    marker_width: Option<f64>,
+) -> anyhow::Result<zhizao_nesting::Problem> {
+    if !zhizao_nesting::read::is_dxf(file) {
+        return Ok(zhizao_nesting::read::read_file(file)?);
+    }
+    let pattern = zhizao_nesting::read::read_pattern(file)?;
+    for (block, why) in &pattern.skipped {
+        eprintln!("left out {block}: {why}");
+    }
+    let width = fabric.width.or(marker_width).context(
+        "a DXF pattern names no fabric: give its usable width with --width (in the pattern's unit)",
+    )?;
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    pattern
+        .problem(&name, width, fabric.spacing)
+        .with_context(|| file.display().to_string())
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +130,7 @@ fn print_progress(progress: Progress) {
 }
 
 pub(crate) fn nest(args: NestArgs) -> anyhow::Result<()> {
-    let problem = zhizao_nesting::read::read_file(&args.file)?;
+    let problem = read_problem(&args.file, &args.fabric, None)?;
     eprintln!(
         "{}: {} pieces ({} copies) on a width of {}",
         problem.name,
@@ -129,11 +170,11 @@ pub(crate) fn nest(args: NestArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) fn check_marker(args: CheckMarkerArgs) -> anyhow::Result<()> {
-    let problem = zhizao_nesting::read::read_file(&args.file)?;
     let bytes = std::fs::read(&args.marker)
         .with_context(|| format!("reading {}", args.marker.display()))?;
     let marker =
         Marker::parse(&bytes).with_context(|| format!("reading {}", args.marker.display()))?;
+    let problem = read_problem(&args.file, &args.fabric, Some(marker.width))?;
     let evaluation = zhizao_nesting::check(&problem, &marker).with_context(|| {
         format!(
             "{} does not hold for {}",

@@ -75,3 +75,10 @@ pub(crate) fn nest_checked(problem: &Problem, options: &NestOptions) -> Marker {
     }
     marker
 }
+
+/// A DXF pattern file of the tests' data.
+pub(crate) fn dxf(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/dxf")
+        .join(name)
+}

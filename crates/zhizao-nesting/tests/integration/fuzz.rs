@@ -39,3 +39,22 @@ proptest! {
         let _ = check_polygon(&points);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dxf_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = zhizao_nesting::dxf::parse(&bytes);
+    }
+
+    #[test]
+    fn dxf_reader_never_panics_on_cut_real_files(cut in 0usize..83_404, flip in any::<u8>()) {
+        let mut bytes = std::fs::read(crate::common::dxf("simple-sizes-26-36.DXF")).unwrap();
+        bytes.truncate(cut);
+        if let Some(last) = bytes.last_mut() {
+            *last ^= flip;
+        }
+        let _ = zhizao_nesting::dxf::parse(&bytes);
+    }
+}

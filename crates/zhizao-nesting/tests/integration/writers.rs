@@ -31,10 +31,7 @@ fn svg_and_hpgl_draw_every_copy_and_hole() {
     assert_eq!(plot.matches("PD").count(), 5 + 2, "outlines plus holes");
     // Centimetres: 400 plotter units each; every coordinate lies on the marker.
     let limit = (marker.length * 400.0).ceil() as i64 + 1;
-    for pair in plot
-        .split([';', 'U', 'D'])
-        .filter(|s| s.contains(','))
-    {
+    for pair in plot.split([';', 'U', 'D']).filter(|s| s.contains(',')) {
         let pair = pair.trim_start_matches('P');
         for (i, value) in pair.split(',').enumerate() {
             let value: i64 = value.trim().parse().unwrap_or_else(|_| panic!("{pair}"));
