@@ -141,3 +141,82 @@ pub fn run_instance(
         iterations: marker.search.iterations,
     })
 }
+
+/// Grading factors of the generated size run (XS to XXL about the base size M... L).
+pub const SIZE_RUN: [(&str, f64); 5] = [
+    ("XS", 0.92),
+    ("S", 0.96),
+    ("M", 1.0),
+    ("L", 1.04),
+    ("XL", 1.08),
+];
+
+/// Garments ordered per size of [`SIZE_RUN`] in two colours: a bell over the run.
+const QUANTITIES: [(&str, [u32; 5]); 2] = [
+    ("navy", [20, 45, 60, 40, 15]),
+    ("white", [10, 25, 35, 20, 8]),
+];
+
+/// The garment-like cut orders: the shirts and trousers instances of a set directory taken as
+/// one garment (each piece type as often as its demand over 8, at least once), graded into a
+/// five-size run by scaling, ordered in two colours, on the instance's width in centimetres.
+pub fn garment_orders(dir: &Path) -> Result<Vec<crate::cutplan::CutOrder>> {
+    use crate::cutplan::{Costs, CutOrder, Quantity, SizePieces};
+    use zhizao_core::Fen;
+    ["shirts", "trousers"]
+        .iter()
+        .map(|name| {
+            let problem = read::read_file(&dir.join(format!("{name}.json")))?;
+            let sizes = SIZE_RUN
+                .iter()
+                .map(|(size, scale)| SizePieces {
+                    size: (*size).into(),
+                    pieces: problem
+                        .pieces
+                        .iter()
+                        .map(|piece| crate::model::Piece {
+                            demand: ((f64::from(piece.demand) / 8.0).round() as u32).max(1),
+                            outline: piece
+                                .outline
+                                .iter()
+                                .map(|[x, y]| [x * scale, y * scale])
+                                .collect(),
+                            ..piece.clone()
+                        })
+                        .collect(),
+                })
+                .collect();
+            let quantities = QUANTITIES
+                .iter()
+                .flat_map(|(colour, counts)| {
+                    SIZE_RUN
+                        .iter()
+                        .zip(counts)
+                        .map(|((size, _), quantity)| Quantity {
+                            colour: (*colour).into(),
+                            size: (*size).into(),
+                            quantity: *quantity,
+                        })
+                })
+                .collect();
+            Ok(CutOrder {
+                name: (*name).into(),
+                unit: "cm".into(),
+                width: problem.width,
+                spacing: 0.0,
+                max_plies: 50,
+                table_length: 600.0,
+                end_allowance: 2.0,
+                max_garments_per_marker: 6,
+                overcut_percent: 0,
+                costs: Costs {
+                    fabric_per_metre: Fen::new(2_500),
+                    marker: Fen::new(3_000),
+                    spread: Fen::new(4_000),
+                },
+                sizes,
+                quantities,
+            })
+        })
+        .collect()
+}

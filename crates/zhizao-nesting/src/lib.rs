@@ -13,6 +13,7 @@
 
 pub mod bench;
 mod check;
+pub mod cutplan;
 pub mod dxf;
 mod engine;
 mod error;

@@ -115,6 +115,9 @@ enum BenchCommand {
     Factory(factory_bench::BenchFactoryArgs),
     /// Nest every instance of a directory and report density gaps to the published records.
     Nesting(nesting_commands::BenchNestingArgs),
+    /// Cut-order plans of graded shirts and trousers against a lower bound and one marker per
+    /// size.
+    CutPlan(nesting_commands::BenchCutPlanArgs),
     /// The polishing centre's OEE over a month of its 72 robots' one-second reports, cold and
     /// warm.
     Oee(oee_bench::BenchOeeArgs),
@@ -131,6 +134,7 @@ fn main() -> anyhow::Result<()> {
         Command::Nest(args) => nesting_commands::nest(args),
         Command::CheckMarker(args) => nesting_commands::check_marker(args),
         Command::Bench(BenchCommand::Nesting(args)) => nesting_commands::bench(args),
+        Command::Bench(BenchCommand::CutPlan(args)) => nesting_commands::bench_cut_plan(args),
         Command::Openapi => {
             platform_commands::openapi();
             Ok(())
@@ -179,6 +183,7 @@ fn main() -> anyhow::Result<()> {
                     | Command::Nest(_)
                     | Command::CheckMarker(_)
                     | Command::Bench(BenchCommand::Nesting(_))
+                    | Command::Bench(BenchCommand::CutPlan(_))
                     | Command::Openapi => unreachable!("handled above"),
                 }
             })

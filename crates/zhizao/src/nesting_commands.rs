@@ -227,3 +227,57 @@ pub(crate) fn bench(args: BenchNestingArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchCutPlanArgs {
+    /// Directory holding shirts.json and trousers.json (ESICUP), graded into size runs.
+    #[arg(long, value_name = "DIR")]
+    set: PathBuf,
+    /// Time limit per marker in seconds.
+    #[arg(long, value_name = "SECS")]
+    time_limit: f64,
+    /// Worker threads per marker.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+pub(crate) fn bench_cut_plan(args: BenchCutPlanArgs) -> anyhow::Result<()> {
+    let options = options(args.time_limit, args.threads, args.seed, None)?;
+    let orders = zhizao_nesting::bench::garment_orders(&args.set)?;
+    println!(
+        "{:<10} {:>8} {:>7} {:>5} {:>10} {:>10} {:>7} {:>12} {:>8} {:>12} {:>12}",
+        "order",
+        "garments",
+        "markers",
+        "lays",
+        "fabric",
+        "bound",
+        "over %",
+        "per size",
+        "saved %",
+        "cost ¥",
+        "per size ¥"
+    );
+    for order in orders {
+        let plan = zhizao_nesting::cutplan::plan(&order, &options)?;
+        let garments: u32 = order.quantities.iter().map(|q| q.quantity).sum();
+        println!(
+            "{:<10} {:>8} {:>7} {:>5} {:>10.1} {:>10.1} {:>7.2} {:>12.1} {:>8.2} {:>12} {:>12}",
+            order.name,
+            garments,
+            plan.markers.len(),
+            plan.lays.len(),
+            plan.fabric_length,
+            plan.lower_bound,
+            100.0 * (plan.fabric_length / plan.lower_bound - 1.0),
+            plan.one_marker_per_size,
+            100.0 * (1.0 - plan.fabric_length / plan.one_marker_per_size),
+            plan.cost.total.to_plain_yuan_string(),
+            plan.one_marker_per_size_cost.total.to_plain_yuan_string()
+        );
+    }
+    Ok(())
+}
