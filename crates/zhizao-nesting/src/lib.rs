@@ -13,6 +13,7 @@
 
 pub mod bench;
 mod check;
+pub mod conest;
 pub mod cutplan;
 pub mod dxf;
 mod engine;

@@ -37,6 +37,10 @@ pub(crate) struct NestArgs {
     /// Also write the marker as HPGL for a plotter or cutter.
     #[arg(long, value_name = "PLT")]
     plt: Option<PathBuf>,
+    /// Co-nesting: the pieces' owners share the marker; nest each owner alone too and print
+    /// who is charged what length (in proportion to their own markers' lengths).
+    #[arg(long)]
+    share: bool,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +143,30 @@ pub(crate) fn nest(args: NestArgs) -> anyhow::Result<()> {
         problem.width
     );
     let options = options(args.time_limit, args.threads, args.seed, args.iterations)?;
-    let marker = zhizao_nesting::nest(&problem, &options, &mut print_progress)?;
+    let marker = if args.share {
+        let shared = zhizao_nesting::conest::co_nest(&problem, &options)?;
+        println!(
+            "{:<24} {:>6} {:>12} {:>12} {:>12}",
+            "owner", "copies", "alone", "charged", "saved"
+        );
+        for share in &shared.shares {
+            println!(
+                "{:<24} {:>6} {:>12.3} {:>12.3} {:>12.3}",
+                share.owner,
+                share.copies,
+                share.alone_length,
+                share.charged_length,
+                share.saved_length
+            );
+        }
+        println!(
+            "shared marker {:.3} against {:.3} alone: every owner saves {:.2}%",
+            shared.marker.length, shared.alone_total, shared.saved_percent
+        );
+        shared.marker
+    } else {
+        zhizao_nesting::nest(&problem, &options, &mut print_progress)?
+    };
     // Never hand out a marker the independent validator rejects.
     let evaluation = zhizao_nesting::check(&problem, &marker)
         .context("internal error: the optimiser produced an invalid marker")?;

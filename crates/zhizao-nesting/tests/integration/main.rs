@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod conest;
 mod cutplan;
 mod dxf;
 mod fuzz;
