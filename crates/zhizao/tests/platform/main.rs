@@ -4,6 +4,7 @@
 
 mod bench;
 mod durability;
+mod nesting;
 mod notifier;
 mod simulate;
 mod support;
