@@ -56,6 +56,8 @@ enum Command {
     Nest(nesting_commands::NestArgs),
     /// Validate a marker against its problem, independently of the optimiser.
     CheckMarker(nesting_commands::CheckMarkerArgs),
+    /// Plan the markers and lays that cut an order's sizes and colours at the least cost.
+    CutPlan(nesting_commands::CutPlanArgs),
     /// Run benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -133,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Factory(args)) => factory_bench::factory(args),
         Command::Nest(args) => nesting_commands::nest(args),
         Command::CheckMarker(args) => nesting_commands::check_marker(args),
+        Command::CutPlan(args) => nesting_commands::cut_plan(args),
         Command::Bench(BenchCommand::Nesting(args)) => nesting_commands::bench(args),
         Command::Bench(BenchCommand::CutPlan(args)) => nesting_commands::bench_cut_plan(args),
         Command::Openapi => {
@@ -182,6 +185,7 @@ fn main() -> anyhow::Result<()> {
                     | Command::Bench(BenchCommand::Factory(_))
                     | Command::Nest(_)
                     | Command::CheckMarker(_)
+                    | Command::CutPlan(_)
                     | Command::Bench(BenchCommand::Nesting(_))
                     | Command::Bench(BenchCommand::CutPlan(_))
                     | Command::Openapi => unreachable!("handled above"),

@@ -308,3 +308,79 @@ pub(crate) fn bench_cut_plan(args: BenchCutPlanArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct CutPlanArgs {
+    /// Cut order JSON: fabric, room limits and costs, one garment per size, quantities.
+    file: PathBuf,
+    /// Time limit per marker in seconds.
+    #[arg(long, value_name = "SECS")]
+    time_limit: f64,
+    /// Worker threads per marker.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Separator passes per marker (reproducible plans).
+    #[arg(long)]
+    iterations: Option<u64>,
+    /// Write the plan (markers, lays, costs) here as JSON.
+    #[arg(long, value_name = "PLAN_JSON")]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn cut_plan(args: CutPlanArgs) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let order: zhizao_nesting::cutplan::CutOrder = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a cut order", args.file.display()))?;
+    let options = options(args.time_limit, args.threads, args.seed, args.iterations)?;
+    let plan = zhizao_nesting::cutplan::plan(&order, &options)?;
+    println!(
+        "{:<4} {:<28} {:>10} {:>9}",
+        "mark", "ratio", "length", "density%"
+    );
+    for (index, marker) in plan.markers.iter().enumerate() {
+        let ratio: Vec<String> = marker
+            .ratio
+            .iter()
+            .map(|(s, c)| format!("{s}:{c}"))
+            .collect();
+        println!(
+            "{:<4} {:<28} {:>10.2} {:>9.2}",
+            index + 1,
+            ratio.join(" "),
+            marker.length,
+            marker.density * 100.0
+        );
+    }
+    println!(
+        "{:<4} {:<12} {:>6} {:>10}",
+        "lay", "colour", "plies", "per ply"
+    );
+    for (index, lay) in plan.lays.iter().enumerate() {
+        println!(
+            "{:<4} {:<12} {:>6} {:>10.2}  marker {}",
+            index + 1,
+            lay.colour,
+            lay.plies,
+            lay.ply_length,
+            lay.marker + 1
+        );
+    }
+    println!(
+        "fabric {:.1} {} (bound {:.1}, one marker per size {:.1}); cost ¥{} (one marker per size ¥{})",
+        plan.fabric_length,
+        order.unit,
+        plan.lower_bound,
+        plan.one_marker_per_size,
+        plan.cost.total.to_plain_yuan_string(),
+        plan.one_marker_per_size_cost.total.to_plain_yuan_string()
+    );
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string_pretty(&plan).context("the plan as JSON")?;
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -182,7 +182,7 @@ pub fn nest(
     });
 
     let layout = Layout::from_snapshot(&best.0);
-    let placements = world.placements(&layout);
+    let placements = world.placements(&layout, problem);
     Ok(Marker::new(
         problem,
         &placements,

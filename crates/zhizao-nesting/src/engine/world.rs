@@ -13,7 +13,7 @@ use jagua_rs::io::ext_repr::{
 };
 use jagua_rs::io::import::Importer;
 
-use crate::model::{Mirror, Placement, Problem, Rotations};
+use crate::model::{Mirror, Placement, Problem, Rotations, allowed_angles};
 use crate::{Error, Result};
 
 /// One engine item: a piece, or one hand of a piece cut in mirrored pairs.
@@ -149,8 +149,9 @@ impl World {
             .expect("a positive rectangle with validated zones is a container")
     }
 
-    /// Every placed item as a model placement.
-    pub(crate) fn placements(&self, layout: &Layout) -> Vec<Placement> {
+    /// Every placed item as a model placement, rotations snapped to the allowed angle they are
+    /// within a thousandth of a degree of (single precision leaves 180.000005).
+    pub(crate) fn placements(&self, layout: &Layout, problem: &Problem) -> Vec<Placement> {
         let mut placements: Vec<Placement> = layout
             .placed_items()
             .values()
@@ -160,10 +161,19 @@ impl World {
                 let ext =
                     int_to_ext_transformation(&placed.d_transf(), &item.shape_orig().pre_transform);
                 let (x, y) = ext.translation();
+                let rotation = f64::from(ext.rotation().to_degrees()).rem_euclid(360.0);
+                let snapped = allowed_angles(&problem.pieces[variant.piece].rotations)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|a| {
+                        let delta = (rotation - a).rem_euclid(360.0);
+                        delta.min(360.0 - delta) < 1e-3
+                    })
+                    .unwrap_or(rotation);
                 Placement {
                     piece: variant.piece,
                     mirrored: variant.mirrored != ext.reflected,
-                    rotation: f64::from(ext.rotation().to_degrees()).rem_euclid(360.0),
+                    rotation: snapped,
                     x: f64::from(x),
                     y: f64::from(y),
                 }

@@ -139,3 +139,46 @@ fn the_nesting_benchmarks_run_end_to_end() {
         assert!(output.contains(order), "{order}: {output}");
     }
 }
+
+#[test]
+fn a_cut_order_is_planned_into_markers_and_lays() {
+    let directory = tempfile::tempdir().unwrap();
+    let order = test_data("cut-order-tees.json");
+    let plan = directory.path().join("plan.json");
+    let output = run(
+        directory.path(),
+        &[
+            "cut-plan",
+            order.to_str().unwrap(),
+            "--time-limit",
+            "60",
+            "--iterations",
+            "100",
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.contains("fabric ") && output.contains("one marker per size"),
+        "{output}"
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
+    // Every garment ordered is cut, exactly.
+    for row in plan["cut"].as_array().unwrap() {
+        assert_eq!(row[2], row[3], "{row}");
+    }
+    let plies: u64 = plan["lays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["plies"].as_u64().unwrap())
+        .sum();
+    assert!(plies >= 1);
+    assert!(
+        plan["lays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["plies"].as_u64().unwrap() <= 40)
+    );
+}
