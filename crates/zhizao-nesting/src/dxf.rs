@@ -279,14 +279,7 @@ fn read_block(pairs: &[Pair<'_>], start: usize) -> Result<(Block, usize)> {
                         vertex += 1;
                     }
                 }
-                let closed = fields
-                    .iter()
-                    .find(|p| p.code == 70)
-                    .and_then(|p| p.value.parse::<i32>().ok())
-                    .is_some_and(|flags| flags & 1 == 1);
-                if closed && let Some(first) = points.first().copied() {
-                    points.push(first);
-                }
+                close_if_flagged(fields, &mut points);
                 add_chain(&mut block, layer, points, line);
                 index = vertex;
                 continue;
@@ -310,14 +303,7 @@ fn read_block(pairs: &[Pair<'_>], start: usize) -> Result<(Block, usize)> {
                         _ => {}
                     }
                 }
-                let closed = fields
-                    .iter()
-                    .find(|p| p.code == 70)
-                    .and_then(|p| p.value.parse::<i32>().ok())
-                    .is_some_and(|flags| flags & 1 == 1);
-                if closed && let Some(first) = points.first().copied() {
-                    points.push(first);
-                }
+                close_if_flagged(fields, &mut points);
                 add_chain(&mut block, layer, points, line);
             }
             "LINE" => {
@@ -352,6 +338,18 @@ fn read_block(pairs: &[Pair<'_>], start: usize) -> Result<(Block, usize)> {
         format!("block {}, BLOCK at line {}", block.name, block.line),
         "the block has no ENDBLK",
     ))
+}
+
+/// A polyline whose flags (group 70) say closed ends where it starts.
+fn close_if_flagged(fields: &[Pair<'_>], points: &mut Vec<Point>) {
+    let closed = fields
+        .iter()
+        .find(|p| p.code == 70)
+        .and_then(|p| p.value.parse::<i32>().ok())
+        .is_some_and(|flags| flags & 1 == 1);
+    if closed && let Some(first) = points.first().copied() {
+        points.push(first);
+    }
 }
 
 fn add_chain(block: &mut Block, layer: &str, points: Vec<Point>, line: usize) {

@@ -2,7 +2,6 @@
 //! `zhizao-nesting`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -16,18 +15,8 @@ pub(crate) struct NestArgs {
     file: PathBuf,
     #[command(flatten)]
     fabric: FabricArgs,
-    /// Wall-clock time limit in seconds.
-    #[arg(long, value_name = "SECS")]
-    time_limit: f64,
-    /// Worker threads.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Random seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Stop after this many separator passes: with it a seed gives the same marker every run.
-    #[arg(long)]
-    iterations: Option<u64>,
+    #[command(flatten)]
+    search: SearchArgs,
     /// Write the marker here (versioned JSON).
     #[arg(long, value_name = "MARKER_JSON")]
     out: Option<PathBuf>,
@@ -94,34 +83,39 @@ pub(crate) struct BenchNestingArgs {
     /// Directory of instance files, e.g. ../shared/benchmarks/nesting/esicup.
     #[arg(long, value_name = "DIR")]
     set: PathBuf,
-    /// Time limit per instance in seconds.
-    #[arg(long, value_name = "SECS")]
-    time_limit: f64,
-    /// Worker threads per instance.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Random seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    search: SearchArgs,
     /// Only these instances (comma-separated file stems).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
 
-fn options(
+/// How long and how the optimiser searches (every nesting command).
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Wall-clock time limit in seconds (per marker).
+    #[arg(long, value_name = "SECS")]
     time_limit: f64,
+    /// Worker threads.
+    #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Stop after this many separator passes: with it a seed gives the same marker every run.
+    #[arg(long)]
     iterations: Option<u64>,
-) -> anyhow::Result<NestOptions> {
-    Ok(NestOptions {
-        time_limit: Duration::try_from_secs_f64(time_limit).with_context(|| {
-            format!("--time-limit must be a non-negative number of seconds, found {time_limit}")
-        })?,
-        iterations,
-        threads: threads.max(1),
-        seed,
-    })
+}
+
+impl SearchArgs {
+    fn options(&self) -> anyhow::Result<NestOptions> {
+        Ok(NestOptions {
+            time_limit: crate::schedule_commands::time_limit(self.time_limit)?,
+            iterations: self.iterations,
+            threads: self.threads.max(1),
+            seed: self.seed,
+        })
+    }
 }
 
 fn print_progress(progress: Progress) {
@@ -142,7 +136,7 @@ pub(crate) fn nest(args: NestArgs) -> anyhow::Result<()> {
         problem.copies(),
         problem.width
     );
-    let options = options(args.time_limit, args.threads, args.seed, args.iterations)?;
+    let options = args.search.options()?;
     let marker = if args.share {
         let shared = zhizao_nesting::conest::co_nest(&problem, &options)?;
         println!(
@@ -219,7 +213,7 @@ pub(crate) fn check_marker(args: CheckMarkerArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) fn bench(args: BenchNestingArgs) -> anyhow::Result<()> {
-    let options = options(args.time_limit, args.threads, args.seed, None)?;
+    let options = args.search.options()?;
     let records = records(&args.set)?;
     let files: Vec<PathBuf> = instances(&args.set)?
         .into_iter()
@@ -233,9 +227,9 @@ pub(crate) fn bench(args: BenchNestingArgs) -> anyhow::Result<()> {
     println!(
         "{} instances, {} s each, {} thread(s), seed {}",
         files.len(),
-        args.time_limit,
+        args.search.time_limit,
         options.threads,
-        args.seed
+        options.seed
     );
     println!("{}", BenchRow::table_header());
     let mut gaps = Vec::new();
@@ -260,19 +254,12 @@ pub(crate) struct BenchCutPlanArgs {
     /// Directory holding shirts.json and trousers.json (ESICUP), graded into size runs.
     #[arg(long, value_name = "DIR")]
     set: PathBuf,
-    /// Time limit per marker in seconds.
-    #[arg(long, value_name = "SECS")]
-    time_limit: f64,
-    /// Worker threads per marker.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Random seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    search: SearchArgs,
 }
 
 pub(crate) fn bench_cut_plan(args: BenchCutPlanArgs) -> anyhow::Result<()> {
-    let options = options(args.time_limit, args.threads, args.seed, None)?;
+    let options = args.search.options()?;
     let orders = zhizao_nesting::bench::garment_orders(&args.set)?;
     println!(
         "{:<10} {:>8} {:>7} {:>5} {:>10} {:>10} {:>7} {:>12} {:>8} {:>12} {:>12}",
@@ -313,18 +300,8 @@ pub(crate) fn bench_cut_plan(args: BenchCutPlanArgs) -> anyhow::Result<()> {
 pub(crate) struct CutPlanArgs {
     /// Cut order JSON: fabric, room limits and costs, one garment per size, quantities.
     file: PathBuf,
-    /// Time limit per marker in seconds.
-    #[arg(long, value_name = "SECS")]
-    time_limit: f64,
-    /// Worker threads per marker.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Random seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Separator passes per marker (reproducible plans).
-    #[arg(long)]
-    iterations: Option<u64>,
+    #[command(flatten)]
+    search: SearchArgs,
     /// Write the plan (markers, lays, costs) here as JSON.
     #[arg(long, value_name = "PLAN_JSON")]
     out: Option<PathBuf>,
@@ -335,7 +312,7 @@ pub(crate) fn cut_plan(args: CutPlanArgs) -> anyhow::Result<()> {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let order: zhizao_nesting::cutplan::CutOrder = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a cut order", args.file.display()))?;
-    let options = options(args.time_limit, args.threads, args.seed, args.iterations)?;
+    let options = args.search.options()?;
     let plan = zhizao_nesting::cutplan::plan(&order, &options)?;
     println!(
         "{:<4} {:<28} {:>10} {:>9}",

@@ -113,7 +113,7 @@ pub(crate) struct BenchScheduleArgs {
     limit: Option<usize>,
 }
 
-fn time_limit(seconds: f64) -> anyhow::Result<Duration> {
+pub(crate) fn time_limit(seconds: f64) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(seconds).with_context(|| {
         format!("--time-limit must be a non-negative number of seconds, found {seconds}")
     })
