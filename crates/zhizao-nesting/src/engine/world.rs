@@ -13,6 +13,8 @@ use jagua_rs::io::ext_repr::{
 };
 use jagua_rs::io::import::Importer;
 
+use geo::{Area, BooleanOps, BoundingRect, Coord, LineString, Polygon, Rect};
+
 use crate::model::{Mirror, Placement, Problem, Rotations, allowed_angles};
 use crate::{Error, Result};
 
@@ -33,7 +35,8 @@ pub(crate) struct World {
     pub(crate) variants: Vec<Variant>,
     importer: Importer,
     width: f32,
-    defects: Vec<ExtQualityZone>,
+    /// Defect zones as given; each container holds the parts of them on its strip.
+    defects: Vec<Polygon<f64>>,
 }
 
 impl World {
@@ -117,11 +120,11 @@ impl World {
         let defects = problem
             .defects
             .iter()
-            .map(|zone| ExtQualityZone {
-                quality: 0,
-                shape: ExtShape::SimplePolygon(ExtSPolygon(
-                    zone.iter().map(|[x, y]| (*x as f32, *y as f32)).collect(),
-                )),
+            .map(|zone| {
+                Polygon::new(
+                    LineString::from(zone.iter().map(|[x, y]| (*x, *y)).collect::<Vec<_>>()),
+                    Vec::new(),
+                )
             })
             .collect();
         Ok(World {
@@ -133,8 +136,57 @@ impl World {
         })
     }
 
-    /// The fabric from 0 to `length`.
+    /// The fabric from 0 to `length`, with the parts of the defect zones that lie on it.
     pub(crate) fn container(&self, length: f32) -> Container {
+        let strip = Rect::new(
+            Coord { x: 0.0, y: 0.0 },
+            Coord {
+                x: f64::from(length),
+                y: f64::from(self.width),
+            },
+        )
+        .to_polygon();
+        let minimum = 1e-9 * f64::from(self.width) * f64::from(self.width);
+        let parts: Vec<Polygon<f64>> = self
+            .defects
+            .iter()
+            .flat_map(|zone| zone.intersection(&strip).0)
+            .filter(|part| part.unsigned_area() > minimum)
+            .collect();
+        let zone = |shape: ExtShape| ExtQualityZone { quality: 0, shape };
+        let exact = parts
+            .iter()
+            .map(|part| {
+                let mut points: Vec<(f32, f32)> = part
+                    .exterior()
+                    .coords()
+                    .map(|c| (c.x as f32, c.y as f32))
+                    .collect();
+                points.pop();
+                zone(ExtShape::SimplePolygon(ExtSPolygon(points)))
+            })
+            .collect();
+        self.import(length, exact).unwrap_or_else(|| {
+            // A clipped sliver the engine cannot take: keep pieces off its bounding box instead
+            // (further away, never closer).
+            let boxes = parts
+                .iter()
+                .filter_map(|part| part.bounding_rect())
+                .map(|r| {
+                    zone(ExtShape::Rectangle {
+                        x_min: r.min().x as f32,
+                        y_min: r.min().y as f32,
+                        width: r.width() as f32,
+                        height: r.height() as f32,
+                    })
+                })
+                .collect();
+            self.import(length, boxes)
+                .expect("a positive rectangle with rectangular zones is a container")
+        })
+    }
+
+    fn import(&self, length: f32, zones: Vec<ExtQualityZone>) -> Option<Container> {
         self.importer
             .import_container(&ExtContainer {
                 id: 0,
@@ -144,9 +196,9 @@ impl World {
                     width: length,
                     height: self.width,
                 },
-                zones: self.defects.clone(),
+                zones,
             })
-            .expect("a positive rectangle with validated zones is a container")
+            .ok()
     }
 
     /// Every placed item as a model placement, rotations snapped to the allowed angle they are

@@ -62,3 +62,16 @@ fn free_rotation_and_free_mirroring_stay_valid() {
     let marker = nest_checked(&problem, &quick(9, 2));
     assert_eq!(marker.placements.len(), 7);
 }
+
+#[test]
+fn defects_beyond_or_across_the_strip_are_kept_away_from() {
+    // One defect across the selvedge, one far down the roll beyond any marker, one spanning
+    // the width in the middle of where pieces go.
+    let mut problem = problem(10.0, vec![piece("panel", 6, &rect(3.0, 3.0))]);
+    problem.defects = vec![
+        vec![[2.0, -1.0], [4.0, -1.0], [4.0, 2.0], [2.0, 2.0]],
+        vec![[500.0, 2.0], [501.0, 2.0], [501.0, 3.0]],
+        vec![[7.0, 0.0], [7.5, 0.0], [7.5, 10.0], [7.0, 10.0]],
+    ];
+    nest_checked(&problem, &quick(6, 1));
+}
