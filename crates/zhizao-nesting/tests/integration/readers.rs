@@ -63,3 +63,19 @@ fn zhizao_problem_json_round_trips() {
     let json = serde_json::to_vec(&original).unwrap();
     assert_eq!(read::parse(&json).unwrap(), original);
 }
+
+#[test]
+fn the_readme_s_problem_example_reads() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("```json\n").expect("a JSON example") + "```json\n".len();
+    let end = start + readme[start..].find("```").expect("its end");
+    let problem = read::parse(&readme.as_bytes()[start..end]).unwrap();
+    assert_eq!(problem.pieces.len(), 3);
+    assert_eq!(
+        problem.pieces[1].rotations,
+        Rotations::Stepped { step: 90.0 }
+    );
+    assert!(matches!(problem.pieces[2].rotations, Rotations::Free(_)));
+    assert_eq!(problem.pieces[2].mirror, Mirror::Free);
+    assert_eq!(problem.defects.len(), 1);
+}
