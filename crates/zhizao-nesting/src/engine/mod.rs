@@ -22,9 +22,9 @@ use jagua_rs::entities::{Layout, LayoutSnapshot};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, RngExt, SeedableRng};
 
-use crate::Result;
 use crate::marker::{Marker, SearchReport};
 use crate::model::Problem;
+use crate::{Error, Result};
 use search::{ConstructionEvaluator, Eval, SampleConfig, search};
 use separator::{Separator, SeparatorConfig};
 use world::World;
@@ -136,7 +136,7 @@ pub fn nest(
     let start = Instant::now();
     let world = World::new(problem)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
-    let (layout, length) = construct(&world, problem, &mut rng);
+    let (layout, length) = construct(&world, problem, &mut rng)?;
     let threads = options.threads.max(1);
     let mut separator = Separator::new(
         &world,
@@ -144,7 +144,7 @@ pub fn nest(
         length,
         Xoshiro256PlusPlus::seed_from_u64(rng.next_u64()),
         threads,
-    );
+    )?;
     let mut best = (separator.layout.save(), length);
     let pieces_area = problem.pieces_area();
     let report = |length: f32, budget: &Budget, on_progress: &mut dyn FnMut(Progress)| {
@@ -197,7 +197,11 @@ pub fn nest(
 
 /// Places every copy, largest first, at the leftmost clear position found; returns the layout
 /// on a strip fitted to it.
-fn construct(world: &World, problem: &Problem, rng: &mut Xoshiro256PlusPlus) -> (Layout, f32) {
+fn construct(
+    world: &World,
+    problem: &Problem,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<(Layout, f32)> {
     let mut order: Vec<usize> = (0..world.items.len())
         .flat_map(|i| std::iter::repeat_n(i, world.variants[i].demand))
         .collect();
@@ -213,11 +217,20 @@ fn construct(world: &World, problem: &Problem, rng: &mut Xoshiro256PlusPlus) -> 
         .iter()
         .map(|item| item.shape_cd().diameter())
         .fold(0.0, f32::max);
-    let mut length = (problem.pieces_area() / problem.width) as f32 + widest;
+    let first_length = (problem.pieces_area() / problem.width) as f32 + widest;
+    let mut length = first_length;
     let mut layout = Layout::new(world.container(length));
     for index in order {
         let item = &world.items[index];
         loop {
+            if length > first_length * 1e4 {
+                // Validation keeps this from happening; never widen without end.
+                let piece = &problem.pieces[world.variants[index].piece].id;
+                return Err(Error::piece(
+                    piece,
+                    "no room for it on the fabric was found",
+                ));
+            }
             let fabric = layout.container().outer_cd().bbox();
             let found = {
                 let mut evaluator = ConstructionEvaluator::new(&layout, item);
@@ -231,20 +244,19 @@ fn construct(world: &World, problem: &Problem, rng: &mut Xoshiro256PlusPlus) -> 
             layout.swap_container(world.container(length));
         }
     }
-    let fitted = fitted_length(&layout, problem.spacing as f32);
+    let fitted = fitted_length(&layout);
     layout.swap_container(world.container(fitted));
-    (layout, fitted)
+    Ok((layout, fitted))
 }
 
-/// The shortest strip holding every placed item (the container keeps half the spacing from its
-/// edges).
-fn fitted_length(layout: &Layout, spacing: f32) -> f32 {
+/// The shortest strip holding every placed item (as the engine grows it by half the spacing).
+fn fitted_length(layout: &Layout) -> f32 {
     let right = layout
         .placed_items()
         .values()
         .map(|placed| placed.shape().bbox().x_max)
         .fold(0.0, f32::max);
-    (right + spacing / 2.0) * 1.00001
+    right * 1.00001
 }
 
 fn explore(

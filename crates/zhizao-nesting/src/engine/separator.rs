@@ -16,6 +16,7 @@ use super::Budget;
 use super::search::{SampleConfig, SeparationEvaluator, search};
 use super::tracker::Tracker;
 use super::world::World;
+use crate::{Error, Result};
 
 /// How hard one separation tries.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +55,7 @@ impl<'w> Separator<'w> {
         length: f32,
         mut rng: Xoshiro256PlusPlus,
         threads: usize,
-    ) -> Separator<'w> {
+    ) -> Result<Separator<'w>> {
         let tracker = Tracker::new(&layout);
         // A fixed number of workers (not one per thread) keeps a seed's search the same on
         // one thread or several.
@@ -68,8 +69,8 @@ impl<'w> Separator<'w> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
-            .expect("a thread pool of a few threads");
-        Separator {
+            .map_err(|error| Error::Engine(format!("no worker threads: {error}")))?;
+        Ok(Separator {
             world,
             layout,
             tracker,
@@ -77,7 +78,7 @@ impl<'w> Separator<'w> {
             length,
             workers,
             pool,
-        }
+        })
     }
 
     /// Separates until feasible or out of strikes; leaves the least overlapping layout found in

@@ -35,6 +35,7 @@ pub(crate) struct World {
     pub(crate) variants: Vec<Variant>,
     importer: Importer,
     width: f32,
+    half_spacing: f32,
     /// Defect zones as given; each container holds the parts of them on its strip.
     defects: Vec<Polygon<f64>>,
 }
@@ -132,6 +133,7 @@ impl World {
             variants,
             importer,
             width: problem.width as f32,
+            half_spacing: (problem.spacing / 2.0) as f32,
             defects,
         })
     }
@@ -190,11 +192,15 @@ impl World {
         self.importer
             .import_container(&ExtContainer {
                 id: 0,
+                // The engine shrinks the fabric by half the spacing and grows every piece by
+                // half: a fabric drawn half the spacing larger all round leaves exactly
+                // `0..length × 0..width` to the grown pieces, so an outline keeps half the
+                // spacing from the edges and the whole spacing from another outline.
                 shape: ExtShape::Rectangle {
-                    x_min: 0.0,
-                    y_min: 0.0,
-                    width: length,
-                    height: self.width,
+                    x_min: -self.half_spacing,
+                    y_min: -self.half_spacing,
+                    width: length + 2.0 * self.half_spacing,
+                    height: self.width + 2.0 * self.half_spacing,
                 },
                 zones,
             })

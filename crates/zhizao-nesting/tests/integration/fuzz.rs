@@ -58,3 +58,81 @@ proptest! {
         let _ = zhizao_nesting::dxf::parse(&bytes);
     }
 }
+
+/// A small random piece: a triangle, a rectangle or an L, at a random scale.
+fn random_piece(
+    index: usize,
+    kind: u8,
+    scale: f64,
+    demand: u32,
+    turn: u8,
+    mirror: u8,
+) -> zhizao_nesting::Piece {
+    use zhizao_nesting::model::{FreeRotation, Mirror, Rotations};
+    let outline = match kind % 3 {
+        0 => vec![[0.0, 0.0], [scale, 0.0], [0.2 * scale, 0.8 * scale]],
+        1 => vec![
+            [0.0, 0.0],
+            [scale, 0.0],
+            [scale, 0.4 * scale],
+            [0.0, 0.4 * scale],
+        ],
+        _ => crate::common::ell(scale),
+    };
+    let mut piece = crate::common::piece(&format!("p{index}"), demand, &outline);
+    piece.rotations = match turn % 4 {
+        0 => Rotations::Angles(vec![0.0]),
+        1 => Rotations::Angles(vec![0.0, 180.0]),
+        2 => Rotations::Stepped { step: 90.0 },
+        _ => Rotations::Free(FreeRotation::Free),
+    };
+    piece.mirror = match mirror % 3 {
+        0 => Mirror::None,
+        1 => {
+            piece.demand = demand * 2;
+            Mirror::Pairs
+        }
+        _ => Mirror::Free,
+    };
+    piece
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever valid problem it is given, the optimiser returns a marker the validator accepts
+    /// (or refuses the problem with a reason): never a panic, never an invalid marker.
+    #[test]
+    fn random_problems_nest_into_valid_markers(
+        pieces in proptest::collection::vec((any::<u8>(), 1.0..6.0f64, 1..4u32, any::<u8>(), any::<u8>()), 1..5),
+        width in 4.0..20.0f64,
+        spacing in prop_oneof![Just(0.0), 0.0..0.5f64],
+        defect in proptest::option::of((0.0..10.0f64, -1.0..15.0f64)),
+        seed in any::<u64>(),
+    ) {
+        let pieces = pieces
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, scale, demand, turn, mirror))| random_piece(i, kind, scale, demand, turn, mirror))
+            .collect();
+        let mut problem = crate::common::problem(width, pieces);
+        problem.spacing = spacing;
+        if let Some((x, y)) = defect {
+            problem.defects = vec![vec![[x, y], [x + 1.0, y], [x + 1.0, y + 1.5], [x, y + 1.5]]];
+        }
+        let options = zhizao_nesting::NestOptions {
+            iterations: Some(40),
+            seed,
+            ..crate::common::quick(seed, 1)
+        };
+        match zhizao_nesting::nest(&problem, &options, &mut |_| {}) {
+            Ok(marker) => {
+                if let Err(error) = zhizao_nesting::check(&problem, &marker) {
+                    panic!("invalid marker for {problem:?}: {error}");
+                }
+            }
+            Err(zhizao_nesting::Error::InvalidPiece { .. } | zhizao_nesting::Error::InvalidProblem(_)) => {}
+            Err(error) => panic!("unexpected error for {problem:?}: {error}"),
+        }
+    }
+}
