@@ -16,7 +16,7 @@ use zhizao_core::Fen;
 
 use crate::engine::{NestOptions, nest};
 use crate::marker::Marker;
-use crate::model::{Piece, Problem, area};
+use crate::model::{Piece, Problem};
 use crate::{Error, Result};
 
 /// An order to plan: the fabric, the cutting room's limits and costs, the garment in each size
@@ -182,13 +182,17 @@ impl CutOrder {
             if self.sizes[..index].iter().any(|s| s.size == size.size) {
                 return invalid(format!("size {} is given twice", size.size));
             }
-            self.single(size).validate().map_err(|error| match error {
-                Error::InvalidPiece { piece, reason } => Error::InvalidPiece {
-                    piece: format!("{} (size {})", piece, size.size),
-                    reason,
-                },
-                other => other,
-            })?;
+            let mut ratio = vec![0; self.sizes.len()];
+            ratio[index] = 1;
+            self.problem(&ratio)
+                .validate()
+                .map_err(|error| match error {
+                    Error::InvalidPiece { piece, reason } => Error::InvalidPiece {
+                        piece: format!("{} (size {})", piece, size.size),
+                        reason,
+                    },
+                    other => other,
+                })?;
         }
         if self.quantities.iter().all(|q| q.quantity == 0) {
             return invalid("nothing is ordered".into());
@@ -236,17 +240,6 @@ impl CutOrder {
             pieces,
         }
     }
-
-    fn single(&self, size: &SizePieces) -> Problem {
-        let index = self
-            .sizes
-            .iter()
-            .position(|s| s.size == size.size)
-            .unwrap_or(0);
-        let mut ratio = vec![0; self.sizes.len()];
-        ratio[index] = 1;
-        self.problem(&ratio)
-    }
 }
 
 fn metres_per_unit(unit: &str) -> Result<f64> {
@@ -265,17 +258,13 @@ fn metres_per_unit(unit: &str) -> Result<f64> {
 pub fn plan(order: &CutOrder, options: &NestOptions) -> Result<CutPlan> {
     order.validate()?;
     let sizes = order.sizes.len();
-    let colours: Vec<String> = {
-        let mut colours: Vec<String> = order.quantities.iter().map(|q| q.colour.clone()).collect();
-        colours.dedup();
-        let mut unique = Vec::new();
-        for colour in colours {
-            if !unique.contains(&colour) {
-                unique.push(colour);
-            }
+    // Colours in the order they are first named.
+    let mut colours: Vec<String> = Vec::new();
+    for quantity in &order.quantities {
+        if !colours.contains(&quantity.colour) {
+            colours.push(quantity.colour.clone());
         }
-        unique
-    };
+    }
     let size_index = |name: &str| order.sizes.iter().position(|s| s.size == name).unwrap_or(0);
     let colour_index = |name: &str| colours.iter().position(|c| c == name).unwrap_or(0);
     let mut ordered = vec![vec![0u32; sizes]; colours.len()];
@@ -537,12 +526,4 @@ fn ratios(sizes: usize, max: u32) -> Vec<Vec<u32>> {
     let max = if sizes > 8 { max.min(3) } else { max };
     extend(&mut Vec::new(), sizes, max, &mut out);
     out
-}
-
-/// The piece area of one garment of a size (for reports).
-pub fn garment_area(size: &SizePieces) -> f64 {
-    size.pieces
-        .iter()
-        .map(|p| area(&p.outline).abs() * f64::from(p.demand))
-        .sum()
 }

@@ -92,15 +92,14 @@ pub fn parse(bytes: &[u8]) -> Result<Pattern> {
             index = next;
             continue;
         }
-        if pair.code == 1 && unit.is_none() {
-            unit = text_unit(pair.value);
-        }
         index += 1;
     }
-    for pair in &pairs {
-        if unit.is_none() && pair.code == 1 {
-            unit = text_unit(pair.value);
-        }
+    // Without a header unit, the first `Units:` text anywhere in the file says it.
+    if unit.is_none() {
+        unit = pairs
+            .iter()
+            .filter(|pair| pair.code == 1)
+            .find_map(|pair| text_unit(pair.value));
     }
     let quantities = quantities_by_name(&blocks);
     let mut pieces = Vec::new();
