@@ -94,6 +94,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory order files",
         include_str!("../migrations/20261206000011_factory_order_files.sql"),
     ),
+    (
+        20261207000001,
+        "factory patterns and nesting runs",
+        include_str!("../migrations/20261207000001_factory_nesting.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

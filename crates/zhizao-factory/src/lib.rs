@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod documents;
 pub mod figures;
 pub mod floor;
+pub mod markers;
 pub mod material;
 pub mod oee;
 pub mod order;

@@ -30,6 +30,8 @@ pub struct Factories {
     pub(crate) activity: Arc<crate::signals::ActivityCache>,
     /// Where orders' files are kept; none where no files are taken.
     pub(crate) file_dir: Option<std::path::PathBuf>,
+    /// Marker runs searching in the background.
+    pub(crate) nesting: Arc<crate::markers::NestingRunner>,
 }
 
 /// How long an instant quote's plan searches: at most 1.5 s and 5,000 iterations.
@@ -165,6 +167,7 @@ impl Factories {
             telemetry: None,
             activity: Arc::default(),
             file_dir: None,
+            nesting: Arc::new(crate::markers::NestingRunner::new(None)),
         }
     }
 

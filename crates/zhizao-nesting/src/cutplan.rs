@@ -93,7 +93,7 @@ pub struct Quantity {
 }
 
 /// A planned marker: a size ratio nested for real.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedMarker {
     /// Garments of each size in the marker.
     pub ratio: Vec<(String, u32)>,
@@ -106,7 +106,7 @@ pub struct PlannedMarker {
 }
 
 /// One spread: a marker laid in one colour so many plies high.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lay {
     /// Index into [`CutPlan::markers`].
     pub marker: usize,
@@ -119,7 +119,7 @@ pub struct Lay {
 }
 
 /// What a plan costs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanCost {
     /// Fabric.
     pub fabric: Fen,
@@ -132,7 +132,7 @@ pub struct PlanCost {
 }
 
 /// A cut plan and how it compares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CutPlan {
     /// The markers to make.
     pub markers: Vec<PlannedMarker>,
@@ -209,7 +209,7 @@ impl CutOrder {
     }
 
     /// The problem of nesting `ratio[i]` garments of size `i`.
-    fn problem(&self, ratio: &[u32]) -> Problem {
+    pub fn problem(&self, ratio: &[u32]) -> Problem {
         let pieces = self
             .sizes
             .iter()
@@ -254,8 +254,28 @@ fn metres_per_unit(unit: &str) -> Result<f64> {
     }
 }
 
+/// How far a plan has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanProgress {
+    /// Markers nested so far (a ratio is nested once).
+    pub markers_nested: usize,
+    /// Garments the lays chosen so far cut.
+    pub garments_planned: u32,
+    /// Garments ordered.
+    pub garments_ordered: u32,
+}
+
 /// Plans the order: every marker is nested with `options` (each marker its own search).
 pub fn plan(order: &CutOrder, options: &NestOptions) -> Result<CutPlan> {
+    plan_reporting(order, options, &mut |_| {})
+}
+
+/// [`plan`], telling `on_progress` after each marker nested.
+pub fn plan_reporting(
+    order: &CutOrder,
+    options: &NestOptions,
+    on_progress: &mut dyn FnMut(PlanProgress),
+) -> Result<CutPlan> {
     order.validate()?;
     let sizes = order.sizes.len();
     // Colours in the order they are first named.
@@ -271,6 +291,14 @@ pub fn plan(order: &CutOrder, options: &NestOptions) -> Result<CutPlan> {
     for quantity in &order.quantities {
         ordered[colour_index(&quantity.colour)][size_index(&quantity.size)] += quantity.quantity;
     }
+    let garments_ordered: u32 = ordered.iter().flatten().sum();
+    let mut tell = |nested: &HashMap<Vec<u32>, PlannedMarker>, remaining: &[Vec<u32>]| {
+        on_progress(PlanProgress {
+            markers_nested: nested.len(),
+            garments_planned: garments_ordered - remaining.iter().flatten().sum::<u32>(),
+            garments_ordered,
+        });
+    };
     let metres = metres_per_unit(&order.unit)?;
 
     // Every ratio is nested at most once.
@@ -294,6 +322,7 @@ pub fn plan(order: &CutOrder, options: &NestOptions) -> Result<CutPlan> {
         single_length.push(planned.length);
         single_area.push(order.problem(&ratio).pieces_area());
         single_density.push(planned.density);
+        tell(&nested, &ordered);
     }
     let mean_density = single_density.iter().sum::<f64>() / sizes as f64;
     let estimate = |ratio: &[u32]| {
@@ -396,6 +425,7 @@ pub fn plan(order: &CutOrder, options: &NestOptions) -> Result<CutPlan> {
             }
         }
         rounds.push((ratio, plies));
+        tell(&nested, &remaining);
     }
 
     // Markers in the order first used; lays per round and colour.

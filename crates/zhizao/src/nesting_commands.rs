@@ -114,6 +114,7 @@ impl SearchArgs {
             iterations: self.iterations,
             threads: self.threads.max(1),
             seed: self.seed,
+            stop: None,
         })
     }
 }

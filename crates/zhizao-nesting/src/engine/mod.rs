@@ -16,6 +16,8 @@ mod separator;
 mod tracker;
 mod world;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use jagua_rs::entities::{Layout, LayoutSnapshot};
@@ -41,6 +43,8 @@ pub struct NestOptions {
     pub threads: usize,
     /// The seed of every random choice.
     pub seed: u64,
+    /// Set from elsewhere to end the search early with the best marker so far.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for NestOptions {
@@ -50,12 +54,13 @@ impl Default for NestOptions {
             iterations: None,
             threads: 1,
             seed: 0,
+            stop: None,
         }
     }
 }
 
 /// A new best marker during the search.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Progress {
     /// The strip length of the new best feasible layout.
     pub length: f64,
@@ -65,6 +70,8 @@ pub struct Progress {
     pub elapsed: Duration,
     /// Share of the budget (time or passes) used, `0..=1`.
     pub done: f64,
+    /// The layout itself, as a marker file.
+    pub marker: Marker,
 }
 
 /// Share of the budget the exploration phase gets.
@@ -104,11 +111,17 @@ pub(crate) struct Budget {
     deadline: Instant,
     passes: u64,
     pass_limit: Option<u64>,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Budget {
     fn spent(&self) -> bool {
-        self.pass_limit.is_some_and(|limit| self.passes >= limit) || Instant::now() >= self.deadline
+        self.pass_limit.is_some_and(|limit| self.passes >= limit)
+            || Instant::now() >= self.deadline
+            || self
+                .stop
+                .as_ref()
+                .is_some_and(|stop| stop.load(Ordering::Relaxed))
     }
 
     fn count_pass(&mut self) {
@@ -147,14 +160,26 @@ pub fn nest(
     )?;
     let mut best = (separator.layout.save(), length);
     let pieces_area = problem.pieces_area();
-    let report = |length: f32, budget: &Budget, on_progress: &mut dyn FnMut(Progress)| {
-        on_progress(Progress {
-            length: f64::from(length),
-            density: pieces_area / (problem.width * f64::from(length)),
-            elapsed: start.elapsed(),
-            done: budget.share_used(),
-        });
-    };
+    let report =
+        |length: f32, layout: &Layout, budget: &Budget, on_progress: &mut dyn FnMut(Progress)| {
+            let elapsed = start.elapsed();
+            on_progress(Progress {
+                length: f64::from(length),
+                density: pieces_area / (problem.width * f64::from(length)),
+                elapsed,
+                done: budget.share_used(),
+                marker: Marker::new(
+                    problem,
+                    &world.placements(layout, problem),
+                    SearchReport {
+                        seed: options.seed,
+                        threads,
+                        iterations: budget.passes,
+                        elapsed_ms: elapsed.as_millis() as u64,
+                    },
+                ),
+            });
+        };
 
     let total = options.time_limit;
     let mut budget = Budget {
@@ -164,11 +189,15 @@ pub fn nest(
         pass_limit: options
             .iterations
             .map(|n| (n as f64 * EXPLORE_SHARE).ceil() as u64),
+        stop: options.stop.clone(),
     };
-    report(length, &budget, on_progress);
-    explore(&mut separator, &mut best, &mut budget, &mut |l, b| {
-        report(l, b, on_progress)
-    });
+    report(length, &separator.layout, &budget, on_progress);
+    explore(
+        &mut separator,
+        &mut best,
+        &mut budget,
+        &mut |l, layout, b| report(l, layout, b, on_progress),
+    );
 
     let explored = budget.passes;
     let mut budget = Budget {
@@ -176,10 +205,14 @@ pub fn nest(
         deadline: start + total,
         passes: explored,
         pass_limit: options.iterations,
+        stop: options.stop.clone(),
     };
-    compress(&mut separator, &mut best, &mut budget, &mut |l, b| {
-        report(l, b, on_progress)
-    });
+    compress(
+        &mut separator,
+        &mut best,
+        &mut budget,
+        &mut |l, layout, b| report(l, layout, b, on_progress),
+    );
 
     let layout = Layout::from_snapshot(&best.0);
     let placements = world.placements(&layout, problem);
@@ -263,7 +296,7 @@ fn explore(
     separator: &mut Separator<'_>,
     best: &mut (LayoutSnapshot, f32),
     budget: &mut Budget,
-    report: &mut dyn FnMut(f32, &Budget),
+    report: &mut dyn FnMut(f32, &Layout, &Budget),
 ) {
     let mut failures: Vec<(LayoutSnapshot, f32)> = Vec::new();
     while !budget.spent() {
@@ -271,7 +304,7 @@ fn explore(
         if loss == 0.0 {
             if separator.length < best.1 {
                 *best = (separator.layout.save(), separator.length);
-                report(separator.length, budget);
+                report(separator.length, &separator.layout, budget);
             }
             failures.clear();
             let next = separator.length * (1.0 - EXPLORE_SHRINK);
@@ -327,7 +360,7 @@ fn compress(
     separator: &mut Separator<'_>,
     best: &mut (LayoutSnapshot, f32),
     budget: &mut Budget,
-    report: &mut dyn FnMut(f32, &Budget),
+    report: &mut dyn FnMut(f32, &Layout, &Budget),
 ) {
     let phase_start = budget.share_used();
     while !budget.spent() {
@@ -342,7 +375,7 @@ fn compress(
         separator.set_length(length * (1.0 - step), split);
         if separator.separate(COMPRESS, budget) == 0.0 {
             *best = (separator.layout.save(), separator.length);
-            report(separator.length, budget);
+            report(separator.length, &separator.layout, budget);
         }
     }
 }

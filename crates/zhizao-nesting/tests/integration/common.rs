@@ -64,6 +64,7 @@ pub(crate) fn quick(seed: u64, threads: usize) -> NestOptions {
         iterations: Some(300),
         threads,
         seed,
+        stop: None,
     }
 }
 

@@ -21,8 +21,18 @@ fn a_seed_and_a_pass_budget_give_the_same_marker_with_one_thread_or_two() {
 fn the_search_shortens_the_marker_it_starts_from() {
     let problem = read::read_file(&esicup("trousers")).unwrap();
     let mut lengths = Vec::new();
-    let marker =
-        zhizao_nesting::nest(&problem, &quick(3, 1), &mut |p| lengths.push(p.length)).unwrap();
+    let marker = zhizao_nesting::nest(&problem, &quick(3, 1), &mut |p| {
+        // Every layout reported on the way is a valid marker of its length.
+        let evaluation = check(&problem, &p.marker).unwrap();
+        assert!(
+            evaluation.length <= p.length * 1.001,
+            "{} > {}",
+            evaluation.length,
+            p.length
+        );
+        lengths.push(p.length)
+    })
+    .unwrap();
     check(&problem, &marker).unwrap();
     assert!(lengths.len() > 2, "{lengths:?}");
     assert!(
@@ -32,6 +42,28 @@ fn the_search_shortens_the_marker_it_starts_from() {
     // The trousers' pieces cover 79 × 214.5 at 100 %; a marker at 80 % is 268 long.
     assert!(marker.length < 268.0, "length {}", marker.length);
     assert!(marker.density > 0.8, "density {}", marker.density);
+}
+
+#[test]
+fn a_stop_from_outside_ends_the_search_with_the_best_marker_so_far() {
+    let problem = read::read_file(&esicup("shapes0")).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let options = zhizao_nesting::NestOptions {
+        time_limit: std::time::Duration::from_secs(600),
+        iterations: None,
+        stop: Some(stop.clone()),
+        ..quick(1, 1)
+    };
+    let mut best = f64::INFINITY;
+    let started = std::time::Instant::now();
+    let marker = zhizao_nesting::nest(&problem, &options, &mut |p| {
+        best = p.length;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert!(started.elapsed().as_secs() < 300, "not stopped");
+    check(&problem, &marker).unwrap();
+    assert!(marker.length <= best + 1e-6, "{} vs {best}", marker.length);
 }
 
 #[test]

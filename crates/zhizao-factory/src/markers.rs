@@ -1,0 +1,1306 @@
+//! Marker making at the cutting centre: the factory's staff upload pattern pieces (a garment
+//! CAD system's AAMA / ASTM DXF, or a problem JSON) or take them from an order's pattern file,
+//! see them, and run markers and cut plans on them with `zhizao_nesting`. A run is kept in the
+//! database and searched in the background, one at a time (the engine uses the cores it is
+//! given); its best marker so far is written as it improves, so the page shows it growing
+//! shorter, and a crash leaves the run visible as interrupted with what it had found. Who may
+//! do what is `zhizao_identity::policy::may_run_factory` (upload, run, stop) and
+//! `may_read_factory_setup` (read: the factory's staff and the city).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use zhizao_core::{Fen, FieldError, Text, Timestamp, closed_vocabulary};
+use zhizao_db::allocate_ids;
+use zhizao_identity::Principal;
+use zhizao_identity::audit::{self, AuditEntry, Changes};
+use zhizao_identity::policy;
+use zhizao_nesting::cutplan::{self, CutOrder, CutPlan, SizePieces};
+use zhizao_nesting::model::{FreeRotation, Rotations};
+use zhizao_nesting::{Marker, NestOptions, Problem};
+
+use crate::{Error, Factories, Result};
+
+/// The largest pattern file taken.
+pub const MAX_PATTERN_BYTES: usize = 20 * 1024 * 1024;
+/// The longest search one run may ask for, in seconds (a cut plan: per marker).
+pub const MAX_TIME_LIMIT_S: u32 = 3600;
+/// The most threads one run may use.
+pub const MAX_THREADS: u32 = 8;
+/// How often a running search's best marker is written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+closed_vocabulary! {
+    /// What a run makes.
+    RunKind, "run kind" {
+        /// One marker of every piece in the pattern, as many copies as it says.
+        Marker => "marker", "排料图", "Marker";
+        /// The markers and lays that cut an order's size × colour quantities.
+        CutPlan => "cut_plan", "裁剪方案", "Cut plan";
+    }
+}
+
+closed_vocabulary! {
+    /// Where a run is.
+    RunStatus, "run status" {
+        /// Waiting for the engine (one run at a time).
+        Queued => "queued", "排队中", "Queued";
+        /// Searching.
+        Running => "running", "排料中", "Running";
+        /// Searched its whole time.
+        Done => "done", "已完成", "Done";
+        /// Stopped early by the staff, with the best result so far.
+        Stopped => "stopped", "已提前停止", "Stopped early";
+        /// The input could not be nested.
+        Failed => "failed", "失败", "Failed";
+        /// The service stopped while it ran; its best result so far is kept.
+        Interrupted => "interrupted", "已中断", "Interrupted";
+    }
+}
+
+closed_vocabulary! {
+    /// The rotations a pattern's pieces may take on this fabric.
+    RotationRule, "rotation rule" {
+        /// As the file says (DXF: the grain line's 0° and 180°).
+        AsFile => "file", "按文件", "As in the file";
+        /// 0° only: one-way or napped fabric.
+        OneWay => "one_way", "仅 0°（单向、有倒顺毛）", "0° only (one-way, napped)";
+        /// 0° and 180°: along the grain either way.
+        TwoWay => "two_way", "0° 与 180°", "0° and 180°";
+        /// Every quarter turn: fabric with the same grain both ways.
+        Quarter => "quarter", "每 90°", "Every 90°";
+        /// Any angle: knits and non-wovens without a grain.
+        Free => "free", "任意角度", "Any angle";
+    }
+}
+
+/// The length units a pattern may be drawn in, and their size in centimetres.
+const UNITS: &[(&str, f64)] = &[("mm", 0.1), ("cm", 1.0), ("in", 2.54)];
+
+fn cm_per_unit(unit: &str) -> Option<f64> {
+    UNITS.iter().find(|(u, _)| *u == unit).map(|(_, cm)| *cm)
+}
+
+/// A new pattern, as the staff's form gives it.
+#[derive(Debug, Clone)]
+pub struct PatternInput {
+    /// A name for lists.
+    pub name: String,
+    /// The order it is for (its number), if any.
+    pub order: Option<String>,
+    /// The file's name and content; none takes the order's newest pattern file.
+    pub file: Option<(String, Vec<u8>)>,
+    /// The file's unit where the file does not say (`mm`, `cm`, `in`).
+    pub unit: Option<String>,
+    /// Usable fabric width in centimetres; none keeps a problem file's own.
+    pub width_cm: Option<f64>,
+    /// Distance kept between pieces in millimetres; none keeps a problem file's own (a DXF: 0).
+    pub spacing_mm: Option<f64>,
+    /// The rotations every piece may take.
+    pub rotations: RotationRule,
+}
+
+/// A pattern as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PatternSummary {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The file it came from.
+    pub file_name: String,
+    /// The order it is for.
+    pub order_number: Option<String>,
+    /// Distinct pieces.
+    pub pieces: i64,
+    /// Copies to cut in one marker of everything.
+    pub copies: i64,
+    /// Runs made from it.
+    pub runs: i64,
+    /// The best density any finished marker of it reached.
+    pub best_density: Option<f64>,
+    /// When it was uploaded.
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    pub created_at: Timestamp,
+    /// By whom.
+    pub created_by: String,
+}
+
+/// A pattern with its pieces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pattern {
+    /// What lists show.
+    pub summary: PatternSummary,
+    /// The nesting problem it is: fabric, spacing, pieces.
+    pub problem: Problem,
+}
+
+impl Pattern {
+    /// The sizes its pieces are labelled with, in first-seen order (`—` for unlabelled).
+    pub fn sizes(&self) -> Vec<String> {
+        let mut sizes: Vec<String> = Vec::new();
+        for piece in &self.problem.pieces {
+            let size = size_of(piece);
+            if !sizes.contains(&size) {
+                sizes.push(size);
+            }
+        }
+        sizes
+    }
+}
+
+fn size_of(piece: &zhizao_nesting::Piece) -> String {
+    piece
+        .size
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+/// What a cut plan is asked for, in the units a cutting room speaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CutInput {
+    /// Garments per colour and size.
+    pub quantities: Vec<cutplan::Quantity>,
+    /// The highest ply.
+    pub max_plies: u32,
+    /// The spreading table, metres.
+    pub table_length_m: f64,
+    /// Fabric added to each ply, centimetres.
+    #[serde(default)]
+    pub end_allowance_cm: f64,
+    /// The most garments in one marker.
+    pub max_garments_per_marker: u32,
+    /// Over-cut allowed, percent.
+    #[serde(default)]
+    pub overcut_percent: u32,
+    /// Fabric per metre.
+    pub fabric_per_metre: Fen,
+    /// Making a marker.
+    pub marker_cost: Fen,
+    /// Spreading a lay.
+    pub spread_cost: Fen,
+}
+
+/// What a run is asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// A marker or a cut plan.
+    pub kind: RunKind,
+    /// Seconds of search (a cut plan: per marker).
+    pub time_limit_s: u32,
+    /// Worker threads.
+    pub threads: u32,
+    /// The seed of the search.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The order to plan (a cut plan only).
+    #[serde(default)]
+    pub cut: Option<CutInput>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// A run's result: the best marker, or the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "result", rename_all = "snake_case")]
+pub enum RunResult {
+    /// The best marker so far.
+    Marker(Marker),
+    /// The plan.
+    CutPlan(CutPlan),
+}
+
+/// A run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// Its id.
+    pub id: i64,
+    /// The pattern it nests.
+    pub pattern_id: i64,
+    /// What it was asked.
+    pub input: RunInput,
+    /// Where it is.
+    pub status: RunStatus,
+    /// How far (a marker: its time; a cut plan: garments planned), per mille.
+    pub progress_per_mille: i64,
+    /// The best marker's length (a cut plan: the fabric used), in the pattern's unit.
+    pub length: Option<f64>,
+    /// The best marker's density (a cut plan: fabric area over the lower bound's).
+    pub density: Option<f64>,
+    /// The best result so far.
+    pub result: Option<RunResult>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When it was asked for.
+    pub created_at: Timestamp,
+    /// By whom.
+    pub created_by: String,
+    /// When the search began.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+    pattern_id: i64,
+    kind: String,
+    input: String,
+    status: String,
+    progress_per_mille: i64,
+    length: Option<f64>,
+    density: Option<f64>,
+    result: Option<String>,
+    error: Option<String>,
+    #[sqlx(try_from = "zhizao_db::TimestampColumn")]
+    created_at: Timestamp,
+    created_by: String,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+/// A query of runs ending in `tail`.
+macro_rules! select_runs {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, pattern_id, kind, input, status, progress_per_mille, length, density, \
+             result, error, created_at, created_by, started_at, finished_at FROM factory_nesting_runs",
+            $tail
+        )
+    };
+}
+
+impl RunRow {
+    fn into_run(self, with_result: bool) -> Result<Run> {
+        let corrupt = |what: &str, error: &dyn std::fmt::Display| {
+            Error::Corrupt(format!("nesting run {}: {what}: {error}", self.id))
+        };
+        let kind: RunKind = self.kind.parse().map_err(|e| corrupt("kind", &e))?;
+        let result = match (&self.result, with_result) {
+            (Some(json), true) => Some(match kind {
+                RunKind::Marker => RunResult::Marker(
+                    serde_json::from_str(json).map_err(|e| corrupt("marker", &e))?,
+                ),
+                RunKind::CutPlan => RunResult::CutPlan(
+                    serde_json::from_str(json).map_err(|e| corrupt("cut plan", &e))?,
+                ),
+            }),
+            _ => None,
+        };
+        Ok(Run {
+            id: self.id,
+            pattern_id: self.pattern_id,
+            input: serde_json::from_str(&self.input).map_err(|e| corrupt("input", &e))?,
+            status: self.status.parse().map_err(|e| corrupt("status", &e))?,
+            progress_per_mille: self.progress_per_mille,
+            length: self.length,
+            density: self.density,
+            result,
+            error: self.error,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            started_at: self.started_at.map(Timestamp::from_millis),
+            finished_at: self.finished_at.map(Timestamp::from_millis),
+        })
+    }
+}
+
+/// The background side: one run searches at a time; each running search has a stop flag.
+#[derive(Debug)]
+pub(crate) struct NestingRunner {
+    permits: tokio::sync::Semaphore,
+    stops: Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// A pass budget for every search (tests), so results do not depend on the machine.
+    iterations: Option<u64>,
+}
+
+impl NestingRunner {
+    pub(crate) fn new(iterations: Option<u64>) -> Self {
+        NestingRunner {
+            permits: tokio::sync::Semaphore::new(1),
+            stops: Mutex::default(),
+            iterations,
+        }
+    }
+
+    fn stops(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<AtomicBool>>> {
+        self.stops.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The best a search has reported, waiting to be written.
+#[derive(Default)]
+struct Latest {
+    per_mille: i64,
+    length: Option<f64>,
+    density: Option<f64>,
+    result: Option<String>,
+    dirty: bool,
+}
+
+fn invalid(field: &str, zh: String, en: String) -> Error {
+    Error::Invalid(vec![FieldError::new(field, Text::owned(zh, en))])
+}
+
+fn nesting_error(field: &str, error: &zhizao_nesting::Error) -> Error {
+    invalid(
+        field,
+        format!("无法排料：{error}"),
+        format!("cannot be nested: {error}"),
+    )
+}
+
+/// The problem a pattern file makes under `input`.
+fn problem_of(input: &PatternInput, file_name: &str, bytes: &[u8]) -> Result<Problem> {
+    if bytes.is_empty() {
+        return Err(invalid(
+            "file",
+            "纸样文件为空".into(),
+            "the pattern file is empty".into(),
+        ));
+    }
+    if bytes.len() > MAX_PATTERN_BYTES {
+        return Err(invalid(
+            "file",
+            format!("纸样文件超过 {} MB", MAX_PATTERN_BYTES / 1024 / 1024),
+            format!(
+                "the pattern file is larger than {} MB",
+                MAX_PATTERN_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    let named = |error: zhizao_nesting::Error| {
+        invalid(
+            "file",
+            format!("纸样文件 {file_name} 无法读取：{error}"),
+            format!("{file_name}: {error}"),
+        )
+    };
+    let is_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let mut problem = if is_json {
+        zhizao_nesting::read::parse(bytes).map_err(named)?
+    } else {
+        let pattern = zhizao_nesting::dxf::parse(bytes).map_err(named)?;
+        let mut problem = Problem {
+            name: String::new(),
+            unit: pattern.unit.clone(),
+            width: 0.0,
+            spacing: 0.0,
+            defects: Vec::new(),
+            pieces: pattern.pieces,
+        };
+        if input.width_cm.is_none() {
+            return Err(invalid(
+                "width_cm",
+                "DXF 纸样需要填写面料幅宽".into(),
+                "a DXF pattern needs the fabric width".into(),
+            ));
+        }
+        problem.width = 1.0; // set below
+        problem
+    };
+    problem.name = input.name.trim().to_owned();
+    if let Some(unit) = input
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        if cm_per_unit(unit).is_none() {
+            return Err(invalid(
+                "unit",
+                format!("“{unit}”不是长度单位（mm、cm、in）"),
+                format!("{unit:?} is not a unit: mm, cm or in"),
+            ));
+        }
+        if problem.unit.is_none() {
+            problem.unit = Some(unit.to_owned());
+        }
+    }
+    let unit_cm = match problem.unit.as_deref() {
+        Some(unit) => cm_per_unit(unit).ok_or_else(|| {
+            invalid(
+                "unit",
+                format!("文件的单位“{unit}”无法识别，请选择 mm、cm 或 in"),
+                format!("the file's unit {unit:?} is not known: choose mm, cm or in"),
+            )
+        })?,
+        None if input.width_cm.is_some() || input.spacing_mm.is_some() => {
+            return Err(invalid(
+                "unit",
+                "文件未注明单位，请选择 mm、cm 或 in".into(),
+                "the file does not state its unit: choose mm, cm or in".into(),
+            ));
+        }
+        None => 1.0,
+    };
+    if let Some(width) = input.width_cm {
+        if !(width.is_finite() && width > 0.0 && width <= 1000.0) {
+            return Err(invalid(
+                "width_cm",
+                "幅宽须在 0 到 1000 厘米之间".into(),
+                "the width must be between 0 and 1000 cm".into(),
+            ));
+        }
+        problem.width = width / unit_cm;
+    }
+    if let Some(spacing) = input.spacing_mm {
+        if !(spacing.is_finite() && (0.0..=50.0).contains(&spacing)) {
+            return Err(invalid(
+                "spacing_mm",
+                "间距须在 0 到 50 毫米之间".into(),
+                "the spacing must be between 0 and 50 mm".into(),
+            ));
+        }
+        problem.spacing = spacing / 10.0 / unit_cm;
+    }
+    let rotations = match input.rotations {
+        RotationRule::AsFile => None,
+        RotationRule::OneWay => Some(Rotations::Angles(vec![0.0])),
+        RotationRule::TwoWay => Some(Rotations::Angles(vec![0.0, 180.0])),
+        RotationRule::Quarter => Some(Rotations::Stepped { step: 90.0 }),
+        RotationRule::Free => Some(Rotations::Free(FreeRotation::Free)),
+    };
+    if let Some(rotations) = rotations {
+        for piece in &mut problem.pieces {
+            piece.rotations = rotations.clone();
+        }
+    }
+    problem
+        .validate()
+        .map_err(|error| nesting_error("file", &error))?;
+    Ok(problem)
+}
+
+/// The cut order a pattern and a run's input make.
+fn cut_order(problem: &Problem, input: &CutInput) -> Result<CutOrder> {
+    let unit = problem.unit.as_deref().unwrap_or_default();
+    let Some(unit_cm) = cm_per_unit(unit) else {
+        return Err(invalid(
+            "cut",
+            "纸样未注明单位，无法按米计算面料".into(),
+            "the pattern states no unit, so fabric cannot be costed by the metre".into(),
+        ));
+    };
+    if !(input.table_length_m.is_finite() && input.table_length_m > 0.0) {
+        return Err(invalid(
+            "table_length_m",
+            "裁床长度须大于 0".into(),
+            "the table length must be above 0".into(),
+        ));
+    }
+    if !(input.end_allowance_cm.is_finite() && input.end_allowance_cm >= 0.0) {
+        return Err(invalid(
+            "end_allowance_cm",
+            "端头余量不能为负".into(),
+            "the end allowance cannot be negative".into(),
+        ));
+    }
+    if input.quantities.iter().all(|q| q.quantity == 0) {
+        return Err(invalid(
+            "quantities",
+            "请填写至少一个颜色和尺码的件数".into(),
+            "give the garments of at least one colour and size".into(),
+        ));
+    }
+    let mut sizes: Vec<SizePieces> = Vec::new();
+    for piece in &problem.pieces {
+        let size = size_of(piece);
+        match sizes.iter_mut().find(|s| s.size == size) {
+            Some(found) => found.pieces.push(piece.clone()),
+            None => sizes.push(SizePieces {
+                size,
+                pieces: vec![piece.clone()],
+            }),
+        }
+    }
+    let order = CutOrder {
+        name: problem.name.clone(),
+        unit: unit.to_owned(),
+        width: problem.width,
+        spacing: problem.spacing,
+        max_plies: input.max_plies,
+        table_length: input.table_length_m * 100.0 / unit_cm,
+        end_allowance: input.end_allowance_cm / unit_cm,
+        max_garments_per_marker: input.max_garments_per_marker,
+        overcut_percent: input.overcut_percent,
+        costs: cutplan::Costs {
+            fabric_per_metre: input.fabric_per_metre,
+            marker: input.marker_cost,
+            spread: input.spread_cost,
+        },
+        sizes,
+        quantities: input
+            .quantities
+            .iter()
+            .filter(|q| q.quantity > 0)
+            .cloned()
+            .collect(),
+    };
+    order
+        .validate()
+        .map_err(|error| nesting_error("cut", &error))?;
+    Ok(order)
+}
+
+fn check_run_input(input: &RunInput) -> Result<()> {
+    if !(1..=MAX_TIME_LIMIT_S).contains(&input.time_limit_s) {
+        return Err(invalid(
+            "time_limit_s",
+            format!("排料时间须在 1 到 {MAX_TIME_LIMIT_S} 秒之间"),
+            format!("the time limit must be 1 to {MAX_TIME_LIMIT_S} seconds"),
+        ));
+    }
+    if !(1..=MAX_THREADS).contains(&input.threads) {
+        return Err(invalid(
+            "threads",
+            format!("线程数须在 1 到 {MAX_THREADS} 之间"),
+            format!("threads must be 1 to {MAX_THREADS}"),
+        ));
+    }
+    match (input.kind, &input.cut) {
+        (RunKind::CutPlan, None) => Err(invalid(
+            "cut",
+            "裁剪方案需要各颜色尺码的件数".into(),
+            "a cut plan needs the quantities".into(),
+        )),
+        (RunKind::Marker, Some(_)) => Err(invalid(
+            "cut",
+            "排料图不需要裁剪数量".into(),
+            "a marker takes no cut quantities".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A query of factory `$1`'s patterns with their run counts, ending in `tail`.
+macro_rules! select_patterns {
+    ($tail:literal) => {
+        concat!(
+            "SELECT p.id, p.name, p.file_name, o.number AS order_number, p.pieces, p.copies, \
+             (SELECT COUNT(*) FROM factory_nesting_runs r WHERE r.pattern_id = p.id) AS runs, \
+             (SELECT MAX(r.density) FROM factory_nesting_runs r WHERE r.pattern_id = p.id \
+               AND r.kind = 'marker' AND r.status IN ('done', 'stopped', 'interrupted')) AS best_density, \
+             p.created_at, p.created_by FROM factory_patterns p \
+             LEFT JOIN factory_orders o ON o.id = p.order_id WHERE p.platform_id = $1",
+            $tail
+        )
+    };
+}
+
+impl Factories {
+    /// The same service searching every marker for at most `iterations` passes (tests: the
+    /// same result on any machine).
+    pub fn with_nesting_budget(mut self, iterations: u64) -> Self {
+        self.nesting = Arc::new(NestingRunner::new(Some(iterations)));
+        self
+    }
+
+    /// The patterns of factory `code`, newest first (its staff and the city).
+    pub async fn patterns(&self, principal: &Principal, code: &str) -> Result<Vec<PatternSummary>> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        Ok(sqlx::query_as(select_patterns!(" ORDER BY p.id DESC"))
+            .bind(platform)
+            .fetch_all(&mut *connection)
+            .await?)
+    }
+
+    /// Pattern `id` of factory `code` with its pieces (its staff and the city).
+    pub async fn pattern(&self, principal: &Principal, code: &str, id: i64) -> Result<Pattern> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        pattern_in(&mut connection, platform, id).await
+    }
+
+    /// Uploads a pattern to factory `code` (its own staff): read, put on the fabric and checked
+    /// whole, so a bad file changes nothing.
+    pub async fn add_pattern(
+        &self,
+        principal: &Principal,
+        code: &str,
+        input: PatternInput,
+    ) -> Result<PatternSummary> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        drop(connection);
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden(
+                "only the factory's own staff upload patterns",
+            ));
+        }
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid(
+                "name",
+                "请填写纸样名称（不超过 100 字）".into(),
+                "give the pattern a name (at most 100 characters)".into(),
+            ));
+        }
+        let order = match input
+            .order
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            None => None,
+            Some(number) => {
+                let row = self.order_row(principal, number).await.map_err(|_| {
+                    invalid(
+                        "order",
+                        format!("本工厂没有订单 {number}"),
+                        format!("this factory has no order {number}"),
+                    )
+                })?;
+                if row.platform_id != platform {
+                    return Err(invalid(
+                        "order",
+                        format!("本工厂没有订单 {number}"),
+                        format!("this factory has no order {number}"),
+                    ));
+                }
+                Some((row.id, number.to_owned()))
+            }
+        };
+        let (file_name, bytes) = match (&input.file, &order) {
+            (Some((file_name, bytes)), _) => (file_name.clone(), bytes.clone()),
+            (None, Some((order_id, number))) => {
+                let newest: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(id) FROM factory_order_files WHERE order_id = $1 AND purpose = 'pattern'",
+                )
+                .bind(*order_id)
+                .fetch_one(self.db.pool())
+                .await?;
+                let Some(file_id) = newest else {
+                    return Err(invalid(
+                        "file",
+                        format!("订单 {number} 没有纸样文件，请上传"),
+                        format!("order {number} has no pattern file: upload one"),
+                    ));
+                };
+                let (file, bytes) = self.order_file(principal, number, file_id).await?;
+                (file.file_name, bytes)
+            }
+            (None, None) => {
+                return Err(invalid(
+                    "file",
+                    "请上传纸样文件（DXF 或 JSON），或填写带纸样文件的订单号".into(),
+                    "upload a pattern file (DXF or JSON) or name an order that has one".into(),
+                ));
+            }
+        };
+        let file_name = zhizao_core::files::clean_file_name(&file_name);
+        let problem = {
+            let input = input.clone();
+            let file_name = file_name.clone();
+            tokio::task::spawn_blocking(move || problem_of(&input, &file_name, &bytes))
+                .await
+                .map_err(|error| Error::Storage(error.to_string()))??
+        };
+        let json = serde_json::to_string(&problem)
+            .map_err(|error| Error::Corrupt(format!("pattern: {error}")))?;
+        let now = self.clock.now();
+        let mut transaction = self.db.begin().await?;
+        let id = allocate_ids(&mut *transaction, "factory_patterns", 1).await?;
+        let copies = problem.copies() as i64;
+        sqlx::query(
+            "INSERT INTO factory_patterns (id, platform_id, order_id, name, file_name, problem, pieces, copies, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(platform)
+        .bind(order.as_ref().map(|(id, _)| *id))
+        .bind(name)
+        .bind(&file_name)
+        .bind(&json)
+        .bind(problem.pieces.len() as i64)
+        .bind(copies)
+        .bind(now.as_millis())
+        .bind(&principal.username)
+        .execute(&mut *transaction)
+        .await?;
+        let mut changes = Changes::new();
+        changes
+            .created("name", name)
+            .created("file", file_name.as_str())
+            .created("pieces", problem.pieces.len() as i64)
+            .created("width", problem.width);
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new(
+                "factory_pattern.created",
+                "factory_pattern",
+                &id.to_string(),
+            )
+            .subject(platform)
+            .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(PatternSummary {
+            id,
+            name: name.to_owned(),
+            file_name,
+            order_number: order.map(|(_, n)| n),
+            pieces: problem.pieces.len() as i64,
+            copies,
+            runs: 0,
+            best_density: None,
+            created_at: now,
+            created_by: principal.username.clone(),
+        })
+    }
+
+    /// The runs of pattern `pattern_id`, newest first, without their results.
+    pub async fn runs(
+        &self,
+        principal: &Principal,
+        code: &str,
+        pattern_id: i64,
+    ) -> Result<Vec<Run>> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        pattern_in(&mut connection, platform, pattern_id).await?;
+        let rows: Vec<RunRow> =
+            sqlx::query_as(select_runs!(" WHERE pattern_id = $1 ORDER BY id DESC"))
+                .bind(pattern_id)
+                .fetch_all(&mut *connection)
+                .await?;
+        rows.into_iter().map(|row| row.into_run(false)).collect()
+    }
+
+    /// Run `run_id` of pattern `pattern_id` with its best result so far, and the pattern.
+    pub async fn run(
+        &self,
+        principal: &Principal,
+        code: &str,
+        pattern_id: i64,
+        run_id: i64,
+    ) -> Result<(Pattern, Run)> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        let pattern = pattern_in(&mut connection, platform, pattern_id).await?;
+        let row: RunRow = sqlx::query_as(select_runs!(" WHERE id = $1 AND pattern_id = $2"))
+            .bind(run_id)
+            .bind(pattern_id)
+            .fetch_optional(&mut *connection)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "nesting run",
+                key: run_id.to_string(),
+            })?;
+        Ok((pattern, row.into_run(true)?))
+    }
+
+    /// Starts a run on pattern `pattern_id` (the factory's own staff): checked whole before it
+    /// is queued, then searched in the background.
+    pub async fn start_run(
+        &self,
+        principal: &Principal,
+        code: &str,
+        pattern_id: i64,
+        input: RunInput,
+    ) -> Result<Run> {
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self
+            .readable_platform(&mut connection, principal, code, "factory")
+            .await?;
+        let pattern = pattern_in(&mut connection, platform, pattern_id).await?;
+        drop(connection);
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden("only the factory's own staff run markers"));
+        }
+        check_run_input(&input)?;
+        if let Some(cut) = &input.cut {
+            cut_order(&pattern.problem, cut)?;
+        }
+        let now = self.clock.now();
+        let json = serde_json::to_string(&input)
+            .map_err(|error| Error::Corrupt(format!("run input: {error}")))?;
+        let mut transaction = self.db.begin().await?;
+        let id = allocate_ids(&mut *transaction, "factory_nesting_runs", 1).await?;
+        sqlx::query(
+            "INSERT INTO factory_nesting_runs (id, pattern_id, kind, input, status, progress_per_mille, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6)",
+        )
+        .bind(id)
+        .bind(pattern_id)
+        .bind(input.kind.as_str())
+        .bind(&json)
+        .bind(now.as_millis())
+        .bind(&principal.username)
+        .execute(&mut *transaction)
+        .await?;
+        let mut changes = Changes::new();
+        changes
+            .created("kind", input.kind.as_str())
+            .created("time_limit_s", i64::from(input.time_limit_s))
+            .created("threads", i64::from(input.threads));
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new(
+                "factory_nesting_run.started",
+                "factory_pattern",
+                &pattern_id.to_string(),
+            )
+            .subject(platform)
+            .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        self.spawn_run(id);
+        Ok(Run {
+            id,
+            pattern_id,
+            input,
+            status: RunStatus::Queued,
+            progress_per_mille: 0,
+            length: None,
+            density: None,
+            result: None,
+            error: None,
+            created_at: now,
+            created_by: principal.username.clone(),
+            started_at: None,
+            finished_at: None,
+        })
+    }
+
+    /// Stops run `run_id` (the factory's own staff): a queued run never starts, a running one
+    /// ends with its best result so far; a finished one is left as it is.
+    pub async fn stop_run(
+        &self,
+        principal: &Principal,
+        code: &str,
+        pattern_id: i64,
+        run_id: i64,
+    ) -> Result<()> {
+        let (_, run) = self.run(principal, code, pattern_id, run_id).await?;
+        let mut connection = self.db.pool().acquire().await?;
+        let platform = self.platform_id(&mut connection, code).await?;
+        drop(connection);
+        if !policy::may_run_factory(principal, platform) {
+            return Err(Error::Forbidden("only the factory's own staff stop runs"));
+        }
+        if !matches!(run.status, RunStatus::Queued | RunStatus::Running) {
+            return Err(Error::Transition(Text::new(
+                "排料已结束",
+                "the run has already ended",
+            )));
+        }
+        let now = self.clock.now();
+        let mut transaction = self.db.begin().await?;
+        // A queued run is stopped here; a running one by its search, which writes its end.
+        sqlx::query(
+            "UPDATE factory_nesting_runs SET status = 'stopped', finished_at = $2 WHERE id = $1 AND status = 'queued'",
+        )
+        .bind(run_id)
+        .bind(now.as_millis())
+        .execute(&mut *transaction)
+        .await?;
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new(
+                "factory_nesting_run.stopped",
+                "factory_pattern",
+                &pattern_id.to_string(),
+            )
+            .subject(platform),
+        )
+        .await?;
+        transaction.commit().await?;
+        if let Some(stop) = self.nesting.stops().get(&run_id) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// After a start: runs that were searching when the service stopped are marked interrupted
+    /// (their best result so far kept), and queued runs are started again. Returns how many of
+    /// each.
+    pub async fn resume_nesting_runs(&self) -> Result<(u64, usize)> {
+        let interrupted = sqlx::query(
+            "UPDATE factory_nesting_runs SET status = 'interrupted', finished_at = $1 WHERE status = 'running'",
+        )
+        .bind(self.clock.now().as_millis())
+        .execute(self.db.pool())
+        .await?
+        .rows_affected();
+        let queued: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM factory_nesting_runs WHERE status = 'queued' ORDER BY id",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        for id in &queued {
+            self.spawn_run(*id);
+        }
+        Ok((interrupted, queued.len()))
+    }
+
+    /// Waits until no run is queued or searching (tests, a clean shutdown).
+    pub async fn nesting_idle(&self) {
+        loop {
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM factory_nesting_runs WHERE status IN ('queued', 'running')",
+            )
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap_or(0);
+            if busy == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn spawn_run(&self, id: i64) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = this.execute_run(id).await {
+                tracing::error!(run = id, %error, "a nesting run failed to record");
+            }
+        });
+    }
+
+    async fn execute_run(&self, id: i64) -> Result<()> {
+        let _permit = self
+            .nesting
+            .permits
+            .acquire()
+            .await
+            .map_err(|error| Error::Storage(error.to_string()))?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT r.input, p.problem FROM factory_nesting_runs r JOIN factory_patterns p ON p.id = r.pattern_id \
+             WHERE r.id = $1 AND r.status = 'queued'",
+        )
+        .bind(id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        // Stopped while it waited.
+        let Some((input, problem)) = row else {
+            return Ok(());
+        };
+        let corrupt =
+            |error: serde_json::Error| Error::Corrupt(format!("nesting run {id}: {error}"));
+        let input: RunInput = serde_json::from_str(&input).map_err(corrupt)?;
+        let problem: Problem = serde_json::from_str(&problem).map_err(corrupt)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        self.nesting.stops().insert(id, Arc::clone(&stop));
+        let outcome = self.search(id, input, problem, Arc::clone(&stop)).await;
+        self.nesting.stops().remove(&id);
+        let now = self.clock.now().as_millis();
+        match outcome {
+            Ok(latest) => {
+                let status = if stop.load(Ordering::Relaxed) {
+                    RunStatus::Stopped
+                } else {
+                    RunStatus::Done
+                };
+                sqlx::query(
+                    "UPDATE factory_nesting_runs SET status = $2, progress_per_mille = 1000, length = $3, density = $4, \
+                     result = $5, finished_at = $6 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(status.as_str())
+                .bind(latest.length)
+                .bind(latest.density)
+                .bind(latest.result)
+                .bind(now)
+                .execute(self.db.pool())
+                .await?;
+            }
+            Err(message) => {
+                sqlx::query(
+                    "UPDATE factory_nesting_runs SET status = 'failed', error = $2, finished_at = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(message)
+                .bind(now)
+                .execute(self.db.pool())
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Searches in a blocking thread and writes the best result so far every second; returns
+    /// the final one, or why the search failed.
+    async fn search(
+        &self,
+        id: i64,
+        input: RunInput,
+        problem: Problem,
+        stop: Arc<AtomicBool>,
+    ) -> std::result::Result<Latest, String> {
+        let started = Instant::now();
+        let record = sqlx::query(
+            "UPDATE factory_nesting_runs SET status = 'running', started_at = $2 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(self.clock.now().as_millis())
+        .execute(self.db.pool())
+        .await;
+        if let Err(error) = record {
+            return Err(error.to_string());
+        }
+        let options = NestOptions {
+            time_limit: Duration::from_secs(u64::from(input.time_limit_s)),
+            iterations: self.nesting.iterations,
+            threads: input.threads as usize,
+            seed: input.seed,
+            stop: Some(stop),
+        };
+        let (kind, limit_s) = (input.kind, f64::from(input.time_limit_s));
+        let latest = Arc::new(Mutex::new(Latest::default()));
+        let shared = Arc::clone(&latest);
+        let lock = |latest: &Mutex<Latest>| {
+            let mut guard = latest.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::take(&mut *guard)
+        };
+        let mut task =
+            tokio::task::spawn_blocking(move || -> std::result::Result<Latest, String> {
+                let set = |update: Latest| {
+                    *shared.lock().unwrap_or_else(|e| e.into_inner()) = update;
+                };
+                match input.kind {
+                    RunKind::Marker => {
+                        let marker = zhizao_nesting::nest(&problem, &options, &mut |progress| {
+                            set(Latest {
+                                per_mille: (progress.done * 1000.0) as i64,
+                                length: Some(progress.length),
+                                density: Some(progress.density),
+                                result: serde_json::to_string(&progress.marker).ok(),
+                                dirty: true,
+                            });
+                        })
+                        .map_err(|error| error.to_string())?;
+                        Ok(Latest {
+                            per_mille: 1000,
+                            length: Some(marker.length),
+                            density: Some(marker.density),
+                            result: Some(
+                                serde_json::to_string(&marker).map_err(|e| e.to_string())?,
+                            ),
+                            dirty: true,
+                        })
+                    }
+                    RunKind::CutPlan => {
+                        let cut = input.cut.as_ref().ok_or("a cut plan without quantities")?;
+                        let order = cut_order(&problem, cut).map_err(|error| error.to_string())?;
+                        let plan = cutplan::plan_reporting(&order, &options, &mut |progress| {
+                            set(Latest {
+                                per_mille: i64::from(progress.garments_planned) * 1000
+                                    / i64::from(progress.garments_ordered.max(1)),
+                                dirty: true,
+                                ..Latest::default()
+                            });
+                        })
+                        .map_err(|error| error.to_string())?;
+                        Ok(Latest {
+                            per_mille: 1000,
+                            length: Some(plan.fabric_length),
+                            density: Some(
+                                plan.lower_bound / plan.fabric_length.max(f64::MIN_POSITIVE),
+                            ),
+                            result: Some(serde_json::to_string(&plan).map_err(|e| e.to_string())?),
+                            dirty: true,
+                        })
+                    }
+                }
+            });
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        loop {
+            tokio::select! {
+                finished = &mut task => {
+                    return finished.map_err(|error| error.to_string())?;
+                }
+                _ = tick.tick() => {
+                    let mut update = lock(&latest);
+                    if kind == RunKind::Marker {
+                        // Improvements come when they come; the bar follows the clock.
+                        let by_time = (started.elapsed().as_secs_f64() / limit_s * 1000.0) as i64;
+                        update.per_mille = update.per_mille.max(by_time);
+                        update.dirty = true;
+                    }
+                    if update.dirty {
+                        self.flush(id, &update).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes a search's best so far; a failed write is logged and retried at the next tick.
+    async fn flush(&self, id: i64, latest: &Latest) {
+        let written = if latest.result.is_some() {
+            sqlx::query(
+                "UPDATE factory_nesting_runs SET progress_per_mille = $2, length = $3, density = $4, result = $5 \
+                 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(id)
+            .bind(latest.per_mille.min(999))
+            .bind(latest.length)
+            .bind(latest.density)
+            .bind(latest.result.as_deref())
+            .execute(self.db.pool())
+            .await
+        } else {
+            sqlx::query(
+                "UPDATE factory_nesting_runs SET progress_per_mille = $2 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(id)
+            .bind(latest.per_mille.min(999))
+            .execute(self.db.pool())
+            .await
+        };
+        if let Err(error) = written {
+            tracing::warn!(run = id, %error, "could not write a nesting run's progress");
+        }
+    }
+}
+
+async fn pattern_in(
+    connection: &mut sqlx::AnyConnection,
+    platform: i64,
+    id: i64,
+) -> Result<Pattern> {
+    let summary: Option<PatternSummary> = sqlx::query_as(select_patterns!(" AND p.id = $2"))
+        .bind(platform)
+        .bind(id)
+        .fetch_optional(&mut *connection)
+        .await?;
+    let summary = summary.ok_or_else(|| Error::NotFound {
+        what: "pattern",
+        key: id.to_string(),
+    })?;
+    let json: String = sqlx::query_scalar("SELECT problem FROM factory_patterns WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *connection)
+        .await?;
+    let problem = serde_json::from_str(&json)
+        .map_err(|error| Error::Corrupt(format!("pattern {id}: {error}")))?;
+    Ok(Pattern { summary, problem })
+}
+
+closed_vocabulary! {
+    /// The files a marker is written as.
+    MarkerFormat, "marker format" {
+        /// SVG, for the screen and print.
+        Svg => "svg", "SVG 图", "SVG";
+        /// Zhizao's versioned marker JSON.
+        Json => "json", "JSON", "JSON";
+        /// HPGL for plotters and cutters.
+        Plt => "plt", "HPGL/PLT 绘图文件", "HPGL/PLT";
+    }
+}
+
+/// A marker written out: its file name, content type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerFile {
+    /// A file name for the download.
+    pub file_name: String,
+    /// Its content type.
+    pub content_type: &'static str,
+    /// The file.
+    pub bytes: Vec<u8>,
+}
+
+/// The problem and marker `index` of a run (a marker run has one, at 0).
+fn marker_of(pattern: &Pattern, run: &Run, index: usize) -> Result<(Problem, Marker)> {
+    let missing = || Error::NotFound {
+        what: "marker",
+        key: index.to_string(),
+    };
+    match &run.result {
+        Some(RunResult::Marker(marker)) if index == 0 => {
+            Ok((pattern.problem.clone(), marker.clone()))
+        }
+        Some(RunResult::CutPlan(plan)) => {
+            let planned = plan.markers.get(index).ok_or_else(missing)?;
+            let cut = run.input.cut.as_ref().ok_or_else(missing)?;
+            let order = cut_order(&pattern.problem, cut)?;
+            let ratio: Vec<u32> = order
+                .sizes
+                .iter()
+                .map(|size| {
+                    planned
+                        .ratio
+                        .iter()
+                        .find(|(name, _)| *name == size.size)
+                        .map_or(0, |(_, count)| *count)
+                })
+                .collect();
+            Ok((order.problem(&ratio), planned.marker.clone()))
+        }
+        _ => Err(missing()),
+    }
+}
+
+impl Factories {
+    /// Marker `index` of run `run_id` as a file (whoever reads the run).
+    pub async fn marker_file(
+        &self,
+        principal: &Principal,
+        code: &str,
+        (pattern_id, run_id): (i64, i64),
+        index: usize,
+        format: MarkerFormat,
+    ) -> Result<MarkerFile> {
+        let (pattern, run) = self.run(principal, code, pattern_id, run_id).await?;
+        let (problem, marker) = marker_of(&pattern, &run, index)?;
+        let failed =
+            |error: zhizao_nesting::Error| Error::Corrupt(format!("nesting run {run_id}: {error}"));
+        let (content_type, bytes) = match format {
+            MarkerFormat::Svg => (
+                "image/svg+xml",
+                zhizao_nesting::write::svg(&problem, &marker)
+                    .map_err(failed)?
+                    .into_bytes(),
+            ),
+            MarkerFormat::Json => (
+                "application/json",
+                serde_json::to_vec_pretty(&marker)
+                    .map_err(|error| Error::Corrupt(error.to_string()))?,
+            ),
+            MarkerFormat::Plt => (
+                "application/vnd.hp-hpgl",
+                zhizao_nesting::write::hpgl(&problem, &marker)
+                    .map_err(failed)?
+                    .into_bytes(),
+            ),
+        };
+        Ok(MarkerFile {
+            file_name: format!("marker-{run_id}-{}.{}", index + 1, format.as_str()),
+            content_type,
+            bytes,
+        })
+    }
+}
