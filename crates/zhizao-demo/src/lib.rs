@@ -37,7 +37,7 @@ use zhizao_registry::{BulkRegistrar, EnterpriseInput, RecognitionInput, link_pla
 pub use crate::documents::{attach_documents, attach_order_files};
 pub use crate::history::{FleetDevice, HistorySummary, demo_fleet, load_history};
 use crate::random::SplitMix64;
-pub use crate::shop_floor::{FloorSummary, publish_floor_plans};
+pub use crate::shop_floor::{FloorSummary, publish_floor_plans, start_demo_markers};
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "zhizao-demo-2026";

@@ -196,3 +196,87 @@ pub async fn publish_floor_plans(
     }
     Ok(published)
 }
+
+/// A real AAMA / ASTM pattern export (a pair of trousers graded to sizes 26 and 36) the demo
+/// cutting centre nests.
+const DEMO_PATTERN: &[u8] =
+    include_bytes!("../../zhizao-nesting/tests/data/dxf/simple-sizes-26-36.DXF");
+
+/// Gives the demo cutting centre (the `cutting` login) a pattern for its first confirmed order
+/// and starts a marker and a cut plan on it in the background, so its marker pages show a run
+/// at work from the first start; a centre that has patterns is left alone. Returns the runs
+/// started.
+pub async fn start_demo_markers(
+    identity: &zhizao_identity::Identity,
+    factories: &zhizao_factory::Factories,
+) -> Result<usize, Error> {
+    use zhizao_factory::markers::{CutInput, PatternInput, RotationRule, RunInput, RunKind};
+    let code = "smart-cutting";
+    let Some(staff) = identity.system_principal("cutting").await? else {
+        return Ok(0);
+    };
+    if !factories.patterns(&staff, code).await?.is_empty() {
+        return Ok(0);
+    }
+    let order = factories
+        .orders(&staff, Some(zhizao_factory::OrderStatus::Confirmed))
+        .await?
+        .into_iter()
+        .filter(|o| o.platform_code == code)
+        .map(|o| o.number)
+        .next_back();
+    let pattern = factories
+        .add_pattern(
+            &staff,
+            code,
+            PatternInput {
+                name: "男士西裤 26 / 36 码".into(),
+                order,
+                file: Some(("trousers-26-36.dxf".into(), DEMO_PATTERN.to_vec())),
+                unit: None,
+                width_cm: Some(150.0),
+                spacing_mm: Some(2.0),
+                rotations: RotationRule::TwoWay,
+            },
+        )
+        .await?;
+    let quantity = |colour: &str, size: &str, quantity: u32| zhizao_nesting::cutplan::Quantity {
+        colour: colour.into(),
+        size: size.into(),
+        quantity,
+    };
+    for input in [
+        RunInput {
+            kind: RunKind::Marker,
+            time_limit_s: 30,
+            threads: 1,
+            seed: 1,
+            cut: None,
+        },
+        RunInput {
+            kind: RunKind::CutPlan,
+            time_limit_s: 5,
+            threads: 1,
+            seed: 1,
+            cut: Some(CutInput {
+                quantities: vec![
+                    quantity("藏青", "26", 120),
+                    quantity("藏青", "36", 80),
+                    quantity("黑", "26", 60),
+                    quantity("黑", "36", 36),
+                ],
+                max_plies: 50,
+                table_length_m: 12.0,
+                end_allowance_cm: 2.0,
+                max_garments_per_marker: 4,
+                overcut_percent: 2,
+                fabric_per_metre: zhizao_core::Fen::new(2_800),
+                marker_cost: zhizao_core::Fen::new(3_000),
+                spread_cost: zhizao_core::Fen::new(4_000),
+            }),
+        },
+    ] {
+        factories.start_run(&staff, code, pattern.id, input).await?;
+    }
+    Ok(2)
+}

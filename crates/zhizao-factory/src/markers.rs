@@ -80,7 +80,8 @@ closed_vocabulary! {
 /// The length units a pattern may be drawn in, and their size in centimetres.
 const UNITS: &[(&str, f64)] = &[("mm", 0.1), ("cm", 1.0), ("in", 2.54)];
 
-fn cm_per_unit(unit: &str) -> Option<f64> {
+/// Centimetres in one `unit` (`mm`, `cm`, `in`), or none for another.
+pub fn cm_per_unit(unit: &str) -> Option<f64> {
     UNITS.iter().find(|(u, _)| *u == unit).map(|(_, cm)| *cm)
 }
 
@@ -608,6 +609,21 @@ impl Factories {
         self
     }
 
+    /// Whether factory `code`'s current set-up has a cutting routing, so its marker-making
+    /// pages apply (its staff and the city; false for anyone else).
+    pub async fn cuts_fabric(&self, principal: &Principal, code: &str) -> Result<bool> {
+        Ok(match self.setup_versions(principal, code).await {
+            Ok(versions) => versions.first().is_some_and(|v| {
+                v.setup
+                    .routings
+                    .iter()
+                    .any(|r| r.process == crate::Process::Cutting)
+            }),
+            Err(Error::NotFound { .. }) => false,
+            Err(error) => return Err(error),
+        })
+    }
+
     /// The patterns of factory `code`, newest first (its staff and the city).
     pub async fn patterns(&self, principal: &Principal, code: &str) -> Result<Vec<PatternSummary>> {
         let mut connection = self.db.pool().acquire().await?;
@@ -719,7 +735,7 @@ impl Factories {
             .map_err(|error| Error::Corrupt(format!("pattern: {error}")))?;
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
-        let id = allocate_ids(&mut *transaction, "factory_patterns", 1).await?;
+        let id = allocate_ids(&mut transaction, "factory_patterns", 1).await?;
         let copies = problem.copies() as i64;
         sqlx::query(
             "INSERT INTO factory_patterns (id, platform_id, order_id, name, file_name, problem, pieces, copies, created_at, created_by) \
@@ -747,13 +763,9 @@ impl Factories {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new(
-                "factory_pattern.created",
-                "factory_pattern",
-                &id.to_string(),
-            )
-            .subject(platform)
-            .changes(changes),
+            AuditEntry::new("factory_pattern.created", "factory_pattern", id.to_string())
+                .subject(platform)
+                .changes(changes),
         )
         .await?;
         transaction.commit().await?;
@@ -842,7 +854,7 @@ impl Factories {
         let json = serde_json::to_string(&input)
             .map_err(|error| Error::Corrupt(format!("run input: {error}")))?;
         let mut transaction = self.db.begin().await?;
-        let id = allocate_ids(&mut *transaction, "factory_nesting_runs", 1).await?;
+        let id = allocate_ids(&mut transaction, "factory_nesting_runs", 1).await?;
         sqlx::query(
             "INSERT INTO factory_nesting_runs (id, pattern_id, kind, input, status, progress_per_mille, created_at, created_by) \
              VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6)",
@@ -867,7 +879,7 @@ impl Factories {
             AuditEntry::new(
                 "factory_nesting_run.started",
                 "factory_pattern",
-                &pattern_id.to_string(),
+                pattern_id.to_string(),
             )
             .subject(platform)
             .changes(changes),
@@ -931,7 +943,7 @@ impl Factories {
             AuditEntry::new(
                 "factory_nesting_run.stopped",
                 "factory_pattern",
-                &pattern_id.to_string(),
+                pattern_id.to_string(),
             )
             .subject(platform),
         )

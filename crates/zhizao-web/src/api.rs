@@ -12,12 +12,14 @@ mod enterprises;
 mod factories;
 mod factory_figures;
 mod factory_floor;
+mod factory_markers;
 mod factory_oee;
 mod factory_orders;
 mod factory_plans;
 mod major;
 
 pub(crate) use enterprises::export_response;
+pub(crate) use factory_markers::pattern_input;
 mod me;
 mod organizations;
 pub(crate) mod projects;
@@ -113,6 +115,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_oee::router())
         .merge(factory_floor::router())
         .merge(factory_figures::router())
+        .merge(factory_markers::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -31,6 +31,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/factory-oee.js"),
     ),
     (
+        "factory-markers.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/factory-markers.js"),
+    ),
+    (
         "factory-plan.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/factory-plan.js"),

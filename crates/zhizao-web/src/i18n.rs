@@ -340,6 +340,7 @@ macro_rules! messages {
 }
 
 mod factories;
+mod markers;
 
 messages! {
     ALL_MESSAGES;
@@ -1030,7 +1031,11 @@ mod tests {
     #[test]
     fn every_message_exists_in_both_languages() {
         let mut keys = std::collections::HashSet::new();
-        for (key, zh, en) in ALL_MESSAGES.iter().chain(factories::FACTORY_MESSAGES) {
+        for (key, zh, en) in ALL_MESSAGES
+            .iter()
+            .chain(factories::FACTORY_MESSAGES)
+            .chain(markers::MARKER_MESSAGES)
+        {
             assert!(keys.insert(*key), "{key} twice");
             assert!(
                 !zh.trim().is_empty() && !en.trim().is_empty(),

@@ -19,6 +19,7 @@ mod enterprises;
 mod factories;
 mod factory_figures;
 mod factory_floor;
+mod factory_markers;
 mod factory_oee;
 mod factory_orders;
 mod factory_plan;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_plan::router())
         .merge(factory_oee::router())
         .merge(factory_floor::router())
+        .merge(factory_markers::router())
         .merge(factory_figures::router())
         .merge(factory_setup::router())
 }

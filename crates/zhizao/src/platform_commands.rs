@@ -151,12 +151,26 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         .with_telemetry(telemetry.clone())
         .with_planning_limit(std::time::Duration::from_secs(config.plan_seconds))
         .with_file_dir(config.data_dir.join("attachments").join("factory-orders"));
+    // Runs searching when the service last stopped are marked interrupted; queued ones start.
+    let (interrupted, resumed) = factories
+        .resume_nesting_runs()
+        .await
+        .context("resuming the marker runs")?;
+    if interrupted + resumed as u64 > 0 {
+        tracing::info!(interrupted, resumed, "marker runs after a restart");
+    }
     if config.demo {
         let plans = zhizao_demo::publish_floor_plans(&identity, &factories)
             .await
             .context("publishing the demo factories' plans")?;
         if plans > 0 {
             println!("Demo factories: {plans} plans published for the shop floor.");
+        }
+        let runs = zhizao_demo::start_demo_markers(&identity, &factories)
+            .await
+            .context("starting the demo cutting centre's markers")?;
+        if runs > 0 {
+            println!("Demo cutting centre: a marker and a cut plan are being nested.");
         }
     }
     let notifier_identity = identity.clone();

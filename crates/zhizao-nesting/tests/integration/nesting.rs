@@ -46,12 +46,14 @@ fn the_search_shortens_the_marker_it_starts_from() {
 
 #[test]
 fn a_stop_from_outside_ends_the_search_with_the_best_marker_so_far() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
     let problem = read::read_file(&esicup("shapes0")).unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
     let options = zhizao_nesting::NestOptions {
         time_limit: std::time::Duration::from_secs(600),
         iterations: None,
-        stop: Some(stop.clone()),
+        stop: Some(Arc::clone(&stop)),
         ..quick(1, 1)
     };
     let mut best = f64::INFINITY;

@@ -82,6 +82,8 @@ struct FactoriesPage {
     year: i32,
     /// The reader's own factory, when they run one: (code, name).
     own: Option<(String, String)>,
+    /// The reader's own factory cuts fabric (its marker pages apply).
+    own_cuts: bool,
 }
 
 async fn factories(
@@ -99,6 +101,14 @@ async fn factories(
             principal.organization_name.clone(),
         )),
         _ => None,
+    };
+    let own_cuts = match &own {
+        Some((code, _)) => state
+            .factories()
+            .cuts_fabric(&principal, code)
+            .await
+            .or_page(&context)?,
+        None => false,
     };
     let year = zhizao_factory::setup::local_day(state.identity().clock().now())
         .0
@@ -158,6 +168,7 @@ async fn factories(
         totals,
         year,
         own,
+        own_cuts,
     }))
 }
 

@@ -32,6 +32,8 @@ struct SetupPage {
     code: String,
     name: String,
     runs_it: bool,
+    /// It cuts fabric: its marker-making pages apply.
+    cuts: bool,
     /// (version, saved, by, note)
     current: Option<(i64, String, String, String)>,
     /// (code, name)
@@ -115,6 +117,11 @@ async fn page(
         layout: context.layout("factories"),
         name,
         runs_it,
+        cuts: setup.is_some_and(|s| {
+            s.routings
+                .iter()
+                .any(|r| r.process == zhizao_factory::Process::Cutting)
+        }),
         current: current.map(|v| {
             (
                 v.version,

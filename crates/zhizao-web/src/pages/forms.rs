@@ -82,6 +82,12 @@ impl FormFields {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Sets `name` to `value` (a form's defaults), replacing what was there.
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(key, _)| key != name);
+        self.0.push((name.to_owned(), value.to_owned()));
+    }
+
     /// Whether the form sent `name` at all (a disabled input is not sent).
     pub(crate) fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(key, _)| key == name)

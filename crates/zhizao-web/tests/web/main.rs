@@ -7,6 +7,7 @@ mod devices;
 mod factories;
 mod join;
 mod major;
+mod markers;
 mod pages;
 mod projects;
 mod support;

@@ -129,6 +129,7 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             // on the machine's speed.
             factories: zhizao_factory::Factories::new(db.clone(), Arc::<FixedClock>::clone(&clock))
                 .with_plan_budget(std::time::Duration::from_secs(20), Some(300))
+                .with_nesting_budget(40)
                 .with_telemetry(telemetry.clone())
                 .with_file_dir(attachment_directory.path().join("factory-orders")),
         },

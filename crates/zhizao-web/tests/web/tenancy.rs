@@ -57,6 +57,8 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", "1")
                 .replace("{version}", "1")
+                .replace("{pattern_id}", "1")
+                .replace("{run_id}", "1")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -146,6 +148,30 @@ const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"]
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/factories/{code}/patterns",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/patterns/{pattern_id}",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/patterns/{pattern_id}/runs",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/patterns/{pattern_id}/runs/{run_id}",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/patterns/{pattern_id}/runs/{run_id}/stop",
+        insiders: FACTORY_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/factories/{code}/patterns/{pattern_id}/runs/{run_id}/marker",
+        insiders: FACTORY_INSIDERS,
+    },
     Resource {
         template: "/api/v1/factories/{code}/setups",
         insiders: FACTORY_INSIDERS,
@@ -417,6 +443,9 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
+        (_, "/api/v1/factories/{code}/patterns/{pattern_id}/runs") => {
+            Some(json!({"kind": "marker", "time_limit_s": 5, "threads": 1}))
+        }
         (_, "/api/v1/factories/{code}/floor/stops") => Some(json!({"resource": "R01", "code": 7})),
         (_, "/api/v1/factories/{code}/floor/operations") => {
             Some(json!({"order": "FO000001", "lot": 1, "step": 1, "action": "start"}))
@@ -507,6 +536,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let factory_order = crate::factories::seed_order(&app).await;
         let factory_file = crate::factories::seed_order_file(&app, &factory_order).await;
         crate::factories::seed_plan(&app).await;
+        let (pattern_id, run_id) = crate::markers::seed_run(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -551,6 +581,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", &major.assignment_id.to_string())
                 .replace("{version}", "1")
+                .replace("{pattern_id}", &pattern_id.to_string())
+                .replace("{run_id}", &run_id.to_string())
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {

@@ -25,6 +25,13 @@ const ALLOWED_LATIN: &[&str] = &[
     // File formats and the systems that write them.
     "dxf",
     "cad",
+    // The pattern exchange standards garment CAD systems write, and marker files for the
+    // screen and for plotters and cutters.
+    "aama",
+    "astm",
+    "svg",
+    "hpgl",
+    "plt",
     // A key on the keyboard, named as printed on it.
     "shift",
     "api",
