@@ -1107,8 +1107,8 @@ impl Factories {
                         let marker = zhizao_nesting::nest(&problem, &options, &mut |progress| {
                             set(Latest {
                                 per_mille: (progress.done * 1000.0) as i64,
-                                length: Some(progress.length),
-                                density: Some(progress.density),
+                                length: Some(progress.marker.length),
+                                density: Some(progress.marker.density),
                                 result: serde_json::to_string(&progress.marker).ok(),
                                 dirty: true,
                             });
