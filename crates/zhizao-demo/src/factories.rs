@@ -629,6 +629,8 @@ pub(crate) async fn load_orders(
                     request: order.request.clone(),
                     promised_at: quote.promised_at,
                     material_in: received.is_some(),
+                    // No cut plan yet: lots by the routing's size.
+                    lays: Vec::new(),
                 },
             ));
         }

@@ -288,6 +288,7 @@ impl OrderRequest {
             release: self.release(now),
             due,
             weight,
+            lots: Vec::new(),
         }
     }
 

@@ -161,6 +161,9 @@ pub struct Held {
     /// Whether the client's material is in: its work may start now, whatever day it was
     /// expected.
     pub material_in: bool,
+    /// Garments of each lay of the order's cut plan (the newest done plan of a pattern linked
+    /// to it whose ordered quantities sum to the order's), else empty.
+    pub lays: Vec<i64>,
 }
 
 impl Held {
@@ -172,6 +175,7 @@ impl Held {
         if self.material_in {
             demand.release = now;
         }
+        demand.lots = self.lays.clone();
         demand
     }
 }
@@ -181,26 +185,33 @@ pub(crate) async fn confirmed_orders(
     connection: &mut sqlx::AnyConnection,
     platform: i64,
 ) -> Result<Vec<Held>> {
-    let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT number, request, promised_at, material_received_at FROM factory_orders \
+    let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, number, request, promised_at, material_received_at FROM factory_orders \
          WHERE platform_id = $1 AND status = $2 ORDER BY id",
     )
     .bind(platform)
     .bind(OrderStatus::Confirmed.as_str())
     .fetch_all(&mut *connection)
     .await?;
+    let mut lays = crate::markers::planned_lays(connection, platform).await?;
     rows.into_iter()
-        .map(|(number, text, promised_at, received)| {
-            let request = serde_json::from_str(&text).map_err(|error| {
+        .map(|(id, number, text, promised_at, received)| {
+            let request: OrderRequest = serde_json::from_str(&text).map_err(|error| {
                 Error::Corrupt(format!(
                     "order {number}: the request cannot be read: {error}"
                 ))
             })?;
+            let lays = lays
+                .remove(&id)
+                .filter(|(ordered, _)| *ordered == request.pieces())
+                .map(|(_, lays)| lays)
+                .unwrap_or_default();
             Ok(Held {
                 number,
                 request,
                 promised_at: Timestamp::from_millis(promised_at),
                 material_in: received.is_some(),
+                lays,
             })
         })
         .collect()

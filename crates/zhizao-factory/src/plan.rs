@@ -44,6 +44,9 @@ pub struct Demand {
     pub due: Timestamp,
     /// Weight of lateness.
     pub weight: i64,
+    /// The pieces of each lot when the order's cut plan set them (its lays, in order); empty
+    /// splits the quantity by the routing's lot size.
+    pub lots: Vec<i64>,
 }
 
 const MINUTE: i64 = 60_000;
@@ -261,7 +264,24 @@ pub fn build_with(
         // A lot must fit in one working period with a change-over before it.
         let fits = ((longest_period - max_changeover).max(1) * 60 / slowest).max(1);
         let lot_size = routing.lot_size.min(fits);
-        let lots = (demand.quantity + lot_size - 1) / lot_size;
+        // The cut plan's lays when it set them (one too big for a working period in parts),
+        // else lots of the routing's size.
+        let lot_pieces: Vec<i64> = if demand.lots.iter().any(|l| *l > 0) {
+            demand
+                .lots
+                .iter()
+                .filter(|l| **l > 0)
+                .flat_map(|&lay| {
+                    let parts = (lay + fits - 1) / fits;
+                    (0..parts).map(move |part| fits.min(lay - part * fits))
+                })
+                .collect()
+        } else {
+            let lots = (demand.quantity + lot_size - 1) / lot_size;
+            (0..lots)
+                .map(|lot| lot_size.min(demand.quantity - lot * lot_size))
+                .collect()
+        };
         // A lot's first segment waits for the material; one that started already did.
         let released = minutes_from(demand.release).max(0);
         let segment_release = |first_step: usize, operations: &[Operation]| {
@@ -272,8 +292,7 @@ pub fn build_with(
                 _ => 0,
             }
         };
-        for lot in 0..lots {
-            let pieces = lot_size.min(demand.quantity - lot * lot_size);
+        for (lot, &pieces) in lot_pieces.iter().enumerate() {
             let mut operations: Vec<Operation> = Vec::new();
             let mut first_step = 0;
             for (position, (step, able)) in routing.steps.iter().zip(&steps).enumerate() {
@@ -281,7 +300,7 @@ pub fn build_with(
                 *work_minutes.entry(step.class).or_default() += duration;
                 let held = fixed
                     .iter()
-                    .position(|f| f.demand == index && f.lot == lot as usize && f.step == position)
+                    .position(|f| f.demand == index && f.lot == lot && f.step == position)
                     .map(|found| {
                         used[found] = true;
                         &fixed[found]
@@ -314,7 +333,7 @@ pub fn build_with(
                 {
                     segments.push(Segment {
                         demand: index,
-                        lot: lot as usize,
+                        lot,
                         first_step,
                         pieces,
                         must_end_by: Some(placement.start),
@@ -340,7 +359,7 @@ pub fn build_with(
             }
             segments.push(Segment {
                 demand: index,
-                lot: lot as usize,
+                lot,
                 first_step,
                 pieces,
                 must_end_by: None,
@@ -605,6 +624,7 @@ mod tests {
             release: parse_local("2026-12-07 08:00").unwrap(),
             due: parse_local(due).unwrap(),
             weight: 1,
+            lots: Vec::new(),
         }
     }
 
@@ -646,6 +666,18 @@ mod tests {
         // polishing 750 more: at least 750 working minutes, two days of 11 hours.
         assert!(planned.completions[0] > parse_local("2026-12-07 20:00").unwrap());
         assert!(planned.completions[0] < parse_local("2026-12-10 20:00").unwrap());
+    }
+
+    #[test]
+    fn a_cut_plans_lays_are_the_lots() {
+        let setup = polishing();
+        let laid = Demand {
+            lots: vec![120, 0, 35, 45],
+            ..demand("L", 200, "2026-12-09 20:00")
+        };
+        let model = build(&setup, &[laid], now()).unwrap();
+        let pieces: Vec<i64> = model.segments.iter().map(|s| s.pieces).collect();
+        assert_eq!(pieces, [120, 35, 45], "one lot a lay, in order");
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub(crate) fn factory(args: BenchFactoryArgs) -> anyhow::Result<()> {
             request: request.clone(),
             promised_at: *end,
             material_in: false,
+            lays: Vec::new(),
         })
         .collect();
     let setup_version = SetupVersion {

@@ -112,4 +112,5 @@ messages! {
     saved_label: "较单尺码排料节省面料 %", "Fabric saved against one marker per size %";
     back_to_pattern: "返回纸样", "Back to the pattern";
     created_label: "创建", "Created";
+    colour_needed_for_row: "填写了件数的行须写明颜色", "A row with quantities needs its colour";
 }

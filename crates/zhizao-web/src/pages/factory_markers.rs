@@ -468,15 +468,35 @@ async fn pattern_page(
     SignedIn(context, principal): SignedIn,
     Path((code, id)): Path<(String, i64)>,
 ) -> Result<Response, Response> {
-    pattern_view(
-        &state,
-        &context,
-        &principal,
-        (code, id),
-        run_defaults(),
-        Vec::new(),
-    )
-    .await
+    let mut fields = run_defaults();
+    // A pattern of an order: its cut plan starts from the order's colours and sizes.
+    let factories = state.factories();
+    let pattern = factories
+        .pattern(&principal, &code, id)
+        .await
+        .or_page(&context)?;
+    if let Some(number) = &pattern.summary.order_number
+        && let Ok(order) = factories.order(&principal, number).await
+    {
+        let sizes = pattern.sizes();
+        let mut colours: Vec<&str> = Vec::new();
+        for cell in &order.request.matrix {
+            let Some(s) = sizes.iter().position(|size| *size == cell.size.trim()) else {
+                continue;
+            };
+            let row = match colours.iter().position(|c| *c == cell.colour.trim()) {
+                Some(row) => row,
+                None if colours.len() < COLOUR_ROWS => {
+                    colours.push(cell.colour.trim());
+                    colours.len() - 1
+                }
+                None => continue,
+            };
+            fields.set(&format!("colour_{row}"), cell.colour.trim());
+            fields.set(&format!("q_{row}_{s}"), &cell.quantity.to_string());
+        }
+    }
+    pattern_view(&state, &context, &principal, (code, id), fields, Vec::new()).await
 }
 
 fn whole(fields: &FormFields, name: &str, label: &str) -> Result<u32, FieldError> {
@@ -571,10 +591,7 @@ fn run_input(
             if colour.is_empty() {
                 errors.push(FieldError::new(
                     format!("colour_{row}"),
-                    Text::new(
-                        "填写了件数的行须写明颜色",
-                        "a row with quantities needs its colour",
-                    ),
+                    crate::i18n::both_with(|t| t.colour_needed_for_row().to_owned()),
                 ));
                 break;
             }

@@ -95,7 +95,7 @@ pub(crate) async fn seed_order(app: &TestApp) -> String {
 }
 
 /// The maker orders `quantity` faucets and accepts the quote; returns the order's number.
-async fn accepted_order(app: &TestApp, quantity: i64) -> String {
+pub(crate) async fn accepted_order(app: &TestApp, quantity: i64) -> String {
     let order = app
         .api(
             "POST",

@@ -374,3 +374,98 @@ async fn the_pages_upload_run_and_plan_the_cut() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_orders_cut_plan_sets_the_lots_of_the_factory_plan() {
+    for app in apps().await {
+        crate::factories::seed_order(&app).await;
+        let number = crate::factories::accepted_order(&app, 600).await;
+        // A two-size pattern for the order, planned for its 600 pieces.
+        let piece = |size: &str, id: &str, w: f64, h: f64| {
+            json!({"id": format!("{size}-{id}"), "size": size, "demand": 2,
+                "outline": [[0, 0], [w, 0], [w, h], [0, h]], "rotations": [0, 180]})
+        };
+        let problem = json!({"name": "tee", "unit": "cm", "width": 150, "spacing": 0.2,
+            "pieces": [piece("S", "body", 50.0, 70.0), piece("S", "sleeve", 22.0, 20.0),
+                       piece("M", "body", 54.0, 72.0), piece("M", "sleeve", 24.0, 21.0)]})
+        .to_string();
+        let reply = upload(
+            &app,
+            "polisher",
+            &[("name", "T 恤"), ("order", &number)],
+            Some(("tee.json", problem.as_bytes())),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        assert_eq!(reply.json()["order"], number.as_str());
+        let pattern = reply.json()["id"].as_i64().unwrap();
+        let cut = |quantities: Value| {
+            json!({"kind": "cut_plan", "time_limit_s": 5, "threads": 1, "cut": {
+                "quantities": quantities, "max_plies": 20, "table_length_m": 10,
+                "max_garments_per_marker": 4, "fabric_per_metre": 1800,
+                "marker_cost": 3000, "spread_cost": 4000}})
+        };
+        let runs = format!("/api/v1/factories/polish/patterns/{pattern}/runs");
+        // A plan of other quantities than the order's does not touch the factory's plan; the
+        // newest of the order's own does.
+        let mut plan = Value::Null;
+        for quantities in [
+            json!([{"colour": "黑", "size": "S", "quantity": 10}]),
+            json!([{"colour": "黑", "size": "S", "quantity": 250},
+                   {"colour": "白", "size": "M", "quantity": 350}]),
+        ] {
+            let reply = app
+                .api("POST", &runs, Some("polisher"), Some(cut(quantities)))
+                .await;
+            assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+            let id = reply.json()["id"].as_i64().unwrap();
+            plan = finished(&app, "polisher", &format!("{runs}/{id}")).await;
+            assert_eq!(plan["status"], "done", "{plan}");
+        }
+        let lays: Vec<i64> = plan["result"]["lays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|lay| {
+                let marker = &plan["result"]["markers"][lay["marker"].as_u64().unwrap() as usize];
+                let per_ply: i64 = marker["ratio"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r[1].as_i64().unwrap())
+                    .sum();
+                lay["plies"].as_i64().unwrap() * per_ply
+            })
+            .collect();
+        assert_eq!(lays.iter().sum::<i64>(), 600, "{lays:?}");
+        let made = app
+            .api(
+                "POST",
+                "/api/v1/factories/polish/plans",
+                Some("polisher"),
+                Some(json!({"pins": []})),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let version = made.json()["version"].as_i64().unwrap();
+        let body = app
+            .api(
+                "GET",
+                &format!("/api/v1/factories/polish/plans/{version}"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        let mut first_steps: Vec<(i64, i64)> = body["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["order"] == number.as_str() && o["step"] == 1)
+            .map(|o| (o["lot"].as_i64().unwrap(), o["pieces"].as_i64().unwrap()))
+            .collect();
+        first_steps.sort();
+        let planned: Vec<i64> = first_steps.iter().map(|(_, pieces)| *pieces).collect();
+        assert_eq!(planned, lays, "one lot a lay, in the plan's order");
+    }
+}

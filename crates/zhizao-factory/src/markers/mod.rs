@@ -7,20 +7,25 @@
 //! do what is `zhizao_identity::policy::may_run_factory` (upload, run, stop) and
 //! `may_read_factory_setup` (read: the factory's staff and the city).
 
+mod files;
+mod input;
+mod runner;
+
+pub use files::{MarkerFile, MarkerFormat};
+use input::{check_run_input, cut_order, invalid, problem_of};
+pub(crate) use runner::NestingRunner;
+
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use zhizao_core::{Fen, FieldError, Text, Timestamp, closed_vocabulary};
+use zhizao_core::{Fen, Text, Timestamp, closed_vocabulary};
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
-use zhizao_nesting::cutplan::{self, CutOrder, CutPlan, SizePieces};
-use zhizao_nesting::model::{FreeRotation, Rotations};
-use zhizao_nesting::{Marker, NestOptions, Problem};
+use zhizao_nesting::cutplan::{self, CutPlan};
+use zhizao_nesting::{Marker, Problem};
 
 use crate::{Error, Factories, Result};
 
@@ -30,8 +35,6 @@ pub const MAX_PATTERN_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_TIME_LIMIT_S: u32 = 3600;
 /// The most threads one run may use.
 pub const MAX_THREADS: u32 = 8;
-/// How often a running search's best marker is written.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 closed_vocabulary! {
     /// What a run makes.
@@ -312,277 +315,6 @@ impl RunRow {
             started_at: self.started_at.map(Timestamp::from_millis),
             finished_at: self.finished_at.map(Timestamp::from_millis),
         })
-    }
-}
-
-/// The background side: one run searches at a time; each running search has a stop flag.
-#[derive(Debug)]
-pub(crate) struct NestingRunner {
-    permits: tokio::sync::Semaphore,
-    stops: Mutex<HashMap<i64, Arc<AtomicBool>>>,
-    /// A pass budget for every search (tests), so results do not depend on the machine.
-    iterations: Option<u64>,
-}
-
-impl NestingRunner {
-    pub(crate) fn new(iterations: Option<u64>) -> Self {
-        NestingRunner {
-            permits: tokio::sync::Semaphore::new(1),
-            stops: Mutex::default(),
-            iterations,
-        }
-    }
-
-    fn stops(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<AtomicBool>>> {
-        self.stops.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// The best a search has reported, waiting to be written.
-#[derive(Default)]
-struct Latest {
-    per_mille: i64,
-    length: Option<f64>,
-    density: Option<f64>,
-    result: Option<String>,
-    dirty: bool,
-}
-
-fn invalid(field: &str, zh: String, en: String) -> Error {
-    Error::Invalid(vec![FieldError::new(field, Text::owned(zh, en))])
-}
-
-fn nesting_error(field: &str, error: &zhizao_nesting::Error) -> Error {
-    invalid(
-        field,
-        format!("无法排料：{error}"),
-        format!("cannot be nested: {error}"),
-    )
-}
-
-/// The problem a pattern file makes under `input`.
-fn problem_of(input: &PatternInput, file_name: &str, bytes: &[u8]) -> Result<Problem> {
-    if bytes.is_empty() {
-        return Err(invalid(
-            "file",
-            "纸样文件为空".into(),
-            "the pattern file is empty".into(),
-        ));
-    }
-    if bytes.len() > MAX_PATTERN_BYTES {
-        return Err(invalid(
-            "file",
-            format!("纸样文件超过 {} MB", MAX_PATTERN_BYTES / 1024 / 1024),
-            format!(
-                "the pattern file is larger than {} MB",
-                MAX_PATTERN_BYTES / 1024 / 1024
-            ),
-        ));
-    }
-    let named = |error: zhizao_nesting::Error| {
-        invalid(
-            "file",
-            format!("纸样文件 {file_name} 无法读取：{error}"),
-            format!("{file_name}: {error}"),
-        )
-    };
-    let is_json = bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{');
-    let mut problem = if is_json {
-        zhizao_nesting::read::parse(bytes).map_err(named)?
-    } else {
-        let pattern = zhizao_nesting::dxf::parse(bytes).map_err(named)?;
-        let mut problem = Problem {
-            name: String::new(),
-            unit: pattern.unit.clone(),
-            width: 0.0,
-            spacing: 0.0,
-            defects: Vec::new(),
-            pieces: pattern.pieces,
-        };
-        if input.width_cm.is_none() {
-            return Err(invalid(
-                "width_cm",
-                "DXF 纸样需要填写面料幅宽".into(),
-                "a DXF pattern needs the fabric width".into(),
-            ));
-        }
-        problem.width = 1.0; // set below
-        problem
-    };
-    problem.name = input.name.trim().to_owned();
-    if let Some(unit) = input
-        .unit
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        if cm_per_unit(unit).is_none() {
-            return Err(invalid(
-                "unit",
-                format!("“{unit}”不是长度单位（mm、cm、in）"),
-                format!("{unit:?} is not a unit: mm, cm or in"),
-            ));
-        }
-        if problem.unit.is_none() {
-            problem.unit = Some(unit.to_owned());
-        }
-    }
-    let unit_cm = match problem.unit.as_deref() {
-        Some(unit) => cm_per_unit(unit).ok_or_else(|| {
-            invalid(
-                "unit",
-                format!("文件的单位“{unit}”无法识别，请选择 mm、cm 或 in"),
-                format!("the file's unit {unit:?} is not known: choose mm, cm or in"),
-            )
-        })?,
-        None if input.width_cm.is_some() || input.spacing_mm.is_some() => {
-            return Err(invalid(
-                "unit",
-                "文件未注明单位，请选择 mm、cm 或 in".into(),
-                "the file does not state its unit: choose mm, cm or in".into(),
-            ));
-        }
-        None => 1.0,
-    };
-    if let Some(width) = input.width_cm {
-        if !(width.is_finite() && width > 0.0 && width <= 1000.0) {
-            return Err(invalid(
-                "width_cm",
-                "幅宽须在 0 到 1000 厘米之间".into(),
-                "the width must be between 0 and 1000 cm".into(),
-            ));
-        }
-        problem.width = width / unit_cm;
-    }
-    if let Some(spacing) = input.spacing_mm {
-        if !(spacing.is_finite() && (0.0..=50.0).contains(&spacing)) {
-            return Err(invalid(
-                "spacing_mm",
-                "间距须在 0 到 50 毫米之间".into(),
-                "the spacing must be between 0 and 50 mm".into(),
-            ));
-        }
-        problem.spacing = spacing / 10.0 / unit_cm;
-    }
-    let rotations = match input.rotations {
-        RotationRule::AsFile => None,
-        RotationRule::OneWay => Some(Rotations::Angles(vec![0.0])),
-        RotationRule::TwoWay => Some(Rotations::Angles(vec![0.0, 180.0])),
-        RotationRule::Quarter => Some(Rotations::Stepped { step: 90.0 }),
-        RotationRule::Free => Some(Rotations::Free(FreeRotation::Free)),
-    };
-    if let Some(rotations) = rotations {
-        for piece in &mut problem.pieces {
-            piece.rotations = rotations.clone();
-        }
-    }
-    problem
-        .validate()
-        .map_err(|error| nesting_error("file", &error))?;
-    Ok(problem)
-}
-
-/// The cut order a pattern and a run's input make.
-fn cut_order(problem: &Problem, input: &CutInput) -> Result<CutOrder> {
-    let unit = problem.unit.as_deref().unwrap_or_default();
-    let Some(unit_cm) = cm_per_unit(unit) else {
-        return Err(invalid(
-            "cut",
-            "纸样未注明单位，无法按米计算面料".into(),
-            "the pattern states no unit, so fabric cannot be costed by the metre".into(),
-        ));
-    };
-    if !(input.table_length_m.is_finite() && input.table_length_m > 0.0) {
-        return Err(invalid(
-            "table_length_m",
-            "裁床长度须大于 0".into(),
-            "the table length must be above 0".into(),
-        ));
-    }
-    if !(input.end_allowance_cm.is_finite() && input.end_allowance_cm >= 0.0) {
-        return Err(invalid(
-            "end_allowance_cm",
-            "端头余量不能为负".into(),
-            "the end allowance cannot be negative".into(),
-        ));
-    }
-    if input.quantities.iter().all(|q| q.quantity == 0) {
-        return Err(invalid(
-            "quantities",
-            "请填写至少一个颜色和尺码的件数".into(),
-            "give the garments of at least one colour and size".into(),
-        ));
-    }
-    let mut sizes: Vec<SizePieces> = Vec::new();
-    for piece in &problem.pieces {
-        let size = size_of(piece);
-        match sizes.iter_mut().find(|s| s.size == size) {
-            Some(found) => found.pieces.push(piece.clone()),
-            None => sizes.push(SizePieces {
-                size,
-                pieces: vec![piece.clone()],
-            }),
-        }
-    }
-    let order = CutOrder {
-        name: problem.name.clone(),
-        unit: unit.to_owned(),
-        width: problem.width,
-        spacing: problem.spacing,
-        max_plies: input.max_plies,
-        table_length: input.table_length_m * 100.0 / unit_cm,
-        end_allowance: input.end_allowance_cm / unit_cm,
-        max_garments_per_marker: input.max_garments_per_marker,
-        overcut_percent: input.overcut_percent,
-        costs: cutplan::Costs {
-            fabric_per_metre: input.fabric_per_metre,
-            marker: input.marker_cost,
-            spread: input.spread_cost,
-        },
-        sizes,
-        quantities: input
-            .quantities
-            .iter()
-            .filter(|q| q.quantity > 0)
-            .cloned()
-            .collect(),
-    };
-    order
-        .validate()
-        .map_err(|error| nesting_error("cut", &error))?;
-    Ok(order)
-}
-
-fn check_run_input(input: &RunInput) -> Result<()> {
-    if !(1..=MAX_TIME_LIMIT_S).contains(&input.time_limit_s) {
-        return Err(invalid(
-            "time_limit_s",
-            format!("排料时间须在 1 到 {MAX_TIME_LIMIT_S} 秒之间"),
-            format!("the time limit must be 1 to {MAX_TIME_LIMIT_S} seconds"),
-        ));
-    }
-    if !(1..=MAX_THREADS).contains(&input.threads) {
-        return Err(invalid(
-            "threads",
-            format!("线程数须在 1 到 {MAX_THREADS} 之间"),
-            format!("threads must be 1 to {MAX_THREADS}"),
-        ));
-    }
-    match (input.kind, &input.cut) {
-        (RunKind::CutPlan, None) => Err(invalid(
-            "cut",
-            "裁剪方案需要各颜色尺码的件数".into(),
-            "a cut plan needs the quantities".into(),
-        )),
-        (RunKind::Marker, Some(_)) => Err(invalid(
-            "cut",
-            "排料图不需要裁剪数量".into(),
-            "a marker takes no cut quantities".into(),
-        )),
-        _ => Ok(()),
     }
 }
 
@@ -949,254 +681,50 @@ impl Factories {
         )
         .await?;
         transaction.commit().await?;
-        if let Some(stop) = self.nesting.stops().get(&run_id) {
-            stop.store(true, Ordering::Relaxed);
-        }
+        self.nesting.stop(run_id);
         Ok(())
     }
+}
 
-    /// After a start: runs that were searching when the service stopped are marked interrupted
-    /// (their best result so far kept), and queued runs are started again. Returns how many of
-    /// each.
-    pub async fn resume_nesting_runs(&self) -> Result<(u64, usize)> {
-        let interrupted = sqlx::query(
-            "UPDATE factory_nesting_runs SET status = 'interrupted', finished_at = $1 WHERE status = 'running'",
-        )
-        .bind(self.clock.now().as_millis())
-        .execute(self.db.pool())
-        .await?
-        .rows_affected();
-        let queued: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM factory_nesting_runs WHERE status = 'queued' ORDER BY id",
-        )
-        .fetch_all(self.db.pool())
-        .await?;
-        for id in &queued {
-            self.spawn_run(*id);
-        }
-        Ok((interrupted, queued.len()))
+/// The lays of each order of factory `platform` that has a done cut plan (the newest, of any
+/// pattern linked to it): order id → (garments ordered in the plan, garments of each lay).
+pub(crate) async fn planned_lays(
+    connection: &mut sqlx::AnyConnection,
+    platform: i64,
+) -> Result<HashMap<i64, (i64, Vec<i64>)>> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT p.order_id, r.id, r.result FROM factory_nesting_runs r \
+         JOIN factory_patterns p ON p.id = r.pattern_id \
+         WHERE p.platform_id = $1 AND p.order_id IS NOT NULL AND r.kind = 'cut_plan' \
+         AND r.status = 'done' AND r.result IS NOT NULL ORDER BY r.id",
+    )
+    .bind(platform)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut lays = HashMap::new();
+    for (order, run, json) in rows {
+        let plan: CutPlan = serde_json::from_str(&json)
+            .map_err(|error| Error::Corrupt(format!("nesting run {run}: {error}")))?;
+        let ordered: i64 = plan
+            .cut
+            .iter()
+            .map(|(_, _, ordered, _)| i64::from(*ordered))
+            .sum();
+        let garments: Vec<i64> = plan
+            .lays
+            .iter()
+            .map(|lay| {
+                let per_ply: u32 = plan
+                    .markers
+                    .get(lay.marker)
+                    .map_or(0, |m| m.ratio.iter().map(|(_, count)| count).sum());
+                i64::from(lay.plies) * i64::from(per_ply)
+            })
+            .collect();
+        // Later (newer) runs replace earlier ones.
+        lays.insert(order, (ordered, garments));
     }
-
-    /// Waits until no run is queued or searching (tests, a clean shutdown).
-    pub async fn nesting_idle(&self) {
-        loop {
-            let busy: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM factory_nesting_runs WHERE status IN ('queued', 'running')",
-            )
-            .fetch_one(self.db.pool())
-            .await
-            .unwrap_or(0);
-            if busy == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn spawn_run(&self, id: i64) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = this.execute_run(id).await {
-                tracing::error!(run = id, %error, "a nesting run failed to record");
-            }
-        });
-    }
-
-    async fn execute_run(&self, id: i64) -> Result<()> {
-        let _permit = self
-            .nesting
-            .permits
-            .acquire()
-            .await
-            .map_err(|error| Error::Storage(error.to_string()))?;
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT r.input, p.problem FROM factory_nesting_runs r JOIN factory_patterns p ON p.id = r.pattern_id \
-             WHERE r.id = $1 AND r.status = 'queued'",
-        )
-        .bind(id)
-        .fetch_optional(self.db.pool())
-        .await?;
-        // Stopped while it waited.
-        let Some((input, problem)) = row else {
-            return Ok(());
-        };
-        let corrupt =
-            |error: serde_json::Error| Error::Corrupt(format!("nesting run {id}: {error}"));
-        let input: RunInput = serde_json::from_str(&input).map_err(corrupt)?;
-        let problem: Problem = serde_json::from_str(&problem).map_err(corrupt)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        self.nesting.stops().insert(id, Arc::clone(&stop));
-        let outcome = self.search(id, input, problem, Arc::clone(&stop)).await;
-        self.nesting.stops().remove(&id);
-        let now = self.clock.now().as_millis();
-        match outcome {
-            Ok(latest) => {
-                let status = if stop.load(Ordering::Relaxed) {
-                    RunStatus::Stopped
-                } else {
-                    RunStatus::Done
-                };
-                sqlx::query(
-                    "UPDATE factory_nesting_runs SET status = $2, progress_per_mille = 1000, length = $3, density = $4, \
-                     result = $5, finished_at = $6 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(status.as_str())
-                .bind(latest.length)
-                .bind(latest.density)
-                .bind(latest.result)
-                .bind(now)
-                .execute(self.db.pool())
-                .await?;
-            }
-            Err(message) => {
-                sqlx::query(
-                    "UPDATE factory_nesting_runs SET status = 'failed', error = $2, finished_at = $3 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(message)
-                .bind(now)
-                .execute(self.db.pool())
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Searches in a blocking thread and writes the best result so far every second; returns
-    /// the final one, or why the search failed.
-    async fn search(
-        &self,
-        id: i64,
-        input: RunInput,
-        problem: Problem,
-        stop: Arc<AtomicBool>,
-    ) -> std::result::Result<Latest, String> {
-        let started = Instant::now();
-        let record = sqlx::query(
-            "UPDATE factory_nesting_runs SET status = 'running', started_at = $2 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(self.clock.now().as_millis())
-        .execute(self.db.pool())
-        .await;
-        if let Err(error) = record {
-            return Err(error.to_string());
-        }
-        let options = NestOptions {
-            time_limit: Duration::from_secs(u64::from(input.time_limit_s)),
-            iterations: self.nesting.iterations,
-            threads: input.threads as usize,
-            seed: input.seed,
-            stop: Some(stop),
-        };
-        let (kind, limit_s) = (input.kind, f64::from(input.time_limit_s));
-        let latest = Arc::new(Mutex::new(Latest::default()));
-        let shared = Arc::clone(&latest);
-        let lock = |latest: &Mutex<Latest>| {
-            let mut guard = latest.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut *guard)
-        };
-        let mut task =
-            tokio::task::spawn_blocking(move || -> std::result::Result<Latest, String> {
-                let set = |update: Latest| {
-                    *shared.lock().unwrap_or_else(|e| e.into_inner()) = update;
-                };
-                match input.kind {
-                    RunKind::Marker => {
-                        let marker = zhizao_nesting::nest(&problem, &options, &mut |progress| {
-                            set(Latest {
-                                per_mille: (progress.done * 1000.0) as i64,
-                                length: Some(progress.marker.length),
-                                density: Some(progress.marker.density),
-                                result: serde_json::to_string(&progress.marker).ok(),
-                                dirty: true,
-                            });
-                        })
-                        .map_err(|error| error.to_string())?;
-                        Ok(Latest {
-                            per_mille: 1000,
-                            length: Some(marker.length),
-                            density: Some(marker.density),
-                            result: Some(
-                                serde_json::to_string(&marker).map_err(|e| e.to_string())?,
-                            ),
-                            dirty: true,
-                        })
-                    }
-                    RunKind::CutPlan => {
-                        let cut = input.cut.as_ref().ok_or("a cut plan without quantities")?;
-                        let order = cut_order(&problem, cut).map_err(|error| error.to_string())?;
-                        let plan = cutplan::plan_reporting(&order, &options, &mut |progress| {
-                            set(Latest {
-                                per_mille: i64::from(progress.garments_planned) * 1000
-                                    / i64::from(progress.garments_ordered.max(1)),
-                                dirty: true,
-                                ..Latest::default()
-                            });
-                        })
-                        .map_err(|error| error.to_string())?;
-                        Ok(Latest {
-                            per_mille: 1000,
-                            length: Some(plan.fabric_length),
-                            density: Some(
-                                plan.lower_bound / plan.fabric_length.max(f64::MIN_POSITIVE),
-                            ),
-                            result: Some(serde_json::to_string(&plan).map_err(|e| e.to_string())?),
-                            dirty: true,
-                        })
-                    }
-                }
-            });
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        loop {
-            tokio::select! {
-                finished = &mut task => {
-                    return finished.map_err(|error| error.to_string())?;
-                }
-                _ = tick.tick() => {
-                    let mut update = lock(&latest);
-                    if kind == RunKind::Marker {
-                        // Improvements come when they come; the bar follows the clock.
-                        let by_time = (started.elapsed().as_secs_f64() / limit_s * 1000.0) as i64;
-                        update.per_mille = update.per_mille.max(by_time);
-                        update.dirty = true;
-                    }
-                    if update.dirty {
-                        self.flush(id, &update).await;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Writes a search's best so far; a failed write is logged and retried at the next tick.
-    async fn flush(&self, id: i64, latest: &Latest) {
-        let written = if latest.result.is_some() {
-            sqlx::query(
-                "UPDATE factory_nesting_runs SET progress_per_mille = $2, length = $3, density = $4, result = $5 \
-                 WHERE id = $1 AND status = 'running'",
-            )
-            .bind(id)
-            .bind(latest.per_mille.min(999))
-            .bind(latest.length)
-            .bind(latest.density)
-            .bind(latest.result.as_deref())
-            .execute(self.db.pool())
-            .await
-        } else {
-            sqlx::query(
-                "UPDATE factory_nesting_runs SET progress_per_mille = $2 WHERE id = $1 AND status = 'running'",
-            )
-            .bind(id)
-            .bind(latest.per_mille.min(999))
-            .execute(self.db.pool())
-            .await
-        };
-        if let Err(error) = written {
-            tracing::warn!(run = id, %error, "could not write a nesting run's progress");
-        }
-    }
+    Ok(lays)
 }
 
 async fn pattern_in(
@@ -1220,99 +748,4 @@ async fn pattern_in(
     let problem = serde_json::from_str(&json)
         .map_err(|error| Error::Corrupt(format!("pattern {id}: {error}")))?;
     Ok(Pattern { summary, problem })
-}
-
-closed_vocabulary! {
-    /// The files a marker is written as.
-    MarkerFormat, "marker format" {
-        /// SVG, for the screen and print.
-        Svg => "svg", "SVG 图", "SVG";
-        /// Zhizao's versioned marker JSON.
-        Json => "json", "JSON", "JSON";
-        /// HPGL for plotters and cutters.
-        Plt => "plt", "HPGL/PLT 绘图文件", "HPGL/PLT";
-    }
-}
-
-/// A marker written out: its file name, content type and bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkerFile {
-    /// A file name for the download.
-    pub file_name: String,
-    /// Its content type.
-    pub content_type: &'static str,
-    /// The file.
-    pub bytes: Vec<u8>,
-}
-
-/// The problem and marker `index` of a run (a marker run has one, at 0).
-fn marker_of(pattern: &Pattern, run: &Run, index: usize) -> Result<(Problem, Marker)> {
-    let missing = || Error::NotFound {
-        what: "marker",
-        key: index.to_string(),
-    };
-    match &run.result {
-        Some(RunResult::Marker(marker)) if index == 0 => {
-            Ok((pattern.problem.clone(), marker.clone()))
-        }
-        Some(RunResult::CutPlan(plan)) => {
-            let planned = plan.markers.get(index).ok_or_else(missing)?;
-            let cut = run.input.cut.as_ref().ok_or_else(missing)?;
-            let order = cut_order(&pattern.problem, cut)?;
-            let ratio: Vec<u32> = order
-                .sizes
-                .iter()
-                .map(|size| {
-                    planned
-                        .ratio
-                        .iter()
-                        .find(|(name, _)| *name == size.size)
-                        .map_or(0, |(_, count)| *count)
-                })
-                .collect();
-            Ok((order.problem(&ratio), planned.marker.clone()))
-        }
-        _ => Err(missing()),
-    }
-}
-
-impl Factories {
-    /// Marker `index` of run `run_id` as a file (whoever reads the run).
-    pub async fn marker_file(
-        &self,
-        principal: &Principal,
-        code: &str,
-        (pattern_id, run_id): (i64, i64),
-        index: usize,
-        format: MarkerFormat,
-    ) -> Result<MarkerFile> {
-        let (pattern, run) = self.run(principal, code, pattern_id, run_id).await?;
-        let (problem, marker) = marker_of(&pattern, &run, index)?;
-        let failed =
-            |error: zhizao_nesting::Error| Error::Corrupt(format!("nesting run {run_id}: {error}"));
-        let (content_type, bytes) = match format {
-            MarkerFormat::Svg => (
-                "image/svg+xml",
-                zhizao_nesting::write::svg(&problem, &marker)
-                    .map_err(failed)?
-                    .into_bytes(),
-            ),
-            MarkerFormat::Json => (
-                "application/json",
-                serde_json::to_vec_pretty(&marker)
-                    .map_err(|error| Error::Corrupt(error.to_string()))?,
-            ),
-            MarkerFormat::Plt => (
-                "application/vnd.hp-hpgl",
-                zhizao_nesting::write::hpgl(&problem, &marker)
-                    .map_err(failed)?
-                    .into_bytes(),
-            ),
-        };
-        Ok(MarkerFile {
-            file_name: format!("marker-{run_id}-{}.{}", index + 1, format.as_str()),
-            content_type,
-            bytes,
-        })
-    }
 }
