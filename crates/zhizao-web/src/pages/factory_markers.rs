@@ -456,7 +456,6 @@ fn run_defaults() -> FormFields {
         ("fabric_yuan", "18"),
         ("marker_yuan", "30"),
         ("spread_yuan", "40"),
-        ("colour_0", "黑"),
     ] {
         fields.set(name, value);
     }
