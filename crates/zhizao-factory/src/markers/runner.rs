@@ -127,8 +127,25 @@ impl Factories {
             |error: serde_json::Error| Error::Corrupt(format!("nesting run {id}: {error}"));
         let input: RunInput = serde_json::from_str(&input).map_err(corrupt)?;
         let problem: Problem = serde_json::from_str(&problem).map_err(corrupt)?;
+        // The stop flag is in place before the run is claimed, so a stop either finds the run
+        // queued (and the claim fails) or finds the flag.
         let stop = Arc::new(AtomicBool::new(false));
         self.nesting.stops().insert(id, Arc::clone(&stop));
+        let claimed = sqlx::query(
+            "UPDATE factory_nesting_runs SET status = 'running', started_at = $2 WHERE id = $1 AND status = 'queued'",
+        )
+        .bind(id)
+        .bind(self.clock.now().as_millis())
+        .execute(self.db.pool())
+        .await;
+        match claimed {
+            Ok(done) if done.rows_affected() == 1 => {}
+            other => {
+                self.nesting.stops().remove(&id);
+                // Stopped in the meantime, or the database failed.
+                return other.map(|_| ()).map_err(Error::from);
+            }
+        }
         let outcome = self.search(id, input, problem, Arc::clone(&stop)).await;
         self.nesting.stops().remove(&id);
         let now = self.clock.now().as_millis();
@@ -176,16 +193,6 @@ impl Factories {
         stop: Arc<AtomicBool>,
     ) -> std::result::Result<Latest, String> {
         let started = Instant::now();
-        let record = sqlx::query(
-            "UPDATE factory_nesting_runs SET status = 'running', started_at = $2 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(self.clock.now().as_millis())
-        .execute(self.db.pool())
-        .await;
-        if let Err(error) = record {
-            return Err(error.to_string());
-        }
         let options = NestOptions {
             time_limit: Duration::from_secs(u64::from(input.time_limit_s)),
             iterations: self.nesting.iterations,
