@@ -68,22 +68,23 @@ pub fn svg(problem: &Problem, marker: &Marker) -> Result<String> {
     let _ = writeln!(out, "</g>");
     for placement in &placements {
         let piece = &problem.pieces[placement.piece];
-        let outline = placement.outline(piece);
-        let n = outline.len() as f64;
-        let (cx, cy) = outline
-            .iter()
-            .fold((0.0, 0.0), |(x, y), p| (x + p[0] / n, y + p[1] / n));
         let label = [
             piece.name.as_deref().unwrap_or(&piece.id),
             piece.size.as_deref().unwrap_or(""),
         ]
         .join(" ");
+        let label = label.trim();
+        let (x, y, size, turned) = label_place(&placement.outline(piece), label, font * 0.6);
+        let (y, turn) = (width - y, if turned { "rotate(-90 " } else { "" });
+        let transform = if turned {
+            format!(r#" transform="{turn}{x:.3} {y:.3})""#)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            r##"<text x="{cx:.3}" y="{:.3}" font-size="{:.3}" text-anchor="middle" fill="#222">{}</text>"##,
-            width - cy,
-            font * 0.6,
-            escape(label.trim())
+            r##"<text x="{x:.3}" y="{y:.3}" font-size="{size:.3}" text-anchor="middle" dominant-baseline="central" fill="#222"{transform}>{}</text>"##,
+            escape(label)
         );
     }
     let _ = writeln!(
@@ -96,6 +97,32 @@ pub fn svg(problem: &Problem, marker: &Marker) -> Result<String> {
     );
     out.push_str("</svg>\n");
     Ok(out)
+}
+
+/// Where a piece's label goes: the centre of the outline's box, turned to run along the piece
+/// when it is taller than wide, its size no larger than `largest` and small enough to stay
+/// inside the box (text about 0.6 of its size wide a character).
+fn label_place(outline: &[Point], label: &str, largest: f64) -> (f64, f64, f64, bool) {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for [x, y] in outline {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y0 = y0.min(*y);
+        y1 = y1.max(*y);
+    }
+    let (along_x, along_y) = ((x1 - x0).max(0.0), (y1 - y0).max(0.0));
+    let turned = along_y > along_x * 1.2;
+    let (along, across) = if turned {
+        (along_y, along_x)
+    } else {
+        (along_x, along_y)
+    };
+    let chars = label.chars().count().max(1) as f64;
+    let size = largest
+        .min(along * 0.9 / (chars * 0.6))
+        .min(across * 0.8)
+        .max(f64::MIN_POSITIVE);
+    ((x0 + x1) / 2.0, (y0 + y1) / 2.0, size, turned)
 }
 
 /// The marker in HPGL for a plotter or cutter: every outline and hole as a closed pen-down

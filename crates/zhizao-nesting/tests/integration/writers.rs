@@ -43,3 +43,29 @@ fn svg_and_hpgl_draw_every_copy_and_hole() {
         }
     }
 }
+
+#[test]
+fn labels_of_narrow_pieces_run_along_them_and_stay_inside() {
+    // A waistband standing across the fabric: 0.5 along, 8 across.
+    let mut band = piece("band", 1, &rect(0.5, 8.0));
+    band.name = Some("WAISTBAND".into());
+    let problem = problem(10.0, vec![band, piece("front", 1, &rect(6.0, 6.0))]);
+    let marker = nest_checked(&problem, &quick(2, 1));
+    let drawing = svg(&problem, &marker).unwrap();
+    let label = drawing
+        .lines()
+        .find(|l| l.contains(">WAISTBAND<"))
+        .unwrap_or_else(|| panic!("{drawing}"));
+    assert!(label.contains("rotate(-90 "), "{label}");
+    let size: f64 = label
+        .split("font-size=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(size <= 0.5 * 0.8 + 1e-9, "{label}");
+    // The square's label is not turned.
+    let front = drawing.lines().find(|l| l.contains(">front<")).unwrap();
+    assert!(!front.contains("rotate"), "{front}");
+}
