@@ -395,6 +395,8 @@ impl Factories {
                 "only the factory's own staff upload patterns",
             ));
         }
+        let mut input = input;
+        let file = input.file.take();
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(invalid(
@@ -411,13 +413,17 @@ impl Factories {
         {
             None => None,
             Some(number) => {
-                let row = self.order_row(principal, number).await.map_err(|_| {
-                    invalid(
-                        "order",
-                        format!("本工厂没有订单 {number}"),
-                        format!("this factory has no order {number}"),
-                    )
-                })?;
+                let row = self
+                    .order_row(principal, number)
+                    .await
+                    .map_err(|error| match error {
+                        Error::NotFound { .. } => invalid(
+                            "order",
+                            format!("本工厂没有订单 {number}"),
+                            format!("this factory has no order {number}"),
+                        ),
+                        other => other,
+                    })?;
                 if row.platform_id != platform {
                     return Err(invalid(
                         "order",
@@ -428,8 +434,8 @@ impl Factories {
                 Some((row.id, number.to_owned()))
             }
         };
-        let (file_name, bytes) = match (&input.file, &order) {
-            (Some((file_name, bytes)), _) => (file_name.clone(), bytes.clone()),
+        let (file_name, bytes) = match (file, &order) {
+            (Some(file), _) => file,
             (None, Some((order_id, number))) => {
                 let newest: Option<i64> = sqlx::query_scalar(
                     "SELECT MAX(id) FROM factory_order_files WHERE order_id = $1 AND purpose = 'pattern'",
