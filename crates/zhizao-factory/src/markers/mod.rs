@@ -237,7 +237,7 @@ pub struct Run {
     pub progress_per_mille: i64,
     /// The best marker's length (a cut plan: the fabric used), in the pattern's unit.
     pub length: Option<f64>,
-    /// The best marker's density (a cut plan: fabric area over the lower bound's).
+    /// The best marker's density (a cut plan: the lower bound over the fabric used).
     pub density: Option<f64>,
     /// The best result so far.
     pub result: Option<RunResult>,

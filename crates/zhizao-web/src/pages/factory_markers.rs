@@ -359,16 +359,13 @@ async fn pattern_view(
     state: &AppState,
     context: &PageContext,
     principal: &zhizao_identity::Principal,
-    (code, id): (String, i64),
+    (code, pattern): (String, Pattern),
     fields: FormFields,
     errors: Vec<FieldError>,
 ) -> Result<Response, Response> {
     let t = context.t();
     let factories = state.factories();
-    let pattern = factories
-        .pattern(principal, &code, id)
-        .await
-        .or_page(context)?;
+    let id = pattern.summary.id;
     let runs = factories
         .runs(principal, &code, id)
         .await
@@ -495,7 +492,15 @@ async fn pattern_page(
             fields.set(&format!("q_{row}_{s}"), &cell.quantity.to_string());
         }
     }
-    pattern_view(&state, &context, &principal, (code, id), fields, Vec::new()).await
+    pattern_view(
+        &state,
+        &context,
+        &principal,
+        (code, pattern),
+        fields,
+        Vec::new(),
+    )
+    .await
 }
 
 fn whole(fields: &FormFields, name: &str, label: &str) -> Result<u32, FieldError> {
@@ -658,7 +663,15 @@ async fn start_run(
     let input = match run_input(&fields, &pattern.sizes(), t) {
         Ok(input) => input,
         Err(errors) => {
-            return pattern_view(&state, &context, &principal, (code, id), fields, errors).await;
+            return pattern_view(
+                &state,
+                &context,
+                &principal,
+                (code, pattern),
+                fields,
+                errors,
+            )
+            .await;
         }
     };
     match factories.start_run(&principal, &code, id, input).await {
@@ -673,7 +686,7 @@ async fn start_run(
                 &state,
                 &context,
                 &principal,
-                (code, id),
+                (code, pattern),
                 fields,
                 error.field_errors(),
             )
