@@ -27,6 +27,7 @@ pub mod plan;
 pub mod planning;
 pub mod progress;
 pub mod setup;
+pub mod setup_tables;
 pub mod signals;
 pub mod store;
 pub mod tariff;

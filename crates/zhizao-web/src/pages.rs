@@ -24,6 +24,7 @@ mod factory_oee;
 mod factory_orders;
 mod factory_plan;
 mod factory_setup;
+mod factory_setup_edit;
 mod forms;
 mod home;
 mod join;
@@ -66,6 +67,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_markers::router())
         .merge(factory_figures::router())
         .merge(factory_setup::router())
+        .merge(factory_setup_edit::router())
 }
 
 /// The signed-in user as the page header shows them.

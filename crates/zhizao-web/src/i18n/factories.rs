@@ -104,6 +104,13 @@ impl Tr {
         }
     }
 
+    pub(crate) fn cells_marked(&self, count: usize) -> String {
+        match self.0 {
+            Language::ZhCn => format!("表中标出了 {count} 处。"),
+            Language::En => format!("{count} marked in the table."),
+        }
+    }
+
     pub(crate) fn setup_stale(&self, current: i64) -> String {
         match self.0 {
             Language::ZhCn => format!("工厂设置已更新为第 {current} 版，请刷新后再改"),
@@ -336,6 +343,10 @@ messages! {
     lot_size_label: "批量（件/批）", "Lot size (pieces)";
     changeovers_title: "换型时间（分钟）", "Change-overs (minutes)";
     edit_setup: "保存新版本", "Save a new version";
+    edit_section_title: "编辑设置", "Edit the set-up";
+    edit_sections_label: "分项编辑", "Edit by section";
+    setup_section_hint: "修改本项后发布为设置的新版本；其他各项保持不变。报价和排产按新版本计算。", "Publishing this section makes the set-up's next version, the other sections unchanged; quotes and plans follow it.";
+    setup_rows_hint: "清空一行即删除它；在末尾的空行中添加。列表用逗号分隔。", "Clear a row to remove it; add in the blank rows at the end. Lists are separated by commas.";
     setup_json_label: "设置（JSON）", "Set-up (JSON)";
     setup_json_hint: "格式见接口文档中“保存工厂设置”的说明；每个问题都会指出它在设置中的位置。", "The format is SaveSetup in the API documents (/api/docs); each problem is named by its path, e.g. resources[3].site.";
     site_label: "场地", "Site";

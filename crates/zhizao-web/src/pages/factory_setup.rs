@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use zhizao_core::{Classified, FieldError, Text};
 use zhizao_factory::setup::{Capability, Setup};
+use zhizao_factory::setup_tables::Section;
 use zhizao_identity::policy;
 
 use super::{
@@ -36,6 +37,8 @@ struct SetupPage {
     cuts: bool,
     /// (version, saved, by, note)
     current: Option<(i64, String, String, String)>,
+    /// The sections its staff edit one at a time: (key, label).
+    sections: Vec<(&'static str, String)>,
     /// (code, name)
     sites: Vec<(String, String)>,
     resources: Vec<ResourceRow>,
@@ -130,6 +133,10 @@ async fn page(
                 v.note.clone(),
             )
         }),
+        sections: Section::ALL
+            .iter()
+            .map(|s| (s.as_str(), t.text(&s.label()).to_owned()))
+            .collect(),
         sites: setup
             .map(|s| {
                 s.sites

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod devices;
 mod factories;
+mod factory_setup;
 mod join;
 mod major;
 mod markers;
