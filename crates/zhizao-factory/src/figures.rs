@@ -157,6 +157,17 @@ async fn to_date(
 }
 
 /// The month `YYYY-MM` an instant falls in, Asia/Shanghai.
+/// A year of a factory's machine figures (ISO 22400-2, from what its devices reported over
+/// its current set-up's resources), per month to today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MachineFigures {
+    /// Each month (`2026-11`) with its time model, January first.
+    pub months: Vec<crate::performance::OeeRow>,
+    /// The year: the months its machines reported in (a month before they were connected
+    /// would count as a month of silence).
+    pub total: crate::oee::TimeModel,
+}
+
 fn month_of(at: Timestamp) -> String {
     let (date, _) = local_day(at);
     format!("{}-{:02}", date.year(), u8::from(date.month()))
@@ -179,6 +190,48 @@ impl Factories {
             }
         }
         Ok(all)
+    }
+
+    /// The machines' figures of the factory with `code` for `year` by month, to today (its
+    /// staff and the city; 404 for anyone else): `None` for a year to come, a factory without a
+    /// set-up, or a platform that runs without a telemetry store.
+    pub async fn machine_figures(
+        &self,
+        principal: &Principal,
+        code: &str,
+        year: i32,
+    ) -> Result<Option<MachineFigures>> {
+        let today = local_day(self.clock.now()).0;
+        let first = time::Date::from_calendar_date(year, time::Month::January, 1)
+            .map_err(|_| Error::invalid("year", "年份无效", "not a year"))?;
+        let last = time::Date::from_calendar_date(year, time::Month::December, 31)
+            .map_err(|_| Error::invalid("year", "年份无效", "not a year"))?
+            .min(today);
+        if self.telemetry.is_none() || last < first {
+            return Ok(None);
+        }
+        let request = crate::performance::OeeRequest {
+            from: first,
+            to: last,
+            grouping: crate::performance::Grouping::Platform,
+            bucket: crate::performance::Bucket::Month,
+        };
+        match self.oee(principal, code, request).await {
+            Ok((_, report)) => Ok(Some(MachineFigures {
+                total: report
+                    .rows
+                    .iter()
+                    .map(|row| row.model)
+                    .filter(crate::oee::TimeModel::recorded)
+                    .sum(),
+                months: report.rows,
+            })),
+            Err(Error::NotFound {
+                what: "factory set-up",
+                ..
+            }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// The figures of the factory with `code` for `year` (its staff and the city; 404 for anyone

@@ -142,6 +142,10 @@ pub struct Figures {
     pub quality_rate: Option<f64>,
     /// Availability × effectiveness × quality rate.
     pub oee: Option<f64>,
+    /// (APT + set-up time) / PBT: the share of the planned busy time the resource was working
+    /// or being set up for work, what a shop manager calls utilisation (availability counts
+    /// production alone).
+    pub utilisation: Option<f64>,
 }
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
@@ -163,7 +167,14 @@ impl TimeModel {
             effectiveness,
             quality_rate,
             oee,
+            utilisation: ratio(self.production_ms + self.setup_ms, self.planned_busy_ms),
         }
+    }
+
+    /// Whether any of the planned busy time is covered by a report (a period before the
+    /// machines were connected has none, and its figures say nothing).
+    pub fn recorded(&self) -> bool {
+        self.planned_busy_ms > self.unrecorded_ms
     }
 }
 
@@ -357,6 +368,16 @@ mod tests {
         assert!(close(figures.effectiveness, 280.0 / 320.0), "{figures:?}");
         assert!(close(figures.quality_rate, 0.95), "{figures:?}");
         assert!(close(figures.oee, 280.0 / 420.0 * 0.95), "{figures:?}");
+        // Utilisation: production and set-up, (320 + 20) / 420.
+        assert!(close(figures.utilisation, 340.0 / 420.0), "{figures:?}");
+        assert!(model.recorded());
+        let silent = TimeModel {
+            planned_busy_ms: 420 * MINUTE,
+            delay_ms: 420 * MINUTE,
+            unrecorded_ms: 420 * MINUTE,
+            ..TimeModel::default()
+        };
+        assert!(!silent.recorded(), "no report covers any of it");
     }
 
     #[test]

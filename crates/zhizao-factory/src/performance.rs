@@ -183,7 +183,7 @@ impl OeeRequest {
 }
 
 /// One group's figures in one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OeeRow {
     /// The group's code (resource, line or site; empty for the platform).
     pub group: String,

@@ -167,6 +167,11 @@ impl TableBuffer {
         self.time.len()
     }
 
+    /// The earliest time held, ns.
+    pub(crate) fn earliest(&self) -> Option<i64> {
+        self.time.iter().copied().min()
+    }
+
     /// The column named `name`, created (null for the rows so far) by `make` if it is new.
     fn column(&mut self, name: &str, make: impl FnOnce(usize) -> Column) -> usize {
         if let Some(&slot) = self.index.get(name) {

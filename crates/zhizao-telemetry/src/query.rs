@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::datatypes::SchemaRef;
+use arrow::array::AsArray;
+use arrow::datatypes::{SchemaRef, TimestampNanosecondType};
 use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
 use datafusion::catalog::{
@@ -32,6 +33,8 @@ use datafusion::physical_plan::union::UnionExec;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
 use crate::Error;
+use crate::buffer::TableBuffer;
+use crate::names::TIME_COLUMN;
 use crate::prune::Bounds;
 use crate::store::{StoredFile, TableKey, TelemetryStore, widen};
 
@@ -159,6 +162,35 @@ impl TableProvider for TelemetryTable {
 }
 
 impl TelemetryStore {
+    /// The earliest time (ns) of anything `tenant`'s `table` holds, stored or buffered; `None`
+    /// when it holds nothing. A reader of a range that ends before it need not query.
+    pub fn earliest_time_ns(&self, tenant: i64, database: &str, table: &str) -> Option<i64> {
+        let key = TableKey {
+            tenant,
+            database: database.to_owned(),
+            table: table.to_owned(),
+        };
+        let state = self.shared.read();
+        let stored = state
+            .files
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|file| file.entry.min_time_ns);
+        let active = state.active.get(&key).and_then(TableBuffer::earliest);
+        let frozen = state
+            .frozen
+            .iter()
+            .flat_map(|frozen| frozen.tables.iter())
+            .filter(|(k, _)| *k == key)
+            .filter_map(|(_, batch)| {
+                let time = batch.column_by_name(TIME_COLUMN)?;
+                let time = time.as_primitive_opt::<TimestampNanosecondType>()?;
+                arrow::compute::min(time)
+            });
+        stored.chain(active).chain(frozen).min()
+    }
+
     /// The tenant's databases and their tables with columns.
     pub fn catalog(&self, tenant: i64) -> BTreeMap<String, BTreeMap<String, SchemaRef>> {
         let state = self.shared.read();

@@ -261,3 +261,41 @@ async fn retention_drops_whole_days_past_the_limit_and_is_remembered() {
     store.set_retention(1, "factory", None).await.unwrap();
     assert_eq!(store.retention(1, "factory"), None);
 }
+
+#[tokio::test]
+async fn the_earliest_time_a_table_holds_counts_buffered_and_stored_rows() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = TelemetryStore::open(options(directory.path())).unwrap();
+    let earliest =
+        |store: &TelemetryStore| store.earliest_time_ns(1, "factory", "machine_telemetry");
+    assert_eq!(earliest(&store), None, "nothing written");
+    store
+        .write(1, "factory", vec![reading("press-01", 1.0, 30)])
+        .await
+        .unwrap();
+    assert_eq!(
+        earliest(&store),
+        Some(BASE + 30 * 60_000_000_000),
+        "buffered"
+    );
+    write_and_persist(&store, vec![reading("press-02", 2.0, 90)]).await;
+    assert_eq!(earliest(&store), Some(BASE + 30 * 60_000_000_000), "stored");
+    // An older row written late (a gateway catching up) is still seen while buffered.
+    store
+        .write(1, "factory", vec![reading("press-03", 3.0, -DAY_MINUTES)])
+        .await
+        .unwrap();
+    assert_eq!(earliest(&store), Some(BASE - DAY_MINUTES * 60_000_000_000));
+    assert_eq!(
+        store.earliest_time_ns(2, "factory", "machine_telemetry"),
+        None,
+        "another tenant"
+    );
+    drop(store);
+    let reopened = TelemetryStore::open(options(directory.path())).unwrap();
+    assert_eq!(
+        earliest(&reopened),
+        Some(BASE - DAY_MINUTES * 60_000_000_000),
+        "after a restart, from the log"
+    );
+}

@@ -85,6 +85,19 @@ struct FiguresDto {
     to_date: PeriodDto,
     /// The year per client delivered to, most pieces first (`period` is the client's code).
     clients: Vec<ClientDto>,
+    /// The machines' figures (ISO 22400-2 over what the factory's devices reported) by month
+    /// to today; absent for a year to come or a factory without a set-up. A month before its
+    /// machines reported anything has `unrecorded_minutes` equal to `planned_busy_minutes`.
+    machines: Option<MachinesDto>,
+}
+
+/// A year of the machines' figures.
+#[derive(Debug, Serialize, ToSchema)]
+struct MachinesDto {
+    /// Each month (`group` is empty: the whole platform).
+    months: Vec<super::factory_oee::RowDto>,
+    /// The year: the months its machines reported in.
+    total: super::factory_oee::ModelDto,
 }
 
 /// A client's year with the factory.
@@ -97,7 +110,9 @@ struct ClientDto {
 
 /// The factory's figures for a year, per month and in all, as queries over its orders: orders
 /// placed, confirmed and cancelled, deliveries and those on time (and late for the client's own
-/// material), enterprises served, good pieces, revenue, ratings, and each client's year (its staff and the city; 404 for anyone else).
+/// material), enterprises served, good pieces, revenue, ratings, and each client's year; beside
+/// them the machines' utilisation and OEE by month from what the devices reported (its staff and
+/// the city; 404 for anyone else).
 #[utoipa::path(get, path = "/api/v1/factories/{code}/figures", tag = "factories", params(("code" = String, Path), FiguresQuery),
     responses((status = 200, body = FiguresDto), (status = 404, body = crate::problem::Problem),
         (status = 422, body = crate::problem::Problem)))]
@@ -111,7 +126,15 @@ async fn get_figures(
         .year
         .unwrap_or_else(|| local_day(state.identity().clock().now()).0.year());
     let figures = state.factories().figures(&principal, &code, year).await?;
+    let machines = state
+        .factories()
+        .machine_figures(&principal, &code, year)
+        .await?;
     Ok(Json(FiguresDto {
+        machines: machines.map(|m| MachinesDto {
+            months: m.months.iter().map(Into::into).collect(),
+            total: (&m.total).into(),
+        }),
         year: figures.year,
         months: figures.months.iter().map(PeriodDto::from).collect(),
         total: PeriodDto::from(&figures.total),

@@ -39,7 +39,7 @@ struct OeeQuery {
 /// The ISO 22400-2 time model in minutes, and the key figures as fractions (absent when the
 /// denominator is zero).
 #[derive(Debug, Serialize, ToSchema)]
-struct ModelDto {
+pub(super) struct ModelDto {
     planned_operation_minutes: f64,
     planned_down_minutes: f64,
     planned_busy_minutes: f64,
@@ -54,6 +54,8 @@ struct ModelDto {
     effectiveness: Option<f64>,
     quality_rate: Option<f64>,
     oee: Option<f64>,
+    /// (production + set-up) / planned busy time.
+    utilisation: Option<f64>,
 }
 
 fn minutes(ms: i64) -> f64 {
@@ -78,13 +80,14 @@ impl From<&TimeModel> for ModelDto {
             effectiveness: f.effectiveness,
             quality_rate: f.quality_rate,
             oee: f.oee,
+            utilisation: f.utilisation,
         }
     }
 }
 
 /// One group in one period (`period` empty for a group's whole range).
 #[derive(Debug, Serialize, ToSchema)]
-struct RowDto {
+pub(super) struct RowDto {
     group: String,
     period: String,
     #[serde(flatten)]

@@ -361,6 +361,8 @@ messages! {
     late_orders_label: "延期订单", "Late orders";
     tardiness_hours_label: "延期合计（小时）", "Lateness (hours)";
     utilisation_label: "利用率（%）", "Utilisation (%)";
+    machine_utilisation_label: "设备利用率（%）", "Machine utilisation (%)";
+    machine_figures_hint: "设备利用率 =（生产时间 + 换型时间）÷ 计划忙碌时间，OEE 按 ISO 22400-2 计算，均由设备上报的状态和计数实时计算（按现行设置的资源）；设备尚未上报的月份显示“—”。", "Machine utilisation is (production time + set-up time) ÷ planned busy time and OEE follows ISO 22400-2, both computed from the states and counts the devices reported (over the current set-up's resources); a month before the machines reported anything shows —.";
     moved_label: "较上版变动", "Moved";
     draft_hint: "草稿，尚未发布", "a draft, not yet published";
     gantt_label: "按资源的甘特图", "Gantt chart by resource";

@@ -9,6 +9,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use zhizao_core::Classified;
 use zhizao_factory::figures::PeriodFigures;
+use zhizao_factory::oee::TimeModel;
 use zhizao_factory::setup::local_day;
 
 use super::{Layout, OrPage, PageError, SignedIn, render};
@@ -40,6 +41,9 @@ struct Row {
     pieces: String,
     revenue: String,
     rating: String,
+    /// The machines' utilisation and OEE, % (months and the year only).
+    utilisation: String,
+    oee: String,
 }
 
 fn row(f: &PeriodFigures) -> Row {
@@ -62,7 +66,19 @@ fn row(f: &PeriodFigures) -> Row {
         rating: f
             .mean_rating()
             .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}")),
+        utilisation: "—".to_owned(),
+        oee: "—".to_owned(),
     }
+}
+
+/// Puts the machines' figures of a period on its row; a period no report covers keeps "—".
+fn with_machines(mut row: Row, model: Option<&TimeModel>) -> Row {
+    let percent = |value: Option<f64>| value.map(|v| format!("{:.1}", v * 100.0));
+    if let Some(figures) = model.filter(|m| m.recorded()).map(TimeModel::figures) {
+        row.utilisation = percent(figures.utilisation).unwrap_or(row.utilisation);
+        row.oee = percent(figures.oee).unwrap_or(row.oee);
+    }
+    row
 }
 
 #[derive(Template)]
@@ -118,6 +134,19 @@ async fn figures_page(
             Err(error) => return Err(PageError::from(error).render(&context)),
         },
     };
+    let machines = match (&figures, year) {
+        (Some(_), Some(year)) => factories
+            .machine_figures(&principal, &code, year)
+            .await
+            .or_page(&context)?,
+        _ => None,
+    };
+    let machine_month = |period: &str| {
+        machines
+            .as_ref()
+            .and_then(|m| m.months.iter().find(|r| r.period == period))
+            .map(|r| &r.model)
+    };
     let status = if problems.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -130,9 +159,16 @@ async fn figures_page(
         years: (this_year - 9..=this_year).rev().collect(),
         rows: figures
             .as_ref()
-            .map(|f| f.months.iter().map(row).collect())
+            .map(|f| {
+                f.months
+                    .iter()
+                    .map(|m| with_machines(row(m), machine_month(&m.period)))
+                    .collect()
+            })
             .unwrap_or_default(),
-        total: figures.as_ref().map(|f| row(&f.total)),
+        total: figures
+            .as_ref()
+            .map(|f| with_machines(row(&f.total), machines.as_ref().map(|m| &m.total))),
         to_date: figures.as_ref().map(|f| row(&f.to_date)),
         clients: figures
             .as_ref()

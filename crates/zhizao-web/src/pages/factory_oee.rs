@@ -53,6 +53,7 @@ struct FigureRow {
     effectiveness: String,
     quality: String,
     oee: String,
+    utilisation: String,
 }
 
 /// One loss reason, formatted.
@@ -119,6 +120,7 @@ fn figure_row(group: &str, name: &str, period: &str, model: &TimeModel) -> Figur
         effectiveness: percent(figures.effectiveness),
         quality: percent(figures.quality_rate),
         oee: percent(figures.oee),
+        utilisation: percent(figures.utilisation),
     }
 }
 

@@ -223,6 +223,37 @@ async fn a_factorys_oee_comes_from_what_its_robots_report() {
         assert_eq!(again["groups"], report["groups"]);
         let availability = r01["availability"].as_f64().unwrap();
         assert!((availability - 220.0 / 660.0).abs() < 1e-9);
+        // The factory's figures carry the machines' month beside its orders: the whole
+        // platform (the robot reported on this day only), and months before it reported
+        // anything are unrecorded from end to end.
+        let figures = app
+            .api(
+                "GET",
+                "/api/v1/factories/polish/figures",
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        let machines = &figures["machines"];
+        let november = &machines["months"][10];
+        assert_eq!(november["period"], "2026-11", "{machines}");
+        assert_eq!(november["production_minutes"], 220.0, "{machines}");
+        assert_eq!(november["produced"], 163);
+        let utilisation = november["utilisation"].as_f64().unwrap();
+        let busy = november["planned_busy_minutes"].as_f64().unwrap();
+        assert!((utilisation - 220.0 / busy).abs() < 1e-9, "{november}");
+        let march = &machines["months"][2];
+        assert_eq!(march["unrecorded_minutes"], march["planned_busy_minutes"]);
+        assert_eq!(machines["total"]["production_minutes"], 220.0);
+        let mut page = Visitor::new(&app);
+        page.sign_in("staff").await;
+        let html = page.get("/factories/polish/figures").await.text();
+        let oee = (november["oee"].as_f64().unwrap() * 1000.0).round() / 10.0;
+        assert!(
+            html.contains(&format!("id=\"year-oee\">{oee:.1}<")),
+            "{oee}: {html}"
+        );
         assert_eq!(report["losses"][0]["kind"], "unrecorded", "{report}");
         assert!(
             report["losses"]
