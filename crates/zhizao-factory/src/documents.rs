@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::Value;
 use zhizao_core::files::{self, FileKind};
 use zhizao_core::{Text, Timestamp, closed_vocabulary};
 use zhizao_db::allocate_ids;
@@ -66,14 +67,21 @@ pub struct OrderFile {
     pub uploaded_at: Timestamp,
     /// By whom.
     pub uploaded_by: String,
+    /// The uploader's organisation (absent for a file the platform itself added).
+    #[serde(skip)]
+    pub uploader_organization_id: Option<i64>,
+    /// Whether the reader may remove it (see [`Factories::remove_order_file`]).
+    #[sqlx(skip)]
+    pub removable: bool,
 }
 
 /// A query of an order's files (`$1`) ending in `tail`.
 macro_rules! select_files {
     ($tail:literal) => {
         concat!(
-            "SELECT id, purpose, file_name, content_type, size_bytes, sha256, uploaded_at, uploaded_by \
-             FROM factory_order_files WHERE order_id = $1",
+            "SELECT f.id, f.purpose, f.file_name, f.content_type, f.size_bytes, f.sha256, f.uploaded_at, \
+             f.uploaded_by, (SELECT u.organization_id FROM users u WHERE u.username = f.uploaded_by) \
+             AS uploader_organization_id FROM factory_order_files f WHERE f.order_id = $1",
             $tail
         )
     };
@@ -150,6 +158,8 @@ pub async fn insert_file(
         sha256,
         uploaded_at: new.at,
         uploaded_by: new.by.to_owned(),
+        uploader_organization_id: None,
+        removable: false,
     })
 }
 
@@ -157,10 +167,23 @@ impl Factories {
     /// The files of order `number`, oldest first (whoever sees the order).
     pub async fn order_files(&self, principal: &Principal, number: &str) -> Result<Vec<OrderFile>> {
         let row = self.order_row(principal, number).await?;
-        Ok(sqlx::query_as(select_files!(" ORDER BY id"))
-            .bind(row.id)
+        let (id, platform, client) = (row.id, row.platform_id, row.client_id);
+        let order = row.into_order()?;
+        let mut files: Vec<OrderFile> = sqlx::query_as(select_files!(" ORDER BY f.id"))
+            .bind(id)
             .fetch_all(self.db.pool())
-            .await?)
+            .await?;
+        let open = !matches!(order.status, OrderStatus::Cancelled | OrderStatus::Received);
+        for file in &mut files {
+            file.removable = open
+                && policy::may_remove_factory_order_file(
+                    principal,
+                    client,
+                    platform,
+                    file.uploader_organization_id,
+                );
+        }
+        Ok(files)
     }
 
     /// Adds a file to order `number`: its client or its factory, while the order is quoted,
@@ -264,6 +287,72 @@ impl Factories {
         Ok(file)
     }
 
+    /// Removes file `file_id` from order `number`: the side that added it, while the order is
+    /// open (not cancelled or received); audited. The row goes first, then the file on disk (a
+    /// file left behind by a crash between the two is never listed).
+    pub async fn remove_order_file(
+        &self,
+        principal: &Principal,
+        number: &str,
+        file_id: i64,
+    ) -> Result<OrderFile> {
+        let row = self.order_row(principal, number).await?;
+        let (id, platform, client) = (row.id, row.platform_id, row.client_id);
+        let order = row.into_order()?;
+        let mut transaction = self.db.begin().await?;
+        let file: OrderFile = sqlx::query_as(select_files!(" AND f.id = $2"))
+            .bind(id)
+            .bind(file_id)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "file",
+                key: file_id.to_string(),
+            })?;
+        if !policy::may_remove_factory_order_file(
+            principal,
+            client,
+            platform,
+            file.uploader_organization_id,
+        ) {
+            return Err(Error::Forbidden(
+                "a file is removed only by the side that added it",
+            ));
+        }
+        if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Received) {
+            return Err(Error::Transition(Text::new(
+                "已取消或已签收的订单的文件不能删除",
+                "the files of a cancelled or received order stay",
+            )));
+        }
+        sqlx::query("DELETE FROM factory_order_files WHERE id = $1 AND order_id = $2")
+            .bind(file_id)
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        let now = self.clock.now();
+        let mut changes = Changes::new();
+        changes
+            .field("file", file.file_name.as_str(), Value::Null)
+            .field("purpose", file.purpose.as_str(), Value::Null)
+            .field("sha256", file.sha256.as_str(), Value::Null);
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("factory_order.file_removed", "factory_order", &order.number)
+                .subject(id)
+                .changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        if let Some(root) = &self.file_dir {
+            let path = file_path(root, id, file_id);
+            let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        }
+        Ok(file)
+    }
+
     /// One file of order `number` and its bytes (whoever sees the order).
     pub async fn order_file(
         &self,
@@ -272,7 +361,7 @@ impl Factories {
         file_id: i64,
     ) -> Result<(OrderFile, Vec<u8>)> {
         let row = self.order_row(principal, number).await?;
-        let file: OrderFile = sqlx::query_as(select_files!(" AND id = $2"))
+        let file: OrderFile = sqlx::query_as(select_files!(" AND f.id = $2"))
             .bind(row.id)
             .bind(file_id)
             .fetch_optional(self.db.pool())

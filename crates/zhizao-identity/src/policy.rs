@@ -270,6 +270,20 @@ pub fn may_run_factory(principal: &Principal, platform_id: i64) -> bool {
     principal.role == Role::PlatformStaff && principal.organization_id == platform_id
 }
 
+/// Whether `principal` removes a file of a shared-factory order that enterprise `client_id`
+/// placed with platform `platform_id`, the file added by a user of `uploader_organization_id`:
+/// the side that added it (the client its drawings, the factory its reports), nobody else's.
+pub fn may_remove_factory_order_file(
+    principal: &Principal,
+    client_id: i64,
+    platform_id: i64,
+    uploader_organization_id: Option<i64>,
+) -> bool {
+    let on_the_order = factory_order_scope(principal) == FactoryOrderScope::Client(client_id)
+        || may_run_factory(principal, platform_id);
+    on_the_order && uploader_organization_id == Some(principal.organization_id)
+}
+
 /// Whether `principal` reads the set-up of platform `platform_id` (sites, resources, bound
 /// devices, calendars, routings): its own staff, and the city that watches the factories.
 pub fn may_read_factory_setup(principal: &Principal, platform_id: i64) -> bool {
@@ -304,6 +318,31 @@ mod tests {
             credential: Credential::Session(1),
             channel: Channel::Web,
             ip: String::new(),
+        }
+    }
+
+    /// (role, client, platform, uploader's organisation, may remove); the principal's
+    /// organisation is 42.
+    const ORDER_FILE_REMOVALS: &[(Role, i64, i64, Option<i64>, bool)] = &[
+        (Role::EnterpriseUser, 42, 7, Some(42), true),
+        (Role::EnterpriseUser, 42, 7, Some(7), false),
+        (Role::EnterpriseUser, 43, 7, Some(42), false),
+        (Role::PlatformStaff, 9, 42, Some(42), true),
+        (Role::PlatformStaff, 9, 42, Some(9), false),
+        (Role::PlatformStaff, 9, 42, None, false),
+        (Role::PlatformStaff, 9, 43, Some(42), false),
+        (Role::CityStaff, 9, 7, Some(42), false),
+        (Role::CityAdmin, 42, 7, Some(42), false),
+    ];
+
+    #[test]
+    fn an_order_file_is_removed_by_the_side_that_added_it() {
+        for &(role, client, platform, uploader, expected) in ORDER_FILE_REMOVALS {
+            assert_eq!(
+                may_remove_factory_order_file(&principal(role, None), client, platform, uploader),
+                expected,
+                "{role:?} client {client} platform {platform} uploader {uploader:?}"
+            );
         }
     }
 

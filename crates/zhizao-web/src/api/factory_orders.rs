@@ -34,7 +34,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deliver_order))
         .routes(routes!(receive_order))
         .routes(routes!(list_files))
-        .routes(routes!(download_file))
+        .routes(routes!(download_file, remove_file))
         .merge(OpenApiRouter::new().routes(routes!(upload_file)).layer(
             axum::extract::DefaultBodyLimit::max(
                 zhizao_factory::documents::MAX_FILE_BYTES + 256 * 1024,
@@ -709,6 +709,8 @@ struct OrderFileDto {
     sha256: String,
     uploaded_at: String,
     uploaded_by: String,
+    /// Whether the caller may remove it (its side added it and the order is open).
+    removable: bool,
 }
 
 impl From<zhizao_factory::documents::OrderFile> for OrderFileDto {
@@ -722,6 +724,7 @@ impl From<zhizao_factory::documents::OrderFile> for OrderFileDto {
             sha256: f.sha256,
             uploaded_at: rfc3339(f.uploaded_at),
             uploaded_by: f.uploaded_by,
+            removable: f.removable,
         }
     }
 }
@@ -761,6 +764,25 @@ async fn upload_file(
         .add_order_file(&principal, &number, &purpose, &file_name, bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(OrderFileDto::from(file))))
+}
+
+/// Removes one of an order's files: the side that added it (the client its drawings, the
+/// factory its reports) while the order is open; audited. 403 for the other side, 409 once the
+/// order is cancelled or received.
+#[utoipa::path(delete, path = "/api/v1/factory-orders/{number}/files/{file_id}", tag = "factory orders",
+    params(("number" = String, Path), ("file_id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn remove_file(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((number, file_id)): ApiPath<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .factories()
+        .remove_order_file(&principal, &number, file_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Downloads one of an order's files (always as a download, with the type its content has).

@@ -104,6 +104,13 @@ impl Tr {
         }
     }
 
+    pub(crate) fn order_file_removed(&self, name: &str) -> String {
+        match self.0 {
+            Language::ZhCn => format!("已删除文件“{name}”"),
+            Language::En => format!("Removed the file {name}"),
+        }
+    }
+
     pub(crate) fn cells_marked(&self, count: usize) -> String {
         match self.0 {
             Language::ZhCn => format!("表中标出了 {count} 处。"),
@@ -344,6 +351,8 @@ messages! {
     changeovers_title: "换型时间（分钟）", "Change-overs (minutes)";
     edit_setup: "保存新版本", "Save a new version";
     edit_section_title: "编辑设置", "Edit the set-up";
+    remove_file: "删除", "Remove";
+    remove_file_confirm: "确定删除这个文件？", "Remove this file?";
     edit_sections_label: "分项编辑", "Edit by section";
     setup_section_hint: "修改本项后发布为设置的新版本；其他各项保持不变。报价和排产按新版本计算。", "Publishing this section makes the set-up's next version, the other sections unchanged; quotes and plans follow it.";
     setup_rows_hint: "清空一行即删除它；在末尾的空行中添加。列表用逗号分隔。", "Clear a row to remove it; add in the blank rows at the end. Lists are separated by commas.";

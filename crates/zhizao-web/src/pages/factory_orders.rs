@@ -35,6 +35,10 @@ pub(super) fn router() -> Router<AppState> {
                 zhizao_factory::documents::MAX_FILE_BYTES + 256 * 1024,
             )),
         )
+        .route(
+            "/factory-orders/{number}/files/{file_id}/remove",
+            post(remove_file),
+        )
         .route("/factory-orders/{number}/deliver", post(deliver))
         .route("/factory-orders/{number}/receive", post(receive))
         .route("/factory-orders/{number}/{action}", post(act))
@@ -402,6 +406,8 @@ struct FileRow {
     size: String,
     when: String,
     by: String,
+    /// The reader may remove it.
+    removable: bool,
 }
 
 /// A delivery note as the page shows it.
@@ -621,6 +627,7 @@ async fn order_page(
                 size: format!("{:.1} KB", f.size_bytes as f64 / 1024.0),
                 when: f.uploaded_at.to_shanghai_string(),
                 by: f.uploaded_by,
+                removable: f.removable,
             })
             .collect(),
         can_add_file: (is_client || runs_it)
@@ -781,6 +788,27 @@ async fn record_material(
         }
     }
     order_page(&state, &context, &principal, &number, errors, fields).await
+}
+
+async fn remove_file(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((number, file_id)): Path<(String, i64)>,
+    PageForm(_): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let t = context.t();
+    match state
+        .factories()
+        .remove_order_file(&principal, &number, file_id)
+        .await
+    {
+        Ok(removed) => Ok(Redirect::to(&format!(
+            "/factory-orders/{number}?notice={}#files",
+            notice_query(&t.order_file_removed(&removed.file_name))
+        ))
+        .into_response()),
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
 }
 
 async fn attach_file(

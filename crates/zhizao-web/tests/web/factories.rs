@@ -1710,6 +1710,90 @@ async fn an_order_carries_drawings_and_pattern_pieces_judged_by_their_content() 
         }
         let html = page.get(&format!("/factory-orders/{number}")).await.text();
         assert!(html.contains("毛坯.png"), "{html}");
+        // Each side removes what it added, nothing of the other's: the client its drawing
+        // (not the factory's pattern), the factory its pattern; the city only reads.
+        let listed = app.api("GET", &files, Some("maker"), None).await.json();
+        let removable: Vec<(&str, bool)> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file_name"].as_str().unwrap(),
+                    f["removable"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            removable,
+            [
+                ("龙头图纸.pdf", true),
+                ("款式 A.dxf", false),
+                ("毛坯.png", true)
+            ],
+            "{listed}"
+        );
+        let pattern_id = listed[1]["id"].as_i64().unwrap();
+        for user in ["maker", "staff"] {
+            app.api("DELETE", &format!("{files}/{pattern_id}"), Some(user), None)
+                .await
+                .problem(StatusCode::FORBIDDEN);
+        }
+        app.api(
+            "DELETE",
+            &format!("{files}/{drawing}"),
+            Some("polisher"),
+            None,
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+        assert!(
+            html.contains(&format!("id=\"remove-file-{drawing}\"")),
+            "{html}"
+        );
+        assert!(!html.contains(&format!("id=\"remove-file-{pattern_id}\"")));
+        let reply = page
+            .post(
+                &format!("/factory-orders/{number}/files/{drawing}/remove"),
+                &[("csrf_token", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let reply = app
+            .api(
+                "DELETE",
+                &format!("{files}/{pattern_id}"),
+                Some("polisher"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        let listed = app.api("GET", &files, Some("staff"), None).await.json();
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+        assert_eq!(listed[0]["file_name"], "毛坯.png");
+        app.api("GET", &format!("{files}/{drawing}"), Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        app.api("DELETE", &format!("{files}/{drawing}"), Some("maker"), None)
+            .await
+            .problem(StatusCode::NOT_FOUND);
+        let audit = app
+            .api(
+                "GET",
+                "/api/v1/audit?action=factory_order.file_removed",
+                Some("admin"),
+                None,
+            )
+            .await;
+        let audit = audit.json();
+        let removed: Vec<&str> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(removed, ["factory_order.file_removed"; 2], "{audit}");
+        assert!(audit.to_string().contains("龙头图纸.pdf"), "{audit}");
         // Once cancelled, the order takes no more.
         app.api(
             "POST",
@@ -1728,5 +1812,9 @@ async fn an_order_carries_drawings_and_pattern_pieces_judged_by_their_content() 
         )
         .await;
         closed.problem(StatusCode::CONFLICT);
+        let photo = listed[0]["id"].as_i64().unwrap();
+        app.api("DELETE", &format!("{files}/{photo}"), Some("maker"), None)
+            .await
+            .problem(StatusCode::CONFLICT);
     }
 }
