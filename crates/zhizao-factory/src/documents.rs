@@ -163,6 +163,27 @@ pub async fn insert_file(
     })
 }
 
+/// What a file to add to an order is for and what its content is, or the problems, named by
+/// field (`purpose`, `file`): a check that changes nothing, so a form can refuse a bad file
+/// before it places the order the file goes with.
+pub fn check_file(purpose: &str, file_name: &str, bytes: &[u8]) -> Result<(FilePurpose, FileKind)> {
+    let purpose: FilePurpose = purpose.trim().parse().map_err(|_| {
+        Error::Invalid(vec![zhizao_core::FieldError::new(
+            "purpose",
+            Text::owned(
+                format!("“{}”不是文件用途（图纸、照片、纸样、报告）", purpose.trim()),
+                format!(
+                    "{:?} is not a purpose: drawing, photo, pattern or report",
+                    purpose.trim()
+                ),
+            ),
+        )])
+    })?;
+    let kind = files::check_upload(file_name, bytes, ACCEPTED, MAX_FILE_BYTES)
+        .map_err(|text| Error::Invalid(vec![zhizao_core::FieldError::new("file", text)]))?;
+    Ok((purpose, kind))
+}
+
 impl Factories {
     /// The files of order `number`, oldest first (whoever sees the order).
     pub async fn order_files(&self, principal: &Principal, number: &str) -> Result<Vec<OrderFile>> {
@@ -211,20 +232,7 @@ impl Factories {
                 "a cancelled or received order takes no more files",
             )));
         }
-        let purpose: FilePurpose = purpose.trim().parse().map_err(|_| {
-            Error::Invalid(vec![zhizao_core::FieldError::new(
-                "purpose",
-                Text::owned(
-                    format!("“{}”不是文件用途（图纸、照片、纸样、报告）", purpose.trim()),
-                    format!(
-                        "{:?} is not a purpose: drawing, photo, pattern or report",
-                        purpose.trim()
-                    ),
-                ),
-            )])
-        })?;
-        let kind = files::check_upload(file_name, &bytes, ACCEPTED, MAX_FILE_BYTES)
-            .map_err(|text| Error::Invalid(vec![zhizao_core::FieldError::new("file", text)]))?;
+        let (purpose, kind) = check_file(purpose, file_name, &bytes)?;
         let root = self
             .file_dir
             .as_ref()

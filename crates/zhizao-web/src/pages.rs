@@ -40,7 +40,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use zhizao_core::{Classified, ErrorKind, Language, Role, Text};
 use zhizao_identity::{Principal, policy};
 
-pub(crate) use forms::{FormFields, PageForm, PageUpload, Submit, UploadedFile, purpose_and_file};
+pub(crate) use forms::{
+    FormFields, PageForm, PageUpload, Submit, Upload, UploadedFile, purpose_and_file,
+};
 
 use crate::AppState;
 use crate::auth::{Authentication, ClientIp, CsrfToken};

@@ -352,6 +352,8 @@ messages! {
     edit_setup: "保存新版本", "Save a new version";
     edit_section_title: "编辑设置", "Edit the set-up";
     remove_file: "删除", "Remove";
+    order_file_label: "附件（可选）", "A file (optional)";
+    order_file_hint: "可随订单附上一个图纸、照片或纸样文件（PDF、图片、DXF、Excel、Word，不超过 20 MB）；更多文件可在订单页添加。", "One drawing, photo or pattern file may go with the order (PDF, image, DXF, Excel or Word, at most 20 MB); add more on the order's page.";
     remove_file_confirm: "确定删除这个文件？", "Remove this file?";
     edit_sections_label: "分项编辑", "Edit by section";
     setup_section_hint: "修改本项后发布为设置的新版本；其他各项保持不变。报价和排产按新版本计算。", "Publishing this section makes the set-up's next version, the other sections unchanged; quotes and plans follow it.";

@@ -18,14 +18,21 @@ use zhizao_identity::policy;
 
 use super::{
     FormErrors, FormFields, Layout, OrPage, PageContext, PageError, PageForm, PageUpload, SignedIn,
-    notice_query, render,
+    Upload, notice_query, render,
 };
 use crate::AppState;
 use crate::i18n::both_with;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/factories/{code}/order", get(order_form).post(place_order))
+        .route(
+            "/factories/{code}/order",
+            get(order_form)
+                .post(place_order)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    zhizao_factory::documents::MAX_FILE_BYTES + 256 * 1024,
+                )),
+        )
         .route("/factory-orders", get(orders))
         .route("/factory-orders/{number}", get(order))
         .route("/factory-orders/{number}/material", post(record_material))
@@ -62,6 +69,7 @@ struct OrderFields {
     material_arrives: String,
     need_by: String,
     note: String,
+    file_purpose: String,
 }
 
 const ORDER_FIELDS: &[&str] = &[
@@ -80,6 +88,8 @@ const ORDER_FIELDS: &[&str] = &[
     "material_arrives",
     "need_by",
     "note",
+    "file_purpose",
+    "file",
 ];
 
 /// A step's progress as the order page shows it.
@@ -97,6 +107,8 @@ struct OrderForm {
     materials: Vec<String>,
     finishes: Vec<String>,
     v: OrderFields,
+    /// What a file added with the order may be for: (value, label).
+    purposes: Vec<(&'static str, String)>,
     errors: FormErrors,
     general_errors: Vec<String>,
 }
@@ -134,6 +146,11 @@ async fn form_page(
             materials: offer.materials,
             finishes: offer.finishes,
             v,
+            purposes: FilePurpose::ALL
+                .iter()
+                .filter(|p| **p != FilePurpose::Report)
+                .map(|p| (p.as_str(), t.text(&p.label()).to_owned()))
+                .collect(),
             errors,
             general_errors,
         }),
@@ -225,11 +242,29 @@ async fn place_order(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
     Path(code): Path<String>,
-    PageForm(fields): PageForm<FormFields>,
+    PageUpload(upload): PageUpload,
 ) -> Result<Response, Response> {
     let t = context.t();
-    let get = |name: &str| fields.get(name).to_owned();
+    let mut errors = Vec::new();
+    let fields = match upload {
+        Ok(upload) => upload,
+        Err(error) => {
+            // Nothing of an unreadable form is used: say why beside the file.
+            let message = if error.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                t.file_too_large(zhizao_factory::documents::MAX_FILE_BYTES / 1024 / 1024)
+            } else {
+                error.reason
+            };
+            errors.push(FieldError::new(
+                "file",
+                zhizao_core::Text::owned(message.clone(), message),
+            ));
+            Upload::default()
+        }
+    };
+    let get = |name: &str| fields.text(name).to_owned();
     let v = OrderFields {
+        file_purpose: get("file_purpose"),
         process: get("process"),
         family: get("family"),
         material: get("material"),
@@ -246,7 +281,20 @@ async fn place_order(
         need_by: get("need_by"),
         note: get("note"),
     };
-    let mut errors = Vec::new();
+    // A file sent with the order is checked before the order is placed, so a bad one changes
+    // nothing.
+    let attachment = fields.file("file");
+    if let Some(file) = attachment
+        && let Err(error) =
+            zhizao_factory::documents::check_file(&v.file_purpose, &file.file_name, &file.bytes)
+    {
+        errors.extend(error.field_errors().into_iter().map(|mut e| {
+            if e.field == "purpose" {
+                e.field = "file_purpose".into();
+            }
+            e
+        }));
+    }
     let process = v.process.parse::<Process>().map_err(|error| {
         errors.push(FieldError::new(
             "process",
@@ -284,6 +332,19 @@ async fn place_order(
             .await
         {
             Ok(order) => {
+                if let Some(file) = attachment {
+                    state
+                        .factories()
+                        .add_order_file(
+                            &principal,
+                            &order.number,
+                            &v.file_purpose,
+                            &file.file_name,
+                            file.bytes.clone(),
+                        )
+                        .await
+                        .or_page(&context)?;
+                }
                 return Ok(Redirect::to(&format!(
                     "/factory-orders/{}?notice={}",
                     order.number,

@@ -291,12 +291,7 @@ async fn enterprises_are_created_changed_with_versions_and_audited() {
 }
 
 fn multipart(file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "zhizaoBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-    body.extend(content);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    crate::support::multipart(&[], Some((file_name, content)))
 }
 
 #[tokio::test]

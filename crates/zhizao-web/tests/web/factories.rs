@@ -1278,7 +1278,9 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
         ] {
             let typed = as_refs(&fields(quantity, part, matrix));
             let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let reply = maker.post("/factories/polish/order", &pairs).await;
+            let reply = maker
+                .post_multipart("/factories/polish/order", &pairs, None)
+                .await;
             assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
             let text = reply.text();
             assert!(
@@ -1288,8 +1290,39 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
             assert!(text.contains(&format!("value=\"{part}\"")), "{text}");
         }
         let typed = as_refs(&fields("600", "250", ""));
-        let pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let reply = maker.post("/factories/polish/order", &pairs).await;
+        let mut pairs: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // A file that is not a drawing is refused beside its field, and no order is placed.
+        let before = app
+            .api("GET", "/api/v1/factory-orders", Some("maker"), None)
+            .await
+            .json();
+        pairs.push(("file_purpose", "drawing"));
+        let reply = maker
+            .post_multipart(
+                "/factories/polish/order",
+                &pairs,
+                Some(("龙头.exe", &b"MZ\x90\x00"[..])),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("id=\"file-error\""),
+            "{}",
+            reply.text()
+        );
+        let after = app
+            .api("GET", "/api/v1/factory-orders", Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(before, after, "nothing was placed");
+        // The order goes with its drawing.
+        let reply = maker
+            .post_multipart(
+                "/factories/polish/order",
+                &pairs,
+                Some(("龙头总图.pdf", crate::projects::PDF)),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
         let location = reply.headers["location"].to_str().unwrap().to_owned();
         let page = maker.get(&location).await.text();
@@ -1297,6 +1330,10 @@ async fn an_enterprise_orders_on_the_form_and_accepts_on_the_order_page() {
         assert!(page.contains("id=\"quote-lines\""));
         assert!(page.contains("id=\"accept\""));
         assert!(page.contains("id=\"pieces\">600<"), "{page}");
+        assert!(
+            page.contains("龙头总图.pdf"),
+            "the drawing came with it: {page}"
+        );
         // Accepting on the page confirms it.
         let new_number = location
             .split('?')
@@ -1677,26 +1714,11 @@ async fn an_order_carries_drawings_and_pattern_pieces_judged_by_their_content() 
             ),
             ("毛坯.png", &png[..], StatusCode::SEE_OTHER),
         ] {
-            let boundary = "zhizao-page-boundary";
-            let mut body = format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
-                 --{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nphoto\r\n\
-                 --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .into_bytes();
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
             let reply = page
-                .send(
-                    axum::http::Request::builder()
-                        .method("POST")
-                        .uri(format!("/factory-orders/{number}/files"))
-                        .header(
-                            "content-type",
-                            format!("multipart/form-data; boundary={boundary}"),
-                        ),
-                    axum::body::Body::from(body),
+                .post_multipart(
+                    &format!("/factory-orders/{number}/files"),
+                    &[("csrf_token", &csrf), ("purpose", "photo")],
+                    Some((name, bytes)),
                 )
                 .await;
             assert_eq!(reply.status, status, "{name}: {}", reply.text());

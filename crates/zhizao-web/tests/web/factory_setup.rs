@@ -242,7 +242,7 @@ async fn the_staff_edit_one_section_of_the_set_up_as_a_table() {
 
         // The calendar is one row of fields.
         let page = staff.get("/factories/polish/setup/calendar").await.text();
-        assert!(page.contains("value=\"08:00-20:00\""), "{page}");
+        assert!(page.contains(">08:00-20:00</textarea>"), "{page}");
         let calendar = |shifts: &str| {
             vec![
                 ("csrf_token".to_owned(), csrf.clone()),

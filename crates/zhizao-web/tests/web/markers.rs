@@ -7,36 +7,11 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::pages::Visitor;
-use crate::support::{Reply, TestApp, apps};
+use crate::support::{Reply, TestApp, apps, multipart};
 
 const DXF: &[u8] = include_bytes!("../../../zhizao-nesting/tests/data/dxf/simple-sizes-26-36.DXF");
 
 /// A multipart body of text fields and one file.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "zhizao-pattern-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((file_name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(
     app: &TestApp,
     user: &str,

@@ -72,6 +72,24 @@ impl<'a> Visitor<'a> {
         .await
     }
 
+    /// Posts a form with a file input (`multipart/form-data`), as a browser does.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Reply {
+        let (content_type, body) = crate::support::multipart(fields, file);
+        self.send(
+            Request::builder()
+                .method("POST")
+                .uri(path)
+                .header(header::CONTENT_TYPE, content_type),
+            Body::from(body),
+        )
+        .await
+    }
+
     pub(crate) fn csrf(&self) -> String {
         self.cookies
             .get("zhizao_csrf")
