@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "factory patterns and nesting runs",
         include_str!("../migrations/20261207000001_factory_nesting.sql"),
     ),
+    (
+        20261207000002,
+        "service sectors and platform profiles",
+        include_str!("../migrations/20261207000002_service_directory.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -295,6 +295,20 @@ pub fn may_order_from_factories(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser
 }
 
+/// Whether `principal` keeps the service-platform directory: the sectors, which organisations
+/// are service platforms or city-level service units, and the recognitions governments award
+/// them. The city (administrators and staff) only.
+pub fn may_manage_service_directory(principal: &Principal) -> bool {
+    matches!(principal.role, Role::CityAdmin | Role::CityStaff)
+}
+
+/// Whether `principal` edits the public profile (operator, summary, contacts, staff) of the
+/// service platform `platform_id`: its own staff, and the city that keeps the directory.
+pub fn may_edit_platform_profile(principal: &Principal, platform_id: i64) -> bool {
+    may_manage_service_directory(principal)
+        || (principal.role == Role::PlatformStaff && principal.organization_id == platform_id)
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -334,6 +348,25 @@ mod tests {
         (Role::CityStaff, 9, 7, Some(42), false),
         (Role::CityAdmin, 42, 7, Some(42), false),
     ];
+
+    #[test]
+    fn the_city_keeps_the_directory_and_a_platform_its_own_profile() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            let city = matches!(role, Role::CityAdmin | Role::CityStaff);
+            assert_eq!(may_manage_service_directory(&p), city, "{role:?}");
+            assert_eq!(
+                may_edit_platform_profile(&p, 42),
+                city || *role == Role::PlatformStaff,
+                "{role:?} on its own organisation"
+            );
+            assert_eq!(
+                may_edit_platform_profile(&p, 7),
+                city,
+                "{role:?} on another"
+            );
+        }
+    }
 
     #[test]
     fn an_order_file_is_removed_by_the_side_that_added_it() {

@@ -1,0 +1,132 @@
+//! The public technology service platform system (公共技术服务平台体系): the sectors (板块) its
+//! platforms serve in and each service platform's public profile — its sector, operator,
+//! recognitions, contacts and staff, and whether it is one of the city-level public technology
+//! service units. The catalogue of services, requests to delivery, innovation vouchers and each
+//! platform's figures build on this directory.
+//!
+//! Access is decided only by `zhizao_identity::policy`: the city keeps the directory (sectors,
+//! units, recognitions), a platform's staff edit their own profile's operator, summary and
+//! contacts, and anyone reads the directory (it is the public face of the platforms).
+
+use std::sync::Arc;
+
+use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
+use zhizao_db::Database;
+
+pub mod platform;
+pub mod sector;
+
+pub use platform::{PlatformFilter, PlatformProfile, ProfileInput, Recognition, RecognitionLevel};
+pub use sector::{Sector, SectorInput};
+
+/// What can go wrong in the services domain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that cannot be used, named by field.
+    #[error("invalid input: {}", describe(.0))]
+    Invalid(Vec<FieldError>),
+    /// No such thing, or not the caller's to see.
+    #[error("{what} {key:?} not found")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// The caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Someone saved a newer version first.
+    #[error("a newer version ({current}) was saved; reload and try again")]
+    StaleVersion {
+        /// The latest version now.
+        current: i64,
+    },
+    /// A stored record that cannot be read.
+    #[error("{0}")]
+    Corrupt(String),
+    /// The audit log or another identity operation failed.
+    #[error(transparent)]
+    Identity(#[from] zhizao_identity::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] zhizao_db::Error),
+}
+
+/// This crate's results.
+pub type Result<T> = std::result::Result<T, Error>;
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message.en))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Database(error.into())
+    }
+}
+
+impl Classified for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) => ErrorKind::InvalidInput,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::StaleVersion { .. } => ErrorKind::Conflict,
+            Error::Corrupt(_) => ErrorKind::Internal,
+            Error::Identity(error) => error.kind(),
+            Error::Database(error) => error.kind(),
+        }
+    }
+
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Identity(error) => error.code(),
+            _ => None,
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(errors) => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Collects problems named by field.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub(crate) fn add(&mut self, field: impl Into<String>, zh: String, en: String) {
+        self.0.push(FieldError::new(field, Text::owned(zh, en)));
+    }
+
+    pub(crate) fn into_result(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}
+
+/// The services domain over one database.
+#[derive(Debug, Clone)]
+pub struct PublicServices {
+    pub(crate) db: Database,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl PublicServices {
+    /// The service over `db`, telling time by `clock`.
+    pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
+        PublicServices { db, clock }
+    }
+}
