@@ -14,6 +14,7 @@
 //! organisation in it, so starting twice never duplicates anything.
 
 mod data;
+mod directory;
 mod documents;
 mod factories;
 mod factory_history;
@@ -210,6 +211,12 @@ pub async fn load(
         create_organization_in(&mut transaction, &actor, now, organization).await?;
         organizations += 1;
     }
+
+    let platforms: Vec<(&str, &str, &str)> = data::PLATFORMS
+        .iter()
+        .map(|p| (p.code, p.sector, p.description))
+        .collect();
+    directory::load(&mut transaction, &platforms, now).await?;
 
     let registrar = BulkRegistrar::load(&mut transaction, now).await?;
     let enterprises = data::enterprises(&mut random, now);

@@ -345,6 +345,12 @@ impl PublicServices {
         Ok(self.platform_row(code).await?.1)
     }
 
+    /// Whether `principal` may edit the profile of platform `code` (its staff, the city).
+    pub async fn may_edit_profile(&self, principal: &Principal, code: &str) -> Result<bool> {
+        let (id, _) = self.platform_row(code).await?;
+        Ok(policy::may_edit_platform_profile(principal, id))
+    }
+
     async fn platform_row(&self, code: &str) -> Result<(i64, PlatformProfile)> {
         let row: Option<Row> = sqlx::query_as(select_platforms!(" AND o.code = $1"))
             .bind(code.trim())

@@ -17,6 +17,7 @@ mod factory_oee;
 mod factory_orders;
 mod factory_plans;
 mod major;
+mod service_platforms;
 
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
@@ -75,6 +76,9 @@ use crate::problem::ApiError;
             under the current tariff with the calculation line by line"),
         (name = "factory orders", description = "Orders to shared factories: placed by enterprises with an instant quote (the price \
             line by line and a date promised from the factory's finite-capacity plan, valid a day), accepted, re-quoted, cancelled"),
+        (name = "service platforms", description = "The public technology service platform system's directory: \
+            the sectors (kept by the city) and each service platform's profile (sector, city-level unit, recognitions, \
+            operator, contacts, staff)"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -116,6 +120,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_floor::router())
         .merge(factory_figures::router())
         .merge(factory_markers::router())
+        .merge(service_platforms::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -341,6 +341,7 @@ macro_rules! messages {
 
 mod factories;
 mod markers;
+mod services;
 
 messages! {
     ALL_MESSAGES;
@@ -1035,6 +1036,7 @@ mod tests {
             .iter()
             .chain(factories::FACTORY_MESSAGES)
             .chain(markers::MARKER_MESSAGES)
+            .chain(services::SERVICE_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

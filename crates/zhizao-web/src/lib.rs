@@ -103,6 +103,8 @@ pub struct Services {
     pub projects: Projects,
     /// The shared factories.
     pub factories: zhizao_factory::Factories,
+    /// The public technology service platform system.
+    pub services: zhizao_services::PublicServices,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -117,6 +119,7 @@ struct Inner {
     telemetry: TelemetryStore,
     projects: Projects,
     factories: zhizao_factory::Factories,
+    services: zhizao_services::PublicServices,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -133,6 +136,7 @@ impl AppState {
             telemetry,
             projects,
             factories,
+            services,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -142,6 +146,7 @@ impl AppState {
             telemetry,
             projects,
             factories,
+            services,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -175,6 +180,11 @@ impl AppState {
     /// The shared factories.
     pub(crate) fn factories(&self) -> &zhizao_factory::Factories {
         &self.0.factories
+    }
+
+    /// The public technology service platform system.
+    pub(crate) fn services(&self) -> &zhizao_services::PublicServices {
+        &self.0.services
     }
 
     pub(crate) fn db(&self) -> &Database {

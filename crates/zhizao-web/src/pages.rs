@@ -30,6 +30,7 @@ mod home;
 mod join;
 mod major;
 mod projects;
+mod service_platforms;
 
 use askama::Template;
 use axum::Router;
@@ -70,6 +71,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_figures::router())
         .merge(factory_setup::router())
         .merge(factory_setup_edit::router())
+        .merge(service_platforms::router())
 }
 
 /// The signed-in user as the page header shows them.

@@ -184,6 +184,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             telemetry: telemetry.clone(),
             projects,
             factories,
+            services: zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock)),
         },
         db.clone(),
         settings,

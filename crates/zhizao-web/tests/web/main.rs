@@ -11,6 +11,7 @@ mod major;
 mod markers;
 mod pages;
 mod projects;
+mod services;
 mod support;
 mod telemetry;
 mod tenancy;

@@ -132,6 +132,10 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
                 .with_nesting_budget(40)
                 .with_telemetry(telemetry.clone())
                 .with_file_dir(attachment_directory.path().join("factory-orders")),
+            services: zhizao_services::PublicServices::new(
+                db.clone(),
+                Arc::<FixedClock>::clone(&clock),
+            ),
         },
         db.clone(),
         WebSettings::default(),

@@ -423,7 +423,13 @@ const CITY_MANAGED: &[&str] = &[
     "/api/v1/subsidy-rule-sets/{code}",
     "/api/v1/project-batches/{code}",
     "/api/v1/project-batches/{code}/status",
+    "/api/v1/service-sectors/{code}",
 ];
+
+/// Path templates of service platforms' public profiles: anyone signed in reads them; the city
+/// and the platform's own staff (`polisher` for `polish`) write; to anyone else the profile
+/// does not exist for writing (404).
+const PLATFORM_PROFILES: &[&str] = &["/api/v1/service-platforms/{code}"];
 
 /// Path templates of what a shared factory publishes (its tariff, quotes under it): anyone
 /// signed in reads and prices; only the factory's own staff (`polisher` for `polish`) write,
@@ -442,6 +448,8 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         ("GET" | "DELETE", _) => None,
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
+        (_, "/api/v1/service-sectors/{code}") => Some(json!({"name": "越权", "name_en": "forged"})),
+        (_, "/api/v1/service-platforms/{code}") => Some(json!({"operator": "越权"})),
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
         (_, "/api/v1/factories/{code}/patterns/{pattern_id}/runs") => {
             Some(json!({"kind": "marker", "time_limit_s": 5, "threads": 1}))
@@ -610,6 +618,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(CITY_MANAGED.iter().map(|t| (*t).to_owned()))
             .chain(FACTORY_PUBLISHED.iter().map(|t| (*t).to_owned()))
             .chain(FACTORY_ORDERING.iter().map(|t| (*t).to_owned()))
+            .chain(PLATFORM_PROFILES.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -746,6 +755,39 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .await
             .json();
         assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+        // Anyone reads a platform's profile; only the city and its own staff write it (their
+        // writes are tested in services.rs), and after every other call it is as it was.
+        let profile_path = "/api/v1/service-platforms/polish";
+        let before = app
+            .api("GET", profile_path, Some("maker"), None)
+            .await
+            .json();
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !PLATFORM_PROFILES.contains(&template.as_str()) {
+                continue;
+            }
+            for (username, _, _) in crate::support::USERS.iter() {
+                let writer = ["admin", "staff", "polisher"].contains(username);
+                if writer && method != "GET" {
+                    continue;
+                }
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                if method == "GET" {
+                    assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
+                } else {
+                    reply.problem(StatusCode::NOT_FOUND);
+                }
+            }
+        }
+        assert_eq!(
+            app.api("GET", profile_path, Some("maker"), None)
+                .await
+                .json(),
+            before,
+            "no outsider changed the profile"
+        );
         // Enterprises order from any factory for themselves; no one else orders.
         for (method, template, path) in operations(&openapi, &fill) {
             if !FACTORY_ORDERING.contains(&template.as_str()) {

@@ -1004,7 +1004,8 @@ async fn layout(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(shown, json!(["flex", "block"]), "opened by a tap");
     walk.shot("enterprises-phone-open").await?;
-    // A visitor's two links stay in the bar on a phone (there is no menu to open).
+    // A visitor's three links (notices, the platform directory, sign-in) stay in the bar on a
+    // phone (there is no menu to open).
     walk.client.delete_all_cookies().await?;
     walk.go("/signup").await?;
     let visible = walk
@@ -1014,7 +1015,7 @@ async fn layout(walk: &Walk) -> Outcome {
         .await?;
     assert_eq!(
         visible,
-        json!([["/notices", true], ["/login", true]]),
+        json!([["/notices", true], ["/platforms", true], ["/login", true]]),
         "a visitor's navigation on a phone"
     );
     walk.shot("signup-phone").await?;
