@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service sectors and platform profiles",
         include_str!("../migrations/20261207000002_service_directory.sql"),
     ),
+    (
+        20261207000003,
+        "service catalogue",
+        include_str!("../migrations/20261207000003_service_catalogue.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -284,6 +284,23 @@ pub fn may_remove_factory_order_file(
     on_the_order && uploader_organization_id == Some(principal.organization_id)
 }
 
+/// Whether `principal` offers services for platform `platform_id`: writes its catalogue
+/// entries, submits, withdraws and revises them. Its own staff only.
+pub fn may_offer_services(principal: &Principal, platform_id: i64) -> bool {
+    principal.role == Role::PlatformStaff && principal.organization_id == platform_id
+}
+
+/// Whether `principal` checks the services platforms submit for the catalogue: the city.
+pub fn may_check_services(principal: &Principal) -> bool {
+    may_manage_service_directory(principal)
+}
+
+/// Whether `principal` sees platform `platform_id`'s services before they are public (drafts,
+/// submissions, returned and withdrawn versions): its own staff and the city that checks them.
+pub fn may_read_platform_drafts(principal: &Principal, platform_id: i64) -> bool {
+    may_offer_services(principal, platform_id) || may_check_services(principal)
+}
+
 /// Whether `principal` reads the set-up of platform `platform_id` (sites, resources, bound
 /// devices, calendars, routings): its own staff, and the city that watches the factories.
 pub fn may_read_factory_setup(principal: &Principal, platform_id: i64) -> bool {
@@ -365,6 +382,12 @@ mod tests {
                 city,
                 "{role:?} on another"
             );
+            let staff = *role == Role::PlatformStaff;
+            assert_eq!(may_offer_services(&p, 42), staff, "{role:?}");
+            assert!(!may_offer_services(&p, 7), "{role:?} offers for another");
+            assert_eq!(may_check_services(&p), city, "{role:?}");
+            assert_eq!(may_read_platform_drafts(&p, 42), city || staff, "{role:?}");
+            assert_eq!(may_read_platform_drafts(&p, 7), city, "{role:?}");
         }
     }
 

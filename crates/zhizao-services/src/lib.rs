@@ -2,7 +2,7 @@
 //! platforms serve in and each service platform's public profile — its sector, operator,
 //! recognitions, contacts and staff, and whether it is one of the city-level public technology
 //! service units. The catalogue of services, requests to delivery, innovation vouchers and each
-//! platform's figures build on this directory.
+//! platform's figures build on this directory; the catalogue (`catalogue`) is the first of them.
 //!
 //! Access is decided only by `zhizao_identity::policy`: the city keeps the directory (sectors,
 //! units, recognitions), a platform's staff edit their own profile's operator, summary and
@@ -13,9 +13,13 @@ use std::sync::Arc;
 use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
+pub mod catalogue;
 pub mod platform;
 pub mod sector;
 
+pub use catalogue::{
+    CatalogueFilter, Check, DeliveryMode, Offering, OfferingInput, OfferingStatus, PriceModel,
+};
 pub use platform::{PlatformFilter, PlatformProfile, ProfileInput, Recognition, RecognitionLevel};
 pub use sector::{Sector, SectorInput};
 
@@ -36,6 +40,9 @@ pub enum Error {
     /// The caller may not do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// The thing is not in a state that allows this.
+    #[error("{}", .0.en)]
+    Transition(Text),
     /// Someone saved a newer version first.
     #[error("a newer version ({current}) was saved; reload and try again")]
     StaleVersion {
@@ -76,7 +83,7 @@ impl Classified for Error {
             Error::Invalid(_) => ErrorKind::InvalidInput,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Forbidden(_) => ErrorKind::Forbidden,
-            Error::StaleVersion { .. } => ErrorKind::Conflict,
+            Error::StaleVersion { .. } | Error::Transition(_) => ErrorKind::Conflict,
             Error::Corrupt(_) => ErrorKind::Internal,
             Error::Identity(error) => error.kind(),
             Error::Database(error) => error.kind(),
@@ -86,6 +93,7 @@ impl Classified for Error {
     fn code(&self) -> Option<&'static str> {
         match self {
             Error::StaleVersion { .. } => Some("stale-version"),
+            Error::Transition(_) => Some("illegal-transition"),
             Error::Identity(error) => error.code(),
             _ => None,
         }
