@@ -80,6 +80,34 @@ async fn loads_once_with_the_seeds_recognition_counts() {
                 .await
                 .unwrap();
         assert_eq!(platforms, 12);
+        // The seed's platform system: nine sectors, ten city-level service units among the
+        // twelve platforms, each with a sector, and the two recognitions it reports.
+        let services = zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock));
+        assert_eq!(services.sectors().await.unwrap().len(), 9);
+        let directory = services
+            .platforms(&zhizao_services::PlatformFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(directory.iter().filter(|p| p.city_unit).count(), 10);
+        assert!(directory.iter().all(|p| p.sector.is_some()));
+        assert_eq!(
+            directory
+                .iter()
+                .map(|p| p.recognitions.len())
+                .sum::<usize>(),
+            2
+        );
+        // Its catalogue: published services anyone finds, one in the city's queue.
+        let catalogue = services
+            .offerings(None, &zhizao_services::CatalogueFilter::default())
+            .await
+            .unwrap();
+        assert!(catalogue.len() >= 12, "{}", catalogue.len());
+        assert!(
+            catalogue
+                .iter()
+                .all(|o| o.status == zhizao_services::OfferingStatus::Published)
+        );
         let towns: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE kind = 'town'")
                 .fetch_one(db.pool())

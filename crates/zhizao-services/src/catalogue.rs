@@ -527,6 +527,17 @@ impl PublicServices {
             .collect())
     }
 
+    /// Whether `principal` offers the services of platform `code` (its own staff).
+    pub async fn may_offer_for(&self, principal: &Principal, code: &str) -> Result<bool> {
+        let platform: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'",
+        )
+        .bind(code.trim())
+        .fetch_optional(self.db.pool())
+        .await?;
+        Ok(platform.is_some_and(|id| policy::may_offer_services(principal, id)))
+    }
+
     /// A new service of platform `code`, as a draft (its staff); audited.
     pub async fn create_offering(
         &self,

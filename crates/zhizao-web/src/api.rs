@@ -17,6 +17,7 @@ mod factory_oee;
 mod factory_orders;
 mod factory_plans;
 mod major;
+mod service_catalogue;
 mod service_platforms;
 
 pub(crate) use enterprises::export_response;
@@ -79,6 +80,9 @@ use crate::problem::ApiError;
         (name = "service platforms", description = "The public technology service platform system's directory: \
             the sectors (kept by the city) and each service platform's profile (sector, city-level unit, recognitions, \
             operator, contacts, staff)"),
+        (name = "service catalogue", description = "The services platforms offer, in versions: drafted by the \
+            platform, checked by the city, five days on public notice, then published; a published version is never \
+            edited (the next version replaces it); searched by sector, platform, free, vouchers and words"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -121,6 +125,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_figures::router())
         .merge(factory_markers::router())
         .merge(service_platforms::router())
+        .merge(service_catalogue::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -30,6 +30,7 @@ mod home;
 mod join;
 mod major;
 mod projects;
+mod service_catalogue;
 mod service_platforms;
 
 use askama::Template;
@@ -72,6 +73,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_setup::router())
         .merge(factory_setup_edit::router())
         .merge(service_platforms::router())
+        .merge(service_catalogue::router())
 }
 
 /// The signed-in user as the page header shows them.

@@ -154,6 +154,10 @@ struct PlatformPage {
     layout: Layout,
     p: PlatformView,
     editable: bool,
+    /// Its services in the catalogue: (id, title, price model label, lead days).
+    services: Vec<(i64, String, String, i64)>,
+    /// The reader offers its services.
+    offers: bool,
 }
 
 async fn platform_page(
@@ -170,10 +174,41 @@ async fn platform_page(
             .or_page(&context)?,
         None => false,
     };
+    let t = context.t();
+    let offered = services
+        .offerings(
+            context.principal.as_ref(),
+            &zhizao_services::CatalogueFilter {
+                platform: Some(profile.code.clone()),
+                ..zhizao_services::CatalogueFilter::default()
+            },
+        )
+        .await
+        .or_page(&context)?;
+    let offers = match &context.principal {
+        Some(principal) => services
+            .may_offer_for(principal, &code)
+            .await
+            .or_page(&context)?,
+        None => false,
+    };
     let page = PlatformPage {
         layout: context.layout("platforms"),
-        p: view(&profile, context.t()),
+        p: view(&profile, t),
         editable,
+        services: offered
+            .iter()
+            .filter(|o| o.public())
+            .map(|o| {
+                (
+                    o.id,
+                    o.title.clone(),
+                    t.text(&o.price_model.label()).to_owned(),
+                    o.lead_days,
+                )
+            })
+            .collect(),
+        offers,
     };
     Ok(render(&page))
 }

@@ -6,7 +6,37 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::pages::Visitor;
-use crate::support::apps;
+use crate::support::{TestApp, apps};
+
+/// A service as the polishing platform offers it.
+pub(crate) fn service_body() -> serde_json::Value {
+    json!({"title": "机器人打磨抛光", "sector": "shared-factory", "description": "五金件打磨抛光，来料加工",
+        "delivery_mode": "at_platform", "price_model": "fixed", "price_fen": 50000, "lead_days": 7,
+        "vouchers": true})
+}
+
+/// The city's sector and the polishing platform's draft service; returns the draft's id.
+pub(crate) async fn seed_draft(app: &TestApp) -> i64 {
+    let reply = app
+        .api(
+            "PUT",
+            "/api/v1/service-sectors/shared-factory",
+            Some("staff"),
+            Some(json!({"name": "共性工厂", "name_en": "Shared factories", "position": 2})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = app
+        .api(
+            "POST",
+            "/api/v1/service-platforms/polish/services",
+            Some("polisher"),
+            Some(service_body()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    reply.json()["id"].as_i64().unwrap()
+}
 
 #[tokio::test]
 async fn the_directory_is_public_and_each_side_keeps_its_part() {
@@ -221,4 +251,131 @@ async fn the_directory_is_public_and_each_side_keeps_its_part() {
 
 fn saved_recognitions() -> serde_json::Value {
     json!([{"level": "provincial", "title": "广东省智能制造公共技术支撑平台", "year": 2019}])
+}
+
+#[tokio::test]
+async fn a_service_is_offered_checked_and_found_on_the_pages() {
+    for app in apps().await {
+        let id = seed_draft(&app).await;
+        let mut visitor = Visitor::new(&app);
+        assert!(
+            visitor
+                .get("/services")
+                .await
+                .text()
+                .contains("id=\"no-services\""),
+            "a draft is not in the catalogue"
+        );
+        assert_eq!(
+            visitor.get(&format!("/services/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The platform's staff see their draft and submit it.
+        let mut staff = Visitor::new(&app);
+        staff.sign_in("polisher").await;
+        let list = staff.get("/services").await.text();
+        assert!(list.contains("data-status=\"draft\""), "{list}");
+        assert!(list.contains("href=\"/platforms/polish/services/new\""));
+        let page = staff.get(&format!("/services/{id}")).await.text();
+        assert!(page.contains("id=\"submit-service\""), "{page}");
+        let csrf = staff.csrf();
+        let reply = staff
+            .post(
+                &format!("/services/{id}/submit"),
+                &[("csrf_token", &csrf), ("row_version", "1")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+
+        // The city finds it in its queue; returning needs a reason; approving puts it on notice.
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        let queue = city.get("/services?status=submitted").await.text();
+        assert!(
+            queue.contains(&format!("href=\"/services/{id}\"")),
+            "{queue}"
+        );
+        let page = city.get(&format!("/services/{id}")).await.text();
+        assert!(page.contains("id=\"check-form\""), "{page}");
+        let city_csrf = city.csrf();
+        let reply = city
+            .post(
+                &format!("/services/{id}/return"),
+                &[
+                    ("csrf_token", &city_csrf),
+                    ("row_version", "2"),
+                    ("note", " "),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.text().contains("id=\"note-error\""),
+            "{}",
+            reply.text()
+        );
+        let reply = city
+            .post(
+                &format!("/services/{id}/approve"),
+                &[
+                    ("csrf_token", &city_csrf),
+                    ("row_version", "2"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let list = visitor.get("/services?vouchers=1").await.text();
+        assert!(list.contains("data-status=\"notice\""), "{list}");
+        let page = visitor.get(&format!("/services/{id}")).await.text();
+        assert!(page.contains("id=\"notice-until\""), "{page}");
+        assert!(
+            !page.contains("id=\"withdraw-service\""),
+            "a visitor acts on nothing"
+        );
+
+        // A new service on the form: each problem beside its field, then saved as a draft.
+        let form = staff.get("/platforms/polish/services/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let fields = |price: &'static str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("title", "打磨工艺诊断".to_owned()),
+                ("sector", "shared-factory".to_owned()),
+                ("delivery_mode", "on_site".to_owned()),
+                ("price_model", "free".to_owned()),
+                ("price", price.to_owned()),
+                ("lead_days", "3".to_owned()),
+                ("description", "上门诊断打磨抛光工艺".to_owned()),
+            ]
+        };
+        for (price, status) in [
+            ("abc", StatusCode::UNPROCESSABLE_ENTITY),
+            ("100", StatusCode::UNPROCESSABLE_ENTITY),
+            ("", StatusCode::SEE_OTHER),
+        ] {
+            let typed = fields(price);
+            let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let reply = staff.post("/platforms/polish/services/new", &typed).await;
+            assert_eq!(reply.status, status, "{price}: {}", reply.text());
+            if status != StatusCode::SEE_OTHER {
+                assert!(
+                    reply.text().contains("id=\"price-error\""),
+                    "{}",
+                    reply.text()
+                );
+            }
+        }
+        // Only the platform's staff offer its services.
+        for user in ["maker", "staff"] {
+            let mut other = Visitor::new(&app);
+            other.sign_in(user).await;
+            assert_eq!(
+                other.get("/platforms/polish/services/new").await.status,
+                StatusCode::NOT_FOUND,
+                "{user}"
+            );
+        }
+    }
 }

@@ -147,7 +147,33 @@ const FACTORY_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+/// A platform's draft service is its staff's and the city's (which checks it).
+const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/services/{service_id}",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/services/{service_id}/versions",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/services/{service_id}/submit",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/services/{service_id}/check",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/services/{service_id}/withdraw",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/services/{service_id}/revise",
+        insiders: SERVICE_DRAFT_INSIDERS,
+    },
     Resource {
         template: "/api/v1/factories/{code}/patterns",
         insiders: FACTORY_INSIDERS,
@@ -431,6 +457,10 @@ const CITY_MANAGED: &[&str] = &[
 /// does not exist for writing (404).
 const PLATFORM_PROFILES: &[&str] = &["/api/v1/service-platforms/{code}"];
 
+/// Path templates where a platform's own staff act for it (offering a service): `polisher`
+/// succeeds for `polish`, everyone else gets 403.
+const PLATFORM_STAFF_ACTIONS: &[&str] = &["/api/v1/service-platforms/{code}/services"];
+
 /// Path templates of what a shared factory publishes (its tariff, quotes under it): anyone
 /// signed in reads and prices; only the factory's own staff (`polisher` for `polish`) write,
 /// so everyone else gets 403.
@@ -450,6 +480,10 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
         (_, "/api/v1/service-sectors/{code}") => Some(json!({"name": "越权", "name_en": "forged"})),
         (_, "/api/v1/service-platforms/{code}") => Some(json!({"operator": "越权"})),
+        (_, "/api/v1/service-platforms/{code}/services" | "/api/v1/services/{service_id}") => {
+            Some(crate::services::service_body())
+        }
+        (_, "/api/v1/services/{service_id}/check") => Some(json!({"decision": "approve"})),
         (_, "/api/v1/factories/{code}/plans") => Some(json!({"pins": []})),
         (_, "/api/v1/factories/{code}/patterns/{pattern_id}/runs") => {
             Some(json!({"kind": "marker", "time_limit_s": 5, "threads": 1}))
@@ -545,6 +579,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let factory_file = crate::factories::seed_order_file(&app, &factory_order).await;
         crate::factories::seed_plan(&app).await;
         let (pattern_id, run_id) = crate::markers::seed_run(&app).await;
+        let service_id = crate::services::seed_draft(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -591,6 +626,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{version}", "1")
                 .replace("{pattern_id}", &pattern_id.to_string())
                 .replace("{run_id}", &run_id.to_string())
+                .replace("{service_id}", &service_id.to_string())
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {
@@ -619,6 +655,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(FACTORY_PUBLISHED.iter().map(|t| (*t).to_owned()))
             .chain(FACTORY_ORDERING.iter().map(|t| (*t).to_owned()))
             .chain(PLATFORM_PROFILES.iter().map(|t| (*t).to_owned()))
+            .chain(PLATFORM_STAFF_ACTIONS.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -787,6 +824,36 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .json(),
             before,
             "no outsider changed the profile"
+        );
+        // A platform's staff offer its services; no one else does for it.
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !PLATFORM_STAFF_ACTIONS.contains(&template.as_str()) {
+                continue;
+            }
+            for (username, _, _) in crate::support::USERS.iter() {
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                if *username == "polisher" {
+                    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+                } else {
+                    reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+        }
+        // The draft is as it was after every outsider call.
+        let draft = app
+            .api(
+                "GET",
+                &format!("/api/v1/services/{service_id}"),
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (draft["status"].as_str(), draft["row_version"].as_i64()),
+            (Some("draft"), Some(1))
         );
         // Enterprises order from any factory for themselves; no one else orders.
         for (method, template, path) in operations(&openapi, &fill) {
