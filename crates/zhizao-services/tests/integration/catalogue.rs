@@ -2,12 +2,9 @@
 //! approves, the notice ends and the service is published; a published version is never edited
 //! (a change is the next version, which replaces it after its own notice); who sees what.
 
+use crate::World;
 use zhizao_core::{Classified, ErrorKind, Fen};
-use zhizao_db::testing::test_databases;
-use zhizao_identity::testing;
-use zhizao_services::{
-    CatalogueFilter, Check, Error, OfferingInput, OfferingStatus, PublicServices, SectorInput,
-};
+use zhizao_services::{CatalogueFilter, Check, Error, OfferingInput, OfferingStatus, SectorInput};
 
 const DAY: i64 = 86_400_000;
 
@@ -51,32 +48,15 @@ fn bad_services() -> Vec<(OfferingInput, &'static str)> {
 
 #[tokio::test]
 async fn a_service_goes_from_draft_through_the_citys_check_and_notice_to_the_catalogue() {
-    for test in test_databases().await {
-        let clock = testing::fixed_clock();
-        let identity = testing::identity(&test.db, &clock);
-        let services = PublicServices::new(
-            test.db.clone(),
-            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
-        );
-        let mut transaction = test.db.begin().await.unwrap();
-        testing::create_organizations(
-            &mut transaction,
-            &[
-                testing::ORGANIZATIONS[0],
-                testing::ORGANIZATIONS[3],
-                testing::ORGANIZATIONS[4],
-            ],
-        )
-        .await;
-        testing::create_users(
-            &mut transaction,
-            &testing::users(&["staff", "polisher", "expert"]),
-        )
-        .await;
-        transaction.commit().await.unwrap();
-        let city = testing::sign_in(&identity, "staff").await;
-        let polisher = testing::sign_in(&identity, "polisher").await;
-        let expert = testing::sign_in(&identity, "expert").await;
+    for world in crate::worlds().await {
+        let World {
+            services,
+            clock,
+            city,
+            polisher,
+            expert,
+            ..
+        } = world;
         services
             .save_sector(
                 &city,

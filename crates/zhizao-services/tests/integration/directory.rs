@@ -2,11 +2,10 @@
 //! mark and recognitions; a platform's staff keep its own profile's words; bad input is named
 //! by field and changes nothing; a profile saved meanwhile is a conflict.
 
+use crate::World;
 use zhizao_core::{Classified, ErrorKind};
-use zhizao_db::testing::test_databases;
-use zhizao_identity::testing;
 use zhizao_services::{
-    Error, PlatformFilter, ProfileInput, PublicServices, Recognition, RecognitionLevel, SectorInput,
+    Error, PlatformFilter, ProfileInput, Recognition, RecognitionLevel, SectorInput,
 };
 
 fn sector(code: &str, name: &str, position: i64) -> SectorInput {
@@ -68,32 +67,14 @@ fn bad_profiles() -> Vec<(ProfileInput, &'static str)> {
 
 #[tokio::test]
 async fn the_city_keeps_the_directory_and_a_platform_its_own_words() {
-    for test in test_databases().await {
-        let clock = testing::fixed_clock();
-        let identity = testing::identity(&test.db, &clock);
-        let services = PublicServices::new(
-            test.db.clone(),
-            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
-        );
-        let mut transaction = test.db.begin().await.unwrap();
-        testing::create_organizations(
-            &mut transaction,
-            &[
-                testing::ORGANIZATIONS[0],
-                testing::ORGANIZATIONS[3],
-                testing::ORGANIZATIONS[4],
-            ],
-        )
-        .await;
-        testing::create_users(
-            &mut transaction,
-            &testing::users(&["admin", "staff", "polisher", "expert"]),
-        )
-        .await;
-        transaction.commit().await.unwrap();
-        let city = testing::sign_in(&identity, "staff").await;
-        let polisher = testing::sign_in(&identity, "polisher").await;
-        let expert = testing::sign_in(&identity, "expert").await;
+    for world in crate::worlds().await {
+        let World {
+            services,
+            city,
+            polisher,
+            expert,
+            ..
+        } = world;
 
         // Sectors: the city's; a bad one is named by field.
         for who in [&polisher, &expert] {
