@@ -231,7 +231,7 @@ pub async fn start_demo_markers(
             code,
             PatternInput {
                 name: "男士西裤 26 / 36 码".into(),
-                order,
+                order: order.clone(),
                 file: Some(("trousers-26-36.dxf".into(), DEMO_PATTERN.to_vec())),
                 unit: None,
                 width_cm: Some(150.0),
@@ -245,6 +245,40 @@ pub async fn start_demo_markers(
         size: size.into(),
         quantity,
     };
+    // The cut plan is of the linked order's own pieces, colour by colour (so its lays become
+    // the order's lots in the factory's plan), each colour split over the pattern's two sizes.
+    let mut colours: Vec<(String, u32)> = Vec::new();
+    if let Some(number) = &order {
+        let request = factories.order(&staff, number).await?.request;
+        for cell in &request.matrix {
+            let count = u32::try_from(cell.quantity.max(0)).unwrap_or(0);
+            match colours
+                .iter_mut()
+                .find(|(colour, _)| *colour == cell.colour)
+            {
+                Some((_, total)) => *total += count,
+                None => colours.push((cell.colour.clone(), count)),
+            }
+        }
+        if colours.is_empty() {
+            let pieces = u32::try_from(request.pieces().max(0)).unwrap_or(0);
+            colours.push(("藏青".into(), pieces));
+        }
+    }
+    if colours.iter().all(|(_, total)| *total < 2) {
+        colours = vec![("藏青".into(), 200), ("黑".into(), 96)];
+    }
+    let quantities: Vec<_> = colours
+        .iter()
+        .flat_map(|(colour, total)| {
+            let small = total * 6 / 10;
+            [
+                quantity(colour, "26", small),
+                quantity(colour, "36", total - small),
+            ]
+        })
+        .filter(|q| q.quantity > 0)
+        .collect();
     for input in [
         RunInput {
             kind: RunKind::Marker,
@@ -259,12 +293,7 @@ pub async fn start_demo_markers(
             threads: 1,
             seed: 1,
             cut: Some(CutInput {
-                quantities: vec![
-                    quantity("藏青", "26", 120),
-                    quantity("藏青", "36", 80),
-                    quantity("黑", "26", 60),
-                    quantity("黑", "36", 36),
-                ],
+                quantities,
                 max_plies: 50,
                 table_length_m: 12.0,
                 end_allowance_cm: 2.0,
