@@ -328,7 +328,8 @@ impl Section {
     /// read is named `{row}.{column}` (0-based row); nothing else of the set-up is checked here
     /// (see [`Setup::problems`] and [`Edited::locate`]).
     pub fn apply(self, setup: &Setup, rows: &[Row]) -> Result<Edited, Vec<FieldError>> {
-        let width = self.columns().len();
+        let columns = self.columns();
+        let width = columns.len();
         let mut reader = Reader::default();
         let kept: Vec<(usize, Cells<'_>)> = rows
             .iter()
@@ -348,7 +349,7 @@ impl Section {
                     Cells {
                         row,
                         index,
-                        columns: self.columns(),
+                        columns: &columns,
                     },
                 )
             })
@@ -538,7 +539,7 @@ fn routings(
 struct Cells<'a> {
     row: &'a [String],
     index: usize,
-    columns: Vec<Column>,
+    columns: &'a [Column],
 }
 
 impl Cells<'_> {

@@ -15,6 +15,7 @@ use zhizao_services::{
     CatalogueFilter, Check, DeliveryMode, Offering, OfferingInput, OfferingStatus, PriceModel,
 };
 
+use super::service_platforms::sector_name;
 use super::{
     FormErrors, FormFields, Layout, OrPage, PageContext, PageError, PageForm, SignedIn,
     notice_query, render,
@@ -70,10 +71,7 @@ fn view(o: &Offering, t: Tr, sectors: &[zhizao_services::Sector]) -> ServiceView
             .sector
             .as_ref()
             .and_then(|code| sectors.iter().find(|s| &s.code == code))
-            .map(|s| match t.0 {
-                zhizao_core::Language::ZhCn => s.name.clone(),
-                zhizao_core::Language::En => s.name_en.clone(),
-            })
+            .map(|s| sector_name(s, t))
             .unwrap_or_default(),
         description: o.description.clone(),
         delivery: t.text(&o.delivery_mode.label()).to_owned(),
@@ -170,11 +168,11 @@ async fn catalogue(
         sectors: sectors
             .iter()
             .map(|s| {
-                let name = match t.0 {
-                    zhizao_core::Language::ZhCn => s.name.clone(),
-                    zhizao_core::Language::En => s.name_en.clone(),
-                };
-                (s.code.clone(), name, s.code == query.sector.trim())
+                (
+                    s.code.clone(),
+                    sector_name(s, t),
+                    s.code == query.sector.trim(),
+                )
             })
             .collect(),
         platforms: platforms
@@ -228,11 +226,14 @@ async fn service_view(
     let t = context.t();
     let services = state.services();
     let principal = context.principal.as_ref();
-    let offering = services.offering(principal, id).await.or_page(context)?;
+    // Every version the reader may see, this one among them (404 when it is not theirs).
     let versions = services
         .offering_versions(principal, id)
         .await
         .or_page(context)?;
+    let Some(offering) = versions.iter().find(|v| v.id == id).cloned() else {
+        return Err(PageError::NotFound.render(context));
+    };
     let sectors = services.sectors().await.or_page(context)?;
     let staff = match principal {
         Some(p) => services
@@ -460,13 +461,7 @@ async fn form_page(
         v,
         sectors: sectors
             .iter()
-            .map(|s| {
-                let name = match t.0 {
-                    zhizao_core::Language::ZhCn => s.name.clone(),
-                    zhizao_core::Language::En => s.name_en.clone(),
-                };
-                (s.code.clone(), name)
-            })
+            .map(|s| (s.code.clone(), sector_name(s, t)))
             .collect(),
         modes: DeliveryMode::ALL
             .iter()

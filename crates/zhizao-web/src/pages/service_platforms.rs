@@ -81,7 +81,8 @@ fn view(p: &PlatformProfile, t: Tr) -> PlatformView {
     }
 }
 
-fn sector_name(sector: &Sector, t: Tr) -> String {
+/// A sector's name in the reader's language.
+pub(super) fn sector_name(sector: &Sector, t: Tr) -> String {
     match t.0 {
         zhizao_core::Language::ZhCn => sector.name.clone(),
         zhizao_core::Language::En => sector.name_en.clone(),
