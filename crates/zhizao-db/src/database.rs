@@ -109,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service catalogue",
         include_str!("../migrations/20261207000003_service_catalogue.sql"),
     ),
+    (
+        20261207000004,
+        "service requests",
+        include_str!("../migrations/20261207000004_service_requests.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

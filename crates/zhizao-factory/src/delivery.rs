@@ -7,7 +7,7 @@
 use zhizao_core::Text;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::policy::{self, FactoryOrderScope};
+use zhizao_identity::policy::{self, RequestScope};
 
 use crate::order::{Delivery, DeliveryInput, Order, OrderRequest, OrderStatus, Receipt};
 use crate::ordering::changed_one;
@@ -51,7 +51,7 @@ async fn write_delivery(
     } else {
         OrderStatus::Delivered
     };
-    Ok(sqlx::query(
+    let updated = sqlx::query(
         "UPDATE factory_orders SET status = $1, delivery = $2, good_quantity = $3, final_fen = $4, \
          delivered_at = $5, rating = $6, updated_at = $7, row_version = row_version + 1 \
          WHERE id = $8 AND row_version = $9",
@@ -72,7 +72,30 @@ async fn write_delivery(
     .bind(id)
     .bind(row_version)
     .execute(&mut *connection)
-    .await?)
+    .await?;
+    if updated.rows_affected() == 1 {
+        zhizao_services::request::follow_factory_order(
+            connection,
+            &zhizao_services::FactoryOrderState {
+                order_id: id,
+                status: status.as_request(),
+                amount: delivery.price.total,
+                due_at: None,
+                delivered_at: Some(delivery.at),
+                rating: delivery
+                    .receipt
+                    .as_ref()
+                    .map(|r| (r.rating, r.comment.as_str())),
+                at: delivery.receipt.as_ref().map_or(delivery.at, |r| r.at),
+                by: delivery
+                    .receipt
+                    .as_ref()
+                    .map_or(delivery.by.as_str(), |r| r.by.as_str()),
+            },
+        )
+        .await?;
+    }
+    Ok(updated)
 }
 
 /// Records a delivery as it happened (and its receipt, if any) on order `id` at `row_version` (1
@@ -203,7 +226,7 @@ impl Factories {
         let row = self.order_row(principal, number).await?;
         let (id, client) = (row.id, row.client_id);
         let order = row.into_order()?;
-        if policy::factory_order_scope(principal) != FactoryOrderScope::Client(client) {
+        if policy::request_scope(principal) != RequestScope::Client(client) {
             return Err(Error::Forbidden("only the client confirms receipt"));
         }
         stale_or(expected_version, &order)?;

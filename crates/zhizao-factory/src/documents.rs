@@ -14,7 +14,7 @@ use zhizao_core::{Text, Timestamp, closed_vocabulary};
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::policy::{self, FactoryOrderScope};
+use zhizao_identity::policy::{self, RequestScope};
 
 use crate::order::OrderStatus;
 use crate::{Error, Factories, Result};
@@ -220,7 +220,7 @@ impl Factories {
         let row = self.order_row(principal, number).await?;
         let (id, platform, client) = (row.id, row.platform_id, row.client_id);
         let order = row.into_order()?;
-        let is_client = policy::factory_order_scope(principal) == FactoryOrderScope::Client(client);
+        let is_client = policy::request_scope(principal) == RequestScope::Client(client);
         if !is_client && !policy::may_run_factory(principal, platform) {
             return Err(Error::Forbidden(
                 "only the order's client and its factory add files",

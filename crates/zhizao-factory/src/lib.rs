@@ -10,7 +10,7 @@
 //! reports an order carries), `delivery` (the delivery note,
 //! the amount due from the actual quantities, the client's receipt and rating) and `planning` (plan versions of
 //! the confirmed orders with pins and their figures, one published). Who may do what is decided in
-//! `zhizao_identity::policy` (`factory_order_scope`, `may_run_factory`, `may_read_factory_setup`,
+//! `zhizao_identity::policy` (`request_scope`, `may_run_factory`, `may_read_factory_setup`,
 //! `may_order_from_factories`).
 
 pub mod delivery;
@@ -81,6 +81,9 @@ pub enum Error {
     /// The audit log or another identity operation failed.
     #[error(transparent)]
     Identity(#[from] zhizao_identity::Error),
+    /// The order's request row (orders are one kind of service request) could not be kept.
+    #[error(transparent)]
+    Services(#[from] zhizao_services::Error),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] zhizao_db::Error),
@@ -120,6 +123,7 @@ impl Classified for Error {
             Error::Corrupt(_) => ErrorKind::Internal,
             Error::Storage(_) => ErrorKind::Unavailable,
             Error::Identity(error) => error.kind(),
+            Error::Services(error) => error.kind(),
             Error::Database(error) => error.kind(),
         }
     }
@@ -129,6 +133,7 @@ impl Classified for Error {
             Error::StaleVersion { .. } => Some("stale-version"),
             Error::Transition(_) => Some("illegal-transition"),
             Error::Identity(error) => error.code(),
+            Error::Services(error) => error.code(),
             _ => None,
         }
     }

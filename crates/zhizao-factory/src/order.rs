@@ -26,6 +26,20 @@ closed_vocabulary! {
     }
 }
 
+impl OrderStatus {
+    /// Where the order stands as a service request (orders are one kind of request).
+    pub fn as_request(self) -> zhizao_services::RequestStatus {
+        use zhizao_services::RequestStatus as R;
+        match self {
+            OrderStatus::Quoted => R::Quoted,
+            OrderStatus::Confirmed => R::Contracted,
+            OrderStatus::Cancelled => R::Cancelled,
+            OrderStatus::Delivered => R::Delivered,
+            OrderStatus::Received => R::Rated,
+        }
+    }
+}
+
 closed_vocabulary! {
     /// What a client or a factory does to an order.
     OrderAction, "order action" {

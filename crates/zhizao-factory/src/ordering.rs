@@ -9,7 +9,7 @@ use zhizao_core::Timestamp;
 use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::policy::{self, FactoryOrderScope};
+use zhizao_identity::policy::{self, RequestScope};
 
 use crate::order::{Order, OrderAction, OrderQuote, OrderRequest, OrderStatus};
 use crate::plan::{build, solve_model};
@@ -117,11 +117,11 @@ pub struct OrderList {
 }
 
 fn sees(principal: &Principal, row: &OrderRow) -> bool {
-    match policy::factory_order_scope(principal) {
-        FactoryOrderScope::All => true,
-        FactoryOrderScope::Factory(platform) => platform == row.platform_id,
-        FactoryOrderScope::Client(client) => client == row.client_id,
-        FactoryOrderScope::Nothing => false,
+    match policy::request_scope(principal) {
+        RequestScope::All => true,
+        RequestScope::Platform(platform) => platform == row.platform_id,
+        RequestScope::Client(client) => client == row.client_id,
+        RequestScope::Nothing => false,
     }
 }
 
@@ -302,6 +302,24 @@ pub async fn insert_order(
     .bind(record.by)
     .execute(&mut *connection)
     .await?;
+    zhizao_services::request::record_factory_order(
+        connection,
+        &number,
+        record.platform_id,
+        record.client_id,
+        record.request.family.trim(),
+        &zhizao_services::FactoryOrderState {
+            order_id: id,
+            status: record.status.as_request(),
+            amount: record.quote.price.total,
+            due_at: Some(record.quote.promised_at),
+            delivered_at: None,
+            rating: None,
+            at: record.at,
+            by: record.by,
+        },
+    )
+    .await?;
     Ok((id, number))
 }
 
@@ -474,15 +492,15 @@ impl Factories {
     ) -> Result<Vec<Order>> {
         let mut query = SqlBuilder::new(SELECT_ORDERS);
         query.push(" WHERE 1 = 1");
-        match policy::factory_order_scope(principal) {
-            FactoryOrderScope::All => {}
-            FactoryOrderScope::Factory(platform) => {
+        match policy::request_scope(principal) {
+            RequestScope::All => {}
+            RequestScope::Platform(platform) => {
                 query.push(" AND f.platform_id = ").push_bind(platform);
             }
-            FactoryOrderScope::Client(client) => {
+            RequestScope::Client(client) => {
                 query.push(" AND f.client_id = ").push_bind(client);
             }
-            FactoryOrderScope::Nothing => return Ok(Vec::new()),
+            RequestScope::Nothing => return Ok(Vec::new()),
         }
         if let Some(status) = status {
             query.push(" AND f.status = ").push_bind(status.as_str());
@@ -504,7 +522,7 @@ impl Factories {
     ) -> Result<Order> {
         let row = self.order_row(principal, number).await?;
         let is_client =
-            policy::factory_order_scope(principal) == FactoryOrderScope::Client(row.client_id);
+            policy::request_scope(principal) == RequestScope::Client(row.client_id);
         let runs_factory = policy::may_run_factory(principal, row.platform_id);
         let (id, platform) = (row.id, row.platform_id);
         let order = row.into_order()?;
@@ -593,6 +611,20 @@ impl Factories {
         .execute(&mut *transaction)
         .await?;
         changed_one(&updated, order.row_version)?;
+        zhizao_services::request::follow_factory_order(
+            &mut transaction,
+            &zhizao_services::FactoryOrderState {
+                order_id: id,
+                status: status.as_request(),
+                amount: quote.price.total,
+                due_at: Some(quote.promised_at),
+                delivered_at: None,
+                rating: None,
+                at: now,
+                by: &principal.username,
+            },
+        )
+        .await?;
         let mut changes = Changes::new();
         changes.field("status", order.status.as_str(), status.as_str());
         if quote != order.quote {

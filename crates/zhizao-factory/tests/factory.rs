@@ -812,6 +812,25 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
             .unwrap();
         assert_eq!(received.status, OrderStatus::Received);
         assert_eq!(received.delivery.unwrap().receipt.unwrap().rating, 4);
+        // Orders are one kind of service request: each side's request list carries them, in
+        // step with the order, and nobody else's.
+        let services = zhizao_services::PublicServices::new(
+            test.db.clone(),
+            std::sync::Arc::<zhizao_core::FixedClock>::clone(&clock),
+        );
+        let filter = zhizao_services::RequestFilter::default();
+        for who in [&maker1, &polisher] {
+            let requests = services.requests(who, &filter).await.unwrap();
+            let numbers: Vec<&str> = requests.iter().map(|r| r.number.as_str()).collect();
+            assert_eq!(numbers, [order.number.as_str(), quoted.number.as_str()]);
+            let request = &requests[0];
+            assert_eq!(request.kind, zhizao_services::RequestKind::FactoryOrder);
+            assert_eq!(request.status, zhizao_services::RequestStatus::Rated);
+            assert_eq!((request.rating, request.deliveries), (Some(4), 1));
+            assert_eq!(request.rating_comment, "按时交付，表面良好");
+            assert_eq!(requests[1].status, zhizao_services::RequestStatus::Quoted);
+            assert_eq!(requests[1].waiting_on(), Some(zhizao_services::Party::Client));
+        }
         let again = factories
             .receive(&maker1, &order.number, 5, "", None)
             .await

@@ -239,27 +239,27 @@ pub fn may_see_organization(principal: &Principal, organization_id: i64) -> bool
     sees_all_organizations(principal) || principal.organization_id == organization_id
 }
 
-/// Which shared-factory orders a principal sees.
+/// Which service requests (shared-factory orders among them) a principal sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FactoryOrderScope {
-    /// Every order (the city, for its figures).
+pub enum RequestScope {
+    /// Every request (the city, for its figures).
     All,
-    /// Orders brought to this platform organisation (its staff).
-    Factory(i64),
-    /// Orders this enterprise placed (organisation id).
+    /// Requests made to this platform organisation (its staff).
+    Platform(i64),
+    /// Requests this enterprise made (organisation id).
     Client(i64),
     /// None.
     Nothing,
 }
 
-/// The shared-factory orders `principal` sees: an enterprise its own, a platform those brought
-/// to it, the city all (for its figures); towns and experts none.
-pub fn factory_order_scope(principal: &Principal) -> FactoryOrderScope {
+/// The service requests and shared-factory orders `principal` sees: an enterprise its own, a
+/// platform those made to it, the city all (for its figures); towns and experts none.
+pub fn request_scope(principal: &Principal) -> RequestScope {
     match principal.role {
-        Role::CityAdmin | Role::CityStaff => FactoryOrderScope::All,
-        Role::PlatformStaff => FactoryOrderScope::Factory(principal.organization_id),
-        Role::EnterpriseUser => FactoryOrderScope::Client(principal.organization_id),
-        Role::TownStaff | Role::Expert => FactoryOrderScope::Nothing,
+        Role::CityAdmin | Role::CityStaff => RequestScope::All,
+        Role::PlatformStaff => RequestScope::Platform(principal.organization_id),
+        Role::EnterpriseUser => RequestScope::Client(principal.organization_id),
+        Role::TownStaff | Role::Expert => RequestScope::Nothing,
     }
 }
 
@@ -279,7 +279,7 @@ pub fn may_remove_factory_order_file(
     platform_id: i64,
     uploader_organization_id: Option<i64>,
 ) -> bool {
-    let on_the_order = factory_order_scope(principal) == FactoryOrderScope::Client(client_id)
+    let on_the_order = request_scope(principal) == RequestScope::Client(client_id)
         || may_run_factory(principal, platform_id);
     on_the_order && uploader_organization_id == Some(principal.organization_id)
 }
@@ -305,6 +305,17 @@ pub fn may_read_platform_drafts(principal: &Principal, platform_id: i64) -> bool
 /// devices, calendars, routings): its own staff, and the city that watches the factories.
 pub fn may_read_factory_setup(principal: &Principal, platform_id: i64) -> bool {
     may_run_factory(principal, platform_id) || sees_all_organizations(principal)
+}
+
+/// Whether `principal` requests services from the catalogue (for its own enterprise).
+pub fn may_request_services(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
+/// Whether `principal` answers the requests made to platform `platform_id`: proposes
+/// contracts, declines, delivers. Its own staff only; the city watches.
+pub fn may_answer_requests(principal: &Principal, platform_id: i64) -> bool {
+    principal.role == Role::PlatformStaff && principal.organization_id == platform_id
 }
 
 /// Whether `principal` may order from shared factories (for its own enterprise).
@@ -645,18 +656,29 @@ mod tests {
         for role in Role::ALL {
             // The test principal belongs to organisation 42.
             let p = principal(*role, Some("442000118"));
-            let scope = factory_order_scope(&p);
+            let scope = request_scope(&p);
             let expected = match role {
-                Role::CityAdmin | Role::CityStaff => FactoryOrderScope::All,
-                Role::PlatformStaff => FactoryOrderScope::Factory(42),
-                Role::EnterpriseUser => FactoryOrderScope::Client(42),
-                Role::TownStaff | Role::Expert => FactoryOrderScope::Nothing,
+                Role::CityAdmin | Role::CityStaff => RequestScope::All,
+                Role::PlatformStaff => RequestScope::Platform(42),
+                Role::EnterpriseUser => RequestScope::Client(42),
+                Role::TownStaff | Role::Expert => RequestScope::Nothing,
             };
             assert_eq!(scope, expected, "{role:?}");
             assert_eq!(
                 may_run_factory(&p, 42),
                 *role == Role::PlatformStaff,
                 "{role:?} runs its own platform's factory"
+            );
+            assert_eq!(
+                may_answer_requests(&p, 42),
+                *role == Role::PlatformStaff,
+                "{role:?} answers its own platform's requests"
+            );
+            assert!(!may_answer_requests(&p, 43), "{role:?} on another platform");
+            assert_eq!(
+                may_request_services(&p),
+                *role == Role::EnterpriseUser,
+                "{role:?} requests services"
             );
             assert!(!may_run_factory(&p, 43), "{role:?} never another's");
             assert_eq!(

@@ -1,13 +1,15 @@
 //! The public technology service platform system (公共技术服务平台体系): the sectors (板块) its
 //! platforms serve in and each service platform's public profile — its sector, operator,
 //! recognitions, contacts and staff, and whether it is one of the city-level public technology
-//! service units. The catalogue of services, requests to delivery, innovation vouchers and each
-//! platform's figures build on this directory; the catalogue (`catalogue`) is the first of them.
+//! service units. The catalogue of services (`catalogue`) and requests to delivery (`request`,
+//! with their files in `request_files`) build on this directory; innovation vouchers and each
+//! platform's figures follow.
 //!
 //! Access is decided only by `zhizao_identity::policy`: the city keeps the directory (sectors,
 //! units, recognitions), a platform's staff edit their own profile's operator, summary and
 //! contacts, and anyone reads the directory (it is the public face of the platforms).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
@@ -15,12 +17,19 @@ use zhizao_db::Database;
 
 pub mod catalogue;
 pub mod platform;
+pub mod request;
+pub mod request_files;
 pub mod sector;
 
 pub use catalogue::{
     CatalogueFilter, Check, DeliveryMode, Offering, OfferingInput, OfferingStatus, PriceModel,
 };
 pub use platform::{PlatformFilter, PlatformProfile, ProfileInput, Recognition, RecognitionLevel};
+pub use request::{
+    FactoryOrderState, Party, RequestFilter, RequestKind, RequestStatus, ServiceRequest, Step,
+    Terms,
+};
+pub use request_files::{RequestFile, RequestFilePurpose};
 pub use sector::{Sector, SectorInput};
 
 /// What can go wrong in the services domain.
@@ -58,6 +67,9 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] zhizao_db::Error),
+    /// A file could not be stored or read.
+    #[error("file storage: {0}")]
+    Storage(String),
 }
 
 /// This crate's results.
@@ -85,6 +97,7 @@ impl Classified for Error {
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::StaleVersion { .. } | Error::Transition(_) => ErrorKind::Conflict,
             Error::Corrupt(_) => ErrorKind::Internal,
+            Error::Storage(_) => ErrorKind::Unavailable,
             Error::Identity(error) => error.kind(),
             Error::Database(error) => error.kind(),
         }
@@ -130,11 +143,23 @@ impl Problems {
 pub struct PublicServices {
     pub(crate) db: Database,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) file_dir: PathBuf,
 }
 
 impl PublicServices {
-    /// The service over `db`, telling time by `clock`.
+    /// The service over `db`, telling time by `clock`, keeping request files under
+    /// `service-requests` in the working directory until [`PublicServices::with_file_dir`].
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
-        PublicServices { db, clock }
+        PublicServices {
+            db,
+            clock,
+            file_dir: PathBuf::from("service-requests"),
+        }
+    }
+
+    /// Keeps the files of requests under `dir`.
+    pub fn with_file_dir(mut self, dir: PathBuf) -> Self {
+        self.file_dir = dir;
+        self
     }
 }

@@ -212,7 +212,7 @@ impl PageContext {
                 .as_ref()
                 .is_some_and(policy::reviews_as_expert),
             sees_factories: self.principal.as_ref().is_some_and(|p| {
-                policy::factory_order_scope(p) != policy::FactoryOrderScope::Nothing
+                policy::request_scope(p) != policy::RequestScope::Nothing
             }),
             user,
             csrf: self.csrf.clone(),

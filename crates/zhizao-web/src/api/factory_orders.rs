@@ -1,6 +1,6 @@
 //! Shared-factory orders: an enterprise places one with a factory and gets an instant quote (the
 //! price line by line and a date promised from the factory's plan); the client accepts, either
-//! side re-quotes or cancels. Each caller sees the orders `policy::factory_order_scope` allows.
+//! side re-quotes or cancels. Each caller sees the orders `policy::request_scope` allows.
 
 use axum::Json;
 use axum::extract::{Query, State};

@@ -95,8 +95,8 @@ async fn factories(
         .published(&principal)
         .await
         .or_page(&context)?;
-    let own = match policy::factory_order_scope(&principal) {
-        policy::FactoryOrderScope::Factory(_) => Some((
+    let own = match policy::request_scope(&principal) {
+        policy::RequestScope::Platform(_) => Some((
             principal.organization_code.clone(),
             principal.organization_name.clone(),
         )),

@@ -581,8 +581,8 @@ async fn order_page(
         .await
         .or_page(context)?;
     let now = state.identity().clock().now();
-    let is_client = policy::factory_order_scope(&principal)
-        == policy::FactoryOrderScope::Client(principal.organization_id)
+    let is_client = policy::request_scope(&principal)
+        == policy::RequestScope::Client(principal.organization_id)
         && o.client_code == principal.organization_code;
     let runs_it = o.platform_code == principal.organization_code
         && policy::may_run_factory(&principal, principal.organization_id);
