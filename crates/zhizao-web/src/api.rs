@@ -18,6 +18,7 @@ mod factory_orders;
 mod factory_plans;
 mod major;
 mod service_catalogue;
+mod service_requests;
 mod service_platforms;
 
 pub(crate) use enterprises::export_response;
@@ -83,6 +84,10 @@ use crate::problem::ApiError;
         (name = "service catalogue", description = "The services platforms offer, in versions: drafted by the \
             platform, checked by the city, five days on public notice, then published; a published version is never \
             edited (the next version replaces it); searched by sector, platform, free, vouchers and words"),
+        (name = "service requests", description = "Requests to delivery: an enterprise requests a service, the \
+            platform proposes a contract or declines, the enterprise confirms, the platform delivers with evidence, \
+            the enterprise accepts or disputes, then rates; each request waits on one side; shared-factory orders \
+            are listed as requests of their kind"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -126,6 +131,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(factory_markers::router())
         .merge(service_platforms::router())
         .merge(service_catalogue::router())
+        .merge(service_requests::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

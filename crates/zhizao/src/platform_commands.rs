@@ -184,7 +184,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             telemetry: telemetry.clone(),
             projects,
             factories,
-            services: zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock)),
+            services: zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock))
+                .with_file_dir(config.data_dir.join("attachments").join("service-requests")),
         },
         db.clone(),
         settings,

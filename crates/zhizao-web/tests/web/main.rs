@@ -11,6 +11,7 @@ mod major;
 mod markers;
 mod pages;
 mod projects;
+mod requests;
 mod services;
 mod support;
 mod telemetry;

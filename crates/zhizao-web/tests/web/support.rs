@@ -135,7 +135,8 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             services: zhizao_services::PublicServices::new(
                 db.clone(),
                 Arc::<FixedClock>::clone(&clock),
-            ),
+            )
+            .with_file_dir(attachment_directory.path().join("service-requests")),
         },
         db.clone(),
         WebSettings::default(),

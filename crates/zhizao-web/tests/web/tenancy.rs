@@ -147,9 +147,59 @@ const FACTORY_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+/// A service request is its enterprise's, its platform's and the city's.
+const SERVICE_REQUEST_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A platform's draft service is its staff's and the city's (which checks it).
 const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/service-requests/{number}",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/history",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/quote",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/decline",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/cancel",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/confirm",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/deliver",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/accept",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/dispute",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/rate",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/files",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/service-requests/{number}/files/{file_id}",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
     Resource {
         template: "/api/v1/services/{service_id}",
         insiders: SERVICE_DRAFT_INSIDERS,
@@ -494,6 +544,21 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         }
         (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
+        (_, "/api/v1/service-requests/{number}/quote") => Some(json!({
+            "amount_fen": 1, "scope": "x", "starts_on": "2026-12-20", "due_on": "2026-12-21"
+        })),
+        (
+            _,
+            "/api/v1/service-requests/{number}/decline"
+            | "/api/v1/service-requests/{number}/cancel"
+            | "/api/v1/service-requests/{number}/dispute",
+        ) => Some(json!({"reason": "x"})),
+        (_, "/api/v1/service-requests/{number}/deliver") => Some(json!({"report": "x"})),
+        (_, "/api/v1/service-requests/{number}/rate") => Some(json!({"rating": 1})),
+        (
+            _,
+            "/api/v1/service-requests/{number}/confirm" | "/api/v1/service-requests/{number}/accept",
+        ) => None,
         (_, "/api/v1/factory-orders/{number}/material") => {
             Some(json!({"quantity": 10, "unit": "pieces"}))
         }
@@ -580,6 +645,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         crate::factories::seed_plan(&app).await;
         let (pattern_id, run_id) = crate::markers::seed_run(&app).await;
         let service_id = crate::services::seed_draft(&app).await;
+        let (service_request, request_file) = crate::requests::seed_request(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -614,13 +680,23 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                         &major.maker_number
                     } else if path.starts_with("/api/v1/factory-orders") {
                         &factory_order
+                    } else if path.starts_with("/api/v1/service-requests") {
+                        &service_request
                     } else {
                         &number
                     },
                 )
                 .replace("{objection_id}", &objection_id.to_string())
                 .replace("{attachment_id}", &attachment_id.to_string())
-                .replace("{file_id}", &factory_file.to_string())
+                .replace(
+                    "{file_id}",
+                    &if path.starts_with("/api/v1/service-requests") {
+                        request_file
+                    } else {
+                        factory_file
+                    }
+                    .to_string(),
+                )
                 .replace("{milestone_id}", "1")
                 .replace("{assignment_id}", &major.assignment_id.to_string())
                 .replace("{version}", "1")

@@ -1,0 +1,234 @@
+//! Service requests through the API and the pages: an enterprise requests a service on notice,
+//! the platform proposes a contract, the enterprise confirms, the platform delivers with
+//! evidence, the enterprise accepts and rates; each step needs the version read; the lists say
+//! on whom each request waits.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, apps};
+
+/// The polishing platform's service, checked onto public notice (requestable); its id.
+pub(crate) async fn seed_service(app: &TestApp) -> i64 {
+    let id = crate::services::seed_draft(app).await;
+    for (user, path, body) in [
+        ("polisher", format!("/api/v1/services/{id}/submit"), None),
+        (
+            "staff",
+            format!("/api/v1/services/{id}/check"),
+            Some(json!({"decision": "approve"})),
+        ),
+    ] {
+        let version = app
+            .api("GET", &format!("/api/v1/services/{id}"), Some(user), None)
+            .await
+            .json()["row_version"]
+            .to_string();
+        let reply = app
+            .api_with_headers(
+                "POST",
+                &path,
+                Some(user),
+                body,
+                &[("if-match", version.as_str())],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
+    id
+}
+
+/// The maker's request of the polishing platform's service, with an attached file; its number
+/// and the file's id.
+pub(crate) async fn seed_request(app: &TestApp) -> (String, i64) {
+    let id = seed_service(app).await;
+    let reply = app
+        .api(
+            "POST",
+            "/api/v1/service-requests",
+            Some("maker"),
+            Some(json!({"service_id": id, "need": "阀体打磨后划痕多，请诊断"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let number = reply.json()["number"].as_str().unwrap().to_owned();
+    let reply = crate::projects::upload_to(
+        app,
+        "maker",
+        &format!("/api/v1/service-requests/{number}/files"),
+        "",
+        "划痕照片.pdf",
+        crate::projects::PDF,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    (number, reply.json()["id"].as_i64().unwrap())
+}
+
+/// `step` on `number` by `user` from the version it reads now.
+async fn step(app: &TestApp, user: &str, number: &str, step: &str, body: Option<Value>) -> Value {
+    let path = format!("/api/v1/service-requests/{number}");
+    let version = app.api("GET", &path, Some(user), None).await.json()["row_version"].to_string();
+    let reply = app
+        .api_with_headers(
+            "POST",
+            &format!("{path}/{step}"),
+            Some(user),
+            body,
+            &[("if-match", version.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{step}: {}", reply.text());
+    reply.json()
+}
+
+#[tokio::test]
+async fn a_request_runs_from_need_to_rating_through_the_api() {
+    for app in apps().await {
+        let (number, file) = seed_request(&app).await;
+        let path = format!("/api/v1/service-requests/{number}");
+        let request = app.api("GET", &path, Some("polisher"), None).await.json();
+        assert_eq!(request["status"], "requested");
+        assert_eq!(request["waiting_on"], "platform");
+        assert_eq!(request["client_code"], crate::support::maker_code());
+
+        // A step without the version read is malformed; with an old one, a conflict.
+        let bare = app
+            .api(
+                "POST",
+                &format!("{path}/decline"),
+                Some("polisher"),
+                Some(json!({"reason": "x"})),
+            )
+            .await;
+        bare.problem(StatusCode::BAD_REQUEST);
+        let stale = app
+            .api_with_headers(
+                "POST",
+                &format!("{path}/decline"),
+                Some("polisher"),
+                Some(json!({"reason": "x"})),
+                &[("if-match", "\"99\"")],
+            )
+            .await;
+        stale.problem(StatusCode::CONFLICT);
+        // Bad terms are named by field, and change nothing.
+        let version = request["row_version"].to_string();
+        let bad = app
+            .api_with_headers(
+                "POST",
+                &format!("{path}/quote"),
+                Some("polisher"),
+                Some(json!({"amount_fen": 300000, "scope": "诊断", "starts_on": "2026-12-20", "due_on": "2026-12-01"})),
+                &[("if-match", version.as_str())],
+            )
+            .await;
+        let problem = bad.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "due_on", "{problem}");
+        // The maker may not answer for the platform.
+        let forbidden = app
+            .api_with_headers(
+                "POST",
+                &format!("{path}/quote"),
+                Some("maker"),
+                Some(json!({"amount_fen": 1, "scope": "x", "starts_on": "2026-12-20", "due_on": "2026-12-21"})),
+                &[("if-match", version.as_str())],
+            )
+            .await;
+        forbidden.problem(StatusCode::FORBIDDEN);
+
+        let quoted = step(
+            &app,
+            "polisher",
+            &number,
+            "quote",
+            Some(json!({"amount_fen": 300000, "scope": "现场诊断两天，交付报告", "starts_on": "2026-12-01", "due_on": "2026-12-10"})),
+        )
+        .await;
+        assert_eq!(quoted["waiting_on"], "client");
+        step(&app, "maker", &number, "confirm", None).await;
+        let evidence = crate::projects::upload_to(
+            &app,
+            "polisher",
+            &format!("{path}/files"),
+            "",
+            "诊断报告.pdf",
+            crate::projects::PDF,
+        )
+        .await;
+        assert_eq!(evidence.status, StatusCode::CREATED, "{}", evidence.text());
+        assert_eq!(evidence.json()["purpose"], "evidence");
+        step(
+            &app,
+            "polisher",
+            &number,
+            "deliver",
+            Some(json!({"report": "完成现场诊断，见报告"})),
+        )
+        .await;
+        step(&app, "maker", &number, "accept", None).await;
+        let rated = step(
+            &app,
+            "maker",
+            &number,
+            "rate",
+            Some(json!({"rating": 5, "comment": "很专业"})),
+        )
+        .await;
+        assert_eq!(rated["status"], "rated");
+        assert_eq!(rated["on_time"], true);
+        assert_eq!(rated["waiting_on"], Value::Null);
+
+        let files = app
+            .api("GET", &format!("{path}/files"), Some("staff"), None)
+            .await
+            .json();
+        assert_eq!(files.as_array().unwrap().len(), 2);
+        let download = app
+            .api("GET", &format!("{path}/files/{file}"), Some("polisher"), None)
+            .await;
+        assert_eq!(download.status, StatusCode::OK);
+        let history = app
+            .api("GET", &format!("{path}/history"), Some("maker"), None)
+            .await
+            .json();
+        let actions: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions.first(), Some(&"service_request.created"));
+        assert_eq!(actions.last(), Some(&"service_request.rated"));
+        assert_eq!(actions.len(), 8, "{actions:?}");
+
+        // Lists by side and by whom they wait on; a bad filter is named.
+        for (user, count) in [("maker", 1), ("polisher", 1), ("staff", 1), ("rival", 0), ("xiaolan", 0)] {
+            let listed = app
+                .api("GET", "/api/v1/service-requests", Some(user), None)
+                .await
+                .json();
+            assert_eq!(listed.as_array().unwrap().len(), count, "{user}");
+        }
+        let waiting = app
+            .api(
+                "GET",
+                "/api/v1/service-requests?waiting_on=platform",
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert!(waiting.as_array().unwrap().is_empty());
+        let bad = app
+            .api(
+                "GET",
+                "/api/v1/service-requests?waiting_on=nobody",
+                Some("polisher"),
+                None,
+            )
+            .await;
+        let problem = bad.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "waiting_on");
+    }
+}
