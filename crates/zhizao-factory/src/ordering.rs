@@ -521,8 +521,7 @@ impl Factories {
         reason: &str,
     ) -> Result<Order> {
         let row = self.order_row(principal, number).await?;
-        let is_client =
-            policy::request_scope(principal) == RequestScope::Client(row.client_id);
+        let is_client = policy::request_scope(principal) == RequestScope::Client(row.client_id);
         let runs_factory = policy::may_run_factory(principal, row.platform_id);
         let (id, platform) = (row.id, row.platform_id);
         let order = row.into_order()?;

@@ -829,7 +829,10 @@ async fn an_order_is_delivered_priced_on_its_good_pieces_and_rated_by_the_client
             assert_eq!((request.rating, request.deliveries), (Some(4), 1));
             assert_eq!(request.rating_comment, "按时交付，表面良好");
             assert_eq!(requests[1].status, zhizao_services::RequestStatus::Quoted);
-            assert_eq!(requests[1].waiting_on(), Some(zhizao_services::Party::Client));
+            assert_eq!(
+                requests[1].waiting_on(),
+                Some(zhizao_services::Party::Client)
+            );
         }
         let again = factories
             .receive(&maker1, &order.number, 5, "", None)

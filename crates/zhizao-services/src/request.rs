@@ -224,9 +224,41 @@ pub struct ServiceRequest {
     pub created_by: String,
     /// Its row version (send it back with a step).
     pub row_version: i64,
+    /// The side the reader acts for, if they are one of its sides.
+    #[serde(skip)]
+    pub side: Option<Party>,
 }
 
 impl ServiceRequest {
+    /// The steps the reader may take now (their side's steps from where it stands; none on a
+    /// factory order, whose steps are taken on the order).
+    pub fn open_steps(&self) -> Vec<&'static str> {
+        if self.kind == RequestKind::FactoryOrder {
+            return Vec::new();
+        }
+        let every = [
+            Step::Quote(Terms::default()),
+            Step::Decline(String::new()),
+            Step::Cancel(String::new()),
+            Step::Confirm,
+            Step::Deliver(String::new()),
+            Step::Accept,
+            Step::Dispute(String::new()),
+            Step::Rate {
+                rating: 0,
+                comment: String::new(),
+            },
+        ];
+        every
+            .iter()
+            .filter(|step| {
+                let (party, from, _) = step.rule();
+                Some(party) == self.side && from.contains(&self.status)
+            })
+            .map(Step::name)
+            .collect()
+    }
+
     /// The side it waits on.
     pub fn waiting_on(&self) -> Option<Party> {
         self.status.waiting_on()
@@ -234,7 +266,11 @@ impl ServiceRequest {
 
     /// Whether the accepted delivery came by the due day (none yet: not known).
     pub fn on_time(&self) -> Option<bool> {
-        match (self.accepted_at.or(self.rated_at), self.delivered_at, self.due_at) {
+        match (
+            self.accepted_at.or(self.rated_at),
+            self.delivered_at,
+            self.due_at,
+        ) {
             (Some(_), Some(delivered), Some(due)) => Some(delivered <= due),
             _ => None,
         }
@@ -300,6 +336,20 @@ const SELECT_REQUESTS: &str = "SELECT r.id, r.number, r.kind, r.offering_id, r.p
      FROM service_requests r JOIN organizations p ON p.id = r.platform_id JOIN organizations c ON c.id = r.client_id";
 
 impl Row {
+    /// The request as `principal` reads it.
+    fn into_request_for(self, principal: &Principal) -> Result<ServiceRequest> {
+        let side = if policy::may_answer_requests(principal, self.platform_id) {
+            Some(Party::Platform)
+        } else if policy::request_scope(principal) == RequestScope::Client(self.client_id) {
+            Some(Party::Client)
+        } else {
+            None
+        };
+        let mut request = self.into_request()?;
+        request.side = side;
+        Ok(request)
+    }
+
     fn into_request(self) -> Result<ServiceRequest> {
         let corrupt = |what: &str| Error::Corrupt(format!("request {}: its {what}", self.number));
         let kind = self.kind.parse().map_err(|_| corrupt("kind"))?;
@@ -337,6 +387,7 @@ impl Row {
             created_at: Timestamp::from_millis(self.created_at),
             created_by: self.created_by,
             row_version: self.row_version,
+            side: None,
             number: self.number,
         })
     }
@@ -580,10 +631,7 @@ impl PublicServices {
     ) -> Result<Row> {
         let mut query = SqlBuilder::new(SELECT_REQUESTS);
         query.push(" WHERE r.number = ").push_bind(number.trim());
-        let row: Option<Row> = query
-            .query_as()
-            .fetch_optional(&mut *connection)
-            .await?;
+        let row: Option<Row> = query.query_as().fetch_optional(&mut *connection).await?;
         row.filter(|row| sees(principal, row.platform_id, row.client_id))
             .ok_or_else(|| Error::NotFound {
                 what: "request",
@@ -596,7 +644,7 @@ impl PublicServices {
         let mut connection = self.db.pool().acquire().await?;
         self.request_row(&mut connection, principal, number)
             .await?
-            .into_request()
+            .into_request_for(principal)
     }
 
     /// Request `number` with its platform's and its enterprise's organisation ids.
@@ -608,7 +656,7 @@ impl PublicServices {
         let mut connection = self.db.pool().acquire().await?;
         let row = self.request_row(&mut connection, principal, number).await?;
         let (platform, client) = (row.platform_id, row.client_id);
-        Ok((row.into_request()?, platform, client))
+        Ok((row.into_request_for(principal)?, platform, client))
     }
 
     /// What happened to request `number`, oldest first (whoever sees it): its audit entries, a
@@ -662,13 +710,15 @@ impl PublicServices {
             query.push(" AND r.kind = ").push_bind(kind.as_str());
         }
         if let Some(code) = filter.platform.as_deref() {
-            query.push(" AND p.code = ").push_bind(code.trim().to_owned());
+            query
+                .push(" AND p.code = ")
+                .push_bind(code.trim().to_owned());
         }
         query.push(" ORDER BY r.created_at DESC, r.number DESC LIMIT 1000");
         let rows: Vec<Row> = query.query_as().fetch_all(self.db.pool()).await?;
         let mut found = Vec::with_capacity(rows.len());
         for row in rows {
-            let request = row.into_request()?;
+            let request = row.into_request_for(principal)?;
             if filter.waiting_on.is_none() || request.waiting_on() == filter.waiting_on {
                 found.push(request);
             }
@@ -707,10 +757,11 @@ impl PublicServices {
         problems.into_result()?;
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
-        let platform: i64 = sqlx::query_scalar("SELECT platform_id FROM service_offerings WHERE id = $1")
-            .bind(offering_id)
-            .fetch_one(&mut *transaction)
-            .await?;
+        let platform: i64 =
+            sqlx::query_scalar("SELECT platform_id FROM service_offerings WHERE id = $1")
+                .bind(offering_id)
+                .fetch_one(&mut *transaction)
+                .await?;
         let id = allocate_ids(&mut transaction, "service_requests", 1).await?;
         let year = &now.to_shanghai_date_string()[..4];
         let number = format!("SR{year}-{id:05}");
@@ -931,14 +982,10 @@ impl PublicServices {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new(
-                audit_action(step),
-                "service_request",
-                &request.number,
-            )
-            .subject(client)
-            .changes(changes)
-            .note(note),
+            AuditEntry::new(audit_action(step), "service_request", &request.number)
+                .subject(client)
+                .changes(changes)
+                .note(note),
         )
         .await?;
         transaction.commit().await?;

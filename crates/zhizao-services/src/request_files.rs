@@ -13,9 +13,8 @@ use zhizao_core::{FieldError, Text, Timestamp, closed_vocabulary};
 use zhizao_db::allocate_ids;
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
-use zhizao_identity::policy::{self, RequestScope};
 
-use crate::request::{RequestKind, RequestStatus};
+use crate::request::{Party, RequestKind, RequestStatus, ServiceRequest};
 use crate::{Error, PublicServices, Result};
 
 /// The largest file a request takes.
@@ -80,6 +79,23 @@ macro_rules! select_files {
     };
 }
 
+impl ServiceRequest {
+    /// Whether the reader's side adds a file now: the enterprise while the request is open,
+    /// the platform from the contract until the delivery is accepted; nobody on a factory
+    /// order (its files are the order's).
+    pub fn takes_files(&self) -> bool {
+        self.kind == RequestKind::Service
+            && match self.side {
+                Some(Party::Client) => self.status.waiting_on().is_some(),
+                Some(Party::Platform) => matches!(
+                    self.status,
+                    RequestStatus::Contracted | RequestStatus::Disputed | RequestStatus::Delivered
+                ),
+                None => false,
+            }
+    }
+}
+
 impl PublicServices {
     /// The files of request `number`, oldest first (whoever sees the request).
     pub async fn request_files(
@@ -89,9 +105,9 @@ impl PublicServices {
     ) -> Result<Vec<RequestFile>> {
         let request = self.request(principal, number).await?;
         Ok(sqlx::query_as(select_files!(" ORDER BY id"))
-        .bind(request.id)
-        .fetch_all(self.db.pool())
-        .await?)
+            .bind(request.id)
+            .fetch_all(self.db.pool())
+            .await?)
     }
 
     /// Adds a file to request `number`: the enterprise an attachment to its need while the
@@ -104,24 +120,16 @@ impl PublicServices {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Result<RequestFile> {
-        let (request, platform, client) = self.request_with_sides(principal, number).await?;
-        let purpose = if policy::request_scope(principal) == RequestScope::Client(client) {
-            RequestFilePurpose::Need
-        } else if policy::may_answer_requests(principal, platform) {
-            RequestFilePurpose::Evidence
-        } else {
+        let (request, _, client) = self.request_with_sides(principal, number).await?;
+        let Some(purpose) = request.side.map(|side| match side {
+            Party::Client => RequestFilePurpose::Need,
+            Party::Platform => RequestFilePurpose::Evidence,
+        }) else {
             return Err(Error::Forbidden(
                 "only the request's enterprise and its platform add files",
             ));
         };
-        let open = match purpose {
-            RequestFilePurpose::Need => request.status.waiting_on().is_some(),
-            RequestFilePurpose::Evidence => matches!(
-                request.status,
-                RequestStatus::Contracted | RequestStatus::Disputed | RequestStatus::Delivered
-            ),
-        };
-        if request.kind == RequestKind::FactoryOrder || !open {
+        if !request.takes_files() {
             return Err(Error::Transition(Text::owned(
                 format!(
                     "申请“{}”当前为“{}”，不能添加{}",
@@ -225,14 +233,14 @@ impl PublicServices {
     ) -> Result<(RequestFile, Vec<u8>)> {
         let request = self.request(principal, number).await?;
         let file: RequestFile = sqlx::query_as(select_files!(" AND id = $2"))
-        .bind(request.id)
-        .bind(file_id)
-        .fetch_optional(self.db.pool())
-        .await?
-        .ok_or_else(|| Error::NotFound {
-            what: "file",
-            key: file_id.to_string(),
-        })?;
+            .bind(request.id)
+            .bind(file_id)
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "file",
+                key: file_id.to_string(),
+            })?;
         let path = file_path(&self.file_dir, request.id, file_id);
         let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
             .await

@@ -18,8 +18,8 @@ mod factory_orders;
 mod factory_plans;
 mod major;
 mod service_catalogue;
-mod service_requests;
 mod service_platforms;
+mod service_requests;
 
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;

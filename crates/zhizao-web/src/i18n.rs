@@ -341,6 +341,7 @@ macro_rules! messages {
 
 mod factories;
 mod markers;
+mod requests;
 mod services;
 
 messages! {
@@ -1037,6 +1038,7 @@ mod tests {
             .chain(factories::FACTORY_MESSAGES)
             .chain(markers::MARKER_MESSAGES)
             .chain(services::SERVICE_MESSAGES)
+            .chain(requests::REQUEST_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

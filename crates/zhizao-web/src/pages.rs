@@ -32,6 +32,7 @@ mod major;
 mod projects;
 mod service_catalogue;
 mod service_platforms;
+mod service_requests;
 
 use askama::Template;
 use axum::Router;
@@ -74,6 +75,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(factory_setup_edit::router())
         .merge(service_platforms::router())
         .merge(service_catalogue::router())
+        .merge(service_requests::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -109,6 +111,9 @@ pub(crate) struct Layout {
     pub(crate) is_expert: bool,
     /// Enterprises, platforms and the city see the shared factories.
     pub(crate) sees_factories: bool,
+    /// Enterprises, platforms and the city see service requests (their own, those made to
+    /// them, all).
+    pub(crate) sees_requests: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -211,9 +216,14 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(policy::reviews_as_expert),
-            sees_factories: self.principal.as_ref().is_some_and(|p| {
-                policy::request_scope(p) != policy::RequestScope::Nothing
-            }),
+            sees_factories: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::request_scope(p) != policy::RequestScope::Nothing),
+            sees_requests: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::request_scope(p) != policy::RequestScope::Nothing),
             user,
             csrf: self.csrf.clone(),
             nav,

@@ -113,7 +113,10 @@ async fn the_city_keeps_the_directory_and_a_platform_its_own_words() {
             .platforms(&PlatformFilter::default())
             .await
             .unwrap();
-        let listed: Vec<(&str, i64)> = listed.iter().map(|p| (p.code.as_str(), p.version)).collect();
+        let listed: Vec<(&str, i64)> = listed
+            .iter()
+            .map(|p| (p.code.as_str(), p.version))
+            .collect();
         assert_eq!(listed, [("polish", 0), ("cutting", 0)]);
 
         // The platform's staff write their words; bad input is named and changes nothing.

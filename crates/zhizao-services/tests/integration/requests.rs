@@ -159,11 +159,7 @@ async fn a_request_goes_from_need_to_contract_delivery_dispute_acceptance_and_ra
                 .await
                 .unwrap();
             assert_eq!(listed.len(), usize::from(sees), "{name}");
-            assert_eq!(
-                services.request(who, &number).await.is_ok(),
-                sees,
-                "{name}"
-            );
+            assert_eq!(services.request(who, &number).await.is_ok(), sees, "{name}");
         }
         let waiting = |party| RequestFilter {
             waiting_on: Some(party),

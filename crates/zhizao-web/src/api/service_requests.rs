@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{Fen, FieldError, Text};
-use zhizao_services::{Party, RequestFilter, RequestKind, RequestStatus, ServiceRequest, Step, Terms};
+use zhizao_services::{
+    Party, RequestFilter, RequestKind, RequestStatus, ServiceRequest, Step, Terms,
+};
 
 use super::audit::AuditEntryDto;
 use super::{etag, if_match, rfc3339};
@@ -324,7 +326,14 @@ async fn decline(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    take(&state, &principal, &number, &headers, Step::Decline(body.reason)).await
+    take(
+        &state,
+        &principal,
+        &number,
+        &headers,
+        Step::Decline(body.reason),
+    )
+    .await
 }
 
 /// The enterprise withdraws a request before the contract, with a reason.
@@ -340,7 +349,14 @@ async fn cancel(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    take(&state, &principal, &number, &headers, Step::Cancel(body.reason)).await
+    take(
+        &state,
+        &principal,
+        &number,
+        &headers,
+        Step::Cancel(body.reason),
+    )
+    .await
 }
 
 /// The enterprise confirms the proposed contract (the version it read, by `If-Match`).
@@ -378,7 +394,14 @@ async fn deliver(
     headers: HeaderMap,
     ApiJson(body): ApiJson<DeliverBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    take(&state, &principal, &number, &headers, Step::Deliver(body.report)).await
+    take(
+        &state,
+        &principal,
+        &number,
+        &headers,
+        Step::Deliver(body.report),
+    )
+    .await
 }
 
 /// The enterprise accepts the delivery.
@@ -408,7 +431,14 @@ async fn dispute(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    take(&state, &principal, &number, &headers, Step::Dispute(body.reason)).await
+    take(
+        &state,
+        &principal,
+        &number,
+        &headers,
+        Step::Dispute(body.reason),
+    )
+    .await
 }
 
 /// A rating.
@@ -482,10 +512,7 @@ async fn list_files(
     Caller(principal): Caller,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Vec<RequestFileDto>>, ApiError> {
-    let files = state
-        .services()
-        .request_files(&principal, &number)
-        .await?;
+    let files = state.services().request_files(&principal, &number).await?;
     Ok(Json(files.into_iter().map(RequestFileDto::from).collect()))
 }
 

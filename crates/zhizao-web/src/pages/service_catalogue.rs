@@ -212,8 +212,23 @@ struct ServicePage {
     can_withdraw: bool,
     can_revise: bool,
     can_check: bool,
+    /// An enterprise user: the request form.
+    can_request: bool,
     errors: FormErrors,
     note: String,
+    /// The need typed into a refused request form.
+    need: String,
+}
+
+/// The page of service version `id` with the problems of a refused request (`need` as typed).
+pub(super) async fn service_with_request_errors(
+    state: &AppState,
+    context: &PageContext,
+    id: i64,
+    errors: Vec<FieldError>,
+    need: String,
+) -> Result<Response, Response> {
+    service_view(state, context, id, errors, String::new(), need).await
 }
 
 async fn service_view(
@@ -222,6 +237,7 @@ async fn service_view(
     id: i64,
     errors: Vec<FieldError>,
     note: String,
+    need: String,
 ) -> Result<Response, Response> {
     let t = context.t();
     let services = state.services();
@@ -264,8 +280,10 @@ async fn service_view(
         can_revise: staff && status == OfferingStatus::Published && newest,
         can_check: principal.is_some_and(policy::may_check_services)
             && status == OfferingStatus::Submitted,
+        can_request: principal.is_some_and(policy::may_request_services) && offering.public(),
         errors: FormErrors::from_fields(&errors, t),
         note,
+        need,
     };
     let code = if errors.is_empty() {
         axum::http::StatusCode::OK
@@ -280,7 +298,15 @@ async fn service_page(
     context: PageContext,
     Path(id): Path<i64>,
 ) -> Result<Response, Response> {
-    service_view(&state, &context, id, Vec::new(), String::new()).await
+    service_view(
+        &state,
+        &context,
+        id,
+        Vec::new(),
+        String::new(),
+        String::new(),
+    )
+    .await
 }
 
 /// submit, withdraw, revise, approve, return.
@@ -318,11 +344,19 @@ async fn act(
         ))
         .into_response()),
         Err(error) if !error.field_errors().is_empty() => {
-            service_view(&state, &context, id, error.field_errors(), note).await
+            service_view(
+                &state,
+                &context,
+                id,
+                error.field_errors(),
+                note,
+                String::new(),
+            )
+            .await
         }
         Err(zhizao_services::Error::StaleVersion { current }) => {
             let stale = FieldError::new("note", both_with(|t| t.setup_stale(current)));
-            service_view(&state, &context, id, vec![stale], note).await
+            service_view(&state, &context, id, vec![stale], note, String::new()).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
     }

@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::pages::Visitor;
 use crate::support::{TestApp, apps};
 
 /// The polishing platform's service, checked onto public notice (requestable); its id.
@@ -185,7 +186,12 @@ async fn a_request_runs_from_need_to_rating_through_the_api() {
             .json();
         assert_eq!(files.as_array().unwrap().len(), 2);
         let download = app
-            .api("GET", &format!("{path}/files/{file}"), Some("polisher"), None)
+            .api(
+                "GET",
+                &format!("{path}/files/{file}"),
+                Some("polisher"),
+                None,
+            )
             .await;
         assert_eq!(download.status, StatusCode::OK);
         let history = app
@@ -203,7 +209,13 @@ async fn a_request_runs_from_need_to_rating_through_the_api() {
         assert_eq!(actions.len(), 8, "{actions:?}");
 
         // Lists by side and by whom they wait on; a bad filter is named.
-        for (user, count) in [("maker", 1), ("polisher", 1), ("staff", 1), ("rival", 0), ("xiaolan", 0)] {
+        for (user, count) in [
+            ("maker", 1),
+            ("polisher", 1),
+            ("staff", 1),
+            ("rival", 0),
+            ("xiaolan", 0),
+        ] {
             let listed = app
                 .api("GET", "/api/v1/service-requests", Some(user), None)
                 .await
@@ -230,5 +242,198 @@ async fn a_request_runs_from_need_to_rating_through_the_api() {
             .await;
         let problem = bad.problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(problem["errors"][0]["field"], "waiting_on");
+    }
+}
+
+/// Posts `fields` (with the CSRF token and the request's row version read now) to
+/// `/requests/{number}/{step}` as `visitor`.
+async fn post_step(
+    app: &TestApp,
+    visitor: &mut Visitor<'_>,
+    number: &str,
+    step: &str,
+    fields: &[(&str, &str)],
+) -> crate::support::Reply {
+    let version = app
+        .api(
+            "GET",
+            &format!("/api/v1/service-requests/{number}"),
+            Some("staff"),
+            None,
+        )
+        .await
+        .json()["row_version"]
+        .to_string();
+    let csrf = visitor.csrf();
+    let mut form = vec![
+        ("csrf_token", csrf.as_str()),
+        ("row_version", version.as_str()),
+    ];
+    form.extend_from_slice(fields);
+    visitor
+        .post(&format!("/requests/{number}/{step}"), &form)
+        .await
+}
+
+#[tokio::test]
+async fn each_side_works_a_request_from_its_pages() {
+    for app in apps().await {
+        let id = seed_service(&app).await;
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let page = maker.get(&format!("/services/{id}")).await;
+        assert!(
+            page.text().contains("id=\"request-form\""),
+            "{}",
+            page.text()
+        );
+        // A visitor is asked to sign in; the platform's staff get no request form.
+        let mut visitor = Visitor::new(&app);
+        let public = visitor.get(&format!("/services/{id}")).await;
+        assert!(public.text().contains("id=\"sign-in-to-request\""));
+        let mut polisher = Visitor::new(&app);
+        polisher.sign_in("polisher").await;
+        let own = polisher.get(&format!("/services/{id}")).await;
+        assert!(!own.text().contains("id=\"request-form\""));
+
+        // A blank need or a file that is not what it says makes nothing.
+        let csrf = maker.csrf();
+        let blank = maker
+            .post_multipart(
+                &format!("/services/{id}/request"),
+                &[("csrf_token", &csrf), ("need", " ")],
+                None,
+            )
+            .await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(blank.text().contains("id=\"need-error\""));
+        let bad_file = maker
+            .post_multipart(
+                &format!("/services/{id}/request"),
+                &[("csrf_token", &csrf), ("need", "诊断")],
+                Some(("图纸.pdf", b"not a pdf")),
+            )
+            .await;
+        assert_eq!(bad_file.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_file.text().contains("id=\"file-error\""));
+        assert!(bad_file.text().contains("诊断"), "the need typed is kept");
+        let listed = app
+            .api("GET", "/api/v1/service-requests", Some("maker"), None)
+            .await
+            .json();
+        assert!(listed.as_array().unwrap().is_empty(), "{listed}");
+        let made = maker
+            .post_multipart(
+                &format!("/services/{id}/request"),
+                &[("csrf_token", &csrf), ("need", "阀体划痕多，请诊断")],
+                Some(("划痕.pdf", crate::projects::PDF)),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+        let location = made.headers["location"].to_str().unwrap().to_owned();
+        let number = location
+            .trim_start_matches("/requests/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = maker.get(&location).await;
+        assert!(page.text().contains("划痕.pdf"));
+        assert!(!page.text().contains("id=\"quote-form\""));
+        assert!(
+            page.text().contains("id=\"reason-form\""),
+            "the maker may withdraw"
+        );
+
+        // The platform finds it waiting on it, and proposes a contract.
+        let mine = polisher.get("/requests?waiting=me").await;
+        assert!(mine.text().contains(&format!("data-number=\"{number}\"")));
+        let theirs = maker.get("/requests?waiting=me").await;
+        assert!(!theirs.text().contains(&format!("data-number=\"{number}\"")));
+        let page = polisher.get(&format!("/requests/{number}")).await;
+        assert!(page.text().contains("id=\"quote-form\""));
+        let bad = post_step(
+            &app,
+            &mut polisher,
+            &number,
+            "quote",
+            &[
+                ("amount", "三千"),
+                ("scope", "诊断"),
+                ("starts_on", "2026-12-01"),
+                ("due_on", "2026-12-09"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("id=\"amount-error\""));
+        assert!(bad.text().contains("三千"), "the amount typed is kept");
+        let done = post_step(
+            &app,
+            &mut polisher,
+            &number,
+            "quote",
+            &[
+                ("amount", "3000"),
+                ("scope", "现场诊断"),
+                ("starts_on", "2026-12-01"),
+                ("due_on", "2026-12-09"),
+            ],
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+        // A form read before the change is refused with the reason.
+        let csrf = maker.csrf();
+        let stale = maker
+            .post(
+                &format!("/requests/{number}/confirm"),
+                &[("csrf_token", &csrf), ("row_version", "1")],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(stale.text().contains("id=\"stale\""));
+        for (platform, step, fields) in [
+            (false, "confirm", vec![]),
+            (true, "deliver", vec![("report", "完成诊断，见报告")]),
+            (false, "dispute", vec![("reason", "缺少参数建议")]),
+            (true, "deliver", vec![("report", "补充参数建议")]),
+            (false, "accept", vec![]),
+            (false, "rate", vec![("rating", "5"), ("comment", "专业")]),
+        ] {
+            let who = if platform { &mut polisher } else { &mut maker };
+            let reply = post_step(&app, who, &number, step, &fields).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::SEE_OTHER,
+                "{step}: {}",
+                reply.text()
+            );
+        }
+        let page = app
+            .api(
+                "GET",
+                &format!("/api/v1/service-requests/{number}"),
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(page["status"], "rated");
+        assert_eq!(page["amount_fen"], 300_000);
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        let seen = city.get(&format!("/requests/{number}")).await;
+        assert_eq!(seen.status, StatusCode::OK);
+        assert!(seen.text().contains("id=\"rating\""));
+        assert!(
+            !seen.text().contains("id=\"file-form\""),
+            "the city adds nothing"
+        );
+        let mut rival = Visitor::new(&app);
+        rival.sign_in("rival").await;
+        assert_eq!(
+            rival.get(&format!("/requests/{number}")).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }

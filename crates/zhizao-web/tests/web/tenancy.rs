@@ -557,7 +557,8 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         (_, "/api/v1/service-requests/{number}/rate") => Some(json!({"rating": 1})),
         (
             _,
-            "/api/v1/service-requests/{number}/confirm" | "/api/v1/service-requests/{number}/accept",
+            "/api/v1/service-requests/{number}/confirm"
+            | "/api/v1/service-requests/{number}/accept",
         ) => None,
         (_, "/api/v1/factory-orders/{number}/material") => {
             Some(json!({"quantity": 10, "unit": "pieces"}))
