@@ -318,6 +318,12 @@ pub fn may_answer_requests(principal: &Principal, platform_id: i64) -> bool {
     principal.role == Role::PlatformStaff && principal.organization_id == platform_id
 }
 
+/// Whether `principal` reads platform `platform_id`'s figures by year (requests, enterprises
+/// served, on-time delivery, satisfaction, free share): its own staff and the city.
+pub fn may_read_platform_figures(principal: &Principal, platform_id: i64) -> bool {
+    may_answer_requests(principal, platform_id) || may_manage_service_directory(principal)
+}
+
 /// Whether `principal` may order from shared factories (for its own enterprise).
 pub fn may_order_from_factories(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser

@@ -16,6 +16,7 @@ use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
 pub mod catalogue;
+pub mod figures;
 pub mod platform;
 pub mod request;
 pub mod request_files;
@@ -24,6 +25,7 @@ pub mod sector;
 pub use catalogue::{
     CatalogueFilter, Check, DeliveryMode, Offering, OfferingInput, OfferingStatus, PriceModel,
 };
+pub use figures::PlatformYear;
 pub use platform::{PlatformFilter, PlatformProfile, ProfileInput, Recognition, RecognitionLevel};
 pub use request::{
     FactoryOrderState, Party, RequestFilter, RequestKind, RequestStatus, ServiceRequest, Step,

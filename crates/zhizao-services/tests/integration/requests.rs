@@ -384,6 +384,45 @@ async fn a_request_goes_from_need_to_contract_delivery_dispute_acceptance_and_ra
                 .kind(),
             ErrorKind::NotFound
         );
+
+        // The platform's year from its requests: one enterprise served, on time, satisfied;
+        // short of a demonstration platform's count and free share. Its staff and the city
+        // read it; the public sees the mean rating only.
+        for who in [&world.polisher, &world.city] {
+            let years = services.platform_figures(who, "polish").await.unwrap();
+            assert_eq!(years.len(), 1);
+            let year = &years[0];
+            assert_eq!(year.year, 2026);
+            assert_eq!(
+                (year.requests, year.served, year.contracts, year.completed),
+                (1, 1, 1, 1)
+            );
+            assert_eq!(year.contract_value, Fen::new(300_000));
+            assert_eq!(year.on_time_per_mille(), Some(1000));
+            assert_eq!(year.satisfaction_per_mille(), Some(1000));
+            assert_eq!(year.free_per_mille(), Some(0));
+            assert_eq!(year.shortfalls().len(), 2, "{:?}", year.shortfalls());
+        }
+        for who in [&world.maker1, &world.cutter, &world.expert] {
+            let error = services.platform_figures(who, "polish").await.unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::NotFound);
+        }
+        let compared = services.figures_of_year(&world.city, 2026).await.unwrap();
+        let served: Vec<(&str, i64)> = compared
+            .iter()
+            .map(|(code, _, y)| (code.as_str(), y.served))
+            .collect();
+        assert_eq!(served, [("polish", 1), ("cutting", 0)]);
+        assert_eq!(
+            services
+                .figures_of_year(&world.polisher, 2026)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Forbidden
+        );
+        assert_eq!(services.public_rating("polish").await.unwrap(), (1, Some(40)));
+        assert_eq!(services.public_rating("cutting").await.unwrap(), (0, None));
     }
 }
 
