@@ -96,10 +96,7 @@ impl PlatformYear {
         if self.served < MIN_SERVED {
             short.push(Text::owned(
                 format!("服务中小企业 {} 家，少于 {MIN_SERVED} 家", self.served),
-                format!(
-                    "served {} SMEs, fewer than {MIN_SERVED}",
-                    self.served
-                ),
+                format!("served {} SMEs, fewer than {MIN_SERVED}", self.served),
             ));
         }
         match self.satisfaction_per_mille() {
@@ -168,10 +165,12 @@ fn tally(rows: &[FigureRow]) -> BTreeMap<(i64, i32), PlatformYear> {
         millis: i64,
     ) -> &mut PlatformYear {
         let year = year_of(millis);
-        years.entry((platform, year)).or_insert_with(|| PlatformYear {
-            year,
-            ..PlatformYear::default()
-        })
+        years
+            .entry((platform, year))
+            .or_insert_with(|| PlatformYear {
+                year,
+                ..PlatformYear::default()
+            })
     }
     let mut years: BTreeMap<(i64, i32), PlatformYear> = BTreeMap::new();
     let mut served: HashSet<(i64, i32, i64)> = HashSet::new();
@@ -247,9 +246,9 @@ impl PublicServices {
             });
         }
         let rows: Vec<FigureRow> = sqlx::query_as(select_figures!(" WHERE platform_id = $1"))
-        .bind(platform)
-        .fetch_all(self.db.pool())
-        .await?;
+            .bind(platform)
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(tally(&rows).into_values().collect())
     }
 
@@ -261,9 +260,7 @@ impl PublicServices {
         year: i32,
     ) -> Result<Vec<(String, String, PlatformYear)>> {
         if !policy::may_manage_service_directory(principal) {
-            return Err(Error::Forbidden(
-                "the city compares the platforms' figures",
-            ));
+            return Err(Error::Forbidden("the city compares the platforms' figures"));
         }
         let rows: Vec<FigureRow> = sqlx::query_as(select_figures!(""))
             .fetch_all(self.db.pool())

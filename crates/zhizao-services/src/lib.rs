@@ -159,6 +159,11 @@ impl PublicServices {
         }
     }
 
+    /// The time by the service's clock (pages default to its year).
+    pub fn now(&self) -> zhizao_core::Timestamp {
+        self.clock.now()
+    }
+
     /// Keeps the files of requests under `dir`.
     pub fn with_file_dir(mut self, dir: PathBuf) -> Self {
         self.file_dir = dir;

@@ -18,6 +18,7 @@ mod factory_orders;
 mod factory_plans;
 mod major;
 mod service_catalogue;
+mod service_figures;
 mod service_platforms;
 mod service_requests;
 
@@ -132,6 +133,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_platforms::router())
         .merge(service_catalogue::router())
         .merge(service_requests::router())
+        .merge(service_figures::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -1039,6 +1039,7 @@ mod tests {
             .chain(markers::MARKER_MESSAGES)
             .chain(services::SERVICE_MESSAGES)
             .chain(requests::REQUEST_MESSAGES)
+            .chain(requests::FIGURE_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

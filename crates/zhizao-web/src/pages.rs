@@ -31,6 +31,7 @@ mod join;
 mod major;
 mod projects;
 mod service_catalogue;
+mod service_figures;
 mod service_platforms;
 mod service_requests;
 
@@ -76,6 +77,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(service_platforms::router())
         .merge(service_catalogue::router())
         .merge(service_requests::router())
+        .merge(service_figures::router())
 }
 
 /// The signed-in user as the page header shows them.

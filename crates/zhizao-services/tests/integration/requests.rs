@@ -421,7 +421,10 @@ async fn a_request_goes_from_need_to_contract_delivery_dispute_acceptance_and_ra
                 .kind(),
             ErrorKind::Forbidden
         );
-        assert_eq!(services.public_rating("polish").await.unwrap(), (1, Some(40)));
+        assert_eq!(
+            services.public_rating("polish").await.unwrap(),
+            (1, Some(40))
+        );
         assert_eq!(services.public_rating("cutting").await.unwrap(), (0, None));
     }
 }

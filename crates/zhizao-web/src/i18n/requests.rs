@@ -115,3 +115,67 @@ messages! {
     request_stale: "该申请已被对方更新，请查看最新内容后再办理", "The other side changed this request meanwhile: read it again, then act";
     enterprises_request_hint: "企业用户登录后可申请服务。", "Enterprise users sign in to request a service.";
 }
+
+impl Tr {
+    pub(crate) fn factory_orders_of(&self, count: impl std::fmt::Display) -> String {
+        match self.0 {
+            Language::ZhCn => format!("其中共享工厂订单 {count}"),
+            Language::En => format!("{count} shared-factory orders among them"),
+        }
+    }
+
+    pub(crate) fn completed_of(&self, count: impl std::fmt::Display) -> String {
+        match self.0 {
+            Language::ZhCn => format!("验收 {count} 项"),
+            Language::En => format!("{count} accepted"),
+        }
+    }
+
+    pub(crate) fn mean_of(&self, mean: &str, count: impl std::fmt::Display) -> String {
+        match self.0 {
+            Language::ZhCn => format!("平均 {mean} 分，{count} 条评价"),
+            Language::En => format!("mean {mean} of {count} ratings"),
+        }
+    }
+
+    pub(crate) fn platforms_meeting(
+        &self,
+        meeting: impl std::fmt::Display,
+        all: impl std::fmt::Display,
+    ) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{all} 个平台中 {meeting} 个达到示范平台标准"),
+            Language::En => {
+                format!("{meeting} of {all} platforms meet the demonstration thresholds")
+            }
+        }
+    }
+
+    pub(crate) fn public_rating(&self, mean: &str, count: impl std::fmt::Display) -> String {
+        match self.0 {
+            Language::ZhCn => format!("企业评价 {mean} / 5（{count} 条）"),
+            Language::En => format!("Rated {mean} / 5 by enterprises ({count} ratings)"),
+        }
+    }
+}
+
+messages! {
+    FIGURE_MESSAGES;
+    platform_figures_title: "服务绩效", "Figures";
+    platform_figures_hint: "由平台收到的服务申请和共享工厂订单实时计算。服务企业数：当年确认合同的企业数；满意度：当年评价中 4 分及以上的占比；免费或低收费：当年合同中金额不超过 2000 元的占比。国家中小企业公共服务示范平台要求：年服务中小企业不少于 150 家、满意度不低于 80%、免费或低收费服务占比不低于 20%。", "Computed from the platform's requests and shared-factory orders. Enterprises served: enterprises whose contract was confirmed in the year; satisfaction: the share of the year's ratings of 4 or 5; free or low-cost: the share of the year's contracts of at most 2,000 yuan. A national SME public service demonstration platform serves at least 150 SMEs a year, with at least 80 % satisfaction and at least 20 % free or low-cost services.";
+    no_figures_yet: "尚无服务记录", "No requests yet";
+    meets_thresholds: "达到示范平台标准", "Meets the thresholds";
+    served_label: "服务企业数", "Enterprises served";
+    requests_label: "收到申请", "Requests";
+    contracts_label: "合同数", "Contracts";
+
+    satisfaction_label: "满意度", "Satisfaction";
+    on_time_share_label: "按期交付率", "On time";
+    free_share_label: "免费或低收费占比", "Free or low-cost";
+    voucher_amount_label: "创新券金额", "Voucher amounts";
+    not_recorded_yet: "尚未启用", "Not yet recorded";
+    compare_platforms_title: "平台服务绩效对比", "Platforms' figures";
+    shortfalls_label: "未达标项", "Shortfalls";
+    year_label: "年度", "Year";
+    view_figures: "服务绩效", "Figures";
+}

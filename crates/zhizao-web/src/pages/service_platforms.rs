@@ -159,6 +159,8 @@ struct PlatformPage {
     services: Vec<(i64, String, String, i64)>,
     /// The reader offers its services.
     offers: bool,
+    /// Its enterprises' ratings, for anyone: the mean as words, and how many.
+    rating: Option<(String, i64)>,
 }
 
 async fn platform_page(
@@ -210,6 +212,10 @@ async fn platform_page(
             })
             .collect(),
         offers,
+        rating: match services.public_rating(&code).await.or_page(&context)? {
+            (count, Some(tenths)) => Some((format!("{}.{}", tenths / 10, tenths % 10), count)),
+            _ => None,
+        },
     };
     Ok(render(&page))
 }

@@ -147,11 +147,17 @@ const FACTORY_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+/// A platform's figures are its staff's and the city's.
+const PLATFORM_FIGURE_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 /// A service request is its enterprise's, its platform's and the city's.
 const SERVICE_REQUEST_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A platform's draft service is its staff's and the city's (which checks it).
 const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/service-platforms/{code}/figures",
+        insiders: PLATFORM_FIGURE_INSIDERS,
+    },
     Resource {
         template: "/api/v1/service-requests/{number}",
         insiders: SERVICE_REQUEST_INSIDERS,
