@@ -314,7 +314,13 @@ async fn load_services(connection: &mut sqlx::AnyConnection, now: Timestamp) -> 
         .await?;
         let id = allocate_ids(&mut *connection, "service_offerings", 1).await?;
         let number = allocate_ids(&mut *connection, "service_numbers", 1).await?;
-        let created = now.as_millis() - (60 + index as i64) * DAY;
+        // Published services have been in the catalogue for years (the requests go back
+        // four); the others are being written or checked now.
+        let created = if *status == "published" {
+            now.as_millis() - (5 * 365 + index as i64) * DAY
+        } else {
+            now.as_millis() - (60 + index as i64) * DAY
+        };
         let (stored, submitted, checked, notice_ends) = match *status {
             "published" => (
                 "notice",

@@ -23,6 +23,7 @@ mod history;
 pub mod machines;
 mod projects;
 pub mod random;
+mod requests;
 mod shop_floor;
 
 use std::sync::Arc;
@@ -318,6 +319,7 @@ pub async fn load(
             .map(|index| enterprise_ids[index])
     });
     let factory_orders = load_factories(&mut transaction, now, maker_id).await?;
+    let service_requests = requests::load(&mut transaction, &mut random, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -333,6 +335,7 @@ pub async fn load(
         .await?;
     tracing::info!(
         factory_orders,
+        service_requests,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

@@ -21,7 +21,7 @@ use crate::{DemoEnterprise, Error};
 const DAY_MS: i64 = 86_400_000;
 
 /// Midnight in Asia/Shanghai of a calendar date, as an instant.
-fn date(year: i64, month: u8, day: u8) -> Timestamp {
+pub(crate) fn date(year: i64, month: u8, day: u8) -> Timestamp {
     let month = time::Month::try_from(month).unwrap_or(time::Month::January);
     let date = time::Date::from_calendar_date(year as i32, month, day).unwrap_or(time::Date::MIN);
     let utc = date.midnight().assume_utc().unix_timestamp() * 1000;

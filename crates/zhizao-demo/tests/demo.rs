@@ -143,6 +143,32 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             assert_eq!(delivered, pieces, "{code}");
             assert!(served >= clients, "{code} served {served}");
         }
+        // Every platform has four years of requests; every factory order is a request of its
+        // kind; the smart-manufacturing platform serves 150+ enterprises a year and 600+ over
+        // the four (the seed's 600+).
+        let platforms_with_requests: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT platform_id) FROM service_requests WHERE kind = 'service'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(platforms_with_requests, 12);
+        let (orders, mirrored): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM factory_orders), \
+             (SELECT COUNT(*) FROM service_requests WHERE kind = 'factory_order')",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(orders, mirrored);
+        let served: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT r.client_id) FROM service_requests r JOIN organizations o \
+             ON o.id = r.platform_id WHERE o.code = 'smart-manufacturing' AND r.confirmed_at IS NOT NULL",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert!(served >= 600, "smart manufacturing served {served}");
         let nantou_appliances: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises WHERE town_code = '442000111' AND industry_code LIKE '385%'")
             .fetch_one(db.pool())
             .await
