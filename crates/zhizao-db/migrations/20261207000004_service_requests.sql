@@ -54,7 +54,7 @@ CREATE INDEX service_requests_client_idx ON service_requests (client_id, status)
 CREATE TABLE service_request_files (
     id BIGINT PRIMARY KEY,
     request_id BIGINT NOT NULL REFERENCES service_requests (id),
-    purpose TEXT NOT NULL CHECK (purpose IN ('need', 'evidence')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('need', 'evidence', 'payment')),
     file_name TEXT NOT NULL,
     content_type TEXT NOT NULL,
     size_bytes BIGINT NOT NULL,

@@ -114,6 +114,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service requests",
         include_str!("../migrations/20261207000004_service_requests.sql"),
     ),
+    (
+        20261207000005,
+        "innovation vouchers",
+        include_str!("../migrations/20261207000005_innovation_vouchers.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -324,6 +324,12 @@ pub fn may_read_platform_figures(principal: &Principal, platform_id: i64) -> boo
     may_answer_requests(principal, platform_id) || may_manage_service_directory(principal)
 }
 
+/// Whether `principal` runs the innovation-voucher programmes: opens and closes them, grants
+/// quotas, reviews redemption claims and records reimbursements. The city only.
+pub fn may_run_voucher_programmes(principal: &Principal) -> bool {
+    may_manage_service_directory(principal)
+}
+
 /// Whether `principal` may order from shared factories (for its own enterprise).
 pub fn may_order_from_factories(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser

@@ -21,6 +21,7 @@ pub mod platform;
 pub mod request;
 pub mod request_files;
 pub mod sector;
+pub mod vouchers;
 
 pub use catalogue::{
     CatalogueFilter, Check, DeliveryMode, Offering, OfferingInput, OfferingStatus, PriceModel,
@@ -33,6 +34,10 @@ pub use request::{
 };
 pub use request_files::{RequestFile, RequestFilePurpose};
 pub use sector::{Sector, SectorInput};
+pub use vouchers::{
+    Account, Balances, LedgerEntry, LedgerSummary, Programme, ProgrammeInput, Quota, UseStatus,
+    VoucherUse,
+};
 
 /// What can go wrong in the services domain.
 #[derive(Debug, thiserror::Error)]

@@ -404,12 +404,12 @@ fn sees(principal: &Principal, platform: i64, client: i64) -> bool {
 }
 
 /// The day `YYYY-MM-DD`.
-fn parse_day(text: &str) -> Option<Date> {
+pub(crate) fn parse_day(text: &str) -> Option<Date> {
     Date::parse(text.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
 /// The instant day `date` ends in Shanghai.
-fn end_of_day(date: Date) -> Timestamp {
+pub(crate) fn end_of_day(date: Date) -> Timestamp {
     const DAY: i64 = 86_400_000;
     const OFFSET: i64 = 8 * 3_600_000;
     let days = i64::from(date.to_julian_day()) - 2_440_588;

@@ -37,6 +37,8 @@ closed_vocabulary! {
         Need => "need", "需求附件", "Attachment to the need";
         /// The platform's delivery evidence.
         Evidence => "evidence", "交付证明", "Delivery evidence";
+        /// Proof of the enterprise's own payment, with a voucher redemption claim.
+        Payment => "payment", "企业自付凭证", "Proof of the enterprise's payment";
     }
 }
 
@@ -81,15 +83,19 @@ macro_rules! select_files {
 
 impl ServiceRequest {
     /// Whether the reader's side adds a file now: the enterprise while the request is open,
-    /// the platform from the contract until the delivery is accepted; nobody on a factory
-    /// order (its files are the order's).
+    /// the platform from the contract on (its evidence also backs a voucher claim after the
+    /// delivery is accepted); nobody on a factory order (its files are the order's).
     pub fn takes_files(&self) -> bool {
         self.kind == RequestKind::Service
             && match self.side {
                 Some(Party::Client) => self.status.waiting_on().is_some(),
                 Some(Party::Platform) => matches!(
                     self.status,
-                    RequestStatus::Contracted | RequestStatus::Disputed | RequestStatus::Delivered
+                    RequestStatus::Contracted
+                        | RequestStatus::Disputed
+                        | RequestStatus::Delivered
+                        | RequestStatus::Accepted
+                        | RequestStatus::Rated
                 ),
                 None => false,
             }
@@ -111,8 +117,7 @@ impl PublicServices {
     }
 
     /// Adds a file to request `number`: the enterprise an attachment to its need while the
-    /// request is open, the platform delivery evidence from the contract until the delivery is
-    /// accepted. Audited.
+    /// request is open, the platform delivery evidence from the contract on. Audited.
     pub async fn add_request_file(
         &self,
         principal: &Principal,
@@ -145,10 +150,44 @@ impl PublicServices {
                 ),
             )));
         }
+        let mut transaction = self.db.begin().await?;
+        let (file, path) = self
+            .store_file(
+                &mut transaction,
+                principal,
+                &request,
+                client,
+                purpose,
+                file_name,
+                bytes,
+            )
+            .await?;
+        if let Err(error) = transaction.commit().await {
+            // Not listed, so not kept.
+            let _ = std::fs::remove_file(&path);
+            return Err(error.into());
+        }
+        Ok(file)
+    }
+
+    /// Checks `bytes` and keeps them as a file of `request` for `purpose`, inside the caller's
+    /// transaction: the file durably on disk first, then its row and its audit entry. Returns
+    /// the file and where it lies, for the caller to remove if the transaction does not commit
+    /// (it is removed here when this fails).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_file(
+        &self,
+        transaction: &mut sqlx::AnyConnection,
+        principal: &Principal,
+        request: &ServiceRequest,
+        client: i64,
+        purpose: RequestFilePurpose,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(RequestFile, PathBuf)> {
         let kind = files::check_upload(file_name, &bytes, ACCEPTED, MAX_FILE_BYTES)
             .map_err(|text| Error::Invalid(vec![FieldError::new("file", text)]))?;
         let now = self.clock.now();
-        let mut transaction = self.db.begin().await?;
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM service_request_files WHERE request_id = $1")
                 .bind(request.id)
@@ -163,7 +202,7 @@ impl PublicServices {
                 ),
             )]));
         }
-        let file_id = allocate_ids(&mut transaction, "service_request_files", 1).await?;
+        let file_id = allocate_ids(&mut *transaction, "service_request_files", 1).await?;
         let path = file_path(&self.file_dir, request.id, file_id);
         let sha256 = files::sha256_hex(&bytes);
         let size_bytes = bytes.len() as i64;
@@ -204,7 +243,7 @@ impl PublicServices {
             .execute(&mut *transaction)
             .await?;
             audit::record(
-                &mut transaction,
+                &mut *transaction,
                 &principal.actor(),
                 now,
                 AuditEntry::new("service_request.file_added", "service_request", &request.number)
@@ -212,16 +251,14 @@ impl PublicServices {
                     .changes(changes),
             )
             .await?;
-            transaction.commit().await?;
             Ok::<(), Error>(())
         }
         .await;
         if let Err(error) = stored {
-            // Not listed, so not kept.
             let _ = std::fs::remove_file(&path);
             return Err(error);
         }
-        Ok(file)
+        Ok((file, path))
     }
 
     /// One file of request `number` and its bytes (whoever sees the request).

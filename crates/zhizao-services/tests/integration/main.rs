@@ -3,6 +3,7 @@
 mod catalogue;
 mod directory;
 mod requests;
+mod vouchers;
 
 use std::sync::Arc;
 
