@@ -31,6 +31,7 @@ mod reference;
 mod telemetry;
 mod tokens;
 mod users;
+mod vouchers;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -89,6 +90,10 @@ use crate::problem::ApiError;
             platform proposes a contract or declines, the enterprise confirms, the platform delivers with evidence, \
             the enterprise accepts or disputes, then rates; each request waits on one side; shared-factory orders \
             are listed as requests of their kind"),
+        (name = "innovation vouchers", description = "Innovation vouchers: the city's programmes (budget, share \
+            of a contract, cap per enterprise, eligible sectors and platforms), quotas applied for or granted, vouchers \
+            paying part of a confirmed contract, claims with evidence and proof of payment, review, reimbursement, \
+            expiry; a double-entry ledger in fen with balances that never go below zero"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -134,6 +139,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_catalogue::router())
         .merge(service_requests::router())
         .merge(service_figures::router())
+        .merge(vouchers::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -37,8 +37,13 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(dispute))
         .routes(routes!(rate))
-        .routes(routes!(list_files, upload_file))
+        .routes(routes!(list_files))
         .routes(routes!(download_file))
+        .merge(OpenApiRouter::new().routes(routes!(upload_file)).layer(
+            axum::extract::DefaultBodyLimit::max(
+                zhizao_services::request_files::MAX_FILE_BYTES + 256 * 1024,
+            ),
+        ))
 }
 
 /// A request (or a shared-factory order, as a request).

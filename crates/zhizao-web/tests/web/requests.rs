@@ -66,6 +66,66 @@ pub(crate) async fn seed_request(app: &TestApp) -> (String, i64) {
     (number, reply.json()["id"].as_i64().unwrap())
 }
 
+/// The city's voucher programme of the tests.
+pub(crate) const PROGRAMME: &str = "CV2026";
+
+/// The city's programme, a quota granted to the maker, and a voucher paying part of request
+/// `number`'s contract (proposed and confirmed here); the quota's and the voucher's ids.
+pub(crate) async fn seed_voucher(app: &TestApp, number: &str) -> (i64, i64) {
+    let opened = app
+        .api(
+            "POST",
+            "/api/v1/voucher-programmes",
+            Some("staff"),
+            Some(
+                json!({"code": PROGRAMME, "year": 2026, "title": "2026 年科技创新券",
+                "budget_fen": 10_000_000, "share_bp": 5000, "cap_per_enterprise_fen": 1_000_000,
+                "ends_on": "2026-12-31"}),
+            ),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
+    let applied = app
+        .api(
+            "POST",
+            &format!("/api/v1/voucher-programmes/{PROGRAMME}/applications"),
+            Some("maker"),
+            Some(json!({"amount_fen": 200_000, "purpose": "打磨工艺诊断"})),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.text());
+    let quota = applied.json()["id"].as_i64().unwrap();
+    let granted = app
+        .api_with_headers(
+            "POST",
+            &format!("/api/v1/voucher-quotas/{quota}/decision"),
+            Some("staff"),
+            Some(json!({"grant_fen": 200_000})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text());
+    step(
+        app,
+        "polisher",
+        number,
+        "quote",
+        Some(json!({"amount_fen": 300000, "scope": "现场诊断", "starts_on": "2026-12-01", "due_on": "2026-12-10"})),
+    )
+    .await;
+    step(app, "maker", number, "confirm", None).await;
+    let used = app
+        .api(
+            "POST",
+            &format!("/api/v1/service-requests/{number}/voucher"),
+            Some("maker"),
+            Some(json!({"programme": PROGRAMME, "amount_fen": 150_000})),
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::CREATED, "{}", used.text());
+    (quota, used.json()["id"].as_i64().unwrap())
+}
+
 /// `step` on `number` by `user` from the version it reads now.
 async fn step(app: &TestApp, user: &str, number: &str, step: &str, body: Option<Value>) -> Value {
     let path = format!("/api/v1/service-requests/{number}");
@@ -435,5 +495,132 @@ async fn each_side_works_a_request_from_its_pages() {
             rival.get(&format!("/requests/{number}")).await.status,
             StatusCode::NOT_FOUND
         );
+    }
+}
+
+#[tokio::test]
+async fn a_voucher_is_claimed_reviewed_and_reimbursed_through_the_api() {
+    for app in apps().await {
+        let (number, _) = seed_request(&app).await;
+        let (quota, voucher) = seed_voucher(&app, &number).await;
+        let path = format!("/api/v1/voucher-uses/{voucher}");
+        let on_request = app
+            .api(
+                "GET",
+                &format!("/api/v1/service-requests/{number}/voucher"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(on_request["amount_fen"], 150_000);
+        let evidence = crate::projects::upload_to(
+            &app,
+            "polisher",
+            &format!("/api/v1/service-requests/{number}/files"),
+            "",
+            "诊断报告.pdf",
+            crate::projects::PDF,
+        )
+        .await;
+        assert_eq!(evidence.status, StatusCode::CREATED, "{}", evidence.text());
+        step(
+            &app,
+            "polisher",
+            &number,
+            "deliver",
+            Some(json!({"report": "完成"})),
+        )
+        .await;
+        step(&app, "maker", &number, "accept", None).await;
+        let version = |reply: &crate::support::Reply| reply.json()["row_version"].to_string();
+        let current = app.api("GET", &path, Some("polisher"), None).await;
+        let claim = crate::support::multipart(&[], Some(("付款凭证.pdf", crate::projects::PDF)));
+        let claimed = app
+            .send(
+                axum::http::Request::builder()
+                    .method("POST")
+                    .uri(format!("{path}/claim"))
+                    .header(
+                        "authorization",
+                        format!("Bearer {}", app.tokens["polisher"]),
+                    )
+                    .header("if-match", version(&current))
+                    .header("content-type", claim.0)
+                    .body(axum::body::Body::from(claim.1))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text());
+        assert_eq!(claimed.json()["status"], "claimed");
+        let queue = app
+            .api(
+                "GET",
+                &format!("/api/v1/voucher-programmes/{PROGRAMME}/uses?status=claimed"),
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(queue.as_array().unwrap().len(), 1);
+        let reviewed = app
+            .api_with_headers(
+                "POST",
+                &format!("{path}/review"),
+                Some("staff"),
+                Some(json!({"approve": true})),
+                &[("if-match", version(&claimed).as_str())],
+            )
+            .await;
+        assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text());
+        let paid = app
+            .api_with_headers(
+                "POST",
+                &format!("{path}/reimburse"),
+                Some("staff"),
+                Some(json!({"payment_reference": "ZS-0001"})),
+                &[("if-match", version(&reviewed).as_str())],
+            )
+            .await;
+        assert_eq!(paid.json()["status"], "reimbursed");
+        let ledger = app
+            .api(
+                "GET",
+                &format!("/api/v1/voucher-programmes/{PROGRAMME}/ledger"),
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(ledger["totals"]["reimbursed_fen"], 150_000);
+        assert_eq!(ledger["totals"]["available_fen"], 50_000);
+        assert_eq!(ledger["totals"]["unallocated_fen"], 9_800_000);
+        assert_eq!(ledger["platforms"]["polish"]["reimbursed_fen"], 150_000);
+        let own = app
+            .api(
+                "GET",
+                &format!("/api/v1/voucher-quotas/{quota}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                own["reimbursed_fen"].as_i64(),
+                own["available_fen"].as_i64()
+            ),
+            (Some(150_000), Some(50_000))
+        );
+        let rival = app
+            .api(
+                "GET",
+                &format!("/api/v1/voucher-programmes/{PROGRAMME}/ledger"),
+                Some("rival"),
+                None,
+            )
+            .await
+            .json();
+        assert!(rival["entries"].as_array().unwrap().is_empty());
     }
 }

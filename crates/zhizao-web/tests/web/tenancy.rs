@@ -147,6 +147,8 @@ const FACTORY_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const FACTORY_ORDER_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A company's sign-up in Xiaolan is the city's and Xiaolan's to verify.
 const SIGNUP_INSIDERS: &[&str] = &["admin", "staff", "xiaolan"];
+/// A voucher quota is its enterprise's and the city's.
+const QUOTA_INSIDERS: &[&str] = &["admin", "staff", "maker"];
 /// A platform's figures are its staff's and the city's.
 const PLATFORM_FIGURE_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 /// A service request is its enterprise's, its platform's and the city's.
@@ -154,6 +156,38 @@ const SERVICE_REQUEST_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker
 /// A platform's draft service is its staff's and the city's (which checks it).
 const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/service-requests/{number}/voucher",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-quotas/{quota_id}",
+        insiders: QUOTA_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-quotas/{quota_id}/decision",
+        insiders: QUOTA_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-uses/{use_id}",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-uses/{use_id}/release",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-uses/{use_id}/claim",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-uses/{use_id}/review",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/voucher-uses/{use_id}/reimburse",
+        insiders: SERVICE_REQUEST_INSIDERS,
+    },
     Resource {
         template: "/api/v1/service-platforms/{code}/figures",
         insiders: PLATFORM_FIGURE_INSIDERS,
@@ -506,7 +540,17 @@ const CITY_MANAGED: &[&str] = &[
     "/api/v1/project-batches/{code}",
     "/api/v1/project-batches/{code}/status",
     "/api/v1/service-sectors/{code}",
+    "/api/v1/voucher-programmes/{code}",
+    "/api/v1/voucher-programmes/{code}/close",
+    "/api/v1/voucher-programmes/{code}/grants",
+    "/api/v1/voucher-programmes/{code}/quotas",
+    "/api/v1/voucher-programmes/{code}/uses",
+    "/api/v1/voucher-programmes/{code}/ledger",
 ];
+
+/// Path templates where an enterprise applies for itself (a voucher quota): enterprises that
+/// have not applied get 201, the maker (granted in the seed) 409, everyone else 403.
+const VOUCHER_APPLICATIONS: &[&str] = &["/api/v1/voucher-programmes/{code}/applications"];
 
 /// Path templates of service platforms' public profiles: anyone signed in reads them; the city
 /// and the platform's own staff (`polisher` for `polish`) write; to anyone else the profile
@@ -550,6 +594,22 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
         }
         (_, t) if t.ends_with("/publish") => None,
         (_, "/api/v1/factory-orders/{number}/cancel") => Some(json!({"reason": "x"})),
+        (_, "/api/v1/voucher-quotas/{quota_id}/decision") => Some(json!({"grant_fen": 1})),
+        (_, "/api/v1/voucher-uses/{use_id}/review") => Some(json!({"approve": true})),
+        (_, "/api/v1/voucher-uses/{use_id}/reimburse") => Some(json!({"payment_reference": "x"})),
+        (
+            _,
+            "/api/v1/voucher-uses/{use_id}/release" | "/api/v1/voucher-programmes/{code}/close",
+        ) => None,
+        (_, "/api/v1/service-requests/{number}/voucher") => {
+            Some(json!({"programme": crate::requests::PROGRAMME, "amount_fen": 1}))
+        }
+        (_, "/api/v1/voucher-programmes/{code}/grants") => {
+            Some(json!({"enterprise": xiaolan_code(), "amount_fen": 1}))
+        }
+        (_, "/api/v1/voucher-programmes/{code}/applications") => {
+            Some(json!({"amount_fen": 1000, "purpose": "检测认证"}))
+        }
         (_, "/api/v1/service-requests/{number}/quote") => Some(json!({
             "amount_fen": 1, "scope": "x", "starts_on": "2026-12-20", "due_on": "2026-12-21"
         })),
@@ -653,6 +713,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let (pattern_id, run_id) = crate::markers::seed_run(&app).await;
         let service_id = crate::services::seed_draft(&app).await;
         let (service_request, request_file) = crate::requests::seed_request(&app).await;
+        let (quota_id, use_id) = crate::requests::seed_voucher(&app, &service_request).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -710,6 +771,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{pattern_id}", &pattern_id.to_string())
                 .replace("{run_id}", &run_id.to_string())
                 .replace("{service_id}", &service_id.to_string())
+                .replace("{quota_id}", &quota_id.to_string())
+                .replace("{use_id}", &use_id.to_string())
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {
@@ -718,6 +781,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                         crate::major::CALL
                     } else if path.starts_with("/api/v1/project-batches") {
                         crate::projects::BATCH
+                    } else if path.starts_with("/api/v1/voucher-programmes") {
+                        crate::requests::PROGRAMME
                     } else {
                         "polish"
                     },
@@ -739,6 +804,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(FACTORY_ORDERING.iter().map(|t| (*t).to_owned()))
             .chain(PLATFORM_PROFILES.iter().map(|t| (*t).to_owned()))
             .chain(PLATFORM_STAFF_ACTIONS.iter().map(|t| (*t).to_owned()))
+            .chain(VOUCHER_APPLICATIONS.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -835,6 +901,27 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                     assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
                 } else {
                     reply.problem(StatusCode::FORBIDDEN);
+                }
+            }
+        }
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !VOUCHER_APPLICATIONS.contains(&template.as_str()) {
+                continue;
+            }
+            for (username, _, role) in crate::support::USERS.iter() {
+                let reply = app
+                    .api(&method, &path, Some(username), body_for(&method, &template))
+                    .await;
+                match (*username, *role) {
+                    ("maker", _) => {
+                        reply.problem(StatusCode::CONFLICT);
+                    }
+                    (_, "enterprise_user") => {
+                        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+                    }
+                    _ => {
+                        reply.problem(StatusCode::FORBIDDEN);
+                    }
                 }
             }
         }
