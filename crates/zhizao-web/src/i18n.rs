@@ -343,6 +343,7 @@ mod factories;
 mod markers;
 mod requests;
 mod services;
+mod vouchers;
 
 messages! {
     ALL_MESSAGES;
@@ -1040,6 +1041,7 @@ mod tests {
             .chain(services::SERVICE_MESSAGES)
             .chain(requests::REQUEST_MESSAGES)
             .chain(requests::FIGURE_MESSAGES)
+            .chain(vouchers::VOUCHER_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

@@ -34,6 +34,7 @@ mod service_catalogue;
 mod service_figures;
 mod service_platforms;
 mod service_requests;
+mod vouchers;
 
 use askama::Template;
 use axum::Router;
@@ -78,6 +79,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(service_catalogue::router())
         .merge(service_requests::router())
         .merge(service_figures::router())
+        .merge(vouchers::router())
 }
 
 /// The signed-in user as the page header shows them.

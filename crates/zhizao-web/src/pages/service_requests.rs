@@ -225,6 +225,14 @@ struct RequestPage {
     errors: FormErrors,
     /// The values a refused form sent, to show again.
     sent: FormFields,
+    /// The voucher paying part of the contract: (id, programme, amount, status, status label,
+    /// row version).
+    voucher: Option<(i64, String, String, String, String, i64)>,
+    /// The enterprise's open programmes with a free quota: (code, title, free).
+    voucher_programmes: Vec<(String, String, String)>,
+    can_use_voucher: bool,
+    can_release_voucher: bool,
+    can_claim_voucher: bool,
     /// A new contract starts from the last one proposed.
     quote_amount: String,
     quote_scope: String,
@@ -260,6 +268,41 @@ async fn page(
     let when = |at: Option<zhizao_core::Timestamp>| {
         at.map(|at| at.to_shanghai_string()).unwrap_or_default()
     };
+    let voucher = services
+        .voucher_of_request(principal, number)
+        .await
+        .or_page(context)?;
+    let client = r.side == Some(Party::Client);
+    let mut voucher_programmes = Vec::new();
+    if client && voucher.is_none() {
+        for programme in services.programmes().await.or_page(context)? {
+            if !programme.open {
+                continue;
+            }
+            let quotas = services
+                .quotas(principal, &programme.code)
+                .await
+                .or_page(context)?;
+            if let Some(quota) = quotas
+                .iter()
+                .find(|q| q.status == "granted" && q.available_fen > 0)
+            {
+                voucher_programmes.push((
+                    programme.code.clone(),
+                    programme.title.clone(),
+                    yuan(t, Some(Fen::new(quota.available_fen))),
+                ));
+            }
+        }
+    }
+    let contracted = matches!(
+        r.status,
+        RequestStatus::Contracted
+            | RequestStatus::Delivered
+            | RequestStatus::Disputed
+            | RequestStatus::Accepted
+    );
+    let reserved = voucher.as_ref().is_some_and(|v| v.status == "reserved");
     // A first contract starts on the day of the request.
     let requested_on = r.created_at.to_shanghai_date_string();
     let page = RequestPage {
@@ -293,6 +336,30 @@ async fn page(
                 note: e.note.clone(),
             })
             .collect(),
+        can_use_voucher: client
+            && r.kind == RequestKind::Service
+            && contracted
+            && voucher.is_none()
+            && !voucher_programmes.is_empty(),
+        can_release_voucher: client && reserved,
+        can_claim_voucher: r.side == Some(Party::Platform)
+            && reserved
+            && matches!(r.status, RequestStatus::Accepted | RequestStatus::Rated),
+        voucher: voucher.map(|v| {
+            let label = v
+                .status
+                .parse::<zhizao_services::UseStatus>()
+                .map_or(v.status.clone(), |s| t.text(&s.label()).to_owned());
+            (
+                v.id,
+                v.programme,
+                yuan(t, Some(Fen::new(v.amount_fen))),
+                v.status,
+                label,
+                v.row_version,
+            )
+        }),
+        voucher_programmes,
         steps: r.open_steps(),
         takes_files: r.takes_files(),
         errors: FormErrors::from_fields(&errors, t),
@@ -309,6 +376,18 @@ async fn page(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, render(&page)).into_response())
+}
+
+/// Request `number`'s page with the problems of a refused form (`sent` as typed).
+pub(super) async fn with_errors(
+    state: &AppState,
+    context: &PageContext,
+    principal: &Principal,
+    number: &str,
+    errors: Vec<FieldError>,
+    sent: FormFields,
+) -> Result<Response, Response> {
+    page(state, context, principal, number, errors, sent).await
 }
 
 async fn request_page(

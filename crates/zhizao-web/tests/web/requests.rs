@@ -624,3 +624,134 @@ async fn a_voucher_is_claimed_reviewed_and_reimbursed_through_the_api() {
         assert!(rival["entries"].as_array().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn vouchers_are_run_from_their_pages() {
+    for app in apps().await {
+        let mut city = Visitor::new(&app);
+        city.sign_in("staff").await;
+        let csrf = city.csrf();
+        let fields = |budget: &'static str| {
+            vec![
+                ("code", "CV2027"),
+                ("year", "2026"),
+                ("title", "科技创新券"),
+                ("budget", budget),
+                ("share_bp", "5000"),
+                ("cap", "10000"),
+                ("sectors", ""),
+                ("platforms", "polish"),
+                ("ends_on", "2026-12-31"),
+            ]
+        };
+        let mut bad = vec![("csrf_token", csrf.as_str())];
+        bad.extend(fields("十万"));
+        let refused = city.post("/vouchers", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.text().contains("id=\"budget-error\""),
+            "{}",
+            refused.text()
+        );
+        let mut good = vec![("csrf_token", csrf.as_str())];
+        good.extend(fields("100000"));
+        let opened = city.post("/vouchers", &good).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.text());
+
+        // The maker applies from the programme's page, the city grants from its own.
+        let mut maker = Visitor::new(&app);
+        maker.sign_in("maker").await;
+        assert!(
+            maker
+                .get("/vouchers/CV2027")
+                .await
+                .text()
+                .contains("id=\"apply-form\"")
+        );
+        let csrf = maker.csrf();
+        let applied = maker
+            .post(
+                "/vouchers/CV2027/apply",
+                &[
+                    ("csrf_token", &csrf),
+                    ("amount", "2000"),
+                    ("purpose", "打磨诊断"),
+                ],
+            )
+            .await;
+        assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.text());
+        let quotas = app
+            .api(
+                "GET",
+                "/api/v1/voucher-programmes/CV2027/quotas",
+                Some("staff"),
+                None,
+            )
+            .await
+            .json();
+        let quota = quotas[0]["id"].as_i64().unwrap();
+        let csrf = city.csrf();
+        let granted = city
+            .post(
+                &format!("/voucher-quotas/{quota}/decide"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("row_version", "1"),
+                    ("amount", "2000"),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.text());
+
+        // On a confirmed contract the maker pays with it; too much is named, and changes nothing.
+        let (number, _) = seed_request(&app).await;
+        step(&app, "polisher", &number, "quote", Some(json!({"amount_fen": 300000, "scope": "诊断", "starts_on": "2026-12-01", "due_on": "2026-12-10"}))).await;
+        step(&app, "maker", &number, "confirm", None).await;
+        let page = maker.get(&format!("/requests/{number}")).await;
+        assert!(
+            page.text().contains("id=\"voucher-form\""),
+            "{}",
+            page.text()
+        );
+        let csrf = maker.csrf();
+        let too_much = maker
+            .post(
+                &format!("/requests/{number}/voucher"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("programme", "CV2027"),
+                    ("amount", "2000.01"),
+                ],
+            )
+            .await;
+        assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(too_much.text().contains("id=\"voucher-amount-error\""));
+        let used = maker
+            .post(
+                &format!("/requests/{number}/voucher"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("programme", "CV2027"),
+                    ("amount", "1500"),
+                ],
+            )
+            .await;
+        assert_eq!(used.status, StatusCode::SEE_OTHER, "{}", used.text());
+        let page = maker.get(&format!("/requests/{number}")).await;
+        assert!(page.text().contains("id=\"release-voucher\""));
+        let programme = city.get("/vouchers/CV2027").await;
+        assert!(programme.text().contains("id=\"grant-form\""));
+        assert_eq!(
+            city.get("/vouchers/CV2027/ledger").await.status,
+            StatusCode::OK
+        );
+        let mut rival = Visitor::new(&app);
+        rival.sign_in("rival").await;
+        let theirs = rival.get("/vouchers/CV2027").await.text();
+        assert!(
+            !theirs.contains(&number),
+            "another enterprise sees none of the maker's"
+        );
+    }
+}
