@@ -10,7 +10,8 @@
 //!   share delivered by the end of it;
 //! - *satisfaction*: of the ratings given in the year, the share of 4 or 5 (and the mean);
 //! - *free or low-cost*: of the contracts confirmed in the year, the share of at most
-//!   [`LOW_COST_FEN`] (free ones are 0).
+//!   [`LOW_COST_FEN`] (free ones are 0);
+//! - *vouchers redeemed*: innovation vouchers on its contracts the city approved in the year.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -61,6 +62,8 @@ pub struct PlatformYear {
     pub rating_sum: i64,
     /// Requests declined by the platform (made this year).
     pub declined: i64,
+    /// Innovation vouchers redeemed on its contracts (approved by the city in the year).
+    pub vouchers_redeemed: Fen,
 }
 
 /// Per mille of `part` in `whole`, none when the whole is 0.
@@ -157,8 +160,9 @@ fn year_of(millis: i64) -> i32 {
         .unwrap_or(0)
 }
 
-/// The years of `rows`, each platform's separately.
-fn tally(rows: &[FigureRow]) -> BTreeMap<(i64, i32), PlatformYear> {
+/// The years of `rows` and of the vouchers redeemed (platform, amount, approved at), each
+/// platform's separately.
+fn tally(rows: &[FigureRow], vouchers: &[(i64, i64, i64)]) -> BTreeMap<(i64, i32), PlatformYear> {
     fn year(
         years: &mut BTreeMap<(i64, i32), PlatformYear>,
         platform: i64,
@@ -205,7 +209,23 @@ fn tally(rows: &[FigureRow]) -> BTreeMap<(i64, i32), PlatformYear> {
             rated.satisfied += i64::from(rating >= 4);
         }
     }
+    for &(platform, amount, approved) in vouchers {
+        let year = year(&mut years, platform, approved);
+        year.vouchers_redeemed = Fen::new(year.vouchers_redeemed.get() + amount);
+    }
     years
+}
+
+/// The vouchers the city approved on contracts, (platform, amount, approved at), the query
+/// ending in `tail`.
+macro_rules! select_redeemed {
+    ($tail:literal) => {
+        concat!(
+            "SELECT platform_id, amount_fen, reviewed_at FROM voucher_uses \
+             WHERE status IN ('redeemed', 'reimbursed') AND reviewed_at IS NOT NULL",
+            $tail
+        )
+    };
 }
 
 /// The requests' figures query ending in `tail`.
@@ -249,7 +269,12 @@ impl PublicServices {
             .bind(platform)
             .fetch_all(self.db.pool())
             .await?;
-        Ok(tally(&rows).into_values().collect())
+        let vouchers: Vec<(i64, i64, i64)> =
+            sqlx::query_as(select_redeemed!(" AND platform_id = $1"))
+                .bind(platform)
+                .fetch_all(self.db.pool())
+                .await?;
+        Ok(tally(&rows, &vouchers).into_values().collect())
     }
 
     /// Every platform's figures in `year`, by organisation code (the city only; a platform
@@ -265,7 +290,10 @@ impl PublicServices {
         let rows: Vec<FigureRow> = sqlx::query_as(select_figures!(""))
             .fetch_all(self.db.pool())
             .await?;
-        let years = tally(&rows);
+        let vouchers: Vec<(i64, i64, i64)> = sqlx::query_as(select_redeemed!(""))
+            .fetch_all(self.db.pool())
+            .await?;
+        let years = tally(&rows, &vouchers);
         let platforms: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, code, name FROM organizations WHERE kind = 'platform' ORDER BY name",
         )

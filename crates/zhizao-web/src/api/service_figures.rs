@@ -49,8 +49,8 @@ pub(crate) struct PlatformYearDto {
     declined: i64,
     /// Where the year falls short of a demonstration platform's thresholds (empty: none).
     shortfalls: Vec<String>,
-    /// Voucher amounts: not recorded until innovation vouchers exist (always absent).
-    voucher_fen: Option<i64>,
+    /// Innovation vouchers on its contracts the city approved in the year.
+    vouchers_redeemed_fen: i64,
 }
 
 impl From<PlatformYear> for PlatformYearDto {
@@ -76,7 +76,7 @@ impl From<PlatformYear> for PlatformYearDto {
                 .into_iter()
                 .map(|t| t.en.into_owned())
                 .collect(),
-            voucher_fen: None,
+            vouchers_redeemed_fen: y.vouchers_redeemed.get(),
         }
     }
 }

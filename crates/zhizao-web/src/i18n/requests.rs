@@ -172,8 +172,7 @@ messages! {
     satisfaction_label: "满意度", "Satisfaction";
     on_time_share_label: "按期交付率", "On time";
     free_share_label: "免费或低收费占比", "Free or low-cost";
-    voucher_amount_label: "创新券金额", "Voucher amounts";
-    not_recorded_yet: "尚未启用", "Not yet recorded";
+    voucher_amount_label: "创新券兑付", "Vouchers redeemed";
     compare_platforms_title: "平台服务绩效对比", "Platforms' figures";
     shortfalls_label: "未达标项", "Shortfalls";
     year_label: "年度", "Year";

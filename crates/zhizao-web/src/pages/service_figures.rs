@@ -36,6 +36,7 @@ struct YearView {
     satisfaction: String,
     free: String,
     shortfalls: Vec<String>,
+    vouchers: String,
     served_short: bool,
     satisfaction_short: bool,
     free_short: bool,
@@ -64,6 +65,7 @@ fn year_view(t: Tr, y: &PlatformYear) -> YearView {
             .iter()
             .map(|s| t.text(s).to_owned())
             .collect(),
+        vouchers: t.price_yuan(&y.vouchers_redeemed.to_yuan_string()),
         served_short: y.served < zhizao_services::figures::MIN_SERVED,
         satisfaction_short: y
             .satisfaction_per_mille()
