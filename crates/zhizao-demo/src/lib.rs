@@ -25,6 +25,7 @@ mod projects;
 pub mod random;
 mod requests;
 mod shop_floor;
+mod vouchers;
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub enum Error {
     /// Writing the shared factories' demo tariffs failed.
     #[error("demo factories: {0}")]
     Factory(#[from] zhizao_factory::Error),
+    /// The service platforms' records failed.
+    #[error(transparent)]
+    Services(#[from] zhizao_services::Error),
     /// Writing the demo telemetry failed.
     #[error("demo telemetry: {0}")]
     Telemetry(#[from] zhizao_telemetry::Error),
@@ -82,6 +86,7 @@ impl zhizao_core::Classified for Error {
             Error::Devices(error) => error.kind(),
             Error::Projects(error) => error.kind(),
             Error::Factory(error) => error.kind(),
+            Error::Services(error) => error.kind(),
             Error::Telemetry(error) => error.kind(),
         }
     }
@@ -320,6 +325,7 @@ pub async fn load(
     });
     let factory_orders = load_factories(&mut transaction, now, maker_id).await?;
     let service_requests = requests::load(&mut transaction, &mut random, now, maker_id).await?;
+    let vouchers = vouchers::load(&mut transaction, &mut random, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -336,6 +342,7 @@ pub async fn load(
     tracing::info!(
         factory_orders,
         service_requests,
+        vouchers,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

@@ -169,6 +169,29 @@ async fn loads_once_with_the_seeds_recognition_counts() {
         .await
         .unwrap();
         assert!(served >= 600, "smart manufacturing served {served}");
+        // The vouchers' ledger sums to every quota's balances, and none is below zero.
+        let mismatched: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM voucher_quotas q WHERE q.available_fen <> \
+             (SELECT COALESCE(SUM(CASE WHEN l.debit = 'available' THEN l.amount_fen ELSE 0 END), 0) \
+              - COALESCE(SUM(CASE WHEN l.credit = 'available' THEN l.amount_fen ELSE 0 END), 0) \
+              FROM voucher_ledger l WHERE l.quota_id = q.id) \
+             OR q.reimbursed_fen <> (SELECT COALESCE(SUM(CASE WHEN l.debit = 'reimbursed' THEN l.amount_fen ELSE 0 END), 0) \
+              FROM voucher_ledger l WHERE l.quota_id = q.id)",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(mismatched, 0);
+        let (quotas, reimbursed): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(reimbursed_fen), 0) AS BIGINT) FROM voucher_quotas",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert!(
+            quotas > 50 && reimbursed > 0,
+            "{quotas} quotas, {reimbursed} reimbursed"
+        );
         let nantou_appliances: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprises WHERE town_code = '442000111' AND industry_code LIKE '385%'")
             .fetch_one(db.pool())
             .await

@@ -325,9 +325,11 @@ fn invalid(field: &str, zh: String, en: String) -> Error {
     Error::Invalid(vec![FieldError::new(field, Text::owned(zh, en))])
 }
 
-/// Writes one double entry.
+/// Writes one double entry: `amount` from the first account of the pair to the second, inside
+/// the caller's transaction, without a permission check or a balance (the demo data, imports:
+/// the caller keeps the balance columns with it).
 #[allow(clippy::too_many_arguments)]
-async fn post(
+pub async fn post(
     connection: &mut sqlx::AnyConnection,
     at: Timestamp,
     programme: i64,

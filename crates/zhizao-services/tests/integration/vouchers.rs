@@ -372,7 +372,10 @@ async fn a_voucher_pays_part_of_a_contract_and_is_claimed_reviewed_and_reimburse
             );
         }
         assert_eq!(summary.platforms["polish"].of(Account::Reimbursed), 100_000);
-        let year = services.platform_figures(&world.city, "polish").await.unwrap();
+        let year = services
+            .platform_figures(&world.city, "polish")
+            .await
+            .unwrap();
         assert_eq!(year[0].vouchers_redeemed, Fen::new(100_000));
         // Each side sees its own part of the ledger.
         assert!(
