@@ -141,11 +141,9 @@ pub(crate) async fn load(
         .await?;
         let mut quotas: BTreeMap<i64, Quota> = BTreeMap::new();
         let mut unallocated = BUDGET_FEN;
-        let mut holders: Vec<i64> = contracts.iter().map(|c| c.1).collect();
-        holders.dedup();
-        if !closed && let Some(maker) = maker {
-            holders.push(maker);
-        }
+        // The demo enterprise first, so the budget does not run out before it.
+        let mut holders: Vec<i64> = maker.filter(|_| !closed).into_iter().collect();
+        holders.extend(contracts.iter().map(|c| c.1));
         for client in holders {
             if quotas.contains_key(&client) || (Some(client) != maker && random.unit() < 0.3) {
                 continue;
