@@ -20,6 +20,20 @@ impl Tr {
         }
     }
 
+    pub(crate) fn voucher_claims_waiting(&self, programme: &str, count: usize) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{programme}：{count} 项兑付申请待审核"),
+            Language::En => format!("{programme}: {count} claims to review"),
+        }
+    }
+
+    pub(crate) fn requests_waiting(&self, count: usize) -> String {
+        match self.0 {
+            Language::ZhCn => format!("{count} 项服务申请待我方办理"),
+            Language::En => format!("{count} service requests wait on you"),
+        }
+    }
+
     pub(crate) fn account_label(&self, account: &str) -> String {
         account
             .parse::<zhizao_services::Account>()

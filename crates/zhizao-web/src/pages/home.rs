@@ -129,6 +129,55 @@ async fn home(
             });
         }
     }
+    // Service requests waiting on the reader's side (an enterprise, a platform), and the
+    // voucher claims waiting on the city's review.
+    let side = match policy::request_scope(&principal) {
+        policy::RequestScope::Client(_) => Some(zhizao_services::Party::Client),
+        policy::RequestScope::Platform(_) => Some(zhizao_services::Party::Platform),
+        _ => None,
+    };
+    if let Some(side) = side {
+        let filter = zhizao_services::RequestFilter {
+            waiting_on: Some(side),
+            ..zhizao_services::RequestFilter::default()
+        };
+        let waiting = state
+            .services()
+            .requests(&principal, &filter)
+            .await
+            .or_page(&context)?;
+        if let Some(oldest) = waiting.iter().map(|r| r.created_at).min() {
+            todos.push(Todo {
+                text: t.requests_waiting(waiting.len()),
+                href: "/requests?waiting=me".into(),
+                tone: if now.as_millis() - oldest.as_millis() >= 7 * 86_400_000 {
+                    "warn"
+                } else {
+                    ""
+                },
+            });
+        }
+    }
+    if policy::may_run_voucher_programmes(&principal) {
+        for programme in state.services().programmes().await.or_page(&context)? {
+            let claims = state
+                .services()
+                .voucher_uses(
+                    &principal,
+                    &programme.code,
+                    Some(zhizao_services::UseStatus::Claimed),
+                )
+                .await
+                .or_page(&context)?;
+            if !claims.is_empty() {
+                todos.push(Todo {
+                    text: t.voucher_claims_waiting(&programme.title, claims.len()),
+                    href: format!("/vouchers/{}#claims", programme.code),
+                    tone: "",
+                });
+            }
+        }
+    }
     // Companies asking to join, for the city and their town.
     if policy::signup_scope(&principal) != policy::EnterpriseScope::Nothing {
         let waiting = state
