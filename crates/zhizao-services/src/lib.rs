@@ -1,9 +1,9 @@
 //! The public technology service platform system (公共技术服务平台体系): the sectors (板块) its
 //! platforms serve in and each service platform's public profile — its sector, operator,
 //! recognitions, contacts and staff, and whether it is one of the city-level public technology
-//! service units. The catalogue of services (`catalogue`) and requests to delivery (`request`,
-//! with their files in `request_files`) build on this directory; innovation vouchers and each
-//! platform's figures follow.
+//! service units. The catalogue of services (`catalogue`), requests to delivery (`request`, with
+//! their files in `request_files`), innovation vouchers (`vouchers`) and each platform's figures
+//! (`figures`) build on this directory.
 //!
 //! Access is decided only by `zhizao_identity::policy`: the city keeps the directory (sectors,
 //! units, recognitions), a platform's staff edit their own profile's operator, summary and

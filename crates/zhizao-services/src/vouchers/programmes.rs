@@ -316,7 +316,7 @@ impl PublicServices {
             &mut transaction,
             &principal.actor(),
             now,
-            AuditEntry::new("voucher_quota.applied", "voucher_quota", &id.to_string())
+            AuditEntry::new("voucher_quota.applied", "voucher_quota", id.to_string())
                 .subject(enterprise)
                 .changes(changes),
         )
@@ -395,7 +395,7 @@ impl PublicServices {
             connection,
             &principal.actor(),
             now,
-            AuditEntry::new("voucher_quota.granted", "voucher_quota", &id.to_string())
+            AuditEntry::new("voucher_quota.granted", "voucher_quota", id.to_string())
                 .subject(enterprise)
                 .changes(changes),
         )
@@ -479,7 +479,7 @@ impl PublicServices {
                     &mut transaction,
                     &principal.actor(),
                     self.clock.now(),
-                    AuditEntry::new("voucher_quota.refused", "voucher_quota", &id.to_string())
+                    AuditEntry::new("voucher_quota.refused", "voucher_quota", id.to_string())
                         .subject(enterprise)
                         .changes(changes)
                         .note(reason.trim()),

@@ -31,7 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/requests/{number}", get(request_page))
         .route(
             "/requests/{number}/files",
-            post(attach_file).layer(upload_limit.clone()),
+            post(attach_file).layer(upload_limit),
         )
         .route("/requests/{number}/{step}", post(take_step))
         .route(

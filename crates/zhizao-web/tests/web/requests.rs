@@ -443,8 +443,20 @@ async fn each_side_works_a_request_from_its_pages() {
         .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
         // The home page says what waits on whom.
-        assert!(maker.get("/").await.text().contains("href=\"/requests?waiting=me\""));
-        assert!(!polisher.get("/").await.text().contains("href=\"/requests?waiting=me\""));
+        assert!(
+            maker
+                .get("/")
+                .await
+                .text()
+                .contains("href=\"/requests?waiting=me\"")
+        );
+        assert!(
+            !polisher
+                .get("/")
+                .await
+                .text()
+                .contains("href=\"/requests?waiting=me\"")
+        );
         // A form read before the change is refused with the reason.
         let csrf = maker.csrf();
         let stale = maker
