@@ -694,6 +694,13 @@ impl TelemetryStore {
     pub fn persisted_through(&self) -> u64 {
         self.shared.read().persisted_through
     }
+
+    /// Why the write-ahead log refused its last write (a full disk, an I/O error), until a
+    /// write succeeds again (the log cuts itself back and retries on each write, so writing
+    /// resumes by itself once the cause is gone); `None` while it writes.
+    pub fn log_failure(&self) -> Option<String> {
+        self.wal.failure()
+    }
 }
 
 /// This store's identity (16 hex digits), made at its first open and kept in `store-id` beside

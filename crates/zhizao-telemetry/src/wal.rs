@@ -69,6 +69,8 @@ enum Request {
 pub struct Wal {
     requests: mpsc::Sender<Request>,
     directory: PathBuf,
+    /// Why the last write failed, until a write succeeds again.
+    failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for Request {
@@ -235,12 +237,17 @@ impl Wal {
             .map_err(io_error(&path))?;
         file.set_len(length).map_err(io_error(&path))?;
         file.sync_all().map_err(io_error(&path))?;
+        let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
         let writer = Writer {
             directory: directory.to_owned(),
             file,
             path,
             length,
             next_sequence: last_sequence + 1,
+            durable_length: length,
+            durable_next: last_sequence + 1,
+            broken: false,
+            failure: std::sync::Arc::clone(&failure),
             segment_bytes,
             sink,
         };
@@ -253,6 +260,7 @@ impl Wal {
             Wal {
                 requests,
                 directory: directory.to_owned(),
+                failure,
             },
             Replay {
                 batches,
@@ -296,6 +304,15 @@ impl Wal {
             })
     }
 
+    /// Why the log refused its last write (a full disk, an I/O error), until a write succeeds
+    /// again; `None` while it writes.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .map(|failure| failure.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
     /// Deletes the segments all of whose batches have sequences ≤ `persisted_through` (the
     /// segment being written is never deleted).
     pub fn remove_persisted(&self, persisted_through: u64) -> Result<usize, Error> {
@@ -336,6 +353,14 @@ struct Writer {
     path: PathBuf,
     length: u64,
     next_sequence: u64,
+    /// The current segment's length and the next sequence as of the last successful sync:
+    /// everything before is acknowledged (or about to be); after a failure the segment is cut
+    /// back to it, exactly as reopening the log would cut a torn tail.
+    durable_length: u64,
+    durable_next: u64,
+    /// Cutting back failed too: try again before the next write.
+    broken: bool,
+    failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     segment_bytes: u64,
     sink: std::sync::Arc<dyn WalSink>,
 }
@@ -353,9 +378,20 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            if self.broken {
+                if let Err(error) = self.recover() {
+                    let message = error.to_string();
+                    for request in group {
+                        refuse(request, &message);
+                    }
+                    continue;
+                }
+                self.broken = false;
+            }
             let mut appended = Vec::new();
             let mut failure = None;
-            for request in group {
+            let mut requests = group.into_iter();
+            for request in requests.by_ref() {
                 match request {
                     Request::Append(mut batch, reply) => match self.write_record(&mut batch) {
                         Ok(_) => appended.push((batch, reply)),
@@ -388,25 +424,57 @@ impl Writer {
                     }
                 }
             }
-            match self.sync() {
-                Ok(()) if failure.is_none() => {
+            let result = match failure {
+                Some(error) => Err(error),
+                None => self.sync(),
+            };
+            match result {
+                Ok(()) => {
                     for (batch, reply) in appended {
                         self.sink.apply(&batch);
                         let _ = reply.send(Ok((batch.sequence, batch)));
                     }
+                    self.set_failure(None);
                 }
-                result => {
-                    let message = failure
-                        .map(|e| e.to_string())
-                        .or_else(|| result.err().map(|e| e.to_string()))
-                        .unwrap_or_default();
+                Err(error) => {
+                    let message = error.to_string();
                     for (_, reply) in appended {
                         let _ = reply.send(Err(message.clone()));
                     }
-                    tracing::error!(error = %message, "write-ahead log failed; refusing further writes");
-                    return;
+                    for request in requests {
+                        refuse(request, &message);
+                    }
+                    tracing::error!(error = %message, "write-ahead log write failed; cutting the log back to its last durable record");
+                    self.set_failure(Some(message));
+                    if let Err(error) = self.recover() {
+                        tracing::error!(%error, "write-ahead log could not be cut back; trying again before the next write");
+                        self.broken = true;
+                    }
                 }
             }
+        }
+    }
+
+    /// Cuts the segment being written back to its last durable record and continues from it,
+    /// as reopening the log would: what was written since was never acknowledged.
+    fn recover(&mut self) -> Result<(), Error> {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map_err(io_error(&self.path))?;
+        file.set_len(self.durable_length)
+            .map_err(io_error(&self.path))?;
+        file.sync_all().map_err(io_error(&self.path))?;
+        self.file = file;
+        self.length = self.durable_length;
+        self.next_sequence = self.durable_next;
+        Ok(())
+    }
+
+    fn set_failure(&self, message: Option<String>) {
+        match self.failure.lock() {
+            Ok(mut failure) => *failure = message,
+            Err(poisoned) => *poisoned.into_inner() = message,
         }
     }
 
@@ -432,7 +500,10 @@ impl Writer {
     }
 
     fn sync(&mut self) -> Result<(), Error> {
-        self.file.sync_data().map_err(io_error(&self.path))
+        self.file.sync_data().map_err(io_error(&self.path))?;
+        self.durable_length = self.length;
+        self.durable_next = self.next_sequence;
+        Ok(())
     }
 
     fn start_segment(&mut self) -> Result<(), Error> {
@@ -443,7 +514,20 @@ impl Writer {
             .map_err(io_error(&path))?;
         self.path = path;
         self.length = SEGMENT_HEADER.len() as u64;
+        self.durable_length = self.length;
         Ok(())
+    }
+}
+
+/// Answers `request` with the log's failure.
+fn refuse(request: Request, message: &str) {
+    match request {
+        Request::Append(_, reply) => {
+            let _ = reply.send(Err(message.to_owned()));
+        }
+        Request::Rotate(reply) => {
+            let _ = reply.send(Err(message.to_owned()));
+        }
     }
 }
 
@@ -616,5 +700,106 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let (wal, _) = Wal::open(directory.path(), 41, sink()).unwrap();
         assert_eq!(wal.append(batch(0)).await.unwrap(), 42);
+    }
+
+    /// A small tmpfs mounted for one test and unmounted after it.
+    struct SmallDisk(tempfile::TempDir);
+
+    impl SmallDisk {
+        /// A `kilobytes` tmpfs, or `None` where this process may not mount one (not root); a
+        /// CI run must be able to.
+        fn mount(kilobytes: u32) -> Option<SmallDisk> {
+            let directory = tempfile::tempdir().unwrap();
+            let mounted = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={kilobytes}k"), "tmpfs"])
+                .arg(directory.path())
+                .status()
+                .is_ok_and(|status| status.success());
+            if !mounted {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "CI runs as root and must fill a real tmpfs"
+                );
+                eprintln!("cannot mount a tmpfs here; the full-disk test is skipped");
+                return None;
+            }
+            Some(SmallDisk(directory))
+        }
+
+        fn path(&self) -> &Path {
+            self.0.path()
+        }
+    }
+
+    impl Drop for SmallDisk {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg(self.0.path())
+                .status();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_refuses_writes_until_space_returns_and_loses_nothing_acknowledged() {
+        let Some(disk) = SmallDisk::mount(256) else {
+            return;
+        };
+        let directory = disk.path().join("wal");
+        let (wal, _) = Wal::open_with_segment_size(&directory, 0, 64 * 1024, sink()).unwrap();
+        assert_eq!(wal.failure(), None);
+        // Fill the disk, then write until the log can grow no more.
+        let filler = disk.path().join("filler");
+        {
+            let mut file = File::create(&filler).unwrap();
+            let chunk = vec![7u8; 4096];
+            while file
+                .write_all(&chunk)
+                .and_then(|()| file.sync_all())
+                .is_ok()
+            {}
+        }
+        let mut acknowledged = Vec::new();
+        let mut refused = 0;
+        for n in 0..2000 {
+            match wal.append(batch(n)).await {
+                Ok(sequence) => acknowledged.push((sequence, n)),
+                Err(error) => {
+                    refused += 1;
+                    assert!(error.to_string().contains("No space"), "{error}");
+                    if refused == 3 {
+                        break;
+                    }
+                }
+            }
+        }
+        assert_eq!(refused, 3, "the disk filled");
+        let failure = wal.failure().expect("the failure is reported");
+        assert!(failure.contains("No space"), "{failure}");
+        // Space returns: the next write goes through, continuing the sequence, and the
+        // failure is cleared without a restart.
+        fs::remove_file(&filler).unwrap();
+        let next = wal.append(batch(9_999)).await.unwrap();
+        assert_eq!(next, acknowledged.last().map_or(1, |(s, _)| s + 1));
+        acknowledged.push((next, 9_999));
+        assert_eq!(wal.failure(), None);
+        drop(wal);
+        // Reopened, the log holds exactly what was acknowledged, in order.
+        let (_, replay) = Wal::open_with_segment_size(&directory, 0, 64 * 1024, sink()).unwrap();
+        let found: Vec<(u64, i64)> = replay
+            .batches
+            .iter()
+            .map(|b| {
+                let count = b.points[0]
+                    .fields
+                    .iter()
+                    .find_map(|(name, value)| match (name.as_str(), value) {
+                        ("count", FieldValue::Integer(n)) => Some(*n),
+                        _ => None,
+                    })
+                    .unwrap();
+                (b.sequence, count)
+            })
+            .collect();
+        assert_eq!(found, acknowledged);
     }
 }

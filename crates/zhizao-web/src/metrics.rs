@@ -21,6 +21,11 @@ struct RequestLabels {
     status: u16,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    component: String,
+}
+
 /// The process's metrics.
 pub(crate) struct Metrics {
     registry: Registry,
@@ -29,6 +34,7 @@ pub(crate) struct Metrics {
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    components: Family<ComponentLabels, Gauge>,
 }
 
 impl Metrics {
@@ -68,7 +74,14 @@ impl Metrics {
             "Configured maximum of database connections",
             pool_max.clone(),
         );
+        let components = Family::<ComponentLabels, Gauge>::default();
+        registry.register(
+            "component_up",
+            "1 while a component works (database, telemetry_log), 0 while it is down",
+            components.clone(),
+        );
         Metrics {
+            components,
             registry,
             requests,
             durations,
@@ -78,8 +91,15 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, with pool gauges read now.
-    pub(crate) fn encode(&self, stats: zhizao_db::PoolStats) -> String {
+    /// The text exposition, with pool gauges and the components' states (`up`) read now.
+    pub(crate) fn encode(&self, stats: zhizao_db::PoolStats, up: &[(&str, bool)]) -> String {
+        for (component, working) in up {
+            self.components
+                .get_or_create(&ComponentLabels {
+                    component: (*component).to_owned(),
+                })
+                .set(i64::from(*working));
+        }
         self.pool_size.set(i64::from(stats.size));
         self.pool_idle.set(i64::from(stats.idle));
         self.pool_max.set(i64::from(stats.max));

@@ -29,19 +29,42 @@ pub(crate) fn router(openapi_json: Arc<str>) -> Router<AppState> {
         )
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// Each component's state: (name, `None` when it works, or why it does not).
+async fn components(state: &AppState) -> Vec<(&'static str, Option<String>)> {
+    let database = state.db().ping().await.err().map(|error| error.to_string());
+    vec![
+        ("database", database),
+        ("telemetry_log", state.telemetry().log_failure()),
+    ]
+}
+
+/// 200 when every component works; 503 naming each one that does not, one line each
+/// (`component: ok` or `component: unavailable: why`).
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db().ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    let components = components(&state).await;
+    let down = components.iter().any(|(_, failure)| failure.is_some());
+    let text: String = components
+        .iter()
+        .map(|(name, failure)| match failure {
+            None => format!("{name}: ok\n"),
+            Some(why) => format!("{name}: unavailable: {why}\n"),
+        })
+        .collect();
+    if down {
+        tracing::warn!(components = %text.trim(), "readiness check failed");
+        (StatusCode::SERVICE_UNAVAILABLE, text)
+    } else {
+        (StatusCode::OK, text)
     }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let text = state.metrics().encode(state.db().pool_stats());
+    let components = components(&state).await;
+    let up: Vec<(&str, bool)> = components
+        .iter()
+        .map(|(name, failure)| (*name, failure.is_none()))
+        .collect();
+    let text = state.metrics().encode(state.db().pool_stats(), &up);
     (
         [(
             header::CONTENT_TYPE,

@@ -15,9 +15,10 @@ async fn operations_endpoints_answer() {
             (health.status, health.text().as_str()),
             (StatusCode::OK, "ok")
         );
+        let ready = app.api("GET", "/readyz", None, None).await;
         assert_eq!(
-            app.api("GET", "/readyz", None, None).await.status,
-            StatusCode::OK
+            (ready.status, ready.text().as_str()),
+            (StatusCode::OK, "database: ok\ntelemetry_log: ok\n")
         );
         app.api("GET", "/api/v1/enterprises", Some("admin"), None)
             .await;
@@ -29,6 +30,14 @@ async fn operations_endpoints_answer() {
             "{text}"
         );
         assert!(text.contains("zhizao_db_pool_connections"), "{text}");
+        for component in ["database", "telemetry_log"] {
+            assert!(
+                text.contains(&format!(
+                    "zhizao_component_up{{component=\"{component}\"}} 1"
+                )),
+                "{text}"
+            );
+        }
         let openapi = app.api("GET", "/api/openapi.json", None, None).await.json();
         assert_eq!(openapi["openapi"], "3.1.0");
         for path in [

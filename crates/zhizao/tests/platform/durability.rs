@@ -177,3 +177,153 @@ fn telemetry_files_go_to_the_configured_object_storage() {
     drop(server);
     drop(runtime);
 }
+
+/// A small tmpfs mounted over a directory for one test (its files copied in), unmounted after.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// Mounts a `kilobytes` tmpfs over `directory`, keeping its files; `None` where this
+    /// process may not mount (not root), which a CI run must be able to.
+    fn over(directory: &std::path::Path, kilobytes: u32) -> Option<SmallDisk> {
+        let saved = directory.with_extension("saved");
+        std::fs::create_dir_all(directory).unwrap();
+        std::fs::rename(directory, &saved).unwrap();
+        std::fs::create_dir(directory).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kilobytes}k"), "tmpfs"])
+            .arg(directory)
+            .status()
+            .is_ok_and(|status| status.success());
+        if !mounted {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI runs as root and must fill a real tmpfs"
+            );
+            eprintln!("cannot mount a tmpfs here; the full-disk test is skipped");
+            return None;
+        }
+        for entry in std::fs::read_dir(&saved).unwrap().flatten() {
+            std::fs::copy(entry.path(), directory.join(entry.file_name())).unwrap();
+        }
+        Some(SmallDisk(directory.to_owned()))
+    }
+
+    /// Fills the disk with a file of its own; returns the file.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.0.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![7u8; 4096];
+        while file
+            .write_all(&chunk)
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_telemetry_says_so_and_writing_resumes_when_space_returns() {
+    let data = tempfile::tempdir().unwrap();
+    let token = demo_with_token(data.path(), "full-disk");
+    let Some(disk) = SmallDisk::over(&data.path().join("telemetry").join("wal"), 512) else {
+        return;
+    };
+    let server = serve(data.path());
+    let write = |batch: i64| {
+        let lines: String = (0..20)
+            .map(|i| {
+                format!(
+                    "press,device=p{i} temperature={batch}.5 {}\n",
+                    1_795_700_000_000_000_000i64 + batch * 1000 + i
+                )
+            })
+            .collect();
+        http(
+            &server.http,
+            "POST",
+            "/api/v2/write?bucket=plant",
+            &format!("Token {token}"),
+            "text/plain",
+            &lines,
+        )
+    };
+    let ready = || http(&server.http, "GET", "/readyz", "", "text/plain", "");
+    let mut acknowledged = 0;
+    assert_eq!(write(0).0, 204);
+    acknowledged += 20;
+    assert_eq!(ready().0, 200);
+
+    // The disk fills: writes are refused with 503 and a reason, readiness names the log,
+    // the metrics show it down, and reads go on.
+    let filler = disk.fill();
+    let mut refused = None;
+    for batch in 1..500 {
+        let (status, body) = write(batch);
+        match status {
+            204 => acknowledged += 20,
+            503 => {
+                refused = Some(body);
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let refused = refused.expect("a full disk refuses a write");
+    assert!(refused.contains("telemetry store"), "{refused}");
+    let (status, body) = ready();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("telemetry_log: unavailable"), "{body}");
+    assert!(body.contains("database: ok"), "{body}");
+    let (_, metrics) = http(&server.http, "GET", "/metrics", "", "text/plain", "");
+    assert!(
+        metrics.contains("zhizao_component_up{component=\"telemetry_log\"} 0"),
+        "{metrics}"
+    );
+    let query = r#"{"sql": "SELECT count(*) AS n FROM press", "database": "plant"}"#;
+    let count = || {
+        http(
+            &server.http,
+            "POST",
+            "/api/v1/query",
+            &format!("Token {token}"),
+            "application/json",
+            query,
+        )
+    };
+    let (status, body) = count();
+    assert_eq!(status, 200, "reads go on while the disk is full: {body}");
+    assert!(body.contains(&format!("\"n\":{acknowledged}")), "{body}");
+
+    // Space returns: writing resumes by itself, no restart.
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(write(1_000).0, 204);
+    acknowledged += 20;
+    assert_eq!(ready().0, 200);
+
+    // Nothing acknowledged is lost across a restart.
+    drop(server);
+    let server = serve(data.path());
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v1/query",
+        &format!("Token {token}"),
+        "application/json",
+        query,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(&format!("\"n\":{acknowledged}")),
+        "expected {acknowledged} points: {body}"
+    );
+    drop(server);
+    drop(disk);
+}
