@@ -57,7 +57,35 @@ fn sql_error_kind(error: &sqlx::Error) -> ErrorKind {
         | sqlx::Error::Tls(_) => ErrorKind::Unavailable,
         sqlx::Error::RowNotFound => ErrorKind::NotFound,
         _ if unique_violation(error).is_some() => ErrorKind::Conflict,
+        _ if transient(error) => ErrorKind::Unavailable,
         _ => ErrorKind::Internal,
+    }
+}
+
+/// Whether `error` is the database being briefly unable to serve, so that trying again later
+/// may succeed: SQLite busy or locked past the busy timeout, out of memory, a full disk or an
+/// I/O error; PostgreSQL's connection exceptions (class 08), operator intervention (a shutdown
+/// or restart, class 57P), insufficient resources (class 53: a full disk, too many
+/// connections), serialization failures and deadlocks.
+pub fn transient(error: &sqlx::Error) -> bool {
+    let Some(database_error) = error.as_database_error() else {
+        return false;
+    };
+    let Some(code) = database_error.code() else {
+        return false;
+    };
+    match code.parse::<i64>() {
+        // SQLite reports its (extended) result code; the primary code is the low byte.
+        Ok(number) if code.len() < 5 || number < 10_000 => {
+            matches!(number & 0xff, 5 | 6 | 7 | 10 | 13)
+        }
+        _ => {
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "40001"
+                || code == "40P01"
+        }
     }
 }
 

@@ -33,6 +33,6 @@ pub mod testing;
 pub use builder::{SqlBuilder, SqlValue, fetch_page, like_contains};
 pub use columns::{FenColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn};
 pub use database::{Backend, Database, PoolSettings, PoolStats};
-pub use error::{Error, Result, unique_violation};
+pub use error::{Error, Result, transient, unique_violation};
 pub use flag::Flag;
 pub use ids::allocate_ids;

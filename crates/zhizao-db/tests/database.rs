@@ -130,3 +130,90 @@ async fn money_and_instants_are_read_into_their_types_nulls_included() {
         }
     }
 }
+
+/// SQLite busy past its timeout, and PostgreSQL's serialization failure, are the database being
+/// briefly unable to serve (503 with a retry hint), not internal errors; a constraint is not.
+#[tokio::test]
+async fn a_busy_or_conflicting_database_is_unavailable_not_an_internal_error() {
+    use sqlx::Connection;
+    use zhizao_core::{Classified, ErrorKind};
+    sqlx::any::install_default_drivers();
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        directory.path().join("busy.sqlite3").display()
+    );
+    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY)")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let mut waiter = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("PRAGMA busy_timeout = 50")
+        .execute(&mut waiter)
+        .await
+        .unwrap();
+    let busy = sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut waiter)
+        .await
+        .unwrap_err();
+    assert!(zhizao_db::transient(&busy), "{busy}");
+    assert_eq!(zhizao_db::Error::Query(busy).kind(), ErrorKind::Unavailable);
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+    for test in test_databases().await {
+        let db = &test.db;
+        sqlx::query("CREATE TABLE pairs (id BIGINT PRIMARY KEY)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO pairs (id) VALUES (1)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let duplicate = sqlx::query("INSERT INTO pairs (id) VALUES (1)")
+            .execute(db.pool())
+            .await
+            .unwrap_err();
+        assert!(!zhizao_db::transient(&duplicate), "{duplicate}");
+        assert_eq!(
+            zhizao_db::Error::Query(duplicate).kind(),
+            ErrorKind::Conflict
+        );
+        if db.backend() == zhizao_db::Backend::Postgres {
+            // Two serializable transactions that read what the other writes: one fails with
+            // 40001, which is worth retrying.
+            let mut a = db.pool().begin().await.unwrap();
+            let mut b = db.pool().begin().await.unwrap();
+            for t in [&mut a, &mut b] {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                    .execute(&mut **t)
+                    .await
+                    .unwrap();
+                sqlx::query("SELECT COUNT(*) FROM pairs")
+                    .fetch_one(&mut **t)
+                    .await
+                    .unwrap();
+            }
+            sqlx::query("INSERT INTO pairs (id) VALUES (2)")
+                .execute(&mut *a)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO pairs (id) VALUES (3)")
+                .execute(&mut *b)
+                .await
+                .unwrap();
+            a.commit().await.unwrap();
+            let conflict = b.commit().await.unwrap_err();
+            assert!(zhizao_db::transient(&conflict), "{conflict}");
+            assert_eq!(
+                zhizao_db::Error::Query(conflict).kind(),
+                ErrorKind::Unavailable
+            );
+        }
+    }
+}

@@ -217,6 +217,10 @@ impl ApiError {
     }
 }
 
+/// The `Retry-After` of a 503 whose cause does not say: a busy database or a restarting one is
+/// usually back within seconds.
+const UNAVAILABLE_RETRY_SECONDS: i64 = 5;
+
 impl<E: Classified> From<E> for ApiError {
     /// The one conversion of a library crate's error into a problem: the status and problem type
     /// from its kind (or its more precise code), its words for people as the title, its field
@@ -234,7 +238,11 @@ impl<E: Classified> From<E> for ApiError {
                 api.0.title = title;
             }
         }
-        api.0.retry_after_seconds = error.retry_after_seconds();
+        // A dependency briefly unable to serve (a busy or restarting database, a full disk) is
+        // worth trying again: say when, unless the error knows better.
+        api.0.retry_after_seconds = error
+            .retry_after_seconds()
+            .or((kind == ErrorKind::Unavailable).then_some(UNAVAILABLE_RETRY_SECONDS));
         api
     }
 }
@@ -558,5 +566,9 @@ mod tests {
         })
         .in_field("points");
         assert_eq!(problem_body(&unavailable, Language::En).status, 503);
+        assert_eq!(
+            unavailable.0.retry_after_seconds,
+            Some(UNAVAILABLE_RETRY_SECONDS)
+        );
     }
 }
