@@ -220,6 +220,12 @@ impl Database {
                     Ok(())
                 })
             })
+            // A connection that comes back still inside a transaction (its rollback failed: SQLite
+            // rolls back by itself on a full disk, and the ROLLBACK that follows then fails) is
+            // closed, not handed to the next request, whose BEGIN would fail on it.
+            .after_release(|connection, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(connection)) })
+            })
             .connect_with(options)
             .await
             .map_err(|source| Error::Connect {
@@ -278,6 +284,18 @@ impl Database {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The problems SQLite's `PRAGMA integrity_check` finds (empty: none); PostgreSQL keeps its
+    /// own pages consistent and has no such check, so it finds none.
+    pub async fn integrity_problems(&self) -> Result<Vec<String>> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().filter(|row| row != "ok").collect())
     }
 
     /// Current pool occupancy.

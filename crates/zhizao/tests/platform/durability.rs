@@ -327,3 +327,79 @@ fn a_full_disk_refuses_telemetry_says_so_and_writing_resumes_when_space_returns(
     drop(server);
     drop(disk);
 }
+
+#[test]
+fn a_full_database_disk_refuses_an_edit_cleanly_and_the_database_stays_whole() {
+    let data = tempfile::tempdir().unwrap();
+    let token = demo_with_token(data.path(), "db-full");
+    // The database alone on a small tmpfs, beside the rest of the data directory.
+    let database = data.path().join("database");
+    std::fs::create_dir(&database).unwrap();
+    for name in ["zhizao.sqlite3", "zhizao.sqlite3-wal", "zhizao.sqlite3-shm"] {
+        let from = data.path().join(name);
+        if from.exists() {
+            std::fs::rename(&from, database.join(name)).unwrap();
+        }
+    }
+    let Some(disk) = SmallDisk::over(&database, 96 * 1024) else {
+        return;
+    };
+    let url = format!("sqlite://{}", database.join("zhizao.sqlite3").display());
+    let server = crate::support::serve_with(data.path(), &["--database-url", &url], &[]);
+    let (status, listed) =
+        crate::support::api(&server.http, "GET", "/api/v1/enterprises", &token, None);
+    assert_eq!(status, 200, "{listed}");
+    let code = listed["items"][0]["credit_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/enterprises/{code}");
+    let edit = |address: String| {
+        crate::support::api(
+            &server.http,
+            "PATCH",
+            &path,
+            &token,
+            Some(serde_json::json!({ "address": address })),
+        )
+    };
+    assert_eq!(edit("中山市南头镇升辉北路 1 号".into()).0, 200);
+
+    // The disk fills: an edit is refused with 503 (never a 500), and what was saved stays.
+    let filler = disk.fill();
+    let mut saved = String::new();
+    let mut refused = None;
+    for n in 0..400 {
+        let address = format!("中山市南头镇升辉北路 {n} 号{}", "甲".repeat(250));
+        let (status, body) = edit(address.clone());
+        match status {
+            200 => saved = address,
+            503 => {
+                refused = Some(body);
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let refused = refused.expect("a full disk refuses an edit");
+    assert_eq!(refused["status"], 503, "{refused}");
+    let (status, read) = crate::support::api(&server.http, "GET", &path, &token, None);
+    assert_eq!(status, 200, "reads go on: {read}");
+    if !saved.is_empty() {
+        assert_eq!(read["address"], saved.as_str());
+    }
+    // Space returns: edits go through again.
+    std::fs::remove_file(filler).unwrap();
+    let (status, body) = edit("中山市南头镇升辉北路 2 号".into());
+    assert_eq!(status, 200, "{body}");
+    drop(server);
+    // The file passes SQLite's integrity check.
+    let problems = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = zhizao_db::Database::connect(&url, zhizao_db::PoolSettings::default())
+            .await
+            .unwrap();
+        db.integrity_problems().await.unwrap()
+    });
+    assert!(problems.is_empty(), "{problems:?}");
+    drop(disk);
+}

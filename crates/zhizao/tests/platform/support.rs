@@ -89,7 +89,11 @@ pub(crate) fn serve_with(
         .args(options)
         .envs(environment.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if std::env::var_os("ZHIZAO_TEST_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
