@@ -13,7 +13,7 @@ use crate::{Error, Result};
 
 /// Every migration, in order: version, description, SQL. Files are embedded in the binary; a
 /// migration that has run is never edited (sqlx checks its checksum), a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         20261126000001,
         "foundation",

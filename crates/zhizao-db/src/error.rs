@@ -36,6 +36,9 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// Copying the database out or back failed.
+    #[error("database backup: {0}")]
+    Backup(String),
 }
 
 impl Classified for Error {
@@ -43,7 +46,7 @@ impl Classified for Error {
         match self {
             Error::UnsupportedUrl { .. } => ErrorKind::InvalidInput,
             Error::Connect { .. } | Error::CreateDirectory { .. } => ErrorKind::Unavailable,
-            Error::Migrate(_) => ErrorKind::Internal,
+            Error::Migrate(_) | Error::Backup(_) => ErrorKind::Internal,
             Error::Query(error) => sql_error_kind(error),
         }
     }

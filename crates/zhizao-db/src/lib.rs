@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod backup;
 mod builder;
 mod columns;
 mod database;
@@ -30,6 +31,7 @@ mod ids;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use backup::{latest_schema_version, restore_postgres, sqlite_file};
 pub use builder::{SqlBuilder, SqlValue, fetch_page, like_contains};
 pub use columns::{FenColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn};
 pub use database::{Backend, Database, PoolSettings, PoolStats};

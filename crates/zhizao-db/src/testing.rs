@@ -14,6 +14,8 @@ use crate::{Backend, Database, PoolSettings};
 pub struct TestDatabase {
     /// The handle.
     pub db: Database,
+    /// Its URL (with the password, if any).
+    pub url: String,
     _directory: Option<tempfile::TempDir>,
 }
 
@@ -73,6 +75,7 @@ pub async fn sqlite() -> TestDatabase {
     db.migrate().await.expect("migrate SQLite");
     TestDatabase {
         db,
+        url,
         _directory: Some(directory),
     }
 }
@@ -82,6 +85,30 @@ pub async fn sqlite() -> TestDatabase {
 /// # Panics
 /// When the server cannot be reached or the database cannot be created.
 pub async fn postgres(admin_url: &str) -> TestDatabase {
+    let url = blank_postgres(admin_url).await;
+    let db = Database::connect(
+        &url,
+        PoolSettings {
+            max_connections: 4,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .expect("open the test database");
+    db.migrate().await.expect("migrate PostgreSQL");
+    TestDatabase {
+        db,
+        url,
+        _directory: None,
+    }
+}
+
+/// The URL of a new, empty database (no migration run) in the PostgreSQL cluster at
+/// `admin_url`.
+///
+/// # Panics
+/// When the server cannot be reached or the database cannot be created.
+pub async fn blank_postgres(admin_url: &str) -> String {
     assert_eq!(
         Backend::from_url(admin_url).ok(),
         Some(Backend::Postgres),
@@ -115,22 +142,8 @@ pub async fn postgres(admin_url: &str) -> TestDatabase {
         .split_once('?')
         .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let (server, _database) = base.rsplit_once('/').expect("URL has a database path");
-    let url = match query {
+    match query {
         Some(query) => format!("{server}/{name}?{query}"),
         None => format!("{server}/{name}"),
-    };
-    let db = Database::connect(
-        &url,
-        PoolSettings {
-            max_connections: 4,
-            ..PoolSettings::default()
-        },
-    )
-    .await
-    .expect("open the test database");
-    db.migrate().await.expect("migrate PostgreSQL");
-    TestDatabase {
-        db,
-        _directory: None,
     }
 }

@@ -1,7 +1,7 @@
 //! The store's behaviour on every backend: migrations, ids, constraint names, dynamic SQL.
 
 use zhizao_db::testing::test_databases;
-use zhizao_db::{SqlBuilder, allocate_ids, unique_violation};
+use zhizao_db::{Backend, Database, PoolSettings, SqlBuilder, allocate_ids, unique_violation};
 
 #[tokio::test]
 async fn migrations_are_idempotent_and_ids_are_consecutive() {
@@ -215,5 +215,72 @@ async fn a_busy_or_conflicting_database_is_unavailable_not_an_internal_error() {
                 ErrorKind::Unavailable
             );
         }
+    }
+}
+
+/// Rows of `organizations` as `code|name`, in code order.
+async fn organizations(db: &Database) -> Vec<String> {
+    sqlx::query_scalar("SELECT code || '|' || name FROM organizations ORDER BY code")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+}
+
+/// A backup holds every row committed before it and none after, restores into an empty
+/// database only, and a restored database is at the same schema.
+#[tokio::test]
+async fn a_backup_restores_every_row_on_every_backend() {
+    for test in test_databases().await {
+        let db = &test.db;
+        let insert = "INSERT INTO organizations (id, code, kind, name, created_at, updated_at) VALUES ($1, $2, 'enterprise', $3, 0, 0)";
+        for i in 0..50_i64 {
+            sqlx::query(insert)
+                .bind(i + 1)
+                .bind(format!("org-{i:03}"))
+                .bind(format!("中山市第{i}号‘厂’ \"O'Brien\"; --"))
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        let before = organizations(db).await;
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("database.backup");
+        db.back_up_into(&test.url, &file).await.unwrap();
+        let again = db.back_up_into(&test.url, &file).await.unwrap_err();
+        assert!(again.to_string().contains("exists already"), "{again}");
+        sqlx::query(insert)
+            .bind(100_i64)
+            .bind("org-after")
+            .bind("after the backup")
+            .execute(db.pool())
+            .await
+            .unwrap();
+
+        let restored_url = match db.backend() {
+            Backend::Sqlite => format!("sqlite://{}", file.display()),
+            Backend::Postgres => {
+                let admin = std::env::var("ZHIZAO_TEST_POSTGRES_URL").unwrap();
+                let url = zhizao_db::testing::blank_postgres(&admin).await;
+                zhizao_db::restore_postgres(&url, &file).await.unwrap();
+                // Into a database that holds data: refused, whole, by pg_restore.
+                let refused = zhizao_db::restore_postgres(&url, &file).await.unwrap_err();
+                assert!(refused.to_string().contains("pg_restore"), "{refused}");
+                url
+            }
+        };
+        let restored = Database::connect(&restored_url, PoolSettings::default())
+            .await
+            .unwrap();
+        assert_eq!(organizations(&restored).await, before, "{:?}", db.backend());
+        assert!(!restored.is_blank().await.unwrap());
+        assert_eq!(
+            restored.schema_version().await.unwrap(),
+            Some(zhizao_db::latest_schema_version())
+        );
+        restored
+            .migrate()
+            .await
+            .expect("a restored database is current");
+        restored.close().await;
     }
 }

@@ -4,6 +4,7 @@
 //! in-memory Arrow buffers, Parquet files partitioned by tenant, table and time, a last-value
 //! cache, and SQL over them with DataFusion, one tenant per query session.
 
+pub mod backup;
 mod buffer;
 pub mod encode;
 mod error;

@@ -191,7 +191,7 @@ impl TelemetryStore {
         {
             return Err(Error::RetentionOutOfRange(days));
         }
-        let _guard = self.manifest_lock.lock().await;
+        let _guard = self.lock_manifest().await?;
         let slot = (tenant, database.to_owned());
         let mut retention = self.shared.read().retention.clone();
         match days {
@@ -212,7 +212,7 @@ impl TelemetryStore {
     /// Drops every file whose rows are all older than its database's retention as of `now_ns`.
     /// Returns the number of files dropped.
     pub async fn expire(&self, now_ns: i64) -> Result<usize, Error> {
-        let _guard = self.manifest_lock.lock().await;
+        let _guard = self.lock_manifest().await?;
         let today_start = now_ns.div_euclid(DAY_NS) * DAY_NS;
         let horizon_of = |days: u32| today_start.saturating_sub(i64::from(days - 1) * DAY_NS);
         {
@@ -352,7 +352,7 @@ impl TelemetryStore {
         }
 
         // Placed under the manifest lock, so tidying the object storage never sees it unlisted.
-        let _guard = self.manifest_lock.lock().await;
+        let _guard = self.lock_manifest().await?;
         let still_there = {
             let state = self.shared.read();
             let current = state.files.get(&group.key);

@@ -354,8 +354,30 @@ pub struct TelemetryStore {
     wal: Wal,
     pub(crate) options: StoreOptions,
     /// Held by whoever writes the manifest (persisting, compacting, expiring), so each change
-    /// starts from the one before.
+    /// starts from the one before; see [`TelemetryStore::lock_manifest`].
     pub(crate) manifest_lock: Arc<tokio::sync::Mutex<()>>,
+    /// `manifest.lock` in the store's directory, locked while the manifest is changed so that
+    /// another process (`zhizao backup`) can copy a consistent store.
+    manifest_lock_file: Arc<fs::File>,
+}
+
+/// The manifest lock, held: in this process (the mutex) and against other processes (an
+/// exclusive lock on `manifest.lock`, released when this is dropped).
+pub(crate) struct ManifestGuard {
+    _held: tokio::sync::OwnedMutexGuard<()>,
+    file: Arc<fs::File>,
+}
+
+impl Drop for ManifestGuard {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// The file whose exclusive lock is held while a store's manifest, last-value cache and log
+/// segments change, by the platform and by a copy of the store.
+pub(crate) fn manifest_lock_path(root: &Path) -> PathBuf {
+    root.join("manifest.lock")
 }
 
 /// What a write did.
@@ -385,6 +407,15 @@ impl TelemetryStore {
             move |source| Error::Io { path, source }
         };
         fs::create_dir_all(&root).map_err(io(&root))?;
+        let lock_path = manifest_lock_path(&root);
+        let manifest_lock_file = Arc::new(
+            fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(io(&lock_path))?,
+        );
         let files = Arc::new(match &options.object_storage {
             Some(storage) => FileStore::Object(storage.clone().for_store(&store_id(&root)?)),
             None => FileStore::Local { root: root.clone() },
@@ -452,7 +483,25 @@ impl TelemetryStore {
             wal,
             options,
             manifest_lock: Arc::new(tokio::sync::Mutex::new(())),
+            manifest_lock_file,
         })
+    }
+
+    /// Takes the manifest lock: first in this process, then against other processes (a copy
+    /// of the store in progress holds it for as long as the copy takes; writes go on into the
+    /// log and the buffers meanwhile, only persisting waits).
+    pub(crate) async fn lock_manifest(&self) -> Result<ManifestGuard, Error> {
+        let held = Arc::clone(&self.manifest_lock).lock_owned().await;
+        let file = Arc::clone(&self.manifest_lock_file);
+        let locking = Arc::clone(&file);
+        tokio::task::spawn_blocking(move || locking.lock())
+            .await
+            .map_err(|e| Error::Persist(e.to_string()))?
+            .map_err(|source| Error::Io {
+                path: manifest_lock_path(&self.shared.root),
+                source,
+            })?;
+        Ok(ManifestGuard { _held: held, file })
     }
 
     /// Writes points for `tenant` into `database`. Either every point is written or none; the
@@ -524,7 +573,7 @@ impl TelemetryStore {
     /// Freezes the buffers if they are due (or always, with `force`) and writes every frozen
     /// buffer to Parquet. Returns the number of files written.
     pub async fn persist(&self, force: bool) -> Result<usize, Error> {
-        let _guard = self.manifest_lock.lock().await;
+        let _guard = self.lock_manifest().await?;
         let has_rows = self.shared.read().active_rows > 0;
         if has_rows && (force || self.should_freeze()) {
             self.wal.rotate().await?;
@@ -629,7 +678,7 @@ impl TelemetryStore {
     /// Deletes objects the manifest does not list (left by a crash between an upload and the
     /// manifest). Returns how many; nothing to do with local files, which `open` tidies.
     pub async fn remove_unlisted_objects(&self) -> Result<usize, Error> {
-        let _guard = self.manifest_lock.lock().await;
+        let _guard = self.lock_manifest().await?;
         let known: BTreeSet<String> = self
             .shared
             .read()

@@ -98,6 +98,11 @@ pub(crate) struct ServeArgs {
     /// 1 to 600 [default: 10].
     #[arg(long, env = "ZHIZAO_PLAN_SECONDS", value_name = "SECONDS")]
     pub(crate) plan_seconds: Option<u64>,
+    /// Telemetry rows held in memory (and in the write-ahead log) before they are written to a
+    /// Parquet file, 100 to 100,000,000; a small server with little memory lowers it
+    /// [default: 1000000].
+    #[arg(long, env = "ZHIZAO_TELEMETRY_BUFFER_ROWS", value_name = "ROWS")]
+    pub(crate) telemetry_buffer_rows: Option<usize>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -116,6 +121,7 @@ struct FileConfig {
     public_url: Option<String>,
     notification_webhook: Option<String>,
     plan_seconds: Option<u64>,
+    telemetry_buffer_rows: Option<usize>,
     /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
     telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -150,6 +156,7 @@ pub(crate) struct Config {
     pub(crate) notification_webhook: Option<Secret>,
     /// The shared factories' planning time limit.
     pub(crate) plan_seconds: u64,
+    pub(crate) telemetry_buffer_rows: usize,
 }
 
 impl Config {
@@ -252,8 +259,18 @@ impl Config {
         if !(1..=600).contains(&plan_seconds) {
             anyhow::bail!("plan_seconds must be 1 to 600, not {plan_seconds}");
         }
+        let telemetry_buffer_rows = serve
+            .telemetry_buffer_rows
+            .or(file.telemetry_buffer_rows)
+            .unwrap_or(1_000_000);
+        if !(100..=100_000_000).contains(&telemetry_buffer_rows) {
+            anyhow::bail!(
+                "telemetry_buffer_rows must be 100 to 100000000, not {telemetry_buffer_rows}"
+            );
+        }
         Ok(Config {
             plan_seconds,
+            telemetry_buffer_rows,
             public_url,
             notification_webhook: notification_webhook.map(Secret),
             telemetry_object_store,
@@ -340,6 +357,21 @@ mod tests {
         };
         let error = Config::load(&ConfigArgs::default(), &slow).unwrap_err();
         assert!(error.to_string().contains("plan_seconds"), "{error}");
+        assert_eq!(defaults.telemetry_buffer_rows, 1_000_000);
+        for (rows, accepted) in [(99, false), (100, true), (100_000_001, false)] {
+            let buffer = ServeArgs {
+                telemetry_buffer_rows: Some(rows),
+                ..ServeArgs::default()
+            };
+            let loaded = Config::load(&ConfigArgs::default(), &buffer);
+            assert_eq!(loaded.is_ok(), accepted, "{rows}");
+            if let Err(error) = loaded {
+                assert!(
+                    error.to_string().contains("telemetry_buffer_rows"),
+                    "{error}"
+                );
+            }
+        }
     }
 
     #[test]

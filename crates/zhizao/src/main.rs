@@ -1,5 +1,6 @@
 //! The `zhizao` command: CLI definitions and wiring, nothing else.
 
+mod backup_commands;
 mod bench_support;
 mod config;
 mod demo_fleet;
@@ -61,6 +62,11 @@ enum Command {
     /// Run benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Copy the platform's data (database, telemetry, attachments, MQTT sessions) into a new
+    /// directory while it runs.
+    Backup(backup_commands::BackupArgs),
+    /// Bring a backup back into an empty data directory and database.
+    Restore(backup_commands::RestoreArgs),
     /// Run a fleet of simulated equipment against a running platform (MQTT or HTTP).
     Simulate(simulate_command::SimulateArgs),
 }
@@ -151,6 +157,8 @@ fn main() -> anyhow::Result<()> {
                     Command::Serve(serve) => platform_commands::serve(&cli.config, &serve).await,
                     Command::Migrate => platform_commands::migrate(&cli.config).await,
                     Command::Demo => platform_commands::demo(&cli.config).await,
+                    Command::Backup(args) => backup_commands::backup(&cli.config, &args).await,
+                    Command::Restore(args) => backup_commands::restore(&cli.config, &args).await,
                     Command::Simulate(args) => simulate_command::simulate(args).await,
                     Command::Bench(BenchCommand::Ingest(args)) => {
                         telemetry_bench::ingest(args).await

@@ -115,6 +115,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     };
     let telemetry = TelemetryStore::open(StoreOptions {
         object_storage: object_storage(&config)?,
+        freeze_rows: config.telemetry_buffer_rows,
         ..StoreOptions::new(config.data_dir.join("telemetry"))
     })
     .context("opening the telemetry store")?;

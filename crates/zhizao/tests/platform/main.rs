@@ -1,7 +1,8 @@
-//! The `zhizao` binary as an operator runs it, in one test binary: durability across `kill -9`
-//! and object storage, simulated fleets against a served platform, the factory benchmark on a
-//! small book, and every demo login walked through in a real browser.
+//! The `zhizao` binary as an operator runs it, in one test binary: backup and restore,
+//! durability across `kill -9` and object storage, simulated fleets against a served platform,
+//! the factory benchmark on a small book, and every demo login walked through in a real browser.
 
+mod backup;
 mod bench;
 mod durability;
 mod nesting;
