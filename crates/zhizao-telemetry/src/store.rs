@@ -65,6 +65,8 @@ pub struct StoreOptions {
     pub compact_small_rows: u64,
     /// A past day's small files are compacted (even two of them) once the day ended this long ago.
     pub compact_cold_after: Duration,
+    /// How often `run_background` compacts files and applies retention.
+    pub maintenance_interval: Duration,
 }
 
 impl StoreOptions {
@@ -79,6 +81,7 @@ impl StoreOptions {
             compact_min_files: 8,
             compact_small_rows: 8_000_000,
             compact_cold_after: Duration::from_secs(3600),
+            maintenance_interval: Duration::from_secs(60),
         }
     }
 }
@@ -343,9 +346,6 @@ fn approximate_bytes(point: &Point) -> usize {
         .sum();
     8 + 16 * (point.tags.len() + point.fields.len()) + strings
 }
-
-/// How often the background task compacts files and applies retention.
-const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The telemetry store; cheap to clone.
 #[derive(Debug, Clone)]
@@ -626,7 +626,7 @@ impl TelemetryStore {
         Ok(written)
     }
 
-    /// Persists what is due every `interval` (and compacts and applies retention every minute)
+    /// Persists what is due every `interval` (and compacts and applies retention every `maintenance_interval`)
     /// until `shutdown` resolves, then persists everything.
     pub async fn run_background(
         &self,
@@ -643,7 +643,7 @@ impl TelemetryStore {
         let maintenance = {
             let store = self.clone();
             tokio::spawn(async move {
-                let mut ticker = tokio::time::interval(MAINTENANCE_INTERVAL);
+                let mut ticker = tokio::time::interval(store.options.maintenance_interval);
                 ticker.tick().await;
                 loop {
                     ticker.tick().await;

@@ -103,6 +103,14 @@ pub(crate) struct ServeArgs {
     /// [default: 1000000].
     #[arg(long, env = "ZHIZAO_TELEMETRY_BUFFER_ROWS", value_name = "ROWS")]
     pub(crate) telemetry_buffer_rows: Option<usize>,
+    /// How often telemetry's small Parquet files are compacted and retention is applied, in
+    /// seconds, 1 to 3600 [default: 60].
+    #[arg(
+        long,
+        env = "ZHIZAO_TELEMETRY_MAINTENANCE_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub(crate) telemetry_maintenance_seconds: Option<u64>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -122,6 +130,7 @@ struct FileConfig {
     notification_webhook: Option<String>,
     plan_seconds: Option<u64>,
     telemetry_buffer_rows: Option<usize>,
+    telemetry_maintenance_seconds: Option<u64>,
     /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
     telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -157,6 +166,7 @@ pub(crate) struct Config {
     /// The shared factories' planning time limit.
     pub(crate) plan_seconds: u64,
     pub(crate) telemetry_buffer_rows: usize,
+    pub(crate) telemetry_maintenance_seconds: u64,
 }
 
 impl Config {
@@ -268,9 +278,19 @@ impl Config {
                 "telemetry_buffer_rows must be 100 to 100000000, not {telemetry_buffer_rows}"
             );
         }
+        let telemetry_maintenance_seconds = serve
+            .telemetry_maintenance_seconds
+            .or(file.telemetry_maintenance_seconds)
+            .unwrap_or(60);
+        if !(1..=3600).contains(&telemetry_maintenance_seconds) {
+            anyhow::bail!(
+                "telemetry_maintenance_seconds must be 1 to 3600, not {telemetry_maintenance_seconds}"
+            );
+        }
         Ok(Config {
             plan_seconds,
             telemetry_buffer_rows,
+            telemetry_maintenance_seconds,
             public_url,
             notification_webhook: notification_webhook.map(Secret),
             telemetry_object_store,
@@ -358,6 +378,16 @@ mod tests {
         let error = Config::load(&ConfigArgs::default(), &slow).unwrap_err();
         assert!(error.to_string().contains("plan_seconds"), "{error}");
         assert_eq!(defaults.telemetry_buffer_rows, 1_000_000);
+        assert_eq!(defaults.telemetry_maintenance_seconds, 60);
+        let never = ServeArgs {
+            telemetry_maintenance_seconds: Some(0),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&ConfigArgs::default(), &never).unwrap_err();
+        assert!(
+            error.to_string().contains("telemetry_maintenance_seconds"),
+            "{error}"
+        );
         for (rows, accepted) in [(99, false), (100, true), (100_000_001, false)] {
             let buffer = ServeArgs {
                 telemetry_buffer_rows: Some(rows),

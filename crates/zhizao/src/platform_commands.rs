@@ -116,6 +116,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     let telemetry = TelemetryStore::open(StoreOptions {
         object_storage: object_storage(&config)?,
         freeze_rows: config.telemetry_buffer_rows,
+        maintenance_interval: std::time::Duration::from_secs(config.telemetry_maintenance_seconds),
         ..StoreOptions::new(config.data_dir.join("telemetry"))
     })
     .context("opening the telemetry store")?;

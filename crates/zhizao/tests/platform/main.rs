@@ -4,6 +4,7 @@
 
 mod backup;
 mod bench;
+mod crashes;
 mod durability;
 mod nesting;
 mod notifier;
