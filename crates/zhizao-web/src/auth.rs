@@ -7,8 +7,8 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
-use zhizao_core::Language;
+use axum::response::{IntoResponse, Response};
+use zhizao_core::{Classified, ErrorKind, Language};
 use zhizao_devices::{DEVICE_TOKEN_PREFIX, DeviceIdentity};
 use zhizao_identity::{Channel, Credential, Principal};
 
@@ -71,33 +71,52 @@ pub(crate) async fn resolve(
     );
     let is_api = request.uri().path().starts_with("/api/");
     let bearer = presented_token(&headers, request.uri());
+    // Credentials that cannot be checked because the database is down are not invalid: the
+    // request is answered 503 with a retry hint below, not 401 or a sign-in page.
+    let mut unavailable: Option<(ApiError, String)> = None;
+    let mut checked = |result: Result<Authentication, (ErrorKind, ApiError, String)>| match result {
+        Ok(authentication) => authentication,
+        Err((ErrorKind::Unavailable, problem, detail)) => {
+            unavailable = Some((problem, detail));
+            Authentication::Anonymous
+        }
+        Err(_) => Authentication::Invalid,
+    };
+    fn failed<E: Classified + std::fmt::Display>(error: E) -> (ErrorKind, ApiError, String) {
+        let detail = error.to_string();
+        (error.kind(), ApiError::from(error), detail)
+    }
     let authentication = if let Some(token) = bearer
         .as_deref()
         .filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX))
     {
-        match state.devices().authenticate(token).await {
-            Ok(Some(device)) => Authentication::Device(Box::new(device)),
-            Ok(None) => Authentication::Invalid,
+        checked(match state.devices().authenticate(token).await {
+            Ok(Some(device)) => Ok(Authentication::Device(Box::new(device))),
+            Ok(None) => Ok(Authentication::Invalid),
             Err(error) => {
                 tracing::warn!(%error, "device authentication failed");
-                Authentication::Invalid
+                Err(failed(error))
             }
-        }
+        })
     } else if let Some(token) = bearer {
-        match state.identity().authenticate_token(&token, &ip).await {
-            Ok(principal) => Authentication::Principal(Box::new(principal)),
-            Err(_) => Authentication::Invalid,
-        }
+        checked(
+            state
+                .identity()
+                .authenticate_token(&token, &ip)
+                .await
+                .map(|principal| Authentication::Principal(Box::new(principal)))
+                .map_err(failed),
+        )
     } else if let Some(session) = cookies::get(&headers, cookies::SESSION) {
         let channel = if is_api { Channel::Api } else { Channel::Web };
-        match state
-            .identity()
-            .authenticate_session(session, channel, &ip)
-            .await
-        {
-            Ok(principal) => Authentication::Principal(Box::new(principal)),
-            Err(_) => Authentication::Invalid,
-        }
+        checked(
+            state
+                .identity()
+                .authenticate_session(session, channel, &ip)
+                .await
+                .map(|principal| Authentication::Principal(Box::new(principal)))
+                .map_err(failed),
+        )
     } else {
         Authentication::Anonymous
     };
@@ -125,6 +144,14 @@ pub(crate) async fn resolve(
     request.extensions_mut().insert(language);
     request.extensions_mut().insert(ClientIp(ip));
     request.extensions_mut().insert(CsrfToken(csrf.clone()));
+    if let Some((problem, detail)) = unavailable {
+        let path = request.uri().path();
+        return if is_api || path == "/write" || path == "/query" {
+            problem.into_response()
+        } else {
+            crate::pages::unavailable_page(&request, detail)
+        };
+    }
     let mut response = next.run(request).await;
     if existing_csrf.is_none() && !is_api {
         let secure = cookies::is_secure(&headers, state.settings());

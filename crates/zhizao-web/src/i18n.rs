@@ -825,6 +825,8 @@ messages! {
     forbidden_text: "您的角色不能执行此操作。", "Your role may not do this.";
     error_title: "出错了", "Something went wrong";
     error_text: "服务器暂时无法完成请求，请稍后重试。", "The server could not complete the request; please try again later.";
+    unavailable_title: "服务暂时不可用", "Temporarily unavailable";
+    unavailable_text: "平台暂时无法处理请求（例如数据库正在重启），请稍候片刻再试，您填写的内容尚未提交。", "The platform cannot handle requests just now (its database may be restarting); try again in a moment. Nothing you entered has been submitted.";
     back_home: "返回首页", "Back to the start page";
     csrf_failed: "页面已过期，请刷新后重试", "The page has expired; reload it and try again";
     required_marker: "必填", "required";

@@ -284,6 +284,8 @@ pub(crate) enum PageError {
     Forbidden,
     CsrfFailed,
     BadRequest(Text),
+    /// A dependency (the database, the disk) cannot serve just now: 503, worth a retry.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -317,6 +319,20 @@ impl PageError {
                 t.error_title(),
                 t.text(detail).to_owned(),
             ),
+            PageError::Unavailable(detail) => {
+                tracing::warn!(%detail, "page unavailable");
+                let page = ErrorPage {
+                    layout: context.layout(""),
+                    title: t.unavailable_title(),
+                    text: t.unavailable_text().to_owned(),
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "5")],
+                    render(&page),
+                )
+                    .into_response();
+            }
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
                 (
@@ -347,7 +363,8 @@ impl<E: Classified> From<E> for PageError {
             | ErrorKind::TooLarge
             | ErrorKind::RateLimited
             | ErrorKind::Timeout => PageError::BadRequest(message),
-            ErrorKind::Unavailable | ErrorKind::Internal => PageError::Internal(error.to_string()),
+            ErrorKind::Unavailable => PageError::Unavailable(error.to_string()),
+            ErrorKind::Internal => PageError::Internal(error.to_string()),
         }
     }
 }
@@ -414,6 +431,15 @@ struct ErrorPage {
     layout: Layout,
     title: &'static str,
     text: String,
+}
+
+/// The page shown when a request cannot be served just now (its credentials could not be
+/// checked because the database is down).
+pub(crate) fn unavailable_page(request: &Request, detail: String) -> Response {
+    let (mut parts, _) = Request::new(()).into_parts();
+    parts.uri = request.uri().clone();
+    parts.extensions = request.extensions().clone();
+    PageError::Unavailable(detail).render(&PageContext::from_parts(&parts))
 }
 
 /// The page shown for unknown paths.

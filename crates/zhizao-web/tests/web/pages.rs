@@ -1594,3 +1594,36 @@ async fn every_form_refuses_a_submission_without_its_csrf_token() {
         }
     }
 }
+
+/// With the database gone (here: its pool closed, as when PostgreSQL restarts), a request whose
+/// credentials cannot be checked is 503 with a retry hint — a problem for the API, a page for
+/// people — never 401, a sign-in page or a 500.
+#[tokio::test]
+async fn a_database_that_cannot_serve_is_503_with_a_retry_hint_not_401() {
+    for app in apps().await {
+        let mut visitor = Visitor::new(&app);
+        visitor.sign_in("maker").await;
+        assert_eq!(visitor.get("/").await.status, StatusCode::OK);
+        app._db.db.close().await;
+
+        let reply = app
+            .api("GET", "/api/v1/enterprises", Some("admin"), None)
+            .await;
+        reply.problem(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(reply.headers[header::RETRY_AFTER], "5", "{}", app.backend);
+
+        let page = visitor.get("/").await;
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            page.text()
+        );
+        assert_eq!(page.headers[header::RETRY_AFTER], "5");
+        assert!(page.text().contains("服务暂时不可用"), "{}", page.text());
+
+        // A visitor without credentials still reaches the sign-in page's form.
+        let anonymous = Visitor::new(&app).get("/login").await;
+        assert_eq!(anonymous.status, StatusCode::OK, "{}", app.backend);
+    }
+}

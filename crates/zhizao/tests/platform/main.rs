@@ -5,6 +5,7 @@
 mod backup;
 mod bench;
 mod crashes;
+mod database_restart;
 mod durability;
 mod nesting;
 mod notifier;

@@ -206,3 +206,115 @@ pub(crate) fn api(
     );
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
+
+/// A PostgreSQL cluster of one test's own, which it may stop and start (the test script's
+/// shared cluster serves every other test at once); as root it belongs to `postgres`.
+pub(crate) struct OwnPostgres {
+    bin: std::path::PathBuf,
+    directory: tempfile::TempDir,
+    pub(crate) url: String,
+    port: u16,
+}
+
+impl OwnPostgres {
+    /// A new cluster, started; `None` where PostgreSQL is not installed (reported through
+    /// `missing`, which fails a run that must test everything).
+    pub(crate) fn start() -> Option<OwnPostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .filter(|b| b.join("initdb").exists())
+            .max();
+        let Some(bin) = bin else {
+            zhizao_db::testing::missing("PostgreSQL's server programs (initdb, pg_ctl)");
+            return None;
+        };
+        let directory = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = OwnPostgres {
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            bin,
+            directory,
+            port,
+        };
+        if is_root() {
+            assert!(
+                Command::new("chown")
+                    .arg("postgres")
+                    .arg(cluster.directory.path())
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let data = cluster.directory.path().join("data");
+        assert!(
+            cluster
+                .as_postgres("initdb")
+                .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "-D"])
+                .arg(&data)
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success()
+        );
+        cluster.ctl("start");
+        Some(cluster)
+    }
+
+    fn as_postgres(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if is_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(path);
+            command
+        } else {
+            Command::new(path)
+        }
+    }
+
+    /// `pg_ctl start` (waiting until it accepts connections) or `stop` (fast: sessions are
+    /// ended, as a restart for maintenance does).
+    pub(crate) fn ctl(&self, action: &str) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off",
+            self.port,
+            self.directory.path().display()
+        );
+        let mut command = self.as_postgres("pg_ctl");
+        command
+            .arg("-D")
+            .arg(self.directory.path().join("data"))
+            .arg("-l")
+            .arg(self.directory.path().join("log"))
+            .args(["-w", "-m", "fast", "-o", &options, action])
+            .stdout(Stdio::null());
+        assert!(command.status().unwrap().success(), "pg_ctl {action}");
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.directory.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
