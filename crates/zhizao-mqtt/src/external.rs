@@ -11,6 +11,19 @@
 //! user `v1/devices/#` and `zhizao/#` (which no device may read or write). QoS 1 messages are
 //! acknowledged to the broker only once they are durable.
 //!
+//! # Outages
+//!
+//! A node keeps one persistent session at the broker (clean session off, under a client id
+//! that stays the node's across restarts: `zhizao serve` keeps it in the data directory). While
+//! the node is away (restarting, cut off, or the broker restarting) the broker queues the
+//! node's share of QoS 1 messages in that session; the node reconnects by itself every second,
+//! subscribes again, and the broker delivers what it queued, each message once (a message
+//! delivered but not yet acknowledged when the connection broke comes again, as MQTT says).
+//! A broker keeps sessions across its own restart only with persistence on (Mosquitto's
+//! `persistence true`). A node retired for good leaves a session behind that keeps taking its
+//! share: set the broker's session expiry (Mosquitto's `persistent_client_expiration`), or use
+//! a retired node's id again for its successor.
+//!
 //! # Commands
 //!
 //! Zhizao stores only hashes of tokens, and the topic a device receives commands on carries its
@@ -75,7 +88,8 @@ pub struct ExternalBroker {
     pub credentials: Option<(String, String)>,
     /// The shared-subscription group all Zhizao nodes join.
     pub group: String,
-    /// This node's client id.
+    /// This node's client id: its persistent session at the broker. Random per process
+    /// unless set with [`ExternalBroker::with_client_id`].
     pub client_id: String,
 }
 
@@ -144,6 +158,15 @@ impl ExternalBroker {
             group,
             client_id,
         })
+    }
+}
+
+impl ExternalBroker {
+    /// The same broker under `client_id`, which a node keeps across its restarts so that it
+    /// resumes its session and takes what the broker queued while it was away.
+    pub fn with_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self
     }
 }
 
@@ -326,7 +349,8 @@ impl Broker {
             external.port,
         );
         options.set_keep_alive(Duration::from_secs(30));
-        options.set_clean_session(true);
+        // A persistent session: the broker queues this node's share while it is away.
+        options.set_clean_session(false);
         options.set_manual_acks(true);
         options.set_max_packet_size(
             self.settings.max_packet_bytes,

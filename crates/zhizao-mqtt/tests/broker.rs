@@ -661,13 +661,52 @@ async fn malformed_packets_silence_and_lost_connections_end_only_that_connection
 struct Mosquitto {
     child: std::process::Child,
     port: u16,
-    _directory: tempfile::TempDir,
+    binary: String,
+    directory: tempfile::TempDir,
 }
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Mosquitto {
+    fn spawn(binary: &str, directory: &std::path::Path) -> std::process::Child {
+        std::process::Command::new(binary)
+            .arg("-c")
+            .arg(directory.join("mosquitto.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    async fn wait_listening(&mut self) {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("mosquitto did not start");
+    }
+
+    /// Stops it as its service manager does (SIGTERM: a persistent one saves its sessions and
+    /// queued messages) and starts it again on the same port.
+    async fn restart(&mut self) {
+        let stopped = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(stopped.success());
+        let _ = self.child.wait();
+        self.child = Mosquitto::spawn(&self.binary, self.directory.path());
+        self.wait_listening().await;
     }
 }
 
@@ -692,6 +731,11 @@ fn installed(program: &str) -> Option<String> {
 /// Mosquitto, or `None` where it is not installed; CI installs it (scripts/test.sh), so there
 /// its absence fails the test. `acl` is the text of its ACL file, if any.
 async fn mosquitto(acl: Option<&str>) -> Option<Mosquitto> {
+    mosquitto_with(acl, false).await
+}
+
+/// [`mosquitto`], keeping sessions and queued messages across its restarts when `persistent`.
+async fn mosquitto_with(acl: Option<&str>, persistent: bool) -> Option<Mosquitto> {
     let Some(binary) = installed("mosquitto") else {
         zhizao_db::testing::missing("mosquitto");
         return None;
@@ -703,36 +747,31 @@ async fn mosquitto(acl: Option<&str>) -> Option<Mosquitto> {
         .port();
     let directory = tempfile::tempdir().unwrap();
     let config = directory.path().join("mosquitto.conf");
-    let mut text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+    let mut text = format!("listener {port} 127.0.0.1\nallow_anonymous true\n");
+    if persistent {
+        // As root Mosquitto would become the `mosquitto` user, who cannot write here.
+        text.push_str(&format!(
+            "persistence true\npersistence_location {}/\nuser root\n",
+            directory.path().display()
+        ));
+    } else {
+        text.push_str("persistence false\n");
+    }
     if let Some(acl) = acl {
         let path = directory.path().join("acl");
         std::fs::write(&path, acl).unwrap();
         text.push_str(&format!("acl_file {}\n", path.display()));
     }
     std::fs::write(&config, text).unwrap();
-    let mut child = std::process::Command::new(binary)
-        .arg("-c")
-        .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some(Mosquitto {
-                child,
-                port,
-                _directory: directory,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("mosquitto did not start");
+    let child = Mosquitto::spawn(&binary, directory.path());
+    let mut mosquitto = Mosquitto {
+        child,
+        port,
+        binary,
+        directory,
+    };
+    mosquitto.wait_listening().await;
+    Some(mosquitto)
 }
 
 /// Rows of the `machine` table from 2023-11-14 on (the measured messages; probes are older).
@@ -1769,4 +1808,163 @@ async fn commands_reach_devices_on_an_external_broker_through_any_node() {
             "a disabled device heard nothing"
         );
     }
+}
+
+/// A node on an external broker (`mqtt://…?group=outage`) under a client id it keeps.
+fn outage_node(f: &Fixture, store: &TelemetryStore, port: u16) -> tokio::sync::oneshot::Sender<()> {
+    let node = Broker::new(
+        f.devices.clone(),
+        store.clone(),
+        CommandHub::new(Arc::<FixedClock>::clone(&f.clock)),
+        BrokerSettings::default(),
+        Arc::<FixedClock>::clone(&f.clock),
+    )
+    .unwrap();
+    let external =
+        zhizao_mqtt::ExternalBroker::parse(&format!("mqtt://127.0.0.1:{port}?group=outage"))
+            .unwrap()
+            .with_client_id("zhizao-node-outage");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(node.run_external(external, async move {
+        let _ = stopped.await;
+    }));
+    stop
+}
+
+/// Publishes readings `from..to` (timestamps from 2023-11-14 on) with QoS 1.
+async fn publish_readings(device: &AsyncClient, token: &str, from: i64, to: i64) {
+    for n in from..to {
+        let body = format!(
+            r#"{{"ts": {}, "values": {{"temperature": {n}}}}}"#,
+            1_700_000_000_000i64 + n * 1000
+        );
+        device
+            .publish(
+                format!("v1/devices/{token}/telemetry"),
+                QoS::AtLeastOnce,
+                false,
+                body,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Probes (older readings) until the node takes one: it has joined and subscribed.
+async fn until_subscribed(
+    device: &AsyncClient,
+    token: &str,
+    store: &TelemetryStore,
+    tenant: i64,
+    probe: &mut i64,
+) {
+    let before = probe_count(store, tenant).await;
+    for _ in 0..300 {
+        *probe += 1;
+        let body = format!(
+            r#"{{"ts": {}, "values": {{"temperature": 0}}}}"#,
+            1_600_000_000_000i64 + *probe * 1000
+        );
+        device
+            .publish(
+                format!("v1/devices/{token}/telemetry"),
+                QoS::AtLeastOnce,
+                false,
+                body,
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if probe_count(store, tenant).await > before {
+            return;
+        }
+    }
+    panic!("the node did not subscribe");
+}
+
+/// Rows of the `machine` table before 2023-11-14 (the probes).
+async fn probe_count(store: &TelemetryStore, tenant: i64) -> i64 {
+    let output = store
+        .query(
+            tenant,
+            "default",
+            "SELECT count(*) AS n FROM machine WHERE time < to_timestamp_millis(1700000000000)",
+            zhizao_telemetry::QueryLimits::default(),
+        )
+        .await;
+    match output {
+        Ok(output) => {
+            use arrow::array::AsArray;
+            output.batches[0]
+                .column(0)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0)
+        }
+        Err(_) => 0,
+    }
+}
+
+/// Waits until the node has stored `expected` readings, and checks no more come.
+async fn stored_exactly(store: &TelemetryStore, tenant: i64, expected: i64, when: &str) {
+    for _ in 0..400 {
+        if count(store, tenant).await >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count(store, tenant).await,
+        expected,
+        "{when}: each message once"
+    );
+}
+
+/// The broker restarts under a node, and a node is away while the broker restarts: the bridge
+/// rejoins by itself and subscribes again, and what the broker queued for the node's
+/// persistent session meanwhile arrives, each message once.
+#[tokio::test]
+async fn the_bridge_rejoins_a_restarted_broker_and_takes_what_was_queued_for_it() {
+    let Some(mut mosquitto) = mosquitto_with(None, true).await else {
+        return;
+    };
+    let f = fixture(zhizao_db::testing::sqlite().await).await;
+    let directory = tempfile::tempdir().unwrap();
+    let store = TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
+    let mut stop = outage_node(&f, &store, mosquitto.port);
+
+    let token = f.tokens[0].clone();
+    let mut options = MqttOptions::new("press-outage", "127.0.0.1", mosquitto.port);
+    options.set_credentials(token.as_str(), "");
+    let (device, mut events) = AsyncClient::new(options, 100);
+    // The device's event loop reconnects on its own after the broker's restarts.
+    tokio::spawn(async move {
+        loop {
+            if events.poll().await.is_err() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
+    let mut probe = 0;
+    until_subscribed(&device, &token, &store, f.tenant, &mut probe).await;
+    publish_readings(&device, &token, 0, 10).await;
+    stored_exactly(&store, f.tenant, 10, "before any outage").await;
+
+    // The broker restarts under the node: it rejoins and subscribes again by itself.
+    mosquitto.restart().await;
+    until_subscribed(&device, &token, &store, f.tenant, &mut probe).await;
+    publish_readings(&device, &token, 10, 20).await;
+    stored_exactly(&store, f.tenant, 20, "after the broker's restart").await;
+
+    // The node is away while the devices go on and the broker restarts: its session keeps
+    // its messages, which it takes when it comes back under its client id.
+    let _ = stop.send(());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    publish_readings(&device, &token, 20, 45).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count(&store, f.tenant).await, 20, "the node is away");
+    mosquitto.restart().await;
+    stop = outage_node(&f, &store, mosquitto.port);
+    stored_exactly(&store, f.tenant, 45, "after the node came back").await;
+    let _ = stop.send(());
 }

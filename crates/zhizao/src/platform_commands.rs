@@ -37,6 +37,38 @@ pub(crate) async fn prepare_database(
     Ok(db)
 }
 
+/// This node's client id at an external MQTT broker: made once and kept in the data directory
+/// (`mqtt-client-id`), so that after a restart the node resumes its persistent session and
+/// takes the messages the broker queued for it meanwhile.
+fn node_client_id(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("mqtt-client-id");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let id = text.trim();
+        if !id.is_empty()
+            && id.len() <= 64
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Ok(id.to_owned());
+        }
+        anyhow::bail!(
+            "{} holds {id:?}, not an MQTT client id (letters, digits and '-', at most 64)",
+            path.display()
+        );
+    }
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("random bytes: {e}"))?;
+    let id = format!(
+        "zhizao-{}",
+        random
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    zhizao_core::files::write_durably(&path, id.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(id)
+}
+
 /// The operating system's clock, as the services take it.
 pub(crate) fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
@@ -225,7 +257,11 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
                 .await;
         })
     };
-    let external = config.mqtt_broker.clone().map(|external| {
+    let external = match config.mqtt_broker.clone() {
+        Some(external) => Some(external.with_client_id(node_client_id(&config.data_dir)?)),
+        None => None,
+    };
+    let external = external.map(|external| {
         println!(
             "Taking devices' messages from mqtt://{}:{} (shared subscription group {:?})",
             external.host, external.port, external.group
