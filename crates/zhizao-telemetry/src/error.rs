@@ -148,6 +148,19 @@ pub enum Error {
     /// Writing or encoding Parquet or Arrow data, or placing a file, failed.
     #[error("persisting telemetry failed: {0}")]
     Persist(String),
+    /// The log holds as much as it may while its batches cannot be written to files: writes
+    /// are refused until persisting catches up, rather than the disk filled.
+    #[error(
+        "telemetry is not being written to its files ({because}); the write-ahead log holds {bytes} bytes, its limit is {limit}: writes resume when persisting catches up"
+    )]
+    Backlog {
+        /// The log's bytes.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+        /// Why persisting is behind (its last failure), or that it is only behind.
+        because: String,
+    },
     /// File system trouble outside the log.
     #[error("telemetry storage I/O on {path}: {source}")]
     Io {
@@ -180,6 +193,7 @@ impl Classified for Error {
             | Error::ManifestIo { .. }
             | Error::ObjectStorage(_)
             | Error::Persist(_)
+            | Error::Backlog { .. }
             | Error::Io { .. } => ErrorKind::Unavailable,
             Error::QueryFailed(_)
             | Error::Encode(_)
@@ -209,6 +223,11 @@ impl Classified for Error {
             _ => return Vec::new(),
         };
         vec![FieldError::new(field, Text::owned(zh, self.to_string()))]
+    }
+
+    fn retry_after_seconds(&self) -> Option<i64> {
+        // Persisting retries with back-off up to a minute.
+        matches!(self, Error::Backlog { .. }).then_some(30)
     }
 }
 

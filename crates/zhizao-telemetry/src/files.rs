@@ -93,7 +93,15 @@ impl ObjectStorage {
                 "invalid object storage URL {url:?}: S3 storage URLs start with s3://"
             )));
         }
-        let mut builder = AmazonS3Builder::from_env().with_url(url);
+        // A few quick retries ride out a blip; a longer outage is the store's to wait out (it
+        // keeps the data in the log and retries persisting with its own back-off), so one
+        // request never hangs a persist for minutes.
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: std::time::Duration::from_secs(20),
+            ..object_store::RetryConfig::default()
+        };
+        let mut builder = AmazonS3Builder::from_env().with_url(url).with_retry(retry);
         for (key, value) in settings {
             let key: AmazonS3ConfigKey = key.parse().map_err(|_| {
                 Error::Invalid(format!("unknown S3 setting {key:?} (for example aws_endpoint, aws_region, aws_access_key_id, aws_allow_http)"))

@@ -67,6 +67,9 @@ pub struct StoreOptions {
     pub compact_cold_after: Duration,
     /// How often `run_background` compacts files and applies retention.
     pub maintenance_interval: Duration,
+    /// The most the write-ahead log may hold: past it (persisting failing or behind, e.g. object
+    /// storage refusing) writes are refused with 503 instead of the disk filling up.
+    pub max_log_bytes: u64,
 }
 
 impl StoreOptions {
@@ -82,6 +85,7 @@ impl StoreOptions {
             compact_small_rows: 8_000_000,
             compact_cold_after: Duration::from_secs(3600),
             maintenance_interval: Duration::from_secs(60),
+            max_log_bytes: 8 << 30,
         }
     }
 }
@@ -200,6 +204,8 @@ pub(crate) struct Shared {
     /// Caches (Parquet metadata) shared by every query's runtime.
     pub(crate) caches: crate::files::SharedCaches,
     pub(crate) state: RwLock<State>,
+    /// Why the last persist failed, until one succeeds.
+    persist_failure: std::sync::Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -455,6 +461,7 @@ impl TelemetryStore {
             files,
             caches: crate::files::SharedCaches::new(),
             state: RwLock::new(state),
+            persist_failure: std::sync::Mutex::new(None),
         });
         let (wal, replay) = Wal::open(
             &root.join("wal"),
@@ -522,6 +529,16 @@ impl TelemetryStore {
                 points: 0,
             });
         }
+        let bytes = self.wal.bytes();
+        if bytes > self.options.max_log_bytes {
+            return Err(Error::Backlog {
+                bytes,
+                limit: self.options.max_log_bytes,
+                because: self
+                    .persist_failure()
+                    .unwrap_or_else(|| "persisting has not caught up yet".to_owned()),
+            });
+        }
         let fits = points_fit(&self.shared.read().schemas, tenant, database, &points);
         if !fits {
             // Reserve the schema changes first: a conflicting write is refused before the log.
@@ -571,8 +588,33 @@ impl TelemetryStore {
     }
 
     /// Freezes the buffers if they are due (or always, with `force`) and writes every frozen
-    /// buffer to Parquet. Returns the number of files written.
+    /// buffer to Parquet. Returns the number of files written. A failure is kept for
+    /// [`TelemetryStore::persist_failure`] until a persist succeeds.
     pub async fn persist(&self, force: bool) -> Result<usize, Error> {
+        let result = self.persist_now(force).await;
+        let failure = result.as_ref().err().map(ToString::to_string);
+        match self.shared.persist_failure.lock() {
+            Ok(mut kept) => *kept = failure,
+            Err(poisoned) => *poisoned.into_inner() = failure,
+        }
+        result
+    }
+
+    /// Why the last persist failed (the object storage refusing, a full disk), until one
+    /// succeeds; `None` while files are written.
+    pub fn persist_failure(&self) -> Option<String> {
+        match self.shared.persist_failure.lock() {
+            Ok(kept) => kept.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Whether the Parquet files go to object storage (rather than the data directory).
+    pub fn uses_object_storage(&self) -> bool {
+        self.options.object_storage.is_some()
+    }
+
+    async fn persist_now(&self, force: bool) -> Result<usize, Error> {
         let _guard = self.lock_manifest().await?;
         let has_rows = self.shared.read().active_rows > 0;
         if has_rows && (force || self.should_freeze()) {
@@ -652,11 +694,22 @@ impl TelemetryStore {
             })
         };
         let mut ticker = tokio::time::interval(interval);
+        let mut failures = 0u32;
+        let mut next_attempt = tokio::time::Instant::now();
         loop {
             tokio::select! {
-                _ = ticker.tick() => {
-                    if let Err(error) = self.persist(false).await {
-                        tracing::error!(%error, "persisting telemetry failed; will retry");
+                now = ticker.tick() => {
+                    if now < next_attempt {
+                        continue;
+                    }
+                    match self.persist(false).await {
+                        Ok(_) => failures = 0,
+                        Err(error) => {
+                            failures += 1;
+                            let wait = retry_delay(failures);
+                            next_attempt = tokio::time::Instant::now() + wait;
+                            tracing::error!(%error, retry_in_seconds = wait.as_secs(), bytes_in_log = self.wal.bytes(), "persisting telemetry failed; the log keeps the data");
+                        }
                     }
                 }
                 () = &mut shutdown => break,
@@ -752,6 +805,12 @@ impl TelemetryStore {
     }
 }
 
+/// How long persisting waits after its `failures`-th failure in a row: 1, 2, 4 … seconds, at
+/// most a minute.
+fn retry_delay(failures: u32) -> Duration {
+    Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+}
+
 /// This store's identity (16 hex digits), made at its first open and kept in `store-id` beside
 /// the manifest. Its files in object storage live under it.
 fn store_id(root: &Path) -> Result<String, Error> {
@@ -797,6 +856,12 @@ fn store_id(root: &Path) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn persisting_backs_off_up_to_a_minute() {
+        let delays: Vec<u64> = (1..=9).map(|n| retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
 
     #[test]
     fn a_retired_file_stays_until_the_last_reader_lets_go() {

@@ -3,6 +3,8 @@
 //! the object-storage tests of this crate and of the binary.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hyper_util::rt::TokioIo;
 
@@ -19,6 +21,7 @@ pub struct S3Server {
     pub endpoint: String,
     /// Where its buckets are.
     pub root: PathBuf,
+    refusing: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,23 +47,50 @@ impl S3Server {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let service = service.clone();
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(socket), service)
-                        .await;
-                });
-            }
-        });
+        let refusing = Arc::new(AtomicBool::new(false));
+        let task = {
+            let refusing = Arc::clone(&refusing);
+            tokio::spawn(async move {
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let (service, refusing) = (service.clone(), Arc::clone(&refusing));
+                    let answer = hyper::service::service_fn(
+                        move |request: hyper::Request<hyper::body::Incoming>| {
+                            let (service, refusing) = (service.clone(), Arc::clone(&refusing));
+                            async move {
+                                if refusing.load(Ordering::Relaxed) {
+                                    return Ok(hyper::Response::builder()
+                                        .status(503)
+                                        .body(s3s::Body::from(
+                                            "<Error><Code>ServiceUnavailable</Code></Error>"
+                                                .to_owned(),
+                                        ))
+                                        .unwrap());
+                                }
+                                hyper::service::Service::call(&service, request).await
+                            }
+                        },
+                    );
+                    tokio::spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(socket), answer)
+                            .await;
+                    });
+                }
+            })
+        };
         S3Server {
             endpoint,
             root: root.to_owned(),
+            refusing,
             task,
         }
+    }
+
+    /// Answers every request with 503 (an outage of the storage) while `on`.
+    pub fn refuse(&self, on: bool) {
+        self.refusing.store(on, Ordering::Relaxed);
     }
 }

@@ -71,6 +71,22 @@ pub struct Wal {
     directory: PathBuf,
     /// Why the last write failed, until a write succeeds again.
     failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// Bytes on disk: the closed segments', and the segment being written's.
+    sizes: std::sync::Arc<LogSizes>,
+}
+
+/// The log's size on disk, kept as segments grow, close and are removed.
+#[derive(Debug, Default)]
+struct LogSizes {
+    closed: std::sync::atomic::AtomicU64,
+    current: std::sync::atomic::AtomicU64,
+}
+
+impl LogSizes {
+    fn total(&self) -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.closed.load(Relaxed) + self.current.load(Relaxed)
+    }
 }
 
 impl std::fmt::Debug for Request {
@@ -237,6 +253,19 @@ impl Wal {
             .map_err(io_error(&path))?;
         file.set_len(length).map_err(io_error(&path))?;
         file.sync_all().map_err(io_error(&path))?;
+        let sizes = std::sync::Arc::new(LogSizes::default());
+        let mut closed = 0;
+        for (_, segment) in segments(directory)? {
+            if segment != path {
+                closed += fs::metadata(&segment).map_err(io_error(&segment))?.len();
+            }
+        }
+        sizes
+            .closed
+            .store(closed, std::sync::atomic::Ordering::Relaxed);
+        sizes
+            .current
+            .store(length, std::sync::atomic::Ordering::Relaxed);
         let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
         let writer = Writer {
             directory: directory.to_owned(),
@@ -248,6 +277,7 @@ impl Wal {
             durable_next: last_sequence + 1,
             broken: false,
             failure: std::sync::Arc::clone(&failure),
+            sizes: std::sync::Arc::clone(&sizes),
             segment_bytes,
             sink,
         };
@@ -261,6 +291,7 @@ impl Wal {
                 requests,
                 directory: directory.to_owned(),
                 failure,
+                sizes,
             },
             Replay {
                 batches,
@@ -322,11 +353,21 @@ impl Wal {
             let (_, path) = &window[0];
             let (next_first, _) = window[1];
             if next_first.saturating_sub(1) <= persisted_through {
+                let bytes = fs::metadata(path).map_err(io_error(path))?.len();
                 fs::remove_file(path).map_err(io_error(path))?;
+                self.sizes
+                    .closed
+                    .fetch_sub(bytes, std::sync::atomic::Ordering::Relaxed);
                 removed += 1;
             }
         }
         Ok(removed)
+    }
+
+    /// The log's bytes on disk: what is not yet in Parquet files (and, until the next
+    /// removal, what just went there).
+    pub fn bytes(&self) -> u64 {
+        self.sizes.total()
     }
 }
 
@@ -361,6 +402,7 @@ struct Writer {
     /// Cutting back failed too: try again before the next write.
     broken: bool,
     failure: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    sizes: std::sync::Arc<LogSizes>,
     segment_bytes: u64,
     sink: std::sync::Arc<dyn WalSink>,
 }
@@ -468,6 +510,9 @@ impl Writer {
         self.file = file;
         self.length = self.durable_length;
         self.next_sequence = self.durable_next;
+        self.sizes
+            .current
+            .store(self.length, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -503,11 +548,17 @@ impl Writer {
         self.file.sync_data().map_err(io_error(&self.path))?;
         self.durable_length = self.length;
         self.durable_next = self.next_sequence;
+        self.sizes
+            .current
+            .store(self.length, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
     fn start_segment(&mut self) -> Result<(), Error> {
         let path = create_segment(&self.directory, self.next_sequence)?;
+        self.sizes
+            .closed
+            .fetch_add(self.length, std::sync::atomic::Ordering::Relaxed);
         self.file = OpenOptions::new()
             .write(true)
             .open(&path)
@@ -515,6 +566,9 @@ impl Writer {
         self.path = path;
         self.length = SEGMENT_HEADER.len() as u64;
         self.durable_length = self.length;
+        self.sizes
+            .current
+            .store(self.length, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 }
@@ -693,6 +747,37 @@ mod tests {
             [4]
         );
         assert_eq!(wal.append(batch(4)).await.unwrap(), 5);
+    }
+
+    /// The size the log reports is the size of its files, as segments grow, close, are
+    /// removed and the log is reopened.
+    #[tokio::test]
+    async fn the_log_knows_its_size_on_disk() {
+        let directory = tempfile::tempdir().unwrap();
+        let on_disk = || -> u64 {
+            segments(directory.path())
+                .unwrap()
+                .iter()
+                .map(|(_, path)| fs::metadata(path).unwrap().len())
+                .sum()
+        };
+        let (wal, _) = Wal::open_with_segment_size(directory.path(), 0, 300, sink()).unwrap();
+        assert_eq!(wal.bytes(), on_disk());
+        for n in 0..12 {
+            wal.append(batch(n)).await.unwrap();
+            assert_eq!(wal.bytes(), on_disk(), "after batch {n}");
+        }
+        assert!(segments(directory.path()).unwrap().len() > 2);
+        let through = wal.rotate().await.unwrap();
+        assert_eq!(wal.bytes(), on_disk());
+        wal.remove_persisted(through).unwrap();
+        assert_eq!(wal.bytes(), on_disk());
+        wal.append(batch(12)).await.unwrap();
+        let size = wal.bytes();
+        drop(wal);
+        let (wal, _) = Wal::open_with_segment_size(directory.path(), through, 300, sink()).unwrap();
+        assert_eq!(wal.bytes(), size);
+        assert_eq!(wal.bytes(), on_disk());
     }
 
     #[tokio::test]

@@ -32,9 +32,18 @@ pub(crate) fn router(openapi_json: Arc<str>) -> Router<AppState> {
 /// Each component's state: (name, `None` when it works, or why it does not).
 async fn components(state: &AppState) -> Vec<(&'static str, Option<String>)> {
     let database = state.db().ping().await.err().map(|error| error.to_string());
+    let telemetry = state.telemetry();
+    // Persisting failing (a refusing bucket, a full disk) is not yet a refused write, but the
+    // log is filling toward its limit: an operator should hear of it now.
+    let files = if telemetry.uses_object_storage() {
+        "object_storage"
+    } else {
+        "telemetry_files"
+    };
     vec![
         ("database", database),
-        ("telemetry_log", state.telemetry().log_failure()),
+        ("telemetry_log", telemetry.log_failure()),
+        (files, telemetry.persist_failure()),
     ]
 }
 

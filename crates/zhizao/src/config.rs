@@ -111,6 +111,11 @@ pub(crate) struct ServeArgs {
         value_name = "SECONDS"
     )]
     pub(crate) telemetry_maintenance_seconds: Option<u64>,
+    /// The most the telemetry write-ahead log may hold while its data cannot be written to
+    /// files (object storage refusing, a full disk), in MB, 16 to 1048576; past it writes are
+    /// refused with 503 instead of the disk filling up [default: 8192].
+    #[arg(long, env = "ZHIZAO_TELEMETRY_MAX_LOG_MB", value_name = "MB")]
+    pub(crate) telemetry_max_log_mb: Option<u64>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -131,6 +136,7 @@ struct FileConfig {
     plan_seconds: Option<u64>,
     telemetry_buffer_rows: Option<usize>,
     telemetry_maintenance_seconds: Option<u64>,
+    telemetry_max_log_mb: Option<u64>,
     /// object_store's S3 settings, e.g. `aws_endpoint = "http://127.0.0.1:9000"`.
     telemetry_object_store_options: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -167,6 +173,7 @@ pub(crate) struct Config {
     pub(crate) plan_seconds: u64,
     pub(crate) telemetry_buffer_rows: usize,
     pub(crate) telemetry_maintenance_seconds: u64,
+    pub(crate) telemetry_max_log_mb: u64,
 }
 
 impl Config {
@@ -287,10 +294,18 @@ impl Config {
                 "telemetry_maintenance_seconds must be 1 to 3600, not {telemetry_maintenance_seconds}"
             );
         }
+        let telemetry_max_log_mb = serve
+            .telemetry_max_log_mb
+            .or(file.telemetry_max_log_mb)
+            .unwrap_or(8192);
+        if !(16..=1_048_576).contains(&telemetry_max_log_mb) {
+            anyhow::bail!("telemetry_max_log_mb must be 16 to 1048576, not {telemetry_max_log_mb}");
+        }
         Ok(Config {
             plan_seconds,
             telemetry_buffer_rows,
             telemetry_maintenance_seconds,
+            telemetry_max_log_mb,
             public_url,
             notification_webhook: notification_webhook.map(Secret),
             telemetry_object_store,
@@ -379,6 +394,16 @@ mod tests {
         assert!(error.to_string().contains("plan_seconds"), "{error}");
         assert_eq!(defaults.telemetry_buffer_rows, 1_000_000);
         assert_eq!(defaults.telemetry_maintenance_seconds, 60);
+        assert_eq!(defaults.telemetry_max_log_mb, 8192);
+        let tiny = ServeArgs {
+            telemetry_max_log_mb: Some(1),
+            ..ServeArgs::default()
+        };
+        let error = Config::load(&ConfigArgs::default(), &tiny).unwrap_err();
+        assert!(
+            error.to_string().contains("telemetry_max_log_mb"),
+            "{error}"
+        );
         let never = ServeArgs {
             telemetry_maintenance_seconds: Some(0),
             ..ServeArgs::default()

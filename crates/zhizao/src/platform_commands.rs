@@ -149,6 +149,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         object_storage: object_storage(&config)?,
         freeze_rows: config.telemetry_buffer_rows,
         maintenance_interval: std::time::Duration::from_secs(config.telemetry_maintenance_seconds),
+        max_log_bytes: config.telemetry_max_log_mb << 20,
         ..StoreOptions::new(config.data_dir.join("telemetry"))
     })
     .context("opening the telemetry store")?;

@@ -408,3 +408,68 @@ async fn names_that_flatten_alike_persist_side_by_side() {
     assert!(sum("plant_1", "cnc").await.contains("1.0"));
     assert!(sum("plant", "1_cnc").await.contains("2.0"));
 }
+
+/// A bucket that refuses for a while: persisting fails and says why, the data stays in the log
+/// and the buffers (queried as before), the log grows only to its stated limit, past which
+/// writes are refused (503, nothing written) rather than the disk filled; once the bucket
+/// answers again, persisting catches up and writes are taken again.
+#[tokio::test]
+async fn an_outage_of_the_bucket_keeps_the_data_and_bounds_the_log() {
+    let s3_root = tempfile::tempdir().unwrap();
+    let server = s3_server(s3_root.path()).await;
+    let local = tempfile::tempdir().unwrap();
+    let store = TelemetryStore::open(StoreOptions {
+        max_log_bytes: 16 * 1024,
+        ..object_options(local.path(), storage(&server, "outage", SECRET_KEY))
+    })
+    .unwrap();
+    store.check_file_storage().await.unwrap();
+    server.refuse(true);
+
+    let mut written: i64 = 0;
+    let refused = loop {
+        let points: Vec<Point> = (0..20)
+            .map(|m| reading("press-01", written as f64, written * 20 + m))
+            .collect();
+        match store.write(1, "factory", points).await {
+            Ok(_) => written += 1,
+            Err(error) => break error,
+        }
+        if written % 5 == 1 {
+            assert!(store.persist(true).await.is_err(), "the bucket refuses");
+        }
+        assert!(written < 10_000, "the log grew without a limit");
+    };
+    assert_eq!(
+        zhizao_core::Classified::kind(&refused),
+        zhizao_core::ErrorKind::Unavailable
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains("its limit is 16384") && message.contains("s3://telemetry/outage"),
+        "{message}"
+    );
+    let failure = store.persist_failure().expect("the failure is kept");
+    assert!(failure.contains("uploading"), "{failure}");
+    let rows = (written * 20).to_string();
+    assert_eq!(
+        scalar(&store, 1, "SELECT count(*) FROM machine_telemetry").await,
+        rows,
+        "everything acknowledged is queryable, nothing of the refused write"
+    );
+    assert!(parquet_under(&server.root.join(BUCKET)).is_empty());
+
+    // The bucket is back: persisting catches up, the log shrinks, writes are taken again.
+    server.refuse(false);
+    assert!(store.persist(true).await.unwrap() > 0);
+    assert_eq!(store.persist_failure(), None);
+    let points: Vec<Point> = (0..20)
+        .map(|m| reading("press-01", 1.0, 1_000_000 + m))
+        .collect();
+    store.write(1, "factory", points).await.unwrap();
+    assert_eq!(
+        scalar(&store, 1, "SELECT count(*) FROM machine_telemetry").await,
+        (written * 20 + 20).to_string()
+    );
+    assert!(!parquet_under(&server.root.join(BUCKET)).is_empty());
+}

@@ -202,11 +202,19 @@ fn influx_problem(error: &impl Classified) -> Response {
         }
         ErrorKind::Unavailable | ErrorKind::Timeout => {
             tracing::error!(%error, "telemetry unavailable");
-            influx_error(
+            let mut response = influx_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "internal error",
                 "the telemetry store cannot accept writes now; retry later",
-            )
+            );
+            // Telegraf and the InfluxDB clients wait as long as Retry-After says.
+            let seconds = error.retry_after_seconds().unwrap_or(5);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+            response
         }
         _ => {
             tracing::error!(%error, "telemetry request failed");

@@ -18,7 +18,10 @@ async fn operations_endpoints_answer() {
         let ready = app.api("GET", "/readyz", None, None).await;
         assert_eq!(
             (ready.status, ready.text().as_str()),
-            (StatusCode::OK, "database: ok\ntelemetry_log: ok\n")
+            (
+                StatusCode::OK,
+                "database: ok\ntelemetry_log: ok\ntelemetry_files: ok\n"
+            )
         );
         app.api("GET", "/api/v1/enterprises", Some("admin"), None)
             .await;
@@ -30,7 +33,7 @@ async fn operations_endpoints_answer() {
             "{text}"
         );
         assert!(text.contains("zhizao_db_pool_connections"), "{text}");
-        for component in ["database", "telemetry_log"] {
+        for component in ["database", "telemetry_log", "telemetry_files"] {
             assert!(
                 text.contains(&format!(
                     "zhizao_component_up{{component=\"{component}\"}} 1"

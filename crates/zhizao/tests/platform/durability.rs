@@ -86,8 +86,8 @@ fn parquet_under(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn telemetry_files_go_to_the_configured_object_storage() {
     let bucket_root = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(S3Server::start(bucket_root.path(), "telemetry"));
-    let endpoint = server.endpoint.clone();
+    let s3 = runtime.block_on(S3Server::start(bucket_root.path(), "telemetry"));
+    let endpoint = s3.endpoint.clone();
 
     let data = tempfile::tempdir().unwrap();
     let token = demo_with_token(data.path(), "durability");
@@ -174,6 +174,56 @@ fn telemetry_files_go_to_the_configured_object_storage() {
         body.contains("\"n\":300") && body.contains("\"d\":6"),
         "{body}"
     );
+    drop(server);
+
+    // The bucket refuses for a while: readiness names object storage, queries go on, and once
+    // it answers again persisting catches up by itself and readiness recovers.
+    let buffered = [("ZHIZAO_TELEMETRY_BUFFER_ROWS", "100")];
+    let server = serve_with(
+        data.path(),
+        &options,
+        &[environment.as_slice(), buffered.as_slice()].concat(),
+    );
+    s3.refuse(true);
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v2/write?bucket=plant",
+        &format!("Token {token}"),
+        "text/plain",
+        &lines.replace("press,", "press2,"),
+    );
+    assert_eq!(status, 204, "{body}");
+    let ready = |wanted: u16| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = http(&server.http, "GET", "/readyz", "", "", "");
+            if status == wanted {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "readiness stayed {status}: {body}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let body = ready(503);
+    assert!(body.contains("object_storage: unavailable"), "{body}");
+    let query = r#"{"sql": "SELECT count(*) AS n FROM press2", "database": "plant"}"#;
+    let (status, body) = http(
+        &server.http,
+        "POST",
+        "/api/v1/query",
+        &format!("Token {token}"),
+        "application/json",
+        query,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"n\":300"), "{body}");
+    s3.refuse(false);
+    let body = ready(200);
+    assert!(body.contains("object_storage: ok"), "{body}");
     drop(server);
     drop(runtime);
 }
