@@ -359,6 +359,10 @@ impl Broker {
         if let Some((user, password)) = &external.credentials {
             options.set_credentials(user.clone(), password.clone());
         }
+        self.set_external_failure(Some(format!(
+            "not yet joined to mqtt://{}:{}",
+            external.host, external.port
+        )));
         let (client, mut events) = AsyncClient::new(options, 256);
         let (outbox, mut outgoing) = mpsc::unbounded_channel();
         let writer = tokio::spawn(async move {
@@ -416,6 +420,7 @@ impl Broker {
             match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     tracing::info!(host = %external.host, port = external.port, group = %external.group, %node, "joined the external MQTT broker");
+                    self.set_external_failure(None);
                     bridge.subscribe_all();
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -441,6 +446,10 @@ impl Broker {
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, "the external MQTT broker is unreachable; retrying");
+                    self.set_external_failure(Some(format!(
+                        "mqtt://{}:{}: {error}",
+                        external.host, external.port
+                    )));
                     tokio::select! {
                         () = tokio::time::sleep(Duration::from_secs(1)) => {}
                         () = &mut shutdown => break,

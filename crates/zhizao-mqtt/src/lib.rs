@@ -166,6 +166,9 @@ pub struct Broker {
     pub(crate) state: Arc<Mutex<BrokerState>>,
     pub(crate) files: Option<SessionFiles>,
     pub(crate) connected: Arc<std::sync::atomic::AtomicUsize>,
+    /// Why this node is not joined to its external broker (`None` while it is, or when it has
+    /// none).
+    pub(crate) external_failure: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -217,6 +220,7 @@ impl Broker {
             state: Arc::new(Mutex::new(BrokerState::default())),
             files,
             connected: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            external_failure: Arc::new(std::sync::Mutex::new(None)),
         };
         let mut queues = Vec::new();
         {
@@ -307,6 +311,22 @@ impl Broker {
     /// Devices connected now.
     pub fn connections(&self) -> usize {
         self.connected.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Why this node is not joined to its external broker (not yet, or the broker unreachable
+    /// since), for readiness; `None` while it is joined, or when it has no external broker.
+    pub fn external_failure(&self) -> Option<String> {
+        match self.external_failure.lock() {
+            Ok(failure) => failure.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set_external_failure(&self, failure: Option<String>) {
+        match self.external_failure.lock() {
+            Ok(mut kept) => *kept = failure,
+            Err(poisoned) => *poisoned.into_inner() = failure,
+        }
     }
 
     /// Accepts connections on `listener` until `shutdown` resolves, then ends the connections

@@ -697,16 +697,25 @@ impl Mosquitto {
     }
 
     /// Stops it as its service manager does (SIGTERM: a persistent one saves its sessions and
-    /// queued messages) and starts it again on the same port.
-    async fn restart(&mut self) {
+    /// queued messages).
+    fn stop(&mut self) {
         let stopped = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(stopped.success());
         let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port after [`Mosquitto::stop`].
+    async fn start(&mut self) {
         self.child = Mosquitto::spawn(&self.binary, self.directory.path());
         self.wait_listening().await;
+    }
+
+    async fn restart(&mut self) {
+        self.stop();
+        self.start().await;
     }
 }
 
@@ -1811,7 +1820,11 @@ async fn commands_reach_devices_on_an_external_broker_through_any_node() {
 }
 
 /// A node on an external broker (`mqtt://…?group=outage`) under a client id it keeps.
-fn outage_node(f: &Fixture, store: &TelemetryStore, port: u16) -> tokio::sync::oneshot::Sender<()> {
+fn outage_node(
+    f: &Fixture,
+    store: &TelemetryStore,
+    port: u16,
+) -> (tokio::sync::oneshot::Sender<()>, Broker) {
     let node = Broker::new(
         f.devices.clone(),
         store.clone(),
@@ -1825,10 +1838,10 @@ fn outage_node(f: &Fixture, store: &TelemetryStore, port: u16) -> tokio::sync::o
             .unwrap()
             .with_client_id("zhizao-node-outage");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(node.run_external(external, async move {
+    tokio::spawn(node.clone().run_external(external, async move {
         let _ = stopped.await;
     }));
-    stop
+    (stop, node)
 }
 
 /// Publishes readings `from..to` (timestamps from 2023-11-14 on) with QoS 1.
@@ -1931,7 +1944,7 @@ async fn the_bridge_rejoins_a_restarted_broker_and_takes_what_was_queued_for_it(
     let f = fixture(zhizao_db::testing::sqlite().await).await;
     let directory = tempfile::tempdir().unwrap();
     let store = TelemetryStore::open(StoreOptions::new(directory.path().to_owned())).unwrap();
-    let mut stop = outage_node(&f, &store, mosquitto.port);
+    let (mut stop, node) = outage_node(&f, &store, mosquitto.port);
 
     let token = f.tokens[0].clone();
     let mut options = MqttOptions::new("press-outage", "127.0.0.1", mosquitto.port);
@@ -1950,9 +1963,25 @@ async fn the_bridge_rejoins_a_restarted_broker_and_takes_what_was_queued_for_it(
     publish_readings(&device, &token, 0, 10).await;
     stored_exactly(&store, f.tenant, 10, "before any outage").await;
 
-    // The broker restarts under the node: it rejoins and subscribes again by itself.
-    mosquitto.restart().await;
+    assert_eq!(node.external_failure(), None, "joined");
+
+    // The broker restarts under the node: readiness hears of it while it is down, and the node
+    // rejoins and subscribes again by itself.
+    mosquitto.stop();
+    let mut waited = 0;
+    while node.external_failure().is_none() {
+        assert!(waited < 200, "the node did not notice the broker was gone");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failure = node.external_failure().unwrap();
+    assert!(
+        failure.contains(&format!("mqtt://127.0.0.1:{}", mosquitto.port)),
+        "{failure}"
+    );
+    mosquitto.start().await;
     until_subscribed(&device, &token, &store, f.tenant, &mut probe).await;
+    assert_eq!(node.external_failure(), None, "joined again");
     publish_readings(&device, &token, 10, 20).await;
     stored_exactly(&store, f.tenant, 20, "after the broker's restart").await;
 
@@ -1964,7 +1993,7 @@ async fn the_bridge_rejoins_a_restarted_broker_and_takes_what_was_queued_for_it(
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(count(&store, f.tenant).await, 20, "the node is away");
     mosquitto.restart().await;
-    stop = outage_node(&f, &store, mosquitto.port);
+    (stop, _) = outage_node(&f, &store, mosquitto.port);
     stored_exactly(&store, f.tenant, 45, "after the node came back").await;
     let _ = stop.send(());
 }

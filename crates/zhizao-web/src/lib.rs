@@ -123,7 +123,12 @@ struct Inner {
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
+    /// Components beyond the database and telemetry that readiness reports.
+    probes: std::sync::Mutex<Vec<(&'static str, ReadinessProbe)>>,
 }
+
+/// Why a component is down (`None`: it works), asked at every readiness check.
+pub type ReadinessProbe = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 impl AppState {
     /// State over the domain services.
@@ -150,7 +155,28 @@ impl AppState {
             db,
             settings,
             metrics: metrics::Metrics::new(),
+            probes: std::sync::Mutex::new(Vec::new()),
         }))
+    }
+
+    /// Adds `name` to what `/readyz` and `/metrics` report (an external broker, for one).
+    pub fn add_readiness(&self, name: &'static str, probe: ReadinessProbe) {
+        match self.0.probes.lock() {
+            Ok(mut probes) => probes.push((name, probe)),
+            Err(poisoned) => poisoned.into_inner().push((name, probe)),
+        }
+    }
+
+    /// Every added component's state.
+    pub(crate) fn probed(&self) -> Vec<(&'static str, Option<String>)> {
+        let probes = match self.0.probes.lock() {
+            Ok(probes) => probes.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        probes
+            .into_iter()
+            .map(|(name, probe)| (name, probe()))
+            .collect()
     }
 
     pub(crate) fn identity(&self) -> &Identity {

@@ -40,11 +40,13 @@ async fn components(state: &AppState) -> Vec<(&'static str, Option<String>)> {
     } else {
         "telemetry_files"
     };
-    vec![
+    let mut components = vec![
         ("database", database),
         ("telemetry_log", telemetry.log_failure()),
         (files, telemetry.persist_failure()),
-    ]
+    ];
+    components.extend(state.probed());
+    components
 }
 
 /// 200 when every component works; 503 naming each one that does not, one line each

@@ -210,7 +210,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     }
     let notifier_identity = identity.clone();
     let fleet_devices = devices.clone();
-    let router = zhizao_web::router(AppState::new(
+    let state = AppState::new(
         zhizao_web::Services {
             identity,
             registry,
@@ -224,7 +224,15 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
         },
         db.clone(),
         settings,
-    ));
+    );
+    if config.mqtt_broker.is_some() {
+        let broker = broker.clone();
+        state.add_readiness(
+            "external_broker",
+            Arc::new(move || broker.external_failure()),
+        );
+    }
+    let router = zhizao_web::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
