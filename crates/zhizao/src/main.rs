@@ -12,6 +12,7 @@ mod oee_bench;
 mod platform_commands;
 mod schedule_commands;
 mod simulate_command;
+mod soak_bench;
 mod telemetry_bench;
 
 use clap::{Parser, Subcommand};
@@ -129,6 +130,9 @@ enum BenchCommand {
     /// The polishing centre's OEE over a month of its 72 robots' one-second reports, cold and
     /// warm.
     Oee(oee_bench::BenchOeeArgs),
+    /// A platform under a simulated fleet, API users and the planner at once for a long while:
+    /// memory, open files and latencies over time.
+    Soak(soak_bench::BenchSoakArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -167,6 +171,7 @@ fn main() -> anyhow::Result<()> {
                     Command::Bench(BenchCommand::Query(args)) => telemetry_bench::query(args).await,
                     Command::Bench(BenchCommand::Mqtt(args)) => mqtt_bench::mqtt(args).await,
                     Command::Bench(BenchCommand::Oee(args)) => oee_bench::oee(args).await,
+                    Command::Bench(BenchCommand::Soak(args)) => soak_bench::soak(args).await,
                     Command::User(UserCommand::Create {
                         organization,
                         username,
