@@ -785,11 +785,22 @@ async fn mosquitto_with(acl: Option<&str>, persistent: bool) -> Option<Mosquitto
 
 /// Rows of the `machine` table from 2023-11-14 on (the measured messages; probes are older).
 async fn count(store: &TelemetryStore, tenant: i64) -> i64 {
+    count_rows(
+        store,
+        tenant,
+        "SELECT count(*) AS n FROM machine WHERE time >= to_timestamp_millis(1700000000000)",
+    )
+    .await
+}
+
+/// The count a `SELECT count(*)` over the tenant's `default` database answers (0 before the
+/// table exists).
+async fn count_rows(store: &TelemetryStore, tenant: i64, sql: &str) -> i64 {
     let output = store
         .query(
             tenant,
             "default",
-            "SELECT count(*) AS n FROM machine WHERE time >= to_timestamp_millis(1700000000000)",
+            sql,
             zhizao_telemetry::QueryLimits::default(),
         )
         .await;
@@ -1897,24 +1908,12 @@ async fn until_subscribed(
 
 /// Rows of the `machine` table before 2023-11-14 (the probes).
 async fn probe_count(store: &TelemetryStore, tenant: i64) -> i64 {
-    let output = store
-        .query(
-            tenant,
-            "default",
-            "SELECT count(*) AS n FROM machine WHERE time < to_timestamp_millis(1700000000000)",
-            zhizao_telemetry::QueryLimits::default(),
-        )
-        .await;
-    match output {
-        Ok(output) => {
-            use arrow::array::AsArray;
-            output.batches[0]
-                .column(0)
-                .as_primitive::<arrow::datatypes::Int64Type>()
-                .value(0)
-        }
-        Err(_) => 0,
-    }
+    count_rows(
+        store,
+        tenant,
+        "SELECT count(*) AS n FROM machine WHERE time < to_timestamp_millis(1700000000000)",
+    )
+    .await
 }
 
 /// Waits until the node has stored `expected` readings, and checks no more come.

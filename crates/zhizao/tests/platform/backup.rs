@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use sqlx::AssertSqlSafe;
 use zhizao_db::{Database, PoolSettings};
 
-use crate::support::{Platform, demo_with_token, http, run, serve, zhizao};
+use crate::support::{Platform, demo_with_token, files_under, http, run, serve, zhizao};
 
 /// Points per ingested batch.
 const BATCH: usize = 20;
@@ -145,24 +145,13 @@ fn postgres_records(url: &str) -> BTreeMap<String, Vec<String>> {
 
 /// Every file under `root` with its bytes, by relative path.
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![root.to_owned()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory)
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().display().to_string();
-                found.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
+    files_under(root)
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(root).unwrap().display().to_string();
+            (relative, std::fs::read(&path).unwrap())
+        })
+        .collect()
 }
 
 #[test]

@@ -7,15 +7,13 @@
 //! run); `ZHIZAO_TEST_CRASH_ROUNDS` runs more rounds than CI's quick version.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Platform, api, demo_with_token, serve_with};
+use crate::support::{Platform, api, demo_with_token, files_under, serve_with, try_http};
 
 /// Points per line-protocol batch.
 const BATCH: usize = 20;
@@ -61,19 +59,19 @@ fn write_batch(address: &str, token: &str, number: usize) -> bool {
             )
         })
         .collect();
-    let attempt = || -> std::io::Result<bool> {
-        let mut stream = TcpStream::connect(address)?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            stream,
-            "POST /api/v2/write?bucket=plant HTTP/1.1\r\nHost: {address}\r\nAuthorization: Token {token}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{lines}",
-            lines.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response.starts_with("HTTP/1.1 204"))
-    };
-    attempt().unwrap_or(false)
+    let authorization = format!("Token {token}");
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("Content-Type", "text/plain"),
+    ];
+    try_http(
+        address,
+        "POST",
+        "/api/v2/write?bucket=plant",
+        &headers,
+        &lines,
+    )
+    .is_ok_and(|answer| answer.status == 204)
 }
 
 /// Publishes `seq` values one at a time with QoS 1, each after the previous one's PUBACK,
@@ -324,23 +322,11 @@ fn kill_9_at_random_moments_loses_no_acknowledged_write() {
 
 /// The names of the Parquet files under `directory`.
 fn parquet(directory: &std::path::Path) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut pending = vec![directory.to_owned()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory)
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                names.push(entry.file_name().to_string_lossy().into_owned());
-            }
-        }
-    }
-    names
+    files_under(directory)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "parquet"))
+        .filter_map(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect()
 }
 
 /// One relational change the city makes: an enterprise's head count, or putting a project on
@@ -353,27 +339,17 @@ enum Change {
 
 /// Takes `change` as the holder of `token`; whether the platform acknowledged it.
 fn make(address: &str, token: &str, change: &Change) -> bool {
+    let authorization = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     let request = |method: &str, path: &str, body: Value| -> std::io::Result<(u16, Value)> {
-        let body = body.to_string();
-        let mut stream = TcpStream::connect(address)?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .and_then(|(_, b)| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
-        Ok((status, body))
+        let answer = try_http(address, method, path, &headers, &body.to_string())?;
+        Ok((
+            answer.status,
+            serde_json::from_str(&answer.body).unwrap_or(Value::Null),
+        ))
     };
     let done = match change {
         Change::Employees { credit_code, value } => request(

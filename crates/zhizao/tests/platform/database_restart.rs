@@ -3,15 +3,13 @@
 //! is down, the pool reconnects by itself, and no edit is half-committed.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{OwnPostgres, http_with, serve_with, zhizao};
+use crate::support::{OwnPostgres, http_with, serve_with, try_http, zhizao};
 
 /// One edit a client tried: which enterprise, the head count, the answer's status, whether it
 /// carried `Retry-After`, and how long it took.
@@ -27,28 +25,22 @@ struct Attempt {
 fn edit(address: &str, token: &str, credit_code: &str, employees: i64) -> Attempt {
     let started = Instant::now();
     let body = json!({ "employees": employees }).to_string();
-    let attempt = || -> std::io::Result<String> {
-        let mut stream = TcpStream::connect(address)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        write!(
-            stream,
-            "PATCH /api/v1/enterprises/{credit_code} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response)
+    let authorization = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", authorization.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let path = format!("/api/v1/enterprises/{credit_code}");
+    let (status, retry_after) = match try_http(address, "PATCH", &path, &headers, &body) {
+        Ok(answer) => (
+            answer.status,
+            answer
+                .head
+                .to_ascii_lowercase()
+                .contains("\r\nretry-after:"),
+        ),
+        Err(_) => (0, false),
     };
-    let response = attempt().unwrap_or_default();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let retry_after = response
-        .split("\r\n\r\n")
-        .next()
-        .is_some_and(|head| head.to_ascii_lowercase().contains("\r\nretry-after:"));
     Attempt {
         code: credit_code.to_owned(),
         value: employees,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
 
-use crate::support::{demo_with_token, http, serve, serve_with, zhizao};
+use crate::support::{demo_with_token, files_under, http, serve, serve_with, zhizao};
 
 #[test]
 fn acknowledged_telemetry_survives_kill_9() {
@@ -59,23 +59,10 @@ fn acknowledged_telemetry_survives_kill_9() {
 
 /// Every file under `directory` whose name ends in `.parquet`.
 fn parquet_under(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![directory.to_owned()];
-    while let Some(directory) = pending.pop() {
-        for entry in std::fs::read_dir(&directory)
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.to_string_lossy().ends_with(".parquet") {
-                found.push(path);
-            }
-        }
-    }
-    found
+    files_under(directory)
+        .into_iter()
+        .filter(|path| path.to_string_lossy().ends_with(".parquet"))
+        .collect()
 }
 
 /// `serve --telemetry-object-store`: a real S3 protocol server (s3s over a directory, signed
