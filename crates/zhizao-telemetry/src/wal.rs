@@ -472,11 +472,13 @@ impl Writer {
             };
             match result {
                 Ok(()) => {
+                    // Cleared before anyone hears of the write, so that a writer who sees it
+                    // succeed never finds the log still reporting the failure.
+                    self.set_failure(None);
                     for (batch, reply) in appended {
                         self.sink.apply(&batch);
                         let _ = reply.send(Ok((batch.sequence, batch)));
                     }
-                    self.set_failure(None);
                 }
                 Err(error) => {
                     let message = error.to_string();

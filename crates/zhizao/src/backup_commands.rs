@@ -93,6 +93,15 @@ pub(crate) async fn backup(args: &ConfigArgs, options: &BackupArgs) -> anyhow::R
         );
     }
     let url = config.database_url.expose();
+    // Connecting would create a missing SQLite file: say so instead.
+    if let Some(file) = zhizao_db::sqlite_file(url)
+        && !file.exists()
+    {
+        bail!(
+            "there is no database at {}: nothing to back up",
+            file.display()
+        );
+    }
     let db = Database::connect(url, PoolSettings::default()).await?;
     let Some(schema_version) = db.schema_version().await? else {
         bail!("the database holds no Zhizao data: nothing to back up");

@@ -297,6 +297,17 @@ fn a_backup_taken_during_ingest_restores_every_record_and_point() {
     bytes[middle] ^= 0x5a;
     std::fs::write(&segment, bytes).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
+    // Nothing to back up where there is no platform: said, and no database made there.
+    let refused = zhizao(elsewhere.path())
+        .args(["backup", backup.path().join("empty").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("there is no database at"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!elsewhere.path().join("zhizao.sqlite3").exists());
     let refused = zhizao(elsewhere.path())
         .args(["restore", backup_dir.to_str().unwrap()])
         .output()
