@@ -79,7 +79,7 @@ struct BackupFile {
 pub(crate) async fn backup(args: &ConfigArgs, options: &BackupArgs) -> anyhow::Result<()> {
     let config = Config::load(args, &ServeArgs::default())?;
     let target = &options.directory;
-    if fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_some()) {
+    if holds_files(target) {
         bail!(
             "{} is not empty: a backup goes into a new or empty directory",
             target.display()
@@ -198,18 +198,19 @@ pub(crate) async fn restore(args: &ConfigArgs, options: &RestoreArgs) -> anyhow:
         );
     }
     let url = config.database_url.expose();
-    if Backend::from_url(url)? != backend {
+    let configured = Backend::from_url(url)?;
+    if configured != backend {
         bail!(
             "the backup holds a {} database but the platform is configured for {}: restore a \
              backup into the kind of database it came from",
             manifest.database,
-            Backend::from_url(url)?.name()
+            configured.name()
         );
     }
     let data = &config.data_dir;
     for directory in DIRECTORIES {
         let path = data.join(directory);
-        if fs::read_dir(&path).is_ok_and(|mut entries| entries.next().is_some()) {
+        if holds_files(&path) {
             bail!(
                 "{} is not empty: restore into a data directory that holds no data",
                 path.display()
@@ -258,7 +259,8 @@ pub(crate) async fn restore(args: &ConfigArgs, options: &RestoreArgs) -> anyhow:
     match sqlite_target {
         Some(file) => {
             let staged = staging.join(SQLITE_FILE);
-            copy_file(&source.join(SQLITE_FILE), &staged)?;
+            copy_file(&source.join(SQLITE_FILE), &staged)
+                .with_context(|| format!("copying {}", source.join(SQLITE_FILE).display()))?;
             for suffix in ["-wal", "-shm"] {
                 let _ = fs::remove_file(with_suffix(&file, suffix));
             }
@@ -418,10 +420,8 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
         if entry.file_type()?.is_dir() {
             copy_tree(&source, &target)?;
         } else if !target.exists() && !is_temporary(&source) {
-            match fs::copy(&source, &target) {
-                Ok(_) => File::open(&target)
-                    .and_then(|f| f.sync_all())
-                    .with_context(|| format!("syncing {}", target.display()))?,
+            match copy_file(&source, &target) {
+                Ok(()) => {}
                 // Removed since it was listed: it is no longer part of the data.
                 Err(error) if error.kind() == io::ErrorKind::NotFound => {}
                 Err(error) => {
@@ -440,12 +440,15 @@ fn is_temporary(path: &Path) -> bool {
         .is_some_and(|n| n.ends_with(".tmp") || n.ends_with(".partial"))
 }
 
-fn copy_file(from: &Path, to: &Path) -> anyhow::Result<()> {
-    fs::copy(from, to)
-        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
-    File::open(to)
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("syncing {}", to.display()))
+/// Copies `from` to `to` and syncs the copy.
+fn copy_file(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to)?;
+    File::open(to)?.sync_all()
+}
+
+/// Whether `path` is a directory with something in it.
+fn holds_files(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_some())
 }
 
 fn sync_directory(directory: &Path) -> anyhow::Result<()> {
