@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use sqlx::AssertSqlSafe;
 use zhizao_db::{Database, PoolSettings};
 
-use crate::support::{Platform, demo_with_token, files_under, http, run, serve, zhizao};
+use crate::support::{demo_with_token, files_under, http, run, serve, stop, zhizao};
 
 /// Points per ingested batch.
 const BATCH: usize = 20;
@@ -54,23 +54,6 @@ fn points(address: &str, authorization: &str) -> Vec<String> {
     let mut lines: Vec<String> = body.lines().skip(1).map(str::to_owned).collect();
     lines.sort();
     lines
-}
-
-/// Stops a platform as its supervisor would (SIGTERM) and waits for it.
-fn stop(mut platform: Platform) {
-    let pid = platform.process.0.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while platform.process.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the platform did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Every row of every table of a SQLite file, each as SQLite quotes it, sorted per table; an

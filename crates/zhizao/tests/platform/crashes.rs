@@ -215,26 +215,66 @@ fn register_device(platform: &Platform, token: &str) -> String {
 
 #[test]
 fn kill_9_at_random_moments_loses_no_acknowledged_write() {
+    let data = tempfile::tempdir().unwrap();
+    let files = data.path().join("telemetry");
+    ingest_through_kills(data.path(), &files, &[], &[]);
+}
+
+/// The same with the Parquet files in object storage (a real S3 protocol server, which outlives
+/// every kill), so kills land during uploads, the manifest's update after them and compaction of
+/// the bucket's files.
+#[cfg(feature = "s3")]
+#[test]
+fn kill_9_while_persisting_to_object_storage_loses_no_acknowledged_write() {
+    use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
+    let bucket = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let s3 = runtime.block_on(S3Server::start(bucket.path(), "telemetry"));
+    let data = tempfile::tempdir().unwrap();
+    let environment = [
+        ("AWS_ENDPOINT", s3.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    ingest_through_kills(
+        data.path(),
+        bucket.path(),
+        &["--telemetry-object-store", "s3://telemetry/crashes"],
+        &environment,
+    );
+}
+
+/// Rounds of line-protocol and MQTT QoS 1 ingest into a platform on `data` killed at a random
+/// moment, each followed by a restart that must answer every acknowledged write whole; the
+/// Parquet files are under `files`. A persist every couple of hundred rows and compaction every
+/// second, so kills land during persisting and compacting too.
+fn ingest_through_kills(
+    data: &std::path::Path,
+    files: &std::path::Path,
+    options: &[&str],
+    environment: &[(&str, &str)],
+) {
     let mut random = Random::from_environment();
     let rounds: usize = std::env::var("ZHIZAO_TEST_CRASH_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(6);
-
-    let data = tempfile::tempdir().unwrap();
-    let token = demo_with_token(data.path(), "crashes");
-    // A persist every couple of hundred rows and compaction every second, so kills land during
-    // persisting and compacting too.
-    let environment = [
+    let token = demo_with_token(data, "crashes");
+    let environment: Vec<(&str, &str)> = [
         ("ZHIZAO_TELEMETRY_BUFFER_ROWS", "200"),
         ("ZHIZAO_TELEMETRY_MAINTENANCE_SECONDS", "1"),
-    ];
+    ]
+    .into_iter()
+    .chain(environment.iter().copied())
+    .collect();
     let (mut batches, mut values) = (BTreeSet::new(), BTreeSet::new());
     let next_batch = Arc::new(AtomicUsize::new(0));
     let mut next_value = 0;
     let mut device_token = None;
     for round in 0..rounds {
-        let platform = serve_with(data.path(), &[], &environment);
+        let platform = serve_with(data, options, &environment);
         check(
             &platform,
             &token,
@@ -299,23 +339,20 @@ fn kill_9_at_random_moments_loses_no_acknowledged_write() {
         batches.extend(written);
         values.extend(published);
     }
-    let platform = serve_with(data.path(), &[], &environment);
+    let platform = serve_with(data, options, &environment);
     check(&platform, &token, &batches, &values, "after the last round");
     assert!(!values.is_empty(), "the device published");
     // Compaction goes on after the kills (merged files are named `c…`), and what it merged
     // still answers the same.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while parquet(&data.path().join("telemetry"))
-        .iter()
-        .all(|name| !name.starts_with('c'))
-    {
+    while parquet(files).iter().all(|name| !name.starts_with('c')) {
         assert!(Instant::now() < deadline, "no file was compacted");
         std::thread::sleep(Duration::from_millis(200));
     }
     check(&platform, &token, &batches, &values, "after compaction");
     eprintln!(
         "{} Parquet files after {} batches",
-        parquet(&data.path().join("telemetry")).len(),
+        parquet(files).len(),
         batches.len()
     );
 }

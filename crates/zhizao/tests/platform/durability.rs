@@ -102,7 +102,7 @@ fn telemetry_files_go_to_the_configured_object_storage() {
         "{stderr}"
     );
 
-    let mut server = serve_with(data.path(), &options, &environment);
+    let server = serve_with(data.path(), &options, &environment);
     let lines: String = (0..300)
         .map(|i| {
             format!(
@@ -122,16 +122,7 @@ fn telemetry_files_go_to_the_configured_object_storage() {
     );
     assert_eq!(status, 204, "{body}");
     // A graceful stop persists everything.
-    let stopped = Command::new("kill")
-        .args(["-TERM", &server.process.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(stopped.success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while server.process.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the server did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::support::stop(server);
     let store_id = std::fs::read_to_string(data.path().join("telemetry/store-id")).unwrap();
     let objects = parquet_under(
         &bucket_root
@@ -144,7 +135,6 @@ fn telemetry_files_go_to_the_configured_object_storage() {
         "no Parquet file in the data directory: {:?}",
         parquet_under(data.path())
     );
-    drop(server);
 
     let server = serve_with(data.path(), &options, &environment);
     let query = r#"{"sql": "SELECT count(*) AS n, count(DISTINCT device) AS d FROM press", "database": "plant"}"#;

@@ -128,6 +128,23 @@ pub(crate) fn serve_with(
     }
 }
 
+/// Stops a platform as its supervisor would (SIGTERM) and waits for it.
+pub(crate) fn stop(mut platform: Platform) {
+    let pid = platform.process.0.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while platform.process.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the platform did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// One HTTP/1.1 request with the `Authorization` header `authorization`; returns the status
 /// and the body.
 pub(crate) fn http(
