@@ -47,11 +47,16 @@ const READS: &[(&str, &str)] = &[
     ("GET", "/api/v1/enterprises?page_size=20"),
 ];
 
+/// The users' SQL: the last five minutes of the fleet's readings, per machine.
+const QUERY: &str = r#"{"sql": "SELECT device, count(*) AS n, avg(power_kw) AS power FROM cnc_machine WHERE time > now() - INTERVAL '5 minutes' GROUP BY device"}"#;
+
 /// Latencies and failures of one sample window.
 #[derive(Default)]
 struct Window {
     latencies: Vec<Duration>,
     failures: u64,
+    /// How long the plans asked for in this window took (apart: each searches for seconds).
+    plans: Vec<Duration>,
 }
 
 impl Window {
@@ -114,7 +119,8 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
             .args(["--interval", &args.interval.to_string()])
             .args([
                 "--duration",
-                &total.as_secs().to_string(),
+                // Longer than the soak (the warm-up comes first); stopped when it ends.
+                &(total.as_secs() + 600).to_string(),
                 "--prefix",
                 "soak",
             ])
@@ -125,6 +131,28 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
     )?;
 
     let client = http_client();
+    // The fleet registers its machines and sends its first readings before the users ask.
+    let warming = Instant::now();
+    loop {
+        let (status, _) = call(
+            &client,
+            &platform.base,
+            &platform.token,
+            "POST",
+            "/api/v1/query",
+            Some(QUERY),
+            None,
+        )
+        .await;
+        if status == 200 {
+            break;
+        }
+        fleet.check_running()?;
+        if warming.elapsed() > Duration::from_secs(120) {
+            bail!("the fleet's readings did not become queryable within 2 minutes (last {status})");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let window = Arc::new(Mutex::new(Window::default()));
     let failed: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let stopping = Arc::new(AtomicBool::new(false));
@@ -145,11 +173,9 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
             while !stopping.load(Ordering::Relaxed) {
                 let (method, path) = READS[turn % READS.len()];
                 turn += 1;
-                let body = (method == "POST").then_some(
-                    r#"{"sql": "SELECT device, count(*) AS n, avg(power_kw) AS power FROM cnc_machine GROUP BY device"}"#,
-                );
+                let body = (method == "POST").then_some(QUERY);
                 let started = Instant::now();
-                let status = call(&client, &base, &token, method, path, body).await;
+                let (status, _) = call(&client, &base, &token, method, path, body, None).await;
                 let took = started.elapsed();
                 let mut failed = failed.lock().await;
                 window
@@ -167,24 +193,42 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
             Arc::clone(&failed),
         );
         tokio::spawn(async move {
+            // The latest plan version, sent as If-Match as the planning page does.
+            let (_, listed) = call(
+                &client,
+                &base,
+                &planner_token,
+                "GET",
+                "/api/v1/factories/robot-polishing/plans",
+                None,
+                None,
+            )
+            .await;
+            let mut latest = listed.filter(|etag| etag != "\"0\"");
             while !stopping.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let status = call(
+                let (status, etag) = call(
                     &client,
                     &base,
                     &planner_token,
                     "POST",
                     "/api/v1/factories/robot-polishing/plans",
                     Some("{}"),
+                    latest.as_deref(),
                 )
                 .await;
+                if etag.is_some() {
+                    latest = etag;
+                }
                 let took = started.elapsed();
                 let mut failed = failed.lock().await;
-                window
-                    .lock()
-                    .await
-                    .record(took, status, "POST plans", &mut failed);
-                drop(failed);
+                let mut window = window.lock().await;
+                window.plans.push(took);
+                window.failures += u64::from(!(200..300).contains(&status));
+                if !(200..300).contains(&status) {
+                    *failed.entry(format!("POST plans → {status}")).or_default() += 1;
+                }
+                drop((window, failed));
                 tokio::time::sleep(Duration::from_secs(60)).await;
             }
         })
@@ -195,8 +239,17 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
         args.devices, args.interval, args.users, args.minutes, args.sample_seconds
     );
     println!(
-        "{:>7} {:>9} {:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "minute", "RSS MB", "files", "threads", "requests", "p50 ms", "p99 ms", "max ms", "failed"
+        "{:>7} {:>9} {:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "minute",
+        "RSS MB",
+        "files",
+        "threads",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "plan s",
+        "failed"
     );
     let pid = platform.process.pid();
     let started = Instant::now();
@@ -209,6 +262,7 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
         let Window {
             mut latencies,
             failures,
+            plans,
         } = std::mem::take(&mut *window.lock().await);
         latencies.sort();
         let at = |q: f64| {
@@ -220,7 +274,7 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
         let files = count_entries(&format!("/proc/{pid}/fd"));
         let threads = count_entries(&format!("/proc/{pid}/task"));
         println!(
-            "{:>7.1} {:>9.1} {:>6} {:>8} {:>9} {:>9.1} {:>9.1} {:>9.1} {:>8}",
+            "{:>7.1} {:>9.1} {:>6} {:>8} {:>9} {:>9.1} {:>9.1} {:>9.1} {:>8} {:>8}",
             started.elapsed().as_secs_f64() / 60.0,
             rss as f64 / 1e6,
             files,
@@ -229,6 +283,10 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
             at(0.5),
             at(0.99),
             latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+            plans
+                .iter()
+                .max()
+                .map_or("-".to_owned(), |d| format!("{:.1}", d.as_secs_f64())),
             failures
         );
         let sample = (rss, files, at(0.99));
@@ -257,7 +315,8 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One request as the holder of `token`; its status (0 when it got no answer).
+/// One request as the holder of `token` (with `If-Match` when given); its status (0 when it got
+/// no answer) and the answer's ETag.
 async fn call(
     client: &HttpClient,
     base: &str,
@@ -265,23 +324,31 @@ async fn call(
     method: &str,
     path: &str,
     body: Option<&str>,
-) -> u16 {
-    let request = hyper::Request::builder()
+    if_match: Option<&str>,
+) -> (u16, Option<String>) {
+    let mut request = hyper::Request::builder()
         .method(method)
         .uri(format!("{base}{path}"))
         .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())));
-    let Ok(request) = request else {
-        return 0;
+        .header("Content-Type", "application/json");
+    if let Some(version) = if_match {
+        request = request.header("If-Match", version);
+    }
+    let Ok(request) = request.body(Full::new(Bytes::from(body.unwrap_or("").to_owned()))) else {
+        return (0, None);
     };
     match client.request(request).await {
         Ok(response) => {
             let status = response.status().as_u16();
+            let etag = response
+                .headers()
+                .get("ETag")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let _ = response.into_body().collect().await;
-            status
+            (status, etag)
         }
-        Err(_) => 0,
+        Err(_) => (0, None),
     }
 }
 
