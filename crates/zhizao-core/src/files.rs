@@ -209,16 +209,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes `bytes` durably to `path` (through a temporary file in the same directory).
+/// Writes `bytes` durably to `path` (through a temporary file in the same directory). A write
+/// that fails (a full disk) leaves nothing behind: the half-written temporary file is removed,
+/// so it neither holds the space the disk lacks nor looks like a file.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let directory = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory)?;
     let temporary = path.with_extension("partial");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
     std::fs::rename(&temporary, path)?;
     std::fs::File::open(directory)?.sync_all()?;
     Ok(())

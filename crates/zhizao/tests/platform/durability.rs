@@ -430,3 +430,102 @@ fn a_full_database_disk_refuses_an_edit_cleanly_and_the_database_stays_whole() {
     assert!(problems.is_empty(), "{problems:?}");
     drop(disk);
 }
+
+/// Uploads `bytes` as a PDF attachment of application `number`; the status and the body.
+fn upload(address: &str, token: &str, number: &str, bytes: &[u8]) -> (u16, serde_json::Value) {
+    let boundary = "zhizao-durability-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nquotation\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"quotation.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "POST /api/v1/project-applications/{number}/attachments HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(&body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, serde_json::from_str(body).unwrap_or_default())
+}
+
+/// A PDF of about `size` bytes whose bytes say `mark`.
+fn pdf(size: usize, mark: u8) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n%".to_vec();
+    bytes.resize(size - 6, mark);
+    bytes.extend_from_slice(b"\n%%EOF");
+    bytes
+}
+
+#[test]
+fn a_full_attachment_disk_refuses_an_upload_and_never_lists_a_half_written_file() {
+    let data = tempfile::tempdir().unwrap();
+    let token = demo_with_token(data.path(), "attachments-full");
+    let server = serve(data.path());
+    let (status, drafts) = crate::support::api(
+        &server.http,
+        "GET",
+        "/api/v1/project-applications?status=draft",
+        &token,
+        None,
+    );
+    assert_eq!(status, 200, "{drafts}");
+    let number = drafts["items"][0]["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/project-applications/{number}");
+    let first = pdf(100_000, b'a');
+    let (status, stored) = upload(&server.http, &token, &number, &first);
+    assert_eq!(status, 201, "{stored}");
+    // The application's attachment directory on a small disk of its own, which then fills.
+    let attachments = data.path().join("attachments");
+    let name = format!("{}.bin", stored["id"]);
+    let directory = files_under(&attachments)
+        .into_iter()
+        .find(|file| {
+            file.file_name()
+                .is_some_and(|n| n.to_string_lossy() == name)
+        })
+        .and_then(|file| file.parent().map(std::path::Path::to_path_buf))
+        .expect("the stored file");
+    let Some(disk) = SmallDisk::over(&directory, 1024) else {
+        return;
+    };
+    let filler = disk.fill();
+
+    let listed = |server: &crate::support::Platform| {
+        let (status, application) = crate::support::api(&server.http, "GET", &path, &token, None);
+        assert_eq!(status, 200, "{application}");
+        application["attachments"].as_array().unwrap().len()
+    };
+    let before = listed(&server);
+    let second = pdf(600_000, b'b');
+    let (status, refused) = upload(&server.http, &token, &number, &second);
+    assert_eq!(status, 503, "a full disk refuses the upload: {refused}");
+    assert_eq!(listed(&server), before, "nothing half-written is listed");
+    let mut left: Vec<String> = std::fs::read_dir(&directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        vec![name.clone(), "filler".to_owned()],
+        "no half-written file stays"
+    );
+
+    // Space returns: the same upload is stored, listed and read back whole.
+    std::fs::remove_file(filler).unwrap();
+    let (status, stored) = upload(&server.http, &token, &number, &second);
+    assert_eq!(status, 201, "{stored}");
+    assert_eq!(listed(&server), before + 1);
+    let file = std::fs::read(directory.join(format!("{}.bin", stored["id"]))).unwrap();
+    assert_eq!(file, second);
+    drop(server);
+    drop(disk);
+}
