@@ -1,8 +1,9 @@
-//! Upgrades: a data directory written by an earlier release opens in this one. Each fixture in
-//! `tests/fixtures/upgrade/` is such a directory (made by `scripts/make-upgrade-fixture` with
-//! that release's binary) and what that release answered about it; this release must migrate the
-//! database forward, read the telemetry log, Parquet files, last-value cache and MQTT sessions in
-//! their older formats, and answer the same.
+//! Upgrades: a data directory and database written by an earlier release open in this one. Each
+//! fixture in `tests/fixtures/upgrade/` is such a directory (made by
+//! `scripts/make-upgrade-fixture` with that release's binary; a PostgreSQL database comes as the
+//! release's `pg_dump` inside it) and what that release answered about it; this release must
+//! migrate the database forward, read the telemetry log, Parquet files, last-value cache and MQTT
+//! sessions in their older formats, and answer the same.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Platform, api, serve, stop, try_http};
+use crate::support::{Platform, api, serve_with, stop, try_http};
 
 /// The fixtures, each a `.tar.gz` beside its `.json`.
 fn fixtures() -> Vec<(PathBuf, Value)> {
@@ -169,17 +170,51 @@ fn command_through_the_old_session(platform: &Platform, expected: &Value) -> Val
     answer
 }
 
-/// Every table's row count and the schema version of a stopped platform's SQLite file.
-fn database_facts(file: &Path) -> (Option<i64>, BTreeMap<String, i64>, i64) {
+/// The database a fixture's release wrote: its SQLite file, or for a PostgreSQL fixture a new
+/// database on the test cluster loaded from the release's dump (`None` without a cluster).
+fn fixture_database(data: &Path, expected: &Value) -> Option<String> {
+    if expected["backend"] != "postgres" {
+        return Some(format!(
+            "sqlite://{}",
+            data.join("zhizao.sqlite3").display()
+        ));
+    }
+    let Some(admin) = std::env::var("ZHIZAO_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        zhizao_db::testing::missing("PostgreSQL (ZHIZAO_TEST_POSTGRES_URL)");
+        return None;
+    };
+    let dump = std::fs::read_to_string(data.join("postgres.sql")).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let url = format!("sqlite://{}", file.display());
-        let db = zhizao_db::Database::connect(&url, zhizao_db::PoolSettings::default())
+    Some(runtime.block_on(async {
+        let url = zhizao_db::testing::blank_postgres(&admin).await;
+        // One connection of its own: the dump sets its search path for the session.
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(dump))
+            .execute(&mut connection)
             .await
             .unwrap();
-        let tables: Vec<(String,)> = sqlx::query_as(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        )
+        connection.close().await.unwrap();
+        url
+    }))
+}
+
+/// Every table's row count, the schema version and the batches without a project window of a
+/// stopped platform's database.
+fn database_facts(url: &str) -> (Option<i64>, BTreeMap<String, i64>, i64) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = zhizao_db::Database::connect(url, zhizao_db::PoolSettings::default())
+            .await
+            .unwrap();
+        let tables: Vec<(String,)> = sqlx::query_as(if url.starts_with("sqlite:") {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        } else {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        })
         .fetch_all(db.pool())
         .await
         .unwrap();
@@ -209,7 +244,11 @@ fn a_data_directory_of_an_earlier_release_opens_and_answers_as_it_did() {
         let name = archive.file_name().unwrap().to_string_lossy().into_owned();
         eprintln!("upgrading {name} (written by {})", expected["release"]);
         let data = unpack(&archive);
-        let platform = serve(data.path());
+        let Some(database) = fixture_database(data.path(), &expected) else {
+            continue;
+        };
+        let options = ["--database-url", database.as_str()];
+        let platform = serve_with(data.path(), &options, &[]);
         let token = expected["token"].as_str().unwrap();
 
         // Telemetry: the Parquet files and the log's points, as the old release answered.
@@ -291,7 +330,7 @@ fn a_data_directory_of_an_earlier_release_opens_and_answers_as_it_did() {
         );
         assert_eq!(status, 204, "{body}");
         stop(platform);
-        let platform = serve(data.path());
+        let platform = serve_with(data.path(), &options, &[]);
         let counted = query(
             &platform,
             &expected,
@@ -314,7 +353,7 @@ fn a_data_directory_of_an_earlier_release_opens_and_answers_as_it_did() {
         stop(platform);
 
         // The database: migrated to this release's schema, no row lost, new columns filled.
-        let (version, rows, unfilled) = database_facts(&data.path().join("zhizao.sqlite3"));
+        let (version, rows, unfilled) = database_facts(&database);
         assert_eq!(version, Some(zhizao_db::latest_schema_version()), "{name}");
         assert_eq!(unfilled, 0, "{name}: every batch has its project window");
         for (table, count) in expected["rows"].as_object().unwrap() {
