@@ -609,6 +609,12 @@ impl TelemetryStore {
         }
     }
 
+    /// The write-ahead log's size on disk and the size beyond which writes are refused
+    /// (`telemetry_max_log_mb`): the log grows while persisting cannot keep up or fails.
+    pub fn log_bytes(&self) -> (u64, u64) {
+        (self.wal.bytes(), self.options.max_log_bytes)
+    }
+
     /// Whether the Parquet files go to object storage (rather than the data directory).
     pub fn uses_object_storage(&self) -> bool {
         self.options.object_storage.is_some()

@@ -35,6 +35,8 @@ pub(crate) struct Metrics {
     pool_idle: Gauge,
     pool_max: Gauge,
     components: Family<ComponentLabels, Gauge>,
+    log_bytes: Gauge,
+    log_limit_bytes: Gauge,
 }
 
 impl Metrics {
@@ -80,8 +82,22 @@ impl Metrics {
             "1 while a component works (database, telemetry_log), 0 while it is down",
             components.clone(),
         );
+        let log_bytes = Gauge::default();
+        let log_limit_bytes = Gauge::default();
+        registry.register(
+            "telemetry_log_bytes",
+            "Size of the telemetry write-ahead log on disk; it grows while persisting lags or fails",
+            log_bytes.clone(),
+        );
+        registry.register(
+            "telemetry_log_limit_bytes",
+            "Log size beyond which telemetry writes are refused with 503 (telemetry_max_log_mb)",
+            log_limit_bytes.clone(),
+        );
         Metrics {
             components,
+            log_bytes,
+            log_limit_bytes,
             registry,
             requests,
             durations,
@@ -91,8 +107,17 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, with pool gauges and the components' states (`up`) read now.
-    pub(crate) fn encode(&self, stats: zhizao_db::PoolStats, up: &[(&str, bool)]) -> String {
+    /// The text exposition, with pool gauges, the components' states (`up`) and the telemetry
+    /// log's size and limit (`log`) read now.
+    pub(crate) fn encode(
+        &self,
+        stats: zhizao_db::PoolStats,
+        up: &[(&str, bool)],
+        log: (u64, u64),
+    ) -> String {
+        self.log_bytes.set(i64::try_from(log.0).unwrap_or(i64::MAX));
+        self.log_limit_bytes
+            .set(i64::try_from(log.1).unwrap_or(i64::MAX));
         for (component, working) in up {
             self.components
                 .get_or_create(&ComponentLabels {

@@ -75,7 +75,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .iter()
         .map(|(name, failure)| (*name, failure.is_none()))
         .collect();
-    let text = state.metrics().encode(state.db().pool_stats(), &up);
+    let text = state
+        .metrics()
+        .encode(state.db().pool_stats(), &up, state.telemetry().log_bytes());
     (
         [(
             header::CONTENT_TYPE,

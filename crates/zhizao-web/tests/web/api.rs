@@ -33,6 +33,16 @@ async fn operations_endpoints_answer() {
             "{text}"
         );
         assert!(text.contains("zhizao_db_pool_connections"), "{text}");
+        let gauge = |name: &str| -> i64 {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+        };
+        let (log, limit) = (
+            gauge("zhizao_telemetry_log_bytes"),
+            gauge("zhizao_telemetry_log_limit_bytes"),
+        );
+        assert!(limit > 0 && (0..limit).contains(&log), "{log} of {limit}");
         for component in ["database", "telemetry_log", "telemetry_files"] {
             assert!(
                 text.contains(&format!(
