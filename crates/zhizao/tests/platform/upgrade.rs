@@ -45,7 +45,7 @@ fn unpack(archive: &Path) -> tempfile::TempDir {
     data
 }
 
-/// The rows of `answer` to `sql` in the fixture's database.
+/// This release's answer to `sql` over the fixture's telemetry database.
 fn query(platform: &Platform, expected: &Value, sql: &str) -> Value {
     let token = expected["token"].as_str().unwrap();
     let (status, answer) = api(
