@@ -89,6 +89,18 @@ impl S3Server {
         }
     }
 
+    /// The environment a `zhizao serve` child needs to reach this server as its object storage
+    /// (endpoint, plain HTTP, region and the test credentials).
+    pub fn client_environment(&self) -> [(&'static str, &str); 5] {
+        [
+            ("AWS_ENDPOINT", self.endpoint.as_str()),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+        ]
+    }
+
     /// Answers every request with 503 (an outage of the storage) while `on`.
     pub fn refuse(&self, on: bool) {
         self.refusing.store(on, Ordering::Relaxed);

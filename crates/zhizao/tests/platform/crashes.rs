@@ -226,23 +226,18 @@ fn kill_9_at_random_moments_loses_no_acknowledged_write() {
 #[cfg(feature = "s3")]
 #[test]
 fn kill_9_while_persisting_to_object_storage_loses_no_acknowledged_write() {
-    use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
     let bucket = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let s3 = runtime.block_on(S3Server::start(bucket.path(), "telemetry"));
+    let s3 = runtime.block_on(zhizao_telemetry::testing::S3Server::start(
+        bucket.path(),
+        "telemetry",
+    ));
     let data = tempfile::tempdir().unwrap();
-    let environment = [
-        ("AWS_ENDPOINT", s3.endpoint.as_str()),
-        ("AWS_ALLOW_HTTP", "true"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-    ];
     ingest_through_kills(
         data.path(),
         bucket.path(),
         &["--telemetry-object-store", "s3://telemetry/crashes"],
-        &environment,
+        &s3.client_environment(),
     );
 }
 

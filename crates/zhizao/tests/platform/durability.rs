@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use zhizao_telemetry::testing::{ACCESS_KEY, S3Server, SECRET_KEY};
+use zhizao_telemetry::testing::S3Server;
 
 use crate::support::{demo_with_token, files_under, http, serve, serve_with, zhizao};
 
@@ -74,18 +74,11 @@ fn telemetry_files_go_to_the_configured_object_storage() {
     let bucket_root = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let s3 = runtime.block_on(S3Server::start(bucket_root.path(), "telemetry"));
-    let endpoint = s3.endpoint.clone();
 
     let data = tempfile::tempdir().unwrap();
     let token = demo_with_token(data.path(), "durability");
     let options = ["--telemetry-object-store", "s3://telemetry/zhongshan"];
-    let environment = [
-        ("AWS_ENDPOINT", endpoint.as_str()),
-        ("AWS_ALLOW_HTTP", "true"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-    ];
+    let environment = s3.client_environment();
     // Wrong credentials: the platform refuses to start and says why.
     let refused = zhizao(data.path())
         .args(["serve", "--listen", "127.0.0.1:0", "--mqtt-listen", "off"])
