@@ -119,6 +119,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "innovation vouchers",
         include_str!("../migrations/20261207000005_innovation_vouchers.sql"),
     ),
+    (
+        20261207000006,
+        "maturity assessments",
+        include_str!("../migrations/20261207000006_maturity_assessments.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

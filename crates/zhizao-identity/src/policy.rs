@@ -349,6 +349,20 @@ pub fn may_edit_platform_profile(principal: &Principal, platform_id: i64) -> boo
         || (principal.role == Role::PlatformStaff && principal.organization_id == platform_id)
 }
 
+/// Whose smart-manufacturing maturity assessments `principal` reads: an enterprise its own, a
+/// town its enterprises', a platform its clients' (solution providers match solutions to their
+/// gaps), the city all; experts none. A draft is its enterprise's alone, see
+/// [`may_take_assessments`].
+pub fn assessment_scope(principal: &Principal) -> EnterpriseScope {
+    enterprise_scope(principal)
+}
+
+/// Whether `principal` assesses its own enterprise: starts, answers, submits and discards
+/// assessments, and sees its drafts. Only an enterprise's own users.
+pub fn may_take_assessments(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -721,6 +735,26 @@ mod tests {
             assert_eq!(
                 telemetry_tenant(&principal(*role, Some("442000118"))),
                 expected.then_some(42),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_enterprise_assesses_itself_and_governments_and_its_platforms_read_the_results() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            let expected = match role {
+                Role::CityAdmin | Role::CityStaff => EnterpriseScope::All,
+                Role::TownStaff => EnterpriseScope::Town("442000118".into()),
+                Role::PlatformStaff => EnterpriseScope::PlatformClients(42),
+                Role::EnterpriseUser => EnterpriseScope::Single(42),
+                Role::Expert => EnterpriseScope::Nothing,
+            };
+            assert_eq!(assessment_scope(&p), expected, "{role:?}");
+            assert_eq!(
+                may_take_assessments(&p),
+                *role == Role::EnterpriseUser,
                 "{role:?}"
             );
         }
