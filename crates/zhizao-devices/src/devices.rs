@@ -298,6 +298,24 @@ pub(crate) async fn insert_device(
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
 impl Devices {
+    /// How many of the caller's enterprise's devices are connected (not disabled), and how many
+    /// of those were heard from in the last `days` days (last seen is written at most once a
+    /// minute): what the maturity self-assessment suggests answers from.
+    pub async fn fleet_counts(&self, principal: &Principal, days: i64) -> Result<(u32, u32)> {
+        let tenant = tenant_of(principal)?;
+        let since = self.clock.now().plus_millis(-days * 86_400_000);
+        let (connected, reporting): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM devices WHERE organization_id = $1 AND disabled = 0",
+        )
+        .bind(tenant)
+        .bind(since.as_millis())
+        .fetch_one(self.db.pool())
+        .await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok((count(connected), count(reporting)))
+    }
+
     /// The caller's enterprise's devices, optionally of one profile or matching a search.
     pub async fn list_devices(
         &self,

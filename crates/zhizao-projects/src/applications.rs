@@ -301,6 +301,19 @@ pub(crate) async fn record_event(
 }
 
 impl Projects {
+    /// The technology-upgrade projects the caller may see that were completed (accepted at
+    /// completion, paid or not), newest first, as (number, project name): what an enterprise's
+    /// maturity self-assessment suggests answers from.
+    pub async fn completed_projects(&self, principal: &Principal) -> Result<Vec<(String, String)>> {
+        let mut select = SqlBuilder::new(
+            "SELECT a.number, a.project_name FROM project_applications a JOIN enterprises e ON e.id = a.enterprise_id \
+             WHERE a.status IN ('accepted', 'disbursed')",
+        );
+        restrict_to_scope(&policy::application_scope(principal), &mut select);
+        select.push(" ORDER BY a.status_changed_at DESC, a.id DESC LIMIT 50");
+        Ok(select.query_as().fetch_all(self.db.pool()).await?)
+    }
+
     fn today(&self) -> String {
         self.clock.now().to_shanghai_date_string()
     }

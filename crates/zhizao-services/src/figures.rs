@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 use zhizao_core::{Fen, Text, Timestamp};
 use zhizao_identity::Principal;
-use zhizao_identity::policy;
+use zhizao_identity::policy::{self, RequestScope};
 
 use crate::{Error, PublicServices, Result};
 
@@ -240,6 +240,23 @@ macro_rules! select_figures {
 }
 
 impl PublicServices {
+    /// How many shared-factory orders the caller's enterprise has completed (delivered and
+    /// accepted, rated or not): what the maturity self-assessment suggests answers from. Anyone
+    /// but an enterprise has none.
+    pub async fn completed_factory_orders(&self, principal: &Principal) -> Result<u32> {
+        let RequestScope::Client(client) = policy::request_scope(principal) else {
+            return Ok(0);
+        };
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM service_requests WHERE client_id = $1 AND kind = 'factory_order' \
+             AND status IN ('accepted', 'rated')",
+        )
+        .bind(client)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
     async fn platform_id(&self, code: &str) -> Result<i64> {
         sqlx::query_scalar("SELECT id FROM organizations WHERE code = $1 AND kind = 'platform'")
             .bind(code.trim())

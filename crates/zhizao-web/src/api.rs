@@ -5,6 +5,7 @@
 //! `ETag` on reads and `If-Match` on writes.
 
 mod accounts;
+mod assessments;
 mod audit;
 mod device_api;
 pub(crate) mod devices;
@@ -22,6 +23,7 @@ mod service_figures;
 mod service_platforms;
 mod service_requests;
 
+pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
 mod me;
@@ -94,6 +96,11 @@ use crate::problem::ApiError;
             of a contract, cap per enterprise, eligible sectors and platforms), quotas applied for or granted, vouchers \
             paying part of a confirmed contract, claims with evidence and proof of payment, review, reimbursement, \
             expiry; a double-entry ledger in fen with balances that never go below zero"),
+        (name = "maturity assessment", description = "Smart-manufacturing capability maturity self-assessment after \
+            GB/T 39116-2020 and GB/T 39117-2020: the model revisions as data, an enterprise's assessments with answers \
+            suggested from its devices, completed upgrade projects and shared-factory orders (confirmed or corrected), \
+            submission, and the report with the level, scores per level and domain, the gaps to the next level and the \
+            standing among enterprises of its industry and town"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -140,6 +147,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_requests::router())
         .merge(service_figures::router())
         .merge(vouchers::router())
+        .merge(assessments::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

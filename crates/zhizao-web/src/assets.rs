@@ -21,6 +21,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "assessment-report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/assessment-report.js"),
+    ),
+    (
         "devices.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/devices.js"),

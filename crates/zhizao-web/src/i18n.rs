@@ -339,6 +339,7 @@ macro_rules! messages {
     };
 }
 
+mod assessments;
 mod factories;
 mod markers;
 mod requests;
@@ -1044,6 +1045,7 @@ mod tests {
             .chain(requests::REQUEST_MESSAGES)
             .chain(requests::FIGURE_MESSAGES)
             .chain(vouchers::VOUCHER_MESSAGES)
+            .chain(assessments::ASSESSMENT_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

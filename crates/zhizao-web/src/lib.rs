@@ -105,6 +105,8 @@ pub struct Services {
     pub factories: zhizao_factory::Factories,
     /// The public technology service platform system.
     pub services: zhizao_services::PublicServices,
+    /// Smart-manufacturing maturity self-assessments.
+    pub assessments: zhizao_assessment::Assessments,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -120,6 +122,7 @@ struct Inner {
     projects: Projects,
     factories: zhizao_factory::Factories,
     services: zhizao_services::PublicServices,
+    assessments: zhizao_assessment::Assessments,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -142,6 +145,7 @@ impl AppState {
             projects,
             factories,
             services,
+            assessments,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -152,6 +156,7 @@ impl AppState {
             projects,
             factories,
             services,
+            assessments,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -211,6 +216,11 @@ impl AppState {
     /// The public technology service platform system.
     pub(crate) fn services(&self) -> &zhizao_services::PublicServices {
         &self.0.services
+    }
+
+    /// Smart-manufacturing maturity self-assessments.
+    pub(crate) fn assessments(&self) -> &zhizao_assessment::Assessments {
+        &self.0.assessments
     }
 
     pub(crate) fn db(&self) -> &Database {

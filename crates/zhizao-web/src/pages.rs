@@ -11,6 +11,7 @@
 
 mod account;
 mod admin;
+mod assessments;
 mod audit;
 mod auth;
 mod device_profiles;
@@ -80,6 +81,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(service_requests::router())
         .merge(service_figures::router())
         .merge(vouchers::router())
+        .merge(assessments::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -118,6 +120,8 @@ pub(crate) struct Layout {
     /// Enterprises, platforms and the city see service requests (their own, those made to
     /// them, all).
     pub(crate) sees_requests: bool,
+    /// Enterprises assess themselves; towns, platforms and the city read the results.
+    pub(crate) sees_assessments: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -224,6 +228,10 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(|p| policy::request_scope(p) != policy::RequestScope::Nothing),
+            sees_assessments: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::assessment_scope(p) != policy::EnterpriseScope::Nothing),
             sees_requests: self
                 .principal
                 .as_ref()

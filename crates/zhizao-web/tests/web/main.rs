@@ -2,6 +2,7 @@
 //! isolation on every endpoint, the pages, and a real browser.
 
 mod api;
+mod assessments;
 mod browser;
 mod devices;
 mod factories;

@@ -585,6 +585,9 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/major/experts".to_owned(),
             "/reviews".to_owned(),
             "/projects/batches/new".to_owned(),
+            "/assessments".to_owned(),
+            "/assessments/1".to_owned(),
+            "/assessments/1/report".to_owned(),
         ];
         for path in &gets {
             let reply = visitor.get(path).await;

@@ -137,6 +137,10 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
                 Arc::<FixedClock>::clone(&clock),
             )
             .with_file_dir(attachment_directory.path().join("service-requests")),
+            assessments: zhizao_assessment::Assessments::new(
+                db.clone(),
+                Arc::<FixedClock>::clone(&clock),
+            ),
         },
         db.clone(),
         WebSettings::default(),

@@ -155,7 +155,29 @@ const PLATFORM_FIGURE_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 const SERVICE_REQUEST_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 /// A platform's draft service is its staff's and the city's (which checks it).
 const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
+/// An enterprise's draft self-assessment is its own alone.
+const ASSESSMENT_DRAFT_INSIDERS: &[&str] = &["maker"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/answers",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/suggestions",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/submit",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/report",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
     Resource {
         template: "/api/v1/service-requests/{number}/voucher",
         insiders: SERVICE_REQUEST_INSIDERS,
@@ -548,6 +570,10 @@ const CITY_MANAGED: &[&str] = &[
     "/api/v1/voucher-programmes/{code}/ledger",
 ];
 
+/// Path templates of data the platform ships (maturity model revisions): anyone signed in reads
+/// them, nobody writes them.
+const SHIPPED: &[&str] = &["/api/v1/maturity-models/{key}"];
+
 /// Path templates where an enterprise applies for itself (a voucher quota): enterprises that
 /// have not applied get 201, the maker (granted in the seed) 409, everyone else 403.
 const VOUCHER_APPLICATIONS: &[&str] = &["/api/v1/voucher-programmes/{code}/applications"];
@@ -576,6 +602,14 @@ const FACTORY_ORDERING: &[&str] = &["/api/v1/factories/{code}/orders"];
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/assessments/{assessment_id}/answers") => {
+            Some(json!({"answers": [{"requirement": "strategy.1.1", "answer": "fully"}]}))
+        }
+        (
+            _,
+            "/api/v1/assessments/{assessment_id}/suggestions"
+            | "/api/v1/assessments/{assessment_id}/submit",
+        ) => None,
         (_, "/api/v1/factories/{code}/setups") => Some(json!({"setup": crate::factories::setup()})),
         (_, "/api/v1/factories/{code}/orders") => Some(crate::factories::faucets(10)),
         (_, "/api/v1/service-sectors/{code}") => Some(json!({"name": "越权", "name_en": "forged"})),
@@ -714,6 +748,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let service_id = crate::services::seed_draft(&app).await;
         let (service_request, request_file) = crate::requests::seed_request(&app).await;
         let (quota_id, use_id) = crate::requests::seed_voucher(&app, &service_request).await;
+        let assessment_id = crate::assessments::seed_draft(&app).await;
+        let model_key = zhizao_assessment::model::current().key();
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -773,6 +809,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{service_id}", &service_id.to_string())
                 .replace("{quota_id}", &quota_id.to_string())
                 .replace("{use_id}", &use_id.to_string())
+                .replace("{assessment_id}", &assessment_id.to_string())
+                .replace("{key}", &model_key)
                 .replace(
                     "{code}",
                     if path.starts_with("/api/v1/subsidy-rule-sets") {
@@ -805,6 +843,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(PLATFORM_PROFILES.iter().map(|t| (*t).to_owned()))
             .chain(PLATFORM_STAFF_ACTIONS.iter().map(|t| (*t).to_owned()))
             .chain(VOUCHER_APPLICATIONS.iter().map(|t| (*t).to_owned()))
+            .chain(SHIPPED.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -904,6 +943,28 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 }
             }
         }
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !SHIPPED.contains(&template.as_str()) {
+                continue;
+            }
+            assert_eq!(method, "GET", "{template} is read-only");
+            for (username, _, _) in crate::support::USERS.iter() {
+                let reply = app.api(&method, &path, Some(username), None).await;
+                assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
+            }
+        }
+        // After every outsider's call the maker's draft is as it was.
+        let draft = app
+            .api(
+                "GET",
+                &format!("/api/v1/assessments/{assessment_id}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(draft["status"], "draft");
+        assert_eq!(draft["answered"], 0, "{draft}");
         for (method, template, path) in operations(&openapi, &fill) {
             if !VOUCHER_APPLICATIONS.contains(&template.as_str()) {
                 continue;
