@@ -7,6 +7,8 @@
 //! - [`scoring`]: the method, pure (scores per sub-domain and level, weighted up, levels reached
 //!   in order, domain profiles, the gaps to the next level);
 //! - [`prefill`]: answers suggested from what the platform's records say, pure;
+//! - [`evidence`]: files attached to answers, judged by their content, kept by id;
+//! - [`history`]: assessments recorded as already submitted (the demo data), scored the same way;
 //! - [`store`]: assessments and their answers in the database — started by an enterprise on the
 //!   current model revision, answered (suggestions confirmed or corrected), submitted once and
 //!   then kept as they were, reported with where the enterprise stands among its industry's and
@@ -16,16 +18,20 @@
 //! reads its enterprises' submitted assessments, a platform its clients', the city all; a draft
 //! is its enterprise's alone, and anything out of scope is "not found".
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
+pub mod evidence;
+pub mod history;
 pub mod model;
 pub mod prefill;
 pub mod scoring;
 pub mod store;
 
+pub use evidence::EvidenceFile;
 pub use model::{Answer, IndustryKind, Model};
 pub use prefill::{Facts, Suggestion};
 pub use scoring::{Gap, Scorecard};
@@ -69,6 +75,9 @@ pub enum Error {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] zhizao_db::Error),
+    /// An evidence file could not be stored or read.
+    #[error("file storage: {0}")]
+    Storage(String),
 }
 
 /// This crate's results.
@@ -96,6 +105,7 @@ impl Classified for Error {
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::StaleVersion { .. } | Error::Transition(_) => ErrorKind::Conflict,
             Error::Corrupt(_) => ErrorKind::Internal,
+            Error::Storage(_) => ErrorKind::Unavailable,
             Error::Identity(error) => error.kind(),
             Error::Database(error) => error.kind(),
         }
@@ -123,11 +133,23 @@ impl Classified for Error {
 pub struct Assessments {
     pub(crate) db: Database,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) file_dir: PathBuf,
 }
 
 impl Assessments {
-    /// The service over `db`, telling time by `clock`.
+    /// The service over `db`, telling time by `clock`, keeping evidence files under
+    /// `maturity-evidence` in the working directory until [`Assessments::with_file_dir`].
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
-        Assessments { db, clock }
+        Assessments {
+            db,
+            clock,
+            file_dir: PathBuf::from("maturity-evidence"),
+        }
+    }
+
+    /// Keeps evidence files under `dir`.
+    pub fn with_file_dir(mut self, dir: PathBuf) -> Self {
+        self.file_dir = dir;
+        self
     }
 }

@@ -70,7 +70,7 @@ impl Facts {
                         list.join("；")
                     ),
                     format!(
-                        "{} upgrade projects accepted on the platform: {}",
+                        "upgrade projects accepted on the platform ({}): {}",
                         self.completed_projects.len(),
                         list.join("; ")
                     ),

@@ -660,6 +660,10 @@ impl Assessments {
             .bind(id)
             .execute(&mut *transaction)
             .await?;
+        sqlx::query("DELETE FROM maturity_evidence_files WHERE assessment_id = $1")
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
         sqlx::query("DELETE FROM maturity_assessments WHERE id = $1 AND status = 'draft'")
             .bind(id)
             .execute(&mut *transaction)
@@ -677,6 +681,7 @@ impl Assessments {
         )
         .await?;
         transaction.commit().await?;
+        self.remove_evidence_directory(id);
         Ok(())
     }
 
@@ -741,7 +746,7 @@ impl Assessments {
     }
 
     /// A draft the caller may change.
-    async fn draft_of(&self, principal: &Principal, id: i64) -> Result<Assessment> {
+    pub(crate) async fn draft_of(&self, principal: &Principal, id: i64) -> Result<Assessment> {
         let assessment = self.get(principal, id).await?;
         if !policy::may_take_assessments(principal) {
             return Err(Error::Forbidden("an enterprise answers its own assessment"));

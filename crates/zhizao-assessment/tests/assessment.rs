@@ -18,6 +18,7 @@ use zhizao_registry::testing::{enterprise, register};
 struct Fixture {
     assessments: Assessments,
     identity: Identity,
+    files: tempfile::TempDir,
     _db: TestDatabase,
 }
 
@@ -35,7 +36,9 @@ async fn fixture(test: TestDatabase) -> Fixture {
     reference::sync(&db).await.unwrap();
     let clock = testing::fixed_clock();
     let identity = testing::identity(&db, &clock);
-    let assessments = Assessments::new(db.clone(), Arc::<FixedClock>::clone(&clock));
+    let files = tempfile::tempdir().unwrap();
+    let assessments = Assessments::new(db.clone(), Arc::<FixedClock>::clone(&clock))
+        .with_file_dir(files.path().join("maturity-evidence"));
     let mut transaction = db.begin().await.unwrap();
     testing::create_organizations(&mut transaction, testing::ORGANIZATIONS).await;
     let ids = register(
@@ -76,6 +79,7 @@ async fn fixture(test: TestDatabase) -> Fixture {
     Fixture {
         assessments,
         identity,
+        files,
         _db: test,
     }
 }
@@ -446,5 +450,175 @@ async fn assessments_are_seen_within_scope_and_drafts_by_their_enterprise_alone(
             .unwrap();
         assert_eq!(in_nantou.total, 1);
         assert_eq!(in_nantou.items[0].id, four);
+    }
+}
+
+#[tokio::test]
+async fn evidence_files_are_judged_by_content_and_kept_with_the_answer() {
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let maker = f.sign_in("maker1").await;
+        let other = f.sign_in("maker2").await;
+        let xiaolan = f.sign_in("xiaolan").await;
+        let id = f
+            .assessments
+            .start(&maker, IndustryKind::Process, &Facts::default())
+            .await
+            .unwrap()
+            .summary
+            .id;
+        // (requirement, file name, bytes, the field named, words of the message)
+        let refused: &[(&str, &str, &[u8], &str, &str)] = &[
+            (
+                "strategy.1.1",
+                "plan.pdf",
+                b"MZ\x90\x00 not a document",
+                "file",
+                "only PDF",
+            ),
+            ("strategy.1.1", "plan.docx", PDF, "file", "name ends in"),
+            ("strategy.1.1", "empty.pdf", b"", "file", "empty"),
+            (
+                "product-design.2.1",
+                "plan.pdf",
+                PDF,
+                "requirement",
+                "not a requirement",
+            ),
+            (
+                "strategy.8.1",
+                "plan.pdf",
+                PDF,
+                "requirement",
+                "not a requirement",
+            ),
+        ];
+        for (requirement, name, bytes, field, words) in refused {
+            let error = f
+                .assessments
+                .add_evidence(&maker, id, requirement, name, bytes.to_vec())
+                .await
+                .unwrap_err();
+            let named = error.field_errors();
+            assert!(
+                named
+                    .iter()
+                    .any(|e| e.field == *field && e.message.en.contains(words)),
+                "{requirement} {name}: {error}"
+            );
+        }
+        assert!(
+            f.assessments
+                .evidence_files(&maker, id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let file = f
+            .assessments
+            .add_evidence(&maker, id, "strategy.1.1", "../../规划.pdf", PDF.to_vec())
+            .await
+            .unwrap();
+        assert_eq!(file.file_name, "规划.pdf");
+        assert_eq!(file.content_type, "application/pdf");
+        let (read, bytes) = f
+            .assessments
+            .evidence_file(&maker, id, file.id)
+            .await
+            .unwrap();
+        assert_eq!((read, bytes.as_slice()), (file.clone(), PDF));
+        // Another enterprise, and the town before submission, find nothing.
+        for who in [&other, &xiaolan] {
+            assert_eq!(
+                f.assessments
+                    .evidence_file(who, id, file.id)
+                    .await
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::NotFound
+            );
+            assert_eq!(
+                f.assessments
+                    .add_evidence(who, id, "strategy.1.1", "x.pdf", PDF.to_vec())
+                    .await
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::NotFound
+            );
+        }
+        // Removed in the draft, it is gone from the list and the disk.
+        let second = f
+            .assessments
+            .add_evidence(&maker, id, "strategy.2.1", "台账.pdf", PDF.to_vec())
+            .await
+            .unwrap();
+        f.assessments
+            .remove_evidence(&maker, id, second.id)
+            .await
+            .unwrap();
+        let listed: Vec<i64> = f
+            .assessments
+            .evidence_files(&maker, id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(listed, [file.id]);
+        let on_disk = f
+            .files
+            .path()
+            .join("maturity-evidence")
+            .join(id.to_string());
+        assert_eq!(std::fs::read_dir(&on_disk).unwrap().count(), 1);
+
+        // Submitted: the town reads the evidence; nobody changes it any more.
+        f.assessments
+            .answer(
+                &maker,
+                id,
+                None,
+                &answers_up_to(IndustryKind::Process, 1, Answer::Fully),
+            )
+            .await
+            .unwrap();
+        f.assessments.submit(&maker, id, None).await.unwrap();
+        let (_, bytes) = f
+            .assessments
+            .evidence_file(&xiaolan, id, file.id)
+            .await
+            .unwrap();
+        assert_eq!(bytes, PDF);
+        assert_eq!(
+            f.assessments
+                .remove_evidence(&maker, id, file.id)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Conflict
+        );
+
+        // A discarded draft takes its files with it.
+        let draft = f
+            .assessments
+            .start(&maker, IndustryKind::Process, &Facts::default())
+            .await
+            .unwrap()
+            .summary
+            .id;
+        f.assessments
+            .add_evidence(&maker, draft, "strategy.1.1", "a.pdf", PDF.to_vec())
+            .await
+            .unwrap();
+        f.assessments.discard(&maker, draft).await.unwrap();
+        assert!(
+            !f.files
+                .path()
+                .join("maturity-evidence")
+                .join(draft.to_string())
+                .exists()
+        );
     }
 }

@@ -41,3 +41,18 @@ CREATE TABLE maturity_answers (
     answered_by TEXT,
     PRIMARY KEY (assessment_id, requirement)
 );
+
+-- Evidence files attached to an answer (PDF, images, office files judged by content), kept
+-- under the data directory by id; the row is written once the file is durably on disk.
+CREATE TABLE maturity_evidence_files (
+    id BIGINT PRIMARY KEY,
+    assessment_id BIGINT NOT NULL REFERENCES maturity_assessments (id) ON DELETE CASCADE,
+    requirement TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL
+);
+CREATE INDEX maturity_evidence_files_assessment_idx ON maturity_evidence_files (assessment_id, requirement);

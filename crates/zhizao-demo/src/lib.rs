@@ -13,6 +13,7 @@
 //! [`load`] writes it into an empty database and does nothing to one that already has an
 //! organisation in it, so starting twice never duplicates anything.
 
+mod assessments;
 mod data;
 mod directory;
 mod documents;
@@ -75,6 +76,9 @@ pub enum Error {
     /// Writing the demo telemetry failed.
     #[error("demo telemetry: {0}")]
     Telemetry(#[from] zhizao_telemetry::Error),
+    /// Recording the demo maturity assessments failed.
+    #[error("demo assessments: {0}")]
+    Assessment(#[from] zhizao_assessment::Error),
 }
 
 impl zhizao_core::Classified for Error {
@@ -88,6 +92,7 @@ impl zhizao_core::Classified for Error {
             Error::Factory(error) => error.kind(),
             Error::Services(error) => error.kind(),
             Error::Telemetry(error) => error.kind(),
+            Error::Assessment(error) => error.kind(),
         }
     }
 }
@@ -326,6 +331,7 @@ pub async fn load(
     let factory_orders = load_factories(&mut transaction, now, maker_id).await?;
     let service_requests = requests::load(&mut transaction, &mut random, now, maker_id).await?;
     let vouchers = vouchers::load(&mut transaction, &mut random, now, maker_id).await?;
+    let assessments = assessments::load(&mut transaction, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -343,6 +349,7 @@ pub async fn load(
         factory_orders,
         service_requests,
         vouchers,
+        assessments,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

@@ -221,7 +221,13 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             factories,
             services: zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock))
                 .with_file_dir(config.data_dir.join("attachments").join("service-requests")),
-            assessments: zhizao_assessment::Assessments::new(db.clone(), Arc::clone(&clock)),
+            assessments: zhizao_assessment::Assessments::new(db.clone(), Arc::clone(&clock))
+                .with_file_dir(
+                    config
+                        .data_dir
+                        .join("attachments")
+                        .join("maturity-evidence"),
+                ),
         },
         db.clone(),
         settings,

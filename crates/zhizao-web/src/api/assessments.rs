@@ -34,6 +34,13 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh_suggestions))
         .routes(routes!(submit_assessment))
         .routes(routes!(assessment_report))
+        .routes(routes!(list_evidence))
+        .routes(routes!(download_evidence, remove_evidence))
+        .merge(OpenApiRouter::new().routes(routes!(upload_evidence)).layer(
+            axum::extract::DefaultBodyLimit::max(
+                zhizao_assessment::evidence::MAX_FILE_BYTES + 256 * 1024,
+            ),
+        ))
 }
 
 /// What the platform's records say about the caller's enterprise, gathered from the domains
@@ -555,4 +562,111 @@ async fn assessment_report(
 ) -> Result<Json<ReportDto>, ApiError> {
     let report = state.assessments().report(&principal, id).await?;
     Ok(Json(report.into()))
+}
+
+/// An evidence file.
+#[derive(Debug, Serialize, ToSchema)]
+struct EvidenceDto {
+    id: i64,
+    /// The requirement whose answer it supports.
+    requirement: String,
+    file_name: String,
+    /// Judged from the content.
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: String,
+    uploaded_by: String,
+}
+
+impl From<zhizao_assessment::EvidenceFile> for EvidenceDto {
+    fn from(f: zhizao_assessment::EvidenceFile) -> Self {
+        EvidenceDto {
+            id: f.id,
+            requirement: f.requirement,
+            file_name: f.file_name,
+            content_type: f.content_type,
+            size_bytes: f.size_bytes,
+            sha256: f.sha256,
+            uploaded_at: rfc3339(f.uploaded_at),
+            uploaded_by: f.uploaded_by,
+        }
+    }
+}
+
+/// The evidence files of an assessment, by requirement.
+#[utoipa::path(get, path = "/api/v1/assessments/{assessment_id}/evidence", tag = "maturity assessment",
+    params(("assessment_id" = i64, Path)),
+    responses((status = 200, body = Vec<EvidenceDto>), (status = 404, body = crate::problem::Problem)))]
+async fn list_evidence(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<EvidenceDto>>, ApiError> {
+    let files = state.assessments().evidence_files(&principal, id).await?;
+    Ok(Json(files.into_iter().map(EvidenceDto::from).collect()))
+}
+
+/// Attaches evidence (multipart part `file`) to the answer of a requirement in a draft (its
+/// enterprise): PDF, PNG, JPEG, Excel or Word, judged by content, at most 20 MiB, ten a
+/// requirement.
+#[utoipa::path(post, path = "/api/v1/assessments/{assessment_id}/evidence/{requirement}", tag = "maturity assessment",
+    params(("assessment_id" = i64, Path), ("requirement" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`file`: the file"),
+    responses((status = 201, body = EvidenceDto), (status = 404, body = crate::problem::Problem),
+        (status = 409, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+async fn upload_evidence(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((id, requirement)): ApiPath<(i64, String)>,
+    request: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    // Outside the caller's scope the assessment does not exist, whatever the body.
+    state.assessments().get(&principal, id).await?;
+    let (_, file_name, bytes) =
+        super::projects::read_upload(&state, request, zhizao_assessment::evidence::MAX_FILE_BYTES)
+            .await?;
+    let file = state
+        .assessments()
+        .add_evidence(&principal, id, &requirement, &file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(EvidenceDto::from(file))))
+}
+
+/// Downloads an evidence file (always as a download, with the type its content has).
+#[utoipa::path(get, path = "/api/v1/assessments/{assessment_id}/evidence-files/{file_id}", tag = "maturity assessment",
+    params(("assessment_id" = i64, Path), ("file_id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::problem::Problem)))]
+async fn download_evidence(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((id, file_id)): ApiPath<(i64, i64)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (file, bytes) = state
+        .assessments()
+        .evidence_file(&principal, id, file_id)
+        .await?;
+    Ok(super::projects::file_response(
+        file.id,
+        &file.file_name,
+        &file.content_type,
+        bytes,
+    ))
+}
+
+/// Removes an evidence file from a draft (its enterprise).
+#[utoipa::path(delete, path = "/api/v1/assessments/{assessment_id}/evidence-files/{file_id}", tag = "maturity assessment",
+    params(("assessment_id" = i64, Path), ("file_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn remove_evidence(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((id, file_id)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .assessments()
+        .remove_evidence(&principal, id, file_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -84,4 +84,12 @@ messages! {
     assessment_print: "打印报告", "Print";
     assessment_back: "返回填写", "Back to the questionnaire";
     assessment_all: "全部自评估", "All assessments";
+    assessment_evidence_title: "证明材料", "Evidence";
+    assessment_no_evidence: "尚未上传证明材料", "No evidence uploaded yet";
+    assessment_evidence_file_label: "选择文件或拍照", "Choose a file or take a photo";
+    assessment_evidence_hint: "PDF、图片（PNG、JPEG）、Excel 或 Word，按文件内容判断，单个文件最大 20 MB，每项要求最多 10 个", "PDF, images (PNG, JPEG), Excel or Word, judged by content; at most 20 MB each and 10 per requirement";
+    assessment_upload: "上传", "Upload";
+    assessment_remove_evidence: "删除", "Remove";
+    assessment_remove_evidence_confirm: "确定删除这个证明文件吗？", "Remove this evidence file?";
+    assessment_attach_evidence: "证明材料", "Evidence";
 }

@@ -31,6 +31,18 @@ pub(super) fn router() -> Router<AppState> {
         .route("/assessments/{id}/discard", post(discard))
         .route("/assessments/{id}/suggestions", post(refresh))
         .route("/assessments/{id}/report", get(report))
+        .route(
+            "/assessments/{id}/evidence/{requirement}",
+            get(evidence_page)
+                .post(add_evidence)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    zhizao_assessment::evidence::MAX_FILE_BYTES + 256 * 1024,
+                )),
+        )
+        .route(
+            "/assessments/{id}/evidence-files/{file_id}/remove",
+            post(remove_evidence),
+        )
 }
 
 /// A score in thousandths as people read it: `2.417`.
@@ -188,6 +200,8 @@ struct Item {
     note: String,
     evidence_url: String,
     error: String,
+    /// (file id, name) of its evidence files.
+    files: Vec<(i64, String)>,
 }
 
 /// A sub-domain in the questionnaire's outline.
@@ -241,12 +255,18 @@ async fn questionnaire(
     {
         return Ok(Redirect::to(&format!("/assessments/{id}/report")).into_response());
     }
-    answer_page(&context, &assessment, &query.s, &[], None)
+    let files = state
+        .assessments()
+        .evidence_files(&principal, id)
+        .await
+        .or_page(&context)?;
+    answer_page(&context, &assessment, &files, &query.s, &[], None)
 }
 
 fn answer_page(
     context: &super::PageContext,
     assessment: &Assessment,
+    files: &[zhizao_assessment::EvidenceFile],
     wanted: &str,
     errors: &[zhizao_core::FieldError],
     form: Option<&FormFields>,
@@ -298,11 +318,16 @@ fn answer_page(
             Outline {
                 code: p.subdomain.code.clone(),
                 name: t.pick(&p.subdomain.zh, &p.subdomain.en).to_owned(),
-                group: format!(
-                    "{} · {}",
-                    t.pick(&p.factor.zh, &p.factor.en),
-                    t.pick(&p.domain.zh, &p.domain.en)
-                ),
+                // A domain with one sub-domain of its own name is named once.
+                group: if p.domain.zh == p.subdomain.zh {
+                    t.pick(&p.factor.zh, &p.factor.en).to_owned()
+                } else {
+                    format!(
+                        "{} · {}",
+                        t.pick(&p.factor.zh, &p.factor.en),
+                        t.pick(&p.domain.zh, &p.domain.en)
+                    )
+                },
                 answered,
                 total,
                 current: p.subdomain.code == current,
@@ -348,6 +373,11 @@ fn answer_page(
                     .or(record.map(|a| a.evidence_url.clone()))
                     .unwrap_or_default(),
                 error: errors.get(&format!("requirement:{}", r.code)),
+                files: files
+                    .iter()
+                    .filter(|f| f.requirement == r.code)
+                    .map(|f| (f.id, f.file_name.clone()))
+                    .collect(),
             }
         })
         .collect();
@@ -436,7 +466,18 @@ async fn save_answers(
                     e
                 })
                 .collect();
-            answer_page(&context, &assessment, &subdomain, &named, Some(&form))
+            let files = assessments
+                .evidence_files(&principal, id)
+                .await
+                .or_page(&context)?;
+            answer_page(
+                &context,
+                &assessment,
+                &files,
+                &subdomain,
+                &named,
+                Some(&form),
+            )
         }
         Err(error) if error.kind() == ErrorKind::Conflict => {
             let t = context.t();
@@ -649,4 +690,120 @@ async fn report(
         chart_json: chart.to_string().replace("</", "<\\/"),
     };
     Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "assessments/evidence.html")]
+struct EvidencePage {
+    layout: Layout,
+    id: i64,
+    code: String,
+    subdomain: String,
+    text: String,
+    /// (file id, name, size)
+    files: Vec<(i64, String, String)>,
+    may_change: bool,
+    error: String,
+}
+
+async fn evidence_view(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    id: i64,
+    code: &str,
+    error: String,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let assessments = state.assessments();
+    let assessment = assessments.get(principal, id).await.or_page(context)?;
+    let model = assessment
+        .model()
+        .map_err(|e| PageError::from(e).render(context))?;
+    let Some(requirement) = model
+        .requirement(code)
+        .filter(|r| model.applies(r, assessment.summary.industry_kind))
+    else {
+        return Err(PageError::NotFound.render(context));
+    };
+    let files = assessments
+        .evidence_files(principal, id)
+        .await
+        .or_page(context)?
+        .into_iter()
+        .filter(|f| f.requirement == code)
+        .map(|f| {
+            let kib = (f.size_bytes + 1023) / 1024;
+            (f.id, f.file_name, format!("{kib} KiB"))
+        })
+        .collect();
+    let page = EvidencePage {
+        layout: context.layout("assessments"),
+        id,
+        code: code.to_owned(),
+        subdomain: requirement.subdomain.clone(),
+        text: t.pick(&requirement.zh, &requirement.en).to_owned(),
+        files,
+        may_change: assessment.summary.status == AssessmentStatus::Draft
+            && policy::may_take_assessments(principal),
+        error,
+    };
+    Ok(render(&page))
+}
+
+async fn evidence_page(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((id, code)): Path<(i64, String)>,
+) -> Result<Response, Response> {
+    evidence_view(&state, &context, &principal, id, &code, String::new()).await
+}
+
+async fn add_evidence(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((id, code)): Path<(i64, String)>,
+    super::PageUpload(upload): super::PageUpload,
+) -> Result<Response, Response> {
+    let t = context.t();
+    let max = zhizao_assessment::evidence::MAX_FILE_BYTES;
+    let file = match super::purpose_and_file(&upload, t, max) {
+        Ok((_, file)) => file,
+        Err(message) => {
+            return evidence_view(&state, &context, &principal, id, &code, message).await;
+        }
+    };
+    match state
+        .assessments()
+        .add_evidence(&principal, id, &code, &file.file_name, file.bytes)
+        .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/assessments/{id}/evidence/{code}?notice=saved"))
+                .into_response(),
+        ),
+        Err(error) if !error.field_errors().is_empty() || error.kind() == ErrorKind::Conflict => {
+            let message = match error.field_errors().first() {
+                Some(field) => t.text(&field.message).to_owned(),
+                None => t.text(&error_text(&error)).to_owned(),
+            };
+            evidence_view(&state, &context, &principal, id, &code, message).await
+        }
+        Err(error) => Err(PageError::from(error).render(&context)),
+    }
+}
+
+async fn remove_evidence(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((id, file_id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    state
+        .assessments()
+        .remove_evidence(&principal, id, file_id)
+        .await
+        .or_page(&context)?;
+    let back = form.get("requirement");
+    Ok(Redirect::to(&format!("/assessments/{id}/evidence/{back}")).into_response())
 }

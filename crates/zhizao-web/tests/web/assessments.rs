@@ -6,8 +6,31 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, apps};
 
-/// The maker's draft assessment (discrete manufacturing); its id.
-pub(crate) async fn seed_draft(app: &TestApp) -> i64 {
+/// Uploads `bytes` as `name` to the answer of `requirement` in assessment `id`, as `user`.
+async fn upload(
+    app: &TestApp,
+    user: &str,
+    id: i64,
+    requirement: &str,
+    name: &str,
+    bytes: &[u8],
+) -> crate::support::Reply {
+    let (content_type, body) = crate::support::multipart(&[], Some((name, bytes)));
+    app.send(
+        axum::http::Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/assessments/{id}/evidence/{requirement}"))
+            .header("authorization", format!("Bearer {}", app.tokens[user]))
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The maker's draft assessment (discrete manufacturing) with a PDF as evidence for
+/// `strategy.1.1`: the assessment's id and the file's.
+pub(crate) async fn seed_draft(app: &TestApp) -> (i64, i64) {
     let reply = app
         .api(
             "POST",
@@ -17,7 +40,18 @@ pub(crate) async fn seed_draft(app: &TestApp) -> i64 {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
-    reply.json()["id"].as_i64().unwrap()
+    let id = reply.json()["id"].as_i64().unwrap();
+    let reply = upload(
+        app,
+        "maker",
+        id,
+        "strategy.1.1",
+        "规划.pdf",
+        crate::projects::PDF,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    (id, reply.json()["id"].as_i64().unwrap())
 }
 
 /// The current model revision as the API serves it.
@@ -169,6 +203,51 @@ async fn an_enterprise_assesses_itself_over_the_api() {
         let unchanged = app.api("GET", &path, Some("maker"), None).await.json();
         assert_eq!(unchanged["version"], started["version"]);
 
+        // Evidence: judged by content, listed, downloaded byte for byte.
+        let problem = upload(
+            &app,
+            "maker",
+            id,
+            "strategy.1.1",
+            "规划.pdf",
+            b"PK\x03\x04 zip",
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "file", "{problem}");
+        let problem = upload(
+            &app,
+            "maker",
+            id,
+            "strategy.9.9",
+            "规划.pdf",
+            crate::projects::PDF,
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "requirement", "{problem}");
+        let reply = upload(
+            &app,
+            "maker",
+            id,
+            "equipment.2.1",
+            "台账.pdf",
+            crate::projects::PDF,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let file_id = reply.json()["id"].as_i64().unwrap();
+        let listed = app
+            .api("GET", &format!("{path}/evidence"), Some("maker"), None)
+            .await
+            .json();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed[0]["requirement"], "equipment.2.1");
+        let file_path = format!("{path}/evidence-files/{file_id}");
+        let download = app.api("GET", &file_path, Some("maker"), None).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.body.as_slice(), crate::projects::PDF);
+
         // Everything fully met up to level 2, from the version read.
         let version = started["version"].as_i64().unwrap().to_string();
         let reply = app
@@ -237,7 +316,12 @@ async fn an_enterprise_assesses_itself_over_the_api() {
         )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
-        // Submitted is final.
+        // Submitted is final; the town reads its evidence.
+        let download = app.api("GET", &file_path, Some("xiaolan"), None).await;
+        assert_eq!(download.status, StatusCode::OK);
+        app.api("DELETE", &file_path, Some("maker"), None)
+            .await
+            .problem(StatusCode::CONFLICT);
         app.api(
             "PUT",
             &format!("{path}/answers"),
@@ -347,6 +431,32 @@ async fn an_enterprise_answers_on_its_phone_and_the_town_reads_the_report() {
         assert_eq!(location(&reply), format!("/assessments/{id}?s=skills"));
         let page = maker.get(&format!("/assessments/{id}?s=strategy")).await;
         assert!(page.text().contains("已作答 1 / "));
+        // Evidence from the phone: a file of the wrong kind is refused on the page, a PDF kept.
+        let evidence = format!("/assessments/{id}/evidence/strategy.1.1");
+        let reply = maker
+            .post_multipart(
+                &evidence,
+                &[("csrf_token", &csrf)],
+                Some(("规划.pdf", b"just some text")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.text().contains("按文件内容判断"), "{}", reply.text());
+        let reply = maker
+            .post_multipart(
+                &evidence,
+                &[("csrf_token", &csrf)],
+                Some(("规划.pdf", crate::projects::PDF)),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = maker.get(&evidence).await.text();
+        assert!(page.contains("规划.pdf"), "{page}");
+        let page = maker
+            .get(&format!("/assessments/{id}?s=strategy"))
+            .await
+            .text();
+        assert!(page.contains("证明材料 (1)"), "{page}");
         // Submitting with requirements unanswered says how many.
         let reply = maker
             .post(

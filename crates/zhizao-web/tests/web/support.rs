@@ -140,7 +140,8 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             assessments: zhizao_assessment::Assessments::new(
                 db.clone(),
                 Arc::<FixedClock>::clone(&clock),
-            ),
+            )
+            .with_file_dir(attachment_directory.path().join("maturity-evidence")),
         },
         db.clone(),
         WebSettings::default(),

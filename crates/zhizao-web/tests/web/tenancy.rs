@@ -179,6 +179,18 @@ const RESOURCES: &[Resource] = &[
         insiders: ASSESSMENT_DRAFT_INSIDERS,
     },
     Resource {
+        template: "/api/v1/assessments/{assessment_id}/evidence",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/evidence/{requirement}",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/evidence-files/{file_id}",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/service-requests/{number}/voucher",
         insiders: SERVICE_REQUEST_INSIDERS,
     },
@@ -748,7 +760,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let service_id = crate::services::seed_draft(&app).await;
         let (service_request, request_file) = crate::requests::seed_request(&app).await;
         let (quota_id, use_id) = crate::requests::seed_voucher(&app, &service_request).await;
-        let assessment_id = crate::assessments::seed_draft(&app).await;
+        let (assessment_id, evidence_id) = crate::assessments::seed_draft(&app).await;
         let model_key = zhizao_assessment::model::current().key();
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
@@ -796,6 +808,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                     "{file_id}",
                     &if path.starts_with("/api/v1/service-requests") {
                         request_file
+                    } else if path.starts_with("/api/v1/assessments") {
+                        evidence_id
                     } else {
                         factory_file
                     }
@@ -810,6 +824,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{quota_id}", &quota_id.to_string())
                 .replace("{use_id}", &use_id.to_string())
                 .replace("{assessment_id}", &assessment_id.to_string())
+                .replace("{requirement}", "strategy.1.1")
                 .replace("{key}", &model_key)
                 .replace(
                     "{code}",
@@ -965,6 +980,16 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .json();
         assert_eq!(draft["status"], "draft");
         assert_eq!(draft["answered"], 0, "{draft}");
+        let evidence = app
+            .api(
+                "GET",
+                &format!("/api/v1/assessments/{assessment_id}/evidence"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(evidence.as_array().unwrap().len(), 1, "{evidence}");
         for (method, template, path) in operations(&openapi, &fill) {
             if !VOUCHER_APPLICATIONS.contains(&template.as_str()) {
                 continue;

@@ -64,6 +64,15 @@ const ALLOWED_LATIN: &[&str] = &[
     "ppm",
     "oee",
     "iso",
+    // The systems and things smart manufacturing names by their abbreviations in Chinese too
+    // (the maturity model's requirements).
+    "erp",
+    "crm",
+    "pdm",
+    "wms",
+    "capp",
+    "agv",
+    "bom",
 ];
 
 /// The text of the page a reader reads: without scripts, code, user-typed codes (`mono`,
