@@ -124,6 +124,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "maturity assessments",
         include_str!("../migrations/20261207000006_maturity_assessments.sql"),
     ),
+    (
+        20261207000007,
+        "solutions",
+        include_str!("../migrations/20261207000007_solutions.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

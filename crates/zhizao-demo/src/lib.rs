@@ -26,6 +26,7 @@ mod projects;
 pub mod random;
 mod requests;
 mod shop_floor;
+mod solutions;
 mod vouchers;
 
 use std::sync::Arc;
@@ -79,6 +80,9 @@ pub enum Error {
     /// Recording the demo maturity assessments failed.
     #[error("demo assessments: {0}")]
     Assessment(#[from] zhizao_assessment::Error),
+    /// Recording the demo solution library failed.
+    #[error("demo solutions: {0}")]
+    Solutions(#[from] zhizao_solutions::Error),
 }
 
 impl zhizao_core::Classified for Error {
@@ -93,6 +97,7 @@ impl zhizao_core::Classified for Error {
             Error::Services(error) => error.kind(),
             Error::Telemetry(error) => error.kind(),
             Error::Assessment(error) => error.kind(),
+            Error::Solutions(error) => error.kind(),
         }
     }
 }
@@ -332,6 +337,7 @@ pub async fn load(
     let service_requests = requests::load(&mut transaction, &mut random, now, maker_id).await?;
     let vouchers = vouchers::load(&mut transaction, &mut random, now, maker_id).await?;
     let assessments = assessments::load(&mut transaction, now, maker_id).await?;
+    let (solutions, adoptions) = solutions::load(&mut transaction, now).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -350,6 +356,8 @@ pub async fn load(
         service_requests,
         vouchers,
         assessments,
+        solutions,
+        adoptions,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

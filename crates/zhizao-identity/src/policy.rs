@@ -363,6 +363,49 @@ pub fn may_take_assessments(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser
 }
 
+/// Whether `principal` offers solutions in the smart-manufacturing solution library for
+/// platform `platform_id` (the solution providers): writes, publishes and withdraws them,
+/// proposes them to its client enterprises and reports them implemented. Its own staff only.
+pub fn may_offer_solutions(principal: &Principal, platform_id: i64) -> bool {
+    principal.role == Role::PlatformStaff && principal.organization_id == platform_id
+}
+
+/// Which solution adoptions a principal sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdoptionScope {
+    /// Every adoption (the city).
+    All,
+    /// Adoptions by enterprises of this town (or towns merged into it).
+    Town(String),
+    /// Adoptions of this provider's solutions (organisation id).
+    Provider(i64),
+    /// This enterprise's adoptions (organisation id).
+    Enterprise(i64),
+    /// None.
+    Nothing,
+}
+
+/// The solution adoptions `principal` sees: an enterprise its own, a provider those of its
+/// solutions, a town its enterprises', the city all; experts none.
+pub fn adoption_scope(principal: &Principal) -> AdoptionScope {
+    match principal.role {
+        Role::CityAdmin | Role::CityStaff => AdoptionScope::All,
+        Role::TownStaff => match &principal.town_code {
+            Some(town) => AdoptionScope::Town(town.clone()),
+            None => AdoptionScope::Nothing,
+        },
+        Role::PlatformStaff => AdoptionScope::Provider(principal.organization_id),
+        Role::EnterpriseUser => AdoptionScope::Enterprise(principal.organization_id),
+        Role::Expert => AdoptionScope::Nothing,
+    }
+}
+
+/// Whether `principal` takes up solutions for its enterprise: asks for one, accepts or declines
+/// a proposal, verifies what was implemented. Only an enterprise's own users.
+pub fn may_adopt_solutions(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -754,6 +797,32 @@ mod tests {
             assert_eq!(assessment_scope(&p), expected, "{role:?}");
             assert_eq!(
                 may_take_assessments(&p),
+                *role == Role::EnterpriseUser,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn providers_offer_solutions_and_adoptions_are_seen_by_both_sides_and_governments() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            assert_eq!(
+                may_offer_solutions(&p, 42),
+                *role == Role::PlatformStaff,
+                "{role:?}"
+            );
+            assert!(!may_offer_solutions(&p, 7), "{role:?} for another platform");
+            let expected = match role {
+                Role::CityAdmin | Role::CityStaff => AdoptionScope::All,
+                Role::TownStaff => AdoptionScope::Town("442000118".into()),
+                Role::PlatformStaff => AdoptionScope::Provider(42),
+                Role::EnterpriseUser => AdoptionScope::Enterprise(42),
+                Role::Expert => AdoptionScope::Nothing,
+            };
+            assert_eq!(adoption_scope(&p), expected, "{role:?}");
+            assert_eq!(
+                may_adopt_solutions(&p),
                 *role == Role::EnterpriseUser,
                 "{role:?}"
             );

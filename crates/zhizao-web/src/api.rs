@@ -22,6 +22,7 @@ mod service_catalogue;
 mod service_figures;
 mod service_platforms;
 mod service_requests;
+mod solutions;
 
 pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
@@ -101,6 +102,11 @@ use crate::problem::ApiError;
             suggested from its devices, completed upgrade projects and shared-factory orders (confirmed or corrected), \
             submission, and the report with the level, scores per level and domain, the gaps to the next level and the \
             standing among enterprises of its industry and town"),
+        (name = "solutions", description = "The smart-manufacturing solution library: solutions providers publish with \
+            the maturity sub-domains and levels they raise, industries, investment and payback; solutions ranked for an \
+            assessed enterprise by its gaps and industry with the reasons; adoptions from proposal (by the provider to a \
+            client, or asked for by the enterprise) to accepted, implemented and verified with a completed project or \
+            before-and-after figures"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -148,6 +154,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_figures::router())
         .merge(vouchers::router())
         .merge(assessments::router())
+        .merge(solutions::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -344,6 +344,7 @@ mod factories;
 mod markers;
 mod requests;
 mod services;
+mod solutions;
 mod vouchers;
 
 messages! {
@@ -1046,6 +1047,7 @@ mod tests {
             .chain(requests::FIGURE_MESSAGES)
             .chain(vouchers::VOUCHER_MESSAGES)
             .chain(assessments::ASSESSMENT_MESSAGES)
+            .chain(solutions::SOLUTION_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

@@ -107,6 +107,8 @@ pub struct Services {
     pub services: zhizao_services::PublicServices,
     /// Smart-manufacturing maturity self-assessments.
     pub assessments: zhizao_assessment::Assessments,
+    /// The smart-manufacturing solution library.
+    pub solutions: zhizao_solutions::Solutions,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -123,6 +125,7 @@ struct Inner {
     factories: zhizao_factory::Factories,
     services: zhizao_services::PublicServices,
     assessments: zhizao_assessment::Assessments,
+    solutions: zhizao_solutions::Solutions,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -146,6 +149,7 @@ impl AppState {
             factories,
             services,
             assessments,
+            solutions,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -157,6 +161,7 @@ impl AppState {
             factories,
             services,
             assessments,
+            solutions,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -221,6 +226,11 @@ impl AppState {
     /// Smart-manufacturing maturity self-assessments.
     pub(crate) fn assessments(&self) -> &zhizao_assessment::Assessments {
         &self.0.assessments
+    }
+
+    /// The smart-manufacturing solution library.
+    pub(crate) fn solutions(&self) -> &zhizao_solutions::Solutions {
+        &self.0.solutions
     }
 
     pub(crate) fn db(&self) -> &Database {

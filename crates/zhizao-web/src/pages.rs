@@ -35,6 +35,7 @@ mod service_catalogue;
 mod service_figures;
 mod service_platforms;
 mod service_requests;
+pub(crate) mod solutions;
 mod vouchers;
 
 use askama::Template;
@@ -82,6 +83,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(service_figures::router())
         .merge(vouchers::router())
         .merge(assessments::router())
+        .merge(solutions::router())
 }
 
 /// The signed-in user as the page header shows them.

@@ -210,6 +210,13 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
     }
     let notifier_identity = identity.clone();
     let fleet_devices = devices.clone();
+    let assessments = zhizao_assessment::Assessments::new(db.clone(), Arc::clone(&clock))
+        .with_file_dir(
+            config
+                .data_dir
+                .join("attachments")
+                .join("maturity-evidence"),
+        );
     let state = AppState::new(
         zhizao_web::Services {
             identity,
@@ -221,13 +228,12 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             factories,
             services: zhizao_services::PublicServices::new(db.clone(), Arc::clone(&clock))
                 .with_file_dir(config.data_dir.join("attachments").join("service-requests")),
-            assessments: zhizao_assessment::Assessments::new(db.clone(), Arc::clone(&clock))
-                .with_file_dir(
-                    config
-                        .data_dir
-                        .join("attachments")
-                        .join("maturity-evidence"),
-                ),
+            assessments: assessments.clone(),
+            solutions: zhizao_solutions::Solutions::new(
+                db.clone(),
+                Arc::clone(&clock),
+                assessments,
+            ),
         },
         db.clone(),
         settings,

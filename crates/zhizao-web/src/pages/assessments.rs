@@ -584,6 +584,8 @@ struct ReportPage {
     industry: Option<String>,
     town: Option<String>,
     chart_json: String,
+    /// The best-fitting published solutions with their reasons.
+    matches: Vec<(crate::pages::solutions::SolutionView, Vec<String>)>,
 }
 
 async fn report(
@@ -657,6 +659,20 @@ async fn report(
             })
         })
         .collect();
+    let matches = state
+        .solutions()
+        .matches(&principal, id)
+        .await
+        .or_page(&context)?
+        .into_iter()
+        .take(5)
+        .map(|(m, solution)| {
+            (
+                crate::pages::solutions::solution_view(t, &solution),
+                m.reasons.iter().map(|r| t.text(r).to_owned()).collect(),
+            )
+        })
+        .collect();
     let standing = |s: Option<zhizao_assessment::Standing>| {
         s.map(|s| t.assessment_standing(s.rank, s.of, &score_text(s.mean)))
     };
@@ -688,6 +704,7 @@ async fn report(
         industry: standing(report.industry),
         town: standing(report.town),
         chart_json: chart.to_string().replace("</", "<\\/"),
+        matches,
     };
     Ok(render(&page))
 }

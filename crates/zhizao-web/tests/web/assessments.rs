@@ -54,6 +54,37 @@ pub(crate) async fn seed_draft(app: &TestApp) -> (i64, i64) {
     (id, reply.json()["id"].as_i64().unwrap())
 }
 
+/// An assessment of `user`'s enterprise submitted through the API with every requirement of
+/// level 1 fully met and the rest not met (level 1); its id.
+pub(crate) async fn submitted_at_level_1(app: &TestApp, user: &str) -> i64 {
+    let reply = app
+        .api(
+            "POST",
+            "/api/v1/assessments",
+            Some(user),
+            Some(json!({"industry_kind": "discrete"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let id = reply.json()["id"].as_i64().unwrap();
+    let model = current_model(app).await;
+    let path = format!("/api/v1/assessments/{id}");
+    let reply = app
+        .api(
+            "PUT",
+            &format!("{path}/answers"),
+            Some(user),
+            Some(answers(&model, 1)),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = app
+        .api("POST", &format!("{path}/submit"), Some(user), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    id
+}
+
 /// The current model revision as the API serves it.
 async fn current_model(app: &TestApp) -> Value {
     let models = app

@@ -14,6 +14,7 @@ mod pages;
 mod projects;
 mod requests;
 mod services;
+mod solutions;
 mod support;
 mod telemetry;
 mod tenancy;

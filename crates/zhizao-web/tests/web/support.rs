@@ -117,6 +117,9 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
     .unwrap();
     let devices = zhizao_devices::Devices::new(db.clone(), Arc::new(zhizao_core::SystemClock));
     let commands = zhizao_devices::rpc::CommandHub::default();
+    let assessments =
+        zhizao_assessment::Assessments::new(db.clone(), Arc::<FixedClock>::clone(&clock))
+            .with_file_dir(attachment_directory.path().join("maturity-evidence"));
     let state = AppState::new(
         zhizao_web::Services {
             identity: identity.clone(),
@@ -137,11 +140,12 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
                 Arc::<FixedClock>::clone(&clock),
             )
             .with_file_dir(attachment_directory.path().join("service-requests")),
-            assessments: zhizao_assessment::Assessments::new(
+            assessments: assessments.clone(),
+            solutions: zhizao_solutions::Solutions::new(
                 db.clone(),
                 Arc::<FixedClock>::clone(&clock),
-            )
-            .with_file_dir(attachment_directory.path().join("maturity-evidence")),
+                assessments,
+            ),
         },
         db.clone(),
         WebSettings::default(),

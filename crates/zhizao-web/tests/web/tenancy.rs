@@ -157,7 +157,43 @@ const SERVICE_REQUEST_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker
 const SERVICE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 /// An enterprise's draft self-assessment is its own alone.
 const ASSESSMENT_DRAFT_INSIDERS: &[&str] = &["maker"];
+/// A provider's draft solution is its own and the city's.
+const SOLUTION_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
+/// An adoption is its enterprise's (`rival`, in Nantou), its provider's, its town's and the city's.
+const ADOPTION_INSIDERS: &[&str] = &["admin", "staff", "polisher", "rival", "nantou"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/solutions/{solution_id}",
+        insiders: SOLUTION_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solutions/{solution_id}/publish",
+        insiders: SOLUTION_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solutions/{solution_id}/withdraw",
+        insiders: SOLUTION_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solutions/{solution_id}/adoptions",
+        insiders: SOLUTION_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/assessments/{assessment_id}/solutions",
+        insiders: ASSESSMENT_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solution-adoptions/{adoption_id}",
+        insiders: ADOPTION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solution-adoptions/{adoption_id}/{step}",
+        insiders: ADOPTION_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/solution-adoptions/{adoption_id}/verification",
+        insiders: ADOPTION_INSIDERS,
+    },
     Resource {
         template: "/api/v1/assessments/{assessment_id}",
         insiders: ASSESSMENT_DRAFT_INSIDERS,
@@ -614,6 +650,19 @@ const FACTORY_ORDERING: &[&str] = &["/api/v1/factories/{code}/orders"];
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/solutions/{solution_id}") => {
+            Some(crate::solutions::body("越权修改", "planning"))
+        }
+        (_, "/api/v1/solutions/{solution_id}/adoptions") => {
+            Some(json!({"enterprise": crate::support::nantou_code()}))
+        }
+        (_, "/api/v1/solution-adoptions/{adoption_id}/verification") => {
+            Some(json!({"project": "PC-2026-0001"}))
+        }
+        (
+            _,
+            "/api/v1/solutions/{solution_id}/publish" | "/api/v1/solutions/{solution_id}/withdraw",
+        ) => None,
         (_, "/api/v1/assessments/{assessment_id}/answers") => {
             Some(json!({"answers": [{"requirement": "strategy.1.1", "answer": "fully"}]}))
         }
@@ -762,6 +811,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let (quota_id, use_id) = crate::requests::seed_voucher(&app, &service_request).await;
         let (assessment_id, evidence_id) = crate::assessments::seed_draft(&app).await;
         let model_key = zhizao_assessment::model::current().key();
+        let (solution_id, adoption_id) = crate::solutions::seed(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -825,6 +875,9 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{use_id}", &use_id.to_string())
                 .replace("{assessment_id}", &assessment_id.to_string())
                 .replace("{requirement}", "strategy.1.1")
+                .replace("{solution_id}", &solution_id.to_string())
+                .replace("{adoption_id}", &adoption_id.to_string())
+                .replace("{step}", "accept")
                 .replace("{key}", &model_key)
                 .replace(
                     "{code}",
@@ -990,6 +1043,30 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .await
             .json();
         assert_eq!(evidence.as_array().unwrap().len(), 1, "{evidence}");
+        // The draft solution is still a draft and the adoption still proposed.
+        let solution = app
+            .api(
+                "GET",
+                &format!("/api/v1/solutions/{solution_id}"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (&solution["status"], &solution["title"]),
+            (&json!("draft"), &json!("打磨机器人离线编程"))
+        );
+        let adoption = app
+            .api(
+                "GET",
+                &format!("/api/v1/solution-adoptions/{adoption_id}"),
+                Some("rival"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(adoption["status"], "proposed", "{adoption}");
         for (method, template, path) in operations(&openapi, &fill) {
             if !VOUCHER_APPLICATIONS.contains(&template.as_str()) {
                 continue;

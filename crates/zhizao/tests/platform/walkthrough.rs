@@ -65,7 +65,7 @@ const ALLOWED_LATIN: &[&str] = &[
     "oee",
     "iso",
     // The systems and things smart manufacturing names by their abbreviations in Chinese too
-    // (the maturity model's requirements).
+    // (the maturity model's requirements, the solution library's titles).
     "erp",
     "crm",
     "pdm",
@@ -73,6 +73,11 @@ const ALLOWED_LATIN: &[&str] = &[
     "capp",
     "agv",
     "bom",
+    "aps",
+    "dnc",
+    "mdc",
+    "plm",
+    "spc",
 ];
 
 /// The text of the page a reader reads: without scripts, code, user-typed codes (`mono`,

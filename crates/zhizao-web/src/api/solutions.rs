@@ -1,0 +1,533 @@
+//! The smart-manufacturing solution library: solutions providers publish (with the maturity
+//! sub-domains and levels they raise), solutions ranked for an assessed enterprise with the
+//! reasons, and adoptions from proposal to verified.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhizao_core::{FieldError, Text};
+use zhizao_solutions::{
+    Adoption, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput, SolutionStatus,
+    Step, Verification,
+};
+
+use super::{etag, if_match, rfc3339};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::problem::ApiError;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_solutions, create_solution))
+        .routes(routes!(get_solution, update_solution))
+        .routes(routes!(publish_solution))
+        .routes(routes!(withdraw_solution))
+        .routes(routes!(propose))
+        .routes(routes!(matches))
+        .routes(routes!(list_adoptions))
+        .routes(routes!(get_adoption))
+        .routes(routes!(take_step))
+        .routes(routes!(verify))
+}
+
+/// A sub-domain and the level a solution raises it to.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TargetDto {
+    /// A sub-domain code of the current maturity model, e.g. `planning`.
+    subdomain: String,
+    /// 1–5.
+    level: u8,
+}
+
+/// A solution.
+#[derive(Debug, Serialize, ToSchema)]
+struct SolutionDto {
+    id: i64,
+    provider_code: String,
+    provider_name: String,
+    title: String,
+    summary: String,
+    targets: Vec<TargetDto>,
+    /// GB/T 4754 divisions it is made for (empty: any).
+    industries: Vec<String>,
+    investment_min_fen: i64,
+    investment_max_fen: i64,
+    payback_months: Option<i64>,
+    references: String,
+    /// draft, published or withdrawn.
+    status: String,
+    updated_at: String,
+    version: i64,
+}
+
+impl From<Solution> for SolutionDto {
+    fn from(s: Solution) -> Self {
+        SolutionDto {
+            id: s.id,
+            provider_code: s.provider_code,
+            provider_name: s.provider_name,
+            title: s.title,
+            summary: s.summary,
+            targets: s
+                .targets
+                .into_iter()
+                .map(|t| TargetDto {
+                    subdomain: t.subdomain,
+                    level: t.level,
+                })
+                .collect(),
+            industries: s.industries,
+            investment_min_fen: s.investment_min.get(),
+            investment_max_fen: s.investment_max.get(),
+            payback_months: s.payback_months,
+            references: s.references,
+            status: s.status.as_str().to_owned(),
+            updated_at: rfc3339(s.updated_at),
+            version: s.version,
+        }
+    }
+}
+
+/// A solution as its provider writes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SolutionBody {
+    /// 2–80 characters.
+    title: String,
+    /// 1–2,000 characters.
+    summary: String,
+    /// 1–20 sub-domains with the level raised to.
+    targets: Vec<TargetDto>,
+    /// GB/T 4754 division codes; empty or absent: any industry.
+    #[serde(default)]
+    industries: Vec<String>,
+    investment_min_fen: i64,
+    investment_max_fen: i64,
+    /// 1–240.
+    #[serde(default)]
+    payback_months: Option<i64>,
+    #[serde(default)]
+    references: String,
+}
+
+impl From<SolutionBody> for SolutionInput {
+    fn from(b: SolutionBody) -> Self {
+        SolutionInput {
+            title: b.title,
+            summary: b.summary,
+            targets: b
+                .targets
+                .into_iter()
+                .map(|t| zhizao_solutions::Target {
+                    subdomain: t.subdomain,
+                    level: t.level,
+                })
+                .collect(),
+            industries: b.industries,
+            investment_min_fen: b.investment_min_fen,
+            investment_max_fen: b.investment_max_fen,
+            payback_months: b.payback_months,
+            references: b.references,
+        }
+    }
+}
+
+fn invalid(field: &str, zh: String, en: String) -> ApiError {
+    zhizao_solutions::Error::Invalid(vec![FieldError::new(field, Text::owned(zh, en))]).into()
+}
+
+/// `?provider=&subdomain=&q=&status=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SolutionQuery {
+    /// A provider's organisation code.
+    provider: Option<String>,
+    /// A sub-domain code the solution raises.
+    subdomain: Option<String>,
+    /// Words in the title or summary.
+    q: Option<String>,
+    /// draft, published or withdrawn (drafts and withdrawn ones: the provider's own, the city).
+    status: Option<String>,
+}
+
+/// The library: published solutions, and the caller's platform's drafts and withdrawn ones (the
+/// city reads them all), newest first.
+#[utoipa::path(get, path = "/api/v1/solutions", tag = "solutions", params(SolutionQuery),
+    responses((status = 200, body = Vec<SolutionDto>), (status = 422, body = crate::problem::Problem)))]
+async fn list_solutions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<SolutionQuery>,
+) -> Result<Json<Vec<SolutionDto>>, ApiError> {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let status = match nonempty(query.status) {
+        None => None,
+        Some(word) => Some(SolutionStatus::parse(word.trim()).ok_or_else(|| {
+            invalid(
+                "status",
+                format!("“{word}”不是方案状态"),
+                format!("{word:?} is not a status: draft, published or withdrawn"),
+            )
+        })?),
+    };
+    let filter = SolutionFilter {
+        provider: nonempty(query.provider),
+        subdomain: nonempty(query.subdomain),
+        text: nonempty(query.q),
+        status,
+    };
+    let found = state.solutions().solutions(&principal, &filter).await?;
+    Ok(Json(found.into_iter().map(SolutionDto::from).collect()))
+}
+
+/// A new draft solution of the caller's platform (solution providers' staff).
+#[utoipa::path(post, path = "/api/v1/solutions", tag = "solutions", request_body = SolutionBody,
+    responses((status = 201, body = SolutionDto), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+async fn create_solution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<SolutionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let created = state
+        .solutions()
+        .create_solution(&principal, &body.into())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        etag(created.version),
+        Json(SolutionDto::from(created)),
+    ))
+}
+
+/// A solution (published: anyone signed in; otherwise its provider and the city).
+#[utoipa::path(get, path = "/api/v1/solutions/{solution_id}", tag = "solutions",
+    params(("solution_id" = i64, Path)),
+    responses((status = 200, body = SolutionDto), (status = 404, body = crate::problem::Problem)))]
+async fn get_solution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let solution = state.solutions().solution(&principal, id).await?;
+    Ok((etag(solution.version), Json(SolutionDto::from(solution))))
+}
+
+/// Changes a draft or published solution (its provider's staff); `If-Match` with the version
+/// read is required.
+#[utoipa::path(put, path = "/api/v1/solutions/{solution_id}", tag = "solutions",
+    params(("solution_id" = i64, Path)), request_body = SolutionBody,
+    responses((status = 200, body = SolutionDto), (status = 404, body = crate::problem::Problem),
+        (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+async fn update_solution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SolutionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    // Out of sight the solution does not exist, whatever the headers.
+    state.solutions().solution(&principal, id).await?;
+    let expected = if_match(&headers)?.ok_or_else(|| {
+        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
+    })?;
+    let saved = state
+        .solutions()
+        .update_solution(&principal, id, expected, &body.into())
+        .await?;
+    Ok((etag(saved.version), Json(SolutionDto::from(saved))))
+}
+
+/// Publishes a draft solution in the library (its provider's staff).
+#[utoipa::path(post, path = "/api/v1/solutions/{solution_id}/publish", tag = "solutions",
+    params(("solution_id" = i64, Path)),
+    responses((status = 200, body = SolutionDto), (status = 404, body = crate::problem::Problem),
+        (status = 409, body = crate::problem::Problem)))]
+async fn publish_solution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SolutionDto>, ApiError> {
+    let saved = state
+        .solutions()
+        .set_solution_status(&principal, id, SolutionStatus::Published)
+        .await?;
+    Ok(Json(saved.into()))
+}
+
+/// Withdraws a published solution (its provider's staff).
+#[utoipa::path(post, path = "/api/v1/solutions/{solution_id}/withdraw", tag = "solutions",
+    params(("solution_id" = i64, Path)),
+    responses((status = 200, body = SolutionDto), (status = 404, body = crate::problem::Problem),
+        (status = 409, body = crate::problem::Problem)))]
+async fn withdraw_solution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SolutionDto>, ApiError> {
+    let saved = state
+        .solutions()
+        .set_solution_status(&principal, id, SolutionStatus::Withdrawn)
+        .await?;
+    Ok(Json(saved.into()))
+}
+
+/// An adoption.
+#[derive(Debug, Serialize, ToSchema)]
+struct AdoptionDto {
+    id: i64,
+    solution_id: i64,
+    solution_title: String,
+    provider_name: String,
+    enterprise_id: i64,
+    enterprise_name: String,
+    /// proposed, accepted, declined, implemented or verified.
+    status: String,
+    /// provider or enterprise: who proposed (the other side accepts or declines).
+    proposed_side: String,
+    note: String,
+    proposed_at: String,
+    proposed_by: String,
+    accepted_at: Option<String>,
+    implemented_at: Option<String>,
+    verified_at: Option<String>,
+    /// What the verification cites: `{"kind": "project", "number", "name"}` or `{"kind":
+    /// "figures", "metric", "unit", "before", "after", "source"}`.
+    #[schema(value_type = Option<Object>)]
+    verification: Option<Verification>,
+    version: i64,
+}
+
+impl From<Adoption> for AdoptionDto {
+    fn from(a: Adoption) -> Self {
+        AdoptionDto {
+            id: a.id,
+            solution_id: a.solution_id,
+            solution_title: a.solution_title,
+            provider_name: a.provider_name,
+            enterprise_id: a.enterprise_id,
+            enterprise_name: a.enterprise_name,
+            status: a.status.as_str().to_owned(),
+            proposed_side: a.proposed_side,
+            note: a.note,
+            proposed_at: rfc3339(a.proposed_at),
+            proposed_by: a.proposed_by,
+            accepted_at: a.accepted_at.map(rfc3339),
+            implemented_at: a.implemented_at.map(rfc3339),
+            verified_at: a.verified_at.map(rfc3339),
+            verification: a.verification,
+            version: a.version,
+        }
+    }
+}
+
+/// A proposal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ProposeBody {
+    /// The credit code of the client enterprise a provider proposes to; an enterprise asking
+    /// for the solution leaves it out.
+    #[serde(default)]
+    enterprise: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+/// Proposes a published solution: its provider to a client enterprise, or an enterprise asking
+/// for it; the other side accepts or declines.
+#[utoipa::path(post, path = "/api/v1/solutions/{solution_id}/adoptions", tag = "solutions",
+    params(("solution_id" = i64, Path)), request_body = ProposeBody,
+    responses((status = 201, body = AdoptionDto), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn propose(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ProposeBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let adoption = state
+        .solutions()
+        .propose(&principal, id, body.enterprise.as_deref(), &body.note)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AdoptionDto::from(adoption))))
+}
+
+/// A solution ranked for an assessed enterprise.
+#[derive(Debug, Serialize, ToSchema)]
+struct MatchDto {
+    solution: SolutionDto,
+    /// How well it fits (higher is better).
+    score: f64,
+    /// Why, most weighty first, in Chinese and English.
+    reasons_zh: Vec<String>,
+    reasons_en: Vec<String>,
+}
+
+/// The published solutions ranked for the enterprise of an assessment by its gaps and industry,
+/// with the reasons (whoever may read the assessment).
+#[utoipa::path(get, path = "/api/v1/assessments/{assessment_id}/solutions", tag = "solutions",
+    params(("assessment_id" = i64, Path)),
+    responses((status = 200, body = Vec<MatchDto>), (status = 404, body = crate::problem::Problem)))]
+async fn matches(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<MatchDto>>, ApiError> {
+    let ranked = state.solutions().matches(&principal, id).await?;
+    Ok(Json(
+        ranked
+            .into_iter()
+            .map(|(m, solution)| MatchDto {
+                solution: solution.into(),
+                score: f64::from(m.score) / 1000.0,
+                reasons_zh: m.reasons.iter().map(|r| r.zh.to_string()).collect(),
+                reasons_en: m.reasons.iter().map(|r| r.en.to_string()).collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// `?status=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AdoptionQuery {
+    /// proposed, accepted, declined, implemented or verified.
+    status: Option<String>,
+}
+
+/// The adoptions the caller sees: an enterprise its own, a provider those of its solutions, a
+/// town its enterprises', the city all.
+#[utoipa::path(get, path = "/api/v1/solution-adoptions", tag = "solutions", params(AdoptionQuery),
+    responses((status = 200, body = Vec<AdoptionDto>), (status = 422, body = crate::problem::Problem)))]
+async fn list_adoptions(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(query): ApiQuery<AdoptionQuery>,
+) -> Result<Json<Vec<AdoptionDto>>, ApiError> {
+    let status = match query.status.filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(word) => Some(AdoptionStatus::parse(word.trim()).ok_or_else(|| {
+            invalid(
+                "status",
+                format!("“{word}”不是采用状态"),
+                format!(
+                    "{word:?} is not a status: proposed, accepted, declined, implemented or verified"
+                ),
+            )
+        })?),
+    };
+    let found = state.solutions().adoptions(&principal, status).await?;
+    Ok(Json(found.into_iter().map(AdoptionDto::from).collect()))
+}
+
+/// An adoption.
+#[utoipa::path(get, path = "/api/v1/solution-adoptions/{adoption_id}", tag = "solutions",
+    params(("adoption_id" = i64, Path)),
+    responses((status = 200, body = AdoptionDto), (status = 404, body = crate::problem::Problem)))]
+async fn get_adoption(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<AdoptionDto>, ApiError> {
+    Ok(Json(
+        state.solutions().adoption(&principal, id).await?.into(),
+    ))
+}
+
+/// A step's note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct StepBody {
+    #[serde(default)]
+    note: String,
+}
+
+/// Takes a step: `accept` or `decline` (the side that did not propose), `implemented` (the
+/// provider, once accepted).
+#[utoipa::path(post, path = "/api/v1/solution-adoptions/{adoption_id}/{step}", tag = "solutions",
+    params(("adoption_id" = i64, Path), ("step" = String, Path, description = "accept, decline or implemented")),
+    request_body = StepBody,
+    responses((status = 200, body = AdoptionDto), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)))]
+async fn take_step(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath((id, step)): ApiPath<(i64, String)>,
+    ApiJson(body): ApiJson<StepBody>,
+) -> Result<Json<AdoptionDto>, ApiError> {
+    // Out of sight the adoption does not exist, whatever the step.
+    state.solutions().adoption(&principal, id).await?;
+    let step = match step.as_str() {
+        "accept" => Step::Accept,
+        "decline" => Step::Decline,
+        "implemented" => Step::Implemented,
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no step {other:?}: accept, decline or implemented"
+            )));
+        }
+    };
+    let saved = state
+        .solutions()
+        .step(&principal, id, step, &body.note)
+        .await?;
+    Ok(Json(saved.into()))
+}
+
+/// What a verification cites: one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct VerifyBody {
+    /// The number of an upgrade project the enterprise completed on the platform.
+    #[serde(default)]
+    project: Option<String>,
+    /// Before-and-after figures.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    figures: Option<Figures>,
+}
+
+/// Verifies an implemented adoption (its enterprise), citing a completed upgrade project or
+/// before-and-after figures.
+#[utoipa::path(post, path = "/api/v1/solution-adoptions/{adoption_id}/verification", tag = "solutions",
+    params(("adoption_id" = i64, Path)), request_body = VerifyBody,
+    responses((status = 200, body = AdoptionDto), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)))]
+async fn verify(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<VerifyBody>,
+) -> Result<Json<AdoptionDto>, ApiError> {
+    state.solutions().adoption(&principal, id).await?;
+    let verification = match (body.project, body.figures) {
+        (Some(number), None) => Verification::Project {
+            number,
+            name: String::new(),
+        },
+        (None, Some(figures)) => Verification::Figures(figures),
+        _ => {
+            return Err(invalid(
+                "project",
+                "请填写已验收的项目编号或前后对比数据（二选一）".into(),
+                "cite either a completed project's number or before-and-after figures".into(),
+            ));
+        }
+    };
+    let completed = state.projects().completed_projects(&principal).await?;
+    let saved = state
+        .solutions()
+        .verify(&principal, id, &verification, &completed)
+        .await?;
+    Ok(Json(saved.into()))
+}
