@@ -5,10 +5,23 @@ use zhizao_core::Language;
 use super::Tr;
 
 impl Tr {
-    pub(crate) fn solution_investment(&self, from: &str, to: &str) -> String {
+    /// A typical investment from `from` to `to` fen: 万元 in Chinese, whole yuan in English.
+    pub(crate) fn solution_investment(&self, from: i64, to: i64) -> String {
+        let wan = |fen: i64| {
+            let tenths = (fen + 50_000) / 100_000;
+            if tenths % 10 == 0 {
+                format!("{}", tenths / 10)
+            } else {
+                format!("{}.{}", tenths / 10, tenths % 10)
+            }
+        };
+        let yuan = |fen: i64| {
+            let text = zhizao_core::Fen::new(fen).to_yuan_string();
+            text.trim_end_matches(".00").to_owned()
+        };
         match self.0 {
-            Language::ZhCn => format!("投资 {from}–{to} 元"),
-            Language::En => format!("investment {from} to {to} yuan"),
+            Language::ZhCn => format!("投资 {}–{} 万元", wan(from), wan(to)),
+            Language::En => format!("investment {}–{} yuan", yuan(from), yuan(to)),
         }
     }
 

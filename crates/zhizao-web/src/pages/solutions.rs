@@ -75,10 +75,7 @@ pub(crate) fn solution_view(t: Tr, s: &Solution) -> SolutionView {
         } else {
             s.industries.join("、")
         },
-        investment: t.solution_investment(
-            &s.investment_min.to_yuan_string(),
-            &s.investment_max.to_yuan_string(),
-        ),
+        investment: t.solution_investment(s.investment_min.get(), s.investment_max.get()),
         payback: s
             .payback_months
             .map(|m| t.solution_payback(m))
