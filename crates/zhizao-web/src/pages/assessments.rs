@@ -481,8 +481,11 @@ async fn save_answers(
         }
         Err(error) if error.kind() == ErrorKind::Conflict => {
             let t = context.t();
-            let notice =
-                form_urlencoded::byte_serialize(t.stale_record().as_bytes()).collect::<String>();
+            let text = match &error {
+                zhizao_assessment::Error::StaleVersion { .. } => t.stale_record().to_owned(),
+                other => t.text(&error_text(other)).to_owned(),
+            };
+            let notice = form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
             Ok(
                 Redirect::to(&format!("/assessments/{id}?s={subdomain}&notice={notice}"))
                     .into_response(),

@@ -521,6 +521,27 @@ async fn an_enterprise_answers_on_its_phone_and_the_town_reads_the_report() {
             )
             .await;
         assert_eq!(location(&reply), format!("/assessments/{id}/report"));
+        // A page still open on the submitted assessment says so when saved, not "someone else".
+        let reply = maker
+            .post(
+                &format!("/assessments/{id}/answers"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("subdomain", "strategy"),
+                    ("answer.strategy.1.1", "partly"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let notice = location(&reply);
+        assert!(notice.contains("notice="), "{notice}");
+        let shown = maker.get(&format!("/assessments/{id}/report")).await;
+        assert_eq!(shown.status, StatusCode::OK);
+        let decoded: String = form_urlencoded::parse(notice.split_once('?').unwrap().1.as_bytes())
+            .find(|(k, _)| k == "notice")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        assert!(decoded.contains("该自评估已提交"), "{decoded}");
         // Submitted: the questionnaire leads to the report, which has the level and the radar.
         let reply = maker.get(&format!("/assessments/{id}")).await;
         assert_eq!(location(&reply), format!("/assessments/{id}/report"));
