@@ -539,6 +539,15 @@ impl Solutions {
         assessment_id: i64,
     ) -> Result<Vec<(crate::Match, Solution)>> {
         let report = self.assessments.report(principal, assessment_id).await?;
+        self.matches_for_report(principal, &report).await
+    }
+
+    /// The published solutions ranked by an assessment `report` the caller already read.
+    pub async fn matches_for_report(
+        &self,
+        principal: &Principal,
+        report: &zhizao_assessment::Report,
+    ) -> Result<Vec<(crate::Match, Solution)>> {
         let model = model::by_key(&report.summary.model).unwrap_or_else(model::current);
         let published = self
             .solutions(

@@ -636,12 +636,6 @@ async fn report(
         "values": card.domains.iter().map(|d| f64::from(d.profile) / 1000.0).collect::<Vec<_>>(),
         "label": t.assessment_radar_series(),
     });
-    let answers = state
-        .assessments()
-        .get(&principal, id)
-        .await
-        .or_page(&context)?
-        .given();
     let gaps = report
         .gaps
         .iter()
@@ -654,8 +648,8 @@ async fn report(
                 subdomain: t
                     .pick(&placed.subdomain.zh, &placed.subdomain.en)
                     .to_owned(),
-                answer: answers
-                    .get(&g.requirement)
+                answer: g
+                    .answer
                     .map(|a| t.text(&a.label()).to_owned())
                     .unwrap_or_else(|| t.assessment_unanswered().to_owned()),
                 gain: format!("+{}", score_text(g.gain)),
@@ -664,7 +658,7 @@ async fn report(
         .collect();
     let matches = state
         .solutions()
-        .matches(&principal, id)
+        .matches_for_report(&principal, &report)
         .await
         .or_page(&context)?
         .into_iter()

@@ -211,7 +211,6 @@ async fn create(
     SignedIn(context, principal): SignedIn,
     PageForm(form): PageForm<FormFields>,
 ) -> Result<Response, Response> {
-    let t = context.t();
     let targets: Vec<Target> = form
         .all("target")
         .map(|code| Target {
@@ -266,7 +265,6 @@ async fn create(
         payback_months: payback,
         references: form.get("references").to_owned(),
     };
-    let _ = t;
     if !problems.is_empty() {
         return Ok(form_page(&context, form, &problems));
     }
