@@ -27,6 +27,10 @@ pub enum FileKind {
     /// AutoCAD DXF as text: what garment CAD systems export pattern pieces in (AAMA / ASTM
     /// D6673).
     Dxf,
+    /// An MP4 (ISO base media) video.
+    Mp4,
+    /// A WebM (Matroska) video.
+    Webm,
 }
 
 impl FileKind {
@@ -43,6 +47,8 @@ impl FileKind {
             FileKind::Ods => "application/vnd.oasis.opendocument.spreadsheet",
             FileKind::LegacyOffice => "application/octet-stream",
             FileKind::Dxf => "image/vnd.dxf",
+            FileKind::Mp4 => "video/mp4",
+            FileKind::Webm => "video/webm",
         }
     }
 
@@ -57,6 +63,8 @@ impl FileKind {
             FileKind::Ods => "ODS",
             FileKind::LegacyOffice => "XLS/DOC",
             FileKind::Dxf => "DXF",
+            FileKind::Mp4 => "MP4",
+            FileKind::Webm => "WebM",
         }
     }
 
@@ -71,6 +79,8 @@ impl FileKind {
             FileKind::Ods => &["ods"],
             FileKind::LegacyOffice => &["xls", "doc"],
             FileKind::Dxf => &["dxf"],
+            FileKind::Mp4 => &["mp4", "m4v"],
+            FileKind::Webm => &["webm"],
         }
     }
 }
@@ -114,6 +124,23 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     }
     if is_dxf(bytes) {
         return Some(FileKind::Dxf);
+    }
+    // An ISO base media file opens with its `ftyp` box; a video brand (not a still image's).
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        let brand: [u8; 4] = [bytes[8], bytes[9], bytes[10], bytes[11]];
+        if [
+            b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash",
+        ]
+        .contains(&&brand)
+        {
+            return Some(FileKind::Mp4);
+        }
+    }
+    // EBML header with the `webm` doc type.
+    if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3])
+        && contains(&bytes[..bytes.len().min(64)], b"webm")
+    {
+        return Some(FileKind::Webm);
     }
     None
 }
@@ -254,5 +281,27 @@ mod tests {
         assert!(check_upload("pieces.pdf", b"0\nSECTION\n", &accepted, 100).is_err());
         assert!(check_upload("a.png", b"\x89PNG\r\n\x1a\n", &accepted, 100).is_err());
         assert!(check_upload("big.dxf", b"0\nSECTION\n", &accepted, 4).is_err());
+    }
+
+    #[test]
+    fn videos_are_known_by_their_container() {
+        for (bytes, kind) in [
+            (&b"\0\0\0\x20ftypisom\0\0\x02\0"[..], Some(FileKind::Mp4)),
+            (&b"\0\0\0\x18ftypmp42\0\0\0\0"[..], Some(FileKind::Mp4)),
+            // A HEIF still image is an ISO base media file too, but not a video.
+            (&b"\0\0\0\x18ftypheic\0\0\0\0"[..], None),
+            (
+                &b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm"[..],
+                Some(FileKind::Webm),
+            ),
+            // Matroska that is not WebM.
+            (
+                &b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"[..],
+                None,
+            ),
+            (&b"ftyp"[..], None),
+        ] {
+            assert_eq!(sniff(bytes), kind, "{bytes:?}");
+        }
     }
 }

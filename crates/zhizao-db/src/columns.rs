@@ -64,3 +64,9 @@ bigint_column! {
     /// `#[sqlx(try_from = "zhizao_db::OptionalTimestampColumn")]` on an `Option<Timestamp>` field.
     OptionalTimestampColumn(Option<i64>) => Option<Timestamp>, |millis| millis.map(Timestamp::from_millis)
 }
+
+bigint_column! {
+    /// A `BIGINT` flag, 0 or 1 (the schema's booleans): `#[sqlx(try_from =
+    /// "zhizao_db::FlagColumn")]` on a `bool` field.
+    FlagColumn(i64) => bool, |flag| flag != 0
+}

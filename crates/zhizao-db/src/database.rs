@@ -129,6 +129,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "solutions",
         include_str!("../migrations/20261207000007_solutions.sql"),
     ),
+    (
+        20261207000008,
+        "training",
+        include_str!("../migrations/20261207000008_training.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

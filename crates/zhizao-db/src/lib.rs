@@ -33,7 +33,9 @@ pub mod testing;
 
 pub use backup::{latest_schema_version, restore_postgres, sqlite_file};
 pub use builder::{SqlBuilder, SqlValue, fetch_page, like_contains};
-pub use columns::{FenColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn};
+pub use columns::{
+    FenColumn, FlagColumn, OptionalFenColumn, OptionalTimestampColumn, TimestampColumn,
+};
 pub use database::{Backend, Database, PoolSettings, PoolStats};
 pub use error::{Error, Result, transient, unique_violation};
 pub use flag::Flag;

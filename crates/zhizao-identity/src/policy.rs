@@ -406,6 +406,28 @@ pub fn may_adopt_solutions(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser
 }
 
+/// Whether `principal` runs training for platform `platform_id` (the training providers): writes
+/// and publishes its courses and lessons, schedules offline sessions, registers people for them,
+/// shows the sign-in code and signs people in, and reads its learners' progress. Its own staff
+/// only.
+pub fn may_offer_training(principal: &Principal, platform_id: i64) -> bool {
+    principal.role == Role::PlatformStaff && principal.organization_id == platform_id
+}
+
+/// Whether `principal` reads every course, learner and certificate (the city, which reports the
+/// training figures).
+pub fn may_oversee_training(principal: &Principal) -> bool {
+    matches!(principal.role, Role::CityAdmin | Role::CityStaff)
+}
+
+/// Whether `principal` learns on the platform: enrols in published courses, follows lessons,
+/// registers for and signs in to offline sessions, and holds certificates. An enterprise's own
+/// users (technicians of the city's manufacturers); people without an account are registered
+/// for offline sessions by the provider.
+pub fn may_learn(principal: &Principal) -> bool {
+    principal.role == Role::EnterpriseUser
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -824,6 +846,25 @@ mod tests {
             assert_eq!(
                 may_adopt_solutions(&p),
                 *role == Role::EnterpriseUser,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn providers_run_their_training_enterprise_users_learn_and_the_city_oversees() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            assert_eq!(
+                may_offer_training(&p, 42),
+                *role == Role::PlatformStaff,
+                "{role:?}"
+            );
+            assert!(!may_offer_training(&p, 7), "{role:?} for another platform");
+            assert_eq!(may_learn(&p), *role == Role::EnterpriseUser, "{role:?}");
+            assert_eq!(
+                may_oversee_training(&p),
+                matches!(role, Role::CityAdmin | Role::CityStaff),
                 "{role:?}"
             );
         }
