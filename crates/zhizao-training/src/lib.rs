@@ -126,6 +126,14 @@ impl Classified for Error {
             _ => Vec::new(),
         }
     }
+
+    fn message(&self) -> Option<Text> {
+        match self {
+            Error::Conflict { text, .. } => Some(text.clone()),
+            Error::Identity(error) => error.message(),
+            _ => None,
+        }
+    }
 }
 
 /// Collects problems named by field.

@@ -350,7 +350,7 @@ impl Training {
         if !policy::may_learn(principal) {
             return Err(Error::Forbidden("enterprise users register for sessions"));
         }
-        self.check_open(&course, &session)?;
+        self.check_open(&course, &session, true)?;
         if let Some(registration) = self.my_registration(principal, session_id).await? {
             return Err(conflict(
                 "already-registered",
@@ -380,8 +380,20 @@ impl Training {
             .ok_or_else(|| session_not_found(session_id))
     }
 
-    fn check_open(&self, course: &Course, session: &TrainingSession) -> Result<()> {
-        if course.status != CourseStatus::Published {
+    /// Whether people may register: a published course (the provider also registers people
+    /// while the course is still a draft), a session not cancelled nor over.
+    fn check_open(
+        &self,
+        course: &Course,
+        session: &TrainingSession,
+        self_service: bool,
+    ) -> Result<()> {
+        let open = match course.status {
+            CourseStatus::Published => true,
+            CourseStatus::Draft => !self_service,
+            CourseStatus::Withdrawn => false,
+        };
+        if !open {
             return Err(conflict(
                 "not-open",
                 "课程未开放报名",
@@ -430,8 +442,9 @@ impl Training {
         Ok(id)
     }
 
-    /// Registers a person without an account for a session (its provider's staff): enrolled in
-    /// the course by name and phone (the same phone is the same person). Audited.
+    /// Registers a person without an account for a session (its provider's staff, also while the
+    /// course is a draft): enrolled in the course by name and phone (the same phone is the same
+    /// person). Audited.
     pub async fn register_person(
         &self,
         principal: &Principal,
@@ -459,7 +472,7 @@ impl Training {
             );
         }
         problems.into_result()?;
-        self.check_open(&course, &session)?;
+        self.check_open(&course, &session, false)?;
         let now = self.clock.now();
         let mut transaction = self.db.begin().await?;
         let existing: Option<i64> = sqlx::query_scalar(

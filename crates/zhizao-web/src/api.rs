@@ -23,10 +23,15 @@ mod service_figures;
 mod service_platforms;
 mod service_requests;
 mod solutions;
+mod training;
 
 pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
+pub(crate) use tokens::parse_rfc3339;
+pub(crate) use training::{
+    pdf_response as certificate_pdf_response, serve_lesson_file, sign_in_path,
+};
 mod me;
 mod organizations;
 pub(crate) mod projects;
@@ -107,6 +112,10 @@ use crate::problem::ApiError;
             assessed enterprise by its gaps and industry with the reasons; adoptions from proposal (by the provider to a \
             client, or asked for by the enterprise) to accepted, implemented and verified with a completed project or \
             before-and-after figures"),
+        (name = "training", description = "Training: courses with text, PDF and video lessons and each learner's \
+            progress, offline sessions with a capacity, registration and sign-in by the code on the trainer's screen that \
+            changes every minute (or by the trainer), completion rules, and certificates as PDF that anyone verifies by \
+            their code without signing in"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -155,6 +164,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(vouchers::router())
         .merge(assessments::router())
         .merge(solutions::router())
+        .merge(training::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -46,6 +46,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/factory-plan.js"),
     ),
     (
+        "training.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/training.js"),
+    ),
+    (
         // Apache ECharts 5.6.0 (Apache-2.0; LICENSE and NOTICE beside it), from npm.
         "echarts.min.js",
         "text/javascript; charset=utf-8",

@@ -345,6 +345,7 @@ mod markers;
 mod requests;
 mod services;
 mod solutions;
+mod training;
 mod vouchers;
 
 messages! {
@@ -906,6 +907,17 @@ impl Tr {
             "total_investment_fen" => self.investment(),
             "expected_output_value_fen" => self.expected_output(),
             "items" => self.investment_items(),
+            "hours" => self.course_hours_label(),
+            "required_sessions" => self.course_required_sessions_label(),
+            "field" => self.course_field_label(),
+            "minutes" => self.lesson_minutes_label(),
+            "body" => self.lesson_body_label(),
+            "lessons" => self.course_lessons_label(),
+            "place" => self.class_place_label(),
+            "starts_at" => self.class_starts_label(),
+            "ends_at" => self.class_ends_label(),
+            "capacity" => self.class_capacity_label(),
+            "trainer" => self.class_trainer_label(),
             _ => return field.to_owned(),
         };
         label.to_owned()
@@ -1048,6 +1060,7 @@ mod tests {
             .chain(vouchers::VOUCHER_MESSAGES)
             .chain(assessments::ASSESSMENT_MESSAGES)
             .chain(solutions::SOLUTION_MESSAGES)
+            .chain(training::TRAINING_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

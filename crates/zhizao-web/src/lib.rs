@@ -109,6 +109,8 @@ pub struct Services {
     pub assessments: zhizao_assessment::Assessments,
     /// The smart-manufacturing solution library.
     pub solutions: zhizao_solutions::Solutions,
+    /// Training: courses, sessions, certificates.
+    pub training: zhizao_training::Training,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -126,6 +128,7 @@ struct Inner {
     services: zhizao_services::PublicServices,
     assessments: zhizao_assessment::Assessments,
     solutions: zhizao_solutions::Solutions,
+    training: zhizao_training::Training,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -150,6 +153,7 @@ impl AppState {
             services,
             assessments,
             solutions,
+            training,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -162,6 +166,7 @@ impl AppState {
             services,
             assessments,
             solutions,
+            training,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -231,6 +236,11 @@ impl AppState {
     /// The smart-manufacturing solution library.
     pub(crate) fn solutions(&self) -> &zhizao_solutions::Solutions {
         &self.0.solutions
+    }
+
+    /// Training: courses, sessions, certificates.
+    pub(crate) fn training(&self) -> &zhizao_training::Training {
+        &self.0.training
     }
 
     pub(crate) fn db(&self) -> &Database {

@@ -36,6 +36,8 @@ mod service_figures;
 mod service_platforms;
 mod service_requests;
 pub(crate) mod solutions;
+mod training;
+mod training_sessions;
 mod vouchers;
 
 use askama::Template;
@@ -84,6 +86,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(vouchers::router())
         .merge(assessments::router())
         .merge(solutions::router())
+        .merge(training::router())
+        .merge(training_sessions::router())
 }
 
 /// The signed-in user as the page header shows them.

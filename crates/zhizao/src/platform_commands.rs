@@ -234,6 +234,8 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
                 Arc::clone(&clock),
                 assessments,
             ),
+            training: zhizao_training::Training::new(db.clone(), Arc::clone(&clock))
+                .with_file_dir(config.data_dir.join("attachments").join("training")),
         },
         db.clone(),
         settings,

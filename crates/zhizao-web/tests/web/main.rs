@@ -18,3 +18,4 @@ mod solutions;
 mod support;
 mod telemetry;
 mod tenancy;
+mod training;

@@ -146,6 +146,8 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
                 Arc::<FixedClock>::clone(&clock),
                 assessments,
             ),
+            training: zhizao_training::Training::new(db.clone(), Arc::<FixedClock>::clone(&clock))
+                .with_file_dir(attachment_directory.path().join("training")),
         },
         db.clone(),
         WebSettings::default(),

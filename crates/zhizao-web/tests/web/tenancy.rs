@@ -15,6 +15,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/signups"),
     ("POST", "/api/v1/password-resets"),
     ("POST", "/api/v1/password-resets/confirm"),
+    ("GET", "/api/v1/certificates/{code}"),
 ];
 
 /// Paths that answer in InfluxDB's formats instead of problem details.
@@ -80,7 +81,12 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                     PUBLIC.contains(&(method.as_str(), template.as_str())),
                     "{method} {template} is public but not among the operations meant to be"
                 );
-                reply.problem(StatusCode::BAD_REQUEST);
+                if method == "GET" {
+                    // A lookup by an unknown key: not found, and nothing else said.
+                    reply.problem(StatusCode::NOT_FOUND);
+                } else {
+                    reply.problem(StatusCode::BAD_REQUEST);
+                }
                 continue;
             }
             assert!(
@@ -161,7 +167,76 @@ const ASSESSMENT_DRAFT_INSIDERS: &[&str] = &["maker"];
 const SOLUTION_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
 /// An adoption is its enterprise's (`rival`, in Nantou), its provider's, its town's and the city's.
 const ADOPTION_INSIDERS: &[&str] = &["admin", "staff", "polisher", "rival", "nantou"];
+/// A provider's draft course (with its lessons, sessions and registrations) is its own and the
+/// city's.
+const COURSE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
+/// A certificate's PDF is its holder's (the maker), its provider's and the city's.
+const CERTIFICATE_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/courses/{course_id}",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/publish",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/withdraw",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/lessons",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/lessons/{lesson_id}",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/lessons/{lesson_id}/file",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/lessons/{lesson_id}/progress",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/enrolment",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/learners",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/courses/{course_id}/sessions",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}/registrations",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}/code",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}/sign-in",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}/registrations/{registration_id}/sign-in",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/certificates/{code}/pdf",
+        insiders: CERTIFICATE_INSIDERS,
+    },
     Resource {
         template: "/api/v1/solutions/{solution_id}",
         insiders: SOLUTION_DRAFT_INSIDERS,
@@ -618,6 +693,10 @@ const CITY_MANAGED: &[&str] = &[
     "/api/v1/voucher-programmes/{code}/ledger",
 ];
 
+/// Path templates anyone may read without an account (verifying a certificate by its code):
+/// every user and an anonymous caller get the same answer.
+const PUBLIC_LOOKUPS: &[&str] = &["/api/v1/certificates/{code}"];
+
 /// Path templates of data the platform ships (maturity model revisions): anyone signed in reads
 /// them, nobody writes them.
 const SHIPPED: &[&str] = &["/api/v1/maturity-models/{key}"];
@@ -650,6 +729,22 @@ const FACTORY_ORDERING: &[&str] = &["/api/v1/factories/{code}/orders"];
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/courses/{course_id}") => {
+            Some(json!({"title": "越权修改", "summary": "x", "field": "x", "hours": 1}))
+        }
+        (_, "/api/v1/courses/{course_id}/lessons") => {
+            Some(json!({"title": "越权课时", "kind": "text", "body": "x", "minutes": 1}))
+        }
+        (_, "/api/v1/courses/{course_id}/sessions") => Some(json!({
+            "title": "越权排课", "place": "某处", "starts_at": "2026-12-12T09:00:00+08:00",
+            "ends_at": "2026-12-12T10:00:00+08:00", "capacity": 1, "trainer": "x"
+        })),
+        (_, "/api/v1/training-sessions/{session_id}/sign-in") => Some(json!({"code": "ABCD2345"})),
+        (_, "/api/v1/courses/{course_id}/publish" | "/api/v1/courses/{course_id}/withdraw") => None,
+        (_, "/api/v1/courses/{course_id}/enrolment") => None,
+        (_, "/api/v1/training-sessions/{session_id}/registrations/{registration_id}/sign-in") => {
+            None
+        }
         (_, "/api/v1/solutions/{solution_id}") => {
             Some(crate::solutions::body("越权修改", "planning"))
         }
@@ -812,6 +907,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let (assessment_id, evidence_id) = crate::assessments::seed_draft(&app).await;
         let model_key = zhizao_assessment::model::current().key();
         let (solution_id, adoption_id) = crate::solutions::seed(&app).await;
+        let (course_id, lesson_id, training_session, registration_id, certificate) =
+            crate::training::seed(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -879,9 +976,15 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{adoption_id}", &adoption_id.to_string())
                 .replace("{step}", "accept")
                 .replace("{key}", &model_key)
+                .replace("{course_id}", &course_id.to_string())
+                .replace("{lesson_id}", &lesson_id.to_string())
+                .replace("{session_id}", &training_session.to_string())
+                .replace("{registration_id}", &registration_id.to_string())
                 .replace(
                     "{code}",
-                    if path.starts_with("/api/v1/subsidy-rule-sets") {
+                    if path.starts_with("/api/v1/certificates") {
+                        &certificate
+                    } else if path.starts_with("/api/v1/subsidy-rule-sets") {
                         crate::projects::RULE_SET
                     } else if path.starts_with("/api/v1/st-calls") {
                         crate::major::CALL
@@ -912,6 +1015,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(PLATFORM_STAFF_ACTIONS.iter().map(|t| (*t).to_owned()))
             .chain(VOUCHER_APPLICATIONS.iter().map(|t| (*t).to_owned()))
             .chain(SHIPPED.iter().map(|t| (*t).to_owned()))
+            .chain(PUBLIC_LOOKUPS.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
             parameterised, covered,
@@ -1021,6 +1125,49 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 assert_eq!(reply.status, StatusCode::OK, "{username} {path}");
             }
         }
+        for (method, template, path) in operations(&openapi, &fill) {
+            if !PUBLIC_LOOKUPS.contains(&template.as_str()) {
+                continue;
+            }
+            let anonymous = app.api(&method, &path, None, None).await;
+            assert_eq!(
+                anonymous.status,
+                StatusCode::OK,
+                "{path}: {}",
+                anonymous.text()
+            );
+            for (username, _, _) in crate::support::USERS.iter() {
+                let reply = app.api(&method, &path, Some(username), None).await;
+                assert_eq!(reply.body, anonymous.body, "{username} {path}");
+            }
+        }
+        // After every outsider's call the draft course is as it was, with its one registration
+        // not signed in.
+        let course = app
+            .api(
+                "GET",
+                &format!("/api/v1/courses/{course_id}"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (&course["status"], &course["lessons"]),
+            (&json!("draft"), &json!(1)),
+            "{course}"
+        );
+        let roster = app
+            .api(
+                "GET",
+                &format!("/api/v1/training-sessions/{training_session}/registrations"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(roster.as_array().unwrap().len(), 1, "{roster}");
+        assert_eq!(roster[0]["signed_in_at"], Value::Null, "{roster}");
         // After every outsider's call the maker's draft is as it was.
         let draft = app
             .api(
