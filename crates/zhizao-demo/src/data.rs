@@ -465,6 +465,13 @@ pub(crate) const USERS: &[DemoUser] = &[
         description: "smart cutting platform: its client enterprises only",
     },
     DemoUser {
+        username: "smart",
+        display_name: "王某某（智能制造平台）",
+        role: "platform_staff",
+        organization: "smart-manufacturing",
+        description: "smart-manufacturing platform: solutions, training, its clients' assessments",
+    },
+    DemoUser {
         username: "maker",
         display_name: "黄某某（企业）",
         role: "enterprise_user",

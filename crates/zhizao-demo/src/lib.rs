@@ -27,6 +27,7 @@ pub mod random;
 mod requests;
 mod shop_floor;
 mod solutions;
+mod training;
 mod vouchers;
 
 use std::sync::Arc;
@@ -83,6 +84,9 @@ pub enum Error {
     /// Recording the demo solution library failed.
     #[error("demo solutions: {0}")]
     Solutions(#[from] zhizao_solutions::Error),
+    /// Recording the demo training failed.
+    #[error("demo training: {0}")]
+    Training(zhizao_training::Error),
 }
 
 impl zhizao_core::Classified for Error {
@@ -98,6 +102,7 @@ impl zhizao_core::Classified for Error {
             Error::Telemetry(error) => error.kind(),
             Error::Assessment(error) => error.kind(),
             Error::Solutions(error) => error.kind(),
+            Error::Training(error) => error.kind(),
         }
     }
 }
@@ -338,6 +343,7 @@ pub async fn load(
     let vouchers = vouchers::load(&mut transaction, &mut random, now, maker_id).await?;
     let assessments = assessments::load(&mut transaction, now, maker_id).await?;
     let (solutions, adoptions) = solutions::load(&mut transaction, now).await?;
+    let (courses, enrolments) = training::load(&mut transaction, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -358,6 +364,8 @@ pub async fn load(
         assessments,
         solutions,
         adoptions,
+        courses,
+        enrolments,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

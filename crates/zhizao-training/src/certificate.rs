@@ -75,83 +75,82 @@ pub fn normalise_code(typed: &str) -> Option<String> {
     shape.then_some(code)
 }
 
-impl Training {
-    /// Issues the certificate of enrolment `enrolment_id` if its course's rule is now met and it
-    /// has none yet, inside the caller's transaction. Returns the new code.
-    pub(crate) async fn complete_if_due(
-        &self,
-        transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-        actor: &Actor,
-        enrolment_id: i64,
-    ) -> Result<Option<String>> {
-        #[derive(sqlx::FromRow)]
-        struct Due {
-            course_id: i64,
-            name: String,
-            completed_at: Option<i64>,
-            title: String,
-            hours: i64,
-            provider_name: String,
-            required_sessions: i64,
-            required_lessons: i64,
-            lessons_done: i64,
-            sessions_attended: i64,
-        }
-        let due: Due = sqlx::query_as(
-            "SELECT e.course_id, e.name, e.completed_at, c.title, c.hours, o.name AS provider_name, c.required_sessions, \
-             (SELECT COUNT(*) FROM training_lessons l WHERE l.course_id = c.id AND l.required = 1) AS required_lessons, \
-             (SELECT COUNT(*) FROM training_progress p JOIN training_lessons l ON l.id = p.lesson_id \
-                WHERE p.enrolment_id = e.id AND l.required = 1 AND p.completed_at IS NOT NULL) AS lessons_done, \
-             (SELECT COUNT(*) FROM training_registrations r JOIN training_sessions s ON s.id = r.session_id \
-                WHERE r.enrolment_id = e.id AND r.signed_in_at IS NOT NULL AND s.cancelled_at IS NULL) AS sessions_attended \
-             FROM training_enrolments e JOIN training_courses c ON c.id = e.course_id \
-             JOIN organizations o ON o.id = c.provider_id WHERE e.id = $1",
-        )
-        .bind(enrolment_id)
-        .fetch_one(&mut **transaction)
-        .await?;
-        let met = due.lessons_done >= due.required_lessons
-            && due.sessions_attended >= due.required_sessions
-            && (due.required_lessons > 0 || due.required_sessions > 0);
-        if due.completed_at.is_some() || !met {
-            return Ok(None);
-        }
-        let now = self.clock.now();
-        let code = new_code();
-        sqlx::query("UPDATE training_enrolments SET completed_at = $1 WHERE id = $2")
-            .bind(now.as_millis())
-            .bind(enrolment_id)
-            .execute(&mut **transaction)
-            .await?;
-        sqlx::query(
-            "INSERT INTO training_certificates (code, enrolment_id, course_id, holder_name, course_title, provider_name, hours, issued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&code)
-        .bind(enrolment_id)
-        .bind(due.course_id)
-        .bind(&due.name)
-        .bind(&due.title)
-        .bind(&due.provider_name)
-        .bind(due.hours)
-        .bind(now.as_millis())
-        .execute(&mut **transaction)
-        .await?;
-        let mut changes = Changes::new();
-        changes
-            .created("holder", &due.name)
-            .created("course", due.course_id)
-            .created("enrolment", enrolment_id);
-        audit::record(
-            transaction,
-            actor,
-            now,
-            AuditEntry::new("certificate.issued", "certificate", code.clone()).changes(changes),
-        )
-        .await?;
-        Ok(Some(code))
+/// Issues the certificate of enrolment `enrolment_id` if its course's rule is now met and it has
+/// none yet, at `now`, inside the caller's transaction. Returns the new code.
+pub(crate) async fn complete_if_due(
+    connection: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    enrolment_id: i64,
+    now: Timestamp,
+) -> Result<Option<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        course_id: i64,
+        name: String,
+        completed_at: Option<i64>,
+        title: String,
+        hours: i64,
+        provider_name: String,
+        required_sessions: i64,
+        required_lessons: i64,
+        lessons_done: i64,
+        sessions_attended: i64,
     }
+    let due: Due = sqlx::query_as(
+        "SELECT e.course_id, e.name, e.completed_at, c.title, c.hours, o.name AS provider_name, c.required_sessions, \
+         (SELECT COUNT(*) FROM training_lessons l WHERE l.course_id = c.id AND l.required = 1) AS required_lessons, \
+         (SELECT COUNT(*) FROM training_progress p JOIN training_lessons l ON l.id = p.lesson_id \
+            WHERE p.enrolment_id = e.id AND l.required = 1 AND p.completed_at IS NOT NULL) AS lessons_done, \
+         (SELECT COUNT(*) FROM training_registrations r JOIN training_sessions s ON s.id = r.session_id \
+            WHERE r.enrolment_id = e.id AND r.signed_in_at IS NOT NULL AND s.cancelled_at IS NULL) AS sessions_attended \
+         FROM training_enrolments e JOIN training_courses c ON c.id = e.course_id \
+         JOIN organizations o ON o.id = c.provider_id WHERE e.id = $1",
+    )
+    .bind(enrolment_id)
+    .fetch_one(&mut *connection)
+    .await?;
+    let met = due.lessons_done >= due.required_lessons
+        && due.sessions_attended >= due.required_sessions
+        && (due.required_lessons > 0 || due.required_sessions > 0);
+    if due.completed_at.is_some() || !met {
+        return Ok(None);
+    }
+    let code = new_code();
+    sqlx::query("UPDATE training_enrolments SET completed_at = $1 WHERE id = $2")
+        .bind(now.as_millis())
+        .bind(enrolment_id)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "INSERT INTO training_certificates (code, enrolment_id, course_id, holder_name, course_title, provider_name, hours, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&code)
+    .bind(enrolment_id)
+    .bind(due.course_id)
+    .bind(&due.name)
+    .bind(&due.title)
+    .bind(&due.provider_name)
+    .bind(due.hours)
+    .bind(now.as_millis())
+    .execute(&mut *connection)
+    .await?;
+    let mut changes = Changes::new();
+    changes
+        .created("holder", &due.name)
+        .created("course", due.course_id)
+        .created("enrolment", enrolment_id);
+    audit::record(
+        connection,
+        actor,
+        now,
+        AuditEntry::new("certificate.issued", "certificate", code.clone()).changes(changes),
+    )
+    .await?;
+    Ok(Some(code))
+}
 
+impl Training {
     /// The certificates the caller holds, newest first.
     pub async fn my_certificates(&self, principal: &Principal) -> Result<Vec<Certificate>> {
         let mut select = SqlBuilder::new(CERTIFICATE_COLUMNS);

@@ -104,7 +104,7 @@ fn length_ok(text: &str, min: usize, max: usize) -> bool {
 }
 
 impl CourseInput {
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut problems = Problems::default();
         if !length_ok(&self.title, 2, 80) {
             problems.add(
@@ -204,7 +204,7 @@ fn yes() -> bool {
 }
 
 impl LessonInput {
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut problems = Problems::default();
         if !length_ok(&self.title, 2, 80) {
             problems.add(

@@ -259,8 +259,13 @@ impl Training {
             .await?;
         }
         if complete {
-            self.complete_if_due(&mut transaction, &principal.actor(), enrolment.id)
-                .await?;
+            crate::certificate::complete_if_due(
+                &mut transaction,
+                &principal.actor(),
+                enrolment.id,
+                now,
+            )
+            .await?;
         }
         transaction.commit().await?;
         self.my_progress(principal, course_id).await

@@ -10,7 +10,9 @@
 //!   provider for people without an account), and sign-in by the code on the trainer's screen or
 //!   by the trainer;
 //! - [`code`]: pure — the sign-in code that changes every minute;
-//! - [`certificate`]: certificates, their public verification and their PDF ([`pdf`], pure).
+//! - [`certificate`]: certificates, their public verification and their PDF ([`pdf`], pure);
+//! - [`figures`]: what the city reports of training (learners online, trainees offline,
+//!   certificates), counted from the records.
 //!
 //! Access is decided only by `zhizao_identity::policy` (`may_offer_training`, `may_learn`,
 //! `may_oversee_training`); out of scope is "not found".
@@ -24,6 +26,7 @@ use zhizao_db::Database;
 pub mod certificate;
 pub mod code;
 pub mod course;
+pub mod figures;
 pub mod history;
 pub mod learning;
 pub mod pdf;

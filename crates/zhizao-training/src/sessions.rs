@@ -92,7 +92,7 @@ pub struct SessionInput {
 }
 
 impl SessionInput {
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut problems = Problems::default();
         let len = |t: &str| t.trim().chars().count();
         if !(2..=80).contains(&len(&self.title)) {
@@ -730,7 +730,7 @@ impl Training {
                 .bind(registration_id)
                 .fetch_one(&mut **transaction)
                 .await?;
-        self.complete_if_due(transaction, &principal.actor(), enrolment)
+        crate::certificate::complete_if_due(transaction, &principal.actor(), enrolment, now)
             .await?;
         Ok(())
     }

@@ -573,6 +573,34 @@ async fn a_provider_runs_a_course_and_learners_complete_it_online_and_in_the_roo
             "sign-in-closed"
         );
 
+        // The figures count people, not enrolments, from the records, in each one's scope.
+        let figures = t.figures(&polisher).await.unwrap();
+        assert_eq!(
+            (
+                figures.courses,
+                figures.online_learners,
+                figures.offline_trainees,
+                figures.sessions_held,
+                figures.certificates
+            ),
+            (1, 1, 2, 2, 1),
+            "{figures:?}"
+        );
+        assert_eq!(
+            t.figures(&staff).await.unwrap(),
+            figures,
+            "the city sees every provider"
+        );
+        assert_eq!(
+            t.figures(&cutter).await.unwrap().online_learners,
+            0,
+            "another provider's own"
+        );
+        assert_eq!(
+            t.figures(&maker1).await.unwrap_err().kind(),
+            ErrorKind::Forbidden
+        );
+
         // Withdrawn: no more lessons or sessions, but the certificate stands.
         t.set_course_status(&polisher, course_id, CourseStatus::Withdrawn)
             .await

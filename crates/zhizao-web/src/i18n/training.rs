@@ -86,6 +86,11 @@ messages! {
     training_mine: "我的学习", "My learning";
     training_my_certificates: "我的证书", "My certificates";
     training_none: "暂无课程", "No courses yet";
+    training_courses_offered: "开设课程", "Courses offered";
+    training_online_learners: "线上学员（人）", "Learners online (people)";
+    training_offline_trainees: "线下培训（人）", "Trained in the room (people)";
+    training_sessions_held: "线下课（次）", "Sessions held";
+    training_certificates_issued: "颁发证书", "Certificates issued";
     course_new: "新建课程", "New course";
     course_title_label: "课程名称", "Title";
     course_summary_label: "课程简介", "Summary";
@@ -124,7 +129,8 @@ messages! {
     lesson_remove: "删除", "Remove";
     lesson_file_accepts: "PDF 讲义最大 50 MB；视频为 MP4 或 WebM，最大 200 MB", "PDF up to 50 MB; video as MP4 or WebM up to 200 MB";
     class_title: "线下课", "Offline sessions";
-    class_none: "暂无线下课", "No offline sessions yet";
+    class_none: "暂无即将开始的线下课", "No sessions coming up";
+    class_past: "已结束的线下课", "Past sessions";
     class_add: "安排线下课", "Schedule a session";
     class_title_label: "名称", "Title";
     class_place_label: "地点", "Place";
@@ -146,6 +152,7 @@ messages! {
     class_register_person: "登记无账号学员", "Register a person without an account";
     class_person_name: "姓名", "Name";
     class_person_phone: "手机号", "Mobile number";
+    class_enterprise: "所在企业", "Enterprise";
     class_not_signed: "未签到", "Not signed in";
     class_by_code: "扫码", "Code";
     class_by_trainer: "代签", "Trainer";

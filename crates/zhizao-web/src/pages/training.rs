@@ -144,6 +144,8 @@ struct ListPage {
     q: String,
     may_write: bool,
     learner: bool,
+    /// (label, value) of the training figures, for the city and providers.
+    figures: Vec<(&'static str, i64)>,
 }
 
 async fn list(
@@ -173,7 +175,22 @@ async fn list(
             mine.push(enrolment_view(t, &e, lessons, sessions));
         }
     }
+    let figures = if policy::may_oversee_training(&principal)
+        || policy::may_offer_training(&principal, principal.organization_id)
+    {
+        let f = training.figures(&principal).await.or_page(&context)?;
+        vec![
+            (t.training_courses_offered(), f.courses),
+            (t.training_online_learners(), f.online_learners),
+            (t.training_offline_trainees(), f.offline_trainees),
+            (t.training_sessions_held(), f.sessions_held),
+            (t.training_certificates_issued(), f.certificates),
+        ]
+    } else {
+        Vec::new()
+    };
     let page = ListPage {
+        figures,
         layout: context.layout("training"),
         rows: courses
             .iter()
@@ -267,6 +284,27 @@ pub(crate) struct SessionRow {
     pub(crate) over: bool,
 }
 
+/// A session as the lists show it.
+pub(crate) fn session_row(
+    t: Tr,
+    s: &zhizao_training::TrainingSession,
+    now: zhizao_core::Timestamp,
+) -> SessionRow {
+    SessionRow {
+        id: s.id,
+        title: s.title.clone(),
+        place: s.place.clone(),
+        when: format!(
+            "{}–{}",
+            s.starts_at.to_shanghai_string(),
+            s.ends_at.to_shanghai_string().get(11..).unwrap_or_default()
+        ),
+        trainer: s.trainer.clone(),
+        seats: t.class_seats(s.registered, s.capacity),
+        over: now >= s.ends_at,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "training/course.html")]
 struct CoursePage {
@@ -277,7 +315,10 @@ struct CoursePage {
     may_enrol: bool,
     enrolment: Option<EnrolmentView>,
     lessons: Vec<LessonRow>,
+    /// Sessions to come (or going on), by start.
     sessions: Vec<SessionRow>,
+    /// Sessions over, latest first.
+    past: Vec<SessionRow>,
     learners: Vec<EnrolmentView>,
     kinds: Vec<(&'static str, String)>,
     error: String,
@@ -349,19 +390,14 @@ async fn course_page(
             .collect(),
         sessions: sessions
             .iter()
-            .map(|s| SessionRow {
-                id: s.id,
-                title: s.title.clone(),
-                place: s.place.clone(),
-                when: format!(
-                    "{}–{}",
-                    s.starts_at.to_shanghai_string(),
-                    s.ends_at.to_shanghai_string().get(11..).unwrap_or_default()
-                ),
-                trainer: s.trainer.clone(),
-                seats: t.class_seats(s.registered, s.capacity),
-                over: now >= s.ends_at,
-            })
+            .filter(|s| now < s.ends_at)
+            .map(|s| session_row(t, s, now))
+            .collect(),
+        past: sessions
+            .iter()
+            .rev()
+            .filter(|s| now >= s.ends_at)
+            .map(|s| session_row(t, s, now))
             .collect(),
         learners: learners
             .iter()

@@ -123,23 +123,7 @@ async fn session_page(
         open: session.sign_in_open(now),
         roster: roster.iter().map(|r| roster_row(t, r)).collect(),
         signed: t.class_signed_count(session.signed_in),
-        s: super::training::SessionRow {
-            id: session.id,
-            title: session.title.clone(),
-            place: session.place.clone(),
-            when: format!(
-                "{}–{}",
-                session.starts_at.to_shanghai_string(),
-                session
-                    .ends_at
-                    .to_shanghai_string()
-                    .get(11..)
-                    .unwrap_or_default()
-            ),
-            trainer: session.trainer.clone(),
-            seats: t.class_seats(session.registered, session.capacity),
-            over: now >= session.ends_at,
-        },
+        s: super::training::session_row(t, &session, now),
         error,
         form,
     };
