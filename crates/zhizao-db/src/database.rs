@@ -134,6 +134,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "training",
         include_str!("../migrations/20261207000008_training.sql"),
     ),
+    (
+        20261207000009,
+        "talent, teams and IP",
+        include_str!("../migrations/20261207000009_talent.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

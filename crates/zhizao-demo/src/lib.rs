@@ -27,6 +27,7 @@ pub mod random;
 mod requests;
 mod shop_floor;
 mod solutions;
+mod talent;
 mod training;
 mod vouchers;
 
@@ -87,6 +88,9 @@ pub enum Error {
     /// Recording the demo training failed.
     #[error("demo training: {0}")]
     Training(zhizao_training::Error),
+    /// Recording the demo talent, teams and IP failed.
+    #[error("demo talent: {0}")]
+    Talent(zhizao_talent::Error),
 }
 
 impl zhizao_core::Classified for Error {
@@ -103,6 +107,7 @@ impl zhizao_core::Classified for Error {
             Error::Assessment(error) => error.kind(),
             Error::Solutions(error) => error.kind(),
             Error::Training(error) => error.kind(),
+            Error::Talent(error) => error.kind(),
         }
     }
 }
@@ -344,6 +349,7 @@ pub async fn load(
     let assessments = assessments::load(&mut transaction, now, maker_id).await?;
     let (solutions, adoptions) = solutions::load(&mut transaction, now).await?;
     let (courses, enrolments) = training::load(&mut transaction, now, maker_id).await?;
+    let (talents, teams, ip_assets) = talent::load(&mut transaction, now, maker_id).await?;
     zhizao_identity::audit::record(
         &mut transaction,
         &actor,
@@ -366,6 +372,9 @@ pub async fn load(
         adoptions,
         courses,
         enrolments,
+        talents,
+        teams,
+        ip_assets,
         organizations,
         enterprises = enterprises.len(),
         batches = programmes.batches,

@@ -428,6 +428,28 @@ pub fn may_learn(principal: &Principal) -> bool {
     principal.role == Role::EnterpriseUser
 }
 
+/// Whose talents, innovation teams and IP `principal` reads: an enterprise its own, a town its
+/// enterprises', the city all; platforms and experts none.
+pub fn talent_scope(principal: &Principal) -> EnterpriseScope {
+    match principal.role {
+        Role::PlatformStaff | Role::Expert => EnterpriseScope::Nothing,
+        _ => enterprise_scope(principal),
+    }
+}
+
+/// Whether `principal` records talents and innovation teams (the city's talent office).
+pub fn may_record_talent(principal: &Principal) -> bool {
+    matches!(principal.role, Role::CityAdmin | Role::CityStaff)
+}
+
+/// Whether `principal` records IP: an enterprise its own (its [`talent_scope`]), the city any.
+pub fn may_record_ip(principal: &Principal) -> bool {
+    matches!(
+        principal.role,
+        Role::CityAdmin | Role::CityStaff | Role::EnterpriseUser
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use zhizao_core::{Language, OrgKind};
@@ -865,6 +887,33 @@ mod tests {
             assert_eq!(
                 may_oversee_training(&p),
                 matches!(role, Role::CityAdmin | Role::CityStaff),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_city_records_talent_enterprises_their_ip_and_towns_read_theirs() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            let expected = match role {
+                Role::CityAdmin | Role::CityStaff => EnterpriseScope::All,
+                Role::TownStaff => EnterpriseScope::Town("442000118".into()),
+                Role::EnterpriseUser => EnterpriseScope::Single(42),
+                Role::PlatformStaff | Role::Expert => EnterpriseScope::Nothing,
+            };
+            assert_eq!(talent_scope(&p), expected, "{role:?}");
+            assert_eq!(
+                may_record_talent(&p),
+                matches!(role, Role::CityAdmin | Role::CityStaff),
+                "{role:?}"
+            );
+            assert_eq!(
+                may_record_ip(&p),
+                matches!(
+                    role,
+                    Role::CityAdmin | Role::CityStaff | Role::EnterpriseUser
+                ),
                 "{role:?}"
             );
         }

@@ -23,11 +23,13 @@ mod service_figures;
 mod service_platforms;
 mod service_requests;
 mod solutions;
+mod talent;
 mod training;
 
 pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
+pub(crate) use talent::project_ref;
 pub(crate) use tokens::parse_rfc3339;
 pub(crate) use training::{
     pdf_response as certificate_pdf_response, serve_lesson_file, sign_in_path,
@@ -112,6 +114,9 @@ use crate::problem::ApiError;
             assessed enterprise by its gaps and industry with the reasons; adoptions from proposal (by the provider to a \
             client, or asked for by the enterprise) to accepted, implemented and verified with a completed project or \
             before-and-after figures"),
+        (name = "talent", description = "Talent, innovation teams and IP: the talents programmes brought in (degree, \
+            field, employer, programme, year), innovation teams (field, level) and patents and other IP (a patent number's \
+            check digit verified) tied to enterprises and projects, with the figures counted from them"),
         (name = "training", description = "Training: courses with text, PDF and video lessons and each learner's \
             progress, offline sessions with a capacity, registration and sign-in by the code on the trainer's screen that \
             changes every minute (or by the trainer), completion rules, and certificates as PDF that anyone verifies by \
@@ -165,6 +170,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(assessments::router())
         .merge(solutions::router())
         .merge(training::router())
+        .merge(talent::router())
 }
 
 /// `?page=&page_size=` of list endpoints.

@@ -345,6 +345,7 @@ mod markers;
 mod requests;
 mod services;
 mod solutions;
+mod talent;
 mod training;
 mod vouchers;
 
@@ -918,6 +919,15 @@ impl Tr {
             "ends_at" => self.class_ends_label(),
             "capacity" => self.class_capacity_label(),
             "trainer" => self.class_trainer_label(),
+            "degree" => self.talent_degree(),
+            "leader" => self.talent_leader(),
+            "members" => self.talent_members_label(),
+            "filed_on" => self.talent_filed_on(),
+            "granted_on" => self.talent_granted_on(),
+            "inventors" => self.talent_inventors(),
+            "enterprise" => self.talent_enterprise_code(),
+            "project" => self.talent_project(),
+            "number" => self.talent_ip_number(),
             _ => return field.to_owned(),
         };
         label.to_owned()
@@ -1061,6 +1071,7 @@ mod tests {
             .chain(assessments::ASSESSMENT_MESSAGES)
             .chain(solutions::SOLUTION_MESSAGES)
             .chain(training::TRAINING_MESSAGES)
+            .chain(talent::TALENT_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

@@ -111,6 +111,8 @@ pub struct Services {
     pub solutions: zhizao_solutions::Solutions,
     /// Training: courses, sessions, certificates.
     pub training: zhizao_training::Training,
+    /// Talent, innovation teams and IP.
+    pub talents: zhizao_talent::Talents,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -129,6 +131,7 @@ struct Inner {
     assessments: zhizao_assessment::Assessments,
     solutions: zhizao_solutions::Solutions,
     training: zhizao_training::Training,
+    talents: zhizao_talent::Talents,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -154,6 +157,7 @@ impl AppState {
             assessments,
             solutions,
             training,
+            talents,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -167,6 +171,7 @@ impl AppState {
             assessments,
             solutions,
             training,
+            talents,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -241,6 +246,11 @@ impl AppState {
     /// Training: courses, sessions, certificates.
     pub(crate) fn training(&self) -> &zhizao_training::Training {
         &self.0.training
+    }
+
+    /// Talent, innovation teams and IP.
+    pub(crate) fn talents(&self) -> &zhizao_talent::Talents {
+        &self.0.talents
     }
 
     pub(crate) fn db(&self) -> &Database {

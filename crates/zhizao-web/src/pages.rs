@@ -36,6 +36,7 @@ mod service_figures;
 mod service_platforms;
 mod service_requests;
 pub(crate) mod solutions;
+mod talent;
 mod training;
 mod training_sessions;
 mod vouchers;
@@ -88,6 +89,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(solutions::router())
         .merge(training::router())
         .merge(training_sessions::router())
+        .merge(talent::router())
 }
 
 /// The signed-in user as the page header shows them.
@@ -128,6 +130,8 @@ pub(crate) struct Layout {
     pub(crate) sees_requests: bool,
     /// Enterprises assess themselves; towns, platforms and the city read the results.
     pub(crate) sees_assessments: bool,
+    /// Enterprises, towns and the city read talent, teams and IP in their scope.
+    pub(crate) sees_talent: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -238,6 +242,10 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(|p| policy::assessment_scope(p) != policy::EnterpriseScope::Nothing),
+            sees_talent: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::talent_scope(p) != policy::EnterpriseScope::Nothing),
             sees_requests: self
                 .principal
                 .as_ref()

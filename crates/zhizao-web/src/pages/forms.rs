@@ -101,8 +101,7 @@ impl FormFields {
             .map(|(key, value)| (key.as_str(), value.as_str()))
     }
 
-    /// Fields as a test would submit them.
-    #[cfg(test)]
+    /// Fields given by the page (a form filled in ahead), or as a test would submit them.
     pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         FormFields(
             pairs

@@ -16,6 +16,7 @@ mod requests;
 mod services;
 mod solutions;
 mod support;
+mod talent;
 mod telemetry;
 mod tenancy;
 mod training;

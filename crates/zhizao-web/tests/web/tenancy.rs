@@ -170,9 +170,23 @@ const ADOPTION_INSIDERS: &[&str] = &["admin", "staff", "polisher", "rival", "nan
 /// A provider's draft course (with its lessons, sessions and registrations) is its own and the
 /// city's.
 const COURSE_DRAFT_INSIDERS: &[&str] = &["admin", "staff", "polisher"];
+/// A talent, team or IP of the maker (in Xiaolan) is its own, its town's and the city's.
+const TALENT_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
 /// A certificate's PDF is its holder's (the maker), its provider's and the city's.
 const CERTIFICATE_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/talents/{talent_id}",
+        insiders: TALENT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/innovation-teams/{team_id}",
+        insiders: TALENT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/ip-assets/{ip_id}",
+        insiders: TALENT_INSIDERS,
+    },
     Resource {
         template: "/api/v1/courses/{course_id}",
         insiders: COURSE_DRAFT_INSIDERS,
@@ -729,6 +743,9 @@ const FACTORY_ORDERING: &[&str] = &["/api/v1/factories/{code}/orders"];
 fn body_for(method: &str, template: &str) -> Option<Value> {
     match (method, template) {
         ("GET" | "DELETE", _) => None,
+        (_, "/api/v1/talents/{talent_id}") => Some(crate::talent::talent_body("越权修改")),
+        (_, "/api/v1/innovation-teams/{team_id}") => Some(crate::talent::team_body("越权修改")),
+        (_, "/api/v1/ip-assets/{ip_id}") => Some(crate::talent::patent_body("201710601862.3")),
         (_, "/api/v1/courses/{course_id}") => {
             Some(json!({"title": "越权修改", "summary": "x", "field": "x", "hours": 1}))
         }
@@ -909,6 +926,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let (solution_id, adoption_id) = crate::solutions::seed(&app).await;
         let (course_id, lesson_id, training_session, registration_id, certificate) =
             crate::training::seed(&app).await;
+        let (talent_id, team_id, ip_id) = crate::talent::seed(&app).await;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -976,6 +994,9 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{adoption_id}", &adoption_id.to_string())
                 .replace("{step}", "accept")
                 .replace("{key}", &model_key)
+                .replace("{talent_id}", &talent_id.to_string())
+                .replace("{team_id}", &team_id.to_string())
+                .replace("{ip_id}", &ip_id.to_string())
                 .replace("{course_id}", &course_id.to_string())
                 .replace("{lesson_id}", &lesson_id.to_string())
                 .replace("{session_id}", &training_session.to_string())
@@ -1141,6 +1162,31 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 assert_eq!(reply.body, anonymous.body, "{username} {path}");
             }
         }
+        // After every outsider's call the maker's talent and IP are as they were.
+        let talent = app
+            .api(
+                "GET",
+                &format!("/api/v1/talents/{talent_id}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (&talent["name"], &talent["version"]),
+            (&json!("李博士"), &json!(1)),
+            "{talent}"
+        );
+        let asset = app
+            .api(
+                "GET",
+                &format!("/api/v1/ip-assets/{ip_id}"),
+                Some("maker"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(asset["version"], 1, "{asset}");
         // After every outsider's call the draft course is as it was, with its one registration
         // not signed in.
         let course = app
