@@ -169,3 +169,61 @@ async fn the_city_records_talent_and_enterprises_their_ip_over_the_api() {
         assert_eq!(outside["talents"], 0, "{outside}");
     }
 }
+
+#[tokio::test]
+async fn an_enterprise_records_its_patent_on_the_page_and_a_typo_is_named_there() {
+    for app in apps().await {
+        let mut maker = crate::pages::Visitor::new(&app);
+        maker.sign_in("maker").await;
+        let form = maker.get("/talent/ip").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(
+            form.text().contains(&maker_code()),
+            "the maker's own code is filled in"
+        );
+        let csrf = maker.csrf();
+        let code = maker_code();
+        let fields = |number: &'static str| {
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("kind", "invention_patent".to_owned()),
+                ("number", number.to_owned()),
+                ("title", "一种恒力打磨控制方法".to_owned()),
+                ("status", "filed".to_owned()),
+                ("filed_on", "2017-08-01".to_owned()),
+                ("granted_on", String::new()),
+                ("enterprise", code.clone()),
+                ("project", String::new()),
+            ]
+        };
+        let typo = fields("201710601862.4");
+        let pairs: Vec<(&str, &str)> = typo.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = maker.post("/talent/ip", &pairs).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            reply.text().contains("申请号校验位不对"),
+            "{}",
+            reply.text()
+        );
+        let good = fields("201710601862.3");
+        let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = maker.post("/talent/ip", &pairs).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let list = maker.get("/talent?tab=ip").await.text();
+        assert!(list.contains("201710601862.3"), "{list}");
+        // Another enterprise does not see it; the talent forms are the city's.
+        let mut rival = crate::pages::Visitor::new(&app);
+        rival.sign_in("rival").await;
+        assert!(
+            !rival
+                .get("/talent?tab=ip")
+                .await
+                .text()
+                .contains("201710601862.3")
+        );
+        assert_eq!(
+            maker.get("/talent/talents").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
