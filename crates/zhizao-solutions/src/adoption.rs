@@ -201,7 +201,7 @@ impl AdoptionRow {
     }
 }
 
-fn restrict(principal: &Principal, sql: &mut SqlBuilder) {
+pub(crate) fn restrict(principal: &Principal, sql: &mut SqlBuilder) {
     match policy::adoption_scope(principal) {
         AdoptionScope::All => {}
         AdoptionScope::Town(town) => restrict_to_scope(&EnterpriseScope::Town(town), sql),

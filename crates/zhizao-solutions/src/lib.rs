@@ -20,12 +20,14 @@ use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
 pub mod adoption;
+pub mod figures;
 pub mod history;
 pub mod library;
 pub mod matching;
 
 pub use adoption::Step;
 pub use adoption::{Adoption, AdoptionStatus, Figures, Verification};
+pub use figures::SolutionFigures;
 pub use library::{Solution, SolutionFilter, SolutionInput, SolutionStatus, Target};
 pub use matching::{Match, Profile};
 

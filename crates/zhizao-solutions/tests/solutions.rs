@@ -501,5 +501,27 @@ async fn an_adoption_goes_from_proposal_to_verified_each_side_taking_its_own_ste
             (again.id, again.status),
             (asked.id, AdoptionStatus::Proposed)
         );
+
+        // The figures count what was taken up (the Xiaolan maker's verified adoption; the
+        // Nantou one is only proposed), in each one's scope.
+        let city = f.solutions.figures(&staff).await.unwrap();
+        assert_eq!(
+            (
+                city.offered,
+                city.adoptions,
+                city.solutions_adopted,
+                city.enterprises,
+                city.verified
+            ),
+            (1, 1, 1, 1, 1),
+            "{city:?}"
+        );
+        assert_eq!(f.solutions.figures(&polisher).await.unwrap(), city);
+        assert_eq!(f.solutions.figures(&xiaolan).await.unwrap().adoptions, 1);
+        assert_eq!(f.solutions.figures(&nantou).await.unwrap().adoptions, 0);
+        assert_eq!(
+            f.solutions.figures(&maker1).await.unwrap_err().kind(),
+            ErrorKind::Forbidden
+        );
     }
 }

@@ -34,6 +34,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_adoption))
         .routes(routes!(take_step))
         .routes(routes!(verify))
+        .routes(routes!(figures))
 }
 
 /// A sub-domain and the level a solution raises it to.
@@ -530,4 +531,37 @@ async fn verify(
         .verify(&principal, id, &verification, &completed)
         .await?;
     Ok(Json(saved.into()))
+}
+
+/// The solution library's figures.
+#[derive(Debug, Serialize, ToSchema)]
+struct FiguresDto {
+    /// Solutions offered (published, or withdrawn once offered).
+    offered: i64,
+    /// Adoptions accepted, implemented or verified.
+    adoptions: i64,
+    /// Distinct solutions taken up.
+    solutions_adopted: i64,
+    /// Distinct enterprises that took one up.
+    enterprises: i64,
+    /// Adoptions verified.
+    verified: i64,
+}
+
+/// Solutions offered and taken up, counted from the records in the caller's scope (the city
+/// all, a town its enterprises', a provider its own solutions).
+#[utoipa::path(get, path = "/api/v1/solution-figures", tag = "solutions",
+    responses((status = 200, body = FiguresDto), (status = 403, body = crate::problem::Problem)))]
+async fn figures(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<FiguresDto>, ApiError> {
+    let f = state.solutions().figures(&principal).await?;
+    Ok(Json(FiguresDto {
+        offered: f.offered,
+        adoptions: f.adoptions,
+        solutions_adopted: f.solutions_adopted,
+        enterprises: f.enterprises,
+        verified: f.verified,
+    }))
 }

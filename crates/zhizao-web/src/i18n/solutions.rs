@@ -44,6 +44,10 @@ messages! {
     solution_any_subdomain: "全部子域", "Any sub-domain";
     solution_filter: "筛选", "Filter";
     solution_none: "暂无方案", "No solutions yet";
+    solution_figure_offered: "提供方案", "Solutions offered";
+    solution_figure_adoptions: "方案被采用（次）", "Adoptions taken up";
+    solution_figure_enterprises: "采用方案的企业", "Enterprises adopting";
+    solution_figure_verified: "经验证见效", "Verified";
     solution_any_industry: "各行业", "Any industry";
     solution_title_label: "方案名称", "Title";
     solution_summary_label: "方案内容", "What it does and includes";

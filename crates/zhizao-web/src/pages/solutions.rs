@@ -103,6 +103,8 @@ struct ListPage {
     subdomain: String,
     subdomains: Vec<(String, String)>,
     may_write: bool,
+    /// (label, value) of the library's figures, for the city, towns and providers.
+    figures: Vec<(&'static str, i64)>,
 }
 
 fn subdomain_options(t: Tr) -> Vec<(String, String)> {
@@ -137,7 +139,18 @@ async fn list(
         .solutions(&principal, &filter)
         .await
         .or_page(&context)?;
+    let figures = match state.solutions().figures(&principal).await {
+        Ok(f) => vec![
+            (t.solution_figure_offered(), f.offered),
+            (t.solution_figure_adoptions(), f.adoptions),
+            (t.solution_figure_enterprises(), f.enterprises),
+            (t.solution_figure_verified(), f.verified),
+        ],
+        Err(error) if error.kind() == ErrorKind::Forbidden => Vec::new(),
+        Err(error) => return Err(PageError::from(error).render(&context)),
+    };
     let page = ListPage {
+        figures,
         layout: context.layout("solutions"),
         rows: found.iter().map(|s| solution_view(t, s)).collect(),
         q: query.q,

@@ -382,3 +382,42 @@ async fn the_library_and_adoptions_work_from_the_pages() {
         assert!(list.contains("准时交付率：82 % → 94.5 %"), "{list}");
     }
 }
+
+#[tokio::test]
+async fn the_library_figures_count_what_enterprises_took_up() {
+    for app in apps().await {
+        let (_, adoption) = seed(&app).await;
+        let figures = |user: &'static str| {
+            let app = &app;
+            async move {
+                app.api("GET", "/api/v1/solution-figures", Some(user), None)
+                    .await
+            }
+        };
+        let before = figures("staff").await.json();
+        assert_eq!(
+            (&before["offered"], &before["adoptions"]),
+            (&json!(1), &json!(0)),
+            "{before}"
+        );
+        let reply = app
+            .api(
+                "POST",
+                &format!("/api/v1/solution-adoptions/{adoption}/accept"),
+                Some("rival"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        for user in ["staff", "polisher", "nantou"] {
+            let after = figures(user).await.json();
+            assert_eq!(
+                (&after["adoptions"], &after["enterprises"]),
+                (&json!(1), &json!(1)),
+                "{user}: {after}"
+            );
+        }
+        assert_eq!(figures("xiaolan").await.json()["adoptions"], 0);
+        figures("maker").await.problem(StatusCode::FORBIDDEN);
+    }
+}
