@@ -124,6 +124,24 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends ` AND (c1 LIKE $n ESCAPE '\' OR c2 LIKE …)`: rows where any of `columns`
+    /// contains `text` (trimmed; nothing is appended when it is empty, or no column is given).
+    pub fn push_contains_any(&mut self, columns: &[&'static str], text: &str) -> &mut Self {
+        let text = text.trim();
+        if text.is_empty() || columns.is_empty() {
+            return self;
+        }
+        let pattern = like_contains(text);
+        for (index, column) in columns.iter().enumerate() {
+            self.push(if index == 0 { " AND (" } else { " OR " })
+                .push(column)
+                .push(" LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+        self.push(")")
+    }
+
     /// Appends another builder's fragments and values.
     pub fn push_builder(&mut self, other: &SqlBuilder) -> &mut Self {
         self.pieces.extend(other.pieces.iter().cloned());
@@ -215,6 +233,25 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
         assert_eq!(like_contains("电器"), "%电器%");
+    }
+
+    #[test]
+    fn words_are_looked_for_in_any_column() {
+        let mut builder = SqlBuilder::new("SELECT id FROM t WHERE 1 = 1");
+        builder.push_contains_any(&["t.name", "t.note"], "  5%  ");
+        assert_eq!(
+            builder.sql(),
+            "SELECT id FROM t WHERE 1 = 1 AND (t.name LIKE $1 ESCAPE '\\' OR t.note LIKE $2 ESCAPE '\\')"
+        );
+        assert_eq!(
+            builder.values().collect::<Vec<_>>(),
+            [&SqlValue::from("%5\\%%"), &SqlValue::from("%5\\%%")]
+        );
+        let mut untouched = SqlBuilder::new("SELECT 1");
+        untouched
+            .push_contains_any(&["a"], "   ")
+            .push_contains_any(&[], "x");
+        assert_eq!(untouched.sql(), "SELECT 1");
     }
 
     #[test]

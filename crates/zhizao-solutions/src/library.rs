@@ -333,19 +333,8 @@ impl Solutions {
                 .push_bind(like_contains(&format!("\"subdomain\":\"{subdomain}\"")))
                 .push(" ESCAPE '\\'");
         }
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = like_contains(text);
-            select
-                .push(" AND (s.title LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR s.summary LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+        if let Some(text) = filter.text.as_deref() {
+            select.push_contains_any(&["s.title", "s.summary"], text);
         }
         select.push(" ORDER BY s.id DESC LIMIT 1000");
         let rows: Vec<SolutionRow> = select.query_as().fetch_all(self.db.pool()).await?;

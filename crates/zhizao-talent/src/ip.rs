@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use zhizao_core::{Text, closed_vocabulary};
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains};
+use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
@@ -310,21 +310,8 @@ impl Talents {
         if let Some(status) = filter.status {
             select.push(" AND i.status = ").push_bind(status.as_str());
         }
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = like_contains(text);
-            select
-                .push(" AND (i.title LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR i.number LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR e.name LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+        if let Some(text) = filter.text.as_deref() {
+            select.push_contains_any(&["i.title", "i.number", "e.name"], text);
         }
         select.push(" ORDER BY i.filed_on DESC, i.id DESC LIMIT 500");
         let rows: Vec<IpRow> = select.query_as().fetch_all(self.db.pool()).await?;

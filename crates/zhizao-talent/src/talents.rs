@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use zhizao_core::closed_vocabulary;
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains};
+use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
@@ -165,21 +165,8 @@ impl Talents {
         if let Some(enterprise) = filter.enterprise_id {
             select.push(" AND t.enterprise_id = ").push_bind(enterprise);
         }
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = like_contains(text);
-            select
-                .push(" AND (t.name LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR t.programme LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR e.name LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+        if let Some(text) = filter.text.as_deref() {
+            select.push_contains_any(&["t.name", "t.programme", "e.name"], text);
         }
         select.push(" ORDER BY t.year DESC, t.id DESC LIMIT 2000");
         let rows: Vec<TalentRow> = select.query_as().fetch_all(self.db.pool()).await?;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use zhizao_core::closed_vocabulary;
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains};
+use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
@@ -151,16 +151,8 @@ impl Talents {
         if let Some(field) = field {
             select.push(" AND t.field = ").push_bind(field.as_str());
         }
-        if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = like_contains(text);
-            select
-                .push(" AND (t.name LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR t.leader LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR e.name LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+        if let Some(text) = text {
+            select.push_contains_any(&["t.name", "t.leader", "e.name"], text);
         }
         select.push(" ORDER BY t.year DESC, t.id DESC LIMIT 2000");
         let rows: Vec<TeamRow> = select.query_as().fetch_all(self.db.pool()).await?;

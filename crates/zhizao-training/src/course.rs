@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use zhizao_core::files::{self, FileKind};
 use zhizao_core::{Timestamp, closed_vocabulary};
-use zhizao_db::{SqlBuilder, allocate_ids, like_contains};
+use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
 use zhizao_identity::policy;
@@ -407,21 +407,8 @@ impl Training {
         if let Some(status) = filter.status {
             select.push(" AND c.status = ").push_bind(status.as_str());
         }
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = like_contains(text);
-            select
-                .push(" AND (c.title LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR c.summary LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR c.field LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
+        if let Some(text) = filter.text.as_deref() {
+            select.push_contains_any(&["c.title", "c.summary", "c.field"], text);
         }
         select.push(" ORDER BY CASE c.status WHEN 'published' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END, c.id DESC LIMIT 500");
         let rows: Vec<CourseRow> = select.query_as().fetch_all(self.db.pool()).await?;
