@@ -5,7 +5,7 @@
 //! only from the status before it.
 
 use serde::{Deserialize, Serialize};
-use zhizao_core::{Text, Timestamp};
+use zhizao_core::{Page, PageRequest, Text, Timestamp};
 use zhizao_db::{SqlBuilder, allocate_ids};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
@@ -97,6 +97,17 @@ pub enum Verification {
     },
     /// Before-and-after figures.
     Figures(Figures),
+}
+
+/// Which adoptions a list keeps (all when empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdoptionFilter {
+    /// Only those at this status.
+    pub status: Option<AdoptionStatus>,
+    /// Only those of this solution.
+    pub solution_id: Option<i64>,
+    /// Only those of this provider's solutions.
+    pub provider_id: Option<i64>,
 }
 
 /// An adoption.
@@ -247,20 +258,45 @@ pub enum Step {
 }
 
 impl Solutions {
-    /// The adoptions the caller sees, newest first.
+    /// The adoptions the caller sees that `filter` keeps, newest first, a page at a time.
     pub async fn adoptions(
         &self,
         principal: &Principal,
-        status: Option<AdoptionStatus>,
-    ) -> Result<Vec<Adoption>> {
-        let mut select = SqlBuilder::new(ADOPTION_COLUMNS);
-        restrict(principal, &mut select);
-        if let Some(status) = status {
-            select.push(" AND a.status = ").push_bind(status.as_str());
+        filter: &AdoptionFilter,
+        page: PageRequest,
+    ) -> Result<Page<Adoption>> {
+        let mut conditions = SqlBuilder::default();
+        restrict(principal, &mut conditions);
+        if let Some(status) = filter.status {
+            conditions
+                .push(" AND a.status = ")
+                .push_bind(status.as_str());
         }
-        select.push(" ORDER BY a.id DESC LIMIT 1000");
+        if let Some(solution) = filter.solution_id {
+            conditions.push(" AND a.solution_id = ").push_bind(solution);
+        }
+        if let Some(provider) = filter.provider_id {
+            conditions.push(" AND s.provider_id = ").push_bind(provider);
+        }
+        let mut count = SqlBuilder::new(
+            "SELECT COUNT(*) FROM solution_adoptions a JOIN solutions s ON s.id = a.solution_id \
+             JOIN enterprises e ON e.id = a.enterprise_id WHERE 1 = 1",
+        );
+        count.push_builder(&conditions);
+        let total: i64 = count.query_scalar().fetch_one(self.db.pool()).await?;
+        let mut select = SqlBuilder::new(ADOPTION_COLUMNS);
+        select
+            .push_builder(&conditions)
+            .push(" ORDER BY a.id DESC LIMIT ")
+            .push_bind(page.limit())
+            .push(" OFFSET ")
+            .push_bind(page.offset());
         let rows: Vec<AdoptionRow> = select.query_as().fetch_all(self.db.pool()).await?;
-        rows.into_iter().map(AdoptionRow::into_adoption).collect()
+        let items = rows
+            .into_iter()
+            .map(AdoptionRow::into_adoption)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, total, page))
     }
 
     /// One adoption the caller sees.

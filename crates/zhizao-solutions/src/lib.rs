@@ -26,8 +26,8 @@ pub mod library;
 pub mod matching;
 
 pub use adoption::Step;
-pub use adoption::{Adoption, AdoptionStatus, Figures, Verification};
-pub use figures::SolutionFigures;
+pub use adoption::{Adoption, AdoptionFilter, AdoptionStatus, Figures, Verification};
+pub use figures::{ProviderTally, SolutionFigures, Tally};
 pub use library::{Solution, SolutionFilter, SolutionInput, SolutionStatus, Target};
 pub use matching::{Match, Profile};
 

@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use zhizao_assessment::model::{self, Answer, IndustryKind};
 use zhizao_assessment::{Assessments, history};
-use zhizao_core::{Classified, ErrorKind, FixedClock};
+use zhizao_core::{Classified, ErrorKind, FixedClock, PageRequest};
 use zhizao_db::testing::{TestDatabase, test_databases};
 use zhizao_identity::testing::{self, credit_code};
 use zhizao_identity::{Actor, Identity, Principal};
 use zhizao_registry::reference;
 use zhizao_registry::testing::{enterprise, register};
 use zhizao_solutions::{
-    AdoptionStatus, Figures, SolutionFilter, SolutionInput, SolutionStatus, Solutions, Step,
-    Target, Verification,
+    AdoptionFilter, AdoptionStatus, Figures, SolutionFilter, SolutionInput, SolutionStatus,
+    Solutions, Step, Tally, Target, Verification,
 };
 
 struct Fixture {
@@ -386,7 +386,14 @@ async fn an_adoption_goes_from_proposal_to_verified_each_side_taking_its_own_ste
                 f.solutions.adoption(who, id).await.unwrap_err().kind(),
                 ErrorKind::NotFound
             );
-            assert!(f.solutions.adoptions(who, None).await.unwrap().is_empty());
+            assert_eq!(
+                f.solutions
+                    .adoptions(who, &AdoptionFilter::default(), PageRequest::default())
+                    .await
+                    .unwrap()
+                    .total,
+                0
+            );
         }
         // The provider proposed, so it cannot accept; the enterprise cannot report it done.
         assert_eq!(
@@ -464,10 +471,17 @@ async fn an_adoption_goes_from_proposal_to_verified_each_side_taking_its_own_ste
         assert_eq!(verified.verification, Some(figures));
         assert_eq!(
             f.solutions
-                .adoptions(&staff, Some(AdoptionStatus::Verified))
+                .adoptions(
+                    &staff,
+                    &AdoptionFilter {
+                        status: Some(AdoptionStatus::Verified),
+                        ..AdoptionFilter::default()
+                    },
+                    PageRequest::default()
+                )
                 .await
                 .unwrap()
-                .len(),
+                .total,
             1
         );
 
@@ -502,23 +516,79 @@ async fn an_adoption_goes_from_proposal_to_verified_each_side_taking_its_own_ste
             (asked.id, AdoptionStatus::Proposed)
         );
 
-        // The figures count what was taken up (the Xiaolan maker's verified adoption; the
-        // Nantou one is only proposed), in each one's scope.
+        // The figures, in each one's scope: the Xiaolan maker's adoption was put to it by the
+        // provider and verified; the Nantou maker asked for its own and waits, so it is not yet
+        // provided.
         let city = f.solutions.figures(&staff).await.unwrap();
+        let verified = Tally {
+            library: 1,
+            provided: 1,
+            enterprises_served: 1,
+            enterprises_accepted: 1,
+            implemented: 1,
+            enterprises_implemented: 1,
+            verified: 1,
+        };
+        assert_eq!(city.total, verified, "{city:?}");
+        assert_eq!(city.providers.len(), 1, "{city:?}");
         assert_eq!(
-            (
-                city.offered,
-                city.adoptions,
-                city.solutions_adopted,
-                city.enterprises,
-                city.verified
-            ),
-            (1, 1, 1, 1, 1),
-            "{city:?}"
+            (city.providers[0].provider_id, city.providers[0].tally),
+            (solution.provider_id, verified)
         );
         assert_eq!(f.solutions.figures(&polisher).await.unwrap(), city);
-        assert_eq!(f.solutions.figures(&xiaolan).await.unwrap().adoptions, 1);
-        assert_eq!(f.solutions.figures(&nantou).await.unwrap().adoptions, 0);
+        assert_eq!(f.solutions.figures(&xiaolan).await.unwrap().total, verified);
+        let library_only = Tally {
+            library: 1,
+            ..Tally::default()
+        };
+        assert_eq!(
+            f.solutions.figures(&nantou).await.unwrap().total,
+            library_only
+        );
+        // Once the provider agrees to the Nantou request it is provided and accepted, not
+        // implemented; the city counts two enterprises served.
+        f.solutions
+            .step(&polisher, again.id, Step::Accept, "")
+            .await
+            .unwrap();
+        let nantou_figures = f.solutions.figures(&nantou).await.unwrap();
+        assert_eq!(
+            nantou_figures.total,
+            Tally {
+                library: 1,
+                provided: 1,
+                enterprises_served: 1,
+                enterprises_accepted: 1,
+                ..Tally::default()
+            }
+        );
+        let city = f.solutions.figures(&staff).await.unwrap().total;
+        assert_eq!(
+            (
+                city.provided,
+                city.enterprises_served,
+                city.enterprises_accepted,
+                city.implemented
+            ),
+            (2, 2, 2, 1)
+        );
+        let listed = f
+            .solutions
+            .adoptions(
+                &staff,
+                &AdoptionFilter {
+                    status: Some(AdoptionStatus::Accepted),
+                    solution_id: Some(solution.id),
+                    provider_id: Some(solution.provider_id),
+                },
+                PageRequest::new(1, 1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (listed.total, listed.items[0].id, listed.page_count()),
+            (1, again.id, 1)
+        );
         assert_eq!(
             f.solutions.figures(&maker1).await.unwrap_err().kind(),
             ErrorKind::Forbidden

@@ -12,11 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zhizao_core::{FieldError, Text};
 use zhizao_solutions::{
-    Adoption, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput, SolutionStatus,
-    Step, Verification,
+    Adoption, AdoptionFilter, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput,
+    SolutionStatus, Step, Tally, Verification,
 };
 
-use super::{etag, if_match, rfc3339};
+use super::{PageOf, Paging, etag, if_match, rfc3339};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -396,24 +396,30 @@ async fn matches(
     ))
 }
 
-/// `?status=`.
+/// `?status=&solution_id=&provider_id=` with paging.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AdoptionQuery {
     /// proposed, accepted, declined, implemented or verified.
     status: Option<String>,
+    /// One solution's adoptions.
+    solution_id: Option<i64>,
+    /// The adoptions of one provider's solutions (organisation id).
+    provider_id: Option<i64>,
+    page: Option<u32>,
+    page_size: Option<u32>,
 }
 
-/// The adoptions the caller sees: an enterprise its own, a provider those of its solutions, a
-/// town its enterprises', the city all.
+/// The adoptions the caller sees, newest first: an enterprise its own, a provider those of its
+/// solutions, a town its enterprises', the city all.
 #[utoipa::path(get, path = "/api/v1/solution-adoptions", tag = "solutions", params(AdoptionQuery),
-    responses((status = 200, body = Vec<AdoptionDto>), (status = 422, body = crate::problem::Problem)))]
+    responses((status = 200, body = PageOf<AdoptionDto>), (status = 422, body = crate::problem::Problem)))]
 async fn list_adoptions(
     State(state): State<AppState>,
     Caller(principal): Caller,
     ApiQuery(query): ApiQuery<AdoptionQuery>,
-) -> Result<Json<Vec<AdoptionDto>>, ApiError> {
+) -> Result<Json<PageOf<AdoptionDto>>, ApiError> {
     let status = match query.status.filter(|s| !s.trim().is_empty()) {
         None => None,
         Some(word) => Some(AdoptionStatus::parse(word.trim()).ok_or_else(|| {
@@ -426,8 +432,20 @@ async fn list_adoptions(
             )
         })?),
     };
-    let found = state.solutions().adoptions(&principal, status).await?;
-    Ok(Json(found.into_iter().map(AdoptionDto::from).collect()))
+    let filter = AdoptionFilter {
+        status,
+        solution_id: query.solution_id,
+        provider_id: query.provider_id,
+    };
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let found = state
+        .solutions()
+        .adoptions(&principal, &filter, paging.request())
+        .await?;
+    Ok(Json(PageOf::from_page(found, AdoptionDto::from)))
 }
 
 /// An adoption.
@@ -533,23 +551,67 @@ async fn verify(
     Ok(Json(saved.into()))
 }
 
-/// The solution library's figures.
+/// The counts of one provider or of the whole scope.
 #[derive(Debug, Serialize, ToSchema)]
-struct FiguresDto {
-    /// Solutions offered (published, or withdrawn once offered).
-    offered: i64,
-    /// Adoptions accepted, implemented or verified.
-    adoptions: i64,
-    /// Distinct solutions taken up.
-    solutions_adopted: i64,
-    /// Distinct enterprises that took one up.
-    enterprises: i64,
-    /// Adoptions verified.
+struct TallyDto {
+    /// Solutions in the library (published, or withdrawn once offered).
+    library: i64,
+    /// Solutions provided to enterprises: proposed by the provider (whatever became of it), or
+    /// asked for by the enterprise and agreed; one solution at one enterprise each.
+    provided: i64,
+    /// Distinct enterprises they were provided to.
+    enterprises_served: i64,
+    /// Distinct enterprises that accepted one (accepted, implemented or verified).
+    enterprises_accepted: i64,
+    /// Adoptions implemented or verified (adopted and implemented).
+    implemented: i64,
+    /// Distinct enterprises with one implemented or verified.
+    enterprises_implemented: i64,
+    /// Adoptions verified with evidence.
     verified: i64,
 }
 
-/// Solutions offered and taken up, counted from the records in the caller's scope (the city
-/// all, a town its enterprises', a provider its own solutions).
+impl From<Tally> for TallyDto {
+    fn from(t: Tally) -> Self {
+        TallyDto {
+            library: t.library,
+            provided: t.provided,
+            enterprises_served: t.enterprises_served,
+            enterprises_accepted: t.enterprises_accepted,
+            implemented: t.implemented,
+            enterprises_implemented: t.enterprises_implemented,
+            verified: t.verified,
+        }
+    }
+}
+
+/// One provider's counts.
+#[derive(Debug, Serialize, ToSchema)]
+struct ProviderTallyDto {
+    /// The provider's organisation id.
+    provider_id: i64,
+    /// Its name.
+    provider_name: String,
+    /// Its platform's sector in Chinese, when its profile names one.
+    sector: Option<String>,
+    /// Its sector in English.
+    sector_en: Option<String>,
+    #[serde(flatten)]
+    tally: TallyDto,
+}
+
+/// The solution library's figures: the scope's total and each provider's.
+#[derive(Debug, Serialize, ToSchema)]
+struct FiguresDto {
+    /// The whole scope (an enterprise served by two providers counted once).
+    total: TallyDto,
+    /// Each provider with solutions or adoptions in scope, most provided first.
+    providers: Vec<ProviderTallyDto>,
+}
+
+/// Solutions offered, provided and adopted, counted from the records in the caller's scope
+/// (the city all, a town its enterprises', a provider its own solutions), in total and per
+/// provider.
 #[utoipa::path(get, path = "/api/v1/solution-figures", tag = "solutions",
     responses((status = 200, body = FiguresDto), (status = 403, body = crate::problem::Problem)))]
 async fn figures(
@@ -558,10 +620,17 @@ async fn figures(
 ) -> Result<Json<FiguresDto>, ApiError> {
     let f = state.solutions().figures(&principal).await?;
     Ok(Json(FiguresDto {
-        offered: f.offered,
-        adoptions: f.adoptions,
-        solutions_adopted: f.solutions_adopted,
-        enterprises: f.enterprises,
-        verified: f.verified,
+        total: f.total.into(),
+        providers: f
+            .providers
+            .into_iter()
+            .map(|p| ProviderTallyDto {
+                provider_id: p.provider_id,
+                provider_name: p.provider_name,
+                sector: p.sector.as_ref().map(|s| s.zh.to_string()),
+                sector_en: p.sector.map(|s| s.en.into_owned()),
+                tally: p.tally.into(),
+            })
+            .collect(),
     }))
 }

@@ -25,6 +25,13 @@ impl Tr {
         }
     }
 
+    pub(crate) fn adoption_count(&self, total: &i64) -> String {
+        match self.0 {
+            Language::ZhCn => format!("共 {total} 条"),
+            Language::En => format!("{total} in all"),
+        }
+    }
+
     pub(crate) fn solution_payback(&self, months: i64) -> String {
         match self.0 {
             Language::ZhCn => format!("约 {months} 个月回收"),
@@ -44,10 +51,18 @@ messages! {
     solution_any_subdomain: "全部子域", "Any sub-domain";
     solution_filter: "筛选", "Filter";
     solution_none: "暂无方案", "No solutions yet";
-    solution_figure_offered: "提供方案", "Solutions offered";
-    solution_figure_adoptions: "方案被采用（次）", "Adoptions taken up";
-    solution_figure_enterprises: "采用方案的企业", "Enterprises adopting";
-    solution_figure_verified: "经验证见效", "Verified";
+    solution_figure_library: "方案库（套）", "Solutions in the library";
+    solution_figure_provided: "向企业提供方案（套）", "Solutions provided";
+    solution_figure_served: "服务企业（家）", "Enterprises served";
+    solution_figure_accepted: "认可方案的企业（家）", "Enterprises accepting";
+    solution_figure_implemented: "采纳并实施（套）", "Adopted and implemented";
+    solution_figure_enterprises_implemented: "完成改造的企业（家）", "Enterprises upgraded";
+    solution_figure_verified: "经验证见效（套）", "Verified";
+    solution_figures_by_provider: "各服务平台", "By provider";
+    solution_figure_provider: "服务平台", "Provider";
+    solution_figures_definition: "按记录实时统计：向企业提供方案＝服务商向企业提出的方案（不论结果）及企业申请后服务商同意的方案，每家企业每套方案计一次；认可＝已接受、已实施或已验证；采纳并实施＝已实施或已验证。", "Counted live from the records: a solution is provided when its provider proposes it to an enterprise (whatever became of it) or agrees to an enterprise's request, once per solution and enterprise; accepting = accepted, implemented or verified; adopted and implemented = implemented or verified.";
+    adoption_all: "查看全部采用记录", "All adoptions of this solution";
+    adoption_any_status: "全部状态", "Any status";
     solution_any_industry: "各行业", "Any industry";
     solution_title_label: "方案名称", "Title";
     solution_summary_label: "方案内容", "What it does and includes";

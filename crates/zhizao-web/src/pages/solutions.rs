@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhizao_assessment::model;
-use zhizao_core::{Classified, ErrorKind};
+use zhizao_core::{Classified, ErrorKind, PageRequest};
 use zhizao_identity::policy;
 use zhizao_solutions::{
-    Adoption, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput, SolutionStatus,
-    Step, Target, Verification,
+    Adoption, AdoptionFilter, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput,
+    SolutionStatus, Step, Tally, Target, Verification,
 };
 
-use super::{FormErrors, FormFields, Layout, OrPage, PageError, PageForm, SignedIn, render};
+use super::{FormErrors, FormFields, Layout, OrPage, PageError, PageForm, Pager, SignedIn, render};
 use crate::AppState;
 use crate::i18n::Tr;
 
@@ -103,8 +103,42 @@ struct ListPage {
     subdomain: String,
     subdomains: Vec<(String, String)>,
     may_write: bool,
-    /// (label, value) of the library's figures, for the city, towns and providers.
-    figures: Vec<(&'static str, i64)>,
+    /// The library's figures in the caller's scope (the city, towns and providers), in the
+    /// order of `figure_labels`: the total, and each provider's.
+    figure_labels: [&'static str; 7],
+    figures: Vec<i64>,
+    providers: Vec<ProviderRow>,
+}
+
+/// A provider's line of the figures.
+struct ProviderRow {
+    name: String,
+    sector: String,
+    cells: Vec<i64>,
+}
+
+fn figure_labels(t: Tr) -> [&'static str; 7] {
+    [
+        t.solution_figure_library(),
+        t.solution_figure_provided(),
+        t.solution_figure_served(),
+        t.solution_figure_accepted(),
+        t.solution_figure_implemented(),
+        t.solution_figure_enterprises_implemented(),
+        t.solution_figure_verified(),
+    ]
+}
+
+fn tally_cells(t: &Tally) -> Vec<i64> {
+    vec![
+        t.library,
+        t.provided,
+        t.enterprises_served,
+        t.enterprises_accepted,
+        t.implemented,
+        t.enterprises_implemented,
+        t.verified,
+    ]
 }
 
 fn subdomain_options(t: Tr) -> Vec<(String, String)> {
@@ -139,18 +173,29 @@ async fn list(
         .solutions(&principal, &filter)
         .await
         .or_page(&context)?;
-    let figures = match state.solutions().figures(&principal).await {
-        Ok(f) => vec![
-            (t.solution_figure_offered(), f.offered),
-            (t.solution_figure_adoptions(), f.adoptions),
-            (t.solution_figure_enterprises(), f.enterprises),
-            (t.solution_figure_verified(), f.verified),
-        ],
-        Err(error) if error.kind() == ErrorKind::Forbidden => Vec::new(),
+    let (figures, providers) = match state.solutions().figures(&principal).await {
+        Ok(f) => (
+            tally_cells(&f.total),
+            f.providers
+                .iter()
+                .map(|p| ProviderRow {
+                    name: p.provider_name.clone(),
+                    sector: p
+                        .sector
+                        .as_ref()
+                        .map(|s| t.text(s).to_owned())
+                        .unwrap_or_default(),
+                    cells: tally_cells(&p.tally),
+                })
+                .collect(),
+        ),
+        Err(error) if error.kind() == ErrorKind::Forbidden => (Vec::new(), Vec::new()),
         Err(error) => return Err(PageError::from(error).render(&context)),
     };
     let page = ListPage {
+        figure_labels: figure_labels(t),
         figures,
+        providers,
         layout: context.layout("solutions"),
         rows: found.iter().map(|s| solution_view(t, s)).collect(),
         q: query.q,
@@ -350,9 +395,14 @@ struct DetailPage {
     own: bool,
     draft: bool,
     may_ask: bool,
+    /// The first [`DETAIL_ADOPTIONS`] adoptions of the solution, and how many there are.
     adoptions: Vec<AdoptionView>,
+    adoptions_total: i64,
     error: String,
 }
+
+/// How many of a solution's adoptions its page lists before linking to the whole list.
+const DETAIL_ADOPTIONS: u32 = 20;
 
 async fn detail_page(
     state: &AppState,
@@ -369,7 +419,14 @@ async fn detail_page(
         .or_page(context)?;
     let adoptions = state
         .solutions()
-        .adoptions(principal, None)
+        .adoptions(
+            principal,
+            &AdoptionFilter {
+                solution_id: Some(id),
+                ..AdoptionFilter::default()
+            },
+            PageRequest::new(1, DETAIL_ADOPTIONS),
+        )
         .await
         .or_page(context)?;
     let own = policy::may_offer_solutions(principal, solution.provider_id);
@@ -380,11 +437,13 @@ async fn detail_page(
         may_ask: policy::may_adopt_solutions(principal)
             && solution.status == SolutionStatus::Published
             && !adoptions
+                .items
                 .iter()
-                .any(|a| a.solution_id == id && a.status != AdoptionStatus::Declined),
+                .any(|a| a.status != AdoptionStatus::Declined),
+        adoptions_total: adoptions.total,
         adoptions: adoptions
+            .items
             .iter()
-            .filter(|a| a.solution_id == id)
             .map(|a| adoption_view(t, principal, a))
             .collect(),
         s: solution_view(t, &solution),
@@ -477,27 +536,68 @@ async fn adopt(
 struct AdoptionsPage {
     layout: Layout,
     rows: Vec<AdoptionView>,
+    total: i64,
+    pager: Pager,
+    /// The status chosen ("" for any) and (code, name) of each.
+    status: String,
+    statuses: Vec<(&'static str, String)>,
+    /// The solution the list is narrowed to, when it is.
+    solution_id: Option<i64>,
     error: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AdoptionsQuery {
+    #[serde(default)]
+    status: String,
+    solution_id: Option<i64>,
+    page: Option<u32>,
 }
 
 async fn adoptions_page(
     state: &AppState,
     context: &super::PageContext,
     principal: &zhizao_identity::Principal,
+    query: AdoptionsQuery,
     error: String,
 ) -> Result<Response, Response> {
     let t = context.t();
+    let status = AdoptionStatus::parse(query.status.trim());
+    let filter = AdoptionFilter {
+        status,
+        solution_id: query.solution_id,
+        ..AdoptionFilter::default()
+    };
     let found = state
         .solutions()
-        .adoptions(principal, None)
+        .adoptions(
+            principal,
+            &filter,
+            PageRequest::new(query.page.unwrap_or(1), 50),
+        )
         .await
         .or_page(context)?;
     let page = AdoptionsPage {
         layout: context.layout("solutions"),
         rows: found
+            .items
             .iter()
             .map(|a| adoption_view(t, principal, a))
             .collect(),
+        total: found.total,
+        pager: Pager::new(&context.uri, &found),
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        statuses: [
+            AdoptionStatus::Proposed,
+            AdoptionStatus::Accepted,
+            AdoptionStatus::Declined,
+            AdoptionStatus::Implemented,
+            AdoptionStatus::Verified,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str(), t.text(&s.label()).to_owned()))
+        .collect(),
+        solution_id: query.solution_id,
         error,
     };
     Ok(render(&page))
@@ -506,8 +606,9 @@ async fn adoptions_page(
 async fn adoptions(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
+    Query(query): Query<AdoptionsQuery>,
 ) -> Result<Response, Response> {
-    adoptions_page(&state, &context, &principal, String::new()).await
+    adoptions_page(&state, &context, &principal, query, String::new()).await
 }
 
 async fn step(
@@ -530,7 +631,14 @@ async fn step(
         Ok(_) => Ok(Redirect::to("/solution-adoptions?notice=saved").into_response()),
         Err(error) if error.kind() == ErrorKind::Conflict => {
             let text = context.t().text(&transition_text(&error)).to_owned();
-            adoptions_page(&state, &context, &principal, text).await
+            adoptions_page(
+                &state,
+                &context,
+                &principal,
+                AdoptionsQuery::default(),
+                text,
+            )
+            .await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
     }
@@ -561,7 +669,14 @@ async fn verify(
             }),
             _ => {
                 let text = t.adoption_cite_something().to_owned();
-                return adoptions_page(&state, &context, &principal, text).await;
+                return adoptions_page(
+                    &state,
+                    &context,
+                    &principal,
+                    AdoptionsQuery::default(),
+                    text,
+                )
+                .await;
             }
         }
     };
@@ -583,7 +698,14 @@ async fn verify(
                 Some(field) => t.text(&field.message).to_owned(),
                 None => t.text(&transition_text(&error)).to_owned(),
             };
-            adoptions_page(&state, &context, &principal, text).await
+            adoptions_page(
+                &state,
+                &context,
+                &principal,
+                AdoptionsQuery::default(),
+                text,
+            )
+            .await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
     }

@@ -241,7 +241,12 @@ async fn a_provider_publishes_and_an_enterprise_adopts_over_the_api() {
                 )
                 .await
                 .json();
-            assert_eq!(listed.as_array().unwrap().len(), count, "{who}: {listed}");
+            assert_eq!(listed["total"], count, "{who}: {listed}");
+            assert_eq!(
+                listed["items"].as_array().unwrap().len(),
+                count,
+                "{who}: {listed}"
+            );
         }
     }
 }
@@ -338,7 +343,7 @@ async fn the_library_and_adoptions_work_from_the_pages() {
         let adoption = app
             .api("GET", "/api/v1/solution-adoptions", Some("maker"), None)
             .await
-            .json()[0]["id"]
+            .json()["items"][0]["id"]
             .as_i64()
             .unwrap();
         for step in ["accept", "implemented"] {
@@ -380,6 +385,24 @@ async fn the_library_and_adoptions_work_from_the_pages() {
         let list = maker.get("/solution-adoptions").await.text();
         assert!(list.contains("已验证"), "{list}");
         assert!(list.contains("准时交付率：82 % → 94.5 %"), "{list}");
+        // The status filter keeps it among the verified and leaves it out of the proposed.
+        let row = format!("id=\"adoption-{adoption}\"");
+        let verified = maker
+            .get("/solution-adoptions?status=verified")
+            .await
+            .text();
+        assert!(
+            verified.contains(&row) && verified.contains("共 1 条"),
+            "{verified}"
+        );
+        let proposed = maker
+            .get("/solution-adoptions?status=proposed")
+            .await
+            .text();
+        assert!(
+            !proposed.contains(&row) && proposed.contains("共 0 条"),
+            "{proposed}"
+        );
     }
 }
 
@@ -394,10 +417,16 @@ async fn the_library_figures_count_what_enterprises_took_up() {
                     .await
             }
         };
+        // Proposed by the provider: provided to one enterprise, not yet accepted.
         let before = figures("staff").await.json();
         assert_eq!(
-            (&before["offered"], &before["adoptions"]),
-            (&json!(1), &json!(0)),
+            (
+                &before["total"]["library"],
+                &before["total"]["provided"],
+                &before["total"]["enterprises_served"],
+                &before["total"]["enterprises_accepted"]
+            ),
+            (&json!(1), &json!(1), &json!(1), &json!(0)),
             "{before}"
         );
         let reply = app
@@ -412,12 +441,22 @@ async fn the_library_figures_count_what_enterprises_took_up() {
         for user in ["staff", "polisher", "nantou"] {
             let after = figures(user).await.json();
             assert_eq!(
-                (&after["adoptions"], &after["enterprises"]),
-                (&json!(1), &json!(1)),
+                (
+                    &after["total"]["enterprises_accepted"],
+                    &after["total"]["implemented"]
+                ),
+                (&json!(1), &json!(0)),
                 "{user}: {after}"
             );
+            assert_eq!(after["providers"].as_array().unwrap().len(), 1, "{after}");
+            assert_eq!(after["providers"][0]["enterprises_accepted"], 1, "{after}");
         }
-        assert_eq!(figures("xiaolan").await.json()["adoptions"], 0);
+        let xiaolan = figures("xiaolan").await.json();
+        assert_eq!(
+            (&xiaolan["total"]["library"], &xiaolan["total"]["provided"]),
+            (&json!(1), &json!(0)),
+            "{xiaolan}"
+        );
         figures("maker").await.problem(StatusCode::FORBIDDEN);
     }
 }
