@@ -479,5 +479,63 @@ async fn the_demo_programmes_add_up_to_the_seeds_figures() {
         );
         let ai = major.iter().find(|r| r.topic == "人工智能").unwrap();
         assert_eq!((ai.projects, ai.awarded_fen.get()), (13, 4_400_000_000));
+
+        // The service platforms' figures, counted by the modules that own the records.
+        let assessments = zhizao_assessment::Assessments::new(db.clone(), Arc::clone(&clock));
+        let solutions =
+            zhizao_solutions::Solutions::new(db.clone(), Arc::clone(&clock), assessments);
+        let figures = solutions.figures(&city).await.unwrap();
+        let provider = |code: &str| {
+            let name = match code {
+                "smart-manufacturing" => "智能制造公共服务平台",
+                "smart-product" => "智能产品公共服务平台",
+                _ => "人工智能技术服务平台",
+            };
+            figures
+                .providers
+                .iter()
+                .find(|p| p.provider_name == name)
+                .unwrap_or_else(|| panic!("{code}: {figures:?}"))
+                .tally
+        };
+        // Served 600+ enterprises, provided 1,200+ solutions, 600+ adopted and implemented.
+        let smart = provider("smart-manufacturing");
+        assert!(
+            (600..700).contains(&smart.enterprises_served)
+                && (1_200..1_300).contains(&smart.provided)
+                && (600..700).contains(&smart.implemented),
+            "{smart:?}"
+        );
+        // The smart-product platform's upgrade plans accepted by 75 enterprises.
+        assert_eq!(provider("smart-product").enterprises_accepted, 75);
+        // The AI platform's 48 AI solutions, implemented by 214 enterprises.
+        let ai = provider("ai-service");
+        assert_eq!((ai.library, ai.enterprises_implemented), (48, 214));
+
+        // About 480 trained offline, 1,800+ online.
+        let training = zhizao_training::Training::new(db.clone(), Arc::clone(&clock));
+        let taught = training.figures(&city).await.unwrap();
+        assert!(
+            (470..=490).contains(&taught.offline_trainees) && taught.online_learners >= 1_800,
+            "{taught:?}"
+        );
+        // 140 talents, 95 PhDs, 197 invention patents; 17 of the teams (40 %) in advanced
+        // manufacturing and IT.
+        let talent = zhizao_talent::Talents::new(db.clone(), Arc::clone(&clock));
+        let people = talent.figures(&city).await.unwrap();
+        assert_eq!(
+            (
+                people.talents,
+                people.doctorates,
+                people.invention_patents_by_talents,
+                people.teams_in_manufacturing_and_it
+            ),
+            (140, 95, 197, 17),
+            "{people:?}"
+        );
+        assert_eq!(
+            (people.teams_in_manufacturing_and_it * 100 + people.teams / 2) / people.teams,
+            40
+        );
     }
 }
