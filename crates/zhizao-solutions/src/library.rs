@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use zhizao_assessment::model;
-use zhizao_core::{Fen, Text, Timestamp};
+use zhizao_core::{Fen, Page, PageRequest, Text, Timestamp};
 use zhizao_db::{SqlBuilder, allocate_ids, like_contains};
 use zhizao_identity::Principal;
 use zhizao_identity::audit::{self, AuditEntry, Changes};
@@ -278,6 +278,8 @@ pub struct SolutionFilter {
     pub text: Option<String>,
     /// Only this status (beyond published: the caller's own or, for the city, any).
     pub status: Option<SolutionStatus>,
+    /// Only those made for this GB/T 4754 division (or for any industry).
+    pub industry: Option<String>,
 }
 
 fn not_found(id: i64) -> Error {
@@ -313,32 +315,58 @@ impl Solutions {
         )
     }
 
-    /// The solutions the caller may read matching `filter`, newest first.
+    /// The solutions the caller may read matching `filter`, newest first, a page at a time.
     pub async fn solutions(
         &self,
         principal: &Principal,
         filter: &SolutionFilter,
-    ) -> Result<Vec<Solution>> {
-        let mut select = SqlBuilder::new(SOLUTION_COLUMNS);
-        restrict(principal, &mut select);
+        page: PageRequest,
+    ) -> Result<Page<Solution>> {
+        let mut conditions = SqlBuilder::default();
+        restrict(principal, &mut conditions);
         if let Some(provider) = &filter.provider {
-            select.push(" AND o.code = ").push_bind(provider.clone());
+            conditions
+                .push(" AND o.code = ")
+                .push_bind(provider.clone());
         }
         if let Some(status) = filter.status {
-            select.push(" AND s.status = ").push_bind(status.as_str());
+            conditions
+                .push(" AND s.status = ")
+                .push_bind(status.as_str());
         }
         if let Some(subdomain) = &filter.subdomain {
-            select
+            conditions
                 .push(" AND s.targets LIKE ")
                 .push_bind(like_contains(&format!("\"subdomain\":\"{subdomain}\"")))
                 .push(" ESCAPE '\\'");
         }
-        if let Some(text) = filter.text.as_deref() {
-            select.push_contains_any(&["s.title", "s.summary"], text);
+        if let Some(industry) = &filter.industry {
+            conditions
+                .push(" AND (s.industries = '[]' OR s.industries LIKE ")
+                .push_bind(like_contains(&format!("\"{industry}\"")))
+                .push(" ESCAPE '\\')");
         }
-        select.push(" ORDER BY s.id DESC LIMIT 1000");
+        if let Some(text) = filter.text.as_deref() {
+            conditions.push_contains_any(&["s.title", "s.summary"], text);
+        }
+        let mut count = SqlBuilder::new(
+            "SELECT COUNT(*) FROM solutions s JOIN organizations o ON o.id = s.provider_id WHERE 1 = 1",
+        );
+        count.push_builder(&conditions);
+        let total: i64 = count.query_scalar().fetch_one(self.db.pool()).await?;
+        let mut select = SqlBuilder::new(SOLUTION_COLUMNS);
+        select
+            .push_builder(&conditions)
+            .push(" ORDER BY s.id DESC LIMIT ")
+            .push_bind(page.limit())
+            .push(" OFFSET ")
+            .push_bind(page.offset());
         let rows: Vec<SolutionRow> = select.query_as().fetch_all(self.db.pool()).await?;
-        rows.into_iter().map(SolutionRow::into_solution).collect()
+        let items = rows
+            .into_iter()
+            .map(SolutionRow::into_solution)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, total, page))
     }
 
     /// One solution the caller may read.
@@ -538,15 +566,21 @@ impl Solutions {
         report: &zhizao_assessment::Report,
     ) -> Result<Vec<(crate::Match, Solution)>> {
         let model = model::by_key(&report.summary.model).unwrap_or_else(model::current);
-        let published = self
-            .solutions(
-                principal,
-                &SolutionFilter {
-                    status: Some(SolutionStatus::Published),
-                    ..SolutionFilter::default()
-                },
-            )
-            .await?;
+        // Every published solution is ranked, read a page at a time.
+        let filter = SolutionFilter {
+            status: Some(SolutionStatus::Published),
+            ..SolutionFilter::default()
+        };
+        let mut published = Vec::new();
+        for number in 1.. {
+            let page = PageRequest::new(number, PageRequest::MAX_PAGE_SIZE);
+            let found = self.solutions(principal, &filter, page).await?;
+            let last = number >= found.page_count();
+            published.extend(found.items);
+            if last {
+                break;
+            }
+        }
         let profile =
             crate::Profile::from_scorecard(&report.summary.industry_code, &report.scorecard);
         Ok(crate::matching::rank(model, &published, &profile)

@@ -222,9 +222,10 @@ async fn a_provider_publishes_solutions_ranked_for_an_enterprise_by_its_gaps() {
         }
         assert!(
             f.solutions
-                .solutions(&staff, &SolutionFilter::default())
+                .solutions(&staff, &SolutionFilter::default(), PageRequest::default())
                 .await
                 .unwrap()
+                .items
                 .is_empty()
         );
 
@@ -286,6 +287,31 @@ async fn a_provider_publishes_solutions_ranked_for_an_enterprise_by_its_gaps() {
             .set_solution_status(&polisher, second.id, SolutionStatus::Published)
             .await
             .unwrap();
+
+        // By industry: the APS solution is made for division 38, the other for any; a page at a
+        // time.
+        for (industry, expected) in [("38", vec![second.id, draft.id]), ("18", vec![second.id])] {
+            let filter = SolutionFilter {
+                industry: Some(industry.into()),
+                ..SolutionFilter::default()
+            };
+            let found = f
+                .solutions
+                .solutions(&maker1, &filter, PageRequest::default())
+                .await
+                .unwrap();
+            let ids: Vec<i64> = found.items.iter().map(|s| s.id).collect();
+            assert_eq!(ids, expected, "{industry}");
+        }
+        let first = f
+            .solutions
+            .solutions(&maker1, &SolutionFilter::default(), PageRequest::new(2, 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            (first.total, first.page_count(), first.items[0].id),
+            (2, 2, draft.id)
+        );
 
         // Ranked for the Xiaolan maker by its assessment: APS first (planning not met at the
         // next level, made for its industry), with why; security second (partly met there).

@@ -157,17 +157,21 @@ struct SolutionQuery {
     q: Option<String>,
     /// draft, published or withdrawn (drafts and withdrawn ones: the provider's own, the city).
     status: Option<String>,
+    /// A GB/T 4754 division code: solutions made for it or for any industry.
+    industry: Option<String>,
+    page: Option<u32>,
+    page_size: Option<u32>,
 }
 
 /// The library: published solutions, and the caller's platform's drafts and withdrawn ones (the
-/// city reads them all), newest first.
+/// city reads them all), newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/solutions", tag = "solutions", params(SolutionQuery),
-    responses((status = 200, body = Vec<SolutionDto>), (status = 422, body = crate::problem::Problem)))]
+    responses((status = 200, body = PageOf<SolutionDto>), (status = 422, body = crate::problem::Problem)))]
 async fn list_solutions(
     State(state): State<AppState>,
     Caller(principal): Caller,
     ApiQuery(query): ApiQuery<SolutionQuery>,
-) -> Result<Json<Vec<SolutionDto>>, ApiError> {
+) -> Result<Json<PageOf<SolutionDto>>, ApiError> {
     let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let status = match nonempty(query.status) {
         None => None,
@@ -184,9 +188,17 @@ async fn list_solutions(
         subdomain: nonempty(query.subdomain),
         text: nonempty(query.q),
         status,
+        industry: nonempty(query.industry).map(|i| i.trim().to_owned()),
     };
-    let found = state.solutions().solutions(&principal, &filter).await?;
-    Ok(Json(found.into_iter().map(SolutionDto::from).collect()))
+    let paging = Paging {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let found = state
+        .solutions()
+        .solutions(&principal, &filter, paging.request())
+        .await?;
+    Ok(Json(PageOf::from_page(found, SolutionDto::from)))
 }
 
 /// A new draft solution of the caller's platform (solution providers' staff).

@@ -17,7 +17,7 @@ use zhizao_core::{Classified, ErrorKind, PageRequest};
 use zhizao_identity::policy;
 
 use super::{
-    FormErrors, FormFields, Layout, OrPage, PageError, PageForm, SignedIn, Submit, render,
+    FormErrors, FormFields, Layout, OrPage, PageError, PageForm, Pager, SignedIn, Submit, render,
 };
 use crate::AppState;
 use crate::i18n::Tr;
@@ -75,6 +75,7 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
     total: i64,
+    pager: Pager,
     may_start: bool,
     has_draft: bool,
     errors: FormErrors,
@@ -85,6 +86,7 @@ async fn list_page(
     state: &AppState,
     context: &super::PageContext,
     principal: &zhizao_identity::Principal,
+    number: u32,
     errors: FormErrors,
 ) -> Result<Response, Response> {
     let t = context.t();
@@ -93,7 +95,7 @@ async fn list_page(
         .list(
             principal,
             &AssessmentFilter::default(),
-            PageRequest::new(1, 200),
+            PageRequest::new(number, 50),
         )
         .await
         .or_page(context)?;
@@ -126,6 +128,7 @@ async fn list_page(
     let list = ListPage {
         layout: context.layout("assessments"),
         total: page.total,
+        pager: Pager::new(&context.uri, &page),
         may_start: policy::may_take_assessments(principal),
         has_draft: rows.iter().any(|r| r.draft),
         rows,
@@ -138,11 +141,19 @@ async fn list_page(
     Ok(render(&list))
 }
 
+/// `?page=`.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    page: Option<u32>,
+}
+
 async fn list(
     State(state): State<AppState>,
     SignedIn(context, principal): SignedIn,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, Response> {
-    list_page(&state, &context, &principal, FormErrors::default()).await
+    let number = query.page.unwrap_or(1);
+    list_page(&state, &context, &principal, number, FormErrors::default()).await
 }
 
 async fn start(
@@ -156,7 +167,7 @@ async fn start(
             "industry_kind".into(),
             t.assessment_choose_kind().to_owned(),
         )]);
-        return list_page(&state, &context, &principal, errors).await;
+        return list_page(&state, &context, &principal, 1, errors).await;
     };
     let facts = if policy::may_take_assessments(&principal) {
         crate::api::assessment_facts::<PageError>(&state, &principal)
@@ -174,7 +185,7 @@ async fn start(
                 "industry_kind".into(),
                 t.text(&error_text(&error)).to_owned(),
             )]);
-            list_page(&state, &context, &principal, errors).await
+            list_page(&state, &context, &principal, 1, errors).await
         }
         Err(error) => Err(PageError::from(error).render(&context)),
     }

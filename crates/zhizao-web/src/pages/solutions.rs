@@ -92,6 +92,9 @@ struct ListQuery {
     q: String,
     #[serde(default)]
     subdomain: String,
+    #[serde(default)]
+    industry: String,
+    page: Option<u32>,
 }
 
 #[derive(Template)]
@@ -102,6 +105,11 @@ struct ListPage {
     q: String,
     subdomain: String,
     subdomains: Vec<(String, String)>,
+    /// The manufacturing division chosen ("" for any) and (code, name) of each.
+    industry: String,
+    industries: Vec<(String, String)>,
+    total: i64,
+    pager: Pager,
     may_write: bool,
     /// The library's figures in the caller's scope (the city, towns and providers), in the
     /// order of `figure_labels`: the total, and each provider's.
@@ -109,6 +117,9 @@ struct ListPage {
     figures: Vec<i64>,
     providers: Vec<ProviderRow>,
 }
+
+/// Solutions per page of the library (cards in a grid of two to five columns).
+const LIBRARY_PAGE: u32 = 30;
 
 /// A provider's line of the figures.
 struct ProviderRow {
@@ -166,13 +177,29 @@ async fn list(
     let filter = SolutionFilter {
         text: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
         subdomain: Some(query.subdomain.clone()).filter(|s| !s.is_empty()),
+        industry: Some(query.industry.trim().to_owned()).filter(|s| !s.is_empty()),
         ..SolutionFilter::default()
     };
     let found = state
         .solutions()
-        .solutions(&principal, &filter)
+        .solutions(
+            &principal,
+            &filter,
+            PageRequest::new(query.page.unwrap_or(1), LIBRARY_PAGE),
+        )
         .await
         .or_page(&context)?;
+    let industries = state
+        .registry()
+        .industries(Some("division"), Some("C"))
+        .await
+        .map_err(|e| PageError::from(e).render(&context))?
+        .into_iter()
+        .map(|d| {
+            let name = t.pick(&d.name_zh, d.name_en.as_deref().unwrap_or(&d.name_zh));
+            (d.code.clone(), format!("{} {name}", d.code))
+        })
+        .collect();
     let (figures, providers) = match state.solutions().figures(&principal).await {
         Ok(f) => (
             tally_cells(&f.total),
@@ -197,7 +224,11 @@ async fn list(
         figures,
         providers,
         layout: context.layout("solutions"),
-        rows: found.iter().map(|s| solution_view(t, s)).collect(),
+        rows: found.items.iter().map(|s| solution_view(t, s)).collect(),
+        total: found.total,
+        pager: Pager::new(&context.uri, &found),
+        industry: query.industry,
+        industries,
         q: query.q,
         subdomain: query.subdomain,
         subdomains: subdomain_options(t),

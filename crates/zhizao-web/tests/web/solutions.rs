@@ -121,6 +121,24 @@ async fn a_provider_publishes_and_an_enterprise_adopts_over_the_api() {
             app.api("GET", &path, Some("maker"), None).await.status,
             StatusCode::OK
         );
+        // The library a page at a time: the maker sees the published one, not the provider's
+        // draft; the polisher both; made for any industry, so listed under any division.
+        created(&app, "打磨机器人离线编程", "operations", false).await;
+        for (who, query, total) in [
+            ("maker", "?industry=38", 1),
+            ("polisher", "?page_size=1", 2),
+            ("maker", "?q=%E5%AE%8C%E5%85%A8%E6%97%A0%E5%85%B3", 0),
+        ] {
+            let listed = app
+                .api("GET", &format!("/api/v1/solutions{query}"), Some(who), None)
+                .await
+                .json();
+            assert_eq!(listed["total"], total, "{who}{query}: {listed}");
+            assert!(listed["items"].as_array().unwrap().len() <= 1, "{listed}");
+        }
+        app.api("GET", "/api/v1/solutions?page=two", Some("maker"), None)
+            .await
+            .problem(StatusCode::BAD_REQUEST);
 
         // The maker assesses itself (level 1; planning not met at level 2): APS is ranked for it.
         let assessment = crate::assessments::submitted_at_level_1(&app, "maker").await;
