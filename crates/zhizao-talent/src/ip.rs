@@ -267,15 +267,30 @@ pub struct IpFilter {
 }
 
 impl Talents {
+    /// The rows with their inventors, read in one query.
     async fn with_inventors(&self, rows: Vec<IpRow>) -> Result<Vec<IpAsset>> {
+        let mut inventors: Vec<(i64, i64, String)> = Vec::new();
+        if !rows.is_empty() {
+            let mut select = SqlBuilder::new(
+                "SELECT v.ip_id, t.id, t.name FROM ip_inventors v JOIN talents t ON t.id = v.talent_id \
+                 WHERE v.ip_id IN (",
+            );
+            for (index, row) in rows.iter().enumerate() {
+                if index > 0 {
+                    select.push(", ");
+                }
+                select.push_bind(row.id);
+            }
+            select.push(") ORDER BY v.ip_id, t.id");
+            inventors = select.query_as().fetch_all(self.db.pool()).await?;
+        }
         let mut assets = Vec::with_capacity(rows.len());
         for row in rows {
-            let inventors: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT t.id, t.name FROM ip_inventors v JOIN talents t ON t.id = v.talent_id WHERE v.ip_id = $1 ORDER BY t.id",
-            )
-            .bind(row.id)
-            .fetch_all(self.db.pool())
-            .await?;
+            let inventors: Vec<(i64, String)> = inventors
+                .iter()
+                .filter(|(ip, _, _)| *ip == row.id)
+                .map(|(_, id, name)| (*id, name.clone()))
+                .collect();
             let corrupt = |what: &str| Error::Corrupt(format!("IP {}: {what}", row.id));
             assets.push(IpAsset {
                 kind: row.kind.parse().map_err(|_| corrupt("kind"))?,

@@ -11,6 +11,7 @@ use zhizao_identity::testing::{self, credit_code};
 use zhizao_identity::{Identity, Principal};
 use zhizao_registry::reference;
 use zhizao_registry::testing::{enterprise, register};
+use zhizao_talent::ip::IpFilter;
 use zhizao_talent::talents::{Degree, TalentFilter};
 use zhizao_talent::teams::TeamLevel;
 use zhizao_talent::{
@@ -376,6 +377,19 @@ async fn the_city_records_talent_enterprises_their_ip_each_reading_their_own() {
             ..other
         };
         t.create_ip(&maker1, &other, None).await.unwrap();
+        // The list carries each asset's own inventors.
+        let listed = t.ip_assets(&maker1, &IpFilter::default()).await.unwrap();
+        let inventors: Vec<(String, Vec<i64>)> = listed
+            .iter()
+            .map(|a| (a.number.clone(), a.inventors.iter().map(|i| i.0).collect()))
+            .collect();
+        assert_eq!(
+            inventors,
+            [
+                (other.number.clone(), vec![]),
+                ("201710601862.3".to_owned(), vec![doctor.id])
+            ]
+        );
 
         // The figures, within each scope.
         let city = t.figures(&staff).await.unwrap();

@@ -624,11 +624,15 @@ impl Training {
         course_id: i64,
         lesson_id: i64,
     ) -> Result<Lesson> {
-        self.lessons(principal, course_id)
-            .await?
-            .into_iter()
-            .find(|l| l.id == lesson_id)
-            .ok_or_else(|| lesson_not_found(lesson_id))
+        self.course(principal, course_id).await?;
+        let mut select = SqlBuilder::new(LESSON_COLUMNS);
+        select
+            .push_bind(course_id)
+            .push(" AND id = ")
+            .push_bind(lesson_id);
+        let row: Option<LessonRow> = select.query_as().fetch_optional(self.db.pool()).await?;
+        row.ok_or_else(|| lesson_not_found(lesson_id))?
+            .into_lesson()
     }
 
     /// Adds a lesson at the end of a draft or published course (its provider's staff). Audited.

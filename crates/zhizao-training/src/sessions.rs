@@ -235,13 +235,14 @@ impl Training {
                 Error::NotFound { .. } => session_not_found(id),
                 other => other,
             })?;
-        let session = self
-            .sessions(principal, course_id)
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| session_not_found(id))?;
-        Ok((course, session))
+        let mut select = SqlBuilder::new(SESSION_COLUMNS);
+        select
+            .push_bind(course_id)
+            .push(" AND s.id = ")
+            .push_bind(id);
+        let session: Option<TrainingSession> =
+            select.query_as().fetch_optional(self.db.pool()).await?;
+        Ok((course, session.ok_or_else(|| session_not_found(id))?))
     }
 
     /// A session of the caller's own platform's course.
