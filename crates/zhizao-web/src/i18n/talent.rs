@@ -28,6 +28,10 @@ messages! {
     talent_tab_teams: "创新团队", "Teams";
     talent_tab_ip: "知识产权", "IP";
     talent_none: "暂无记录", "No records";
+    talent_edit: "修改人才信息", "Edit talent";
+    talent_team_edit: "修改团队信息", "Edit team";
+    talent_ip_edit: "修改知识产权", "Edit IP";
+    talent_edit_link: "修改", "Edit";
     talent_new: "登记人才", "Record a talent";
     talent_team_new: "登记创新团队", "Record a team";
     talent_ip_new: "登记知识产权", "Record IP";

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -27,6 +27,9 @@ pub(super) fn router() -> Router<AppState> {
         .route("/talent/talents", get(new_talent).post(create_talent))
         .route("/talent/teams", get(new_team).post(create_team))
         .route("/talent/ip", get(new_ip).post(create_ip))
+        .route("/talent/talents/{id}", get(edit_talent).post(update_talent))
+        .route("/talent/teams/{id}", get(edit_team).post(update_team))
+        .route("/talent/ip/{id}", get(edit_ip).post(update_ip))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,9 +40,11 @@ struct ListQuery {
     q: String,
 }
 
-/// A row of any of the three registers: its cells.
+/// A row of any of the three registers: its cells, and its edit form when the viewer may
+/// change it.
 struct Row {
     cells: Vec<String>,
+    edit: Option<String>,
 }
 
 #[derive(Template)]
@@ -73,6 +78,8 @@ async fn list(
     let t = context.t();
     let talents = state.talents();
     let text = Some(query.q.clone()).filter(|q| !q.trim().is_empty());
+    let may_record_talent = policy::may_record_talent(&principal);
+    let may_record_ip = policy::may_record_ip(&principal);
     let f = talents.figures(&principal).await.or_page(&context)?;
     let figures = vec![
         (t.talent_count().to_owned(), f.talents.to_string()),
@@ -110,6 +117,7 @@ async fn list(
                 teams
                     .iter()
                     .map(|m| Row {
+                        edit: may_record_talent.then(|| format!("/talent/teams/{}", m.id)),
                         cells: vec![
                             m.name.clone(),
                             t.text(&m.field.label()).to_owned(),
@@ -144,6 +152,7 @@ async fn list(
                 assets
                     .iter()
                     .map(|a| Row {
+                        edit: may_record_ip.then(|| format!("/talent/ip/{}", a.id)),
                         cells: vec![
                             a.number.clone(),
                             a.title.clone(),
@@ -187,6 +196,7 @@ async fn list(
                 people
                     .iter()
                     .map(|p| Row {
+                        edit: may_record_talent.then(|| format!("/talent/talents/{}", p.id)),
                         cells: vec![
                             p.name.clone(),
                             t.text(&p.degree.label()).to_owned(),
@@ -208,8 +218,8 @@ async fn list(
         figures,
         headers,
         rows,
-        may_record_talent: policy::may_record_talent(&principal),
-        may_record_ip: policy::may_record_ip(&principal),
+        may_record_talent,
+        may_record_ip,
     }))
 }
 
@@ -221,11 +231,24 @@ enum Register {
     Ip,
 }
 
+impl Register {
+    /// Its path under `/talent/` and its tab.
+    fn path(self) -> &'static str {
+        match self {
+            Register::Talent => "talents",
+            Register::Team => "teams",
+            Register::Ip => "ip",
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "talent/form.html")]
 struct FormPage {
     layout: Layout,
     register: &'static str,
+    /// Where the form posts: the register for a new record, the record for a change.
+    action: String,
     title: String,
     degrees: Vec<(&'static str, String)>,
     fields: Vec<(&'static str, String)>,
@@ -239,6 +262,7 @@ struct FormPage {
 fn form_page(
     context: &PageContext,
     register: Register,
+    id: Option<i64>,
     form: FormFields,
     errors: &[zhizao_core::FieldError],
 ) -> Response {
@@ -249,17 +273,21 @@ fn form_page(
             .map(|(code, label)| (code, t.text(&label).to_owned()))
             .collect::<Vec<_>>()
     };
+    let path = register.path();
     render(&FormPage {
         layout: context.layout("talent"),
-        register: match register {
-            Register::Talent => "talents",
-            Register::Team => "teams",
-            Register::Ip => "ip",
+        register: path,
+        action: match id {
+            Some(id) => format!("/talent/{path}/{id}"),
+            None => format!("/talent/{path}"),
         },
-        title: match register {
-            Register::Talent => t.talent_new(),
-            Register::Team => t.talent_team_new(),
-            Register::Ip => t.talent_ip_new(),
+        title: match (register, id) {
+            (Register::Talent, None) => t.talent_new(),
+            (Register::Team, None) => t.talent_team_new(),
+            (Register::Ip, None) => t.talent_ip_new(),
+            (Register::Talent, Some(_)) => t.talent_edit(),
+            (Register::Team, Some(_)) => t.talent_team_edit(),
+            (Register::Ip, Some(_)) => t.talent_ip_edit(),
         }
         .to_owned(),
         degrees: options(
@@ -307,6 +335,7 @@ async fn new_talent(SignedIn(context, principal): SignedIn) -> Result<Response, 
     Ok(form_page(
         &context,
         Register::Talent,
+        None,
         FormFields::default(),
         &[],
     ))
@@ -319,6 +348,7 @@ async fn new_team(SignedIn(context, principal): SignedIn) -> Result<Response, Re
     Ok(form_page(
         &context,
         Register::Team,
+        None,
         FormFields::default(),
         &[],
     ))
@@ -328,7 +358,13 @@ async fn new_ip(SignedIn(context, principal): SignedIn) -> Result<Response, Resp
     if !policy::may_record_ip(&principal) {
         return Err(PageError::Forbidden.render(&context));
     }
-    Ok(form_page(&context, Register::Ip, own_code(&principal), &[]))
+    Ok(form_page(
+        &context,
+        Register::Ip,
+        None,
+        own_code(&principal),
+        &[],
+    ))
 }
 
 fn number(form: &FormFields, name: &str) -> i64 {
@@ -339,126 +375,93 @@ fn invalid_choice(field: &str) -> zhizao_core::FieldError {
     zhizao_core::FieldError::new(field, crate::i18n::both(Tr::talent_choose))
 }
 
-/// The outcome of a form: back to its tab, or the form again with what is wrong.
+/// The outcome of a form: back to its tab, or the form again with what is wrong (a record
+/// changed meanwhile is named on its first field).
 fn saved_or_form(
     context: &PageContext,
     register: Register,
+    id: Option<i64>,
     form: FormFields,
     result: Result<(), zhizao_talent::Error>,
-    tab: &str,
 ) -> Result<Response, Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
-            "/talent?tab={tab}&notice={}",
+            "/talent?tab={}&notice={}",
+            register.path(),
             super::notice_query(context.t().talent_saved())
         ))
         .into_response()),
-        Err(error) if !error.field_errors().is_empty() || error.code() == Some("duplicate") => {
+        Err(error)
+            if !error.field_errors().is_empty()
+                || matches!(error.code(), Some("duplicate" | "stale-version")) =>
+        {
             let mut errors = error.field_errors();
             if errors.is_empty() {
+                let first = match register {
+                    Register::Ip => "number",
+                    _ => "name",
+                };
                 errors.push(zhizao_core::FieldError::new(
-                    "number",
+                    first,
                     super::error_text(&error),
                 ));
             }
-            Ok(form_page(context, register, form, &errors))
+            Ok(form_page(context, register, id, form, &errors))
         }
         Err(error) => Err(PageError::from(error).render(context)),
     }
 }
 
-async fn create_talent(
-    State(state): State<AppState>,
-    SignedIn(context, principal): SignedIn,
-    PageForm(form): PageForm<FormFields>,
-) -> Result<Response, Response> {
+/// The version a change was made from (0, which is never current, when missing).
+fn version(form: &FormFields) -> i64 {
+    form.get("version").trim().parse().unwrap_or(0)
+}
+
+fn talent_input(form: &FormFields) -> Result<TalentInput, zhizao_core::FieldError> {
     let (Ok(degree), Ok(field)) = (
         form.get("degree").parse::<Degree>(),
         form.get("field").parse::<Field>(),
     ) else {
-        return Ok(form_page(
-            &context,
-            Register::Talent,
-            form,
-            &[invalid_choice("degree")],
-        ));
+        return Err(invalid_choice("degree"));
     };
-    let input = TalentInput {
+    Ok(TalentInput {
         name: form.get("name").to_owned(),
         degree,
         field,
         enterprise: form.get("enterprise").to_owned(),
         programme: form.get("programme").to_owned(),
-        year: number(&form, "year"),
-    };
-    let result = async {
-        let project =
-            crate::api::project_ref(&state, &principal, Some(form.get("project"))).await?;
-        state
-            .talents()
-            .create_talent(&principal, &input, project.as_ref())
-            .await
-            .map(|_| ())
-    }
-    .await;
-    saved_or_form(&context, Register::Talent, form, result, "talents")
+        year: number(form, "year"),
+    })
 }
 
-async fn create_team(
-    State(state): State<AppState>,
-    SignedIn(context, principal): SignedIn,
-    PageForm(form): PageForm<FormFields>,
-) -> Result<Response, Response> {
+fn team_input(form: &FormFields) -> Result<TeamInput, zhizao_core::FieldError> {
     let (Ok(field), Ok(level)) = (
         form.get("field").parse::<Field>(),
         form.get("level").parse::<TeamLevel>(),
     ) else {
-        return Ok(form_page(
-            &context,
-            Register::Team,
-            form,
-            &[invalid_choice("field")],
-        ));
+        return Err(invalid_choice("field"));
     };
-    let input = TeamInput {
+    Ok(TeamInput {
         name: form.get("name").to_owned(),
         field,
         level,
         leader: form.get("leader").to_owned(),
-        members: number(&form, "members"),
+        members: number(form, "members"),
         enterprise: form.get("enterprise").to_owned(),
-        year: number(&form, "year"),
-    };
-    let result = async {
-        let project =
-            crate::api::project_ref(&state, &principal, Some(form.get("project"))).await?;
-        state
-            .talents()
-            .create_team(&principal, &input, project.as_ref())
-            .await
-            .map(|_| ())
-    }
-    .await;
-    saved_or_form(&context, Register::Team, form, result, "teams")
+        year: number(form, "year"),
+    })
 }
 
-async fn create_ip(
-    State(state): State<AppState>,
-    SignedIn(context, principal): SignedIn,
-    PageForm(form): PageForm<FormFields>,
-) -> Result<Response, Response> {
+/// The IP a form describes; the inventors are kept as they are (`inventors`), the API names
+/// them.
+fn ip_input(form: &FormFields, inventors: Vec<i64>) -> Result<IpInput, zhizao_core::FieldError> {
     let (Ok(kind), Ok(status)) = (
         form.get("kind").parse::<IpKind>(),
         form.get("status").parse::<IpStatus>(),
     ) else {
-        return Ok(form_page(
-            &context,
-            Register::Ip,
-            form,
-            &[invalid_choice("kind")],
-        ));
+        return Err(invalid_choice("kind"));
     };
-    let input = IpInput {
+    Ok(IpInput {
         kind,
         number: form.get("number").to_owned(),
         title: form.get("title").to_owned(),
@@ -466,17 +469,226 @@ async fn create_ip(
         enterprise: form.get("enterprise").to_owned(),
         filed_on: form.get("filed_on").trim().to_owned(),
         granted_on: Some(form.get("granted_on").trim().to_owned()).filter(|d| !d.is_empty()),
-        inventors: Vec::new(),
+        inventors,
+    })
+}
+
+/// Saves what a form describes: a new record (`id` none) or a change to one.
+async fn save(
+    state: &AppState,
+    context: &PageContext,
+    principal: &Principal,
+    register: Register,
+    id: Option<i64>,
+    form: FormFields,
+) -> Result<Response, Response> {
+    let talents = state.talents();
+    let inventors = match (register, id) {
+        (Register::Ip, Some(id)) => talents
+            .ip_asset(principal, id)
+            .await
+            .or_page(context)?
+            .inventors
+            .iter()
+            .map(|(talent, _)| *talent)
+            .collect(),
+        _ => Vec::new(),
     };
     let result = async {
-        let project =
-            crate::api::project_ref(&state, &principal, Some(form.get("project"))).await?;
-        state
-            .talents()
-            .create_ip(&principal, &input, project.as_ref())
-            .await
-            .map(|_| ())
+        let project = crate::api::project_ref(state, principal, Some(form.get("project"))).await?;
+        let project = project.as_ref();
+        let stale = version(&form);
+        match register {
+            Register::Talent => {
+                let input = match talent_input(&form) {
+                    Ok(input) => input,
+                    Err(field) => return Err(zhizao_talent::Error::Invalid(vec![field])),
+                };
+                match id {
+                    None => talents.create_talent(principal, &input, project).await,
+                    Some(id) => {
+                        talents
+                            .update_talent(principal, id, stale, &input, project)
+                            .await
+                    }
+                }
+                .map(|_| ())
+            }
+            Register::Team => {
+                let input = match team_input(&form) {
+                    Ok(input) => input,
+                    Err(field) => return Err(zhizao_talent::Error::Invalid(vec![field])),
+                };
+                match id {
+                    None => talents.create_team(principal, &input, project).await,
+                    Some(id) => {
+                        talents
+                            .update_team(principal, id, stale, &input, project)
+                            .await
+                    }
+                }
+                .map(|_| ())
+            }
+            Register::Ip => {
+                let input = match ip_input(&form, inventors) {
+                    Ok(input) => input,
+                    Err(field) => return Err(zhizao_talent::Error::Invalid(vec![field])),
+                };
+                match id {
+                    None => talents.create_ip(principal, &input, project).await,
+                    Some(id) => {
+                        talents
+                            .update_ip(principal, id, stale, &input, project)
+                            .await
+                    }
+                }
+                .map(|_| ())
+            }
+        }
     }
     .await;
-    saved_or_form(&context, Register::Ip, form, result, "ip")
+    saved_or_form(context, register, id, form, result)
+}
+
+async fn create_talent(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(&state, &context, &principal, Register::Talent, None, form).await
+}
+
+async fn create_team(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(&state, &context, &principal, Register::Team, None, form).await
+}
+
+async fn create_ip(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(&state, &context, &principal, Register::Ip, None, form).await
+}
+
+async fn update_talent(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(
+        &state,
+        &context,
+        &principal,
+        Register::Talent,
+        Some(id),
+        form,
+    )
+    .await
+}
+
+async fn update_team(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(&state, &context, &principal, Register::Team, Some(id), form).await
+}
+
+async fn update_ip(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    save(&state, &context, &principal, Register::Ip, Some(id), form).await
+}
+
+fn project_number(project: &Option<(String, String)>) -> &str {
+    project.as_ref().map_or("", |(number, _)| number.as_str())
+}
+
+async fn edit_talent(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !policy::may_record_talent(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let p = state
+        .talents()
+        .talent(&principal, id)
+        .await
+        .or_page(&context)?;
+    let form = FormFields::from_pairs(&[
+        ("name", &p.name),
+        ("degree", p.degree.as_str()),
+        ("field", p.field.as_str()),
+        ("enterprise", &p.credit_code),
+        ("programme", &p.programme),
+        ("year", &p.year.to_string()),
+        ("project", project_number(&p.project)),
+        ("version", &p.version.to_string()),
+    ]);
+    Ok(form_page(&context, Register::Talent, Some(id), form, &[]))
+}
+
+async fn edit_team(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !policy::may_record_talent(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let m = state
+        .talents()
+        .team(&principal, id)
+        .await
+        .or_page(&context)?;
+    let form = FormFields::from_pairs(&[
+        ("name", &m.name),
+        ("field", m.field.as_str()),
+        ("level", m.level.as_str()),
+        ("leader", &m.leader),
+        ("members", &m.members.to_string()),
+        ("enterprise", &m.credit_code),
+        ("year", &m.year.to_string()),
+        ("project", project_number(&m.project)),
+        ("version", &m.version.to_string()),
+    ]);
+    Ok(form_page(&context, Register::Team, Some(id), form, &[]))
+}
+
+async fn edit_ip(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !policy::may_record_ip(&principal) {
+        return Err(PageError::Forbidden.render(&context));
+    }
+    let a = state
+        .talents()
+        .ip_asset(&principal, id)
+        .await
+        .or_page(&context)?;
+    let form = FormFields::from_pairs(&[
+        ("kind", a.kind.as_str()),
+        ("number", &a.number),
+        ("title", &a.title),
+        ("status", a.status.as_str()),
+        ("enterprise", &a.credit_code),
+        ("filed_on", &a.filed_on),
+        ("granted_on", a.granted_on.as_deref().unwrap_or("")),
+        ("project", project_number(&a.project)),
+        ("version", &a.version.to_string()),
+    ]);
+    Ok(form_page(&context, Register::Ip, Some(id), form, &[]))
 }

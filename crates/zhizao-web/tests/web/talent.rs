@@ -211,6 +211,38 @@ async fn an_enterprise_records_its_patent_on_the_page_and_a_typo_is_named_there(
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
         let list = maker.get("/talent?tab=ip").await.text();
         assert!(list.contains("201710601862.3"), "{list}");
+        // Granted later: the maker edits it from the list, the form filled with what is stored.
+        let edit = list
+            .split("href=\"")
+            .filter_map(|part| part.split('"').next())
+            .find(|link| link.starts_with("/talent/ip/"))
+            .expect("an edit link")
+            .to_owned();
+        let form = maker.get(&edit).await.text();
+        assert!(
+            form.contains("一种恒力打磨控制方法") && form.contains("name=\"version\" value=\"1\""),
+            "{form}"
+        );
+        let csrf = maker.csrf();
+        let mut granted = fields("201710601862.3");
+        granted[0].1 = csrf.clone();
+        granted[4].1 = "granted".to_owned();
+        granted[6].1 = "2019-05-10".to_owned();
+        granted.push(("version", "1".to_owned()));
+        let pairs: Vec<(&str, &str)> = granted.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = maker.post(&edit, &pairs).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        assert!(
+            maker
+                .get("/talent?tab=ip")
+                .await
+                .text()
+                .contains("2019-05-10")
+        );
+        // The same form sent again is from an old version: said on the form, nothing changed.
+        let stale = maker.post(&edit, &pairs).await;
+        assert_eq!(stale.status, StatusCode::OK);
+        assert!(stale.text().contains("role=\"alert\""), "{}", stale.text());
         // Another enterprise does not see it; the talent forms are the city's.
         let mut rival = crate::pages::Visitor::new(&app);
         rival.sign_in("rival").await;
@@ -225,5 +257,6 @@ async fn an_enterprise_records_its_patent_on_the_page_and_a_typo_is_named_there(
             maker.get("/talent/talents").await.status,
             StatusCode::FORBIDDEN
         );
+        assert_eq!(rival.get(&edit).await.status, StatusCode::NOT_FOUND);
     }
 }
