@@ -139,6 +139,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "talent, teams and IP",
         include_str!("../migrations/20261207000009_talent.sql"),
     ),
+    (
+        20261207000010,
+        "training session cancellation",
+        include_str!("../migrations/20261207000010_training_session_cancel.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -48,7 +48,7 @@ pub struct Notification {
 const NOTIFICATION_COLUMNS: &str = "SELECT id, channel, recipient, subject, body, created_at, sent_at, attempts, last_error FROM notifications";
 
 /// Where a user can be reached: their e-mail address, else their mobile number.
-pub(crate) fn reachable(email: &str, phone: &str) -> Option<(NotificationChannel, String)> {
+pub fn reachable(email: &str, phone: &str) -> Option<(NotificationChannel, String)> {
     let email = email.trim();
     let phone = phone.trim();
     if email.contains('@') {

@@ -828,4 +828,76 @@ impl Training {
         let _ = std::fs::remove_file(lesson_path(&self.file_dir, course_id, lesson_id));
         Ok(())
     }
+    /// Moves a lesson one place earlier (`earlier`) or later in a draft or published course
+    /// (its provider's staff); the first cannot move earlier nor the last later. Audited.
+    pub async fn move_lesson(
+        &self,
+        principal: &Principal,
+        course_id: i64,
+        lesson_id: i64,
+        earlier: bool,
+    ) -> Result<Vec<Lesson>> {
+        let course = self.own_course(principal, course_id).await?;
+        if course.status == CourseStatus::Withdrawn {
+            return Err(conflict(
+                "illegal-transition",
+                "已停开的课程不能调整课时顺序",
+                "a withdrawn course's lessons stay in their order",
+            ));
+        }
+        let lessons = self.lessons(principal, course_id).await?;
+        let index = lessons
+            .iter()
+            .position(|l| l.id == lesson_id)
+            .ok_or_else(|| lesson_not_found(lesson_id))?;
+        let neighbour = if earlier {
+            index.checked_sub(1)
+        } else {
+            Some(index + 1).filter(|n| *n < lessons.len())
+        };
+        let Some(neighbour) = neighbour else {
+            return Err(conflict(
+                "illegal-transition",
+                if earlier {
+                    "已是第一课时"
+                } else {
+                    "已是最后一课时"
+                },
+                if earlier {
+                    "it is the first lesson already"
+                } else {
+                    "it is the last lesson already"
+                },
+            ));
+        };
+        let (moved, other) = (&lessons[index], &lessons[neighbour]);
+        let now = self.clock.now();
+        let mut transaction = self.db.begin().await?;
+        for (id, position) in [(moved.id, other.position), (other.id, moved.position)] {
+            sqlx::query(
+                "UPDATE training_lessons SET position = $1, updated_at = $2 WHERE id = $3 AND course_id = $4",
+            )
+            .bind(position)
+            .bind(now.as_millis())
+            .bind(id)
+            .bind(course_id)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        let mut changes = Changes::new();
+        changes.field(
+            "position",
+            &(index + 1).to_string(),
+            &(neighbour + 1).to_string(),
+        );
+        audit::record(
+            &mut transaction,
+            &principal.actor(),
+            now,
+            AuditEntry::new("lesson.moved", "course", course_id.to_string()).changes(changes),
+        )
+        .await?;
+        transaction.commit().await?;
+        self.lessons(principal, course_id).await
+    }
 }

@@ -674,3 +674,140 @@ async fn an_offline_course_completes_by_attendance_and_a_course_must_ask_for_som
         );
     }
 }
+
+#[tokio::test]
+async fn a_provider_reorders_lessons_and_cancels_a_session_telling_everyone_registered() {
+    for test in test_databases().await {
+        let f = fixture(test).await;
+        let [polisher, cutter, maker2] = [
+            f.sign_in("polisher").await,
+            f.sign_in("cutter").await,
+            f.sign_in("maker2").await,
+        ];
+        let t = &f.training;
+        let course = t.create_course(&polisher, &course()).await.unwrap();
+        let mut ids = Vec::new();
+        for title in ["安全须知", "示教器编程", "力控打磨"] {
+            let lesson = LessonInput {
+                title: title.into(),
+                kind: LessonKind::Text,
+                body: "正文".into(),
+                minutes: 10,
+                required: true,
+            };
+            ids.push(
+                t.add_lesson(&polisher, course.id, &lesson)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        // The last moves earlier; the first cannot; another provider cannot touch it.
+        let order: Vec<i64> = t
+            .move_lesson(&polisher, course.id, ids[2], true)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(order, [ids[0], ids[2], ids[1]]);
+        assert_eq!(
+            code_of(
+                &t.move_lesson(&polisher, course.id, ids[0], true)
+                    .await
+                    .unwrap_err()
+            ),
+            "illegal-transition"
+        );
+        assert_eq!(
+            t.move_lesson(&cutter, course.id, ids[1], false)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+
+        t.set_course_status(&polisher, course.id, CourseStatus::Published)
+            .await
+            .unwrap();
+        let room = t
+            .create_session(&polisher, course.id, &session("现场课", 30))
+            .await
+            .unwrap();
+        t.register(&maker2, room.id).await.unwrap();
+        t.register_person(
+            &polisher,
+            room.id,
+            &PersonInput {
+                name: "李师傅".into(),
+                phone: "13800138000".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let outbox = || async {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT recipient, body FROM notifications ORDER BY id")
+                    .fetch_all(f._db.db.pool())
+                    .await
+                    .unwrap();
+            rows
+        };
+        let before = outbox().await.len();
+        // A reason is required; the learner cannot cancel; another provider does not see it.
+        assert_eq!(
+            field_of(&t.cancel_session(&polisher, room.id, " ").await.unwrap_err()),
+            "reason"
+        );
+        assert_eq!(
+            t.cancel_session(&maker2, room.id, "讲师出差")
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            t.cancel_session(&cutter, room.id, "讲师出差")
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(outbox().await.len(), before, "nothing told yet");
+        let cancelled = t
+            .cancel_session(&polisher, room.id, "讲师出差，改期另行通知")
+            .await
+            .unwrap();
+        assert!(cancelled.cancelled_at.is_some());
+        assert_eq!(cancelled.cancel_reason, "讲师出差，改期另行通知");
+        // The walk-in is told by SMS at the number the provider took.
+        let told = outbox().await;
+        let sms = told
+            .iter()
+            .find(|(recipient, _)| recipient == "13800138000")
+            .unwrap_or_else(|| panic!("{told:?}"));
+        assert!(
+            sms.1.contains("李师傅") && sms.1.contains("讲师出差，改期另行通知"),
+            "{sms:?}"
+        );
+        // Closed: a second cancellation, registration and sign-in are refused.
+        assert_eq!(
+            code_of(
+                &t.cancel_session(&polisher, room.id, "再次取消")
+                    .await
+                    .unwrap_err()
+            ),
+            "session-over"
+        );
+        let other = f.sign_in("maker1").await;
+        assert_eq!(
+            code_of(&t.register(&other, room.id).await.unwrap_err()),
+            "session-over"
+        );
+        f.at(0);
+        assert_eq!(
+            code_of(&t.current_code(&polisher, room.id).await.unwrap_err()),
+            "sign-in-closed"
+        );
+    }
+}

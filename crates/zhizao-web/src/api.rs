@@ -25,15 +25,15 @@ mod service_requests;
 mod solutions;
 mod talent;
 mod training;
+mod training_sessions;
 
 pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
 pub(crate) use talent::project_ref;
 pub(crate) use tokens::parse_rfc3339;
-pub(crate) use training::{
-    pdf_response as certificate_pdf_response, serve_lesson_file, sign_in_path,
-};
+pub(crate) use training::{pdf_response as certificate_pdf_response, serve_lesson_file};
+pub(crate) use training_sessions::sign_in_path;
 mod me;
 mod organizations;
 pub(crate) mod projects;

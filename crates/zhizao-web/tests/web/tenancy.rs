@@ -212,6 +212,10 @@ const RESOURCES: &[Resource] = &[
         insiders: COURSE_DRAFT_INSIDERS,
     },
     Resource {
+        template: "/api/v1/courses/{course_id}/lessons/{lesson_id}/move",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
         template: "/api/v1/courses/{course_id}/lessons/{lesson_id}/progress",
         insiders: COURSE_DRAFT_INSIDERS,
     },
@@ -241,6 +245,10 @@ const RESOURCES: &[Resource] = &[
     },
     Resource {
         template: "/api/v1/training-sessions/{session_id}/sign-in",
+        insiders: COURSE_DRAFT_INSIDERS,
+    },
+    Resource {
+        template: "/api/v1/training-sessions/{session_id}/cancel",
         insiders: COURSE_DRAFT_INSIDERS,
     },
     Resource {
@@ -757,6 +765,10 @@ fn body_for(method: &str, template: &str) -> Option<Value> {
             "ends_at": "2026-12-12T10:00:00+08:00", "capacity": 1, "trainer": "x"
         })),
         (_, "/api/v1/training-sessions/{session_id}/sign-in") => Some(json!({"code": "ABCD2345"})),
+        (_, "/api/v1/training-sessions/{session_id}/cancel") => Some(json!({"reason": "越权取消"})),
+        (_, "/api/v1/courses/{course_id}/lessons/{lesson_id}/move") => {
+            Some(json!({"direction": "earlier"}))
+        }
         (_, "/api/v1/courses/{course_id}/publish" | "/api/v1/courses/{course_id}/withdraw") => None,
         (_, "/api/v1/courses/{course_id}/enrolment") => None,
         (_, "/api/v1/training-sessions/{session_id}/registrations/{registration_id}/sign-in") => {
@@ -1214,6 +1226,16 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .json();
         assert_eq!(roster.as_array().unwrap().len(), 1, "{roster}");
         assert_eq!(roster[0]["signed_in_at"], Value::Null, "{roster}");
+        let session = app
+            .api(
+                "GET",
+                &format!("/api/v1/training-sessions/{training_session}"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(session["cancelled_at"], Value::Null, "{session}");
         // After every outsider's call the maker's draft is as it was.
         let draft = app
             .api(

@@ -596,3 +596,80 @@ async fn a_learner_signs_in_on_a_phone_and_anyone_verifies_the_certificate() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_provider_reorders_lessons_and_cancels_a_session_over_the_api() {
+    for app in apps().await {
+        let (course, lesson, session, _, _) = seed(&app).await;
+        let second = created(
+            app.api(
+                "POST",
+                &format!("/api/v1/courses/{course}/lessons"),
+                Some("polisher"),
+                Some(json!({"title": "示教器", "kind": "text", "body": "……", "minutes": 5})),
+            )
+            .await,
+        )
+        .await;
+        let moved = format!("/api/v1/courses/{course}/lessons/{}/move", second["id"]);
+        let problem = app
+            .api(
+                "POST",
+                &moved,
+                Some("polisher"),
+                Some(json!({"direction": "up"})),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "direction", "{problem}");
+        let order = app
+            .api(
+                "POST",
+                &moved,
+                Some("polisher"),
+                Some(json!({"direction": "earlier"})),
+            )
+            .await
+            .json();
+        let ids: Vec<i64> = order
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [second["id"].as_i64().unwrap(), lesson]);
+        app.api(
+            "POST",
+            &moved,
+            Some("polisher"),
+            Some(json!({"direction": "earlier"})),
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+
+        let cancel = format!("/api/v1/training-sessions/{session}/cancel");
+        app.api("POST", &cancel, Some("polisher"), Some(json!({})))
+            .await
+            .problem(StatusCode::BAD_REQUEST);
+        let cancelled = app
+            .api(
+                "POST",
+                &cancel,
+                Some("polisher"),
+                Some(json!({"reason": "场地检修，另行通知"})),
+            )
+            .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text());
+        let cancelled = cancelled.json();
+        assert_eq!(cancelled["cancel_reason"], "场地检修，另行通知");
+        assert!(cancelled["cancelled_at"].is_string(), "{cancelled}");
+        app.api(
+            "POST",
+            &cancel,
+            Some("polisher"),
+            Some(json!({"reason": "再次取消"})),
+        )
+        .await
+        .problem(StatusCode::CONFLICT);
+    }
+}
