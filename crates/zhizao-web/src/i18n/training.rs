@@ -150,6 +150,12 @@ messages! {
     class_roster: "签到名单", "Roster";
     class_sign_in_for: "代签", "Sign in for them";
     class_register_person: "登记无账号学员", "Register a person without an account";
+    class_cancel: "取消本次课", "Cancel this session";
+    class_cancel_reason: "取消原因", "Reason";
+    class_cancel_hint: "已报名的学员会收到短信或邮件通知；取消后不能再报名和签到。", "Everyone registered is told by SMS or e-mail; registration and sign-in close.";
+    class_cancelled: "本次课已取消", "Session cancelled";
+    lesson_move_earlier: "上移", "Move earlier";
+    lesson_move_later: "下移", "Move later";
     class_person_name: "姓名", "Name";
     class_person_phone: "手机号", "Mobile number";
     class_enterprise: "所在企业", "Enterprise";

@@ -50,6 +50,10 @@ pub(super) fn router() -> Router<AppState> {
             "/training/courses/{id}/lessons/{lesson}/remove",
             post(remove_lesson),
         )
+        .route(
+            "/training/courses/{id}/lessons/{lesson}/move",
+            post(move_lesson),
+        )
         .merge(
             Router::new()
                 .route(
@@ -282,6 +286,8 @@ pub(crate) struct SessionRow {
     pub(crate) trainer: String,
     pub(crate) seats: String,
     pub(crate) over: bool,
+    /// Why it was cancelled, when it was.
+    pub(crate) cancelled: Option<String>,
 }
 
 /// A session as the lists show it.
@@ -302,6 +308,7 @@ pub(crate) fn session_row(
         trainer: s.trainer.clone(),
         seats: t.class_seats(s.registered, s.capacity),
         over: now >= s.ends_at,
+        cancelled: s.cancelled_at.map(|_| s.cancel_reason.clone()),
     }
 }
 
@@ -631,6 +638,34 @@ async fn remove_lesson(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/training/courses/{id}#lessons")).into_response()),
+        Err(error) => {
+            step_failed(
+                &state,
+                &context,
+                &principal,
+                id,
+                error,
+                FormFields::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// Moves a lesson one place (`direction` earlier or later), back to the lessons.
+async fn move_lesson(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path((id, lesson_id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    let earlier = form.get("direction") == "earlier";
+    match state
+        .training()
+        .move_lesson(&principal, id, lesson_id, earlier)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/training/courses/{id}#lessons")).into_response()),
         Err(error) => {
             step_failed(
                 &state,

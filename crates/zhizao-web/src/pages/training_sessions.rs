@@ -26,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/training/sessions/{id}", get(session))
         .route("/training/sessions/{id}/register", post(register))
         .route("/training/sessions/{id}/people", post(register_person))
+        .route("/training/sessions/{id}/cancel", post(cancel))
         .route(
             "/training/sessions/{id}/registrations/{registration}/sign-in",
             post(sign_in_for),
@@ -207,6 +208,22 @@ async fn register_person(
         .await
     {
         Ok(_) => Ok(back(id, context.t().class_registered())),
+        Err(error) => failed(&state, &context, &principal, id, error, form).await,
+    }
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    SignedIn(context, principal): SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<FormFields>,
+) -> Result<Response, Response> {
+    match state
+        .training()
+        .cancel_session(&principal, id, form.get("reason"))
+        .await
+    {
+        Ok(_) => Ok(back(id, context.t().class_cancelled())),
         Err(error) => failed(&state, &context, &principal, id, error, form).await,
     }
 }

@@ -673,3 +673,73 @@ async fn a_provider_reorders_lessons_and_cancels_a_session_over_the_api() {
         .problem(StatusCode::CONFLICT);
     }
 }
+
+#[tokio::test]
+async fn the_trainer_reorders_lessons_and_cancels_a_session_from_the_pages() {
+    for app in apps().await {
+        let (course, lesson, session, _, _) = seed(&app).await;
+        let second = created(
+            app.api(
+                "POST",
+                &format!("/api/v1/courses/{course}/lessons"),
+                Some("polisher"),
+                Some(json!({"title": "示教器", "kind": "text", "body": "……", "minutes": 5})),
+            )
+            .await,
+        )
+        .await;
+        let mut trainer = crate::pages::Visitor::new(&app);
+        trainer.sign_in("polisher").await;
+        let page = trainer
+            .get(&format!("/training/courses/{course}"))
+            .await
+            .text();
+        let move_form = format!("/training/courses/{course}/lessons/{}/move", second["id"]);
+        assert!(page.contains(&move_form), "{page}");
+        let csrf = trainer.csrf();
+        let reply = trainer
+            .post(
+                &move_form,
+                &[("csrf_token", csrf.as_str()), ("direction", "earlier")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let lessons = app
+            .api(
+                "GET",
+                &format!("/api/v1/courses/{course}/lessons"),
+                Some("polisher"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(lessons[0]["id"], second["id"]);
+        assert_eq!(lessons[1]["id"], lesson);
+
+        // Cancelling needs a reason, said on the page; then the page says it was cancelled.
+        let at = format!("/training/sessions/{session}");
+        trainer.get(&at).await;
+        let csrf = trainer.csrf();
+        let reply = trainer
+            .post(
+                &format!("{at}/cancel"),
+                &[("csrf_token", csrf.as_str()), ("reason", "")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.text().contains("请说明取消原因"), "{}", reply.text());
+        let reply = trainer
+            .post(
+                &format!("{at}/cancel"),
+                &[("csrf_token", csrf.as_str()), ("reason", "场地检修")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let page = trainer.get(&at).await.text();
+        assert!(page.contains("本次课已取消：场地检修"), "{page}");
+        assert!(
+            !page.contains("id=\"open-screen\""),
+            "no sign-in screen for a cancelled session"
+        );
+    }
+}
