@@ -339,6 +339,7 @@ macro_rules! messages {
     };
 }
 
+mod actions;
 mod assessments;
 mod factories;
 mod markers;
@@ -1009,7 +1010,13 @@ impl Tr {
             "st_review.conflict_refused" => {
                 ("利益冲突拒绝评分", "Scoring refused: conflict of interest")
             }
-            _ => return action.to_owned(),
+            other => match actions::SERVICE_ACTIONS
+                .iter()
+                .find(|(a, _, _)| *a == other)
+            {
+                Some((_, zh, en)) => (*zh, *en),
+                None => return action.to_owned(),
+            },
         };
         self.pick(zh, en).to_owned()
     }
