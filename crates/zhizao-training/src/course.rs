@@ -887,8 +887,8 @@ impl Training {
         let mut changes = Changes::new();
         changes.field(
             "position",
-            &(index + 1).to_string(),
-            &(neighbour + 1).to_string(),
+            (index + 1).to_string(),
+            (neighbour + 1).to_string(),
         );
         audit::record(
             &mut transaction,

@@ -692,7 +692,9 @@ impl Training {
                 "the session was cancelled",
             ));
         }
-        let people: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        // (name, the phone taken at registration, the account's e-mail and phone)
+        type Person = (String, Option<String>, Option<String>, Option<String>);
+        let people: Vec<Person> = sqlx::query_as(
             "SELECT e.name, e.phone, u.email, u.phone FROM training_registrations r \
              JOIN training_enrolments e ON e.id = r.enrolment_id LEFT JOIN users u ON u.id = e.user_id \
              WHERE r.session_id = $1 ORDER BY r.id",
