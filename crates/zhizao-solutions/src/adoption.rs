@@ -524,6 +524,20 @@ impl Solutions {
         self.adoption(principal, id).await
     }
 
+    /// An adoption the caller may verify now: its enterprise's, implemented.
+    pub async fn verifiable(&self, principal: &Principal, id: i64) -> Result<Adoption> {
+        let adoption = self.adoption(principal, id).await?;
+        if !(policy::may_adopt_solutions(principal)
+            && principal.organization_id == adoption.enterprise_id)
+        {
+            return Err(Error::Forbidden("the enterprise verifies what it adopted"));
+        }
+        if adoption.status != AdoptionStatus::Implemented {
+            return Err(transition(adoption.status, ("验证", "verified")));
+        }
+        Ok(adoption)
+    }
+
     /// Verifies an implemented adoption (its enterprise), citing `verification`; a project
     /// cited must be one of `completed_projects` (the enterprise's completed upgrade projects,
     /// as the projects domain lists them for it). Audited.
@@ -534,15 +548,7 @@ impl Solutions {
         verification: &Verification,
         completed_projects: &[(String, String)],
     ) -> Result<Adoption> {
-        let adoption = self.adoption(principal, id).await?;
-        if !(policy::may_adopt_solutions(principal)
-            && principal.organization_id == adoption.enterprise_id)
-        {
-            return Err(Error::Forbidden("the enterprise verifies what it adopted"));
-        }
-        if adoption.status != AdoptionStatus::Implemented {
-            return Err(transition(adoption.status, ("验证", "verified")));
-        }
+        let adoption = self.verifiable(principal, id).await?;
         let verification = match verification {
             Verification::Project { number, .. } => {
                 let Some((number, name)) = completed_projects.iter().find(|(n, _)| n == number)

@@ -24,6 +24,7 @@ pub mod figures;
 pub mod history;
 pub mod library;
 pub mod matching;
+pub mod measured;
 
 pub use adoption::Step;
 pub use adoption::{Adoption, AdoptionFilter, AdoptionStatus, Figures, Verification};

@@ -30,6 +30,7 @@ mod training_sessions;
 pub(crate) use assessments::facts_of as assessment_facts;
 pub(crate) use enterprises::export_response;
 pub(crate) use factory_markers::pattern_input;
+pub(crate) use solutions::{MeasureBody, measured_figures};
 pub(crate) use talent::project_ref;
 pub(crate) use tokens::parse_rfc3339;
 pub(crate) use training::{pdf_response as certificate_pdf_response, serve_lesson_file};

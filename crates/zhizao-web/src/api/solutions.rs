@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use zhizao_core::{FieldError, Text};
+use zhizao_core::{Classified, ErrorKind, FieldError, Text};
+use zhizao_solutions::measured::{Aggregate, Measure, Reading};
 use zhizao_solutions::{
     Adoption, AdoptionFilter, AdoptionStatus, Figures, Solution, SolutionFilter, SolutionInput,
     SolutionStatus, Step, Tally, Verification,
 };
+use zhizao_telemetry::SeriesRequest;
 
 use super::{PageOf, Paging, etag, if_match, rfc3339};
 use crate::AppState;
@@ -514,7 +516,7 @@ async fn take_step(
     Ok(Json(saved.into()))
 }
 
-/// What a verification cites: one of the two.
+/// What a verification cites: one of the three.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyBody {
@@ -525,10 +527,118 @@ struct VerifyBody {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     figures: Option<Figures>,
+    /// Figures the platform measures from one of the enterprise's devices.
+    #[serde(default)]
+    telemetry: Option<MeasureBody>,
 }
 
-/// Verifies an implemented adoption (its enterprise), citing a completed upgrade project or
-/// before-and-after figures.
+/// A numeric field of one of the enterprise's devices, averaged or summed over the `days`
+/// before the adoption was accepted and the `days` after it was reported implemented.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MeasureBody {
+    /// The device's name.
+    pub(crate) device: String,
+    /// A numeric field of its telemetry, e.g. `oee` or `kwh`.
+    pub(crate) field: String,
+    /// `mean` (default) or `sum`.
+    #[serde(default)]
+    pub(crate) aggregate: Option<String>,
+    /// Days in each window, 1 to 366 (default 30).
+    #[serde(default)]
+    pub(crate) days: Option<u32>,
+}
+
+fn measure_invalid(field: &str, zh: String, en: String) -> zhizao_solutions::Error {
+    zhizao_solutions::Error::Invalid(vec![FieldError::new(field, Text::owned(zh, en))])
+}
+
+/// The figures `body` measures for `adoption_id` from the caller's own device: the windows,
+/// the device's data in each, and the figures with where they come from. Bad input is named by
+/// field (`telemetry.…`) for the API and the pages alike.
+pub(crate) async fn measured_figures(
+    state: &AppState,
+    principal: &zhizao_identity::Principal,
+    adoption_id: i64,
+    body: &MeasureBody,
+) -> zhizao_solutions::Result<Figures> {
+    let aggregate = match body.aggregate.as_deref().map(str::trim) {
+        None | Some("") => Aggregate::Mean,
+        Some(code) => Aggregate::parse(code).ok_or_else(|| {
+            measure_invalid(
+                "telemetry.aggregate",
+                format!("“{code}”不是汇总方式（mean 平均或 sum 合计）"),
+                format!("{code:?} is not an aggregate: mean or sum"),
+            )
+        })?,
+    };
+    let measure = Measure {
+        device: body.device.trim().to_owned(),
+        field: body.field.trim().to_owned(),
+        aggregate,
+        days: body.days.unwrap_or(30),
+    };
+    let adoption = state.solutions().verifiable(principal, adoption_id).await?;
+    let now = state.identity().clock().now();
+    let windows = measure.windows(&adoption, now)?;
+    let (_, profile, identity) = state
+        .devices()
+        .device_with_identity(principal, &measure.device)
+        .await
+        .map_err(|_| {
+            measure_invalid(
+                "telemetry.device",
+                format!("本企业没有名为“{}”的设备", measure.device),
+                format!("the enterprise has no device named {:?}", measure.device),
+            )
+        })?;
+    let mut readings = Vec::with_capacity(2);
+    for window in [windows.0, windows.1] {
+        let series = state
+            .telemetry()
+            .series(
+                identity.tenant,
+                &SeriesRequest {
+                    database: &identity.database,
+                    table: &identity.table,
+                    device: &identity.name,
+                    field: &measure.field,
+                    from_ms: window.from.as_millis(),
+                    to_ms: window.to.as_millis(),
+                    max_points: 1,
+                },
+            )
+            .await
+            .map_err(|error| match error.kind() {
+                ErrorKind::InvalidInput | ErrorKind::NotFound => measure_invalid(
+                    "telemetry.field",
+                    format!(
+                        "设备 {} 没有可计算的数值字段“{}”",
+                        measure.device, measure.field
+                    ),
+                    error.to_string(),
+                ),
+                _ => zhizao_solutions::Error::Corrupt(format!("telemetry: {error}")),
+            })?;
+        // The buckets are aligned to the epoch, so the window may fall in two: weigh them.
+        let count: i64 = series.buckets.iter().map(|b| b.n).sum();
+        let total: f64 = series.buckets.iter().map(|b| b.mean * b.n as f64).sum();
+        readings.push((count > 0).then(|| Reading {
+            mean: total / count as f64,
+            count,
+        }));
+    }
+    let unit = profile
+        .telemetry
+        .iter()
+        .find(|t| t.name == measure.field)
+        .map(|t| t.unit.clone())
+        .unwrap_or_default();
+    measure.figures(&unit, windows, readings[0], readings[1])
+}
+
+/// Verifies an implemented adoption (its enterprise), citing a completed upgrade project,
+/// before-and-after figures, or figures the platform measures from one of its devices.
 #[utoipa::path(post, path = "/api/v1/solution-adoptions/{adoption_id}/verification", tag = "solutions",
     params(("adoption_id" = i64, Path)), request_body = VerifyBody,
     responses((status = 200, body = AdoptionDto), (status = 403, body = crate::problem::Problem),
@@ -541,17 +651,20 @@ async fn verify(
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<AdoptionDto>, ApiError> {
     state.solutions().adoption(&principal, id).await?;
-    let verification = match (body.project, body.figures) {
-        (Some(number), None) => Verification::Project {
+    let verification = match (body.project, body.figures, body.telemetry) {
+        (Some(number), None, None) => Verification::Project {
             number,
             name: String::new(),
         },
-        (None, Some(figures)) => Verification::Figures(figures),
+        (None, Some(figures), None) => Verification::Figures(figures),
+        (None, None, Some(measure)) => {
+            Verification::Figures(measured_figures(&state, &principal, id, &measure).await?)
+        }
         _ => {
             return Err(invalid(
                 "project",
-                "请填写已验收的项目编号或前后对比数据（二选一）".into(),
-                "cite either a completed project's number or before-and-after figures".into(),
+                "请填写已验收的项目编号、前后对比数据或设备数据（三选一）".into(),
+                "cite one of: a completed project's number, before-and-after figures, or a device's data".into(),
             ));
         }
     };

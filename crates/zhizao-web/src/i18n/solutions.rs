@@ -63,6 +63,13 @@ messages! {
     solution_figures_definition: "按记录实时统计：向企业提供方案＝服务商向企业提出的方案（不论结果）及企业申请后服务商同意的方案，每家企业每套方案计一次；认可＝已接受、已实施或已验证；采纳并实施＝已实施或已验证。", "Counted live from the records: a solution is provided when its provider proposes it to an enterprise (whatever became of it) or agrees to an enterprise's request, once per solution and enterprise; accepting = accepted, implemented or verified; adopted and implemented = implemented or verified.";
     adoption_all: "查看全部采用记录", "All adoptions of this solution";
     adoption_any_status: "全部状态", "Any status";
+    adoption_or_measured: "或由平台用本企业设备的数据计算：接受方案前与实施后各若干天的平均值或合计", "or let the platform measure it from one of your devices: the mean or total over as many days before acceptance and after implementation";
+    adoption_device: "设备名称", "Device";
+    adoption_field: "数据字段", "Field";
+    adoption_aggregate: "计算方式", "Aggregate";
+    adoption_mean: "平均", "Mean";
+    adoption_sum: "合计", "Total";
+    adoption_days: "对比天数", "Days";
     solution_industry_filter: "适用行业", "Made for";
     solution_any_industry: "各行业", "Any industry";
     solution_title_label: "方案名称", "Title";

@@ -683,10 +683,22 @@ async fn verify(
 ) -> Result<Response, Response> {
     let t = context.t();
     let project = form.get("project").trim();
+    let device = form.get("device").trim();
     let verification = if !project.is_empty() {
         Verification::Project {
             number: project.to_owned(),
             name: String::new(),
+        }
+    } else if !device.is_empty() {
+        let measure = crate::api::MeasureBody {
+            device: device.to_owned(),
+            field: form.get("field").trim().to_owned(),
+            aggregate: Some(form.get("aggregate").to_owned()),
+            days: Some(form.get("days").trim().parse().unwrap_or(0)),
+        };
+        match crate::api::measured_figures(&state, &principal, id, &measure).await {
+            Ok(figures) => Verification::Figures(figures),
+            Err(error) => return verify_failed(&state, &context, &principal, error).await,
         }
     } else {
         let number = |name: &str| form.get(name).trim().parse::<f64>().ok();
@@ -722,22 +734,24 @@ async fn verify(
         .await
     {
         Ok(_) => Ok(Redirect::to("/solution-adoptions?notice=saved").into_response()),
-        Err(error)
-            if error.kind() == ErrorKind::Conflict || error.kind() == ErrorKind::InvalidInput =>
-        {
-            let text = match error.field_errors().first() {
-                Some(field) => t.text(&field.message).to_owned(),
-                None => t.text(&transition_text(&error)).to_owned(),
-            };
-            adoptions_page(
-                &state,
-                &context,
-                &principal,
-                AdoptionsQuery::default(),
-                text,
-            )
-            .await
-        }
-        Err(error) => Err(PageError::from(error).render(&context)),
+        Err(error) => verify_failed(&state, &context, &principal, error).await,
     }
+}
+
+/// A verification refused: the adoptions again with what is wrong, or the error's page.
+async fn verify_failed(
+    state: &AppState,
+    context: &super::PageContext,
+    principal: &zhizao_identity::Principal,
+    error: zhizao_solutions::Error,
+) -> Result<Response, Response> {
+    let t = context.t();
+    if error.kind() == ErrorKind::Conflict || error.kind() == ErrorKind::InvalidInput {
+        let text = match error.field_errors().first() {
+            Some(field) => t.text(&field.message).to_owned(),
+            None => t.text(&transition_text(&error)).to_owned(),
+        };
+        return adoptions_page(state, context, principal, AdoptionsQuery::default(), text).await;
+    }
+    Err(PageError::from(error).render(context))
 }

@@ -478,3 +478,142 @@ async fn the_library_figures_count_what_enterprises_took_up() {
         figures("maker").await.problem(StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn an_enterprise_verifies_an_adoption_with_its_own_machine_data() {
+    const DAY: i64 = 86_400_000;
+    for app in apps().await {
+        let token = crate::devices::maker_device(&app).await;
+        let solution = created(&app, "设备联网", "equipment", true).await;
+        let asked = app
+            .api(
+                "POST",
+                &format!("/api/v1/solutions/{solution}/adoptions"),
+                Some("maker"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text());
+        let adoption = asked.json()["id"].as_i64().unwrap();
+        let step = |step: &'static str| {
+            let app = &app;
+            async move {
+                let reply = app
+                    .api(
+                        "POST",
+                        &format!("/api/v1/solution-adoptions/{adoption}/{step}"),
+                        Some("polisher"),
+                        Some(json!({})),
+                    )
+                    .await;
+                assert_eq!(reply.status, StatusCode::OK, "{step}: {}", reply.text());
+            }
+        };
+        let accepted = zhizao_core::Clock::now(app.clock.as_ref()).as_millis();
+        step("accept").await;
+        app.clock.advance(DAY);
+        let implemented = zhizao_core::Clock::now(app.clock.as_ref()).as_millis();
+        step("implemented").await;
+        // The press ran hotter before (60 and 62 °C) than after (50 and 51 °C); one point
+        // before the window and one inside acceptance day, outside both, are not counted.
+        for (ts, temperature) in [
+            (accepted - 40 * DAY, 99.0),
+            (accepted - 20 * DAY, 60.0),
+            (accepted - DAY, 62.0),
+            (accepted + DAY / 2, 99.0),
+            (implemented + DAY, 50.0),
+            (implemented + 20 * DAY, 51.0),
+        ] {
+            let reply = app
+                .send_device(
+                    "/api/v1/{token}/telemetry",
+                    &token,
+                    json!({"ts": ts, "values": {"temperature": temperature}}),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        }
+        let verify = |body: Value| {
+            let app = &app;
+            async move {
+                app.api(
+                    "POST",
+                    &format!("/api/v1/solution-adoptions/{adoption}/verification"),
+                    Some("maker"),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let measured = |field: &str, days: u32| json!({"telemetry": {"device": "press-07", "field": field, "days": days}});
+        // Thirty days after implementation are not over yet.
+        let problem = verify(measured("temperature", 30))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "telemetry.days", "{problem}");
+        app.clock.advance(30 * DAY);
+        for (body, field) in [
+            (measured("temperature", 0), "telemetry.days"),
+            (measured("spindle_rpm", 30), "telemetry.field"),
+            (
+                json!({"telemetry": {"device": "press-99", "field": "temperature"}}),
+                "telemetry.device",
+            ),
+            (
+                json!({"telemetry": {"device": "press-07", "field": "temperature", "aggregate": "max"}}),
+                "telemetry.aggregate",
+            ),
+        ] {
+            let problem = verify(body).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        // The page's form names an unknown device the same way.
+        let mut maker = crate::pages::Visitor::new(&app);
+        maker.sign_in("maker").await;
+        maker.get("/solution-adoptions").await;
+        let csrf = maker.csrf();
+        let reply = maker
+            .post(
+                &format!("/solution-adoptions/{adoption}/verify"),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("device", "press-99"),
+                    ("field", "temperature"),
+                    ("aggregate", "mean"),
+                    ("days", "30"),
+                ],
+            )
+            .await;
+        assert!(
+            reply.text().contains("本企业没有名为“press-99”的设备"),
+            "{}",
+            reply.text()
+        );
+        // The provider cannot verify for the enterprise.
+        app.api(
+            "POST",
+            &format!("/api/v1/solution-adoptions/{adoption}/verification"),
+            Some("polisher"),
+            Some(measured("temperature", 30)),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+        let verified = verify(measured("temperature", 30)).await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.text());
+        let figures = &verified.json()["verification"];
+        assert_eq!(
+            (
+                &figures["before"],
+                &figures["after"],
+                &figures["unit"],
+                &figures["kind"]
+            ),
+            (&json!(61.0), &json!(50.5), &json!("°C"), &json!("figures")),
+            "{figures}"
+        );
+        assert!(
+            figures["source"].as_str().unwrap().contains("（2 条）"),
+            "{figures}"
+        );
+    }
+}
