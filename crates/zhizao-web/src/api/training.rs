@@ -519,21 +519,11 @@ pub(crate) async fn serve_lesson_file(
         .into_response();
     }
     let mut response = served.map(Body::new);
-    let encoded: String = file
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     let response_headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename*=UTF-8''{encoded}")) {
-        response_headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    response_headers.insert(
+        header::CONTENT_DISPOSITION,
+        super::content_disposition(true, &file.file_name, "lesson"),
+    );
     response_headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

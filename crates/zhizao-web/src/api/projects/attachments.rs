@@ -170,18 +170,8 @@ pub(crate) fn file_response(
     content_type: &str,
     bytes: Vec<u8>,
 ) -> Response {
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     let disposition =
-        format!("attachment; filename=\"attachment-{id}\"; filename*=UTF-8''{encoded}");
+        crate::api::content_disposition(false, file_name, &format!("attachment-{id}"));
     (
         [
             (
@@ -189,11 +179,7 @@ pub(crate) fn file_response(
                 HeaderValue::from_str(content_type)
                     .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
+            (header::CONTENT_DISPOSITION, disposition),
             (
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
