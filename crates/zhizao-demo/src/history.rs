@@ -23,6 +23,44 @@ const DEVICES_EACH: usize = 6;
 /// A day at one reading a minute.
 const READINGS: i64 = 24 * 60;
 
+/// How many days before the loaded day the demo enterprise's first machine ran for a day before
+/// its energy-monitoring solution (see `solutions::MAKER_ADOPTION`).
+const BEFORE_UPGRADE_DAYS_AGO: i64 = 39;
+/// How much more power it drew then.
+const BEFORE_UPGRADE_POWER: f64 = 1.18;
+
+/// The same day's readings `BEFORE_UPGRADE_DAYS_AGO` days earlier, drawing more power; returns
+/// the points written.
+async fn before_upgrade(
+    telemetry: &TelemetryStore,
+    identity: &zhizao_devices::DeviceIdentity,
+    readings: &[serde_json::Value],
+    now: Timestamp,
+) -> Result<usize, Error> {
+    let shift = BEFORE_UPGRADE_DAYS_AGO * 86_400_000;
+    let earlier: Vec<serde_json::Value> = readings
+        .iter()
+        .map(|reading| {
+            let mut reading = reading.clone();
+            if let Some(ts) = reading["ts"].as_i64() {
+                reading["ts"] = serde_json::json!(ts - shift);
+            }
+            if let Some(power) = reading["values"]["power_kw"].as_f64() {
+                reading["values"]["power_kw"] =
+                    serde_json::json!((power * BEFORE_UPGRADE_POWER * 100.0).round() / 100.0);
+            }
+            reading
+        })
+        .collect();
+    let message = serde_json::to_vec(&earlier).unwrap_or_default();
+    let points = telemetry_points(&message, identity, now.as_millis()).unwrap_or_default();
+    let written = points.len();
+    telemetry
+        .write(identity.tenant, &identity.database, points)
+        .await?;
+    Ok(written)
+}
+
 /// What [`load_history`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistorySummary {
@@ -144,6 +182,9 @@ pub async fn load_history(
             let points = telemetry_points(&message, &identity, now.as_millis()).unwrap_or_default();
             summary.points += points.len();
             telemetry.write(tenant, &identity.database, points).await?;
+            if tenant == maker && number == 0 {
+                summary.points += before_upgrade(telemetry, &identity, &readings, now).await?;
+            }
             summary.devices += 1;
         }
     }

@@ -347,7 +347,7 @@ pub async fn load(
     let service_requests = requests::load(&mut transaction, &mut random, now, maker_id).await?;
     let vouchers = vouchers::load(&mut transaction, &mut random, now, maker_id).await?;
     let assessments = assessments::load(&mut transaction, now, maker_id).await?;
-    let (solutions, adoptions) = solutions::load(&mut transaction, now).await?;
+    let (solutions, adoptions) = solutions::load(&mut transaction, now, maker_id).await?;
     let (courses, enrolments) = training::load(&mut transaction, now, maker_id).await?;
     let (talents, teams, ip_assets) = talent::load(&mut transaction, now, maker_id).await?;
     zhizao_identity::audit::record(

@@ -381,10 +381,13 @@ const OFFERS: &[Offer] = &[
     },
 ];
 
-/// Records the library and its adoptions; returns (solutions, adoptions).
+/// Records the library and its adoptions; returns (solutions, adoptions). The demo enterprise
+/// (`maker_id`) is left out of the served, and has the energy-monitoring solution implemented
+/// yesterday, ready to verify with its own machine's data (see [`MAKER_ADOPTION`]).
 pub(crate) async fn load(
     connection: &mut AnyConnection,
     now: Timestamp,
+    maker_id: Option<i64>,
 ) -> Result<(usize, usize), Error> {
     let mut random = SplitMix64::new(SEED);
     let divisions: Vec<String> =
@@ -459,6 +462,9 @@ pub(crate) async fn load(
         for (enterprise, division, status) in
             served(connection, &mut random, offer.provider, provider_id, now).await?
         {
+            if Some(enterprise) == maker_id {
+                continue;
+            }
             let taken = 1 + usize::from(offer.provider == "smart-manufacturing")
                 * (usize::from(random.unit() < 0.7) + usize::from(random.unit() < 0.28));
             let mut chosen: Vec<i64> = Vec::with_capacity(taken);
@@ -505,7 +511,48 @@ pub(crate) async fn load(
             }
         }
     }
+    if let Some(maker) = maker_id {
+        adoptions += usize::from(maker_adoption(connection, maker, now).await?);
+    }
     Ok((solutions, adoptions))
+}
+
+/// The demo enterprise's implemented solution: (title, days from proposal to acceptance and on
+/// to implementation). Proposed 77 days and 10 minutes before the load, accepted 39 days and 10
+/// minutes before it, implemented a day and 10 minutes before it: the day before acceptance holds
+/// the hourly readings [`crate::history`] writes for its first machine 40 days back (with the
+/// power it drew before), the day after implementation the machine's minute-by-minute day.
+pub(crate) const MAKER_ADOPTION: (&str, i64) = ("能源在线监测与能效优化", 38);
+
+async fn maker_adoption(
+    connection: &mut AnyConnection,
+    maker: i64,
+    now: Timestamp,
+) -> Result<bool, Error> {
+    let (title, step_days) = MAKER_ADOPTION;
+    let solution: Option<i64> = sqlx::query_scalar(
+        "SELECT s.id FROM solutions s JOIN organizations o ON o.id = s.provider_id \
+         WHERE o.code = 'smart-manufacturing' AND s.title = $1",
+    )
+    .bind(title)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let Some(solution) = solution else {
+        return Ok(false);
+    };
+    let proposed = now.plus_millis(-(2 * step_days + 1) * DAY_MS - 10 * 60_000);
+    record_adoption(
+        connection,
+        &Actor::system("smart-manufacturing"),
+        solution,
+        maker,
+        AdoptionStatus::Implemented,
+        None,
+        proposed,
+        step_days,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Where one of the smart-manufacturing platform's solutions ends up: about half adopted and

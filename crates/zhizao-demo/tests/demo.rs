@@ -230,7 +230,9 @@ async fn loads_once_with_the_seeds_recognition_counts() {
             .unwrap();
         assert!(history.loaded);
         assert_eq!(history.devices, 24 + 46 * 6);
-        assert_eq!(history.points, history.devices * 24 * 60);
+        // A day a minute for each device, and for the maker's first machine also the day before
+        // its energy-monitoring solution was accepted, 39 days earlier.
+        assert_eq!(history.points, history.devices * 24 * 60 + 24 * 60);
         let again = zhizao_demo::load_history(db, &devices, &telemetry, clock.now())
             .await
             .unwrap();
@@ -245,7 +247,7 @@ async fn loads_once_with_the_seeds_recognition_counts() {
                 maker,
                 "default",
                 "SELECT count(DISTINCT device) AS devices, count(*) AS readings, \
-                 min(time) >= to_timestamp_millis(1795613600000) AS within_the_day FROM cnc_machine",
+                 min(time) >= to_timestamp_millis(1792244000000) AS within_the_days FROM cnc_machine",
                 zhizao_telemetry::QueryLimits::default(),
             )
             .await
@@ -253,7 +255,41 @@ async fn loads_once_with_the_seeds_recognition_counts() {
         let text = arrow::util::pretty::pretty_format_batches(&output.batches)
             .unwrap()
             .to_string();
-        assert!(text.contains("| 6       | 8640     | true"), "{text}");
+        assert!(text.contains("| 6       | 10080    | true"), "{text}");
+        // The machine drew 18 % more power the day before acceptance than the day since it was
+        // implemented: what the maker's verification measures.
+        let output = telemetry
+            .query(
+                maker,
+                "default",
+                "SELECT avg(CASE WHEN time < to_timestamp_millis(1795613600000) THEN power_kw END) \
+                 / avg(CASE WHEN time >= to_timestamp_millis(1795613600000) THEN power_kw END) AS ratio \
+                 FROM cnc_machine WHERE device = 'cnc-machine-01'",
+                zhizao_telemetry::QueryLimits::default(),
+            )
+            .await
+            .unwrap();
+        let ratio = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(
+            output.batches[0].column(0),
+        )
+        .value(0);
+        assert!((1.17..1.19).contains(&ratio), "{ratio}");
+        let (status, accepted, implemented): (String, i64, i64) = sqlx::query_as(
+            "SELECT status, accepted_at, implemented_at FROM solution_adoptions WHERE enterprise_id = $1",
+        )
+        .bind(maker)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let ten_minutes = 600_000;
+        assert_eq!(
+            (status.as_str(), accepted, implemented),
+            (
+                "implemented",
+                1_795_700_000_000 - 39 * 86_400_000 - ten_minutes,
+                1_795_700_000_000 - 86_400_000 - ten_minutes
+            )
+        );
         let latest = telemetry.latest(maker, "default", "cnc_machine", "cnc-machine-01");
         assert!(
             latest.iter().any(|v| &*v.field == "spindle_rpm"),
