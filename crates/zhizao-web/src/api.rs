@@ -245,6 +245,13 @@ pub(crate) fn rfc3339(at: Timestamp) -> String {
     at.to_rfc3339()
 }
 
+/// The version a change was made from, which `If-Match: "N"` must give.
+pub(crate) fn required_if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    if_match(headers)?.ok_or_else(|| {
+        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
+    })
+}
+
 /// The version a client expects, from `If-Match: "N"`.
 pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {

@@ -18,7 +18,7 @@ use zhizao_solutions::{
 };
 use zhizao_telemetry::SeriesRequest;
 
-use super::{PageOf, Paging, etag, if_match, rfc3339};
+use super::{PageOf, Paging, etag, required_if_match, rfc3339};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -251,9 +251,7 @@ async fn update_solution(
 ) -> Result<impl IntoResponse, ApiError> {
     // Out of sight the solution does not exist, whatever the headers.
     state.solutions().solution(&principal, id).await?;
-    let expected = if_match(&headers)?.ok_or_else(|| {
-        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
-    })?;
+    let expected = required_if_match(&headers)?;
     let saved = state
         .solutions()
         .update_solution(&principal, id, expected, &body.into())

@@ -20,7 +20,7 @@ use zhizao_talent::{
     Team, TeamInput,
 };
 
-use super::{etag, if_match};
+use super::{etag, required_if_match};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -215,9 +215,7 @@ async fn update_talent(
     ApiJson(body): ApiJson<TalentBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     state.talents().talent(&principal, id).await?;
-    let expected = if_match(&headers)?.ok_or_else(|| {
-        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
-    })?;
+    let expected = required_if_match(&headers)?;
     let (input, project) = body.split();
     let project = project_ref(&state, &principal, project.as_deref()).await?;
     let saved = state
@@ -372,9 +370,7 @@ async fn update_team(
     ApiJson(body): ApiJson<TeamBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     state.talents().team(&principal, id).await?;
-    let expected = if_match(&headers)?.ok_or_else(|| {
-        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
-    })?;
+    let expected = required_if_match(&headers)?;
     let (input, project) = body.split();
     let project = project_ref(&state, &principal, project.as_deref()).await?;
     let saved = state
@@ -554,9 +550,7 @@ async fn update_ip(
     ApiJson(body): ApiJson<IpBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     state.talents().ip_asset(&principal, id).await?;
-    let expected = if_match(&headers)?.ok_or_else(|| {
-        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
-    })?;
+    let expected = required_if_match(&headers)?;
     let (input, project) = body.split();
     let project = project_ref(&state, &principal, project.as_deref()).await?;
     let saved = state

@@ -20,7 +20,7 @@ use zhizao_training::{
     Certificate, Course, CourseInput, CourseStatus, Enrolment, Lesson, LessonInput, LessonKind,
 };
 
-use super::{etag, if_match, rfc3339};
+use super::{etag, required_if_match, rfc3339};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -218,9 +218,7 @@ async fn update_course(
     ApiJson(body): ApiJson<CourseBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     state.training().course(&principal, id).await?;
-    let expected = if_match(&headers)?.ok_or_else(|| {
-        ApiError::malformed("send the version read in If-Match, e.g. If-Match: \"3\"")
-    })?;
+    let expected = required_if_match(&headers)?;
     let saved = state
         .training()
         .update_course(&principal, id, expected, &body.into())
