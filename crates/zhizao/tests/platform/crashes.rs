@@ -338,12 +338,17 @@ fn ingest_through_kills(
     check(&platform, &token, &batches, &values, "after the last round");
     assert!(!values.is_empty(), "the device published");
     // Compaction goes on after the kills (merged files are named `c…`), and what it merged
-    // still answers the same.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // still answers the same. The bound is for a compactor that never runs: under the whole
+    // suite's load on two cores, uploads to the bucket alone have taken over 20 s.
+    let waiting = Instant::now();
     while parquet(files).iter().all(|name| !name.starts_with('c')) {
-        assert!(Instant::now() < deadline, "no file was compacted");
+        assert!(
+            waiting.elapsed() < Duration::from_secs(180),
+            "no file was compacted in 180 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
+    eprintln!("compacted after {} ms", waiting.elapsed().as_millis());
     check(&platform, &token, &batches, &values, "after compaction");
     eprintln!(
         "{} Parquet files after {} batches",
