@@ -24,6 +24,7 @@ use std::sync::Arc;
 use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
+pub mod dashboard;
 pub mod evidence;
 pub mod history;
 pub mod model;

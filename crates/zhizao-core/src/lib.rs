@@ -20,6 +20,7 @@
 
 mod credit_code;
 mod error;
+mod figures;
 pub mod files;
 mod ids;
 mod language;
@@ -30,6 +31,7 @@ mod timestamp;
 
 pub use credit_code::{CREDIT_CODE_ALPHABET, CreditCode, CreditCodeError};
 pub use error::{Classified, ErrorKind, FieldError};
+pub use figures::{Figure, FigureFilter, FigureUnit, shanghai_year, shanghai_year_start};
 pub use ids::{IndustryCode, OrgCode, OrgKind, Role, TownCode, UnknownName};
 pub use language::Language;
 pub use money::{Fen, FenParseError};

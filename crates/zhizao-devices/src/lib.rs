@@ -13,6 +13,7 @@
 //! Architecture invariant: a device is always resolved to exactly one enterprise and one device
 //! name, here; the transports never choose a tenant or a device name themselves.
 
+pub mod dashboard;
 mod devices;
 mod error;
 mod import;

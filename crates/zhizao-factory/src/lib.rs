@@ -13,6 +13,7 @@
 //! `zhizao_identity::policy` (`request_scope`, `may_run_factory`, `may_read_factory_setup`,
 //! `may_order_from_factories`).
 
+pub mod dashboard;
 pub mod delivery;
 pub mod documents;
 pub mod figures;

@@ -61,6 +61,23 @@ pub fn enterprise_scope(principal: &Principal) -> EnterpriseScope {
     }
 }
 
+/// The enterprises the city's dashboard counts for `principal`, narrowed to `town` when asked:
+/// the city's staff any town, a town's staff their own town only; `None` for anyone else and
+/// for a town outside the reader's scope (a 404, as for any record they may not see).
+pub fn dashboard_scope(principal: &Principal, town: Option<&str>) -> Option<EnterpriseScope> {
+    let scope = match principal.role {
+        Role::CityAdmin | Role::CityStaff | Role::TownStaff => enterprise_scope(principal),
+        Role::PlatformStaff | Role::EnterpriseUser | Role::Expert => return None,
+    };
+    match (scope, town) {
+        (EnterpriseScope::Nothing, _) => None,
+        (scope, None) => Some(scope),
+        (EnterpriseScope::All, Some(town)) => Some(EnterpriseScope::Town(town.to_owned())),
+        (EnterpriseScope::Town(own), Some(town)) if own == town => Some(EnterpriseScope::Town(own)),
+        (_, Some(_)) => None,
+    }
+}
+
 /// What `principal` may change on an enterprise that is in their scope.
 pub fn enterprise_edit_rights(principal: &Principal) -> EnterpriseEditRights {
     match principal.role {
@@ -489,6 +506,63 @@ mod tests {
         (Role::CityStaff, 9, 7, Some(42), false),
         (Role::CityAdmin, 42, 7, Some(42), false),
     ];
+
+    /// (role, own town, asked town, scope the dashboard counts).
+    type DashboardCase = (
+        Role,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<EnterpriseScope>,
+    );
+    const DASHBOARD_SCOPES: &[DashboardCase] = &[
+        (Role::CityAdmin, None, None, Some(EnterpriseScope::All)),
+        (Role::CityStaff, None, None, Some(EnterpriseScope::All)),
+        (
+            Role::CityStaff,
+            None,
+            Some("442000118"),
+            Some(EnterpriseScope::Town(String::new())),
+        ),
+        (
+            Role::TownStaff,
+            Some("442000118"),
+            None,
+            Some(EnterpriseScope::Town(String::new())),
+        ),
+        (
+            Role::TownStaff,
+            Some("442000118"),
+            Some("442000118"),
+            Some(EnterpriseScope::Town(String::new())),
+        ),
+        (Role::TownStaff, Some("442000118"), Some("442000100"), None),
+        (Role::TownStaff, None, None, None),
+        (Role::PlatformStaff, None, None, None),
+        (Role::EnterpriseUser, Some("442000118"), None, None),
+        (Role::Expert, None, None, None),
+    ];
+
+    #[test]
+    fn the_dashboard_counts_the_city_for_its_staff_and_a_town_for_its_own() {
+        for (role, own, asked, expected) in DASHBOARD_SCOPES {
+            let got = dashboard_scope(&principal(*role, *own), *asked);
+            // The town in an expected `Town` is the one asked for, else the reader's own.
+            let expected = expected.clone().map(|scope| match scope {
+                EnterpriseScope::Town(_) => {
+                    EnterpriseScope::Town(asked.or(*own).unwrap_or_default().to_owned())
+                }
+                other => other,
+            });
+            assert_eq!(got, expected, "{role:?} of {own:?} asking for {asked:?}");
+        }
+        for role in Role::ALL {
+            assert!(
+                dashboard_scope(&principal(*role, Some("442000118")), Some("442000100"))
+                    .is_none_or(|_| matches!(role, Role::CityAdmin | Role::CityStaff)),
+                "{role:?} sees another town"
+            );
+        }
+    }
 
     #[test]
     fn the_city_keeps_the_directory_and_a_platform_its_own_profile() {

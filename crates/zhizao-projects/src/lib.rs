@@ -21,6 +21,7 @@
 
 mod applications;
 pub mod attachments;
+pub mod dashboard;
 mod error;
 pub mod history;
 pub mod import;

@@ -23,6 +23,7 @@ mod columns;
 mod enterprises;
 mod error;
 mod export;
+pub mod figures;
 mod import;
 mod model;
 pub mod reference;

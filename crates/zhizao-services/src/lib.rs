@@ -16,6 +16,7 @@ use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
 pub mod catalogue;
+pub mod dashboard;
 pub mod figures;
 pub mod platform;
 pub mod request;

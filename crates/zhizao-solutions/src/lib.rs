@@ -20,6 +20,7 @@ use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text};
 use zhizao_db::Database;
 
 pub mod adoption;
+pub mod dashboard;
 pub mod figures;
 pub mod history;
 pub mod library;

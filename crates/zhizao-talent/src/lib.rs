@@ -20,6 +20,7 @@ use zhizao_core::{Classified, Clock, ErrorKind, FieldError, Text, closed_vocabul
 use zhizao_db::{Database, SqlBuilder};
 use zhizao_identity::{Principal, policy};
 
+pub mod dashboard;
 pub mod figures;
 pub mod history;
 pub mod ip;

@@ -26,6 +26,7 @@ use zhizao_db::Database;
 pub mod certificate;
 pub mod code;
 pub mod course;
+pub mod dashboard;
 pub mod figures;
 pub mod history;
 pub mod learning;

@@ -19,6 +19,12 @@
   document.querySelectorAll("form.auto-submit select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // A page that refreshes itself (the dashboard's wall display), every data-refresh seconds.
+  var refresh = document.querySelector("[data-refresh]");
+  if (refresh) {
+    var seconds = parseInt(refresh.getAttribute("data-refresh"), 10) || 60;
+    window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+  }
   // Copy buttons for one-time secrets.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -7,6 +7,7 @@
 mod accounts;
 mod assessments;
 mod audit;
+mod dashboard;
 mod device_api;
 pub(crate) mod devices;
 mod enterprises;
@@ -122,6 +123,10 @@ use crate::problem::ApiError;
             progress, offline sessions with a capacity, registration and sign-in by the code on the trainer's screen that \
             changes every minute (or by the trainer), completion rules, and certificates as PDF that anyone verifies by \
             their code without signing in"),
+        (name = "dashboard", description = "The city's dashboard: every figure the modules count from their records \
+            (enterprises, projects and subsidies, connected devices, shared factories, services and vouchers, maturity, \
+            solutions, training, talent), each with its definition, its trend by year and its spread over the towns, \
+            in the reader's scope (the city's staff all towns, a town's staff their own)"),
         (name = "projects", description = "Technology-upgrade projects and subsidies: versioned rule sets, intake batches, \
             applications and their review actions, evaluations with explanations, objections, work queues, reports"),
     )
@@ -167,6 +172,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_catalogue::router())
         .merge(service_requests::router())
         .merge(service_figures::router())
+        .merge(dashboard::router())
         .merge(vouchers::router())
         .merge(assessments::router())
         .merge(solutions::router())

@@ -341,6 +341,7 @@ macro_rules! messages {
 
 mod actions;
 mod assessments;
+pub(crate) mod dashboard;
 mod factories;
 mod markers;
 mod requests;
@@ -1079,6 +1080,7 @@ mod tests {
             .chain(solutions::SOLUTION_MESSAGES)
             .chain(training::TRAINING_MESSAGES)
             .chain(talent::TALENT_MESSAGES)
+            .chain(dashboard::DASHBOARD_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

@@ -21,6 +21,7 @@ pub(crate) mod api;
 mod assets;
 mod auth;
 mod cookies;
+mod dashboard;
 mod extract;
 mod i18n;
 mod metrics;

@@ -14,6 +14,7 @@ mod admin;
 mod assessments;
 mod audit;
 mod auth;
+mod dashboard;
 mod device_profiles;
 mod devices;
 mod enterprises;
@@ -62,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(home::router())
+        .merge(dashboard::router())
         .merge(enterprises::router())
         .merge(admin::router())
         .merge(account::router())
@@ -132,6 +134,8 @@ pub(crate) struct Layout {
     pub(crate) sees_assessments: bool,
     /// Enterprises, towns and the city read talent, teams and IP in their scope.
     pub(crate) sees_talent: bool,
+    /// The city's and the towns' staff read the dashboard.
+    pub(crate) sees_dashboard: bool,
     /// The current path with its query, to come back to after switching language.
     pub(crate) here: String,
     /// A message to show at the top, e.g. "saved".
@@ -250,6 +254,10 @@ impl PageContext {
                 .principal
                 .as_ref()
                 .is_some_and(|p| policy::request_scope(p) != policy::RequestScope::Nothing),
+            sees_dashboard: self
+                .principal
+                .as_ref()
+                .is_some_and(|p| policy::dashboard_scope(p, None).is_some()),
             user,
             csrf: self.csrf.clone(),
             nav,

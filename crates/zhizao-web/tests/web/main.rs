@@ -4,6 +4,7 @@
 mod api;
 mod assessments;
 mod browser;
+mod dashboard;
 mod devices;
 mod factories;
 mod factory_setup;

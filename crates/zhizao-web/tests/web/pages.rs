@@ -552,6 +552,8 @@ async fn every_page_sends_visitors_to_sign_in() {
         let code = xiaolan_code();
         let gets = [
             "/".to_owned(),
+            "/dashboard".to_owned(),
+            "/dashboard.xlsx".to_owned(),
             "/enterprises".to_owned(),
             "/enterprises/new".to_owned(),
             "/enterprises/import".to_owned(),

@@ -780,7 +780,12 @@ async fn bad_input_gets_precise_errors_and_changes_nothing() {
     }
 }
 
-async fn import_csv(app: &TestApp, user: &str, csv: &str, dry_run: bool) -> crate::support::Reply {
+pub(crate) async fn import_csv(
+    app: &TestApp,
+    user: &str,
+    csv: &str,
+    dry_run: bool,
+) -> crate::support::Reply {
     let request = axum::http::Request::builder()
         .method("POST")
         .uri(format!(

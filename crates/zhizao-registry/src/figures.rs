@@ -1,0 +1,265 @@
+//! Measuring a dashboard figure over the records of any domain: each domain states what it counts
+//! as SQL over its own tables joined to `enterprises e`, and this computes the value, the trend by
+//! year and the spread over the towns in the viewer's enterprise scope. The registry's own
+//! figures are here too.
+
+use std::ops::RangeInclusive;
+
+use zhizao_core::{
+    Figure, FigureFilter, FigureUnit, Text, Timestamp, shanghai_year, shanghai_year_start,
+};
+use zhizao_db::{Database, SqlBuilder};
+use zhizao_identity::{Principal, policy, policy::EnterpriseScope};
+
+use crate::{Registry, Result, scope::restrict_to};
+
+/// How a figure's records are dated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dated {
+    /// Not at all: no trend, and a year filter does not apply.
+    Undated,
+    /// By a year column (a programme year).
+    Year(&'static str),
+    /// By an instant column (BIGINT milliseconds), counted in its Asia/Shanghai year.
+    Instant(&'static str),
+}
+
+/// What a domain counts for one figure.
+#[derive(Debug, Clone)]
+pub struct FigureSpec {
+    /// `module.figure`.
+    pub key: &'static str,
+    /// Its name.
+    pub label: Text,
+    /// What is counted, from which records.
+    pub definition: Text,
+    /// Count or money.
+    pub unit: FigureUnit,
+    /// The aggregate, such as `COUNT(DISTINCT a.enterprise_id)` or
+    /// `CAST(COALESCE(SUM(a.granted_fen), 0) AS BIGINT)`.
+    pub value: &'static str,
+    /// `FROM … JOIN enterprises e ON … WHERE …`: the records counted (ending in a condition, so
+    /// more can be appended with ` AND`).
+    pub from: &'static str,
+    /// How the records are dated.
+    pub dated: Dated,
+}
+
+/// The years a trend covers as of `now`: the last `span` calendar years up to this one.
+pub fn trend_years(now: Timestamp, span: i32) -> RangeInclusive<i32> {
+    let this = shanghai_year(now);
+    (this - span + 1)..=this
+}
+
+fn restrict_year(spec: &FigureSpec, year: i32, sql: &mut SqlBuilder) {
+    match spec.dated {
+        Dated::Undated => {}
+        Dated::Year(column) => {
+            sql.push(" AND ")
+                .push(column)
+                .push(" = ")
+                .push_bind(i64::from(year));
+        }
+        Dated::Instant(column) => {
+            sql.push(" AND ")
+                .push(column)
+                .push(" >= ")
+                .push_bind(shanghai_year_start(year))
+                .push(" AND ")
+                .push(column)
+                .push(" < ")
+                .push_bind(shanghai_year_start(year + 1));
+        }
+    }
+}
+
+/// `spec`'s value, trend over `years` and spread over the towns, over `scope` and `filter`. The
+/// caller has checked that the filter's town is within the scope. Database errors come back as
+/// sqlx's, which every domain's error converts.
+pub async fn measure(
+    db: &Database,
+    scope: &EnterpriseScope,
+    spec: &FigureSpec,
+    filter: &FigureFilter,
+    years: RangeInclusive<i32>,
+) -> std::result::Result<Figure, sqlx::Error> {
+    let mut connection = db.pool().acquire().await?;
+    let narrow = |sql: &mut SqlBuilder, by_year: bool, by_town: bool| {
+        restrict_to(scope, sql);
+        if let (Some(year), false) = (filter.year, by_year) {
+            restrict_year(spec, year, sql);
+        }
+        if let (Some(town), false) = (filter.town.as_deref(), by_town) {
+            restrict_to(&EnterpriseScope::Town(town.to_owned()), sql);
+        }
+    };
+
+    let mut total = SqlBuilder::new("SELECT ");
+    total.push(spec.value).push(" ").push(spec.from);
+    narrow(&mut total, false, false);
+    let value: i64 = total.query_scalar().fetch_one(&mut *connection).await?;
+
+    let by_year = match spec.dated {
+        Dated::Undated => Vec::new(),
+        Dated::Year(column) => {
+            let mut select = SqlBuilder::new("SELECT CAST(");
+            select
+                .push(column)
+                .push(" AS BIGINT) AS y, ")
+                .push(spec.value)
+                .push(" ")
+                .push(spec.from)
+                .push(" AND ")
+                .push(column)
+                .push(" BETWEEN ")
+                .push_bind(i64::from(*years.start()))
+                .push(" AND ")
+                .push_bind(i64::from(*years.end()));
+            narrow(&mut select, true, false);
+            select.push(" GROUP BY 1 ORDER BY 1");
+            select.query_as().fetch_all(&mut *connection).await?
+        }
+        Dated::Instant(column) => {
+            // A CASE ladder of bound year boundaries maps an instant to its year in either
+            // dialect.
+            let mut select = SqlBuilder::new("SELECT CASE");
+            for year in years.clone() {
+                select
+                    .push(" WHEN ")
+                    .push(column)
+                    .push(" < ")
+                    .push_bind(shanghai_year_start(year + 1))
+                    .push(" THEN ")
+                    .push_bind(i64::from(year));
+            }
+            select
+                .push(" END AS y, ")
+                .push(spec.value)
+                .push(" ")
+                .push(spec.from);
+            select
+                .push(" AND ")
+                .push(column)
+                .push(" >= ")
+                .push_bind(shanghai_year_start(*years.start()))
+                .push(" AND ")
+                .push(column)
+                .push(" < ")
+                .push_bind(shanghai_year_start(*years.end() + 1));
+            narrow(&mut select, true, false);
+            select.push(" GROUP BY 1 ORDER BY 1");
+            select.query_as().fetch_all(&mut *connection).await?
+        }
+    };
+    // Every year of the range, a year without records as 0.
+    let by_year = match spec.dated {
+        Dated::Undated => Vec::new(),
+        _ => years
+            .clone()
+            .map(|year| {
+                let value = by_year
+                    .iter()
+                    .find(|(y, _): &&(i64, i64)| *y == i64::from(year))
+                    .map_or(0, |(_, v)| *v);
+                (year, value)
+            })
+            .collect(),
+    };
+
+    let mut select = SqlBuilder::new("SELECT e.town_code, ");
+    select.push(spec.value).push(" ").push(spec.from);
+    narrow(&mut select, false, true);
+    // Records of no enterprise (a trainee enrolled for none) count only in the total.
+    select.push(" AND e.town_code IS NOT NULL GROUP BY e.town_code ORDER BY e.town_code");
+    let by_town: Vec<(String, i64)> = select.query_as().fetch_all(&mut *connection).await?;
+
+    Ok(Figure {
+        key: spec.key,
+        label: spec.label.clone(),
+        definition: spec.definition.clone(),
+        unit: spec.unit,
+        value,
+        by_year,
+        by_town,
+    })
+}
+
+/// The registry's figures for the dashboard.
+pub fn specs() -> Vec<FigureSpec> {
+    vec![
+        FigureSpec {
+            key: "registry.enterprises",
+            label: Text::new("在册企业", "Registered enterprises"),
+            definition: Text::new(
+                "企业库中的制造业企业数，按登记入库时间计入年度。",
+                "Manufacturers in the registry, dated by when they were entered.",
+            ),
+            unit: FigureUnit::Count,
+            value: "COUNT(*)",
+            from: "FROM enterprises e WHERE 1 = 1",
+            dated: Dated::Instant("e.created_at"),
+        },
+        FigureSpec {
+            key: "registry.above_designated_size",
+            label: Text::new("规上企业", "Above designated size"),
+            definition: Text::new(
+                "企业库中标记为规模以上工业企业的企业数。",
+                "Enterprises in the registry marked as above designated size.",
+            ),
+            unit: FigureUnit::Count,
+            value: "COUNT(*)",
+            from: "FROM enterprises e WHERE e.above_designated_size = 1",
+            dated: Dated::Instant("e.created_at"),
+        },
+        FigureSpec {
+            key: "registry.recognised",
+            label: Text::new("获认定企业", "Recognised enterprises"),
+            definition: Text::new(
+                "至少获得一项认定（高新技术企业、专精特新等，任一级别）的企业数。",
+                "Enterprises holding at least one recognition (high-tech, specialised and \
+                 sophisticated…, any level).",
+            ),
+            unit: FigureUnit::Count,
+            value: "COUNT(*)",
+            from: "FROM enterprises e WHERE e.id IN (SELECT enterprise_id FROM recognitions)",
+            dated: Dated::Undated,
+        },
+    ]
+}
+
+/// Every figure of `specs` over what the dashboard shows `principal` (see
+/// [`policy::dashboard_scope`]), narrowed by `filter`; nothing for a reader the dashboard does
+/// not serve or a town outside their scope.
+pub async fn measure_all(
+    db: &Database,
+    principal: &Principal,
+    specs: &[FigureSpec],
+    filter: &FigureFilter,
+    years: RangeInclusive<i32>,
+) -> std::result::Result<Vec<Figure>, sqlx::Error> {
+    let Some(scope) = policy::dashboard_scope(principal, filter.town.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    // The town is in the scope now.
+    let filter = FigureFilter {
+        town: None,
+        ..filter.clone()
+    };
+    let mut figures = Vec::with_capacity(specs.len());
+    for spec in specs {
+        figures.push(measure(db, &scope, spec, &filter, years.clone()).await?);
+    }
+    Ok(figures)
+}
+
+impl Registry {
+    /// The registry's figures for the dashboard (see [`measure_all`]).
+    pub async fn dashboard_figures(
+        &self,
+        principal: &Principal,
+        filter: &FigureFilter,
+        years: RangeInclusive<i32>,
+    ) -> Result<Vec<Figure>> {
+        Ok(measure_all(&self.db, principal, &specs(), filter, years).await?)
+    }
+}
