@@ -798,6 +798,22 @@ impl TelemetryStore {
         devices
     }
 
+    /// Rows in Parquet files by tenant and by the first instant (ns) of each file: every file
+    /// holds one UTC day of one table, so this tells each day's rows without reading a file.
+    /// Rows still in the buffers (the last seconds) are not counted until they are persisted.
+    pub fn persisted_rows(&self) -> Vec<(i64, i64, u64)> {
+        let state = self.shared.read();
+        state
+            .files
+            .iter()
+            .flat_map(|(key, files)| {
+                files
+                    .iter()
+                    .map(move |f| (key.tenant, f.entry.min_time_ns, f.entry.rows))
+            })
+            .collect()
+    }
+
     /// The sequence through which data is in Parquet files.
     pub fn persisted_through(&self) -> u64 {
         self.shared.read().persisted_through

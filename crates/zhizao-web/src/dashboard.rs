@@ -164,11 +164,20 @@ pub(crate) async fn compose(
         Section {
             key: "devices",
             title: Text::new("设备接入", "Connected equipment"),
-            figures: state
-                .devices()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
+            figures: {
+                let devices = state.devices();
+                let mut figures = devices
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)?;
+                figures.extend(
+                    devices
+                        .records_figure(principal, state.telemetry(), f, y())
+                        .await
+                        .map_err(Failed::of)?,
+                );
+                figures
+            },
         },
         Section {
             key: "factory",
@@ -257,6 +266,19 @@ pub(crate) fn display(unit: FigureUnit, value: i64, language: Language) -> Strin
     }
 }
 
+/// A value short enough for a town's tile: money in whole 万元 (or 亿元 with two decimals, or
+/// millions of yuan in English), counts grouped.
+pub(crate) fn compact(unit: FigureUnit, value: i64, language: Language) -> String {
+    match (unit, language) {
+        (FigureUnit::Count, _) => grouped(value),
+        (FigureUnit::Fen, Language::ZhCn) if value.abs() >= 10_000_000_000 => {
+            format!("{:.2}亿", value as f64 / 10_000_000_000.0)
+        }
+        (FigureUnit::Fen, Language::ZhCn) => format!("{}万", grouped(value / 1_000_000)),
+        (FigureUnit::Fen, Language::En) => format!("¥{:.1}M", value as f64 / 100_000_000.0),
+    }
+}
+
 /// `value` with its digits grouped in threes.
 pub(crate) fn grouped(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
@@ -320,5 +342,8 @@ mod tests {
             "¥327.00 M"
         );
         assert_eq!(display(FigureUnit::Count, 1_234_567, zh), "1,234,567");
+        assert_eq!(compact(FigureUnit::Fen, 782_000_000, zh), "782万");
+        assert_eq!(compact(FigureUnit::Fen, 11_600_000_000, zh), "1.16亿");
+        assert_eq!(compact(FigureUnit::Fen, 782_000_000, Language::En), "¥7.8M");
     }
 }

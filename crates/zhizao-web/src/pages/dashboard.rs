@@ -13,7 +13,7 @@ use zhizao_core::{Figure, FigureFilter, FigureUnit};
 
 use super::{Layout, OrPage, PageError, SignedIn, render};
 use crate::AppState;
-use crate::dashboard::{Dashboard, compose, display, drill_down};
+use crate::dashboard::{Dashboard, compact, compose, display, drill_down};
 use crate::i18n::Tr;
 
 pub(super) fn router() -> Router<AppState> {
@@ -132,6 +132,8 @@ struct TownView {
     shade: u8,
     href: String,
     selected: bool,
+    /// Within the reader's scope (else shown without a value or a link).
+    in_scope: bool,
 }
 
 #[derive(Template)]
@@ -209,6 +211,7 @@ async fn dashboard(
     let top = map_figure
         .map(|f| f.by_town.iter().map(|(_, v)| *v).max().unwrap_or(0))
         .unwrap_or(0);
+    let own_town = principal.town_code.clone();
     let map = TOWN_TILES
         .iter()
         .map(|(code, column, row)| {
@@ -216,12 +219,15 @@ async fn dashboard(
                 .and_then(|f| f.by_town.iter().find(|(c, _)| c == code))
                 .map_or(0, |(_, v)| *v);
             let selected = filter.town.as_deref() == Some(*code);
+            // A town's staff see their own town; the others are outside their scope, not 0.
+            let in_scope = own_town.as_deref().is_none_or(|own| own == *code);
             TownView {
+                in_scope,
                 code: (*code).to_owned(),
                 name: town_name(code),
                 column: column + 1,
                 row: row + 1,
-                value: map_figure.map_or_else(String::new, |f| display(f.unit, value, t.0)),
+                value: map_figure.map_or_else(String::new, |f| compact(f.unit, value, t.0)),
                 shade: if top > 0 && value > 0 {
                     u8::try_from(1 + value * 4 / top).unwrap_or(5)
                 } else {
@@ -236,7 +242,6 @@ async fn dashboard(
             }
         })
         .collect();
-    let own_town = principal.town_code.clone();
     let scope = match (&filter.town, &own_town) {
         (Some(code), _) | (None, Some(code)) => town_name(code),
         (None, None) => t.dashboard_whole_city().to_owned(),

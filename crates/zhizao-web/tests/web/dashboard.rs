@@ -119,6 +119,40 @@ async fn every_figure_counts_its_rows_in_the_readers_scope() {
                 app.backend
             );
         }
+        // Two readings from the maker's press in 2023, once in a data file.
+        let token = crate::devices::maker_device(&app).await;
+        let readings = serde_json::json!([
+            {"ts": 1_700_000_010_000i64, "values": {"temperature": 60.0}},
+            {"ts": 1_700_000_070_000i64, "values": {"temperature": 61.0}},
+        ]);
+        let reply = app
+            .send_device("/api/v1/{token}/telemetry", &token, readings)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let before = board(&app, "staff", "").await;
+        assert_eq!(value(&before, "devices.records"), 0, "buffered rows wait");
+        app.telemetry.persist(true).await.unwrap();
+        // The device itself was connected this year (the devices' clock is the system's).
+        for (user, query, records, connected) in [
+            ("staff", "", 2, 1),
+            ("staff", "?year=2023", 2, 0),
+            ("staff", "?year=2024", 0, 0),
+            ("xiaolan", "", 2, 1),
+            ("nantou", "", 0, 0),
+        ] {
+            let board = board(&app, user, query).await;
+            assert_eq!(value(&board, "devices.records"), records, "{user}{query}");
+            assert_eq!(
+                value(&board, "devices.connected"),
+                connected,
+                "{user}{query}"
+            );
+        }
+        let city = board(&app, "staff", "").await;
+        let records = figure(&city, "devices.records");
+        assert_eq!(pairs(records, "by_town", "town"), [(XIAOLAN.into(), 2)]);
+        assert!(pairs(records, "by_year", "year").contains(&(2023.into(), 2)));
+
         // The trend and the map of the city's grants, and the projects' own report agrees.
         let city = board(&app, "staff", "").await;
         let granted = figure(&city, "projects.granted");
@@ -226,7 +260,7 @@ async fn the_page_shows_tiles_a_map_and_exports_a_workbook() {
         // 88.04 万元 granted in all, the Nantou tile lit with its 24 万元.
         assert!(html.contains("88.0 万元"), "{html}");
         assert!(
-            html.contains(r#"data-town="442000111" title="南头镇 24.0 万元""#),
+            html.contains(r#"data-town="442000111" title="南头镇 24万""#),
             "{html}"
         );
         assert!(html.contains(r#"href="/dashboard?year=2018&#38;map=projects.granted""#));
