@@ -142,97 +142,97 @@ pub(crate) async fn compose(
     let as_of = state.identity().clock().now();
     let years = trend_years(as_of, TREND_YEARS);
     let (f, y) = (&filter, || years.clone());
-    let sections = vec![
-        Section {
-            key: "registry",
-            title: Text::new("企业", "Enterprises"),
-            figures: state
-                .registry()
-                .dashboard_figures(principal, f, y())
+    // The modules count at once, each on its own connection.
+    let devices = async {
+        let mut figures = state
+            .devices()
+            .dashboard_figures(principal, f, y())
+            .await
+            .map_err(Failed::of)?;
+        figures.extend(
+            state
+                .devices()
+                .records_figure(principal, state.telemetry(), f, y())
                 .await
                 .map_err(Failed::of)?,
-        },
-        Section {
-            key: "projects",
-            title: Text::new("项目与资助", "Projects and subsidies"),
-            figures: state
-                .projects()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "devices",
-            title: Text::new("设备接入", "Connected equipment"),
-            figures: {
-                let devices = state.devices();
-                let mut figures = devices
+        );
+        Ok::<_, Failed>(figures)
+    };
+    let (registry, projects, devices, factory, services, assessment, solutions, training, talent) =
+        tokio::try_join!(
+            async {
+                state
+                    .registry()
                     .dashboard_figures(principal, f, y())
                     .await
-                    .map_err(Failed::of)?;
-                figures.extend(
-                    devices
-                        .records_figure(principal, state.telemetry(), f, y())
-                        .await
-                        .map_err(Failed::of)?,
-                );
-                figures
+                    .map_err(Failed::of)
             },
-        },
-        Section {
-            key: "factory",
-            title: Text::new("共享工厂", "Shared factories"),
-            figures: state
-                .factories()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "services",
-            title: Text::new("公共服务", "Public services"),
-            figures: state
-                .services()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "assessment",
-            title: Text::new("成熟度评估", "Maturity"),
-            figures: state
-                .assessments()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "solutions",
-            title: Text::new("解决方案", "Solutions"),
-            figures: state
-                .solutions()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "training",
-            title: Text::new("培训", "Training"),
-            figures: state
-                .training()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
-        Section {
-            key: "talent",
-            title: Text::new("人才与知识产权", "Talent and IP"),
-            figures: state
-                .talents()
-                .dashboard_figures(principal, f, y())
-                .await
-                .map_err(Failed::of)?,
-        },
+            async {
+                state
+                    .projects()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            devices,
+            async {
+                state
+                    .factories()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            async {
+                state
+                    .services()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            async {
+                state
+                    .assessments()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            async {
+                state
+                    .solutions()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            async {
+                state
+                    .training()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+            async {
+                state
+                    .talents()
+                    .dashboard_figures(principal, f, y())
+                    .await
+                    .map_err(Failed::of)
+            },
+        )?;
+    let section = |key, zh, en, figures| Section {
+        key,
+        title: Text::new(zh, en),
+        figures,
+    };
+    let sections = vec![
+        section("registry", "企业", "Enterprises", registry),
+        section("projects", "项目与资助", "Projects and subsidies", projects),
+        section("devices", "设备接入", "Connected equipment", devices),
+        section("factory", "共享工厂", "Shared factories", factory),
+        section("services", "公共服务", "Public services", services),
+        section("assessment", "成熟度评估", "Maturity", assessment),
+        section("solutions", "解决方案", "Solutions", solutions),
+        section("training", "培训", "Training", training),
+        section("talent", "人才与知识产权", "Talent and IP", talent),
     ];
     Ok(Dashboard {
         filter,
