@@ -19,6 +19,7 @@ mod directory;
 mod documents;
 mod factories;
 mod factory_history;
+pub mod scale;
 pub use factories::polishing_centre;
 mod history;
 pub mod machines;

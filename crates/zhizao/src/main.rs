@@ -3,6 +3,7 @@
 mod backup_commands;
 mod bench_support;
 mod config;
+mod dashboard_bench;
 mod demo_fleet;
 mod factory_bench;
 mod mqtt_bench;
@@ -133,6 +134,9 @@ enum BenchCommand {
     /// A platform under a simulated fleet, API users and the planner at once for a long while:
     /// memory, open files and latencies over time.
     Soak(soak_bench::BenchSoakArgs),
+    /// The city's dashboard over the demo scaled to a city: the whole city and drill-downs,
+    /// warm.
+    Dashboard(dashboard_bench::BenchDashboardArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -172,6 +176,9 @@ fn main() -> anyhow::Result<()> {
                     Command::Bench(BenchCommand::Mqtt(args)) => mqtt_bench::mqtt(args).await,
                     Command::Bench(BenchCommand::Oee(args)) => oee_bench::oee(args).await,
                     Command::Bench(BenchCommand::Soak(args)) => soak_bench::soak(args).await,
+                    Command::Bench(BenchCommand::Dashboard(args)) => {
+                        dashboard_bench::dashboard(args).await
+                    }
                     Command::User(UserCommand::Create {
                         organization,
                         username,
