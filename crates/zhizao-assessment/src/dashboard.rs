@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT m.enterprise_id)",
             from: "FROM maturity_assessments m JOIN enterprises e ON e.id = m.enterprise_id WHERE m.status = 'submitted'",
             dated: Dated::Instant("m.submitted_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "assessment.level_three",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM maturity_assessments m JOIN enterprises e ON e.id = m.enterprise_id WHERE m.status = 'submitted' AND m.level >= 3 AND NOT EXISTS (SELECT 1 FROM maturity_assessments later WHERE later.enterprise_id = m.enterprise_id AND later.status = 'submitted' AND later.submitted_at > m.submitted_at)",
             dated: Dated::Instant("m.submitted_at"),
+            adds_up: true,
         },
     ]
 }

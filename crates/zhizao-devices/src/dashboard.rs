@@ -26,6 +26,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM devices d JOIN enterprises e ON e.id = d.organization_id WHERE d.disabled = 0",
             dated: Dated::Instant("d.created_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "devices.reporting",
@@ -38,6 +39,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM devices d JOIN enterprises e ON e.id = d.organization_id WHERE d.disabled = 0 AND d.last_seen_at IS NOT NULL",
             dated: Dated::Instant("d.created_at"),
+            adds_up: true,
         },
     ]
 }

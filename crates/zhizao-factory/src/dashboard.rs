@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM factory_orders f JOIN enterprises e ON e.id = f.client_id WHERE f.delivered_at IS NOT NULL",
             dated: Dated::Instant("f.delivered_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "factory.clients_served",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT f.client_id)",
             from: "FROM factory_orders f JOIN enterprises e ON e.id = f.client_id WHERE f.delivered_at IS NOT NULL",
             dated: Dated::Instant("f.delivered_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "factory.pieces_cut",
@@ -46,6 +48,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(f.good_quantity), 0) AS BIGINT)",
             from: "FROM factory_orders f JOIN enterprises e ON e.id = f.client_id WHERE f.delivered_at IS NOT NULL AND f.process = 'cutting'",
             dated: Dated::Instant("f.delivered_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "factory.pieces_polished",
@@ -58,6 +61,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(f.good_quantity), 0) AS BIGINT)",
             from: "FROM factory_orders f JOIN enterprises e ON e.id = f.client_id WHERE f.delivered_at IS NOT NULL AND f.process = 'polishing'",
             dated: Dated::Instant("f.delivered_at"),
+            adds_up: true,
         },
     ]
 }

@@ -37,6 +37,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT a.batch_id)",
             from: APPLICATIONS,
             dated: Dated::Year("b.year"),
+            adds_up: false,
         },
         FigureSpec {
             key: "projects.projects",
@@ -50,6 +51,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: APPROVED,
             dated: Dated::Year("b.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "projects.investment",
@@ -62,6 +64,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(a.total_investment_fen), 0) AS BIGINT)",
             from: APPROVED,
             dated: Dated::Year("b.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "projects.enterprises_subsidised",
@@ -74,6 +77,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT a.enterprise_id)",
             from: SUBSIDISED,
             dated: Dated::Year("b.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "projects.granted",
@@ -86,6 +90,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(a.granted_fen), 0) AS BIGINT)",
             from: SUBSIDISED,
             dated: Dated::Year("b.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "projects.disbursed",
@@ -98,6 +103,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(a.disbursed_fen), 0) AS BIGINT)",
             from: SUBSIDISED,
             dated: Dated::Year("b.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "projects.major_awarded",
@@ -112,6 +118,7 @@ pub fn specs() -> Vec<FigureSpec> {
             from: "FROM st_applications s JOIN enterprises e ON e.id = s.enterprise_id \
                    WHERE s.status = 'awarded'",
             dated: Dated::Instant("s.decided_at"),
+            adds_up: true,
         },
     ]
 }

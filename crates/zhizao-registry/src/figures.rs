@@ -43,6 +43,11 @@ pub struct FigureSpec {
     pub from: &'static str,
     /// How the records are dated.
     pub dated: Dated,
+    /// Whether the towns' values add up to the whole: each counted row belongs to one town and
+    /// the aggregate sums (a count, a sum, or distinct enterprises, each of which is in one
+    /// town), so the whole is the towns' sum and needs no query of its own. Distinct batches or
+    /// people are not: one spans several towns.
+    pub adds_up: bool,
 }
 
 /// The years a trend covers as of `now`: the last `span` calendar years up to this one.
@@ -93,11 +98,6 @@ pub async fn measure(
             restrict_to(&EnterpriseScope::Town(town.to_owned()), sql);
         }
     };
-
-    let mut total = SqlBuilder::new("SELECT ");
-    total.push(spec.value).push(" ").push(spec.from);
-    narrow(&mut total, false, false);
-    let value: i64 = total.query_scalar().fetch_one(&mut *connection).await?;
 
     let by_year = match spec.dated {
         Dated::Undated => Vec::new(),
@@ -173,6 +173,23 @@ pub async fn measure(
     select.push(" AND e.town_code IS NOT NULL GROUP BY e.town_code ORDER BY e.town_code");
     let by_town: Vec<(String, i64)> = select.query_as().fetch_all(&mut *connection).await?;
 
+    // The value: a year of the trend is that year's bar; towns that add up are their sum;
+    // anything else is counted once more.
+    let in_trend = filter.year.filter(|year| years.contains(year));
+    let value = match (spec.dated, in_trend) {
+        (Dated::Year(_) | Dated::Instant(_), Some(year)) => by_year
+            .iter()
+            .find(|(y, _)| *y == year)
+            .map_or(0, |(_, v)| *v),
+        _ if spec.adds_up => by_town.iter().map(|(_, v)| v).sum(),
+        _ => {
+            let mut total = SqlBuilder::new("SELECT ");
+            total.push(spec.value).push(" ").push(spec.from);
+            narrow(&mut total, false, false);
+            total.query_scalar().fetch_one(&mut *connection).await?
+        }
+    };
+
     Ok(Figure {
         key: spec.key,
         label: spec.label.clone(),
@@ -198,6 +215,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM enterprises e WHERE 1 = 1",
             dated: Dated::Instant("e.created_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "registry.above_designated_size",
@@ -210,6 +228,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM enterprises e WHERE e.above_designated_size = 1",
             dated: Dated::Instant("e.created_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "registry.recognised",
@@ -223,6 +242,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM enterprises e WHERE e.id IN (SELECT enterprise_id FROM recognitions)",
             dated: Dated::Undated,
+            adds_up: true,
         },
     ]
 }
@@ -245,11 +265,13 @@ pub async fn measure_all(
         town: None,
         ..filter.clone()
     };
-    let mut figures = Vec::with_capacity(specs.len());
-    for spec in specs {
-        figures.push(measure(db, &scope, spec, &filter, years.clone()).await?);
-    }
-    Ok(figures)
+    // Each figure on a connection of its own, at once.
+    futures::future::try_join_all(
+        specs
+            .iter()
+            .map(|spec| measure(db, &scope, spec, &filter, years.clone())),
+    )
+    .await
 }
 
 impl Registry {

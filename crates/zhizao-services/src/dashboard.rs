@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM service_requests r JOIN enterprises e ON e.id = r.client_id WHERE r.kind = 'service' AND r.status IN ('accepted', 'rated') AND r.accepted_at IS NOT NULL",
             dated: Dated::Instant("r.accepted_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "services.enterprises_served",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT r.client_id)",
             from: "FROM service_requests r JOIN enterprises e ON e.id = r.client_id WHERE r.kind = 'service' AND r.status IN ('accepted', 'rated') AND r.accepted_at IS NOT NULL",
             dated: Dated::Instant("r.accepted_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "services.vouchers_redeemed",
@@ -46,6 +48,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "CAST(COALESCE(SUM(u.amount_fen), 0) AS BIGINT)",
             from: "FROM voucher_uses u JOIN service_requests r ON r.id = u.request_id JOIN enterprises e ON e.id = r.client_id WHERE u.status IN ('redeemed', 'reimbursed')",
             dated: Dated::Instant("u.reviewed_at"),
+            adds_up: true,
         },
     ]
 }

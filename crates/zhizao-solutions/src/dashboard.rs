@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM solution_adoptions a JOIN enterprises e ON e.id = a.enterprise_id WHERE (a.proposed_side = 'provider' OR a.status IN ('accepted', 'implemented', 'verified'))",
             dated: Dated::Instant("a.proposed_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "solutions.enterprises_served",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT a.enterprise_id)",
             from: "FROM solution_adoptions a JOIN enterprises e ON e.id = a.enterprise_id WHERE (a.proposed_side = 'provider' OR a.status IN ('accepted', 'implemented', 'verified'))",
             dated: Dated::Instant("a.proposed_at"),
+            adds_up: true,
         },
         FigureSpec {
             key: "solutions.enterprises_implemented",
@@ -46,6 +48,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT a.enterprise_id)",
             from: "FROM solution_adoptions a JOIN enterprises e ON e.id = a.enterprise_id WHERE a.status IN ('implemented', 'verified')",
             dated: Dated::Instant("a.implemented_at"),
+            adds_up: true,
         },
     ]
 }

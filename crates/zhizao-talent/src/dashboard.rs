@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM talents t JOIN enterprises e ON e.id = t.enterprise_id WHERE 1 = 1",
             dated: Dated::Year("t.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "talent.teams",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM innovation_teams t JOIN enterprises e ON e.id = t.enterprise_id WHERE 1 = 1",
             dated: Dated::Year("t.year"),
+            adds_up: true,
         },
         FigureSpec {
             key: "talent.ip_granted",
@@ -46,6 +48,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(*)",
             from: "FROM ip_assets i JOIN enterprises e ON e.id = i.enterprise_id WHERE i.status = 'granted'",
             dated: Dated::Undated,
+            adds_up: true,
         },
     ]
 }

@@ -22,6 +22,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT COALESCE('u' || CAST(n.user_id AS TEXT), 'p' || n.phone, 'e' || CAST(n.id AS TEXT)))",
             from: "FROM training_enrolments n LEFT JOIN enterprises e ON e.id = n.enterprise_id WHERE EXISTS (SELECT 1 FROM training_registrations r WHERE r.enrolment_id = n.id AND r.signed_in_at IS NOT NULL)",
             dated: Dated::Instant("n.enrolled_at"),
+            adds_up: false,
         },
         FigureSpec {
             key: "training.online_learners",
@@ -34,6 +35,7 @@ pub fn specs() -> Vec<FigureSpec> {
             value: "COUNT(DISTINCT COALESCE('u' || CAST(n.user_id AS TEXT), 'p' || n.phone, 'e' || CAST(n.id AS TEXT)))",
             from: "FROM training_enrolments n LEFT JOIN enterprises e ON e.id = n.enterprise_id WHERE EXISTS (SELECT 1 FROM training_progress p WHERE p.enrolment_id = n.id AND p.completed_at IS NOT NULL)",
             dated: Dated::Instant("n.enrolled_at"),
+            adds_up: false,
         },
     ]
 }
