@@ -269,6 +269,24 @@ impl Platform {
     }
 }
 
+/// A new API token for `username` on the platform whose data directory is `data_dir`, made by
+/// `zhizao token create` as an operator would while the platform runs.
+pub(crate) fn command_line_token(
+    data_dir: &Path,
+    username: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    let output = Command::new(std::env::current_exe()?)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["token", "create", "--username", username, "--name", name])
+        .output()?;
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
 /// InfluxDB 1.x in a child process, durable as Zhizao is (the WAL is fsynced before a write is
 /// answered), with compaction of cold shards after a second so its disk figure is final quickly.
 pub(crate) struct Influx {

@@ -9,7 +9,9 @@ use anyhow::bail;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
-use crate::bench_support::{HttpClient, Platform, WorkArgs, http_client, thousands};
+use crate::bench_support::{
+    HttpClient, Platform, WorkArgs, command_line_token, http_client, thousands,
+};
 
 /// Options of `zhizao bench dashboard`.
 #[derive(Debug, Clone, clap::Args)]
@@ -72,22 +74,7 @@ pub(crate) async fn dashboard(args: BenchDashboardArgs) -> anyhow::Result<()> {
         thousands(scaled.devices)
     );
 
-    let token = std::process::Command::new(std::env::current_exe()?)
-        .arg("--data-dir")
-        .arg(work.path())
-        .args([
-            "token",
-            "create",
-            "--username",
-            "city.staff",
-            "--name",
-            "bench",
-        ])
-        .output()?;
-    if !token.status.success() {
-        bail!("{}", String::from_utf8_lossy(&token.stderr));
-    }
-    let token = String::from_utf8(token.stdout)?.trim().to_owned();
+    let token = command_line_token(work.path(), "city.staff", "bench")?;
     let client = http_client();
     let base = platform.base.clone();
     // Warm: the database's pages in memory, the connections open.

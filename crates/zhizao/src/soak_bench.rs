@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use tokio::sync::Mutex;
 
 use crate::bench_support::{
-    ChildProcess, HttpClient, Platform, WorkArgs, http_client, resident_bytes,
+    ChildProcess, HttpClient, Platform, WorkArgs, command_line_token, http_client, resident_bytes,
 };
 
 /// Options of `zhizao bench soak`.
@@ -87,22 +87,7 @@ pub(crate) async fn soak(args: BenchSoakArgs) -> anyhow::Result<()> {
     println!("Preparing the platform (the demo's registry and users)…");
     let mut platform = Platform::start(work.path(), true).await?;
     let mqtt = platform.mqtt.context("the embedded broker")?;
-    let polishing = std::process::Command::new(std::env::current_exe()?)
-        .arg("--data-dir")
-        .arg(work.path())
-        .args([
-            "token",
-            "create",
-            "--username",
-            "polishing",
-            "--name",
-            "soak",
-        ])
-        .output()?;
-    if !polishing.status.success() {
-        bail!("{}", String::from_utf8_lossy(&polishing.stderr));
-    }
-    let planner_token = String::from_utf8(polishing.stdout)?.trim().to_owned();
+    let planner_token = command_line_token(work.path(), "polishing", "soak")?;
 
     let total = Duration::from_secs(args.minutes * 60);
     let mut fleet = ChildProcess::spawn(
