@@ -78,24 +78,22 @@ fn restrict_year(spec: &FigureSpec, year: i32, sql: &mut SqlBuilder) {
     }
 }
 
-/// `spec`'s value, trend over `years` and spread over the towns, over `scope` and `filter`. The
-/// caller has checked that the filter's town is within the scope. Database errors come back as
-/// sqlx's, which every domain's error converts.
-pub async fn measure(
+/// `spec`'s value, trend over `years` and spread over the towns, over `scope` (which holds the
+/// town asked for) and `year`. Database errors come back as sqlx's, which every domain's error
+/// converts.
+async fn measure(
     db: &Database,
     scope: &EnterpriseScope,
     spec: &FigureSpec,
-    filter: &FigureFilter,
+    year: Option<i32>,
     years: RangeInclusive<i32>,
 ) -> std::result::Result<Figure, sqlx::Error> {
     let mut connection = db.pool().acquire().await?;
-    let narrow = |sql: &mut SqlBuilder, by_year: bool, by_town: bool| {
+    // The scope, and the year unless the query is the trend by year.
+    let narrow = |sql: &mut SqlBuilder, by_year: bool| {
         restrict_to(scope, sql);
-        if let (Some(year), false) = (filter.year, by_year) {
+        if let (Some(year), false) = (year, by_year) {
             restrict_year(spec, year, sql);
-        }
-        if let (Some(town), false) = (filter.town.as_deref(), by_town) {
-            restrict_to(&EnterpriseScope::Town(town.to_owned()), sql);
         }
     };
 
@@ -115,7 +113,7 @@ pub async fn measure(
                 .push_bind(i64::from(*years.start()))
                 .push(" AND ")
                 .push_bind(i64::from(*years.end()));
-            narrow(&mut select, true, false);
+            narrow(&mut select, true);
             select.push(" GROUP BY 1 ORDER BY 1");
             select.query_as().fetch_all(&mut *connection).await?
         }
@@ -146,7 +144,7 @@ pub async fn measure(
                 .push(column)
                 .push(" < ")
                 .push_bind(shanghai_year_start(*years.end() + 1));
-            narrow(&mut select, true, false);
+            narrow(&mut select, true);
             select.push(" GROUP BY 1 ORDER BY 1");
             select.query_as().fetch_all(&mut *connection).await?
         }
@@ -168,14 +166,14 @@ pub async fn measure(
 
     let mut select = SqlBuilder::new("SELECT e.town_code, ");
     select.push(spec.value).push(" ").push(spec.from);
-    narrow(&mut select, false, true);
+    narrow(&mut select, false);
     // Records of no enterprise (a trainee enrolled for none) count only in the total.
     select.push(" AND e.town_code IS NOT NULL GROUP BY e.town_code ORDER BY e.town_code");
     let by_town: Vec<(String, i64)> = select.query_as().fetch_all(&mut *connection).await?;
 
     // The value: a year of the trend is that year's bar; towns that add up are their sum;
     // anything else is counted once more.
-    let in_trend = filter.year.filter(|year| years.contains(year));
+    let in_trend = year.filter(|year| years.contains(year));
     let value = match (spec.dated, in_trend) {
         (Dated::Year(_) | Dated::Instant(_), Some(year)) => by_year
             .iter()
@@ -185,7 +183,7 @@ pub async fn measure(
         _ => {
             let mut total = SqlBuilder::new("SELECT ");
             total.push(spec.value).push(" ").push(spec.from);
-            narrow(&mut total, false, false);
+            narrow(&mut total, false);
             total.query_scalar().fetch_one(&mut *connection).await?
         }
     };
@@ -260,16 +258,11 @@ pub async fn measure_all(
     let Some(scope) = policy::dashboard_scope(principal, filter.town.as_deref()) else {
         return Ok(Vec::new());
     };
-    // The town is in the scope now.
-    let filter = FigureFilter {
-        town: None,
-        ..filter.clone()
-    };
     // Each figure on a connection of its own, at once.
     futures::future::try_join_all(
         specs
             .iter()
-            .map(|spec| measure(db, &scope, spec, &filter, years.clone())),
+            .map(|spec| measure(db, &scope, spec, filter.year, years.clone())),
     )
     .await
 }
