@@ -34,6 +34,8 @@ pub(crate) struct Dashboard {
     pub(crate) as_of: Timestamp,
     /// The modules' figures.
     pub(crate) sections: Vec<Section>,
+    /// Every town, current and retired, as the registry knows them (for names and the check).
+    pub(crate) towns: Vec<zhizao_registry::Town>,
 }
 
 impl Dashboard {
@@ -95,6 +97,7 @@ async fn check(
     state: &AppState,
     principal: &Principal,
     filter: &FigureFilter,
+    towns: &[zhizao_registry::Town],
 ) -> Result<(), Failed> {
     if policy::dashboard_scope(principal, None).is_none() {
         return Err(Failed::new(
@@ -104,13 +107,7 @@ async fn check(
         ));
     }
     if let Some(town) = filter.town.as_deref() {
-        let known = state
-            .registry()
-            .towns()
-            .await
-            .map_err(Failed::of)?
-            .iter()
-            .any(|t| t.code == town && t.valid_to.is_none());
+        let known = towns.iter().any(|t| t.code == town && t.valid_to.is_none());
         if !known || policy::dashboard_scope(principal, Some(town)).is_none() {
             return Err(Failed::new(
                 ErrorKind::NotFound,
@@ -138,7 +135,8 @@ pub(crate) async fn compose(
     principal: &Principal,
     filter: FigureFilter,
 ) -> Result<Dashboard, Failed> {
-    check(state, principal, &filter).await?;
+    let towns = state.registry().towns().await.map_err(Failed::of)?;
+    check(state, principal, &filter, &towns).await?;
     let as_of = state.identity().clock().now();
     let years = trend_years(as_of, TREND_YEARS);
     let (f, y) = (&filter, || years.clone());
@@ -239,6 +237,7 @@ pub(crate) async fn compose(
         years,
         as_of,
         sections,
+        towns,
     })
 }
 

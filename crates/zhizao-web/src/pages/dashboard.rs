@@ -195,9 +195,9 @@ async fn dashboard(
     let board = compose(&state, &principal, filter.clone())
         .await
         .or_page(&context)?;
-    let towns = state.registry().towns().await.or_page(&context)?;
     let town_name = |code: &str| {
-        towns
+        board
+            .towns
             .iter()
             .find(|t| t.code == code)
             .map(|town| t.pick(&town.name_zh, &town.name_en).to_owned())
@@ -320,13 +320,15 @@ async fn export(
     let board = compose(&state, &principal, filter)
         .await
         .or_page(&context)?;
-    let towns: Vec<(String, String)> = state
-        .registry()
-        .towns()
-        .await
-        .or_page(&context)?
-        .into_iter()
-        .map(|town| (town.code, t.pick(&town.name_zh, &town.name_en).to_owned()))
+    let towns: Vec<(String, String)> = board
+        .towns
+        .iter()
+        .map(|town| {
+            (
+                town.code.clone(),
+                t.pick(&town.name_zh, &town.name_en).to_owned(),
+            )
+        })
         .collect();
     let bytes = tokio::task::spawn_blocking(move || workbook(&board, &towns, t))
         .await

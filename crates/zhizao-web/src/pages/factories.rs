@@ -62,10 +62,10 @@ fn totals_row(
         on_time: year
             .on_time_rate()
             .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
-        pieces: super::home::grouped(year.pieces),
+        pieces: crate::dashboard::grouped(year.pieces),
         revenue: year.revenue.to_yuan_string(),
         clients_to_date: to_date.clients_served,
-        pieces_to_date: super::home::grouped(to_date.pieces),
+        pieces_to_date: crate::dashboard::grouped(to_date.pieces),
         revenue_to_date: to_date.revenue.to_yuan_string(),
     }
 }

@@ -61,7 +61,7 @@ fn row(f: &PeriodFigures) -> Row {
             .map_or_else(|| "—".to_owned(), |r| format!("{:.1}", r * 100.0)),
         late_client: f.late_client,
         clients: f.clients_served,
-        pieces: super::home::grouped(f.pieces),
+        pieces: crate::dashboard::grouped(f.pieces),
         revenue: f.revenue.to_yuan_string(),
         rating: f
             .mean_rating()

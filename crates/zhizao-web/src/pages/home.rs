@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use zhizao_core::{Fen, PageRequest};
+use zhizao_core::PageRequest;
 use zhizao_identity::policy::{self, EnterpriseScope};
 use zhizao_projects::workflow::{Party, Status, party_of};
 use zhizao_projects::{ApplicationFilter, ApplicationSort};
@@ -16,6 +16,7 @@ use zhizao_registry::{RecognitionKind, RecognitionLevel};
 use super::projects::{sees_projects, status_class};
 use super::{Layout, OrPage, SignedIn, render, role_label};
 use crate::AppState;
+use crate::dashboard::grouped;
 use crate::i18n::Tr;
 
 pub(super) fn router() -> Router<AppState> {
@@ -86,12 +87,6 @@ struct HomePage {
     /// Reviews assigned to the reader (experts): done and due.
     reviews: Vec<ApplicationLine>,
     registry: Option<RegistryFigures>,
-}
-
-/// Groups digits in threes.
-pub(crate) fn grouped(value: i64) -> String {
-    let text = Fen::new(value * 100).to_yuan_string();
-    text.trim_end_matches(".00").to_owned()
 }
 
 async fn home(

@@ -11,7 +11,7 @@ use zhizao_registry::Enterprise;
 
 use super::badges;
 use crate::AppState;
-use crate::pages::home::grouped;
+use crate::dashboard::grouped;
 use crate::pages::projects::sees_projects;
 use crate::pages::{AuditRow, Layout, OrPage, Pager, SignedIn, render};
 

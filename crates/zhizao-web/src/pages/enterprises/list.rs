@@ -12,7 +12,7 @@ use zhizao_registry::{EnterpriseFilter, EnterpriseSort, ExportFormat, SizeFilter
 
 use super::{badges, kind_options, level_options, money, town_options};
 use crate::AppState;
-use crate::pages::home::grouped;
+use crate::dashboard::grouped;
 use crate::pages::{Layout, OrPage, PageContext, Pager, SignedIn, query_without_paging, render};
 
 /// The list's filters, as the query string carries them.
