@@ -221,13 +221,18 @@ async fn dashboard(
             let selected = filter.town.as_deref() == Some(*code);
             // A town's staff see their own town; the others are outside their scope, not 0.
             let in_scope = own_town.as_deref().is_none_or(|own| own == *code);
+            // Narrowed to one town, the others were not counted: shown without a value, still a
+            // link to drill into them instead.
+            let counted = filter.town.is_none() || selected;
             TownView {
                 in_scope,
                 code: (*code).to_owned(),
                 name: town_name(code),
                 column: column + 1,
                 row: row + 1,
-                value: map_figure.map_or_else(String::new, |f| compact(f.unit, value, t.0)),
+                value: map_figure
+                    .filter(|_| counted)
+                    .map_or_else(String::new, |f| compact(f.unit, value, t.0)),
                 shade: if top > 0 && value > 0 {
                     u8::try_from(1 + value * 4 / top).unwrap_or(5)
                 } else {

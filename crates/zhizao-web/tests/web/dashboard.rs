@@ -264,6 +264,19 @@ async fn the_page_shows_tiles_a_map_and_exports_a_workbook() {
             "{html}"
         );
         assert!(html.contains(r#"href="/dashboard?year=2018&#38;map=projects.granted""#));
+        // Narrowed to Nantou, the other towns were not counted and show no value.
+        let nantou = visitor
+            .get("/dashboard?town=442000111&map=projects.granted")
+            .await
+            .text();
+        assert!(
+            nantou.contains(r#"data-town="442000111" title="南头镇 24万""#),
+            "{nantou}"
+        );
+        assert!(
+            nantou.contains(r#"data-town="442000118" title="小榄镇 ""#),
+            "{nantou}"
+        );
         // The wall display refreshes itself.
         let wall = visitor.get("/dashboard?wall=1").await.text();
         assert!(wall.contains(r#"data-refresh="60""#));
