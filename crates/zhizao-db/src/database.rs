@@ -144,6 +144,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "training session cancellation",
         include_str!("../migrations/20261207000010_training_session_cancel.sql"),
     ),
+    (
+        20261208000001,
+        "open data keys and their use",
+        include_str!("../migrations/20261208000001_open_data.sql"),
+    ),
 ];
 
 /// Which engine is behind the pool.

@@ -459,6 +459,18 @@ pub fn may_record_talent(principal: &Principal) -> bool {
     matches!(principal.role, Role::CityAdmin | Role::CityStaff)
 }
 
+/// Whether `principal` issues, lists and revokes the open data API's keys (the city's data office).
+pub fn may_manage_open_data(principal: &Principal) -> bool {
+    matches!(principal.role, Role::CityAdmin | Role::CityStaff)
+}
+
+/// The enterprises an open dataset counts: every one, since a dataset is published to anyone
+/// holding a key and only as aggregates with small cells suppressed (never one enterprise's
+/// figures).
+pub fn open_data_scope() -> EnterpriseScope {
+    EnterpriseScope::All
+}
+
 /// Whether `principal` records IP: an enterprise its own (its [`talent_scope`]), the city any.
 pub fn may_record_ip(principal: &Principal) -> bool {
     matches!(
@@ -562,6 +574,16 @@ mod tests {
                 "{role:?} sees another town"
             );
         }
+    }
+
+    #[test]
+    fn only_the_city_manages_open_data_keys() {
+        for role in Role::ALL {
+            let p = principal(*role, Some("442000118"));
+            let city = matches!(role, Role::CityAdmin | Role::CityStaff);
+            assert_eq!(may_manage_open_data(&p), city, "{role:?}");
+        }
+        assert_eq!(open_data_scope(), EnterpriseScope::All);
     }
 
     #[test]

@@ -78,6 +78,57 @@ fn restrict_year(spec: &FigureSpec, year: i32, sql: &mut SqlBuilder) {
     }
 }
 
+/// Pushes the expression that gives a record's year within `years` (its year column, or a CASE
+/// ladder of bound year boundaries mapping an instant to its Asia/Shanghai year in either
+/// dialect); `0` for undated records.
+fn push_year(sql: &mut SqlBuilder, dated: Dated, years: &RangeInclusive<i32>) {
+    match dated {
+        Dated::Undated => {
+            sql.push("CAST(0 AS BIGINT)");
+        }
+        Dated::Year(column) => {
+            sql.push("CAST(").push(column).push(" AS BIGINT)");
+        }
+        Dated::Instant(column) => {
+            sql.push("CASE");
+            for year in years.clone() {
+                sql.push(" WHEN ")
+                    .push(column)
+                    .push(" < ")
+                    .push_bind(shanghai_year_start(year + 1))
+                    .push(" THEN ")
+                    .push_bind(i64::from(year));
+            }
+            sql.push(" END");
+        }
+    }
+}
+
+/// Pushes ` AND` the condition keeping the records dated within `years` (none if undated).
+fn push_years(sql: &mut SqlBuilder, dated: Dated, years: &RangeInclusive<i32>) {
+    match dated {
+        Dated::Undated => {}
+        Dated::Year(column) => {
+            sql.push(" AND ")
+                .push(column)
+                .push(" BETWEEN ")
+                .push_bind(i64::from(*years.start()))
+                .push(" AND ")
+                .push_bind(i64::from(*years.end()));
+        }
+        Dated::Instant(column) => {
+            sql.push(" AND ")
+                .push(column)
+                .push(" >= ")
+                .push_bind(shanghai_year_start(*years.start()))
+                .push(" AND ")
+                .push(column)
+                .push(" < ")
+                .push_bind(shanghai_year_start(*years.end() + 1));
+        }
+    }
+}
+
 /// `spec`'s value, trend over `years` and spread over the towns, over `scope` (which holds the
 /// town asked for) and `year`. Database errors come back as sqlx's, which every domain's error
 /// converts.
@@ -99,51 +150,15 @@ async fn measure(
 
     let by_year = match spec.dated {
         Dated::Undated => Vec::new(),
-        Dated::Year(column) => {
-            let mut select = SqlBuilder::new("SELECT CAST(");
+        Dated::Year(_) | Dated::Instant(_) => {
+            let mut select = SqlBuilder::new("SELECT ");
+            push_year(&mut select, spec.dated, &years);
             select
-                .push(column)
-                .push(" AS BIGINT) AS y, ")
-                .push(spec.value)
-                .push(" ")
-                .push(spec.from)
-                .push(" AND ")
-                .push(column)
-                .push(" BETWEEN ")
-                .push_bind(i64::from(*years.start()))
-                .push(" AND ")
-                .push_bind(i64::from(*years.end()));
-            narrow(&mut select, true);
-            select.push(" GROUP BY 1 ORDER BY 1");
-            select.query_as().fetch_all(&mut *connection).await?
-        }
-        Dated::Instant(column) => {
-            // A CASE ladder of bound year boundaries maps an instant to its year in either
-            // dialect.
-            let mut select = SqlBuilder::new("SELECT CASE");
-            for year in years.clone() {
-                select
-                    .push(" WHEN ")
-                    .push(column)
-                    .push(" < ")
-                    .push_bind(shanghai_year_start(year + 1))
-                    .push(" THEN ")
-                    .push_bind(i64::from(year));
-            }
-            select
-                .push(" END AS y, ")
+                .push(" AS y, ")
                 .push(spec.value)
                 .push(" ")
                 .push(spec.from);
-            select
-                .push(" AND ")
-                .push(column)
-                .push(" >= ")
-                .push_bind(shanghai_year_start(*years.start()))
-                .push(" AND ")
-                .push(column)
-                .push(" < ")
-                .push_bind(shanghai_year_start(*years.end() + 1));
+            push_years(&mut select, spec.dated, &years);
             narrow(&mut select, true);
             select.push(" GROUP BY 1 ORDER BY 1");
             select.query_as().fetch_all(&mut *connection).await?
@@ -197,6 +212,68 @@ async fn measure(
         by_year,
         by_town,
     })
+}
+
+/// One cell of a figure's grid: its value in one year and one town, and how many distinct
+/// enterprises it is counted from (what decides whether it may be published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridCell {
+    /// The year; `None` for undated records.
+    pub year: Option<i32>,
+    /// The town's code as recorded (a retired town's own); `None` for the whole scope,
+    /// records of no town included.
+    pub town: Option<String>,
+    /// The value.
+    pub value: i64,
+    /// Distinct enterprises behind it.
+    pub enterprises: i64,
+}
+
+/// `spec` over `scope`, by year within `years` (undated records: one row) and town, with the
+/// whole scope's value per year; cells without records are left out.
+pub async fn measure_grid(
+    db: &Database,
+    scope: &EnterpriseScope,
+    spec: &FigureSpec,
+    years: RangeInclusive<i32>,
+) -> std::result::Result<Vec<GridCell>, sqlx::Error> {
+    let mut connection = db.pool().acquire().await?;
+    let mut cells = Vec::new();
+    for by_town in [true, false] {
+        let mut select = SqlBuilder::new("SELECT ");
+        push_year(&mut select, spec.dated, &years);
+        select.push(" AS y, ");
+        select.push(if by_town {
+            "e.town_code"
+        } else {
+            "CAST(NULL AS TEXT)"
+        });
+        select
+            .push(" AS t, ")
+            .push(spec.value)
+            .push(", COUNT(DISTINCT e.id) ")
+            .push(spec.from);
+        push_years(&mut select, spec.dated, &years);
+        restrict_to(scope, &mut select);
+        select.push(if by_town {
+            " AND e.town_code IS NOT NULL GROUP BY 1, 2"
+        } else {
+            " GROUP BY 1"
+        });
+        let rows: Vec<(i64, Option<String>, i64, i64)> =
+            select.query_as().fetch_all(&mut *connection).await?;
+        cells.extend(
+            rows.into_iter()
+                .map(|(year, town, value, enterprises)| GridCell {
+                    year: (spec.dated != Dated::Undated)
+                        .then(|| i32::try_from(year).unwrap_or_default()),
+                    town,
+                    value,
+                    enterprises,
+                }),
+        );
+    }
+    Ok(cells)
 }
 
 /// The registry's figures for the dashboard.

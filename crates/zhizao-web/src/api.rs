@@ -19,6 +19,7 @@ mod factory_oee;
 mod factory_orders;
 mod factory_plans;
 mod major;
+mod open_data;
 mod service_catalogue;
 mod service_figures;
 mod service_platforms;
@@ -47,7 +48,7 @@ mod vouchers;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use zhizao_core::{PageRequest, Timestamp};
@@ -123,6 +124,10 @@ use crate::problem::ApiError;
             progress, offline sessions with a capacity, registration and sign-in by the code on the trainer's screen that \
             changes every minute (or by the trainer), completion rules, and certificates as PDF that anyone verifies by \
             their code without signing in"),
+        (name = "open data", description = "The city's open data: the catalogue of datasets (every figure the modules \
+            count, for the whole city and each town, by year), their rows as JSON or CSV with cells counted from fewer than \
+            three enterprises withheld, for a key the city issues (`X-API-Key`, a rate limit per key: 429 with `Retry-After` \
+            past it, use counted per day) or anyone signed in; the keys themselves for the city's data office"),
         (name = "dashboard", description = "The city's dashboard: every figure the modules count from their records \
             (enterprises, projects and subsidies, connected devices, shared factories, services and vouchers, maturity, \
             solutions, training, talent), each with its definition, its trend by year and its spread over the towns, \
@@ -141,6 +146,13 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "An open data key the city issued (`zod_…`)",
+            ))),
         );
     }
 }
@@ -173,6 +185,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(service_requests::router())
         .merge(service_figures::router())
         .merge(dashboard::router())
+        .merge(open_data::router())
         .merge(vouchers::router())
         .merge(assessments::router())
         .merge(solutions::router())

@@ -14,6 +14,22 @@ use crate::AppState;
 /// How many calendar years a trend shows.
 pub(crate) const TREND_YEARS: i32 = 10;
 
+/// The modules that state figures, in the seed's order, with their headings.
+pub(crate) const MODULES: [(&str, Text); 9] = [
+    ("registry", Text::new("企业", "Enterprises")),
+    (
+        "projects",
+        Text::new("项目与资助", "Projects and subsidies"),
+    ),
+    ("devices", Text::new("设备接入", "Connected equipment")),
+    ("factory", Text::new("共享工厂", "Shared factories")),
+    ("services", Text::new("公共服务", "Public services")),
+    ("assessment", Text::new("成熟度评估", "Maturity")),
+    ("solutions", Text::new("解决方案", "Solutions")),
+    ("training", Text::new("培训", "Training")),
+    ("talent", Text::new("人才与知识产权", "Talent and IP")),
+];
+
 /// One module's figures.
 pub(crate) struct Section {
     /// The module (`projects`).
@@ -60,7 +76,7 @@ pub(crate) struct Failed {
 }
 
 impl Failed {
-    fn of(error: impl Classified) -> Self {
+    pub(crate) fn of(error: impl Classified) -> Self {
         Failed {
             kind: error.kind(),
             code: error.code(),
@@ -69,7 +85,7 @@ impl Failed {
         }
     }
 
-    fn new(kind: ErrorKind, zh: &'static str, en: &'static str) -> Self {
+    pub(crate) fn new(kind: ErrorKind, zh: &'static str, en: &'static str) -> Self {
         Failed {
             kind,
             code: None,
@@ -216,22 +232,18 @@ pub(crate) async fn compose(
                     .map_err(Failed::of)
             },
         )?;
-    let section = |key, zh, en, figures| Section {
-        key,
-        title: Text::new(zh, en),
-        figures,
-    };
-    let sections = vec![
-        section("registry", "企业", "Enterprises", registry),
-        section("projects", "项目与资助", "Projects and subsidies", projects),
-        section("devices", "设备接入", "Connected equipment", devices),
-        section("factory", "共享工厂", "Shared factories", factory),
-        section("services", "公共服务", "Public services", services),
-        section("assessment", "成熟度评估", "Maturity", assessment),
-        section("solutions", "解决方案", "Solutions", solutions),
-        section("training", "培训", "Training", training),
-        section("talent", "人才与知识产权", "Talent and IP", talent),
+    let figures = [
+        registry, projects, devices, factory, services, assessment, solutions, training, talent,
     ];
+    let sections = MODULES
+        .iter()
+        .zip(figures)
+        .map(|((key, title), figures)| Section {
+            key,
+            title: title.clone(),
+            figures,
+        })
+        .collect();
     Ok(Dashboard {
         filter,
         years,

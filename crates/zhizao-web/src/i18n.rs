@@ -344,6 +344,7 @@ mod assessments;
 pub(crate) mod dashboard;
 mod factories;
 mod markers;
+mod open_data;
 mod requests;
 mod services;
 mod solutions;
@@ -1081,6 +1082,7 @@ mod tests {
             .chain(training::TRAINING_MESSAGES)
             .chain(talent::TALENT_MESSAGES)
             .chain(dashboard::DASHBOARD_MESSAGES)
+            .chain(open_data::OPEN_DATA_MESSAGES)
         {
             assert!(keys.insert(*key), "{key} twice");
             assert!(

@@ -25,6 +25,7 @@ mod dashboard;
 mod extract;
 mod i18n;
 mod metrics;
+mod open_data;
 mod ops;
 mod pages;
 mod problem;
@@ -114,6 +115,8 @@ pub struct Services {
     pub training: zhizao_training::Training,
     /// Talent, innovation teams and IP.
     pub talents: zhizao_talent::Talents,
+    /// The open data API's keys and their limits.
+    pub open_data: zhizao_opendata::OpenData,
 }
 
 /// Everything a request handler needs; cheap to clone.
@@ -133,6 +136,7 @@ struct Inner {
     solutions: zhizao_solutions::Solutions,
     training: zhizao_training::Training,
     talents: zhizao_talent::Talents,
+    open_data: zhizao_opendata::OpenData,
     db: Database,
     settings: WebSettings,
     metrics: metrics::Metrics,
@@ -159,6 +163,7 @@ impl AppState {
             solutions,
             training,
             talents,
+            open_data,
         } = services;
         AppState(Arc::new(Inner {
             identity,
@@ -173,6 +178,7 @@ impl AppState {
             solutions,
             training,
             talents,
+            open_data,
             db,
             settings,
             metrics: metrics::Metrics::new(),
@@ -252,6 +258,11 @@ impl AppState {
     /// Talent, innovation teams and IP.
     pub(crate) fn talents(&self) -> &zhizao_talent::Talents {
         &self.0.talents
+    }
+
+    /// The open data API's keys and their limits.
+    pub(crate) fn open_data(&self) -> &zhizao_opendata::OpenData {
+        &self.0.open_data
     }
 
     pub(crate) fn db(&self) -> &Database {

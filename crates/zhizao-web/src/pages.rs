@@ -31,6 +31,7 @@ mod forms;
 mod home;
 mod join;
 mod major;
+mod open_data;
 mod projects;
 mod service_catalogue;
 mod service_figures;
@@ -64,6 +65,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(home::router())
         .merge(dashboard::router())
+        .merge(open_data::router())
         .merge(enterprises::router())
         .merge(admin::router())
         .merge(account::router())

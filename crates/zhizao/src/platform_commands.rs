@@ -237,6 +237,7 @@ pub(crate) async fn serve(args: &ConfigArgs, serve: &ServeArgs) -> anyhow::Resul
             training: zhizao_training::Training::new(db.clone(), Arc::clone(&clock))
                 .with_file_dir(config.data_dir.join("attachments").join("training")),
             talents: zhizao_talent::Talents::new(db.clone(), Arc::clone(&clock)),
+            open_data: zhizao_opendata::OpenData::new(db.clone(), Arc::clone(&clock)),
         },
         db.clone(),
         settings,

@@ -250,6 +250,16 @@ pub(super) const SERVICE_ACTIONS: &[(&str, &str, &str)] = &[
     ("innovation_team.updated", "修改团队信息", "Team changed"),
     ("ip.recorded", "登记知识产权", "IP recorded"),
     ("ip.updated", "修改知识产权", "IP changed"),
+    (
+        "open_data.key_issued",
+        "签发开放数据密钥",
+        "Open data key issued",
+    ),
+    (
+        "open_data.key_revoked",
+        "吊销开放数据密钥",
+        "Open data key revoked",
+    ),
 ];
 
 #[cfg(test)]

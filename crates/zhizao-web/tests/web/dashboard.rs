@@ -14,7 +14,7 @@ const NANTOU: &str = "442000111";
 /// The 2018 history: a project in the library at the maker (Xiaolan, no grant), a grant of
 /// 64.04 万元 paid at the other Xiaolan enterprise, one of 24 万元 accepted but unpaid at the
 /// Nantou enterprise, and a rejected application.
-async fn seed(app: &TestApp) {
+pub(crate) async fn seed(app: &TestApp) {
     let csv = format!(
         "批次编号,批次名称,专项,年度,统一社会信用代码,项目名称,改造类型,总投资（万元）,核定补助（万元）,已拨付（万元）,状态\n\
          TU-2018-1,2018 年第 1 批技术改造项目入库,技术改造项目入库,2018,{},自动化产线,智能化生产线,1200,,,\n\

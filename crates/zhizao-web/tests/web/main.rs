@@ -11,6 +11,7 @@ mod factory_setup;
 mod join;
 mod major;
 mod markers;
+mod open_data;
 mod pages;
 mod projects;
 mod requests;

@@ -554,6 +554,8 @@ async fn every_page_sends_visitors_to_sign_in() {
             "/".to_owned(),
             "/dashboard".to_owned(),
             "/dashboard.xlsx".to_owned(),
+            "/open-data/keys".to_owned(),
+            "/open-data/datasets/projects.granted".to_owned(),
             "/enterprises".to_owned(),
             "/enterprises/new".to_owned(),
             "/enterprises/import".to_owned(),

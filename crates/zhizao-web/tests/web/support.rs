@@ -149,6 +149,7 @@ pub(crate) async fn app_on(test: TestDatabase) -> TestApp {
             training: zhizao_training::Training::new(db.clone(), Arc::<FixedClock>::clone(&clock))
                 .with_file_dir(attachment_directory.path().join("training")),
             talents: zhizao_talent::Talents::new(db.clone(), Arc::<FixedClock>::clone(&clock)),
+            open_data: zhizao_opendata::OpenData::new(db.clone(), Arc::<FixedClock>::clone(&clock)),
         },
         db.clone(),
         WebSettings::default(),

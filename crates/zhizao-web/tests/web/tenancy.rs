@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, TestApp, apps, maker_code, nantou_code, xiaolan_code};
 
-/// The operations anyone may call without an account: a company's sign-up and a forgotten
-/// password's link.
+/// The operations anyone may call without an account: a company's sign-up, a forgotten
+/// password's link, a certificate's check and the open data catalogue.
 const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/api/v1/open-data/datasets"),
     ("POST", "/api/v1/signups"),
     ("POST", "/api/v1/password-resets"),
     ("POST", "/api/v1/password-resets/confirm"),
@@ -60,6 +61,8 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                 .replace("{version}", "1")
                 .replace("{pattern_id}", "1")
                 .replace("{run_id}", "1")
+                .replace("{key_id}", "1")
+                .replace("{dataset}", "projects.granted")
         };
         let operations = operations(&openapi, &fill);
         assert!(
@@ -81,7 +84,10 @@ async fn anonymous_callers_get_401_on_every_api_operation() {
                     PUBLIC.contains(&(method.as_str(), template.as_str())),
                     "{method} {template} is public but not among the operations meant to be"
                 );
-                if method == "GET" {
+                if method == "GET" && !template.contains('{') {
+                    // A public list (the open data catalogue) is simply answered.
+                    assert_eq!(reply.status, StatusCode::OK, "{method} {template}");
+                } else if method == "GET" {
                     // A lookup by an unknown key: not found, and nothing else said.
                     reply.problem(StatusCode::NOT_FOUND);
                 } else {
@@ -175,6 +181,14 @@ const TALENT_INSIDERS: &[&str] = &["admin", "staff", "xiaolan", "maker"];
 /// A certificate's PDF is its holder's (the maker), its provider's and the city's.
 const CERTIFICATE_INSIDERS: &[&str] = &["admin", "staff", "polisher", "maker"];
 const RESOURCES: &[Resource] = &[
+    Resource {
+        template: "/api/v1/open-data/keys/{key_id}",
+        insiders: CITY_ONLY,
+    },
+    Resource {
+        template: "/api/v1/open-data/keys/{key_id}/revoke",
+        insiders: CITY_ONLY,
+    },
     Resource {
         template: "/api/v1/talents/{talent_id}",
         insiders: TALENT_INSIDERS,
@@ -723,6 +737,10 @@ const PUBLIC_LOOKUPS: &[&str] = &["/api/v1/certificates/{code}"];
 /// them, nobody writes them.
 const SHIPPED: &[&str] = &["/api/v1/maturity-models/{key}"];
 
+/// Path templates of the open datasets: the same aggregates for every reader, so anyone signed
+/// in reads them (systems without an account use a key); nobody writes them.
+const OPEN_DATASETS: &[&str] = &["/api/v1/open-data/datasets/{dataset}"];
+
 /// Path templates where an enterprise applies for itself (a voucher quota): enterprises that
 /// have not applied get 201, the maker (granted in the seed) 409, everyone else 403.
 const VOUCHER_APPLICATIONS: &[&str] = &["/api/v1/voucher-programmes/{code}/applications"];
@@ -939,6 +957,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
         let (course_id, lesson_id, training_session, registration_id, certificate) =
             crate::training::seed(&app).await;
         let (talent_id, team_id, ip_id) = crate::talent::seed(&app).await;
+        let open_data_key = crate::open_data::issue(&app, 60).await.0;
         let fill = |path: &str| {
             let with_id = if path.starts_with("/api/v1/sessions") {
                 session
@@ -1009,6 +1028,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
                 .replace("{talent_id}", &talent_id.to_string())
                 .replace("{team_id}", &team_id.to_string())
                 .replace("{ip_id}", &ip_id.to_string())
+                .replace("{key_id}", &open_data_key.to_string())
+                .replace("{dataset}", "projects.granted")
                 .replace("{course_id}", &course_id.to_string())
                 .replace("{lesson_id}", &lesson_id.to_string())
                 .replace("{session_id}", &training_session.to_string())
@@ -1048,6 +1069,7 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             .chain(PLATFORM_STAFF_ACTIONS.iter().map(|t| (*t).to_owned()))
             .chain(VOUCHER_APPLICATIONS.iter().map(|t| (*t).to_owned()))
             .chain(SHIPPED.iter().map(|t| (*t).to_owned()))
+            .chain(OPEN_DATASETS.iter().map(|t| (*t).to_owned()))
             .chain(PUBLIC_LOOKUPS.iter().map(|t| (*t).to_owned()))
             .collect();
         assert_eq!(
@@ -1149,7 +1171,8 @@ async fn other_tenants_get_404_on_every_resource_operation() {
             }
         }
         for (method, template, path) in operations(&openapi, &fill) {
-            if !SHIPPED.contains(&template.as_str()) {
+            if !SHIPPED.contains(&template.as_str()) && !OPEN_DATASETS.contains(&template.as_str())
+            {
                 continue;
             }
             assert_eq!(method, "GET", "{template} is read-only");
